@@ -1,0 +1,271 @@
+"""The one Parcours configuration class, and how it is found.
+
+``ParcoursConfig`` is read by the CLI, the server extension, the learner's kernel and the
+dashboards. Its values come from ``jupyter_config.py`` files, loaded the way Jupyter
+applications load them (``jupyter_core.paths.jupyter_config_path``):
+
+1. the user's own ``~/.jupyter/jupyter_config.py`` (``JUPYTER_CONFIG_DIR``) — highest priority;
+2. the project's ``jupyter_config.py`` (the folder holding ``courses/``);
+3. the usual environment and system folders.
+
+:func:`activate_project` puts the user's folder and the project folder at the head of
+``JUPYTER_CONFIG_PATH`` for this process and every server or kernel it starts, so that
+``jupyter lab``, ``voila`` and ``nbgrader`` started by ``parcours`` read the same file
+without the user exporting anything.
+
+This module imports only traitlets and the standard library: it is on the CLI's start-up
+path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from traitlets import Bool, Dict, Enum, Float, Int, Unicode, default
+from traitlets.config import Config, Configurable
+
+#: Environment variable naming the project folder (the one holding ``jupyter_config.py``
+#: and ``courses/``). Set by :func:`activate_project` for child processes.
+ROOT_ENV = "PARCOURS_ROOT"
+CONFIG_FILE = "jupyter_config.py"
+
+
+class ParcoursConfig(Configurable):
+    """Every Parcours setting, set in ``jupyter_config.py`` as ``c.ParcoursConfig.<name>``."""
+
+    # -- where things live ------------------------------------------------------------
+    root = Unicode(
+        "",
+        help="Project folder holding courses/, notebooks/ and jupyter_config.py. "
+        "Found automatically; rarely set by hand.",
+    ).tag(config=True)
+
+    data_dir = Unicode(
+        "",
+        help="Runtime state: nbgrader course folders (release, submitted, autograded, "
+        "feedback), gradebooks, the exchange and the event store. Default: <root>/.parcours. "
+        "Never inside courses/.",
+    ).tag(config=True)
+
+    courses_dir = Unicode(
+        "",
+        help="Folder of course folders, each with a course.toml. Default: <root>/courses.",
+    ).tag(config=True)
+
+    gradebook_url = Unicode(
+        "",
+        help="SQLAlchemy URL of the nbgrader gradebook; '{course}' is replaced by the course "
+        "id. Default: sqlite:///<data_dir>/courses/{course}/gradebook.db. For PostgreSQL: "
+        "postgresql+psycopg://user@127.0.0.1/parcours_{course}.",
+    ).tag(config=True)
+
+    events_url = Unicode(
+        "",
+        help="Where learners' events are recorded: sqlite:///path (default "
+        "<data_dir>/events.sqlite).",
+    ).tag(config=True)
+
+    exchange_dir = Unicode(
+        "",
+        help="nbgrader exchange folder (release/inbound/feedback). Default: <data_dir>/exchange.",
+    ).tag(config=True)
+
+    # -- people and language ----------------------------------------------------------
+    language = Enum(
+        ["fr", "en"],
+        default_value="fr",
+        help="Language of messages, widgets and dashboards when a course does not say.",
+    ).tag(config=True)
+
+    learner = Unicode(
+        "",
+        help="Learner id used in single-machine mode when no JupyterHub user is known "
+        "(JUPYTERHUB_USER wins when set).",
+    ).tag(config=True)
+
+    pseudonym_salt = Unicode(
+        "parcours-demo-salt",
+        help="Secret salt for pseudonymous learner ids in events and exports. Change it in "
+        "production and keep it out of learners' reach.",
+    ).tag(config=True)
+
+    # -- grading ----------------------------------------------------------------------
+    grading_workers = Int(
+        0, help="Parallel grading workers; 0 means one per CPU core."
+    ).tag(config=True)
+    cell_timeout = Float(30.0, help="Seconds one cell of a submission may run.").tag(config=True)
+    notebook_timeout = Float(
+        300.0, help="Seconds a whole submission may run before it is stopped."
+    ).tag(config=True)
+    memory_limit_mb = Int(
+        1024, help="Address-space limit of a submission's process, in MiB."
+    ).tag(config=True)
+    process_limit = Int(
+        64, help="Processes a submission may create (RLIMIT_NPROC for the sandbox user)."
+    ).tag(config=True)
+    output_limit_kb = Int(
+        256, help="Largest output a cell may keep, in KiB; beyond it the output is cut."
+    ).tag(config=True)
+    sandbox_user = Unicode(
+        "nobody",
+        help="Unprivileged user student code runs as when Parcours is started as root.",
+    ).tag(config=True)
+    allow_network = Bool(
+        False, help="Let student code reach the network while being graded."
+    ).tag(config=True)
+
+    # -- analytics --------------------------------------------------------------------
+    risk_thresholds = Dict(
+        default_value={
+            "days_inactive": 7,
+            "missed_deadlines": 1,
+            "late_submissions": 2,
+            "score_drop": 0.15,
+            "unanswered_quizzes": 0.5,
+            "reflections_missing": 2,
+        },
+        help="Rules that flag a learner at risk; each a threshold a tutor can edit.",
+    ).tag(config=True)
+    band_thresholds = Dict(
+        default_value={"remediation": 0.5, "extension": 0.8},
+        help="Mastery below 'remediation' puts a learner in remediation, at or above "
+        "'extension' in extension, between the two in consolidation.",
+    ).tag(config=True)
+    random_seed = Int(2026, help="Seed for groups, A/B assignment and synthetic cohorts.").tag(
+        config=True
+    )
+
+    # -- servers ----------------------------------------------------------------------
+    ip = Unicode("127.0.0.1", help="Address the servers Parcours starts listen on.").tag(
+        config=True
+    )
+    lab_port = Int(8890, help="Port of the JupyterLab server started by `parcours demo`.").tag(
+        config=True
+    )
+    dashboard_port = Int(8866, help="Port of the Voila dashboards server.").tag(config=True)
+
+    # -- derived paths ----------------------------------------------------------------
+    @default("root")
+    def _default_root(self) -> str:
+        return str(find_root())
+
+    @default("data_dir")
+    def _default_data_dir(self) -> str:
+        return str(Path(self.root) / ".parcours")
+
+    @default("courses_dir")
+    def _default_courses_dir(self) -> str:
+        return str(Path(self.root) / "courses")
+
+    @default("exchange_dir")
+    def _default_exchange_dir(self) -> str:
+        return str(Path(self.data_dir) / "exchange")
+
+    @default("events_url")
+    def _default_events_url(self) -> str:
+        return "sqlite:///" + str(Path(self.data_dir) / "events.sqlite")
+
+    @default("gradebook_url")
+    def _default_gradebook_url(self) -> str:
+        return "sqlite:///" + str(Path(self.data_dir) / "courses" / "{course}" / "gradebook.db")
+
+    def course_root(self, course_id: str) -> Path:
+        """nbgrader course folder (``CourseDirectory.root``) of one course, under data_dir."""
+        return Path(self.data_dir) / "courses" / course_id
+
+    def course_dir(self, course_id: str) -> Path:
+        """Content folder of one course (its course.toml, lessons and sources)."""
+        return Path(self.courses_dir) / course_id
+
+    def gradebook_for(self, course_id: str) -> str:
+        """The gradebook URL of one course."""
+        return self.gradebook_url.replace("{course}", course_id)
+
+    @property
+    def workers(self) -> int:
+        """Grading workers actually used."""
+        return self.grading_workers or (os.cpu_count() or 1)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The project folder: ``$PARCOURS_ROOT``, else the nearest folder upwards from ``start``
+    (default: the working directory) that holds both ``jupyter_config.py`` and ``courses/``,
+    else the source checkout this package was installed from (editable install)."""
+    env = os.environ.get(ROOT_ENV)
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file() and (folder / "courses").is_dir():
+            return folder
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / CONFIG_FILE).is_file():
+        return checkout
+    return here
+
+
+def config_paths(root: Path) -> list[str]:
+    """Folders searched for ``jupyter_config.py``, highest priority first."""
+    from jupyter_core.paths import jupyter_config_dir
+
+    user = jupyter_config_dir()
+    paths = [user, str(root)]
+    for extra in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep):
+        if extra and extra not in paths:
+            paths.append(extra)
+    return paths
+
+
+def activate_project(root: Path | None = None) -> Path:
+    """Make this process and its children use the project's configuration.
+
+    Sets ``PARCOURS_ROOT`` and puts the user's Jupyter config folder, then the project
+    folder, at the head of ``JUPYTER_CONFIG_PATH`` (where the user's file keeps priority).
+    Idempotent. Returns the project folder.
+    """
+    root = (root or find_root()).resolve()
+    os.environ[ROOT_ENV] = str(root)
+    os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(config_paths(root))
+    return root
+
+
+def load_traitlets_config(root: Path | None = None) -> Config:
+    """Merge every ``jupyter_config.py`` on the search path, user's file last (it wins)."""
+    from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+
+    root = activate_project(root)
+    merged = Config()
+    for folder in reversed(config_paths(root)):
+        path = Path(folder) / CONFIG_FILE
+        if not path.is_file():
+            continue
+        try:
+            loaded = PyFileConfigLoader(CONFIG_FILE, path=folder).load_config()
+        except ConfigFileNotFound:
+            continue
+        except Exception as exc:  # a user's config file may raise anything
+            from .errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"{path}: this configuration file could not be loaded ({exc}). "
+                "Fix the line it names, or move the file away to use the defaults."
+            ) from exc
+        merged.merge(loaded)
+    return merged
+
+
+def load_config(root: Path | None = None, **overrides: Any) -> ParcoursConfig:
+    """The Parcours configuration for a project, from its ``jupyter_config.py`` files.
+
+    ``overrides`` (for example from command-line flags) win over the files.
+    """
+    config = load_traitlets_config(root)
+    parcours = ParcoursConfig(config=config)
+    if root is not None and not config.ParcoursConfig.get("root"):
+        parcours.root = str(Path(root).resolve())
+    for name, value in overrides.items():
+        if value is not None:
+            setattr(parcours, name, value)
+    return parcours

@@ -1,0 +1,70 @@
+"""One exception root for Parcours; every message says what, where, and what to do.
+
+The CLI turns any :class:`ParcoursError` into its message on stderr and the exit status
+in :attr:`ParcoursError.exit_status` (2 for bad input), never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class ParcoursError(Exception):
+    """Root of every error Parcours raises on purpose."""
+
+    #: exit status the CLI uses for this error
+    exit_status: int = 1
+
+
+class BadInputError(ParcoursError):
+    """Something a user wrote (manifest, notebook, command-line value) is wrong."""
+
+    exit_status = 2
+
+
+class ConfigurationError(BadInputError):
+    """A ``jupyter_config.py`` or a configuration value is wrong."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a course: where it is and what to do about it."""
+
+    #: file the problem is in, relative to the project when possible
+    file: str
+    #: what is wrong
+    message: str
+    #: key path (``modules[1].lessons[0].minutes``) or cell (``cell 4 (id 'q1')``), if any
+    where: str = ""
+    #: what the author should do
+    fix: str = ""
+
+    def __str__(self) -> str:
+        place = f"{self.file}: {self.where}" if self.where else self.file
+        text = f"{place}: {self.message}"
+        return f"{text} — {self.fix}" if self.fix else text
+
+
+class CourseError(BadInputError):
+    """A course's manifest or notebooks are invalid; carries every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = [f"{count} problem{'s' if count != 1 else ''} found:"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class GradingError(ParcoursError):
+    """The grading pipeline could not do what was asked (not a learner's broken work:
+    that is graded with a recorded reason, never raised)."""
+
+
+class EventStoreError(ParcoursError):
+    """The event store cannot be opened or written."""
+
+
+class DataError(ParcoursError):
+    """Analytics inputs (gradebook, events, manifests) are missing or inconsistent."""

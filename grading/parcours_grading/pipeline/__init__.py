@@ -1,0 +1,1 @@
+"""The assignment loop on nbgrader: release, collect, autograde, feedback."""

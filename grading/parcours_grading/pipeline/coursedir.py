@@ -1,0 +1,51 @@
+"""The nbgrader course folder of a Parcours course, and the nbgrader configuration for it.
+
+Content stays in ``courses/<id>/`` (read-only for the pipeline); nbgrader's runtime folders
+live in ``<data_dir>/courses/<id>/``::
+
+    <data_dir>/courses/<id>/
+        source -> <courses_dir>/<id>/source   (symlink: nbgrader reads sources from here)
+        release/ submitted/ autograded/ feedback/
+        gradebook.db
+    <data_dir>/exchange/                      (nbgrader's exchange, shared by all courses)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # keep traitlets' Config import cheap and nbgrader out of start-up
+    from traitlets.config import Config
+
+    from ..config import ParcoursConfig
+    from ..course.model import Course
+
+
+def prepare_course_root(config: ParcoursConfig, course: Course) -> Path:
+    """Create the course's runtime folder and link its nbgrader sources; return the folder."""
+    root = config.course_root(course.id)
+    root.mkdir(parents=True, exist_ok=True)
+    link = root / "source"
+    target = (course.folder / "source").resolve()
+    if link.is_symlink() and Path(os.readlink(link)) != target:
+        link.unlink()
+    if not link.exists():
+        link.symlink_to(target, target_is_directory=True)
+    Path(config.exchange_dir).mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def nbgrader_config(config: ParcoursConfig, course: Course) -> Config:
+    """nbgrader settings for one course, layered over what jupyter_config.py says."""
+    from traitlets.config import Config
+
+    nb = Config()
+    nb.CourseDirectory.root = str(config.course_root(course.id))
+    nb.CourseDirectory.course_id = course.id
+    nb.CourseDirectory.db_url = config.gradebook_for(course.id)
+    nb.Exchange.root = config.exchange_dir
+    nb.Exchange.path_includes_course = True
+    nb.ExecutePreprocessor.timeout = int(config.cell_timeout)
+    return nb

@@ -1,0 +1,46 @@
+# Parcours — the one configuration file.
+#
+# Every Jupyter application started by `parcours` (JupyterLab, Voila, nbgrader) and every
+# `parcours` command reads this file, then your own ~/.jupyter/jupyter_config.py, whose
+# settings win. Run `parcours config` to see the values in force and their files.
+#
+# Paths here are relative to this file's folder unless absolute.
+import os
+
+here = os.path.dirname(os.path.abspath(__file__))
+data_dir = os.environ.get("PARCOURS_DATA_DIR") or os.path.join(here, ".parcours")
+
+c = get_config()  # noqa: F821 (provided by traitlets' config loader)
+
+# --- Parcours -----------------------------------------------------------------------
+c.ParcoursConfig.data_dir = data_dir
+c.ParcoursConfig.courses_dir = os.path.join(here, "courses")
+c.ParcoursConfig.language = "fr"
+# c.ParcoursConfig.gradebook_url = "postgresql+psycopg://parcours@127.0.0.1/parcours_{course}"
+# c.ParcoursConfig.events_url = "sqlite:////srv/parcours/events.sqlite"
+
+# Grading: parallel workers (0 = one per core) and the sandbox's limits.
+c.ParcoursConfig.grading_workers = 0
+c.ParcoursConfig.cell_timeout = 30
+c.ParcoursConfig.notebook_timeout = 300
+c.ParcoursConfig.memory_limit_mb = 1024
+c.ParcoursConfig.process_limit = 64
+c.ParcoursConfig.output_limit_kb = 256
+c.ParcoursConfig.allow_network = False
+
+# Servers started by Parcours listen on the loopback interface only.
+c.ParcoursConfig.ip = "127.0.0.1"
+
+# --- nbgrader -----------------------------------------------------------------------
+# Parcours sets CourseDirectory.root and course_id per course; the exchange is shared.
+c.Exchange.root = os.path.join(data_dir, "exchange")
+c.Exchange.path_includes_course = True
+c.ExecutePreprocessor.timeout = 30
+c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
+
+# --- Voila --------------------------------------------------------------------------
+c.VoilaConfiguration.extension_denylist = ["nbgrader"]
+c.VoilaConfiguration.show_tracebacks = False
+c.MappingKernelManager.cull_idle_timeout = 900
+c.MappingKernelManager.cull_interval = 60
