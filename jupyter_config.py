@@ -30,6 +30,8 @@ c.ParcoursConfig.allow_network = False
 
 # Servers started by Parcours listen on the loopback interface only.
 c.ParcoursConfig.ip = "127.0.0.1"
+# Who may open another learner's dashboard (?learner=<id>); others see only their own.
+# c.ParcoursConfig.dashboard_teachers = ["prof-dupont"]
 
 # --- nbgrader -----------------------------------------------------------------------
 # Parcours sets CourseDirectory.root and course_id per course; the exchange is shared.

@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from traitlets import Bool, Dict, Enum, Float, Int, Unicode, default
+from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default
 from traitlets.config import Config, Configurable
 
 #: Environment variable naming the project folder (the one holding ``jupyter_config.py``
@@ -145,6 +145,12 @@ class ParcoursConfig(Configurable):
         config=True
     )
     dashboard_port = Int(8866, help="Port of the Voila dashboards server.").tag(config=True)
+    dashboard_teachers = List(
+        Unicode(),
+        default_value=[],
+        help="People (JupyterHub user names, or the single-machine learner id) who may open "
+        "another learner's dashboard with ?learner=<id>; everyone else sees only their own.",
+    ).tag(config=True)
 
     # -- derived paths ----------------------------------------------------------------
     @default("root")

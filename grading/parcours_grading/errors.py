@@ -68,3 +68,7 @@ class EventStoreError(ParcoursError):
 
 class DataError(ParcoursError):
     """Analytics inputs (gradebook, events, manifests) are missing or inconsistent."""
+
+
+class InvalidEventError(EventStoreError):
+    """An event does not follow its schema; names the event, the field and the problem."""

@@ -1,0 +1,115 @@
+"""Where a course is, in the learner's kernel: its folder, language, lessons and modules.
+
+Read straight from ``course.toml`` with ``tomllib`` (no pydantic in the kernel's path);
+``parcours check`` validates the manifest fully.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from parcours_grading.errors import BadInputError
+
+
+@dataclass(frozen=True)
+class CourseContext:
+    """What the widgets need to know about a course."""
+
+    id: str
+    #: the course folder (holds course.toml and quizzes/), None when not found
+    folder: Path | None
+    language: str
+    #: lesson id -> module id
+    lesson_module: dict[str, str] = field(default_factory=dict)
+    #: assignment id -> module id
+    assignment_module: dict[str, str] = field(default_factory=dict)
+    hours_per_day: float = 3.5
+
+    @property
+    def quizzes(self) -> Path | None:
+        """The course's quiz banks folder."""
+        return self.folder / "quizzes" if self.folder else None
+
+    def require_lesson(self, lesson: str) -> None:
+        """Raise a clear error when the manifest is known and has no such lesson."""
+        if self.lesson_module and lesson not in self.lesson_module:
+            raise BadInputError(
+                f"course '{self.id}' ({self.folder}/course.toml) has no lesson '{lesson}'; "
+                f"its lessons are: {', '.join(self.lesson_module)} — fix the id in this cell"
+            )
+
+
+@cache
+def _config() -> Any:
+    from parcours_grading.config import load_config
+
+    return load_config()
+
+
+def config() -> Any:
+    """The ParcoursConfig in force (loaded once per kernel)."""
+    return _config()
+
+
+def _candidates(course: str) -> list[Path]:
+    found = [Path(config().courses_dir) / course]
+    root = os.environ.get("PARCOURS_ROOT")
+    if root:
+        found.append(Path(root) / "courses" / course)
+    cwd = Path.cwd()
+    found += [cwd.parent, cwd, cwd / course]
+    return found
+
+
+@cache
+def course_context(course: str) -> CourseContext:
+    """The context of ``course`` (an id, or a path to a course folder)."""
+    as_path = Path(course)
+    candidates = [as_path] if as_path.is_dir() else _candidates(course)
+    for folder in candidates:
+        manifest = folder / "course.toml"
+        if not manifest.is_file():
+            continue
+        try:
+            data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise BadInputError(
+                f"{manifest}: not valid TOML ({exc}) — run `parcours check`"
+            ) from exc
+        if folder != as_path and data.get("id") not in (None, course):
+            continue
+        lessons = {
+            str(lesson.get("id")): str(module.get("id"))
+            for module in data.get("modules", [])
+            for lesson in module.get("lessons", [])
+        }
+        assignments = {
+            str(a.get("id")): str(a.get("module", "")) for a in data.get("assignments", [])
+        }
+        return CourseContext(
+            id=str(data.get("id", course)),
+            folder=folder.resolve(),
+            language=str(data.get("language") or config().language),
+            lesson_module=lessons,
+            assignment_module=assignments,
+            hours_per_day=float(data.get("workload", {}).get("hours_per_day", 3.5)),
+        )
+    return CourseContext(id=course, folder=None, language=config().language)
+
+
+def learner_id() -> str:
+    """The learner: ``JUPYTERHUB_USER``, else ``ParcoursConfig.learner``, else the OS user."""
+    return os.environ.get("JUPYTERHUB_USER") or config().learner or getpass.getuser()
+
+
+def actor() -> str:
+    """The pseudonymous id events carry for this learner."""
+    from parcours_grading.store.ids import pseudonymize
+
+    return pseudonymize(learner_id(), config().pseudonym_salt)

@@ -1,0 +1,211 @@
+"""KPIs against the course's targets (``course.kpi``), with their weekly trend.
+
+Definitions (per course; weeks start on Monday, UTC):
+
+- ``weekly_active``: share of enrolled learners with at least one event or submission in
+  the 7 days before ``now``. Target ``kpi.weekly_active`` (mission: > 70 %).
+- ``quiz_mean``: mean score of first attempts at quiz questions (later attempts follow the
+  explanation). Target ``kpi.quiz_mean`` (> 80 %).
+- ``skills_validated``: share of (learner, skill) pairs whose mastery posterior mean
+  (see :mod:`.mastery`) is at least ``validated_at`` (default 0.7, or
+  ``band_thresholds["validated"]`` when the CLI passes it). Target ``kpi.skills_validated``.
+- ``time_to_competence_days``: median days from a learner's first evidence on a skill to
+  the first moment its running posterior mean reaches ``validated_at``; compared with a
+  ``baseline`` (an earlier cohort's value) to give ``time_to_competence_change``, whose
+  target is ``kpi.time_to_competence_change`` (-20 %). Without a baseline: no verdict.
+- ``time_ratio``: actual over estimated minutes, median over activities; actual minutes
+  are the learners' reflection ``minutes`` (median per activity), else the summed
+  ``duration_s`` of their events. No target (1.0 means the estimates are right).
+- ``feedback_delay_hours``: median hours from submission to feedback produced.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from .frames import ClassData
+from .mastery import PRIOR, evidence
+from .progress import now_or_default
+
+VALIDATED_AT = 0.7
+KPI_COLUMNS = ["course", "kpi", "value", "target", "met", "unit"]
+KPI_LABELS = {
+    "weekly_active": ("Apprenants actifs cette semaine", "Weekly active learners"),
+    "quiz_mean": ("Score moyen aux quiz (1re tentative)", "Mean quiz score (first attempt)"),
+    "skills_validated": ("Compétences validées", "Skills validated"),
+    "time_to_competence_days": ("Délai d'acquisition (jours, médiane)",
+                                "Time to competence (days, median)"),
+    "time_to_competence_change": ("Évolution du délai d'acquisition",
+                                  "Change in time to competence"),
+    "time_ratio": ("Temps réel / temps estimé", "Actual / estimated time"),
+    "feedback_delay_hours": ("Délai de retour (heures, médiane)",
+                             "Feedback delay (hours, median)"),
+}
+
+
+def week_of(stamps: pd.Series) -> pd.Series:
+    """The Monday (00:00 UTC) starting the week of each timestamp."""
+    days = stamps.dt.floor("D")
+    return days - pd.to_timedelta(days.dt.dayofweek, unit="D")
+
+
+def activity_moments(data: ClassData) -> pd.DataFrame:
+    """``course, learner, timestamp`` of every trace a learner left (events, submissions)."""
+    parts = [data.events[["course", "learner", "timestamp"]]]
+    if len(data.submissions):
+        parts.append(data.submissions[["course", "learner", "timestamp"]])
+    return pd.concat(parts, ignore_index=True).dropna(subset=["timestamp"])
+
+
+def weekly_active(data: ClassData) -> pd.DataFrame:
+    """Per course and week: ``active`` learners, ``enrolled``, ``share``."""
+    moments = activity_moments(data)
+    moments = moments.assign(week=week_of(moments["timestamp"]))
+    active = moments.groupby(["course", "week"])["learner"].nunique().rename("active")
+    enrolled = data.learners.groupby("course")["learner"].nunique().rename("enrolled")
+    out = active.reset_index().merge(enrolled.reset_index(), on="course")
+    out["share"] = out["active"] / out["enrolled"]
+    return out
+
+
+def active_share(data: ClassData, now: pd.Timestamp | str | None = None) -> pd.Series:
+    """Per course: share of enrolled learners active in the 7 days up to ``now``."""
+    moment = now_or_default(now)
+    moments = activity_moments(data)
+    recent = moments[(moments["timestamp"] > moment - pd.Timedelta(days=7))
+                     & (moments["timestamp"] <= moment)]
+    active = recent.groupby("course")["learner"].nunique()
+    enrolled = data.learners.groupby("course")["learner"].nunique()
+    return (active.reindex(enrolled.index).fillna(0) / enrolled).rename("weekly_active")
+
+
+def validation_times(
+    data: ClassData, validated_at: float = VALIDATED_AT, prior: tuple[float, float] = PRIOR
+) -> pd.DataFrame:
+    """Per (course, learner, skill) with evidence: ``first_at`` (first evidence),
+    ``validated_at`` (first moment the running posterior mean reaches the threshold, NaT
+    if never) and ``days`` between them."""
+    ev = evidence(data).dropna(subset=["timestamp"]).sort_values("timestamp", kind="stable")
+    key = ["course", "learner", "skill"]
+    if ev.empty:
+        return pd.DataFrame(columns=[*key, "first_at", "validated_at", "days"])
+    g = ev.groupby(key, sort=False)
+    n = g.cumcount() + 1
+    s = g["success"].cumsum()
+    running = (prior[0] + s) / (prior[0] + prior[1] + n)
+    ev = ev.assign(ok=running >= validated_at)
+    first = g["timestamp"].min().rename("first_at")
+    reached = ev[ev["ok"]].groupby(key)["timestamp"].min().rename("validated_at")
+    out = pd.concat([first, reached], axis=1).reset_index()
+    out["days"] = (out["validated_at"] - out["first_at"]).dt.total_seconds() / 86400.0
+    return out
+
+
+def actual_minutes(data: ClassData) -> pd.DataFrame:
+    """Per activity: ``estimated`` and ``actual`` minutes (median over learners) and
+    ``source`` ('reflection' | 'events')."""
+    ev = data.events
+    acts = data.activities[["course", "activity", "minutes"]].rename(
+        columns={"minutes": "estimated"}
+    )
+    belongs = ev["lesson"].where(ev["lesson"] != "", ev["object_id"])
+    refl = ev[ev["verb"] == "reflected"]
+    minutes = [
+        json.loads(x).get("minutes") if isinstance(x, str) and x else None for x in refl["extra"]
+    ]
+    refl = pd.DataFrame({"course": refl["course"], "activity": belongs[refl.index],
+                         "learner": refl["learner"],
+                         "m": pd.to_numeric(pd.Series(minutes, index=refl.index),
+                                            errors="coerce")}).dropna()
+    by_refl = refl.groupby(["course", "activity"])["m"].median().rename("reflection")
+    timed = ev.assign(activity=belongs).dropna(subset=["duration_s"])
+    per_learner = timed.groupby(["course", "activity", "learner"])["duration_s"].sum() / 60.0
+    by_events = per_learner.groupby(["course", "activity"]).median().rename("events")
+    out = acts.merge(by_refl.reset_index(), how="left").merge(by_events.reset_index(), how="left")
+    out["actual"] = out["reflection"].fillna(out["events"])
+    out["source"] = out["reflection"].notna().map({True: "reflection", False: "events"})
+    out.loc[out["actual"].isna(), "source"] = ""
+    out["ratio"] = out["actual"] / out["estimated"]
+    return out[["course", "activity", "estimated", "actual", "source", "ratio"]]
+
+
+def kpis(
+    data: ClassData,
+    now: pd.Timestamp | str | None = None,
+    *,
+    validated_at: float = VALIDATED_AT,
+    baseline_days: float | None = None,
+    mastery: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """KPIs per course against the manifest's targets: ``course, kpi, value, target,
+    met`` (True/False, None without a target), ``unit``."""
+    from .mastery import first_attempts, skill_mastery
+
+    mastery = skill_mastery(data) if mastery is None else mastery
+    active = active_share(data, now)
+    first = first_attempts(data.events)
+    quiz = first.groupby("course")["value"].mean()
+    validated = (mastery["mean"] >= validated_at).groupby(mastery["course"]).mean()
+    ttc = validation_times(data, validated_at)
+    ttc_days = ttc.groupby("course")["days"].median() if len(ttc) else pd.Series(dtype=float)
+    ratio = actual_minutes(data).groupby("course")["ratio"].median()
+    subs = data.submissions
+    delay = ((subs["feedback_at"] - subs["timestamp"]).dt.total_seconds() / 3600.0).groupby(
+        subs["course"]).median() if len(subs) else pd.Series(dtype=float)
+    rows = []
+    for cid, course in data.courses.items():
+        def add(name: str, value: object, target: float | None, higher: bool, unit: str):
+            v = None if value is None or pd.isna(value) else float(value)
+            met = None if target is None or v is None else (v >= target if higher else v <= target)
+            rows.append((cid, name, v, target, met, unit))
+
+        add("weekly_active", active.get(cid), course.kpi.weekly_active, True, "share")
+        add("quiz_mean", quiz.get(cid), course.kpi.quiz_mean, True, "score")
+        add("skills_validated", validated.get(cid), course.kpi.skills_validated, True, "share")
+        days = ttc_days.get(cid)
+        add("time_to_competence_days", days, None, False, "days")
+        change = None
+        if baseline_days and days is not None and not pd.isna(days):
+            change = days / baseline_days - 1.0
+        add("time_to_competence_change", change, course.kpi.time_to_competence_change, False,
+            "change")
+        add("time_ratio", ratio.get(cid), None, False, "ratio")
+        add("feedback_delay_hours", delay.get(cid), None, False, "hours")
+    return pd.DataFrame(rows, columns=KPI_COLUMNS)
+
+
+def kpi_trend(data: ClassData, *, validated_at: float = VALIDATED_AT) -> pd.DataFrame:
+    """Weekly values per course: ``course, week, kpi, value`` for ``weekly_active`` (share
+    active that week), ``quiz_mean`` (first attempts made that week), ``skills_validated``
+    (share of learner × skill pairs validated by the end of that week, cumulative) and
+    ``feedback_delay_hours`` (submissions made that week)."""
+    from .mastery import first_attempts
+
+    parts = []
+    wa = weekly_active(data)
+    parts.append(wa.assign(kpi="weekly_active", value=wa["share"])[["course", "week", "kpi",
+                                                                     "value"]])
+    first = first_attempts(data.events)
+    if len(first):
+        q = first.assign(week=week_of(first["timestamp"])).groupby(
+            ["course", "week"], as_index=False)["value"].mean()
+        parts.append(q.assign(kpi="quiz_mean"))
+    ttc = validation_times(data, validated_at).dropna(subset=["validated_at"])
+    if len(ttc):
+        pairs = {cid: data.learners[data.learners["course"] == cid]["learner"].nunique()
+                 * len(c.skills) for cid, c in data.courses.items()}
+        v = ttc.assign(week=week_of(ttc["validated_at"])).groupby(["course", "week"]).size()
+        v = v.groupby(level="course").cumsum().rename("count").reset_index()
+        v["value"] = v["count"] / v["course"].map(pairs)
+        parts.append(v.assign(kpi="skills_validated")[["course", "week", "kpi", "value"]])
+    subs = data.submissions.dropna(subset=["feedback_at"])
+    if len(subs):
+        d = subs.assign(week=week_of(subs["timestamp"]),
+                        value=(subs["feedback_at"] - subs["timestamp"]).dt.total_seconds()
+                        / 3600.0)
+        d = d.groupby(["course", "week"], as_index=False)["value"].median()
+        parts.append(d.assign(kpi="feedback_delay_hours"))
+    out = pd.concat([p[["course", "week", "kpi", "value"]] for p in parts], ignore_index=True)
+    return out.sort_values(["course", "kpi", "week"]).reset_index(drop=True)

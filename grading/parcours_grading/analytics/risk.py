@@ -1,0 +1,184 @@
+"""Learners at risk, with reasons a tutor can act on.
+
+Each rule compares one measure with a threshold of ``ParcoursConfig.risk_thresholds``
+(a flag is raised when the measure is **at least** the threshold):
+
+==================== ==================================================================
+``days_inactive``     days since the learner's last event or submission (never active:
+                      days since the course's first activity opened, else infinite)
+``missed_deadlines``  assignments past the learner's deadline and not submitted
+``late_submissions``  assignments submitted after the learner's deadline
+``score_drop``        mean of earlier scores minus mean of the last two (needs three
+                      scored activities; a lesson's score is its first-attempt quiz mean,
+                      an assignment's is score / max score), in chronological order
+``unanswered_quizzes`` share of the questions of the lessons the learner opened that they
+                      never answered (questions from the quiz banks and from any answer)
+``reflections_missing`` completed activities without a reflection
+==================== ==================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from .frames import ClassData
+from .mastery import first_attempts
+from .progress import activity_status, now_or_default
+
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    "days_inactive": 7, "missed_deadlines": 1, "late_submissions": 2, "score_drop": 0.15,
+    "unanswered_quizzes": 0.5, "reflections_missing": 2,
+}
+RULES = {  # rule -> measure column
+    "days_inactive": "days_inactive", "missed_deadlines": "missed",
+    "late_submissions": "late", "score_drop": "score_drop",
+    "unanswered_quizzes": "unanswered", "reflections_missing": "reflections_missing",
+}
+REASONS = {
+    "days_inactive": ("inactif depuis {v:.0f} jours", "inactive for {v:.0f} days"),
+    "missed_deadlines": ("{v:.0f} devoir(s) non rendu(s) après l'échéance",
+                         "{v:.0f} assignment(s) missed"),
+    "late_submissions": ("{v:.0f} devoir(s) rendu(s) en retard",
+                         "{v:.0f} assignment(s) handed in late"),
+    "score_drop": ("scores en baisse de {p:.0f} points", "scores down by {p:.0f} points"),
+    "unanswered_quizzes": ("{p:.0f} % des questions sans réponse",
+                           "{p:.0f}% of questions unanswered"),
+    "reflections_missing": ("{v:.0f} retour(s) réflexif(s) manquant(s)",
+                            "{v:.0f} reflection(s) missing"),
+}
+RISK_COLUMNS = ["course", "learner", "days_inactive", "missed", "late", "score_drop",
+                "unanswered", "reflections_missing", "reasons", "why_fr", "why_en",
+                "n_reasons", "at_risk"]
+
+
+def score_sequence(data: ClassData) -> pd.DataFrame:
+    """Each learner's scored activities: ``course, learner, activity, timestamp, score``."""
+    parts = []
+    first = first_attempts(data.events)
+    if len(first):
+        q = first.groupby(["course", "learner", "lesson"], as_index=False).agg(
+            timestamp=("timestamp", "max"), score=("value", "mean"))
+        parts.append(q.rename(columns={"lesson": "activity"}))
+    subs = data.submissions
+    if len(subs):
+        s = subs[subs["max_score"] > 0]
+        parts.append(pd.DataFrame({
+            "course": s["course"], "learner": s["learner"], "activity": s["assignment"],
+            "timestamp": s["timestamp"], "score": s["score"] / s["max_score"],
+        }))
+    if not parts:
+        return pd.DataFrame(columns=["course", "learner", "activity", "timestamp", "score"])
+    return pd.concat(parts, ignore_index=True).dropna(subset=["score"])
+
+
+def score_drops(data: ClassData, last: int = 2) -> pd.Series:
+    """Per (course, learner): mean of earlier scores minus mean of the ``last`` ones
+    (NaN with fewer than ``last + 1`` scored activities)."""
+    seq = score_sequence(data).sort_values("timestamp", kind="stable")
+    if seq.empty:
+        return pd.Series(dtype=float, name="score_drop")
+    key = ["course", "learner"]
+    rank = seq.groupby(key).cumcount(ascending=False)  # 0 = most recent
+    count = seq.groupby(key)["score"].transform("size")
+    seq = seq[count > last]
+    recent = rank[seq.index] < last
+    before = seq[~recent].groupby(key)["score"].mean()
+    after = seq[recent].groupby(key)["score"].mean()
+    return (before - after).rename("score_drop")
+
+
+def unanswered_share(data: ClassData, status: pd.DataFrame) -> pd.Series:
+    """Per (course, learner): share of the questions of their opened lessons unanswered."""
+    ev = data.events
+    answered = ev[(ev["verb"] == "answered") & (ev["object_type"] == "question")]
+    bank = pd.concat([
+        data.questions[["course", "lesson", "question"]],
+        answered[["course", "lesson", "object_id"]].rename(columns={"object_id": "question"}),
+    ]).drop_duplicates()
+    opened = status[(status["kind"] == "lesson") & (status["status"] != "not_started")][
+        ["course", "learner", "activity"]].rename(columns={"activity": "lesson"})
+    due = opened.merge(bank, on=["course", "lesson"])
+    if due.empty:
+        return pd.Series(dtype=float, name="unanswered")
+    done = answered[["course", "learner", "object_id"]].drop_duplicates().rename(
+        columns={"object_id": "question"}).assign(answered=True)
+    due = due.merge(done, on=["course", "learner", "question"], how="left")
+    missing = due["answered"].isna()
+    return missing.groupby([due["course"], due["learner"]]).mean().rename("unanswered")
+
+
+def reflections_missing(data: ClassData, status: pd.DataFrame) -> pd.Series:
+    """Per (course, learner): completed activities without a reflection event."""
+    ev = data.events
+    refl = ev[ev["verb"] == "reflected"]
+    refl = pd.DataFrame({"course": refl["course"], "learner": refl["learner"],
+                         "activity": refl["lesson"].where(refl["lesson"] != "",
+                                                          refl["object_id"])})
+    refl = refl.drop_duplicates().assign(reflected=True)
+    done = status[status["status"].isin(("done", "late"))][["course", "learner", "activity"]]
+    done = done.merge(refl, how="left")
+    return done["reflected"].isna().groupby([done["course"], done["learner"]]).sum().rename(
+        "reflections_missing")
+
+
+def at_risk(
+    data: ClassData,
+    thresholds: dict[str, Any] | None = None,
+    now: pd.Timestamp | str | None = None,
+    *,
+    status: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Every enrolled learner with the risk measures, the rules that fired (``reasons``:
+    list of rule names), their explanation (``why_fr``, ``why_en``), ``n_reasons`` and
+    ``at_risk``; learners most at risk first."""
+    moment = now_or_default(now)
+    limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    status = activity_status(data, moment) if status is None else status
+    key = ["course", "learner"]
+    out = data.learners[key].drop_duplicates().set_index(key)
+    last = status.groupby(key)["last_at"].max()
+    ev_last = data.events.groupby(key)["timestamp"].max() if len(data.events) else None
+    if ev_last is not None:
+        last = pd.concat([last, ev_last], axis=1).max(axis=1)
+    starts = data.activities.groupby("course")["opens"].min()
+    out["last_at"] = last.reindex(out.index)
+    since = out["last_at"].fillna(pd.Series(
+        out.index.get_level_values("course").map(starts), index=out.index))
+    days = (moment - since).dt.total_seconds() / 86400.0
+    out["days_inactive"] = days.fillna(math.inf).clip(lower=0)
+    counts = status.assign(missed=status["status"] == "missed",
+                           late=status["status"] == "late").groupby(key)[["missed", "late"]].sum()
+    out = out.join(counts)
+    out = out.join(score_drops(data))
+    out = out.join(unanswered_share(data, status))
+    out = out.join(reflections_missing(data, status))
+    out[["missed", "late", "reflections_missing"]] = out[
+        ["missed", "late", "reflections_missing"]].fillna(0).astype("int64")
+    out["unanswered"] = out["unanswered"].fillna(0.0)
+    reasons: list[list[str]] = [[] for _ in range(len(out))]
+    why_fr: list[list[str]] = [[] for _ in range(len(out))]
+    why_en: list[list[str]] = [[] for _ in range(len(out))]
+    for rule, column in RULES.items():
+        values = out[column].to_numpy(dtype=float)
+        fired = values >= float(limits[rule])
+        fr, en = REASONS[rule]
+        for i in fired.nonzero()[0]:
+            v = values[i]
+            reasons[i].append(rule)
+            if math.isinf(v):
+                why_fr[i].append("jamais actif")
+                why_en[i].append("never active")
+                continue
+            why_fr[i].append(fr.format(v=v, p=v * 100))
+            why_en[i].append(en.format(v=v, p=v * 100))
+    out["reasons"] = reasons
+    out["why_fr"] = ["; ".join(w) for w in why_fr]
+    out["why_en"] = ["; ".join(w) for w in why_en]
+    out["n_reasons"] = [len(r) for r in reasons]
+    out["at_risk"] = out["n_reasons"] > 0
+    out = out.reset_index()[RISK_COLUMNS]
+    return out.sort_values(["n_reasons", "days_inactive"], ascending=[False, False],
+                           kind="stable").reset_index(drop=True)

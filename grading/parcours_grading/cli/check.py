@@ -1,0 +1,56 @@
+"""Validate a course before teaching it: the manifest (course.toml) and every notebook it
+names; lessons run top to bottom on a real kernel; each assignment's solution passes its
+own tests and its release version does not.
+
+Exit status: 0 when the course is clean, 2 when problems were found (each names the file,
+the key or cell, and what to do)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    parser.add_argument(
+        "--no-execute",
+        action="store_true",
+        help="validate the manifest and notebooks without running them (fast)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+    from parcours_grading.course.check import check_course
+    from parcours_grading.course.load import find_course
+
+    folder = find_course(config.courses_dir, args.course)
+    report = check_course(
+        folder, config, execute=not args.no_execute, progress=sys.stderr.isatty()
+    )
+    if args.json:
+        import json
+
+        print(
+            json.dumps(
+                {
+                    "course": report.course.id if report.course else None,
+                    "ok": report.ok,
+                    "lessons_run": report.lessons_run,
+                    "assignments_checked": report.assignments_checked,
+                    "seconds": round(report.seconds, 2),
+                    "problems": [p.__dict__ for p in report.problems],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        stream = sys.stdout if report.ok else sys.stderr
+        print(report.summary(), file=stream)
+    return 0 if report.ok else 2

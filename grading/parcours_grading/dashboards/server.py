@@ -1,0 +1,186 @@
+"""Serving the dashboards: a real Voila server over ``notebooks/``, on the loopback address.
+
+One code path for ``parcours dashboard``, ``parcours demo``, the browser tests and the
+benchmark: :func:`voila_command` builds the command line, :class:`DashboardServer` starts
+it, waits until it answers, and stops it.
+
+Voila's standalone app reads ``voila.json``/``voila.py`` files only, not
+``jupyter_config.py``; so the ``VoilaConfiguration``, ``VoilaKernelManager`` and
+``MappingKernelManager`` sections of the project's ``jupyter_config.py`` are written to a
+generated ``voila.json`` under the data folder, which Voila is pointed at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ParcoursError
+
+if TYPE_CHECKING:
+    from ..config import ParcoursConfig
+
+#: dashboards served, in the order they are listed
+DASHBOARDS = ("coordinator", "teacher", "learner")
+#: sections of jupyter_config.py handed to Voila
+VOILA_SECTIONS = ("VoilaConfiguration", "VoilaKernelManager", "MappingKernelManager")
+
+
+class DashboardServerError(ParcoursError):
+    """The Voila server could not be started or did not answer."""
+
+
+def free_port(ip: str = "127.0.0.1") -> int:
+    """A TCP port free on ``ip`` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((ip, 0))
+        return int(sock.getsockname()[1])
+
+
+def notebooks_dir(config: ParcoursConfig) -> Path:
+    """The folder of dashboard notebooks (``<root>/notebooks``)."""
+    folder = Path(config.root) / "notebooks"
+    if not (folder / "coordinator.ipynb").is_file():
+        raise DashboardServerError(
+            f"{folder}: the dashboard notebooks are missing (coordinator.ipynb not found). "
+            "Run Parcours from its project folder, or set c.ParcoursConfig.root."
+        )
+    return folder
+
+
+def write_voila_config(config: ParcoursConfig) -> Path:
+    """Write ``<data_dir>/dashboards/voila.json`` from jupyter_config.py; return its folder."""
+    from ..config import load_traitlets_config
+
+    merged = load_traitlets_config(Path(config.root))
+    sections = {
+        name: dict(merged[name]) for name in VOILA_SECTIONS if name in merged and merged[name]
+    }
+    folder = Path(config.data_dir) / "dashboards"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "voila.json").write_text(json.dumps(sections, indent=2, default=str))
+    return folder
+
+
+def voila_command(
+    config: ParcoursConfig, port: int, *, pool_size: int = 1, open_browser: bool = False
+) -> list[str]:
+    """The ``voila`` command line serving the dashboards on ``config.ip:port``.
+
+    ``pool_size`` preheated kernels per dashboard (0 disables preheating): the notebooks
+    import and load data before a request arrives, then wait for it (Voila's
+    ``wait_for_request``) to read the query string (language, filters, learner).
+    """
+    folder = notebooks_dir(config)
+    config_folder = write_voila_config(config)
+    from jupyter_core.paths import jupyter_config_path
+
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(folder),
+        f"--port={port}",
+        "--port_retries=0",
+        f"--Voila.ip={config.ip}",
+        "--Voila.root_dir=" + str(folder),
+        "--show_tracebacks=False",
+    ]
+    for path in [str(config_folder), *jupyter_config_path()]:
+        command.append(f"--Voila.config_file_paths={path}")
+    if pool_size > 0:
+        command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
+    if not open_browser:
+        command.append("--no-browser")
+    return command
+
+
+@dataclass
+class DashboardServer:
+    """A running Voila server serving the dashboards."""
+
+    config: ParcoursConfig
+    port: int = 0
+    pool_size: int = 1
+    log_path: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.config.ip}:{self.port}"
+
+    def url(self, dashboard: str, **query: str) -> str:
+        """URL of one dashboard (``coordinator``, ``teacher``, ``learner``) with a query."""
+        from urllib.parse import urlencode
+
+        text = f"{self.base_url}/voila/render/{dashboard}.ipynb"
+        return f"{text}?{urlencode(query)}" if query else text
+
+    def start(self, timeout: float = 60.0) -> DashboardServer:
+        """Start Voila and return once it answers HTTP (raises if it does not in time)."""
+        from ..config import activate_project
+
+        activate_project(Path(self.config.root))
+        self.port = self.port or free_port(self.config.ip)
+        env = {**os.environ, **self.env}
+        env["PARCOURS_DATA_DIR"] = str(self.config.data_dir)
+        # nbgrader's alembic and Voila's kernels come from this interpreter's environment
+        env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+        command = voila_command(self.config, self.port, pool_size=self.pool_size)
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.config.root
+        )
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float) -> None:
+        """Poll the server's tree page until it answers 200, the process dies, or timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise DashboardServerError(
+                    f"Voila exited with status {self.process.returncode} before answering "
+                    f"on port {self.port}" + (f"; see {self.log_path}" if self.log_path else "")
+                    + ". Is the port free? Try another with --port."
+                )
+            try:
+                with urllib.request.urlopen(self.base_url + "/", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise DashboardServerError(
+            f"Voila did not answer on {self.base_url} within {timeout:.0f} s"
+            + (f"; see {self.log_path}" if self.log_path else "")
+            + "."
+        )
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after 10 s)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+
+    def __enter__(self) -> DashboardServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

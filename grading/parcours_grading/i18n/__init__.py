@@ -1,0 +1,142 @@
+"""French and English for everything a person reads, from gettext catalogues.
+
+Strings are written once, in English, in the code (``_("Learners at risk")``); their French
+lives in ``locale/fr/LC_MESSAGES/parcours.po``. The ``.po`` files are compiled to ``.mo``
+in memory with babel the first time a language is used (no build step; a compiled
+``parcours.mo`` next to the ``.po``, if newer, is used as is).
+
+The language in force is chosen, first match wins:
+
+1. an explicit ``set_language("en")`` (a dashboard's switch, ``--lang``, ``?lang=en``);
+2. the course's ``language`` (``course.toml``);
+3. ``ParcoursConfig.language`` (``jupyter_config.py``), default French.
+
+Usage::
+
+    from parcours_grading.i18n import _, set_language
+    set_language("en")
+    print(_("Learners at risk"))
+    print(_("{n} learners").format(n=3))
+    print(ngettext("{n} day late", "{n} days late", 2).format(n=2))
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "parcours"
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
+# A plain module global, not a ContextVar: a Jupyter kernel may run each cell and each
+# widget callback in a fresh context, and one kernel serves one dashboard page.
+_current = {"lang": DEFAULT_LANGUAGE}
+
+
+def _check(lang: str) -> str:
+    lang = (lang or "").strip().lower()[:2]
+    if lang not in LANGUAGES:
+        from ..errors import BadInputError
+
+        raise BadInputError(
+            f"language '{lang}' is not available; use one of {', '.join(LANGUAGES)}."
+        )
+    return lang
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """The compiled catalogue of one language (compiled from its .po once per process)."""
+    lang = _check(lang)
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    if not po.is_file():
+        return gettext.NullTranslations()
+    return gettext.GNUTranslations(io.BytesIO(compile_po(po, lang)))
+
+
+def compile_po(po: Path, lang: str) -> bytes:
+    """Compile one ``.po`` file to ``.mo`` bytes with babel (fuzzy entries are left out)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+def set_language(lang: str) -> str:
+    """Make ``lang`` ("fr" or "en") the language of this process; returns it."""
+    lang = _check(lang)
+    _current["lang"] = lang
+    return lang
+
+
+def get_language() -> str:
+    """The language in force."""
+    return _current["lang"]
+
+
+@contextmanager
+def language(lang: str) -> Iterator[str]:
+    """Use ``lang`` inside a ``with`` block, then restore the previous language."""
+    previous = _current["lang"]
+    _current["lang"] = _check(lang)
+    try:
+        yield _current["lang"]
+    finally:
+        _current["lang"] = previous
+
+
+def choose_language(
+    requested: str | None = None, course_language: str | None = None, configured: str | None = None
+) -> str:
+    """The language to use: the request's, else the course's, else the configuration's."""
+    for candidate in (requested, course_language, configured):
+        if candidate and candidate.strip().lower()[:2] in LANGUAGES:
+            return candidate.strip().lower()[:2]
+    return DEFAULT_LANGUAGE
+
+
+def gettext_(message: str) -> str:
+    """``message`` in the language in force."""
+    return translations(get_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Singular or plural form of a message in the language in force."""
+    return translations(get_language()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now (translate at display)."""
+    return message
+
+
+_ = gettext_
+
+__all__ = [
+    "LANGUAGES",
+    "LOCALE_DIR",
+    "N_",
+    "_",
+    "choose_language",
+    "compile_po",
+    "get_language",
+    "gettext_",
+    "language",
+    "ngettext",
+    "set_language",
+    "translations",
+]

@@ -1,0 +1,72 @@
+"""The limits a submission is graded under (plain data, cheap to import)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ...config import ParcoursConfig
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use while it is graded.
+
+    Every limit applies to one notebook run in its own sandboxed process.
+    """
+
+    #: seconds one cell may run before it is interrupted (then killed)
+    cell_timeout_s: float = 30.0
+    #: seconds the whole notebook may run
+    notebook_timeout_s: float = 300.0
+    #: address-space limit of the process running student code, in MiB
+    memory_mb: int = 1024
+    #: processes the sandbox user may own (RLIMIT_NPROC)
+    processes: int = 64
+    #: largest output one cell keeps, in KiB; the rest is cut and the cut recorded
+    output_kb: int = 256
+    #: let student code reach the network
+    network: bool = False
+    #: unprivileged user student code runs as when grading is started as root
+    sandbox_user: str = "nobody"
+    #: seconds between the interrupt (SIGINT) of a cell that overran and the kill
+    kill_grace_s: float = 2.0
+    #: folders student code must not see (course sources, gradebook, other learners'
+    #: work); hidden behind empty read-only folders when the OS allows it
+    hidden_paths: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_config(cls, config: ParcoursConfig, **overrides: Any) -> Limits:
+        """The limits set in ``jupyter_config.py`` (``c.ParcoursConfig.*``)."""
+        from pathlib import Path
+
+        hidden = [config.courses_dir, config.data_dir, config.exchange_dir]
+        url = config.gradebook_url
+        if url.startswith("sqlite:///"):
+            hidden.append(str(Path(url[len("sqlite:///") :]).parent))
+        values: dict[str, Any] = dict(
+            cell_timeout_s=float(config.cell_timeout),
+            notebook_timeout_s=float(config.notebook_timeout),
+            memory_mb=int(config.memory_limit_mb),
+            processes=int(config.process_limit),
+            output_kb=int(config.output_limit_kb),
+            network=bool(config.allow_network),
+            sandbox_user=str(config.sandbox_user),
+            hidden_paths=tuple(sorted({p for p in hidden if p and "{course}" not in p})),
+        )
+        values.update(overrides)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form (sent to the grading process)."""
+        data = asdict(self)
+        data["hidden_paths"] = list(self.hidden_paths)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Limits:
+        """Inverse of :meth:`to_dict`."""
+        data = dict(data)
+        data["hidden_paths"] = tuple(data.get("hidden_paths", ()))
+        return cls(**data)

@@ -1,0 +1,293 @@
+"""Due dates, per-learner extensions, lateness and when a correction becomes visible.
+
+A learner's due date is the manifest's ``due`` unless the teacher recorded an extension
+(``parcours extend``), kept in ``<data_dir>/courses/<id>/extensions.json`` with who granted
+it and when (see :mod:`.records`). Extensions do not stack: the last one granted wins,
+and every grant stays in the record's history. The same date drives the late penalty
+(:func:`days_late` and ``LatePolicy.penalty``), nbgrader's own lateness (the extension is
+written to the gradebook's submission row at collect) and when the correction is published
+to that learner (:func:`correction_time`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import BadInputError
+from .records import EXTENSIONS, RELEASES, SUBMISSIONS, log_change, parse_time, read_record
+from .records import now_utc as _now
+from .records import update_record
+
+if TYPE_CHECKING:
+    from ..config import ParcoursConfig
+    from ..course.model import Assignment, Course
+
+Extensions = dict[tuple[str, str], dt.datetime]
+
+
+def parse_until(text: str, where: str = "--until") -> dt.datetime:
+    """An ISO 8601 date and time *with* a time zone; anything else is bad input."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInputError(
+            f"{where} {text!r}: not a date and time; write it like 2026-10-05T23:59+02:00."
+        ) from None
+    if moment.tzinfo is None:
+        raise BadInputError(
+            f"{where} {text!r}: the date has no time zone, so it is ambiguous; add one, "
+            "e.g. 2026-10-05T23:59+02:00 (Paris, summer) or 2026-10-05T21:59Z (UTC)."
+        )
+    return moment
+
+
+def find_assignment(course: Course, assignment_id: str) -> Assignment:
+    """The manifest's assignment, or a bad-input error naming the known ones."""
+    try:
+        return course.assignment(assignment_id)
+    except KeyError:
+        known = ", ".join(a.id for a in course.assignments) or "(none)"
+        raise BadInputError(
+            f"assignment '{assignment_id}' is not in {course.folder / 'course.toml'}; "
+            f"known assignments: {known}."
+        ) from None
+
+
+def load_extensions(config: ParcoursConfig, course: Course) -> Extensions:
+    """(assignment id, learner) -> extended due date, from the extension record."""
+    data = read_record(config.course_root(course.id) / EXTENSIONS)
+    found: Extensions = {}
+    for assignment_id, learners in data["entries"].items():
+        for learner, entry in learners.items():
+            found[(assignment_id, learner)] = parse_time(entry["until"])
+    return found
+
+
+def due_for(
+    course: Course, assignment: Assignment, learner: str, extensions: Extensions
+) -> dt.datetime:
+    """The learner's own due date: their extension if any, else the manifest's."""
+    return extensions.get((assignment.id, learner)) or course.due(assignment)
+
+
+def days_late(received: dt.datetime, due: dt.datetime) -> float:
+    """Days (fractional) between the due date and the receipt; 0 when on time."""
+    return max(0.0, (received - due).total_seconds() / 86400)
+
+
+def correction_time(
+    course: Course, assignment: Assignment, learner: str, extensions: Extensions
+) -> dt.datetime | None:
+    """When the correction may be shown to this learner; None if never.
+
+    Never before the learner's own (possibly extended) due date, whatever the manifest
+    says, so that nobody with an extension can be handed the answers.
+    """
+    own_due = due_for(course, assignment, learner, extensions)
+    if assignment.correction == "never":
+        return None
+    if assignment.correction == "after_due":
+        return own_due
+    return max(course.aware(assignment.correction, assignment.timezone), own_due)
+
+
+@dataclass(frozen=True)
+class Extension:
+    """An extension as recorded."""
+
+    course: str
+    assignment: str
+    learner: str
+    until: dt.datetime
+    granted_by: str
+    granted_at: dt.datetime
+
+
+def extend(
+    config: ParcoursConfig,
+    course: Course,
+    assignment_id: str,
+    learner: str,
+    until: dt.datetime | str,
+) -> Extension:
+    """Give ``learner`` until ``until`` (aware datetime or ISO text with a zone) to hand in
+    ``assignment_id``; recorded with who and when. The new date must be after the
+    manifest's due date."""
+    from .roster import load_roster
+
+    assignment = find_assignment(course, assignment_id)
+    moment = parse_until(until) if isinstance(until, str) else until
+    if moment.tzinfo is None:
+        parse_until(moment.isoformat())  # raises the same clear message
+    roster = load_roster(config, course)
+    if learner not in roster.learners:
+        raise BadInputError(
+            f"learner '{learner}' is not in the roster {roster.path}; add a line for them "
+            "(id,first_name,last_name,email,groups) or check the spelling."
+        )
+    due = course.due(assignment)
+    if moment <= due:
+        raise BadInputError(
+            f"--until {moment.isoformat()} is not after the due date of '{assignment.id}' "
+            f"({due.isoformat()}); an extension must give more time."
+        )
+    granted = _now()
+    with update_record(config.course_root(course.id) / EXTENSIONS) as data:
+        entry = {"until": moment.isoformat(), "granted_by": _actor(), "granted_at": granted.isoformat()}
+        data["entries"].setdefault(assignment.id, {})[learner] = entry
+        log_change(data, "extend", assignment=assignment.id, learner=learner, until=entry["until"])
+    return Extension(course.id, assignment.id, learner, moment, entry["granted_by"], granted)
+
+
+def _actor() -> str:
+    from .records import actor
+
+    return actor()
+
+
+# -- what a learner sees ---------------------------------------------------------------
+
+STATUS = {
+    "upcoming": {"en": "upcoming (not released yet)", "fr": "à venir (pas encore publié)"},
+    "not_open": {"en": "released, opens later", "fr": "publié, ouvre plus tard"},
+    "open": {"en": "open, to hand in", "fr": "ouvert, à rendre"},
+    "submitted": {"en": "handed in", "fr": "rendu"},
+    "late": {"en": "handed in late", "fr": "rendu en retard"},
+    "overdue": {"en": "overdue, not handed in", "fr": "en retard, non rendu"},
+}
+HEADERS = {
+    "en": ("assignment", "opens", "due", "extension", "status", "correction"),
+    "fr": ("devoir", "ouverture", "échéance", "prolongation", "état", "corrigé"),
+}
+CORRECTION = {
+    "available": {"en": "available", "fr": "disponible"},
+    "none": {"en": "-", "fr": "-"},
+}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One assignment as one learner sees it."""
+
+    assignment: str
+    title: str
+    opens: dt.datetime
+    due: dt.datetime
+    extension: dt.datetime | None
+    status: str
+    submitted_at: dt.datetime | None
+    correction_available: bool
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-ready form (ISO dates), for the server extension."""
+        def iso(value: dt.datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "assignment": self.assignment,
+            "title": self.title,
+            "opens": iso(self.opens),
+            "due": iso(self.due),
+            "extension": iso(self.extension),
+            "status": self.status,
+            "submitted_at": iso(self.submitted_at),
+            "correction_available": self.correction_available,
+        }
+
+
+def learner_deadlines(
+    config: ParcoursConfig, course: Course, learner: str, *, now: dt.datetime | None = None
+) -> list[Deadline]:
+    """The learner's assignments with opens/due, extension, status and correction.
+
+    Only what concerns them: an assignment released to a group they are not in is not
+    listed; one not released yet is listed as upcoming (milestones known in advance)."""
+    from .exchange import released_to
+
+    now = now or _now()
+    root = config.course_root(course.id)
+    releases = read_record(root / RELEASES)["entries"]
+    received = read_record(root / SUBMISSIONS)["entries"]
+    extensions = load_extensions(config, course)
+    inbound = Path(config.exchange_dir) / course.id / "inbound"
+    rows: list[Deadline] = []
+    for assignment in course.assignments:
+        release = releases.get(assignment.id)
+        if release is not None and not released_to(release, learner):
+            continue
+        own_due = due_for(course, assignment, learner, extensions)
+        seen = received.get(assignment.id, {}).get(learner)
+        submitted = parse_time(seen["received"]) if seen else None
+        if submitted is None and release is not None:
+            submitted = _pending_submission(inbound, learner, assignment.id)
+        if release is None:
+            status = "upcoming"
+        elif submitted is not None:
+            status = "late" if submitted > own_due else "submitted"
+        elif now < course.opens(assignment):
+            status = "not_open"
+        else:
+            status = "overdue" if now > own_due else "open"
+        correction = releases.get(correction_id(assignment.id))
+        rows.append(
+            Deadline(
+                assignment=assignment.id,
+                title=assignment.title,
+                opens=course.opens(assignment),
+                due=course.due(assignment),
+                extension=extensions.get((assignment.id, learner)),
+                status=status,
+                submitted_at=submitted,
+                correction_available=bool(correction and released_to(correction, learner)),
+            )
+        )
+    return rows
+
+
+def correction_id(assignment_id: str) -> str:
+    """The exchange name under which an assignment's correction is released."""
+    return f"{assignment_id}-correction"
+
+
+def _pending_submission(inbound: Path, learner: str, assignment_id: str) -> dt.datetime | None:
+    """Latest not-yet-collected submission in the exchange (its folder's change time)."""
+    try:
+        folders = list(inbound.glob(f"{learner}+{assignment_id}+*"))
+    except OSError:  # the inbound folder is write-only for learners on a shared exchange
+        return None
+    times = [f.stat().st_ctime for f in folders if f.is_dir()]
+    return dt.datetime.fromtimestamp(max(times), dt.UTC) if times else None
+
+
+def format_deadlines(rows: list[Deadline], lang: str, zone: str) -> str:
+    """A plain-text table of :func:`learner_deadlines`, in French or English."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+
+    def when(value: dt.datetime | None) -> str:
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    table = [HEADERS[lang]]
+    for row in rows:
+        table.append(
+            (
+                row.assignment,
+                when(row.opens),
+                when(row.due),
+                when(row.extension),
+                STATUS[row.status][lang],
+                CORRECTION["available" if row.correction_available else "none"][lang],
+            )
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+             for line in table]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    note = {"en": f"Times in {zone}.", "fr": f"Heures de {zone}."}[lang]
+    if not rows:
+        lines.append({"en": "(no assignment)", "fr": "(aucun devoir)"}[lang])
+    return "\n".join([*lines, note])

@@ -1,0 +1,63 @@
+"""The event store: schema v1 events, the store interface, the SQLite implementation and
+the local spool that keeps answers when the store cannot be written.
+
+``open_store(url)`` picks the implementation from the URL's scheme (see :data:`SCHEMES`).
+This package imports only the standard library (the learner's kernel imports it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import EventStoreError
+from .base import EventFilter, EventStore
+from .events import Event
+from .ids import pseudonymize
+
+__all__ = [
+    "SCHEMES",
+    "Event",
+    "EventFilter",
+    "EventStore",
+    "open_store",
+    "pseudonymize",
+]
+
+
+def _open_sqlite(url: str) -> EventStore:
+    from .sqlite import SQLiteEventStore
+
+    path = url.removeprefix("sqlite:///")
+    if not path or path == ":memory:":
+        raise EventStoreError(
+            f"events_url {url!r}: name a file, e.g. sqlite:////srv/parcours/events.sqlite"
+        )
+    return SQLiteEventStore(Path(path).expanduser())
+
+
+#: URL scheme -> factory. A later JupyterHub-service store registers "http"/"https" here
+#: (or through the ``parcours.event_stores`` entry point group), see docs/events.md.
+SCHEMES: dict[str, Callable[[str], EventStore]] = {"sqlite": _open_sqlite}
+
+
+def open_store(url: str) -> EventStore:
+    """The event store named by ``url`` (``ParcoursConfig.events_url``), e.g.
+    ``sqlite:////srv/parcours/events.sqlite``. Opening is lazy: a missing or locked store
+    fails on the first write, not here."""
+    scheme = url.split(":", 1)[0] if ":" in url else ""
+    factory = SCHEMES.get(scheme)
+    if factory is None:
+        from importlib.metadata import entry_points
+
+        for entry in entry_points(group="parcours.event_stores"):
+            if entry.name == scheme:
+                factory = entry.load()
+                break
+    if factory is None:
+        raise EventStoreError(
+            f"events_url {url!r}: unknown kind of store {scheme!r} "
+            f"(known: {', '.join(sorted(SCHEMES))}); set c.ParcoursConfig.events_url in "
+            "jupyter_config.py to sqlite:///<path>"
+        )
+    return factory(url)

@@ -1,0 +1,87 @@
+"""The event store interface: what the recorder writes to and analytics read from.
+
+Implementations: :class:`~parcours_grading.store.sqlite.SQLiteEventStore` (embedded default).
+A JupyterHub-service implementation (HTTP POST of batches) plugs in through
+:func:`~parcours_grading.store.open_store`'s scheme table; see docs/events.md.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .events import Event
+
+if TYPE_CHECKING:  # pandas is imported only when a frame is asked for
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events to read; every field left empty matches everything."""
+
+    course: str | None = None
+    actor: str | None = None
+    verb: str | None = None
+    object_type: str | None = None
+    lesson: str | None = None
+    #: ISO timestamps, inclusive lower bound / exclusive upper bound
+    since: str | None = None
+    until: str | None = None
+
+
+class EventStore(abc.ABC):
+    """Where events are recorded. Writes are validated; a write either stores every event
+    given or raises :class:`~parcours_grading.errors.EventStoreError` (never half)."""
+
+    #: the URL the store was opened from
+    url: str = ""
+
+    @abc.abstractmethod
+    def record_many(self, events: Iterable[Event]) -> int:
+        """Store events (one transaction); returns how many were new (ids already stored
+        are ignored, so a replayed spool never duplicates)."""
+
+    def record(self, event: Event) -> int:
+        """Store one event."""
+        return self.record_many([event])
+
+    @abc.abstractmethod
+    def read(self, where: EventFilter | None = None, **filters: Any) -> list[Event]:
+        """Events matching ``where`` (or keyword filters), oldest first."""
+
+    @abc.abstractmethod
+    def count(self, where: EventFilter | None = None, **filters: Any) -> int:
+        """How many events match."""
+
+    def frame(self, where: EventFilter | None = None, **filters: Any) -> pd.DataFrame:
+        """Matching events as a pandas DataFrame (one column per field; timestamps parsed)."""
+        import pandas as pd
+
+        from .events import COLUMNS
+
+        rows = [e.to_dict() for e in self.read(where, **filters)]
+        frame = pd.DataFrame(rows, columns=list(COLUMNS))
+        frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True, format="ISO8601")
+        return frame
+
+    def close(self) -> None:  # noqa: B027 (optional hook)
+        """Release connections."""
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def as_filter(where: EventFilter | None, filters: dict[str, Any]) -> EventFilter:
+    """Merge an EventFilter and keyword filters (keywords win)."""
+    base = where or EventFilter()
+    if not filters:
+        return base
+    from dataclasses import replace
+
+    return replace(base, **filters)

@@ -1,0 +1,164 @@
+"""The embedded event store: one SQLite file, WAL mode, safe with several writer processes.
+
+Every learner kernel on a machine (or a shared file system that supports locks) appends to
+the same file. WAL lets readers (dashboards) run while kernels write; ``busy_timeout``
+makes a writer wait for another's lock instead of failing; ``INSERT OR IGNORE`` on the
+event id makes a replayed spool harmless.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..errors import EventStoreError
+from .base import EventFilter, EventStore, as_filter
+from .events import COLUMNS, Event
+
+DDL = """
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY,
+    schema_version INTEGER NOT NULL,
+    timestamp TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    verb TEXT NOT NULL,
+    course TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    lesson TEXT NOT NULL DEFAULT '',
+    score REAL NULL,
+    success INTEGER NULL,
+    response TEXT NULL,
+    duration_s REAL NULL,
+    attempt INTEGER NULL,
+    extra TEXT NOT NULL DEFAULT '{}',
+    self_reported INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS events_course_actor ON events (course, actor);
+CREATE INDEX IF NOT EXISTS events_verb ON events (verb);
+CREATE INDEX IF NOT EXISTS events_timestamp ON events (timestamp);
+"""
+
+INSERT = (
+    f"INSERT OR IGNORE INTO events ({', '.join(COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in COLUMNS)})"
+)
+
+
+class SQLiteEventStore(EventStore):
+    """Events in a SQLite file (created with its folder when missing).
+
+    :param path: the database file
+    :param busy_timeout_ms: how long a writer waits for another writer's lock
+    :param validate: check each event against the schema before writing
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000, validate: bool = True):
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        self.busy_timeout_ms = busy_timeout_ms
+        self.validate = validate
+        self._local = threading.local()
+
+    # -- connection ---------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.OperationalError(f"journal_mode is {mode}, WAL refused")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.executescript(DDL)
+        except (sqlite3.Error, OSError) as exc:
+            if conn is not None:
+                conn.close()
+            raise self._error("cannot be opened", exc) from exc
+        self._local.conn = conn
+        return conn
+
+    def _error(self, what: str, exc: BaseException) -> EventStoreError:
+        hint = "check that the folder exists and is writable"
+        text = str(exc)
+        if "not a database" in text or "malformed" in text:
+            hint = "the file is damaged: move it aside (keep it for recovery) and a new one is made"
+        elif "locked" in text or "busy" in text:
+            hint = "another process holds a long write lock; retry later"
+        return EventStoreError(f"event store {self.path} {what}: {text} — {hint}")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writing ------------------------------------------------------------------------
+    def record_many(self, events: Iterable[Event]) -> int:
+        batch = list(events)
+        if not batch:
+            return 0
+        if self.validate:
+            for event in batch:
+                event.check()
+        rows = [tuple(getattr(e, c) for c in COLUMNS) for e in batch]
+        conn = self._connect()
+        try:
+            before = conn.total_changes
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(INSERT, rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return conn.total_changes - before
+        except sqlite3.Error as exc:
+            # a connection that failed may be unusable (file replaced, corrupt): reopen later
+            self.close()
+            raise self._error("refused a write", exc) from exc
+
+    # -- reading ------------------------------------------------------------------------
+    @staticmethod
+    def _where(where: EventFilter) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        for name in ("course", "actor", "verb", "object_type", "lesson"):
+            value = getattr(where, name)
+            if value is not None:
+                clauses.append(f"{name} = ?")
+                params.append(value)
+        if where.since:
+            clauses.append("timestamp >= ?")
+            params.append(where.since)
+        if where.until:
+            clauses.append("timestamp < ?")
+            params.append(where.until)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def read(self, where: EventFilter | None = None, **filters: Any) -> list[Event]:
+        sql, params = self._where(as_filter(where, filters))
+        try:
+            cursor = self._connect().execute(
+                f"SELECT {', '.join(COLUMNS)} FROM events{sql} ORDER BY timestamp, id", params
+            )
+            return [Event(**dict(zip(COLUMNS, row, strict=True))) for row in cursor]
+        except sqlite3.Error as exc:
+            self.close()
+            raise self._error("cannot be read", exc) from exc
+
+    def count(self, where: EventFilter | None = None, **filters: Any) -> int:
+        sql, params = self._where(as_filter(where, filters))
+        try:
+            cursor = self._connect().execute(f"SELECT COUNT(*) FROM events{sql}", params)
+            return int(cursor.fetchone()[0])
+        except sqlite3.Error as exc:
+            self.close()
+            raise self._error("cannot be read", exc) from exc
