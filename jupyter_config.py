@@ -32,17 +32,28 @@ c.ParcoursConfig.allow_network = False
 c.ParcoursConfig.ip = "127.0.0.1"
 # Who may open another learner's dashboard (?learner=<id>); others see only their own.
 # c.ParcoursConfig.dashboard_teachers = ["prof-dupont"]
+# View the dashboards as of a moment (demos, audits); default: now (or env PARCOURS_NOW).
+# c.ParcoursConfig.dashboard_now = "2026-10-20T12:00:00+02:00"
 
 # --- nbgrader -----------------------------------------------------------------------
 # Parcours sets CourseDirectory.root and course_id per course; the exchange is shared.
 c.Exchange.root = os.path.join(data_dir, "exchange")
 c.Exchange.path_includes_course = True
+# Learners see only the releases meant for them (group / named-learner releases, corrections
+# after their own due date): nbgrader's list, fetch and submit checked against Parcours'
+# release record (<data_dir>/courses/<id>/releases.json). Used by nbgrader's JupyterLab
+# assignment list and by `parcours fetch` / `parcours submit` alike.
+c.ExchangeFactory.list = "parcours_grading.pipeline.exchange.ParcoursExchangeList"
+c.ExchangeFactory.fetch_assignment = "parcours_grading.pipeline.exchange.ParcoursFetchAssignment"
+c.ExchangeFactory.submit = "parcours_grading.pipeline.exchange.ParcoursSubmit"
 c.ExecutePreprocessor.timeout = 30
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
 
 # --- Voila --------------------------------------------------------------------------
-c.VoilaConfiguration.extension_denylist = ["nbgrader"]
+# JupyterLab extensions Voila must not load (by package name): they need JupyterLab's
+# full application and fail inside a dashboard page.
+c.VoilaConfiguration.extension_denylist = ["@jupyter/nbgrader", "@jupyter-notebook/lab-extension"]
 c.VoilaConfiguration.show_tracebacks = False
 c.MappingKernelManager.cull_idle_timeout = 900
 c.MappingKernelManager.cull_interval = 60

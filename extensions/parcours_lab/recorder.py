@@ -102,6 +102,8 @@ class Recorder:
             self._store = open_store(self.url)
             if hasattr(self._store, "busy_timeout_ms"):
                 self._store.busy_timeout_ms = self.busy_timeout_ms
+            if hasattr(self._store, "validate"):
+                self._store.validate = False  # validated when handed to record()
         return self._store
 
     def record(self, event: Event) -> Outcome:

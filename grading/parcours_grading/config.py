@@ -145,14 +145,30 @@ class ParcoursConfig(Configurable):
         config=True
     )
     dashboard_port = Int(8866, help="Port of the Voila dashboards server.").tag(config=True)
+    dashboard_now = Unicode(
+        "",
+        help="View the dashboards as of this moment (ISO 8601 with a zone, e.g. "
+        "2026-10-20T12:00:00+02:00) instead of the current time: for demos, audits and "
+        "replays. Default: env PARCOURS_NOW, else empty (the current time).",
+    ).tag(config=True)
     dashboard_teachers = List(
         Unicode(),
         default_value=[],
         help="People (JupyterHub user names, or the single-machine learner id) who may open "
-        "another learner's dashboard with ?learner=<id>; everyone else sees only their own.",
+        "another learner's dashboard with ?learner=<id>; everyone else sees only their own. "
+        "Default: env PARCOURS_DASHBOARD_TEACHERS (comma-separated), else nobody.",
     ).tag(config=True)
 
     # -- derived paths ----------------------------------------------------------------
+    @default("dashboard_teachers")
+    def _default_dashboard_teachers(self) -> list[str]:
+        names = os.environ.get("PARCOURS_DASHBOARD_TEACHERS", "")
+        return [n.strip() for n in names.split(",") if n.strip()]
+
+    @default("dashboard_now")
+    def _default_dashboard_now(self) -> str:
+        return os.environ.get("PARCOURS_NOW", "")
+
     @default("root")
     def _default_root(self) -> str:
         return str(find_root())

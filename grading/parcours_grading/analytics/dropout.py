@@ -1,8 +1,8 @@
 """Dropout points: where learners stop along the course path.
 
-- :func:`funnel`: for each activity in course order, how many learners reached it
-  (status other than ``not_started``/``missed``) and how many went no further — their
-  furthest activity reached is this one.
+- :func:`funnel`: for each activity in course order, how many learners reached it (left
+  any trace on it: an event or a submission, whatever its status) and how many went no
+  further — their furthest activity reached is this one.
 - :func:`status_matrix`: learner × activity table of statuses (the heatmap's data).
 - :func:`dropout_points`: the activities after which the most learners stopped.
 """
@@ -15,14 +15,13 @@ from .progress import STATUSES
 
 #: numeric codes for a heatmap, in the order of :data:`STATUSES`
 STATUS_CODES = {name: i for i, name in enumerate(STATUSES)}
-REACHED = ("started", "done", "late")
 
 
 def funnel(status: pd.DataFrame) -> pd.DataFrame:
     """Per course and activity (course order): ``learners`` enrolled, ``reached``,
     ``share`` (reached / learners), ``stopped_here`` (learners whose furthest reached
     activity is this one) and ``drop`` (reached here minus reached at the next one)."""
-    reached = status[status["status"].isin(REACHED)]
+    reached = status[status["first_at"].notna()]
     acts = status[["course", "activity", "kind", "module", "order"]].drop_duplicates()
     learners = status.groupby("course")["learner"].nunique().rename("learners")
     counts = reached.groupby(["course", "activity"]).size().rename("reached")

@@ -5,7 +5,9 @@ course's nbgrader gradebook (one SQL query per table, never an ORM loop) into a
 :class:`ClassData`. Every learner id is pseudonymous (``p-`` + 16 hex digits, made by
 :func:`parcours_grading.store.ids.pseudonymize` with ``ParcoursConfig.pseudonym_salt``);
 the nbgrader id is kept only in ``learners.student_id`` for teacher actions (group release).
-All times are ``datetime64[ns, UTC]``.
+All times are ``datetime64[ns, UTC]``. The gradebook and the pipeline's records
+(``extensions.json``, ``submissions.json`` — teacher-side receipt times, which win over
+nbgrader's learner-side timestamp — and the feedback files) are read by :mod:`.gradebook`.
 
 Frames and their columns (the dashboards rely on these names):
 
@@ -24,8 +26,13 @@ Frames and their columns (the dashboards rely on these names):
     question names none)
 
 ``events`` — the event store's ``events`` table (schema v1), ``actor`` renamed ``learner``
-    ``id, timestamp, learner, verb, course, object_type, object_id, lesson, score, success,
-    duration_s, attempt, response, extra, self_reported``
+    ``id, timestamp, learner, verb, course, object_type, object_id, lesson, activity``
+    (the lesson or assignment the event belongs to: ``lesson``, else ``object_id``),
+    ``score, success, duration_s, attempt, response, extra`` (None for an empty ``{}``),
+    ``self_reported``. The text columns ``learner`` .. ``activity`` are pandas
+    categoricals (a million events group in milliseconds); ``id`` and ``response`` are
+    read only when asked (``read_events(..., full=True)``), else None. Timestamps read from
+    the store have millisecond precision.
 
 ``grades`` — one row per graded cell of each submitted notebook
     ``course, learner, assignment, notebook, cell, cell_type, max_score, auto_score,
@@ -44,18 +51,16 @@ Frames and their columns (the dashboards rely on these names):
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..store.ids import is_pseudonym, pseudonymize
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -69,8 +74,11 @@ ACTIVITY_COLUMNS = [
 QUESTION_COLUMNS = ["course", "lesson", "question", "type", "skills"]
 EVENT_COLUMNS = [
     "id", "timestamp", "learner", "verb", "course", "object_type", "object_id", "lesson",
-    "score", "success", "duration_s", "attempt", "response", "extra", "self_reported",
+    "activity", "score", "success", "duration_s", "attempt", "response", "extra",
+    "self_reported",
 ]
+#: text columns of ``events`` held as categoricals
+EVENT_KEYS = ["learner", "verb", "course", "object_type", "object_id", "lesson", "activity"]
 GRADE_COLUMNS = [
     "course", "learner", "assignment", "notebook", "cell", "cell_type", "max_score",
     "auto_score", "manual_score", "extra_credit", "score", "needs_manual_grade", "comment",
@@ -96,10 +104,18 @@ class ClassData:
     grades: pd.DataFrame
     submissions: pd.DataFrame
     extensions: pd.DataFrame = field(default_factory=lambda: empty(EXTENSION_COLUMNS))
+    #: results computed once and shared by the analyses (see :meth:`memo`)
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def course_ids(self) -> list[str]:
         """The ids of the courses loaded, in the order given."""
         return list(self.courses)
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per key for this data (frames are treated as read-only)."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
 
 def empty(columns: Sequence[str]) -> pd.DataFrame:
@@ -109,6 +125,8 @@ def empty(columns: Sequence[str]) -> pd.DataFrame:
 
 def utc(values: Any) -> pd.Series:
     """Any datetimes (ISO text, naive UTC, aware) as ``datetime64[ns, UTC]``."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
     return pd.to_datetime(pd.Series(values), utc=True, format="ISO8601").astype(
         "datetime64[ns, UTC]"
     )
@@ -192,10 +210,16 @@ def questions_frame(courses: Iterable[Course]) -> pd.DataFrame:
 
 
 # -- event store -------------------------------------------------------------------------
-_EVENT_SQL = (
-    "SELECT id, timestamp, actor AS learner, verb, course, object_type, object_id, lesson, "
-    "score, success, duration_s, attempt, response, extra, self_reported FROM events"
+# SQLite turns the ISO 8601 text into milliseconds since 1970 (UTC, any offset honoured)
+# in C: a million timestamps are not parsed one by one in Python. Unreadable -> NULL -> NaT.
+_EVENT_FIELDS = (
+    "CAST(ROUND((julianday(timestamp) - 2440587.5) * 86400000.0) AS INTEGER), actor, verb, "
+    "course, object_type, object_id, lesson, score, success, duration_s, attempt, "
+    "CASE WHEN extra = '{}' THEN NULL ELSE extra END, self_reported"
 )
+_READ_COLUMNS = ["timestamp", "learner", "verb", "course", "object_type", "object_id",
+                 "lesson", "score", "success", "duration_s", "attempt", "extra",
+                 "self_reported"]
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -205,22 +229,31 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
-def read_events(url: str, courses: Sequence[str] | None = None) -> pd.DataFrame:
+def read_events(
+    url: str, courses: Sequence[str] | None = None, *, full: bool = False
+) -> pd.DataFrame:
     """The events of ``courses`` (all when None) from the event store at ``url``, in one
-    query. A missing store gives an empty frame (no learner has done anything yet)."""
+    query; ``id`` and ``response`` too with ``full``. A missing store gives an empty frame
+    (no learner has done anything yet)."""
     path = sqlite_path(url)
     if path is None:
         raise DataError(f"events_url {url!r}: only sqlite:/// event stores can be read here.")
     if not path.is_file():
         return events_frame(empty(EVENT_COLUMNS))
-    sql, params = _EVENT_SQL, ()
+    fields, columns = _EVENT_FIELDS, _READ_COLUMNS
+    if full:
+        fields, columns = "id, response, " + fields, ["id", "response", *columns]
+    sql, params = f"SELECT {fields} FROM events", ()
     if courses:
         sql += f" WHERE course IN ({','.join('?' * len(courses))})"
         params = tuple(courses)
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
             cursor = conn.execute(sql, params)
-            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=EVENT_COLUMNS)
+            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+            millis = pd.to_numeric(frame["timestamp"], errors="coerce")
+            frame["timestamp"] = pd.to_datetime(millis, unit="ms", utc=True).astype(
+                "datetime64[ns, UTC]")
     except sqlite3.Error as exc:
         raise DataError(
             f"{path}: the event store cannot be read ({exc}). Check that it is an event "
@@ -242,215 +275,15 @@ def events_frame(records: pd.DataFrame | Iterable[dict[str, Any]]) -> pd.DataFra
     for name in ("score", "success", "duration_s", "attempt", "self_reported"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     for name in ("learner", "verb", "course", "object_type", "object_id", "lesson"):
-        frame[name] = frame[name].fillna("").astype(str)
+        frame[name] = frame[name].astype("category")
+        if frame[name].isna().any():
+            frame[name] = frame[name].cat.add_categories([""]).fillna("")
+    lesson = frame["lesson"].astype(object)
+    frame["activity"] = pd.Categorical(
+        lesson.where(lesson != "", frame["object_id"].astype(object)).to_numpy())
+    extra = frame["extra"].astype(object)
+    frame["extra"] = extra.where(extra.notna() & (extra != "{}") & (extra != ""), None)
     return frame.reset_index(drop=True)
-
-
-# -- nbgrader gradebook ------------------------------------------------------------------
-_GRADEBOOK_SQL = {
-    "student": "SELECT id FROM student",
-    "assignment": "SELECT id, name, duedate FROM assignment",
-    "notebook": "SELECT id, name, assignment_id FROM notebook",
-    "grade_cells": "SELECT g.id, b.name, g.max_score, g.cell_type FROM grade_cells g "
-    "JOIN base_cell b ON b.id = g.id",
-    "submitted_assignment": "SELECT id, assignment_id, student_id, timestamp, extension "
-    "FROM submitted_assignment",
-    "submitted_notebook": "SELECT id, assignment_id, notebook_id, late_submission_penalty "
-    "FROM submitted_notebook",
-    "grade": "SELECT notebook_id, cell_id, auto_score, manual_score, extra_credit, "
-    "needs_manual_grade FROM grade",
-    "comment": "SELECT notebook_id, cell_id, auto_comment, manual_comment FROM comment",
-}
-
-
-def read_gradebook_tables(url: str) -> dict[str, pd.DataFrame]:
-    """nbgrader's tables, one SQL query each (sqlite3 for SQLite, SQLAlchemy otherwise).
-    An absent SQLite file gives empty tables (nothing collected yet)."""
-    path = sqlite_path(url)
-    tables: dict[str, pd.DataFrame] = {}
-    if path is not None:
-        if not path.is_file():
-            return {}
-        try:
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-                for name, sql in _GRADEBOOK_SQL.items():
-                    cursor = conn.execute(sql)
-                    cols = [d[0] for d in cursor.description]
-                    tables[name] = pd.DataFrame.from_records(cursor.fetchall(), columns=cols)
-        except sqlite3.Error as exc:
-            raise DataError(
-                f"{path}: the nbgrader gradebook cannot be read ({exc}). Is it a gradebook "
-                "made by nbgrader 0.9 ('nbgrader db upgrade' migrates an older one)?"
-            ) from exc
-        return tables
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        engine = create_engine(url)
-        with engine.connect() as conn:
-            for name, sql in _GRADEBOOK_SQL.items():
-                tables[name] = pd.read_sql_query(sql, conn)
-        engine.dispose()
-    except SQLAlchemyError as exc:
-        raise DataError(f"gradebook {url!r} cannot be read ({exc}).") from exc
-    return tables
-
-
-def _interval(values: pd.Series) -> pd.Series:
-    """SQLAlchemy stores an Interval in SQLite as a datetime after the epoch."""
-    epoch = pd.Timestamp("1970-01-01")
-    parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
-    if parsed.dt.tz is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return (parsed - epoch).astype("timedelta64[ns]")
-
-
-def gradebook_frames(
-    tables: dict[str, pd.DataFrame],
-    course: Course,
-    salt: str,
-    *,
-    feedback_times: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(learners, grades, submissions) of one course from its gradebook ``tables``."""
-    if not tables or tables["student"].empty:
-        return empty(LEARNER_COLUMNS), empty(GRADE_COLUMNS), empty(SUBMISSION_COLUMNS)
-    students = tables["student"]["id"].astype(str)
-    ids = {sid: pseudonymize(sid, salt) for sid in students}
-    learners = pd.DataFrame(
-        {"course": course.id, "learner": students.map(ids), "student_id": students}
-    )
-    assignment = tables["assignment"].rename(columns={"id": "assignment_id", "name": "assignment"})
-    sub_a = tables["submitted_assignment"].rename(columns={"id": "sa_id"})
-    sub_a = sub_a.merge(assignment, on="assignment_id", how="left")
-    sub_a["learner"] = sub_a["student_id"].astype(str).map(ids)
-    sub_n = tables["submitted_notebook"].rename(
-        columns={"id": "sn_id", "assignment_id": "sa_id", "notebook_id": "nb_id"}
-    )
-    notebook = tables["notebook"].rename(
-        columns={"id": "nb_id", "name": "notebook", "assignment_id": "nb_assignment"}
-    )
-    sub_n = sub_n.merge(notebook[["nb_id", "notebook"]], on="nb_id", how="left")
-    sub_n = sub_n.merge(sub_a[["sa_id", "assignment", "learner"]], on="sa_id", how="left")
-    cells = tables["grade_cells"].rename(columns={"id": "cell_id", "name": "cell"})
-    grade = tables["grade"].rename(columns={"notebook_id": "sn_id"})
-    grade = grade.merge(cells, on="cell_id", how="inner")
-    comment = tables["comment"].rename(columns={"notebook_id": "sn_id"})
-    comment["comment"] = comment["manual_comment"].where(
-        comment["manual_comment"].notna() & (comment["manual_comment"] != ""),
-        comment["auto_comment"],
-    )
-    grade = grade.merge(comment[["sn_id", "cell_id", "comment"]], on=["sn_id", "cell_id"],
-                        how="left")
-    grade = grade.merge(sub_n[["sn_id", "notebook", "assignment", "learner"]], on="sn_id",
-                        how="left")
-    for name in ("max_score", "auto_score", "manual_score", "extra_credit"):
-        grade[name] = pd.to_numeric(grade[name], errors="coerce").astype("float64")
-    bonus = grade["extra_credit"].fillna(0.0)
-    grade["score"] = (grade["manual_score"] + bonus).where(
-        grade["manual_score"].notna(), (grade["auto_score"] + bonus).fillna(0.0)
-    )
-    grade["needs_manual_grade"] = grade["needs_manual_grade"].astype(bool)
-    grade["course"] = course.id
-    grades = grade[GRADE_COLUMNS].reset_index(drop=True)
-
-    # submissions: scores summed over cells, penalties over notebooks
-    per_sa = grade.merge(sub_n[["sn_id", "sa_id"]], on="sn_id").groupby("sa_id")[
-        ["score", "max_score"]
-    ].sum()
-    penalty = sub_n.groupby("sa_id")["late_submission_penalty"].sum(min_count=1)
-    subs = sub_a.set_index("sa_id").join(per_sa).join(penalty.rename("late_penalty"))
-    subs = subs.reset_index()
-    subs["course"] = course.id
-    subs["timestamp"] = utc(subs["timestamp"].to_numpy()) if len(subs) else utc([])
-    manifest_due = {a.id: course.due(a) for a in course.assignments}
-    book_due = utc(subs["duedate"].to_numpy()) if len(subs) else utc([])
-    subs["due"] = utc(subs["assignment"].map(manifest_due).to_numpy()).fillna(book_due)
-    subs["extension"] = _interval(subs["extension"])
-    subs["deadline"] = subs["due"] + subs["extension"].fillna(pd.Timedelta(0))
-    overdue = (subs["timestamp"] - subs["deadline"]).dt.total_seconds() / 86400.0
-    subs["late"] = overdue.gt(0).fillna(False).astype(bool)
-    subs["days_late"] = overdue.clip(lower=0).fillna(0.0)
-    subs["score"] = subs["score"].fillna(0.0)
-    subs["max_score"] = subs["max_score"].fillna(0.0)
-    subs["late_penalty"] = pd.to_numeric(subs["late_penalty"], errors="coerce").fillna(0.0)
-    subs["feedback_at"] = utc([None] * len(subs))
-    if feedback_times is not None and not feedback_times.empty:
-        fb = feedback_times.assign(learner=feedback_times["student_id"].map(ids))
-        subs = subs.drop(columns="feedback_at").merge(
-            fb[["learner", "assignment", "feedback_at"]], on=["learner", "assignment"],
-            how="left",
-        )
-    return learners, grades, subs[SUBMISSION_COLUMNS].reset_index(drop=True)
-
-
-def feedback_times(course_root: Path) -> pd.DataFrame:
-    """When feedback was produced for each (student_id, assignment): the newest ``.html``
-    under ``<course_root>/feedback/<student>/<assignment>/`` (nbgrader's feedback folder)."""
-    rows = []
-    base = course_root / "feedback"
-    if base.is_dir():
-        for student in os.scandir(base):
-            if not student.is_dir():
-                continue
-            for assignment in os.scandir(student.path):
-                if not assignment.is_dir():
-                    continue
-                times = [
-                    e.stat().st_mtime for e in os.scandir(assignment.path)
-                    if e.name.endswith(".html")
-                ]
-                if times:
-                    rows.append((student.name, assignment.name, max(times)))
-    frame = pd.DataFrame(rows, columns=["student_id", "assignment", "feedback_at"])
-    frame["feedback_at"] = pd.to_datetime(frame["feedback_at"], unit="s", utc=True).astype(
-        "datetime64[ns, UTC]"
-    )
-    return frame
-
-
-def read_extensions(course_root: Path, course_id: str, salt: str) -> pd.DataFrame:
-    """Extensions the pipeline recorded under the course's runtime folder, if any.
-
-    Accepted: ``extensions.json`` (a list of ``{learner|student, assignment, until}`` or a
-    mapping ``{assignment: {learner: until}}``) or ``extensions.csv`` with those columns.
-    """
-    rows: list[dict[str, Any]] = []
-    for name in EXTENSION_FILES:
-        path = course_root / name
-        if not path.is_file():
-            continue
-        try:
-            if name.endswith(".csv"):
-                rows += pd.read_csv(path, dtype=str).to_dict("records")
-            else:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(data, dict):
-                    data = data.get("extensions", data)
-                if isinstance(data, dict):
-                    for assignment, per in data.items():
-                        for who, until in (per or {}).items():
-                            until = until.get("until") if isinstance(until, dict) else until
-                            rows.append({"learner": who, "assignment": assignment,
-                                         "until": until})
-                else:
-                    rows += [dict(r) for r in data]
-        except (OSError, ValueError, AttributeError, TypeError) as exc:
-            raise DataError(
-                f"{path}: the extensions record cannot be read ({exc}). Record extensions "
-                "with 'parcours extend' rather than by hand."
-            ) from exc
-    if not rows:
-        return empty(EXTENSION_COLUMNS)
-    frame = pd.DataFrame(rows)
-    who = frame.get("learner", frame.get("student", frame.get("student_id")))
-    if who is None or "assignment" not in frame or "until" not in frame:
-        raise DataError(f"{course_root}: extensions need learner, assignment and until.")
-    frame["learner"] = [w if is_pseudonym(str(w)) else pseudonymize(str(w), salt) for w in who]
-    frame["course"] = course_id
-    frame["until"] = utc(frame["until"])
-    return frame[EXTENSION_COLUMNS]
 
 
 # -- everything --------------------------------------------------------------------------
@@ -460,6 +293,13 @@ def load_frames(
     """Read manifests, events and gradebooks of ``courses`` (ids or Course objects; all the
     courses of ``config.courses_dir`` when None) into a :class:`ClassData`."""
     from ..course import find_course, list_courses, load_course
+    from .gradebook import (
+        feedback_times,
+        gradebook_frames,
+        read_extensions,
+        read_gradebook_tables,
+        read_received,
+    )
 
     if courses is None:
         loaded = list_courses(config.courses_dir)
@@ -480,7 +320,8 @@ def load_frames(
     for course in loaded:
         root = config.course_root(course.id)
         tables = read_gradebook_tables(config.gradebook_for(course.id))
-        lrn, grd, sub = gradebook_frames(tables, course, salt, feedback_times=feedback_times(root))
+        lrn, grd, sub = gradebook_frames(tables, course, salt, feedback_times=feedback_times(root),
+                                         received=read_received(root))
         learner_parts.append(lrn)
         grade_parts.append(grd)
         sub_parts.append(sub)
@@ -518,13 +359,46 @@ def assemble(
     extra = extra[extra["_merge"] == "left_only"].drop(columns="_merge")
     extra["student_id"] = ""
     all_learners = pd.concat([known, extra], ignore_index=True) if len(extra) else known
-    return ClassData(
-        courses={c.id: c for c in courses},
-        learners=all_learners[LEARNER_COLUMNS].reset_index(drop=True),
-        activities=activities_frame(courses),
-        questions=questions_frame(courses),
-        events=events,
-        grades=grades if grades is not None else empty(GRADE_COLUMNS),
-        submissions=submissions if submissions is not None else empty(SUBMISSION_COLUMNS),
-        extensions=extensions if extensions is not None else empty(EXTENSION_COLUMNS),
-    )
+    frames = {
+        "learners": all_learners[LEARNER_COLUMNS].reset_index(drop=True),
+        "activities": activities_frame(courses),
+        "events": events,
+        "grades": grades if grades is not None else empty(GRADE_COLUMNS),
+        "submissions": submissions if submissions is not None else empty(SUBMISSION_COLUMNS),
+        "extensions": extensions if extensions is not None else empty(EXTENSION_COLUMNS),
+    }
+    _share_categories(frames)
+    return ClassData(courses={c.id: c for c in courses}, questions=questions_frame(courses),
+                     **frames)
+
+
+#: column -> the shared category it holds, in every frame that has it
+SHARED = {"learner": "learner", "course": "course", "activity": "activity",
+          "assignment": "activity"}
+
+
+def _share_categories(frames: dict[str, pd.DataFrame]) -> None:
+    """Give ``learner``, ``course`` and activity columns one categorical dtype across all
+    frames, so that joins and groupings work on integer codes, not on text."""
+    values: dict[str, list[Any]] = {"learner": [], "course": [], "activity": []}
+    for frame in frames.values():
+        for column, kind in SHARED.items():
+            if column in frame.columns and len(frame):
+                col = frame[column]
+                uniq = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) \
+                    else pd.unique(col.dropna())
+                values[kind].append(pd.Index(uniq).astype(object))
+    dtypes = {kind: pd.CategoricalDtype(pd.Index(np.concatenate(parts)).unique()
+                                        if parts else pd.Index([], dtype=object))
+              for kind, parts in values.items()}
+    for name, frame in frames.items():
+        frame = frame.copy()
+        for column, kind in SHARED.items():
+            if column not in frame.columns:
+                continue
+            col = frame[column]
+            if isinstance(col.dtype, pd.CategoricalDtype):  # remap codes, no text
+                frame[column] = col.cat.set_categories(dtypes[kind].categories)
+            else:
+                frame[column] = col.astype(object).astype(dtypes[kind])
+        frames[name] = frame

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from .frames import ClassData
 from .mastery import PRIOR, evidence
-from .progress import now_or_default
+from .progress import NAT, _ns, now_or_default
 
 VALIDATED_AT = 0.7
 KPI_COLUMNS = ["course", "kpi", "value", "target", "met", "unit"]
@@ -45,10 +46,16 @@ KPI_LABELS = {
 }
 
 
+DAY_NS = 86_400 * 10**9
+
+
 def week_of(stamps: pd.Series) -> pd.Series:
     """The Monday (00:00 UTC) starting the week of each timestamp."""
-    days = stamps.dt.floor("D")
-    return days - pd.to_timedelta(days.dt.dayofweek, unit="D")
+    ns = _ns(stamps)
+    day = ns // DAY_NS
+    monday = (day - (day + 3) % 7) * DAY_NS  # 1970-01-01 was a Thursday
+    monday = np.where(ns == NAT, NAT, monday)
+    return pd.Series(monday.astype("datetime64[ns]"), index=stamps.index).dt.tz_localize("UTC")
 
 
 def activity_moments(data: ClassData) -> pd.DataFrame:
@@ -56,14 +63,55 @@ def activity_moments(data: ClassData) -> pd.DataFrame:
     parts = [data.events[["course", "learner", "timestamp"]]]
     if len(data.submissions):
         parts.append(data.submissions[["course", "learner", "timestamp"]])
+    parts = [p.astype({"course": object, "learner": object}) for p in parts]
     return pd.concat(parts, ignore_index=True).dropna(subset=["timestamp"])
+
+
+def _cat(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 codes, object categories) of a column, categorical or not."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return (values.cat.codes.to_numpy().astype(np.int64),
+                values.cat.categories.to_numpy(dtype=object))
+    codes, uniques = pd.factorize(values)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def _active_weeks(data: ClassData) -> pd.DataFrame:
+    """Distinct ``course, learner, week`` with a trace (events or submissions)."""
+    parts = []
+    for frame in (data.events, data.submissions):
+        if not len(frame):
+            continue
+        ns = _ns(frame["timestamp"])
+        keep = ns != NAT
+        day = ns[keep] // DAY_NS
+        week = (day + 3) // 7  # Monday-based week number (1970-01-01 was a Thursday)
+        c, courses = _cat(frame["course"])
+        lc, learners = _cat(frame["learner"])
+        c, lc = c[keep], lc[keep]
+        if not len(week):
+            continue
+        n_l, w0 = len(learners) + 1, week.min()
+        n_w = week.max() - w0 + 1
+        key = (c * n_l + lc) * n_w + (week - w0)
+        uniq = np.unique(key)
+        cw, w = np.divmod(uniq, n_w)
+        ci, li = np.divmod(cw, n_l)
+        parts.append(pd.DataFrame({
+            "course": courses[ci],
+            "learner": learners[li],
+            "week": pd.to_datetime(((w + w0) * 7 - 3) * DAY_NS, utc=True),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=["course", "learner", "week"])
+    both = pd.concat(parts, ignore_index=True)
+    return both[~both.duplicated()]
 
 
 def weekly_active(data: ClassData) -> pd.DataFrame:
     """Per course and week: ``active`` learners, ``enrolled``, ``share``."""
-    moments = activity_moments(data)
-    moments = moments.assign(week=week_of(moments["timestamp"]))
-    active = moments.groupby(["course", "week"])["learner"].nunique().rename("active")
+    weeks = data.memo("active_weeks", lambda: _active_weeks(data))
+    active = weeks.groupby(["course", "week"]).size().rename("active")
     enrolled = data.learners.groupby("course")["learner"].nunique().rename("enrolled")
     out = active.reset_index().merge(enrolled.reset_index(), on="course")
     out["share"] = out["active"] / out["enrolled"]
@@ -73,10 +121,16 @@ def weekly_active(data: ClassData) -> pd.DataFrame:
 def active_share(data: ClassData, now: pd.Timestamp | str | None = None) -> pd.Series:
     """Per course: share of enrolled learners active in the 7 days up to ``now``."""
     moment = now_or_default(now)
-    moments = activity_moments(data)
-    recent = moments[(moments["timestamp"] > moment - pd.Timedelta(days=7))
-                     & (moments["timestamp"] <= moment)]
-    active = recent.groupby("course")["learner"].nunique()
+    parts = []
+    for frame in (data.events, data.submissions):
+        if len(frame):
+            t = frame["timestamp"]
+            recent = frame[(t > moment - pd.Timedelta(days=7)) & (t <= moment)]
+            parts.append(pd.DataFrame({"course": recent["course"].astype(object),
+                                       "learner": recent["learner"].astype(object)}))
+    both = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["course", "learner"])
+    active = both.drop_duplicates().groupby("course").size()
     enrolled = data.learners.groupby("course")["learner"].nunique()
     return (active.reindex(enrolled.index).fillna(0) / enrolled).rename("weekly_active")
 
@@ -103,6 +157,20 @@ def validation_times(
     return out
 
 
+def _field(extras: pd.Series, name: str) -> pd.Series:
+    """A numeric field of JSON ``extra`` texts, parsed once per distinct text."""
+    texts = extras.astype(object)
+    distinct = pd.unique(texts[texts.notna()])
+    parsed = {}
+    for text in distinct:
+        try:
+            value = json.loads(text).get(name)
+        except (ValueError, AttributeError):
+            value = None
+        parsed[text] = value if isinstance(value, int | float) else None
+    return pd.to_numeric(texts.map(parsed), errors="coerce")
+
+
 def actual_minutes(data: ClassData) -> pd.DataFrame:
     """Per activity: ``estimated`` and ``actual`` minutes (median over learners) and
     ``source`` ('reflection' | 'events')."""
@@ -110,25 +178,31 @@ def actual_minutes(data: ClassData) -> pd.DataFrame:
     acts = data.activities[["course", "activity", "minutes"]].rename(
         columns={"minutes": "estimated"}
     )
-    belongs = ev["lesson"].where(ev["lesson"] != "", ev["object_id"])
     refl = ev[ev["verb"] == "reflected"]
-    minutes = [
-        json.loads(x).get("minutes") if isinstance(x, str) and x else None for x in refl["extra"]
-    ]
-    refl = pd.DataFrame({"course": refl["course"], "activity": belongs[refl.index],
-                         "learner": refl["learner"],
-                         "m": pd.to_numeric(pd.Series(minutes, index=refl.index),
-                                            errors="coerce")}).dropna()
-    by_refl = refl.groupby(["course", "activity"])["m"].median().rename("reflection")
-    timed = ev.assign(activity=belongs).dropna(subset=["duration_s"])
-    per_learner = timed.groupby(["course", "activity", "learner"])["duration_s"].sum() / 60.0
-    by_events = per_learner.groupby(["course", "activity"]).median().rename("events")
-    out = acts.merge(by_refl.reset_index(), how="left").merge(by_events.reset_index(), how="left")
+    refl = refl.assign(m=_field(refl["extra"], "minutes")).dropna(subset=["m"])
+    by_refl = refl.groupby(["course", "activity"], observed=True)["m"].median()
+    timed = ev.dropna(subset=["duration_s"])
+    per_learner = timed.groupby(["course", "activity", "learner"], observed=True)[
+        "duration_s"].sum() / 60.0
+    by_events = per_learner.groupby(level=["course", "activity"], observed=True).median()
+    out = acts.copy()
+    index = pd.MultiIndex.from_frame(acts[["course", "activity"]])
+    out["reflection"] = _lookup(by_refl, index)
+    out["events"] = _lookup(by_events, index)
     out["actual"] = out["reflection"].fillna(out["events"])
-    out["source"] = out["reflection"].notna().map({True: "reflection", False: "events"})
-    out.loc[out["actual"].isna(), "source"] = ""
+    out["source"] = np.where(out["reflection"].notna(), "reflection",
+                             np.where(out["events"].notna(), "events", ""))
     out["ratio"] = out["actual"] / out["estimated"]
     return out[["course", "activity", "estimated", "actual", "source", "ratio"]]
+
+
+def _lookup(values: pd.Series, index: pd.MultiIndex) -> np.ndarray:
+    """``values`` (indexed by course, activity, maybe categoricals) at ``index``."""
+    if values.empty:
+        return np.full(len(index), np.nan)
+    plain = pd.Series(values.to_numpy(), index=pd.MultiIndex.from_arrays(
+        [values.index.get_level_values(i).astype(object) for i in range(2)]))
+    return plain.reindex(index).to_numpy(dtype=float)
 
 
 def kpis(
@@ -141,11 +215,11 @@ def kpis(
 ) -> pd.DataFrame:
     """KPIs per course against the manifest's targets: ``course, kpi, value, target,
     met`` (True/False, None without a target), ``unit``."""
-    from .mastery import first_attempts, skill_mastery
+    from .mastery import quiz_first, skill_mastery
 
     mastery = skill_mastery(data) if mastery is None else mastery
     active = active_share(data, now)
-    first = first_attempts(data.events)
+    first = quiz_first(data)
     quiz = first.groupby("course")["value"].mean()
     validated = (mastery["mean"] >= validated_at).groupby(mastery["course"]).mean()
     ttc = validation_times(data, validated_at)
@@ -156,7 +230,8 @@ def kpis(
         subs["course"]).median() if len(subs) else pd.Series(dtype=float)
     rows = []
     for cid, course in data.courses.items():
-        def add(name: str, value: object, target: float | None, higher: bool, unit: str):
+        def add(name: str, value: object, target: float | None, higher: bool, unit: str,
+                cid: str = cid) -> None:
             v = None if value is None or pd.isna(value) else float(value)
             met = None if target is None or v is None else (v >= target if higher else v <= target)
             rows.append((cid, name, v, target, met, unit))
@@ -181,13 +256,13 @@ def kpi_trend(data: ClassData, *, validated_at: float = VALIDATED_AT) -> pd.Data
     active that week), ``quiz_mean`` (first attempts made that week), ``skills_validated``
     (share of learner × skill pairs validated by the end of that week, cumulative) and
     ``feedback_delay_hours`` (submissions made that week)."""
-    from .mastery import first_attempts
+    from .mastery import quiz_first
 
     parts = []
     wa = weekly_active(data)
     parts.append(wa.assign(kpi="weekly_active", value=wa["share"])[["course", "week", "kpi",
                                                                      "value"]])
-    first = first_attempts(data.events)
+    first = quiz_first(data)
     if len(first):
         q = first.assign(week=week_of(first["timestamp"])).groupby(
             ["course", "week"], as_index=False)["value"].mean()
@@ -198,7 +273,7 @@ def kpi_trend(data: ClassData, *, validated_at: float = VALIDATED_AT) -> pd.Data
                  * len(c.skills) for cid, c in data.courses.items()}
         v = ttc.assign(week=week_of(ttc["validated_at"])).groupby(["course", "week"]).size()
         v = v.groupby(level="course").cumsum().rename("count").reset_index()
-        v["value"] = v["count"] / v["course"].map(pairs)
+        v["value"] = v["count"] / v["course"].astype(object).map(pairs).astype(float)
         parts.append(v.assign(kpi="skills_validated")[["course", "week", "kpi", "value"]])
     subs = data.submissions.dropna(subset=["feedback_at"])
     if len(subs):

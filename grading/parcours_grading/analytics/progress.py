@@ -15,6 +15,7 @@ not reached); "completed" means ``done`` or ``late``.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .frames import ClassData
@@ -35,6 +36,10 @@ def now_or_default(now: pd.Timestamp | str | None) -> pd.Timestamp:
         return pd.Timestamp.now(tz="UTC")
     stamp = pd.Timestamp(now)
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _nat(index: pd.Index) -> pd.Series:
+    return pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
 
 
 def deadlines(data: ClassData) -> pd.DataFrame:
@@ -62,62 +67,135 @@ def deadlines(data: ClassData) -> pd.DataFrame:
 
 def activity_status(data: ClassData, now: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """One row per enrolled learner and activity: ``course, learner, activity, kind,
-    module, order, status, first_at, last_at, submitted_at, deadline``."""
+    module, order, status, first_at, last_at, submitted_at, deadline`` (``learner``,
+    ``activity``, ``kind``, ``module`` and ``status`` are categoricals)."""
     moment = now_or_default(now)
-    acts = data.activities[["course", "activity", "kind", "module", "order"]]
-    grid = data.learners[["course", "learner"]].drop_duplicates().merge(acts, on="course")
-    ev = data.events
-    key = ["course", "learner", "activity"]
-    if len(ev):
-        # an event belongs to its lesson; an assignment's events carry its id in 'lesson'
-        belongs = ev["lesson"].where(ev["lesson"] != "", ev["object_id"])
-        touched = (
-            ev.assign(activity=belongs)
-            .groupby(key, observed=True)["timestamp"].agg(["min", "max"])
-            .rename(columns={"min": "first_at", "max": "last_at"})
-        )
-        finished = ev[
-            ((ev["verb"] == "completed") & (ev["object_type"] == "lesson"))
-            | (ev["verb"] == "reflected")
-        ]
-        finished = finished.assign(activity=belongs[finished.index])[key].drop_duplicates()
-        finished["finished"] = True
-        grid = grid.merge(touched.reset_index(), on=key, how="left")
-        grid = grid.merge(finished, on=key, how="left")
-    else:
-        grid["first_at"] = pd.NaT
-        grid["last_at"] = pd.NaT
-        grid["finished"] = False
-    grid["finished"] = grid["finished"].astype("boolean").fillna(False).astype(bool)
-    subs = data.submissions
-    if len(subs):
-        s = subs.groupby(["course", "learner", "assignment"], as_index=False)["timestamp"].max()
-        s = s.rename(columns={"assignment": "activity", "timestamp": "submitted_at"})
-        grid = grid.merge(s, on=key, how="left")
-    else:
-        grid["submitted_at"] = pd.NaT
-    grid["submitted_at"] = grid["submitted_at"].astype("datetime64[ns, UTC]")
-    dl = deadlines(data)[key + ["deadline"]]
-    grid = grid.merge(dl, on=key, how="left")
+    return data.memo(("status", moment), lambda: _status(data, moment))
 
-    is_lesson = grid["kind"] == "lesson"
-    touched_any = grid["first_at"].notna()
-    status = pd.Series("not_started", index=grid.index, dtype=object)
-    status[touched_any] = "started"
-    status[is_lesson & grid["finished"]] = "done"
-    submitted = ~is_lesson & grid["submitted_at"].notna()
-    late = submitted & (grid["submitted_at"] > grid["deadline"])
-    status[submitted & ~late] = "done"
-    status[late] = "late"
-    missed = ~is_lesson & ~submitted & grid["deadline"].notna() & (grid["deadline"] < moment)
-    status[missed] = "missed"
-    grid["status"] = status
-    first = grid["first_at"].where(grid["first_at"].notna(), grid["submitted_at"])
-    grid["first_at"] = first.astype("datetime64[ns, UTC]")
-    grid["last_at"] = grid[["last_at", "submitted_at"]].max(axis=1).astype("datetime64[ns, UTC]")
-    cols = ["course", "learner", "activity", "kind", "module", "order", "status", "first_at",
-            "last_at", "submitted_at", "deadline"]
-    return grid[cols].sort_values(["course", "learner", "order"]).reset_index(drop=True)
+
+def _codes(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of each of ``values`` in ``keys`` (-1 when absent); by category codes when
+    both share one categorical dtype (as :func:`.frames.assemble` makes them)."""
+    if (isinstance(values.dtype, pd.CategoricalDtype) and values.dtype == keys.dtype):
+        lut = np.full(len(keys.dtype.categories) + 1, -1, dtype=np.int64)
+        lut[keys.cat.codes.to_numpy()] = np.arange(len(keys))
+        return lut[values.cat.codes.to_numpy()]  # code -1 (missing) reads lut[-1] = -1
+    index = pd.Index(keys.astype(object))
+    return index.get_indexer(values.astype(object)).astype(np.int64)
+
+
+def _at(keys: pd.Series, positions: np.ndarray) -> pd.Series | np.ndarray:
+    """``keys`` at ``positions``, keeping a categorical dtype without touching text."""
+    if isinstance(keys.dtype, pd.CategoricalDtype):
+        return pd.Categorical.from_codes(keys.cat.codes.to_numpy()[positions], dtype=keys.dtype)
+    return keys.to_numpy()[positions]
+
+
+def _per_cell(size: int, key: np.ndarray, values: np.ndarray, how: str) -> np.ndarray:
+    """``values`` reduced (min | max) per cell ``key`` of a learner × activity grid (int64
+    nanoseconds; NaT where no value)."""
+    out = np.full(size, np.iinfo(np.int64).min if how == "max" else np.iinfo(np.int64).max,
+                  dtype=np.int64)
+    (np.maximum if how == "max" else np.minimum).at(out, key, values)
+    out[(out == np.iinfo(np.int64).min) | (out == np.iinfo(np.int64).max)] = NAT
+    return out
+
+
+NAT = np.datetime64("NaT").astype(np.int64)
+
+
+def _status(data: ClassData, moment: pd.Timestamp) -> pd.DataFrame:
+    parts = []
+    ev_all = data.events
+    for cid in data.courses:
+        learners = data.learners.loc[data.learners["course"] == cid, "learner"]
+        learners = learners.drop_duplicates().reset_index(drop=True)
+        acts = data.activities[data.activities["course"] == cid].sort_values("order")
+        n_l, n_a = len(learners), len(acts)
+        if not n_l or not n_a:
+            continue
+        activities = acts["activity"].reset_index(drop=True)
+        size = n_l * n_a
+        ev = ev_all[ev_all["course"] == cid] if len(ev_all) else ev_all
+        lc, ac = _codes(ev["learner"], learners), _codes(ev["activity"], activities)
+        ok = (lc >= 0) & (ac >= 0)
+        key = (lc * n_a + ac)[ok]
+        stamps = _ns(ev["timestamp"])[ok]
+        first = _per_cell(size, key, stamps, "min")
+        last = _per_cell(size, key, stamps, "max")
+        verb, otype = ev["verb"].to_numpy()[ok], ev["object_type"].to_numpy()[ok]
+        done_ev = ((verb == "completed") & (otype == "lesson")) | (verb == "reflected")
+        finished = np.zeros(size, dtype=bool)
+        finished[key[done_ev]] = True
+        submitted = np.full(size, NAT, dtype=np.int64)
+        subs = data.submissions
+        if len(subs):
+            subs = subs[subs["course"] == cid]
+            sl, sa = _codes(subs["learner"], learners), _codes(subs["assignment"], activities)
+            sok = (sl >= 0) & (sa >= 0)
+            sub_t = _ns(subs["timestamp"])
+            submitted = _per_cell(size, (sl * n_a + sa)[sok], sub_t[sok], "max")
+        due = _ns(acts["due"])
+        deadline = np.tile(due, n_l)
+        is_assignment = np.tile((acts["kind"] == "assignment").to_numpy(), n_l)
+        deadline[~is_assignment] = NAT
+        for frame, column, when in ((subs if len(data.submissions) else None, "assignment",
+                                     "deadline"),
+                                    (data.extensions, "assignment", "until")):
+            if frame is None or not len(frame):
+                continue
+            frame = frame[frame["course"] == cid]
+            el, ea = _codes(frame["learner"], learners), _codes(frame[column], activities)
+            eok = (el >= 0) & (ea >= 0) & frame[when].notna().to_numpy()
+            later = _ns(frame[when])
+            idx = (el * n_a + ea)[eok]
+            np.maximum.at(deadline, idx, later[eok])
+        status = np.full(size, "not_started", dtype=object)
+        touched = first != NAT
+        has_sub = submitted != NAT
+        status[touched] = "started"
+        status[~is_assignment & finished] = "done"
+        has_deadline = deadline != NAT
+        late = is_assignment & has_sub & has_deadline & (submitted > deadline)
+        status[is_assignment & has_sub & ~late] = "done"
+        status[late] = "late"
+        status[is_assignment & ~has_sub & has_deadline & (deadline < moment.value)] = "missed"
+        first = np.where(touched, first, submitted)
+        last = np.where(has_sub & ((last == NAT) | (submitted > last)), submitted, last)
+        rep = np.arange(n_l).repeat(n_a)
+        tile = np.tile(np.arange(n_a), n_l)
+        course_dtype = data.learners["course"].dtype
+        parts.append(pd.DataFrame({
+            "course": pd.Categorical.from_codes(
+                np.full(size, course_dtype.categories.get_loc(cid)), dtype=course_dtype)
+            if isinstance(course_dtype, pd.CategoricalDtype) else cid,
+            "learner": _at(learners, rep),
+            "activity": _at(activities, tile),
+            "kind": _at(acts["kind"].astype("category").reset_index(drop=True), tile),
+            "module": _at(acts["module"].astype("category").reset_index(drop=True), tile),
+            "order": acts["order"].to_numpy()[tile],
+            "status": pd.Categorical(status, categories=STATUSES),
+            "first_at": _stamp(first), "last_at": _stamp(last),
+            "submitted_at": _stamp(submitted), "deadline": _stamp(deadline),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=STATUS_COLUMNS)
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return out[STATUS_COLUMNS]
+
+
+STATUS_COLUMNS = ["course", "learner", "activity", "kind", "module", "order", "status",
+                  "first_at", "last_at", "submitted_at", "deadline"]
+
+
+def _ns(values: pd.Series) -> np.ndarray:
+    """UTC datetimes as int64 nanoseconds (NaT as :data:`NAT`)."""
+    naive = pd.to_datetime(values, utc=True).dt.tz_localize(None).astype("datetime64[ns]")
+    return naive.to_numpy().view(np.int64)
+
+
+def _stamp(values: np.ndarray) -> pd.Series:
+    return pd.Series(values.astype("datetime64[ns]")).dt.tz_localize("UTC")
 
 
 def _summary(status: pd.DataFrame, by: list[str]) -> pd.DataFrame:

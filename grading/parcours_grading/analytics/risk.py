@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from .frames import ClassData
-from .mastery import first_attempts
+from .mastery import quiz_first
 from .progress import activity_status, now_or_default
 
 DEFAULT_THRESHOLDS: dict[str, float] = {
@@ -54,10 +54,15 @@ RISK_COLUMNS = ["course", "learner", "days_inactive", "missed", "late", "score_d
                 "n_reasons", "at_risk"]
 
 
+def _empty_measure(name: str) -> pd.Series:
+    index = pd.MultiIndex.from_arrays([[], []], names=["course", "learner"])
+    return pd.Series(index=index, dtype=float, name=name)
+
+
 def score_sequence(data: ClassData) -> pd.DataFrame:
     """Each learner's scored activities: ``course, learner, activity, timestamp, score``."""
     parts = []
-    first = first_attempts(data.events)
+    first = quiz_first(data)
     if len(first):
         q = first.groupby(["course", "learner", "lesson"], as_index=False).agg(
             timestamp=("timestamp", "max"), score=("value", "mean"))
@@ -79,7 +84,7 @@ def score_drops(data: ClassData, last: int = 2) -> pd.Series:
     (NaN with fewer than ``last + 1`` scored activities)."""
     seq = score_sequence(data).sort_values("timestamp", kind="stable")
     if seq.empty:
-        return pd.Series(dtype=float, name="score_drop")
+        return _empty_measure("score_drop")
     key = ["course", "learner"]
     rank = seq.groupby(key).cumcount(ascending=False)  # 0 = most recent
     count = seq.groupby(key)["score"].transform("size")
@@ -94,34 +99,45 @@ def unanswered_share(data: ClassData, status: pd.DataFrame) -> pd.Series:
     """Per (course, learner): share of the questions of their opened lessons unanswered."""
     ev = data.events
     answered = ev[(ev["verb"] == "answered") & (ev["object_type"] == "question")]
+    # one categorical dtype per key on both sides: joins on codes, not text
+    qdtype = pd.CategoricalDtype(pd.Index(ev["object_id"].cat.categories).append(
+        pd.Index(data.questions["question"])).unique())
+    adtype = status["activity"].dtype
     bank = pd.concat([
-        data.questions[["course", "lesson", "question"]],
-        answered[["course", "lesson", "object_id"]].rename(columns={"object_id": "question"}),
-    ]).drop_duplicates()
+        pd.DataFrame({"course": data.questions["course"].astype(status["course"].dtype),
+                      "lesson": data.questions["lesson"].astype(adtype),
+                      "question": data.questions["question"].astype(qdtype)}),
+        pd.DataFrame({"course": answered["course"].astype(status["course"].dtype),
+                      "lesson": answered["activity"].astype(adtype),
+                      "question": answered["object_id"].cat.set_categories(qdtype.categories)}),
+    ], ignore_index=True)
+    bank = bank[~bank.duplicated()]
     opened = status[(status["kind"] == "lesson") & (status["status"] != "not_started")][
         ["course", "learner", "activity"]].rename(columns={"activity": "lesson"})
     due = opened.merge(bank, on=["course", "lesson"])
     if due.empty:
-        return pd.Series(dtype=float, name="unanswered")
-    done = answered[["course", "learner", "object_id"]].drop_duplicates().rename(
-        columns={"object_id": "question"}).assign(answered=True)
+        return _empty_measure("unanswered")
+    done = pd.DataFrame({
+        "course": answered["course"].astype(status["course"].dtype),
+        "learner": answered["learner"].astype(status["learner"].dtype),
+        "question": answered["object_id"].cat.set_categories(qdtype.categories)})
+    done = done[~done.duplicated()].assign(answered=True)
     due = due.merge(done, on=["course", "learner", "question"], how="left")
     missing = due["answered"].isna()
-    return missing.groupby([due["course"], due["learner"]]).mean().rename("unanswered")
+    return missing.groupby([due["course"], due["learner"]], observed=True).mean().rename(
+        "unanswered")
 
 
 def reflections_missing(data: ClassData, status: pd.DataFrame) -> pd.Series:
     """Per (course, learner): completed activities without a reflection event."""
     ev = data.events
-    refl = ev[ev["verb"] == "reflected"]
-    refl = pd.DataFrame({"course": refl["course"], "learner": refl["learner"],
-                         "activity": refl["lesson"].where(refl["lesson"] != "",
-                                                          refl["object_id"])})
-    refl = refl.drop_duplicates().assign(reflected=True)
+    refl = ev.loc[ev["verb"] == "reflected", ["course", "learner", "activity"]]
+    refl = refl.astype({name: status[name].dtype for name in ("course", "learner", "activity")})
+    refl = refl[~refl.duplicated()].assign(reflected=True)
     done = status[status["status"].isin(("done", "late"))][["course", "learner", "activity"]]
     done = done.merge(refl, how="left")
-    return done["reflected"].isna().groupby([done["course"], done["learner"]]).sum().rename(
-        "reflections_missing")
+    return done["reflected"].isna().groupby(
+        [done["course"], done["learner"]], observed=True).sum().rename("reflections_missing")
 
 
 def at_risk(
@@ -138,6 +154,8 @@ def at_risk(
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     status = activity_status(data, moment) if status is None else status
     key = ["course", "learner"]
+    if data.learners.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in RISK_COLUMNS})
     out = data.learners[key].drop_duplicates().set_index(key)
     last = status.groupby(key)["last_at"].max()
     ev_last = data.events.groupby(key)["timestamp"].max() if len(data.events) else None
@@ -146,7 +164,7 @@ def at_risk(
     starts = data.activities.groupby("course")["opens"].min()
     out["last_at"] = last.reindex(out.index)
     since = out["last_at"].fillna(pd.Series(
-        out.index.get_level_values("course").map(starts), index=out.index))
+        out.index.get_level_values("course").astype(object).map(starts), index=out.index))
     days = (moment - since).dt.total_seconds() / 86400.0
     out["days_inactive"] = days.fillna(math.inf).clip(lower=0)
     counts = status.assign(missed=status["status"] == "missed",

@@ -63,7 +63,7 @@ def write_voila_config(config: ParcoursConfig) -> Path:
 
     merged = load_traitlets_config(Path(config.root))
     sections = {
-        name: dict(merged[name]) for name in VOILA_SECTIONS if name in merged and merged[name]
+        name: dict(merged[name]) for name in VOILA_SECTIONS if merged.get(name)
     }
     folder = Path(config.data_dir) / "dashboards"
     folder.mkdir(parents=True, exist_ok=True)
@@ -90,7 +90,7 @@ def voila_command(
         "voila",
         str(folder),
         f"--port={port}",
-        "--port_retries=0",
+        "--Voila.port_retries=0",
         f"--Voila.ip={config.ip}",
         "--Voila.root_dir=" + str(folder),
         "--show_tracebacks=False",
@@ -169,12 +169,12 @@ class DashboardServer:
         )
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after 10 s)."""
+        """Stop the server: SIGTERM (Voila then shuts its kernels down), SIGKILL after 20 s."""
         if self.process is None or self.process.poll() is not None:
             return
         self.process.terminate()
         try:
-            self.process.wait(10)
+            self.process.wait(20)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(5)

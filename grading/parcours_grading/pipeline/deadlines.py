@@ -17,9 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInputError
-from .records import EXTENSIONS, RELEASES, SUBMISSIONS, log_change, parse_time, read_record
+from .records import (
+    EXTENSIONS,
+    RELEASES,
+    SUBMISSIONS,
+    in_audience,
+    log_change,
+    parse_time,
+    read_record,
+    released_to,
+    update_record,
+)
 from .records import now_utc as _now
-from .records import update_record
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -136,7 +145,11 @@ def extend(
         )
     granted = _now()
     with update_record(config.course_root(course.id) / EXTENSIONS) as data:
-        entry = {"until": moment.isoformat(), "granted_by": _actor(), "granted_at": granted.isoformat()}
+        entry = {
+            "until": moment.isoformat(),
+            "granted_by": _actor(),
+            "granted_at": granted.isoformat(),
+        }
         data["entries"].setdefault(assignment.id, {})[learner] = entry
         log_change(data, "extend", assignment=assignment.id, learner=learner, until=entry["until"])
     return Extension(course.id, assignment.id, learner, moment, entry["granted_by"], granted)
@@ -183,6 +196,7 @@ class Deadline:
 
     def as_json(self) -> dict[str, Any]:
         """JSON-ready form (ISO dates), for the server extension."""
+
         def iso(value: dt.datetime | None) -> str | None:
             return value.isoformat() if value else None
 
@@ -205,8 +219,6 @@ def learner_deadlines(
 
     Only what concerns them: an assignment released to a group they are not in is not
     listed; one not released yet is listed as upcoming (milestones known in advance)."""
-    from .exchange import released_to
-
     now = now or _now()
     root = config.course_root(course.id)
     releases = read_record(root / RELEASES)["entries"]
@@ -216,7 +228,7 @@ def learner_deadlines(
     rows: list[Deadline] = []
     for assignment in course.assignments:
         release = releases.get(assignment.id)
-        if release is not None and not released_to(release, learner):
+        if release is not None and not in_audience(release, learner):
             continue
         own_due = due_for(course, assignment, learner, extensions)
         seen = received.get(assignment.id, {}).get(learner)
@@ -284,8 +296,10 @@ def format_deadlines(rows: list[Deadline], lang: str, zone: str) -> str:
             )
         )
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-             for line in table]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in table
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     note = {"en": f"Times in {zone}.", "fr": f"Heures de {zone}."}[lang]
     if not rows:

@@ -9,7 +9,10 @@ at this boundary only (:func:`naive_utc`, :func:`aware_utc`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -60,14 +63,23 @@ def ensure_alembic_on_path() -> None:
     if shutil.which("alembic") is None:
         bindir = str(Path(sys.executable).parent)
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    # nbgrader asks a fresh `alembic` process for the schema head each time it creates a
+    # gradebook (seconds each); the head is fixed by the installed nbgrader: ask once.
+    import nbgrader.api
+
+    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
+        nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
 
 
 def loop_config(config: ParcoursConfig, course: Course, **extra: Any) -> Config:
     """nbgrader configuration for the loop: :func:`nbgrader_config` with Parcours' exchange
     classes and ``extra`` settings given as ``Section__name=value``."""
+    from ..config import load_traitlets_config
     from .coursedir import nbgrader_config
 
-    nb = nbgrader_config(config, course)
+    # jupyter_config.py's nbgrader settings (stubs in French...), then the course's own
+    nb = load_traitlets_config(Path(config.root))
+    nb.merge(nbgrader_config(config, course))
     for trait, klass in EXCHANGE_CLASSES.items():
         setattr(nb.ExchangeFactory, trait, klass)
     nb.ParcoursConfig.data_dir = config.data_dir
@@ -104,19 +116,72 @@ def nbgrader_course(config: ParcoursConfig, course: Course, **extra: Any) -> Nbg
     )
 
 
-def run_exchange(kind: str, nbc: NbgraderCourse, what: str, **traits: Any) -> Any:
-    """Run one nbgrader exchange operation (``Collect``, ``ReleaseAssignment``...) and turn
-    its failure into a :class:`GradingError` that says what was being done."""
-    from nbgrader.exchange import ExchangeError
+def nbgrader_log() -> logging.Logger:
+    """The logger handed to nbgrader's objects: kept off the terminal (the CLI prints its
+    own summary); :func:`run_app` captures it to explain a failure."""
+    log = logging.getLogger("parcours.nbgrader")
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+        log.propagate = False
+        log.setLevel(logging.INFO)
+    return log
 
+
+def run_app(app: Any, what: str, *, per_learner: bool = False) -> str:
+    """Start one nbgrader application or exchange object; return its log. A failure
+    becomes a :class:`GradingError` saying what was being done and nbgrader's reason —
+    unless ``per_learner`` and nbgrader failed only for some learners (its converters go
+    on with the others): the caller then reads who from the log (:func:`failed_learners`)."""
+    from nbgrader.exchange import ExchangeError
+    from nbgrader.utils import capture_log
+
+    result = capture_log(app)
+    if not result["success"] and per_learner and failed_learners(result.get("log", "")):
+        return str(result.get("log", ""))
+    if not result["success"]:
+        lines = [
+            line
+            for line in result.get("log", "").splitlines()
+            if line.startswith(("[ERROR]", "[CRITICAL]"))
+        ]
+        reason = (
+            "; ".join(line.split("] ", 1)[1] for line in lines[-3:])
+            or (result.get("error", "").strip().splitlines() or ["unknown error"])[-1]
+        )
+        kind = BadInputError if ExchangeError.__name__ in result.get("error", "") else GradingError
+        raise kind(f"{what}: nbgrader said: {reason}")
+    return str(result.get("log", ""))
+
+
+_FAILED = re.compile(r"There was an error processing assignment '[^']*' for student '([^']*)'")
+_TRACE_START = "There was an error processing assignment: "
+_EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt))\b.*$")
+
+
+def failed_learners(log: str) -> dict[str, str]:
+    """learner -> reason, for the learners an nbgrader converter failed on (from its log)."""
+    failed = dict.fromkeys(_FAILED.findall(log), "")
+    for chunk in log.split(_TRACE_START)[1:]:
+        path = chunk.splitlines()[0] if chunk else ""
+        learner = next((name for name in failed if f"/{name}/" in path + "/"), None)
+        reasons = [line.strip() for line in chunk.splitlines()[1:] if _EXCEPTION_LINE.match(line)]
+        if learner and reasons:
+            failed[learner] = reasons[-1][:300]
+    return failed
+
+
+def run_exchange(kind: str, nbc: NbgraderCourse, what: str, **traits: Any) -> str:
+    """Run one nbgrader exchange operation (``Collect``, ``ReleaseAssignment``...)."""
     factory = getattr(nbc.exchange, kind)
-    app = factory(coursedir=nbc.coursedir, authenticator=nbc.authenticator, config=nbc.config)
+    app = factory(
+        coursedir=nbc.coursedir,
+        authenticator=nbc.authenticator,
+        config=nbc.config,
+        log=nbgrader_log(),
+    )
     for name, value in traits.items():
         setattr(app, name, value)
-    try:
-        return app.start()
-    except ExchangeError as exc:
-        raise GradingError(f"{what}: nbgrader's exchange refused: {exc}") from None
+    return run_app(app, what)
 
 
 @contextmanager
@@ -155,9 +220,22 @@ def record_submission(
 ) -> None:
     """Write one submission row: teacher-side receipt time and the learner's extension
     (nbgrader adds the extension to the due date when it computes lateness)."""
-    gb.update_or_create_submission(
-        assignment_id, learner, timestamp=naive_utc(received), extension=extension
-    )
+    with quiet_sqlalchemy():
+        gb.update_or_create_submission(
+            assignment_id, learner, timestamp=naive_utc(received), extension=extension
+        )
+
+
+@contextmanager
+def quiet_sqlalchemy() -> Iterator[None]:
+    """Silence the SAWarning nbgrader's gradebook triggers with SQLAlchemy 2 when it creates
+    a submission ("Object of type <SubmittedAssignment> not in session"): the rows are
+    written all the same (nbgrader adds them explicitly afterwards)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*not in session, add operation along")
+        yield
 
 
 def apply_late_penalties(

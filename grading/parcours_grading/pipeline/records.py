@@ -25,9 +25,12 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError
+
+if TYPE_CHECKING:
+    from ..config import ParcoursConfig
 
 SCHEMA_VERSION = 1
 RELEASES = "releases.json"
@@ -43,6 +46,12 @@ def now_utc() -> dt.datetime:
 def actor() -> str:
     """Who is running this command: the JupyterHub user, else the OS user."""
     return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
+
+def learner_id(config: ParcoursConfig, learner: str | None = None) -> str:
+    """Who the learner is: given, else the JupyterHub user, else ``ParcoursConfig.learner``,
+    else the operating-system user (as nbgrader's ``get_username`` does)."""
+    return learner or os.environ.get("JUPYTERHUB_USER") or config.learner or getpass.getuser()
 
 
 def _empty() -> dict[str, Any]:
@@ -104,3 +113,18 @@ def parse_time(text: str) -> dt.datetime:
     """An ISO 8601 timestamp written by this module, back to an aware datetime."""
     moment = dt.datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def released_to(entry: dict[str, Any], learner: str, now: dt.datetime | None = None) -> bool:
+    """Whether a ``releases.json`` entry makes its release visible to ``learner`` now:
+    everyone (``learners`` is null) or a listed learner, once ``opens`` has passed."""
+    if not in_audience(entry, learner):
+        return False
+    opens = entry.get("opens")
+    return not (opens and (now or now_utc()) < parse_time(opens))
+
+
+def in_audience(entry: dict[str, Any], learner: str) -> bool:
+    """Whether ``learner`` is among those a ``releases.json`` entry is for."""
+    learners = entry.get("learners")
+    return learners is None or learner in learners

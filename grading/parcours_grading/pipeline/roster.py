@@ -124,7 +124,12 @@ def write_roster(path: Path, learners: list[Learner]) -> Path:
         writer.writerow(COLUMNS)
         for learner in learners:
             writer.writerow(
-                [learner.id, learner.first_name, learner.last_name, learner.email,
-                 ";".join(learner.groups)]
+                [
+                    learner.id,
+                    learner.first_name,
+                    learner.last_name,
+                    learner.email,
+                    ";".join(learner.groups),
+                ]
             )
     return path

@@ -13,9 +13,10 @@ import datetime as dt
 import json
 import re
 import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from functools import cache
 from importlib import resources
+from re import Pattern
 from typing import Any
 
 from ..errors import InvalidEventError
@@ -81,7 +82,7 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         """The event as a plain dict (one key per column)."""
-        return asdict(self)
+        return {name: getattr(self, name) for name in COLUMNS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
@@ -142,12 +143,22 @@ _TYPES: dict[str, tuple[type, ...]] = {
 
 
 def _type_ok(value: Any, kinds: str | list[str]) -> bool:
-    for kind in [kinds] if isinstance(kinds, str) else kinds:
+    for kind in (kinds,) if isinstance(kinds, str) else kinds:
         if isinstance(value, bool) and kind in {"integer", "number"}:
             continue
         if isinstance(value, _TYPES[kind]):
             return True
     return False
+
+
+@cache
+def _rules(version: int = SCHEMA_VERSION) -> dict[str, tuple[dict[str, Any], Pattern[str] | None]]:
+    """Each property's rule with its pattern compiled (validation runs on every write)."""
+    props = schema(version)["properties"]
+    return {
+        name: (rule, re.compile(rule["pattern"]) if "pattern" in rule else None)
+        for name, rule in props.items()
+    }
 
 
 def problems(data: Any) -> list[str]:
@@ -159,24 +170,24 @@ def problems(data: Any) -> list[str]:
         return [
             f"schema_version: unknown version {version!r} (this Parcours writes {SCHEMA_VERSION})"
         ]
-    spec = schema(SCHEMA_VERSION)
+    rules = _rules(SCHEMA_VERSION)
     found: list[str] = []
-    props: dict[str, Any] = spec["properties"]
-    for name in spec["required"]:
+    for name in schema(SCHEMA_VERSION)["required"]:
         if name not in data:
             found.append(f"{name}: required field is missing")
     for name, value in data.items():
-        rule = props.get(name)
-        if rule is None:
-            found.append(f"{name}: unknown field (known: {', '.join(props)})")
+        entry = rules.get(name)
+        if entry is None:
+            found.append(f"{name}: unknown field (known: {', '.join(rules)})")
             continue
+        rule, pattern = entry
         if not _type_ok(value, rule["type"]):
             found.append(f"{name}: expected {rule['type']}, found {value!r}")
             continue
         if "enum" in rule and value not in rule["enum"]:
             found.append(f"{name}: {value!r} is not one of {rule['enum']}")
         if isinstance(value, str):
-            if "pattern" in rule and not re.search(rule["pattern"], value):
+            if pattern is not None and not pattern.search(value):
                 found.append(f"{name}: {value!r} does not match {rule['pattern']}")
             if len(value) < rule.get("minLength", 0):
                 found.append(f"{name}: must not be empty")

@@ -25,6 +25,8 @@ PROBLEM_CODES = (
     "cell-timeout",  # a cell ran longer than the cell limit
     "notebook-timeout",  # the notebook ran longer than the notebook limit
     "memory",  # the memory limit was hit
+    "exit",  # a cell called sys.exit() (an error in that cell; grading goes on)
+    "lying-object",  # a test compared an object whose == lies; checked the other way round
     "killed",  # the process running the notebook died or stopped itself
     "output-cut",  # outputs beyond the output limit were cut
     "tampering",  # the grading channel was written to by student code

@@ -1,0 +1,105 @@
+"""How fast the coordinator dashboard becomes interactive in a real browser, for a large
+class: 1,000 learners (default) of the demo course written into the real stores (event
+store, nbgrader gradebook, roster), served by the real Voila server with preheated
+kernels, opened in headless chromium.
+
+"Interactive" = from navigation until the title, the filters, the KPI cards, the tables
+and every plotly figure of the page are drawn. The preheated kernel has loaded the data
+and computed the default view before the visit (Voila's preheat; the kernel reports it
+through PARCOURS_DASHBOARD_READY_DIR), as it would on a server waiting for its users.
+
+    .venv/bin/python bench/dashboard.py [--learners 1000] [--visits 3]
+
+Last line (machine-readable): ``dashboard: learners=<n> interactive_s=<x>`` (median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+INTERACTIVE_JS = """() => {
+  const h1 = document.querySelector('h1');
+  const plots = document.querySelectorAll('.js-plotly-plot .main-svg');
+  return !!h1 && !!document.querySelector('.parcours-filter-cohort select')
+    && !!document.querySelector('[data-kpi]')
+    && !!document.querySelector('#table-risk, #risk-count')
+    && plots.length >= 4;
+}"""
+
+
+def wait_ready(folder: Path, count: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while len(list(folder.glob("coordinator-*.ready"))) < count:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the preheated kernel did not get ready in {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=1000)
+    parser.add_argument("--visits", type=int, default=3)
+    args = parser.parse_args()
+
+    base = Path(tempfile.mkdtemp(prefix="parcours-bench-dashboard-"))
+    ready = base / "ready"
+    env = {"PARCOURS_DATA_DIR": str(base / "data"), "PARCOURS_ROOT": str(REPO),
+           "JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_RUNTIME_DIR": str(base / "rt"),
+           "PARCOURS_DASHBOARD_READY_DIR": str(ready)}
+    os.environ.update(env)
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
+    (base / "config").mkdir(parents=True)
+
+    from parcours_grading.config import load_config
+    from parcours_grading.course import find_course, load_course
+    from parcours_grading.dashboards.sample import write_sample_class
+    from parcours_grading.dashboards.server import DashboardServer
+
+    config = load_config(REPO)
+    course = load_course(find_course(config.courses_dir, "analyse-de-donnees"))
+    started = time.perf_counter()
+    sample = write_sample_class(config, course, args.learners, seed=11, weeks=5)
+    print(f"class written: {args.learners} learners, {sample.events} events, "
+          f"{sample.submissions} submissions in {time.perf_counter() - started:.1f} s")
+    (base / "config" / "jupyter_config.py").write_text(
+        f"c.ParcoursConfig.dashboard_now = {sample.now.isoformat()!r}\n", encoding="utf-8")
+    config = load_config(REPO)
+
+    from playwright.sync_api import sync_playwright
+
+    server = DashboardServer(config, pool_size=1, log_path=base / "voila.log", env=env)
+    server.start(timeout=180)
+    times = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            for visit in range(args.visits):
+                wait_ready(ready, visit + 1, timeout=600)
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                t0 = time.perf_counter()
+                page.goto(server.url("coordinator"), wait_until="commit")
+                page.wait_for_function(INTERACTIVE_JS, timeout=300_000, polling=50)
+                times.append(time.perf_counter() - t0)
+                rows = page.eval_on_selector("#table-courses", "t => t.tBodies[0].rows[0]"
+                                             ".cells[2].innerText")
+                assert int(rows) == args.learners, rows
+                print(f"visit {visit + 1}: interactive in {times[-1]:.2f} s")
+                page.close()
+            browser.close()
+    finally:
+        server.stop()
+    print(f"dashboard: learners={args.learners} interactive_s={statistics.median(times):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

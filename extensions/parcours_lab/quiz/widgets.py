@@ -1,0 +1,235 @@
+"""The quiz widget (ipywidgets 8): prompt, native inputs, Check and Hint buttons, feedback
+in words and symbols (never colour alone), attempts, and one recorded event per attempt.
+
+Keyboard: every control is a native, focusable HTML control (radio buttons, checkboxes,
+text fields, selects, buttons) in reading order, so Tab / arrows / Space / Enter suffice.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import ipywidgets as w
+from parcours_grading.store import Event
+
+from ..i18n import text
+from ..recorder import Outcome, Recorder
+from ..ui import Displayable, escape, live, markdown, record
+from .check import Result, check_answer, describe_answer
+from .model import Question
+
+
+class QuizWidget(Displayable):
+    """One question on screen. Tests drive it through its widgets: set ``inputs`` values,
+    then ``check_button.click()``; read ``feedback.value`` and ``notice.value``."""
+
+    def __init__(
+        self,
+        question: Question,
+        *,
+        course: str,
+        actor: str,
+        lang: str = "fr",
+        recorder: Recorder | None = None,
+        extra: dict[str, Any] | None = None,
+        namespace: dict[str, Any] | None = None,
+    ):
+        self.question = question
+        self.course = course
+        self.actor = actor
+        self.lang = lang
+        self.recorder = recorder
+        self.extra = dict(extra or {})
+        self._namespace = namespace
+        self.attempt = 0
+        self.hints_used = 0
+        self.done = False
+        self.last_result: Result | None = None
+        self.last_outcome: Outcome | None = None
+        self._since = time.monotonic()
+
+        q = question
+        self.prompt = w.HTML(
+            f'<div class="parcours-prompt"><strong>{text("question", lang)}</strong> '
+            f"{markdown(q.prompt)}</div>"
+        )
+        self.inputs: list[w.Widget] = self._make_inputs()
+        self.check_button = w.Button(
+            description=text("check", lang), tooltip=text("check_tip", lang), icon="check"
+        )
+        self.check_button.on_click(self._on_check)
+        self.hint_button = w.Button(
+            description=text("hint", lang),
+            tooltip=text("hint_tip", lang),
+            icon="lightbulb-o",
+            layout=w.Layout(display="" if q.hints else "none"),
+        )
+        self.hint_button.on_click(self._on_hint)
+        self.status = w.HTML(
+            escape(text("attempts", lang, n=1, total=q.attempts)) if q.attempts > 1 else ""
+        )
+        self.hints = w.HTML()
+        self.feedback = w.HTML()
+        self.notice = w.HTML()
+        self.container = w.VBox(
+            [
+                self.prompt,
+                *self.inputs,
+                w.HBox([self.check_button, self.hint_button, self.status]),
+                self.hints,
+                self.feedback,
+                self.notice,
+            ],
+            layout=w.Layout(border="1px solid #999", padding="0.5em", margin="0.5em 0"),
+        )
+        self.container.add_class("parcours-quiz")
+
+    # -- inputs per type ---------------------------------------------------------------
+    def _make_inputs(self) -> list[w.Widget]:
+        q, lang = self.question, self.lang
+        label = text("answer", self.lang)
+        if q.type == "single":
+            return [
+                w.RadioButtons(
+                    options=[(opt, i) for i, opt in enumerate(q.options)],
+                    value=None,
+                    description=label,
+                    layout=w.Layout(width="max-content"),
+                )
+            ]
+        if q.type == "multiple":
+            return [
+                w.Checkbox(value=False, description=opt, indent=False, tooltip=opt)
+                for opt in q.options
+            ]
+        if q.type == "numeric":
+            unit = text("unit", lang, unit=q.unit) if q.unit else ""
+            helptext = text("number_help", lang, unit=unit)
+            return [
+                w.Text(
+                    description=label,
+                    placeholder=helptext,
+                    tooltip=helptext,
+                    layout=w.Layout(width="24em"),
+                ),
+                *([w.Label(q.unit)] if q.unit else []),
+            ]
+        if q.type == "text":
+            return [w.Text(description=label, tooltip=label, layout=w.Layout(width="30em"))]
+        if q.type == "ordering":
+            return [
+                w.Dropdown(
+                    options=list(q.options),
+                    value=None,
+                    description=text("position", lang, n=i + 1),
+                    style={"description_width": "initial"},
+                )
+                for i in range(len(q.options))
+            ]
+        return [w.HTML(escape(text("code_help", lang, target=q.target)))]
+
+    def response(self) -> Any:
+        """The learner's current answer, in the form :func:`check_answer` takes."""
+        kind = self.question.type
+        if kind == "single":
+            return self.inputs[0].value
+        if kind == "multiple":
+            return [i for i, box in enumerate(self.inputs) if box.value]
+        if kind in {"numeric", "text"}:
+            return self.inputs[0].value.strip()
+        if kind == "ordering":
+            return [d.value for d in self.inputs]
+        return None
+
+    # -- behaviour ---------------------------------------------------------------------
+    def namespace(self) -> dict[str, Any]:
+        if self._namespace is not None:
+            return self._namespace
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        return shell.user_ns if shell is not None else {}
+
+    def _on_hint(self, _button: w.Button | None = None) -> None:
+        hints = self.question.hints
+        if self.hints_used < len(hints):
+            self.hints_used += 1
+        shown = "".join(f"<li>{markdown(h)}</li>" for h in hints[: self.hints_used])
+        more = "" if self.hints_used < len(hints) else f"<p>{text('no_more_hints', self.lang)}</p>"
+        self.hints.value = f'<ul aria-label="{text("hint", self.lang)}">{shown}</ul>{more}'
+        if self.hints_used >= len(hints):
+            self.hint_button.disabled = True
+
+    def _on_check(self, _button: w.Button | None = None) -> None:
+        if self.done:
+            return
+        q, lang = self.question, self.lang
+        result = check_answer(q, self.response(), self.namespace() if q.type == "code" else None)
+        self.last_result = result
+        if result.invalid:
+            known = {"no_answer", "not_a_number"}
+            key = result.detail if result.detail in known else "code_missing"
+            message = text(key, lang, value=self.response(), target=q.target)
+            self.feedback.value = live(escape(message), kind="info")
+            return
+        self.attempt += 1
+        now = time.monotonic()
+        duration, self._since = now - self._since, now
+        self.done = result.success or self.attempt >= q.attempts
+        self._record(result, duration)
+        self._show_feedback(result)
+        if self.done:
+            for control in [*self.inputs, self.check_button]:
+                control.disabled = True
+            self.status.value = ""
+        else:
+            self.status.value = escape(
+                text("attempts", lang, n=self.attempt + 1, total=q.attempts)
+            )
+
+    def _show_feedback(self, result: Result) -> None:
+        q, lang = self.question, self.lang
+        parts: list[str] = []
+        if result.success:
+            parts.append(f"<strong>{escape(text('correct', lang))}</strong>")
+        else:
+            verdict = "partly" if 0 < result.score < 1 else "wrong"
+            parts.append(f"<strong>{escape(text(verdict, lang))}</strong>")
+            detail = result.detail
+            if detail.startswith("code_error:"):
+                detail = text("code_error", lang, error=detail.removeprefix("code_error:"))
+            if detail:
+                parts.append(f"<p>{escape(detail)}</p>")
+            if not self.done:
+                left = q.attempts - self.attempt
+                parts.append(f"<p>{escape(text('retry', lang, left=left))}</p>")
+            elif q.type != "code":
+                answer = describe_answer(q, lang)
+                parts.append(f"<p>{escape(text('solution', lang, answer=answer))}</p>")
+        if self.done and q.explanation:
+            parts.append(markdown(q.explanation))
+        self.feedback.value = live("".join(parts), kind="correct" if result.success else "wrong")
+
+    def _record(self, result: Result, duration: float) -> None:
+        q = self.question
+        response: Any = self.response()
+        if q.type == "code":
+            response = {"target": q.target, "detail": result.detail}
+        extra = {"type": q.type, "hints": self.hints_used, "skills": list(q.skills)} | self.extra
+        event = Event.make(
+            actor=self.actor,
+            verb="answered",
+            course=self.course,
+            object_type="question",
+            object_id=q.id,
+            lesson=q.lesson,
+            score=float(result.score),
+            success=result.success,
+            response=response,
+            duration_s=round(duration, 3),
+            attempt=self.attempt,
+            extra=extra,
+        )
+        self.last_outcome, notice = record(event, self.lang, self.recorder)
+        self.notice.value = notice

@@ -1,0 +1,155 @@
+"""The reflective return ("retour réflexif") at the end of a lesson or of an assignment:
+time spent, difficulties met, help used, confidence. Recorded as a ``reflected`` event.
+
+In an assignment notebook, the last cell before submission::
+
+    from parcours_lab import reflection
+    reflection.show("analyse-de-donnees", assignment="devoir-1")
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from parcours_grading.errors import BadInputError
+from parcours_grading.store import Event
+
+from .i18n import text
+from .ui import Displayable, escape, live, record
+
+if TYPE_CHECKING:
+    import ipywidgets as w
+
+    from .recorder import Outcome, Recorder
+
+HELP_KINDS = ("camarade", "forum", "tuteur", "documentation", "IA", "aucune")
+
+
+class ReflectionWidget(Displayable):
+    """The reflection form. Tests fill ``minutes``, ``difficulties``, ``help`` (checkboxes
+    in :data:`HELP_KINDS` order) and ``confidence``, then ``submit_button.click()``."""
+
+    def __init__(
+        self,
+        course: str,
+        *,
+        object_type: str,
+        object_id: str,
+        actor: str,
+        lang: str = "fr",
+        minutes: int = 0,
+        recorder: Recorder | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
+        import ipywidgets as w
+
+        self.course, self.object_type, self.object_id = course, object_type, object_id
+        self.actor, self.lang, self.recorder = actor, lang, recorder
+        self.extra = dict(extra or {})
+        self.last_outcome: Outcome | None = None
+        style = {"description_width": "initial"}
+        self.title = w.HTML(f"<h3>{escape(text('reflection_title', lang))}</h3>")
+        self.minutes = w.BoundedIntText(
+            value=minutes, min=0, max=1440, description=text("minutes", lang), style=style
+        )
+        self.difficulties = w.Textarea(
+            description=text("difficulties", lang),
+            placeholder=text("difficulties_ph", lang),
+            style=style,
+            layout=w.Layout(width="40em"),
+        )
+        self.help_label = w.HTML(f"<strong>{escape(text('help_used', lang))}</strong>")
+        self.help = [
+            w.Checkbox(value=False, description=text(f"help.{kind}", lang), indent=False)
+            for kind in HELP_KINDS
+        ]
+        self.confidence = w.RadioButtons(
+            options=[(str(i), i) for i in range(1, 6)],
+            value=None,
+            description=text("confidence", lang),
+            style=style,
+        )
+        self.submit_button = w.Button(description=text("submit", lang), icon="paper-plane")
+        self.submit_button.on_click(self._on_submit)
+        self.feedback = w.HTML()
+        self.notice = w.HTML()
+        self.container: w.VBox = w.VBox(
+            [
+                self.title,
+                self.minutes,
+                self.difficulties,
+                self.help_label,
+                w.HBox(self.help, layout=w.Layout(flex_flow="row wrap")),
+                self.confidence,
+                self.submit_button,
+                self.feedback,
+                self.notice,
+            ],
+            layout=w.Layout(border="1px solid #999", padding="0.5em"),
+        )
+
+    def values(self) -> dict[str, Any]:
+        """The reflection fields as recorded in ``extra``."""
+        return {
+            "minutes": int(self.minutes.value),
+            "difficulties": self.difficulties.value.strip(),
+            "help": [kind for kind, box in zip(HELP_KINDS, self.help, strict=True) if box.value],
+            "confidence": self.confidence.value,
+        }
+
+    def _on_submit(self, _button: w.Button | None = None) -> None:
+        values = self.values()
+        problem = ""
+        if values["minutes"] <= 0:
+            problem = text("need_minutes", self.lang)
+        elif values["confidence"] is None:
+            problem = text("need_confidence", self.lang)
+        if problem:
+            self.feedback.value = live(escape(problem), kind="info")
+            return
+        event = Event.make(
+            actor=self.actor,
+            verb="reflected",
+            course=self.course,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            lesson=self.object_id,
+            duration_s=float(values["minutes"] * 60),
+            extra=values | self.extra,
+        )
+        self.last_outcome, self.notice.value = record(event, self.lang, self.recorder)
+        self.feedback.value = live(escape(text("sent", self.lang)), kind="correct")
+
+
+def show(
+    course: str,
+    lesson: str | None = None,
+    assignment: str | None = None,
+    **options: Any,
+) -> ReflectionWidget:
+    """Show the reflection form for a lesson or an assignment (exactly one of them)."""
+    from .context import actor, course_context
+
+    if bool(lesson) == bool(assignment):
+        raise BadInputError(
+            "reflection.show: name either lesson=... or assignment=..., e.g. "
+            f"reflection.show({course!r}, assignment='devoir-1')"
+        )
+    ctx = course_context(course)
+    if lesson:
+        ctx.require_lesson(lesson)
+    elif ctx.assignment_module and assignment not in ctx.assignment_module:
+        raise BadInputError(
+            f"course '{ctx.id}' has no assignment '{assignment}'; its assignments are: "
+            f"{', '.join(ctx.assignment_module)} — fix the id in this cell"
+        )
+    lang = options.pop("lang", None) or ctx.language
+    widget = ReflectionWidget(
+        ctx.id,
+        object_type="lesson" if lesson else "assignment",
+        object_id=str(lesson or assignment),
+        actor=actor(),
+        lang=lang,
+        **options,
+    )
+    return widget.show()

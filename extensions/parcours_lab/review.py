@@ -1,0 +1,97 @@
+"""The learner's 'Révisions' notebook: today's spaced-repetition queue as quiz widgets.
+
+::
+
+    from parcours_lab import review
+    review.show("analyse-de-donnees")
+
+Each question answered here is recorded like any quiz answer (with ``"review": true`` in
+``extra``), so the next queue takes it into account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from .i18n import text
+from .ui import escape
+
+if TYPE_CHECKING:
+    from parcours_grading.review import ReviewQueue
+
+    from .quiz.widgets import QuizWidget
+    from .recorder import Recorder
+
+
+class ReviewSession:
+    """Today's queue and the quiz widgets showing it."""
+
+    def __init__(self, queue: ReviewQueue, quizzes: list[QuizWidget], header: Any):
+        self.queue = queue
+        self.quizzes = quizzes
+        self.header = header
+
+
+def show(
+    course: str,
+    *,
+    date: dt.date | str | None = None,
+    recorder: Recorder | None = None,
+    lang: str | None = None,
+) -> ReviewSession:
+    """Show today's review (or ``date``'s) for the learner running this kernel."""
+    from zoneinfo import ZoneInfo
+
+    import ipywidgets as w
+    from IPython.display import display
+    from parcours_grading.course import read_manifest
+    from parcours_grading.errors import BadInputError
+    from parcours_grading.review import learner_queue
+
+    from .context import actor, course_context
+    from .quiz.locate import find_question
+    from .quiz.widgets import QuizWidget
+    from .recorder import default_recorder
+
+    ctx = course_context(course)
+    if ctx.folder is None:
+        raise BadInputError(
+            f"course '{course}' not found (looked in ParcoursConfig.courses_dir and around "
+            "this notebook) — check the course id"
+        )
+    manifest = read_manifest(ctx.folder / "course.toml")
+    lang = lang or ctx.language
+    day = dt.date.fromisoformat(date) if isinstance(date, str) else date
+    day = day or dt.datetime.now(ZoneInfo(manifest.timezone)).date()
+    who = actor()
+    rec = recorder or default_recorder()
+    queue = learner_queue(rec.store, manifest, who, day)
+    if queue.items:
+        more = (
+            text("review_more", lang, n=len(queue.postponed)) if queue.postponed else ""
+        )
+        summary = text(
+            "review_count", lang, shown=len(queue.items), minutes=round(queue.minutes), more=more
+        )
+    else:
+        summary = text("review_empty", lang)
+    header = w.HTML(
+        f"<h2>{escape(text('review_title', lang))} — {day.isoformat()}</h2>"
+        f"<p>{escape(summary)}</p>"
+    )
+    display(header)
+    quizzes = []
+    for item in queue.items:
+        question = find_question(ctx, item.question, item.lesson or None)
+        quizzes.append(
+            QuizWidget(
+                question,
+                course=ctx.id,
+                actor=who,
+                lang=lang,
+                recorder=rec,
+                extra={"review": True},
+            ).show()
+        )
+    return ReviewSession(queue, quizzes, header)

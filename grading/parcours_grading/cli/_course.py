@@ -1,0 +1,31 @@
+"""Helpers shared by the assignment-loop commands (nothing heavy imported here)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+    from parcours_grading.course.model import Course
+
+
+def open_course(config: ParcoursConfig, name: str) -> Course:
+    """The course named by an id (under courses/) or a folder path."""
+    from parcours_grading.course.load import find_course, load_course
+
+    return load_course(find_course(config.courses_dir, name))
+
+
+def say(config: ParcoursConfig, fr: str, en: str) -> str:
+    """The message in the configured language."""
+    return fr if config.language == "fr" else en
+
+
+def when(moment: object, zone: str) -> str:
+    """A datetime shown in the course's time zone."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if not isinstance(moment, dt.datetime):
+        return "-"
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")

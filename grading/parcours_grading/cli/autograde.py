@@ -1,0 +1,70 @@
+"""Autograde every collected submission of an assignment with nbgrader's rules, in
+parallel, each in its own sandbox (time, memory, process and output limits, no network,
+only its own files), into nbgrader's gradebook and autograded/ folder.
+
+Already graded submissions (same files) are skipped unless --force: an interrupted run
+resumes where it stopped.
+
+exit status: 0 every submission graded cleanly; 3 graded, but some with problems (listed
+with their reasons: broken notebook, timeout, memory, edited tests...); 1 or 2 the command
+itself failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    parser.add_argument("assignment", help="assignment id from course.toml")
+    parser.add_argument("--workers", type=int, help="parallel workers (default: one per core)")
+    parser.add_argument("--learner", action="append", metavar="ID",
+                        help="grade only this learner (repeatable)")
+    parser.add_argument("--force", action="store_true",
+                        help="grade again even submissions already graded with the same files")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+    import sys
+
+    # nbgrader -> nbformat -> jsonschema imports rfc3987_syntax, which compiles a grammar
+    # for seconds; it only checks IRI formats, which no notebook or gradebook uses.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    from parcours_grading.cli._course import open_course, say
+    from parcours_grading.errors import BadInputError
+    from parcours_grading.pipeline.autograde.run import autograde
+
+    if args.workers is not None and args.workers < 1:
+        raise BadInputError("--workers must be at least 1.")
+    course = open_course(config, args.course)
+    try:
+        course.assignment(args.assignment)
+    except (KeyError, LookupError, ValueError) as exc:
+        raise BadInputError(
+            f"'{args.assignment}' is not an assignment of {course.id}: {exc}"
+        ) from exc
+    report = autograde(config, course, args.assignment, workers=args.workers,
+                       learners=args.learner, progress=not args.no_progress, force=args.force)
+    graded, problems = len(report.graded), report.problems
+    print(say(
+        config,
+        f"« {report.assignment} » : {graded} copie(s) corrigée(s) en {report.elapsed_s:.1f} s "
+        f"({report.workers} en parallèle), {len(report.skipped)} déjà corrigée(s), "
+        f"{len(problems)} avec problème(s).",
+        f"'{report.assignment}': {graded} submission(s) graded in {report.elapsed_s:.1f} s "
+        f"({report.workers} in parallel), {len(report.skipped)} already graded, "
+        f"{len(problems)} with problems.",
+    ))
+    for learner, items in sorted(problems.items()):
+        print(f"  {learner}:")
+        for problem in items:
+            print(f"    - {problem.message}")
+    for refusal in report.sandbox_refused:
+        print(say(config, "  bac à sable incomplet : ", "  sandbox incomplete: ") + refusal)
+    return report.exit_status

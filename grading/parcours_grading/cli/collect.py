@@ -1,0 +1,57 @@
+"""Collect the latest submission of every learner from nbgrader's exchange into the
+course's submitted/ folder. Submission times are observed on the teacher's side (the
+change time of the files in the exchange), not taken from the learner's timestamp; the
+learner's files are never altered."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    parser.add_argument("assignment", help="assignment id from course.toml")
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+    from parcours_grading.cli._course import open_course, say, when
+    from parcours_grading.pipeline.collect import collect
+
+    course = open_course(config, args.course)
+    result = collect(config, course, args.assignment)
+    print(
+        say(
+            config,
+            f"« {result.assignment} » : {len(result.collected)} rendu(s), dont "
+            f"{len(result.late)} en retard ; {len(result.missing)} non rendu(s).",
+            f"'{result.assignment}': {len(result.collected)} submission(s), "
+            f"{len(result.late)} late; {len(result.missing)} missing.",
+        )
+    )
+    for item in result.late:
+        late = say(config, f"{item.days_late:.2f} jour(s)", f"{item.days_late:.2f} day(s)")
+        print(
+            say(config, "  en retard : ", "  late: ")
+            + f"{item.learner} ({when(item.received, course.timezone)}, {late})"
+        )
+    if result.missing:
+        print(say(config, "  non rendus : ", "  missing: ") + ", ".join(result.missing))
+    if result.unknown:
+        print(
+            say(config, "  hors liste de la classe : ", "  not on the roster: ")
+            + ", ".join(result.unknown)
+        )
+    if result.not_released:
+        print(
+            say(
+                config,
+                "  rendu sans publication pour eux : ",
+                "  submitted though not released to them: ",
+            )
+            + ", ".join(result.not_released)
+        )
+    return 0

@@ -1,0 +1,43 @@
+"""Your assignments: when they open, when they are due, your extension if any, where you
+stand, and whether the correction is available."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    parser.add_argument("--learner", help="learner id (default: your user name)")
+    parser.add_argument("--json", action="store_true", help="print as JSON")
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+    from parcours_grading.cli._course import open_course
+    from parcours_grading.pipeline.deadlines import format_deadlines, learner_deadlines
+    from parcours_grading.pipeline.records import learner_id
+
+    course = open_course(config, args.course)
+    learner = learner_id(config, args.learner)
+    if args.learner:
+        from parcours_grading.errors import BadInputError
+        from parcours_grading.pipeline.roster import load_roster
+
+        roster = load_roster(config, course)
+        if roster.learners and learner not in roster.learners:
+            raise BadInputError(
+                f"--learner {learner}: not in the roster {roster.path}; check the spelling "
+                "(the roster's id column)."
+            )
+    rows = learner_deadlines(config, course, learner)
+    if args.json:
+        import json
+
+        print(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
+    else:
+        print(format_deadlines(rows, config.language, course.timezone))
+    return 0

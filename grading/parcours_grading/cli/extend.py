@@ -1,0 +1,41 @@
+"""Give a learner an extension on an assignment (recorded with who and when). The new
+date needs a time zone, e.g. --until 2026-10-05T23:59+02:00. It moves the learner's due
+date for lateness and late penalties, and when their correction is published."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    parser.add_argument("assignment", help="assignment id from course.toml")
+    parser.add_argument("learner", help="learner id (roster's id column)")
+    parser.add_argument(
+        "--until",
+        required=True,
+        metavar="DATETIME",
+        help="new due date with its time zone, e.g. 2026-10-05T23:59+02:00",
+    )
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+    from parcours_grading.cli._course import open_course, say, when
+    from parcours_grading.pipeline.deadlines import extend
+
+    course = open_course(config, args.course)
+    ext = extend(config, course, args.assignment, args.learner, args.until)
+    print(
+        say(
+            config,
+            f"Prolongation : {ext.learner} a jusqu'au {when(ext.until, course.timezone)} pour "
+            f"« {ext.assignment} » (accordée par {ext.granted_by}).",
+            f"Extension: {ext.learner} has until {when(ext.until, course.timezone)} for "
+            f"'{ext.assignment}' (granted by {ext.granted_by}).",
+        )
+    )
+    return 0

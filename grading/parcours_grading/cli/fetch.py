@@ -1,0 +1,47 @@
+"""Fetch a released assignment (or its correction, ASSIGNMENT-correction, or with
+--feedback the feedback on your submission) into DIR/<course>/<assignment>. Fetching again
+only restores missing files: your work is never overwritten."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    parser.add_argument("assignment", help="assignment id (or <id>-correction)")
+    parser.add_argument("--learner", help="your learner id (default: your user name)")
+    parser.add_argument("--into", metavar="DIR", help="folder to fetch into (default: here)")
+    parser.add_argument(
+        "--feedback", action="store_true", help="fetch the feedback on your submission instead"
+    )
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+    from pathlib import Path
+
+    from parcours_grading.cli._course import open_course, say
+    from parcours_grading.pipeline.exchange import fetch, fetch_feedback
+
+    course = open_course(config, args.course)
+    into = Path(args.into) if args.into else None
+    if args.feedback:
+        pages = fetch_feedback(config, course, args.assignment, learner=args.learner, into=into)
+        if not pages:
+            print(
+                say(
+                    config,
+                    "Pas encore de retour sur ce devoir.",
+                    "No feedback on this assignment yet.",
+                )
+            )
+        for page in pages:
+            print(page)
+        return 0
+    folder = fetch(config, course, args.assignment, learner=args.learner, into=into)
+    print(say(config, f"Récupéré dans {folder}", f"Fetched into {folder}"))
+    return 0

@@ -1,0 +1,93 @@
+"""Differentiation groups on one skill: level bands (remediation / consolidation /
+extension), complementary pairs (tutor and tutee) or heterogeneous teams with roles, each
+learner with the reason they are there. Seeded: the same data give the same groups.
+--release-remediation ASSIGNMENT releases that assignment (e.g. a remediation notebook)
+to the learners of the remediation band through the grading pipeline."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    parser.add_argument("--skill", required=True, help="skill id from course.toml")
+    parser.add_argument("--mode", choices=["bands", "pairs", "teams"], default="bands",
+                        help="bands, pairs or teams (default: bands)")
+    parser.add_argument("--size", type=int, default=4, help="team size, 2 to 5 (default: 4)")
+    parser.add_argument("--seed", type=int, help="random seed (default: random_seed setting)")
+    parser.add_argument("--csv", metavar="FILE", help="also write the groups to this CSV file")
+    parser.add_argument("--release-remediation", metavar="ASSIGNMENT",
+                        help="release ASSIGNMENT to the learners of the remediation band")
+
+
+def make_groups(config: ParcoursConfig, course_name: str, skill: str, mode: str,
+                size: int = 4, seed: int | None = None) -> tuple[pd.DataFrame, object]:
+    """(groups frame, ClassData) — the Python API of ``parcours groups``."""
+    from parcours_grading.analytics import bands, load_frames, pairs, skill_mastery, teams
+    from parcours_grading.cli._course import open_course
+
+    course = open_course(config, course_name)
+    data = load_frames(config, [course])
+    mastery = skill_mastery(data)
+    seed = config.random_seed if seed is None else seed
+    if mode == "bands":
+        frame = bands(mastery, skill, dict(config.band_thresholds), course=course.id)
+    elif mode == "pairs":
+        frame = pairs(mastery, skill, seed, course=course.id)
+    else:
+        frame = teams(mastery, skill, size, seed, course=course.id)
+    return frame, data
+
+
+def _print(frame: pd.DataFrame, mode: str, lang: str) -> None:
+    group = {"bands": "band", "pairs": "group", "teams": "team"}[mode]
+    role = {"bands": None, "pairs": "role", "teams": "role_fr" if lang == "fr" else "role_en"}
+    why = "why_fr" if lang == "fr" else "why_en"
+    for key, rows in frame.groupby(group, sort=False):
+        print(f"== {group} {key} ({len(rows)})")
+        for _, r in rows.iterrows():
+            label = f" {r[role[mode]]:<17}" if role[mode] else ""
+            print(f"  {r['learner']}{label} {r['mean']:.2f}  {r[why]}")
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+    from pathlib import Path
+
+    from parcours_grading.cli._course import open_course, say
+    from parcours_grading.errors import BadInputError, ParcoursError
+
+    if args.release_remediation and args.mode != "bands":
+        raise BadInputError("--release-remediation works with --mode bands (it releases to "
+                            "the remediation band).")
+    frame, data = make_groups(config, args.course, args.skill, args.mode, args.size, args.seed)
+    _print(frame, args.mode, config.language)
+    if args.csv:
+        out = Path(args.csv)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(out, index=False)
+        print(say(config, f"Écrit : {out}", f"Written: {out}"))
+    if args.release_remediation:
+        ids = data.learners.drop_duplicates("learner").set_index("learner")["student_id"]
+        band = frame[frame["band"] == "remediation"]["learner"]
+        to = sorted(s for s in ids.reindex(band).dropna() if s)
+        if not to:
+            print(say(config, "Personne en remédiation : rien à publier.",
+                      "Nobody in remediation: nothing to release."))
+            return 0
+        try:
+            from parcours_grading.pipeline.release import release
+        except ImportError as exc:
+            raise ParcoursError(f"the grading pipeline cannot be loaded ({exc}).") from exc
+        course = open_course(config, args.course)
+        result = release(config, course, args.release_remediation, to=to)
+        print(say(config,
+                  f"« {result.assignment} » publié pour {len(to)} apprenant(s) en remédiation.",
+                  f"'{result.assignment}' released to {len(to)} learner(s) in remediation."))
+    return 0

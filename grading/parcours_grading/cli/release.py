@@ -1,0 +1,47 @@
+"""Release an assignment: generate the student version (nbgrader) and put it in the
+exchange, for everyone or only for groups / named learners of the roster
+(<data_dir>/courses/<id>/roster.csv: id,first_name,last_name,email,groups with groups
+separated by ';'). Releasing again widens the audience."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    parser.add_argument("assignment", help="assignment id from course.toml")
+    parser.add_argument(
+        "--to",
+        nargs="+",
+        metavar="GROUP_OR_LEARNER",
+        help="release only to these groups or learners of the roster (default: everyone)",
+    )
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+    from parcours_grading.cli._course import open_course, say, when
+    from parcours_grading.pipeline.release import release
+
+    course = open_course(config, args.course)
+    result = release(config, course, args.assignment, to=args.to)
+    if result.learners is None:
+        who = say(config, "tout le monde", "everyone")
+    else:
+        who = say(
+            config, f"{len(result.learners)} apprenant(s)", f"{len(result.learners)} learner(s)"
+        )
+        who += say(config, " : ", ": ") + ", ".join(result.learners)
+    opens, due = when(result.opens, course.timezone), when(result.due, course.timezone)
+    print(
+        say(
+            config,
+            f"« {result.assignment} » publié pour {who} ; ouverture {opens}, échéance {due}.",
+            f"'{result.assignment}' released to {who}; opens {opens}, due {due}.",
+        )
+    )
+    return 0

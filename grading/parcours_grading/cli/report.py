@@ -1,0 +1,63 @@
+"""Per-learner and per-question results of a course, as csv, json or xlsx. Learners are
+shown by their pseudonymous ids (p-...). csv writes one file per table:
+<stem>-learners.csv and <stem>-questions.csv; json one object; xlsx one sheet per table.
+With --full, every table of the class report (status, KPIs, risk, funnel, mastery,
+workload...) is added."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    parser.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv",
+                        help="file format (default: csv)")
+    parser.add_argument("--out", metavar="FILE",
+                        help="output file (default: <course>-report.<format> here)")
+    parser.add_argument("--full", action="store_true",
+                        help="add every table of the class report")
+    parser.add_argument("--now", metavar="DATETIME",
+                        help="compute as of this moment (ISO 8601 with time zone; default: now)")
+
+
+def build_tables(config: ParcoursConfig, course_name: str, *, full: bool = False,
+                 now: str | None = None) -> dict:
+    """The tables ``parcours report`` writes (also the Python API of the command)."""
+    from parcours_grading.analytics import class_report, load_frames
+    from parcours_grading.cli._course import open_course
+    from parcours_grading.errors import BadInputError
+
+    course = open_course(config, course_name)
+    data = load_frames(config, [course])
+    try:
+        report = class_report(data, now, thresholds=dict(config.risk_thresholds),
+                              validated_at=config.band_thresholds.get("validated"))
+    except ValueError as exc:  # a --now pandas cannot read
+        raise BadInputError(f"--now {now}: not a date and time ({exc}); write e.g. "
+                            "2026-10-05T12:00+02:00.") from exc
+    tables = {"learners": report.learners, "questions": report.questions}
+    if full:
+        tables.update({k: v for k, v in report.tables().items() if k not in tables})
+    return tables
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+    from pathlib import Path
+
+    from parcours_grading.analytics.report import write_report
+    from parcours_grading.cli._course import say
+
+    tables = build_tables(config, args.course, full=args.full, now=args.now)
+    out = Path(args.out or f"{Path(args.course).name}-report.{args.format}")
+    written = write_report(tables, args.format, out)
+    learners, questions = len(tables["learners"]), len(tables["questions"])
+    print(say(config, f"{learners} apprenant(s), {questions} question(s) :",
+              f"{learners} learner(s), {questions} question(s):"))
+    for path in written:
+        print(f"  {path}")
+    return 0

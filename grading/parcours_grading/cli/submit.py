@@ -1,0 +1,37 @@
+"""Submit your work on an assignment (the folder DIR/<course>/<assignment>) to the
+teacher through nbgrader's exchange. You may submit again; the latest counts."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    parser.add_argument("assignment", help="assignment id")
+    parser.add_argument("--learner", help="your learner id (default: your user name)")
+    parser.add_argument(
+        "--into", metavar="DIR", help="folder the assignment was fetched into (default: here)"
+    )
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+    from pathlib import Path
+
+    from parcours_grading.cli._course import open_course, say
+    from parcours_grading.pipeline.exchange import submit
+
+    course = open_course(config, args.course)
+    folder = submit(
+        config,
+        course,
+        args.assignment,
+        learner=args.learner,
+        into=Path(args.into) if args.into else None,
+    )
+    print(say(config, f"Rendu envoyé : {folder}", f"Submitted: {folder}"))
+    return 0

@@ -1,0 +1,278 @@
+"""View-model of the coordinator dashboard: every number and table it shows.
+
+Each function takes a (filtered) :class:`~.data.DashboardData`, calls the analytics
+functions (:mod:`parcours_grading.analytics`) and shapes their result for display; the
+notebook only lays them out (:mod:`.pages`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .data import cached_view
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .data import DashboardData
+
+#: KPIs shown as cards, in order
+KPI_KEYS = ("weekly_active", "quiz_mean", "skills_validated", "feedback_delay_hours")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI of one course against its target, with its weekly trend (oldest first)."""
+
+    course: str
+    key: str
+    value: float | None
+    target: float | None
+    #: True/False against the target; None when the KPI has no target
+    met: bool | None
+    unit: str
+    trend: list[float] = field(default_factory=list)
+    weeks: list[str] = field(default_factory=list)
+
+
+def status(data: DashboardData) -> pd.DataFrame:
+    """Each learner's status on each activity at ``data.now`` (analytics)."""
+    from ..analytics import activity_status
+
+    return data.cached("status", lambda: activity_status(data.frames, data.now))
+
+
+def mastery(data: DashboardData) -> pd.DataFrame:
+    """Skill mastery per learner (analytics: Beta posterior with credible interval)."""
+    from ..analytics import skill_mastery
+
+    return data.cached("mastery", lambda: skill_mastery(data.frames))
+
+
+def kpi_values(data: DashboardData) -> pd.DataFrame:
+    """Every KPI of every course against its target (analytics ``kpis``), computed once."""
+    from ..analytics import kpis
+
+    return data.cached("kpis", lambda: kpis(data.frames, data.now, mastery=mastery(data)))
+
+
+@cached_view
+def courses_overview(data: DashboardData) -> pd.DataFrame:
+    """Per course: learners, activities, mean completion, weekly active share, quiz mean."""
+    import pandas as pd
+
+    from ..analytics import progress_by_learner
+
+    s = status(data)
+    progress = progress_by_learner(s).groupby("course")["completion"].mean()
+    k = kpi_values(data).set_index(["course", "kpi"])["value"]
+    rows = []
+    for cid, course in data.courses.items():
+        rows.append({
+            "course": cid, "title": course.title, "language": course.language,
+            "learners": int((data.frames.learners["course"] == cid).sum()),
+            "activities": int((data.frames.activities["course"] == cid).sum()),
+            "completion": float(progress.get(cid, float("nan"))),
+            "weekly_active": k.get((cid, "weekly_active")),
+            "quiz_mean": k.get((cid, "quiz_mean")),
+        })
+    return pd.DataFrame(rows, columns=["course", "title", "language", "learners", "activities",
+                                       "completion", "weekly_active", "quiz_mean"])
+
+
+@cached_view
+def course_kpis(data: DashboardData, weeks: int = 6) -> list[Kpi]:
+    """The KPI cards of every course in ``data``: value, target, met, and the last
+    ``weeks`` weekly values (analytics ``kpis`` and ``kpi_trend``)."""
+    import pandas as pd
+
+    from ..analytics import kpi_trend
+
+    values = kpi_values(data)
+    trend = kpi_trend(data.frames) if len(data.frames.learners) else pd.DataFrame(
+        columns=["course", "week", "kpi", "value"])
+    trend = trend[trend["week"] <= data.now]
+    cards = []
+    for row in values.itertuples(index=False):
+        if row.kpi not in KPI_KEYS:
+            continue
+        t = trend[(trend["course"] == row.course) & (trend["kpi"] == row.kpi)].tail(weeks)
+        cards.append(Kpi(
+            course=row.course, key=row.kpi,
+            value=None if row.value is None or pd.isna(row.value) else float(row.value),
+            target=None if row.target is None or pd.isna(row.target) else float(row.target),
+            met=None if row.met is None or pd.isna(row.met) else bool(row.met), unit=row.unit,
+            trend=[round(float(v), 4) for v in t["value"]],
+            weeks=[w.strftime("%Y-%m-%d") for w in t["week"]],
+        ))
+    cards.sort(key=lambda k: (k.course, KPI_KEYS.index(k.key)))
+    return cards
+
+
+@cached_view
+def learners_at_risk(data: DashboardData) -> pd.DataFrame:
+    """Learners flagged by at least one rule (analytics ``at_risk``), with their cohort
+    and group and the reasons in both languages, most at risk first."""
+    from ..analytics import at_risk
+
+    risk = at_risk(data.frames, data.risk_thresholds or None, data.now, status=status(data))
+    risk = risk[risk["at_risk"]].merge(data.learner_labels(), on=["course", "learner"],
+                                       how="left")
+    return risk.reset_index(drop=True)
+
+
+@cached_view
+def funnel(data: DashboardData) -> pd.DataFrame:
+    """Learners reaching each activity, in course order (analytics ``funnel``)."""
+    from ..analytics import funnel as analytics_funnel
+
+    return analytics_funnel(status(data))
+
+
+@cached_view
+def dropout_points(data: DashboardData) -> pd.DataFrame:
+    """Where most learners stopped (analytics)."""
+    from ..analytics import dropout_points as points
+
+    return points(status(data))
+
+
+@cached_view
+def heatmap(data: DashboardData, course: str, limit: int = 80
+            ) -> tuple[list[str], list[str], list[list[float]]]:
+    """(activities, learners, status codes) of one course for the learner × activity
+    heatmap. Learners are ordered least advanced first (dropouts at the top); beyond
+    ``limit`` only the least advanced are kept — the ones a tutor needs to see."""
+    from ..analytics import status_matrix
+
+    matrix = status_matrix(status(data), course, codes=True)
+    if matrix.empty:
+        return [], [], []
+    progress = matrix.isin([2, 3]).sum(axis=1)
+    matrix = matrix.loc[progress.sort_values(kind="stable").index[:limit]]
+    return (list(matrix.columns), list(matrix.index),
+            matrix.astype(float).fillna(0).to_numpy().tolist())
+
+
+@cached_view
+def mastery_by_skill(data: DashboardData) -> pd.DataFrame:
+    """Per course and skill: mean mastery, mean interval width, learners per band."""
+    import pandas as pd
+
+    from ..analytics import bands
+
+    m = mastery(data)
+    columns = ["course", "skill", "mastery", "width", "remediation", "consolidation",
+               "extension"]
+    if m.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for (cid, skill), one in m.groupby(["course", "skill"], sort=False):
+        b = bands(one, skill, data.band_thresholds or None, course=cid)["band"].value_counts()
+        rows.append({"course": cid, "skill": skill, "mastery": float(one["mean"].mean()),
+                     "width": float((one["high"] - one["low"]).mean()),
+                     **{k: int(b.get(k, 0)) for k in columns[4:]}})
+    return pd.DataFrame(rows, columns=columns)
+
+
+@cached_view
+def groups(data: DashboardData, skill: str, mode: str, size: int = 4) -> pd.DataFrame:
+    """Level bands, complementary pairs or heterogeneous teams on ``skill`` (analytics
+    ``bands``, ``pairs``, ``teams``: seeded and explained in both languages)."""
+    from ..analytics import bands, pairs, teams
+    from ..errors import BadInputError
+
+    m = mastery(data)
+    if mode == "bands":
+        return bands(m, skill, data.band_thresholds or None)
+    if mode == "pairs":
+        return pairs(m, skill, seed=data.seed)
+    if mode == "teams":
+        return teams(m, skill, size=size, seed=data.seed, time_budget=2.0)
+    raise BadInputError(f"grouping mode {mode!r}: use bands, pairs or teams.")
+
+
+@cached_view
+def workload_alerts(data: DashboardData, days: int = 7) -> pd.DataFrame:
+    """Planned minutes of unfinished work per learner over the next ``days`` days (across
+    all their courses; analytics ``daily_load``): busiest day, days over the daily
+    limit, week total against the weekly limit; learners with an alert first."""
+    import pandas as pd
+
+    from ..analytics import daily_load
+
+    daily = daily_load(data.frames, remaining_only=True, status=status(data))
+    start = data.now.tz_convert(None).normalize()
+    window = daily[(daily["day"] >= start) & (daily["day"] < start + pd.Timedelta(days=days))]
+    week_limits = {}
+    for cid, course in data.courses.items():
+        for learner in data.frames.learners[data.frames.learners["course"] == cid]["learner"]:
+            limit = course.workload.hours_per_week * 60
+            week_limits[learner] = min(week_limits.get(learner, math.inf), limit)
+    columns = ["learner", "week_minutes", "week_limit", "max_day_minutes", "day_limit",
+               "days_over", "alert"]
+    if window.empty:
+        return pd.DataFrame(columns=columns)
+    out = window.groupby("learner").agg(
+        week_minutes=("minutes", "sum"), max_day_minutes=("minutes", "max"),
+        day_limit=("limit_minutes", "min"), days_over=("over", "sum")).reset_index()
+    out["week_limit"] = out["learner"].map(week_limits)
+    out["alert"] = (out["days_over"] > 0) | (out["week_minutes"] > out["week_limit"])
+    out[["week_minutes", "max_day_minutes"]] = out[["week_minutes", "max_day_minutes"]].round()
+    return out.sort_values(["alert", "week_minutes"], ascending=False,
+                           ignore_index=True)[columns]
+
+
+@cached_view
+def ab_results(data: DashboardData) -> pd.DataFrame:
+    """Every lesson with two versions compared on quiz score (analytics ``ab_compare``:
+    test, effect size, confidence interval, small-sample warning)."""
+    import pandas as pd
+
+    from ..analytics import ab_compare
+    from ..errors import BadInputError
+
+    rows = []
+    for cid, course in data.courses.items():
+        for lesson in course.lessons:
+            if len(lesson.versions) != 2:
+                continue
+            try:
+                r = ab_compare(data.frames, cid, lesson.id, "score", seed=data.seed)
+            except BadInputError:
+                continue
+            row = r.as_dict()
+            rows.append({
+                "course": cid, "lesson": lesson.id, "a": r.versions[0], "b": r.versions[1],
+                "n_a": r.n[0], "n_b": r.n[1], "mean_a": r.means[0], "mean_b": r.means[1],
+                "test": r.test, "p_value": r.p_value, "effect": r.effect,
+                "effect_name": r.effect_name, "ci_low": r.ci_low, "ci_high": r.ci_high,
+                "warning_fr": row["warning_fr"], "warning_en": row["warning_en"],
+            })
+    return pd.DataFrame(rows, columns=["course", "lesson", "a", "b", "n_a", "n_b", "mean_a",
+                                       "mean_b", "test", "p_value", "effect", "effect_name",
+                                       "ci_low", "ci_high", "warning_fr", "warning_en"])
+
+
+def warm(data: DashboardData) -> None:
+    """Compute everything the unfiltered coordinator page shows (run in a preheated
+    kernel before the visitor arrives, so that the page only lays results out)."""
+    course_kpis(data)
+    courses_overview(data)
+    learners_at_risk(data)
+    funnel(data)
+    for course in data.courses:
+        heatmap(data, course)
+    mastery_by_skill(data)
+    skills = sorted({s.id for c in data.courses.values() for s in c.skills})
+    if skills:
+        groups(data, skills[0], "bands", 3)
+    workload_alerts(data)
+    ab_results(data)
+
+
+def filter_options(data: DashboardData) -> dict[str, list[str]]:
+    """Values offered by the course, cohort and group filters."""
+    return {"course": list(data.courses), "cohort": data.cohorts(), "group": data.groups()}

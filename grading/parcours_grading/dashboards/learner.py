@@ -1,0 +1,167 @@
+"""View-model of the learner dashboard, and who the learner is.
+
+Scoping: :func:`resolve_learner` decides whose dashboard this is; every function below
+takes that learner's id and returns only that learner's rows.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .coordinator import mastery as class_mastery
+from .coordinator import status as class_status
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..config import ParcoursConfig
+    from .data import DashboardData
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking (``user``) and whose data they see (``student_id``)."""
+
+    user: str
+    student_id: str
+    #: True when the viewer may choose another learner (a teacher)
+    may_choose: bool
+
+
+def resolve_learner(config: ParcoursConfig, query: dict[str, str],
+                    environ: dict[str, str] | None = None) -> Viewer:
+    """The learner shown, from who is asking.
+
+    The user is ``JUPYTERHUB_USER`` (set by JupyterHub for the user's server), else
+    ``ParcoursConfig.learner`` (single-machine mode), else the system login. Only users
+    listed in ``ParcoursConfig.dashboard_teachers`` may pick another learner with
+    ``?learner=<id>``; anyone else asking for someone else gets a
+    :class:`~parcours_grading.errors.BadInputError` (the page says so, shows nothing).
+    """
+    from ..errors import BadInputError
+
+    env = os.environ if environ is None else environ
+    user = env.get("JUPYTERHUB_USER") or config.learner or env.get("USER", "")
+    teacher = user in set(config.dashboard_teachers)
+    asked = (query.get("learner") or "").strip()
+    if asked and asked != user:
+        if not teacher:
+            raise BadInputError(
+                f"'{user or '?'}' may not open the dashboard of learner '{asked}'. Only the "
+                "teachers listed in c.ParcoursConfig.dashboard_teachers may choose a learner."
+            )
+        return Viewer(user, asked, True)
+    if not user:
+        raise BadInputError(
+            "no learner known: set c.ParcoursConfig.learner in jupyter_config.py, or open the "
+            "dashboard from JupyterHub."
+        )
+    return Viewer(user, user, teacher)
+
+
+def pseudonym(data: DashboardData, student_id: str) -> str:
+    """The pseudonymous id the frames know ``student_id`` by."""
+    from ..store.ids import pseudonymize
+
+    return pseudonymize(student_id, data.salt)
+
+
+def my_path(data: DashboardData, learner: str) -> pd.DataFrame:
+    """My activities in course order with their status, my deadline, and which is next
+    (the first not completed, per course)."""
+    st = class_status(data)
+    mine = st[st["learner"] == learner].merge(
+        data.frames.activities[["course", "activity", "title", "minutes"]],
+        on=["course", "activity"])
+    mine = mine.sort_values(["course", "order"], ignore_index=True)
+    todo = ~mine["status"].isin(["done", "late"])
+    mine["next"] = False
+    for _course, group in mine[todo].groupby("course"):
+        mine.loc[group.index[0], "next"] = True
+    return mine[["course", "activity", "kind", "title", "minutes", "deadline", "status",
+                 "next"]]
+
+
+def my_deadlines(data: DashboardData, learner: str) -> pd.DataFrame:
+    """My assignments: opens, due date, my own deadline (with an extension), days left."""
+    path = my_path(data, learner)
+    a = path[path["kind"] == "assignment"].merge(
+        data.frames.activities[["course", "activity", "opens", "due"]],
+        on=["course", "activity"])
+    a["extended"] = a["deadline"] > a["due"]
+    a["days_left"] = ((a["deadline"] - data.now).dt.total_seconds() / 86400).round(1)
+    return a[["course", "activity", "title", "opens", "due", "deadline", "extended",
+              "days_left", "status"]].reset_index(drop=True)
+
+
+def my_results(data: DashboardData, learner: str, feedback_url: str = "") -> pd.DataFrame:
+    """My submitted assignments: when, score, points, share, and my feedback: the day it
+    was released (fetch it with ``parcours fetch <course> <assignment> --feedback`` or
+    JupyterLab's assignment list), or a link ``feedback_url`` + ``<course>/<assignment>/``
+    when a feedback server is configured; '' while not released."""
+    sub = data.frames.submissions
+    sub = sub[sub["learner"] == learner].copy()
+    sub["fraction"] = sub["score"] / sub["max_score"].where(sub["max_score"] > 0)
+    sub["feedback"] = [
+        (f"{feedback_url}{c}/{a}/" if feedback_url else when.strftime("%Y-%m-%d"))
+        if released else ""
+        for c, a, when, released in zip(sub["course"], sub["assignment"], sub["feedback_at"],
+                                         sub["feedback_at"].notna(), strict=True)
+    ]
+    return sub[["course", "assignment", "timestamp", "late", "score", "max_score",
+                "fraction", "feedback"]].reset_index(drop=True)
+
+
+def my_mastery(data: DashboardData, learner: str) -> pd.DataFrame:
+    """My mastery per skill: posterior mean, credible interval, evidence, band."""
+    from ..analytics import bands
+
+    m = class_mastery(data)
+    mine = m[m["learner"] == learner]
+    parts = [bands(mine, skill, data.band_thresholds or None) for skill in mine["skill"]]
+    if not parts:
+        return mine.assign(band=[])
+    import pandas as pd
+
+    return pd.concat(parts, ignore_index=True)[["course", "skill", "n", "mean", "low", "high",
+                                               "band", "why_fr", "why_en"]]
+
+
+def my_week(data: DashboardData, learner: str, days: int = 7) -> pd.DataFrame:
+    """My planned minutes of unfinished work for each of the next ``days`` days (analytics
+    ``daily_load``), with the day's limit and whether it is exceeded."""
+    import pandas as pd
+
+    from ..analytics import daily_load
+
+    daily = daily_load(data.frames, remaining_only=True, status=class_status(data))
+    mine = daily[daily["learner"] == learner].set_index("day")
+    start = data.now.tz_convert(None).normalize()
+    dates = [start + pd.Timedelta(days=d) for d in range(days)]
+    limit = float(mine["limit_minutes"].iloc[0]) if len(mine) else min(
+        (c.workload.hours_per_day * 60 for c in data.courses.values()), default=210.0)
+    minutes = [float(mine["minutes"].get(d, 0.0)) for d in dates]
+    return pd.DataFrame({"day": [d.date() for d in dates], "minutes": [round(m) for m in minutes],
+                         "limit": limit, "over": [m > limit + 1e-9 for m in minutes]})
+
+
+def review_queue(config: ParcoursConfig, data: DashboardData, learner: str) -> pd.DataFrame:
+    """Quiz questions to review today (the spaced-repetition scheduler of
+    :mod:`parcours_grading.review`, within the day's workload budget)."""
+    import pandas as pd
+
+    from ..review import learner_queue
+    from ..store import open_store
+
+    rows = []
+    with open_store(config.events_url) as store:
+        for course in data.courses.values():
+            queue = learner_queue(store, course, learner, data.now.date())
+            for item in queue.items:
+                rows.append({"course": course.id, "question": item.question,
+                             "lesson": item.lesson, "reviews": item.reviews,
+                             "last_rating": item.last_rating, "due": pd.Timestamp(item.due)})
+    return pd.DataFrame(rows, columns=["course", "question", "lesson", "reviews",
+                                       "last_rating", "due"])

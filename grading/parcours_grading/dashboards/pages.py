@@ -1,0 +1,344 @@
+"""The dashboard pages as ipywidgets trees, built from the view-model functions.
+
+A notebook does three things (see ``notebooks/*.ipynb``)::
+
+    state = pages.prepare()            # preheated kernel: imports, configuration, data
+    query = pages.request_query()      # waits for the visitor's request (Voila preheat)
+    pages.CoordinatorPage(state, query).show()
+
+Everything shown comes from :mod:`.coordinator`, :mod:`.teacher` and :mod:`.learner`;
+this module only lays it out, translates labels and wires filters and buttons.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from ..i18n import N_, _, choose_language, set_language
+from . import ui
+
+if TYPE_CHECKING:
+    from ..config import ParcoursConfig
+    from .data import DashboardData
+
+PERIODS = (0, 7, 14, 28, 56)  # days; 0 = everything
+#: status names of the heatmap's colour scale (analytics.STATUSES, in order)
+STATUS_NAMES = ("not_started", "started", "done", "late", "missed")
+
+
+@dataclass
+class State:
+    """What a dashboard kernel holds: configuration and data, loaded once."""
+
+    config: ParcoursConfig
+    data: DashboardData
+    loaded_at: float
+    warm: str = ""
+
+    def refresh_if_older(self, seconds: float) -> None:
+        """Reload the data if it was loaded more than ``seconds`` ago (preheated kernels
+        may wait a while in the pool)."""
+        if time.monotonic() - self.loaded_at > seconds:
+            from .data import load_dashboard_data
+
+            self.data = load_dashboard_data(self.config)
+            self.loaded_at = time.monotonic()
+            self.warm_up()
+
+    def warm_up(self) -> None:
+        """Compute the numbers of the page named by ``warm`` ahead of the request."""
+        if self.warm == "coordinator":
+            from .coordinator import warm
+
+            warm(self.data)
+        ready = os.environ.get("PARCOURS_DASHBOARD_READY_DIR")
+        if ready:  # a readiness probe for benchmarks and health checks
+            from pathlib import Path
+
+            Path(ready).mkdir(parents=True, exist_ok=True)
+            (Path(ready) / f"{self.warm or 'page'}-{os.getpid()}.ready").touch()
+
+
+def prepare(warm: str = "") -> State:
+    """Load the configuration and the class data, and with ``warm="coordinator"`` compute
+    that page's numbers (runs in a preheated kernel, before the request arrives)."""
+    from ..config import load_config
+    from .data import load_dashboard_data
+
+    config = load_config()
+    state = State(config, load_dashboard_data(config), time.monotonic(), warm)
+    state.warm_up()
+    return state
+
+
+def request_query() -> dict[str, str]:
+    """The visitor's URL query (``?lang=en&course=...``). With preheated kernels, waits
+    for Voila to hand the request over; outside Voila, reads ``QUERY_STRING`` if any."""
+    if os.environ.get("VOILA_PREHEAT", "False") != "False":
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+    return dict(parse_qsl(os.environ.get("QUERY_STRING", "")))
+
+
+class Page:
+    """A page with a title, a language switch and a body rebuilt on every change."""
+
+    title_id = N_("Dashboard")
+
+    def __init__(self, state: State, query: dict[str, str]):
+        import ipywidgets as w
+
+        self.state = state
+        self.query = query
+        course = next(iter(state.data.courses.values()), None)
+        self.lang = set_language(choose_language(
+            query.get("lang"), course.language if course else None, state.config.language))
+        self.switch = w.ToggleButtons(options=[("Français", "fr"), ("English", "en")],
+                                      value=self.lang, description="",
+                                      tooltips=["Français", "English"])
+        self.switch.add_class("parcours-lang")
+        self.switch.observe(self._on_language, names="value")
+        self.header = w.HTML()
+        self.body = w.VBox()
+        self.root = w.VBox([w.HTML(ui.STYLE), self.header, self.switch, self.body])
+
+    def _on_language(self, change: dict[str, Any]) -> None:
+        self.lang = set_language(change["new"])
+        self.render()
+
+    def show(self) -> None:
+        from IPython.display import display
+
+        self.render()
+        display(self.root)
+
+    def render(self) -> None:
+        children = self.sections()
+        # the title changes last: when it reads in the new language, the page does too
+        self.body.children = children
+        self.header.value = f'<h1 lang="{self.lang}">{_(self.title_id)}</h1>'
+
+    def sections(self) -> list[Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @staticmethod
+    def html(text: str, css: str = "") -> Any:
+        import ipywidgets as w
+
+        widget = w.HTML(text)
+        if css:
+            widget.add_class(css)
+        return widget
+
+
+# -- coordinator ------------------------------------------------------------------------
+class CoordinatorPage(Page):
+    """Courses, KPIs, learners at risk, dropout, mastery, groups, workload, A/B."""
+
+    title_id = N_("Coordinator dashboard")
+
+    def __init__(self, state: State, query: dict[str, str]):
+        import ipywidgets as w
+
+        from .coordinator import filter_options
+
+        super().__init__(state, query)
+        options = filter_options(state.data)
+        self.filters = {
+            "course": w.Dropdown(value=query.get("course", "") if query.get("course", "") in
+                                 options["course"] else "",
+                                 options=[("*", ""), *[(c, c) for c in options["course"]]]),
+            "cohort": w.Dropdown(options=[("*", ""), *[(c, c) for c in options["cohort"]]]),
+            "group": w.Dropdown(options=[("*", ""), *[(c, c) for c in options["group"]]]),
+            "period": w.Dropdown(options=[(str(p), p) for p in PERIODS]),
+        }
+        for name, widget in self.filters.items():
+            widget.add_class(f"parcours-filter-{name}")
+            widget.observe(lambda _change: self.render(), names="value")
+        self.skill = w.Dropdown()
+        self.mode = w.Dropdown()
+        self.size = w.BoundedIntText(value=3, min=2, max=5)
+        for widget, css in ((self.skill, "skill"), (self.mode, "mode"), (self.size, "size")):
+            widget.add_class(f"parcours-groups-{css}")
+            widget.observe(lambda _change: self._render_groups(), names="value")
+        self.groups_out = w.Output()
+
+    def filtered(self) -> DashboardData:
+        import pandas as pd
+
+        f = self.filters
+        days = f["period"].value
+        since = self.state.data.now - pd.Timedelta(days=days) if days else None
+        return self.state.data.filtered(course=f["course"].value, cohort=f["cohort"].value,
+                                        group=f["group"].value, since=since)
+
+    def sections(self) -> list[Any]:
+        import ipywidgets as w
+
+        from . import coordinator as vm
+
+        labels = {"course": _("Course"), "cohort": _("Cohort"), "group": _("Group"),
+                  "period": _("Period (days, 0 = all)")}
+        for name, widget in self.filters.items():
+            widget.description = labels[name]
+            widget.style = {"description_width": "initial"}
+        data = self.filtered()
+        self._data = data
+        lang = self.lang
+        out: list[Any] = [w.HBox(list(self.filters.values())), self.html(
+            f"<p id='as-of'>{_('Data as of {moment} (UTC).').format(moment=ui.fmt(data.now))}</p>")]
+        overview = vm.courses_overview(data)
+        out.append(self.html(ui.heading(_("Courses")) + ui.table_html(
+            overview, {"course": _("Course"), "title": _("Title"), "learners": _("Learners"),
+                       "activities": _("Activities"), "completion": _("Completion"),
+                       "weekly_active": _("Active this week"), "quiz_mean": _("Quiz mean")},
+            kinds={"completion": "%", "weekly_active": "%", "quiz_mean": "%"},
+            table_id="table-courses"), "parcours-section-courses"))
+        if data.frames.learners.empty:
+            none = _("No learner matches these filters.")
+            out.append(self.html(f"<p id='no-learners'>{none}</p>"))
+            return out
+        kpis = vm.course_kpis(data)
+        out.append(self.html(ui.heading(_("KPIs against targets")) + ui.kpi_cards(kpis),
+                             "parcours-section-kpis"))
+        out.append(ui.output_of(lambda: self._trend(kpis)))
+        risk = vm.learners_at_risk(data)
+        out.append(self.html(
+            ui.heading(_("Learners at risk"))
+            + f"<p id='risk-count'>{_('{n} learners flagged.').format(n=len(risk))}</p>"
+            + ui.table_html(risk.assign(why=risk[f"why_{lang}"]) if len(risk) else risk, {
+                "learner": _("Learner"), "course": _("Course"), "cohort": _("Cohort"),
+                "group": _("Group"), "n_reasons": _("Rules"), "why": _("Reasons"),
+                "days_inactive": _("Days inactive")}, table_id="table-risk"),
+            "parcours-section-risk"))
+        out.append(ui.output_of(lambda: self._dropout(data)))
+        out.append(ui.output_of(lambda: self._mastery(data)))
+        out.append(self.html(ui.heading(_("Differentiation groups"))))
+        self._groups_controls(data)
+        out.append(w.HBox([self.skill, self.mode, self.size]))
+        self._render_groups()
+        out.append(self.groups_out)
+        workload = vm.workload_alerts(data)
+        alerts = workload[workload["alert"]] if len(workload) else workload
+        out.append(self.html(
+            ui.heading(_("Workload alerts"))
+            + "<p id='workload-count'>"
+            + _("{n} learners above the limits over the next 7 days.").format(n=len(alerts))
+            + "</p>"
+            + ui.table_html(alerts, {
+                "learner": _("Learner"), "week_minutes": _("Minutes this week"),
+                "week_limit": _("Weekly limit"), "max_day_minutes": _("Busiest day (min)"),
+                "day_limit": _("Daily limit"), "days_over": _("Days over")},
+                table_id="table-workload"), "parcours-section-workload"))
+        ab = vm.ab_results(data)
+        out.append(self.html(ui.heading(_("A/B comparisons")) + ui.table_html(
+            ab.assign(warning=ab[f"warning_{lang}"]) if len(ab) else ab,
+            {"lesson": _("Lesson"), "a": "A", "b": "B", "n_a": "n A", "n_b": "n B",
+             "mean_a": _("Mean A"), "mean_b": _("Mean B"), "test": _("Test"), "p_value": "p",
+             "effect": _("Effect size"), "ci_low": _("CI low"), "ci_high": _("CI high"),
+             "warning": _("Warning")}, table_id="table-ab"), "parcours-section-ab"))
+        return out
+
+    def _trend(self, kpis: list[Any]) -> None:
+        traces = [{"type": "scatter", "mode": "lines+markers", "x": k.weeks, "y": k.trend,
+                   "name": f"{_(k.key)} ({k.course})"}
+                  for k in kpis if k.key in ("weekly_active", "quiz_mean") and k.trend]
+        ui.show_figure(ui.figure("line", title=_("KPI trend per week"), x_title=_("Week"),
+                                 y_title=_("Share (0-1)"), x=[], y=[], traces=traces,
+                                 y_range=[0, 1.05]), "trend")
+
+    def _dropout(self, data: DashboardData) -> None:
+        from .coordinator import funnel, heatmap
+
+        f = funnel(data)
+        ui.show_html(ui.heading(_("Dropout points")))
+        ui.show_figure(ui.figure(
+            "bar", title=_("Learners reaching each activity"), x_title=_("Activity"),
+            y_title=_("Learners"), x=(f["course"] + "/" + f["activity"]).tolist()
+            if len(data.courses) > 1 else f["activity"].tolist(),
+            y=f["reached"].tolist()), "funnel")
+        names = [_(s) for s in STATUS_NAMES]
+        scale = [[0.0, "#eeeeee"], [0.25, "#9ecae1"], [0.5, "#31a354"], [0.75, "#fdae6b"],
+                 [1.0, "#de2d26"]]
+        for cid in data.courses:
+            x, y, z = heatmap(data, cid)
+            if not y:
+                continue
+            ui.show_figure(ui.figure(
+                "heatmap", title=_("Learner × activity status ({course})").format(course=cid),
+                x_title=_("Activity"), y_title=_("Learner"), z=z, x=x, y=y, colorscale=scale,
+                colorbar={"tickvals": [0, 1, 2, 3, 4], "ticktext": names},
+                height=max(360, 12 * len(y) + 140)), f"heatmap-{cid}")
+
+    def _mastery(self, data: DashboardData) -> None:
+        from .coordinator import mastery_by_skill
+
+        m = mastery_by_skill(data)
+        ui.show_html(ui.heading(_("Skill mastery")))
+        ui.show_figure(ui.figure(
+            "bar", title=_("Mean mastery per skill"), x_title=_("Skill"),
+            y_title=_("Mastery (0-1)"), x=m["skill"].tolist(),
+            y=m["mastery"].round(3).tolist()), "mastery")
+        ui.show_html(ui.table_html(m, {
+            "course": _("Course"), "skill": _("Skill"), "mastery": _("Mastery"),
+            "width": _("Uncertainty (interval width)"), "remediation": _("remediation"),
+            "consolidation": _("consolidation"), "extension": _("extension")},
+            table_id="table-mastery"))
+
+    def _groups_controls(self, data: DashboardData) -> None:
+        """Refill the skill and mode choices (labels in the language in force) without
+        re-rendering the groups for every intermediate value."""
+        skills = sorted({s.id for c in data.courses.values() for s in c.skills})
+        self._building = True
+        try:
+            current = self.skill.value
+            self.skill.options = skills
+            if skills:
+                self.skill.value = current if current in skills else skills[0]
+            current_mode = self.mode.value or "bands"
+            self.mode.options = [(_("bands"), "bands"), (_("pairs"), "pairs"),
+                                 (_("teams"), "teams")]
+            self.mode.value = current_mode
+        finally:
+            self._building = False
+        self.skill.description = _("Skill")
+        self.size.description = _("Team size")
+        self.mode.description = _("Grouping")
+
+    def _render_groups(self) -> None:
+        from ..errors import ParcoursError
+        from . import coordinator as vm
+
+        if getattr(self, "_building", False):
+            return
+        data = getattr(self, "_data", None)
+        skill = self.skill.value
+        self.groups_out.clear_output()
+        if data is None or not skill:
+            return
+        mode = self.mode.value or "bands"
+        try:
+            frame = vm.groups(data, skill, mode, int(self.size.value))
+        except ParcoursError as exc:
+            with self.groups_out:
+                ui.show_html(f"<p role='alert'>{ui.html.escape(str(exc))}</p>")
+            return
+        why = f"why_{self.lang}"
+        columns = {"learner": _("Learner"), "mean": _("Mastery"), why: _("Why")}
+        if mode == "bands":
+            columns = {"learner": _("Learner"), "band": _("Band"), **columns}
+        elif mode == "pairs":
+            columns = {"group": _("Pair"), "role": _("Role"), **columns}
+        else:
+            columns = {"team": _("Team"), f"role_{self.lang}": _("Role"), **columns}
+        export = frame.drop(columns=[c for c in frame.columns if c.startswith("why_")
+                                     and c != why])
+        with self.groups_out:
+            ui.show_html(ui.csv_link(export, f"{mode}-{skill}.csv", _("Download as CSV"))
+                         + ui.table_html(frame, columns, translate=("band", "role"),
+                                         table_id="table-groups"))

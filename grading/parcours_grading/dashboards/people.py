@@ -1,0 +1,229 @@
+"""The teacher's and the learner's dashboard pages (see :mod:`.pages` for the pattern)."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+from ..i18n import N_, _
+from . import ui
+from .pages import Page, State
+
+if TYPE_CHECKING:
+    from .data import DashboardData
+
+
+class TeacherPage(Page):
+    """Per assignment: hand-ins, grading, scores, hard questions, reflections, feedback
+    delay; actions (extension, remediation release) behind a confirmation."""
+
+    title_id = N_("Teacher dashboard")
+
+    def __init__(self, state: State, query: dict[str, str]):
+        import ipywidgets as w
+
+        from .teacher import assignments
+
+        super().__init__(state, query)
+        choices = assignments(state.data)
+        values = [f"{c}/{a}" for c, a, _t in choices]
+        wanted = query.get("assignment", "")
+        self.assignment = w.Dropdown(
+            options=[(f"{t} ({a})", f"{c}/{a}") for c, a, t in choices],
+            value=wanted if wanted in values else (values[0] if values else None))
+        self.assignment.add_class("parcours-assignment")
+        self.assignment.observe(lambda _change: self.render(), names="value")
+        self.message = w.HTML()
+        self.message.add_class("parcours-action-message")
+
+    def sections(self) -> list[Any]:
+        from . import teacher as vm
+
+        data = self.state.data
+        self.assignment.description = _("Assignment")
+        self.assignment.style = {"description_width": "initial"}
+        out: list[Any] = [self.assignment]
+        if not self.assignment.value:
+            return [*out, self.html(f"<p>{_('Nothing to show.')}</p>")]
+        course, name = self.assignment.value.split("/", 1)
+        s = vm.assignment_status(data, course, name)
+        rows = [(_("Learners"), s.learners), (_("Submitted on time"), s.on_time),
+                (_("Submitted late"), s.late), (_("Missing"), s.missing),
+                (_("Not yet due"), s.not_due), (_("Autograded"), s.autograded),
+                (_("Needs manual grading"), s.needs_manual),
+                (_("Feedback released"), s.feedback_released),
+                (_("Median feedback delay (days)"), ui.fmt(s.median_feedback_days))]
+        cells = "".join(f"<tr><th scope='row'>{html.escape(k)}</th><td data-v='{v}'>{v}</td></tr>"
+                        for k, v in rows)
+        out.append(self.html(ui.heading(_("Hand-ins and grading"))
+                             + f"<table class='parcours-table' id='table-status'>{cells}</table>",
+                             "parcours-section-status"))
+        scores = vm.score_distribution(data, course, name)
+        questions = vm.question_difficulty(data, course, name)
+
+        def figures() -> None:
+            ui.show_figure(ui.figure(
+                "histogram", title=_("Score distribution"), x_title=_("Score (share of points)"),
+                y_title=_("Learners"), x=scores.tolist()), "scores")
+            ui.show_figure(ui.figure(
+                "bar", title=_("Share of learners failing each question"),
+                x_title=_("Question"), y_title=_("Share failing"),
+                x=questions["question"].tolist(), y=questions["failed"].round(3).tolist()),
+                "questions")
+            ui.show_html(ui.table_html(questions, {
+                "question": _("Question"), "learners": _("Learners"), "mean": _("Mean score"),
+                "failed": _("Failing")}, kinds={"mean": "%", "failed": "%"},
+                table_id="table-questions"))
+
+        out.append(ui.output_of(figures))
+        r = vm.reflections_summary(data, course, name)
+        items = "".join(f"<li>{html.escape(str(k))} ({n})</li>" for k, n in r["difficulties"])
+        helps = "".join(f"<li>{html.escape(str(k))} ({n})</li>" for k, n in r["help"])
+        out.append(self.html(
+            ui.heading(_("Reflections")) + "<p id='reflections-summary'>"
+            + html.escape(_("{n} reflections; {minutes} minutes spent on average; confidence "
+                            "{confidence} / 5.").format(n=r["count"],
+                                                        minutes=ui.fmt(r["mean_minutes"]),
+                                                        confidence=ui.fmt(r["mean_confidence"])))
+            + "</p>" + f"<p>{_('Difficulties named most')}</p><ul>{items}</ul>"
+            + f"<p>{_('Help used')}</p><ul>{helps}</ul>", "parcours-section-reflections"))
+        out.extend(self._actions(data, course, name))
+        return out
+
+    def _actions(self, data: DashboardData, course: str, assignment: str) -> list[Any]:
+        import ipywidgets as w
+
+        from . import teacher as vm
+
+        learners = vm.learner_choices(data, course)
+        who = w.Dropdown(options=learners, description=_("Learner"))
+        days = w.BoundedFloatText(value=2, min=0.5, max=60, step=0.5, description=_("Days"))
+        extend = w.Button(description=_("Extend…"))
+        skills = [s.id for s in data.courses[course].skills]
+        skill = w.Dropdown(options=skills, description=_("Skill"))
+        band = w.Dropdown(options=[(_("remediation"), "remediation"),
+                                   (_("consolidation"), "consolidation"),
+                                   (_("extension"), "extension")], description=_("Band"))
+        release = w.Button(description=_("Release remediation…"))
+        for widget, css in ((who, "extend-learner"), (days, "extend-days"),
+                            (skill, "release-skill"), (band, "release-band")):
+            widget.add_class(f"parcours-{css}")
+        confirm = w.Button(description=_("Confirm"), button_style="danger")
+        cancel = w.Button(description=_("Cancel"))
+        box = w.VBox([])
+        pending: dict[str, Any] = {}
+
+        def ask(text: str, action: Any) -> None:
+            pending["action"] = action
+            self.message.value = f"<p role='alert'>{html.escape(text)}</p>"
+            box.children = [confirm, cancel]
+
+        def on_extend(_b: Any) -> None:
+            ask(_("Give {learner} {days} more days on {assignment}?").format(
+                learner=who.value, days=days.value, assignment=assignment),
+                lambda: vm.extend_learner(self.state.config, data, course, assignment,
+                                          who.value, days.value))
+
+        def on_release(_b: Any) -> None:
+            members = vm.band_members(data, course, skill.value, band.value)
+            ask(_("Release {assignment} to the {n} learners of the band {band} on {skill}?")
+                .format(assignment=assignment, n=len(members), band=_(band.value),
+                        skill=skill.value),
+                lambda: vm.release_remediation(self.state.config, data, course, assignment,
+                                               members))
+
+        def on_confirm(_b: Any) -> None:
+            from ..errors import ParcoursError
+
+            action = pending.pop("action", None)
+            box.children = []
+            if action is None:
+                return
+            try:
+                done = action()
+            except ParcoursError as exc:
+                self.message.value = f"<p role='alert'>{html.escape(str(exc))}</p>"
+                return
+            said = f"{_('Done:')} {done}"
+            self.message.value = f"<p role='status'>{html.escape(said)}</p>"
+
+        def on_cancel(_b: Any) -> None:
+            pending.clear()
+            box.children = []
+            self.message.value = f"<p role='status'>{html.escape(_('Cancelled.'))}</p>"
+
+        extend.on_click(on_extend)
+        release.on_click(on_release)
+        confirm.on_click(on_confirm)
+        cancel.on_click(on_cancel)
+        return [self.html(ui.heading(_("Actions"))), w.HBox([who, days, extend]),
+                w.HBox([skill, band, release]), self.message, box]
+
+
+class LearnerPage(Page):
+    """My path, deadlines, results and feedback, mastery, week's workload, review queue."""
+
+    title_id = N_("My progress")
+
+    def __init__(self, state: State, query: dict[str, str]):
+        from ..errors import BadInputError
+        from .learner import pseudonym, resolve_learner
+
+        super().__init__(state, query)
+        self.error = ""
+        try:
+            self.viewer = resolve_learner(state.config, query)
+        except BadInputError as exc:
+            self.viewer = None
+            self.error = str(exc)
+        self.pseudo = pseudonym(state.data, self.viewer.student_id) if self.viewer else ""
+
+    def sections(self) -> list[Any]:
+        from . import learner as vm
+
+        if self.viewer is None:
+            return [self.html(f"<p role='alert' id='learner-error'>{html.escape(self.error)}</p>")]
+        data, me = self.state.data, self.pseudo
+        out: list[Any] = [self.html(
+            f"<p id='learner-name'>{html.escape(_('Learner'))}: "
+            f"<strong>{html.escape(self.viewer.student_id)}</strong></p>")]
+        path = vm.my_path(data, me).assign(next=lambda f: f["next"].map(
+            {True: "→", False: ""}))
+        out.append(self.html(ui.heading(_("My path")) + ui.table_html(path, {
+            "next": _("Next"), "title": _("Activity"), "kind": _("Kind"), "minutes": _("Minutes"),
+            "deadline": _("Due"), "status": _("Status")}, translate=("status", "kind"),
+            table_id="table-path"), "parcours-section-path"))
+        deadlines = vm.my_deadlines(data, me)
+        out.append(self.html(ui.heading(_("My deadlines")) + ui.table_html(deadlines, {
+            "title": _("Assignment"), "due": _("Due"), "deadline": _("My deadline"),
+            "extended": _("Extension"), "days_left": _("Days left"), "status": _("Status")},
+            translate=("status",), table_id="table-deadlines"), "parcours-section-deadlines"))
+        results = vm.my_results(data, me)
+        out.append(self.html(ui.heading(_("My results")) + ui.table_html(results, {
+            "assignment": _("Assignment"), "timestamp": _("Submitted"), "late": _("Late"),
+            "score": _("Score"), "max_score": _("Points"), "fraction": _("Score (%)"),
+            "feedback": _("Feedback")}, kinds={"fraction": "%"}, table_id="table-results"),
+            "parcours-section-results"))
+        mastery = vm.my_mastery(data, me)
+        week = vm.my_week(data, me)
+
+        def figures() -> None:
+            ui.show_figure(ui.figure(
+                "bar", title=_("My mastery per skill"), x_title=_("Skill"),
+                y_title=_("Mastery (0-1)"), x=mastery["skill"].tolist(),
+                y=mastery["mean"].round(3).tolist()), "my-mastery")
+            ui.show_figure(ui.figure(
+                "bar", title=_("My planned work this week"), x_title=_("Day"),
+                y_title=_("Minutes"), x=[str(d) for d in week["day"]],
+                y=week["minutes"].tolist(), lines=[float(week["limit"].iloc[0])]), "my-week")
+
+        out.append(ui.output_of(figures))
+        out.append(self.html(ui.heading(_("My mastery per skill")) + ui.table_html(
+            mastery.assign(why=mastery[f"why_{self.lang}"]) if len(mastery) else mastery,
+            {"skill": _("Skill"), "mean": _("Mastery"), "band": _("Band"), "why": _("Why")},
+            translate=("band",), table_id="table-my-mastery"), "parcours-section-mastery"))
+        queue = vm.review_queue(self.state.config, data, me)
+        out.append(self.html(ui.heading(_("To review today")) + ui.table_html(queue, {
+            "question": _("Question"), "lesson": _("Lesson"), "reviews": _("Reviews"),
+            "due": _("Due")}, table_id="table-review"), "parcours-section-review"))
+        return out

@@ -1,0 +1,169 @@
+"""View-model of the teacher dashboard (per assignment) and its two actions.
+
+Actions change the real course state through the grading pipeline's API; the dashboard
+asks for a confirmation before calling them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .coordinator import status as class_status
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..config import ParcoursConfig
+    from .data import DashboardData
+
+
+@dataclass(frozen=True)
+class AssignmentStatus:
+    """Hand-in and grading counts of one assignment."""
+
+    learners: int
+    on_time: int
+    late: int
+    missing: int
+    not_due: int
+    autograded: int
+    needs_manual: int
+    feedback_released: int
+    median_feedback_days: float
+
+
+def assignments(data: DashboardData) -> list[tuple[str, str, str]]:
+    """(course, assignment id, title) of every assignment, in course order."""
+    a = data.frames.activities
+    a = a[a["kind"] == "assignment"].sort_values(["course", "order"])
+    return list(zip(a["course"], a["activity"], a["title"], strict=True))
+
+
+def _subs(data: DashboardData, course: str, assignment: str) -> pd.DataFrame:
+    s = data.frames.submissions
+    return s[(s["course"] == course) & (s["assignment"] == assignment)]
+
+
+def assignment_status(data: DashboardData, course: str, assignment: str) -> AssignmentStatus:
+    """Submitted on time / late / missed, grading status and feedback delay."""
+    st = class_status(data)
+    m = st[(st["course"] == course) & (st["activity"] == assignment)]["status"]
+    sub = _subs(data, course, assignment)
+    g = data.frames.grades
+    g = g[(g["course"] == course) & (g["assignment"] == assignment)]
+    manual = set(g[g["needs_manual_grade"].astype(bool)]["learner"])
+    graded = set(g["learner"])
+    delays = (sub["feedback_at"] - sub["timestamp"]).dt.total_seconds().dropna() / 86400
+    return AssignmentStatus(
+        learners=len(m),
+        on_time=int((m == "done").sum()),
+        late=int((m == "late").sum()),
+        missing=int((m == "missed").sum()),
+        not_due=int(m.isin(["not_started", "started"]).sum()),
+        autograded=len(graded - manual),
+        needs_manual=len(manual),
+        feedback_released=int(sub["feedback_at"].notna().sum()),
+        median_feedback_days=float(delays.median()) if len(delays) else float("nan"),
+    )
+
+
+def score_distribution(data: DashboardData, course: str, assignment: str) -> pd.Series:
+    """Each submitted learner's score as a share of the points (0..1)."""
+    sub = _subs(data, course, assignment).dropna(subset=["max_score"])
+    sub = sub[sub["max_score"] > 0]
+    return (sub["score"] / sub["max_score"]).astype(float).rename("score").reset_index(drop=True)
+
+
+def question_difficulty(data: DashboardData, course: str, assignment: str) -> pd.DataFrame:
+    """Per graded cell: learners, mean score share, and the share of learners who failed
+    it (below half its points) — hardest first."""
+    g = data.frames.grades
+    g = g[(g["course"] == course) & (g["assignment"] == assignment) & (g["max_score"] > 0)]
+    g = g.assign(fraction=g["score"] / g["max_score"], failed=g["score"] < g["max_score"] / 2)
+    frame = g.groupby("cell", as_index=False).agg(
+        learners=("learner", "nunique"), mean=("fraction", "mean"), failed=("failed", "mean"))
+    frame = frame.rename(columns={"cell": "question"})
+    return frame.sort_values(["failed", "mean", "question"], ascending=[False, True, True],
+                             ignore_index=True)
+
+
+def reflections_summary(data: DashboardData, course: str, assignment: str) -> dict[str, object]:
+    """Reflections written on the assignment: count, mean minutes and confidence, the
+    difficulties and help most often named."""
+    ev = data.frames.events
+    r = ev[(ev["verb"] == "reflected") & (ev["course"] == course)
+           & ((ev["object_id"] == assignment) | (ev["lesson"] == assignment))]
+    extras = [json.loads(x) if isinstance(x, str) and x else (x or {}) for x in r["extra"]]
+    minutes = [x["minutes"] for x in extras if isinstance(x.get("minutes"), int | float)]
+    confidence = [x["confidence"] for x in extras if isinstance(x.get("confidence"), int)]
+    difficulties = Counter(str(x.get("difficulties", "")).strip() for x in extras)
+    difficulties.pop("", None)
+    helps = Counter(h for x in extras for h in (x.get("help") or []))
+    return {
+        "count": len(extras),
+        "mean_minutes": sum(minutes) / len(minutes) if minutes else float("nan"),
+        "mean_confidence": sum(confidence) / len(confidence) if confidence else float("nan"),
+        "difficulties": difficulties.most_common(5),
+        "help": helps.most_common(5),
+    }
+
+
+def learner_choices(data: DashboardData, course: str) -> list[str]:
+    """Student ids of the course's learners (roster and gradebook) a teacher may act on."""
+    m = data.memberships
+    ids = set(m[m["course"] == course]["student_id"])
+    known = data.frames.learners
+    ids |= {s for s in known[known["course"] == course]["student_id"] if s}
+    return sorted(ids)
+
+
+def band_members(data: DashboardData, course: str, skill: str, band: str) -> list[str]:
+    """Student ids of the learners of ``course`` in a level band on ``skill``."""
+    from ..analytics import bands
+    from .coordinator import mastery
+
+    b = bands(mastery(data), skill, data.band_thresholds or None, course=course)
+    pseudo = set(b[b["band"] == band]["learner"])
+    ids = {s for s, p in zip(data.frames.learners["student_id"], data.frames.learners["learner"],
+                             strict=True) if p in pseudo and s}
+    m = data.memberships
+    ids |= set(m[m["learner"].isin(pseudo)]["student_id"])
+    return sorted(ids)
+
+
+# -- actions ----------------------------------------------------------------------------
+def extend_learner(config: ParcoursConfig, data: DashboardData, course: str, assignment: str,
+                   student_id: str, days: float) -> str:
+    """Give ``student_id`` ``days`` days after the due date of ``assignment`` (the
+    pipeline's recorded extension); returns what was done, in the language in force."""
+    from ..errors import BadInputError
+    from ..i18n import _
+    from ..pipeline.deadlines import extend
+
+    if not days or days <= 0:
+        raise BadInputError(f"extension of {days} days: give a positive number of days.")
+    c = data.courses[course]
+    until = c.due(c.assignment(assignment)) + dt.timedelta(days=float(days))
+    done = extend(config, c, assignment, student_id, until)
+    return _("{learner} may hand in {assignment} until {until}.").format(
+        learner=student_id, assignment=assignment,
+        until=done.until.isoformat(timespec="minutes"))
+
+
+def release_remediation(config: ParcoursConfig, data: DashboardData, course: str,
+                        assignment: str, students: list[str]) -> str:
+    """Release ``assignment`` to ``students`` (a band) through the pipeline's group
+    release; returns what was done."""
+    from ..errors import BadInputError
+    from ..i18n import _
+    from ..pipeline.release import release
+
+    if not students:
+        raise BadInputError("this band is empty: no learner to release the remediation to.")
+    release(config, data.courses[course], assignment, to=list(students))
+    return _("{assignment} released to {n} learners.").format(assignment=assignment,
+                                                             n=len(students))

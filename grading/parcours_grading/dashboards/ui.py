@@ -1,0 +1,270 @@
+"""Building blocks the dashboard pages are made of: sortable tables, plotly figures with
+titles and axis labels, KPI cards, CSV download links, the language switch.
+
+Tables are plain HTML (readable by a screen reader, light on a slow connection); each
+column header is a ``<button>`` (reachable with Tab, sorts with Enter) whose inline handler
+sorts the rows, with ``aria-sort`` kept up to date. Figures are plotly figures shown through
+plotly's own JupyterLab renderer (offline: the renderer ships with plotly).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..i18n import N_, _
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: message ids shown through ``_(value)`` (statuses, kinds, bands, roles, KPI keys): marked
+#: here so that the catalogue extraction finds them
+VALUE_MESSAGES = (
+    N_("not_started"), N_("started"), N_("done"), N_("late"), N_("missed"),
+    N_("lesson"), N_("assignment"),
+    N_("remediation"), N_("consolidation"), N_("extension"),
+    N_("tutor"), N_("tutee"), N_("co-tutor"),
+    N_("weekly_active"), N_("quiz_mean"), N_("skills_validated"), N_("feedback_delay_hours"),
+)
+
+# One self-contained handler (no global script needed: Voila may render HTML outputs
+# without running <script> tags, attributes always work).
+_SORT_JS = (
+    "var th=this.parentNode,tr=th.parentNode,t=tr.closest('table'),b=t.tBodies[0],"
+    "i=Array.prototype.indexOf.call(tr.children,th),"
+    "d=th.getAttribute('aria-sort')==='ascending'?-1:1;"
+    "Array.prototype.forEach.call(tr.children,function(h){h.setAttribute('aria-sort','none')});"
+    "th.setAttribute('aria-sort',d>0?'ascending':'descending');"
+    "var r=Array.prototype.slice.call(b.rows);"
+    "r.sort(function(x,y){var p=x.cells[i].getAttribute('data-v'),q=y.cells[i]"
+    ".getAttribute('data-v'),m=parseFloat(p),n=parseFloat(q);"
+    "if(!isNaN(m)&&!isNaN(n))return d*(m-n);return d*p.localeCompare(q)});"
+    "r.forEach(function(x){b.appendChild(x)});"
+)
+STYLE = """<style>
+.parcours-table{border-collapse:collapse;font-size:13px;margin:4px 0}
+.parcours-table th,.parcours-table td{border:1px solid #ccc;padding:3px 8px;text-align:left}
+.parcours-table th button{all:unset;cursor:pointer;font-weight:bold}
+.parcours-table th button:focus{outline:2px solid #1a73e8}
+.parcours-kpi{display:inline-block;border:1px solid #ccc;border-radius:6px;padding:6px 12px;
+ margin:4px;min-width:150px}
+.parcours-kpi .v{font-size:22px;font-weight:bold}
+.parcours-ok{color:#1b7f3b}.parcours-bad{color:#b3261e}
+</style>"""
+
+
+def fmt(value: Any, kind: str = "") -> str:
+    """A value as shown in a table: percentages, rounded numbers, dates, lists."""
+    if _missing(value):
+        return "–"
+    if kind == "%":
+        return f"{100 * float(value):.0f} %"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_(str(v)) for v in value)
+    if hasattr(value, "strftime"):
+        try:
+            return value.strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return "–"
+    return str(value)
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, list | tuple | dict | str):
+        return False
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _sort_key(value: Any) -> str:
+    if _missing(value):
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int | float):
+        return repr(float(value))
+    if hasattr(value, "isoformat"):
+        try:
+            return value.isoformat()
+        except ValueError:
+            return ""
+    return str(value)
+
+
+def table_html(frame: pd.DataFrame, columns: dict[str, str], *, kinds: dict[str, str] | None
+               = None, caption: str = "", table_id: str = "", limit: int = 200,
+               translate: Sequence[str] = ()) -> str:
+    """A sortable HTML table of ``frame``'s ``columns`` (column -> translated header).
+
+    ``kinds`` marks columns shown as percentages (``"%"``); ``translate`` names columns
+    whose values are message ids (statuses, bands) shown in the language in force.
+    """
+    kinds = kinds or {}
+    handler = html.escape(_SORT_JS, quote=True)
+    head = "".join(
+        f'<th scope="col" aria-sort="none" data-col="{html.escape(c)}">'
+        f'<button type="button" onclick="{handler}">{html.escape(label)}</button></th>'
+        for c, label in columns.items()
+    )
+    body = []
+    for row in frame.head(limit).to_dict("records"):
+        cells = []
+        for c in columns:
+            value = row.get(c)
+            shown = _(str(value)) if c in translate and isinstance(value, str) else fmt(
+                value, kinds.get(c, ""))
+            if isinstance(value, list) and c in translate:
+                shown = ", ".join(_(str(v)) for v in value)
+            cells.append(f'<td data-v="{html.escape(_sort_key(value), quote=True)}">'
+                         f"{html.escape(shown)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = ""
+    if len(frame) > limit:
+        shown = _("Showing {n} of {total} rows.").format(n=limit, total=len(frame))
+        more = f"<p>{html.escape(shown)}</p>"
+    ident = f' id="{html.escape(table_id)}"' if table_id else ""
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    if frame.empty:
+        return f"<p{ident} class='parcours-empty'>{html.escape(_('Nothing to show.'))}</p>"
+    return (f'<table class="parcours-table"{ident}>{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>{more}")
+
+
+def csv_link(frame: pd.DataFrame, filename: str, label: str) -> str:
+    """An HTML download link carrying ``frame`` as CSV (UTF-8 with BOM, for spreadsheets)."""
+    data = ("\ufeff" + frame.to_csv(index=False)).encode("utf-8")
+    href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(data).decode("ascii")
+    return (f'<a class="parcours-download" download="{html.escape(filename)}" '
+            f'href="{href}">{html.escape(label)}</a>')
+
+
+def kpi_value(value: float | None, unit: str) -> str:
+    """A KPI value as shown: shares and scores as percentages, hours and days as numbers."""
+    if value is None:
+        return "–"
+    if unit in ("share", "score", "%"):
+        return fmt(value, "%")
+    if unit == "hours":
+        return f"{value:.1f} h"
+    if unit == "days":
+        return f"{value:.1f} {_('days')}"
+    return fmt(value)
+
+
+def kpi_cards(kpis: Sequence[Any]) -> str:
+    """KPI cards: course, value, target, met or not, and the last weeks' values."""
+    cards = []
+    for k in kpis:
+        relation = "≤" if k.unit in ("hours", "days", "change") else "≥"
+        status = "" if k.met is None else ("parcours-ok" if k.met else "parcours-bad")
+        verdict = "" if k.met is None else (_("met") if k.met else _("not met"))
+        target = (f"<div>{html.escape(_('target'))} {relation} "
+                  f"{html.escape(kpi_value(k.target, k.unit))} — {html.escape(verdict)}</div>"
+                  if k.target is not None else f"<div>{html.escape(_('no target'))}</div>")
+        trend = " → ".join(kpi_value(x, k.unit) for x in k.trend[-4:])
+        cards.append(
+            f'<div class="parcours-kpi" role="group" aria-label="{html.escape(_(k.key))}"'
+            f' data-kpi="{k.key}" data-course="{html.escape(k.course)}">'
+            f"<div>{html.escape(_(k.key))} ({html.escape(k.course)})</div>"
+            f'<div class="v {status}" data-value="{_sort_key(k.value)}">'
+            f"{html.escape(kpi_value(k.value, k.unit))}</div>{target}"
+            + (f"<div>{html.escape(_('last weeks'))}: {html.escape(trend)}</div>" if trend else "")
+            + "</div>"
+        )
+    return "<div>" + "".join(cards) + "</div>"
+
+
+def figure(kind: str, *, title: str, x_title: str, y_title: str, **data: Any) -> dict:
+    """A plotly figure (as the plain dict plotly.js reads) of one ``kind`` — bar, line,
+    histogram, heatmap — with its title and axis titles (already translated).
+
+    Plain dicts skip plotly.py's validation, which costs more than the analytics on a
+    large class; the figure is drawn by plotly's own offline renderer all the same.
+    """
+    if kind == "bar":
+        trace: dict[str, Any] = {"type": "bar", "x": data["x"], "y": data["y"]}
+    elif kind == "line":
+        trace = {"type": "scatter", "mode": "lines+markers", "x": data["x"], "y": data["y"],
+                 "name": data.get("name", "")}
+    elif kind == "histogram":
+        trace = {"type": "histogram", "x": data["x"],
+                 "xbins": {"start": 0, "end": 1.0001, "size": 0.1}}
+    elif kind == "heatmap":
+        trace = {"type": "heatmap", "z": data["z"], "x": data["x"], "y": data["y"], "zmin": 0,
+                 "zmax": data.get("zmax", 4), "colorscale": data.get("colorscale"),
+                 "colorbar": data.get("colorbar"), "hoverongaps": False}
+    else:
+        raise ValueError(f"unknown figure kind {kind!r}")
+    traces = data.get("traces") or [trace]
+    layout: dict[str, Any] = {
+        "title": {"text": title}, "xaxis": {"title": {"text": x_title}, "automargin": True},
+        "yaxis": {"title": {"text": y_title}, "automargin": True},
+        "height": data.get("height", 360), "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
+        "plot_bgcolor": "white", "paper_bgcolor": "white",
+    }
+    if "y_range" in data:
+        layout["yaxis"]["range"] = data["y_range"]
+    if data.get("lines"):
+        layout["shapes"] = [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y",
+                             "y0": y, "y1": y, "line": {"color": "#b3261e", "dash": "dash"}}
+                            for y in data["lines"]]
+    return {"data": traces, "layout": layout}
+
+
+def output_of(render: Callable[[], None]) -> Any:
+    """An ``ipywidgets.Output`` filled by ``render`` (which calls ``display``)."""
+    import ipywidgets as w
+
+    out = w.Output()
+    with out:
+        render()
+    return out
+
+
+def show_html(text: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(text))
+
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+def show_figure(fig: dict, name: str) -> None:
+    """Display a figure through plotly's offline JupyterLab renderer (the mimetype that
+    plotly ships), named in ``layout.meta`` for tests, with its title as a text
+    alternative."""
+    from IPython.display import display
+
+    fig["layout"]["meta"] = {"parcours": name}
+    title = fig["layout"].get("title", {}).get("text", "")
+    display({PLOTLY_MIME: _jsonable(fig), "text/plain": title}, raw=True)
+
+
+def _jsonable(value: Any) -> Any:
+    """Lists, dicts and plain numbers only (numpy and pandas values converted)."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        return value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def heading(text: str, level: int = 2) -> str:
+    return f"<h{level}>{html.escape(text)}</h{level}>"

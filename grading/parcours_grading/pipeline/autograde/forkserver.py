@@ -1,0 +1,195 @@
+"""A warm interpreter that forks one fresh supervisor per notebook to grade.
+
+The server imports the grading code, IPython and the course's heavy libraries (numpy,
+pandas...) once, creates an (unused) IPython shell, then forks: each notebook is graded in
+a copy of that pristine process, so nothing is shared between learners and no start-up
+cost is paid per submission. Run as ``python -m parcours_grading.pipeline.autograde.forkserver``
+by :class:`ForkServer`; requests and replies are JSON lines on stdin/stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+#: imported once in the server so that submissions do not pay for them
+DEFAULT_WARM_MODULES = ("numpy", "pandas")
+
+
+def _serve(warm: list[str]) -> int:  # pragma: no cover - runs in the server process
+    import importlib
+
+    for name in warm:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # a module that fails here is simply imported per submission
+            print(f"parcours fork server: not pre-imported: {name} ({exc!r})", file=sys.stderr)
+    from . import executor, scoring, supervisor  # noqa: F401
+
+    shell = executor.make_shell()
+    try:  # warm IPython's traceback machinery (lazy imports: seconds on a busy machine)
+        raise KeyboardInterrupt("warm-up")
+    except KeyboardInterrupt:
+        shell.InteractiveTB.structured_traceback(*sys.exc_info())
+    rfd, wfd = os.pipe()
+    os.set_blocking(wfd, False)
+    signal.set_wakeup_fd(wfd)
+    signal.signal(signal.SIGCHLD, lambda *a: None)
+    out = sys.stdout
+    out.write(json.dumps({"op": "ready", "pid": os.getpid()}) + "\n")
+    out.flush()
+    jobs: dict[int, tuple[str, float]] = {}
+    buffer = b""
+    stdin_open = True
+    while stdin_open or jobs:
+        watch = [rfd] + ([0] if stdin_open else [])
+        try:
+            ready, _, _ = select.select(watch, [], [], 1.0)
+        except InterruptedError:
+            ready = []
+        if rfd in ready:
+            os.read(rfd, 4096)
+        while jobs:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if not pid:
+                break
+            job, started = jobs.pop(pid, ("?", time.monotonic()))
+            code = os.waitstatus_to_exitcode(status)
+            out.write(json.dumps({"op": "done", "job": job, "exit": code,
+                                  "wall_s": time.monotonic() - started}) + "\n")
+            out.flush()
+        if 0 in ready:
+            chunk = os.read(0, 65536)
+            if not chunk:
+                stdin_open = False
+                continue
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                request = json.loads(line)
+                if request.get("op") == "kill":
+                    for pid, (job, _) in list(jobs.items()):
+                        if job == request["job"]:
+                            os.kill(pid, signal.SIGKILL)
+                    continue
+                pid = os.fork()
+                if pid == 0:
+                    code = 1
+                    try:
+                        signal.set_wakeup_fd(-1)
+                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                        os.close(rfd)
+                        os.close(wfd)
+                        null = os.open(os.devnull, os.O_RDWR)
+                        os.dup2(null, 0)
+                        os.dup2(null, 1)
+                        os.close(null)
+                        code = supervisor.supervise(Path(request["dir"]), shell)
+                    finally:
+                        os._exit(code)
+                jobs[pid] = (request["job"], time.monotonic())
+    return 0
+
+
+class ForkServerError(RuntimeError):
+    """The fork server could not start or died."""
+
+
+class ForkServer:
+    """Client of one fork server process (start it once, grade many notebooks)."""
+
+    def __init__(self, warm_modules: tuple[str, ...] = DEFAULT_WARM_MODULES,
+                 start_timeout: float = 180.0, wait: bool = True):
+        """Start the server; with ``wait=False`` return at once (call :meth:`wait_ready`
+        before the first job) so that the caller's own start-up overlaps the server's."""
+        env = dict(os.environ)
+        env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                    "PYTHONDONTWRITEBYTECODE": "1", "PARCOURS_EVENTS": "off",
+                    "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde"})
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", __name__, json.dumps(list(warm_modules))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+            start_new_session=True,
+        )
+        self._buffer = b""
+        self._start_timeout = start_timeout
+        self.ready = False
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait until the server has warmed up (no-op once it has)."""
+        if self.ready:
+            return
+        ready = self.read(timeout=self._start_timeout)
+        if not ready or ready[0].get("op") != "ready":
+            self.close()
+            raise ForkServerError("the grading fork server did not start")
+        self.ready = True
+
+    def submit(self, job: str, job_dir: Path) -> None:
+        """Ask for one notebook to be graded (returns at once)."""
+        self.wait_ready()
+        self._write({"op": "grade", "job": job, "dir": str(job_dir)})
+
+    def kill(self, job: str) -> None:
+        """Kill a job's supervisor (its sandbox dies with it)."""
+        self._write({"op": "kill", "job": job})
+
+    def _write(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write((json.dumps(message) + "\n").encode())
+            self.process.stdin.flush()
+        except BrokenPipeError as exc:
+            raise ForkServerError("the grading fork server died") from exc
+
+    def read(self, timeout: float) -> list[dict[str, Any]]:
+        """Replies that arrive within ``timeout`` seconds (at least one, unless none came)."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return []
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                return []
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise ForkServerError("the grading fork server died")
+            self._buffer += chunk
+        lines, _, self._buffer = self._buffer.rpartition(b"\n")
+        return [json.loads(line) for line in lines.split(b"\n") if line.strip()]
+
+    def close(self) -> None:
+        """Stop the server (running jobs finish first)."""
+        if self.process.poll() is None:
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.close()
+                self.process.wait(timeout=30)
+            except (subprocess.TimeoutExpired, BrokenPipeError, OSError):
+                self.process.kill()
+                self.process.wait()
+        for stream in (self.process.stdout, self.process.stdin):
+            if stream is not None and not stream.closed:
+                stream.close()
+
+    def __enter__(self) -> ForkServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(_serve(json.loads(sys.argv[1]) if len(sys.argv) > 1 else list(DEFAULT_WARM_MODULES)))

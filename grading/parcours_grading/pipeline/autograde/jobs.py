@@ -1,0 +1,128 @@
+"""Job folders: what one notebook's grading needs on disk, and nothing more.
+
+::
+
+    <base>/                  0711 root: others can cross it, not list it
+      <random token>/        0711 root (unguessable name)
+        sandbox.json         limits, paths (nothing secret)
+        spec.json            0600: the source cells, hidden tests included
+        work/                0700 sandbox user: a copy of this learner's files + the
+                             assignment's data files; the working directory of the notebook
+        out/                 0700 root: result.json written by the supervisor
+
+The learner's original submission is only ever opened for reading (by the supervisor).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .limits import Limits
+from .results import GradeResult, Problem
+from .source import NotebookSpec
+
+#: nbgrader's CourseDirectory.ignore
+IGNORE = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
+
+
+def ignored(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in IGNORE)
+
+
+def copy_tree(src: Path, dest: Path, skip_notebooks: bool = False) -> None:
+    """Copy files of ``src`` into ``dest`` (nbgrader's ignore patterns; no symlinks followed)."""
+    for folder, dirs, files in os.walk(src):
+        dirs[:] = [d for d in dirs if not ignored(d)]
+        rel = Path(folder).relative_to(src)
+        for name in files:
+            path = Path(folder) / name
+            if ignored(name) or path.is_symlink() or (skip_notebooks and name.endswith(".ipynb")):
+                continue
+            target = dest / rel / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                target.unlink()
+            shutil.copyfile(path, target)
+
+
+def sandbox_ids(user: str) -> tuple[int, int] | None:
+    """uid/gid student code runs as, when we are root."""
+    if os.geteuid() != 0:
+        return None
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        return None
+    return entry.pw_uid, entry.pw_gid
+
+
+def make_base() -> Path:
+    """A fresh folder for job folders (outside every folder the sandbox hides)."""
+    base = Path(tempfile.mkdtemp(prefix="parcours-grading-"))
+    base.chmod(0o711)
+    return base
+
+
+@dataclass
+class Job:
+    """One notebook to grade."""
+
+    id: str
+    dir: Path
+    notebook: str
+
+
+def prepare(base: Path, job_id: str, spec: NotebookSpec, submission: Path, limits: Limits,
+            learner_dir: Path | None, data_dir: Path | None) -> Job:
+    """Create a job folder; ``learner_dir``'s files and ``data_dir``'s non-notebook files
+    (the assignment's data) are copied into the working directory."""
+    folder = base / secrets.token_hex(12)
+    folder.mkdir(mode=0o711)
+    work, out = folder / "work", folder / "out"
+    work.mkdir(mode=0o700)
+    out.mkdir(mode=0o700)
+    if learner_dir is not None:
+        copy_tree(learner_dir, work)
+    if data_dir is not None:
+        copy_tree(data_dir, work, skip_notebooks=True)
+    ids = sandbox_ids(limits.sandbox_user)
+    if ids is not None:
+        for path in [work, *work.rglob("*")]:
+            os.chown(path, *ids, follow_symlinks=False)
+    fd = os.open(folder / "spec.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(spec.to_json())
+    settings = {
+        "limits": limits.to_dict(),
+        "workdir": str(work),
+        "submission": str(submission),
+        "notebook": spec.name,
+    }
+    (folder / "sandbox.json").write_text(json.dumps(settings))
+    return Job(job_id, folder, spec.name)
+
+
+def collect(job: Job, exit_code: int | None) -> GradeResult:
+    """The job's result (or an internal problem if the supervisor left none); removes the
+    job folder."""
+    path = job.dir / "out" / "result.json"
+    try:
+        result = GradeResult.from_dict(json.loads(path.read_text()))
+    except (OSError, ValueError) as exc:
+        result = GradeResult(
+            notebook=job.notebook,
+            status="problems",
+            problems=[Problem("internal", f"no result from the grading process (exit "
+                              f"{exit_code}): {exc}")],
+        )
+    shutil.rmtree(job.dir, ignore_errors=True)
+    return result

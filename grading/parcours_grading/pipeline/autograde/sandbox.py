@@ -1,0 +1,216 @@
+"""Confine the process that runs student code (Linux).
+
+Applied in the runner, in this order, each measure recorded (never silently skipped):
+
+1. the supervisor already made a new PID namespace (:func:`new_pid_namespace`): the runner
+   is its init, so killing the runner kills every process student code started, even ones
+   that called ``setsid``; student code cannot signal processes outside it;
+2. new network namespace (no interface but a down loopback): no network;
+3. new mount namespace: the course sources, gradebook, exchange, other learners' work
+   (``Limits.hidden_paths``) are covered by empty read-only folders; ``/proc`` shows only
+   the sandbox's processes;
+4. resource limits: address space (memory), processes (RLIMIT_NPROC, effective because we
+   then drop root), CPU seconds (a backstop to the wall-clock limits), file size, no core
+   dumps, open files;
+5. working directory: a private copy of this submission's files;
+6. root drops to ``Limits.sandbox_user`` (``nobody``), no new privileges, not dumpable
+   (other sandboxes of the same user cannot read this one's memory or /proc entries);
+7. a minimal environment; stdin/stdout/stderr on /dev/null; every inherited file
+   descriptor closed but the channel to the supervisor.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import sys
+from pathlib import Path
+from typing import Any
+
+from .limits import Limits
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REC, MS_PRIVATE = 0x4000, 1 << 18
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def unshare(flags: int) -> None:
+    """``unshare(2)`` (``os.unshare`` is Python 3.12+)."""
+    _check(_libc.unshare(flags), "unshare")
+
+
+def mount(source: str, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    _check(
+        _libc.mount(
+            source.encode(), target.encode(), fstype.encode() if fstype else None,
+            ctypes.c_ulong(flags), data.encode() if data else None,
+        ),
+        f"mount {target}",
+    )
+
+
+def new_pid_namespace() -> bool:
+    """In the supervisor, before forking the runner: the runner becomes init of a new PID
+    namespace. True when the OS allowed it."""
+    try:
+        unshare(CLONE_NEWPID)
+        return True
+    except OSError:
+        return False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+MS_BIND, MS_MOVE, MS_REMOUNT = 4096, 8192, 32
+
+
+def _closed_ancestor(path: Path) -> Path | None:
+    """The highest folder above ``path`` that others cannot cross (e.g. /root), if any."""
+    for folder in reversed(path.parents):
+        if folder != Path("/") and not folder.stat().st_mode & 0o001:
+            return folder
+    return None
+
+
+def expose_interpreter(scratch: Path) -> list[str]:
+    """Make the interpreter reachable by the sandbox user when it lives under a folder
+    closed to others (a pyenv Python in /root): in our private mount namespace, the closed
+    folder is covered by an empty read-only tmpfs and the interpreter folder is bound back
+    at its own path. Nothing else of that folder is visible. Returns the folders exposed."""
+    exposed = []
+    for prefix in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}):
+        closed = _closed_ancestor(prefix)
+        if closed is None:
+            continue
+        hold = scratch / f"hold-{len(exposed)}"
+        hold.mkdir(mode=0o700)
+        mount(str(prefix), str(hold), None, MS_BIND | MS_REC)
+        mount("tmpfs", str(closed), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755")
+        target = closed / prefix.relative_to(closed)
+        target.mkdir(parents=True, exist_ok=True)
+        mount(str(hold), str(target), None, MS_MOVE)
+        mount("none", str(closed), None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        exposed.append(str(prefix))
+    return exposed
+
+
+def enter(
+    limits: Limits, workdir: Path, keep_fds: list[int], pid_namespace: bool
+) -> dict[str, Any]:
+    """Confine this process (the runner); return what was applied and what was refused."""
+    report: dict[str, Any] = {"pid_namespace": pid_namespace, "refused": []}
+    refused: list[str] = report["refused"]
+    root = os.geteuid() == 0
+    os.setsid()
+    flags = CLONE_NEWNS | (0 if limits.network else CLONE_NEWNET)
+    try:
+        unshare(flags if root else flags | CLONE_NEWUSER)
+        report["network"] = "allowed" if limits.network else "cut"
+        mount_ns = True
+    except OSError as exc:
+        report["network"] = "allowed" if limits.network else "not cut"
+        if not limits.network:
+            refused.append(f"network could not be cut ({exc.strerror})")
+        mount_ns = False
+    hidden: list[str] = []
+    if mount_ns:
+        try:
+            mount("none", "/", None, MS_REC | MS_PRIVATE)
+            for path in limits.hidden_paths:
+                folder = Path(path).resolve()
+                if not folder.is_dir() or _inside(workdir, folder):
+                    continue
+                mount("tmpfs", str(folder), "tmpfs",
+                      MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555")
+                hidden.append(str(folder))
+            report["exposed"] = expose_interpreter(workdir.parent)
+            if pid_namespace:
+                mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        except OSError as exc:
+            refused.append(f"course folders could not be hidden ({exc})")
+    elif limits.hidden_paths:
+        refused.append("course folders could not be hidden (no mount namespace)")
+    report["hidden_paths"] = hidden
+    mib = 1024 * 1024
+    cpu = int(limits.notebook_timeout_s) + 10
+    for name, value in (
+        ("RLIMIT_AS", limits.memory_mb * mib),
+        ("RLIMIT_NPROC", limits.processes),
+        ("RLIMIT_CPU", cpu),
+        ("RLIMIT_FSIZE", 256 * mib),
+        ("RLIMIT_CORE", 0),
+        ("RLIMIT_NOFILE", 1024),
+    ):
+        try:
+            resource.setrlimit(getattr(resource, name), (value, value))
+        except (OSError, ValueError) as exc:
+            refused.append(f"{name} could not be set ({exc})")
+    os.chdir(workdir)
+    user = "root" if root else str(os.geteuid())
+    if root:
+        import pwd
+
+        try:
+            entry = pwd.getpwnam(limits.sandbox_user)
+            os.setgroups([])
+            os.setgid(entry.pw_gid)
+            os.setuid(entry.pw_uid)
+            user = limits.sandbox_user
+        except (KeyError, OSError) as exc:
+            refused.append(f"could not run as '{limits.sandbox_user}' ({exc}); ran as root")
+    report["user"] = user
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    venv_bin = str(Path(sys.prefix) / "bin")
+    os.environ.clear()
+    os.environ.update(
+        {
+            "HOME": str(workdir),
+            "TMPDIR": str(workdir),
+            "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "NBGRADER_EXECUTION": "autograde",
+            "PARCOURS_EVENTS": "off",
+            "MPLBACKEND": "Agg",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    keep = sorted(set(keep_fds) | {0, 1, 2})
+    start = 0
+    for fd in [*keep, 65536]:
+        if fd > start:
+            os.closerange(start, fd)
+        start = fd + 1
+    report["limits"] = {
+        "memory_mb": limits.memory_mb,
+        "processes": limits.processes,
+        "cell_timeout_s": limits.cell_timeout_s,
+        "notebook_timeout_s": limits.notebook_timeout_s,
+        "output_kb": limits.output_kb,
+    }
+    return report

@@ -1,0 +1,270 @@
+"""The supervisor: one per notebook, trusted, forked from the warm fork server.
+
+It forks the sandboxed runner *before* reading anything secret, then reads the source spec
+(hidden tests) and the submission, applies nbgrader's sanitize rules, feeds the runner one
+cell at a time (a test cell's source only when it runs), enforces the cell and notebook
+time limits (interrupt, then kill the whole sandbox), and grades. It writes
+``<job>/out/result.json`` and exits; it never touches the gradebook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from . import sandbox
+from .channel import Channel, ChannelClosed, ChannelGarbage, ChannelTimeout
+from .limits import Limits
+from .results import GradeResult, Problem
+from .source import NotebookSpec
+
+_OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
+
+
+def _error(ename: str, message: str) -> dict[str, Any]:
+    return {"output_type": "error", "ename": ename, "evalue": message,
+            "traceback": [f"\x1b[0;31m{ename}\x1b[0m: {message}"]}
+
+
+def _clean_outputs(outputs: Any) -> list[dict[str, Any]]:
+    """Outputs from the runner are untrusted: keep only well-formed nbformat outputs."""
+    if not isinstance(outputs, list):
+        raise ChannelGarbage("outputs is not a list")
+    for out in outputs:
+        if not isinstance(out, dict) or out.get("output_type") not in _OUTPUT_TYPES:
+            raise ChannelGarbage("malformed output")
+    return outputs
+
+
+def _describe_exit(status: int | None) -> str:
+    if status is None:
+        return "it stopped answering"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
+        if sig == signal.SIGXCPU:
+            return "it used up its CPU time (SIGXCPU)"
+        return f"it was killed by signal {name}"
+    return f"it exited with status {os.WEXITSTATUS(status)} (sys.exit, os._exit or a crash)"
+
+
+def guard_comparisons(source: str) -> str:
+    """``assert a == b`` / ``assert a != b`` in a test cell become
+    ``assert __parcours_compare__(a, b, True)``: objects whose == lies are caught (see
+    executor.compare). Sources that do not parse (magics) are left as they are."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    changed = False
+
+    class _Guard(ast.NodeTransformer):
+        def visit_Assert(self, node: ast.Assert) -> ast.Assert:
+            nonlocal changed
+            test = node.test
+            if (isinstance(test, ast.Compare) and len(test.ops) == 1
+                    and isinstance(test.ops[0], ast.Eq | ast.NotEq)):
+                call = ast.Call(ast.Name("__parcours_compare__", ast.Load()),
+                                [test.left, test.comparators[0],
+                                 ast.Constant(isinstance(test.ops[0], ast.Eq))], [])
+                node.test = ast.copy_location(call, test)
+                changed = True
+            return node
+
+    tree = ast.fix_missing_locations(_Guard().visit(tree))
+    return ast.unparse(tree) if changed else source
+
+
+class _Runner:
+    """The sandboxed child and its channel."""
+
+    def __init__(self, limits: Limits, workdir: Path, shell: Any):
+        parent_sock, child_sock = socket.socketpair()
+        self.pid_namespace = os.geteuid() == 0 and sandbox.new_pid_namespace()
+        pid = os.fork()
+        if pid == 0:  # the runner
+            code = 0
+            try:
+                parent_sock.close()
+                report = sandbox.enter(limits, workdir, [child_sock.fileno()], self.pid_namespace)
+                from . import executor
+
+                executor.serve(Channel(child_sock), shell, limits.output_kb, report)
+            except BaseException:
+                code = 70
+            os._exit(code)
+        child_sock.close()
+        self.pid = pid
+        self.channel = Channel(parent_sock)
+        self.status: int | None = None
+
+    def kill(self) -> None:
+        for kill in (os.killpg, os.kill):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                kill(self.pid, signal.SIGKILL)
+
+    def reap(self, wait_s: float = 0.0) -> int | None:
+        deadline = time.monotonic() + wait_s
+        while self.status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = status
+                break
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.005)
+        return self.status
+
+
+def _grade_cells(nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner,
+                 problems: list[Problem]) -> float:
+    """Run every code cell through the runner; return the seconds spent."""
+    start = time.monotonic()
+    deadline = start + limits.notebook_timeout_s
+    stopped = ""
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code" or not cell["source"].strip():
+            continue
+        name = (cell["metadata"].get("nbgrader") or {}).get("grade_id") or f"cell {index}"
+        label = f"'{name}'" if not name.startswith("cell ") else name
+        if stopped:
+            cell["outputs"] = [_error("NotRun", stopped)]
+            continue
+        left = deadline - time.monotonic()
+        nonce = secrets.token_hex(16)
+        budget = min(limits.cell_timeout_s, max(left, 0.0))
+        notebook_limit = left < limits.cell_timeout_s
+        meta = cell["metadata"].get("nbgrader") or {}
+        test = bool(meta.get("grade")) and not meta.get("solution")
+        source = guard_comparisons(cell["source"]) if test else cell["source"]
+        try:
+            runner.channel.send({"op": "run", "source": source, "nonce": nonce, "guard": test})
+            try:
+                reply = runner.channel.recv(timeout=budget)
+            except ChannelTimeout:
+                os.kill(runner.pid, signal.SIGINT)
+                limit = (f"the notebook's {limits.notebook_timeout_s:g} s" if notebook_limit
+                         else f"{limits.cell_timeout_s:g} s")
+                try:
+                    reply = runner.channel.recv(timeout=limits.kill_grace_s)
+                except ChannelTimeout:
+                    runner.kill()
+                    stopped = f"not run: cell {label} was stopped after {limit}"
+                    code = "notebook-timeout" if notebook_limit else "cell-timeout"
+                    problems.append(Problem(code, f"cell {label} timed out after {limit} and "
+                                            "ignored the interrupt: killed; later cells not run",
+                                            name))
+                    cell["outputs"] = [_error("CellTimeoutError", f"killed after {limit}")]
+                    continue
+                code = "notebook-timeout" if notebook_limit else "cell-timeout"
+                problems.append(Problem(code, f"cell {label} timed out after {limit} "
+                                        "(interrupted)", name))
+                reply.setdefault("outputs", []).append(
+                    _error("CellTimeoutError", f"interrupted after {limit}"))
+            if not isinstance(reply, dict) or reply.get("nonce") != nonce:
+                raise ChannelGarbage("reply does not answer the request")
+            cell["outputs"] = _clean_outputs(reply.get("outputs"))
+            count = reply.get("execution_count")
+            cell["execution_count"] = count if isinstance(count, int) else None
+            for output in cell["outputs"]:
+                if output.get("output_type") == "execute_result":
+                    output["execution_count"] = cell["execution_count"]
+            if reply.get("memory_error"):
+                problems.append(Problem("memory", f"cell {label} ran out of memory (limit "
+                                        f"{limits.memory_mb} MiB)", name))
+            if any(o.get("ename") == "SystemExit" for o in cell["outputs"]):
+                problems.append(Problem("exit", f"cell {label} called sys.exit(); like a "
+                                        "Jupyter kernel, grading went on", name))
+            for flag in reply.get("flags") or []:
+                problems.append(Problem("lying-object", f"test cell {label}: {flag}; checked "
+                                        "with the value's real type, the test fails", name))
+            if reply.get("truncated"):
+                problems.append(Problem("output-cut", f"output of cell {label} cut at "
+                                        f"{limits.output_kb} KiB", name))
+        except (ChannelClosed, BrokenPipeError, ConnectionResetError):
+            runner.kill()
+            why = _describe_exit(runner.reap(2.0))
+            memory = (runner.status is not None and os.WIFSIGNALED(runner.status)
+                      and os.WTERMSIG(runner.status) == signal.SIGABRT)  # failed allocation
+            extra = f" (possibly the {limits.memory_mb} MiB memory limit)" if memory else ""
+            problems.append(Problem("killed", f"cell {label} stopped the grading process: "
+                                    f"{why}{extra}; later cells not run", name))
+            cell["outputs"] = [
+                _error("DeadKernelError", f"the process running the notebook died: {why}")
+            ]
+            stopped = f"not run: the process running the notebook died in cell {label}"
+        except ChannelGarbage as exc:
+            runner.kill()
+            problems.append(Problem("tampering", f"cell {label} wrote into the grading channel "
+                                    f"({exc}); grading stopped there", name))
+            cell["outputs"] = [
+                _error("GradingChannelError", "the grading channel was tampered with")
+            ]
+            stopped = f"not run: grading stopped after tampering in cell {label}"
+    return time.monotonic() - start
+
+
+def supervise(job: Path, shell: Any) -> int:
+    """Grade the notebook described in ``job``; write ``job/out/result.json``."""
+    t0 = time.monotonic()
+    settings = json.loads((job / "sandbox.json").read_text())
+    limits = Limits.from_dict(settings["limits"])
+    runner = _Runner(limits, Path(settings["workdir"]), shell)
+    name = settings["notebook"]
+    result = GradeResult(notebook=name, status="ok")
+    try:
+        spec = NotebookSpec.from_json((job / "spec.json").read_text())
+        data = Path(settings["submission"]).read_bytes()
+        from . import scoring
+
+        nb, unreadable = scoring.read_submission(data)
+        if unreadable is not None:
+            result.problems.append(unreadable)
+            result.cells = [c for c in scoring.grade(_empty_notebook(), spec)[0]]
+            for cell in result.cells:  # an unreadable file counts as not submitted: 0
+                cell.auto_score, cell.missing = 0.0, False
+        else:
+            result.problems.extend(scoring.sanitize(nb, spec))
+            t_setup = time.monotonic()
+            try:
+                hello = runner.channel.recv(timeout=30.0)
+            except (ChannelClosed, ChannelTimeout, ChannelGarbage) as exc:
+                raise RuntimeError(f"the sandbox could not start ({type(exc).__name__})") from exc
+            result.sandbox = {k: v for k, v in hello.items() if k != "op"}
+            result.sandbox["ready_after_s"] = round(time.monotonic() - t0, 4)
+            result.sandbox["waited_s"] = round(time.monotonic() - t_setup, 4)
+            for refusal in result.sandbox.get("refused", []):
+                result.problems.append(Problem("sandbox", refusal))
+            result.run_s = _grade_cells(nb, spec, limits, runner, result.problems)
+            scoring.limit_output(nb)
+            result.cells, result.comments = scoring.grade(nb, spec)
+            result.notebook_json = nb
+    except Exception as exc:  # recorded as an internal problem with its type and message
+        result.problems.append(Problem("internal", f"grading failed: {type(exc).__name__}: {exc}"))
+    finally:
+        with contextlib.suppress(OSError):
+            runner.channel.send({"op": "exit"})
+        if runner.reap(0.5) is None:
+            runner.kill()
+            runner.reap(5.0)
+    blocking = [p for p in result.problems if p.code != "sandbox"]
+    result.status = "problems" if blocking else "ok"
+    result.wall_s = time.monotonic() - t0
+    out = job / "out"
+    tmp = out / "result.json.tmp"
+    tmp.write_text(json.dumps(result.to_dict(with_notebook=True), ensure_ascii=False))
+    tmp.rename(out / "result.json")
+    return 0
+
+
+def _empty_notebook() -> Any:
+    return {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}

@@ -1,0 +1,224 @@
+"""The learner's side of nbgrader's exchange: who sees which release, fetch and submit.
+
+Differentiated release (to a group or to named learners)
+--------------------------------------------------------
+nbgrader's exchange has one ``outbound/<assignment>`` folder per course, readable by every
+learner; it has no notion of "released to these learners only" (nbgrader #1433). Parcours
+keeps nbgrader's layout untouched and adds a *release record*,
+``<data_dir>/courses/<id>/releases.json`` (see :mod:`.records`), that says who each release
+is for (everyone, or a list of learner ids resolved from groups at release time) and from
+when (the manifest's ``opens``). nbgrader's exchange is pluggable (``ExchangeFactory``):
+the three classes below are nbgrader's own list/fetch/submit with one extra check against
+that record, and ``jupyter_config.py`` names them, so nbgrader's JupyterLab assignment list,
+``nbgrader fetch_assignment``, ``parcours fetch``/``submit`` and the deadlines endpoint all
+agree on what a learner sees.
+
+Why not one exchange name per group (``devoir-2-groupe-a``)? Collect, autograde, the
+gradebook and formgrader would then see several assignments for one piece of work, and a
+learner moving group would change assignment. Why not file permissions alone? They need
+one Unix group per Parcours group on a shared file system; the record works on one machine
+and on JupyterHub alike. Where learners have their own Unix accounts, keep the exchange's
+outbound folder readable only through Jupyter (the record is the policy; permissions, if
+you add them, are a second lock).
+
+This is a visibility policy, not a lock: on one machine, or wherever learners' processes
+can read the exchange's outbound folder, a determined learner can read it directly (as
+with plain nbgrader). The teacher's tools (formgrader, ``parcours``), whose nbgrader course
+directory is the course root, see every release.
+
+Releases that have no Parcours record (made with plain ``nbgrader release_assignment``)
+stay visible to everyone, as nbgrader would show them. Corrections are released the same
+way, under ``<assignment>-correction``, to the learners whose own due date has passed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeList, ExchangeSubmit
+
+from ..errors import BadInputError
+from .records import RELEASES, learner_id, read_record, released_to
+
+if TYPE_CHECKING:
+    from ..config import ParcoursConfig
+    from ..course.model import Course
+
+
+class _ReleaseRecordCheck:
+    """Mixin for nbgrader exchange classes: read Parcours' release record."""
+
+    def _learner(self) -> str:
+        from nbgrader.utils import get_username
+
+        student = self.coursedir.student_id  # type: ignore[attr-defined]
+        return student if student and student != "*" else get_username()
+
+    def _record(self, course_id: str) -> dict[str, Any]:
+        from ..config import ParcoursConfig
+
+        parcours = ParcoursConfig(config=self.config)  # type: ignore[attr-defined]
+        return read_record(parcours.course_root(course_id) / RELEASES)["entries"]
+
+    def _teachers_view(self, course_id: str) -> bool:
+        """The teacher's tools (formgrader, ``parcours``) point nbgrader's course directory
+        at the course root; a learner's Jupyter does not. The teacher sees every release."""
+        from ..config import ParcoursConfig
+
+        parcours = ParcoursConfig(config=self.config)  # type: ignore[attr-defined]
+        root = Path(self.coursedir.root).resolve()  # type: ignore[attr-defined]
+        return root == parcours.course_root(course_id).resolve()
+
+    def _visible(self, course_id: str, assignment_id: str) -> bool:
+        if self._teachers_view(course_id):
+            return True
+        entry = self._record(course_id).get(assignment_id)
+        return entry is None or released_to(entry, self._learner())
+
+
+class ParcoursExchangeList(_ReleaseRecordCheck, ExchangeList):
+    """nbgrader's list, without the releases not meant for this learner."""
+
+    def parse_assignments(self) -> list[dict[str, Any]]:
+        assignments = super().parse_assignments()
+        if self.inbound or self.cached:
+            return assignments
+        return [a for a in assignments if self._visible(a["course_id"], a["assignment_id"])]
+
+
+class ParcoursFetchAssignment(_ReleaseRecordCheck, ExchangeFetchAssignment):
+    """nbgrader's fetch, refused for a release not meant for this learner."""
+
+    def init_src(self) -> None:
+        super().init_src()
+        if not self._visible(self.coursedir.course_id, self.coursedir.assignment_id):
+            self.fail(
+                f"'{self.coursedir.assignment_id}' is not released to you (yet) / "
+                f"« {self.coursedir.assignment_id} » ne vous est pas (encore) publié."
+            )
+
+
+class ParcoursSubmit(_ReleaseRecordCheck, ExchangeSubmit):
+    """nbgrader's submit, refused for a release not meant for this learner."""
+
+    def init_release(self) -> None:
+        super().init_release()
+        if not self._visible(self.coursedir.course_id, self.coursedir.assignment_id):
+            self.fail(
+                f"'{self.coursedir.assignment_id}' is not released to you, so it cannot be "
+                f"submitted / « {self.coursedir.assignment_id} » ne vous est pas publié : "
+                "impossible de le rendre."
+            )
+
+
+# -- learner commands --------------------------------------------------------------------
+
+
+def _learner_course(
+    config: ParcoursConfig,
+    course: Course,
+    assignment_id: str,
+    learner: str,
+    into: Path | None,
+    cache_dir: Path | None,
+) -> Any:
+    from .gradebook import nbgrader_course
+
+    home = str(Path(into or Path.cwd()).resolve())
+    extra: dict[str, Any] = {
+        "CourseDirectory__root": home,  # a learner has no course root (see _teachers_view)
+        "CourseDirectory__assignment_id": assignment_id,
+        "CourseDirectory__student_id": learner,
+        "Exchange__assignment_dir": home,
+    }
+    if cache_dir is not None:
+        extra["Exchange__cache"] = str(cache_dir)
+    return nbgrader_course(config, course, **extra)
+
+
+def _known(course: Course, assignment_id: str) -> None:
+    from .deadlines import correction_id, find_assignment
+
+    if any(correction_id(a.id) == assignment_id for a in course.assignments):
+        return
+    find_assignment(course, assignment_id)
+
+
+def assignment_folder(course: Course, assignment_id: str, into: Path | None = None) -> Path:
+    """Where a fetched assignment lands: ``<into>/<course>/<assignment>`` (nbgrader's
+    ``path_includes_course``)."""
+    return Path(into or Path.cwd()).resolve() / course.id / assignment_id
+
+
+def fetch(
+    config: ParcoursConfig,
+    course: Course,
+    assignment_id: str,
+    *,
+    learner: str | None = None,
+    into: Path | None = None,
+    cache_dir: Path | None = None,
+) -> Path:
+    """Fetch a released assignment (or its correction, ``<id>-correction``) into
+    ``<into>/<course>/<assignment>``. Fetching again only restores missing files: the
+    learner's work is never overwritten. Returns the folder."""
+    from .gradebook import run_exchange
+
+    _known(course, assignment_id)
+    who = learner_id(config, learner)
+    nbc = _learner_course(config, course, assignment_id, who, into, cache_dir)
+    dest = assignment_folder(course, assignment_id, into)
+    run_exchange(
+        "FetchAssignment",
+        nbc,
+        f"fetch '{assignment_id}' for learner '{who}'",
+        replace_missing_files=dest.is_dir(),
+    )
+    return dest
+
+
+def submit(
+    config: ParcoursConfig,
+    course: Course,
+    assignment_id: str,
+    *,
+    learner: str | None = None,
+    into: Path | None = None,
+    cache_dir: Path | None = None,
+) -> Path:
+    """Submit ``<into>/<course>/<assignment>`` to the exchange with nbgrader's submit.
+    Returns the folder that was submitted."""
+    from .gradebook import run_exchange
+
+    _known(course, assignment_id)
+    who = learner_id(config, learner)
+    folder = assignment_folder(course, assignment_id, into)
+    if not folder.is_dir():
+        raise BadInputError(
+            f"nothing to submit: {folder} does not exist. Fetch the assignment first "
+            f"('parcours fetch {course.id} {assignment_id}') and work in that folder."
+        )
+    nbc = _learner_course(config, course, assignment_id, who, into, cache_dir)
+    run_exchange("Submit", nbc, f"submit '{assignment_id}' for learner '{who}'")
+    return folder
+
+
+def fetch_feedback(
+    config: ParcoursConfig,
+    course: Course,
+    assignment_id: str,
+    *,
+    learner: str | None = None,
+    into: Path | None = None,
+    cache_dir: Path | None = None,
+) -> list[Path]:
+    """Fetch the released feedback of the learner's submissions into
+    ``<into>/<course>/<assignment>/feedback/<timestamp>/``; returns the HTML files."""
+    from .gradebook import run_exchange
+
+    _known(course, assignment_id)
+    who = learner_id(config, learner)
+    nbc = _learner_course(config, course, assignment_id, who, into, cache_dir)
+    run_exchange("FetchFeedback", nbc, f"fetch the feedback on '{assignment_id}' for '{who}'")
+    return sorted((assignment_folder(course, assignment_id, into) / "feedback").glob("*/*.html"))

@@ -1,0 +1,421 @@
+"""Feedback and corrections: what learners get back, never the hidden tests.
+
+``feedback`` applies the late policy to the gradebook, generates nbgrader's HTML feedback
+(``GenerateFeedback``, with the teacher's comments and manual grades from formgrader),
+releases it through nbgrader's exchange (``ExchangeReleaseFeedback``), then publishes the
+correction to every learner whose own due date has passed. It is safe to run again and
+again (for example from cron): feedback is regenerated, and corrections that became due
+since the last run are published.
+
+Hidden tests (nbgrader #1363)
+-----------------------------
+nbgrader's autograde puts the hidden tests back into each submission, so its feedback shows
+their source, and the traceback of a failed hidden test shows it again. Before the HTML is
+written, :class:`HideHiddenTests` (a preprocessor added to nbgrader's feedback pipeline)
+removes the hidden-test region from every cell, reduces the outputs of those cells to the
+exception's name and message, and masks any line of a hidden test that a submission
+printed anywhere. Each HTML file is then checked for every hidden-test line; a file that
+still contains one is withheld (not released), and the run says so.
+
+The correction
+--------------
+The correction is the source notebook with its solutions, for the learner to run and
+compare: solution markers removed, outputs cleared, nbgrader's metadata dropped. Hidden
+tests and mark schemes are *removed*: they are the teacher's grading instruments, often
+reused from one session to the next, and the released feedback already tells the learner
+which tests failed. It is released with nbgrader's exchange as the assignment
+``<assignment>-correction`` (from ``<course root>/corrections/``), visible through the
+release record only to learners whose due date — with their extension — has passed, or
+from the manifest's ``correction`` date if later; never if ``correction = "never"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import html
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+from traitlets import Dict, Unicode
+
+from .records import RELEASES, log_change, now_utc, update_record
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+    from ..config import ParcoursConfig
+    from ..course.model import Assignment, Course
+
+RESULT_FILE = "parcours-result.json"
+MASK = "[test caché / hidden test]"
+_SOLUTION_MARK = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
+_TEXT = {
+    "problem": {
+        "fr": "**Problème lors de la correction automatique :** ",
+        "en": "**Problem while grading automatically:** ",
+    },
+    "late": {
+        "fr": "**Rendu en retard** de {days:.1f} jour(s) (échéance : {due}) : "
+        "pénalité de {penalty:g} point(s).",
+        "en": "**Handed in late** by {days:.1f} day(s) (due: {due}): {penalty:g} point(s) off.",
+    },
+    "correction": {
+        "fr": "# Corrigé — {title}\n\nLa solution de l'enseignant. Les tests "
+        "cachés ne sont pas publiés.",
+        "en": "# Correction — {title}\n\nThe teacher's solution. Hidden tests are not published.",
+    },
+    "hidden": {"fr": "# (tests cachés non publiés)", "en": "# (hidden tests not published)"},
+}
+
+
+def hidden_test_lines(source_folder: Path) -> set[str]:
+    """Every line inside a hidden-test region of the source notebooks, stripped (lines
+    shorter than 8 characters are too common to search for)."""
+    import nbformat
+
+    begin, end = ClearHiddenTests().begin_test_delimeter, ClearHiddenTests().end_test_delimeter
+    lines: set[str] = set()
+    for path in sorted(source_folder.glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            inside = False
+            for line in cell.source.splitlines():
+                if begin in line:
+                    inside = True
+                elif end in line:
+                    inside = False
+                elif inside and len(line.strip()) >= 8:
+                    lines.add(line.strip())
+    return lines
+
+
+def leaked(text: str, lines: set[str]) -> list[str]:
+    """Hidden-test lines found in an HTML page's visible text."""
+    visible = html.unescape(re.sub(r"<[^>]+>", "", text))
+    visible = re.sub(r"\x1b\[[0-9;]*m", "", visible)
+    squeezed = re.sub(r"\s+", " ", visible)
+    return sorted(line for line in lines if re.sub(r"\s+", " ", line) in squeezed)
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """nbgrader feedback preprocessor: no hidden test's source in what a learner reads,
+    plus Parcours' notes (grading problem, lateness) at the top of the notebook."""
+
+    hidden_lines = Dict(help="Hidden-test lines to mask: {line: true}.").tag(config=True)
+    notes = Dict(help="learner id -> markdown shown at the top of their feedback.").tag(config=True)
+    language = Unicode("fr", help="Language of the notes.").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[Any, Any]:
+        from nbformat.v4 import new_markdown_cell
+
+        self._clear = ClearHiddenTests(parent=self)
+        nb, resources = super().preprocess(nb, resources)
+        learner = resources.get("nbgrader", {}).get("student", "")
+        note = self.notes.get(learner)
+        if note:
+            nb.cells.insert(0, new_markdown_cell(note))
+        return nb, resources
+
+    def _mask(self, text: str) -> str:
+        for line in self.hidden_lines:
+            text = text.replace(line, MASK)
+        return text
+
+    def _mask_any(self, value: Any, text: bool = False) -> Any:
+        """Mask hidden-test lines in an output value, keeping its shape: text outputs are
+        a string or a list of lines (joined), JSON outputs (widgets...) any structure."""
+        if isinstance(value, str):
+            return self._mask(value)
+        if text and isinstance(value, list):
+            return self._mask(_joined(value))
+        if isinstance(value, list):
+            return [self._mask_any(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._mask_any(v) for k, v in value.items()}
+        return value
+
+    def preprocess_cell(self, cell: Any, resources: Any, index: int) -> tuple[Any, Any]:
+        had_hidden = self._clear.begin_test_delimeter in cell.source
+        if had_hidden:
+            self._clear._remove_hidden_test_region(cell)
+            cell.source = cell.source.rstrip() + "\n" + _TEXT["hidden"][self.language]
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                message = self._mask(f"{output.get('ename', '')}: {output.get('evalue', '')}")
+                output["traceback"] = (
+                    [message[:2000]]
+                    if had_hidden
+                    else [self._mask(line) for line in output.get("traceback", [])]
+                )
+                output["evalue"] = self._mask(str(output.get("evalue", "")))
+            elif "text" in output:
+                output["text"] = self._mask(_joined(output["text"]))
+            for mime, value in output.get("data", {}).items():
+                textual = mime.startswith("text/") or mime.endswith(("+xml", "javascript"))
+                output["data"][mime] = self._mask_any(value, text=textual)
+        return cell, resources
+
+
+def _joined(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+@dataclass
+class FeedbackResult:
+    """What a feedback run did."""
+
+    assignment: str
+    #: learner -> released feedback HTML files (teacher-side copies)
+    released: dict[str, list[Path]] = field(default_factory=dict)
+    #: learner -> reason the feedback was withheld
+    withheld: dict[str, str] = field(default_factory=dict)
+    #: learners the correction was published to by this run
+    corrections_published: list[str] = field(default_factory=list)
+    #: learner -> when their correction will be published
+    corrections_pending: dict[str, dt.datetime] = field(default_factory=dict)
+
+
+def _problem_note(result_file: Path, lang: str) -> str:
+    """The grading problem the autograder recorded, as markdown ('' if none)."""
+    try:
+        data = json.loads(result_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    reasons: list[str] = []
+    for key in ("problems", "problem", "reason", "error", "message"):
+        value = data.get(key)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, dict):
+                item = item.get("message") or item.get("reason") or ""
+            if item and str(item) not in reasons:
+                reasons.append(str(item))
+    return _TEXT["problem"][lang] + " ".join(reasons) if reasons else ""
+
+
+def _notes(
+    config: ParcoursConfig, course: Course, assignment: Assignment, penalties: dict[str, float]
+) -> dict[str, str]:
+    from zoneinfo import ZoneInfo
+
+    from .deadlines import days_late, due_for, load_extensions
+    from .records import SUBMISSIONS, parse_time, read_record
+
+    lang = course.language
+    root = config.course_root(course.id)
+    received = read_record(root / SUBMISSIONS)["entries"].get(assignment.id, {})
+    extensions = load_extensions(config, course)
+    notes: dict[str, str] = {}
+    for folder in sorted((root / "autograded").glob(f"*/{assignment.id}")):
+        learner = folder.parent.name
+        parts = []
+        problem = _problem_note(folder / RESULT_FILE, lang)
+        if problem:
+            parts.append(problem)
+        seen = received.get(learner)
+        if seen:
+            due = due_for(course, assignment, learner, extensions)
+            late = days_late(parse_time(seen["received"]), due)
+            if late > 0:
+                shown = due.astimezone(ZoneInfo(course.timezone)).strftime("%Y-%m-%d %H:%M")
+                parts.append(
+                    _TEXT["late"][lang].format(
+                        days=late, due=shown, penalty=penalties.get(learner, 0.0)
+                    )
+                )
+        if parts:
+            notes[learner] = "\n\n".join(parts)
+    return notes
+
+
+def feedback(
+    config: ParcoursConfig,
+    course: Course,
+    assignment_id: str,
+    *,
+    now: dt.datetime | None = None,
+    progress: bool = False,
+) -> FeedbackResult:
+    """Generate and release feedback on ``assignment_id``, and publish the correction to
+    the learners whose (possibly extended) due date has passed at ``now``. ``progress``
+    shows a progress bar on stderr (one step per notebook)."""
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.preprocessors import GetGrades
+
+    from .coursedir import prepare_course_root
+    from .deadlines import find_assignment
+    from .gradebook import (
+        apply_late_penalties,
+        failed_learners,
+        nbgrader_course,
+        nbgrader_log,
+        run_app,
+        run_exchange,
+    )
+
+    assignment = find_assignment(course, assignment_id)
+    root = prepare_course_root(config, course)
+    result = FeedbackResult(assignment.id)
+    autograded = sorted((root / "autograded").glob(f"*/{assignment.id}/*.ipynb"))
+    if autograded:
+        penalties = apply_late_penalties(config, course, assignment)
+        lines = hidden_test_lines(course.path(assignment.source))
+        nbc = nbgrader_course(
+            config,
+            course,
+            CourseDirectory__assignment_id=assignment.id,
+            GenerateFeedback__preprocessors=[GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor],
+            HideHiddenTests__hidden_lines=dict.fromkeys(lines, True),
+            HideHiddenTests__notes=_notes(config, course, assignment, penalties),
+            HideHiddenTests__language=course.language,
+        )
+        generator = GenerateFeedback(coursedir=nbc.coursedir, config=nbc.config, log=nbgrader_log())
+        generator.force = True
+        with _progress_bar(len(autograded), f"feedback {assignment.id}", progress):
+            log = run_app(
+                generator, f"generate the feedback on '{assignment.id}'", per_learner=True
+            )
+        for learner, reason in failed_learners(log).items():
+            result.withheld[learner] = (
+                f"nbgrader could not build the feedback page ({reason or 'see its log'}); "
+                "look at the autograded notebook in formgrader."
+            )
+        for page in sorted((root / "feedback").glob(f"*/{assignment.id}/*.html")):
+            learner = page.parent.parent.name
+            found = leaked(page.read_text(encoding="utf-8"), lines)
+            if found:
+                page.rename(page.with_suffix(".withheld"))
+                result.withheld[learner] = (
+                    f"{page.name}: hidden test source still visible ({found[0]!r}); "
+                    "feedback withheld, check the submission by hand."
+                )
+            else:
+                result.released.setdefault(learner, []).append(page)
+        if result.released:
+            run_exchange("ReleaseFeedback", nbc, f"release the feedback on '{assignment.id}'")
+    publish_corrections(config, course, assignment, result, now=now)
+    return result
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int, label: str, shown: bool) -> Iterator[None]:
+    """A tqdm bar advanced by nbgrader's "Converting notebook" log lines."""
+    if not shown:
+        yield
+        return
+    from tqdm import tqdm
+
+    from .gradebook import nbgrader_log
+
+    class Advance(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("Converting notebook"):
+                bar.update()
+
+    handler = Advance()
+    with tqdm(total=total, desc=label, unit="nb") as bar:
+        nbgrader_log().addHandler(handler)
+        try:
+            yield
+        finally:
+            nbgrader_log().removeHandler(handler)
+
+
+def correction_notebook(source: Path, title: str, lang: str) -> NotebookNode:
+    """The correction of one source notebook (see the module docstring)."""
+    import nbformat
+    from nbformat.v4 import new_markdown_cell
+
+    notebook = nbformat.read(source, as_version=4)
+    clear = ClearHiddenTests()
+    for cell in notebook.cells:
+        if clear.begin_test_delimeter in cell.source:
+            clear._remove_hidden_test_region(cell)
+            cell.source = cell.source.rstrip() + "\n" + _TEXT["hidden"][lang]
+        if "BEGIN MARK SCHEME" in cell.source:
+            cell.source = re.sub(
+                r"(?s)=== BEGIN MARK SCHEME ===.*?=== END MARK SCHEME ===", "", cell.source
+            )
+        cell.source = "\n".join(
+            line for line in cell.source.splitlines() if not _SOLUTION_MARK.match(line)
+        )
+        cell.metadata.pop("nbgrader", None)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    notebook.cells.insert(0, new_markdown_cell(_TEXT["correction"][lang].format(title=title)))
+    return notebook
+
+
+def publish_corrections(
+    config: ParcoursConfig,
+    course: Course,
+    assignment: Assignment,
+    result: FeedbackResult,
+    *,
+    now: dt.datetime | None = None,
+) -> None:
+    """Release ``<assignment>-correction`` to every learner whose correction time has come
+    (see :func:`.deadlines.correction_time`); record who and when."""
+    import nbformat
+
+    from .deadlines import correction_id, correction_time, load_extensions
+    from .gradebook import nbgrader_course, run_exchange
+    from .records import in_audience, read_record
+    from .roster import load_roster
+
+    now = now or now_utc()
+    root = config.course_root(course.id)
+    name = correction_id(assignment.id)
+    entries = read_record(root / RELEASES)["entries"]
+    release = entries.get(assignment.id)
+    if release is None or assignment.correction == "never":
+        return
+    extensions = load_extensions(config, course)
+    previous = set((entries.get(name) or {}).get("learners") or [])
+    due_now: list[str] = []
+    for learner in load_roster(config, course).learners:
+        if not in_audience(release, learner) or learner in previous:
+            continue
+        when = correction_time(course, assignment, learner, extensions)
+        if when is None:
+            continue
+        if when <= now:
+            due_now.append(learner)
+        else:
+            result.corrections_pending[learner] = when
+    if not due_now:
+        return
+    folder = root / "corrections" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in sorted(course.path(assignment.source).glob("*.ipynb")):
+        notebook = correction_notebook(source, assignment.title, course.language)
+        nbformat.write(notebook, folder / source.name)
+    with update_record(root / RELEASES) as data:
+        entry = data["entries"].setdefault(
+            name, {"kind": "correction", "of": assignment.id, "learners": [], "published": {}}
+        )
+        entry["learners"] = sorted(set(entry["learners"]) | set(due_now))
+        for learner in due_now:
+            entry["published"][learner] = now.isoformat()
+        log_change(data, "publish_correction", assignment=assignment.id, learners=due_now)
+    nbc = nbgrader_course(
+        config,
+        course,
+        CourseDirectory__assignment_id=name,
+        CourseDirectory__release_directory="corrections",
+    )
+    run_exchange(
+        "ReleaseAssignment", nbc, f"publish the correction of '{assignment.id}'", force=True
+    )
+    result.corrections_published = due_now

@@ -1,0 +1,173 @@
+"""Fixtures of the dashboard tests: a synthetic class in real stores, a real Voila server,
+a real headless chromium.
+
+The class (the demo course, 40 synthetic learners, five weeks) is written once per session
+into a session data folder; the Voila server serves ``notebooks/`` over it with
+``dashboard_now`` set to the end of those weeks, so that every number is reproducible.
+Tests that compare what the browser shows compute the same numbers in the test process
+with the view-model functions on the same data (``dashboard_data``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+COURSE = "analyse-de-donnees"
+LEARNERS = 40
+#: the teacher allowed to open any learner's dashboard (c.ParcoursConfig.dashboard_teachers)
+TEACHER = "prof-martin"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+@dataclass(frozen=True)
+class ClassWorld:
+    """Where the session's synthetic class lives."""
+
+    data_dir: Path
+    config_dir: Path
+    now: str
+    student_ids: list[str]
+
+
+def _session_env(base: Path) -> dict[str, str]:
+    env = {
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "JUPYTER_DATA_DIR": str(base / "data"),
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "IPYTHONDIR": str(base / "ipython"),
+        "HOME": str(base / "home"),
+        "PARCOURS_DATA_DIR": str(base / "parcours"),
+        "PARCOURS_ROOT": str(REPO),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+    }
+    for name in ("config", "data", "runtime", "home", "ipython", "parcours"):
+        (base / name).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+@pytest.fixture(scope="session")
+def class_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClassWorld]:
+    """The demo course with a synthetic class of 40 learners written into real stores
+    (event store, nbgrader gradebook, roster, feedback files) in a session folder."""
+    base = tmp_path_factory.mktemp("dashboards")
+    env = _session_env(base)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    os.environ.pop("JUPYTER_CONFIG_PATH", None)
+    try:
+        from parcours_grading.config import load_config
+        from parcours_grading.course import find_course, load_course
+        from parcours_grading.dashboards.sample import write_sample_class
+
+        config = load_config(REPO)
+        course = load_course(find_course(config.courses_dir, COURSE))
+        sample = write_sample_class(config, course, LEARNERS, seed=7, weeks=5)
+        now = sample.now.isoformat()
+        # the session's own jupyter_config.py (user level: it wins over the project's)
+        (base / "config" / "jupyter_config.py").write_text(
+            f"c.ParcoursConfig.dashboard_now = {now!r}\n"
+            f"c.ParcoursConfig.dashboard_teachers = [{TEACHER!r}]\n"
+            f"c.ParcoursConfig.learner = {TEACHER!r}\n",
+            encoding="utf-8",
+        )
+        yield ClassWorld(Path(env["PARCOURS_DATA_DIR"]), base / "config", now,
+                         list(sample.cohort.learners["student_id"]))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture
+def world_env(class_world: ClassWorld, monkeypatch: pytest.MonkeyPatch) -> ClassWorld:
+    """Point this test's environment (config and data folders) at the session's class."""
+    base = class_world.data_dir.parent
+    for key, value in _session_env(base).items():
+        monkeypatch.setenv(key, value)
+    return class_world
+
+
+@pytest.fixture
+def dashboard_data(world_env: ClassWorld):
+    """The session's class as the dashboards see it (same configuration as the server)."""
+    from parcours_grading.config import load_config
+    from parcours_grading.dashboards.data import load_dashboard_data
+
+    config = load_config(REPO)
+    assert config.dashboard_now == world_env.now
+    return load_dashboard_data(config)
+
+
+@pytest.fixture(scope="session")
+def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFactory):
+    """A real Voila server (``parcours dashboard``'s code path) on a free loopback port,
+    serving notebooks/ over the session's class; stopped at the end of the session."""
+    from parcours_grading.dashboards.server import DashboardServer
+
+    base = class_world.data_dir.parent
+    env = _session_env(base)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    os.environ.pop("JUPYTER_CONFIG_PATH", None)
+    try:
+        from parcours_grading.config import load_config
+
+        config = load_config(REPO)
+        log = tmp_path_factory.mktemp("voila-log") / "voila.log"
+        ready = base / "ready"
+        server = DashboardServer(config, pool_size=1, log_path=log,
+                                 env={**env, "PARCOURS_DASHBOARD_READY_DIR": str(ready)})
+        server.start(timeout=120)
+        # the preheated coordinator kernel reports when its data and numbers are ready
+        deadline = time.monotonic() + 600
+        while not list(ready.glob("coordinator-*.ready")):
+            assert time.monotonic() < deadline, f"no preheated coordinator kernel; see {log}"
+            assert server.process.poll() is None, f"Voila stopped; see {log}"
+            time.sleep(0.5)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's chromium, headless, driven by Playwright (sync API)."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page (own context); console errors collected in ``page.errors``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    tab = context.new_page()
+    tab.errors = []
+    tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    yield tab
+    context.close()

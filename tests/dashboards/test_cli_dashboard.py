@@ -1,0 +1,64 @@
+"""`parcours dashboard`: the Voila command it runs, its errors, and a real start/stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from parcours_grading.cli import main
+from parcours_grading.config import load_config
+from parcours_grading.dashboards.server import free_port, voila_command
+
+
+def test_voila_command_and_config(repo: Path) -> None:
+    config = load_config(repo)
+    command = voila_command(config, 8999, pool_size=2)
+    assert command[:3] == [sys.executable, "-m", "voila"]
+    assert str(repo / "notebooks") in command
+    assert "--Voila.ip=127.0.0.1" in command and "--no-browser" in command
+    assert "--preheat_kernel=True" in command and "--pool_size=2" in command
+    written = json.loads((Path(config.data_dir) / "dashboards" / "voila.json").read_text())
+    assert "@jupyter/nbgrader" in written["VoilaConfiguration"]["extension_denylist"]
+    assert "--preheat_kernel=True" not in voila_command(config, 8999, pool_size=0)
+
+
+def test_bad_port_is_a_clear_error(capsys) -> None:
+    assert main(["dashboard", "--port", "70000", "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert "--port 70000: not a TCP port" in err and "Traceback" not in err
+
+
+def test_dashboard_serves_and_stops_on_ctrl_c(repo: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "parcours_grading.cli", "dashboard", "--no-browser",
+         "--port", str(port), "--pool-size", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=repo,
+        env=os.environ.copy())
+    try:
+        lines = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "learner" in line and "/voila/render/learner.ipynb" in line:
+                break
+        text = "".join(lines)
+        assert f"http://127.0.0.1:{port}/voila/render/coordinator.ipynb" in text, text
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            assert response.status == 200
+            assert "Voilà Home" in response.read().decode()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)

@@ -1,0 +1,130 @@
+"""The coordinator dashboard in a real browser, on a real Voila server, over a class
+written into the real stores: the figures and tables shown match the view-model
+functions computed here on the same data; filters, language switch and keyboard work."""
+
+from __future__ import annotations
+
+import pytest
+
+from .browser import open_dashboard, screenshot, table_headers, table_rows, wait_plotted
+
+pytestmark = pytest.mark.browser
+
+
+def test_coordinator_shows_the_class(voila_server, page, dashboard_data, output_dir) -> None:
+    from parcours_grading.dashboards import coordinator as vm
+
+    seconds = open_dashboard(page, voila_server.url("coordinator"))
+    page.wait_for_selector("#table-risk, .parcours-section-risk")
+    screenshot(page, output_dir / "coordinator-fr.png")
+    assert page.inner_text("h1") == "Tableau de bord de coordination"
+
+    # courses overview: one row per course, with its learner count
+    overview = vm.courses_overview(dashboard_data)
+    rows = table_rows(page, "table-courses")
+    assert [r[0] for r in rows] == list(overview["course"])
+    assert [int(r[2]) for r in rows] == list(overview["learners"])
+
+    # learners at risk: the same learners, most at risk first
+    risk = vm.learners_at_risk(dashboard_data)
+    shown = table_rows(page, "table-risk")
+    assert [r[0] for r in shown] == list(risk["learner"])
+    assert f"{len(risk)} apprenants signalés." in page.inner_text("#risk-count")
+
+    # dropout funnel: the bars are the learners reaching each activity
+    funnel = vm.funnel(dashboard_data)
+    drawn = wait_plotted(page, "funnel")
+    assert drawn["data"][0]["y"] == [int(v) for v in funnel["reached"]]
+    assert drawn["data"][0]["x"] == list(funnel["activity"])
+    assert drawn["title"] == "Apprenants atteignant chaque activité"
+    assert drawn["xtitle"] == "Activité" and drawn["ytitle"] == "Apprenants"
+
+    # learner × activity heatmap of the course
+    x, y, z = vm.heatmap(dashboard_data, "analyse-de-donnees")
+    heat = wait_plotted(page, "heatmap-analyse-de-donnees")
+    assert heat["data"][0]["x"] == x and heat["data"][0]["y"] == y
+    assert heat["data"][0]["z"] == z
+
+    # KPI cards: the values against targets
+    for kpi in vm.course_kpis(dashboard_data):
+        card = page.locator(f"[data-kpi='{kpi.key}'] .v")
+        value = card.get_attribute("data-value")
+        if kpi.value is None:
+            assert value == ""
+        else:
+            assert float(value) == pytest.approx(kpi.value)
+
+    # mastery per skill
+    mastery = vm.mastery_by_skill(dashboard_data)
+    drawn = wait_plotted(page, "mastery")
+    assert drawn["data"][0]["x"] == list(mastery["skill"])
+    assert drawn["data"][0]["y"] == pytest.approx(list(mastery["mastery"].round(3)))
+    assert seconds < 120
+
+
+def test_filter_language_and_keyboard(voila_server, page, dashboard_data, output_dir) -> None:
+    from parcours_grading.dashboards import coordinator as vm
+
+    open_dashboard(page, voila_server.url("coordinator", lang="en"))
+    assert page.inner_text("h1") == "Coordinator dashboard"
+    assert table_headers(page, "table-courses")[0] == "Course"
+
+    # filter by cohort: the learner count and the risk table follow
+    cohort = dashboard_data.cohorts()[0]
+    expected = dashboard_data.filtered(cohort=cohort)
+    page.select_option(".parcours-filter-cohort select", cohort)
+    want = len(vm.learners_at_risk(expected))
+    page.wait_for_function(
+        "n => document.querySelector('#risk-count') && "
+        "document.querySelector('#risk-count').innerText.startsWith(n + ' learners')",
+        arg=str(want), timeout=60_000)
+    rows = table_rows(page, "table-courses")
+    assert int(rows[0][2]) == int(vm.courses_overview(expected)["learners"].iloc[0])
+    screenshot(page, output_dir / "coordinator-en-cohort.png")
+
+    # switch language with the toggle: French labels come back, filters stay
+    page.get_by_role("button", name="Français").click()
+    page.wait_for_function(
+        "() => document.querySelector('h1').innerText === 'Tableau de bord de coordination'",
+        timeout=60_000)
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#table-courses th');"
+        " return t && t.innerText === 'Cours'; }", timeout=30_000)
+    assert table_headers(page, "table-courses")[0] == "Cours"
+    assert page.eval_on_selector(".parcours-filter-cohort select", "s => s.value") == cohort
+
+    # keyboard: Tab reaches a sortable header; Enter sorts the table by that column
+    header = page.locator("#table-courses th button").nth(2)
+    header.focus()
+    assert page.evaluate("() => document.activeElement.innerText") == "Apprenants"
+    page.keyboard.press("Enter")
+    assert page.get_attribute("#table-courses th:nth-child(3)", "aria-sort") == "ascending"
+    risk_buttons = page.locator("#table-risk th button")
+    if risk_buttons.count():
+        risk_buttons.nth(0).focus()
+        page.keyboard.press("Enter")
+        page.keyboard.press("Enter")
+        learners = [r[0] for r in table_rows(page, "table-risk")]
+        assert learners == sorted(learners, reverse=True)
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.tagName") in {"BUTTON", "SELECT",
+                                                                   "INPUT", "A"}
+
+
+def test_groups_export(voila_server, page, dashboard_data) -> None:
+    import base64
+
+    from parcours_grading.dashboards import coordinator as vm
+
+    open_dashboard(page, voila_server.url("coordinator"))
+    page.select_option(".parcours-groups-mode select", label="binômes")
+    page.wait_for_selector("#table-groups th:has-text('Binôme')", timeout=60_000)
+    skill = page.eval_on_selector(".parcours-groups-skill select",
+                                  "s => s.options[s.selectedIndex].text")
+    pairs = vm.groups(dashboard_data, skill, "pairs", 3)
+    rows = table_rows(page, "table-groups")
+    assert [r[2] for r in rows] == list(pairs["learner"])
+    href = page.get_attribute("a.parcours-download", "href")
+    text = base64.b64decode(href.split(",", 1)[1]).decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("course,group,learner,role")
+    assert len(text.splitlines()) == len(pairs) + 1

@@ -1,0 +1,50 @@
+"""French and English from the gettext catalogues: complete, compiled at run time,
+chosen by request, course or configuration."""
+
+from __future__ import annotations
+
+import gettext
+import io
+
+import pytest
+from parcours_grading.errors import BadInputError
+from parcours_grading.i18n import (
+    _,
+    choose_language,
+    compile_po,
+    get_language,
+    language,
+    set_language,
+    translations,
+)
+from parcours_grading.i18n.extract import messages, missing, po_path
+
+
+def test_every_message_is_translated() -> None:
+    found = messages()
+    assert "Learners at risk" in found and "quiz_mean" in found
+    assert missing("fr", found) == []
+    assert missing("en", found) == []
+
+
+def test_catalogues_compile_and_switch() -> None:
+    mo = compile_po(po_path("fr"), "fr")
+    assert gettext.GNUTranslations(io.BytesIO(mo)).gettext("Learners at risk") == (
+        "Apprenants à risque")
+    with language("fr"):
+        assert _("Learners at risk") == "Apprenants à risque"
+        assert _("{n} learners flagged.").format(n=3) == "3 apprenants signalés."
+        with language("en"):
+            assert _("Learners at risk") == "Learners at risk"
+            assert _("quiz_mean") == "Mean quiz score"
+        assert get_language() == "fr"
+    assert translations("en") is translations("en")  # compiled once
+
+
+def test_language_choice_and_bad_language() -> None:
+    assert choose_language("en", "fr", "fr") == "en"
+    assert choose_language(None, "en", "fr") == "en"
+    assert choose_language("", None, "fr") == "fr"
+    assert choose_language("de", None, None) == "fr"
+    with pytest.raises(BadInputError, match="use one of fr, en"):
+        set_language("de")

@@ -1,0 +1,82 @@
+"""The loop's commands: bad input gives exit 2 and a message naming what and where; the
+happy path prints a bilingual summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from parcours_grading.cli import main
+from parcours_grading.config import ParcoursConfig
+from parcours_grading.course import Course
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["release", "{course}", "devoir-z"], "assignment 'devoir-z' is not in"),
+        (["release", "{course}", "devoir-b", "--to", "groupe-z"], "--to groupe-z: neither a group"),
+        (
+            ["extend", "{course}", "devoir-a", "zoe", "--until", "2030-01-01T00:00Z"],
+            "learner 'zoe' is not in the roster",
+        ),
+        (["extend", "{course}", "devoir-a", "bob", "--until", "2030-01-01T00:00"], "no time zone"),
+        (
+            ["extend", "{course}", "devoir-a", "bob", "--until", "2000-01-01T00:00Z"],
+            "is not after the due date",
+        ),
+        (["collect", "{course}", "devoir-z"], "known assignments: devoir-a, devoir-b"),
+        (["feedback", "nowhere-course", "devoir-a"], "no course here"),
+        (["fetch", "{course}", "devoir-z", "--learner", "bob"], "assignment 'devoir-z'"),
+        (["deadlines", "{course}", "--learner", "zoe"], "--learner zoe: not in the roster"),
+        (
+            ["submit", "{course}", "devoir-a", "--learner", "bob", "--into", "{tmp}"],
+            "nothing to submit",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(
+    capsys: pytest.CaptureFixture[str],
+    course: Course,
+    tmp_path: Path,
+    argv: list[str],
+    expected: str,
+) -> None:
+    args = [a.format(course=course.folder, tmp=tmp_path) for a in argv]
+    status, out, err = _run(capsys, *args)
+    assert status == 2, (out, err)
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_release_extend_deadlines_commands(
+    capsys: pytest.CaptureFixture[str], config: ParcoursConfig, course: Course, tmp_path: Path
+) -> None:
+    folder = str(course.folder)
+    status, out, _ = _run(capsys, "release", folder, "devoir-b", "--to", "groupe-a")
+    assert status == 0 and "alice, chloe" in out and "publié pour 2 apprenant(s)" in out
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=5)).isoformat()
+    status, out, _ = _run(capsys, "extend", folder, "devoir-b", "alice", "--until", until)
+    assert status == 0 and "Prolongation" in out
+    status, out, _ = _run(
+        capsys, "fetch", folder, "devoir-b", "--learner", "alice", "--into", str(tmp_path)
+    )
+    assert status == 0 and (tmp_path / "mini-cours" / "devoir-b" / "devoir-b.ipynb").is_file()
+    status, out, _ = _run(
+        capsys, "submit", folder, "devoir-b", "--learner", "alice", "--into", str(tmp_path)
+    )
+    assert status == 0 and "Rendu envoyé" in out
+    status, out, _ = _run(capsys, "deadlines", folder, "--learner", "alice", "--lang", "en")
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("devoir")}
+    assert "handed in" in lines["devoir-b"] and "upcoming" in lines["devoir-a"]
+    status, out, _ = _run(capsys, "deadlines", folder, "--learner", "bob")
+    assert "devoir-b" not in out and "à venir" in out
+    status, out, _ = _run(capsys, "collect", folder, "devoir-b")
+    assert status == 0 and "1 rendu(s)" in out and "non rendus : chloe" in out

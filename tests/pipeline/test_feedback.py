@@ -1,0 +1,156 @@
+"""Feedback never shows the hidden tests' source (nbgrader #1363), carries the teacher's
+comments and the recorded grading problem; learners fetch it through the exchange."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+from parcours_grading.config import ParcoursConfig
+from parcours_grading.course import Course
+from parcours_grading.pipeline.collect import collect
+from parcours_grading.pipeline.exchange import assignment_folder, fetch, fetch_feedback, submit
+from parcours_grading.pipeline.feedback import (
+    MASK,
+    HideHiddenTests,
+    feedback,
+    hidden_test_lines,
+    leaked,
+)
+from parcours_grading.pipeline.gradebook import open_gradebook
+from parcours_grading.pipeline.release import release
+
+SECRET = "assert moyenne([4, 8, 12]) == 8  # CONTROLE-CACHE-A"
+SOLUTION = "def moyenne(valeurs):\n    return sum(valeurs) / len(valeurs)"
+# prints the cell being run (the test cell, hidden tests included) and raises with it
+HOSTILE = (
+    "def moyenne(valeurs):\n"
+    "    ip = get_ipython()\n"
+    "    print(ip.user_ns['In'][-1])\n"
+    "    raise AssertionError(ip.user_ns['In'][-1])"
+)
+
+
+def _work(folder: Path, code: str, answer: str = "") -> None:
+    path = folder / "devoir-a.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "moyenne":
+            cell.source = code
+        elif grade_id == "explication" and answer:
+            cell.source = answer
+    nbformat.write(notebook, path)
+
+
+def test_hidden_test_lines_and_leak_check(course: Course) -> None:
+    lines = hidden_test_lines(course.path("source/devoir-a"))
+    assert lines == {SECRET}
+    page = (
+        "<pre><span>assert</span> moyenne([<span>4</span>, 8, 12]) ==&nbsp;8"
+        "  # CONTROLE-CACHE-A</pre>"
+    )
+    assert leaked(page.replace("&nbsp;", " "), lines) == [SECRET]
+    assert leaked("<p>nothing here</p>", lines) == []
+
+
+def test_preprocessor_masks_source_tracebacks_and_printed_copies() -> None:
+    cell = new_code_cell(
+        "assert f(1) == 1\n### BEGIN HIDDEN TESTS\nassert f(2) == 4  # secret-check\n"
+        "### END HIDDEN TESTS",
+        outputs=[
+            new_output("stream", name="stdout", text="assert f(2) == 4  # secret-check\n"),
+            new_output(
+                "error",
+                ename="AssertionError",
+                evalue="",
+                traceback=["----> 3 assert f(2) == 4  # secret-check"],
+            ),
+        ],
+    )
+    widget = {"model_id": "abc", "version_major": 2, "version_minor": 0}
+    other = new_code_cell(
+        "print(1)",
+        outputs=[
+            new_output(
+                "execute_result",
+                data={"text/plain": "assert f(2) == 4  # secret-check"},
+                execution_count=1,
+            ),
+            new_output("display_data", data={"application/vnd.jupyter.widget-view+json": widget}),
+        ],
+    )
+    notebook = new_notebook(cells=[cell, other])
+    pre = HideHiddenTests(
+        hidden_lines={"assert f(2) == 4  # secret-check": True},
+        notes={"alice": "**Note**"},
+        language="en",
+    )
+    out, _ = pre.preprocess(notebook, {"nbgrader": {"student": "alice"}})
+    text = json.dumps(out, ensure_ascii=False)
+    assert "secret-check" not in text
+    assert MASK in text
+    assert out.cells[0].source == "**Note**"
+    assert out.cells[1].source.startswith("assert f(1) == 1")
+    assert out.cells[1].outputs[1]["traceback"] == ["AssertionError: "]
+    assert out.cells[2].outputs[1]["data"]["application/vnd.jupyter.widget-view+json"] == widget
+
+
+def test_feedback_released_without_hidden_tests_with_comments_and_problems(
+    config: ParcoursConfig, course: Course, homes: Path
+) -> None:
+    from parcours_grading.pipeline.autograde import autograde
+
+    release(config, course, "devoir-a")
+    for who, code in (("alice", SOLUTION), ("bob", HOSTILE)):
+        home = homes / who
+        fetch(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
+        _work(assignment_folder(course, "devoir-a", home), code, "La somme divisée par le nombre.")
+        submit(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
+    collect(config, course, "devoir-a")
+    autograde(config, course, "devoir-a", workers=2, progress=False)
+
+    root = config.course_root(course.id)
+    # the autograder's recorded problem (as its parcours-result.json says it)
+    result_file = root / "autograded" / "bob" / "devoir-a" / "parcours-result.json"
+    data = json.loads(result_file.read_text()) if result_file.is_file() else {}
+    data.setdefault("problems", []).append(
+        {"code": "test", "message": "Le noyau a été arrêté (test)."}
+    )
+    result_file.write_text(json.dumps(data))
+    with open_gradebook(config, course) as gb:
+        grade = gb.find_grade("explication", "devoir-a", "devoir-a", "alice")
+        grade.manual_score = 2
+        comment = gb.find_comment("explication", "devoir-a", "devoir-a", "alice")
+        comment.manual_comment = "Très bonne explication, Alice."
+        gb.db.commit()
+
+    result = feedback(config, course, "devoir-a")
+    assert sorted(result.released) == ["alice", "bob"] and result.withheld == {}
+    pages = {}
+    for who in ("alice", "bob"):
+        home = homes / who
+        (page,) = fetch_feedback(
+            config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache"
+        )
+        pages[who] = page.read_text(encoding="utf-8")
+    for who, page in pages.items():
+        assert "CONTROLE-CACHE-A" not in page, who
+        assert leaked(page, {SECRET}) == [], who
+    assert "Très bonne explication, Alice." in pages["alice"]
+    assert "Le noyau a été arrêté (test)." in pages["bob"]
+    assert "Le noyau a été arrêté" not in pages["alice"]
+    # the teacher's own copies in the course root are clean too
+    for html in (root / "feedback").glob("*/devoir-a/*.html"):
+        assert "CONTROLE-CACHE-A" not in html.read_text(encoding="utf-8")
+
+    # a feedback page nbgrader cannot build (broken autograded notebook) is withheld and
+    # named; the others are released all the same
+    broken = root / "autograded" / "bob" / "devoir-a" / "devoir-a.ipynb"
+    broken.chmod(0o644)
+    broken.write_text("{ not json", encoding="utf-8")
+    again = feedback(config, course, "devoir-a")
+    assert list(again.released) == ["alice"]
+    assert "nbgrader could not build the feedback page" in again.withheld["bob"]

@@ -1,0 +1,95 @@
+"""A store that is missing, locked or corrupt never loses an answer: it is spooled, the
+outcome says so, and the next successful write flushes it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from parcours_grading.errors import EventStoreError
+from parcours_grading.store import Event, open_store
+from parcours_grading.store.spool import Spool
+from parcours_lab.recorder import Recorder
+
+
+def answer(qid: str) -> Event:
+    return Event.make(
+        actor="p-00000000000000aa", verb="answered", course="c1", object_type="question",
+        object_id=qid, lesson="l01", score=0.0, success=False, response=[0], attempt=1,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def spool_dir(tmp_path: Path) -> Path:
+    return tmp_path / "spool"
+
+
+def test_locked_store_spools_then_flushes(tmp_path: Path, spool_dir: Path) -> None:
+    path = tmp_path / "events.sqlite"
+    open_store(f"sqlite:///{path}").count()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    recorder = Recorder(f"sqlite:///{path}", spool_dir=spool_dir, busy_timeout_ms=200, enabled=True)
+    first = recorder.record(answer("q1"))
+    assert first.status == "spooled" and first.spooled == 1
+    assert "locked" in first.reason
+    assert [e.object_id for e in Spool(spool_dir).pending()] == ["q1"]
+    holder.execute("ROLLBACK")
+    holder.close()
+    second = recorder.record(answer("q2"))
+    assert second.status == "stored" and second.stored == 2
+    assert sorted(e.object_id for e in open_store(f"sqlite:///{path}").read()) == ["q1", "q2"]
+    assert Spool(spool_dir).pending_files() == []
+
+
+def test_corrupt_store_spools_until_replaced(tmp_path: Path, spool_dir: Path) -> None:
+    path = tmp_path / "events.sqlite"
+    path.write_bytes(b"this is not a database, just garbage " * 200)
+    recorder = Recorder(f"sqlite:///{path}", spool_dir=spool_dir, enabled=True)
+    outcome = recorder.record(answer("q1"))
+    assert outcome.status == "spooled"
+    assert "damaged" in outcome.reason and str(path) in outcome.reason
+    assert recorder.record(answer("q2")).status == "spooled"
+    path.rename(tmp_path / "events.sqlite.damaged")  # what the message tells the admin to do
+    outcome = recorder.record(answer("q3"))
+    assert outcome.status == "stored" and outcome.stored == 3
+    assert open_store(f"sqlite:///{path}").count() == 3
+
+
+def test_missing_store_folder_spools_and_a_later_process_flushes(
+    tmp_path: Path, spool_dir: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the store's folder should be")
+    broken = Recorder(f"sqlite:///{blocker}/events.sqlite", spool_dir=spool_dir, enabled=True)
+    assert broken.record(answer("q1")).status == "spooled"
+    good_url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    later = Recorder(good_url, spool_dir=spool_dir, enabled=True)
+    assert later.record(answer("q2")).stored == 2
+    assert open_store(good_url).count() == 2
+
+
+def test_store_and_spool_both_unwritable_raise_loudly(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    recorder = Recorder(f"sqlite:///{blocker}/e.sqlite", spool_dir=blocker / "spool", enabled=True)
+    with pytest.raises(EventStoreError, match="NOT recorded"):
+        recorder.record(answer("q1"))
+
+
+def test_events_off_records_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARCOURS_EVENTS", "off")
+    url = f"sqlite:///{tmp_path / 'e.sqlite'}"
+    recorder = Recorder(url, spool_dir=tmp_path / "spool")
+    assert recorder.record(answer("q1")).status == "disabled"
+    assert not (tmp_path / "e.sqlite").exists()
+
+
+def test_batched_recorder_writes_on_flush_and_close(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'e.sqlite'}"
+    recorder = Recorder(url, spool_dir=tmp_path / "spool", batch_size=10, enabled=True)
+    outcomes = [recorder.record(answer(f"q{i}")) for i in range(25)]
+    assert [o.status for o in outcomes].count("stored") == 2
+    recorder.close()
+    assert open_store(url).count() == 25
