@@ -6,7 +6,9 @@ kernels, opened in headless chromium.
 "Interactive" = from navigation until the title, the filters, the KPI cards, the tables
 and every plotly figure of the page are drawn. The preheated kernel has loaded the data
 and computed the default view before the visit (Voila's preheat; the kernel reports it
-through PARCOURS_DASHBOARD_READY_DIR), as it would on a server waiting for its users.
+through PARCOURS_DASHBOARD_READY_DIR), and the server and its kernels are idle, as on a
+server waiting for its users. For comparison the script also times a one-cell notebook
+on the same Voila server (Voila's own floor on this machine).
 
     .venv/bin/python bench/dashboard.py [--learners 1000] [--visits 3]
 
@@ -36,12 +38,78 @@ INTERACTIVE_JS = """() => {
 }"""
 
 
-def wait_ready(folder: Path, count: int, timeout: float) -> None:
+def wait_ready(folder: Path, count: int, timeout: float, server_pid: int) -> None:
+    """Until the ``count``-th preheated coordinator kernel reports ready, then until the
+    server and its kernels are idle (a server waiting for its users)."""
+    import psutil
+
     deadline = time.monotonic() + timeout
     while len(list(folder.glob("coordinator-*.ready"))) < count:
         if time.monotonic() > deadline:
             raise SystemExit(f"the preheated kernel did not get ready in {timeout:.0f} s")
         time.sleep(0.2)
+    server = psutil.Process(server_pid)
+    while time.monotonic() < deadline:
+        procs = [server, *server.children(recursive=True)]
+        for proc in procs:
+            proc.cpu_percent(None)
+        time.sleep(1.0)
+        busy = sum(proc.cpu_percent(None) for proc in procs if proc.is_running())
+        if busy < 10.0:
+            return
+
+
+def voila_floor(base: Path, browser: object, port: int) -> float:
+    """Seconds until a one-cell preheated notebook (an h1) shows, on a bare Voila server."""
+    import subprocess
+    import urllib.request
+
+    import nbformat
+
+    folder = base / "floor"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from voila.utils import wait_for_request\n"
+                                          "wait_for_request()"),
+                nbformat.v4.new_code_cell("from IPython.display import HTML\n"
+                                          "HTML('<h1>floor</h1>')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, folder / "floor.ipynb")
+    proc = subprocess.Popen([sys.executable, "-m", "voila", str(folder), f"--port={port}",
+                             "--no-browser", "--Voila.ip=127.0.0.1", "--preheat_kernel=True",
+                             "--pool_size=1"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        import psutil
+
+        server = psutil.Process(proc.pid)
+        while time.monotonic() < deadline:  # kernel started and idle
+            kids = server.children(recursive=True)
+            for k in [server, *kids]:
+                k.cpu_percent(None)
+            time.sleep(1.0)
+            if kids and sum(k.cpu_percent(None) for k in [server, *kids]) < 10.0:
+                break
+        page = browser.new_page()
+        t0 = time.perf_counter()
+        page.goto(f"http://127.0.0.1:{port}/voila/render/floor.ipynb", wait_until="commit")
+        page.wait_for_selector("h1", timeout=120_000)
+        elapsed = time.perf_counter() - t0
+        page.close()
+        return elapsed
+    finally:
+        proc.terminate()
+        proc.wait(30)
 
 
 def main() -> int:
@@ -83,7 +151,7 @@ def main() -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             for visit in range(args.visits):
-                wait_ready(ready, visit + 1, timeout=600)
+                wait_ready(ready, visit + 1, 600, server.process.pid)
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 t0 = time.perf_counter()
                 page.goto(server.url("coordinator"), wait_until="commit")
@@ -94,6 +162,10 @@ def main() -> int:
                 assert int(rows) == args.learners, rows
                 print(f"visit {visit + 1}: interactive in {times[-1]:.2f} s")
                 page.close()
+            from parcours_grading.dashboards.server import free_port
+
+            floor = voila_floor(base, browser, free_port())
+            print(f"Voila floor (one-cell preheated notebook, same machine): {floor:.2f} s")
             browser.close()
     finally:
         server.stop()

@@ -14,7 +14,9 @@ OUTPUT = REPO / "tests" / "_output"
 
 
 @pytest.fixture(autouse=True)
-def isolated_jupyter(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_jupyter(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Jupyter's config, data and runtime folders, HOME and Parcours' data dir under tmp.
 
     The venv's bin goes first on PATH: nbgrader runs ``alembic`` as a subprocess.

@@ -34,14 +34,25 @@ def test_help_lists_commands_by_role_without_heavy_imports() -> None:
         f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "print(status, heavy, out.getvalue().count('\\n'))\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
     status, rest = result.stdout.split(" ", 1)
     assert status == "0"
     assert rest.startswith("[]"), f"--help imported heavy modules: {rest}"
     text = parcours("--help").stdout
     for role in ("teacher commands:", "learner commands:", "coordinator commands:"):
         assert role in text
-    for command in ("check", "release", "autograde", "feedback", "review", "report", "dashboard", "demo"):
+    for command in (
+        "check",
+        "release",
+        "autograde",
+        "feedback",
+        "review",
+        "report",
+        "dashboard",
+        "demo",
+    ):
         assert f"\n  {command} " in text
 
 
@@ -103,7 +114,9 @@ def test_jupyter_apps_started_by_parcours_read_the_project_config(isolated_jupyt
         "print(app.config.Exchange.root)\n"
         "print(app.config.VoilaConfiguration.extension_denylist)\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
     exchange, denylist = result.stdout.strip().splitlines()
     assert exchange == os.path.join(os.environ["PARCOURS_DATA_DIR"], "exchange")
     assert "nbgrader" in denylist
@@ -114,7 +127,18 @@ def test_jupyter_apps_started_by_parcours_read_the_project_config(isolated_jupyt
 def test_built_wheel_installs_uniquely_named_packages(tmp_path: Path, repo: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(repo)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(repo),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -134,7 +158,9 @@ def test_built_wheel_installs_uniquely_named_packages(tmp_path: Path, repo: Path
         "print(parcours_grading.__file__); print(parcours_lab.__file__)\n"
         "print(importlib.util.find_spec('grading'), importlib.util.find_spec('extensions'))\n"
     )
-    out = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
+    out = subprocess.run(
+        [str(python), "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
     grading_file, lab_file, generic = out.stdout.strip().splitlines()
     assert "site-packages/parcours_grading" in grading_file
     assert "site-packages/parcours_lab" in lab_file

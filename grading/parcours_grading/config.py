@@ -92,16 +92,16 @@ class ParcoursConfig(Configurable):
     ).tag(config=True)
 
     # -- grading ----------------------------------------------------------------------
-    grading_workers = Int(
-        0, help="Parallel grading workers; 0 means one per CPU core."
-    ).tag(config=True)
+    grading_workers = Int(0, help="Parallel grading workers; 0 means one per CPU core.").tag(
+        config=True
+    )
     cell_timeout = Float(30.0, help="Seconds one cell of a submission may run.").tag(config=True)
     notebook_timeout = Float(
         300.0, help="Seconds a whole submission may run before it is stopped."
     ).tag(config=True)
-    memory_limit_mb = Int(
-        1024, help="Address-space limit of a submission's process, in MiB."
-    ).tag(config=True)
+    memory_limit_mb = Int(1024, help="Address-space limit of a submission's process, in MiB.").tag(
+        config=True
+    )
     process_limit = Int(
         64, help="Processes a submission may create (RLIMIT_NPROC for the sandbox user)."
     ).tag(config=True)
@@ -112,9 +112,9 @@ class ParcoursConfig(Configurable):
         "nobody",
         help="Unprivileged user student code runs as when Parcours is started as root.",
     ).tag(config=True)
-    allow_network = Bool(
-        False, help="Let student code reach the network while being graded."
-    ).tag(config=True)
+    allow_network = Bool(False, help="Let student code reach the network while being graded.").tag(
+        config=True
+    )
 
     # -- analytics --------------------------------------------------------------------
     risk_thresholds = Dict(

@@ -64,7 +64,11 @@ def _meta(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: f
 def assignment_notebook(solution: str = "    return a + b") -> nbformat.NotebookNode:
     """A source notebook: one answer, one test cell with a hidden test."""
     nb = new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [
         new_markdown_cell("Écrivez `somme(a, b)`."),
         new_code_cell(
@@ -82,7 +86,11 @@ def assignment_notebook(solution: str = "    return a + b") -> nbformat.Notebook
 
 def lesson_notebook(code: str = "x = 1 + 1\nx") -> nbformat.NotebookNode:
     nb = new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [new_markdown_cell("# Leçon 1\nObjectif : additionner."), new_code_cell(code)]
     return nb
 

@@ -70,9 +70,14 @@ def test_unknown_time_zone(mini_course: MiniCourse) -> None:
 
 
 def test_unknown_skill(mini_course: MiniCourse) -> None:
-    mini_course.edit_manifest('skills = ["calculer"]\nminutes = 10', 'skills = ["rediger"]\nminutes = 10')
+    mini_course.edit_manifest(
+        'skills = ["calculer"]\nminutes = 10', 'skills = ["rediger"]\nminutes = 10'
+    )
     assert_bad_input(
-        mini_course.check("--no-execute"), "modules[0].lessons[0].skills", "unknown skill 'rediger'", "calculer"
+        mini_course.check("--no-execute"),
+        "modules[0].lessons[0].skills",
+        "unknown skill 'rediger'",
+        "calculer",
     )
 
 
@@ -84,13 +89,13 @@ def test_wrong_schema_version(mini_course: MiniCourse) -> None:
 def test_notebook_not_json(mini_course: MiniCourse) -> None:
     path = mini_course.folder / "lessons" / "l1.ipynb"
     path.write_text(path.read_text(encoding="utf-8")[:40], encoding="utf-8")
-    assert_bad_input(mini_course.check("--no-execute"), "lessons/l1.ipynb", "invalid JSON at line", "restore")
+    assert_bad_input(
+        mini_course.check("--no-execute"), "lessons/l1.ipynb", "invalid JSON at line", "restore"
+    )
 
 
 def test_lesson_that_raises(mini_course: MiniCourse) -> None:
-    nbformat.write(
-        lesson_notebook("total = 1 / 0"), mini_course.folder / "lessons" / "l1.ipynb"
-    )
+    nbformat.write(lesson_notebook("total = 1 / 0"), mini_course.folder / "lessons" / "l1.ipynb")
     assert_bad_input(
         mini_course.check(), "lessons/l1.ipynb", "cell 2", "ZeroDivisionError", "top to bottom"
     )

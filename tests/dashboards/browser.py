@@ -10,10 +10,26 @@ from typing import Any
 READY_TIMEOUT_MS = 300_000
 
 
-def open_dashboard(page: Any, url: str, *, figure: bool = True,
+def await_preheated(server: Any, url: str, timeout_s: float = 600) -> None:
+    """Wait until the server holds a preheated kernel for this dashboard that has loaded
+    its data (each kernel reports ``<page>-<pid>.ready``; one is used per visit)."""
+    name = url.split("/voila/render/", 1)[1].split(".ipynb", 1)[0]
+    needed = server.visits.get(name, 0) + 1
+    deadline = time.monotonic() + timeout_s
+    while len(list(server.ready_dir.glob(f"{name}-*.ready"))) < needed:
+        assert time.monotonic() < deadline, f"no preheated {name} kernel in {timeout_s} s"
+        assert server.process.poll() is None, "the Voila server stopped"
+        time.sleep(0.2)
+    server.visits[name] = needed
+
+
+def open_dashboard(page: Any, url: str, *, figure: bool = True, server: Any = None,
                    timeout_ms: int = READY_TIMEOUT_MS) -> float:
-    """Go to ``url`` and wait until the page title (h1) and, with ``figure``, a plotly
-    figure are shown; returns the seconds it took."""
+    """Go to ``url`` (once ``server`` has a preheated kernel ready for it) and wait until
+    the page title (h1) and, with ``figure``, a plotly figure are shown; returns the
+    seconds it took from navigation."""
+    if server is not None:
+        await_preheated(server, url)
     start = time.monotonic()
     page.goto(url, wait_until="commit", timeout=timeout_ms)
     page.wait_for_selector("h1", timeout=timeout_ms)

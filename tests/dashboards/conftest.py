@@ -134,6 +134,8 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
         server = DashboardServer(config, pool_size=1, log_path=log,
                                  env={**env, "PARCOURS_DASHBOARD_READY_DIR": str(ready)})
         server.start(timeout=120)
+        server.ready_dir = ready  # type: ignore[attr-defined]
+        server.visits = {}  # type: ignore[attr-defined]
         # the preheated coordinator kernel reports when its data and numbers are ready
         deadline = time.monotonic() + 600
         while not list(ready.glob("coordinator-*.ready")):

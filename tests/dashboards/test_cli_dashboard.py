@@ -59,6 +59,10 @@ def test_dashboard_serves_and_stops_on_ctrl_c(repo: Path) -> None:
         process.send_signal(signal.SIGINT)
         assert process.wait(60) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+        if process.poll() is None:  # stop it the way a user would, so Voila stops too
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)

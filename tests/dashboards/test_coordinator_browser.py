@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 def test_coordinator_shows_the_class(voila_server, page, dashboard_data, output_dir) -> None:
     from parcours_grading.dashboards import coordinator as vm
 
-    seconds = open_dashboard(page, voila_server.url("coordinator"))
+    seconds = open_dashboard(page, voila_server.url("coordinator"), server=voila_server)
     page.wait_for_selector("#table-risk, .parcours-section-risk")
     screenshot(page, output_dir / "coordinator-fr.png")
     assert page.inner_text("h1") == "Tableau de bord de coordination"
@@ -65,7 +65,7 @@ def test_coordinator_shows_the_class(voila_server, page, dashboard_data, output_
 def test_filter_language_and_keyboard(voila_server, page, dashboard_data, output_dir) -> None:
     from parcours_grading.dashboards import coordinator as vm
 
-    open_dashboard(page, voila_server.url("coordinator", lang="en"))
+    open_dashboard(page, voila_server.url("coordinator", lang="en"), server=voila_server)
     assert page.inner_text("h1") == "Coordinator dashboard"
     assert table_headers(page, "table-courses")[0] == "Course"
 
@@ -116,7 +116,7 @@ def test_groups_export(voila_server, page, dashboard_data) -> None:
 
     from parcours_grading.dashboards import coordinator as vm
 
-    open_dashboard(page, voila_server.url("coordinator"))
+    open_dashboard(page, voila_server.url("coordinator"), server=voila_server)
     page.select_option(".parcours-groups-mode select", label="binômes")
     page.wait_for_selector("#table-groups th:has-text('Binôme')", timeout=60_000)
     skill = page.eval_on_selector(".parcours-groups-skill select",

@@ -15,7 +15,8 @@ COURSE = "analyse-de-donnees"
 def test_teacher_assignment_view(voila_server, page, dashboard_data, output_dir) -> None:
     from parcours_grading.dashboards import teacher as vm
 
-    open_dashboard(page, voila_server.url("teacher", assignment=f"{COURSE}/devoir-1"))
+    open_dashboard(page, voila_server.url("teacher", assignment=f"{COURSE}/devoir-1"),
+                   server=voila_server)
     assert page.inner_text("h1") == "Tableau de bord enseignant"
     status = vm.assignment_status(dashboard_data, COURSE, "devoir-1")
     rows = dict((r[0], r[1]) for r in page.eval_on_selector(
@@ -63,7 +64,8 @@ def test_learner_sees_only_their_own_data(voila_server, page, dashboard_data, wo
 
     student = world_env.student_ids[3]
     me = vm.pseudonym(dashboard_data, student)
-    open_dashboard(page, voila_server.url("learner", learner=student, lang="en"))
+    open_dashboard(page, voila_server.url("learner", learner=student, lang="en"),
+                   server=voila_server)
     assert page.inner_text("h1") == "My progress"
     assert student in page.inner_text("#learner-name")
 
@@ -90,7 +92,7 @@ def test_teacher_extends_a_learner(voila_server, page, world_env) -> None:
     import json
 
     open_dashboard(page, voila_server.url("teacher", assignment=f"{COURSE}/devoir-3",
-                                          lang="en"), figure=False)
+                                          lang="en"), server=voila_server, figure=False)
     learner = world_env.student_ids[5]
     page.select_option(".parcours-extend-learner select", label=learner)
     page.get_by_role("button", name="Extend…").click()

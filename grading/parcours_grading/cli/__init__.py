@@ -20,20 +20,40 @@ from collections.abc import Sequence
 
 #: command -> (module, role, one-line help). The order is the order of the help text.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "check": ("check", "teacher", "validate a course: manifest, notebooks, lessons run, solutions pass"),
-    "release": ("release", "teacher", "release an assignment to everyone, a group or named learners"),
+    "check": (
+        "check",
+        "teacher",
+        "validate a course: manifest, notebooks, lessons run, solutions pass",
+    ),
+    "release": (
+        "release",
+        "teacher",
+        "release an assignment to everyone, a group or named learners",
+    ),
     "extend": ("extend", "teacher", "give a learner an extension on an assignment"),
-    "collect": ("collect", "teacher", "collect submissions from the exchange (teacher-side timestamps)"),
+    "collect": (
+        "collect",
+        "teacher",
+        "collect submissions from the exchange (teacher-side timestamps)",
+    ),
     "autograde": ("autograde", "teacher", "autograde collected submissions in parallel, sandboxed"),
     "feedback": ("feedback", "teacher", "release feedback, and the correction after the due date"),
     "fetch": ("fetch", "learner", "fetch a released assignment into your folder"),
     "submit": ("submit", "learner", "submit your work on an assignment"),
     "deadlines": ("deadlines", "learner", "show your assignments, due dates and extensions"),
     "review": ("review", "learner", "your spaced-repetition review queue for today"),
-    "report": ("report", "coordinator", "per-learner and per-question results as csv, json or xlsx"),
+    "report": (
+        "report",
+        "coordinator",
+        "per-learner and per-question results as csv, json or xlsx",
+    ),
     "groups": ("groups", "coordinator", "level bands, complementary pairs or teams for a skill"),
     "dashboard": ("dashboard", "coordinator", "serve the Voila dashboards on 127.0.0.1"),
-    "demo": ("demo", "everyone", "build the demo course and cohort, run the pipeline, serve it all"),
+    "demo": (
+        "demo",
+        "everyone",
+        "build the demo course and cohort, run the pipeline, serve it all",
+    ),
     "config": ("config", "everyone", "show the configuration in force and where it comes from"),
 }
 

@@ -30,9 +30,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
     from parcours_grading.course.load import find_course
 
     folder = find_course(config.courses_dir, args.course)
-    report = check_course(
-        folder, config, execute=not args.no_execute, progress=sys.stderr.isatty()
-    )
+    report = check_course(folder, config, execute=not args.no_execute, progress=sys.stderr.isatty())
     if args.json:
         import json
 

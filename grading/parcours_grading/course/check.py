@@ -53,12 +53,14 @@ class CheckReport:
         if self.course is None:
             return str(CourseError(self.problems))
         c = self.course
+        minutes = sum(lesson.minutes for lesson in c.lessons) + sum(
+            a.minutes for a in c.assignments
+        )
         lines = [
             f"{c.id} — {c.title} ({c.language})",
             f"  manifest: {len(c.skills)} skills, {len(c.modules)} modules, "
             f"{len(c.lessons)} lessons, {len(c.assignments)} assignments, "
-            f"{sum(lesson.minutes for lesson in c.lessons) + sum(a.minutes for a in c.assignments)} "
-            "estimated minutes",
+            f"{minutes} estimated minutes",
             f"  lessons executed: {self.lessons_run}",
             f"  assignments: {self.assignments_checked} checked (solution passes its tests, "
             "release version fails them)",
@@ -92,7 +94,8 @@ def read_notebook(path: Path, shown: str, problems: list[Problem]) -> NotebookNo
         problems.append(
             Problem(
                 shown,
-                f"not a notebook: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})",
+                f"not a notebook: invalid JSON at line {exc.lineno}, "
+                f"column {exc.colno} ({exc.msg})",
                 fix="restore it from version control or re-save it from JupyterLab",
             )
         )

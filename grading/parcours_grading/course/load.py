@@ -122,7 +122,8 @@ def semantic_problems(course: Course, shown: str) -> list[Problem]:
                         shown,
                         f"unknown skill '{name}'",
                         where=where,
-                        fix=f"declare it under [[skills]] or use one of: {', '.join(sorted(skills)) or '(none declared)'}",
+                        fix="declare it under [[skills]] or use one of: "
+                        + (", ".join(sorted(skills)) or "(none declared)"),
                     )
                 )
 
@@ -164,10 +165,9 @@ def semantic_problems(course: Course, shown: str) -> list[Problem]:
                     fix="set the due date after the opening date",
                 )
             )
-        if (
-            not isinstance(assignment.correction, str)
-            and course.aware(assignment.correction, assignment.timezone) < course.due(assignment)
-        ):
+        if not isinstance(assignment.correction, str) and course.aware(
+            assignment.correction, assignment.timezone
+        ) < course.due(assignment):
             problems.append(
                 Problem(
                     shown,

@@ -43,7 +43,7 @@ def resolve_learner(config: ParcoursConfig, query: dict[str, str],
     from ..errors import BadInputError
 
     env = os.environ if environ is None else environ
-    user = env.get("JUPYTERHUB_USER") or config.learner or env.get("USER", "")
+    user = env.get("JUPYTERHUB_USER") or config.learner or _login(env)
     teacher = user in set(config.dashboard_teachers)
     asked = (query.get("learner") or "").strip()
     if asked and asked != user:
@@ -59,6 +59,21 @@ def resolve_learner(config: ParcoursConfig, query: dict[str, str],
             "dashboard from JupyterHub."
         )
     return Viewer(user, user, teacher)
+
+
+def _login(env: dict[str, str] | os._Environ[str]) -> str:
+    """The system login (as nbgrader's ``get_username``), '' when unknown."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if env.get(name):
+            return env[name]
+    if env is not os.environ:
+        return ""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
 
 
 def pseudonym(data: DashboardData, student_id: str) -> str:

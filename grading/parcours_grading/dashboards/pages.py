@@ -65,7 +65,9 @@ class State:
 
 def prepare(warm: str = "") -> State:
     """Load the configuration and the class data, and with ``warm="coordinator"`` compute
-    that page's numbers (runs in a preheated kernel, before the request arrives)."""
+    that page's numbers (runs in a preheated kernel, before the request arrives). ``warm``
+    names the page; with env ``PARCOURS_DASHBOARD_READY_DIR`` set, the kernel reports it
+    is ready there (``<warm>-<pid>.ready``)."""
     from ..config import load_config
     from .data import load_dashboard_data
 
@@ -190,42 +192,57 @@ class CoordinatorPage(Page):
         data = self.filtered()
         self._data = data
         lang = self.lang
-        out: list[Any] = [w.HBox(list(self.filters.values())), self.html(
-            f"<p id='as-of'>{_('Data as of {moment} (UTC).').format(moment=ui.fmt(data.now))}</p>")]
+        # Static parts go into few Output widgets (plain HTML and figure outputs): every
+        # widget costs the browser a model round trip, and the page must be quick to show.
+        batch: list[Any] = []
+        out: list[Any] = [w.HBox(list(self.filters.values()))]
+
+        def add(text: str, css: str = "") -> None:
+            batch.append(lambda: ui.show_html(f"<div class='{css}'>{text}</div>"))
+
+        def flush() -> None:
+            parts = list(batch)
+            batch.clear()
+            if parts:
+                out.append(ui.output_of(lambda: [part() for part in parts]))
+
+        add("<p id='as-of'>" + _("Data as of {moment} (UTC).").format(moment=ui.fmt(data.now))
+            + "</p>")
         overview = vm.courses_overview(data)
-        out.append(self.html(ui.heading(_("Courses")) + ui.table_html(
+        add(ui.heading(_("Courses")) + ui.table_html(
             overview, {"course": _("Course"), "title": _("Title"), "learners": _("Learners"),
                        "activities": _("Activities"), "completion": _("Completion"),
                        "weekly_active": _("Active this week"), "quiz_mean": _("Quiz mean")},
             kinds={"completion": "%", "weekly_active": "%", "quiz_mean": "%"},
-            table_id="table-courses"), "parcours-section-courses"))
+            table_id="table-courses"), "parcours-section-courses")
         if data.frames.learners.empty:
             none = _("No learner matches these filters.")
-            out.append(self.html(f"<p id='no-learners'>{none}</p>"))
+            add(f"<p id='no-learners'>{none}</p>")
+            flush()
             return out
         kpis = vm.course_kpis(data)
-        out.append(self.html(ui.heading(_("KPIs against targets")) + ui.kpi_cards(kpis),
-                             "parcours-section-kpis"))
-        out.append(ui.output_of(lambda: self._trend(kpis)))
+        add(ui.heading(_("KPIs against targets")) + ui.kpi_cards(kpis), "parcours-section-kpis")
+        batch.append(lambda: self._trend(kpis))
         risk = vm.learners_at_risk(data)
-        out.append(self.html(
+        add(
             ui.heading(_("Learners at risk"))
             + f"<p id='risk-count'>{_('{n} learners flagged.').format(n=len(risk))}</p>"
             + ui.table_html(risk.assign(why=risk[f"why_{lang}"]) if len(risk) else risk, {
                 "learner": _("Learner"), "course": _("Course"), "cohort": _("Cohort"),
                 "group": _("Group"), "n_reasons": _("Rules"), "why": _("Reasons"),
                 "days_inactive": _("Days inactive")}, table_id="table-risk"),
-            "parcours-section-risk"))
-        out.append(ui.output_of(lambda: self._dropout(data)))
-        out.append(ui.output_of(lambda: self._mastery(data)))
-        out.append(self.html(ui.heading(_("Differentiation groups"))))
+            "parcours-section-risk")
+        batch.append(lambda: self._dropout(data))
+        batch.append(lambda: self._mastery(data))
+        add(ui.heading(_("Differentiation groups")))
+        flush()
         self._groups_controls(data)
         out.append(w.HBox([self.skill, self.mode, self.size]))
         self._render_groups()
         out.append(self.groups_out)
         workload = vm.workload_alerts(data)
         alerts = workload[workload["alert"]] if len(workload) else workload
-        out.append(self.html(
+        add(
             ui.heading(_("Workload alerts"))
             + "<p id='workload-count'>"
             + _("{n} learners above the limits over the next 7 days.").format(n=len(alerts))
@@ -234,14 +251,15 @@ class CoordinatorPage(Page):
                 "learner": _("Learner"), "week_minutes": _("Minutes this week"),
                 "week_limit": _("Weekly limit"), "max_day_minutes": _("Busiest day (min)"),
                 "day_limit": _("Daily limit"), "days_over": _("Days over")},
-                table_id="table-workload"), "parcours-section-workload"))
+                table_id="table-workload"), "parcours-section-workload")
         ab = vm.ab_results(data)
-        out.append(self.html(ui.heading(_("A/B comparisons")) + ui.table_html(
+        add(ui.heading(_("A/B comparisons")) + ui.table_html(
             ab.assign(warning=ab[f"warning_{lang}"]) if len(ab) else ab,
             {"lesson": _("Lesson"), "a": "A", "b": "B", "n_a": "n A", "n_b": "n B",
              "mean_a": _("Mean A"), "mean_b": _("Mean B"), "test": _("Test"), "p_value": "p",
              "effect": _("Effect size"), "ci_low": _("CI low"), "ci_high": _("CI high"),
-             "warning": _("Warning")}, table_id="table-ab"), "parcours-section-ab"))
+             "warning": _("Warning")}, table_id="table-ab"), "parcours-section-ab")
+        flush()
         return out
 
     def _trend(self, kpis: list[Any]) -> None:

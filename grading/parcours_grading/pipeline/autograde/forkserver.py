@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 #: imported once in the server so that submissions do not pay for them
-DEFAULT_WARM_MODULES = ("numpy", "pandas")
+DEFAULT_WARM_MODULES = ("numpy", "pandas", "ipywidgets")
 
 
 def _serve(warm: list[str]) -> int:  # pragma: no cover - runs in the server process
@@ -32,6 +32,13 @@ def _serve(warm: list[str]) -> int:  # pragma: no cover - runs in the server pro
         except Exception as exc:  # a module that fails here is simply imported per submission
             print(f"parcours fork server: not pre-imported: {name} ({exc!r})", file=sys.stderr)
     from . import executor, scoring, supervisor  # noqa: F401
+
+    for module, warm_up in (("pandas", _warm_pandas), ("ipywidgets", _warm_widgets)):
+        if module in sys.modules:
+            try:
+                warm_up()
+            except Exception as exc:  # warming is an optimisation: never fatal
+                print(f"parcours fork server: {module} not warmed ({exc!r})", file=sys.stderr)
 
     shell = executor.make_shell()
     try:  # warm IPython's traceback machinery (lazy imports: seconds on a busy machine)
@@ -96,6 +103,38 @@ def _serve(warm: list[str]) -> int:  # pragma: no cover - runs in the server pro
                         os._exit(code)
                 jobs[pid] = (request["job"], time.monotonic())
     return 0
+
+
+def _warm_pandas() -> None:  # pragma: no cover - runs in the server process
+    """pandas imports much lazily (CSV parser, formatting, describe): load it once here,
+    without touching any option or global state a submission could observe."""
+    import io
+
+    import pandas as pd
+
+    frame = pd.read_csv(io.StringIO("a;b\n1;2,5\n3;\n"), sep=";", decimal=",")
+    frame["c"] = pd.to_datetime(["2026-01-01", "2026-01-02"])
+    repr(frame)
+    frame._repr_html_()
+    frame.describe()
+    frame[["a", "b"]].groupby("a").sum()
+    frame.info(buf=io.StringIO())
+
+
+def _warm_widgets() -> None:  # pragma: no cover - runs in the server process
+    """The first instance of each ipywidgets class costs tens of milliseconds (lazy
+    imports, trait set-up): create one of each common kind here, then close them so that
+    no widget is left in the registry a submission inherits."""
+    import ipywidgets as w
+
+    made = [w.HTML("x"), w.Label("x"), w.Text(), w.Textarea(), w.IntText(),
+            w.BoundedIntText(), w.FloatText(), w.Checkbox(), w.Dropdown(options=["a"]),
+            w.RadioButtons(options=["a"]), w.SelectMultiple(options=["a"]),
+            w.ToggleButtons(options=["a"]), w.IntSlider(), w.FloatSlider(), w.Button(),
+            w.Output(), w.Layout()]
+    made += [w.VBox(made[:3]), w.HBox(made[3:6])]
+    for widget in made:
+        widget.close()
 
 
 class ForkServerError(RuntimeError):

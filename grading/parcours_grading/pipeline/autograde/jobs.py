@@ -66,8 +66,19 @@ def sandbox_ids(user: str) -> tuple[int, int] | None:
 
 
 def make_base() -> Path:
-    """A fresh folder for job folders (outside every folder the sandbox hides)."""
-    base = Path(tempfile.mkdtemp(prefix="parcours-grading-"))
+    """A fresh folder for job folders (outside every folder the sandbox hides).
+
+    Folders left by runs that were killed (their process is gone) are removed first."""
+    tmp = Path(tempfile.gettempdir())
+    for stale in tmp.glob("parcours-grading-*-*"):
+        try:
+            pid = int(stale.name.split("-")[2])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(stale, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            continue
+    base = Path(tempfile.mkdtemp(prefix=f"parcours-grading-{os.getpid()}-"))
     base.chmod(0o711)
     return base
 
