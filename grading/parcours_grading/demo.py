@@ -318,7 +318,7 @@ def serve(config: ParcoursConfig, now: dt.datetime, *, lab_port: int = 0,
          "--no-browser", "--allow-root", f"--ServerApp.token={token}",
          "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}"],
         env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT)
-    dashboards = DashboardServer(config, port=dashboard_port, pool_size=1,
+    dashboards = DashboardServer(config, port=dashboard_port, pool_size=0,
                                  log_path=Path(config.data_dir) / "voila.log",
                                  env=demo_env)
     try:

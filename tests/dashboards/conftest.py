@@ -131,17 +131,15 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
         config = load_config(REPO)
         log = tmp_path_factory.mktemp("voila-log") / "voila.log"
         ready = base / "ready"
-        server = DashboardServer(config, pool_size=1, log_path=log,
+        # No preheated kernels here: Voila 0.5.13's pool sometimes never hands a freshly
+        # preheated kernel to the next visit (page stays blank; seen in the full suite).
+        # Preheating stays opt-in (`parcours dashboard --pool-size N`) and is measured by
+        # bench/dashboard.py.
+        server = DashboardServer(config, pool_size=0, log_path=log,
                                  env={**env, "PARCOURS_DASHBOARD_READY_DIR": str(ready)})
         server.start(timeout=120)
         server.ready_dir = ready  # type: ignore[attr-defined]
         server.visits = {}  # type: ignore[attr-defined]
-        # the preheated coordinator kernel reports when its data and numbers are ready
-        deadline = time.monotonic() + 600
-        while not list(ready.glob("coordinator-*.ready")):
-            assert time.monotonic() < deadline, f"no preheated coordinator kernel; see {log}"
-            assert server.process.poll() is None, f"Voila stopped; see {log}"
-            time.sleep(0.5)
     finally:
         for key, value in saved.items():
             if value is None:
@@ -152,7 +150,7 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     """Debian's chromium, headless, driven by Playwright (sync API)."""
     from playwright.sync_api import sync_playwright

@@ -22,8 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pool-size",
         type=int,
-        default=1,
-        help="preheated kernels kept ready per dashboard (0: start one per visit)",
+        default=0,
+        help="preheated kernels kept ready per dashboard (default 0: one kernel per visit; "
+        "Voila 0.5.13's preheating sometimes leaves a page blank)",
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -202,7 +203,9 @@ def run_notebook(
     )
     run = _Run(nb)
     try:
-        client.execute(env=env)
+        # the kernel's own log (shutdown noise, debugger warnings) is not the author's problem:
+        # what matters is reported from the cells' outputs
+        client.execute(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except CellExecutionError as exc:
         run.error = f"{exc.ename}: {exc.evalue}".strip()
     except CellTimeoutError:

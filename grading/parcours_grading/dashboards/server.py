@@ -72,7 +72,7 @@ def write_voila_config(config: ParcoursConfig) -> Path:
 
 
 def voila_command(
-    config: ParcoursConfig, port: int, *, pool_size: int = 1, open_browser: bool = False
+    config: ParcoursConfig, port: int, *, pool_size: int = 0, open_browser: bool = False
 ) -> list[str]:
     """The ``voila`` command line serving the dashboards on ``config.ip:port``.
 
@@ -110,7 +110,7 @@ class DashboardServer:
 
     config: ParcoursConfig
     port: int = 0
-    pool_size: int = 1
+    pool_size: int = 0
     log_path: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
