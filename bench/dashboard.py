@@ -77,7 +77,8 @@ def voila_floor(base: Path, browser: object, port: int) -> float:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nbformat.write(nb, folder / "floor.ipynb")
-    proc = subprocess.Popen([sys.executable, "-m", "voila", str(folder), f"--port={port}",
+    proc = subprocess.Popen([sys.executable, "-m", "parcours_grading.dashboards.voila_app",
+                             str(folder), f"--port={port}",
                              "--no-browser", "--Voila.ip=127.0.0.1", "--preheat_kernel=True",
                              "--pool_size=1"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

@@ -154,9 +154,11 @@ class ParcoursConfig(Configurable):
     dashboard_teachers = List(
         Unicode(),
         default_value=[],
-        help="People (JupyterHub user names, or the single-machine learner id) who may open "
-        "another learner's dashboard with ?learner=<id>; everyone else sees only their own. "
-        "Default: env PARCOURS_DASHBOARD_TEACHERS (comma-separated), else nobody.",
+        help="The courses' teachers (JupyterHub user names, or the single-machine learner id): "
+        "they may open another learner's dashboard with ?learner=<id> (everyone else sees only "
+        "their own), and their Jupyter servers may grade a notebook through POST "
+        "/parcours/api/grade. Default: env PARCOURS_DASHBOARD_TEACHERS (comma-separated), else "
+        "nobody.",
     ).tag(config=True)
 
     # -- derived paths ----------------------------------------------------------------
@@ -240,26 +242,26 @@ def config_paths(root: Path) -> list[str]:
     return paths
 
 
-def activate_project(root: Path | None = None) -> Path:
+def activate_project(root: Path | str | None = None) -> Path:
     """Make this process and its children use the project's configuration.
 
     Sets ``PARCOURS_ROOT`` and puts the user's Jupyter config folder, then the project
     folder, at the head of ``JUPYTER_CONFIG_PATH`` (where the user's file keeps priority).
     Idempotent. Returns the project folder.
     """
-    root = (root or find_root()).resolve()
+    root = (Path(root) if root else find_root()).resolve()
     os.environ[ROOT_ENV] = str(root)
     os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(config_paths(root))
     return root
 
 
-def load_traitlets_config(root: Path | None = None) -> Config:
+def load_traitlets_config(root: Path | str | None = None) -> Config:
     """Merge every ``jupyter_config.py`` on the search path, user's file last (it wins)."""
     from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 
-    root = activate_project(root)
+    folder_root = activate_project(root)
     merged = Config()
-    for folder in reversed(config_paths(root)):
+    for folder in reversed(config_paths(folder_root)):
         path = Path(folder) / CONFIG_FILE
         if not path.is_file():
             continue
@@ -278,7 +280,7 @@ def load_traitlets_config(root: Path | None = None) -> Config:
     return merged
 
 
-def load_config(root: Path | None = None, **overrides: Any) -> ParcoursConfig:
+def load_config(root: Path | str | None = None, **overrides: Any) -> ParcoursConfig:
     """The Parcours configuration for a project, from its ``jupyter_config.py`` files.
 
     ``overrides`` (for example from command-line flags) win over the files.

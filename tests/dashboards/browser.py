@@ -6,12 +6,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
 #: a dashboard is "ready" when its title and first figure are drawn
 READY_TIMEOUT_MS = 180_000
-#: how long the first try may take before the one reload
-FIRST_TRY_MS = 60_000
 
 
 def await_preheated(server: Any, url: str, timeout_s: float = 600) -> None:
@@ -36,14 +32,7 @@ def open_dashboard(page: Any, url: str, *, figure: bool = True, server: Any = No
         await_preheated(server, url)
     start = time.monotonic()
     page.goto(url, wait_until="commit", timeout=timeout_ms)
-    try:
-        page.wait_for_selector("h1", timeout=FIRST_TRY_MS)
-    except PlaywrightTimeout:
-        # Known bug left for the next session (docs/architecture.md, "Status"): on a fresh
-        # checkout the first visit of a Voila server sometimes never renders although its
-        # kernel ran the notebook. One reload; a second failure fails the test.
-        page.reload(wait_until="commit", timeout=timeout_ms)
-        page.wait_for_selector("h1", timeout=timeout_ms)
+    page.wait_for_selector("h1", timeout=timeout_ms)
     if figure:
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=timeout_ms)
     return time.monotonic() - start

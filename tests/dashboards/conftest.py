@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,15 +116,12 @@ def dashboard_data(world_env: ClassWorld):
     return load_dashboard_data(config)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFactory):
     """A real Voila server (``parcours dashboard``'s code path) on a free loopback port,
-    serving notebooks/ over the session's class; one per test.
-
-    One per test because of a known bug left for the next session: on one Voila 0.5.13
-    server, a later visit to a dashboard sometimes never renders (its kernel starts, no cell
-    runs; see docs/architecture.md, "Status"). A fresh server per test keeps the tests
-    about what each page shows."""
+    serving notebooks/ over the session's class; one per test module, so that every module
+    also checks that later visits to the same server render (they used to hang now and
+    then: see parcours_grading.kernelwait)."""
     from parcours_grading.dashboards.server import DashboardServer
 
     base = class_world.data_dir.parent

@@ -19,7 +19,8 @@ from parcours_grading.dashboards.server import free_port, voila_command
 def test_voila_command_and_config(repo: Path) -> None:
     config = load_config(repo)
     command = voila_command(config, 8999, pool_size=2)
-    assert command[:3] == [sys.executable, "-m", "voila"]
+    # Voila itself, started behind the kernel-wait guard (parcours_grading.kernelwait)
+    assert command[:3] == [sys.executable, "-m", "parcours_grading.dashboards.voila_app"]
     assert str(repo / "notebooks") in command
     assert "--Voila.ip=127.0.0.1" in command and "--no-browser" in command
     assert "--preheat_kernel=True" in command and "--pool_size=2" in command

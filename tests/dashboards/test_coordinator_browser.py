@@ -8,10 +8,7 @@ import pytest
 
 from .browser import open_dashboard, screenshot, table_headers, table_rows, wait_plotted
 
-# Quarantined: on a fresh checkout the coordinator page intermittently never connects to
-# its kernel (Voila logs "Kernel started", the page never renders; teacher and learner pages
-# are unaffected). Out of the default run until fixed: `pytest -m quarantine` runs them.
-pytestmark = [pytest.mark.browser, pytest.mark.quarantine]
+pytestmark = pytest.mark.browser
 
 
 def test_coordinator_shows_the_class(voila_server, page, dashboard_data, output_dir) -> None:

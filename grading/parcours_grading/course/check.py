@@ -193,6 +193,9 @@ def run_notebook(
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+    from ..kernelwait import install
+
+    install()  # a missed wake-up would otherwise read as a cell timeout
     env = dict(os.environ, PARCOURS_EVENTS="off")
     client = NotebookClient(
         nb,

@@ -118,7 +118,8 @@ def learners_at_risk(data: DashboardData) -> pd.DataFrame:
     from ..analytics import at_risk
 
     risk = at_risk(data.frames, data.risk_thresholds or None, data.now, status=status(data))
-    risk = risk[risk["at_risk"]].merge(data.learner_labels(), on=["course", "learner"],
+    # astype(bool): an empty class gives an object column, which would select columns
+    risk = risk[risk["at_risk"].astype(bool)].merge(data.learner_labels(), on=["course", "learner"],
                                        how="left")
     return risk.reset_index(drop=True)
 
@@ -267,7 +268,7 @@ def warm(data: DashboardData) -> None:
         heatmap(data, course)
     mastery_by_skill(data)
     skills = sorted({s.id for c in data.courses.values() for s in c.skills})
-    if skills:
+    if skills and not data.frames.learners.empty:  # no groups in a class not started
         groups(data, skills[0], "bands", 3)
     workload_alerts(data)
     ab_results(data)

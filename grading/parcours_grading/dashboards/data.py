@@ -68,6 +68,9 @@ class DashboardData:
         base = self.frames.learners[["course", "learner"]].drop_duplicates()
         for column, cohort in (("cohort", True), ("group", False)):
             chosen = m[(m["is_cohort"] == cohort) & (m["group"] != "")]
+            if chosen.empty:  # nobody in a group yet (also: an empty class)
+                base[column] = ""
+                continue
             part = chosen.groupby(["course", "learner"])["group"].agg(
                 lambda g: ", ".join(sorted(g))).rename(column)
             base = base.merge(part.reset_index(), on=["course", "learner"], how="left")
@@ -168,7 +171,8 @@ def memberships_frame(config: ParcoursConfig, frames: ClassData) -> pd.DataFrame
             for group in learner.groups or ("",):
                 rows.append((course.id, pseudo, learner.id, group,
                              group.lower().startswith(COHORT_PREFIXES)))
-    return pd.DataFrame(rows, columns=MEMBERSHIP_COLUMNS)
+    frame = pd.DataFrame(rows, columns=MEMBERSHIP_COLUMNS)
+    return frame.astype({"is_cohort": bool})  # typed even when no roster exists yet
 
 
 def load_dashboard_data(config: ParcoursConfig, now: object = None) -> DashboardData:

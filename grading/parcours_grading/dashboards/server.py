@@ -87,7 +87,7 @@ def voila_command(
     command = [
         sys.executable,
         "-m",
-        "voila",
+        "parcours_grading.dashboards.voila_app",  # Voila + the kernel-wait guard
         str(folder),
         f"--port={port}",
         "--Voila.port_retries=0",

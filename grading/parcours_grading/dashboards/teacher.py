@@ -50,6 +50,8 @@ def _subs(data: DashboardData, course: str, assignment: str) -> pd.DataFrame:
 
 def assignment_status(data: DashboardData, course: str, assignment: str) -> AssignmentStatus:
     """Submitted on time / late / missed, grading status and feedback delay."""
+    import pandas as pd
+
     st = class_status(data)
     m = st[(st["course"] == course) & (st["activity"] == assignment)]["status"]
     sub = _subs(data, course, assignment)
@@ -57,7 +59,9 @@ def assignment_status(data: DashboardData, course: str, assignment: str) -> Assi
     g = g[(g["course"] == course) & (g["assignment"] == assignment)]
     manual = set(g[g["needs_manual_grade"].astype(bool)]["learner"])
     graded = set(g["learner"])
-    delays = (sub["feedback_at"] - sub["timestamp"]).dt.total_seconds().dropna() / 86400
+    # to_datetime: columns of an empty class are untyped
+    delays = (pd.to_datetime(sub["feedback_at"], utc=True)
+              - pd.to_datetime(sub["timestamp"], utc=True)).dt.total_seconds().dropna() / 86400
     return AssignmentStatus(
         learners=len(m),
         on_time=int((m == "done").sum()),

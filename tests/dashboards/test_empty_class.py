@@ -1,0 +1,44 @@
+"""A course nobody has started yet (no roster, no events, no gradebook): every dashboard
+shows its empty state instead of failing, and the figures are zeros, not errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def empty_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PARCOURS_DATA_DIR", str(tmp_path / "fresh"))
+    from parcours_grading.dashboards import pages
+
+    return pages.prepare("coordinator")  # warms every coordinator number, as Voila does
+
+
+def test_coordinator_page_of_an_empty_class(empty_state) -> None:
+    from parcours_grading.dashboards import coordinator as vm
+    from parcours_grading.dashboards import pages
+
+    assert vm.learners_at_risk(empty_state.data).empty
+    overview = vm.courses_overview(empty_state.data)
+    assert list(overview["learners"]) == [0]
+    page = pages.CoordinatorPage(empty_state, {"lang": "en"})
+    page.render()
+    assert "Coordinator dashboard" in page.header.value
+
+
+def test_teacher_and_learner_pages_of_an_empty_class(empty_state) -> None:
+    from parcours_grading.dashboards import teacher as vm
+    from parcours_grading.dashboards.people import LearnerPage, TeacherPage
+
+    status = vm.assignment_status(empty_state.data, "analyse-de-donnees", "devoir-1")
+    assert (status.learners, status.on_time, status.late, status.missing) == (0, 0, 0, 0)
+    teacher = TeacherPage(empty_state, {"lang": "fr"})
+    teacher.render()
+    assert "Tableau de bord" in teacher.header.value
+    learner = LearnerPage(empty_state, {"lang": "en", "learner": "nobody-yet"})
+    learner.render()
+    assert learner.header.value
