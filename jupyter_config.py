@@ -30,7 +30,8 @@ c.ParcoursConfig.allow_network = False
 
 # Servers started by Parcours listen on the loopback interface only.
 c.ParcoursConfig.ip = "127.0.0.1"
-# Who may open another learner's dashboard (?learner=<id>); others see only their own.
+# Teachers: they may open another learner's dashboard (?learner=<id>; others see only
+# their own), and their Jupyter servers may grade one notebook via POST /parcours/api/grade.
 # c.ParcoursConfig.dashboard_teachers = ["prof-dupont"]
 # View the dashboards as of a moment (demos, audits); default: now (or env PARCOURS_NOW).
 # c.ParcoursConfig.dashboard_now = "2026-10-20T12:00:00+02:00"

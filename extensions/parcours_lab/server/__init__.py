@@ -1,4 +1,4 @@
-"""Parcours' Jupyter server extension: what a learner's own Jupyter can ask the back office.
+"""Parcours' Jupyter server extension: what a Jupyter server can ask the back office.
 
 ``GET /parcours/api/deadlines?course=<id>`` returns the assignments of the server's user —
 opens, due, their extension, status, whether the correction is available — as JSON. The
@@ -7,18 +7,23 @@ single-user server), and the learner is the *server's* user: ``JUPYTERHUB_USER``
 else ``ParcoursConfig.learner``, else the authenticated user's name. There is no way to ask
 for another learner: a learner sees only their own deadlines.
 
+``POST /parcours/api/grade`` (teachers' servers only) grades one posted notebook against an
+assignment's source with the configured limits and returns the result, recording nothing
+(see :mod:`parcours_lab.server.grade`).
+
 Enabled by ``jupyter_server_config.d/parcours_lab.json`` (shipped with the package).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
+
+from .grade import GradeHandler, parcours_config, server_user
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
@@ -28,28 +33,14 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 class DeadlinesHandler(APIHandler):
     """The current user's assignments with due dates and extensions."""
 
-    def _parcours_config(self) -> Any:
-        from parcours_grading.config import ParcoursConfig, load_config
-
-        server_config = self.config or {}
-        if "ParcoursConfig" in server_config:
-            return ParcoursConfig(config=server_config)
-        return load_config()
-
     @web.authenticated
     def get(self) -> None:
         from parcours_grading.course.load import find_course, load_course
         from parcours_grading.errors import ParcoursError
         from parcours_grading.pipeline.deadlines import learner_deadlines
 
-        config = self._parcours_config()
-        user = self.current_user
-        learner = (
-            os.environ.get("JUPYTERHUB_USER")
-            or config.learner
-            or getattr(user, "username", None)
-            or str(user)
-        )
+        config = parcours_config(self)
+        learner = server_user(self, config)
         asked = self.get_argument("learner", None)
         if asked is not None and asked != learner:
             raise web.HTTPError(403, "You can only see your own deadlines.")
@@ -78,6 +69,11 @@ class DeadlinesHandler(APIHandler):
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     base = serverapp.web_app.settings["base_url"]
     serverapp.web_app.add_handlers(
-        ".*$", [(url_path_join(base, "parcours/api/deadlines"), DeadlinesHandler)]
+        ".*$",
+        [
+            (url_path_join(base, "parcours/api/deadlines"), DeadlinesHandler),
+            (url_path_join(base, "parcours/api/grade"), GradeHandler),
+        ],
     )
-    serverapp.log.info("Parcours server extension loaded: /parcours/api/deadlines")
+    serverapp.log.info("Parcours server extension loaded: /parcours/api/deadlines, "
+                       "/parcours/api/grade")

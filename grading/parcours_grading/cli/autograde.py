@@ -55,10 +55,12 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
     print(say(
         config,
         f"« {report.assignment} » : {graded} copie(s) corrigée(s) en {report.elapsed_s:.1f} s "
-        f"({report.workers} en parallèle), {len(report.skipped)} déjà corrigée(s), "
+        f"(démarrage {report.startup_s:.2f} s, correction {report.grading_s:.2f} s, "
+        f"{report.workers} en parallèle), {len(report.skipped)} déjà corrigée(s), "
         f"{len(problems)} avec problème(s).",
         f"'{report.assignment}': {graded} submission(s) graded in {report.elapsed_s:.1f} s "
-        f"({report.workers} in parallel), {len(report.skipped)} already graded, "
+        f"(start-up {report.startup_s:.2f} s, grading {report.grading_s:.2f} s, "
+        f"{report.workers} in parallel), {len(report.skipped)} already graded, "
         f"{len(problems)} with problems.",
     ))
     for learner, items in sorted(problems.items()):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import shutil
 import threading
-import time
 from pathlib import Path
 
 from . import jobs
@@ -34,6 +33,7 @@ def grade_notebook(
     limits: Limits | None = None,
     *,
     files: str | Path | None = None,
+    data: str | Path | None = None,
     server: ForkServer | None = None,
 ) -> GradeResult:
     """Grade one submitted notebook with nbgrader's autograde rules, in a sandbox.
@@ -42,7 +42,19 @@ def grade_notebook(
     (as read from the gradebook): it gives the cell checksums, points and the original
     test cells, hidden tests included. ``submission`` is the learner's notebook (path or
     bytes; a path is only opened for reading). ``files`` is a folder whose other files are
-    copied next to the notebook (the learner's submission folder; data files).
+    copied next to the notebook (the learner's submission folder); ``data`` a folder whose
+    files *except notebooks* are copied too (the assignment's source folder: its data
+    files, never its notebooks, which hold the solutions).
+
+    Stateless: nothing is written but a temporary job folder, removed before returning; no
+    gradebook is opened. Thread-safe: concurrent calls share the process-wide fork server
+    (``default_server()``) and run side by side. This is what the CLI's ``autograde``
+    does per notebook, what the Jupyter server's ``POST /parcours/api/grade`` calls from an
+    executor thread, and what a distributed backend would submit as a task (a Dask
+    ``client.submit(grade_notebook, spec, submission_bytes, limits, pure=False)``: the spec,
+    the bytes, the limits and the result are plain picklable data; each worker process
+    starts its own warm fork server on first use; the caller stays the only gradebook
+    writer — see docs/autograde.md).
 
     Never raises for a broken or hostile submission: the reason is in
     ``result.problems`` and the scores are what nbgrader's rules give.
@@ -58,22 +70,15 @@ def grade_notebook(
             path.chmod(0o600)
         else:
             path = Path(submission)
-        job = jobs.prepare(base, "api", spec, path, limits,
-                           Path(files) if files else None, None)
+        job = jobs.prepare(base, "api-" + base.name, spec, path, limits,
+                           Path(files) if files else None, Path(data) if data else None)
         server.submit(job.id, job.dir)
-        deadline = time.monotonic() + limits.notebook_timeout_s + 60
-        exit_code = None
-        while exit_code is None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                server.kill(job.id)
-                result = GradeResult(spec.name, "problems", problems=[
-                    Problem("internal", "the grading process did not finish in time")])
-                return result
-            for reply in server.read(timeout=left):
-                if reply.get("job") == job.id:
-                    exit_code = reply.get("exit", -1)
-        return jobs.collect(job, exit_code)
+        reply = server.wait(job.id, timeout=limits.notebook_timeout_s + 60)
+        if reply is None:
+            server.kill(job.id)
+            return GradeResult(spec.name, "problems", problems=[
+                Problem("internal", "the grading process did not finish in time")])
+        return jobs.collect(job, reply.get("exit", -1))
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

@@ -4,7 +4,9 @@ The server imports the grading code, IPython and the course's heavy libraries (n
 pandas...) once, creates an (unused) IPython shell, then forks: each notebook is graded in
 a copy of that pristine process, so nothing is shared between learners and no start-up
 cost is paid per submission. Run as ``python -m parcours_grading.pipeline.autograde.forkserver``
-by :class:`ForkServer`; requests and replies are JSON lines on stdin/stdout.
+by :class:`ForkServer`; requests (``grade``, ``kill``) and replies (``ready``, ``started``,
+``done``) are JSON lines on stdin/stdout. With a cap on running notebooks, requests
+beyond it wait in the server and start the moment a running one ends.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +27,10 @@ from typing import Any
 DEFAULT_WARM_MODULES = ("numpy", "pandas", "ipywidgets")
 
 
-def _serve(warm: list[str]) -> int:  # pragma: no cover - runs in the server process
+def _serve(warm: list[str], max_running: int = 0) -> int:  # pragma: no cover
+    """The server's loop (runs in the server process); ``max_running`` > 0 caps the
+    notebooks graded at once, the other requests waiting in order."""
+    import gc
     import importlib
 
     for name in warm:
@@ -50,11 +57,40 @@ def _serve(warm: list[str]) -> int:  # pragma: no cover - runs in the server pro
     signal.set_wakeup_fd(wfd)
     signal.signal(signal.SIGCHLD, lambda *a: None)
     out = sys.stdout
+    gc.collect()
+    gc.freeze()  # forked children's collections skip (and never copy) the warm heap
     out.write(json.dumps({"op": "ready", "pid": os.getpid()}) + "\n")
     out.flush()
     jobs: dict[int, tuple[str, float]] = {}
+    # with a limit, requests beyond it wait here and start the moment a job ends (no
+    # round trip through the client between two notebooks)
+    pending: deque[dict[str, Any]] = deque()
     buffer = b""
     stdin_open = True
+
+    def reply(message: dict[str, Any]) -> None:
+        out.write(json.dumps(message) + "\n")
+        out.flush()
+
+    def start(request: dict[str, Any]) -> None:
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                os.close(rfd)
+                os.close(wfd)
+                null = os.open(os.devnull, os.O_RDWR)
+                os.dup2(null, 0)
+                os.dup2(null, 1)
+                os.close(null)
+                code = supervisor.supervise(Path(request["dir"]), shell)
+            finally:
+                os._exit(code)
+        jobs[pid] = (request["job"], time.monotonic())
+        reply({"op": "started", "job": request["job"]})
+
     while stdin_open or jobs:
         watch = [rfd] + ([0] if stdin_open else [])
         try:
@@ -68,14 +104,16 @@ def _serve(warm: list[str]) -> int:  # pragma: no cover - runs in the server pro
             if not pid:
                 break
             job, started = jobs.pop(pid, ("?", time.monotonic()))
+            if pending and stdin_open and (not max_running or len(jobs) < max_running):
+                start(pending.popleft())
             code = os.waitstatus_to_exitcode(status)
-            out.write(json.dumps({"op": "done", "job": job, "exit": code,
-                                  "wall_s": time.monotonic() - started}) + "\n")
-            out.flush()
+            reply({"op": "done", "job": job, "exit": code,
+                   "wall_s": time.monotonic() - started})
         if 0 in ready:
             chunk = os.read(0, 65536)
             if not chunk:
                 stdin_open = False
+                pending.clear()  # the client is gone: start nothing more
                 continue
             buffer += chunk
             while b"\n" in buffer:
@@ -85,23 +123,15 @@ def _serve(warm: list[str]) -> int:  # pragma: no cover - runs in the server pro
                     for pid, (job, _) in list(jobs.items()):
                         if job == request["job"]:
                             os.kill(pid, signal.SIGKILL)
+                    for waiting in [r for r in pending if r["job"] == request["job"]]:
+                        pending.remove(waiting)
+                        reply({"op": "done", "job": waiting["job"], "exit": None,
+                               "wall_s": 0.0})
                     continue
-                pid = os.fork()
-                if pid == 0:
-                    code = 1
-                    try:
-                        signal.set_wakeup_fd(-1)
-                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                        os.close(rfd)
-                        os.close(wfd)
-                        null = os.open(os.devnull, os.O_RDWR)
-                        os.dup2(null, 0)
-                        os.dup2(null, 1)
-                        os.close(null)
-                        code = supervisor.supervise(Path(request["dir"]), shell)
-                    finally:
-                        os._exit(code)
-                jobs[pid] = (request["job"], time.monotonic())
+                if max_running and len(jobs) >= max_running:
+                    pending.append(request)
+                else:
+                    start(request)
     return 0
 
 
@@ -145,21 +175,31 @@ class ForkServer:
     """Client of one fork server process (start it once, grade many notebooks)."""
 
     def __init__(self, warm_modules: tuple[str, ...] = DEFAULT_WARM_MODULES,
-                 start_timeout: float = 180.0, wait: bool = True):
+                 start_timeout: float = 180.0, wait: bool = True, max_running: int = 0):
         """Start the server; with ``wait=False`` return at once (call :meth:`wait_ready`
-        before the first job) so that the caller's own start-up overlaps the server's."""
+        before the first job) so that the caller's own start-up overlaps the server's.
+
+        ``max_running`` > 0: at most that many notebooks are graded at once; the client may
+        submit more, they start in order as soon as a running one ends (each start is
+        reported as ``{"op": "started", "job": ...}``). 0: every request starts at once."""
+        self.max_running = max_running
         env = dict(os.environ)
+        # Bytecode caches are used (and written) as by any Python process: without them
+        # the warm-up compiles numpy, pandas and IPython from source, seconds per run. Only
+        # the sandboxed runner stops writing them (sandbox.enter).
         env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                    "PYTHONDONTWRITEBYTECODE": "1", "PARCOURS_EVENTS": "off",
-                    "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde"})
+                    "PARCOURS_EVENTS": "off", "MPLBACKEND": "Agg",
+                    "NBGRADER_EXECUTION": "autograde"})
         self.process = subprocess.Popen(
-            [sys.executable, "-m", __name__, json.dumps(list(warm_modules))],
+            [sys.executable, "-m", __name__, json.dumps(list(warm_modules)), str(max_running)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
             start_new_session=True,
         )
         self._buffer = b""
         self._start_timeout = start_timeout
         self.ready = False
+        self._lock = threading.Lock()  # one reader / writer at a time (see wait)
+        self._replies: dict[str, dict[str, Any]] = {}
         if wait:
             self.wait_ready()
 
@@ -185,10 +225,29 @@ class ForkServer:
     def _write(self, message: dict[str, Any]) -> None:
         assert self.process.stdin is not None
         try:
-            self.process.stdin.write((json.dumps(message) + "\n").encode())
-            self.process.stdin.flush()
+            with self._lock:
+                self.process.stdin.write((json.dumps(message) + "\n").encode())
+                self.process.stdin.flush()
         except BrokenPipeError as exc:
             raise ForkServerError("the grading fork server died") from exc
+
+    def wait(self, job: str, timeout: float) -> dict[str, Any] | None:
+        """The 'done' reply of ``job``, or None after ``timeout`` seconds.
+
+        Thread-safe, for callers that each wait for their own job (``grade_notebook`` from
+        a server's executor threads): the thread that reads keeps other jobs' replies for
+        their own waiters. Do not mix with :meth:`read` on the same server."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if job in self._replies:
+                    return self._replies.pop(job)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                for reply in self.read(timeout=min(left, 0.05)):
+                    if reply.get("op") == "done":
+                        self._replies[str(reply.get("job"))] = reply
 
     def read(self, timeout: float) -> list[dict[str, Any]]:
         """Replies that arrive within ``timeout`` seconds (at least one, unless none came)."""
@@ -231,4 +290,8 @@ class ForkServer:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(_serve(json.loads(sys.argv[1]) if len(sys.argv) > 1 else list(DEFAULT_WARM_MODULES)))
+    status = _serve(json.loads(sys.argv[1]) if len(sys.argv) > 1 else list(DEFAULT_WARM_MODULES),
+                    int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)  # no interpreter teardown of the warm heap: the run waits for this exit

@@ -93,9 +93,11 @@ class Job:
 
 
 def prepare(base: Path, job_id: str, spec: NotebookSpec, submission: Path, limits: Limits,
-            learner_dir: Path | None, data_dir: Path | None) -> Job:
+            learner_dir: Path | None, data_dir: Path | None, spec_json: str | None = None
+            ) -> Job:
     """Create a job folder; ``learner_dir``'s files and ``data_dir``'s non-notebook files
-    (the assignment's data) are copied into the working directory."""
+    (the assignment's data) are copied into the working directory. ``spec_json`` is
+    ``spec.to_json()`` when the caller already has it (one per notebook, not per job)."""
     folder = base / secrets.token_hex(12)
     folder.mkdir(mode=0o711)
     work, out = folder / "work", folder / "out"
@@ -111,7 +113,7 @@ def prepare(base: Path, job_id: str, spec: NotebookSpec, submission: Path, limit
             os.chown(path, *ids, follow_symlinks=False)
     fd = os.open(folder / "spec.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write(spec.to_json())
+        fh.write(spec_json or spec.to_json())
     settings = {
         "limits": limits.to_dict(),
         "workdir": str(work),

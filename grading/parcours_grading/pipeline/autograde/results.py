@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 #: version of the parcours-result.json layout; bump on any incompatible change
@@ -102,10 +102,15 @@ class GradeResult:
         return sum(c.max_score for c in self.cells)
 
     def to_dict(self, with_notebook: bool = False) -> dict[str, Any]:
-        """Plain form; the notebook itself only when asked."""
-        data = asdict(self)
-        if not with_notebook:
-            data.pop("notebook_json")
+        """Plain form; the notebook itself only when asked (never deep-copied: it is the
+        largest part and this runs for every submission)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "notebook_json"}
+        data["cells"] = [asdict(c) for c in self.cells]
+        data["problems"] = [asdict(p) for p in self.problems]
+        data["comments"] = dict(self.comments)
+        data["sandbox"] = dict(self.sandbox)
+        if with_notebook:
+            data["notebook_json"] = self.notebook_json
         data["score"] = self.score
         data["max_score"] = self.max_score
         return data

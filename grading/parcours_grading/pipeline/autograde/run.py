@@ -51,7 +51,13 @@ class AutogradeReport:
     graded: list[SubmissionResult] = field(default_factory=list)
     #: learners skipped: already graded with the same submission (journal)
     skipped: list[str] = field(default_factory=list)
+    #: seconds of the whole run (start-up and the final late penalties included)
     elapsed_s: float = 0.0
+    #: fixed cost: from the call to the first notebook handed to the fork server (its
+    #: warm-up, opening the gradebook, checksums); 0 when nothing was graded
+    startup_s: float = 0.0
+    #: from the first notebook handed over to the last result committed
+    grading_s: float = 0.0
     workers: int = 1
     #: sandbox measures the OS refused (the same for every submission)
     sandbox_refused: list[str] = field(default_factory=list)
@@ -190,7 +196,8 @@ def autograde(
     own = server is None
     if own:  # warms up while we open the gradebook
         warm = (*DEFAULT_WARM_MODULES, *imports_of(root / "source" / assignment_id))
-        server = ForkServer(warm_modules=tuple(dict.fromkeys(warm)), wait=False)
+        server = ForkServer(warm_modules=tuple(dict.fromkeys(warm)), wait=False,
+                            max_running=workers)
     try:
         writer = _open_writer(config, course_id, assignment_id)
     except BaseException:
@@ -212,7 +219,7 @@ def autograde(
         if todo:
             try:
                 _grade_all(server, writer, journal, root, assignment_id, specs, todo, limits,
-                           workers, progress, batch_size, report)
+                           workers, progress, batch_size, report, t0)
             except ForkServerError as exc:
                 raise GradingError(
                     f"{exc}; {len(report.graded)} submission(s) were recorded before it "
@@ -269,7 +276,9 @@ def _open_writer(config: ParcoursConfig, course_id: str, assignment_id: str) -> 
 def _grade_all(server: Any, writer: Any, journal: Journal, root: Path, assignment_id: str,
                specs: dict[str, NotebookSpec], todo: list[tuple[str, Path, str]],
                limits: Limits, workers: int, progress: bool, batch_size: int,
-               report: AutogradeReport) -> None:
+               report: AutogradeReport, t0: float) -> None:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from tqdm import tqdm
 
     source_dir = root / "source" / assignment_id
@@ -290,51 +299,96 @@ def _grade_all(server: Any, writer: Any, journal: Journal, root: Path, assignmen
             else:
                 pending[learner].notebooks.append(_not_submitted(spec))
     ready = [pending.pop(k) for k, n in list(waiting.items()) if n == 0]
-    inflight: dict[str, tuple[str, jobs.Job, float]] = {}
+    #: job id -> (learner, job, when it started; None while it waits in the fork server)
+    inflight: dict[str, tuple[str, jobs.Job, float | None]] = {}
+    # A server that caps its running jobs itself (ours) is given ``workers`` more jobs to
+    # queue: a finished notebook is followed at once by the next, with no round trip here.
+    cap = workers + (workers if getattr(server, "max_running", 0) else 0)
     last_flush = time.monotonic()
     counter = 0
+    data_dir = source_dir if source_dir.is_dir() else None
+    spec_json = {name: spec.to_json() for name, spec in specs.items()}
+    # Commits run in one writer thread so that a worker never waits for the gradebook
+    # or the autograded/ folder: at most one batch is being committed at a time, in order.
+    committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-gradebook")
+    committing: Future[None] | None = None
+
+    def commit(batch: list[SubmissionResult]) -> None:
+        writer.write(batch)
+        for result in batch:
+            _place(root, source_dir, result)
+        journal.record(batch)
+        for result in batch:
+            result.notebooks = [_drop_notebook(n) for n in result.notebooks]
+        report.graded.extend(batch)
+        bar.update(len(batch))
 
     def flush() -> None:
-        nonlocal ready, last_flush
-        if not ready:
-            return
-        writer.write(ready)
-        for result in ready:
-            _place(root, source_dir, result)
-        journal.record(ready)
-        report.graded.extend(ready)
-        for result in ready:
-            result.notebooks = [_drop_notebook(n) for n in result.notebooks]
-        bar.update(len(ready))
+        nonlocal ready, last_flush, committing
+        if committing is not None:
+            committing.result()  # the previous batch first (re-raises its failure)
+            committing = None
+        if ready:
+            committing = committer.submit(commit, ready)
         ready = []
         last_flush = time.monotonic()
 
+    # Job folders are made ahead (while the workers run); a finished job is collected
+    # after the refill.
+    prepared: deque[tuple[str, jobs.Job]] = deque()
+
+    def prepare_ahead() -> None:
+        nonlocal counter
+        while queue and len(prepared) < workers:
+            learner, path, spec = queue.popleft()
+            counter += 1
+            prepared.append((learner, jobs.prepare(base, f"j{counter}", spec, path, limits,
+                                                   path.parent, data_dir,
+                                                   spec_json[spec.name])))
+
+    def refill() -> None:
+        prepare_ahead()
+        while prepared and len(inflight) < cap:
+            learner, job = prepared.popleft()
+            server.submit(job.id, job.dir)
+            if report.startup_s == 0.0:
+                report.startup_s = time.monotonic() - t0
+            inflight[job.id] = (learner, job, None)
+
     try:
-        while queue or inflight:
-            while queue and len(inflight) < workers:
-                learner, path, spec = queue.popleft()
-                counter += 1
-                job = jobs.prepare(base, f"j{counter}", spec, path, limits, path.parent,
-                                   source_dir if source_dir.is_dir() else None)
-                server.submit(job.id, job.dir)
-                inflight[job.id] = (learner, job, time.monotonic())
+        while queue or prepared or inflight:
+            refill()
+            finished = []
             for reply in server.read(timeout=0.5):
-                if reply.get("op") != "done" or reply.get("job") not in inflight:
+                job_id = reply.get("job")
+                if job_id not in inflight:
                     continue
-                learner, job, _ = inflight.pop(reply["job"])
-                result = jobs.collect(job, reply.get("exit"))
+                if reply.get("op") == "started":
+                    learner, job, _ = inflight[job_id]
+                    inflight[job_id] = (learner, job, time.monotonic())
+                elif reply.get("op") == "done":
+                    finished.append((inflight.pop(job_id), reply.get("exit")))
+            refill()
+            for (learner, job, _), exit_code in finished:
+                result = jobs.collect(job, exit_code)
                 pending[learner].notebooks.append(result)
                 waiting[learner] -= 1
                 if waiting[learner] == 0:
                     ready.append(pending.pop(learner))
             now = time.monotonic()
             for job_id, (_, _, started) in list(inflight.items()):
-                if now - started > limits.notebook_timeout_s + 60:
+                if started is not None and now - started > limits.notebook_timeout_s + 60:
                     server.kill(job_id)  # its reply comes as 'done' with no result
+            if committing is not None and committing.done():
+                committing.result()  # a failed commit stops the run now
+                committing = None
             if len(ready) >= batch_size or (ready and now - last_flush > 2.0):
                 flush()
         flush()
+        flush()  # waits for the last batch
+        report.grading_s = time.monotonic() - t0 - report.startup_s
     finally:
+        committer.shutdown(wait=True)
         bar.close()
         shutil.rmtree(base, ignore_errors=True)
     for result in report.graded:

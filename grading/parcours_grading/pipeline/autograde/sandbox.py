@@ -181,6 +181,7 @@ def enter(
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     venv_bin = str(Path(sys.prefix) / "bin")
+    sys.dont_write_bytecode = True  # student code leaves no __pycache__ behind
     os.environ.clear()
     os.environ.update(
         {

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import secrets
+import select
 import signal
 import socket
 import time
@@ -113,15 +114,30 @@ class _Runner:
                 kill(self.pid, signal.SIGKILL)
 
     def reap(self, wait_s: float = 0.0) -> int | None:
+        """The runner's wait status once it has exited (``None`` if still alive after
+        ``wait_s`` seconds). Woken by the runner's exit (pidfd), not by polling: every
+        notebook pays this wait."""
         deadline = time.monotonic() + wait_s
-        while self.status is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.status = status
-                break
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(0.005)
+        pidfd = -1
+        try:
+            while self.status is None:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    self.status = status
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                if pidfd < 0:
+                    try:
+                        pidfd = os.pidfd_open(self.pid)
+                    except (AttributeError, OSError):  # old kernel: poll
+                        time.sleep(min(left, 0.005))
+                        continue
+                select.select([pidfd], [], [], left)
+        finally:
+            if pidfd >= 0:
+                os.close(pidfd)
         return self.status
 
 

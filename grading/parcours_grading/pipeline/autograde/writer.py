@@ -39,6 +39,9 @@ class GradebookWriter:
                 f"({db_url}); run 'parcours release' then 'parcours collect' first."
             ) from exc
         self.notebooks = {nb.name: nb for nb in self.assignment.notebooks}
+        #: the session itself, not nbgrader's thread-local proxy: batches are written from
+        #: a committer thread (one at a time), with the rows loaded here
+        self.db = self.gb.db()
 
     def close(self) -> None:
         self.gb.close()
@@ -48,7 +51,7 @@ class GradebookWriter:
         from sqlalchemy.orm import selectinload
 
         rows = (
-            self.gb.db.query(SubmittedAssignment)
+            self.db.query(SubmittedAssignment)
             .filter(
                 SubmittedAssignment.assignment_id == self.assignment.id,
                 SubmittedAssignment.student_id.in_(learners),
@@ -75,7 +78,7 @@ class GradebookWriter:
             for cell in notebook.task_cells:
                 Comment(cell_id=cell.id, notebook=nb)
                 Grade(cell_id=cell.id, notebook=nb)
-        self.gb.db.add(submission)
+        self.db.add(submission)
         return submission
 
     def write(self, results: list[SubmissionResult]) -> None:
@@ -85,7 +88,7 @@ class GradebookWriter:
         from nbgrader.api import Student
         from nbgrader.utils import parse_utc
 
-        db = self.gb.db
+        db = self.db
         try:
             learners = [r.learner for r in results]
             students = {s.id: s for s in db.query(Student).filter(Student.id.in_(learners))}
