@@ -215,10 +215,13 @@ def run_assignment(config: ParcoursConfig, course: Course, assignment: str,
         home = homes / row.student_id
         folder = fetch(config, course, assignment, learner=row.student_id, into=home,
                        cache_dir=home / ".nbgrader-cache")
+
+        def right(_gid: str, p: float = float(row.fraction_correct)) -> bool:
+            return rng.random() < p
+
         for notebook in sources:
             target = folder / notebook.name
-            answer_notebook(target, answers[notebook.name],
-                            lambda _gid, p=float(row.fraction_correct): rng.random() < p)
+            answer_notebook(target, answers[notebook.name], right)
         submit(config, course, assignment, learner=row.student_id, into=home,
                cache_dir=home / ".nbgrader-cache")
         times[row.student_id] = row.submit_at.floor("us").to_pydatetime()
@@ -318,7 +321,7 @@ def serve(config: ParcoursConfig, now: dt.datetime, *, lab_port: int = 0,
          "--no-browser", "--allow-root", f"--ServerApp.token={token}",
          "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}"],
         env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT)
-    dashboards = DashboardServer(config, port=dashboard_port, pool_size=0,
+    dashboards = DashboardServer(config, port=dashboard_port, pool_size=1,
                                  log_path=Path(config.data_dir) / "voila.log",
                                  env=demo_env)
     try:

@@ -134,12 +134,10 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
 
         config = load_config(REPO)
         log = tmp_path_factory.mktemp("voila-log") / "voila.log"
-        ready = base / "ready"
-        # No preheated kernels here: Voila 0.5.13's pool sometimes never hands a freshly
-        # preheated kernel to the next visit (page stays blank; seen in the full suite).
-        # Preheating stays opt-in (`parcours dashboard --pool-size N`) and is measured by
-        # bench/dashboard.py.
-        server = DashboardServer(config, pool_size=0, log_path=log,
+        ready = tmp_path_factory.mktemp("ready")  # this server's kernels report here
+        # preheated kernels, as `parcours dashboard` serves them (open_dashboard waits
+        # for a heated kernel before each visit)
+        server = DashboardServer(config, pool_size=1, log_path=log,
                                  env={**env, "PARCOURS_DASHBOARD_READY_DIR": str(ready)})
         server.start(timeout=120)
         server.ready_dir = ready  # type: ignore[attr-defined]

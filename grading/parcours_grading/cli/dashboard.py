@@ -22,9 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pool-size",
         type=int,
-        default=0,
-        help="preheated kernels kept ready per dashboard (default 0: one kernel per visit; "
-        "Voila 0.5.13's preheating sometimes leaves a page blank)",
+        default=1,
+        help="preheated kernels kept ready per dashboard: each has loaded the data (and, for "
+        "the coordinator, built the default page) before a visitor arrives (default 1; 0 "
+        "starts a kernel per visit, slower but lighter on memory)",
     )
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
+    from parcours_grading.analytics.frames import ClassData
     from parcours_grading.config import ParcoursConfig
 
 
@@ -28,9 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def make_groups(config: ParcoursConfig, course_name: str, skill: str, mode: str,
-                size: int = 4, seed: int | None = None) -> tuple[pd.DataFrame, object]:
+                size: int = 4, seed: int | None = None) -> tuple[pd.DataFrame, ClassData]:
     """(groups frame, ClassData) — the Python API of ``parcours groups``."""
-    from parcours_grading.analytics import bands, load_frames, pairs, skill_mastery, teams
+    from parcours_grading.analytics.frames import load_frames
+    from parcours_grading.analytics.groups import bands, pairs, teams
+    from parcours_grading.analytics.mastery import skill_mastery
     from parcours_grading.cli._course import open_course
 
     course = open_course(config, course_name)

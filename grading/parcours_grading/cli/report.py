@@ -28,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def build_tables(config: ParcoursConfig, course_name: str, *, full: bool = False,
                  now: str | None = None) -> dict:
     """The tables ``parcours report`` writes (also the Python API of the command)."""
-    from parcours_grading.analytics import class_report, load_frames
+    from parcours_grading.analytics.frames import load_frames
+    from parcours_grading.analytics.report import class_report
     from parcours_grading.cli._course import open_course
     from parcours_grading.errors import BadInputError
 

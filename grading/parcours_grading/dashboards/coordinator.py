@@ -39,21 +39,21 @@ class Kpi:
 
 def status(data: DashboardData) -> pd.DataFrame:
     """Each learner's status on each activity at ``data.now`` (analytics)."""
-    from ..analytics import activity_status
+    from ..analytics.progress import activity_status
 
     return data.cached("status", lambda: activity_status(data.frames, data.now))
 
 
 def mastery(data: DashboardData) -> pd.DataFrame:
     """Skill mastery per learner (analytics: Beta posterior with credible interval)."""
-    from ..analytics import skill_mastery
+    from ..analytics.mastery import skill_mastery
 
     return data.cached("mastery", lambda: skill_mastery(data.frames))
 
 
 def kpi_values(data: DashboardData) -> pd.DataFrame:
     """Every KPI of every course against its target (analytics ``kpis``), computed once."""
-    from ..analytics import kpis
+    from ..analytics.kpi import kpis
 
     return data.cached("kpis", lambda: kpis(data.frames, data.now, mastery=mastery(data)))
 
@@ -63,7 +63,7 @@ def courses_overview(data: DashboardData) -> pd.DataFrame:
     """Per course: learners, activities, mean completion, weekly active share, quiz mean."""
     import pandas as pd
 
-    from ..analytics import progress_by_learner
+    from ..analytics.progress import progress_by_learner
 
     s = status(data)
     progress = progress_by_learner(s).groupby("course")["completion"].mean()
@@ -88,7 +88,7 @@ def course_kpis(data: DashboardData, weeks: int = 6) -> list[Kpi]:
     ``weeks`` weekly values (analytics ``kpis`` and ``kpi_trend``)."""
     import pandas as pd
 
-    from ..analytics import kpi_trend
+    from ..analytics.kpi import kpi_trend
 
     values = kpi_values(data)
     trend = kpi_trend(data.frames) if len(data.frames.learners) else pd.DataFrame(
@@ -115,7 +115,7 @@ def course_kpis(data: DashboardData, weeks: int = 6) -> list[Kpi]:
 def learners_at_risk(data: DashboardData) -> pd.DataFrame:
     """Learners flagged by at least one rule (analytics ``at_risk``), with their cohort
     and group and the reasons in both languages, most at risk first."""
-    from ..analytics import at_risk
+    from ..analytics.risk import at_risk
 
     risk = at_risk(data.frames, data.risk_thresholds or None, data.now, status=status(data))
     # astype(bool): an empty class gives an object column, which would select columns
@@ -127,7 +127,7 @@ def learners_at_risk(data: DashboardData) -> pd.DataFrame:
 @cached_view
 def funnel(data: DashboardData) -> pd.DataFrame:
     """Learners reaching each activity, in course order (analytics ``funnel``)."""
-    from ..analytics import funnel as analytics_funnel
+    from ..analytics.dropout import funnel as analytics_funnel
 
     return analytics_funnel(status(data))
 
@@ -135,7 +135,7 @@ def funnel(data: DashboardData) -> pd.DataFrame:
 @cached_view
 def dropout_points(data: DashboardData) -> pd.DataFrame:
     """Where most learners stopped (analytics)."""
-    from ..analytics import dropout_points as points
+    from ..analytics.dropout import dropout_points as points
 
     return points(status(data))
 
@@ -146,7 +146,7 @@ def heatmap(data: DashboardData, course: str, limit: int = 80
     """(activities, learners, status codes) of one course for the learner × activity
     heatmap. Learners are ordered least advanced first (dropouts at the top); beyond
     ``limit`` only the least advanced are kept — the ones a tutor needs to see."""
-    from ..analytics import status_matrix
+    from ..analytics.dropout import status_matrix
 
     matrix = status_matrix(status(data), course, codes=True)
     if matrix.empty:
@@ -162,7 +162,7 @@ def mastery_by_skill(data: DashboardData) -> pd.DataFrame:
     """Per course and skill: mean mastery, mean interval width, learners per band."""
     import pandas as pd
 
-    from ..analytics import bands
+    from ..analytics.groups import bands
 
     m = mastery(data)
     columns = ["course", "skill", "mastery", "width", "remediation", "consolidation",
@@ -182,7 +182,7 @@ def mastery_by_skill(data: DashboardData) -> pd.DataFrame:
 def groups(data: DashboardData, skill: str, mode: str, size: int = 4) -> pd.DataFrame:
     """Level bands, complementary pairs or heterogeneous teams on ``skill`` (analytics
     ``bands``, ``pairs``, ``teams``: seeded and explained in both languages)."""
-    from ..analytics import bands, pairs, teams
+    from ..analytics.groups import bands, pairs, teams
     from ..errors import BadInputError
 
     m = mastery(data)
@@ -202,12 +202,12 @@ def workload_alerts(data: DashboardData, days: int = 7) -> pd.DataFrame:
     limit, week total against the weekly limit; learners with an alert first."""
     import pandas as pd
 
-    from ..analytics import daily_load
+    from ..analytics.workload import daily_load
 
     daily = daily_load(data.frames, remaining_only=True, status=status(data))
     start = data.now.tz_convert(None).normalize()
     window = daily[(daily["day"] >= start) & (daily["day"] < start + pd.Timedelta(days=days))]
-    week_limits = {}
+    week_limits: dict[str, float] = {}
     for cid, course in data.courses.items():
         for learner in data.frames.learners[data.frames.learners["course"] == cid]["learner"]:
             limit = course.workload.hours_per_week * 60
@@ -232,7 +232,7 @@ def ab_results(data: DashboardData) -> pd.DataFrame:
     test, effect size, confidence interval, small-sample warning)."""
     import pandas as pd
 
-    from ..analytics import ab_compare
+    from ..analytics.abtest import ab_compare
     from ..errors import BadInputError
 
     rows = []

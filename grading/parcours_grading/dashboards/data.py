@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..analytics import ClassData
+    from ..analytics.frames import ClassData
     from ..config import ParcoursConfig
 
 COHORT_PREFIXES = ("cohort",)
@@ -85,7 +85,7 @@ class DashboardData:
     ) -> DashboardData:
         """The same data restricted to a course, a cohort, a group, and events since a
         moment. Empty filters keep everything."""
-        from ..analytics import ClassData
+        from ..analytics.frames import ClassData
 
         if not (course or cohort or group or since is not None):
             return self  # same data, same cache
@@ -179,7 +179,7 @@ def load_dashboard_data(config: ParcoursConfig, now: object = None) -> Dashboard
     """Everything the dashboards show, read once (see the module docstring)."""
     import pandas as pd
 
-    from ..analytics import load_frames
+    from ..analytics.frames import load_frames
 
     frames = load_frames(config)
     stamp = parse_now(config.dashboard_now) if now is None else pd.Timestamp(now)

@@ -131,7 +131,7 @@ def my_results(data: DashboardData, learner: str, feedback_url: str = "") -> pd.
 
 def my_mastery(data: DashboardData, learner: str) -> pd.DataFrame:
     """My mastery per skill: posterior mean, credible interval, evidence, band."""
-    from ..analytics import bands
+    from ..analytics.groups import bands
 
     m = class_mastery(data)
     mine = m[m["learner"] == learner]
@@ -149,7 +149,7 @@ def my_week(data: DashboardData, learner: str, days: int = 7) -> pd.DataFrame:
     ``daily_load``), with the day's limit and whether it is exceeded."""
     import pandas as pd
 
-    from ..analytics import daily_load
+    from ..analytics.workload import daily_load
 
     daily = daily_load(data.frames, remaining_only=True, status=class_status(data))
     mine = daily[daily["learner"] == learner].set_index("day")

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from .data import DashboardData
 
 PERIODS = (0, 7, 14, 28, 56)  # days; 0 = everything
+#: the learner × activity heatmap grows with the class up to this height (pixels); past
+#: HEATMAP_LABELS_MAX learners their names are in the hover text only (a large class is
+#: read as a pattern; the CSV exports list every learner)
+HEATMAP_MAX_PX = 900
+HEATMAP_LABELS_MAX = 60
 #: status names of the heatmap's colour scale (analytics.STATUSES, in order)
 STATUS_NAMES = ("not_started", "started", "done", "late", "missed")
 
@@ -38,6 +43,8 @@ class State:
     data: DashboardData
     loaded_at: float
     warm: str = ""
+    #: the page for a visitor who asks for nothing special, built ahead of the request
+    prebuilt: Page | None = None
 
     def refresh_if_older(self, seconds: float) -> None:
         """Reload the data if it was loaded more than ``seconds`` ago (preheated kernels
@@ -47,14 +54,19 @@ class State:
 
             self.data = load_dashboard_data(self.config)
             self.loaded_at = time.monotonic()
+            self.prebuilt = None
             self.warm_up()
 
     def warm_up(self) -> None:
-        """Compute the numbers of the page named by ``warm`` ahead of the request."""
+        """Compute the numbers of the page named by ``warm`` ahead of the request, and
+        for the coordinator build the default page itself (widgets, tables, figures), so
+        that a visit only displays it."""
         if self.warm == "coordinator":
             from .coordinator import warm
 
             warm(self.data)
+            self.prebuilt = CoordinatorPage(self, {})
+            self.prebuilt.render()
         ready = os.environ.get("PARCOURS_DASHBOARD_READY_DIR")
         if ready:  # a readiness probe for benchmarks and health checks
             from pathlib import Path
@@ -91,6 +103,24 @@ class Page:
     """A page with a title, a language switch and a body rebuilt on every change."""
 
     title_id = N_("Dashboard")
+    #: query keys that change what the page shows (others, such as Voila's, are ignored)
+    query_keys: tuple[str, ...] = ("lang",)
+
+    @classmethod
+    def for_request(cls, state: State, query: dict[str, str]) -> Page:
+        """The page for this request: the one built ahead of it when the visitor asks for
+        the default view (its language or none, no filter), else a new one."""
+        ready = state.prebuilt
+        if isinstance(ready, cls) and not ready.shown and ready.matches(query):
+            state.prebuilt = None  # one visitor per kernel: never shown twice
+            return ready
+        return cls(state, query)
+
+    def matches(self, query: dict[str, str]) -> bool:
+        """Whether this page (built for the default view) answers ``query``."""
+        if query.get("lang") and query["lang"] != self.lang:
+            return False
+        return not any(query.get(k) for k in self.query_keys if k != "lang")
 
     def __init__(self, state: State, query: dict[str, str]):
         import ipywidgets as w
@@ -105,6 +135,7 @@ class Page:
                                       tooltips=["Français", "English"])
         self.switch.add_class("parcours-lang")
         self.switch.observe(self._on_language, names="value")
+        self.shown = False
         self.header = w.HTML()
         self.body = w.VBox()
         self.root = w.VBox([w.HTML(ui.STYLE), self.header, self.switch, self.body])
@@ -116,7 +147,9 @@ class Page:
     def show(self) -> None:
         from IPython.display import display
 
-        self.render()
+        if not self.body.children:
+            self.render()
+        self.shown = True
         display(self.root)
 
     def render(self) -> None:
@@ -143,6 +176,7 @@ class CoordinatorPage(Page):
     """Courses, KPIs, learners at risk, dropout, mastery, groups, workload, A/B."""
 
     title_id = N_("Coordinator dashboard")
+    query_keys = ("lang", "course")
 
     def __init__(self, state: State, query: dict[str, str]):
         import ipywidgets as w
@@ -291,7 +325,8 @@ class CoordinatorPage(Page):
                 "heatmap", title=_("Learner × activity status ({course})").format(course=cid),
                 x_title=_("Activity"), y_title=_("Learner"), z=z, x=x, y=y, colorscale=scale,
                 colorbar={"tickvals": [0, 1, 2, 3, 4], "ticktext": names},
-                height=max(360, 12 * len(y) + 140)), f"heatmap-{cid}")
+                height=min(max(360, 12 * len(y) + 140), HEATMAP_MAX_PX),
+                y_labels=len(y) <= HEATMAP_LABELS_MAX), f"heatmap-{cid}")
 
     def _mastery(self, data: DashboardData) -> None:
         from .coordinator import mastery_by_skill
@@ -336,15 +371,15 @@ class CoordinatorPage(Page):
             return
         data = getattr(self, "_data", None)
         skill = self.skill.value
-        self.groups_out.clear_output()
         if data is None or not skill:
+            self.groups_out.outputs = ()
             return
         mode = self.mode.value or "bands"
         try:
             frame = vm.groups(data, skill, mode, int(self.size.value))
         except ParcoursError as exc:
-            with self.groups_out:
-                ui.show_html(f"<p role='alert'>{ui.html.escape(str(exc))}</p>")
+            message = f"<p role='alert'>{ui.html.escape(str(exc))}</p>"
+            ui.output_of(lambda: ui.show_html(message), self.groups_out)
             return
         why = f"why_{self.lang}"
         columns = {"learner": _("Learner"), "mean": _("Mastery"), why: _("Why")}
@@ -356,7 +391,7 @@ class CoordinatorPage(Page):
             columns = {"team": _("Team"), f"role_{self.lang}": _("Role"), **columns}
         export = frame.drop(columns=[c for c in frame.columns if c.startswith("why_")
                                      and c != why])
-        with self.groups_out:
-            ui.show_html(ui.csv_link(export, f"{mode}-{skill}.csv", _("Download as CSV"))
-                         + ui.table_html(frame, columns, translate=("band", "role"),
-                                         table_id="table-groups"))
+        shown = (ui.csv_link(export, f"{mode}-{skill}.csv", _("Download as CSV"))
+                 + ui.table_html(frame, columns, translate=("band", "role"),
+                                 table_id="table-groups"))
+        ui.output_of(lambda: ui.show_html(shown), self.groups_out)

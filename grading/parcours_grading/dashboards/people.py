@@ -11,6 +11,7 @@ from .pages import Page, State
 
 if TYPE_CHECKING:
     from .data import DashboardData
+    from .learner import Viewer
 
 
 class TeacherPage(Page):
@@ -171,6 +172,7 @@ class LearnerPage(Page):
 
         super().__init__(state, query)
         self.error = ""
+        self.viewer: Viewer | None
         try:
             self.viewer = resolve_learner(state.config, query)
         except BadInputError as exc:

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .coordinator import status as class_status
 
@@ -95,7 +95,19 @@ def question_difficulty(data: DashboardData, course: str, assignment: str) -> pd
                              ignore_index=True)
 
 
-def reflections_summary(data: DashboardData, course: str, assignment: str) -> dict[str, object]:
+class ReflectionsSummary(TypedDict):
+    """What :func:`reflections_summary` returns."""
+
+    count: int
+    mean_minutes: float
+    mean_confidence: float
+    #: (difficulty, times named), most named first
+    difficulties: list[tuple[str, int]]
+    #: (help, times named), most named first
+    help: list[tuple[Any, int]]
+
+
+def reflections_summary(data: DashboardData, course: str, assignment: str) -> ReflectionsSummary:
     """Reflections written on the assignment: count, mean minutes and confidence, the
     difficulties and help most often named."""
     ev = data.frames.events
@@ -127,7 +139,7 @@ def learner_choices(data: DashboardData, course: str) -> list[str]:
 
 def band_members(data: DashboardData, course: str, skill: str, band: str) -> list[str]:
     """Student ids of the learners of ``course`` in a level band on ``skill``."""
-    from ..analytics import bands
+    from ..analytics.groups import bands
     from .coordinator import mastery
 
     b = bands(mastery(data), skill, data.band_thresholds or None, course=course)

@@ -216,6 +216,8 @@ def figure(kind: str, *, title: str, x_title: str, y_title: str, **data: Any) ->
     }
     if "y_range" in data:
         layout["yaxis"]["range"] = data["y_range"]
+    if data.get("y_labels") is False:
+        layout["yaxis"]["showticklabels"] = False
     if data.get("lines"):
         layout["shapes"] = [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y",
                              "y0": y, "y1": y, "line": {"color": "#b3261e", "dash": "dash"}}
@@ -223,20 +225,43 @@ def figure(kind: str, *, title: str, x_title: str, y_title: str, **data: Any) ->
     return {"data": traces, "layout": layout}
 
 
-def output_of(render: Callable[[], None]) -> Any:
-    """An ``ipywidgets.Output`` filled by ``render`` (which calls ``display``)."""
+#: where show_html/show_figure put their outputs while output_of collects them
+_sink: list[dict[str, Any]] | None = None
+
+
+def output_of(render: Callable[[], object], out: Any = None) -> Any:
+    """An ``ipywidgets.Output`` (``out``, or a new one) holding what ``render`` shows
+    through :func:`show_html` and :func:`show_figure`.
+
+    The outputs are set on the widget in one state update instead of being captured
+    from displays (capture sends every output to the frontend and back: Voila's executor
+    then writes each into the widget, one round trip per output)."""
     import ipywidgets as w
 
-    out = w.Output()
-    with out:
+    global _sink
+    outer, _sink = _sink, []
+    try:
         render()
+        outputs = tuple(_sink)
+    finally:
+        _sink = outer
+    out = out if out is not None else w.Output()
+    out.outputs = outputs
     return out
 
 
-def show_html(text: str) -> None:
-    from IPython.display import HTML, display
+def _show(bundle: dict[str, Any]) -> None:
+    if _sink is not None:
+        _sink.append({"output_type": "display_data", "data": bundle, "metadata": {}})
+        return
+    from IPython.display import display
 
-    display(HTML(text))
+    display(bundle, raw=True)
+
+
+def show_html(text: str) -> None:
+    """Show HTML (in the Output being filled by :func:`output_of`, else as a cell output)."""
+    _show({"text/html": text, "text/plain": ""})
 
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -246,11 +271,9 @@ def show_figure(fig: dict, name: str) -> None:
     """Display a figure through plotly's offline JupyterLab renderer (the mimetype that
     plotly ships), named in ``layout.meta`` for tests, with its title as a text
     alternative."""
-    from IPython.display import display
-
     fig["layout"]["meta"] = {"parcours": name}
     title = fig["layout"].get("title", {}).get("text", "")
-    display({PLOTLY_MIME: _jsonable(fig), "text/plain": title}, raw=True)
+    _show({PLOTLY_MIME: _jsonable(fig), "text/plain": title})
 
 
 def _jsonable(value: Any) -> Any:

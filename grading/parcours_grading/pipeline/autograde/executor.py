@@ -168,7 +168,7 @@ class GradingShell(InteractiveShell):
     def ask_exit(self) -> None:
         """``exit()`` in a cell: a kernel under nbclient keeps running; so do we."""
 
-    def system(self, cmd: str) -> Any:  # type: ignore[override]
+    def system(self, cmd: str) -> Any:
         return self.system_piped(cmd)
 
     def enable_gui(self, gui: Any = None) -> None:
@@ -200,9 +200,11 @@ def _custom(cls: type) -> type | None:
 
 def _true_eq(liar: Any, honest: Any) -> bool:
     """== as the honest value's type, then the liar's first library base, see it."""
-    result = type(honest).__eq__(honest, liar)
+    # Any: on a class held as type[...], mypy reads .__eq__ as type.__eq__ (bound)
+    honest_type: Any = type(honest)
+    result = honest_type.__eq__(honest, liar)
     if result is NotImplemented:
-        base = next(k for k in type(liar).__mro__ if k.__module__ != "__main__")
+        base: Any = next(k for k in type(liar).__mro__ if k.__module__ != "__main__")
         result = base.__eq__(liar, honest)
     return liar is honest if result is NotImplemented else bool(result)
 

@@ -391,8 +391,8 @@ def _grade_all(server: Any, writer: Any, journal: Journal, root: Path, assignmen
         committer.shutdown(wait=True)
         bar.close()
         shutil.rmtree(base, ignore_errors=True)
-    for result in report.graded:
-        refused = [p.message for p in result.problems if p.code == "sandbox"]
+    for graded in report.graded:
+        refused = [p.message for p in graded.problems if p.code == "sandbox"]
         for message in refused:
             if message not in report.sandbox_refused:
                 report.sandbox_refused.append(message)

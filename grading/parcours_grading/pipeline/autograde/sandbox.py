@@ -96,7 +96,7 @@ def expose_interpreter(scratch: Path) -> list[str]:
     closed to others (a pyenv Python in /root): in our private mount namespace, the closed
     folder is covered by an empty read-only tmpfs and the interpreter folder is bound back
     at its own path. Nothing else of that folder is visible. Returns the folders exposed."""
-    exposed = []
+    exposed: list[str] = []
     for prefix in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}):
         closed = _closed_ancestor(prefix)
         if closed is None:

@@ -141,18 +141,18 @@ def sanitize(nb: Any, spec: NotebookSpec) -> list[Problem]:
             problems.append(Problem("metadata", f"cell {i}: grade id is not text; not graded"))
             cell["metadata"].pop("nbgrader", None)
     # DeduplicateIds: the last occurrence keeps its id
-    seen: set[str] = set()
+    seen: set[str | None] = set()  # None: a graded cell without an id
     for cell in reversed(cells):
         meta = _nbgrader_meta(cell)
         if meta is None or not (meta.get("grade") or meta.get("solution") or meta.get("locked")):
             continue
-        grade_id = meta.get("grade_id")
+        grade_id: str | None = meta.get("grade_id")  # text when present (checked above)
         if grade_id in seen:
             problems.append(
                 Problem(
                     "duplicated-cell",
                     f"cell '{grade_id}' appears more than once; only the last copy is graded",
-                    grade_id,
+                    grade_id,  # type: ignore[arg-type]  # None for cells without an id (kept as is)
                 )
             )
             del cell["metadata"]["nbgrader"]

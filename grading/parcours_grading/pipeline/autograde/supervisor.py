@@ -249,6 +249,7 @@ def supervise(job: Path, shell: Any) -> int:
             for cell in result.cells:  # an unreadable file counts as not submitted: 0
                 cell.auto_score, cell.missing = 0.0, False
         else:
+            assert nb is not None  # read_submission gives a notebook or a problem
             result.problems.extend(scoring.sanitize(nb, spec))
             t_setup = time.monotonic()
             try:
