@@ -2,25 +2,33 @@
 
 1. The full class report for 10,000 learners x 50 activities x 1,000,000 events: the
    synthetic cohort is written to a real SQLite event store and a real nbgrader gradebook
-   (schema made by nbgrader), then timed: loading the frames (one SQL query per table) and
-   computing every table of :func:`class_report` (status, progress, KPIs and trend, risk,
-   funnel, mastery, workload, per-question results).
+   (schema made by nbgrader), then timed end to end, from the stored data to every table
+   of :func:`class_report` (status, progress, KPIs and trend, risk, funnel, mastery,
+   workload, per-question results): :func:`load_frames` (manifest, gradebook, events)
+   followed by :func:`class_report`, best of 3, each run from the files with nothing kept
+   in memory. The first load, which reads the whole event store and the gradebook and
+   writes the caches kept beside them (the events' columnar snapshot and the gradebook's
+   frames, see docs/analytics.md "Performance"), is timed and printed apart; so is a load
+   after 1,000 new events are appended (read from SQLite on top of the snapshot).
 2. Side by side on the same 1,000-learner gradebook: ``nbgrader export`` (a subprocess,
    Jupyter folders isolated in a temporary folder) against Parcours' per-learner and
    per-question report read from the same gradebook and written as CSV (in process: the
-   Python API the CLI and the dashboards call).
+   Python API the CLI and the dashboards call; no cache involved).
 
 Last line: ``analytics: report_10k_s=<x> parcours_1k_s=<x> nbgrader_export_1k_s=<x> ratio=<x>``
-where report_10k_s is computing the full report from the loaded frames (the loading time,
-one SQL query per table, is printed on the line above it), and ratio =
-nbgrader_export_1k_s / parcours_1k_s (parcours_1k_s includes reading the gradebook).
+where report_10k_s is the end-to-end time (load + compute; the split is printed on the
+line above it), and ratio = nbgrader_export_1k_s / parcours_1k_s (parcours_1k_s includes
+reading the gradebook).
 
-Usage: ``.venv/bin/python bench/analytics.py [--learners 10000] [--events 1000000]``
+Usage: ``.venv/bin/python bench/analytics.py [--learners 10000] [--events 1000000]
+[--keep DIR]`` (``--keep`` reuses the cohort generated in DIR by an earlier run with the
+same sizes and seed; generating it takes minutes).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -64,26 +72,70 @@ def _day(day: int, hour: int) -> str:
 
 
 def build(folder: Path, course, n_learners: int, n_events: int | None, seed: int):
-    """Write the cohort's events and gradebook under ``folder``; return the config."""
+    """Write the cohort's events and gradebook under ``folder`` (reused when an earlier
+    run wrote the same cohort there); return the config and the sizes."""
+    import json
     import shutil
 
     from parcours_grading.cohort import make_cohort, write_events, write_gradebook
     from parcours_grading.config import ParcoursConfig
 
+    config = ParcoursConfig(root=str(folder), data_dir=str(folder / "data"),
+                            courses_dir=str(folder / "courses"))
+    marker = folder / "cohort.json"
+    wanted = {"learners": n_learners, "events": n_events, "seed": seed}
+    if marker.is_file():
+        done = json.loads(marker.read_text())
+        if done.get("cohort") == wanted:
+            return config, done["n_events"], done["n_plans"]
     shutil.rmtree(folder, ignore_errors=True)
     cohort = make_cohort(course, n_learners, seed=seed, questions_per_lesson=1)
     events = cohort.events
     if n_events is not None and len(events) > n_events:
         events = events.iloc[:n_events]  # sorted by time: a course in progress
-    config = ParcoursConfig(root=str(folder), data_dir=str(folder / "data"),
-                            courses_dir=str(folder / "courses"))
     write_events(events, folder / "data" / "events.sqlite")
     plans = cohort.plans
     if n_events is not None:  # keep the submissions made before the last event kept
         plans = plans[plans["submit_at"] <= events["timestamp"].iloc[-1]]
     write_gradebook(config.course_root(course.id) / "gradebook.db", course, plans,
                     students=cohort.learners["student_id"].tolist(), seed=seed)
+    marker.write_text(json.dumps({"cohort": wanted, "n_events": len(events),
+                                  "n_plans": len(plans)}))
     return config, len(events), len(plans)
+
+
+def remove_events(config, after_rowid: int) -> None:
+    """Remove the events :func:`append_events` added."""
+    import sqlite3
+
+    with sqlite3.connect(config.events_url.removeprefix("sqlite:///")) as conn:
+        conn.execute("DELETE FROM events WHERE rowid > ?", (after_rowid,))
+
+
+def append_events(config, n: int) -> int:
+    """Append ``n`` new events (copies of the last ones, new ids, an hour later) to the
+    event store, as learners working while the teacher looks; returns the rowid after
+    which they were added."""
+    import sqlite3
+    import uuid
+
+    path = config.events_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        before = conn.execute("SELECT max(rowid) FROM events").fetchone()[0]
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(events)")]
+        rows = conn.execute(f"SELECT {', '.join(cols)} FROM events ORDER BY rowid DESC "
+                            "LIMIT ?", (n,)).fetchall()
+        at = cols.index("timestamp")
+        new = []
+        for row in rows:
+            row = list(row)
+            row[cols.index("id")] = uuid.uuid4().hex
+            stamp = dt.datetime.fromisoformat(row[at]) + dt.timedelta(hours=1)
+            row[at] = stamp.isoformat()
+            new.append(row)
+        conn.executemany(f"INSERT INTO events ({', '.join(cols)}) VALUES "
+                         f"({', '.join('?' * len(cols))})", new)
+    return before
 
 
 CPU: dict[str, float] = {}
@@ -161,16 +213,40 @@ def main() -> int:
     big, n_events, n_subs = build(base / "big", course, args.learners, args.events, args.seed)
     print(f"built {args.learners} learners x {50} activities: {n_events} events, "
           f"{n_subs} submissions ({time.perf_counter() - t0:.1f} s, not timed)")
-    load_s, data = timed(lambda: load_frames(big, [course]), repeat=2, name="load")
-    def fresh_report():
-        data.cache.clear()  # nothing reused between runs
-        return class_report(data, now)
+    import scipy.stats  # noqa: F401  (imported once by any long-lived process)
+    from parcours_grading.analytics.gradebook import FRAMES_CACHE_SUFFIX
+    from parcours_grading.analytics.snapshot import snapshot_path
 
-    report_s, report = timed(fresh_report, repeat=3, name="report")
+    store = Path(big.events_url.removeprefix("sqlite:///"))
+    gradebook = Path(big.gradebook_for(course.id).removeprefix("sqlite:///"))
+    for cache in (snapshot_path(store), gradebook.with_name(gradebook.name + FRAMES_CACHE_SUFFIX)):
+        cache.unlink(missing_ok=True)  # a cold first load, even with --keep
+    first_s, _ = timed(lambda: load_frames(big, [course]), repeat=1, name="first")
+    print(f"10k: first load {first_s:.3f} s (cpu {CPU['first']:.3f}; reads the whole event "
+          "store and the gradebook, writes the caches kept beside them)")
+    runs: list[tuple[float, float]] = []
+
+    def end_to_end():
+        start = time.perf_counter()
+        data = load_frames(big, [course])  # from the files: nothing kept in memory
+        loaded = time.perf_counter()
+        report = class_report(data, now)
+        runs.append((loaded - start, time.perf_counter() - loaded))
+        return report
+
+    report_s, report = timed(end_to_end, repeat=3, name="e2e")
+    load_s, compute_s = min(runs, key=sum)
     sizes = ", ".join(f"{k} {len(v)}" for k, v in report.tables().items())
-    print(f"10k: load_frames {load_s:.3f} s (cpu {CPU['load']:.3f}) + class_report "
-          f"{report_s:.3f} s (cpu {CPU['report']:.3f}) = {load_s + report_s:.3f} s ({sizes})")
+    added_after = append_events(big, 1000)
+    tail_s, _ = timed(lambda: class_report(load_frames(big, [course]), now), repeat=1,
+                      name="tail")
+    remove_events(big, added_after)  # the cohort as generated, for --keep
+    print(f"10k after 1000 new events (read on top of the snapshot): {tail_s:.3f} s end to "
+          f"end (cpu {CPU['tail']:.3f})")
     print(f"machine load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(f"10k tables: {sizes}")
+    split = (f"10k end to end: load_frames {load_s:.3f} s + class_report {compute_s:.3f} s = "
+             f"{report_s:.3f} s (cpu {CPU['e2e']:.3f}; best of 3)")
 
     small, _, n_small = build(base / "small", course, args.small, None, args.seed + 1)
     out = base / "small" / "out" / "grades.csv"
@@ -185,6 +261,7 @@ def main() -> int:
           f"{n_small} submissions)")
     ratio = export_s / parcours_s
     print(f"ratio nbgrader export / parcours: {ratio:.1f}x")
+    print(split)
     print(f"analytics: report_10k_s={report_s:.3f} parcours_1k_s={parcours_s:.3f} "
           f"nbgrader_export_1k_s={export_s:.3f} ratio={ratio:.1f}")
     return 0

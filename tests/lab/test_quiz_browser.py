@@ -62,8 +62,8 @@ def voila(project: Project, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     log = open(tmp_path / "voila.log", "wb")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "parcours_grading.dashboards.voila_app", "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1", str(notebook)],
+        [sys.executable, "-m", "parcours_grading.dashboards.voila_app", "--no-browser",
+         f"--port={port}", "--Voila.ip=127.0.0.1", str(notebook)],
         cwd=project.lessons, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"

@@ -1,8 +1,10 @@
 """Load a class into tidy pandas frames: the contract between the data and every analysis.
 
-:func:`load_frames` reads the course manifests, the event store (one SQL query) and each
-course's nbgrader gradebook (one SQL query per table, never an ORM loop) into a
-:class:`ClassData`. Every learner id is pseudonymous (``p-`` + 16 hex digits, made by
+:func:`load_frames` reads the course manifests, the event store (its columnar snapshot plus
+the rows added since, :mod:`.snapshot`) and each course's nbgrader gradebook (one SQL
+query per table, never an ORM loop; the resulting frames cached beside it while it is
+unchanged, :func:`.gradebook.cached_gradebook_frames`) into a :class:`ClassData`. Every
+learner id is pseudonymous (``p-`` + 16 hex digits, made by
 :func:`parcours_grading.store.ids.pseudonymize` with ``ParcoursConfig.pseudonym_salt``);
 the nbgrader id is kept only in ``learners.student_id`` for teacher actions (group release).
 All times are ``datetime64[ns, UTC]``. The gradebook and the pipeline's records
@@ -230,23 +232,30 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def read_events(
-    url: str, courses: Sequence[str] | None = None, *, full: bool = False
+    url: str, courses: Sequence[str] | None = None, *, full: bool = False,
+    snapshot: bool = True,
 ) -> pd.DataFrame:
-    """The events of ``courses`` (all when None) from the event store at ``url``, in one
-    query; ``id`` and ``response`` too with ``full``. A missing store gives an empty frame
-    (no learner has done anything yet)."""
+    """The events of ``courses`` (all when None) from the event store at ``url``; ``id``
+    and ``response`` too with ``full`` (one SQL query). Without ``full`` the columns come
+    from the store's columnar snapshot plus the rows added since (see :mod:`.snapshot`;
+    ``snapshot=False`` reads the whole table instead). A missing store gives an empty
+    frame (no learner has done anything yet)."""
     path = sqlite_path(url)
     if path is None:
         raise DataError(f"events_url {url!r}: only sqlite:/// event stores can be read here.")
     if not path.is_file():
         return events_frame(empty(EVENT_COLUMNS))
-    fields, columns = _EVENT_FIELDS, _READ_COLUMNS
-    if full:
-        fields, columns = "id, response, " + fields, ["id", "response", *columns]
+    if not full:
+        from .snapshot import read_columns
+
+        return columns_frame(read_columns(path, write=snapshot, use_snapshot=snapshot),
+                             courses)
+    fields, columns = "id, response, " + _EVENT_FIELDS, ["id", "response", *_READ_COLUMNS]
     sql, params = f"SELECT {fields} FROM events", ()
     if courses:
         sql += f" WHERE course IN ({','.join('?' * len(courses))})"
         params = tuple(courses)
+    sql += " ORDER BY rowid"
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
             cursor = conn.execute(sql, params)
@@ -260,6 +269,59 @@ def read_events(
             "store (table 'events') and that it is not being replaced."
         ) from exc
     return events_frame(frame)
+
+
+def _categorical(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
+    """Codes into ``texts`` as a categorical of the texts used, sorted (as ``astype``
+    would make it); code -1 becomes ''."""
+    cats = np.asarray(texts, dtype=object)
+    if (codes < 0).any():
+        cats = np.append(cats, "")
+        codes = np.where(codes < 0, len(cats) - 1, codes)
+    used = np.bincount(codes, minlength=len(cats)) > 0 if len(codes) else \
+        np.zeros(len(cats), bool)
+    positions = np.flatnonzero(used)
+    kept, inverse = np.unique(cats[positions], return_inverse=True)  # sorted, distinct
+    lut = np.full(len(cats), -1, dtype=np.int32)
+    lut[positions] = inverse
+    dtype = pd.CategoricalDtype(pd.Index(kept))
+    return pd.Categorical.from_codes(lut[codes], dtype=dtype)
+
+
+def columns_frame(cols: Any, courses: Sequence[str] | None = None) -> pd.DataFrame:
+    """The ``events`` frame of the :class:`.snapshot.Columns` ``cols`` (rows of
+    ``courses`` only when given), built from the integer codes: no text is parsed."""
+    rows = slice(None)
+    if courses:
+        wanted = np.isin(np.asarray(cols.texts["course"], dtype=object), list(courses))
+        keep = np.append(wanted, False)[cols.codes["course"]]
+        if not keep.all():
+            rows = np.flatnonzero(keep)
+    codes = {name: c[rows] for name, c in cols.codes.items()}
+    millis = cols.timestamp_ms[rows]
+    nat = millis == np.iinfo(np.int64).min
+    stamps = np.where(nat, np.iinfo(np.int64).min, millis * 1_000_000).view("datetime64[ns]")
+    out: dict[str, Any] = {
+        "id": pd.Series(np.full(len(millis), None, dtype=object), dtype=object, copy=False),
+        "timestamp": pd.DatetimeIndex(stamps).tz_localize("UTC"),
+    }
+    for name, column in (("learner", "actor"), ("verb", "verb"), ("course", "course"),
+                         ("object_type", "object_type"), ("object_id", "object_id"),
+                         ("lesson", "lesson")):
+        out[name] = _categorical(codes[column], cols.texts[column])
+    # activity: the lesson, else the object (codes into lesson texts + object texts)
+    lessons, objects = cols.texts["lesson"], cols.texts["object_id"]
+    blank = np.array([t == "" for t in lessons] + [True], dtype=bool)
+    lc, oc = codes["lesson"], codes["object_id"]
+    out["activity"] = _categorical(np.where(blank[lc], np.where(oc < 0, -1, len(lessons) + oc), lc),
+                                   [*lessons, *objects])
+    for name in ("score", "success", "duration_s", "attempt"):
+        out[name] = cols.numbers[name][rows]
+    out["response"] = out["id"]
+    extra = np.append(np.asarray(cols.texts["extra"], dtype=object), None)
+    out["extra"] = pd.Series(extra[codes["extra"]], dtype=object, copy=False)
+    out["self_reported"] = cols.numbers["self_reported"][rows]
+    return pd.DataFrame(out, columns=EVENT_COLUMNS, copy=False)
 
 
 def events_frame(records: pd.DataFrame | Iterable[dict[str, Any]]) -> pd.DataFrame:
@@ -293,13 +355,7 @@ def load_frames(
     """Read manifests, events and gradebooks of ``courses`` (ids or Course objects; all the
     courses of ``config.courses_dir`` when None) into a :class:`ClassData`."""
     from ..course import find_course, list_courses, load_course
-    from .gradebook import (
-        feedback_times,
-        gradebook_frames,
-        read_extensions,
-        read_gradebook_tables,
-        read_received,
-    )
+    from .gradebook import cached_gradebook_frames, feedback_times, read_extensions, read_received
 
     if courses is None:
         loaded = list_courses(config.courses_dir)
@@ -319,9 +375,9 @@ def load_frames(
     learner_parts, grade_parts, sub_parts, ext_parts = [], [], [], []
     for course in loaded:
         root = config.course_root(course.id)
-        tables = read_gradebook_tables(config.gradebook_for(course.id))
-        lrn, grd, sub = gradebook_frames(tables, course, salt, feedback_times=feedback_times(root),
-                                         received=read_received(root))
+        lrn, grd, sub = cached_gradebook_frames(
+            config.gradebook_for(course.id), course, salt,
+            feedback_times=feedback_times(root), received=read_received(root))
         learner_parts.append(lrn)
         grade_parts.append(grd)
         sub_parts.append(sub)
@@ -352,7 +408,8 @@ def assemble(
     Learners seen only in events are added to ``learners`` with ``student_id`` ''.
     """
     known = learners if learners is not None else empty(LEARNER_COLUMNS)
-    seen = events.loc[events["learner"] != "", ["course", "learner"]].drop_duplicates()
+    seen = _distinct_pairs(events)
+    seen = seen[seen["learner"] != ""]
     if submissions is not None and len(submissions):
         seen = pd.concat([seen, submissions[["course", "learner"]]]).drop_duplicates()
     extra = seen.merge(known[["course", "learner"]], how="left", indicator=True)
@@ -372,6 +429,23 @@ def assemble(
                      **frames)
 
 
+def _distinct_pairs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Distinct ``course, learner`` rows of ``frame`` in first-seen order (on the integer
+    codes when both are categoricals: a million events in milliseconds)."""
+    course, learner = frame["course"], frame["learner"]
+    if not (isinstance(course.dtype, pd.CategoricalDtype)
+            and isinstance(learner.dtype, pd.CategoricalDtype)):
+        return frame[["course", "learner"]].drop_duplicates()
+    width = len(learner.cat.categories) + 1
+    key = (course.cat.codes.to_numpy().astype(np.int64) + 1) * width \
+        + learner.cat.codes.to_numpy() + 1
+    n = len(key)
+    first = np.full((len(course.cat.categories) + 1) * width, n, dtype=np.int64)
+    first[key[::-1]] = np.arange(n - 1, -1, -1)  # the last write, the first row, wins
+    first = np.sort(first[first < n])
+    return frame[["course", "learner"]].iloc[first]
+
+
 #: column -> the shared category it holds, in every frame that has it
 SHARED = {"learner": "learner", "course": "course", "activity": "activity",
           "assignment": "activity"}
@@ -381,24 +455,32 @@ def _share_categories(frames: dict[str, pd.DataFrame]) -> None:
     """Give ``learner``, ``course`` and activity columns one categorical dtype across all
     frames, so that joins and groupings work on integer codes, not on text."""
     values: dict[str, list[Any]] = {"learner": [], "course": [], "activity": []}
-    for frame in frames.values():
+    coded: dict[tuple[str, str], tuple[np.ndarray, pd.Index]] = {}
+    for name, frame in frames.items():
         for column, kind in SHARED.items():
             if column in frame.columns and len(frame):
                 col = frame[column]
-                uniq = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) \
-                    else pd.unique(col.dropna())
+                if isinstance(col.dtype, pd.CategoricalDtype):
+                    uniq = col.cat.categories
+                else:  # text: hashed once here, its codes remapped below
+                    codes, uniq = pd.factorize(col)
+                    coded[name, column] = codes, pd.Index(uniq)
                 values[kind].append(pd.Index(uniq).astype(object))
     dtypes = {kind: pd.CategoricalDtype(pd.Index(np.concatenate(parts)).unique()
                                         if parts else pd.Index([], dtype=object))
               for kind, parts in values.items()}
     for name, frame in frames.items():
-        frame = frame.copy()
+        frame = frame.copy(deep=False)  # columns replaced below, the caller's frame kept
         for column, kind in SHARED.items():
             if column not in frame.columns:
                 continue
             col = frame[column]
             if isinstance(col.dtype, pd.CategoricalDtype):  # remap codes, no text
                 frame[column] = col.cat.set_categories(dtypes[kind].categories)
+            elif (name, column) in coded:
+                codes, uniq = coded[name, column]
+                lut = np.append(dtypes[kind].categories.get_indexer(uniq.astype(object)), -1)
+                frame[column] = pd.Categorical.from_codes(lut[codes], dtype=dtypes[kind])
             else:
                 frame[column] = col.astype(object).astype(dtypes[kind])
         frames[name] = frame

@@ -183,6 +183,109 @@ def gradebook_frames(
     return learners, grades, subs[SUBMISSION_COLUMNS].reset_index(drop=True)
 
 
+# -- cache of the gradebook's frames -----------------------------------------------------
+#: version of the cached frames' layout (bump it when gradebook_frames changes its output)
+FRAMES_CACHE_VERSION = 1
+FRAMES_CACHE_SUFFIX = f".frames-v{FRAMES_CACHE_VERSION}.pickle"
+
+
+def gradebook_fingerprint(path: Path) -> str | None:
+    """What identifies the content of a SQLite gradebook file: SQLite's own file change
+    counter (header bytes 24-27, incremented by every committed write in rollback-journal
+    mode, nbgrader's), the size, the modification time and the inode. None when it
+    cannot be trusted: WAL mode (the counter is not kept per commit), a hot journal (a
+    write in progress), not a SQLite file."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+        if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+            return None
+        if head[18] == 2 or head[19] == 2:  # WAL
+            return None
+        if path.with_name(path.name + "-journal").exists():
+            return None
+        st = path.stat()
+    except OSError:
+        return None
+    return f"{int.from_bytes(head[24:28], 'big')}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def _digest(*parts: object) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, pd.DataFrame):
+            part = pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes() \
+                if len(part) else b"-"
+        h.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def cached_gradebook_frames(
+    url: str,
+    course: Course,
+    salt: str,
+    *,
+    feedback_times: pd.DataFrame | None = None,
+    received: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`gradebook_frames` of the gradebook at ``url``, kept in
+    ``<gradebook>.frames-v1.pickle`` beside a SQLite gradebook and reused while the
+    gradebook (:func:`gradebook_fingerprint`), the salt, the course's due dates, the
+    receipt times and the feedback times are unchanged. The gradebook stays the only
+    source: the cache is rebuilt from it whenever anything differs, and never written
+    when the gradebook changed while it was read."""
+    import pickle
+
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        return gradebook_frames(read_gradebook_tables(url), course, salt,
+                                feedback_times=feedback_times, received=received)
+
+    path = sqlite_path(url)
+    before = gradebook_fingerprint(path) if path is not None else None
+    if before is None:
+        return compute()
+    key = _digest(FRAMES_CACHE_VERSION, pd.__version__, before,
+                  _digest(salt), course.id,  # the salt itself is not stored
+                  [(a.id, course.due(a).isoformat()) for a in course.assignments],
+                  received if received is not None else None,
+                  feedback_times if feedback_times is not None else None)
+    cache = path.with_name(path.name + FRAMES_CACHE_SUFFIX)
+    try:
+        with open(cache, "rb") as f:
+            held = pickle.load(f)  # written by Parcours beside the gradebook it caches
+        if isinstance(held, dict) and held.get("key") == key:
+            return held["frames"]
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            IndexError, TypeError, ValueError):
+        pass  # absent or unreadable: rebuilt below
+    frames = compute()
+    if gradebook_fingerprint(path) == before:
+        _write_cache(cache, {"version": FRAMES_CACHE_VERSION, "key": key, "frames": frames},
+                     path.stat().st_mode)
+    return frames
+
+
+def _write_cache(cache: Path, value: object, mode: int) -> None:
+    """Pickle ``value`` to ``cache`` atomically; a folder that cannot be written only
+    costs speed."""
+    import pickle
+    import tempfile
+
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=cache.name + ".", suffix=".tmp", dir=cache.parent)
+        with os.fdopen(fd, "wb") as out:
+            pickle.dump(value, out, protocol=5)
+        os.chmod(tmp, mode & 0o666)
+        os.replace(tmp, cache)
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
 def feedback_times(course_root: Path) -> pd.DataFrame:
     """When feedback was produced for each (student_id, assignment): the newest ``.html``
     under ``<course_root>/feedback/<student>/<assignment>/`` (nbgrader's feedback folder)."""

@@ -94,7 +94,14 @@ def _active_weeks(data: ClassData) -> pd.DataFrame:
         n_l, w0 = len(learners) + 1, week.min()
         n_w = week.max() - w0 + 1
         key = (c * n_l + lc) * n_w + (week - w0)
-        uniq = np.unique(key)
+        size = (int(c.max()) + 1) * n_l * n_w
+        if c.min() >= 0 and lc.min() >= 0 and size <= 64 * len(key) + 1_000_000:
+            # a bitmap of the keys seen: no sort of a million keys
+            seen = np.zeros(size, dtype=bool)
+            seen[key] = True
+            uniq = np.flatnonzero(seen)
+        else:
+            uniq = np.unique(key)
         cw, w = np.divmod(uniq, n_w)
         ci, li = np.divmod(cw, n_l)
         parts.append(pd.DataFrame({
@@ -141,6 +148,13 @@ def validation_times(
     """Per (course, learner, skill) with evidence: ``first_at`` (first evidence),
     ``validated_at`` (first moment the running posterior mean reaches the threshold, NaT
     if never) and ``days`` between them."""
+    return data.memo(("validation_times", validated_at, tuple(prior)),
+                     lambda: _validation_times(data, validated_at, prior)).copy()
+
+
+def _validation_times(
+    data: ClassData, validated_at: float, prior: tuple[float, float]
+) -> pd.DataFrame:
     ev = evidence(data).dropna(subset=["timestamp"]).sort_values("timestamp", kind="stable")
     key = ["course", "learner", "skill"]
     if ev.empty:
@@ -159,16 +173,16 @@ def validation_times(
 
 def _field(extras: pd.Series, name: str) -> pd.Series:
     """A numeric field of JSON ``extra`` texts, parsed once per distinct text."""
-    texts = extras.astype(object)
-    distinct = pd.unique(texts[texts.notna()])
-    parsed = {}
-    for text in distinct:
+    codes, distinct = pd.factorize(extras.astype(object))
+    parsed = np.full(len(distinct) + 1, np.nan)  # the last one: missing text
+    for i, text in enumerate(distinct):
         try:
             value = json.loads(text).get(name)
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, TypeError):
             value = None
-        parsed[text] = value if isinstance(value, int | float) else None
-    return pd.to_numeric(texts.map(parsed), errors="coerce")
+        if isinstance(value, int | float):
+            parsed[i] = value
+    return pd.Series(parsed[codes], index=extras.index, dtype="float64")
 
 
 def actual_minutes(data: ClassData) -> pd.DataFrame:
@@ -178,10 +192,10 @@ def actual_minutes(data: ClassData) -> pd.DataFrame:
     acts = data.activities[["course", "activity", "minutes"]].rename(
         columns={"minutes": "estimated"}
     )
-    refl = ev[ev["verb"] == "reflected"]
+    refl = ev.loc[ev["verb"] == "reflected", ["course", "activity", "extra"]]
     refl = refl.assign(m=_field(refl["extra"], "minutes")).dropna(subset=["m"])
     by_refl = refl.groupby(["course", "activity"], observed=True)["m"].median()
-    timed = ev.dropna(subset=["duration_s"])
+    timed = ev.loc[ev["duration_s"].notna(), ["course", "activity", "learner", "duration_s"]]
     per_learner = timed.groupby(["course", "activity", "learner"], observed=True)[
         "duration_s"].sum() / 60.0
     by_events = per_learner.groupby(level=["course", "activity"], observed=True).median()

@@ -40,12 +40,29 @@ MASTERY_COLUMNS = ["course", "learner", "skill", "n", "successes", "mean", "low"
 def first_attempts(events: pd.DataFrame) -> pd.DataFrame:
     """Quiz answers that are each learner's first attempt at each question, with a
     ``value`` column (score, else success), in time order."""
-    answers = events[(events["verb"] == "answered") & (events["object_type"] == "question")]
-    answers = answers.sort_values(["attempt", "timestamp"], na_position="last", kind="stable")
-    first = answers[~answers.duplicated(["course", "learner", "object_id"], keep="first")]
-    return first.assign(value=first["score"].fillna(first["success"])).sort_values(
-        "timestamp", kind="stable"
-    )
+    rows = np.flatnonzero(((events["verb"] == "answered")
+                           & (events["object_type"] == "question")).to_numpy())
+    answers = events[["course", "learner", "object_id", "attempt", "timestamp"]].iloc[rows]
+    if not len(answers):
+        return events.iloc[:0].assign(value=events["score"].iloc[:0])
+    # by attempt then time (missing ones last, ties in event order), the first per
+    # (course, learner, question), then in time order: positions only, one take at the end
+    stamps = _ns_last(answers["timestamp"])
+    order = np.lexsort((stamps, answers["attempt"].to_numpy(dtype=float)))
+    ranked = answers.iloc[order]
+    first = order[~ranked.duplicated(["course", "learner", "object_id"], keep="first")
+                  .to_numpy()]
+    first = first[np.argsort(stamps[first], kind="stable")]
+    out = events.iloc[rows[first]]
+    return out.assign(value=out["score"].fillna(out["success"]))
+
+
+def _ns_last(stamps: pd.Series) -> np.ndarray:
+    """Datetimes as int64 nanoseconds with NaT after every time (sorts last)."""
+    ns = stamps.array.asi8.copy() if hasattr(stamps.array, "asi8") else \
+        pd.to_datetime(stamps, utc=True).array.asi8.copy()
+    ns[ns == np.iinfo(np.int64).min] = np.iinfo(np.int64).max
+    return ns
 
 
 def quiz_first(data: ClassData) -> pd.DataFrame:
@@ -53,17 +70,21 @@ def quiz_first(data: ClassData) -> pd.DataFrame:
     return data.memo("first_attempts", lambda: first_attempts(data.events))
 
 
-def _explode(frame: pd.DataFrame, group: np.ndarray,
-             table: list[tuple[str, ...]]) -> pd.DataFrame:
+def _explode(frame: pd.DataFrame, group: np.ndarray, table: list[tuple[str, ...]],
+             skills: pd.CategoricalDtype) -> pd.DataFrame:
     """One row per (row, skill) of ``frame``, row i having the skills ``table[group[i]]``
-    (vectorised: one pass per skill position, not per row)."""
+    (vectorised: one pass per skill position, not per row; ``skill`` a categorical of
+    ``skills``)."""
     parts = []
+    where = {name: i for i, name in enumerate(skills.categories)}
     for k in range(max((len(t) for t in table), default=0)):
-        skill = np.array([t[k] if len(t) > k else "" for t in table], dtype=object)[group]
-        keep = skill != ""
-        parts.append(frame[keep].assign(skill=skill[keep]))
+        code = np.array([where[t[k]] if len(t) > k and t[k] != "" else -1 for t in table],
+                        dtype=np.int64)[group]
+        keep = code >= 0
+        parts.append(frame[keep].assign(
+            skill=pd.Categorical.from_codes(code[keep], dtype=skills)))
     if not parts:
-        return frame.iloc[:0].assign(skill=pd.Series(dtype=object))
+        return frame.iloc[:0].assign(skill=pd.Categorical([], dtype=skills))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -75,6 +96,10 @@ def evidence(data: ClassData) -> pd.DataFrame:
 
 def _evidence(data: ClassData) -> pd.DataFrame:
     parts = []
+    skills = pd.CategoricalDtype(pd.Index(sorted(
+        {s for column in (data.questions["skills"], data.activities["skills"])
+         for t in column for s in t if s != ""}), dtype=object))
+    sources = pd.CategoricalDtype(pd.Index(["cell", "quiz"], dtype=object))
     first = quiz_first(data).dropna(subset=["value"])
     if len(first):
         by_question = {(r.course, r.question): tuple(r.skills)
@@ -87,12 +112,13 @@ def _evidence(data: ClassData) -> pd.DataFrame:
         table = [by_question.get((c, q)) or by_lesson.get((c, lesson), ())
                  for c, q, lesson in keys.size().index]
         q = pd.DataFrame({
-            "course": first["course"].to_numpy(), "learner": first["learner"].to_numpy(),
-            "source": "quiz", "item": first["object_id"].to_numpy(),
+            "course": first["course"].array, "learner": first["learner"].array,
+            "source": pd.Categorical.from_codes(np.ones(len(first), np.int8), dtype=sources),
+            "item": first["object_id"].to_numpy(),
             "timestamp": first["timestamp"].array,
             "success": first["value"].clip(0, 1).to_numpy(),
         })
-        parts.append(_explode(q, group, table))
+        parts.append(_explode(q, group, table, skills))
     grades = data.grades
     if len(grades):
         by_assignment = {(r.course, r.activity): tuple(r.skills)
@@ -103,21 +129,38 @@ def _evidence(data: ClassData) -> pd.DataFrame:
         subs = data.submissions[[*key, "timestamp"]].drop_duplicates(key, keep="last")
         when = g[key].merge(subs, on=key, how="left")["timestamp"]
         c = pd.DataFrame({
-            "course": g["course"].to_numpy(), "learner": g["learner"].to_numpy(),
-            "source": "cell", "item": g["cell"].to_numpy(),
+            "course": g["course"].array, "learner": g["learner"].array,
+            "source": pd.Categorical.from_codes(np.zeros(len(g), np.int8), dtype=sources),
+            "item": g["cell"].to_numpy(),
             "timestamp": when.array,
             "success": (g["score"] / g["max_score"]).clip(0, 1).to_numpy(),
         })
         keys = g.groupby(["course", "assignment"], sort=False)
         table = [by_assignment.get(k, ()) for k in keys.size().index]
-        parts.append(_explode(c, keys.ngroup().to_numpy(), table))
+        parts.append(_explode(c, keys.ngroup().to_numpy(), table, skills))
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in EVIDENCE_COLUMNS})
     out = pd.concat(parts, ignore_index=True)[EVIDENCE_COLUMNS]
     for name in ("course", "learner", "skill", "source"):
-        out[name] = out[name].astype("category")
+        out[name] = as_category(out[name])
     return out
+
+
+def as_category(values: pd.Series) -> pd.Series:
+    """``values.astype("category")`` as if from text — the categories used, sorted —
+    computed on the codes when ``values`` is already a categorical (no text hashed)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype("category")
+    codes = values.cat.codes.to_numpy()
+    cats = values.cat.categories
+    positions = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(cats)))
+    kept, inverse = np.unique(cats[positions].to_numpy(dtype=object), return_inverse=True)
+    lut = np.full(len(cats) + 1, -1, dtype=np.int64)
+    lut[positions] = inverse
+    dtype = pd.CategoricalDtype(pd.Index(list(kept)))
+    return pd.Series(pd.Categorical.from_codes(lut[codes], dtype=dtype), index=values.index,
+                     name=values.name)
 
 
 def beta_posterior(

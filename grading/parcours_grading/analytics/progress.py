@@ -116,15 +116,19 @@ def _status(data: ClassData, moment: pd.Timestamp) -> pd.DataFrame:
             continue
         activities = acts["activity"].reset_index(drop=True)
         size = n_l * n_a
-        ev = ev_all[ev_all["course"] == cid] if len(ev_all) else ev_all
+        ev = ev_all[["learner", "activity", "timestamp", "verb", "object_type"]]
+        if len(ev):
+            mine = ev_all["course"] == cid
+            ev = ev if mine.all() else ev[mine.to_numpy()]
         lc, ac = _codes(ev["learner"], learners), _codes(ev["activity"], activities)
         ok = (lc >= 0) & (ac >= 0)
         key = (lc * n_a + ac)[ok]
         stamps = _ns(ev["timestamp"])[ok]
         first = _per_cell(size, key, stamps, "min")
         last = _per_cell(size, key, stamps, "max")
-        verb, otype = ev["verb"].to_numpy()[ok], ev["object_type"].to_numpy()[ok]
-        done_ev = ((verb == "completed") & (otype == "lesson")) | (verb == "reflected")
+        verb = ev["verb"]  # categorical comparisons: on the codes
+        done_ev = (((verb == "completed") & (ev["object_type"] == "lesson"))
+                   | (verb == "reflected")).to_numpy()[ok]
         finished = np.zeros(size, dtype=bool)
         finished[key[done_ev]] = True
         submitted = np.full(size, NAT, dtype=np.int64)
@@ -150,16 +154,18 @@ def _status(data: ClassData, moment: pd.Timestamp) -> pd.DataFrame:
             later = _ns(frame[when])
             idx = (el * n_a + ea)[eok]
             np.maximum.at(deadline, idx, later[eok])
-        status = np.full(size, "not_started", dtype=object)
+        code = {name: i for i, name in enumerate(STATUSES)}
+        status = np.full(size, code["not_started"], dtype=np.int8)
         touched = first != NAT
         has_sub = submitted != NAT
-        status[touched] = "started"
-        status[~is_assignment & finished] = "done"
+        status[touched] = code["started"]
+        status[~is_assignment & finished] = code["done"]
         has_deadline = deadline != NAT
         late = is_assignment & has_sub & has_deadline & (submitted > deadline)
-        status[is_assignment & has_sub & ~late] = "done"
-        status[late] = "late"
-        status[is_assignment & ~has_sub & has_deadline & (deadline < moment.value)] = "missed"
+        status[is_assignment & has_sub & ~late] = code["done"]
+        status[late] = code["late"]
+        status[is_assignment & ~has_sub & has_deadline & (deadline < moment.value)] = \
+            code["missed"]
         first = np.where(touched, first, submitted)
         last = np.where(has_sub & ((last == NAT) | (submitted > last)), submitted, last)
         rep = np.arange(n_l).repeat(n_a)
@@ -174,7 +180,7 @@ def _status(data: ClassData, moment: pd.Timestamp) -> pd.DataFrame:
             "kind": _at(acts["kind"].astype("category").reset_index(drop=True), tile),
             "module": _at(acts["module"].astype("category").reset_index(drop=True), tile),
             "order": acts["order"].to_numpy()[tile],
-            "status": pd.Categorical(status, categories=STATUSES),
+            "status": pd.Categorical.from_codes(status, categories=list(STATUSES)),
             "first_at": _stamp(first), "last_at": _stamp(last),
             "submitted_at": _stamp(submitted), "deadline": _stamp(deadline),
         }))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import BadInputError
@@ -65,7 +66,8 @@ def question_report(data: ClassData) -> pd.DataFrame:
     mean_attempts, median_seconds, max_score`` (cells)."""
     parts = []
     ev = data.events
-    answers = ev[(ev["verb"] == "answered") & (ev["object_type"] == "question")]
+    answers = ev.loc[(ev["verb"] == "answered") & (ev["object_type"] == "question"),
+                     ["course", "lesson", "object_id", "learner", "duration_s"]]
     if len(answers):
         from .mastery import quiz_first
 
@@ -81,13 +83,13 @@ def question_report(data: ClassData) -> pd.DataFrame:
         parts.append(q.assign(kind="quiz", max_score=float("nan")))
     grades = data.grades
     if len(grades):
-        g = grades.assign(question=grades["notebook"] + "/" + grades["cell"],
-                          f=grades["score"] / grades["max_score"].where(grades["max_score"] > 0))
+        f = grades["score"] / grades["max_score"].where(grades["max_score"] > 0)
+        g = grades[["course", "assignment", "learner", "max_score"]].assign(
+            question=_joined(grades["notebook"], grades["cell"]), f=f, full=f >= 1.0)
         c = g.groupby(["course", "assignment", "question"]).agg(
             learners=("learner", "nunique"), mean_score=("f", "mean"),
-            max_score=("max_score", "max"))
-        c["first_try_success"] = (g["f"] >= 1.0).groupby(
-            [g["course"], g["assignment"], g["question"]]).mean()
+            max_score=("max_score", "max"), first_try_success=("full", "mean"))
+        c = c[["learners", "mean_score", "max_score", "first_try_success"]]
         c = c.reset_index().rename(columns={"assignment": "activity"})
         parts.append(c.assign(kind="cell", mean_attempts=float("nan"),
                               median_seconds=float("nan")))
@@ -99,6 +101,18 @@ def question_report(data: ClassData) -> pd.DataFrame:
                                                         strict=True)]
     return out.sort_values(["course", "_o", "question"]).drop(columns="_o").reset_index(
         drop=True)
+
+
+def _joined(notebook: pd.Series, cell: pd.Series) -> pd.Series:
+    """``notebook + "/" + cell`` (missing when either is), each distinct pair joined once."""
+    nb, nbs = pd.factorize(notebook)
+    ce, ces = pd.factorize(cell)
+    pair, pairs = pd.factorize(nb.astype(np.int64) * len(ces) + ce)
+    names = np.array([f"{nbs[k // len(ces)]}/{ces[k % len(ces)]}" if k >= 0 else ""
+                      for k in pairs], dtype=object)[pair]
+    text = all(isinstance(s.dtype, pd.StringDtype) for s in (notebook, cell))
+    out = pd.Series(names, index=notebook.index, dtype="str" if text else object)
+    return out.where((nb >= 0) & (ce >= 0))
 
 
 @dataclass

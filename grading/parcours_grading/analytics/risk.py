@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .frames import ClassData
@@ -86,11 +87,13 @@ def score_drops(data: ClassData, last: int = 2) -> pd.Series:
     if seq.empty:
         return _empty_measure("score_drop")
     key = ["course", "learner"]
-    rank = seq.groupby(key).cumcount(ascending=False)  # 0 = most recent
-    count = seq.groupby(key)["score"].transform("size")
-    seq = seq[count > last]
-    recent = rank[seq.index] < last
-    before = seq[~recent].groupby(key)["score"].mean()
+    groups = seq.groupby(key)  # grouped once for the ranks and counts
+    gid = groups.ngroup().to_numpy()
+    count = np.bincount(gid, minlength=groups.ngroups)[gid]
+    rank = count - 1 - groups.cumcount().to_numpy()  # 0 = most recent
+    keep = count > last
+    seq, recent = seq[keep], rank[keep] < last
+    before = seq[~recent].groupby(key)["score"].mean()  # pandas' sums: the same digits
     after = seq[recent].groupby(key)["score"].mean()
     return (before - after).rename("score_drop")
 
@@ -98,7 +101,8 @@ def score_drops(data: ClassData, last: int = 2) -> pd.Series:
 def unanswered_share(data: ClassData, status: pd.DataFrame) -> pd.Series:
     """Per (course, learner): share of the questions of their opened lessons unanswered."""
     ev = data.events
-    answered = ev[(ev["verb"] == "answered") & (ev["object_type"] == "question")]
+    answered = ev.loc[(ev["verb"] == "answered") & (ev["object_type"] == "question"),
+                      ["course", "learner", "activity", "object_id"]]
     # one categorical dtype per key on both sides: joins on codes, not text
     qdtype = pd.CategoricalDtype(pd.Index(ev["object_id"].cat.categories).append(
         pd.Index(data.questions["question"])).unique())
@@ -140,6 +144,43 @@ def reflections_missing(data: ClassData, status: pd.DataFrame) -> pd.Series:
         [done["course"], done["learner"]], observed=True).sum().rename("reflections_missing")
 
 
+def _by_learner(index: pd.MultiIndex, parts: list[tuple[pd.DataFrame, pd.Series]],
+                how: str) -> np.ndarray | pd.Series | None:
+    """For each (course, learner) of ``index``: the latest datetime (``how`` 'max', NaT
+    when none) or the sum of the booleans (``how`` 'sum') of ``values`` over the rows of
+    each frame, on the integer codes of the shared categoricals; None when a frame's
+    keys do not share the index's categorical dtypes."""
+    courses, learners = index.get_level_values(0), index.get_level_values(1)
+    if not all(isinstance(k.dtype, pd.CategoricalDtype) for k in (courses, learners)):
+        return None
+    width = len(learners.dtype.categories)
+    size = len(courses.dtype.categories) * width
+    low = np.iinfo(np.int64).min
+    acc = np.full(size, low, dtype=np.int64) if how == "max" else np.zeros(size, np.int64)
+    for frame, values in parts:
+        if not len(frame):
+            continue
+        if frame["course"].dtype != courses.dtype or frame["learner"].dtype != learners.dtype:
+            return None
+        c, lc = frame["course"].cat.codes.to_numpy(), frame["learner"].cat.codes.to_numpy()
+        ok = (c >= 0) & (lc >= 0)
+        at = c[ok].astype(np.int64) * width + lc[ok]
+        if how == "max":
+            stamps = pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]").array.asi8
+            np.maximum.at(acc, at, stamps[ok])
+        else:
+            acc += np.bincount(at, weights=values.to_numpy()[ok], minlength=size).astype(
+                np.int64)
+    mine = courses.codes.astype(np.int64) * width + learners.codes
+    unknown = (courses.codes < 0) | (learners.codes < 0)
+    picked = acc[np.where(unknown, 0, mine)]
+    picked[unknown] = low if how == "max" else 0
+    if how == "sum":
+        return picked
+    return pd.Series(pd.DatetimeIndex(picked.view("datetime64[ns]")).tz_localize("UTC"),
+                     index=index)
+
+
 def at_risk(
     data: ClassData,
     thresholds: dict[str, Any] | None = None,
@@ -157,19 +198,31 @@ def at_risk(
     if data.learners.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in RISK_COLUMNS})
     out = data.learners[key].drop_duplicates().set_index(key)
-    last = status.groupby(key)["last_at"].max()
-    ev_last = data.events.groupby(key)["timestamp"].max() if len(data.events) else None
-    if ev_last is not None:
-        last = pd.concat([last, ev_last], axis=1).max(axis=1)
+    latest = _by_learner(out.index, [(status, status["last_at"]),
+                                     (data.events, data.events["timestamp"])], "max")
+    if latest is not None:
+        out["last_at"] = latest
+    else:  # keys that do not share one categorical dtype: by labels
+        last = status.groupby(key)["last_at"].max()
+        ev_last = data.events.groupby(key)["timestamp"].max() if len(data.events) else None
+        if ev_last is not None:
+            last = pd.concat([last, ev_last], axis=1).max(axis=1)
+        out["last_at"] = last.reindex(out.index)
     starts = data.activities.groupby("course")["opens"].min()
-    out["last_at"] = last.reindex(out.index)
-    since = out["last_at"].fillna(pd.Series(
-        out.index.get_level_values("course").astype(object).map(starts), index=out.index))
+    starts.index = starts.index.astype(object)
+    since = out["last_at"].fillna(pd.Series(starts.reindex(
+        out.index.get_level_values("course").astype(object)).to_numpy(), index=out.index))
     days = (moment - since).dt.total_seconds() / 86400.0
     out["days_inactive"] = days.fillna(math.inf).clip(lower=0)
-    counts = status.assign(missed=status["status"] == "missed",
-                           late=status["status"] == "late").groupby(key)[["missed", "late"]].sum()
-    out = out.join(counts)
+    missed = _by_learner(out.index, [(status, status["status"] == "missed")], "sum")
+    if missed is not None:
+        out["missed"] = missed
+        out["late"] = _by_learner(out.index, [(status, status["status"] == "late")], "sum")
+    else:
+        counts = status.assign(missed=status["status"] == "missed",
+                               late=status["status"] == "late").groupby(key)[
+            ["missed", "late"]].sum()
+        out = out.join(counts)
     out = out.join(score_drops(data))
     out = out.join(unanswered_share(data, status))
     out = out.join(reflections_missing(data, status))
@@ -183,15 +236,15 @@ def at_risk(
         values = out[column].to_numpy(dtype=float)
         fired = values >= float(limits[rule])
         fr, en = REASONS[rule]
+        said: dict[float, tuple[str, str]] = {}  # measures repeat: format each value once
         for i in fired.nonzero()[0]:
             v = values[i]
             reasons[i].append(rule)
-            if math.isinf(v):
-                why_fr[i].append("jamais actif")
-                why_en[i].append("never active")
-                continue
-            why_fr[i].append(fr.format(v=v, p=v * 100))
-            why_en[i].append(en.format(v=v, p=v * 100))
+            if v not in said:
+                said[v] = (("jamais actif", "never active") if math.isinf(v)
+                           else (fr.format(v=v, p=v * 100), en.format(v=v, p=v * 100)))
+            why_fr[i].append(said[v][0])
+            why_en[i].append(said[v][1])
     out["reasons"] = reasons
     out["why_fr"] = ["; ".join(w) for w in why_fr]
     out["why_en"] = ["; ".join(w) for w in why_en]
