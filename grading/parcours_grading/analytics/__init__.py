@@ -10,6 +10,32 @@ Start with :func:`load_frames` (see :mod:`.frames` for every frame's columns), t
     teams(mastery, "lire", size=4, seed=config.random_seed)
 """
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what the lazy names are, for type checkers; nothing imported at run time
+    from .abtest import ABResult, ab_compare, ab_version, compare_groups
+    from .dropout import dropout_points, funnel, status_matrix
+    from .frames import ClassData, assemble, events_frame, load_frames
+    from .groups import bands, pairs, teams
+    from .kpi import actual_minutes, kpi_trend, kpis, validation_times, weekly_active
+    from .mastery import beta_posterior, evidence, first_attempts, skill_mastery
+    from .progress import (
+        STATUSES,
+        activity_status,
+        progress_by_activity,
+        progress_by_learner,
+        progress_by_module,
+    )
+    from .report import (
+        ClassReport,
+        class_report,
+        learner_report,
+        question_report,
+        write_report,
+    )
+    from .risk import at_risk
+    from .workload import daily_load, overload_summary, weekly_load
+
 #: public name -> submodule; imported on first use, so that importing one submodule
 #: (e.g. abtest.ab_version in a learner's kernel) does not load pandas and scipy
 _LAZY = {

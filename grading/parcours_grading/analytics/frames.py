@@ -149,11 +149,13 @@ def activities_frame(courses: Iterable[Course]) -> pd.DataFrame:
                 windows[a.module] = (opens, due)
         order = 0
         for module in course.modules:
-            lo, hi = windows.get(module.id, (None, None))
+            window: tuple[dt.datetime | None, dt.datetime | None] = \
+                windows.get(module.id) or (None, None)
             for lesson in module.lessons:
                 rows.append(dict(
                     course=course.id, activity=lesson.id, kind="lesson", title=lesson.title,
-                    module=module.id, order=order, minutes=lesson.minutes, opens=lo, due=hi,
+                    module=module.id, order=order, minutes=lesson.minutes, opens=window[0],
+                    due=window[1],
                     points=float("nan"), skills=tuple(lesson.skills),
                 ))
                 order += 1
@@ -251,7 +253,8 @@ def read_events(
         return columns_frame(read_columns(path, write=snapshot, use_snapshot=snapshot),
                              courses)
     fields, columns = "id, response, " + _EVENT_FIELDS, ["id", "response", *_READ_COLUMNS]
-    sql, params = f"SELECT {fields} FROM events", ()
+    sql = f"SELECT {fields} FROM events"
+    params: tuple[str, ...] = ()
     if courses:
         sql += f" WHERE course IN ({','.join('?' * len(courses))})"
         params = tuple(courses)
@@ -291,7 +294,7 @@ def _categorical(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
 def columns_frame(cols: Any, courses: Sequence[str] | None = None) -> pd.DataFrame:
     """The ``events`` frame of the :class:`.snapshot.Columns` ``cols`` (rows of
     ``courses`` only when given), built from the integer codes: no text is parsed."""
-    rows = slice(None)
+    rows: slice | np.ndarray = slice(None)
     if courses:
         wanted = np.isin(np.asarray(cols.texts["course"], dtype=object), list(courses))
         keep = np.append(wanted, False)[cols.codes["course"]]
@@ -318,7 +321,7 @@ def columns_frame(cols: Any, courses: Sequence[str] | None = None) -> pd.DataFra
     for name in ("score", "success", "duration_s", "attempt"):
         out[name] = cols.numbers[name][rows]
     out["response"] = out["id"]
-    extra = np.append(np.asarray(cols.texts["extra"], dtype=object), None)
+    extra = np.append(np.asarray(cols.texts["extra"], dtype=object), np.array([None], dtype=object))
     out["extra"] = pd.Series(extra[codes["extra"]], dtype=object, copy=False)
     out["self_reported"] = cols.numbers["self_reported"][rows]
     return pd.DataFrame(out, columns=EVENT_COLUMNS, copy=False)

@@ -245,7 +245,7 @@ def cached_gradebook_frames(
 
     path = sqlite_path(url)
     before = gradebook_fingerprint(path) if path is not None else None
-    if before is None:
+    if path is None or before is None:
         return compute()
     key = _digest(FRAMES_CACHE_VERSION, pd.__version__, before,
                   _digest(salt), course.id,  # the salt itself is not stored

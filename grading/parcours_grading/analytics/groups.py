@@ -221,34 +221,34 @@ def _solve_teams(
     n, k = len(means), len(sizes)
     value = np.rint(means * 1000).astype(int)
     model = cp_model.CpModel()
-    x = [[model.NewBoolVar(f"x{i}_{t}") for t in range(k)] for i in range(n)]
+    x = [[model.new_bool_var(f"x{i}_{t}") for t in range(k)] for i in range(n)]
     for i in range(n):
-        model.AddExactlyOne(x[i])
+        model.add_exactly_one(x[i])
     for t in range(k):
-        model.Add(sum(x[i][t] for i in range(n)) == sizes[t])
+        model.add(sum(x[i][t] for i in range(n)) == sizes[t])
     for t in range(k):  # the k strongest lead one team each (also breaks symmetry)
-        model.Add(x[t][t] == 1)
+        model.add(x[t][t] == 1)
     if n >= 2 * k:  # the k weakest are spread one per team
         weakest = range(n - k, n)
         for t in range(k):
-            model.Add(sum(x[i][t] for i in weakest) == 1)
+            model.add(sum(x[i][t] for i in weakest) == 1)
     total = int(value.sum())
-    worst = model.NewIntVar(0, total, "worst")
+    worst = model.new_int_var(0, total, "worst")
     devs = []
     for t in range(k):
         target = round(total * sizes[t] / n)
-        dev = model.NewIntVar(0, total, f"dev{t}")
+        dev = model.new_int_var(0, total, f"dev{t}")
         s = sum(int(value[i]) * x[i][t] for i in range(n))
-        model.Add(dev >= s - target)
-        model.Add(dev >= target - s)
-        model.Add(worst >= dev)
+        model.add(dev >= s - target)
+        model.add(dev >= target - s)
+        model.add(worst >= dev)
         devs.append(dev)
-    model.Minimize(worst * (k + 1) + sum(devs))
+    model.minimize(worst * (k + 1) + sum(devs))
     solver = cp_model.CpSolver()
     solver.parameters.random_seed = int(seed)
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = float(time_budget)
-    result = solver.Solve(model)
+    result = solver.solve(model)
     if result not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise BadInputError(
             f"no team split of {n} learners into sizes {sizes} was found; try another --size."
@@ -256,6 +256,6 @@ def _solve_teams(
     team_of = np.empty(n, dtype=int)
     for i in range(n):
         for t in range(k):
-            if solver.Value(x[i][t]):
+            if solver.value(x[i][t]):
                 team_of[i] = t
     return team_of

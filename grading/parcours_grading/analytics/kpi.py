@@ -22,10 +22,12 @@ Definitions (per course; weeks start on Monday, UTC):
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .codes import codes_in, combine, compact, dtype_of, reduce
 from .frames import ClassData
 from .mastery import PRIOR, evidence
 from .progress import NAT, _ns, now_or_default
@@ -155,20 +157,52 @@ def validation_times(
 def _validation_times(
     data: ClassData, validated_at: float, prior: tuple[float, float]
 ) -> pd.DataFrame:
-    ev = evidence(data).dropna(subset=["timestamp"]).sort_values("timestamp", kind="stable")
+    """See :func:`validation_times`; on the integer codes of (course, learner, skill), in
+    time order, groups in the order they first appear."""
+    ev = evidence(data)
     key = ["course", "learner", "skill"]
-    if ev.empty:
+    stamps = _ns(ev["timestamp"]) if len(ev) else np.array([], dtype=np.int64)
+    rows = np.flatnonzero(stamps != NAT)
+    if not len(rows):
         return pd.DataFrame(columns=[*key, "first_at", "validated_at", "days"])
-    g = ev.groupby(key, sort=False)
-    n = g.cumcount() + 1
-    s = g["success"].cumsum()
-    running = (prior[0] + s) / (prior[0] + prior[1] + n)
-    ev = ev.assign(ok=running >= validated_at)
-    first = g["timestamp"].min().rename("first_at")
-    reached = ev[ev["ok"]].groupby(key)["timestamp"].min().rename("validated_at")
-    out = pd.concat([first, reached], axis=1).reset_index()
-    out["days"] = (out["validated_at"] - out["first_at"]).dt.total_seconds() / 86400.0
-    return out
+    rows = rows[np.argsort(stamps[rows], kind="stable")]
+    dtypes = [dtype_of(ev[k]) for k in key]
+    parts = [(codes_in(ev[k], d)[rows], len(d.categories)) for k, d in zip(key, dtypes,
+                                                                         strict=True)]
+    group, size = combine(*parts)
+    uniq, at = compact(group, size)
+    n_groups = len(uniq)
+    ok = at >= 0
+    rows, at, stamps = rows[ok], at[ok], stamps[rows[ok]]
+    # running count and (compensated, as pandas') sum of successes per group, in time order
+    codes = pd.Categorical.from_codes(at, categories=pd.RangeIndex(n_groups), validate=False)
+    grouped = pd.Series(ev["success"].to_numpy(dtype=float)[rows]).groupby(codes,
+                                                                           observed=False)
+    n = grouped.cumcount().to_numpy() + 1
+    running = (prior[0] + grouped.cumsum().to_numpy()) / (prior[0] + prior[1] + n)
+    big = np.iinfo(np.int64).max
+    first = np.full(n_groups, big, dtype=np.int64)
+    np.minimum.at(first, at, stamps)
+    reached = np.full(n_groups, big, dtype=np.int64)
+    hit = running >= validated_at
+    np.minimum.at(reached, at[hit], stamps[hit])
+    reached[reached == big] = NAT
+    seen = np.full(n_groups, len(at), dtype=np.int64)  # groups by first appearance
+    np.minimum.at(seen, at, np.arange(len(at)))
+    order = np.argsort(seen, kind="stable")
+    out: dict[str, object] = {}
+    rest = uniq[order]
+    for (_, width), dtype, name in zip(parts[::-1], dtypes[::-1], key[::-1], strict=True):
+        rest, mine = np.divmod(rest, width)
+        out[name] = pd.Categorical.from_codes(mine, dtype=dtype)
+    frame = pd.DataFrame({name: out[name] for name in key})
+    tz = ev["timestamp"].dtype
+    frame["first_at"] = pd.Series(first[order].view("datetime64[ns]")).dt.tz_localize(
+        "UTC").astype(tz)
+    frame["validated_at"] = pd.Series(reached[order].view("datetime64[ns]")).dt.tz_localize(
+        "UTC").astype(tz)
+    frame["days"] = (frame["validated_at"] - frame["first_at"]).dt.total_seconds() / 86400.0
+    return frame
 
 
 def _field(extras: pd.Series, name: str) -> pd.Series:
@@ -192,31 +226,37 @@ def actual_minutes(data: ClassData) -> pd.DataFrame:
     acts = data.activities[["course", "activity", "minutes"]].rename(
         columns={"minutes": "estimated"}
     )
-    refl = ev.loc[ev["verb"] == "reflected", ["course", "activity", "extra"]]
-    refl = refl.assign(m=_field(refl["extra"], "minutes")).dropna(subset=["m"])
-    by_refl = refl.groupby(["course", "activity"], observed=True)["m"].median()
-    timed = ev.loc[ev["duration_s"].notna(), ["course", "activity", "learner", "duration_s"]]
-    per_learner = timed.groupby(["course", "activity", "learner"], observed=True)[
-        "duration_s"].sum() / 60.0
-    by_events = per_learner.groupby(level=["course", "activity"], observed=True).median()
+    # on the codes of (course, activity), then learner: see .codes
+    cdtype, adtype = dtype_of(acts["course"]), dtype_of(acts["activity"])
+    n_a = len(adtype.categories)
+    size = len(cdtype.categories) * n_a
+    refl = (ev["verb"] == "reflected").to_numpy()
+    minutes = _field(ev["extra"][refl], "minutes").to_numpy()
+    which, _ = combine((codes_in(ev["course"][refl], cdtype), len(cdtype.categories)),
+                       (codes_in(ev["activity"][refl], adtype), n_a))
+    by_refl = reduce(minutes, np.where(np.isnan(minutes), -1, which), size, "median")
+    timed = ev["duration_s"].notna().to_numpy()
+    ldtype = dtype_of(ev["learner"])
+    cell, cells = combine(
+        (codes_in(ev["course"][timed], cdtype), len(cdtype.categories)),
+        (codes_in(ev["activity"][timed], adtype), n_a),
+        (codes_in(ev["learner"][timed], ldtype), len(ldtype.categories)))
+    uniq, at = compact(cell, cells)
+    per_learner = reduce(ev["duration_s"].to_numpy()[timed], at, len(uniq), "sum") / 60.0
+    by_events = reduce(per_learner, uniq // max(len(ldtype.categories), 1), size, "median")
     out = acts.copy()
-    index = pd.MultiIndex.from_frame(acts[["course", "activity"]])
-    out["reflection"] = _lookup(by_refl, index)
-    out["events"] = _lookup(by_events, index)
+    mine, _ = combine((codes_in(acts["course"], cdtype), len(cdtype.categories)),
+                      (codes_in(acts["activity"], adtype), n_a))
+    known = mine >= 0
+    out["reflection"] = np.where(known, by_refl[np.where(known, mine, 0)], np.nan) \
+        if size else np.nan
+    out["events"] = np.where(known, by_events[np.where(known, mine, 0)], np.nan) \
+        if size else np.nan
     out["actual"] = out["reflection"].fillna(out["events"])
     out["source"] = np.where(out["reflection"].notna(), "reflection",
                              np.where(out["events"].notna(), "events", ""))
     out["ratio"] = out["actual"] / out["estimated"]
     return out[["course", "activity", "estimated", "actual", "source", "ratio"]]
-
-
-def _lookup(values: pd.Series, index: pd.MultiIndex) -> np.ndarray:
-    """``values`` (indexed by course, activity, maybe categoricals) at ``index``."""
-    if values.empty:
-        return np.full(len(index), np.nan)
-    plain = pd.Series(values.to_numpy(), index=pd.MultiIndex.from_arrays(
-        [values.index.get_level_values(i).astype(object) for i in range(2)]))
-    return plain.reindex(index).to_numpy(dtype=float)
 
 
 def kpis(
@@ -244,7 +284,7 @@ def kpis(
         subs["course"]).median() if len(subs) else pd.Series(dtype=float)
     rows = []
     for cid, course in data.courses.items():
-        def add(name: str, value: object, target: float | None, higher: bool, unit: str,
+        def add(name: str, value: Any, target: float | None, higher: bool, unit: str,
                 cid: str = cid) -> None:
             v = None if value is None or pd.isna(value) else float(value)
             met = None if target is None or v is None else (v >= target if higher else v <= target)

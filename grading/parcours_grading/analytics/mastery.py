@@ -173,10 +173,17 @@ def beta_posterior(
     a = prior[0] + successes.astype(float)
     b = prior[1] + n.astype(float) - successes.astype(float)
     tail = (1.0 - level) / 2.0
+    # learners share (a, b) pairs: each distinct pair's quantiles computed once
+    if a.isna().any() or b.isna().any():
+        at, da, db = np.arange(len(a)), a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+    else:
+        at, distinct = pd.MultiIndex.from_arrays([a.to_numpy(), b.to_numpy()]).factorize()
+        da = distinct.get_level_values(0).to_numpy(dtype=float)
+        db = distinct.get_level_values(1).to_numpy(dtype=float)
     return pd.DataFrame({
         "mean": a / (a + b),
-        "low": beta.ppf(tail, a, b),
-        "high": beta.ppf(1.0 - tail, a, b),
+        "low": beta.ppf(tail, da, db)[at],
+        "high": beta.ppf(1.0 - tail, da, db)[at],
     }, index=n.index)
 
 
@@ -193,10 +200,7 @@ def skill_mastery(
     With ``complete`` every enrolled learner gets a row for every skill of their course;
     without evidence that row is the prior (n = 0).
     """
-    ev = evidence(data)
-    agg = ev.groupby(["course", "learner", "skill"], as_index=False).agg(
-        n=("success", "size"), successes=("success", "sum")
-    )
+    agg = _evidence_counts(evidence(data))
     if complete:
         skills = pd.DataFrame(
             [(c.id, s.id) for c in data.courses.values() for s in c.skills],
@@ -209,3 +213,27 @@ def skill_mastery(
     post = beta_posterior(agg["n"], agg["successes"], prior, level)
     out = pd.concat([agg, post], axis=1)[MASTERY_COLUMNS]
     return out.sort_values(["course", "learner", "skill"]).reset_index(drop=True)
+
+
+def _evidence_counts(ev: pd.DataFrame) -> pd.DataFrame:
+    """``groupby(["course", "learner", "skill"], as_index=False)`` of the evidence with
+    ``n`` (size) and ``successes`` (sum), on the integer codes of the keys."""
+    from .codes import codes_in, combine, compact, dtype_of, reduce
+
+    key = ["course", "learner", "skill"]
+    if not len(ev) or not all(isinstance(ev[k].dtype, pd.CategoricalDtype) for k in key):
+        return ev.groupby(key, as_index=False).agg(n=("success", "size"),
+                                                   successes=("success", "sum"))
+    dtypes = [dtype_of(ev[k]) for k in key]
+    parts = [(codes_in(ev[k], d), len(d.categories)) for k, d in zip(key, dtypes, strict=True)]
+    group, size = combine(*parts)
+    groups, at = compact(group, size)
+    out: dict[str, object] = {}
+    rest = groups
+    for (_, width), dtype, name in zip(parts[::-1], dtypes[::-1], key[::-1], strict=True):
+        rest, mine = np.divmod(rest, width)
+        out[name] = pd.Categorical.from_codes(mine, dtype=dtype)
+    frame = pd.DataFrame({name: out[name] for name in key})
+    frame["n"] = np.bincount(at[at >= 0], minlength=len(groups)).astype(np.int64)
+    frame["successes"] = reduce(ev["success"].to_numpy(dtype=float), at, len(groups), "sum")
+    return frame

@@ -15,6 +15,8 @@ not reached); "completed" means ``done`` or ``late``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -205,6 +207,63 @@ def _stamp(values: np.ndarray) -> pd.Series:
 
 
 def _summary(status: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Counts per group of ``by`` (as ``groupby(by, observed=True)``: groups in the order
+    of the categories' codes, then of values), computed on integer codes (see .codes)."""
+    from .codes import combine, compact
+
+    if not len(status):
+        return _summary_by_labels(status, by)
+    parts: list[tuple[np.ndarray, int]] = []
+    labels: list[Any] = []  # per key: its distinct values when not a categorical
+    for name in by:
+        col = status[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            parts.append((col.cat.codes.to_numpy().astype(np.int64), len(col.cat.categories)))
+            labels.append(None)
+        else:
+            codes, uniques = pd.factorize(col, sort=True)
+            parts.append((codes.astype(np.int64), len(uniques)))
+            labels.append(np.asarray(uniques))
+    key, size = combine(*parts)
+    groups, at = compact(key, size)
+    ok = at >= 0
+    at = at[ok]
+    n = len(groups)
+    code = status["status"].cat.codes.to_numpy()[ok] if isinstance(
+        status["status"].dtype, pd.CategoricalDtype) and list(
+        status["status"].cat.categories) == list(STATUSES) else None
+    if code is None:
+        return _summary_by_labels(status, by)
+    index = {name: i for i, name in enumerate(STATUSES)}
+
+    def count(which: tuple[str, ...]) -> np.ndarray:
+        hit = np.isin(code, [index[w] for w in which])
+        return np.bincount(at[hit], minlength=n).astype(np.int64)
+
+    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, at, _ns(status["last_at"])[ok])
+    out: dict[str, np.ndarray] = {}
+    rest = groups
+    for (_, width), name in zip(reversed(parts), reversed(by), strict=True):
+        rest, mine = np.divmod(rest, width)
+        out[name] = mine
+    columns = {
+        name: pd.Categorical.from_codes(out[name], dtype=status[name].dtype) if u is None
+        else pd.Series(u[out[name]], dtype=status[name].dtype).array
+        for name, u in zip(by, labels, strict=True)}
+    frame = pd.DataFrame(columns)
+    frame["activities"] = np.bincount(at, minlength=n).astype(np.int64)
+    frame["reached"] = count(("started", "done", "late"))
+    frame["completed"] = count(COMPLETED)
+    frame["late"] = count(("late",))
+    frame["missed"] = count(("missed",))
+    frame["last_at"] = _stamp(last)
+    frame["completion"] = frame["completed"] / frame["activities"]
+    return frame
+
+
+def _summary_by_labels(status: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """:func:`_summary` by a pandas group-by on the labels (empty or unusual frames)."""
     flags = status.assign(
         reached=status["status"].isin(("started", "done", "late")),
         completed=status["status"].isin(COMPLETED),

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BadInputError
+from .codes import codes_in, combine, compact, reduce
 from .frames import ClassData
 
 QUESTION_COLUMNS = ["course", "activity", "question", "kind", "learners", "mean_score",
@@ -66,33 +67,11 @@ def question_report(data: ClassData) -> pd.DataFrame:
     mean_attempts, median_seconds, max_score`` (cells)."""
     parts = []
     ev = data.events
-    answers = ev.loc[(ev["verb"] == "answered") & (ev["object_type"] == "question"),
-                     ["course", "lesson", "object_id", "learner", "duration_s"]]
-    if len(answers):
-        from .mastery import quiz_first
-
-        first = quiz_first(data)
-        key = ["course", "lesson", "object_id"]
-        g1 = first.groupby(key).agg(learners=("learner", "nunique"),
-                                    mean_score=("value", "mean"),
-                                    first_try_success=("success", "mean"))
-        tries = answers.groupby([*key, "learner"]).size().groupby(key).mean()
-        secs = answers.groupby(key)["duration_s"].median()
-        q = g1.assign(mean_attempts=tries, median_seconds=secs).reset_index()
-        q = q.rename(columns={"lesson": "activity", "object_id": "question"})
-        parts.append(q.assign(kind="quiz", max_score=float("nan")))
-    grades = data.grades
-    if len(grades):
-        f = grades["score"] / grades["max_score"].where(grades["max_score"] > 0)
-        g = grades[["course", "assignment", "learner", "max_score"]].assign(
-            question=_joined(grades["notebook"], grades["cell"]), f=f, full=f >= 1.0)
-        c = g.groupby(["course", "assignment", "question"]).agg(
-            learners=("learner", "nunique"), mean_score=("f", "mean"),
-            max_score=("max_score", "max"), first_try_success=("full", "mean"))
-        c = c[["learners", "mean_score", "max_score", "first_try_success"]]
-        c = c.reset_index().rename(columns={"assignment": "activity"})
-        parts.append(c.assign(kind="cell", mean_attempts=float("nan"),
-                              median_seconds=float("nan")))
+    rows = ((ev["verb"] == "answered") & (ev["object_type"] == "question")).to_numpy()
+    if rows.any():
+        parts.append(_quiz_questions(data, ev[rows]))
+    if len(data.grades):
+        parts.append(_graded_cells(data.grades))
     if not parts:
         return pd.DataFrame(columns=QUESTION_COLUMNS)
     out = pd.concat(parts, ignore_index=True)[QUESTION_COLUMNS]
@@ -101,6 +80,96 @@ def question_report(data: ClassData) -> pd.DataFrame:
                                                         strict=True)]
     return out.sort_values(["course", "_o", "question"]).drop(columns="_o").reset_index(
         drop=True)
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]) -> tuple[list[tuple[np.ndarray, int]],
+                                                           list[pd.CategoricalDtype]]:
+    """(codes, count) and dtype of each categorical column of ``keys``."""
+    dtypes = [frame[k].astype("category").dtype for k in keys]
+    return [(codes_in(frame[k], d), len(d.categories)) for k, d in zip(keys, dtypes,
+                                                                       strict=True)], dtypes
+
+
+def _decode(groups: np.ndarray, parts: list[tuple[np.ndarray, int]],
+            dtypes: list[pd.CategoricalDtype], names: list[str],
+            frame: pd.DataFrame) -> dict[str, Any]:
+    """The key columns of combined keys ``groups`` (categoricals where ``frame``'s are)."""
+    out: dict[str, Any] = {}
+    rest = groups
+    for (_, width), dtype, name in zip(parts[::-1], dtypes[::-1], names[::-1], strict=True):
+        rest, mine = np.divmod(rest, width)
+        column = pd.Series(pd.Categorical.from_codes(mine, dtype=dtype))
+        if isinstance(frame[name].dtype, pd.CategoricalDtype):
+            out[name] = column
+        else:  # labels, their dtype inferred as a groupby on them infers it
+            out[name] = pd.Series(column.to_numpy(dtype=object))
+    return {name: out[name] for name in names}
+
+
+def _distinct_learners(group: np.ndarray, n_groups: int, learner: pd.Series) -> np.ndarray:
+    """Distinct learners per group (``groupby(...)["learner"].nunique()``)."""
+    codes = codes_in(learner, learner.astype("category").dtype)
+    width = int(codes.max()) + 1 if len(codes) else 1
+    pair, size = combine((group, n_groups), (codes, width))
+    uniq, _ = compact(pair, size)
+    return np.bincount(uniq // width, minlength=n_groups)
+
+
+def _quiz_questions(data: ClassData, answers: pd.DataFrame) -> pd.DataFrame:
+    """Quiz questions (first attempts, attempts per learner, median time), on codes."""
+    from .mastery import quiz_first
+
+    key = ["course", "lesson", "object_id"]
+    parts, dtypes = _groups(answers, key)
+    group, size = combine(*parts)
+    first = quiz_first(data)
+    f_group, _ = combine(*[(codes_in(first[k], d), n) for k, d, (_, n) in
+                           zip(key, dtypes, parts, strict=True)])
+    groups, at = compact(f_group, size)  # the questions with first attempts
+    n = len(groups)
+    lut = np.full(size + 1, -1, dtype=np.int64)
+    lut[groups] = np.arange(n)
+    a_at = lut[np.where(group >= 0, group, size)]
+    ok = at >= 0
+    learners = _distinct_learners(at[ok], n, first["learner"][ok])
+    attempts = np.bincount(a_at[a_at >= 0], minlength=n)
+    answered = _distinct_learners(a_at[a_at >= 0], n, answers["learner"][a_at >= 0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tries = np.where(answered > 0, attempts / answered, np.nan)
+    q = pd.DataFrame(_decode(groups, parts, dtypes, key, answers))
+    q["learners"] = learners.astype(np.int64)
+    q["mean_score"] = reduce(first["value"].to_numpy(dtype=float), at, n, "mean")
+    q["first_try_success"] = reduce(first["success"].to_numpy(dtype=float), at, n, "mean")
+    q["mean_attempts"] = tries
+    q["median_seconds"] = reduce(answers["duration_s"].to_numpy(dtype=float), a_at, n,
+                                 "median")
+    q = q.rename(columns={"lesson": "activity", "object_id": "question"})
+    return q.assign(kind="quiz", max_score=float("nan"))
+
+
+def _graded_cells(grades: pd.DataFrame) -> pd.DataFrame:
+    """Graded cells (score fraction, full marks, learners), on codes."""
+    f = (grades["score"] / grades["max_score"].where(grades["max_score"] > 0)).to_numpy()
+    question = _joined(grades["notebook"], grades["cell"])
+    names = pd.Index(question.dropna().unique()).sort_values()
+    key = ["course", "assignment"]
+    parts, dtypes = _groups(grades, key)
+    q_code = names.get_indexer(question.astype(object)) if len(names) else \
+        np.full(len(question), -1)
+    group, size = combine(*parts, (q_code.astype(np.int64), max(len(names), 1)))
+    groups, at = compact(group, size)
+    n = len(groups)
+    cols = _decode(groups // max(len(names), 1), parts, dtypes, key, grades)
+    c = pd.DataFrame(cols)
+    c["question"] = pd.Series(names.to_numpy()[groups % max(len(names), 1)]
+                              if len(names) else [], dtype=question.dtype)
+    c["learners"] = _distinct_learners(at[at >= 0], n, grades["learner"][at >= 0]).astype(
+        np.int64)
+    c["mean_score"] = reduce(f, at, n, "mean")
+    c["max_score"] = reduce(grades["max_score"].to_numpy(dtype=float), at, n, "max")
+    c["first_try_success"] = reduce((f >= 1.0).astype(float), at, n, "mean")
+    c = c.rename(columns={"assignment": "activity"})
+    return c.assign(kind="cell", mean_attempts=float("nan"), median_seconds=float("nan"))
 
 
 def _joined(notebook: pd.Series, cell: pd.Series) -> pd.Series:

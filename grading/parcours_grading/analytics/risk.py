@@ -25,9 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .codes import codes_in, combine, compact, dtype_of, reduce
 from .frames import ClassData
 from .mastery import quiz_first
-from .progress import activity_status, now_or_default
+from .progress import NAT, _ns, activity_status, now_or_default
 
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "days_inactive": 7, "missed_deadlines": 1, "late_submissions": 2, "score_drop": 0.15,
@@ -80,68 +81,168 @@ def score_sequence(data: ClassData) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).dropna(subset=["score"])
 
 
+class Pairs:
+    """(course, learner) pairs of ``data.learners`` as one integer each, ``course code *
+    width + learner code`` (see :mod:`.codes`)."""
+
+    def __init__(self, learners: pd.DataFrame) -> None:
+        self.course = dtype_of(learners["course"])
+        self.learner = dtype_of(learners["learner"])
+        self.width = len(self.learner.categories)
+        self.size = len(self.course.categories) * self.width
+
+    def of(self, frame: pd.DataFrame) -> np.ndarray:
+        """The pair of each row of ``frame`` (-1 when not a known course and learner)."""
+        return combine((codes_in(frame["course"], self.course), len(self.course.categories)),
+                       (codes_in(frame["learner"], self.learner), self.width))[0]
+
+    def series(self, values: np.ndarray, present: np.ndarray, name: str) -> pd.Series:
+        """``values`` (one per pair) of the ``present`` pairs, indexed by course, learner."""
+        at = np.flatnonzero(present)
+        course, learner = np.divmod(at, max(self.width, 1))
+        index = pd.MultiIndex.from_arrays(
+            [pd.Categorical.from_codes(course, dtype=self.course),
+             pd.Categorical.from_codes(learner, dtype=self.learner)], names=["course", "learner"])
+        return pd.Series(values[at], index=index, name=name)
+
+
+def _score_drops(data: ClassData, pairs: Pairs, last: int) -> np.ndarray:
+    """:func:`score_drops` per pair (NaN without ``last + 1`` scored activities)."""
+    keys, stamps, scores = [], [], []
+    first = quiz_first(data)
+    if len(first):  # one score per (learner, lesson): its first attempts' mean, latest time
+        lesson = first["lesson"].astype("category")
+        group, size = combine((pairs.of(first), pairs.size),
+                              (codes_in(lesson, lesson.dtype), len(lesson.cat.categories)))
+        uniq, at = compact(group, size)
+        latest = np.full(len(uniq), NAT, dtype=np.int64)
+        ok = at >= 0
+        np.maximum.at(latest, at[ok], _ns(first["timestamp"])[ok])
+        keys.append(uniq // len(lesson.cat.categories))
+        stamps.append(latest)
+        scores.append(reduce(first["value"].to_numpy(dtype=float), at, len(uniq), "mean"))
+    subs = data.submissions
+    if len(subs):
+        s = subs[subs["max_score"] > 0]
+        keys.append(pairs.of(s))
+        stamps.append(_ns(s["timestamp"]))
+        scores.append((s["score"] / s["max_score"]).to_numpy(dtype=float))
+    out = np.full(pairs.size, np.nan)
+    if not keys:
+        return out
+    key, stamp, score = (np.concatenate(p) for p in (keys, stamps, scores))
+    keep = ~np.isnan(score) & (key >= 0)
+    key, stamp, score = key[keep], stamp[keep], score[keep]
+    stamp[stamp == NAT] = np.iinfo(np.int64).max  # missing times last, as sort_values
+    order = np.argsort(stamp, kind="stable")
+    order = order[np.argsort(key[order], kind="stable")]  # by pair, in time order
+    key, score = key[order], score[order]
+    count = np.bincount(key, minlength=pairs.size)
+    start = np.cumsum(count) - count
+    rank = count[key] - 1 - (np.arange(len(key)) - start[key])  # 0 = most recent
+    keep = count[key] > last
+    key, score, recent = key[keep], score[keep], rank[keep] < last
+    uniq, at = compact(key, pairs.size)
+    before = reduce(np.where(recent, np.nan, score), at, len(uniq), "mean")
+    after = reduce(np.where(recent, score, np.nan), at, len(uniq), "mean")
+    out[uniq] = before - after
+    return out
+
+
 def score_drops(data: ClassData, last: int = 2) -> pd.Series:
-    """Per (course, learner): mean of earlier scores minus mean of the ``last`` ones
-    (NaN with fewer than ``last + 1`` scored activities)."""
-    seq = score_sequence(data).sort_values("timestamp", kind="stable")
-    if seq.empty:
-        return _empty_measure("score_drop")
-    key = ["course", "learner"]
-    groups = seq.groupby(key)  # grouped once for the ranks and counts
-    gid = groups.ngroup().to_numpy()
-    count = np.bincount(gid, minlength=groups.ngroups)[gid]
-    rank = count - 1 - groups.cumcount().to_numpy()  # 0 = most recent
-    keep = count > last
-    seq, recent = seq[keep], rank[keep] < last
-    before = seq[~recent].groupby(key)["score"].mean()  # pandas' sums: the same digits
-    after = seq[recent].groupby(key)["score"].mean()
-    return (before - after).rename("score_drop")
+    """Per (course, learner): mean of earlier scores minus mean of the ``last`` ones, in
+    time order (only learners with at least ``last + 1`` scored activities)."""
+    pairs = Pairs(data.learners)
+    drops = _score_drops(data, pairs, last)
+    return pairs.series(drops, ~np.isnan(drops), "score_drop")
+
+
+def _opened_and_done(status: pd.DataFrame, pairs: Pairs, adtype: pd.CategoricalDtype,
+                     wanted: tuple[str, ...], kind: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """(pair, activity code) of the status rows whose status is in ``wanted`` (and whose
+    kind is ``kind`` when given)."""
+    rows = status["status"].isin(wanted).to_numpy()
+    if kind is not None:
+        rows = rows & (status["kind"] == kind).to_numpy()
+    part = status[rows]
+    return pairs.of(part), codes_in(part["activity"], adtype)
+
+
+def _unanswered(data: ClassData, status: pd.DataFrame, pairs: Pairs
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(questions due, questions answered among them) per pair, see :func:`unanswered_share`."""
+    ev = data.events
+    rows = ((ev["verb"] == "answered") & (ev["object_type"] == "question")).to_numpy()
+    answered = ev.loc[rows, ["course", "learner", "activity", "object_id"]]
+    cdtype, adtype = pairs.course, dtype_of(status["activity"])
+    n_c, n_a = len(cdtype.categories), len(adtype.categories)
+    qdtype = pd.CategoricalDtype(pd.Index(dtype_of(ev["object_id"]).categories).append(
+        pd.Index(data.questions["question"], dtype=object)).unique())
+    n_q = len(qdtype.categories)
+    q = data.questions
+    bank, size = combine(
+        (np.concatenate([codes_in(q["course"], cdtype), codes_in(answered["course"], cdtype)]),
+         n_c),
+        (np.concatenate([codes_in(q["lesson"], adtype), codes_in(answered["activity"], adtype)]),
+         n_a),
+        (np.concatenate([codes_in(q["question"], qdtype),
+                         codes_in(answered["object_id"], qdtype)]), n_q))
+    bank, _ = compact(bank, size)  # distinct (course, lesson, question)
+    per_lesson = np.bincount(bank // n_q, minlength=n_c * n_a)
+    who, lesson = _opened_and_done(status, pairs, adtype, ("started", "done", "late",
+                                                           "missed"), "lesson")
+    ok = (who >= 0) & (lesson >= 0)
+    who, lesson = who[ok], lesson[ok]
+    due = np.bincount(who, weights=per_lesson[(who // pairs.width) * n_a + lesson],
+                      minlength=pairs.size)
+    opened = np.zeros(pairs.size * n_a + 1, dtype=bool)
+    opened[who * n_a + lesson] = True
+    done, dsize = combine((pairs.of(answered), pairs.size),
+                          (codes_in(answered["object_id"], qdtype), n_q))
+    done, _ = compact(done, dsize)  # distinct (pair, question) answered
+    # each answered question counts once per opened lesson of its course whose bank has it
+    lessons = pd.DataFrame({"cq": (bank // (n_a * n_q)) * n_q + bank % n_q,
+                            "lesson": (bank // n_q) % n_a})
+    hits = pd.DataFrame({"cq": (done // n_q // pairs.width) * n_q + done % n_q,
+                         "pair": done // n_q}).merge(lessons, on="cq")
+    pair, hit = hits["pair"].to_numpy(), hits["lesson"].to_numpy()
+    got = opened[pair * n_a + hit]
+    return due, np.bincount(pair[got], minlength=pairs.size).astype(float)
 
 
 def unanswered_share(data: ClassData, status: pd.DataFrame) -> pd.Series:
     """Per (course, learner): share of the questions of their opened lessons unanswered."""
+    pairs = Pairs(data.learners)
+    due, got = _unanswered(data, status, pairs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = (due - got) / due
+    return pairs.series(share, due > 0, "unanswered")
+
+
+def _reflections_missing(data: ClassData, status: pd.DataFrame, pairs: Pairs
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """(completed activities, those without a reflection) per pair."""
     ev = data.events
-    answered = ev.loc[(ev["verb"] == "answered") & (ev["object_type"] == "question"),
-                      ["course", "learner", "activity", "object_id"]]
-    # one categorical dtype per key on both sides: joins on codes, not text
-    qdtype = pd.CategoricalDtype(pd.Index(ev["object_id"].cat.categories).append(
-        pd.Index(data.questions["question"])).unique())
-    adtype = status["activity"].dtype
-    bank = pd.concat([
-        pd.DataFrame({"course": data.questions["course"].astype(status["course"].dtype),
-                      "lesson": data.questions["lesson"].astype(adtype),
-                      "question": data.questions["question"].astype(qdtype)}),
-        pd.DataFrame({"course": answered["course"].astype(status["course"].dtype),
-                      "lesson": answered["activity"].astype(adtype),
-                      "question": answered["object_id"].cat.set_categories(qdtype.categories)}),
-    ], ignore_index=True)
-    bank = bank[~bank.duplicated()]
-    opened = status[(status["kind"] == "lesson") & (status["status"] != "not_started")][
-        ["course", "learner", "activity"]].rename(columns={"activity": "lesson"})
-    due = opened.merge(bank, on=["course", "lesson"])
-    if due.empty:
-        return _empty_measure("unanswered")
-    done = pd.DataFrame({
-        "course": answered["course"].astype(status["course"].dtype),
-        "learner": answered["learner"].astype(status["learner"].dtype),
-        "question": answered["object_id"].cat.set_categories(qdtype.categories)})
-    done = done[~done.duplicated()].assign(answered=True)
-    due = due.merge(done, on=["course", "learner", "question"], how="left")
-    missing = due["answered"].isna()
-    return missing.groupby([due["course"], due["learner"]], observed=True).mean().rename(
-        "unanswered")
+    adtype = dtype_of(status["activity"])
+    n_a = len(adtype.categories)
+    refl = ev.loc[(ev["verb"] == "reflected").to_numpy(), ["course", "learner", "activity"]]
+    r_key, size = combine((pairs.of(refl), pairs.size), (codes_in(refl["activity"], adtype),
+                                                          n_a))
+    reflected = np.zeros(size + 1, dtype=bool)
+    reflected[r_key[r_key >= 0]] = True
+    who, act = _opened_and_done(status, pairs, adtype, ("done", "late"), None)
+    key, _ = combine((who, pairs.size), (act, n_a))
+    ok = who >= 0
+    done = np.bincount(who[ok], minlength=pairs.size)
+    missing = ok & ~reflected[np.where(key >= 0, key, size)]
+    return done, np.bincount(who[missing], minlength=pairs.size)
 
 
 def reflections_missing(data: ClassData, status: pd.DataFrame) -> pd.Series:
     """Per (course, learner): completed activities without a reflection event."""
-    ev = data.events
-    refl = ev.loc[ev["verb"] == "reflected", ["course", "learner", "activity"]]
-    refl = refl.astype({name: status[name].dtype for name in ("course", "learner", "activity")})
-    refl = refl[~refl.duplicated()].assign(reflected=True)
-    done = status[status["status"].isin(("done", "late"))][["course", "learner", "activity"]]
-    done = done.merge(refl, how="left")
-    return done["reflected"].isna().groupby(
-        [done["course"], done["learner"]], observed=True).sum().rename("reflections_missing")
+    pairs = Pairs(data.learners)
+    done, missing = _reflections_missing(data, status, pairs)
+    return pairs.series(missing.astype(np.int64), done > 0, "reflections_missing")
 
 
 def _by_learner(index: pd.MultiIndex, parts: list[tuple[pd.DataFrame, pd.Series]],
@@ -223,32 +324,52 @@ def at_risk(
                                late=status["status"] == "late").groupby(key)[
             ["missed", "late"]].sum()
         out = out.join(counts)
-    out = out.join(score_drops(data))
-    out = out.join(unanswered_share(data, status))
-    out = out.join(reflections_missing(data, status))
+    pairs = Pairs(data.learners)
+    mine = pairs.of(out.index.to_frame(index=False))
+    known = mine >= 0
+    at = np.where(known, mine, 0)
+
+    def per_learner(values: np.ndarray, missing: float) -> np.ndarray:
+        return np.where(known, values[at], missing)
+
+    out["score_drop"] = per_learner(_score_drops(data, pairs, 2), np.nan)
+    due, got = _unanswered(data, status, pairs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(due > 0, (due - got) / due, 0.0)
+    out["unanswered"] = per_learner(share, 0.0)
+    out["reflections_missing"] = per_learner(_reflections_missing(data, status, pairs)[1], 0)
     out[["missed", "late", "reflections_missing"]] = out[
         ["missed", "late", "reflections_missing"]].fillna(0).astype("int64")
-    out["unanswered"] = out["unanswered"].fillna(0.0)
-    reasons: list[list[str]] = [[] for _ in range(len(out))]
-    why_fr: list[list[str]] = [[] for _ in range(len(out))]
-    why_en: list[list[str]] = [[] for _ in range(len(out))]
-    for rule, column in RULES.items():
+    # the rules fired as bits, the explanations as text arrays (no list per learner
+    # until the reasons column itself)
+    n = len(out)
+    fired_bits = np.zeros(n, dtype=np.int64)
+    why = {"fr": np.full(n, "", dtype=object), "en": np.full(n, "", dtype=object)}
+    for bit, (rule, column) in enumerate(RULES.items()):
         values = out[column].to_numpy(dtype=float)
         fired = values >= float(limits[rule])
         fr, en = REASONS[rule]
         said: dict[float, tuple[str, str]] = {}  # measures repeat: format each value once
+        texts = {"fr": np.full(n, "", dtype=object), "en": np.full(n, "", dtype=object)}
         for i in fired.nonzero()[0]:
             v = values[i]
-            reasons[i].append(rule)
             if v not in said:
                 said[v] = (("jamais actif", "never active") if math.isinf(v)
                            else (fr.format(v=v, p=v * 100), en.format(v=v, p=v * 100)))
-            why_fr[i].append(said[v][0])
-            why_en[i].append(said[v][1])
-    out["reasons"] = reasons
-    out["why_fr"] = ["; ".join(w) for w in why_fr]
-    out["why_en"] = ["; ".join(w) for w in why_en]
-    out["n_reasons"] = [len(r) for r in reasons]
+            texts["fr"][i], texts["en"][i] = said[v]
+        glue = np.where(fired_bits[fired] != 0, "; ", "")
+        for lang, text in texts.items():
+            why[lang][fired] = why[lang][fired] + glue + text[fired]
+        fired_bits[fired] |= 1 << bit
+    names = list(RULES)
+    lists: dict[int, list[str]] = {}
+    for bits in np.unique(fired_bits).tolist():
+        lists[bits] = [names[b] for b in range(len(names)) if bits >> b & 1]
+    out["reasons"] = [list(lists[bits]) for bits in fired_bits.tolist()]
+    out["why_fr"] = why["fr"].tolist()
+    out["why_en"] = why["en"].tolist()
+    out["n_reasons"] = np.add.reduce([(fired_bits >> b) & 1 for b in range(len(names))],
+                                     axis=0, dtype=np.int64)
     out["at_risk"] = out["n_reasons"] > 0
     out = out.reset_index()[RISK_COLUMNS]
     return out.sort_values(["n_reasons", "days_inactive"], ascending=[False, False],

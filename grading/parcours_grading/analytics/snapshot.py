@@ -38,6 +38,7 @@ import os
 import sqlite3
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,7 +125,7 @@ def snapshot_path(store: Path) -> Path:
     return store.with_name(store.name + SUFFIX)
 
 
-def _encode(values: list[object]) -> tuple[np.ndarray, list[str]]:
+def _encode(values: Sequence[object]) -> tuple[np.ndarray, list[str]]:
     """Dictionary codes (int32, -1 for None) and the distinct texts, in first-seen order."""
     import pandas as pd
 
@@ -132,7 +133,7 @@ def _encode(values: list[object]) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int32), [str(u) for u in uniques]
 
 
-def _floats(values: list[object]) -> np.ndarray:
+def _floats(values: Sequence[object]) -> np.ndarray:
     try:
         return np.array(values, dtype=np.float64)  # None -> NaN
     except (TypeError, ValueError):  # text where a number belongs: NaN, like pd.to_numeric
@@ -269,7 +270,8 @@ def save_snapshot(path: Path, columns: Columns, mode: int = 0o644) -> bool:
     try:
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as out:
-            np.savez(out, **arrays)
+            # numpy's stub types **kwds as its allow_pickle flag: arrays, checked above
+            np.savez(out, **arrays)  # type: ignore[arg-type]
         os.chmod(tmp, mode & 0o666)
         os.replace(tmp, path)
     except OSError:  # read-only folder, full disk: the store is still read directly

@@ -110,11 +110,55 @@ def weekly_load(daily: pd.DataFrame, data: ClassData) -> pd.DataFrame:
     """Planned minutes per learner and week (from :func:`daily_load`)."""
     if daily.empty:
         return pd.DataFrame(columns=WEEKLY_COLUMNS)
-    week = daily["day"] - pd.to_timedelta(daily["day"].dt.day_of_week, unit="D")
-    out = daily.assign(week=week).groupby(["learner", "week"], as_index=False)["minutes"].sum()
-    out = out.merge(_limits(data, "hours_per_week").reset_index(), on="learner")
+    fast = _weekly_by_runs(daily)
+    if fast is not None:
+        limits = _limits(data, "hours_per_week")
+        at = limits.index.get_indexer(pd.Index(fast["learner"].astype(object)))
+        out = fast[at >= 0].reset_index(drop=True)
+        out["limit_minutes"] = limits.to_numpy()[at[at >= 0]]
+        # the learner column's dtype as the merge on labels gives it (one row merged)
+        one = out.iloc[:1][["learner"]].merge(limits.reset_index(), on="learner")
+        out["learner"] = out["learner"].astype(one["learner"].dtype)
+    else:
+        week = daily["day"] - pd.to_timedelta(daily["day"].dt.day_of_week, unit="D")
+        out = daily.assign(week=week).groupby(["learner", "week"], as_index=False)[
+            "minutes"].sum()
+        out = out.merge(_limits(data, "hours_per_week").reset_index(), on="learner")
     out["over"] = out["minutes"] > out["limit_minutes"] + 1e-9
     return out[WEEKLY_COLUMNS]
+
+
+DAY_NS = 86_400 * 10**9
+
+
+def _weekly_by_runs(daily: pd.DataFrame) -> pd.DataFrame | None:
+    """``learner, week, minutes`` summed per learner and week (learners sorted, then
+    weeks) when each learner's days are one run of rows, as :func:`daily_load` makes
+    them: grouped on integer codes, no text hashed per row; None otherwise."""
+    from .codes import compact, reduce
+
+    learner = daily["learner"].to_numpy()
+    if not len(learner) or daily["day"].dtype != "datetime64[ns]" or daily["day"].isna().any():
+        return None  # naive days, as daily_load makes them
+    starts = np.flatnonzero(np.append(True, learner[1:] != learner[:-1]))
+    labels = pd.Index(learner[starts].astype(object))
+    if not labels.is_unique or labels.hasnans:
+        return None
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[labels.argsort(kind="stable")] = np.arange(len(labels))
+    run = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(learner))))
+    ns = daily["day"].to_numpy().view(np.int64)
+    week = ns - ((ns // DAY_NS + 3) % 7) * DAY_NS  # back to Monday (1970-01-01: Thursday)
+    w0 = week.min()
+    wk = (week - w0) // DAY_NS // 7
+    n_w = int(wk.max()) + 1
+    uniq, at = compact(rank[run] * n_w + wk, len(labels) * n_w)
+    minutes = reduce(daily["minutes"].to_numpy(dtype=float), at, len(uniq), "sum")
+    by_rank = starts[labels.argsort(kind="stable")]
+    weeks = ((uniq % n_w) * 7 * DAY_NS + w0).view("datetime64[ns]")
+    learners = daily["learner"].iloc[by_rank[uniq // n_w]]
+    return pd.DataFrame({"learner": pd.Series(learners.to_numpy(), dtype=learners.dtype),
+                         "week": weeks, "minutes": minutes})
 
 
 def overload_summary(daily: pd.DataFrame, weekly: pd.DataFrame) -> pd.DataFrame:
