@@ -17,6 +17,9 @@ Applied in the runner, in this order, each measure recorded (never silently skip
    (other sandboxes of the same user cannot read this one's memory or /proc entries);
 7. a minimal environment; stdin/stdout/stderr on /dev/null; every inherited file
    descriptor closed but the channel to the supervisor.
+
+Before all of these the runner has joined its own control group where the host allows
+one (:mod:`.cgroups`: a per-sandbox process count and memory total).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import sandbox
+from . import cgroups, sandbox
 from .channel import Channel, ChannelClosed, ChannelGarbage, ChannelTimeout
 from .limits import Limits
 from .results import GradeResult, Problem
@@ -91,12 +91,17 @@ class _Runner:
     def __init__(self, limits: Limits, workdir: Path, shell: Any):
         parent_sock, child_sock = socket.socketpair()
         self.pid_namespace = os.geteuid() == 0 and sandbox.new_pid_namespace()
+        self.cgroups, cgroups_refused = cgroups.create(
+            int(limits.memory_mb * 1024 * 1024 * cgroups.MEMORY_FACTOR), limits.processes)
         pid = os.fork()
         if pid == 0:  # the runner
             code = 0
             try:
                 parent_sock.close()
+                cgroups.join(self.cgroups)  # before any student code
                 report = sandbox.enter(limits, workdir, [child_sock.fileno()], self.pid_namespace)
+                # an extra over the rlimits: its absence is noted, not a problem
+                report["cgroups"] = self.cgroups or cgroups_refused
                 from . import executor
 
                 executor.serve(Channel(child_sock), shell, limits.output_kb, report)
@@ -273,6 +278,7 @@ def supervise(job: Path, shell: Any) -> int:
         if runner.reap(0.5) is None:
             runner.kill()
             runner.reap(5.0)
+        cgroups.remove(runner.cgroups)
     blocking = [p for p in result.problems if p.code != "sandbox"]
     result.status = "problems" if blocking else "ok"
     result.wall_s = time.monotonic() - t0

@@ -1,0 +1,65 @@
+"""One control group per sandbox: the runner is inside it before student code runs, its
+limits are the configured ones, and it is gone once the notebook is graded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from parcours_grading.pipeline.autograde import cgroups, grade_notebook
+
+from .kit import ASSIGNMENT, RIGHT, answered
+from .test_grade_notebook import limits_for, scores, spec_of
+
+PROBE = """
+import pathlib
+print("groups", pathlib.Path("/proc/self/cgroup").read_text().replace("\\n", ";"))
+"""
+
+
+def test_student_code_runs_inside_its_own_group(template_course, server) -> None:
+    course = template_course
+    nb = answered(course.release, {**RIGHT, "q1": RIGHT["q1"] + "\n" + PROBE})
+    limits = limits_for(course, processes=48)
+    result = grade_notebook(spec_of(course), json.dumps(nb).encode(), limits,
+                            files=course.root / "source" / ASSIGNMENT, server=server)
+    assert scores(result)["q1_test"] == 2.0
+    groups = result.sandbox["cgroups"]
+    assert isinstance(groups, list) and groups, groups  # this host lets root make them
+    cell = next(c for c in result.notebook_json["cells"]
+                if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1")
+    text = "".join(o.get("text", "") for o in cell["outputs"])
+    name = Path(groups[0]).name
+    assert name.startswith("sandbox-") and f"parcours/{name}" in text  # inside, before code
+    for group in groups:
+        assert not Path(group).exists()  # removed once graded
+
+
+def test_limits_written_for_v1_and_v2_layouts(tmp_path: Path) -> None:
+    v1 = tmp_path / "v1"
+    for controller in ("memory", "pids"):
+        (v1 / controller).mkdir(parents=True)
+        (v1 / controller / "cgroup.procs").write_text("")
+    made, why = cgroups.create(3 * 2**20, 17, root=v1)
+    assert why == "" and len(made) == 2
+    assert (Path(made[0]) / "memory.limit_in_bytes").read_text() == str(3 * 2**20)
+    assert (Path(made[1]) / "pids.max").read_text() == "17"
+
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    (v2 / "cgroup.controllers").write_text("cpu memory pids")
+    (v2 / "cgroup.subtree_control").write_text("")
+    (v2 / "parcours").mkdir()
+    (v2 / "parcours" / "cgroup.subtree_control").write_text("")
+    made, why = cgroups.create(5 * 2**20, 9, root=v2)
+    assert why == "" and len(made) == 1
+    assert (Path(made[0]) / "memory.max").read_text() == str(5 * 2**20)
+    assert (Path(made[0]) / "pids.max").read_text() == "9"
+    assert (v2 / "cgroup.subtree_control").read_text() == "+memory +pids"
+
+
+def test_missing_controller_means_rlimits_only(tmp_path: Path) -> None:
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "memory" / "cgroup.procs").write_text("")
+    made, why = cgroups.create(2**20, 8, root=tmp_path)
+    assert made == [] and "rlimits only" in why and "pids" in why
