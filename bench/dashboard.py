@@ -48,28 +48,33 @@ INTERACTIVE_JS = """() => {
 def wait_ready(folder: Path, count: int, timeout: float, server_pid: int) -> None:
     """Until the ``count``-th preheated coordinator kernel reports ready, then until the
     server and its kernels are idle (a server waiting for its users)."""
-    import psutil
-
     deadline = time.monotonic() + timeout
     while len(list(folder.glob("coordinator-*.ready"))) < count:
         if time.monotonic() > deadline:
             raise SystemExit(f"the preheated kernel did not get ready in {timeout:.0f} s")
-        time.sleep(0.2)
+        time.sleep(0.2)  # the kernel's ready file is the event; no notification to await
+    wait_idle(server_pid, deadline)
+
+
+def wait_idle(server_pid: int, deadline: float, kernels: bool = False) -> None:
+    """Until the server and its children use under 10 % of a core over one second (with
+    ``kernels``, once it has at least one child), or ``deadline``."""
+    import psutil
+
     server = psutil.Process(server_pid)
     while time.monotonic() < deadline:
         procs = [server, *server.children(recursive=True)]
         for proc in procs:
             proc.cpu_percent(None)
-        time.sleep(1.0)
+        time.sleep(1.0)  # the measurement window of cpu_percent
         busy = sum(proc.cpu_percent(None) for proc in procs if proc.is_running())
-        if busy < 10.0:
+        if busy < 10.0 and (len(procs) > 1 or not kernels):
             return
 
 
 def voila_floor(base: Path, browser: object, port: int) -> float:
     """Seconds until a one-cell preheated notebook (an h1) shows, on a bare Voila server."""
     import subprocess
-    import urllib.request
 
     import nbformat
 
@@ -89,25 +94,10 @@ def voila_floor(base: Path, browser: object, port: int) -> float:
                              "--pool_size=1"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        import psutil
+        from parcours_grading.dashboards.server import wait_until_answers
 
-        server = psutil.Process(proc.pid)
-        while time.monotonic() < deadline:  # kernel started and idle
-            kids = server.children(recursive=True)
-            for k in [server, *kids]:
-                k.cpu_percent(None)
-            time.sleep(1.0)
-            if kids and sum(k.cpu_percent(None) for k in [server, *kids]) < 10.0:
-                break
+        wait_until_answers(f"http://127.0.0.1:{port}/", proc, 120, "Voila (floor)")
+        wait_idle(proc.pid, time.monotonic() + 120, kernels=True)  # kernel heated, idle
         page = browser.new_page()
         t0 = time.perf_counter()
         page.goto(f"http://127.0.0.1:{port}/voila/render/floor.ipynb", wait_until="commit")

@@ -302,11 +302,14 @@ def serve(config: ParcoursConfig, now: dt.datetime, *, lab_port: int = 0,
           dashboard_port: int = 0, timeout: float = 120.0) -> Servers:
     """Start JupyterLab (project config, random token) and the dashboards "as of" ``now``."""
     import getpass
-    import urllib.error
-    import urllib.request
 
     from .config import activate_project
-    from .dashboards.server import DashboardServer, free_port
+    from .dashboards.server import (
+        DashboardServer,
+        DashboardServerError,
+        free_port,
+        wait_until_answers,
+    )
 
     root = activate_project(Path(config.root))
     # the person running the demo plays the teacher: they may open any learner's page
@@ -326,20 +329,12 @@ def serve(config: ParcoursConfig, now: dt.datetime, *, lab_port: int = 0,
                                  env=demo_env)
     try:
         dashboards.start(timeout)
-        deadline = time.monotonic() + timeout
         url = f"http://{config.ip}:{port}/lab?token={token}"
-        while True:
-            if lab.poll() is not None:
-                raise DemoError(f"JupyterLab exited early; see {log.name}.")
-            try:
-                with urllib.request.urlopen(f"http://{config.ip}:{port}/api/status?token={token}",
-                                            timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    raise DemoError(f"JupyterLab did not answer in {timeout:.0f} s; see "
-                                    f"{log.name}.") from None
-                time.sleep(0.3)
+        try:
+            wait_until_answers(f"http://{config.ip}:{port}/api/status?token={token}", lab,
+                               timeout, "JupyterLab", Path(log.name))
+        except DashboardServerError as exc:
+            raise DemoError(str(exc)) from None
     except BaseException:
         dashboards.stop()
         if lab.poll() is None:

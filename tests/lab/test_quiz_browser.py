@@ -31,12 +31,6 @@ L = lesson.start("cours-test", "l01")
 L.quiz("l01-q1")"""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_until(condition, timeout: float, what: str, interval: float = 0.2):  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -52,6 +46,7 @@ def voila(project: Project, tmp_path: Path) -> Iterator[str]:
     """A Voila server on a free loopback port serving a one-quiz notebook; yields its URL."""
     import nbformat
     from parcours_grading.config import activate_project
+    from parcours_grading.dashboards.server import free_port
 
     notebook = project.lessons / "quiz-clavier.ipynb"
     nb = nbformat.v4.new_notebook()

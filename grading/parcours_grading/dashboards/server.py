@@ -46,6 +46,38 @@ def free_port(ip: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_answers(
+    url: str, process: subprocess.Popen[bytes], timeout: float, name: str,
+    log: Path | None = None,
+) -> None:
+    """Return once ``url`` answers 200; raise :class:`DashboardServerError` when
+    ``process`` exits first or ``timeout`` seconds pass.
+
+    Between two attempts it waits for the process's exit (at most 0.2 s), so a server
+    that dies is reported at once. Used for every server Parcours starts (Voila,
+    JupyterLab in the demo) and by the tests and benchmarks."""
+    see = f"; see {log}" if log else ""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise DashboardServerError(
+                f"{name} did not answer on {url.split('?')[0]} within {timeout:.0f} s{see}.")
+        try:
+            process.wait(min(0.2, left))
+        except subprocess.TimeoutExpired:
+            continue
+        raise DashboardServerError(
+            f"{name} exited with status {process.returncode} before answering on "
+            f"{url.split('?')[0]}{see}. Is the port free? Try another one.")
+
+
 def notebooks_dir(config: ParcoursConfig) -> Path:
     """The folder of dashboard notebooks (``<root>/notebooks``)."""
     folder = Path(config.root) / "notebooks"
@@ -145,28 +177,14 @@ class DashboardServer:
         return self
 
     def wait_ready(self, timeout: float) -> None:
-        """Poll the server's tree page until it answers 200, the process dies, or timeout."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise DashboardServerError(
-                    f"Voila exited with status {self.process.returncode} before answering "
-                    f"on port {self.port}" + (f"; see {self.log_path}" if self.log_path else "")
-                    + ". Is the port free? Try another with --port."
-                )
-            try:
-                with urllib.request.urlopen(self.base_url + "/", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise DashboardServerError(
-            f"Voila did not answer on {self.base_url} within {timeout:.0f} s"
-            + (f"; see {self.log_path}" if self.log_path else "")
-            + "."
-        )
+        """Return once the server's tree page answers; stop it and raise if it does not."""
+        assert self.process is not None
+        try:
+            wait_until_answers(self.base_url + "/", self.process, timeout, "Voila",
+                               self.log_path)
+        except DashboardServerError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         """Stop the server: SIGTERM (Voila then shuts its kernels down), SIGKILL after 20 s."""

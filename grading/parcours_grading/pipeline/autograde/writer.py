@@ -87,6 +87,7 @@ class GradebookWriter:
             return
         from nbgrader.api import Student
         from nbgrader.utils import parse_utc
+        from sqlalchemy.exc import SQLAlchemyError
 
         db = self.db
         try:
@@ -111,13 +112,16 @@ class GradebookWriter:
                             submission.timestamp = parse_utc(result.timestamp)
                     self._write_notebooks(submission, result)
                 db.commit()
-        except Exception as exc:  # SQLAlchemy errors of every kind: roll back, say which batch
+        except SQLAlchemyError as exc:  # locked, full, corrupt, constraint: say which batch
             db.rollback()
             raise GradingError(
                 f"the gradebook could not be written for {', '.join(r.learner for r in results)}"
                 f": {type(exc).__name__}: {exc}. Nothing of this batch was recorded; run "
                 "'parcours autograde' again to retry."
             ) from exc
+        except BaseException:
+            db.rollback()  # anything else (Ctrl-C, a bug): no half-written batch, then raise
+            raise
 
     def _write_notebooks(self, submission: Any, result: SubmissionResult) -> None:
         graded = {n.notebook: n for n in result.notebooks}
