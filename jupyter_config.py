@@ -52,9 +52,13 @@ c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedE
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
 
 # --- Voila --------------------------------------------------------------------------
-# JupyterLab extensions Voila must not load (by package name): they need JupyterLab's
-# full application and fail inside a dashboard page.
-c.VoilaConfiguration.extension_denylist = ["@jupyter/nbgrader", "@jupyter-notebook/lab-extension"]
+# JupyterLab extensions Voila must not load (by package name): nbgrader's and notebook's
+# need JupyterLab's full application and fail inside a dashboard page; the others are
+# not used by the dashboards and cost every visit their start-up (plotly figures are
+# drawn by Parcours' Voila template with plotly.js' smaller cartesian bundle).
+c.VoilaConfiguration.extension_denylist = [
+    "@jupyter/nbgrader", "@jupyter-notebook/lab-extension", "jupyterlab-plotly",
+    "jupyterlab_pygments", "@voila-dashboards/jupyterlab-preview"]
 c.VoilaConfiguration.show_tracebacks = False
 c.MappingKernelManager.cull_idle_timeout = 900
 c.MappingKernelManager.cull_interval = 60

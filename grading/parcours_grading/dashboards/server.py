@@ -126,6 +126,7 @@ def voila_command(
         f"--Voila.ip={config.ip}",
         "--Voila.root_dir=" + str(folder),
         "--show_tracebacks=False",
+        "--template=parcours",  # share/voila/templates/parcours (voila_app makes it findable)
     ]
     for path in [str(config_folder), *jupyter_config_path()]:
         command.append(f"--Voila.config_file_paths={path}")

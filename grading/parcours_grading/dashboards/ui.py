@@ -264,16 +264,19 @@ def show_html(text: str) -> None:
     _show({"text/html": text, "text/plain": ""})
 
 
-PLOTLY_MIME = "application/vnd.plotly.v1+json"
-
-
 def show_figure(fig: dict, name: str) -> None:
-    """Display a figure through plotly's offline JupyterLab renderer (the mimetype that
-    plotly ships), named in ``layout.meta`` for tests, with its title as a text
-    alternative."""
+    """Show a plotly figure: an HTML ``<div class="parcours-plot">`` carrying the figure
+    as JSON, drawn in the browser by plotly.js (the dashboards' Voila template loads its
+    cartesian bundle, see ``share/voila/templates/parcours``), named in ``layout.meta``
+    for tests, with its title as a text alternative."""
+    import json
+
     fig["layout"]["meta"] = {"parcours": name}
     title = fig["layout"].get("title", {}).get("text", "")
-    _show({PLOTLY_MIME: _jsonable(fig), "text/plain": title})
+    data = html.escape(json.dumps(_jsonable(fig), separators=(",", ":")), quote=True)
+    _show({"text/html": f'<div class="parcours-plot" role="img" aria-label="'
+                        f'{html.escape(title, quote=True)}" data-figure="{data}"></div>',
+           "text/plain": title})
 
 
 def _jsonable(value: Any) -> Any:
