@@ -128,3 +128,55 @@ def test_groups_export(voila_server, page, dashboard_data) -> None:
     text = base64.b64decode(href.split(",", 1)[1]).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("course,group,learner,role")
     assert len(text.splitlines()) == len(pairs) + 1
+
+
+#: records, when the page's widgets first show, what the visitor could already see
+_FIRST_VIEW_PROBE = """
+window.__firstView = null;
+new MutationObserver((_m, observer) => {
+  if (window.__firstView || !document.querySelector('.parcours-root')) return;
+  const kpi = document.querySelector('[data-kpi]');
+  window.__firstView = {
+    kpi_visible: !!kpi && kpi.getClientRects().length > 0,
+    pictures: document.querySelectorAll('.parcours-plot > svg').length,
+    risk_table: !!document.querySelector('#table-risk'),
+  };
+  observer.disconnect();
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def test_first_view_comes_with_the_page(voila_server, page, dashboard_data) -> None:
+    """The default view is in the HTML page itself (KPI cards, tables, the figures drawn
+    ahead as pictures), shown before the widgets; the first filter change rebuilds the
+    page in widgets and the first view goes (nothing shown twice)."""
+    from parcours_grading.dashboards import coordinator as vm
+
+    page.add_init_script(_FIRST_VIEW_PROBE)
+    url = voila_server.url("coordinator")
+    with page.expect_response(lambda r: r.url == url) as response:
+        open_dashboard(page, url, server=voila_server)
+    source = response.value.text()  # the HTML page as the server sent it
+    assert "data-kpi=" in source and 'id="table-risk"' in source
+    assert source.count('<svg class="main-svg"') == 4
+    page.wait_for_function("() => window.__firstView !== null", timeout=60_000)
+    seen = page.evaluate("() => window.__firstView")
+    assert seen == {"kpi_visible": True, "pictures": 4, "risk_table": True}
+    # no stylesheet asked from outside (offline classrooms)
+    assert page.evaluate("() => Array.from(document.querySelectorAll('link[href]'))"
+                         ".filter(l => l.href.startsWith('http')"
+                         " && !l.href.startsWith(location.origin)).length") == 0
+    # the pictures become live plotly figures of the same data
+    funnel = vm.funnel(dashboard_data)
+    assert wait_plotted(page, "funnel")["data"][0]["y"] == [int(v) for v in funnel["reached"]]
+
+    page.select_option(".parcours-filter-period select", "28")
+    page.wait_for_selector(".parcours-live", timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4",
+                           timeout=60_000)
+    counts = page.evaluate("""() => ({
+        first_view: document.querySelectorAll('.parcours-first-view').length,
+        h1: document.querySelectorAll('h1').length,
+        courses: document.querySelectorAll('#table-courses').length,
+        pictures: document.querySelectorAll('.parcours-plot > svg').length})""")
+    assert counts == {"first_view": 0, "h1": 1, "courses": 1, "pictures": 0}

@@ -27,7 +27,7 @@ def test_coordinator_page_of_an_empty_class(empty_state) -> None:
     assert list(overview["learners"]) == [0]
     page = pages.CoordinatorPage(empty_state, {"lang": "en"})
     page.render()
-    assert "Coordinator dashboard" in page.header.value
+    assert "Coordinator dashboard" in page.title
 
 
 def test_teacher_and_learner_pages_of_an_empty_class(empty_state) -> None:
@@ -38,7 +38,7 @@ def test_teacher_and_learner_pages_of_an_empty_class(empty_state) -> None:
     assert (status.learners, status.on_time, status.late, status.missing) == (0, 0, 0, 0)
     teacher = TeacherPage(empty_state, {"lang": "fr"})
     teacher.render()
-    assert "Tableau de bord" in teacher.header.value
+    assert "Tableau de bord" in teacher.title
     learner = LearnerPage(empty_state, {"lang": "en", "learner": "nobody-yet"})
     learner.render()
-    assert learner.header.value
+    assert learner.title and learner.blocks

@@ -30,6 +30,8 @@ PERIODS = (0, 7, 14, 28, 56)  # days; 0 = everything
 #: HEATMAP_LABELS_MAX learners their names are in the hover text only (a large class is
 #: read as a pattern; the CSV exports list every learner)
 HEATMAP_MAX_PX = 900
+#: height of a row of controls (language switch, filters), kept for them in the first view
+CONTROL_ROW_PX = 32
 HEATMAP_LABELS_MAX = 60
 #: status names of the heatmap's colour scale (analytics.STATUSES, in order)
 STATUS_NAMES = ("not_started", "started", "done", "late", "missed")
@@ -55,18 +57,23 @@ class State:
             self.data = load_dashboard_data(self.config)
             self.loaded_at = time.monotonic()
             self.prebuilt = None
-            self.warm_up()
+            self.warm_up(pictures=False)  # a visitor is waiting: no pictures drawn ahead
 
-    def warm_up(self) -> None:
+    def warm_up(self, pictures: bool = True) -> None:
         """Compute the numbers of the page named by ``warm`` ahead of the request, and
-        for the coordinator build the default page itself (widgets, tables, figures), so
-        that a visit only displays it."""
+        for the coordinator build the default page itself (widgets, tables, figures, and
+        with ``pictures`` the figures drawn as SVG, see :mod:`.prerender`), so that a
+        visit only displays it."""
         if self.warm == "coordinator":
             from .coordinator import warm
 
             warm(self.data)
             self.prebuilt = CoordinatorPage(self, {})
             self.prebuilt.render()
+            if pictures:
+                from .prerender import draw_ahead
+
+                self.prebuilt.blocks = draw_ahead(self.prebuilt.blocks)
         ready = os.environ.get("PARCOURS_DASHBOARD_READY_DIR")
         if ready:  # a readiness probe for benchmarks and health checks
             from pathlib import Path
@@ -100,7 +107,13 @@ def request_query() -> dict[str, str]:
 
 
 class Page:
-    """A page with a title, a language switch and a body rebuilt on every change."""
+    """A page with a title, a language switch, controls and a body of blocks.
+
+    The first view (:meth:`show`) is written into the HTML page: :class:`.ui.Static`
+    blocks as plain HTML, shown before any script runs, the controls as widgets. A
+    change of control or language rebuilds the page (:meth:`refresh`) into widgets: the
+    root widget then carries the ``parcours-live`` class and the first view is removed
+    (Parcours' Voila template, ``static/parcours.js``)."""
 
     title_id = N_("Dashboard")
     #: query keys that change what the page shows (others, such as Voila's, are ignored)
@@ -138,37 +151,59 @@ class Page:
         self.shown = False
         self.header = w.HTML()
         self.body = w.VBox()
-        self.root = w.VBox([w.HTML(ui.STYLE), self.header, self.switch, self.body])
+        #: widgets above the body (subclasses add their filters)
+        self.controls: list[Any] = [self.switch]
+        self.blocks: list[Any] = []
+        self.title = ""
+        self.root: Any = None
 
     def _on_language(self, change: dict[str, Any]) -> None:
         self.lang = set_language(change["new"])
-        self.render()
+        self.refresh()
 
     def show(self) -> None:
+        """Display the first view: the style and the title as HTML, the root widget
+        (controls; header and body empty until the page is live), then the blocks."""
+        import ipywidgets as w
         from IPython.display import display
 
-        if not self.body.children:
+        if not self.blocks:
             self.render()
         self.shown = True
-        display(self.root)
+        self.root = w.VBox([self.header, *self.controls, self.body])
+        self.root.add_class("parcours-root")
+        ui.Static.html(ui.STYLE).display_first_view(first_view_only=False)
+        ui.Static.html(self.title).display_first_view()
+        # its place kept until it shows (a row per control, see the Voila template)
+        display(self.root, metadata={"parcours": {"min_height": CONTROL_ROW_PX
+                                                  * len(self.controls)}})
+        for block in self.blocks:
+            ui.display_first_view(block)
 
     def render(self) -> None:
-        children = self.sections()
+        """Compute the title and the blocks in the language in force."""
+        self.blocks = self.sections()
+        self.title = f'<h1 lang="{self.lang}">{_(self.title_id)}</h1>'
+
+    def refresh(self) -> None:
+        """Rebuild the page after a change of control or language; the widgets take over
+        from the first view."""
+        self.render()
+        if self.root is None:
+            return
+        self.root.add_class(ui.LIVE)
+        self.body.children = [ui.live_widget(block) for block in self.blocks]
         # the title changes last: when it reads in the new language, the page does too
-        self.body.children = children
-        self.header.value = f'<h1 lang="{self.lang}">{_(self.title_id)}</h1>'
+        self.header.value = self.title
 
     def sections(self) -> list[Any]:  # pragma: no cover - overridden
+        """The page's blocks: :class:`.ui.Static` content and widgets."""
         raise NotImplementedError
 
     @staticmethod
-    def html(text: str, css: str = "") -> Any:
-        import ipywidgets as w
-
-        widget = w.HTML(text)
-        if css:
-            widget.add_class(css)
-        return widget
+    def html(text: str, css: str = "") -> ui.Static:
+        """A static block of HTML (in a ``div`` of class ``css``)."""
+        return ui.Static.html(f"<div class='{css}'>{text}</div>" if css else text)
 
 
 # -- coordinator ------------------------------------------------------------------------
@@ -195,7 +230,8 @@ class CoordinatorPage(Page):
         }
         for name, widget in self.filters.items():
             widget.add_class(f"parcours-filter-{name}")
-            widget.observe(lambda _change: self.render(), names="value")
+            widget.observe(lambda _change: self.refresh(), names="value")
+        self.controls.append(w.HBox(list(self.filters.values())))
         self.skill = w.Dropdown()
         self.mode = w.Dropdown()
         self.size = w.BoundedIntText(value=3, min=2, max=5)
@@ -226,10 +262,10 @@ class CoordinatorPage(Page):
         data = self.filtered()
         self._data = data
         lang = self.lang
-        # Static parts go into few Output widgets (plain HTML and figure outputs): every
-        # widget costs the browser a model round trip, and the page must be quick to show.
+        # Static parts are few blocks of plain HTML and figure outputs: written into the
+        # first view's HTML page, and one Output widget each once the page is live.
         batch: list[Any] = []
-        out: list[Any] = [w.HBox(list(self.filters.values()))]
+        out: list[Any] = []
 
         def add(text: str, css: str = "") -> None:
             batch.append(lambda: ui.show_html(f"<div class='{css}'>{text}</div>"))
@@ -238,7 +274,7 @@ class CoordinatorPage(Page):
             parts = list(batch)
             batch.clear()
             if parts:
-                out.append(ui.output_of(lambda: [part() for part in parts]))
+                out.append(ui.Static.of(lambda: [part() for part in parts]))
 
         add("<p id='as-of'>" + _("Data as of {moment} (UTC).").format(moment=ui.fmt(data.now))
             + "</p>")

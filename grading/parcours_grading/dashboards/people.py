@@ -33,7 +33,8 @@ class TeacherPage(Page):
             options=[(f"{t} ({a})", f"{c}/{a}") for c, a, t in choices],
             value=wanted if wanted in values else (values[0] if values else None))
         self.assignment.add_class("parcours-assignment")
-        self.assignment.observe(lambda _change: self.render(), names="value")
+        self.assignment.observe(lambda _change: self.refresh(), names="value")
+        self.controls.append(self.assignment)
         self.message = w.HTML()
         self.message.add_class("parcours-action-message")
 
@@ -43,9 +44,9 @@ class TeacherPage(Page):
         data = self.state.data
         self.assignment.description = _("Assignment")
         self.assignment.style = {"description_width": "initial"}
-        out: list[Any] = [self.assignment]
+        out: list[Any] = []
         if not self.assignment.value:
-            return [*out, self.html(f"<p>{_('Nothing to show.')}</p>")]
+            return [self.html(f"<p>{_('Nothing to show.')}</p>")]
         course, name = self.assignment.value.split("/", 1)
         s = vm.assignment_status(data, course, name)
         rows = [(_("Learners"), s.learners), (_("Submitted on time"), s.on_time),
@@ -76,7 +77,7 @@ class TeacherPage(Page):
                 "failed": _("Failing")}, kinds={"mean": "%", "failed": "%"},
                 table_id="table-questions"))
 
-        out.append(ui.output_of(figures))
+        out.append(ui.Static.of(figures))
         r = vm.reflections_summary(data, course, name)
         items = "".join(f"<li>{html.escape(str(k))} ({n})</li>" for k, n in r["difficulties"])
         helps = "".join(f"<li>{html.escape(str(k))} ({n})</li>" for k, n in r["help"])
@@ -219,7 +220,7 @@ class LearnerPage(Page):
                 y_title=_("Minutes"), x=[str(d) for d in week["day"]],
                 y=week["minutes"].tolist(), lines=[float(week["limit"].iloc[0])]), "my-week")
 
-        out.append(ui.output_of(figures))
+        out.append(ui.Static.of(figures))
         out.append(self.html(ui.heading(_("My mastery per skill")) + ui.table_html(
             mastery.assign(why=mastery[f"why_{self.lang}"]) if len(mastery) else mastery,
             {"skill": _("Skill"), "mean": _("Mastery"), "band": _("Band"), "why": _("Why")},

@@ -1,21 +1,40 @@
-// Parcours dashboards: draws every <div class="parcours-plot" data-figure="{json}"> with
-// plotly.js (cartesian bundle, loaded once), as soon as both exist: figures arrive in
-// widget outputs at any time (first view, then every filter or language change).
+// Parcours dashboards, in the browser (see ../index.html.j2):
+// - draws every <div class="parcours-plot" data-figure="{json}"> with plotly.js (the
+//   cartesian bundle, loaded once). Figures arrive in the HTML page (first view) and in
+//   widget outputs (after every filter or language change). A figure that came with a
+//   picture drawn ahead by the server (an <svg> child, dashboards/prerender.py) shows it
+//   until the browser is idle or the visitor points at it or focuses it; the others are
+//   drawn as soon as plotly.js has loaded;
+// - removes the first view (.parcours-first-view) once the page's root widget is live
+//   (.parcours-live): the widgets then show the whole page.
 (function () {
   "use strict";
   var here = document.currentScript ? document.currentScript.src : "";
   var base = here.slice(0, here.lastIndexOf("/") + 1);
-  var ready = false;
+  var state = "absent";  // absent -> loading -> ready
   var queued = false;
+  var upgrade = false;   // pictures may be replaced by live figures
+  var idleAsked = false;
+
+  function loadPlotly() {
+    if (state !== "absent") return;
+    state = "loading";
+    var script = document.createElement("script");
+    script.src = base + "plotly-cartesian.min.js";
+    script.onload = function () { state = "ready"; changed(); };
+    document.head.appendChild(script);
+  }
 
   function draw() {
     queued = false;
     var plots = document.querySelectorAll(".parcours-plot:not([data-drawn])");
     for (var i = 0; i < plots.length; i++) {
       var el = plots[i];
+      if (el.querySelector(":scope > svg") && !upgrade) continue;
       el.setAttribute("data-drawn", "1");
       try {
         var fig = JSON.parse(el.getAttribute("data-figure"));
+        el.textContent = "";
         window.Plotly.newPlot(el, fig.data, fig.layout,
                               {responsive: true, displaylogo: false});
       } catch (err) {
@@ -25,17 +44,49 @@
     }
   }
 
-  function schedule() {
-    if (ready && !queued) {
+  function dropFirstView() {
+    if (!document.querySelector(".parcours-live")) return;
+    var old = document.querySelectorAll(".parcours-first-view");
+    for (var i = 0; i < old.length; i++) {
+      var el = old[i];
+      var child = el.closest(".jp-OutputArea-child");
+      (child || el).remove();
+    }
+  }
+
+  function liven() {
+    upgrade = true;
+    loadPlotly();
+    changed();
+  }
+
+  function changed() {
+    dropFirstView();
+    var waiting = document.querySelectorAll(".parcours-plot:not([data-drawn])");
+    if (!waiting.length) return;
+    var bare = false;
+    for (var i = 0; i < waiting.length && !bare; i++) {
+      bare = !waiting[i].querySelector(":scope > svg");
+    }
+    if (bare) loadPlotly();
+    // pictures: liven them once the widgets have come (Voila's frontend has started)
+    if (!bare && !upgrade && !idleAsked && document.querySelector(".parcours-root")) {
+      idleAsked = true;
+      (window.requestIdleCallback || window.setTimeout)(liven, {timeout: 2000});
+    }
+    if (state === "ready" && !queued) {
       queued = true;
       window.requestAnimationFrame(draw);
     }
   }
 
-  var script = document.createElement("script");
-  script.src = base + "plotly-cartesian.min.js";
-  script.onload = function () { ready = true; schedule(); };
-  document.head.appendChild(script);
-  new MutationObserver(schedule).observe(document.documentElement,
-                                         {childList: true, subtree: true});
+  ["pointerover", "focusin"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      if (!upgrade && event.target.closest && event.target.closest(".parcours-plot")) liven();
+    }, true);
+  });
+  new MutationObserver(changed).observe(document.documentElement,
+                                        {childList: true, subtree: true, attributes: true,
+                                         attributeFilter: ["class"]});
+  changed();
 })();
