@@ -150,6 +150,8 @@ def test_gradebook_frames_are_reused_until_the_gradebook_changes(tmp_path, cours
         _, grades, subs = cached_gradebook_frames(url, course, "salt")
         cache = path.with_name(path.name + FRAMES_CACHE_SUFFIX)
         assert cache.is_file() and grades["score"].tolist() == [2.0]
+        with np.load(cache, allow_pickle=False) as npz:  # a numpy file, no pickle
+            assert "meta" in npz.files
         assert gradebook_fingerprint(path) is not None
         again = cached_gradebook_frames(url, course, "salt")
         pd.testing.assert_frame_equal(again[2], subs)

@@ -185,8 +185,9 @@ def gradebook_frames(
 
 # -- cache of the gradebook's frames -----------------------------------------------------
 #: version of the cached frames' layout (bump it when gradebook_frames changes its output)
-FRAMES_CACHE_VERSION = 1
-FRAMES_CACHE_SUFFIX = f".frames-v{FRAMES_CACHE_VERSION}.pickle"
+FRAMES_CACHE_VERSION = 2  # 2: a .npz file without pickle (analytics/framefile.py)
+FRAMES_CACHE_SUFFIX = f".frames-v{FRAMES_CACHE_VERSION}.npz"
+_FRAME_NAMES = ("learners", "grades", "submissions")
 
 
 def gradebook_fingerprint(path: Path) -> str | None:
@@ -232,12 +233,12 @@ def cached_gradebook_frames(
     received: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`gradebook_frames` of the gradebook at ``url``, kept in
-    ``<gradebook>.frames-v1.pickle`` beside a SQLite gradebook and reused while the
-    gradebook (:func:`gradebook_fingerprint`), the salt, the course's due dates, the
-    receipt times and the feedback times are unchanged. The gradebook stays the only
-    source: the cache is rebuilt from it whenever anything differs, and never written
-    when the gradebook changed while it was read."""
-    import pickle
+    ``<gradebook>.frames-v2.npz`` beside a SQLite gradebook (no pickle: see
+    :mod:`.framefile`) and reused while the gradebook (:func:`gradebook_fingerprint`),
+    the salt, the course's due dates, the receipt times and the feedback times are
+    unchanged. The gradebook stays the only source: the cache is rebuilt from it whenever
+    anything differs, and never written when the gradebook changed while it was read."""
+    from .framefile import load_frames, save_frames
 
     def compute() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         return gradebook_frames(read_gradebook_tables(url), course, salt,
@@ -253,37 +254,17 @@ def cached_gradebook_frames(
                   received if received is not None else None,
                   feedback_times if feedback_times is not None else None)
     cache = path.with_name(path.name + FRAMES_CACHE_SUFFIX)
-    try:
-        with open(cache, "rb") as f:
-            held = pickle.load(f)  # written by Parcours beside the gradebook it caches
-        if isinstance(held, dict) and held.get("key") == key:
-            return held["frames"]
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            IndexError, TypeError, ValueError):
-        pass  # absent or unreadable: rebuilt below
+    held = load_frames(cache, key)  # None when absent, unreadable or stale
+    if held is not None and tuple(held) == _FRAME_NAMES:
+        return held["learners"], held["grades"], held["submissions"]
     frames = compute()
     if gradebook_fingerprint(path) == before:
-        _write_cache(cache, {"version": FRAMES_CACHE_VERSION, "key": key, "frames": frames},
-                     path.stat().st_mode)
+        # a folder that cannot be written, or a column that cannot be stored, only
+        # costs speed
+        save_frames(cache, dict(zip(_FRAME_NAMES, frames, strict=True)), key,
+                    path.stat().st_mode)
+        path.with_name(path.name + ".frames-v1.pickle").unlink(missing_ok=True)  # old
     return frames
-
-
-def _write_cache(cache: Path, value: object, mode: int) -> None:
-    """Pickle ``value`` to ``cache`` atomically; a folder that cannot be written only
-    costs speed."""
-    import pickle
-    import tempfile
-
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=cache.name + ".", suffix=".tmp", dir=cache.parent)
-        with os.fdopen(fd, "wb") as out:
-            pickle.dump(value, out, protocol=5)
-        os.chmod(tmp, mode & 0o666)
-        os.replace(tmp, cache)
-    except OSError:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def feedback_times(course_root: Path) -> pd.DataFrame:
