@@ -27,6 +27,9 @@ c.ParcoursConfig.memory_limit_mb = 1024
 c.ParcoursConfig.process_limit = 64
 c.ParcoursConfig.output_limit_kb = 256
 c.ParcoursConfig.allow_network = False
+# Grade on a Dask cluster instead of this machine (`parcours autograde --scheduler`
+# overrides it; needs the 'distributed' extra; workers as root, one thread each).
+# c.ParcoursConfig.grading_scheduler = "tcp://127.0.0.1:8786"
 
 # Servers started by Parcours listen on the loopback interface only.
 c.ParcoursConfig.ip = "127.0.0.1"

@@ -32,6 +32,15 @@ Last line (machine-readable)::
 Usage: ``.venv/bin/python bench/autograde.py --submissions 40`` (200 by default: nbgrader
 needs several minutes for those); ``--parcours-only`` skips nbgrader while iterating
 (ratio and same_scores are then ``n/a``). Other helpers' load on the machine is printed.
+
+``--dask`` compares instead the two Parcours backends on the same submissions:
+``parcours autograde --workers W`` (local fork server) and ``parcours autograde
+--scheduler ADDRESS`` on a ``distributed.LocalCluster`` of W worker processes of one
+thread, started (and its workers' fork servers warmed, as long-running workers would be)
+before the timed run. Last line::
+
+    autograde-dask: submissions=<n> workers=<w> local_s=<x> dask_s=<x> local_grading_s=<x>
+    dask_grading_s=<x> dask_over_local=<x> same_rows=<yes|no>  (one line)
 """
 
 from __future__ import annotations
@@ -143,6 +152,60 @@ def rows(db_url: str, assignment: str) -> dict[tuple, tuple]:
     return found
 
 
+def grading_seconds(stdout: str, default: float) -> float:
+    """``grading_s`` as printed by ``parcours autograde``."""
+    found = re.search(r"(?:start-up|démarrage) [\d.]+ s, (?:grading|correction) ([\d.]+) s",
+                      stdout)
+    return float(found.group(1)) if found else default
+
+
+def timed_autograde(base: Path, data: Path, course_dir: Path, assignment: str,
+                    *options: str) -> tuple[float, float]:
+    """(wall seconds, grading seconds) of one ``parcours autograde`` subprocess."""
+    env = isolated_env(base)
+    env["PARCOURS_DATA_DIR"] = str(data)
+    t0 = time.perf_counter()
+    done = subprocess.run([str(BIN / "parcours"), "autograde", str(course_dir), assignment,
+                           "--data-dir", str(data), "--no-progress", *options], env=env,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    print(f"parcours autograde {' '.join(options)}: {wall:.1f} s (exit {done.returncode})")
+    print(done.stdout[-1500:], done.stderr[-1500:], sep="\n")
+    return wall, grading_seconds(done.stdout, wall)
+
+
+def dask_side_by_side(base: Path, template: Path, course_dir: Path, course_id: str,
+                      assignment: str, workers: int, n: int) -> None:
+    """Local fork server vs a LocalCluster of ``workers`` processes, same submissions."""
+    from distributed import Client, LocalCluster
+
+    local_root = twin(template, base / "local", course_id)
+    dask_root = twin(template, base / "dask", course_id)
+    print(f"load average before: {os.getloadavg()}")
+    local_s, local_grading = timed_autograde(base / "local", base / "local", course_dir,
+                                             assignment, "--workers", str(workers))
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None, host="127.0.0.1") as cluster, \
+            Client(cluster, set_as_default=False) as client:
+        def warm() -> bool:  # runs on each worker: start its fork server now
+            from parcours_grading.pipeline.autograde.api import default_server
+
+            return default_server().process.poll() is None
+
+        assert all(client.run(warm).values())
+        print(f"load average before: {os.getloadavg()}")
+        dask_s, dask_grading = timed_autograde(base / "dask", base / "dask", course_dir,
+                                               assignment, "--scheduler",
+                                               cluster.scheduler_address)
+    mine = rows(f"sqlite:///{dask_root / 'gradebook.db'}", assignment)
+    theirs = rows(f"sqlite:///{local_root / 'gradebook.db'}", assignment)
+    same = "yes" if mine == theirs and len(mine) > 0 else "no"
+    print(f"autograde-dask: submissions={n} workers={workers} local_s={local_s:.1f} "
+          f"dask_s={dask_s:.1f} local_grading_s={local_grading:.2f} "
+          f"dask_grading_s={dask_grading:.2f} dask_over_local={dask_s / local_s:.2f} "
+          f"same_rows={same}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--submissions", type=int, default=200)
@@ -152,6 +215,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     parser.add_argument("--parcours-only", action="store_true",
                         help="skip nbgrader (for iterating; no ratio, no score comparison)")
+    parser.add_argument("--dask", action="store_true",
+                        help="local fork server vs a Dask LocalCluster (no nbgrader)")
     args = parser.parse_args()
     course_dir, course_id, assignment = FIXTURE if args.fixture else DEMO
     if not (course_dir / "source" / assignment).is_dir():
@@ -161,6 +226,10 @@ def main() -> int:
     try:
         print(f"building {args.submissions} submissions of {course_id}/{assignment} in {base}")
         template = build(base, course_dir, course_id, assignment, args.submissions)
+        if args.dask:
+            dask_side_by_side(base, template, course_dir, course_id, assignment, workers,
+                              args.submissions)
+            return 0
         nb_root = twin(template, base / "nbgrader", course_id)
         pc_data = base / "parcours"
         pc_root = twin(template, pc_data, course_id)
@@ -204,9 +273,7 @@ def main() -> int:
                                  for nb in data["notebooks"]))
         n = args.submissions
         cell_s = sum(run_s) / len(run_s) if run_s else 0.0
-        found = re.search(r"(?:start-up|démarrage) [\d.]+ s, (?:grading|correction) ([\d.]+) s",
-                          ours.stdout)
-        grading_s = float(found.group(1)) if found else parcours_s
+        grading_s = grading_seconds(ours.stdout, parcours_s)
         startup_s = parcours_s - grading_s
         overhead = grading_s * workers / n - cell_s
         all_in = parcours_s * workers / n - cell_s

@@ -115,6 +115,13 @@ class ParcoursConfig(Configurable):
     allow_network = Bool(False, help="Let student code reach the network while being graded.").tag(
         config=True
     )
+    grading_scheduler = Unicode(
+        "",
+        help="Address of a Dask scheduler (tcp://host:8786) whose workers grade the notebooks "
+        "of `parcours autograde` (one task per notebook; this machine stays the only gradebook "
+        "writer). Empty: grade on this machine. Needs the 'distributed' extra; "
+        "`parcours autograde --scheduler` overrides it. See docs/autograde.md.",
+    ).tag(config=True)
 
     # -- analytics --------------------------------------------------------------------
     risk_thresholds = Dict(

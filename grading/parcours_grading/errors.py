@@ -62,6 +62,12 @@ class GradingError(ParcoursError):
     that is graded with a recorded reason, never raised)."""
 
 
+class SchedulerError(BadInputError):
+    """The Dask scheduler named by ``--scheduler`` or ``grading_scheduler`` cannot be used
+    (unreachable, not a scheduler, no workers, dask.distributed not installed); raised
+    before anything is graded or recorded."""
+
+
 class EventStoreError(ParcoursError):
     """The event store cannot be opened or written."""
 

@@ -22,12 +22,18 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
     parser.add_argument("assignment", help="assignment id from course.toml")
-    parser.add_argument("--workers", type=int, help="parallel workers (default: one per core)")
+    parser.add_argument("--workers", type=int,
+                        help="parallel workers (default: one per core; with --scheduler, the "
+                        "cluster's worker threads)")
     parser.add_argument("--learner", action="append", metavar="ID",
                         help="grade only this learner (repeatable)")
     parser.add_argument("--force", action="store_true",
                         help="grade again even submissions already graded with the same files")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on the Dask scheduler at ADDRESS (tcp://host:8786) instead "
+                        "of this machine; '' forces local grading (default: "
+                        "c.ParcoursConfig.grading_scheduler)")
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
@@ -50,7 +56,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
             f"'{args.assignment}' is not an assignment of {course.id}: {exc}"
         ) from exc
     report = autograde(config, course, args.assignment, workers=args.workers,
-                       learners=args.learner, progress=not args.no_progress, force=args.force)
+                       learners=args.learner, progress=not args.no_progress, force=args.force,
+                       scheduler=args.scheduler)
     graded, problems = len(report.graded), report.problems
     print(say(
         config,

@@ -2,7 +2,8 @@
 
 * :func:`grade_notebook` — one notebook, stateless (``api.py``);
 * :func:`autograde` — every collected submission of an assignment into nbgrader's
-  gradebook and ``autograded/`` folder (``run.py``).
+  gradebook and ``autograded/`` folder (``run.py``), graded here or on a Dask cluster
+  (``distributed.py``, imported only when a scheduler is used).
 
 Process layout: parent (one gradebook writer) → fork server (warm interpreter,
 ``forkserver.py``) → one supervisor per notebook (trusted: holds hidden tests,

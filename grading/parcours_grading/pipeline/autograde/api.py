@@ -1,4 +1,4 @@
-"""``grade_notebook``: the stateless grading API (CLI, server handler, distributed backend)."""
+"""``grade_notebook``: the stateless grading API (CLI, server handler, Dask backend)."""
 
 from __future__ import annotations
 
@@ -50,11 +50,10 @@ def grade_notebook(
     gradebook is opened. Thread-safe: concurrent calls share the process-wide fork server
     (``default_server()``) and run side by side. This is what the CLI's ``autograde``
     does per notebook, what the Jupyter server's ``POST /parcours/api/grade`` calls from an
-    executor thread, and what a distributed backend would submit as a task (a Dask
-    ``client.submit(grade_notebook, spec, submission_bytes, limits, pure=False)``: the spec,
-    the bytes, the limits and the result are plain picklable data; each worker process
-    starts its own warm fork server on first use; the caller stays the only gradebook
-    writer — see docs/autograde.md).
+    executor thread, and what each Dask task of ``autograde(..., scheduler=...)`` calls on
+    its worker (``distributed.grade_task``: the spec, the files, the limits and the result
+    travel as plain data; each worker process grades on its own warm fork server; the
+    caller stays the only gradebook writer — see docs/autograde.md).
 
     Never raises for a broken or hostile submission: the reason is in
     ``result.problems`` and the scores are what nbgrader's rules give.

@@ -7,6 +7,10 @@ time. The parent is the only gradebook writer: results are committed in batches,
 other files, the assignment's data files, ``parcours-result.json``), then a line is
 appended to the journal ``<course root>/.parcours/autograde-<assignment>.jsonl``.
 
+With a Dask scheduler (``scheduler=`` or ``c.ParcoursConfig.grading_scheduler``) the
+notebooks are graded on its workers instead (``distributed.py``); the results go through
+the same :class:`ResultCollector` (gradebook, ``autograded/``, journal) in this process.
+
 Resuming (after a crash or kill -9): a learner whose journal line carries the same
 submission checksum is skipped (unless ``force``); anything not journalled is graded
 again, which rewrites the very same rows (grading is deterministic and writes are
@@ -164,11 +168,18 @@ def autograde(
     limits: Limits | None = None,
     batch_size: int = 16,
     server: Any = None,
+    scheduler: str | None = None,
 ) -> AutogradeReport:
     """Autograde every collected submission of ``assignment_id`` (see the module doc).
 
     ``server`` is a running :class:`~.forkserver.ForkServer` to reuse (tests, a long-lived
     service); by default one is started for this run and stopped after it.
+
+    ``scheduler`` is the address of a Dask scheduler (``tcp://host:8786``) whose workers
+    grade the notebooks (``distributed.py``); ``None`` takes ``grading_scheduler`` from the
+    configuration, ``""`` grades here on the local fork server. Either way this process
+    is the only gradebook writer and keeps the journal. An unusable scheduler raises
+    :class:`~parcours_grading.errors.SchedulerError` before anything is opened or written.
     """
     from .forkserver import DEFAULT_WARM_MODULES, ForkServer, ForkServerError
 
@@ -191,9 +202,16 @@ def autograde(
         if not isinstance(course, str):
             hidden.add(str(course.folder))
         limits = Limits.from_config(config, hidden_paths=tuple(sorted(hidden)))
-    report = AutogradeReport(course_id, assignment_id, workers=workers)
     t0 = time.monotonic()
-    own = server is None
+    address = config.grading_scheduler if scheduler is None else scheduler
+    cluster = None
+    if address:  # connected (or refused) before anything is opened or written
+        from .distributed import Cluster
+
+        cluster = Cluster.connect(address)
+        workers = cluster.threads
+    report = AutogradeReport(course_id, assignment_id, workers=workers)
+    own = server is None and cluster is None
     if own:  # warms up while we open the gradebook
         warm = (*DEFAULT_WARM_MODULES, *imports_of(root / "source" / assignment_id))
         server = ForkServer(warm_modules=tuple(dict.fromkeys(warm)), wait=False,
@@ -203,6 +221,8 @@ def autograde(
     except BaseException:
         if own:
             server.close()
+        if cluster is not None:
+            cluster.close()
         raise
     try:
         specs = spec_from_gradebook(writer.gb, assignment_id)
@@ -219,7 +239,7 @@ def autograde(
         if todo:
             try:
                 _grade_all(server, writer, journal, root, assignment_id, specs, todo, limits,
-                           workers, progress, batch_size, report, t0)
+                           workers, progress, batch_size, report, t0, cluster)
             except ForkServerError as exc:
                 raise GradingError(
                     f"{exc}; {len(report.graded)} submission(s) were recorded before it "
@@ -229,6 +249,8 @@ def autograde(
         writer.close()
         if own:
             server.close()
+        if cluster is not None:
+            cluster.close()
     if not isinstance(course, str) and report.graded:
         from ..gradebook import apply_late_penalties
 
@@ -276,62 +298,145 @@ def _open_writer(config: ParcoursConfig, course_id: str, assignment_id: str) -> 
 def _grade_all(server: Any, writer: Any, journal: Journal, root: Path, assignment_id: str,
                specs: dict[str, NotebookSpec], todo: list[tuple[str, Path, str]],
                limits: Limits, workers: int, progress: bool, batch_size: int,
-               report: AutogradeReport, t0: float) -> None:
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    from tqdm import tqdm
-
+               report: AutogradeReport, t0: float, cluster: Any = None) -> None:
+    """Grade ``todo`` on the fork server ``server``, or on the Dask ``cluster`` (a
+    :class:`~.distributed.Cluster`) when given; results are handled the same way."""
     source_dir = root / "source" / assignment_id
+    results = ResultCollector(writer, journal, root, assignment_id, specs, todo, progress,
+                              batch_size, report, t0)
+    try:
+        if cluster is not None:
+            cluster.grade(results, limits, source_dir)
+        else:
+            _grade_local(server, results, limits, workers, source_dir, specs)
+        results.finish()
+    finally:
+        results.close()
+    for graded in report.graded:
+        refused = [p.message for p in graded.problems if p.code == "sandbox"]
+        for message in refused:
+            if message not in report.sandbox_refused:
+                report.sandbox_refused.append(message)
+    if not report.graded and todo:
+        raise GradingError("no submission could be graded")
+
+
+class ResultCollector:
+    """What both backends share once a notebook is graded: results gathered per learner,
+    committed in batches by one committer thread (gradebook, ``autograded/`` folder, then
+    the journal), the progress bar and the report's timings.
+
+    A backend takes notebooks from :attr:`notebooks`, calls :meth:`handed_over` when it
+    hands one to a grader, :meth:`deliver` with each result and :meth:`tick` regularly.
+    """
+
+    def __init__(self, writer: Any, journal: Journal, root: Path, assignment_id: str,
+                 specs: dict[str, NotebookSpec], todo: list[tuple[str, Path, str]],
+                 progress: bool, batch_size: int, report: AutogradeReport, t0: float):
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        from tqdm import tqdm
+
+        self.writer, self.journal, self.root, self.report = writer, journal, root, report
+        self.source_dir = root / "source" / assignment_id
+        self.batch_size, self.t0 = batch_size, t0
+        #: (learner, submitted notebook, its spec) still to hand over, in order
+        self.notebooks: deque[tuple[str, Path, NotebookSpec]] = deque()
+        self.pending: dict[str, SubmissionResult] = {}
+        self.waiting: dict[str, int] = {}
+        #: learners with a notebook not graded for an infrastructure reason: recorded, but
+        #: not journalled, so that the next run grades them again
+        self.unfinished: set[str] = set()
+        for learner, folder, checksum in todo:
+            self.pending[learner] = SubmissionResult(learner, assignment_id, checksum,
+                                                     _timestamp(folder))
+            self.waiting[learner] = 0
+            for name, spec in specs.items():
+                path = folder / f"{name}.ipynb"
+                if path.is_file():
+                    self.notebooks.append((learner, path, spec))
+                    self.waiting[learner] += 1
+                else:
+                    self.pending[learner].notebooks.append(_not_submitted(spec))
+        self.ready = [self.pending.pop(k) for k, n in list(self.waiting.items()) if n == 0]
+        self.bar = tqdm(total=len(todo), unit="copie", disable=not progress,
+                        dynamic_ncols=True, desc=f"autograde {assignment_id}")
+        self.last_flush = time.monotonic()
+        # Commits run in one writer thread so that a worker never waits for the gradebook
+        # or the autograded/ folder: at most one batch is being committed at a time, in order.
+        self.committer = ThreadPoolExecutor(max_workers=1,
+                                            thread_name_prefix="parcours-gradebook")
+        self.committing: Future[None] | None = None
+
+    def handed_over(self) -> None:
+        """A notebook went to a grader: the first one ends the start-up."""
+        if self.report.startup_s == 0.0:
+            self.report.startup_s = time.monotonic() - self.t0
+
+    def deliver(self, learner: str, result: GradeResult, unfinished: bool = False) -> None:
+        """One notebook's result; ``unfinished``: not graded for an infrastructure reason
+        (``result`` says why), so the learner is not journalled."""
+        self.pending[learner].notebooks.append(result)
+        if unfinished:
+            self.unfinished.add(learner)
+        self.waiting[learner] -= 1
+        if self.waiting[learner] == 0:
+            self.ready.append(self.pending.pop(learner))
+
+    def _commit(self, batch: list[SubmissionResult]) -> None:
+        self.writer.write(batch)
+        for result in batch:
+            _place(self.root, self.source_dir, result)
+        self.journal.record([r for r in batch if r.learner not in self.unfinished])
+        for result in batch:
+            result.notebooks = [_drop_notebook(n) for n in result.notebooks]
+        self.report.graded.extend(batch)
+        self.bar.update(len(batch))
+
+    def flush(self) -> None:
+        """Wait for the batch being committed (re-raising its failure), then send the
+        results ready, if any, to the committer."""
+        if self.committing is not None:
+            self.committing.result()
+            self.committing = None
+        if self.ready:
+            self.committing = self.committer.submit(self._commit, self.ready)
+        self.ready = []
+        self.last_flush = time.monotonic()
+
+    def tick(self) -> None:
+        """A failed commit stops the run now; a full batch (or one 2 s old) is sent."""
+        if self.committing is not None and self.committing.done():
+            self.committing.result()
+            self.committing = None
+        now = time.monotonic()
+        if len(self.ready) >= self.batch_size or (self.ready and now - self.last_flush > 2.0):
+            self.flush()
+
+    def finish(self) -> None:
+        """Commit what is left and wait for it."""
+        self.flush()
+        self.flush()
+        self.report.grading_s = time.monotonic() - self.t0 - self.report.startup_s
+
+    def close(self) -> None:
+        self.committer.shutdown(wait=True)
+        self.bar.close()
+
+
+def _grade_local(server: Any, results: ResultCollector, limits: Limits, workers: int,
+                 source_dir: Path, specs: dict[str, NotebookSpec]) -> None:
+    """The local backend: ``workers`` notebooks at once on the fork server ``server``."""
     base = jobs.make_base()
-    bar = tqdm(total=len(todo), unit="copie", disable=not progress, dynamic_ncols=True,
-               desc=f"autograde {assignment_id}")
-    queue: deque[tuple[str, Path, NotebookSpec]] = deque()
-    pending: dict[str, SubmissionResult] = {}
-    waiting: dict[str, int] = {}
-    for learner, folder, checksum in todo:
-        pending[learner] = SubmissionResult(learner, assignment_id, checksum, _timestamp(folder))
-        waiting[learner] = 0
-        for name, spec in specs.items():
-            path = folder / f"{name}.ipynb"
-            if path.is_file():
-                queue.append((learner, path, spec))
-                waiting[learner] += 1
-            else:
-                pending[learner].notebooks.append(_not_submitted(spec))
-    ready = [pending.pop(k) for k, n in list(waiting.items()) if n == 0]
+    queue = results.notebooks
     #: job id -> (learner, job, when it started; None while it waits in the fork server)
     inflight: dict[str, tuple[str, jobs.Job, float | None]] = {}
     # A server that caps its running jobs itself (ours) is given ``workers`` more jobs to
     # queue: a finished notebook is followed at once by the next, with no round trip here.
     cap = workers + (workers if getattr(server, "max_running", 0) else 0)
-    last_flush = time.monotonic()
     counter = 0
     data_dir = source_dir if source_dir.is_dir() else None
     spec_json = {name: spec.to_json() for name, spec in specs.items()}
-    # Commits run in one writer thread so that a worker never waits for the gradebook
-    # or the autograded/ folder: at most one batch is being committed at a time, in order.
-    committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-gradebook")
-    committing: Future[None] | None = None
-
-    def commit(batch: list[SubmissionResult]) -> None:
-        writer.write(batch)
-        for result in batch:
-            _place(root, source_dir, result)
-        journal.record(batch)
-        for result in batch:
-            result.notebooks = [_drop_notebook(n) for n in result.notebooks]
-        report.graded.extend(batch)
-        bar.update(len(batch))
-
-    def flush() -> None:
-        nonlocal ready, last_flush, committing
-        if committing is not None:
-            committing.result()  # the previous batch first (re-raises its failure)
-            committing = None
-        if ready:
-            committing = committer.submit(commit, ready)
-        ready = []
-        last_flush = time.monotonic()
 
     # Job folders are made ahead (while the workers run); a finished job is collected
     # after the refill.
@@ -351,8 +456,7 @@ def _grade_all(server: Any, writer: Any, journal: Journal, root: Path, assignmen
         while prepared and len(inflight) < cap:
             learner, job = prepared.popleft()
             server.submit(job.id, job.dir)
-            if report.startup_s == 0.0:
-                report.startup_s = time.monotonic() - t0
+            results.handed_over()
             inflight[job.id] = (learner, job, None)
 
     try:
@@ -370,34 +474,14 @@ def _grade_all(server: Any, writer: Any, journal: Journal, root: Path, assignmen
                     finished.append((inflight.pop(job_id), reply.get("exit")))
             refill()
             for (learner, job, _), exit_code in finished:
-                result = jobs.collect(job, exit_code)
-                pending[learner].notebooks.append(result)
-                waiting[learner] -= 1
-                if waiting[learner] == 0:
-                    ready.append(pending.pop(learner))
+                results.deliver(learner, jobs.collect(job, exit_code))
             now = time.monotonic()
             for job_id, (_, _, started) in list(inflight.items()):
                 if started is not None and now - started > limits.notebook_timeout_s + 60:
                     server.kill(job_id)  # its reply comes as 'done' with no result
-            if committing is not None and committing.done():
-                committing.result()  # a failed commit stops the run now
-                committing = None
-            if len(ready) >= batch_size or (ready and now - last_flush > 2.0):
-                flush()
-        flush()
-        flush()  # waits for the last batch
-        report.grading_s = time.monotonic() - t0 - report.startup_s
+            results.tick()
     finally:
-        committer.shutdown(wait=True)
-        bar.close()
         shutil.rmtree(base, ignore_errors=True)
-    for graded in report.graded:
-        refused = [p.message for p in graded.problems if p.code == "sandbox"]
-        for message in refused:
-            if message not in report.sandbox_refused:
-                report.sandbox_refused.append(message)
-    if not report.graded and todo:
-        raise GradingError("no submission could be graded")
 
 
 def _drop_notebook(result: GradeResult) -> GradeResult:
