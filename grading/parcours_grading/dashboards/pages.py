@@ -30,9 +30,9 @@ PERIODS = (0, 7, 14, 28, 56)  # days; 0 = everything
 #: HEATMAP_LABELS_MAX learners their names are in the hover text only (a large class is
 #: read as a pattern; the CSV exports list every learner)
 HEATMAP_MAX_PX = 900
+HEATMAP_LABELS_MAX = 60
 #: height of a row of controls (language switch, filters), kept for them in the first view
 CONTROL_ROW_PX = 32
-HEATMAP_LABELS_MAX = 60
 #: status names of the heatmap's colour scale (analytics.STATUSES, in order)
 STATUS_NAMES = ("not_started", "started", "done", "late", "missed")
 
