@@ -10,8 +10,8 @@ plotly figures when the browser is idle: the time until all are live is printed 
 The preheated kernel has loaded the data and computed the default view before the
 visit (Voila's preheat; the kernel reports it through PARCOURS_DASHBOARD_READY_DIR),
 and the server and its kernels are idle, as on a server waiting for its users. For
-comparison the script also times a one-cell notebook on a bare Voila server (Voila's
-own floor on this machine).
+comparison the script also times a one-cell notebook on a Voila server set up the same
+way (Voila's own floor on this machine: its frontend's start).
 
 The first visit is made with an empty browser cache (Voila's and plotly's scripts are
 downloaded and compiled) and printed apart; the figure on the last line is the median of
@@ -76,8 +76,9 @@ def wait_idle(server_pid: int, deadline: float, kernels: bool = False) -> None:
             return
 
 
-def voila_floor(base: Path, browser: object, port: int) -> float:
-    """Seconds until a one-cell preheated notebook (an h1) shows, on a bare Voila server."""
+def voila_floor(base: Path, browser: object, port: int, config_folder: Path) -> float:
+    """Seconds until a one-cell preheated notebook (an h1 rendered by Voila's frontend)
+    shows, on a Voila server set up as the dashboards' (same template and voila.json)."""
     import subprocess
 
     import nbformat
@@ -95,7 +96,9 @@ def voila_floor(base: Path, browser: object, port: int) -> float:
     proc = subprocess.Popen([sys.executable, "-m", "parcours_grading.dashboards.voila_app",
                              str(folder), f"--port={port}",
                              "--no-browser", "--Voila.ip=127.0.0.1", "--preheat_kernel=True",
-                             "--pool_size=1"], stdout=subprocess.DEVNULL,
+                             "--pool_size=1", "--template=parcours",
+                             f"--Voila.config_file_paths={config_folder}"],
+                            stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         from parcours_grading.dashboards.server import wait_until_answers
@@ -180,7 +183,11 @@ def main() -> int:
     write_class(base, args.learners)
 
     from parcours_grading.config import load_config
-    from parcours_grading.dashboards.server import DashboardServer, free_port
+    from parcours_grading.dashboards.server import (
+        DashboardServer,
+        free_port,
+        write_voila_config,
+    )
 
     config = load_config(REPO)
     from playwright.sync_api import sync_playwright
@@ -205,8 +212,8 @@ def main() -> int:
                 warm.append(seconds)
                 print(f"visit {n + 2} (scripts cached): interactive in {seconds:.2f} s; "
                       + ", ".join(f"{k}={v / 1000:.2f} s" for k, v in phases.items() if v))
-            floor = voila_floor(base, browser, free_port())
-            print(f"Voila floor (one-cell preheated notebook, same machine): {floor:.2f} s")
+            floor = voila_floor(base, browser, free_port(), write_voila_config(config))
+            print(f"Voila floor (one-cell preheated notebook, same setup): {floor:.2f} s")
             browser.close()
     finally:
         server.stop()

@@ -124,6 +124,11 @@ def test_groups_export(voila_server, page, dashboard_data) -> None:
     pairs = vm.groups(dashboard_data, skill, "pairs", 3)
     rows = table_rows(page, "table-groups")
     assert [r[2] for r in rows] == list(pairs["learner"])
+    # the export is made on demand (keyboard: the button, then the link it gives)
+    assert page.locator("a.parcours-download").count() == 0
+    page.locator(".parcours-groups-export").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("a.parcours-download", timeout=60_000)
     href = page.get_attribute("a.parcours-download", "href")
     text = base64.b64decode(href.split(",", 1)[1]).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("course,group,learner,role")

@@ -239,6 +239,11 @@ class CoordinatorPage(Page):
             widget.add_class(f"parcours-groups-{css}")
             widget.observe(lambda _change: self._render_groups(), names="value")
         self.groups_out = w.Output()
+        # the CSV export is made on demand: a class's whole list would weigh on every visit
+        self.export = w.Button(icon="download")
+        self.export.add_class("parcours-groups-export")
+        self.export.on_click(lambda _button: self._export_groups())
+        self.export_link = w.HTML()
 
     def filtered(self) -> DashboardData:
         import pandas as pd
@@ -307,7 +312,7 @@ class CoordinatorPage(Page):
         add(ui.heading(_("Differentiation groups")))
         flush()
         self._groups_controls(data)
-        out.append(w.HBox([self.skill, self.mode, self.size]))
+        out.append(w.HBox([self.skill, self.mode, self.size, self.export, self.export_link]))
         self._render_groups()
         out.append(self.groups_out)
         workload = vm.workload_alerts(data)
@@ -395,28 +400,39 @@ class CoordinatorPage(Page):
             self.mode.value = current_mode
         finally:
             self._building = False
+        self.export.description = _("Prepare the CSV file")
         self.skill.description = _("Skill")
         self.size.description = _("Team size")
         self.mode.description = _("Grouping")
 
-    def _render_groups(self) -> None:
-        from ..errors import ParcoursError
+    def _groups(self) -> tuple[Any, str, str] | None:
+        """The groups of the current skill, mode and size (frame, mode, skill); None when
+        there is nothing to group. Raises ParcoursError when they cannot be made."""
         from . import coordinator as vm
 
-        if getattr(self, "_building", False):
-            return
         data = getattr(self, "_data", None)
         skill = self.skill.value
         if data is None or not skill:
-            self.groups_out.outputs = ()
-            return
+            return None
         mode = self.mode.value or "bands"
+        return vm.groups(data, skill, mode, int(self.size.value)), mode, skill
+
+    def _render_groups(self) -> None:
+        from ..errors import ParcoursError
+
+        if getattr(self, "_building", False):
+            return
+        self.export_link.value = ""  # an export made for other groups would mislead
         try:
-            frame = vm.groups(data, skill, mode, int(self.size.value))
+            made = self._groups()
         except ParcoursError as exc:
             message = f"<p role='alert'>{ui.html.escape(str(exc))}</p>"
             ui.output_of(lambda: ui.show_html(message), self.groups_out)
             return
+        if made is None:
+            self.groups_out.outputs = ()
+            return
+        frame, mode, _skill = made
         why = f"why_{self.lang}"
         columns = {"learner": _("Learner"), "mean": _("Mastery"), why: _("Why")}
         if mode == "bands":
@@ -425,9 +441,25 @@ class CoordinatorPage(Page):
             columns = {"group": _("Pair"), "role": _("Role"), **columns}
         else:
             columns = {"team": _("Team"), f"role_{self.lang}": _("Role"), **columns}
+        shown = ui.table_html(frame, columns, translate=("band", "role"),
+                              table_id="table-groups")
+        ui.output_of(lambda: ui.show_html(shown), self.groups_out)
+
+    def _export_groups(self) -> None:
+        """The current groups as a CSV download link (every learner, the reasons in the
+        language in force)."""
+        from ..errors import ParcoursError
+
+        try:
+            made = self._groups()
+        except ParcoursError as exc:
+            self.export_link.value = f"<span role='alert'>{ui.html.escape(str(exc))}</span>"
+            return
+        if made is None:
+            return
+        frame, mode, skill = made
+        why = f"why_{self.lang}"
         export = frame.drop(columns=[c for c in frame.columns if c.startswith("why_")
                                      and c != why])
-        shown = (ui.csv_link(export, f"{mode}-{skill}.csv", _("Download as CSV"))
-                 + ui.table_html(frame, columns, translate=("band", "role"),
-                                 table_id="table-groups"))
-        ui.output_of(lambda: ui.show_html(shown), self.groups_out)
+        self.export_link.value = ui.csv_link(export, f"{mode}-{skill}.csv",
+                                             _("Download as CSV"))
