@@ -9,8 +9,9 @@
 //   (.parcours-live): the widgets then show the whole page.
 (function () {
   "use strict";
-  var here = document.currentScript ? document.currentScript.src : "";
-  var base = here.slice(0, here.lastIndexOf("/") + 1);
+  // plotly.js' URL, with its version (set by the template: one place for both the
+  // preload and this script)
+  var plotlyUrl = document.currentScript ? document.currentScript.dataset.plotly : "";
   var state = "absent";  // absent -> loading -> ready
   var queued = false;
   var upgrade = false;   // pictures may be replaced by live figures
@@ -20,7 +21,7 @@
     if (state !== "absent") return;
     state = "loading";
     var script = document.createElement("script");
-    script.src = base + "plotly-cartesian.min.js";
+    script.src = plotlyUrl;
     script.onload = function () { state = "ready"; changed(); };
     document.head.appendChild(script);
   }
