@@ -8,7 +8,7 @@ cards, the tables and every figure of the page are shown. The default view's fig
 come as pictures drawn ahead by the server (dashboards/prerender.py) and become live
 plotly figures when the browser is idle: the time until all are live is printed too.
 The preheated kernel has loaded the data and computed the default view before the
-visit (Voila's preheat; the kernel reports it through PARCOURS_DASHBOARD_READY_DIR),
+visit (Voila's preheat; the kernel reports it, dashboards.server.ReadyWatcher),
 and the server and its kernels are idle, as on a server waiting for its users. For
 comparison the script also times a one-cell notebook on a Voila server set up the same
 way (Voila's own floor on this machine: its frontend's start).
@@ -47,17 +47,6 @@ INTERACTIVE_JS = """() => {
          .filter(p => p.querySelector('svg')).length >= 4;
 }"""
 LIVE_JS = "() => document.querySelectorAll('.parcours-plot.js-plotly-plot').length >= 4"
-
-
-def wait_ready(folder: Path, count: int, timeout: float, server_pid: int) -> None:
-    """Until the ``count``-th preheated coordinator kernel reports ready, then until the
-    server and its kernels are idle (a server waiting for its users)."""
-    deadline = time.monotonic() + timeout
-    while len(list(folder.glob("coordinator-*.ready"))) < count:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"the preheated kernel did not get ready in {timeout:.0f} s")
-        time.sleep(0.2)  # the kernel's ready file is the event; no notification to await
-    wait_idle(server_pid, deadline)
 
 
 def wait_idle(server_pid: int, deadline: float, kernels: bool = False) -> None:
@@ -185,6 +174,7 @@ def main() -> int:
     from parcours_grading.config import load_config
     from parcours_grading.dashboards.server import (
         DashboardServer,
+        ReadyWatcher,
         free_port,
         write_voila_config,
     )
@@ -192,22 +182,31 @@ def main() -> int:
     config = load_config(REPO)
     from playwright.sync_api import sync_playwright
 
+    watcher = ReadyWatcher(ready)  # listening before the first kernel reports
     server = DashboardServer(config, pool_size=1, log_path=base / "voila.log", env=env)
     server.start(timeout=180)
+
+    def wait_ready(count: int) -> None:
+        """Until the ``count``-th preheated coordinator kernel is ready, then until the
+        server and its kernels are idle (a server waiting for its users)."""
+        assert server.process is not None
+        watcher.wait("coordinator", count, 600, server.process)
+        wait_idle(server.process.pid, time.monotonic() + 600)
+
     warm: list[float] = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             url = server.url("coordinator")
             # first visit: empty browser cache (Voila's and plotly's scripts downloaded)
-            wait_ready(ready, 1, 600, server.process.pid)
+            wait_ready(1)
             cold, phases = visit(browser.new_context(viewport=VIEWPORT), url, args.learners)
             print(f"visit 1 (empty browser cache): interactive in {cold:.2f} s; "
                   + ", ".join(f"{k}={v / 1000:.2f} s" for k, v in phases.items() if v))
             # later visits: the browser has the scripts cached, as a returning coordinator's
             context = browser.new_context(viewport=VIEWPORT)
             for n in range(args.visits):
-                wait_ready(ready, n + 2, 600, server.process.pid)
+                wait_ready(n + 2)
                 seconds, phases = visit(context, url, args.learners)
                 warm.append(seconds)
                 print(f"visit {n + 2} (scripts cached): interactive in {seconds:.2f} s; "
@@ -217,6 +216,7 @@ def main() -> int:
             browser.close()
     finally:
         server.stop()
+        watcher.close()
     print(f"empty-cache first visit: {cold:.2f} s")
     print(f"dashboard: learners={args.learners} interactive_s={statistics.median(warm):.2f}")
     return 0

@@ -13,8 +13,10 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from distributed.diagnostics.plugin import SchedulerPlugin
 from parcours_grading.errors import SchedulerError
 from parcours_grading.pipeline.autograde import Limits, autograde
 
@@ -122,25 +124,53 @@ def grade_killing_a_worker(course: Course, cluster) -> object:
         try:
             outcome["report"] = autograde(config_for(course), COURSE, ASSIGNMENT, progress=False,
                                           limits=limits, scheduler=cluster.scheduler_address)
-        except BaseException as exc:
+        except Exception as exc:  # handed to the test's thread, which asserts on it
             outcome["error"] = exc
 
     with Client(cluster.scheduler_address, set_as_default=False) as client:
         pids = client.run(os.getpid)
-        thread = threading.Thread(target=run)
-        thread.start()
-        victim = None
-        deadline = time.monotonic() + 120
-        while victim is None and time.monotonic() < deadline and thread.is_alive():
-            for worker, keys in client.processing().items():
-                if any("zz-slow" in str(key) for key in keys):
-                    victim = worker
-            time.sleep(0.05)  # the scheduler's state has no event a client can await
-        assert victim is not None, outcome
-        os.kill(pids[victim], signal.SIGKILL)
-        thread.join(timeout=300)
+        sent: list[str] = []
+        handed = threading.Event()
+
+        def on_event(event: tuple[float, dict[str, str]]) -> None:
+            sent.append(event[1]["worker"])
+            handed.set()
+
+        client.subscribe_topic(SlowTaskSent.topic, on_event)
+        client.register_plugin(SlowTaskSent())
+        try:
+            thread = threading.Thread(target=run)
+            thread.start()
+            assert handed.wait(timeout=120), outcome  # the slow task reached a worker
+            os.kill(pids[sent[0]], signal.SIGKILL)
+            thread.join(timeout=300)
+        finally:
+            client.unregister_scheduler_plugin(SlowTaskSent.name)
+            client.unsubscribe_topic(SlowTaskSent.topic)
         assert not thread.is_alive() and "error" not in outcome, outcome
     return outcome["report"]
+
+
+class SlowTaskSent(SchedulerPlugin):
+    """Scheduler plugin: says (an event on :attr:`topic`) which worker the first task of
+    learner 'zz-slow' was sent to."""
+
+    name = "parcours-test-slow-task-sent"
+    topic = "parcours-test-slow-task"
+
+    def __init__(self) -> None:
+        self.done = False
+
+    async def start(self, scheduler: Any) -> None:
+        self.scheduler = scheduler
+
+    def transition(self, key: Any, start: str, finish: str, *args: Any,
+                   **kwargs: Any) -> None:
+        if self.done or finish != "processing" or "zz-slow" not in str(key):
+            return
+        self.done = True
+        worker = self.scheduler.tasks[key].processing_on
+        self.scheduler.log_event(self.topic, {"worker": worker.address})
 
 
 def totals(course: Course) -> dict[str, float]:

@@ -12,14 +12,11 @@ READY_TIMEOUT_MS = 180_000
 
 def await_preheated(server: Any, url: str, timeout_s: float = 600) -> None:
     """Wait until the server holds a preheated kernel for this dashboard that has loaded
-    its data (each kernel reports ``<page>-<pid>.ready``; one is used per visit)."""
+    its data (each kernel reports once, see ``dashboards.server.report_ready``; one is
+    used per visit)."""
     name = url.split("/voila/render/", 1)[1].split(".ipynb", 1)[0]
     needed = server.visits.get(name, 0) + 1
-    deadline = time.monotonic() + timeout_s
-    while len(list(server.ready_dir.glob(f"{name}-*.ready"))) < needed:
-        assert time.monotonic() < deadline, f"no preheated {name} kernel in {timeout_s} s"
-        assert server.process.poll() is None, "the Voila server stopped"
-        time.sleep(0.2)
+    server.ready.wait(name, needed, timeout_s, server.process)
     server.visits[name] = needed
 
 

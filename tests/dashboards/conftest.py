@@ -122,7 +122,7 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
     serving notebooks/ over the session's class; one per test module, so that every module
     also checks that later visits to the same server render (they used to hang now and
     then: see parcours_grading.kernelwait)."""
-    from parcours_grading.dashboards.server import DashboardServer
+    from parcours_grading.dashboards.server import DashboardServer, ReadyWatcher
 
     base = class_world.data_dir.parent
     env = _session_env(base)
@@ -135,12 +135,13 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
         config = load_config(REPO)
         log = tmp_path_factory.mktemp("voila-log") / "voila.log"
         ready = tmp_path_factory.mktemp("ready")  # this server's kernels report here
+        watcher = ReadyWatcher(ready)
         # preheated kernels, as `parcours dashboard` serves them (open_dashboard waits
         # for a heated kernel before each visit)
         server = DashboardServer(config, pool_size=1, log_path=log,
                                  env={**env, "PARCOURS_DASHBOARD_READY_DIR": str(ready)})
         server.start(timeout=120)
-        server.ready_dir = ready  # type: ignore[attr-defined]
+        server.ready = watcher  # type: ignore[attr-defined]
         server.visits = {}  # type: ignore[attr-defined]
     finally:
         for key, value in saved.items():
@@ -150,6 +151,7 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
                 os.environ[key] = value
     yield server
     server.stop()
+    watcher.close()
 
 
 @pytest.fixture(scope="package")

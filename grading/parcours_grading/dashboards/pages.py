@@ -74,12 +74,9 @@ class State:
                 from .prerender import draw_ahead
 
                 self.prebuilt.blocks = draw_ahead(self.prebuilt.blocks)
-        ready = os.environ.get("PARCOURS_DASHBOARD_READY_DIR")
-        if ready:  # a readiness probe for benchmarks and health checks
-            from pathlib import Path
+        from .server import report_ready
 
-            Path(ready).mkdir(parents=True, exist_ok=True)
-            (Path(ready) / f"{self.warm or 'page'}-{os.getpid()}.ready").touch()
+        report_ready(self.warm or "page")  # readiness probe (health checks, benchmarks)
 
 
 def prepare(warm: str = "") -> State:

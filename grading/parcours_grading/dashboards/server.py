@@ -12,6 +12,7 @@ generated ``voila.json`` under the data folder, which Voila is pointed at.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -37,6 +38,66 @@ VOILA_SECTIONS = ("VoilaConfiguration", "VoilaKernelManager", "MappingKernelMana
 
 class DashboardServerError(ParcoursError):
     """The Voila server could not be started or did not answer."""
+
+
+#: env: the folder where preheated dashboard kernels report that they are ready
+READY_ENV = "PARCOURS_DASHBOARD_READY_DIR"
+#: in that folder: the socket a :class:`ReadyWatcher` listens on
+READY_SOCKET = "ready.sock"
+
+
+def report_ready(page: str) -> None:
+    """In a dashboard kernel, once its data are loaded and its page built: with env
+    ``PARCOURS_DASHBOARD_READY_DIR`` set, leave ``<page>-<pid>.ready`` there (a probe for
+    health checks) and tell a :class:`ReadyWatcher` listening on that folder, if any."""
+    folder = os.environ.get(READY_ENV)
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    (Path(folder) / f"{page}-{os.getpid()}.ready").touch()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock, \
+            contextlib.suppress(OSError):  # nobody listening: the file is the report
+        sock.sendto(page.encode("utf-8"), str(Path(folder) / READY_SOCKET))
+
+
+class ReadyWatcher:
+    """Listens for the reports of a server's preheated kernels (:func:`report_ready`):
+    create it on the folder before the server starts, then :meth:`wait` for the n-th
+    kernel of a page to be ready (a benchmark or a test then visits it)."""
+
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / READY_SOCKET
+        path.unlink(missing_ok=True)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.ready: dict[str, int] = {}
+
+    def wait(self, page: str, count: int, timeout: float,
+             process: subprocess.Popen[bytes] | None = None) -> None:
+        """Return once ``count`` kernels of ``page`` have reported since this watcher was
+        made; raise :class:`DashboardServerError` after ``timeout`` seconds, or as soon
+        as ``process`` (the server) has stopped."""
+        deadline = time.monotonic() + timeout
+        while self.ready.get(page, 0) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DashboardServerError(
+                    f"no preheated '{page}' kernel got ready in {timeout:.0f} s "
+                    f"({self.ready.get(page, 0)} of {count}); see the Voila log")
+            self.sock.settimeout(min(left, 1.0))  # wakes to notice a server that stopped
+            try:
+                name = self.sock.recv(256).decode("utf-8", "replace")
+            except TimeoutError:
+                if process is not None and process.poll() is not None:
+                    raise DashboardServerError(
+                        f"the Voila server stopped (exit {process.returncode}) before a "
+                        f"'{page}' kernel got ready; see the Voila log") from None
+                continue
+            self.ready[name] = self.ready.get(name, 0) + 1
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 def free_port(ip: str = "127.0.0.1") -> int:

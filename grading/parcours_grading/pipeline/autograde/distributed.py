@@ -25,6 +25,7 @@ Imported only when a scheduler is used: ``import distributed`` costs about a sec
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import shutil
@@ -32,6 +33,7 @@ import socket
 import tempfile
 import threading
 import uuid
+from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -51,6 +53,8 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
         f"({exc}). Install Parcours' 'distributed' extra (dask[distributed]), or grade on "
         "this machine: leave --scheduler and c.ParcoursConfig.grading_scheduler unset."
     ) from exc
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .run import ResultCollector
@@ -116,11 +120,14 @@ def grade_task(spec_json: str, files: dict[str, bytes], data: dict[str, bytes],
 
 def _warm() -> None:
     from .api import default_server
+    from .forkserver import ForkServerError
 
     try:
         default_server()
-    except Exception:  # the first task starts it again, and fails with the reason
-        return
+    except (ForkServerError, OSError) as exc:
+        # the worker's first task starts it again, and records the reason if it fails
+        log.warning("the fork server of this Dask worker did not start ahead (%s); the "
+                    "first task will start it", exc)
 
 
 class WarmForkServer(WorkerPlugin):
@@ -238,7 +245,8 @@ class Cluster:
         if future.status == "finished":
             try:
                 return GradeResult.from_dict(future.result()), False
-            except Exception as exc:  # the result was lost with its worker
+            # the result lost with its worker (cancelled, killed, connection closed)
+            except (CancelledError, distributed.KilledWorker, OSError, TimeoutError) as exc:
                 reason = f"its result could not be fetched ({type(exc).__name__}: {exc})"
         elif future.status == "error":
             error = future.exception()
