@@ -74,7 +74,10 @@ def course_context(course: str) -> CourseContext:
     candidates = [as_path] if as_path.is_dir() else _candidates(course)
     for folder in candidates:
         manifest = folder / "course.toml"
-        if not manifest.is_file():
+        try:
+            if not manifest.is_file():
+                continue
+        except PermissionError:  # on the hub the course content is closed to learners
             continue
         try:
             data = tomllib.loads(manifest.read_text(encoding="utf-8"))

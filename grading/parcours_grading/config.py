@@ -168,6 +168,40 @@ class ParcoursConfig(Configurable):
         "nobody.",
     ).tag(config=True)
 
+    # -- JupyterHub (docs/deployment.md) ------------------------------------------
+    hub_port = Int(8000, help="Port of JupyterHub's proxy (the address people open).").tag(
+        config=True
+    )
+    hub_authenticator = Unicode(
+        "pam",
+        help="Who checks passwords at the hub's login page: 'pam' (the machine's accounts, "
+        "passwords set by `parcours accounts`), or the import path of any JupyterHub "
+        "authenticator class (oauthenticator.generic.GenericOAuthenticator, "
+        "ltiauthenticator.lti13.authenticator.LTI13Authenticator, ...) whose own settings "
+        "go in this file as c.<ClassName>.<setting>.",
+    ).tag(config=True)
+    hub_spawner = Unicode(
+        "jupyterhub.spawner.LocalProcessSpawner",
+        help="How each person's JupyterLab is started: LocalProcessSpawner (each as their "
+        "own Unix account on this machine; Parcours must run as root), or the import path "
+        "of another spawner (dockerspawner.DockerSpawner, kubespawner.KubeSpawner).",
+    ).tag(config=True)
+    hub_proxy_command = Unicode(
+        "",
+        help="The configurable-http-proxy command. Default: the one README's setup installs "
+        "under <root>/node_modules/.bin, else 'configurable-http-proxy' on PATH.",
+    ).tag(config=True)
+    coordinators = List(
+        Unicode(),
+        default_value=[],
+        help="Accounts of the coordinators: they read every course's dashboards on the hub.",
+    ).tag(config=True)
+    hub_idle_minutes = Int(
+        60,
+        help="Stop a person's JupyterLab after this many idle minutes (0: never); their files "
+        "stay in their home.",
+    ).tag(config=True)
+
     # -- derived paths ----------------------------------------------------------------
     @default("dashboard_teachers")
     def _default_dashboard_teachers(self) -> list[str]:
@@ -209,6 +243,11 @@ class ParcoursConfig(Configurable):
     def course_dir(self, course_id: str) -> Path:
         """Content folder of one course (its course.toml, lessons and sources)."""
         return Path(self.courses_dir) / course_id
+
+    @property
+    def hub_dir(self) -> Path:
+        """JupyterHub's state (its database, cookie secret, accounts' first passwords)."""
+        return Path(self.data_dir) / "hub"
 
     def gradebook_for(self, course_id: str) -> str:
         """The gradebook URL of one course."""

@@ -54,6 +54,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "everyone",
         "build the demo course and cohort, run the pipeline, serve it all",
     ),
+    "hub": ("hub", "administrator", "serve Parcours on JupyterHub: everyone logs in as themselves"),
+    "accounts": (
+        "accounts",
+        "administrator",
+        "the hub's accounts from the rosters: sync, list, reset a password",
+    ),
     "config": ("config", "everyone", "show the configuration in force and where it comes from"),
 }
 
@@ -68,7 +74,7 @@ def _global_help() -> str:
         "Settings come from jupyter_config.py (the project's, then ~/.jupyter's).",
         "",
     ]
-    for role in ("teacher", "learner", "coordinator", "everyone"):
+    for role in ("teacher", "learner", "coordinator", "administrator", "everyone"):
         lines.append(f"{role} commands:")
         for name, (_module, who, text) in COMMANDS.items():
             if who == role:
@@ -99,6 +105,19 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     module.add_arguments(parser)
     _common_options(parser)
     return parser
+
+
+def _hand_over(config: object, course: str) -> None:
+    """On a hub machine, a teacher command run as root leaves the course's nbgrader folder
+    to the course's grader account (its formgrader writes there); nothing otherwise."""
+    import os
+
+    if os.geteuid() == 0:
+        from pathlib import Path
+
+        from parcours_grading.hub.accounts import hand_over_course
+
+        hand_over_course(config, Path(course).name)  # type: ignore[arg-type]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,7 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             language=args.lang,
         )
         module = importlib.import_module(f"{__name__}.{COMMANDS[command][0]}")
-        return int(module.run(args, config) or 0)
+        try:
+            return int(module.run(args, config) or 0)
+        finally:
+            if COMMANDS[command][1] == "teacher" and getattr(args, "course", None):
+                _hand_over(config, args.course)
     except ParcoursError as exc:
         print(f"parcours {command}: {exc}", file=sys.stderr)
         return exc.exit_status

@@ -172,6 +172,9 @@ class Course(_Strict):
     description: str = ""
     timezone: str = "Europe/Paris"
     starts: dt.date | None = None
+    #: the teachers' accounts (JupyterHub user names): they release, collect and grade
+    #: this course, open its formgrader and its teacher dashboard
+    teachers: list[Identifier] = Field(default_factory=list)
     skills: list[Skill] = Field(default_factory=list)
     modules: list[Module] = Field(min_length=1)
     assignments: list[Assignment] = Field(default_factory=list)

@@ -34,15 +34,28 @@ def resolve_learner(config: ParcoursConfig, query: dict[str, str],
                     environ: dict[str, str] | None = None) -> Viewer:
     """The learner shown, from who is asking.
 
-    The user is ``JUPYTERHUB_USER`` (set by JupyterHub for the user's server), else
+    On the hub's dashboards service the user is the one the service authenticated
+    (:func:`parcours_grading.hub.dashboards.hub_viewer`), and nothing else counts.
+    Elsewhere the user is ``JUPYTERHUB_USER`` (set by JupyterHub for the user's server), else
     ``ParcoursConfig.learner`` (single-machine mode), else the system login. Only users
     listed in ``ParcoursConfig.dashboard_teachers`` may pick another learner with
     ``?learner=<id>``; anyone else asking for someone else gets a
     :class:`~parcours_grading.errors.BadInputError` (the page says so, shows nothing).
     """
     from ..errors import BadInputError
+    from ..hub.dashboards import hub_mode, hub_viewer
 
     env = os.environ if environ is None else environ
+    if hub_mode(env):  # the hub service checked who asks, and whether they may
+        user, role, _courses = hub_viewer(env)
+        if not user:
+            raise BadInputError("no hub user for this page: open it through JupyterHub.")
+        asked = (query.get("learner") or "").strip()
+        if asked and asked != user:
+            if role not in ("teacher", "coordinator"):
+                raise BadInputError(f"'{user}' may not open the dashboard of '{asked}'.")
+            return Viewer(user, asked, True)
+        return Viewer(user, user, role != "learner")
     user = env.get("JUPYTERHUB_USER") or config.learner or _login(env)
     teacher = user in set(config.dashboard_teachers)
     asked = (query.get("learner") or "").strip()

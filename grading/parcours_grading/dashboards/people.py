@@ -27,6 +27,11 @@ class TeacherPage(Page):
 
         super().__init__(state, query)
         choices = assignments(state.data)
+        from ..hub.dashboards import hub_mode, hub_viewer
+
+        if hub_mode():  # on the hub: the courses the visitor teaches (all: coordinators)
+            _user, role, courses = hub_viewer()
+            choices = [c for c in choices if role == "coordinator" or c[0] in courses]
         values = [f"{c}/{a}" for c, a, _t in choices]
         wanted = query.get("assignment", "")
         self.assignment = w.Dropdown(

@@ -165,13 +165,16 @@ def write_voila_config(config: ParcoursConfig) -> Path:
 
 
 def voila_command(
-    config: ParcoursConfig, port: int, *, pool_size: int = 0, open_browser: bool = False
+    config: ParcoursConfig, port: int, *, pool_size: int = 0, open_browser: bool = False,
+    base_url: str = "/", module: str = "parcours_grading.dashboards.voila_app",
 ) -> list[str]:
     """The ``voila`` command line serving the dashboards on ``config.ip:port``.
 
     ``pool_size`` preheated kernels per dashboard (0 disables preheating): the notebooks
     import and load data before a request arrives, then wait for it (Voila's
     ``wait_for_request``) to read the query string (language, filters, learner).
+    ``base_url`` and ``module`` serve them as a JupyterHub service
+    (``parcours_grading.hub.dashboards``).
     """
     folder = notebooks_dir(config)
     config_folder = write_voila_config(config)
@@ -180,7 +183,7 @@ def voila_command(
     command = [
         sys.executable,
         "-m",
-        "parcours_grading.dashboards.voila_app",  # Voila + the kernel-wait guard
+        module,  # Voila + the kernel-wait guard
         str(folder),
         f"--port={port}",
         "--Voila.port_retries=0",
@@ -189,6 +192,8 @@ def voila_command(
         "--show_tracebacks=False",
         "--template=parcours",  # share/voila/templates/parcours (voila_app makes it findable)
     ]
+    if base_url != "/":
+        command.append(f"--Voila.base_url={base_url}")
     for path in [str(config_folder), *jupyter_config_path()]:
         command.append(f"--Voila.config_file_paths={path}")
     if pool_size > 0:

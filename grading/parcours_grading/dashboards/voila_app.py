@@ -11,18 +11,24 @@ import sys
 from pathlib import Path
 
 
-def main() -> int:
-    """Install the guard, make Parcours' Voila template findable, then run Voila's own
-    entry point."""
+def prepare() -> None:
+    """Install the guard and make Parcours' Voila template findable (also used by the
+    hub service, :mod:`parcours_grading.hub.voila_service`)."""
     from ..kernelwait import install
 
     install()
     share = str(Path(__file__).with_name("share"))
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [share, *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))])
-    from voila.app import main as voila_main
 
-    return int(voila_main() or 0)
+
+def main() -> int:
+    """Prepare, then run Voila's own entry point."""
+    prepare()
+    from .voila_pages import ParcoursVoila
+
+    ParcoursVoila.launch_instance()
+    return 0
 
 
 if __name__ == "__main__":

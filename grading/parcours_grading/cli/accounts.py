@@ -1,0 +1,63 @@
+"""The hub's accounts, from the courses' rosters (learners), the manifests' `teachers` and
+c.ParcoursConfig.coordinators.
+
+  parcours accounts sync            create missing Unix accounts (first passwords written
+                                    to <data_dir>/hub/passwords.csv, root only), retire
+                                    removed people, and, when the hub runs, update its
+                                    users and groups (removed people's tokens stop working)
+  parcours accounts list            who is who: account, role, courses
+  parcours accounts password NAME   give NAME a new password (printed once)
+
+Needs root (sync, password): JupyterHub runs each person's JupyterLab as their own account.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["sync", "list", "password"], help="what to do")
+    parser.add_argument("name", nargs="?", help="the account (for password)")
+    parser.add_argument("--port", type=int,
+                        help="the running hub's port (default: c.ParcoursConfig.hub_port)")
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+    from parcours_grading.errors import BadInputError
+    from parcours_grading.hub import accounts
+    from parcours_grading.hub.people import read_people
+    from parcours_grading.hub.server import HubClient
+
+    people = read_people(config)
+    if args.action == "list":
+        print("account,role,learns,teaches")
+        for name, person in sorted(people.by_name.items()):
+            print(f"{name},{person.role},{';'.join(sorted(person.learns))},"
+                  f"{';'.join(sorted(person.teaches))}")
+        return 0
+    if args.action == "password":
+        if not args.name or args.name not in people.by_name:
+            raise BadInputError(
+                f"password: '{args.name or ''}' is not an account of Parcours; see "
+                "`parcours accounts list`.")
+        accounts.require_root("`parcours accounts password`")
+        password = accounts.new_password()
+        accounts.set_password(args.name, password)
+        print(f"{args.name}: {password}")
+        return 0
+    report = accounts.sync_accounts(config, people)
+    print(f"{len(people.by_name)} accounts: {len(report.created)} created, "
+          f"{len(report.removed)} removed, {len(report.graders)} grader accounts created.")
+    if report.passwords:
+        print(f"first passwords of the new accounts: {config.hub_dir / accounts.PASSWORDS_FILE}")
+    client = HubClient.for_config(config, args.port or 0)
+    if client.running():
+        changed = client.sync(people)
+        print(f"hub: {len(changed['added'])} users added, {len(changed['deleted'])} deleted, "
+              f"{len(changed['groups'])} groups changed.")
+    return 0

@@ -1,0 +1,222 @@
+"""Who is who on the hub: learners (the courses' rosters), teachers (each manifest's
+``teachers``) and coordinators (``ParcoursConfig.coordinators``), and what the hub must
+know of them: groups, roles and Parcours' custom scopes.
+
+Group names follow nbgrader's multi-course convention so that nbgrader's own JupyterLab
+extensions find the courses: ``nbgrader-<course>`` (the course's learners),
+``formgrade-<course>`` (its teachers); plus ``coordinators``. Each group gets a role with
+Parcours' custom scopes, which the hub puts in the OAuth tokens of Parcours' services:
+
+``custom:parcours:learn:<course>``
+    follow the course (lessons, own dashboard, own assignments)
+``custom:parcours:teach:<course>``
+    teach it (its teacher dashboard, its formgrader, its learners' pages)
+``custom:parcours:coordinate``
+    read every course's dashboards
+
+A teacher acts on their own courses only; a coordinator reads every course; a learner
+reaches only their own things. Plain functions over plain data: no hub needed to test.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import BadInputError
+
+if TYPE_CHECKING:
+    from ..config import ParcoursConfig
+
+#: the hub service serving the dashboards
+DASHBOARDS_SERVICE = "dashboards"
+#: the service whose token `parcours accounts sync` uses to manage users and groups
+ACCOUNTS_SERVICE = "parcours-accounts"
+#: Unix group of every Parcours account (the PAM authenticator's allowed group)
+UNIX_GROUP = "parcours"
+COORDINATORS_GROUP = "coordinators"
+COORDINATE_SCOPE = "custom:parcours:coordinate"
+#: a Unix and hub account name: lowercase letters, digits, '-', '_', '.'; 32 at most
+_ACCOUNT = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
+
+
+def learners_group(course: str) -> str:
+    """The hub group of a course's learners (nbgrader's name)."""
+    return f"nbgrader-{course}"
+
+
+def teachers_group(course: str) -> str:
+    """The hub group of a course's teachers (nbgrader's name)."""
+    return f"formgrade-{course}"
+
+
+def learn_scope(course: str) -> str:
+    return f"custom:parcours:learn:{course}"
+
+
+def teach_scope(course: str) -> str:
+    return f"custom:parcours:teach:{course}"
+
+
+def formgrader_service(course: str) -> str:
+    """The hub service of a course's formgrader."""
+    return f"formgrader-{course}"
+
+
+def grader_account(course: str) -> str:
+    """The Unix account a course's formgrader runs as (nbgrader's multi-course setup)."""
+    return f"grader-{course}"[:32]
+
+
+@dataclass
+class Person:
+    """One account: what they learn, teach, and whether they coordinate."""
+
+    name: str
+    learns: set[str] = field(default_factory=set)
+    teaches: set[str] = field(default_factory=set)
+    coordinator: bool = False
+    #: from the roster, when known
+    full_name: str = ""
+    email: str = ""
+
+    @property
+    def role(self) -> str:
+        """'coordinator', 'teacher' or 'learner' (the highest they hold)."""
+        if self.coordinator:
+            return "coordinator"
+        return "teacher" if self.teaches else "learner"
+
+
+@dataclass
+class People:
+    """Everyone with an account, by name, and the courses they were read from."""
+
+    by_name: dict[str, Person]
+    courses: list[str]
+
+    def groups(self) -> dict[str, list[str]]:
+        """Hub group -> member names (JupyterHub's ``load_groups``)."""
+        groups: dict[str, list[str]] = {COORDINATORS_GROUP: []}
+        for course in self.courses:
+            groups[learners_group(course)] = []
+            groups[teachers_group(course)] = []
+        for person in self.by_name.values():
+            for course in person.learns:
+                groups[learners_group(course)].append(person.name)
+            for course in person.teaches:
+                groups[teachers_group(course)].append(person.name)
+            if person.coordinator:
+                groups[COORDINATORS_GROUP].append(person.name)
+        return {name: sorted(members) for name, members in groups.items()}
+
+    def roles(self) -> list[dict[str, Any]]:
+        """JupyterHub roles granting Parcours' scopes to the groups (``load_roles``)."""
+        dashboards = f"access:services!service={DASHBOARDS_SERVICE}"
+        roles: list[dict[str, Any]] = [{
+            "name": "parcours-coordinator",
+            "description": "Reads every course's dashboards",
+            "scopes": [COORDINATE_SCOPE, dashboards],
+            "groups": [COORDINATORS_GROUP],
+        }]
+        for course in self.courses:
+            roles.append({
+                "name": f"parcours-learner-{course}",
+                "description": f"Follows the course {course}",
+                "scopes": [learn_scope(course), dashboards],
+                "groups": [learners_group(course)],
+            })
+            roles.append({
+                "name": f"parcours-teacher-{course}",
+                "description": f"Teaches the course {course}",
+                "scopes": [teach_scope(course), dashboards,
+                           f"access:services!service={formgrader_service(course)}"],
+                "groups": [teachers_group(course)],
+            })
+        return roles
+
+    def custom_scopes(self) -> dict[str, dict[str, str]]:
+        """Parcours' custom scopes (JupyterHub's ``custom_scopes``)."""
+        scopes = {COORDINATE_SCOPE: {"description": "Read every course's dashboards"}}
+        for course in self.courses:
+            scopes[learn_scope(course)] = {"description": f"Follow the course {course}"}
+            scopes[teach_scope(course)] = {"description": f"Teach the course {course}"}
+        return scopes
+
+
+def check_account(name: str, where: str) -> str:
+    """``name`` if it can be a Unix and hub account, else a :class:`BadInputError`."""
+    if not _ACCOUNT.match(name):
+        raise BadInputError(
+            f"{where}: '{name}' cannot be an account name on the hub: use at most 32 "
+            "lowercase letters, digits, '-', '_' or '.', starting with a letter. "
+            "Rename it there, then run `parcours accounts sync` again.")
+    return name
+
+
+def read_people(config: ParcoursConfig) -> People:
+    """Everyone, from the courses' manifests and rosters and the configuration."""
+    from ..course.load import list_courses
+    from ..pipeline.roster import load_roster
+
+    courses = list_courses(config.courses_dir)
+    by_name: dict[str, Person] = {}
+
+    def person(name: str, where: str) -> Person:
+        check_account(name, where)
+        return by_name.setdefault(name, Person(name))
+
+    for course in courses:
+        check_account(grader_account(course.id), f"{course.folder}/course.toml: id")
+        for teacher in course.teachers:
+            person(teacher, f"{course.folder}/course.toml: teachers").teaches.add(course.id)
+        roster = load_roster(config, course)
+        for learner in roster.learners.values():
+            found = person(learner.id, str(roster.path))
+            found.learns.add(course.id)
+            found.full_name = found.full_name or " ".join(
+                filter(None, (learner.first_name, learner.last_name)))
+            found.email = found.email or learner.email
+    for name in config.coordinators:
+        person(name, "c.ParcoursConfig.coordinators").coordinator = True
+    return People(by_name, [course.id for course in courses])
+
+
+def may_view(user: dict[str, Any], page: str, query: dict[str, str],
+             rosters: dict[str, set[str]]) -> tuple[bool, str]:
+    """Whether the hub user ``user`` (the model the hub's OAuth gives: ``name``,
+    ``scopes``) may open the dashboard ``page`` with ``query``; the reason when not.
+
+    ``rosters`` maps each course to its learners' names (for a teacher opening one of
+    their learners' pages)."""
+    scopes = set(user.get("scopes") or [])
+    name = str(user.get("name") or "")
+    coordinator = COORDINATE_SCOPE in scopes
+    taught = {c for c in rosters if teach_scope(c) in scopes}
+    if page == "coordinator":
+        return (True, "") if coordinator else (False, f"{name} is not a coordinator")
+    if page == "teacher":
+        if not (coordinator or taught):
+            return False, f"{name} teaches no course"
+        course = query.get("assignment", "").split("/", 1)[0] or query.get("course", "")
+        if course and not coordinator and course not in taught:
+            return False, f"{name} does not teach the course '{course}'"
+        return True, ""
+    if page == "learner":
+        asked = query.get("learner", "").strip()
+        if not asked or asked == name or coordinator:
+            return True, ""
+        if any(asked in rosters.get(course, set()) for course in taught):
+            return True, ""
+        return False, f"{name} may not open the page of learner '{asked}'"
+    return False, f"no dashboard '{page}'"
+
+
+def visible_courses(user: dict[str, Any], courses: list[str]) -> list[str]:
+    """The courses whose teacher pages ``user`` sees: all for a coordinator, else the
+    ones they teach."""
+    scopes = set(user.get("scopes") or [])
+    if COORDINATE_SCOPE in scopes:
+        return list(courses)
+    return [c for c in courses if teach_scope(c) in scopes]

@@ -1,0 +1,226 @@
+"""JupyterHub's configuration, derived from ``ParcoursConfig`` (one place for every value).
+
+``jupyterhub_config.py`` beside this module only calls :func:`configure`; ``parcours hub``
+starts JupyterHub with it. What it sets:
+
+- the proxy (configurable-http-proxy from README's setup) on ``ParcoursConfig.ip`` and
+  ``hub_port``; the hub's database and cookie secret in ``<data_dir>/hub`` (0700);
+- the authenticator (``hub_authenticator``: PAM by default, only the ``parcours`` Unix
+  group may log in) and the spawner (``hub_spawner``: each person's JupyterLab as their
+  own Unix account, in their own home, with their courses copied in by
+  :func:`.workspace.spawn_hook`; idle servers and kernels stopped);
+- groups, roles and custom scopes from :mod:`.people`;
+- services: ``dashboards`` (Voila behind the hub's OAuth, :mod:`.dashboards`), one
+  ``formgrader-<course>`` per course (nbgrader's formgrader as the course's grader
+  account, opened in its own tab), and ``parcours-accounts`` (a token for
+  ``parcours accounts sync`` to keep the hub's groups in step).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .people import (
+    ACCOUNTS_SERVICE,
+    DASHBOARDS_SERVICE,
+    UNIX_GROUP,
+    People,
+    formgrader_service,
+    grader_account,
+    read_people,
+)
+
+if TYPE_CHECKING:
+    from ..config import ParcoursConfig
+
+#: the hub's own files under <data_dir>/hub
+HUB_DB = "jupyterhub.sqlite"
+COOKIE_SECRET = "jupyterhub_cookie_secret"
+ACCOUNTS_TOKEN = "accounts.token"
+#: the dashboards' preheated kernels per page on the hub
+DASHBOARD_POOL = 1
+#: environment variables of the hub process handed to Parcours' services
+SERVICE_ENV = ("PARCOURS_ROOT", "PARCOURS_DATA_DIR", "PARCOURS_NOW", "JUPYTER_CONFIG_PATH",
+               "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
+               "JUPYTER_PATH", "PARCOURS_DASHBOARD_READY_DIR", "HOME")
+
+
+def venv_bin() -> Path:
+    """The folder of this Python's scripts (jupyterhub-singleuser, parcours)."""
+    return Path(sys.executable).parent
+
+
+def proxy_command(config: ParcoursConfig) -> list[str]:
+    """configurable-http-proxy: as configured, else README's setup's copy (in the project or
+    the checkout Parcours runs from), else PATH."""
+    if config.hub_proxy_command:
+        return [config.hub_proxy_command]
+    checkout = Path(__file__).resolve().parents[3]  # the source checkout (editable install)
+    for folder in (Path(config.root), checkout):
+        local = folder / "extensions" / "node_modules" / ".bin" / "configurable-http-proxy"
+        if local.exists():
+            return [str(local)]
+    found = shutil.which("configurable-http-proxy")
+    if found:
+        return [found]
+    from .accounts import AccountsError
+
+    raise AccountsError(
+        "configurable-http-proxy is not installed: run `bash .ci/setup` (it installs it "
+        "with npm into extensions/node_modules), or set c.ParcoursConfig.hub_proxy_command.")
+
+
+def accounts_token(config: ParcoursConfig) -> str:
+    """The ``parcours-accounts`` service's API token (made once, root only)."""
+    folder = config.hub_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / ACCOUNTS_TOKEN
+    if not path.is_file():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _service_env() -> dict[str, str]:
+    env = {name: os.environ[name] for name in SERVICE_ENV if os.environ.get(name)}
+    env["PATH"] = os.pathsep.join([str(venv_bin()), "/usr/local/bin", "/usr/bin", "/bin"])
+    return env
+
+
+def services(config: ParcoursConfig, people: People) -> list[dict[str, Any]]:
+    """The hub services: dashboards, a formgrader per course, the accounts token."""
+    from ..dashboards.server import free_port, voila_command
+    from .dashboards import HUB_HEADERS
+
+    port = free_port(config.ip)
+    prefix = f"/services/{DASHBOARDS_SERVICE}/"
+    command = voila_command(config, port, pool_size=DASHBOARD_POOL, base_url=prefix,
+                            module="parcours_grading.hub.voila_service")
+    command += [f"--VoilaConfiguration.http_header_envs={list(HUB_HEADERS)!r}"]
+    allowed = sorted(people.custom_scopes())
+    found: list[dict[str, Any]] = [{
+        "name": DASHBOARDS_SERVICE,
+        "display": True,
+        "url": f"http://{config.ip}:{port}",
+        "command": command,
+        "cwd": config.root,
+        "environment": {**_service_env(), "PARCOURS_HUB_DASHBOARDS": "1"},
+        "oauth_no_confirm": True,
+        "oauth_client_allowed_scopes": allowed,
+    }, {
+        "name": ACCOUNTS_SERVICE,
+        "api_token": accounts_token(config),
+    }]
+    if os.geteuid() != 0:
+        return found
+    from .accounts import account_exists
+
+    for course in people.courses:
+        grader = grader_account(course)
+        if not account_exists(grader):
+            continue
+        found.append(formgrader(config, course, grader, free_port(config.ip)))
+    return found
+
+
+def formgrader(config: ParcoursConfig, course: str, account: str, port: int) -> dict[str, Any]:
+    """nbgrader's formgrader of one course as a hub service (nbgrader's multi-course
+    setup): a Jupyter server as the course's grader account, rooted in the course's nbgrader
+    folder, without terminals, opening on the formgrader."""
+    from ..course.load import find_course, load_course
+    from ..pipeline.coursedir import nbgrader_config
+
+    nb = nbgrader_config(config, load_course(find_course(config.courses_dir, course)))
+    env = _service_env()
+    env.pop("HOME", None)
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
+        env.pop(name, None)  # root's folders: the grader account keeps its own
+    return {
+        "name": formgrader_service(course),
+        "display": True,
+        "url": f"http://{config.ip}:{port}",
+        "user": account,
+        "cwd": str(config.course_root(course)),
+        "command": [
+            str(venv_bin() / "jupyterhub-singleuser"),
+            f"--ServerApp.root_dir={config.course_root(course)}",
+            "--ServerApp.terminals_enabled=False",
+            "--ServerApp.default_url=/formgrader",
+            f"--CourseDirectory.root={nb.CourseDirectory.root}",
+            f"--CourseDirectory.course_id={course}",
+            f"--CourseDirectory.db_url={nb.CourseDirectory.db_url}",
+            f"--Exchange.root={nb.Exchange.root}",
+        ],
+        "environment": env,
+        "oauth_no_confirm": True,
+    }
+
+
+def configure(c: Any, config: ParcoursConfig | None = None) -> None:
+    """Fill JupyterHub's config object ``c`` from ``ParcoursConfig``."""
+    from ..config import load_config
+    from .accounts import account_exists, secure_folders
+    from .workspace import spawn_hook
+
+    config = config or load_config()
+    people = read_people(config)
+    hub_dir = config.hub_dir
+    hub_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(hub_dir, 0o700)
+    if os.geteuid() == 0 and all(account_exists(grader_account(x)) for x in people.courses):
+        secure_folders(config, people)
+
+    c.JupyterHub.ip = config.ip
+    c.JupyterHub.port = config.hub_port
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.db_url = "sqlite:///" + str(hub_dir / HUB_DB)
+    c.JupyterHub.cookie_secret_file = str(hub_dir / COOKIE_SECRET)
+    c.JupyterHub.pid_file = str(hub_dir / "jupyterhub.pid")
+    c.ConfigurableHTTPProxy.command = proxy_command(config)
+    c.ConfigurableHTTPProxy.pid_file = str(hub_dir / "proxy.pid")
+    c.JupyterHub.cleanup_servers = True
+
+    if config.hub_authenticator == "pam":
+        c.JupyterHub.authenticator_class = "pam"
+        c.PAMAuthenticator.open_sessions = False
+        c.PAMAuthenticator.allowed_groups = {UNIX_GROUP}
+    else:
+        c.JupyterHub.authenticator_class = config.hub_authenticator
+        c.Authenticator.allowed_users = set(people.by_name)
+
+    c.JupyterHub.spawner_class = config.hub_spawner
+    c.Spawner.cmd = [str(venv_bin() / "jupyterhub-singleuser")]
+    c.Spawner.default_url = "/lab"
+    c.Spawner.notebook_dir = "~"
+    c.Spawner.http_timeout = 60
+    c.Spawner.start_timeout = 90
+    c.Spawner.environment = {
+        "PARCOURS_ROOT": str(config.root),
+        "PARCOURS_DATA_DIR": str(config.data_dir),
+        "JUPYTER_CONFIG_PATH": str(config.root),
+        "PATH": os.pathsep.join([str(venv_bin()), "/usr/local/bin", "/usr/bin", "/bin"]),
+    }
+    idle = int(config.hub_idle_minutes) * 60
+    c.Spawner.args = [f"--MappingKernelManager.cull_idle_timeout={idle or 3600}",
+                      "--MappingKernelManager.cull_interval=60"]
+    if idle:
+        c.Spawner.args.append(f"--ServerApp.shutdown_no_activity_timeout={idle}")
+    c.Spawner.pre_spawn_hook = spawn_hook
+
+    c.JupyterHub.custom_scopes = people.custom_scopes()
+    c.JupyterHub.load_groups = {name: {"users": members}
+                                for name, members in people.groups().items()}
+    c.JupyterHub.load_roles = [*people.roles(), {
+        "name": ACCOUNTS_SERVICE,
+        "description": "parcours accounts sync: users, groups and their tokens",
+        "scopes": ["admin:users", "admin:groups", "tokens", "admin:servers"],
+        "services": [ACCOUNTS_SERVICE],
+    }]
+    c.JupyterHub.services = services(config, people)

@@ -1,0 +1,83 @@
+"""A person's working folder on the hub: a copy of each of their courses.
+
+Before JupyterHub starts someone's JupyterLab, :func:`prepare_workspace` (the spawner's
+``pre_spawn_hook``, run as root) gives them, in their own home::
+
+    ~/<course>/course.toml            the manifest (public: the course sheet)
+    ~/<course>/README.md
+    ~/<course>/*.ipynb, lessons/*.ipynb   lesson notebooks, copied once: the learner's work
+    ~/<course>/quizzes/<lesson>.sealed.json   the quiz banks without readable answers
+
+A notebook already there is never replaced (it holds the learner's answers); sealed banks
+are refreshed (a teacher's correction reaches the next lesson run). Never the YAML banks,
+never the nbgrader sources. Everything belongs to the person, in a home only they read.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import ParcoursConfig
+
+#: files of a course folder copied as they are (besides notebooks)
+PLAIN_FILES = ("course.toml", "README.md")
+
+
+def _copy_course(content: Path, target: Path) -> list[Path]:
+    from parcours_lab.quiz.seal import seal_bank
+
+    written: list[Path] = []
+    target.mkdir(parents=True, exist_ok=True)
+    for name in PLAIN_FILES:
+        if (content / name).is_file():
+            shutil.copyfile(content / name, target / name)
+            written.append(target / name)
+    notebooks = [*content.glob("*.ipynb"), *(content / "lessons").glob("*.ipynb")]
+    for notebook in sorted(notebooks):
+        copy = target / notebook.relative_to(content)
+        if not copy.exists():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(notebook, copy)
+            written.append(copy)
+    quizzes = content / "quizzes"
+    for bank in sorted([*quizzes.glob("*.yaml"), *quizzes.glob("*.yml")]):
+        written.append(seal_bank(bank, target / "quizzes"))
+    return written
+
+
+def prepare_workspace(config: ParcoursConfig, account: str, courses: list[str]) -> list[Path]:
+    """Copy ``courses`` into ``account``'s home (see the module's text); returns the files
+    written. The copies belong to the account."""
+    user = pwd.getpwnam(account)
+    home = Path(user.pw_dir)
+    written: list[Path] = []
+    for course in courses:
+        content = Path(config.courses_dir) / course
+        if (content / "course.toml").is_file():
+            written += _copy_course(content, home / course)
+    for folder, dirs, files in os.walk(home):
+        for name in [*dirs, *files]:
+            path = Path(folder) / name
+            if not path.is_symlink():
+                os.chown(path, user.pw_uid, user.pw_gid)
+    os.chown(home, user.pw_uid, user.pw_gid)
+    os.chmod(home, 0o700)
+    return written
+
+
+def spawn_hook(spawner: object) -> None:
+    """JupyterHub's ``Spawner.pre_spawn_hook``: the person's courses copied into their
+    home (as learner or teacher) before their JupyterLab starts."""
+    from ..config import load_config
+    from .people import read_people
+
+    name = spawner.user.name  # type: ignore[attr-defined]
+    config = load_config()
+    person = read_people(config).by_name.get(name)
+    if person is not None:
+        prepare_workspace(config, name, sorted(person.learns | person.teaches))

@@ -1,0 +1,146 @@
+"""Who may see what, through real HTTP against a running hub (login form, OAuth with the
+dashboards service, 403s), and the dashboards' kernels stopping when a page is left."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+import psutil
+
+from .conftest import COORDINATOR, COURSE_A, COURSE_B, HubSite
+
+
+def _kernels() -> set[int]:
+    """Kernels of the dashboards service (Voila's children)."""
+    found: set[int] = set()
+    for proc in psutil.process_iter(["cmdline"]):
+        cmd = proc.info["cmdline"] or []
+        if any("parcours_grading.hub.voila_service" in part for part in cmd):
+            found |= {c.pid for c in proc.children(recursive=True)
+                      if "ipykernel_launcher" in " ".join(c.cmdline())}
+    return found
+
+
+def test_login_needs_the_password(hub_site: HubSite) -> None:
+    wrong = hub_site.login("pt-alice", "not-her-password")
+    assert not wrong.logged_in
+    assert wrong.get(f"{hub_site.url}/hub/api/user", timeout=30).status_code in (401, 403)
+    stranger = hub_site.login("root", "anything")
+    assert not stranger.logged_in
+    right = hub_site.login("pt-alice")
+    assert right.logged_in
+    me = right.get(f"{hub_site.url}/hub/api/user", timeout=30).json()
+    assert me["name"] == "pt-alice"
+    assert f"nbgrader-{COURSE_A}" in me["groups"]
+
+
+def test_learner_sees_only_her_own_page(hub_site: HubSite) -> None:
+    alice = hub_site.login("pt-alice")
+    for page in ("coordinator", "teacher"):
+        answer = alice.get(hub_site.dashboard(page), timeout=120)
+        assert answer.status_code == 403, (page, answer.status_code)
+    for query in ({"learner": "pt-bob"}, {"learner": "pt-carol", "lang": "en"}):
+        answer = alice.get(hub_site.dashboard("learner"), params=query, timeout=120)
+        assert answer.status_code == 403, query
+    # her own page, even when she sends the headers the service uses to name the viewer
+    own = alice.get(hub_site.dashboard("learner"), timeout=180,
+                    headers={"X-Parcours-User": "pt-bob", "X-Parcours-Role": "coordinator"})
+    assert own.status_code == 200
+    assert "pt-alice" in own.text and "pt-bob" not in own.text
+
+
+def test_anonymous_visitors_are_sent_to_the_login(hub_site: HubSite) -> None:
+    import requests
+
+    answer = requests.get(hub_site.dashboard("coordinator"), timeout=60)
+    assert answer.status_code == 200 and "/hub/login" in answer.url
+
+
+def test_learner_cannot_reach_another_learners_server_or_files(hub_site: HubSite) -> None:
+    bob = hub_site.login("pt-bob")
+    hub_site.start_server(bob, "pt-bob")
+    lab = bob.get(f"{hub_site.url}/user/pt-bob/lab", timeout=120)
+    assert lab.status_code == 200 and "/user/pt-bob/lab" in lab.url
+    xsrf = {"X-XSRFToken": bob.cookies.get("_xsrf", path="/user/pt-bob/") or ""}
+    mine = bob.get(f"{hub_site.url}/user/pt-bob/api/contents/{COURSE_A}", headers=xsrf,
+                   timeout=60)
+    assert mine.status_code == 200
+    assert "lessons" in {item["name"] for item in mine.json()["content"]}
+    alice = hub_site.login("pt-alice")
+    for path in ("lab", f"api/contents/{COURSE_A}"):
+        theirs = alice.get(f"{hub_site.url}/user/pt-bob/{path}", timeout=60)
+        assert theirs.status_code == 403, (path, theirs.status_code, theirs.url)
+        assert "lessons" not in theirs.text
+    # what her own kernel could do, as her Unix account: bob's home is closed to her
+    peek = subprocess.run(["runuser", "-u", "pt-alice", "--", "ls", "/home/pt-bob"],
+                          capture_output=True, text=True, check=False)
+    assert peek.returncode != 0 and "Permission denied" in peek.stderr
+    for secret in (hub_site.data_dir / "courses" / COURSE_A / "gradebook.db",
+                   hub_site.project / "courses" / COURSE_A / "quizzes",
+                   hub_site.project / "courses" / COURSE_A / "source"):
+        peek = subprocess.run(["runuser", "-u", "pt-alice", "--", "ls", str(secret)],
+                              capture_output=True, text=True, check=False)
+        assert peek.returncode != 0, secret
+
+
+def test_teacher_acts_on_their_own_course_only(hub_site: HubSite) -> None:
+    prof = hub_site.login("pt-prof-a")
+    own = prof.get(hub_site.dashboard("teacher"), timeout=180,
+                   params={"assignment": f"{COURSE_A}/devoir-1"})
+    assert own.status_code == 200
+    other = prof.get(hub_site.dashboard("teacher"), timeout=60,
+                     params={"assignment": f"{COURSE_B}/devoir-1"})
+    assert other.status_code == 403
+    assert prof.get(hub_site.dashboard("coordinator"), timeout=60).status_code == 403
+    assert prof.get(hub_site.dashboard("learner"), params={"learner": "pt-alice"},
+                    timeout=180).status_code == 200
+    assert prof.get(hub_site.dashboard("learner"), params={"learner": "pt-carol"},
+                    timeout=60).status_code == 403
+    grader_b = prof.get(f"{hub_site.url}/services/formgrader-{COURSE_B}/formgrader",
+                        timeout=60)
+    assert grader_b.status_code == 403
+    grader_a = prof.get(f"{hub_site.url}/services/formgrader-{COURSE_A}/formgrader",
+                        timeout=120)
+    assert grader_a.status_code == 200 and "formgrader" in grader_a.text.lower()
+    learner = hub_site.login("pt-alice")
+    assert learner.get(f"{hub_site.url}/services/formgrader-{COURSE_A}/formgrader",
+                       timeout=60).status_code == 403
+
+
+def test_coordinator_reads_every_course(hub_site: HubSite) -> None:
+    coord = hub_site.login(COORDINATOR)
+    page = coord.get(hub_site.dashboard("coordinator"), timeout=240)
+    assert page.status_code == 200
+    for course in (COURSE_A, COURSE_B):
+        assert coord.get(hub_site.dashboard("teacher"), timeout=180,
+                         params={"assignment": f"{course}/devoir-1"}).status_code == 200
+
+
+def test_kernels_stop_when_pages_are_left(hub_site: HubSite) -> None:
+    """Five visits, each left as Voila's page leaves (its unload beacon): afterwards no
+    more kernels run than the preheated pool (one per dashboard)."""
+    from parcours_grading.hub.settings import DASHBOARD_POOL
+
+    alice = hub_site.login("pt-alice")
+    shutdown = f"{hub_site.url}/services/dashboards/voila/api/shutdown/"
+    for _visit in range(5):
+        answer = alice.get(hub_site.dashboard("learner"), timeout=180)
+        assert answer.status_code == 200
+        kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', answer.text)
+        assert kernel_id, "the page names its kernel"
+        xsrf = alice.cookies.get("_xsrf", path="/services/dashboards/")
+        assert xsrf, "the page sets the _xsrf cookie its unload beacon sends back"
+        # what Voila's page sends on 'beforeunload': navigator.sendBeacon with a form
+        gone = alice.post(shutdown + kernel_id.group(1), files={"_xsrf": (None, xsrf)},
+                          timeout=60)
+        assert gone.status_code == 204, gone.text
+        again = alice.post(shutdown + kernel_id.group(1), files={"_xsrf": (None, xsrf)},
+                           timeout=60)
+        assert again.status_code == 404  # no such kernel any more
+    pool = DASHBOARD_POOL * 3
+    deadline = time.monotonic() + 60
+    while len(_kernels()) > pool and time.monotonic() < deadline:
+        time.sleep(0.5)  # a condition polled until a bounded deadline (no event for it)
+    assert len(_kernels()) <= pool
