@@ -1,0 +1,118 @@
+"""A learner, a teacher and a coordinator log in through the hub's login page in a real
+chromium and use what is theirs: the learner's own JupyterLab (a lesson, a quiz answered,
+the notebook saved in her home, the course content untouched), the teacher's formgrader in
+its own tab, the coordinator's dashboard. Screenshots in tests/_output/."""
+
+from __future__ import annotations
+
+import json
+import pwd
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import COORDINATOR, COURSE_A, HubSite, _tree_digest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]  # fmt: skip
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian chromium is required: apt-get install -y chromium"
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _log_in(browser: Any, site: HubSite, name: str) -> Any:
+    """A new browser context (its own cookies) logged in as ``name`` through the hub's
+    login page; returns its page, left where the hub sends a person after login."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{site.url}/hub/login", timeout=60_000)
+    page.fill("#username_input", name)
+    page.fill("#password_input", site.passwords[name])
+    page.click("#login_submit")
+    return page
+
+
+def test_learner_works_in_her_own_jupyterlab(browser: Any, hub_site: HubSite,
+                                             output_dir: Path) -> None:
+    page = _log_in(browser, hub_site, "pt-alice")
+    # the hub starts her server and opens her JupyterLab
+    page.wait_for_url("**/user/pt-alice/lab**", timeout=180_000)
+    page.locator(".jp-LabShell").wait_for(timeout=120_000)
+    lesson = f"{COURSE_A}/lessons/01-decouvrir.ipynb"
+    page.goto(f"{hub_site.url}/user/pt-alice/lab/tree/{lesson}", timeout=120_000)
+    page.locator(".jp-Notebook").first.wait_for(timeout=120_000)
+    page.get_by_text("| Idle").first.wait_for(timeout=120_000)  # the kernel, in her name
+    page.screenshot(path=str(output_dir / "learner-lesson.png"))
+    # Run > Run All Cells, then answer the first quiz by mouse
+    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+    page.locator(".lm-Menu-item", has_text=re.compile(r"^Run All Cells")).first.click()
+    radios = page.locator(".parcours-quiz input[type=radio]")
+    radios.first.wait_for(timeout=180_000)
+    quiz = page.locator(".parcours-quiz").first
+    quiz.locator("input[type=radio]").first.check()
+    quiz.get_by_role("button", name="Vérifier").click()
+    feedback = quiz.locator("[role=alert]")
+    feedback.first.wait_for(timeout=60_000)
+    assert feedback.first.inner_text().strip()
+    page.screenshot(path=str(output_dir / "learner-quiz.png"), full_page=False)
+    page.keyboard.press("Control+s")
+    home = Path(pwd.getpwnam("pt-alice").pw_dir)
+    saved = home / lesson
+    page.locator(".jp-mod-dirty").first.wait_for(state="detached", timeout=60_000)
+    notebook = json.loads(saved.read_text(encoding="utf-8"))
+    outputs = [o for c in notebook["cells"] if c["cell_type"] == "code"
+               for o in c.get("outputs", [])]
+    assert outputs, "her notebook, saved in her home, holds the outputs of her run"
+    assert saved.stat().st_uid == pwd.getpwnam("pt-alice").pw_uid
+    assert not list((home / COURSE_A / "quizzes").glob("*.yaml")), "no readable answers"
+    assert _tree_digest(hub_site.project / "courses") == hub_site.extra["content"]
+    page.context.close()
+
+
+def test_teacher_opens_formgrader_in_its_own_tab(browser: Any, hub_site: HubSite,
+                                                 output_dir: Path) -> None:
+    page = _log_in(browser, hub_site, "pt-prof-a")
+    page.wait_for_url("**/user/pt-prof-a/**", timeout=180_000)
+    page.goto(f"{hub_site.url}/hub/home", timeout=60_000)
+    page.get_by_role("button", name="Services").click()
+    link = page.get_by_role("link", name=f"formgrader-{COURSE_A}")
+    link.wait_for(timeout=30_000)  # the hub's Services menu lists the course's formgrader
+    assert page.get_by_role("link", name="formgrader-cours-b").count() == 0
+    with page.context.expect_page(timeout=60_000) as opened:
+        link.click(modifiers=["Control"])  # in its own tab (JupyterHub blocks the iframe)
+    grader = opened.value
+    grader.wait_for_load_state(timeout=120_000)
+    grader.get_by_text("devoir-1").first.wait_for(timeout=120_000)
+    grader.screenshot(path=str(output_dir / "teacher-formgrader.png"))
+    assert "Manage Assignments" in grader.content()
+    page.context.close()
+
+
+def test_coordinator_opens_the_coordinator_dashboard(browser: Any, hub_site: HubSite,
+                                                     output_dir: Path) -> None:
+    page = _log_in(browser, hub_site, COORDINATOR)
+    page.wait_for_url(f"**/user/{COORDINATOR}/**", timeout=180_000)
+    page.goto(hub_site.dashboard("coordinator"), timeout=240_000)
+    page.locator("h1").first.wait_for(timeout=240_000)
+    assert "Coordinat" in page.locator("h1").first.inner_text()
+    page.screenshot(path=str(output_dir / "coordinator-dashboard.png"))
+    page.context.close()
