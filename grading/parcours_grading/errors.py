@@ -8,13 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 class ParcoursError(Exception):
-    """Root of every error Parcours raises on purpose."""
+    """Root of every error Parcours raises on purpose.
+
+    Every subclass survives a process boundary (pickle: multiprocessing, Dask, the fork
+    server) with the same message and attributes, whatever its ``__init__`` takes.
+    """
 
     #: exit status the CLI uses for this error
     exit_status: int = 1
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own reduce calls ``cls(*self.args)``: wrong for a subclass whose
+        # __init__ takes something else than its message (CourseError takes problems).
+        return (_rebuild_error, (type(self), self.args), self.__dict__ or None)
+
+
+def _rebuild_error(cls: type[ParcoursError], args: tuple[Any, ...]) -> ParcoursError:
+    """Unpickle a :class:`ParcoursError` without calling its ``__init__``: its message
+    (``args``) as it was; its attributes follow as pickle state."""
+    return cls.__new__(cls, *args)
 
 
 class BadInputError(ParcoursError):
