@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.errors import ExitStatus
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
@@ -19,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+
     from pathlib import Path
 
     from parcours_grading.cli._course import open_course, say
@@ -34,4 +36,4 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         into=Path(args.into) if args.into else None,
     )
     print(say(config, f"Rendu envoyé : {folder}", f"Submitted: {folder}"))
-    return 0
+    return ExitStatus.CLEAN

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...errors import BadInputError, GradingError
+from ...errors import BadInputError, ExitStatus, GradingError
 from . import jobs
 from .limits import Limits
 from .results import CellGrade, GradeResult, Problem, SubmissionResult
@@ -41,8 +41,6 @@ if TYPE_CHECKING:
 
 #: the journal of graded submissions, one JSON object per line
 JOURNAL = ".parcours/autograde-{assignment}.jsonl"
-#: exit status of ``parcours autograde`` when some submissions were graded with problems
-EXIT_PROBLEMS = 3
 
 
 @dataclass
@@ -76,9 +74,9 @@ class AutogradeReport:
         }
 
     @property
-    def exit_status(self) -> int:
-        """0: every submission graded cleanly; 3: some graded with problems."""
-        return EXIT_PROBLEMS if self.problems else 0
+    def exit_status(self) -> ExitStatus:
+        """CLEAN: every submission graded cleanly; PROBLEMS: some graded with problems."""
+        return ExitStatus.PROBLEMS if self.problems else ExitStatus.CLEAN
 
 
 def submission_checksum(folder: Path) -> str:
