@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import nbformat
@@ -197,3 +198,35 @@ def test_cli_feedback_with_a_page_withheld_exits_3_and_draws_no_bar_off_a_termin
 )
 def test_cli_usage_statuses(argv: list[str], status: ExitStatus) -> None:
     assert _parcours(*argv).returncode == status
+
+
+def test_unreadable_submissions_get_a_feedback_page_saying_why_they_scored_0(
+    config: ParcoursConfig, course: Course, homes: Path
+) -> None:
+    from parcours_grading.pipeline.autograde import autograde
+
+    release(config, course, "devoir-a")
+    broken = {"bob": b'{"cells": [{"cell_type": "code", "sour', "chloe": b"\x89PNG\r\n\x1a\n\x00"}
+    for who in ("alice", "bob", "chloe"):
+        home = homes / who
+        fetch(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
+        folder = assignment_folder(course, "devoir-a", home)
+        _work(folder, SOLUTION, "La moyenne.")
+        if who in broken:  # truncated by a full disk, or replaced by a picture
+            (folder / "devoir-a.ipynb").write_bytes(broken[who])
+        submit(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
+    collect(config, course, "devoir-a")
+    autograde(config, course, "devoir-a", workers=2, progress=False)
+
+    result = feedback(config, course, "devoir-a")
+    assert sorted(result.released) == ["alice", "bob", "chloe"] and result.withheld == {}
+    reasons = {"bob": "invalid JSON at byte 33", "chloe": "not UTF-8 text"}
+    for who, reason in reasons.items():
+        home = homes / who
+        (page,) = fetch_feedback(
+            config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache"
+        )
+        text = unescape(page.read_text(encoding="utf-8"))
+        assert "n'a pas pu être lu" in text and "0 à chaque question" in text, who
+        assert reason in text, who
+        assert "CONTROLE-CACHE-A" not in text
