@@ -1,5 +1,8 @@
 """Submit your work on an assignment (the folder DIR/<course>/<assignment>) to the
-teacher through nbgrader's exchange. You may submit again; the latest counts."""
+teacher through nbgrader's exchange. You may submit again; the latest counts.
+
+A folder over the size limit (100 MB) is sent without its largest files (listed, exit
+status 3): keep large data out of the assignment folder."""
 
 from __future__ import annotations
 
@@ -28,12 +31,15 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     from parcours_grading.pipeline.exchange import submit
 
     course = open_course(config, args.course)
-    folder = submit(
+    sent = submit(
         config,
         course,
         args.assignment,
         learner=args.learner,
         into=Path(args.into) if args.into else None,
     )
-    print(say(config, f"Rendu envoyé : {folder}", f"Submitted: {folder}"))
+    print(say(config, f"Rendu envoyé : {sent.folder}", f"Submitted: {sent.folder}"))
+    if sent.weighed is not None and sent.weighed.left_out:
+        print("  " + sent.weighed.describe(config.language))
+        return ExitStatus.PROBLEMS
     return ExitStatus.CLEAN
