@@ -41,11 +41,6 @@ class Outcome:
     #: spool file holding the events, when spooled
     spool_file: str = ""
 
-    @property
-    def safe(self) -> bool:
-        """The events are either in the store, buffered, or in the spool."""
-        return self.status in {"stored", "buffered", "spooled", "disabled"}
-
 
 def recording_enabled() -> bool:
     """False when ``PARCOURS_EVENTS`` is off/0/false/no."""

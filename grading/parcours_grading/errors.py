@@ -1,26 +1,59 @@
 """One exception root for Parcours; every message says what, where, and what to do.
 
 The CLI turns any :class:`ParcoursError` into its message on stderr and the exit status
-in :attr:`ParcoursError.exit_status` (2 for bad input), never a traceback.
+in :attr:`ParcoursError.exit_status` (2 for bad input), never a traceback. Every command
+exits with one of the :class:`ExitStatus` values (README, "Exit statuses").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+
+class ExitStatus(IntEnum):
+    """What every ``parcours`` command's exit status means (one scheme for all)."""
+
+    #: done, nothing to report
+    CLEAN = 0
+    #: the command itself failed (a store or gradebook unwritable, a server not started)
+    FAILURE = 1
+    #: bad input: a course, assignment, learner or option value that is wrong
+    BAD_INPUT = 2
+    #: done, with problems for the user to look at, each listed (learner and reason)
+    PROBLEMS = 3
+    #: interrupted (Ctrl-C)
+    INTERRUPTED = 130
 
 
 class ParcoursError(Exception):
-    """Root of every error Parcours raises on purpose."""
+    """Root of every error Parcours raises on purpose.
+
+    Every subclass survives a process boundary (pickle: multiprocessing, Dask, the fork
+    server) with the same message and attributes, whatever its ``__init__`` takes.
+    """
 
     #: exit status the CLI uses for this error
-    exit_status: int = 1
+    exit_status: int = ExitStatus.FAILURE
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own reduce calls ``cls(*self.args)``: wrong for a subclass whose
+        # __init__ takes something else than its message (CourseError takes problems).
+        return (_rebuild_error, (type(self), self.args), self.__dict__ or None)
+
+
+def _rebuild_error(cls: type[ParcoursError], args: tuple[Any, ...]) -> ParcoursError:
+    """Unpickle a :class:`ParcoursError` without calling its ``__init__``: its message
+    (``args``) as it was; its attributes follow as pickle state."""
+    return cls.__new__(cls, *args)
 
 
 class BadInputError(ParcoursError):
     """Something a user wrote (manifest, notebook, command-line value) is wrong."""
 
-    exit_status = 2
+    exit_status = ExitStatus.BAD_INPUT
 
 
 class ConfigurationError(BadInputError):

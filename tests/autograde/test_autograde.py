@@ -144,15 +144,17 @@ def test_cli_exit_status_lists_problems(course, capsys):
 
     from .kit import FIXTURES
 
-    fill(course, 2)
+    shas = fill(course, 2)
     broken = course.submit("zz-broken", b'{"cells": [')
+    shas["zz-broken"] = sha256(broken)
     data_dir = str(course.root.parent.parent)
     folder = str(FIXTURES / "cours-test")
     args = ["autograde", folder, ASSIGNMENT, "--data-dir", data_dir, "--no-progress"]
     assert main(args) == 3
     out = capsys.readouterr().out
     assert "zz-broken" in out and "invalid JSON at byte 11" in out
-    assert sha256(broken) == sha256(broken)  # still there, byte for byte
+    for learner, sha in shas.items():  # the learners' originals, byte for byte
+        assert sha256(course.root / "submitted" / learner / ASSIGNMENT / "devoir.ipynb") == sha
     assert broken.read_bytes() == b'{"cells": ['
     rows = gradebook_rows(course.db_url)
     assert {k[2]: v for k, v in rows.items() if k[0] == "zz-broken"}["q1_test"] == (0.0, False, 0.0)

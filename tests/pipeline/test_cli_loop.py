@@ -10,6 +10,8 @@ import pytest
 from parcours_grading.cli import main
 from parcours_grading.config import ParcoursConfig
 from parcours_grading.course import Course
+from parcours_grading.errors import ExitStatus
+from parcours_grading.pipeline.roster import load_roster, roster_path, write_roster
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -80,3 +82,8 @@ def test_release_extend_deadlines_commands(
     assert "devoir-b" not in out and "à venir" in out
     status, out, _ = _run(capsys, "collect", folder, "devoir-b")
     assert status == 0 and "1 rendu(s)" in out and "non rendus : chloe" in out
+    # alice leaves the roster: her submission is collected all the same, and listed (exit 3)
+    learners = load_roster(config, course).learners
+    write_roster(roster_path(config, course), [v for k, v in learners.items() if k != "alice"])
+    status, out, _ = _run(capsys, "collect", folder, "devoir-b")
+    assert status == ExitStatus.PROBLEMS and "hors liste de la classe : alice" in out

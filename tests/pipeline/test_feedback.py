@@ -4,12 +4,17 @@ comments and the recorded grading problem; learners fetch it through the exchang
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from html import unescape
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from parcours_grading.config import ParcoursConfig
 from parcours_grading.course import Course
+from parcours_grading.errors import ExitStatus
 from parcours_grading.pipeline.collect import collect
 from parcours_grading.pipeline.exchange import assignment_folder, fetch, fetch_feedback, submit
 from parcours_grading.pipeline.feedback import (
@@ -154,3 +159,74 @@ def test_feedback_released_without_hidden_tests_with_comments_and_problems(
     again = feedback(config, course, "devoir-a")
     assert list(again.released) == ["alice"]
     assert "nbgrader could not build the feedback page" in again.withheld["bob"]
+
+
+def _parcours(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The real ``parcours`` command, its stdout and stderr piped (not a terminal)."""
+    command = [sys.executable, "-m", "parcours_grading.cli", *argv]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_feedback_with_a_page_withheld_exits_3_and_draws_no_bar_off_a_terminal(
+    config: ParcoursConfig, course: Course, homes: Path
+) -> None:
+    release(config, course, "devoir-a")
+    for who in ("alice", "bob"):
+        home = homes / who
+        fetch(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
+        _work(assignment_folder(course, "devoir-a", home), SOLUTION, "La moyenne.")
+        submit(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
+    collect(config, course, "devoir-a")
+    graded = _parcours("autograde", str(course.folder), "devoir-a", "--workers", "2")
+    assert graded.returncode == ExitStatus.CLEAN, graded.stderr
+    assert "2 submission(s) graded" in graded.stdout or "2 copie(s)" in graded.stdout
+    assert "%|" not in graded.stderr and "it/s" not in graded.stderr  # no tqdm bar
+
+    broken = config.course_root(course.id) / "autograded" / "bob" / "devoir-a" / "devoir-a.ipynb"
+    broken.chmod(0o644)
+    broken.write_text("{ not json", encoding="utf-8")
+    released = _parcours("feedback", str(course.folder), "devoir-a", "--lang", "en")
+    assert released.returncode == ExitStatus.PROBLEMS, released.stderr
+    assert "feedback released to 1 learner(s)" in released.stdout
+    assert "feedback withheld (bob): nbgrader could not build" in released.stdout
+    assert "%|" not in released.stderr and "Traceback" not in released.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "status"),
+    [([], ExitStatus.BAD_INPUT), (["nowhere"], ExitStatus.BAD_INPUT), (["--help"], 0)],
+)
+def test_cli_usage_statuses(argv: list[str], status: ExitStatus) -> None:
+    assert _parcours(*argv).returncode == status
+
+
+def test_unreadable_submissions_get_a_feedback_page_saying_why_they_scored_0(
+    config: ParcoursConfig, course: Course, homes: Path
+) -> None:
+    from parcours_grading.pipeline.autograde import autograde
+
+    release(config, course, "devoir-a")
+    broken = {"bob": b'{"cells": [{"cell_type": "code", "sour', "chloe": b"\x89PNG\r\n\x1a\n\x00"}
+    for who in ("alice", "bob", "chloe"):
+        home = homes / who
+        fetch(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
+        folder = assignment_folder(course, "devoir-a", home)
+        _work(folder, SOLUTION, "La moyenne.")
+        if who in broken:  # truncated by a full disk, or replaced by a picture
+            (folder / "devoir-a.ipynb").write_bytes(broken[who])
+        submit(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
+    collect(config, course, "devoir-a")
+    autograde(config, course, "devoir-a", workers=2, progress=False)
+
+    result = feedback(config, course, "devoir-a")
+    assert sorted(result.released) == ["alice", "bob", "chloe"] and result.withheld == {}
+    reasons = {"bob": "invalid JSON at byte 33", "chloe": "not UTF-8 text"}
+    for who, reason in reasons.items():
+        home = homes / who
+        (page,) = fetch_feedback(
+            config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache"
+        )
+        text = unescape(page.read_text(encoding="utf-8"))
+        assert "n'a pas pu être lu" in text and "0 à chaque question" in text, who
+        assert reason in text, who
+        assert "CONTROLE-CACHE-A" not in text

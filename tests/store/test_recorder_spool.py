@@ -3,7 +3,10 @@ outcome says so, and the next successful write flushes it."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +96,77 @@ def test_batched_recorder_writes_on_flush_and_close(tmp_path: Path) -> None:
     assert [o.status for o in outcomes].count("stored") == 2
     recorder.close()
     assert open_store(url).count() == 25
+
+
+# A flusher that claims a spool file, writes half of it to the store, says so on stdout and
+# waits (for ever) for its stdin: the test kills it there.
+DYING_FLUSHER = """
+import sys
+from parcours_grading.store import open_store
+from parcours_grading.store.base import EventStore
+from parcours_grading.store.spool import Spool
+
+class HalfThenHang(EventStore):
+    def __init__(self, url):
+        self.real = open_store(url)
+    def record_many(self, events):
+        events = list(events)
+        self.real.record_many(events[: len(events) // 2])
+        self.real.close()
+        print("claimed", flush=True)
+        sys.stdin.read()
+    def read(self, where=None, **filters):
+        return self.real.read(where, **filters)
+    def count(self, where=None, **filters):
+        return self.real.count(where, **filters)
+
+Spool(sys.argv[1]).flush(HalfThenHang(sys.argv[2]))
+"""
+
+
+def test_claim_of_a_killed_flusher_is_flushed_again_exactly_once(
+    tmp_path: Path, spool_dir: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    spooled = [answer(f"q{i}") for i in range(10)]
+    Spool(spool_dir).append(spooled)
+    flusher = subprocess.Popen(
+        [sys.executable, "-c", DYING_FLUSHER, str(spool_dir), url],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert flusher.stdout is not None
+        assert flusher.stdout.readline() == "claimed\n"
+        # while its owner lives, the claim is left alone
+        assert Spool(spool_dir).flush(open_store(url)) == 0
+        assert [p.name.split(".")[-1] for p in Spool(spool_dir).pending_files()] == [
+            f"flushing-{flusher.pid}"
+        ]
+        flusher.kill()
+        assert flusher.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        flusher.kill()
+        flusher.wait()
+        for pipe in (flusher.stdin, flusher.stdout):
+            if pipe is not None:
+                pipe.close()
+    store = open_store(url)
+    assert store.count() == 5  # what the killed flusher wrote
+    assert Spool(spool_dir).flush(store) == 10
+    assert sorted(e.id for e in store.read()) == sorted(e.id for e in spooled)
+    assert Spool(spool_dir).pending_files() == []
+    store.close()
+
+
+def test_refused_flush_releases_its_claim_for_the_next_one(tmp_path: Path, spool_dir: Path) -> None:
+    Spool(spool_dir).append([answer("q1"), answer("q2")])
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the store's folder should be")
+    with pytest.raises(EventStoreError):
+        Spool(spool_dir).flush(open_store(f"sqlite:///{blocker}/events.sqlite"))
+    assert [e.object_id for e in Spool(spool_dir).pending()] == ["q1", "q2"]
+    url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    recorder = Recorder(url, spool_dir=spool_dir, enabled=True)
+    assert recorder.record(answer("q3")).stored == 3
+    assert Spool(spool_dir).pending_files() == []
+    recorder.close()

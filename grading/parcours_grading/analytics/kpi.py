@@ -60,15 +60,6 @@ def week_of(stamps: pd.Series) -> pd.Series:
     return pd.Series(monday.astype("datetime64[ns]"), index=stamps.index).dt.tz_localize("UTC")
 
 
-def activity_moments(data: ClassData) -> pd.DataFrame:
-    """``course, learner, timestamp`` of every trace a learner left (events, submissions)."""
-    parts = [data.events[["course", "learner", "timestamp"]]]
-    if len(data.submissions):
-        parts.append(data.submissions[["course", "learner", "timestamp"]])
-    parts = [p.astype({"course": object, "learner": object}) for p in parts]
-    return pd.concat(parts, ignore_index=True).dropna(subset=["timestamp"])
-
-
 def _cat(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(int64 codes, object categories) of a column, categorical or not."""
     if isinstance(values.dtype, pd.CategoricalDtype):

@@ -40,10 +40,6 @@ def now_or_default(now: pd.Timestamp | str | None) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-def _nat(index: pd.Index) -> pd.Series:
-    return pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
-
-
 def deadlines(data: ClassData) -> pd.DataFrame:
     """Each enrolled learner's deadline on each assignment: ``course, learner, activity,
     due, deadline`` (the latest of the due date, an nbgrader extension and a recorded one)."""

@@ -56,31 +56,6 @@ RISK_COLUMNS = ["course", "learner", "days_inactive", "missed", "late", "score_d
                 "n_reasons", "at_risk"]
 
 
-def _empty_measure(name: str) -> pd.Series:
-    index = pd.MultiIndex.from_arrays([[], []], names=["course", "learner"])
-    return pd.Series(index=index, dtype=float, name=name)
-
-
-def score_sequence(data: ClassData) -> pd.DataFrame:
-    """Each learner's scored activities: ``course, learner, activity, timestamp, score``."""
-    parts = []
-    first = quiz_first(data)
-    if len(first):
-        q = first.groupby(["course", "learner", "lesson"], as_index=False).agg(
-            timestamp=("timestamp", "max"), score=("value", "mean"))
-        parts.append(q.rename(columns={"lesson": "activity"}))
-    subs = data.submissions
-    if len(subs):
-        s = subs[subs["max_score"] > 0]
-        parts.append(pd.DataFrame({
-            "course": s["course"], "learner": s["learner"], "activity": s["assignment"],
-            "timestamp": s["timestamp"], "score": s["score"] / s["max_score"],
-        }))
-    if not parts:
-        return pd.DataFrame(columns=["course", "learner", "activity", "timestamp", "score"])
-    return pd.concat(parts, ignore_index=True).dropna(subset=["score"])
-
-
 class Pairs:
     """(course, learner) pairs of ``data.learners`` as one integer each, ``course code *
     width + learner code`` (see :mod:`.codes`)."""
@@ -107,7 +82,8 @@ class Pairs:
 
 
 def _score_drops(data: ClassData, pairs: Pairs, last: int) -> np.ndarray:
-    """:func:`score_drops` per pair (NaN without ``last + 1`` scored activities)."""
+    """Per pair: mean of earlier scores minus mean of the ``last`` ones, in time order
+    (NaN without ``last + 1`` scored activities)."""
     keys, stamps, scores = [], [], []
     first = quiz_first(data)
     if len(first):  # one score per (learner, lesson): its first attempts' mean, latest time
@@ -149,14 +125,6 @@ def _score_drops(data: ClassData, pairs: Pairs, last: int) -> np.ndarray:
     return out
 
 
-def score_drops(data: ClassData, last: int = 2) -> pd.Series:
-    """Per (course, learner): mean of earlier scores minus mean of the ``last`` ones, in
-    time order (only learners with at least ``last + 1`` scored activities)."""
-    pairs = Pairs(data.learners)
-    drops = _score_drops(data, pairs, last)
-    return pairs.series(drops, ~np.isnan(drops), "score_drop")
-
-
 def _opened_and_done(status: pd.DataFrame, pairs: Pairs, adtype: pd.CategoricalDtype,
                      wanted: tuple[str, ...], kind: str | None) -> tuple[np.ndarray, np.ndarray]:
     """(pair, activity code) of the status rows whose status is in ``wanted`` (and whose
@@ -170,7 +138,8 @@ def _opened_and_done(status: pd.DataFrame, pairs: Pairs, adtype: pd.CategoricalD
 
 def _unanswered(data: ClassData, status: pd.DataFrame, pairs: Pairs
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """(questions due, questions answered among them) per pair, see :func:`unanswered_share`."""
+    """(questions due, questions answered among them) per pair: the questions of the
+    lessons each learner opened."""
     ev = data.events
     rows = ((ev["verb"] == "answered") & (ev["object_type"] == "question")).to_numpy()
     answered = ev.loc[rows, ["course", "learner", "activity", "object_id"]]
@@ -210,15 +179,6 @@ def _unanswered(data: ClassData, status: pd.DataFrame, pairs: Pairs
     return due, np.bincount(pair[got], minlength=pairs.size).astype(float)
 
 
-def unanswered_share(data: ClassData, status: pd.DataFrame) -> pd.Series:
-    """Per (course, learner): share of the questions of their opened lessons unanswered."""
-    pairs = Pairs(data.learners)
-    due, got = _unanswered(data, status, pairs)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = (due - got) / due
-    return pairs.series(share, due > 0, "unanswered")
-
-
 def _reflections_missing(data: ClassData, status: pd.DataFrame, pairs: Pairs
                          ) -> tuple[np.ndarray, np.ndarray]:
     """(completed activities, those without a reflection) per pair."""
@@ -236,13 +196,6 @@ def _reflections_missing(data: ClassData, status: pd.DataFrame, pairs: Pairs
     done = np.bincount(who[ok], minlength=pairs.size)
     missing = ok & ~reflected[np.where(key >= 0, key, size)]
     return done, np.bincount(who[missing], minlength=pairs.size)
-
-
-def reflections_missing(data: ClassData, status: pd.DataFrame) -> pd.Series:
-    """Per (course, learner): completed activities without a reflection event."""
-    pairs = Pairs(data.learners)
-    done, missing = _reflections_missing(data, status, pairs)
-    return pairs.series(missing.astype(np.int64), done > 0, "reflections_missing")
 
 
 def _by_learner(index: pd.MultiIndex, parts: list[tuple[pd.DataFrame, pd.Series]],

@@ -3,8 +3,9 @@
 Each command lives in its own module of this package with two functions:
 
 * ``add_arguments(parser)`` declares its options (the module must import nothing heavy);
-* ``run(args, config) -> int`` does the work by calling the plain API functions, and
-  returns the exit status.
+* ``run(args, config) -> ExitStatus`` does the work by calling the plain API functions,
+  and returns the exit status (one scheme for every command:
+  :class:`~parcours_grading.errors.ExitStatus`, README "Exit statuses").
 
 ``parcours --help`` imports none of them, so it answers in a few tens of milliseconds.
 Any :class:`~parcours_grading.errors.ParcoursError` becomes its message on stderr and its
@@ -17,6 +18,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+
+from parcours_grading.errors import ExitStatus
 
 #: command -> (module, role, one-line help). The order is the order of the help text.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -125,12 +128,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0] in {"-h", "--help", "help"}:
         print(_global_help())
-        return 0 if args_list else 2
+        return ExitStatus.CLEAN if args_list else ExitStatus.BAD_INPUT
     if args_list[0] == "--version":
         from parcours_grading import __version__
 
         print(f"parcours {__version__}")
-        return 0
+        return ExitStatus.CLEAN
     command, rest = args_list[0], args_list[1:]
     if command not in COMMANDS:
         print(
@@ -138,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Run 'parcours --help' for what each does.",
             file=sys.stderr,
         )
-        return 2
+        return ExitStatus.BAD_INPUT
     parser = build_parser(command)
     args = parser.parse_args(rest)
 
@@ -165,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_status
     except KeyboardInterrupt:
         print(f"parcours {command}: interrupted.", file=sys.stderr)
-        return 130
+        return ExitStatus.INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,3 +29,11 @@ def when(moment: object, zone: str) -> str:
     if not isinstance(moment, dt.datetime):
         return "-"
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def progress_shown() -> bool:
+    """Progress bars (tqdm, on stderr) only when a person watches: stderr is a terminal.
+    Redirected to a file or a pipe (cron, CI, a test), a bar would only add noise."""
+    import sys
+
+    return sys.stderr.isatty()

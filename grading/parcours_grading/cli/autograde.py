@@ -5,15 +5,17 @@ only its own files), into nbgrader's gradebook and autograded/ folder.
 Already graded submissions (same files) are skipped unless --force: an interrupted run
 resumes where it stopped.
 
-exit status: 0 every submission graded cleanly; 3 graded, but some with problems (listed
-with their reasons: broken notebook, timeout, memory, edited tests...); 1 or 2 the command
-itself failed.
+Exit status: 0 every submission graded cleanly; 3 graded, but some with problems (listed
+with their reasons: broken notebook, timeout, memory, edited tests...); 2 bad input; 1 the
+command itself failed. The progress bar shows only when stderr is a terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING
+
+from parcours_grading.errors import ExitStatus
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -36,13 +38,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "c.ParcoursConfig.grading_scheduler)")
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     import sys
 
     # nbgrader -> nbformat -> jsonschema imports rfc3987_syntax, which compiles a grammar
     # for seconds; it only checks IRI formats, which no notebook or gradebook uses.
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    from parcours_grading.cli._course import open_course, say
+    from parcours_grading.cli._course import open_course, progress_shown, say
     from parcours_grading.errors import BadInputError
     from parcours_grading.pipeline.autograde.run import autograde
 
@@ -56,8 +58,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
             f"'{args.assignment}' is not an assignment of {course.id}: {exc}"
         ) from exc
     report = autograde(config, course, args.assignment, workers=args.workers,
-                       learners=args.learner, progress=not args.no_progress, force=args.force,
-                       scheduler=args.scheduler)
+                       learners=args.learner, force=args.force, scheduler=args.scheduler,
+                       progress=progress_shown() and not args.no_progress)
     graded, problems = len(report.graded), report.problems
     print(say(
         config,

@@ -2,14 +2,16 @@
 names; lessons run top to bottom on a real kernel; each assignment's solution passes its
 own tests and its release version does not.
 
-Exit status: 0 when the course is clean, 2 when problems were found (each names the file,
-the key or cell, and what to do)."""
+Exit status: 0 when the course is clean, 2 when problems were found (bad input: each names
+the file, the key or cell, and what to do), 1 when the check itself failed."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from typing import TYPE_CHECKING
+
+from parcours_grading.errors import ExitStatus
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -25,12 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+    from parcours_grading.cli._course import progress_shown
     from parcours_grading.course.check import check_course
     from parcours_grading.course.load import find_course
 
     folder = find_course(config.courses_dir, args.course)
-    report = check_course(folder, config, execute=not args.no_execute, progress=sys.stderr.isatty())
+    report = check_course(folder, config, execute=not args.no_execute, progress=progress_shown())
     if args.json:
         import json
 
@@ -51,4 +54,4 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
     else:
         stream = sys.stdout if report.ok else sys.stderr
         print(report.summary(), file=stream)
-    return 0 if report.ok else 2
+    return ExitStatus.CLEAN if report.ok else ExitStatus.BAD_INPUT

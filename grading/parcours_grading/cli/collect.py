@@ -1,23 +1,28 @@
 """Collect the latest submission of every learner from nbgrader's exchange into the
 course's submitted/ folder. Submission times are observed on the teacher's side (the
 change time of the files in the exchange), not taken from the learner's timestamp; the
-learner's files are never altered."""
+learner's files are never altered.
+
+Exit status: 0 collected; 3 collected, with submissions from learners not on the roster or
+to whom the assignment was not released (listed); 2 bad input; 1 failure."""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.errors import ExitStatus
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
     parser.add_argument("assignment", help="assignment id from course.toml")
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+
     from parcours_grading.cli._course import open_course, say, when
     from parcours_grading.pipeline.collect import collect
 
@@ -54,4 +59,5 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
             )
             + ", ".join(result.not_released)
         )
-    return 0
+    # collected all the same, but the teacher has to look at who should not have submitted
+    return ExitStatus.PROBLEMS if result.unknown or result.not_released else ExitStatus.CLEAN

@@ -7,13 +7,14 @@ import argparse
 from pathlib import Path
 
 from parcours_grading.config import CONFIG_FILE, ParcoursConfig, config_paths
+from parcours_grading.errors import ExitStatus
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print as JSON")
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     values = {name: getattr(config, name) for name in sorted(config.trait_names(config=True))}
     files = [
         str(Path(folder) / CONFIG_FILE)
@@ -24,11 +25,11 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         import json
 
         print(json.dumps({"files": files, "settings": values}, indent=2, ensure_ascii=False))
-        return 0
+        return ExitStatus.CLEAN
     print("configuration files (first wins):")
     for path in files:
         print(f"  {path}")
     print("settings (c.ParcoursConfig.<name>):")
     for name, value in values.items():
         print(f"  {name} = {value!r}")
-    return 0
+    return ExitStatus.CLEAN

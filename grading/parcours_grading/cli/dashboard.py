@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.errors import ExitStatus
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="port (default: c.ParcoursConfig.dashboard_port)")
@@ -29,7 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+
     from parcours_grading.dashboards.server import DASHBOARDS, DashboardServer
     from parcours_grading.errors import BadInputError
 
@@ -54,4 +56,4 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         print("stopping the dashboards…")
     finally:
         server.stop()
-    return 0
+    return ExitStatus.CLEAN

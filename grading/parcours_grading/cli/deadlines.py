@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.errors import ExitStatus
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
@@ -16,7 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print as JSON")
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+
     from parcours_grading.cli._course import open_course
     from parcours_grading.pipeline.deadlines import format_deadlines, learner_deadlines
     from parcours_grading.pipeline.records import learner_id
@@ -40,4 +42,4 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         print(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
     else:
         print(format_deadlines(rows, config.language, course.timezone))
-    return 0
+    return ExitStatus.CLEAN

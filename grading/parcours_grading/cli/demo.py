@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.errors import ExitStatus
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--learners", type=int, default=40,
@@ -26,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="random seed (default: c.ParcoursConfig.random_seed)")
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+
     from parcours_grading.demo import build_demo, serve
 
     result = build_demo(config, args.learners, seed=args.seed if args.seed is not None
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
           f"{result.submissions} submissions graded on real kernels, {result.events} events; "
           f"class seen as of {result.now:%Y-%m-%d %H:%M} UTC.")
     if args.no_serve:
-        return 0
+        return ExitStatus.CLEAN
     servers = serve(config, result.now, lab_port=config.lab_port,
                     dashboard_port=config.dashboard_port)
     try:
@@ -50,4 +52,4 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         print("stopping…")
     finally:
         servers.stop()
-    return 0
+    return ExitStatus.CLEAN

@@ -7,9 +7,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.errors import ExitStatus
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
@@ -23,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+
     from parcours_grading.cli._course import open_course, say, when
     from parcours_grading.pipeline.deadlines import extend
 
@@ -38,4 +40,4 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
             f"'{ext.assignment}' (granted by {ext.granted_by}).",
         )
     )
-    return 0
+    return ExitStatus.CLEAN

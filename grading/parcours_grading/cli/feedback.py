@@ -1,13 +1,17 @@
 """Generate and release feedback (HTML, with the teacher's comments and any grading
 problem, never the hidden tests' source), then publish the correction to the learners
 whose own due date (with their extension) has passed. Safe to run again: a later run
-publishes the corrections that became due."""
+publishes the corrections that became due.
+
+Exit status: 0 every page released; 3 released, but some withheld (learners and reasons
+listed); 2 bad input; 1 failure."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
+
+from parcours_grading.errors import ExitStatus
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -18,12 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("assignment", help="assignment id from course.toml")
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
-    from parcours_grading.cli._course import open_course, say
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+    from parcours_grading.cli._course import open_course, progress_shown, say
     from parcours_grading.pipeline.feedback import feedback
 
     course = open_course(config, args.course)
-    result = feedback(config, course, args.assignment, progress=sys.stderr.isatty())
+    result = feedback(config, course, args.assignment, progress=progress_shown())
     print(
         say(
             config,
@@ -40,4 +44,4 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
             say(config, f"  retour retenu ({learner}) : ", f"  feedback withheld ({learner}): ")
             + reason
         )
-    return 1 if result.withheld else 0
+    return ExitStatus.PROBLEMS if result.withheld else ExitStatus.CLEAN

@@ -7,9 +7,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.errors import ExitStatus
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
@@ -21,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+
     from pathlib import Path
 
     from parcours_grading.cli._course import open_course, say
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
             )
         for page in pages:
             print(page)
-        return 0
+        return ExitStatus.CLEAN
     folder = fetch(config, course, args.assignment, learner=args.learner, into=into)
     print(say(config, f"Récupéré dans {folder}", f"Fetched into {folder}"))
-    return 0
+    return ExitStatus.CLEAN

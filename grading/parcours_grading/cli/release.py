@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.errors import ExitStatus
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
@@ -23,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+
     from parcours_grading.cli._course import open_course, say, when
     from parcours_grading.pipeline.release import release
 
@@ -44,4 +46,4 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
             f"'{result.assignment}' released to {who}; opens {opens}, due {due}.",
         )
     )
-    return 0
+    return ExitStatus.CLEAN

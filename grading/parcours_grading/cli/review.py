@@ -10,6 +10,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from parcours_grading.config import ParcoursConfig
+from parcours_grading.errors import ExitStatus
 
 if TYPE_CHECKING:
     from parcours_grading.review import ReviewItem, ReviewQueue
@@ -27,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print as JSON")
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     import datetime as dt
     from pathlib import Path
     from zoneinfo import ZoneInfo
@@ -60,9 +61,9 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         import json
 
         print(json.dumps(_as_json(queue), indent=2, ensure_ascii=False))
-        return 0
+        return ExitStatus.CLEAN
     print(format_queue(queue, learner))
-    return 0
+    return ExitStatus.CLEAN
 
 
 def _as_json(queue: ReviewQueue) -> dict[str, Any]:

@@ -1,14 +1,18 @@
 """Submit your work on an assignment (the folder DIR/<course>/<assignment>) to the
-teacher through nbgrader's exchange. You may submit again; the latest counts."""
+teacher through nbgrader's exchange. You may submit again; the latest counts.
+
+A folder over the size limit (100 MB) is sent without its largest files (listed, exit
+status 3): keep large data out of the assignment folder."""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.errors import ExitStatus
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
@@ -19,19 +23,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+
     from pathlib import Path
 
     from parcours_grading.cli._course import open_course, say
     from parcours_grading.pipeline.exchange import submit
 
     course = open_course(config, args.course)
-    folder = submit(
+    sent = submit(
         config,
         course,
         args.assignment,
         learner=args.learner,
         into=Path(args.into) if args.into else None,
     )
-    print(say(config, f"Rendu envoyé : {folder}", f"Submitted: {folder}"))
-    return 0
+    print(say(config, f"Rendu envoyé : {sent.folder}", f"Submitted: {sent.folder}"))
+    if sent.weighed is not None and sent.weighed.left_out:
+        print("  " + sent.weighed.describe(config.language))
+        return ExitStatus.PROBLEMS
+    return ExitStatus.CLEAN

@@ -40,7 +40,6 @@ class CheckReport:
 
     course: Course | None
     problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     lessons_run: int = 0
     assignments_checked: int = 0
     seconds: float = 0.0
@@ -66,7 +65,6 @@ class CheckReport:
             f"  assignments: {self.assignments_checked} checked (solution passes its tests, "
             "release version fails them)",
         ]
-        lines += [f"  note: {note}" for note in self.notes]
         if self.problems:
             lines.append(str(CourseError(self.problems)))
         else:

@@ -33,6 +33,12 @@ way, under ``<assignment>-correction``, to the learners whose own due date has p
 
 from __future__ import annotations
 
+import contextlib
+import fnmatch
+import json
+import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,8 +105,137 @@ class ParcoursFetchAssignment(_ReleaseRecordCheck, ExchangeFetchAssignment):
             )
 
 
+#: in a submission that was too big: what was left out of it, and why (JSON)
+LEFT_OUT_FILE = "parcours-left-out.json"
+
+
+@dataclass(frozen=True)
+class SubmissionSize:
+    """A submission folder weighed against nbgrader's limits (``CourseDirectory``'s
+    ``max_dir_size`` and ``max_file_size``, in bytes here)."""
+
+    #: bytes of what is sent (nbgrader's ignore and include patterns applied)
+    size: int
+    #: bytes of the folder before anything was left out (ignore patterns applied)
+    total: int
+    #: the limit on a submission, and on each file
+    limit: int
+    file_limit: int
+    #: (path relative to the folder, bytes) of each file left out, largest first
+    left_out: tuple[tuple[str, int], ...] = ()
+
+    def describe(self, language: str) -> str:
+        """What a learner is told when files were left out (``fr`` or ``en``)."""
+        files = ", ".join(f"{name} ({_mb(size)})" for name, size in self.left_out)
+        if language == "fr":
+            return (
+                f"votre dossier pèse {_mb(self.total)}, au-delà de la limite de "
+                f"{_mb(self.limit)} par rendu ({_mb(self.file_limit)} par fichier) : laissés "
+                f"de côté : {files}. Le carnet et les autres fichiers sont rendus ; gardez les "
+                "grosses données hors du dossier du devoir."
+            )
+        return (
+            f"your folder weighs {_mb(self.total)}, over the limit of {_mb(self.limit)} per "
+            f"submission ({_mb(self.file_limit)} per file): left out: {files}. The notebook "
+            "and the other files were submitted; keep large data out of the assignment folder."
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def weigh_submission(
+    folder: Path,
+    limit: int,
+    file_limit: int,
+    exclude: list[str] | None = None,
+    include: list[str] | None = None,
+) -> SubmissionSize:
+    """Weigh ``folder`` as nbgrader's exchange copies it and choose what to leave out so
+    that the rest fits ``limit`` (bytes): files over ``file_limit`` first (nbgrader's own
+    per-file rule, which it applies silently), then the largest files that are not
+    notebooks. Notebooks are never left out (see :class:`ParcoursSubmit`)."""
+    sizes: dict[str, int] = {}
+    total = 0
+    for directory, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not _matches(d, exclude)]
+        for name in names:
+            path = Path(directory) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            total += path.stat().st_size
+            if _matches(name, exclude) or (include and not _matches(name, include)):
+                continue
+            sizes[str(path.relative_to(folder))] = path.stat().st_size
+    left = [name for name, size in sizes.items() if size > file_limit]
+    kept = sum(size for name, size in sizes.items() if name not in left)
+    for name, size in sorted(sizes.items(), key=lambda item: -item[1]):
+        if kept <= limit:
+            break
+        if name not in left and not name.endswith(".ipynb"):
+            left.append(name)
+            kept -= size
+    left_out = tuple(sorted(((n, sizes[n]) for n in left), key=lambda item: -item[1]))
+    return SubmissionSize(kept, total, limit, file_limit, left_out)
+
+
+def _matches(name: str, globs: list[str] | None) -> bool:
+    return any(fnmatch.fnmatch(name, glob) for glob in globs or [])
+
+
 class ParcoursSubmit(_ReleaseRecordCheck, ExchangeSubmit):
-    """nbgrader's submit, refused for a release not meant for this learner."""
+    """nbgrader's submit, refused for a release not meant for this learner.
+
+    A folder over nbgrader's ``max_dir_size`` (100 MB by default), which nbgrader refuses
+    whole ("Directory size is too big"), is submitted without its largest files instead
+    (:func:`weigh_submission`): the learner's notebook still reaches the teacher. What was
+    left out is logged for the learner, kept in :attr:`weighed` and recorded in the
+    submission as ``parcours-left-out.json``."""
+
+    #: the submission as weighed by the last copy (``None`` before)
+    weighed: SubmissionSize | None = None
+
+    def do_copy(self, src: str, dest: str, log: Any = None) -> None:
+        from nbgrader.utils import ignore_patterns
+
+        coursedir = self.coursedir
+        weighed = weigh_submission(Path(src), 1000 * coursedir.max_dir_size,
+                                   1000 * coursedir.max_file_size, coursedir.ignore,
+                                   coursedir.include)  # fmt: skip
+        self.weighed = weighed
+        if not weighed.left_out:
+            super().do_copy(src, dest, log)
+            return
+        if weighed.size > weighed.limit:  # the notebooks alone
+            self.fail(
+                f"Directory size is too big: the notebooks alone weigh {_mb(weighed.size)}, "
+                f"over the limit of {_mb(weighed.limit)} / les carnets seuls pèsent "
+                f"{_mb(weighed.size)}, au-delà de la limite de {_mb(weighed.limit)}."
+            )
+        self.log.warning("Submitted without some files: %s / %s", weighed.describe("fr"),
+                         weighed.describe("en"))
+        left = {os.path.join(src, name) for name, _ in weighed.left_out}
+        nbgrader_rules = ignore_patterns(exclude=coursedir.ignore, include=coursedir.include,
+                                         max_file_size=coursedir.max_file_size)  # fmt: skip
+
+        def ignored(directory: str, names: list[str]) -> set[str]:
+            ours = {name for name in names if os.path.join(directory, name) in left}
+            return set(nbgrader_rules(directory, names)) | ours
+
+        shutil.copytree(src, dest, ignore=ignored)
+        record = {"schema_version": 1, "size": weighed.total, "limit": weighed.limit,
+                  "file_limit": weighed.file_limit,
+                  "left_out": [{"file": n, "bytes": b} for n, b in weighed.left_out]}  # fmt: skip
+        Path(dest, LEFT_OUT_FILE).write_text(json.dumps(record, indent=1), encoding="utf-8")
+        if coursedir.groupshared:  # as nbgrader's own copy does
+            for directory, _, names in os.walk(dest):
+                with contextlib.suppress(PermissionError):
+                    os.chmod(directory, (os.stat(directory).st_mode | 0o2770) & 0o2777)
+                for name in names:
+                    path = os.path.join(directory, name)
+                    with contextlib.suppress(PermissionError):
+                        os.chmod(path, (os.stat(path).st_mode | 0o660) & 0o777)
 
     def init_release(self) -> None:
         super().init_release()
@@ -186,10 +321,10 @@ def submit(
     learner: str | None = None,
     into: Path | None = None,
     cache_dir: Path | None = None,
-) -> Path:
-    """Submit ``<into>/<course>/<assignment>`` to the exchange with nbgrader's submit.
-    Returns the folder that was submitted."""
-    from .gradebook import run_exchange
+) -> Submission:
+    """Submit ``<into>/<course>/<assignment>`` to the exchange with nbgrader's submit
+    (a folder too big is sent without its largest files: see :class:`ParcoursSubmit`)."""
+    from .gradebook import nbgrader_log, run_app
 
     _known(course, assignment_id)
     who = learner_id(config, learner)
@@ -200,8 +335,21 @@ def submit(
             f"('parcours fetch {course.id} {assignment_id}') and work in that folder."
         )
     nbc = _learner_course(config, course, assignment_id, who, into, cache_dir)
-    run_exchange("Submit", nbc, f"submit '{assignment_id}' for learner '{who}'")
-    return folder
+    app = nbc.exchange.Submit(coursedir=nbc.coursedir, authenticator=nbc.authenticator,
+                              config=nbc.config, log=nbgrader_log())  # fmt: skip
+    run_app(app, f"submit '{assignment_id}' for learner '{who}'")
+    return Submission(folder, getattr(app, "weighed", None))
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What :func:`submit` sent."""
+
+    #: the folder submitted
+    folder: Path
+    #: its weight against nbgrader's limits, with what was left out (``None`` when the
+    #: configured exchange is not Parcours' own)
+    weighed: SubmissionSize | None = None
 
 
 def fetch_feedback(

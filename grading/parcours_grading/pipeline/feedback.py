@@ -72,6 +72,14 @@ _TEXT = {
         "en": "# Correction — {title}\n\nThe teacher's solution. Hidden tests are not published.",
     },
     "hidden": {"fr": "# (tests cachés non publiés)", "en": "# (hidden tests not published)"},
+    "unreadable": {
+        "fr": "**Votre carnet « {notebook}.ipynb » n'a pas pu être lu** ({reason}) : il compte "
+        "donc 0 à chaque question. Vérifiez qu'il s'ouvre dans JupyterLab, rendez-le à nouveau "
+        "si l'échéance le permet, sinon écrivez à votre enseignant.",
+        "en": "**Your notebook '{notebook}.ipynb' could not be read** ({reason}), so it scores "
+        "0 on every question. Check that it opens in JupyterLab and submit it again if the "
+        "due date allows, otherwise write to your teacher.",
+    },
 }
 
 
@@ -190,6 +198,9 @@ def _problem_note(result_file: Path, lang: str) -> str:
         return ""
     if not isinstance(data, dict):
         return ""
+    unread = _unreadable(data)
+    notes = [_TEXT["unreadable"][lang].format(notebook=nb, reason=why) for nb, why in unread]
+    said = {why for _, why in unread}
     reasons: list[str] = []
     for key in ("problems", "problem", "reason", "error", "message"):
         value = data.get(key)
@@ -197,9 +208,43 @@ def _problem_note(result_file: Path, lang: str) -> str:
         for item in items:
             if isinstance(item, dict):
                 item = item.get("message") or item.get("reason") or ""
-            if item and str(item) not in reasons:
+            if item and str(item) not in reasons and str(item) not in said:
                 reasons.append(str(item))
-    return _TEXT["problem"][lang] + " ".join(reasons) if reasons else ""
+    if reasons:
+        notes.append(_TEXT["problem"][lang] + " ".join(reasons))
+    return "\n\n".join(notes)
+
+
+def _unreadable(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """(notebook, reason) for each notebook the autograder could not read (scored 0)."""
+    found = []
+    for notebook in result.get("notebooks") or []:
+        if not isinstance(notebook, dict):
+            continue
+        for problem in notebook.get("problems") or []:
+            if isinstance(problem, dict) and problem.get("code") == "unreadable":
+                found.append((str(notebook.get("notebook")), str(problem.get("message"))))
+    return found
+
+
+def _stand_ins(autograded: Path, assignment_id: str) -> None:
+    """An empty notebook in place of each notebook the autograder could not read (it wrote
+    none), so that nbgrader builds that learner a feedback page too: their score (0) and
+    the note saying why (:func:`_problem_note`)."""
+    import nbformat
+    from nbformat.v4 import new_notebook
+
+    for result_file in sorted(autograded.glob(f"*/{assignment_id}/{RESULT_FILE}")):
+        try:
+            data = json.loads(result_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        for notebook, _ in _unreadable(data):
+            stand_in = result_file.parent / f"{notebook}.ipynb"
+            if not stand_in.exists():
+                nbformat.write(new_notebook(), stand_in)
 
 
 def _notes(
@@ -266,6 +311,7 @@ def feedback(
     assignment = find_assignment(course, assignment_id)
     root = prepare_course_root(config, course)
     result = FeedbackResult(assignment.id)
+    _stand_ins(root / "autograded", assignment.id)
     autograded = sorted((root / "autograded").glob(f"*/{assignment.id}/*.ipynb"))
     if autograded:
         penalties = apply_late_penalties(config, course, assignment)

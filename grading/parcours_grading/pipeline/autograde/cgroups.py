@@ -21,6 +21,8 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import select
+import time
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
@@ -80,3 +82,25 @@ def remove(groups: list[str]) -> None:
     for group in groups:
         with contextlib.suppress(OSError):
             os.rmdir(group)
+
+
+def remove_left_by(supervisor: int, root: Path = ROOT, wait_s: float = 5.0) -> None:
+    """Remove the groups of a supervisor that was killed before it could (its sandbox was
+    killed with it): wait, at most ``wait_s`` seconds, for their processes to be gone."""
+    deadline = time.monotonic() + wait_s
+    pattern = f"parcours/sandbox-{supervisor}-*"
+    for group in sorted([*root.glob(pattern), *root.glob(f"*/{pattern}")]):
+        try:
+            tasks = [int(t) for t in (group / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            tasks = []
+        for task in tasks:
+            try:
+                pidfd = os.pidfd_open(task)
+            except OSError:
+                continue  # already gone
+            try:
+                select.select([pidfd], [], [], max(0.0, deadline - time.monotonic()))
+            finally:
+                os.close(pidfd)
+        remove([str(group)])

@@ -7,6 +7,11 @@ cost is paid per submission. Run as ``python -m parcours_grading.pipeline.autogr
 by :class:`ForkServer`; requests (``grade``, ``kill``) and replies (``ready``, ``started``,
 ``done``) are JSON lines on stdin/stdout. With a cap on running notebooks, requests
 beyond it wait in the server and start the moment a running one ends.
+
+Nothing outlives the client: the end of stdin (the client closed it, or died, even by
+``kill -9``) kills every running supervisor, and each supervisor and sandbox is killed by
+the kernel when its parent dies (``PR_SET_PDEATHSIG``), so a killed run leaves no grading
+process behind, though the server runs in its own session.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ def _serve(warm: list[str], max_running: int = 0) -> int:  # pragma: no cover
             importlib.import_module(name)
         except Exception as exc:  # a module that fails here is simply imported per submission
             print(f"parcours fork server: not pre-imported: {name} ({exc!r})", file=sys.stderr)
-    from . import executor, scoring, supervisor  # noqa: F401
+    from . import cgroups, executor, sandbox, scoring, supervisor  # noqa: F401
 
     for module, warm_up in (("pandas", _warm_pandas), ("ipywidgets", _warm_widgets)):
         if module in sys.modules:
@@ -66,17 +71,24 @@ def _serve(warm: list[str], max_running: int = 0) -> int:  # pragma: no cover
     # round trip through the client between two notebooks)
     pending: deque[dict[str, Any]] = deque()
     buffer = b""
-    stdin_open = True
+
+    server = os.getpid()
+    client_gone = False
 
     def reply(message: dict[str, Any]) -> None:
-        out.write(json.dumps(message) + "\n")
-        out.flush()
+        nonlocal client_gone
+        try:
+            out.write(json.dumps(message) + "\n")
+            out.flush()
+        except BrokenPipeError:  # the client died: stop_all() at the end of this round
+            client_gone = True
 
     def start(request: dict[str, Any]) -> None:
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
+                sandbox.die_with_parent(lambda: os.getppid() == server)
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 os.close(rfd)
@@ -91,10 +103,17 @@ def _serve(warm: list[str], max_running: int = 0) -> int:  # pragma: no cover
         jobs[pid] = (request["job"], time.monotonic())
         reply({"op": "started", "job": request["job"]})
 
-    while stdin_open or jobs:
-        watch = [rfd] + ([0] if stdin_open else [])
+    def stop_all() -> int:
+        for pid in jobs:
+            os.kill(pid, signal.SIGKILL)  # their sandboxes die with them
+        for pid in jobs:
+            os.waitpid(pid, 0)
+            cgroups.remove_left_by(pid)  # what the supervisor would have removed
+        return 0
+
+    while True:
         try:
-            ready, _, _ = select.select(watch, [], [], 1.0)
+            ready, _, _ = select.select([rfd, 0], [], [], 1.0)
         except InterruptedError:
             ready = []
         if rfd in ready:
@@ -104,17 +123,14 @@ def _serve(warm: list[str], max_running: int = 0) -> int:  # pragma: no cover
             if not pid:
                 break
             job, started = jobs.pop(pid, ("?", time.monotonic()))
-            if pending and stdin_open and (not max_running or len(jobs) < max_running):
+            if pending and (not max_running or len(jobs) < max_running):
                 start(pending.popleft())
             code = os.waitstatus_to_exitcode(status)
-            reply({"op": "done", "job": job, "exit": code,
-                   "wall_s": time.monotonic() - started})
+            reply({"op": "done", "job": job, "exit": code, "wall_s": time.monotonic() - started})
         if 0 in ready:
             chunk = os.read(0, 65536)
-            if not chunk:
-                stdin_open = False
-                pending.clear()  # the client is gone: start nothing more
-                continue
+            if not chunk:  # the client is gone, or done: nobody will read a result
+                return stop_all()
             buffer += chunk
             while b"\n" in buffer:
                 line, buffer = buffer.split(b"\n", 1)
@@ -132,7 +148,8 @@ def _serve(warm: list[str], max_running: int = 0) -> int:  # pragma: no cover
                     pending.append(request)
                 else:
                     start(request)
-    return 0
+        if client_gone:
+            return stop_all()
 
 
 def _warm_pandas() -> None:  # pragma: no cover - runs in the server process
@@ -269,7 +286,8 @@ class ForkServer:
         return [json.loads(line) for line in lines.split(b"\n") if line.strip()]
 
     def close(self) -> None:
-        """Stop the server (running jobs finish first)."""
+        """Stop the server; notebooks still being graded are killed (nobody would read
+        their results)."""
         if self.process.poll() is None:
             try:
                 assert self.process.stdin is not None

@@ -25,11 +25,12 @@ import os
 import shutil
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...errors import BadInputError, GradingError
+from ...errors import BadInputError, ExitStatus, GradingError
 from . import jobs
 from .limits import Limits
 from .results import CellGrade, GradeResult, Problem, SubmissionResult
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
 
 #: the journal of graded submissions, one JSON object per line
 JOURNAL = ".parcours/autograde-{assignment}.jsonl"
-#: exit status of ``parcours autograde`` when some submissions were graded with problems
-EXIT_PROBLEMS = 3
 
 
 @dataclass
@@ -76,9 +75,9 @@ class AutogradeReport:
         }
 
     @property
-    def exit_status(self) -> int:
-        """0: every submission graded cleanly; 3: some graded with problems."""
-        return EXIT_PROBLEMS if self.problems else 0
+    def exit_status(self) -> ExitStatus:
+        """CLEAN: every submission graded cleanly; PROBLEMS: some graded with problems."""
+        return ExitStatus.PROBLEMS if self.problems else ExitStatus.CLEAN
 
 
 def submission_checksum(folder: Path) -> str:
@@ -169,6 +168,7 @@ def autograde(
     batch_size: int = 16,
     server: Any = None,
     scheduler: str | None = None,
+    on_committed: Callable[[list[str]], None] | None = None,
 ) -> AutogradeReport:
     """Autograde every collected submission of ``assignment_id`` (see the module doc).
 
@@ -180,6 +180,10 @@ def autograde(
     configuration, ``""`` grades here on the local fork server. Either way this process
     is the only gradebook writer and keeps the journal. An unusable scheduler raises
     :class:`~parcours_grading.errors.SchedulerError` before anything is opened or written.
+
+    ``on_committed(learners)`` is called (in the committer thread) after each batch's
+    gradebook commit and before its ``autograded/`` folders and journal lines: the window
+    a crash must not spoil, where tests inject one.
     """
     from .forkserver import DEFAULT_WARM_MODULES, ForkServer, ForkServerError
 
@@ -239,7 +243,7 @@ def autograde(
         if todo:
             try:
                 _grade_all(server, writer, journal, root, assignment_id, specs, todo, limits,
-                           workers, progress, batch_size, report, t0, cluster)
+                           workers, progress, batch_size, report, t0, cluster, on_committed)
             except ForkServerError as exc:
                 raise GradingError(
                     f"{exc}; {len(report.graded)} submission(s) were recorded before it "
@@ -298,12 +302,13 @@ def _open_writer(config: ParcoursConfig, course_id: str, assignment_id: str) -> 
 def _grade_all(server: Any, writer: Any, journal: Journal, root: Path, assignment_id: str,
                specs: dict[str, NotebookSpec], todo: list[tuple[str, Path, str]],
                limits: Limits, workers: int, progress: bool, batch_size: int,
-               report: AutogradeReport, t0: float, cluster: Any = None) -> None:
+               report: AutogradeReport, t0: float, cluster: Any = None,
+               on_committed: Callable[[list[str]], None] | None = None) -> None:
     """Grade ``todo`` on the fork server ``server``, or on the Dask ``cluster`` (a
     :class:`~.distributed.Cluster`) when given; results are handled the same way."""
     source_dir = root / "source" / assignment_id
     results = ResultCollector(writer, journal, root, assignment_id, specs, todo, progress,
-                              batch_size, report, t0)
+                              batch_size, report, t0, on_committed)
     try:
         if cluster is not None:
             cluster.grade(results, limits, source_dir)
@@ -332,7 +337,8 @@ class ResultCollector:
 
     def __init__(self, writer: Any, journal: Journal, root: Path, assignment_id: str,
                  specs: dict[str, NotebookSpec], todo: list[tuple[str, Path, str]],
-                 progress: bool, batch_size: int, report: AutogradeReport, t0: float):
+                 progress: bool, batch_size: int, report: AutogradeReport, t0: float,
+                 on_committed: Callable[[list[str]], None] | None = None):
         from concurrent.futures import Future, ThreadPoolExecutor
 
         from tqdm import tqdm
@@ -340,6 +346,7 @@ class ResultCollector:
         self.writer, self.journal, self.root, self.report = writer, journal, root, report
         self.source_dir = root / "source" / assignment_id
         self.batch_size, self.t0 = batch_size, t0
+        self.on_committed = on_committed
         #: (learner, submitted notebook, its spec) still to hand over, in order
         self.notebooks: deque[tuple[str, Path, NotebookSpec]] = deque()
         self.pending: dict[str, SubmissionResult] = {}
@@ -385,6 +392,8 @@ class ResultCollector:
 
     def _commit(self, batch: list[SubmissionResult]) -> None:
         self.writer.write(batch)
+        if self.on_committed is not None:
+            self.on_committed([r.learner for r in batch])
         for result in batch:
             _place(self.root, self.source_dir, result)
         self.journal.record([r for r in batch if r.learner not in self.unfinished])

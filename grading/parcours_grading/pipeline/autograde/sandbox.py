@@ -27,7 +27,10 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import select
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +42,7 @@ CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REC, MS_PRIVATE = 0x4000, 1 << 18
-PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -73,6 +76,28 @@ def new_pid_namespace() -> bool:
         return True
     except OSError:
         return False
+
+
+def die_with_parent(parent_alive: Callable[[], bool]) -> None:
+    """Have the kernel SIGKILL this process when its parent dies (``PR_SET_PDEATHSIG``), so
+    that a grading process never outlives the one that started it (a run killed with
+    ``kill -9``). If the parent is already gone (``parent_alive()`` is false, checked after
+    the request so that no death slips between), exit now.
+
+    The parent is the *thread* that forked this process: fork from a thread that lives as
+    long as the parent does. A change of user clears the request: call it after dropping
+    root."""
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+    if not parent_alive():
+        os._exit(1)
+
+
+def peer_open(fd: int) -> bool:
+    """True while the other end of the socket ``fd`` is open (the process holding it is
+    alive). For a PID namespace's init, whose ``getppid()`` is always 0."""
+    poller = select.poll()
+    poller.register(fd, select.POLLRDHUP)
+    return not any(events & (select.POLLRDHUP | select.POLLHUP) for _, events in poller.poll(0))
 
 
 def _inside(path: Path, folder: Path) -> bool:

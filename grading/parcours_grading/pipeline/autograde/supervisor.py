@@ -100,6 +100,9 @@ class _Runner:
                 parent_sock.close()
                 cgroups.join(self.cgroups)  # before any student code
                 report = sandbox.enter(limits, workdir, [child_sock.fileno()], self.pid_namespace)
+                # after the change of user, which would clear it: the sandbox (the runner is
+                # its PID namespace's init) dies with this supervisor, however it dies
+                sandbox.die_with_parent(lambda: sandbox.peer_open(child_sock.fileno()))
                 # an extra over the rlimits: its absence is noted, not a problem
                 report["cgroups"] = self.cgroups or cgroups_refused
                 from . import executor

@@ -1,0 +1,76 @@
+"""Every ParcoursError survives a process boundary: pickled and unpickled (multiprocessing,
+Dask, the fork server) it keeps its message and its attributes."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import pickle
+import pkgutil
+
+import parcours_grading
+import parcours_lab
+import pytest
+from parcours_grading.errors import CourseError, ParcoursError, Problem
+
+#: modules that run something when imported
+NOT_IMPORTED = {"parcours_grading.cli.__main__"}
+
+PROBLEMS = [
+    Problem("courses/c1/course.toml", "unknown skill 'x'", "modules[0].skills[1]", "declare it"),
+    Problem("courses/c1/lessons/l01.ipynb", "not valid JSON"),
+]
+
+#: errors whose __init__ takes something else than a message: an example of each
+EXAMPLES: dict[type[ParcoursError], ParcoursError] = {CourseError: CourseError(PROBLEMS)}
+
+
+def every_subclass(cls: type[ParcoursError]) -> list[type[ParcoursError]]:
+    """``cls`` and its subclasses, recursively, once imported every module of both packages
+    (so that a new error is found wherever it is defined)."""
+    for package in (parcours_grading, parcours_lab):
+        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if module.name not in NOT_IMPORTED:
+                importlib.import_module(module.name)
+    found = [cls]
+    for sub in cls.__subclasses__():
+        found += [c for c in every_subclass(sub) if c not in found]
+    return found
+
+
+def round_trip(error: ParcoursError) -> ParcoursError:
+    """``error`` pickled and unpickled by the error's own means: importing ``distributed``
+    registers tblib's reducers for every exception class then defined (copyreg), which
+    would hide a broken ``__reduce__`` in this process but not in a fresh one."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer)
+    pickler.dispatch_table = {}  # type: ignore[misc]
+    pickler.dump(error)
+    copy = pickle.loads(buffer.getvalue())
+    assert isinstance(copy, ParcoursError)
+    return copy
+
+
+def example(cls: type[ParcoursError]) -> ParcoursError:
+    if cls in EXAMPLES:
+        return EXAMPLES[cls]
+    error = cls("learner 'ada', devoir-1: something went wrong — run it again")
+    error.extra = {"learner": "ada", "cells": ["q1", "q2"]}  # type: ignore[attr-defined]
+    return error
+
+
+@pytest.mark.parametrize("cls", every_subclass(ParcoursError), ids=lambda c: c.__qualname__)
+def test_error_round_trips_through_pickle(cls: type[ParcoursError]) -> None:
+    error = example(cls)
+    copy = round_trip(error)
+    assert type(copy) is cls
+    assert str(copy) == str(error) and copy.args == error.args
+    assert vars(copy) == vars(error)
+    assert copy.exit_status == error.exit_status
+
+
+def test_course_error_keeps_its_problems() -> None:
+    copy = round_trip(CourseError(PROBLEMS))
+    assert isinstance(copy, CourseError)
+    assert copy.problems == PROBLEMS
+    assert str(copy).startswith("2 problems found:")
