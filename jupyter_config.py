@@ -33,8 +33,15 @@ c.ParcoursConfig.allow_network = False
 
 # Servers started by Parcours listen on the loopback interface only.
 c.ParcoursConfig.ip = "127.0.0.1"
-# Teachers: they may open another learner's dashboard (?learner=<id>; others see only
-# their own), and their Jupyter servers may grade one notebook via POST /parcours/api/grade.
+# JupyterHub (`parcours hub`, `parcours demo`; docs/deployment.md). Learners come from the
+# rosters, teachers from each course.toml's `teachers`, coordinators from here.
+c.ParcoursConfig.coordinators = ["coord-demo"]
+c.ParcoursConfig.hub_port = 8000
+# c.ParcoursConfig.hub_authenticator = "oauthenticator.generic.GenericOAuthenticator"
+# c.ParcoursConfig.hub_spawner = "dockerspawner.DockerSpawner"
+# Single-machine mode: teachers (they may open another learner's dashboard with
+# ?learner=<id>; others see only their own), and their Jupyter servers may grade one
+# notebook via POST /parcours/api/grade. On the hub, the manifests' `teachers` count.
 # c.ParcoursConfig.dashboard_teachers = ["prof-dupont"]
 # View the dashboards as of a moment (demos, audits); default: now (or env PARCOURS_NOW).
 # c.ParcoursConfig.dashboard_now = "2026-10-20T12:00:00+02:00"

@@ -196,6 +196,11 @@ class ParcoursConfig(Configurable):
         default_value=[],
         help="Accounts of the coordinators: they read every course's dashboards on the hub.",
     ).tag(config=True)
+    hub_learner_pool = Int(
+        4,
+        help="Learner dashboards kept ready on the hub (preheated kernels, ~150 MB each): "
+        "that many learners opening their page at once get it without a kernel start.",
+    ).tag(config=True)
     hub_idle_minutes = Int(
         60,
         help="Stop a person's JupyterLab after this many idle minutes (0: never); their files "

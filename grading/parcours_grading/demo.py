@@ -12,8 +12,11 @@
    questions), ``submit``; then ``collect``, ``autograde`` on real kernels, ``feedback``.
 4. **Lessons** — quiz answers, lesson progress, reflections and satisfaction ratings over
    the simulated weeks, written to the event store.
-5. **Serve** — JupyterLab and the Voila dashboards on 127.0.0.1; their URLs are printed;
-   Ctrl-C stops both.
+5. **Serve** — Parcours on JupyterHub (:func:`serve_hub`): the class's accounts (40
+   learners, the course's teacher ``prof-demo``, the coordinator ``coord-demo``), each
+   logging in as themselves; the URL and three accounts with their passwords are printed.
+   With ``--single-user`` (or when not root), JupyterLab and the dashboards for one person
+   on this machine instead (:func:`serve`). Ctrl-C stops it all.
 
 The simulation clock: the class lives the first ``weeks`` weeks of the course (September
 to October for the demo course), but the pipeline runs today. After ``collect`` the demo
@@ -296,6 +299,42 @@ class Servers:
                 self.lab.wait(20)
             except subprocess.TimeoutExpired:
                 self.lab.kill()
+
+
+#: the accounts the demo prints, one per role (their passwords are set anew on each run)
+DEMO_TEACHER = "prof-demo"
+DEMO_COORDINATOR = "coord-demo"
+
+
+def serve_hub(config: ParcoursConfig, now: dt.datetime, *, port: int = 0,
+              progress: Callable[[str], None] | None = print) -> tuple[Any, dict[str, str]]:
+    """Parcours on JupyterHub over the demo's data, "as of" ``now``: accounts synced from
+    the roster, the manifest and the configuration; returns the running
+    :class:`~parcours_grading.hub.server.HubServer` and one account per role with a
+    fresh password (learner, teacher, coordinator)."""
+    from .hub.accounts import new_password, set_password, sync_accounts
+    from .hub.people import read_people
+    from .hub.server import HubServer
+
+    people = read_people(config)
+    learner = sorted(n for n, p in people.by_name.items() if p.role == "learner")[0]
+    shown = {"learner": learner, "teacher": DEMO_TEACHER, "coordinator": DEMO_COORDINATOR}
+    missing = [name for name in shown.values() if name not in people.by_name]
+    if missing:
+        raise DemoError(f"{', '.join(missing)}: not in the demo's people (the course's "
+                        "'teachers', c.ParcoursConfig.coordinators); restore them in "
+                        "courses/analyse-de-donnees/course.toml and jupyter_config.py.")
+    report = sync_accounts(config, people)
+    _say(progress, f"accounts: {len(people.by_name)} ({len(report.created)} created)")
+    passwords = {}
+    for role, name in shown.items():
+        passwords[f"{role}:{name}"] = new_password()
+        set_password(name, passwords[f"{role}:{name}"])
+    hub = HubServer(config, port=port or config.hub_port,
+                    env={"PARCOURS_NOW": now.isoformat()})
+    _say(progress, "starting JupyterHub (proxy, dashboards, formgrader)…")
+    hub.start()
+    return hub, passwords
 
 
 def serve(config: ParcoursConfig, now: dt.datetime, *, lab_port: int = 0,

@@ -123,7 +123,8 @@ def hub_site() -> Iterator[HubSite]:
     shutil.copytree(REPO / "notebooks", project / "notebooks")
     shutil.copy(REPO / "jupyter_config.py", project / "jupyter_config.py")
     with (project / "jupyter_config.py").open("a", encoding="utf-8") as handle:
-        handle.write(f'\nc.ParcoursConfig.coordinators = ["{COORDINATOR}"]\n')
+        handle.write(f'\nc.ParcoursConfig.coordinators = ["{COORDINATOR}"]\n'
+                     "c.ParcoursConfig.hub_learner_pool = 1\n")
     _course_copy(REPO / "courses" / COURSE_A, project / "courses" / COURSE_A, COURSE_A,
                  "pt-prof-a")
     _course_copy(REPO / "courses" / COURSE_A, project / "courses" / COURSE_B, COURSE_B,

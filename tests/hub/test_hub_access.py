@@ -139,7 +139,7 @@ def test_kernels_stop_when_pages_are_left(hub_site: HubSite) -> None:
         again = alice.post(shutdown + kernel_id.group(1), files={"_xsrf": (None, xsrf)},
                            timeout=60)
         assert again.status_code == 404  # no such kernel any more
-    pool = DASHBOARD_POOL * 3
+    pool = DASHBOARD_POOL * 2 + max(DASHBOARD_POOL, hub_site.config.hub_learner_pool)
     deadline = time.monotonic() + 60
     while len(_kernels()) > pool and time.monotonic() < deadline:
         time.sleep(0.5)  # a condition polled until a bounded deadline (no event for it)

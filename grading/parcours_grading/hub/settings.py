@@ -18,6 +18,7 @@ starts JupyterHub with it. What it sets:
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -42,7 +43,8 @@ if TYPE_CHECKING:
 HUB_DB = "jupyterhub.sqlite"
 COOKIE_SECRET = "jupyterhub_cookie_secret"
 ACCOUNTS_TOKEN = "accounts.token"
-#: the dashboards' preheated kernels per page on the hub
+#: the dashboards' preheated kernels per page on the hub (learner page:
+#: ParcoursConfig.hub_learner_pool)
 DASHBOARD_POOL = 1
 #: environment variables of the hub process handed to Parcours' services
 SERVICE_ENV = ("PARCOURS_ROOT", "PARCOURS_DATA_DIR", "PARCOURS_NOW", "JUPYTER_CONFIG_PATH",
@@ -103,7 +105,10 @@ def services(config: ParcoursConfig, people: People) -> list[dict[str, Any]]:
     prefix = f"/services/{DASHBOARDS_SERVICE}/"
     command = voila_command(config, port, pool_size=DASHBOARD_POOL, base_url=prefix,
                             module="parcours_grading.hub.voila_service")
-    command += [f"--VoilaConfiguration.http_header_envs={list(HUB_HEADERS)!r}"]
+    pools = {"default": {"pool_size": DASHBOARD_POOL},
+             "learner.ipynb": {"pool_size": max(DASHBOARD_POOL, config.hub_learner_pool)}}
+    command += [f"--VoilaConfiguration.http_header_envs={list(HUB_HEADERS)!r}",
+                f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"]
     allowed = sorted(people.custom_scopes())
     found: list[dict[str, Any]] = [{
         "name": DASHBOARDS_SERVICE,
