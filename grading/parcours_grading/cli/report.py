@@ -51,14 +51,15 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
     from pathlib import Path
 
     from parcours_grading.analytics.report import write_report
-    from parcours_grading.cli._course import say
+    from parcours_grading.cli._course import course_language, open_course
 
     tables = build_tables(config, args.course, full=args.full, now=args.now)
+    lang = course_language(args, config, open_course(config, args.course))
     out = Path(args.out or f"{Path(args.course).name}-report.{args.format}")
     written = write_report(tables, args.format, out)
     learners, questions = len(tables["learners"]), len(tables["questions"])
-    print(say(config, f"{learners} apprenant(s), {questions} question(s) :",
-              f"{learners} learner(s), {questions} question(s):"))
+    print(f"{learners} apprenant(s), {questions} question(s) :" if lang == "fr"
+          else f"{learners} learner(s), {questions} question(s):")
     for path in written:
         print(f"  {path}")
     return 0
