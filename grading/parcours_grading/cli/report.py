@@ -1,6 +1,8 @@
-"""Per-learner and per-question results of a course, as csv, json or xlsx. Learners are
-shown by their pseudonymous ids (p-...). csv writes one file per table:
-<stem>-learners.csv and <stem>-questions.csv; json one object; xlsx one sheet per table.
+"""Per-learner, per-assignment and per-question results of a course, as csv, json or
+xlsx. Learners are shown by their pseudonymous ids (p-...). Scores are after late
+penalties (as in the feedback), with raw_score, penalty, late_hours and late_days beside
+them. csv writes one file per table: <stem>-learners.csv, <stem>-assignments.csv and
+<stem>-questions.csv; json one object; xlsx one sheet per table.
 With --full, every table of the class report (status, KPIs, risk, funnel, mastery,
 workload...) is added."""
 
@@ -41,7 +43,8 @@ def build_tables(config: ParcoursConfig, course_name: str, *, full: bool = False
     except ValueError as exc:  # a --now pandas cannot read
         raise BadInputError(f"--now {now}: not a date and time ({exc}); write e.g. "
                             "2026-10-05T12:00+02:00.") from exc
-    tables = {"learners": report.learners, "questions": report.questions}
+    tables = {"learners": report.learners, "assignments": report.assignments,
+              "questions": report.questions}
     if full:
         tables.update({k: v for k, v in report.tables().items() if k not in tables})
     return tables

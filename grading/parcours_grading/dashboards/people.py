@@ -208,6 +208,7 @@ class LearnerPage(Page):
         return shared_language(state.data, [str(c) for c in mine.unique()])
 
     def sections(self) -> list[Any]:
+        from ..pipeline.deadlines import lateness
         from . import learner as vm
 
         if self.viewer is None:
@@ -234,10 +235,13 @@ class LearnerPage(Page):
             "days_left": _("Days left"), "status": _("Status")},
             translate=("status",), table_id="table-deadlines"), "parcours-section-deadlines"))
         results = vm.my_results(data, me)
+        results["late"] = [lateness(s, self.lang) if s > 0 else _("no")
+                           for s in results["late_seconds"]]
         out.append(self.html(ui.heading(_("My results")) + ui.table_html(results, {
             **course, "assignment": _("Assignment"), "timestamp": _("Submitted"),
-            "late": _("Late"), "score": _("Score"), "max_score": _("Points"),
-            "fraction": _("Score (%)"), "feedback": _("Feedback")}, kinds={"fraction": "%"},
+            "late": _("Late by"), "raw_score": _("Raw score"), "penalty": _("Late penalty"),
+            "score": _("Score"), "max_score": _("Points"), "fraction": _("Score (%)"),
+            "feedback": _("Feedback")}, kinds={"fraction": "%"},
             table_id="table-results"), "parcours-section-results"))
         mastery = vm.my_mastery(data, me)
         week = vm.my_week(data, me)

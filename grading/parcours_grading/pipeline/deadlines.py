@@ -87,6 +87,25 @@ def days_late(received: dt.datetime, due: dt.datetime) -> float:
     return max(0.0, (received - due).total_seconds() / 86400)
 
 
+def lateness(seconds: float, lang: str) -> str:
+    """How late a hand-in was, as a teacher says it, in ``lang``: seconds under a minute,
+    minutes under an hour, hours and minutes under a day, days (one decimal) beyond —
+    never "0.0 day(s)" for a learner 14 s late."""
+    from ..i18n import _, language
+
+    with language(lang):
+        whole = max(0, int(seconds))
+        if whole < 60:
+            return _("{seconds} s").format(seconds=whole)
+        if whole < 3600:
+            return _("{minutes} min").format(minutes=whole // 60)
+        if whole < 86400:
+            hours, minutes = divmod(whole // 60, 60)
+            return _("{hours} h {minutes:02d} min").format(hours=hours, minutes=minutes)
+        days = f"{seconds / 86400:.1f}"
+        return _("{days} days").format(days=days.replace(".", ",") if lang == "fr" else days)
+
+
 def correction_time(
     course: Course, assignment: Assignment, learner: str, extensions: Extensions
 ) -> dt.datetime | None:

@@ -62,9 +62,9 @@ _TEXT = {
         "en": "**Problem while grading automatically:** ",
     },
     "late": {
-        "fr": "**Rendu en retard** de {days:.1f} jour(s) (échéance : {due}) : "
+        "fr": "**Rendu en retard** de {late} (échéance : {due}) : "
         "pénalité de {penalty:g} point(s).",
-        "en": "**Handed in late** by {days:.1f} day(s) (due: {due}): {penalty:g} point(s) off.",
+        "en": "**Handed in late** by {late} (due: {due}): {penalty:g} point(s) off.",
     },
     "correction": {
         "fr": "# Corrigé — {title}\n\nLa solution de l'enseignant. Les tests "
@@ -207,7 +207,7 @@ def _notes(
 ) -> dict[str, str]:
     from zoneinfo import ZoneInfo
 
-    from .deadlines import days_late, due_for, load_extensions
+    from .deadlines import days_late, due_for, lateness, load_extensions
     from .records import SUBMISSIONS, parse_time, read_record
 
     lang = course.language
@@ -229,7 +229,8 @@ def _notes(
                 shown = due.astimezone(ZoneInfo(course.timezone)).strftime("%Y-%m-%d %H:%M")
                 parts.append(
                     _TEXT["late"][lang].format(
-                        days=late, due=shown, penalty=penalties.get(learner, 0.0)
+                        late=lateness(late * 86400, lang), due=shown,
+                        penalty=penalties.get(learner, 0.0),
                     )
                 )
         if parts:
