@@ -31,6 +31,13 @@ def test_coordinator_page_renders_both_courses(state) -> None:
     page.render()  # used to fail: Categorical + str in the funnel's labels
     shown = "".join(str(o) for b in page.blocks if hasattr(b, "outputs") for o in b.outputs)
     assert f"heatmap-{FRENCH}" in shown and f"heatmap-{ENGLISH}" in shown
+    # each KPI card is named with its course: two courses' cards are told apart
+    import re
+
+    from parcours_grading.dashboards import ui
+
+    labels = re.findall(r'aria-label="([^"]+)"', ui.kpi_cards(vm.course_kpis(data)))
+    assert len(labels) == 2 * len(vm.KPI_KEYS) and len(set(labels)) == len(labels)
 
 
 def test_funnel_labels_name_the_course(state) -> None:

@@ -9,6 +9,7 @@ in ``parcours_grading/i18n``).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -99,8 +100,6 @@ def _describe(error: dict[str, Any], data: dict[str, Any]) -> tuple[str, str]:
 def manifest_language(text: str, default: str = "") -> str:
     """The ``language = "fr"|"en"`` of a manifest's text, found even when the TOML does
     not parse (its messages are then in the course's language); ``default`` if none."""
-    import re
-
     found = re.search(r'(?m)^\s*language\s*=\s*["\']?(fr|en)\b', text)
     return found.group(1) if found else default
 
@@ -108,8 +107,6 @@ def manifest_language(text: str, default: str = "") -> str:
 def _toml_problem(shown: str, text: str, exc: tomllib.TOMLDecodeError) -> Problem:
     """A TOML syntax error in a teacher's words: the line, and for the most common slip
     (a text whose closing quote is missing) what is wrong."""
-    import re
-
     found = re.search(r"line (\d+)", str(exc))
     if not found:
         return Problem(shown, _("invalid TOML: {reason}").format(reason=exc),
@@ -117,7 +114,9 @@ def _toml_problem(shown: str, text: str, exc: tomllib.TOMLDecodeError) -> Proble
     number = int(found.group(1))
     lines = text.splitlines()
     line = lines[number - 1] if 0 < number <= len(lines) else ""
-    if line.count('"') % 2 == 1 or line.count("'") % 2 == 1 or "Unterminated" in str(exc):
+    # an apostrophe in a "…" text is not a quote
+    unclosed = line.count('"') % 2 == 1 or ('"' not in line and line.count("'") % 2 == 1)
+    if unclosed or "Unterminated" in str(exc):
         return Problem(shown, _("a quote is not closed: {line}").format(line=line.strip()),
                        where=_("line {n}").format(n=number),
                        fix=_("close the text with the same quote on that line (use triple "
