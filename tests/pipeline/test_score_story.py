@@ -72,7 +72,8 @@ def test_a_late_learner_sees_one_score_everywhere(
     page = next((config.course_root(course.id) / "feedback" / "alice" / "devoir-a").glob(
         "*.html")).read_text(encoding="utf-8")
     assert re.search(r"Rendu en retard</strong> de \d+ s", page), "lateness in seconds"
-    assert f"{final:g}" in page
+    assert (f"pénalité de {penalty:g} point(s) ; note {final:g}/{points:g} (note brute : "
+            f"{raw:g})") in page
 
     # parcours report: score after the penalty, the raw score, the penalty, how late
     tables = build_tables(config, str(folder))
