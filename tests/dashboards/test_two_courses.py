@@ -38,6 +38,13 @@ def test_coordinator_page_renders_both_courses(state) -> None:
 
     labels = re.findall(r'aria-label="([^"]+)"', ui.kpi_cards(vm.course_kpis(data)))
     assert len(labels) == 2 * len(vm.KPI_KEYS) and len(set(labels)) == len(labels)
+    # the same A/B lesson id in both courses: each row names its course
+    ab = vm.ab_results(data)
+    assert len(ab) and set(ab["course"]) <= {FRENCH, ENGLISH}
+    pages_html = "".join(o.get("data", {}).get("text/html", "") for b in page.blocks
+                         if hasattr(b, "outputs") for o in b.outputs)
+    ab_head = pages_html.split('id="table-ab"')[1].split("</thead>")[0]
+    assert 'data-col="course"' in ab_head
 
 
 def test_funnel_labels_name_the_course(state) -> None:

@@ -341,7 +341,8 @@ class CoordinatorPage(Page):
         ab = vm.ab_results(data)
         add(ui.heading(_("A/B comparisons")) + ui.table_html(
             ab.assign(warning=ab[f"warning_{lang}"]) if len(ab) else ab,
-            {"lesson": _("Lesson"), "a": "A", "b": "B", "n_a": "n A", "n_b": "n B",
+            {**({"course": _("Course")} if len(data.courses) > 1 else {}),
+             "lesson": _("Lesson"), "a": "A", "b": "B", "n_a": "n A", "n_b": "n B",
              "mean_a": _("Mean A"), "mean_b": _("Mean B"), "test": _("Test"), "p_value": "p",
              "effect": _("Effect size"), "ci_low": _("CI low"), "ci_high": _("CI high"),
              "warning": _("Warning")}, table_id="table-ab"), "parcours-section-ab")
