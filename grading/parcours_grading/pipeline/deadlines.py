@@ -153,8 +153,9 @@ def extend(
     roster = load_roster(config, course)
     if learner not in roster.learners:
         raise BadInputError(
-            f"learner '{learner}' is not in the roster {roster.path}; add a line for them "
-            "(id,first_name,last_name,email,groups) or check the spelling."
+            f"learner '{learner}' is not in the roster {roster.path}; check the spelling "
+            f"('parcours roster {course.id} list') or add them ('parcours roster "
+            f"{course.id} add {learner}')."
         )
     due = course.due(assignment)
     if moment <= due:
