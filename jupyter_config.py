@@ -57,6 +57,7 @@ c.Exchange.path_includes_course = True
 c.ExchangeFactory.list = "parcours_grading.pipeline.exchange.ParcoursExchangeList"
 c.ExchangeFactory.fetch_assignment = "parcours_grading.pipeline.exchange.ParcoursFetchAssignment"
 c.ExchangeFactory.submit = "parcours_grading.pipeline.exchange.ParcoursSubmit"
+c.ExchangeFactory.fetch_feedback = "parcours_grading.pipeline.exchange.ParcoursFetchFeedback"
 c.ExecutePreprocessor.timeout = 30
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"

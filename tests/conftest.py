@@ -52,3 +52,35 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
 def repo() -> Path:
     """The project folder (holds courses/, notebooks/, jupyter_config.py)."""
     return REPO
+
+
+@pytest.fixture(scope="session")
+def two_courses_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Two courses in real stores (French/Europe/Paris and English/America/Cayenne,
+    learners enrolled in both), written once per session (tests/twocourses.py)."""
+    from tests.twocourses import session_env, write_two_courses
+
+    base = tmp_path_factory.mktemp("two-courses")
+    env = session_env(base)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    os.environ.pop("JUPYTER_CONFIG_PATH", None)
+    try:
+        world = write_two_courses(base)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    yield world
+
+
+@pytest.fixture
+def two_courses(two_courses_world, monkeypatch: pytest.MonkeyPatch):
+    """This test's environment pointed at the two-course class; its configuration."""
+    from parcours_grading.config import load_config
+
+    for key, value in two_courses_world.env().items():
+        monkeypatch.setenv(key, value)
+    return two_courses_world, load_config(REPO)

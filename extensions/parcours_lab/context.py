@@ -58,7 +58,11 @@ def config() -> Any:
 
 
 def _candidates(course: str) -> list[Path]:
-    found = [Path(config().courses_dir) / course]
+    # `parcours check` names the folder it checks: its lessons read its own quizzes,
+    # not those of an installed course with the same id
+    checked = os.environ.get("PARCOURS_COURSE_DIR")
+    found = [Path(checked)] if checked else []
+    found.append(Path(config().courses_dir) / course)
     root = os.environ.get("PARCOURS_ROOT")
     if root:
         found.append(Path(root) / "courses" / course)

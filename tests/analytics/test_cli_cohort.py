@@ -133,7 +133,8 @@ def test_report_csv_json_xlsx(project, tmp_path, capsys):
     assert run_cli(project, "report", "c1", "--format", "xlsx", "--out",
                    str(tmp_path / "r.xlsx")) == 0
     sheets = pd.read_excel(tmp_path / "r.xlsx", sheet_name=None)
-    assert set(sheets) == {"learners", "questions"} and len(sheets["learners"]) == 30
+    assert set(sheets) == {"learners", "assignments", "questions"}
+    assert len(sheets["learners"]) == 30
 
 
 def test_groups_modes_and_csv(project, tmp_path, capsys):

@@ -20,27 +20,37 @@ def test_clean_course_exits_zero_with_summary(mini_course: MiniCourse) -> None:
     result = mini_course.check()
     assert result.returncode == 0, result.stderr
     assert "mini — Mini cours (fr)" in result.stdout
-    assert "1 lessons" in result.stdout and "1 assignments" in result.stdout
-    assert "lessons executed: 1" in result.stdout
+    # a French course is checked in French
+    assert "1 leçons" in result.stdout and "1 devoirs" in result.stdout
+    assert "leçons exécutées : 1" in result.stdout
     assert result.stdout.strip().splitlines()[-1].startswith("OK")
 
 
-def test_invalid_toml(mini_course: MiniCourse) -> None:
+def test_unclosed_quote_names_the_line(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest('title = "Mini cours"', 'title = "Mini cours')
-    assert_bad_input(mini_course.check(), "course.toml", "invalid TOML", "line 3")
+    assert_bad_input(mini_course.check(), "course.toml: ligne 3",
+                     "un guillemet n'est pas fermé : title = \"Mini cours",
+                     "fermez le texte par le même guillemet")
+
+
+def test_other_toml_error_names_the_line(mini_course: MiniCourse) -> None:
+    mini_course.edit_manifest("minutes = 10", "minutes = = 10")
+    assert_bad_input(mini_course.check("--no-execute"), "course.toml: ligne ",
+                     "TOML invalide", "minutes = = 10")
 
 
 def test_unknown_key(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest("minutes = 10", "minutes = 10\nduree = 10")
     assert_bad_input(
-        mini_course.check(), "course.toml", "modules[0].lessons[0].duree", "unknown key", "spelling"
+        mini_course.check(), "course.toml", "modules[0].lessons[0].duree", "clé inconnue",
+        "orthographe"
     )
 
 
 def test_missing_key(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest('objectives = ["Additionner"]\n', "")
     assert_bad_input(
-        mini_course.check(), "modules[0].lessons[0].objectives", "required key is missing"
+        mini_course.check(), "modules[0].lessons[0].objectives", "clé obligatoire absente"
     )
 
 
@@ -49,24 +59,26 @@ def test_missing_notebook(mini_course: MiniCourse) -> None:
     assert_bad_input(
         mini_course.check("--no-execute"),
         "modules[0].lessons[0].notebook",
-        "notebook 'lessons/l1.ipynb' not found",
-        "correct the path",
+        "notebook « lessons/l1.ipynb » introuvable",
+        "corrigez le chemin",
     )
 
 
 def test_missing_assignment_source(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest('source = "source/devoir"', 'source = "source/devoir-absent"')
-    assert_bad_input(mini_course.check("--no-execute"), "assignments[0].source", "not found")
+    assert_bad_input(mini_course.check("--no-execute"), "assignments[0].source", "introuvable")
 
 
 def test_due_before_opens(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest("due = 2026-09-21T23:59:00", "due = 2026-09-10T23:59:00")
-    assert_bad_input(mini_course.check("--no-execute"), "assignments[0].due", "is not after opens")
+    assert_bad_input(mini_course.check("--no-execute"), "assignments[0].due",
+                     "n'est pas après l'ouverture")
 
 
 def test_unknown_time_zone(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest('timezone = "Europe/Paris"', 'timezone = "Europe/Lutece"')
-    assert_bad_input(mini_course.check("--no-execute"), "timezone", "not a known time zone")
+    assert_bad_input(mini_course.check("--no-execute"), "timezone",
+                     "n'est pas un fuseau horaire connu")
 
 
 def test_unknown_skill(mini_course: MiniCourse) -> None:
@@ -76,28 +88,29 @@ def test_unknown_skill(mini_course: MiniCourse) -> None:
     assert_bad_input(
         mini_course.check("--no-execute"),
         "modules[0].lessons[0].skills",
-        "unknown skill 'rediger'",
+        "compétence inconnue « rediger »",
         "calculer",
     )
 
 
 def test_wrong_schema_version(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest("schema_version = 1", "schema_version = 7")
-    assert_bad_input(mini_course.check(), "schema_version is 7", "reads version 1")
+    assert_bad_input(mini_course.check(), "schema_version vaut 7", "lit la version 1")
 
 
 def test_notebook_not_json(mini_course: MiniCourse) -> None:
     path = mini_course.folder / "lessons" / "l1.ipynb"
     path.write_text(path.read_text(encoding="utf-8")[:40], encoding="utf-8")
     assert_bad_input(
-        mini_course.check("--no-execute"), "lessons/l1.ipynb", "invalid JSON at line", "restore"
+        mini_course.check("--no-execute"), "lessons/l1.ipynb", "JSON invalide ligne", "restaurez"
     )
 
 
 def test_lesson_that_raises(mini_course: MiniCourse) -> None:
     nbformat.write(lesson_notebook("total = 1 / 0"), mini_course.folder / "lessons" / "l1.ipynb")
     assert_bad_input(
-        mini_course.check(), "lessons/l1.ipynb", "cell 2", "ZeroDivisionError", "top to bottom"
+        mini_course.check(), "lessons/l1.ipynb", "cellule 2", "ZeroDivisionError",
+        "du début à la fin"
     )
 
 
@@ -106,11 +119,26 @@ def test_solution_that_fails_its_tests(mini_course: MiniCourse) -> None:
         assignment_notebook("    return a - b"),
         mini_course.folder / "source" / "devoir" / "devoir.ipynb",
     )
+    # the failing assertion, visible or hidden, and the solution cell to correct
     assert_bad_input(
         mini_course.check(),
-        "source/devoir/devoir.ipynb",
-        "grade_id 'test_somme'",
-        "the solution fails this cell (an autograder test)",
+        "source/devoir/devoir.ipynb: cellule 3 (grade_id « test_somme »)",
+        "la solution échoue à un test visible : `assert somme(1, 2) == 3` a levé "
+        "AssertionError",
+        "corrigez la solution de la cellule 2 (grade_id « somme »)",
+    )
+
+
+def test_solution_that_fails_a_hidden_test(mini_course: MiniCourse) -> None:
+    nbformat.write(
+        assignment_notebook("    return a + b if a > 0 else 1"),
+        mini_course.folder / "source" / "devoir" / "devoir.ipynb",
+    )
+    assert_bad_input(
+        mini_course.check(),
+        "cellule 3 (grade_id « test_somme »)",
+        "la solution échoue à un test caché : `assert somme(-1, 1) == 0` a levé AssertionError",
+        "cellule 2 (grade_id « somme »)",
     )
 
 
@@ -118,14 +146,15 @@ def test_tests_that_check_nothing(mini_course: MiniCourse) -> None:
     nb = assignment_notebook()
     nb.cells[2].source = "assert True"
     nbformat.write(nb, mini_course.folder / "source" / "devoir" / "devoir.ipynb")
-    assert_bad_input(mini_course.check(), "release version", "passes every test")
+    assert_bad_input(mini_course.check(), "version distribuée", "réussit tous les tests")
 
 
 def test_duplicate_grade_id(mini_course: MiniCourse) -> None:
     nb = assignment_notebook()
     nb.cells[2].metadata["nbgrader"]["grade_id"] = "somme"
     nbformat.write(nb, mini_course.folder / "source" / "devoir" / "devoir.ipynb")
-    assert_bad_input(mini_course.check("--no-execute"), "grade_id 'somme' is also used by cell 2")
+    assert_bad_input(mini_course.check("--no-execute"),
+                     "le grade_id « somme » est aussi celui de la cellule 2")
 
 
 def test_unknown_course_id_names_known_ones(mini_course: MiniCourse) -> None:
@@ -138,7 +167,7 @@ def test_unknown_course_id_names_known_ones(mini_course: MiniCourse) -> None:
         text=True,
         timeout=60,
     )
-    assert_bad_input(missing, "cours-inexistant", "no course here")
+    assert_bad_input(missing, "cours-inexistant", "aucun cours ici")
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
@@ -146,3 +175,79 @@ def test_check_help(flag: str, mini_course: MiniCourse) -> None:
     result = mini_course.check(flag)
     assert result.returncode == 0
     assert "release version" in result.stdout
+
+
+def test_points_differ_from_the_notebook(mini_course: MiniCourse) -> None:
+    mini_course.edit_manifest("points = 2", "points = 12")
+    assert_bad_input(
+        mini_course.check("--no-execute"), "course.toml: assignments[0].points",
+        "points = 12, mais les cellules notées de source/devoir totalisent 2 points",
+        "écrivez points = 2")
+
+
+def test_late_penalty_per_day_is_a_fraction(mini_course: MiniCourse) -> None:
+    mini_course.edit_manifest("per_day = 0.1", "per_day = 20")
+    assert_bad_input(
+        mini_course.check("--no-execute"), "assignments[0].late_policy.per_day",
+        "vaut 20, mais c'est une fraction des points entre 0 et 1 : 0.2 signifie 20 %",
+        "écrivez per_day = 0.2 pour 20 %")
+
+
+def test_english_course_is_checked_in_english(mini_course: MiniCourse) -> None:
+    mini_course.edit_manifest('language = "fr"', 'language = "en"')
+    mini_course.edit_manifest("per_day = 0.1", "per_day = 20")
+    assert_bad_input(
+        mini_course.check("--no-execute"), "1 problem(s) found:",
+        "is 20, but it is a fraction of the points between 0 and 1: 0.2 means 20 %",
+        "write per_day = 0.2 for 20 %")
+
+
+QUIZ = """schema_version: 1
+lesson: l1
+questions:
+  - id: l1-q1
+    type: single
+    prompt: "Combien font 1 + 1 ?
+    options: ["1", "2"]
+    answer: 1
+"""
+
+
+def test_quiz_yaml_error_points_at_the_yaml(mini_course: MiniCourse) -> None:
+    (mini_course.folder / "quizzes").mkdir()
+    (mini_course.folder / "quizzes" / "l1.yaml").write_text(QUIZ, encoding="utf-8")
+    result = mini_course.check()
+    assert_bad_input(result, "quizzes/l1.yaml: ligne ", "YAML invalide",
+                     "chaque guillemet est fermé")
+    assert "lessons/l1.ipynb" not in result.stderr  # the lesson is not blamed
+
+
+LESSON_WITH_QUIZ = (
+    "from parcours_lab.lesson import start\n"
+    "L = start('mini', 'l1')\n"
+    "L.quiz('l1-q1')"
+)
+
+
+def test_quizzes_come_from_the_course_checked(mini_course: MiniCourse, tmp_path,
+                                              monkeypatch) -> None:
+    """A course installed under courses_dir with the same id has no such question: the
+    copy being checked must use its own quizzes/ folder."""
+    installed = tmp_path / "installed"
+    (installed / "mini" / "quizzes").mkdir(parents=True)
+    (installed / "mini" / "course.toml").write_text(
+        mini_course.manifest.read_text(encoding="utf-8"), encoding="utf-8")
+    (installed / "mini" / "quizzes" / "l1.yaml").write_text(
+        "schema_version: 1\nlesson: l1\nquestions:\n  - {id: autre, type: single, "
+        "prompt: '?', options: [a, b], answer: 0}\n", encoding="utf-8")
+    config_dir = tmp_path / "jupyter-config"
+    config_dir.mkdir()
+    (config_dir / "jupyter_config.py").write_text(
+        f"c.ParcoursConfig.courses_dir = {str(installed)!r}\n", encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(config_dir))
+    (mini_course.folder / "quizzes").mkdir()
+    (mini_course.folder / "quizzes" / "l1.yaml").write_text(
+        QUIZ.replace('"Combien font 1 + 1 ?', '"Combien font 1 + 1 ?"'), encoding="utf-8")
+    nbformat.write(lesson_notebook(LESSON_WITH_QUIZ), mini_course.folder / "lessons" / "l1.ipynb")
+    result = mini_course.check()
+    assert result.returncode == 0, result.stderr

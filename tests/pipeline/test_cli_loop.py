@@ -35,7 +35,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
             "is not after the due date",
         ),
         (["collect", "{course}", "devoir-z"], "known assignments: devoir-a, devoir-b"),
-        (["feedback", "nowhere-course", "devoir-a"], "no course here"),
+        (["feedback", "nowhere-course", "devoir-a"], "aucun cours ici"),
         (["fetch", "{course}", "devoir-z", "--learner", "bob"], "assignment 'devoir-z'"),
         (["deadlines", "{course}", "--learner", "zoe"], "--learner zoe: not in the roster"),
         (

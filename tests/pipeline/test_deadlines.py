@@ -149,7 +149,8 @@ def test_correction_waits_for_each_learners_own_date(
     text = (folder / "devoir-a.ipynb").read_text()
     assert "return sum(valeurs) / len(valeurs)" in text
     assert "CONTROLE-CACHE-A" not in text and "BEGIN SOLUTION" not in text
-    with pytest.raises(BadInputError, match="not released to you"):
+    # bob's own date has not passed: told when, in the course's language
+    with pytest.raises(BadInputError, match="n'est pas encore publié : il le sera après"):
         fetch(
             config,
             course,

@@ -95,7 +95,7 @@ def test_asynchronous_loop_on_the_demo_course(
         handed[(who, A1)] = hand_in(who, A1, NB1, solved=who in SOLVED)
     for who in GROUP_SOLVED:
         handed[(who, A2)] = hand_in(who, A2, NB2)
-    with pytest.raises(BadInputError, match="not released to you"):
+    with pytest.raises(BadInputError, match="ne vous est pas publié"):
         fetch(config, course, A2, learner="l11", **home("l11"))
     for who in MISSING:
         fetch(config, course, A1, learner=who, **home(who))  # fetched, never handed in
@@ -196,14 +196,14 @@ def test_asynchronous_loop_on_the_demo_course(
     # corrections: everyone but the learner with an extension, who gets it after his date
     for who in LEARNERS:
         if who == EXTENDED:
-            with pytest.raises(BadInputError, match="not released to you"):
+            with pytest.raises(BadInputError, match="n'est pas encore publié : il le sera"):
                 fetch(config, course, f"{A1}-correction", learner=who, **home(who))
             continue
         got = fetch(config, course, f"{A1}-correction", learner=who, **home(who))
         text = (got / f"{NB1}.ipynb").read_text(encoding="utf-8")
         assert "parse_dates" in text and "BEGIN SOLUTION" not in text
         assert not [line for line in secrets if line in text]
-    with pytest.raises(BadInputError, match="not released to you"):
+    with pytest.raises(BadInputError, match="ne vous est pas publié, son corrigé non plus"):
         fetch(config, course, f"{A2}-correction", learner="l11", **home("l11"))
     later = feedback(config, course, A1, now=due + dt.timedelta(days=2, minutes=1))
     assert later.corrections_published == [EXTENDED]

@@ -54,7 +54,7 @@ def test_group_release_is_seen_fetched_and_submitted_by_its_members_only(
 
     folder = _get(config, course, "devoir-b", "alice", homes)
     assert (folder / "devoir-b.ipynb").is_file()
-    with pytest.raises(BadInputError, match="not released to you"):
+    with pytest.raises(BadInputError, match="« devoir-b » ne vous est pas publié"):
         _get(config, course, "devoir-b", "bob", homes)
     assert not assignment_folder(course, "devoir-b", homes / "bob").exists()
 
@@ -117,7 +117,7 @@ def test_release_before_opening_is_hidden_until_it_opens(
             dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
         ).isoformat()
     assert _listed(config, course, "bob", homes / "bob") == []
-    with pytest.raises(BadInputError, match="not released to you"):
+    with pytest.raises(BadInputError, match=r"« devoir-a » ouvre le .*; récupérez-le"):
         _get(config, course, "devoir-a", "bob", homes)
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers; nothing importe
     )
     from .report import (
         ClassReport,
+        assignment_report,
         class_report,
         learner_report,
         question_report,
@@ -48,6 +49,7 @@ _LAZY = {
     "activity_status": "progress",
     "actual_minutes": "kpi",
     "assemble": "frames",
+    "assignment_report": "report",
     "at_risk": "risk",
     "bands": "groups",
     "beta_posterior": "mastery",
@@ -103,6 +105,7 @@ __all__ = [
     "activity_status",
     "actual_minutes",
     "assemble",
+    "assignment_report",
     "at_risk",
     "bands",
     "beta_posterior",

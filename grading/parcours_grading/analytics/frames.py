@@ -44,8 +44,12 @@ Frames and their columns (the dashboards rely on these names):
 ``submissions`` — one row per submitted assignment
     ``course, learner, assignment, timestamp, due`` (manifest due date, else nbgrader's),
     ``extension`` (timedelta, NaT if none), ``deadline`` (due + extension), ``late`` (bool),
-    ``days_late`` (float, 0 when on time), ``score, max_score, late_penalty, feedback_at``
-    (when the feedback HTML was produced; NaT when none yet)
+    ``days_late`` (float, 0 when on time), ``score`` (what the learner got: the cells'
+    scores, manual grades first, minus the late penalty — the score nbgrader's feedback
+    shows), ``raw_score`` (before the penalty), ``max_score``, ``late_penalty`` (points
+    taken off, as the pipeline wrote it into the gradebook: ``apply_late_penalties``,
+    the one place it is computed), ``feedback_at`` (when the feedback HTML was produced;
+    NaT when none yet)
 
 ``extensions`` — ``course, learner, assignment, until`` (the learner's own deadline)
 """
@@ -87,7 +91,7 @@ GRADE_COLUMNS = [
 ]
 SUBMISSION_COLUMNS = [
     "course", "learner", "assignment", "timestamp", "due", "extension", "deadline", "late",
-    "days_late", "score", "max_score", "late_penalty", "feedback_at",
+    "days_late", "score", "raw_score", "max_score", "late_penalty", "feedback_at",
 ]
 EXTENSION_COLUMNS = ["course", "learner", "assignment", "until"]
 #: files the pipeline may write under ``<data_dir>/courses/<id>/`` (all optional)
@@ -419,6 +423,10 @@ def assemble(
     extra = extra[extra["_merge"] == "left_only"].drop(columns="_merge")
     extra["student_id"] = ""
     all_learners = pd.concat([known, extra], ignore_index=True) if len(extra) else known
+    if submissions is not None and "raw_score" not in submissions:
+        # frames built by hand give the score after any penalty
+        penalty = submissions.get("late_penalty", pd.Series(0.0, index=submissions.index))
+        submissions = submissions.assign(raw_score=submissions["score"] + penalty.fillna(0.0))
     frames = {
         "learners": all_learners[LEARNER_COLUMNS].reset_index(drop=True),
         "activities": activities_frame(courses),

@@ -170,9 +170,12 @@ def gradebook_frames(
     overdue = (subs["timestamp"] - subs["deadline"]).dt.total_seconds() / 86400.0
     subs["late"] = overdue.gt(0).fillna(False).astype(bool)
     subs["days_late"] = overdue.clip(lower=0).fillna(0.0)
-    subs["score"] = subs["score"].fillna(0.0)
+    subs["raw_score"] = subs["score"].fillna(0.0)
     subs["max_score"] = subs["max_score"].fillna(0.0)
+    # the penalty the pipeline wrote (pipeline.gradebook.apply_late_penalties), taken off
+    # as nbgrader's feedback takes it off (GetGrades: score - late_submission_penalty)
     subs["late_penalty"] = pd.to_numeric(subs["late_penalty"], errors="coerce").fillna(0.0)
+    subs["score"] = (subs["raw_score"] - subs["late_penalty"]).clip(lower=0.0)
     subs["feedback_at"] = utc([None] * len(subs))
     if feedback_times is not None and not feedback_times.empty:
         fb = feedback_times.assign(learner=feedback_times["student_id"].map(ids))
@@ -185,7 +188,9 @@ def gradebook_frames(
 
 # -- cache of the gradebook's frames -----------------------------------------------------
 #: version of the cached frames' layout (bump it when gradebook_frames changes its output)
-FRAMES_CACHE_VERSION = 2  # 2: a .npz file without pickle (analytics/framefile.py)
+#: 2: a .npz file without pickle (analytics/framefile.py); 3: score after the late
+#: penalty, raw_score before it
+FRAMES_CACHE_VERSION = 3
 FRAMES_CACHE_SUFFIX = f".frames-v{FRAMES_CACHE_VERSION}.npz"
 _FRAME_NAMES = ("learners", "grades", "submissions")
 
@@ -233,7 +238,7 @@ def cached_gradebook_frames(
     received: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`gradebook_frames` of the gradebook at ``url``, kept in
-    ``<gradebook>.frames-v2.npz`` beside a SQLite gradebook (no pickle: see
+    ``<gradebook>.frames-v3.npz`` beside a SQLite gradebook (no pickle: see
     :mod:`.framefile`) and reused while the gradebook (:func:`gradebook_fingerprint`),
     the salt, the course's due dates, the receipt times and the feedback times are
     unchanged. The gradebook stays the only source: the cache is rebuilt from it whenever
@@ -263,7 +268,8 @@ def cached_gradebook_frames(
         # costs speed
         save_frames(cache, dict(zip(_FRAME_NAMES, frames, strict=True)), key,
                     path.stat().st_mode)
-        path.with_name(path.name + ".frames-v1.pickle").unlink(missing_ok=True)  # old
+        for old in (".frames-v1.pickle", ".frames-v2.npz"):  # earlier layouts
+            path.with_name(path.name + old).unlink(missing_ok=True)
     return frames
 
 

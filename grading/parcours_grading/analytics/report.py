@@ -2,6 +2,9 @@
 
 - :func:`learner_report`: one row per learner and course — progress, quiz mean, each
   assignment's score, lateness, risk.
+- :func:`assignment_report`: one row per submission — the score the learner got (after
+  the late penalty, as their feedback shows it), the raw score, the penalty, and how
+  late (hours and days).
 - :func:`question_report`: one row per question — quiz questions (from events) and graded
   cells (from the gradebook): learners, mean score, first-try success, attempts, time.
   (Per-question results are what ``nbgrader export`` does not give: nbgrader #938.)
@@ -32,8 +35,9 @@ def learner_report(
     risk: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per learner and course: ``course, learner, completion, completed, late, missed,
-    quiz_mean, score, max_score, <assignment>`` (score fraction per assignment),
-    ``at_risk, why_fr, why_en``."""
+    quiz_mean, score`` (after late penalties), ``raw_score, penalty, max_score,
+    <assignment>`` (score fraction per assignment, after its penalty), ``at_risk, why_fr,
+    why_en``."""
     from .mastery import quiz_first
     from .progress import activity_status, progress_by_learner
     from .risk import at_risk
@@ -47,8 +51,9 @@ def learner_report(
     out = prog.merge(quiz.reset_index(), how="left")
     subs = data.submissions
     if len(subs):
-        tot = subs.groupby(["course", "learner"])[["score", "max_score"]].sum().reset_index()
-        out = out.merge(tot, how="left")
+        tot = subs.rename(columns={"late_penalty": "penalty"}).groupby(
+            ["course", "learner"])[["score", "raw_score", "penalty", "max_score"]].sum()
+        out = out.merge(tot.reset_index(), how="left")
         frac = subs.assign(f=subs["score"] / subs["max_score"].where(subs["max_score"] > 0))
         wide = frac.pivot_table(index=["course", "learner"], columns="assignment", values="f",
                                 aggfunc="mean")
@@ -56,9 +61,40 @@ def learner_report(
                                                 "activity"] if a in wide.columns]
         out = out.merge(wide[order].reset_index(), how="left")
     else:
-        out["score"], out["max_score"] = 0.0, 0.0
+        out["score"], out["raw_score"], out["penalty"], out["max_score"] = 0.0, 0.0, 0.0, 0.0
     out = out.merge(risk[["course", "learner", "at_risk", "why_fr", "why_en"]], how="left")
     return out.sort_values(["course", "learner"]).reset_index(drop=True)
+
+
+ASSIGNMENT_COLUMNS = ["course", "learner", "assignment", "submitted_at", "deadline", "late",
+                      "late_hours", "late_days", "raw_score", "penalty", "score", "max_score",
+                      "fraction"]
+
+
+def assignment_report(data: ClassData) -> pd.DataFrame:
+    """Per submission: ``course, learner, assignment, submitted_at, deadline`` (the
+    learner's own, with any extension), ``late, late_hours, late_days`` (how late: hours
+    read better under a day), ``raw_score, penalty`` (the late penalty the pipeline wrote
+    into the gradebook), ``score`` (raw score minus penalty: what the learner's feedback
+    and dashboard show), ``max_score, fraction``."""
+    subs = data.submissions
+    if subs.empty:
+        return pd.DataFrame(columns=ASSIGNMENT_COLUMNS)
+    hours = subs["days_late"].astype(float) * 24
+    out = pd.DataFrame({
+        "course": subs["course"], "learner": subs["learner"], "assignment": subs["assignment"],
+        "submitted_at": subs["timestamp"], "deadline": subs["deadline"],
+        "late": subs["late"].astype(bool), "late_hours": hours,
+        "late_days": subs["days_late"].astype(float),
+        "raw_score": subs["raw_score"], "penalty": subs["late_penalty"],
+        "score": subs["score"], "max_score": subs["max_score"],
+        "fraction": subs["score"] / subs["max_score"].where(subs["max_score"] > 0),
+    })
+    order = data.activities.set_index(["course", "activity"])["order"]
+    out["_o"] = [order.get((c, a), 10**6) for c, a in zip(out["course"], out["assignment"],
+                                                        strict=True)]
+    return out.sort_values(["course", "learner", "_o"]).drop(columns="_o").reset_index(
+        drop=True)[ASSIGNMENT_COLUMNS]
 
 
 def question_report(data: ClassData) -> pd.DataFrame:
@@ -190,6 +226,7 @@ class ClassReport:
 
     status: pd.DataFrame
     learners: pd.DataFrame
+    assignments: pd.DataFrame
     activities: pd.DataFrame
     modules: pd.DataFrame
     kpis: pd.DataFrame
@@ -233,6 +270,7 @@ def class_report(
     return ClassReport(
         status=status,
         learners=learner_report(data, moment, status=status, risk=risk),
+        assignments=assignment_report(data),
         activities=progress_by_activity(status),
         modules=progress_by_module(status),
         kpis=kpis(data, moment, validated_at=v, mastery=mastery),

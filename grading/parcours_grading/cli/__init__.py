@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "teacher",
         "release an assignment to everyone, a group or named learners",
     ),
+    "roster": ("roster", "teacher", "list, import, add or remove the learners of a course"),
     "extend": ("extend", "teacher", "give a learner an extension on an assignment"),
     "collect": (
         "collect",

@@ -21,6 +21,15 @@ def say(config: ParcoursConfig, fr: str, en: str) -> str:
     return fr if config.language == "fr" else en
 
 
+def course_language(args: object, config: ParcoursConfig, course: Course | None) -> str:
+    """The language of a command's messages about ``course``: ``--lang`` if given, else
+    the course's ``language``, else the configured one."""
+    from parcours_grading.i18n import choose_language
+
+    return choose_language(getattr(args, "lang", None), course.language if course else None,
+                           config.language)
+
+
 def when(moment: object, zone: str) -> str:
     """A datetime shown in the course's time zone."""
     import datetime as dt

@@ -16,17 +16,23 @@ from parcours_grading.errors import ExitStatus
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
     parser.add_argument("assignment", help="assignment id from course.toml")
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
-
-    from parcours_grading.cli._course import open_course, say, when
+    from parcours_grading.cli._course import course_language, open_course, when
     from parcours_grading.pipeline.collect import collect
+    from parcours_grading.pipeline.deadlines import lateness
 
     course = open_course(config, args.course)
+    lang = course_language(args, config, course)
+
+    def say(_config: object, fr: str, en: str) -> str:  # in the course's language
+        return fr if lang == "fr" else en
+
     result = collect(config, course, args.assignment)
     print(
         say(
@@ -38,7 +44,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         )
     )
     for item in result.late:
-        late = say(config, f"{item.days_late:.2f} jour(s)", f"{item.days_late:.2f} day(s)")
+        late = lateness(item.days_late * 86400, lang)
         print(
             say(config, "  en retard : ", "  late: ")
             + f"{item.learner} ({when(item.received, course.timezone)}, {late})"

@@ -63,25 +63,29 @@ def _print(frame: pd.DataFrame, mode: str, lang: str) -> None:
 def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
     from pathlib import Path
 
-    from parcours_grading.cli._course import open_course, say
+    from parcours_grading.cli._course import course_language, open_course
     from parcours_grading.errors import BadInputError, ParcoursError
+
+    def say(fr: str, en: str) -> str:  # in the course's language
+        return fr if lang == "fr" else en
 
     if args.release_remediation and args.mode != "bands":
         raise BadInputError("--release-remediation works with --mode bands (it releases to "
                             "the remediation band).")
     frame, data = make_groups(config, args.course, args.skill, args.mode, args.size, args.seed)
-    _print(frame, args.mode, config.language)
+    lang = course_language(args, config, open_course(config, args.course))
+    _print(frame, args.mode, lang)
     if args.csv:
         out = Path(args.csv)
         out.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(out, index=False)
-        print(say(config, f"Écrit : {out}", f"Written: {out}"))
+        print(say(f"Écrit : {out}", f"Written: {out}"))
     if args.release_remediation:
         ids = data.learners.drop_duplicates("learner").set_index("learner")["student_id"]
         band = frame[frame["band"] == "remediation"]["learner"]
         to = sorted(s for s in ids.reindex(band).dropna() if s)
         if not to:
-            print(say(config, "Personne en remédiation : rien à publier.",
+            print(say("Personne en remédiation : rien à publier.",
                       "Nobody in remediation: nothing to release."))
             return 0
         try:
@@ -90,7 +94,6 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
             raise ParcoursError(f"the grading pipeline cannot be loaded ({exc}).") from exc
         course = open_course(config, args.course)
         result = release(config, course, args.release_remediation, to=to)
-        print(say(config,
-                  f"« {result.assignment} » publié pour {len(to)} apprenant(s) en remédiation.",
+        print(say(f"« {result.assignment} » publié pour {len(to)} apprenant(s) en remédiation.",
                   f"'{result.assignment}' released to {len(to)} learner(s) in remediation."))
     return 0

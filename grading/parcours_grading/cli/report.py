@@ -1,6 +1,8 @@
-"""Per-learner and per-question results of a course, as csv, json or xlsx. Learners are
-shown by their pseudonymous ids (p-...). csv writes one file per table:
-<stem>-learners.csv and <stem>-questions.csv; json one object; xlsx one sheet per table.
+"""Per-learner, per-assignment and per-question results of a course, as csv, json or
+xlsx. Learners are shown by their pseudonymous ids (p-...). Scores are after late
+penalties (as in the feedback), with raw_score, penalty, late_hours and late_days beside
+them. csv writes one file per table: <stem>-learners.csv, <stem>-assignments.csv and
+<stem>-questions.csv; json one object; xlsx one sheet per table.
 With --full, every table of the class report (status, KPIs, risk, funnel, mastery,
 workload...) is added."""
 
@@ -41,7 +43,8 @@ def build_tables(config: ParcoursConfig, course_name: str, *, full: bool = False
     except ValueError as exc:  # a --now pandas cannot read
         raise BadInputError(f"--now {now}: not a date and time ({exc}); write e.g. "
                             "2026-10-05T12:00+02:00.") from exc
-    tables = {"learners": report.learners, "questions": report.questions}
+    tables = {"learners": report.learners, "assignments": report.assignments,
+              "questions": report.questions}
     if full:
         tables.update({k: v for k, v in report.tables().items() if k not in tables})
     return tables
@@ -51,14 +54,15 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
     from pathlib import Path
 
     from parcours_grading.analytics.report import write_report
-    from parcours_grading.cli._course import say
+    from parcours_grading.cli._course import course_language, open_course
 
     tables = build_tables(config, args.course, full=args.full, now=args.now)
+    lang = course_language(args, config, open_course(config, args.course))
     out = Path(args.out or f"{Path(args.course).name}-report.{args.format}")
     written = write_report(tables, args.format, out)
     learners, questions = len(tables["learners"]), len(tables["questions"])
-    print(say(config, f"{learners} apprenant(s), {questions} question(s) :",
-              f"{learners} learner(s), {questions} question(s):"))
+    print(f"{learners} apprenant(s), {questions} question(s) :" if lang == "fr"
+          else f"{learners} learner(s), {questions} question(s):")
     for path in written:
         print(f"  {path}")
     return 0

@@ -9,14 +9,19 @@ Checks, in order, collecting every problem rather than stopping at the first:
 4. every assignment's solution passes its own tests (hidden tests included), and its
    release version (solutions cleared as nbgrader does) fails them.
 
-Lessons run with ``PARCOURS_EVENTS=off`` so checking records no learner activity.
-Notebooks run in parallel, ``config.workers`` at a time.
+Lessons run with ``PARCOURS_EVENTS=off`` so checking records no learner activity, and
+with ``PARCOURS_COURSE_DIR`` naming the folder being checked, so that their quizzes come
+from its ``quizzes/`` (not from an installed course with the same id). Quiz banks are
+read first: a YAML error is reported in the YAML file, with its line, and that lesson is
+not run. Notebooks run in parallel, ``config.workers`` at a time. Every message is in the
+course's language.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CourseError, Problem
-from .load import MANIFEST, _display, read_manifest, semantic_problems
+from ..i18n import _, language
+from .load import MANIFEST, _display, manifest_language, read_manifest, semantic_problems
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -43,33 +49,48 @@ class CheckReport:
     lessons_run: int = 0
     assignments_checked: int = 0
     seconds: float = 0.0
+    #: language of the messages (the course's)
+    language: str = ""
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def summary(self) -> str:
-        """A few lines for the terminal."""
+        """A few lines for the terminal, in the course's language."""
+        with language(self.language or "en"):
+            return self._summary()
+
+    def _summary(self) -> str:
+        problems = problem_lines(self.problems)
         if self.course is None:
-            return str(CourseError(self.problems))
+            return problems
         c = self.course
         minutes = sum(lesson.minutes for lesson in c.lessons) + sum(
             a.minutes for a in c.assignments
         )
         lines = [
             f"{c.id} — {c.title} ({c.language})",
-            f"  manifest: {len(c.skills)} skills, {len(c.modules)} modules, "
-            f"{len(c.lessons)} lessons, {len(c.assignments)} assignments, "
-            f"{minutes} estimated minutes",
-            f"  lessons executed: {self.lessons_run}",
-            f"  assignments: {self.assignments_checked} checked (solution passes its tests, "
-            "release version fails them)",
+            _("  manifest: {skills} skills, {modules} modules, {lessons} lessons, "
+              "{assignments} assignments, {minutes} estimated minutes").format(
+                skills=len(c.skills), modules=len(c.modules), lessons=len(c.lessons),
+                assignments=len(c.assignments), minutes=minutes),
+            _("  lessons executed: {n}").format(n=self.lessons_run),
+            _("  assignments: {n} checked (solution passes its tests, release version "
+              "fails them)").format(n=self.assignments_checked),
         ]
         if self.problems:
-            lines.append(str(CourseError(self.problems)))
+            lines.append(problems)
         else:
             lines.append(f"OK ({self.seconds:.1f} s)")
         return "\n".join(lines)
+
+
+def problem_lines(problems: list[Problem]) -> str:
+    """The problems as :class:`CourseError` lists them, headed in the language in force."""
+    lines = [_("{n} problem(s) found:").format(n=len(problems))]
+    lines += [f"  - {p}" for p in problems]
+    return "\n".join(lines)
 
 
 # -- reading notebooks ---------------------------------------------------------------
@@ -82,10 +103,12 @@ def read_notebook(path: Path, shown: str, problems: list[Problem]) -> NotebookNo
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        problems.append(Problem(shown, "not UTF-8 text", fix="save the notebook as UTF-8"))
+        problems.append(Problem(shown, _("not UTF-8 text"),
+                                fix=_("save the notebook as UTF-8")))
         return None
     except OSError as exc:
-        problems.append(Problem(shown, f"cannot be read ({exc.strerror})"))
+        problems.append(Problem(shown, _("cannot be read ({reason})").format(
+            reason=exc.strerror)))
         return None
     try:
         raw = json.loads(text)
@@ -93,9 +116,9 @@ def read_notebook(path: Path, shown: str, problems: list[Problem]) -> NotebookNo
         problems.append(
             Problem(
                 shown,
-                f"not a notebook: invalid JSON at line {exc.lineno}, "
-                f"column {exc.colno} ({exc.msg})",
-                fix="restore it from version control or re-save it from JupyterLab",
+                _("not a notebook: invalid JSON at line {line}, column {column} "
+                  "({reason})").format(line=exc.lineno, column=exc.colno, reason=exc.msg),
+                fix=_("restore it from version control or re-save it from JupyterLab"),
             )
         )
         return None
@@ -104,8 +127,8 @@ def read_notebook(path: Path, shown: str, problems: list[Problem]) -> NotebookNo
         problems.append(
             Problem(
                 shown,
-                f"not an nbformat 4 notebook (nbformat is {found!r})",
-                fix="open and re-save it in JupyterLab",
+                _("not an nbformat 4 notebook (nbformat is {found!r})").format(found=found),
+                fix=_("open and re-save it in JupyterLab"),
             )
         )
         return None
@@ -115,7 +138,8 @@ def read_notebook(path: Path, shown: str, problems: list[Problem]) -> NotebookNo
     except nbformat.ValidationError as exc:
         message = str(exc).strip().splitlines()[0]
         problems.append(
-            Problem(shown, f"invalid notebook structure: {message}", fix="re-save it in JupyterLab")
+            Problem(shown, _("invalid notebook structure: {reason}").format(reason=message),
+                    fix=_("re-save it in JupyterLab"))
         )
         return None
     return nb
@@ -125,8 +149,8 @@ def _cell_name(nb: NotebookNode, index: int) -> str:
     cell = nb.cells[index]
     grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
     if grade_id:
-        return f"cell {index + 1} (grade_id '{grade_id}')"
-    return f"cell {index + 1}"
+        return _("cell {n} (grade_id '{id}')").format(n=index + 1, id=grade_id)
+    return _("cell {n}").format(n=index + 1)
 
 
 def nbgrader_problems(nb: NotebookNode, shown: str) -> list[Problem]:
@@ -147,9 +171,10 @@ def nbgrader_problems(nb: NotebookNode, shown: str) -> list[Problem]:
             problems.append(
                 Problem(
                     shown,
-                    f"invalid nbgrader metadata: {exc}",
+                    _("invalid nbgrader metadata: {reason}").format(reason=exc),
                     where=_cell_name(nb, index),
-                    fix="fix the cell in JupyterLab's nbgrader toolbar (View > Cell toolbar)",
+                    fix=_("fix the cell in JupyterLab's nbgrader toolbar (View > Cell "
+                          "toolbar)"),
                 )
             )
             continue
@@ -159,16 +184,18 @@ def nbgrader_problems(nb: NotebookNode, shown: str) -> list[Problem]:
                 problems.append(
                     Problem(
                         shown,
-                        f"grade_id '{grade_id}' is also used by cell {seen[grade_id] + 1}",
-                        where=f"cell {index + 1}",
-                        fix="give every graded, solution or locked cell its own grade_id",
+                        _("grade_id '{id}' is also used by cell {n}").format(
+                            id=grade_id, n=seen[grade_id] + 1),
+                        where=_("cell {n}").format(n=index + 1),
+                        fix=_("give every graded, solution or locked cell its own grade_id"),
                     )
                 )
             seen[grade_id] = index
         graded += bool(meta.get("grade"))
     if not graded:
         problems.append(
-            Problem(shown, "no graded cell", fix="mark answers or tests as graded with points")
+            Problem(shown, _("no graded cell"),
+                    fix=_("mark answers or tests as graded with points"))
         )
     return problems
 
@@ -185,9 +212,12 @@ class _Run:
 
 
 def run_notebook(
-    nb: NotebookNode, folder: Path, timeout: float, *, allow_errors: bool = False
+    nb: NotebookNode, folder: Path, timeout: float, *, allow_errors: bool = False,
+    course_dir: Path | None = None,
 ) -> _Run:
-    """Execute a notebook on a real kernel in ``folder``; record the failing cell(s)."""
+    """Execute a notebook on a real kernel in ``folder``; record the failing cell(s).
+    ``course_dir``: the course folder the notebook belongs to (``PARCOURS_COURSE_DIR``:
+    lessons find their quiz banks there first)."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -195,6 +225,8 @@ def run_notebook(
 
     install()  # a missed wake-up would otherwise read as a cell timeout
     env = dict(os.environ, PARCOURS_EVENTS="off")
+    if course_dir is not None:
+        env["PARCOURS_COURSE_DIR"] = str(course_dir)
     client = NotebookClient(
         nb,
         timeout=int(timeout),
@@ -210,9 +242,9 @@ def run_notebook(
     except CellExecutionError as exc:
         run.error = f"{exc.ename}: {exc.evalue}".strip()
     except CellTimeoutError:
-        run.error = f"a cell ran longer than {timeout:.0f} s"
+        run.error = _("a cell ran longer than {seconds:.0f} s").format(seconds=timeout)
     except DeadKernelError as exc:
-        run.error = f"the kernel died ({exc})"
+        run.error = _("the kernel died ({reason})").format(reason=exc)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and any(
             out.get("output_type") == "error" for out in cell.get("outputs", [])
@@ -228,20 +260,20 @@ def run_notebook(
     return run
 
 
-def _check_lesson(path: Path, shown: str, timeout: float) -> list[Problem]:
+def _check_lesson(path: Path, shown: str, timeout: float, course_dir: Path) -> list[Problem]:
     problems: list[Problem] = []
     nb = read_notebook(path, shown, problems)
     if nb is None:
         return problems
-    run = run_notebook(nb, path.parent, timeout)
+    run = run_notebook(nb, path.parent, timeout, course_dir=course_dir)
     if run.error:
         where = _cell_name(nb, run.error_cell) if run.error_cell is not None else ""
         problems.append(
             Problem(
                 shown,
-                f"the lesson stops with {run.error}",
+                _("the lesson stops with {error}").format(error=run.error),
                 where=where,
-                fix="run the lesson top to bottom in JupyterLab and fix that cell",
+                fix=_("run the lesson top to bottom in JupyterLab and fix that cell"),
             )
         )
     return problems
@@ -255,6 +287,64 @@ def _autograder_tests(nb: NotebookNode) -> list[int]:
         and cell.get("metadata", {}).get("nbgrader", {}).get("grade")
         and not cell.get("metadata", {}).get("nbgrader", {}).get("solution")
     ]
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _failing_line(cell: Any) -> tuple[int | None, str, str]:
+    """(line number in the cell, that line, "Error: message") of a cell's error output."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") != "error":
+            continue
+        error = f"{output.get('ename', '')}: {output.get('evalue', '')}".strip().rstrip(":")
+        number = None
+        for frame in output.get("traceback", []):
+            text = _ANSI.sub("", frame)
+            if "Cell In[" in text or "<ipython-input" in text or "----> " in text:
+                found = re.search(r"^-+> ?(\d+)", text, re.M)
+                if found:
+                    number = int(found.group(1))
+                    break
+        lines = cell.source.splitlines()
+        line = lines[number - 1].strip() if number and 0 < number <= len(lines) else ""
+        return number, line, error
+    return None, "", ""
+
+
+def _failing_cell(nb: NotebookNode, index: int, is_test: bool, shown: str) -> Problem:
+    """Why the solution fails a cell: the assertion (or line) that failed, whether it is a
+    hidden test, and the solution cell to look at."""
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    cell = nb.cells[index]
+    number, line, error = _failing_line(cell)
+    hidden = False
+    if number is not None:
+        begin = ClearHiddenTests().begin_test_delimeter
+        end = ClearHiddenTests().end_test_delimeter
+        inside = False
+        for position, text in enumerate(cell.source.splitlines(), start=1):
+            if begin in text:
+                inside = True
+            elif end in text:
+                inside = False
+            elif position == number:
+                hidden = inside
+                break
+    solutions = [i for i in range(index) if nb.cells[i].get("metadata", {}).get(
+        "nbgrader", {}).get("solution")]
+    if not is_test:
+        message = _("the solution fails in this cell: {error}").format(error=error or "?")
+        fix = _("correct the solution so that the source notebook runs cleanly")
+    else:
+        kind = _("a hidden test") if hidden else _("a visible test")
+        message = _("the solution fails {kind}: `{line}` raised {error}").format(
+            kind=kind, line=line or "?", error=error or "?")
+        fix = (_("correct the solution in {cell}, or the test").format(
+            cell=_cell_name(nb, solutions[-1])) if solutions else
+            _("correct the solution or the test"))
+    return Problem(shown, message, where=_cell_name(nb, index), fix=fix)
 
 
 def release_version(nb: NotebookNode) -> NotebookNode:
@@ -283,17 +373,10 @@ def _check_assignment_notebook(path: Path, shown: str, timeout: float) -> list[P
 
     solution_run = run_notebook(nb, path.parent, timeout, allow_errors=True)
     for index in solution_run.failed_cells:
-        problems.append(
-            Problem(
-                shown,
-                "the solution fails this cell"
-                + (" (an autograder test)" if index in tests else ""),
-                where=_cell_name(nb, index),
-                fix="correct the solution or the test so that the source notebook runs cleanly",
-            )
-        )
+        problems.append(_failing_cell(nb, index, index in tests, shown))
     if solution_run.error and not solution_run.failed_cells:
-        problems.append(Problem(shown, f"the solution stops with {solution_run.error}"))
+        problems.append(Problem(shown, _("the solution stops with {error}").format(
+            error=solution_run.error)))
     if problems or not tests:
         return problems
 
@@ -303,12 +386,56 @@ def _check_assignment_notebook(path: Path, shown: str, timeout: float) -> list[P
         problems.append(
             Problem(
                 shown,
-                "the release version (solutions cleared) passes every test: the tests check "
-                "nothing the learner writes",
-                fix="make the autograder tests assert on the learner's answers",
+                _("the release version (solutions cleared) passes every test: the tests "
+                  "check nothing the learner writes"),
+                fix=_("make the autograder tests assert on the learner's answers"),
             )
         )
     return problems
+
+
+def quiz_problems(course: Course, root: Path) -> tuple[list[Problem], set[str]]:
+    """Problems of the lessons' quiz banks (``quizzes/<lesson>.yaml``), each in the YAML
+    file with its line; and the lessons whose bank is broken (not worth running)."""
+    import yaml
+
+    problems: list[Problem] = []
+    broken: set[str] = set()
+    for lesson in course.lessons:
+        for suffix in (".yaml", ".yml"):
+            path = course.path(f"quizzes/{lesson.id}{suffix}")
+            if path.is_file():
+                break
+        else:
+            continue
+        shown = _display(path, root)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(shown, _("cannot be read ({reason})").format(reason=exc),
+                                    fix=_("save it as UTF-8 text")))
+            broken.add(lesson.id)
+            continue
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problems.append(Problem(
+                shown,
+                _("not valid YAML: {reason}").format(
+                    reason=getattr(exc, "problem", None) or exc),
+                where=_("line {line}, column {column}").format(
+                    line=mark.line + 1, column=mark.column + 1) if mark else "",
+                fix=_("check the indentation (spaces, not tabs) and that every quote is "
+                      "closed; a text holding ': ' must be quoted")))
+            broken.add(lesson.id)
+            continue
+        from parcours_lab.quiz.model import QuizDefinitionError, parse_bank
+
+        try:
+            parse_bank(data, shown, lesson=lesson.id)
+        except QuizDefinitionError as exc:
+            problems.append(Problem(shown, str(exc).replace(f" (in {shown})", "")))
+            broken.add(lesson.id)
+    return problems, broken
 
 
 def check_course(
@@ -318,9 +445,24 @@ def check_course(
     execute: bool = True,
     progress: bool = False,
 ) -> CheckReport:
-    """Check one course folder; return a report listing every problem found."""
-    started = time.perf_counter()
+    """Check one course folder; return a report listing every problem found, in the
+    course's language."""
     folder = Path(folder)
+    try:
+        text = (folder / MANIFEST).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    lang = manifest_language(text, config.language)
+    with language(lang):
+        report = _check_course(folder, config, execute=execute, progress=progress)
+    report.language = lang
+    return report
+
+
+def _check_course(
+    folder: Path, config: ParcoursConfig, *, execute: bool, progress: bool
+) -> CheckReport:
+    started = time.perf_counter()
     root = Path(config.root)
     shown = _display(folder / MANIFEST, root)
     report = CheckReport(course=None)
@@ -331,9 +473,13 @@ def check_course(
         return report
     report.course = course
     report.problems += semantic_problems(course, shown)
+    found, broken = quiz_problems(course, root)
+    report.problems += found
 
     jobs: list[tuple[str, Path, str]] = []
     for lesson in course.lessons:
+        if lesson.id in broken:
+            continue
         for relative in lesson.notebooks:
             path = course.path(relative)
             if path.is_file():
@@ -351,11 +497,14 @@ def check_course(
         report.seconds = time.perf_counter() - started
         return report
 
+    lang = course.language
+
     def work(job: tuple[str, Path, str]) -> list[Problem]:
         kind, path, name = job
-        if kind == "lesson":
-            return _check_lesson(path, name, config.cell_timeout)
-        return _check_assignment_notebook(path, name, config.cell_timeout)
+        with language(lang):  # a worker thread: the language is per process
+            if kind == "lesson":
+                return _check_lesson(path, name, config.cell_timeout, folder.resolve())
+            return _check_assignment_notebook(path, name, config.cell_timeout)
 
     bar = None
     if progress:
@@ -363,8 +512,8 @@ def check_course(
 
         bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", leave=False)
     with ThreadPoolExecutor(max_workers=max(1, config.workers)) as pool:
-        for (kind, _path, _name), found in zip(jobs, pool.map(work, jobs), strict=True):
-            report.problems += found
+        for (kind, _path, _name), problems in zip(jobs, pool.map(work, jobs), strict=True):
+            report.problems += problems
             if kind == "lesson":
                 report.lessons_run += 1
             if bar is not None:

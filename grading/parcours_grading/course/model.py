@@ -52,6 +52,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..i18n import N_, _
+
 SCHEMA_VERSION = 1
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 
@@ -201,7 +203,8 @@ class Course(_Strict):
             seen: set[str] = set()
             for ident in ids:
                 if ident in seen:
-                    raise ValueError(f"the {kind} id '{ident}' is used twice; ids must be unique")
+                    raise ValueError(_("the {kind} id '{id}' is used twice; ids must be "
+                                       "unique").format(kind=_(KINDS[kind]), id=ident))
                 seen.add(ident)
         return self
 
@@ -256,10 +259,15 @@ class Course(_Strict):
         return self.folder / relative
 
 
+#: what each kind of id is called in messages
+KINDS = {"skill": N_("skill"), "module": N_("module"), "lesson": N_("lesson"),
+         "assignment": N_("assignment")}
+
+
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"'{name}' is not a known time zone; use an IANA name such as 'Europe/Paris'"
-        ) from exc
+        raise ValueError(_(
+            "'{name}' is not a known time zone; use an IANA name such as 'Europe/Paris'"
+        ).format(name=name)) from exc

@@ -133,6 +133,27 @@ def funnel(data: DashboardData) -> pd.DataFrame:
 
 
 @cached_view
+def funnel_chart(data: DashboardData) -> tuple[list[str], list[int]]:
+    """The funnel's bars: (activity labels, learners reaching each). With several courses
+    a label is ``course/activity`` (the same activity id may exist in two courses)."""
+    f = funnel(data)
+    labels = f["activity"].astype(str)
+    if len(data.courses) > 1:
+        # course and activity are categoricals: join their texts, not their codes
+        labels = f["course"].astype(str) + "/" + labels
+    return labels.tolist(), [int(v) for v in f["reached"]]
+
+
+def mastery_labels(mastery: pd.DataFrame) -> list[str]:
+    """Bar labels of :func:`mastery_by_skill`: the skill, or ``course/skill`` when the
+    frame holds several courses (two courses may share a skill id)."""
+    skills = mastery["skill"].astype(str)
+    if mastery["course"].nunique() > 1:
+        skills = mastery["course"].astype(str) + "/" + skills
+    return skills.tolist()
+
+
+@cached_view
 def dropout_points(data: DashboardData) -> pd.DataFrame:
     """Where most learners stopped (analytics)."""
     from ..analytics.dropout import dropout_points as points

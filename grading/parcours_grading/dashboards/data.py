@@ -54,6 +54,20 @@ class DashboardData:
     def courses(self) -> dict:
         return self.frames.courses
 
+    def local_times(self, courses: pd.Series, moments: pd.Series) -> list[Any]:
+        """Each moment in its course's time zone (``course.toml``'s ``timezone``): what a
+        learner of that course reads on the wall clock. Missing moments stay missing."""
+        import pandas as pd
+
+        out: list[Any] = []
+        for course, moment in zip(courses, moments, strict=True):
+            known = self.courses.get(str(course))
+            if pd.isna(moment) or known is None:
+                out.append(moment)
+            else:
+                out.append(pd.Timestamp(moment).tz_convert(known.timezone))
+        return out
+
     def cohorts(self) -> list[str]:
         m = self.memberships
         return sorted(m[m["is_cohort"]]["group"].unique())

@@ -113,33 +113,41 @@ def my_path(data: DashboardData, learner: str) -> pd.DataFrame:
 
 
 def my_deadlines(data: DashboardData, learner: str) -> pd.DataFrame:
-    """My assignments: opens, due date, my own deadline (with an extension), days left."""
+    """My assignments: opens, due date, my own deadline (with an extension), days left;
+    ``due_local`` and ``deadline_local`` in each course's time zone."""
     path = my_path(data, learner)
     a = path[path["kind"] == "assignment"].merge(
         data.frames.activities[["course", "activity", "opens", "due"]],
         on=["course", "activity"])
     a["extended"] = a["deadline"] > a["due"]
     a["days_left"] = ((a["deadline"] - data.now).dt.total_seconds() / 86400).round(1)
+    a["due_local"] = data.local_times(a["course"], a["due"])
+    a["deadline_local"] = data.local_times(a["course"], a["deadline"])
     return a[["course", "activity", "title", "opens", "due", "deadline", "extended",
-              "days_left", "status"]].reset_index(drop=True)
+              "days_left", "status", "due_local", "deadline_local"]].reset_index(drop=True)
 
 
 def my_results(data: DashboardData, learner: str, feedback_url: str = "") -> pd.DataFrame:
-    """My submitted assignments: when, score, points, share, and my feedback: the day it
+    """My submitted assignments: when, how late (``late_seconds``), score after the late
+    penalty (as in my feedback), ``raw_score`` and ``penalty``, points, share, and my
+    feedback: the day it
     was released (fetch it with ``parcours fetch <course> <assignment> --feedback`` or
     JupyterLab's assignment list), or a link ``feedback_url`` + ``<course>/<assignment>/``
     when a feedback server is configured; '' while not released."""
     sub = data.frames.submissions
     sub = sub[sub["learner"] == learner].copy()
     sub["fraction"] = sub["score"] / sub["max_score"].where(sub["max_score"] > 0)
+    sub["late_seconds"] = sub["days_late"].astype(float) * 86400
+    sub["penalty"] = sub["late_penalty"]
     sub["feedback"] = [
         (f"{feedback_url}{c}/{a}/" if feedback_url else when.strftime("%Y-%m-%d"))
         if released else ""
         for c, a, when, released in zip(sub["course"], sub["assignment"], sub["feedback_at"],
                                          sub["feedback_at"].notna(), strict=True)
     ]
-    return sub[["course", "assignment", "timestamp", "late", "score", "max_score",
-                "fraction", "feedback"]].reset_index(drop=True)
+    return sub[["course", "assignment", "timestamp", "late", "late_seconds", "score",
+                "raw_score", "penalty", "max_score", "fraction", "feedback"]].reset_index(
+        drop=True)
 
 
 def my_mastery(data: DashboardData, learner: str) -> pd.DataFrame:

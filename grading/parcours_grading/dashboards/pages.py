@@ -93,6 +93,15 @@ def prepare(warm: str = "") -> State:
     return state
 
 
+def shared_language(data: DashboardData, courses: list[str]) -> str | None:
+    """The language of ``courses`` (those known; every course when none is) if they all
+    have one, else None."""
+    chosen = [data.courses[c] for c in courses if c in data.courses] or list(
+        data.courses.values())
+    languages = {c.language for c in chosen}
+    return languages.pop() if len(languages) == 1 else None
+
+
 def request_query() -> dict[str, str]:
     """The visitor's URL query (``?lang=en&course=...``). With preheated kernels, waits
     for Voila to hand the request over; outside Voila, reads ``QUERY_STRING`` if any."""
@@ -137,9 +146,8 @@ class Page:
 
         self.state = state
         self.query = query
-        course = next(iter(state.data.courses.values()), None)
         self.lang = set_language(choose_language(
-            query.get("lang"), course.language if course else None, state.config.language))
+            query.get("lang"), self.course_language(state, query), state.config.language))
         self.switch = w.ToggleButtons(options=[("Français", "fr"), ("English", "en")],
                                       value=self.lang, description="",
                                       tooltips=["Français", "English"])
@@ -153,6 +161,12 @@ class Page:
         self.blocks: list[Any] = []
         self.title = ""
         self.root: Any = None
+
+    def course_language(self, state: State, query: dict[str, str]) -> str | None:
+        """The language of the course(s) this page shows: the course asked for, else the
+        one language all courses share; None when they differ (the configured language
+        then applies)."""
+        return shared_language(state.data, [query.get("course", "")])
 
     def _on_language(self, change: dict[str, Any]) -> None:
         self.lang = set_language(change["new"])
@@ -327,7 +341,8 @@ class CoordinatorPage(Page):
         ab = vm.ab_results(data)
         add(ui.heading(_("A/B comparisons")) + ui.table_html(
             ab.assign(warning=ab[f"warning_{lang}"]) if len(ab) else ab,
-            {"lesson": _("Lesson"), "a": "A", "b": "B", "n_a": "n A", "n_b": "n B",
+            {**({"course": _("Course")} if len(data.courses) > 1 else {}),
+             "lesson": _("Lesson"), "a": "A", "b": "B", "n_a": "n A", "n_b": "n B",
              "mean_a": _("Mean A"), "mean_b": _("Mean B"), "test": _("Test"), "p_value": "p",
              "effect": _("Effect size"), "ci_low": _("CI low"), "ci_high": _("CI high"),
              "warning": _("Warning")}, table_id="table-ab"), "parcours-section-ab")
@@ -343,15 +358,13 @@ class CoordinatorPage(Page):
                                  y_range=[0, 1.05]), "trend")
 
     def _dropout(self, data: DashboardData) -> None:
-        from .coordinator import funnel, heatmap
+        from .coordinator import funnel_chart, heatmap
 
-        f = funnel(data)
+        labels, reached = funnel_chart(data)
         ui.show_html(ui.heading(_("Dropout points")))
         ui.show_figure(ui.figure(
             "bar", title=_("Learners reaching each activity"), x_title=_("Activity"),
-            y_title=_("Learners"), x=(f["course"] + "/" + f["activity"]).tolist()
-            if len(data.courses) > 1 else f["activity"].tolist(),
-            y=f["reached"].tolist()), "funnel")
+            y_title=_("Learners"), x=labels, y=reached), "funnel")
         names = [_(s) for s in STATUS_NAMES]
         scale = [[0.0, "#eeeeee"], [0.25, "#9ecae1"], [0.5, "#31a354"], [0.75, "#fdae6b"],
                  [1.0, "#de2d26"]]
@@ -367,13 +380,13 @@ class CoordinatorPage(Page):
                 y_labels=len(y) <= HEATMAP_LABELS_MAX), f"heatmap-{cid}")
 
     def _mastery(self, data: DashboardData) -> None:
-        from .coordinator import mastery_by_skill
+        from .coordinator import mastery_by_skill, mastery_labels
 
         m = mastery_by_skill(data)
         ui.show_html(ui.heading(_("Skill mastery")))
         ui.show_figure(ui.figure(
             "bar", title=_("Mean mastery per skill"), x_title=_("Skill"),
-            y_title=_("Mastery (0-1)"), x=m["skill"].tolist(),
+            y_title=_("Mastery (0-1)"), x=mastery_labels(m),
             y=m["mastery"].round(3).tolist()), "mastery")
         ui.show_html(ui.table_html(m, {
             "course": _("Course"), "skill": _("Skill"), "mastery": _("Mastery"),
@@ -438,6 +451,8 @@ class CoordinatorPage(Page):
             columns = {"group": _("Pair"), "role": _("Role"), **columns}
         else:
             columns = {"team": _("Team"), f"role_{self.lang}": _("Role"), **columns}
+        if frame["course"].nunique() > 1:  # groups are made within each course
+            columns = {"course": _("Course"), **columns}
         shown = ui.table_html(frame, columns, translate=("band", "role"),
                               table_id="table-groups")
         ui.output_of(lambda: ui.show_html(shown), self.groups_out)

@@ -14,6 +14,13 @@ if TYPE_CHECKING:
     from .learner import Viewer
 
 
+def local_text(moments: Any) -> list[str]:
+    """Moments already in their course's time zone as wall-clock text with the zone's
+    abbreviation (``2026-09-28 23:59 CEST``); '' when missing."""
+    return [m.strftime("%Y-%m-%d %H:%M %Z") if hasattr(m, "strftime") and m == m else ""
+            for m in moments]
+
+
 class TeacherPage(Page):
     """Per assignment: hand-ins, grading, scores, hard questions, reflections, feedback
     delay; actions (extension, remediation release) behind a confirmation."""
@@ -42,6 +49,15 @@ class TeacherPage(Page):
         self.controls.append(self.assignment)
         self.message = w.HTML()
         self.message.add_class("parcours-action-message")
+
+    def course_language(self, state: State, query: dict[str, str]) -> str | None:
+        """The language of the assignment's course (the one asked for, else the first)."""
+        from .pages import shared_language
+        from .teacher import assignments
+
+        wanted = query.get("assignment", "").split("/", 1)[0]
+        first = next((c for c, _a, _t in assignments(state.data)), "")
+        return shared_language(state.data, [wanted if wanted in state.data.courses else first])
 
     def sections(self) -> list[Any]:
         from . import teacher as vm
@@ -176,7 +192,6 @@ class LearnerPage(Page):
         from ..errors import BadInputError
         from .learner import pseudonym, resolve_learner
 
-        super().__init__(state, query)
         self.error = ""
         self.viewer: Viewer | None
         try:
@@ -185,8 +200,20 @@ class LearnerPage(Page):
             self.viewer = None
             self.error = str(exc)
         self.pseudo = pseudonym(state.data, self.viewer.student_id) if self.viewer else ""
+        super().__init__(state, query)
+
+    def course_language(self, state: State, query: dict[str, str]) -> str | None:
+        """The language of the learner's courses when they share one."""
+        from .pages import shared_language
+
+        learners = state.data.frames.learners
+        if not self.pseudo or learners.empty:
+            return shared_language(state.data, [])
+        mine = learners[learners["learner"] == self.pseudo]["course"]
+        return shared_language(state.data, [str(c) for c in mine.unique()])
 
     def sections(self) -> list[Any]:
+        from ..pipeline.deadlines import lateness
         from . import learner as vm
 
         if self.viewer is None:
@@ -197,21 +224,30 @@ class LearnerPage(Page):
             f"<strong>{html.escape(self.viewer.student_id)}</strong></p>")]
         path = vm.my_path(data, me).assign(next=lambda f: f["next"].map(
             {True: "→", False: ""}))
+        path["deadline"] = local_text(data.local_times(path["course"], path["deadline"]))
+        # a learner of several courses reads which course each line belongs to
+        course = {"course": _("Course")} if path["course"].nunique() > 1 else {}
         out.append(self.html(ui.heading(_("My path")) + ui.table_html(path, {
-            "next": _("Next"), "title": _("Activity"), "kind": _("Kind"), "minutes": _("Minutes"),
-            "deadline": _("Due"), "status": _("Status")}, translate=("status", "kind"),
-            table_id="table-path"), "parcours-section-path"))
+            **course, "next": _("Next"), "title": _("Activity"), "kind": _("Kind"),
+            "minutes": _("Minutes"), "deadline": _("Due"), "status": _("Status")},
+            translate=("status", "kind"), table_id="table-path"), "parcours-section-path"))
         deadlines = vm.my_deadlines(data, me)
+        deadlines["due"] = local_text(deadlines["due_local"])
+        deadlines["deadline"] = local_text(deadlines["deadline_local"])
         out.append(self.html(ui.heading(_("My deadlines")) + ui.table_html(deadlines, {
-            "title": _("Assignment"), "due": _("Due"), "deadline": _("My deadline"),
-            "extended": _("Extension"), "days_left": _("Days left"), "status": _("Status")},
+            **course, "title": _("Assignment"), "due": _("Due"),
+            "deadline": _("My deadline"), "extended": _("Extension"),
+            "days_left": _("Days left"), "status": _("Status")},
             translate=("status",), table_id="table-deadlines"), "parcours-section-deadlines"))
         results = vm.my_results(data, me)
+        results["late"] = [lateness(s, self.lang) if s > 0 else _("no")
+                           for s in results["late_seconds"]]
         out.append(self.html(ui.heading(_("My results")) + ui.table_html(results, {
-            "assignment": _("Assignment"), "timestamp": _("Submitted"), "late": _("Late"),
+            **course, "assignment": _("Assignment"), "timestamp": _("Submitted"),
+            "late": _("Late by"), "raw_score": _("Raw score"), "penalty": _("Late penalty"),
             "score": _("Score"), "max_score": _("Points"), "fraction": _("Score (%)"),
-            "feedback": _("Feedback")}, kinds={"fraction": "%"}, table_id="table-results"),
-            "parcours-section-results"))
+            "feedback": _("Feedback")}, kinds={"fraction": "%"},
+            table_id="table-results"), "parcours-section-results"))
         mastery = vm.my_mastery(data, me)
         week = vm.my_week(data, me)
 

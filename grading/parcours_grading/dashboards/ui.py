@@ -177,7 +177,9 @@ def kpi_cards(kpis: Sequence[Any]) -> str:
                   if k.target is not None else f"<div>{html.escape(_('no target'))}</div>")
         trend = " → ".join(kpi_value(x, k.unit) for x in k.trend[-4:])
         cards.append(
-            f'<div class="parcours-kpi" role="group" aria-label="{html.escape(_(k.key))}"'
+            # named with the course: with two courses each card must be told apart
+            f'<div class="parcours-kpi" role="group" '
+            f'aria-label="{html.escape(_(k.key))} ({html.escape(k.course)})"'
             f' data-kpi="{k.key}" data-course="{html.escape(k.course)}">'
             f"<div>{html.escape(_(k.key))} ({html.escape(k.course)})</div>"
             f'<div class="v {status}" data-value="{_sort_key(k.value)}">'

@@ -17,7 +17,7 @@ from . import DOMAIN, LANGUAGES, LOCALE_DIR
 
 PACKAGE = Path(__file__).resolve().parents[1]
 #: folders whose Python files hold translatable messages
-SOURCES = (PACKAGE / "dashboards",)
+SOURCES = (PACKAGE / "dashboards", PACKAGE / "pipeline", PACKAGE / "course", PACKAGE / "cli")
 KEYWORDS = {"_", "N_", "gettext_"}
 
 

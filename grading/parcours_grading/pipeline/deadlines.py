@@ -87,6 +87,25 @@ def days_late(received: dt.datetime, due: dt.datetime) -> float:
     return max(0.0, (received - due).total_seconds() / 86400)
 
 
+def lateness(seconds: float, lang: str) -> str:
+    """How late a hand-in was, as a teacher says it, in ``lang``: seconds under a minute,
+    minutes under an hour, hours and minutes under a day, days (one decimal) beyond —
+    never "0.0 day(s)" for a learner 14 s late."""
+    from ..i18n import _, language
+
+    with language(lang):
+        whole = max(0, int(seconds))
+        if whole < 60:
+            return _("{seconds} s").format(seconds=whole)
+        if whole < 3600:
+            return _("{minutes} min").format(minutes=whole // 60)
+        if whole < 86400:
+            hours, minutes = divmod(whole // 60, 60)
+            return _("{hours} h {minutes:02d} min").format(hours=hours, minutes=minutes)
+        days = f"{seconds / 86400:.1f}"
+        return _("{days} days").format(days=days.replace(".", ",") if lang == "fr" else days)
+
+
 def correction_time(
     course: Course, assignment: Assignment, learner: str, extensions: Extensions
 ) -> dt.datetime | None:
@@ -134,8 +153,9 @@ def extend(
     roster = load_roster(config, course)
     if learner not in roster.learners:
         raise BadInputError(
-            f"learner '{learner}' is not in the roster {roster.path}; add a line for them "
-            "(id,first_name,last_name,email,groups) or check the spelling."
+            f"learner '{learner}' is not in the roster {roster.path}; check the spelling "
+            f"('parcours roster {course.id} list') or add them ('parcours roster "
+            f"{course.id} add {learner}')."
         )
     due = course.due(assignment)
     if moment <= due:

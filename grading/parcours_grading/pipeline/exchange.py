@@ -42,10 +42,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeList, ExchangeSubmit
+from nbgrader.exchange.default import (
+    ExchangeFetchAssignment,
+    ExchangeFetchFeedback,
+    ExchangeList,
+    ExchangeSubmit,
+)
 
 from ..errors import BadInputError
-from .records import RELEASES, learner_id, read_record, released_to
+from .records import RELEASES, in_audience, learner_id, parse_time, read_record, released_to
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -247,6 +252,27 @@ class ParcoursSubmit(_ReleaseRecordCheck, ExchangeSubmit):
             )
 
 
+class ParcoursFetchFeedback(_ReleaseRecordCheck, ExchangeFetchFeedback):
+    """nbgrader's fetch of feedback, for this learner's submissions only.
+
+    nbgrader finds feedback through the submissions kept in the account's cache
+    (``<student>+<assignment>+<timestamp>``), whoever made them: on an OS account shared
+    by several learners (a lab machine, ``--learner``), it would hand every one of them
+    everyone's feedback. Only the asked learner's submissions are kept."""
+
+    def init_src(self) -> None:
+        super().init_src()
+        import glob
+        import os
+
+        learner = self._learner()
+        assignment = self.coursedir.assignment_id or "*"
+        mine = {os.path.basename(folder).split("+")[-1] for folder in glob.glob(
+            os.path.join(self.cache_path, f"{glob.escape(learner)}+{assignment}+*"))}
+        found: list[tuple[str, str, str]] = self.feedback_files  # type: ignore[has-type]
+        self.feedback_files = [f for f in found if f[1] in mine]
+
+
 # -- learner commands --------------------------------------------------------------------
 
 
@@ -280,6 +306,65 @@ def _known(course: Course, assignment_id: str) -> None:
     find_assignment(course, assignment_id)
 
 
+def refuse_unreleased(config: ParcoursConfig, course: Course, assignment_id: str,
+                      learner: str) -> None:
+    """Refuse, in the course's language and without the exchange's internal paths, to
+    fetch an assignment or a correction not released to ``learner`` yet, saying when it
+    will be (nbgrader would answer "Assignment not found at: …/outbound/…")."""
+    from zoneinfo import ZoneInfo
+
+    from ..i18n import _, language
+    from .deadlines import correction_id, correction_time, load_extensions
+    from .records import now_utc
+
+    releases = read_record(config.course_root(course.id) / RELEASES)["entries"]
+    entry = releases.get(assignment_id)
+    if entry is not None and released_to(entry, learner):
+        return
+    zone = ZoneInfo(course.timezone)
+
+    def shown(moment: Any) -> str:
+        return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({course.timezone})"
+
+    with language(course.language):
+        of = next((a for a in course.assignments if correction_id(a.id) == assignment_id),
+                  None)
+        if of is not None:
+            work = releases.get(of.id)
+            if work is None or not in_audience(work, learner):
+                raise BadInputError(_(
+                    "'{assignment}' is not released to you, so neither is its correction."
+                ).format(assignment=of.id))
+            when = correction_time(course, of, learner, load_extensions(config, course))
+            if when is None:
+                raise BadInputError(_(
+                    "The correction of '{assignment}' is not published in this course."
+                ).format(assignment=of.id))
+            if when > now_utc():
+                raise BadInputError(_(
+                    "The correction of '{assignment}' is not published yet: it will be "
+                    "after your due date, from {when}. Try again then."
+                ).format(assignment=of.id, when=shown(when)))
+            raise BadInputError(_(
+                "The correction of '{assignment}' is due to be published (since {when}) "
+                "but is not yet: your teacher publishes it with their next feedback run; "
+                "try again later."
+            ).format(assignment=of.id, when=shown(when)))
+        if entry is None:
+            # released without Parcours' record (plain nbgrader): let nbgrader decide
+            if (Path(config.exchange_dir) / course.id / "outbound" / assignment_id).is_dir():
+                return
+            raise BadInputError(_(
+                "'{assignment}' is not released yet; it opens on {when}."
+            ).format(assignment=assignment_id,
+                     when=shown(course.opens(course.assignment(assignment_id)))))
+        if not in_audience(entry, learner):
+            raise BadInputError(_("'{assignment}' is not released to you.").format(
+                assignment=assignment_id))
+        raise BadInputError(_("'{assignment}' opens on {when}; fetch it then.").format(
+            assignment=assignment_id, when=shown(parse_time(entry["opens"]))))
+
+
 def assignment_folder(course: Course, assignment_id: str, into: Path | None = None) -> Path:
     """Where a fetched assignment lands: ``<into>/<course>/<assignment>`` (nbgrader's
     ``path_includes_course``)."""
@@ -302,6 +387,7 @@ def fetch(
 
     _known(course, assignment_id)
     who = learner_id(config, learner)
+    refuse_unreleased(config, course, assignment_id, who)
     nbc = _learner_course(config, course, assignment_id, who, into, cache_dir)
     dest = assignment_folder(course, assignment_id, into)
     run_exchange(

@@ -62,9 +62,10 @@ _TEXT = {
         "en": "**Problem while grading automatically:** ",
     },
     "late": {
-        "fr": "**Rendu en retard** de {days:.1f} jour(s) (échéance : {due}) : "
-        "pénalité de {penalty:g} point(s).",
-        "en": "**Handed in late** by {days:.1f} day(s) (due: {due}): {penalty:g} point(s) off.",
+        "fr": "**Rendu en retard** de {late} (échéance : {due}) : pénalité de "
+        "{penalty:g} point(s) ; note {score:g}/{points:g} (note brute : {raw:g}).",
+        "en": "**Handed in late** by {late} (due: {due}): {penalty:g} point(s) off; score "
+        "{score:g}/{points:g} (raw score: {raw:g}).",
     },
     "correction": {
         "fr": "# Corrigé — {title}\n\nLa solution de l'enseignant. Les tests "
@@ -252,13 +253,14 @@ def _notes(
 ) -> dict[str, str]:
     from zoneinfo import ZoneInfo
 
-    from .deadlines import days_late, due_for, load_extensions
+    from .deadlines import days_late, due_for, lateness, load_extensions
     from .records import SUBMISSIONS, parse_time, read_record
 
     lang = course.language
     root = config.course_root(course.id)
     received = read_record(root / SUBMISSIONS)["entries"].get(assignment.id, {})
     extensions = load_extensions(config, course)
+    scores = _raw_scores(config, course, assignment) if penalties else {}
     notes: dict[str, str] = {}
     for folder in sorted((root / "autograded").glob(f"*/{assignment.id}")):
         learner = folder.parent.name
@@ -272,14 +274,29 @@ def _notes(
             late = days_late(parse_time(seen["received"]), due)
             if late > 0:
                 shown = due.astimezone(ZoneInfo(course.timezone)).strftime("%Y-%m-%d %H:%M")
+                penalty = penalties.get(learner, 0.0)
+                raw, points = scores.get(learner, (0.0, 0.0))
                 parts.append(
                     _TEXT["late"][lang].format(
-                        days=late, due=shown, penalty=penalties.get(learner, 0.0)
+                        late=lateness(late * 86400, lang), due=shown, penalty=penalty,
+                        score=max(0.0, raw - penalty), points=points, raw=raw,
                     )
                 )
         if parts:
             notes[learner] = "\n\n".join(parts)
     return notes
+
+
+def _raw_scores(
+    config: ParcoursConfig, course: Course, assignment: Assignment
+) -> dict[str, tuple[float, float]]:
+    """learner -> (score before the late penalty, points) from the gradebook: the note
+    tells the same score story as the dashboards and ``parcours report``."""
+    from .gradebook import open_gradebook
+
+    with open_gradebook(config, course) as gb:
+        return {sub.student.id: (float(sub.score), float(sub.max_score))
+                for sub in gb.find_assignment(assignment.id).submissions}
 
 
 def feedback(

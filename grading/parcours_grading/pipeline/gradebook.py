@@ -39,6 +39,7 @@ EXCHANGE_CLASSES = {
     "list": "parcours_grading.pipeline.exchange.ParcoursExchangeList",
     "fetch_assignment": "parcours_grading.pipeline.exchange.ParcoursFetchAssignment",
     "submit": "parcours_grading.pipeline.exchange.ParcoursSubmit",
+    "fetch_feedback": "parcours_grading.pipeline.exchange.ParcoursFetchFeedback",
 }
 
 

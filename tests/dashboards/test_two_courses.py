@@ -1,0 +1,134 @@
+"""Two courses at once — French in Europe/Paris, English in America/Cayenne, learners
+enrolled in both (tests/twocourses.py): every page renders and every view-model keeps the
+courses apart."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.twocourses import ENGLISH, ENGLISH_LEARNERS, FRENCH, FRENCH_LEARNERS
+
+
+@pytest.fixture
+def state(two_courses):
+    """A dashboard kernel's state over the two courses (as Voila prepares it)."""
+    from parcours_grading.dashboards import pages
+
+    return pages.prepare("coordinator")  # warms every coordinator number, as Voila does
+
+
+def test_coordinator_page_renders_both_courses(state) -> None:
+    from parcours_grading.dashboards import coordinator as vm
+    from parcours_grading.dashboards import pages
+
+    data = state.data
+    overview = vm.courses_overview(data)
+    assert list(overview["course"]) == [FRENCH, ENGLISH]
+    assert list(overview["learners"]) == [FRENCH_LEARNERS, ENGLISH_LEARNERS]
+    assert list(overview["language"]) == ["fr", "en"]
+    page = pages.CoordinatorPage(state, {"lang": "en"})
+    page.render()  # used to fail: Categorical + str in the funnel's labels
+    shown = "".join(str(o) for b in page.blocks if hasattr(b, "outputs") for o in b.outputs)
+    assert f"heatmap-{FRENCH}" in shown and f"heatmap-{ENGLISH}" in shown
+    # each KPI card is named with its course: two courses' cards are told apart
+    import re
+
+    from parcours_grading.dashboards import ui
+
+    labels = re.findall(r'aria-label="([^"]+)"', ui.kpi_cards(vm.course_kpis(data)))
+    assert len(labels) == 2 * len(vm.KPI_KEYS) and len(set(labels)) == len(labels)
+    # the same A/B lesson id in both courses: each row names its course
+    ab = vm.ab_results(data)
+    assert len(ab) and set(ab["course"]) <= {FRENCH, ENGLISH}
+    pages_html = "".join(o.get("data", {}).get("text/html", "") for b in page.blocks
+                         if hasattr(b, "outputs") for o in b.outputs)
+    ab_head = pages_html.split('id="table-ab"')[1].split("</thead>")[0]
+    assert 'data-col="course"' in ab_head
+
+
+def test_funnel_labels_name_the_course(state) -> None:
+    from parcours_grading.dashboards import coordinator as vm
+
+    labels, reached = vm.funnel_chart(state.data)
+    funnel = vm.funnel(state.data)
+    assert labels == [f"{c}/{a}" for c, a in zip(funnel["course"], funnel["activity"],
+                                                   strict=True)]
+    assert reached == [int(v) for v in funnel["reached"]]
+    assert any(x.startswith(f"{ENGLISH}/") for x in labels)
+    one = state.data.filtered(course=FRENCH)
+    labels, _ = vm.funnel_chart(one)
+    assert labels == list(vm.funnel(one)["activity"].astype(str))  # one course: no prefix
+
+
+def test_mastery_and_groups_per_course(state) -> None:
+    from parcours_grading.dashboards import coordinator as vm
+
+    data = state.data
+    mastery = vm.mastery_by_skill(data)
+    assert set(mastery["course"]) == {FRENCH, ENGLISH}
+    assert vm.mastery_labels(mastery) == [f"{c}/{s}" for c, s in zip(
+        mastery["course"], mastery["skill"], strict=True)]
+    for mode in ("bands", "pairs", "teams"):
+        groups = vm.groups(data, "lire", mode, 3)
+        # a learner of both courses is grouped once in each course, never with themselves
+        assert groups.groupby("course")["learner"].agg(lambda s: s.is_unique).all()
+        assert set(groups["course"]) == {FRENCH, ENGLISH}
+        key = {"bands": "band", "pairs": "group", "teams": "team"}[mode]
+        for _key, members in groups.groupby(["course", key]):
+            assert members["learner"].is_unique
+    both = set(data.frames.learners.loc[data.frames.learners["course"] == FRENCH, "learner"]) \
+        & set(data.frames.learners.loc[data.frames.learners["course"] == ENGLISH, "learner"])
+    assert len(both) == ENGLISH_LEARNERS
+
+
+def test_page_language_follows_the_course(state) -> None:
+    from parcours_grading.dashboards import pages
+
+    assert pages.CoordinatorPage(state, {"course": ENGLISH}).lang == "en"
+    assert pages.CoordinatorPage(state, {"course": FRENCH}).lang == "fr"
+    # two languages and no choice: the configured language
+    assert pages.CoordinatorPage(state, {}).lang == state.config.language
+    assert pages.CoordinatorPage(state, {"lang": "en"}).lang == "en"
+
+
+def test_teacher_views_of_each_course(state) -> None:
+    from parcours_grading.dashboards import teacher as vm
+    from parcours_grading.dashboards.people import TeacherPage
+
+    data = state.data
+    listed = vm.assignments(data)
+    assert {c for c, _a, _t in listed} == {FRENCH, ENGLISH}
+    for course, n in ((FRENCH, FRENCH_LEARNERS), (ENGLISH, ENGLISH_LEARNERS)):
+        s = vm.assignment_status(data, course, "devoir-1")
+        assert s.learners == n
+        assert s.on_time + s.late + s.missing + s.not_due == n
+    page = TeacherPage(state, {"assignment": f"{ENGLISH}/devoir-1"})
+    page.render()
+    assert page.lang == "en" and "Teacher dashboard" in page.title
+
+
+def test_learner_of_both_courses_sees_both(state, two_courses) -> None:
+    from parcours_grading.dashboards import learner as vm
+    from parcours_grading.dashboards.people import LearnerPage
+
+    world, _config = two_courses
+    student = world.students[ENGLISH][0]
+    assert student in world.students[FRENCH]
+    data = state.data
+    me = vm.pseudonym(data, student)
+    path = vm.my_path(data, me)
+    assert set(path["course"]) == {FRENCH, ENGLISH}
+    assert path.groupby("course")["next"].sum().le(1).all()
+    deadlines = vm.my_deadlines(data, me)
+    # each course's due dates in its own time zone (same wall-clock time, other offset)
+    zones = {c: str(d.tz) for c, d in zip(deadlines["course"], deadlines["due_local"],
+                                          strict=True)}
+    assert zones == {FRENCH: "Europe/Paris", ENGLISH: "America/Cayenne"}
+    for due in deadlines["due_local"]:
+        assert (due.hour, due.minute) == (23, 59)
+    page = LearnerPage(state, {"learner": student})
+    page.render()
+    shown = "".join(str(o) for b in page.blocks if hasattr(b, "outputs") for o in b.outputs)
+    assert "table-path" in shown and ENGLISH in shown and FRENCH in shown
+    assert isinstance(data.now, pd.Timestamp)
