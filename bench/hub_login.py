@@ -170,7 +170,8 @@ def main() -> int:
                 subprocess.run(["userdel", "--remove", name], capture_output=True, check=False)
             shutil.rmtree(base, ignore_errors=True)
     p50 = statistics.median(seconds)
-    p95 = statistics.quantiles(seconds, n=20, method="inclusive")[-1] if len(seconds) > 1 else seconds[0]
+    p95 = (statistics.quantiles(seconds, n=20, method="inclusive")[-1]
+           if len(seconds) > 1 else seconds[0])
     peak_mb = watch.peak / 2**20
     print(f"{len(seconds)} learners, {args.parallel} at a time: p50 {p50:.2f} s, "
           f"p95 {p95:.2f} s, max {max(seconds):.2f} s; hub and services peak {peak_mb:.0f} MB")
