@@ -113,6 +113,8 @@ def test_coordinator_opens_the_coordinator_dashboard(browser: Any, hub_site: Hub
     page.wait_for_url(f"**/user/{COORDINATOR}/**", timeout=180_000)
     page.goto(hub_site.dashboard("coordinator"), timeout=240_000)
     page.locator("h1").first.wait_for(timeout=240_000)
-    assert "Coordinat" in page.locator("h1").first.inner_text()
+    assert "coordinat" in page.locator("h1").first.inner_text().lower()
+    courses = page.locator("#table-courses").first.inner_text()
+    assert "Analyse de données avec pandas" in courses and "Cours B" in courses
     page.screenshot(path=str(output_dir / "coordinator-dashboard.png"))
     page.context.close()
