@@ -64,7 +64,14 @@ class ParcoursConfig(Configurable):
     events_url = Unicode(
         "",
         help="Where learners' events are recorded: sqlite:///path (default "
-        "<data_dir>/events.sqlite).",
+        "<data_dir>/events.sqlite), or on a hub the Parcours service (service_url).",
+    ).tag(config=True)
+
+    service_url = Unicode(
+        "",
+        help="The Parcours hub service (http://127.0.0.1:<port>/services/parcours/): on the "
+        "hub, learners' events, fetch, submit and deadlines go through it with their token. "
+        "Set by the hub in each person's server (env PARCOURS_SERVICE_URL); empty elsewhere.",
     ).tag(config=True)
 
     exchange_dir = Unicode(
@@ -233,8 +240,14 @@ class ParcoursConfig(Configurable):
     def _default_exchange_dir(self) -> str:
         return str(Path(self.data_dir) / "exchange")
 
+    @default("service_url")
+    def _default_service_url(self) -> str:
+        return os.environ.get("PARCOURS_SERVICE_URL", "")
+
     @default("events_url")
     def _default_events_url(self) -> str:
+        if self.service_url:
+            return self.service_url
         return "sqlite:///" + str(Path(self.data_dir) / "events.sqlite")
 
     @default("gradebook_url")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
     from parcours_grading.course.model import Course
+    from parcours_grading.hub.client import ServiceClient
 
 
 def open_course(config: ParcoursConfig, name: str) -> Course:
@@ -46,3 +47,23 @@ def progress_shown() -> bool:
     import sys
 
     return sys.stderr.isatty()
+
+
+def hub_client(args: object, config: ParcoursConfig) -> ServiceClient | None:
+    """On the hub (``ParcoursConfig.service_url`` set), the Parcours service client for
+    the learner's own commands, else None. ``--learner`` naming someone else is refused:
+    on the hub you are who you logged in as."""
+    if not config.service_url:
+        return None
+    import os
+
+    from parcours_grading.errors import BadInputError
+    from parcours_grading.hub.client import ServiceClient
+
+    me = os.environ.get("JUPYTERHUB_USER", "")
+    asked = getattr(args, "learner", None)
+    if asked and asked != me:
+        raise BadInputError(
+            f"--learner {asked}: on the hub you act as yourself ({me or 'your account'}); "
+            "leave --learner out.")
+    return ServiceClient.from_environment(config.service_url)

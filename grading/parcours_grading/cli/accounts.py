@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.errors import ExitStatus
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
@@ -27,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the running hub's port (default: c.ParcoursConfig.hub_port)")
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     from parcours_grading.errors import BadInputError
     from parcours_grading.hub import accounts
     from parcours_grading.hub.people import read_people
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         for name, person in sorted(people.by_name.items()):
             print(f"{name},{person.role},{';'.join(sorted(person.learns))},"
                   f"{';'.join(sorted(person.teaches))}")
-        return 0
+        return ExitStatus.CLEAN
     if args.action == "password":
         if not args.name or args.name not in people.by_name:
             raise BadInputError(
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         password = accounts.new_password()
         accounts.set_password(args.name, password)
         print(f"{args.name}: {password}")
-        return 0
+        return ExitStatus.CLEAN
     report = accounts.sync_accounts(config, people)
     print(f"{len(people.by_name)} accounts: {len(report.created)} created, "
           f"{len(report.removed)} removed, {len(report.graders)} grader accounts created.")
@@ -60,4 +62,4 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         changed = client.sync(people)
         print(f"hub: {len(changed['added'])} users added, {len(changed['deleted'])} deleted, "
               f"{len(changed['groups'])} groups changed.")
-    return 0
+    return ExitStatus.CLEAN

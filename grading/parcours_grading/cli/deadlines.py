@@ -19,9 +19,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
-    from parcours_grading.cli._course import open_course
+    from parcours_grading.cli._course import hub_client, open_course
     from parcours_grading.pipeline.deadlines import format_deadlines, learner_deadlines
     from parcours_grading.pipeline.records import learner_id
+
+    client = hub_client(args, config)
+    if client is not None:  # on the hub: yours, from the Parcours service
+        import json
+
+        print(json.dumps(client.deadlines(args.course), ensure_ascii=False, indent=2))
+        return ExitStatus.CLEAN
 
     course = open_course(config, args.course)
     learner = learner_id(config, args.learner)

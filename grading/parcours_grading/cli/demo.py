@@ -65,10 +65,10 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         print("stopping…")
     finally:
         servers.stop()
-    return 0
+    return ExitStatus.CLEAN
 
 
-def _serve_hub(config: ParcoursConfig, now: object) -> int:
+def _serve_hub(config: ParcoursConfig, now: object) -> ExitStatus:
     import signal
 
     from parcours_grading.demo import serve_hub
@@ -90,4 +90,4 @@ def _serve_hub(config: ParcoursConfig, now: object) -> int:
         print("stopping…")
     finally:
         hub.stop()
-    return 0
+    return ExitStatus.CLEAN

@@ -26,11 +26,21 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     from pathlib import Path
 
-    from parcours_grading.cli._course import open_course, say
+    from parcours_grading.cli._course import hub_client, open_course, say
     from parcours_grading.pipeline.exchange import fetch, fetch_feedback
 
-    course = open_course(config, args.course)
     into = Path(args.into) if args.into else None
+    client = hub_client(args, config)
+    if client is not None:  # on the hub: through the Parcours service, as yourself
+        if args.feedback:
+            for page in client.feedback(args.course, args.assignment, into or Path.cwd()):
+                print(page)
+            return ExitStatus.CLEAN
+        folder, written = client.fetch(args.course, args.assignment, into or Path.cwd())
+        print(say(config, f"Récupéré dans {folder} ({len(written)} fichier(s) ajouté(s))",
+                  f"Fetched into {folder} ({len(written)} file(s) added)"))
+        return ExitStatus.CLEAN
+    course = open_course(config, args.course)
     if args.feedback:
         pages = fetch_feedback(config, course, args.assignment, learner=args.learner, into=into)
         if not pages:

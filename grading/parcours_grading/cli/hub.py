@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.errors import ExitStatus
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
@@ -30,7 +32,7 @@ def _interrupt(*_args: object) -> None:
     raise KeyboardInterrupt
 
 
-def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     import signal
 
     from parcours_grading.errors import BadInputError
@@ -56,4 +58,4 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         print("stopping the hub…")
     finally:
         hub.stop()
-    return 0
+    return ExitStatus.CLEAN

@@ -27,9 +27,19 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     from pathlib import Path
 
-    from parcours_grading.cli._course import open_course, say
+    from parcours_grading.cli._course import hub_client, open_course, say
     from parcours_grading.pipeline.exchange import submit
 
+    client = hub_client(args, config)
+    if client is not None:  # on the hub: through the Parcours service, as yourself
+        receipt = client.submit(args.course, args.assignment,
+                                Path(args.into) if args.into else Path.cwd())
+        print(say(config, f"Rendu reçu le {receipt['received']} ({receipt['files']} fichiers)",
+                  f"Submission received at {receipt['received']} ({receipt['files']} files)"))
+        if receipt.get("left_out"):
+            print("  " + receipt["left_out"])
+            return ExitStatus.PROBLEMS
+        return ExitStatus.CLEAN
     course = open_course(config, args.course)
     sent = submit(
         config,

@@ -15,7 +15,7 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
 
-class PageHandler(TornadoVoilaHandler):  # type: ignore[misc]
+class PageHandler(TornadoVoilaHandler):
     """Voila's page handler; sets the ``_xsrf`` cookie the page's unload beacon returns."""
 
     async def get(self, path: str | None = None) -> None:
@@ -23,7 +23,7 @@ class PageHandler(TornadoVoilaHandler):  # type: ignore[misc]
         await super().get(path)
 
 
-class ParcoursVoila(Voila):  # type: ignore[misc]
+class ParcoursVoila(Voila):
     """Voila whose pages go through :attr:`page_handler`."""
 
     page_handler: ClassVar[type] = PageHandler

@@ -3,4 +3,5 @@
 # parcours_grading/hub/settings.py and docs/deployment.md.
 from parcours_grading.hub.settings import configure
 
-configure(get_config())  # noqa: F821 (provided by traitlets' config loader)
+if "get_config" in globals():  # loaded by JupyterHub (importing this module does nothing)
+    configure(get_config())  # type: ignore[name-defined]  # noqa: F821 (traitlets gives it)

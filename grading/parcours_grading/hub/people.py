@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 #: the hub service serving the dashboards
 DASHBOARDS_SERVICE = "dashboards"
+#: the hub service holding the data: events, fetch, submit, deadlines, feedback
+PARCOURS_SERVICE = "parcours"
 #: the service whose token `parcours accounts sync` uses to manage users and groups
 ACCOUNTS_SERVICE = "parcours-accounts"
 #: Unix group of every Parcours account (the PAM authenticator's allowed group)
@@ -114,23 +116,24 @@ class People:
     def roles(self) -> list[dict[str, Any]]:
         """JupyterHub roles granting Parcours' scopes to the groups (``load_roles``)."""
         dashboards = f"access:services!service={DASHBOARDS_SERVICE}"
+        service = f"access:services!service={PARCOURS_SERVICE}"
         roles: list[dict[str, Any]] = [{
             "name": "parcours-coordinator",
             "description": "Reads every course's dashboards",
-            "scopes": [COORDINATE_SCOPE, dashboards],
+            "scopes": [COORDINATE_SCOPE, dashboards, service],
             "groups": [COORDINATORS_GROUP],
         }]
         for course in self.courses:
             roles.append({
                 "name": f"parcours-learner-{course}",
                 "description": f"Follows the course {course}",
-                "scopes": [learn_scope(course), dashboards],
+                "scopes": [learn_scope(course), dashboards, service],
                 "groups": [learners_group(course)],
             })
             roles.append({
                 "name": f"parcours-teacher-{course}",
                 "description": f"Teaches the course {course}",
-                "scopes": [teach_scope(course), dashboards,
+                "scopes": [teach_scope(course), dashboards, service,
                            f"access:services!service={formgrader_service(course)}"],
                 "groups": [teachers_group(course)],
             })

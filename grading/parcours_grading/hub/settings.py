@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from .people import (
     ACCOUNTS_SERVICE,
     DASHBOARDS_SERVICE,
+    PARCOURS_SERVICE,
     UNIX_GROUP,
     People,
     formgrader_service,
@@ -96,8 +97,15 @@ def _service_env() -> dict[str, str]:
     return env
 
 
-def services(config: ParcoursConfig, people: People) -> list[dict[str, Any]]:
-    """The hub services: dashboards, a formgrader per course, the accounts token."""
+def service_url(config: ParcoursConfig, port: int) -> str:
+    """Where learners' servers reach the Parcours service (straight, on the loopback)."""
+    return f"http://{config.ip}:{port}/services/{PARCOURS_SERVICE}/"
+
+
+def services(config: ParcoursConfig, people: People,
+             parcours_port: int) -> list[dict[str, Any]]:
+    """The hub services: Parcours' (the data), dashboards, a formgrader per course, the
+    accounts token."""
     from ..dashboards.server import free_port, voila_command
     from .dashboards import HUB_HEADERS
 
@@ -119,6 +127,12 @@ def services(config: ParcoursConfig, people: People) -> list[dict[str, Any]]:
         "environment": {**_service_env(), "PARCOURS_HUB_DASHBOARDS": "1"},
         "oauth_no_confirm": True,
         "oauth_client_allowed_scopes": allowed,
+    }, {
+        "name": PARCOURS_SERVICE,
+        "url": f"http://{config.ip}:{parcours_port}",
+        "command": [sys.executable, "-m", "parcours_grading.hub.service"],
+        "cwd": config.root,
+        "environment": _service_env(),
     }, {
         "name": ACCOUNTS_SERVICE,
         "api_token": accounts_token(config),
@@ -206,7 +220,11 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
     c.Spawner.notebook_dir = "~"
     c.Spawner.http_timeout = 60
     c.Spawner.start_timeout = 90
+    from ..dashboards.server import free_port
+
+    parcours_port = free_port(config.ip)
     c.Spawner.environment = {
+        "PARCOURS_SERVICE_URL": service_url(config, parcours_port),
         "PARCOURS_ROOT": str(config.root),
         "PARCOURS_DATA_DIR": str(config.data_dir),
         "JUPYTER_CONFIG_PATH": str(config.root),
@@ -218,6 +236,9 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
     if idle:
         c.Spawner.args.append(f"--ServerApp.shutdown_no_activity_timeout={idle}")
     c.Spawner.pre_spawn_hook = spawn_hook
+    # a server's token (its kernels and terminals) reaches the Parcours service as its user
+    c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
+                                     f"access:services!service={PARCOURS_SERVICE}"]
 
     c.JupyterHub.custom_scopes = people.custom_scopes()
     c.JupyterHub.load_groups = {name: {"users": members}
@@ -228,4 +249,4 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
         "scopes": ["admin:users", "admin:groups", "tokens", "admin:servers"],
         "services": [ACCOUNTS_SERVICE],
     }]
-    c.JupyterHub.services = services(config, people)
+    c.JupyterHub.services = services(config, people, parcours_port)

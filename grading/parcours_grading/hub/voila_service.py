@@ -48,7 +48,7 @@ class _Rosters:
 _rosters = _Rosters()
 
 
-class HubIdentityProvider(JupyterHubIdentityProvider):  # type: ignore[misc]
+class HubIdentityProvider(JupyterHubIdentityProvider):
     """JupyterHub's identity provider, its OAuth callback under the service prefix
     (Voila's standalone app does not prefix an identity provider's handlers)."""
 
@@ -58,11 +58,11 @@ class HubIdentityProvider(JupyterHubIdentityProvider):  # type: ignore[misc]
                 for path, *rest in super().get_handlers()]
 
 
-class HubPageHandler(PageHandler):  # type: ignore[misc]
+class HubPageHandler(PageHandler):
     """A dashboard page for the hub user asking, or 403."""
 
     @tornado.web.authenticated
-    async def get(self, path: str | None = None) -> None:
+    async def get(self, path: str | None = None) -> None:  # type: ignore[override]
         user: dict[str, Any] = self.current_user.hub_user
         page = Path(path or "").stem
         query = {k: self.get_argument(k) for k in self.request.arguments}
@@ -82,7 +82,7 @@ class HubPageHandler(PageHandler):  # type: ignore[misc]
         await super().get(path)
 
 
-class HubVoila(ParcoursVoila):  # type: ignore[misc]
+class HubVoila(ParcoursVoila):
     """Voila whose pages go through :class:`HubPageHandler`."""
 
     page_handler = HubPageHandler

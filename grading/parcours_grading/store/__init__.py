@@ -36,9 +36,16 @@ def _open_sqlite(url: str) -> EventStore:
     return SQLiteEventStore(Path(path).expanduser())
 
 
-#: URL scheme -> factory. A later JupyterHub-service store registers "http"/"https" here
-#: (or through the ``parcours.event_stores`` entry point group), see docs/events.md.
-SCHEMES: dict[str, Callable[[str], EventStore]] = {"sqlite": _open_sqlite}
+def _open_hub(url: str) -> EventStore:
+    from .hub import HubEventStore
+
+    return HubEventStore(url)
+
+
+#: URL scheme -> factory: a SQLite file, or the Parcours hub service (learners' kernels on a
+#: hub); others through the ``parcours.event_stores`` entry point group (docs/events.md).
+SCHEMES: dict[str, Callable[[str], EventStore]] = {
+    "sqlite": _open_sqlite, "http": _open_hub, "https": _open_hub}
 
 
 def open_store(url: str) -> EventStore:

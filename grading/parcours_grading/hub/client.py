@@ -1,0 +1,125 @@
+"""The learner's side of the Parcours hub service (:mod:`.service`): ``parcours fetch``,
+``submit`` and ``deadlines`` in a learner's JupyterLab on the hub go through it with the
+learner's own JupyterHub token (``JUPYTERHUB_API_TOKEN``, set by the hub in their server).
+
+The service URL comes from ``ParcoursConfig.service_url`` (set by the hub in each server's
+environment). Standard library only: it runs in the learner's terminal and kernel.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tarfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import BadInputError, ParcoursError
+
+
+class ServiceError(ParcoursError):
+    """The Parcours service could not be reached or failed."""
+
+
+def refused(code: int, message: str, what: str) -> ParcoursError:
+    """The service's answer as the error a learner reads (400/403/404: bad input)."""
+    if code in (400, 403, 404, 413):
+        return BadInputError(f"{what}: {message}")
+    return ServiceError(f"{what}: the Parcours service answered {code}: {message}")
+
+
+@dataclass
+class ServiceClient:
+    """Calls to the service as the token's user."""
+
+    url: str
+    token: str
+
+    @classmethod
+    def from_environment(cls, service_url: str) -> ServiceClient:
+        token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
+        if not token:
+            raise BadInputError(
+                "no JupyterHub token in this session: run this from your JupyterLab on the "
+                "hub (its terminal), where JupyterHub gives you one.")
+        return cls(service_url.rstrip("/") + "/", token)
+
+    def call(self, method: str, path: str, what: str, body: bytes | None = None,
+             content_type: str = "application/json") -> bytes:
+        request = urllib.request.Request(
+            self.url + path, data=body, method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": content_type})
+        try:
+            with urllib.request.urlopen(request, timeout=300) as response:
+                return bytes(response.read())
+        except urllib.error.HTTPError as exc:
+            text = exc.read().decode("utf-8", "replace")
+            try:
+                message = json.loads(text).get("error") or text
+            except ValueError:
+                message = text
+            raise refused(exc.code, message.strip(), what) from None
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+            raise ServiceError(f"{what}: the Parcours service does not answer at {self.url} "
+                               f"({exc}); try again in a minute, or tell your teacher.") from None
+
+    def json(self, method: str, path: str, what: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        return json.loads(self.call(method, path, what, data) or b"null")
+
+    def deadlines(self, course: str) -> dict[str, Any]:
+        """The learner's assignments in ``course`` (due dates, extensions, status)."""
+        return dict(self.json("GET", f"api/courses/{course}/deadlines",
+                              f"deadlines of {course}"))
+
+    def fetch(self, course: str, assignment: str, into: Path) -> tuple[Path, list[Path]]:
+        """Fetch into ``<into>/<course>/<assignment>``; only missing files are written (the
+        learner's work is never overwritten). Returns the folder and the files written."""
+        data = self.call("GET", f"api/courses/{course}/assignments/{assignment}",
+                         f"fetch {course}/{assignment}")
+        folder = into.resolve() / course / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            for member in tar.getmembers():
+                target = folder / member.name
+                if not member.isfile() or target.exists():
+                    continue
+                tar.extract(member, folder, filter="data")
+                written.append(target)
+        return folder, written
+
+    def submit(self, course: str, assignment: str, into: Path) -> dict[str, Any]:
+        """Send ``<into>/<course>/<assignment>``; the service's receipt."""
+        folder = into.resolve() / course / assignment
+        if not folder.is_dir():
+            raise BadInputError(
+                f"nothing to submit: {folder} does not exist. Fetch the assignment first "
+                f"('parcours fetch {course} {assignment}') and work in that folder.")
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.is_symlink() and ".ipynb_checkpoints" not in \
+                        path.parts and "feedback" not in path.relative_to(folder).parts[:1]:
+                    tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
+        answer = self.call("POST", f"api/courses/{course}/assignments/{assignment}",
+                           f"submit {course}/{assignment}", buffer.getvalue(),
+                           "application/gzip")
+        return dict(json.loads(answer))
+
+    def feedback(self, course: str, assignment: str, into: Path) -> list[Path]:
+        """Write the learner's feedback pages into ``<into>/<course>/<assignment>/feedback``."""
+        found = self.json("GET", f"api/courses/{course}/assignments/{assignment}/feedback",
+                          f"feedback on {course}/{assignment}")
+        folder = into.resolve() / course / assignment / "feedback"
+        written = []
+        for name, html in found["pages"].items():
+            path = folder / Path(name).parent.name / Path(name).name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(html, encoding="utf-8")
+            written.append(path)
+        return sorted(written)

@@ -1,0 +1,285 @@
+"""The Parcours hub service: the one process that holds the course data on a hub.
+
+Learners' servers cannot read the data folder (gradebooks, exchange, event store); they
+reach what is theirs through this service, authenticated by their JupyterHub token
+(JupyterHub's ``HubAuth``: the ``Authorization: token …`` header, checked with the hub).
+Who asks is always the token's user — never a parameter, a header or a file:
+
+``POST api/events``
+    events from a learner's kernel (:class:`..store.hub.HubEventStore`); the service sets
+    ``actor`` from the token (pseudonymised with the salt only it reads) and
+    ``self_reported = 1``, so nothing a kernel sends changes another learner's record.
+``GET api/events``
+    the asking learner's own events.
+``GET api/courses/<course>/deadlines``
+    their assignments, due dates (theirs, with extensions) and status.
+``GET api/courses/<course>/assignments/<assignment>``
+    fetch: the released files (or the correction, ``<id>-correction``) as a tar.gz,
+    through the pipeline's own ``fetch`` (released to them? published yet?).
+``POST api/courses/<course>/assignments/<assignment>``
+    submit: a tar.gz of their folder, handed to the pipeline's ``submit`` under their name;
+    the receipt time is the service's clock (nbgrader's exchange timestamp).
+``GET api/courses/<course>/assignments/<assignment>/feedback``
+    their released feedback pages.
+
+Every fetch, submission and feedback fetch is appended to the course's history
+(``<data_dir>/courses/<course>/history.jsonl``: who, what, when), never rewritten.
+``python -m parcours_grading.hub.service`` runs it (a managed hub service, as root).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import sys
+import tarfile
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import tornado.ioloop
+import tornado.web
+from jupyterhub.services.auth import HubAuth, HubAuthenticated
+
+from ..errors import BadInputError, ParcoursError
+
+#: the service's name on the hub
+SERVICE = "parcours"
+#: largest request body accepted (a submission's tar.gz, a batch of events)
+MAX_BODY = 128 * 2**20
+#: events per request
+MAX_EVENTS = 5000
+HISTORY = "history.jsonl"
+_history_lock = threading.Lock()
+
+
+def record_history(config: Any, course: str, who: str, what: str, assignment: str) -> None:
+    """Append one line to the course's history (who, what, when)."""
+    line = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "who": who,
+            "what": what, "assignment": assignment}
+    path = config.course_root(course) / HISTORY
+    with _history_lock, path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def pack(folder: Path) -> bytes:
+    """A folder's files as tar.gz bytes (paths relative to the folder)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
+    return buffer.getvalue()
+
+
+def unpack(data: bytes, folder: Path) -> list[Path]:
+    """Extract tar.gz bytes into ``folder``: regular files only, inside it (the 'data'
+    filter refuses links, devices and paths leaving the folder)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]
+            tar.extractall(folder, members=members, filter="data")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise BadInputError(f"the files sent are not a readable tar.gz archive ({exc}); "
+                            "send the folder again with `parcours submit`.") from None
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
+    """Token-authenticated JSON API; errors as ``{"error": message}``."""
+
+    config: Any = None
+
+    def check_xsrf_cookie(self) -> None:
+        """Tokens only (no cookies are accepted), so there is no cross-site request."""
+
+    def get_current_user(self) -> Any:  # token in the Authorization header only
+        if not self.request.headers.get("Authorization", "").lower().startswith("token "):
+            return None
+        return super().get_current_user()
+
+    @property
+    def learner(self) -> str:
+        user = self.current_user
+        if not user:
+            raise tornado.web.HTTPError(403, "a JupyterHub token is needed")
+        return str(user["name"])
+
+    def course(self, course_id: str) -> Any:
+        """The course, if the asking user learns or teaches it (else 404: a learner does
+        not learn which other courses exist)."""
+        from ..course.load import find_course, load_course
+        from .people import read_people
+
+        person = read_people(self.config).by_name.get(self.learner)
+        if person is None or course_id not in person.learns | person.teaches:
+            raise tornado.web.HTTPError(404, f"no course '{course_id}' for {self.learner}")
+        return load_course(find_course(self.config.courses_dir, course_id))
+
+    def reply(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(data, ensure_ascii=False, default=str))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        message = getattr(exc, "log_message", None) or self._reason
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps({"error": message}, ensure_ascii=False))
+
+    def fail(self, exc: ParcoursError) -> None:
+        """A pipeline refusal, as the pipeline words it (400), or a failure (500)."""
+        status = 400 if isinstance(exc, BadInputError) else 500
+        self.reply({"error": str(exc)}, status)
+
+
+class EventsHandler(ServiceHandler):
+    @tornado.web.authenticated
+    def post(self) -> None:
+        from ..store import open_store
+        from ..store.events import Event
+        from ..store.ids import pseudonymize
+
+        try:
+            batch = json.loads(self.request.body or b"[]")
+        except ValueError:
+            raise tornado.web.HTTPError(400, "the body must be a JSON list of events") from None
+        if not isinstance(batch, list) or len(batch) > MAX_EVENTS:
+            raise tornado.web.HTTPError(400, f"send a JSON list of at most {MAX_EVENTS} events")
+        actor = pseudonymize(self.learner, self.config.pseudonym_salt)
+        events = []
+        for item in batch:
+            if not isinstance(item, dict):
+                raise tornado.web.HTTPError(400, "each event must be a JSON object")
+            item = {**item, "actor": actor, "self_reported": 1}  # the token says who
+            try:
+                events.append(Event.from_dict(item))
+            except (ParcoursError, TypeError, ValueError) as exc:
+                raise tornado.web.HTTPError(400, f"event {item.get('id', '?')}: {exc}") from None
+        try:
+            with open_store(self.config.events_url) as store:
+                recorded = store.record_many(events)
+        except ParcoursError as exc:
+            self.fail(exc)
+            return
+        self.reply({"recorded": recorded, "received": len(events)})
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        from ..store import open_store
+        from ..store.ids import pseudonymize
+
+        actor = pseudonymize(self.learner, self.config.pseudonym_salt)
+        from ..store.base import EventFilter
+
+        wanted = EventFilter(actor=actor, verb=self.get_argument("verb", None),
+                             course=self.get_argument("course", None),
+                             lesson=self.get_argument("lesson", None))
+        with open_store(self.config.events_url) as store:
+            events = store.read(wanted)
+        self.reply([e.to_dict() for e in events])
+
+
+class DeadlinesHandler(ServiceHandler):
+    @tornado.web.authenticated
+    def get(self, course_id: str) -> None:
+        from ..pipeline.deadlines import learner_deadlines
+
+        course = self.course(course_id)
+        rows = learner_deadlines(self.config, course, self.learner)
+        self.reply({"course": course.id, "timezone": course.timezone,
+                    "assignments": [row.as_json() for row in rows]})
+
+
+class AssignmentHandler(ServiceHandler):
+    @tornado.web.authenticated
+    def get(self, course_id: str, assignment: str) -> None:
+        from ..pipeline.exchange import assignment_folder, fetch
+
+        course = self.course(course_id)
+        with tempfile.TemporaryDirectory(prefix="parcours-fetch-") as tmp:
+            try:
+                fetch(self.config, course, assignment, learner=self.learner, into=Path(tmp),
+                      cache_dir=Path(tmp) / ".cache")
+            except ParcoursError as exc:
+                self.fail(exc)
+                return
+            data = pack(assignment_folder(course, assignment, Path(tmp)))
+        record_history(self.config, course.id, self.learner, "fetched", assignment)
+        self.set_header("Content-Type", "application/gzip")
+        self.finish(data)
+
+    @tornado.web.authenticated
+    def post(self, course_id: str, assignment: str) -> None:
+        from ..pipeline.exchange import assignment_folder, submit
+
+        course = self.course(course_id)
+        with tempfile.TemporaryDirectory(prefix="parcours-submit-") as tmp:
+            folder = assignment_folder(course, assignment, Path(tmp))
+            try:
+                files = unpack(self.request.body, folder)
+                sent = submit(self.config, course, assignment, learner=self.learner,
+                              into=Path(tmp), cache_dir=Path(tmp) / ".cache")
+            except ParcoursError as exc:
+                self.fail(exc)
+                return
+        received = dt.datetime.now(dt.UTC)
+        record_history(self.config, course.id, self.learner, "submitted", assignment)
+        left = sent.weighed.describe(course.language) if (
+            sent.weighed is not None and sent.weighed.left_out) else ""
+        self.reply({"course": course.id, "assignment": assignment, "files": len(files),
+                    "received": received.isoformat(timespec="seconds"), "left_out": left}, 201)
+
+
+class FeedbackHandler(ServiceHandler):
+    @tornado.web.authenticated
+    def get(self, course_id: str, assignment: str) -> None:
+        from ..pipeline.exchange import fetch_feedback
+
+        course = self.course(course_id)
+        with tempfile.TemporaryDirectory(prefix="parcours-feedback-") as tmp:
+            try:
+                pages = fetch_feedback(self.config, course, assignment, learner=self.learner,
+                                       into=Path(tmp), cache_dir=Path(tmp) / ".cache")
+            except ParcoursError as exc:
+                self.fail(exc)
+                return
+            found = {f"{p.parent.name}/{p.name}": p.read_text(encoding="utf-8")
+                     for p in pages}
+        record_history(self.config, course.id, self.learner, "feedback fetched", assignment)
+        self.reply({"course": course.id, "assignment": assignment, "pages": found})
+
+
+def make_app(config: Any, prefix: str) -> tornado.web.Application:
+    """The service's application under ``prefix`` (``/services/parcours/``)."""
+    ServiceHandler.config = config
+    ServiceHandler.hub_auth = HubAuth(cache_max_age=0)  # a removed user is refused at once
+    name = r"([A-Za-z0-9][A-Za-z0-9_.-]*)"
+    return tornado.web.Application([
+        (prefix + r"api/events", EventsHandler),
+        (prefix + rf"api/courses/{name}/deadlines", DeadlinesHandler),
+        (prefix + rf"api/courses/{name}/assignments/{name}", AssignmentHandler),
+        (prefix + rf"api/courses/{name}/assignments/{name}/feedback", FeedbackHandler),
+    ], max_body_size=MAX_BODY)
+
+
+def main() -> int:
+    """Run the service where the hub says (``JUPYTERHUB_SERVICE_URL``)."""
+    from urllib.parse import urlparse
+
+    from ..config import load_config
+
+    url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE}/")
+    app = make_app(load_config(), prefix)
+    app.listen(url.port or 80, url.hostname or "127.0.0.1", max_body_size=MAX_BODY)
+    tornado.ioloop.IOLoop.current().start()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

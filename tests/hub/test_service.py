@@ -1,0 +1,155 @@
+"""The Parcours hub service, attacked as a hostile learner would, through the real hub
+(proxy, token checks) and the real CLI run as the learner's own Unix account.
+
+Each attack here succeeded against the one-machine design (a flag or an environment
+variable named the learner; the shared files were writable): writing events as a
+classmate, submitting as a classmate, reading another course. Through the service, who
+asks is the token's user and nothing else."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pwd
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from .conftest import COURSE_A, COURSE_B, HubSite
+
+EVENT = {"verb": "answered", "course": COURSE_A, "object_type": "question",
+         "object_id": "l01-q1", "lesson": "l01-decouvrir", "score": 1.0, "success": 1,
+         "response": "1", "attempt": 1, "timestamp": "2026-12-01T10:00:00+00:00"}
+
+
+def _token(site: HubSite, name: str) -> str:
+    """A token of ``name`` for the Parcours service, made through the hub's API."""
+    from parcours_grading.hub.server import HubClient
+
+    client = HubClient(f"{site.url}/hub/api", _accounts_token(site))
+    made = client.call("POST", f"/users/{name}/tokens",
+                       {"scopes": ["access:services!service=parcours"], "note": "test"})
+    return str(made["token"])
+
+
+def _accounts_token(site: HubSite) -> str:
+    from parcours_grading.hub.settings import accounts_token
+
+    return accounts_token(site.config)
+
+
+def _service(site: HubSite) -> str:
+    return f"{site.url}/services/parcours/"
+
+
+def _call(site: HubSite, token: str | None, method: str, path: str, **kwargs: Any) -> Any:
+    headers = {"Authorization": f"token {token}"} if token else {}
+    return requests.request(method, _service(site) + path, headers=headers, timeout=120,
+                            **kwargs)
+
+
+def _pseudonym(site: HubSite, name: str) -> str:
+    from parcours_grading.store.ids import pseudonymize
+
+    return pseudonymize(name, site.config.pseudonym_salt)
+
+
+def test_no_token_no_service(hub_site: HubSite) -> None:
+    assert _call(hub_site, None, "POST", "api/events", json=[EVENT]).status_code == 403
+    assert _call(hub_site, "not-a-token", "GET", "api/events").status_code == 403
+    # a hub session cookie is not a token: the service takes tokens only
+    alice = hub_site.login("pt-alice")
+    assert alice.get(_service(hub_site) + "api/events", timeout=60).status_code == 403
+
+
+def test_events_carry_the_tokens_user_whatever_they_say(hub_site: HubSite) -> None:
+    from parcours_grading.store import open_store
+
+    alice, bob = _token(hub_site, "pt-alice"), _token(hub_site, "pt-bob")
+    forged = {**EVENT, "id": "f" * 32, "actor": _pseudonym(hub_site, "pt-bob"),
+              "self_reported": 0, "score": 0.0, "success": 0}
+    answer = _call(hub_site, alice, "POST", "api/events", json=[forged])
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"recorded": 1, "received": 1}
+    with open_store(hub_site.config.events_url) as store:
+        (stored,) = [e for e in store.read() if e.id == "f" * 32]
+    assert stored.actor == _pseudonym(hub_site, "pt-alice")  # not bob
+    assert stored.self_reported == 1
+    mine = _call(hub_site, alice, "GET", "api/events").json()
+    assert [e["id"] for e in mine] == ["f" * 32]
+    assert _call(hub_site, bob, "GET", "api/events").json() == []
+
+
+def test_learners_fetch_and_submit_as_themselves(hub_site: HubSite) -> None:
+    alice = _token(hub_site, "pt-alice")
+    fetched = _call(hub_site, alice, "GET", f"api/courses/{COURSE_A}/assignments/devoir-1")
+    assert fetched.status_code == 200, fetched.text
+    with tarfile.open(fileobj=io.BytesIO(fetched.content), mode="r:gz") as tar:
+        names = tar.getnames()
+    assert any(n.endswith(".ipynb") for n in names)
+    # carol learns the other course: this one does not exist for her
+    carol = _token(hub_site, "pt-carol")
+    other = _call(hub_site, carol, "GET", f"api/courses/{COURSE_A}/assignments/devoir-1")
+    assert other.status_code == 404
+    deadlines = _call(hub_site, alice, "GET", f"api/courses/{COURSE_A}/deadlines").json()
+    assert [a["assignment"] for a in deadlines["assignments"]][:1] == ["devoir-1"]
+    assert _call(hub_site, alice, "GET",
+                 f"api/courses/{COURSE_B}/deadlines").status_code == 404
+
+
+def _as_learner(site: HubSite, name: str, token: str,
+                *args: str) -> subprocess.CompletedProcess[str]:
+    """``parcours ARGS`` in the learner's own terminal: their Unix account, their home,
+    their token, the environment their JupyterLab has on the hub."""
+    home = pwd.getpwnam(name).pw_dir
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": home,
+           "PARCOURS_ROOT": str(site.project), "JUPYTER_CONFIG_PATH": str(site.project),
+           "PARCOURS_SERVICE_URL": _service(site), "JUPYTERHUB_API_TOKEN": token,
+           "JUPYTERHUB_USER": name, "PARCOURS_DATA_DIR": str(site.data_dir)}
+    return subprocess.run(["runuser", "-u", name, "--", "env", "-i",
+                           *[f"{k}={v}" for k, v in env.items()],
+                           str(Path(sys.executable).parent / "parcours"), *args],
+                          cwd=home, capture_output=True, text=True, check=False, timeout=300)
+
+
+def test_submitting_as_someone_else_fails(hub_site: HubSite) -> None:
+    alice = _token(hub_site, "pt-alice")
+    fetched = _as_learner(hub_site, "pt-alice", alice, "fetch", COURSE_A, "devoir-1")
+    assert fetched.returncode == 0, fetched.stderr
+    home = Path(pwd.getpwnam("pt-alice").pw_dir)
+    folder = home / COURSE_A / "devoir-1"
+    assert any(folder.glob("*.ipynb"))
+    assert all(p.stat().st_uid == pwd.getpwnam("pt-alice").pw_uid for p in folder.iterdir())
+    # the attack of the one-machine design: name a classmate
+    forged = _as_learner(hub_site, "pt-alice", alice, "submit", COURSE_A, "devoir-1",
+                         "--learner", "pt-bob")
+    assert forged.returncode == 2 and "pt-bob" in forged.stderr
+    sent = _as_learner(hub_site, "pt-alice", alice, "submit", COURSE_A, "devoir-1")
+    assert sent.returncode == 0, sent.stderr
+    inbound = Path(hub_site.config.exchange_dir) / COURSE_A / "inbound"
+    submitted = sorted(p.name.split("+")[0] for p in inbound.iterdir())
+    assert "pt-alice" in submitted and "pt-bob" not in submitted
+    history = (hub_site.config.course_root(COURSE_A) / "history.jsonl").read_text()
+    lines = [json.loads(line) for line in history.splitlines()]
+    assert {"who": "pt-alice", "what": "submitted"} in [
+        {"who": x["who"], "what": x["what"]} for x in lines]
+    # and the exchange itself stays closed to her
+    peek = subprocess.run(["runuser", "-u", "pt-alice", "--", "ls", str(inbound)],
+                          capture_output=True, text=True, check=False)
+    assert peek.returncode != 0
+
+
+def test_a_removed_users_token_is_refused(hub_site: HubSite) -> None:
+    from parcours_grading.hub.server import HubClient
+
+    carol = _token(hub_site, "pt-carol")
+    assert _call(hub_site, carol, "GET", "api/events").status_code == 200
+    HubClient(f"{hub_site.url}/hub/api", _accounts_token(hub_site)).call(
+        "DELETE", "/users/pt-carol")
+    assert _call(hub_site, carol, "GET", "api/events").status_code == 403
+    assert os.geteuid() == 0
