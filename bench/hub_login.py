@@ -29,11 +29,10 @@ import threading
 import time
 from pathlib import Path
 
+from dashboard import CHROMIUM_ARGS  # bench/dashboard.py: one set of browser flags
+
 REPO = Path(__file__).resolve().parents[1]
 COURSE = "analyse-de-donnees"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 INTERACTIVE_JS = """() => !!document.querySelector('#learner-name')
   && !!document.querySelector('.parcours-lang .widget-toggle-button, .parcours-lang button')"""
 

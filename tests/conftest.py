@@ -11,6 +11,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "tests" / "_output"
+#: Debian's chromium, driven by Playwright in every browser test
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+    # this machine has no internet: fail every outside name at once instead of letting
+    # a page wait on a CDN lookup (Voila pages ask for fonts from a CDN)
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

@@ -18,19 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import CHROMIUM, CHROMIUM_ARGS
+
 REPO = Path(__file__).resolve().parents[2]
 COURSE = "analyse-de-donnees"
 LEARNERS = 40
 #: the teacher allowed to open any learner's dashboard (c.ParcoursConfig.dashboard_teachers)
 TEACHER = "prof-martin"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-    # this machine has no internet: fail every outside name at once instead of letting
-    # a page wait on a CDN lookup (Voila pages ask for fonts from a CDN)
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]
 
 
 @dataclass(frozen=True)

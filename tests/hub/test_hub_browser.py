@@ -14,14 +14,8 @@ from typing import Any
 
 import pytest
 
+from ..conftest import CHROMIUM, CHROMIUM_ARGS
 from .conftest import COORDINATOR, COURSE_A, HubSite, _tree_digest
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]  # fmt: skip
 
 pytestmark = pytest.mark.browser
 

@@ -15,16 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import CHROMIUM, CHROMIUM_ARGS
 from .conftest import Project
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-    # this machine has no internet: fail every outside name at once instead of letting
-    # a page wait on a CDN lookup (Voila pages ask for fonts from a CDN)
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]  # fmt: skip
 NOTEBOOK_CELL = """\
 from parcours_lab import lesson
 L = lesson.start("cours-test", "l01")
