@@ -144,6 +144,23 @@ def test_submitting_as_someone_else_fails(hub_site: HubSite) -> None:
     assert peek.returncode != 0
 
 
+def test_teachers_act_on_their_own_course_only(hub_site: HubSite) -> None:
+    prof_b, alice = _token(hub_site, "pt-prof-b"), _token(hub_site, "pt-alice")
+    collect_a = f"api/courses/{COURSE_A}/assignments/devoir-1/collect"
+    assert _call(hub_site, prof_b, "POST", collect_a, json={}).status_code == 404
+    assert _call(hub_site, alice, "POST", collect_a, json={}).status_code == 403
+    assert _call(hub_site, alice, "GET", f"api/courses/{COURSE_A}/history").status_code == 403
+    # the course's teacher, from their own terminal (their Unix account, their token)
+    prof_a = _token(hub_site, "pt-prof-a")
+    done = _as_learner(hub_site, "pt-prof-a", prof_a, "collect", COURSE_A, "devoir-1")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["action"] == "collect" and summary["collected"] >= 0
+    history = _call(hub_site, prof_a, "GET", f"api/courses/{COURSE_A}/history").json()
+    assert {"who": "pt-prof-a", "what": "collect"} in [
+        {"who": x["who"], "what": x["what"]} for x in history]
+
+
 def test_a_removed_users_token_is_refused(hub_site: HubSite) -> None:
     from parcours_grading.hub.server import HubClient
 

@@ -67,3 +67,20 @@ def hub_client(args: object, config: ParcoursConfig) -> ServiceClient | None:
             f"--learner {asked}: on the hub you act as yourself ({me or 'your account'}); "
             "leave --learner out.")
     return ServiceClient.from_environment(config.service_url)
+
+
+def teach_on_hub(args: object, config: ParcoursConfig, action: str,
+                 options: dict[str, object] | None = None) -> bool:
+    """On the hub, run a teacher's command through the Parcours service (the data folder
+    is the service's) and print its summary; False elsewhere (the caller runs it here)."""
+    if not config.service_url:
+        return False
+    import json
+
+    from parcours_grading.hub.client import ServiceClient
+
+    client = ServiceClient.from_environment(config.service_url)
+    course, assignment = getattr(args, "course"), getattr(args, "assignment")  # noqa: B009
+    done = client.teach(course, assignment, action, options)
+    print(json.dumps(done, ensure_ascii=False, indent=2, default=str))
+    return True

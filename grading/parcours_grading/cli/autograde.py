@@ -39,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+    from parcours_grading.cli._course import teach_on_hub
+
+    if teach_on_hub(args, config, "autograde"):  # on the hub: the service runs it
+        return ExitStatus.CLEAN
     import sys
 
     # nbgrader -> nbformat -> jsonschema imports rfc3987_syntax, which compiles a grammar

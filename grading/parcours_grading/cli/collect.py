@@ -23,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+    from parcours_grading.cli._course import teach_on_hub
+
+    if teach_on_hub(args, config, "collect"):  # on the hub: the service runs it
+        return ExitStatus.CLEAN
     from parcours_grading.cli._course import course_language, open_course, when
     from parcours_grading.pipeline.collect import collect
     from parcours_grading.pipeline.deadlines import lateness

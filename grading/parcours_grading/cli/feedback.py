@@ -23,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+    from parcours_grading.cli._course import teach_on_hub
+
+    if teach_on_hub(args, config, "feedback-release"):  # on the hub: the service runs it
+        return ExitStatus.CLEAN
     from parcours_grading.cli._course import open_course, progress_shown, say
     from parcours_grading.pipeline.feedback import feedback
 

@@ -25,7 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+    from parcours_grading.cli._course import teach_on_hub
 
+    # on the hub: the service runs it
+    if teach_on_hub(args, config, "release", {"to": list(args.to or [])}):
+        return ExitStatus.CLEAN
     from parcours_grading.cli._course import open_course, say, when
     from parcours_grading.pipeline.release import release
 

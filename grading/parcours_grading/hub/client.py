@@ -123,3 +123,11 @@ class ServiceClient:
             path.write_text(html, encoding="utf-8")
             written.append(path)
         return sorted(written)
+
+    def teach(self, course: str, assignment: str, action: str,
+              options: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A teacher's pipeline command on their course, run by the service:
+        ``release`` (options ``{"to": [...]}``), ``collect``, ``autograde``,
+        ``feedback-release``; the service's summary."""
+        return dict(self.json("POST", f"api/courses/{course}/assignments/{assignment}/{action}",
+                              f"{action} {course}/{assignment}", options or {}))

@@ -21,6 +21,12 @@ Who asks is always the token's user — never a parameter, a header or a file:
     the receipt time is the service's clock (nbgrader's exchange timestamp).
 ``GET api/courses/<course>/assignments/<assignment>/feedback``
     their released feedback pages.
+``POST api/courses/<course>/assignments/<assignment>/<action>``
+    a teacher of that course only (the manifest's ``teachers``): ``release`` (body
+    ``{"to": [groups or learners]}``), ``collect``, ``autograde``, ``feedback-release``; the
+    pipeline's own functions, one at a time, off the service's event loop.
+``GET api/courses/<course>/history``
+    the course's history, for its teachers.
 
 Every fetch, submission and feedback fetch is appended to the course's history
 (``<data_dir>/courses/<course>/history.jsonl``: who, what, when), never rewritten.
@@ -37,6 +43,8 @@ import sys
 import tarfile
 import tempfile
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +62,9 @@ MAX_BODY = 128 * 2**20
 MAX_EVENTS = 5000
 HISTORY = "history.jsonl"
 _history_lock = threading.Lock()
+#: the pipeline (nbgrader's apps, the gradebook) runs one operation at a time, in this
+#: thread, so that events keep flowing while a teacher's autograde runs
+PIPELINE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-pipeline")
 
 
 def record_history(config: Any, course: str, who: str, what: str, assignment: str) -> None:
@@ -97,6 +108,10 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
     def check_xsrf_cookie(self) -> None:
         """Tokens only (no cookies are accepted), so there is no cross-site request."""
 
+    def get_login_url(self) -> str:
+        """An API: no login page to send anyone to."""
+        raise tornado.web.HTTPError(403, "a JupyterHub token is needed (Authorization: token …)")
+
     def get_current_user(self) -> Any:  # token in the Authorization header only
         if not self.request.headers.get("Authorization", "").lower().startswith("token "):
             return None
@@ -109,16 +124,24 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
             raise tornado.web.HTTPError(403, "a JupyterHub token is needed")
         return str(user["name"])
 
-    def course(self, course_id: str) -> Any:
+    def course(self, course_id: str, *, teaching: bool = False) -> Any:
         """The course, if the asking user learns or teaches it (else 404: a learner does
-        not learn which other courses exist)."""
+        not learn which other courses exist); with ``teaching``, only for its teachers
+        (403 for its learners)."""
         from ..course.load import find_course, load_course
         from .people import read_people
 
         person = read_people(self.config).by_name.get(self.learner)
         if person is None or course_id not in person.learns | person.teaches:
             raise tornado.web.HTTPError(404, f"no course '{course_id}' for {self.learner}")
+        if teaching and course_id not in person.teaches:
+            raise tornado.web.HTTPError(403, f"{self.learner} does not teach '{course_id}'")
         return load_course(find_course(self.config.courses_dir, course_id))
+
+    async def in_pipeline(self, work: Callable[[], Any]) -> Any:
+        """Run ``work`` in the pipeline's thread; a ParcoursError becomes the answer."""
+        loop = tornado.ioloop.IOLoop.current()
+        return await loop.run_in_executor(PIPELINE, work)
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -197,61 +220,131 @@ class DeadlinesHandler(ServiceHandler):
 
 class AssignmentHandler(ServiceHandler):
     @tornado.web.authenticated
-    def get(self, course_id: str, assignment: str) -> None:
+    async def get(self, course_id: str, assignment: str) -> None:
         from ..pipeline.exchange import assignment_folder, fetch
 
-        course = self.course(course_id)
-        with tempfile.TemporaryDirectory(prefix="parcours-fetch-") as tmp:
-            try:
-                fetch(self.config, course, assignment, learner=self.learner, into=Path(tmp),
+        course, learner, config = self.course(course_id), self.learner, self.config
+
+        def work() -> bytes:
+            with tempfile.TemporaryDirectory(prefix="parcours-fetch-") as tmp:
+                fetch(config, course, assignment, learner=learner, into=Path(tmp),
                       cache_dir=Path(tmp) / ".cache")
-            except ParcoursError as exc:
-                self.fail(exc)
-                return
-            data = pack(assignment_folder(course, assignment, Path(tmp)))
-        record_history(self.config, course.id, self.learner, "fetched", assignment)
+                return pack(assignment_folder(course, assignment, Path(tmp)))
+
+        try:
+            data = await self.in_pipeline(work)
+        except ParcoursError as exc:
+            self.fail(exc)
+            return
+        record_history(config, course.id, learner, "fetched", assignment)
         self.set_header("Content-Type", "application/gzip")
         self.finish(data)
 
     @tornado.web.authenticated
-    def post(self, course_id: str, assignment: str) -> None:
+    async def post(self, course_id: str, assignment: str) -> None:
         from ..pipeline.exchange import assignment_folder, submit
 
-        course = self.course(course_id)
-        with tempfile.TemporaryDirectory(prefix="parcours-submit-") as tmp:
-            folder = assignment_folder(course, assignment, Path(tmp))
-            try:
-                files = unpack(self.request.body, folder)
-                sent = submit(self.config, course, assignment, learner=self.learner,
-                              into=Path(tmp), cache_dir=Path(tmp) / ".cache")
-            except ParcoursError as exc:
-                self.fail(exc)
-                return
+        course, learner, config = self.course(course_id), self.learner, self.config
+        body = self.request.body
+
+        def work() -> tuple[int, str]:
+            with tempfile.TemporaryDirectory(prefix="parcours-submit-") as tmp:
+                files = unpack(body, assignment_folder(course, assignment, Path(tmp)))
+                sent = submit(config, course, assignment, learner=learner, into=Path(tmp),
+                              cache_dir=Path(tmp) / ".cache")
+            left = sent.weighed.describe(course.language) if (
+                sent.weighed is not None and sent.weighed.left_out) else ""
+            return len(files), left
+
+        try:
+            count, left = await self.in_pipeline(work)
+        except ParcoursError as exc:
+            self.fail(exc)
+            return
         received = dt.datetime.now(dt.UTC)
-        record_history(self.config, course.id, self.learner, "submitted", assignment)
-        left = sent.weighed.describe(course.language) if (
-            sent.weighed is not None and sent.weighed.left_out) else ""
-        self.reply({"course": course.id, "assignment": assignment, "files": len(files),
+        record_history(config, course.id, learner, "submitted", assignment)
+        self.reply({"course": course.id, "assignment": assignment, "files": count,
                     "received": received.isoformat(timespec="seconds"), "left_out": left}, 201)
 
 
 class FeedbackHandler(ServiceHandler):
     @tornado.web.authenticated
-    def get(self, course_id: str, assignment: str) -> None:
+    async def get(self, course_id: str, assignment: str) -> None:
         from ..pipeline.exchange import fetch_feedback
 
-        course = self.course(course_id)
-        with tempfile.TemporaryDirectory(prefix="parcours-feedback-") as tmp:
-            try:
-                pages = fetch_feedback(self.config, course, assignment, learner=self.learner,
+        course, learner, config = self.course(course_id), self.learner, self.config
+
+        def work() -> dict[str, str]:
+            with tempfile.TemporaryDirectory(prefix="parcours-feedback-") as tmp:
+                pages = fetch_feedback(config, course, assignment, learner=learner,
                                        into=Path(tmp), cache_dir=Path(tmp) / ".cache")
-            except ParcoursError as exc:
-                self.fail(exc)
-                return
-            found = {f"{p.parent.name}/{p.name}": p.read_text(encoding="utf-8")
-                     for p in pages}
-        record_history(self.config, course.id, self.learner, "feedback fetched", assignment)
+                return {f"{p.parent.name}/{p.name}": p.read_text(encoding="utf-8")
+                        for p in pages}
+
+        try:
+            found = await self.in_pipeline(work)
+        except ParcoursError as exc:
+            self.fail(exc)
+            return
+        record_history(config, course.id, learner, "feedback fetched", assignment)
         self.reply({"course": course.id, "assignment": assignment, "pages": found})
+
+
+class TeachHandler(ServiceHandler):
+    """A teacher's pipeline command on their own course."""
+
+    @tornado.web.authenticated
+    async def post(self, course_id: str, assignment: str, action: str) -> None:
+        from ..pipeline.release import release
+
+        course = self.course(course_id, teaching=True)
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise tornado.web.HTTPError(400, "the body must be a JSON object") from None
+        config = self.config
+
+        def work() -> dict[str, Any]:
+            if action == "release":
+                done = release(config, course, assignment, to=list(body.get("to") or []))
+                return {"learners": done.learners, "due": done.due.isoformat()}
+            if action == "collect":
+                from ..pipeline.collect import collect
+
+                got = collect(config, course, assignment)
+                return {"collected": len(got.collected), "late": len(got.late),
+                        "missing": got.missing, "unknown": got.unknown}
+            if action == "autograde":
+                from ..pipeline.autograde import autograde
+
+                report = autograde(config, course, assignment, progress=False)
+                return {"graded": len(report.graded)}
+            from ..pipeline.feedback import feedback  # action == "feedback-release"
+
+            fed = feedback(config, course, assignment)
+            return {"released": sorted(fed.released), "withheld": fed.withheld,
+                    "corrections_published": fed.corrections_published}
+
+        try:
+            result = await self.in_pipeline(work)
+        except ParcoursError as exc:
+            self.fail(exc)
+            return
+        from .accounts import hand_over_course
+
+        hand_over_course(config, course.id)
+        record_history(config, course.id, self.learner, action, assignment)
+        self.reply({"course": course.id, "assignment": assignment, "action": action,
+                    **result})
+
+
+class HistoryHandler(ServiceHandler):
+    @tornado.web.authenticated
+    def get(self, course_id: str) -> None:
+        course = self.course(course_id, teaching=True)
+        path = self.config.course_root(course.id) / HISTORY
+        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+        self.reply([json.loads(line) for line in lines])
 
 
 def make_app(config: Any, prefix: str) -> tornado.web.Application:
@@ -264,6 +357,9 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
         (prefix + rf"api/courses/{name}/deadlines", DeadlinesHandler),
         (prefix + rf"api/courses/{name}/assignments/{name}", AssignmentHandler),
         (prefix + rf"api/courses/{name}/assignments/{name}/feedback", FeedbackHandler),
+        (prefix + rf"api/courses/{name}/assignments/{name}/(release|collect|autograde|"
+         r"feedback-release)", TeachHandler),
+        (prefix + rf"api/courses/{name}/history", HistoryHandler),
     ], max_body_size=MAX_BODY)
 
 
