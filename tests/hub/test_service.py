@@ -22,9 +22,15 @@ import requests
 
 from .conftest import COURSE_A, COURSE_B, HubSite
 
-EVENT = {"verb": "answered", "course": COURSE_A, "object_type": "question",
-         "object_id": "l01-q1", "lesson": "l01-decouvrir", "score": 1.0, "success": 1,
-         "response": "1", "attempt": 1, "timestamp": "2026-12-01T10:00:00+00:00"}
+
+def _event(**fields: Any) -> dict[str, Any]:
+    """A whole schema-v1 event, as a learner's kernel sends it (HubEventStore)."""
+    from parcours_grading.store.events import Event
+
+    base = {"actor": "p-0000000000000000", "verb": "answered", "course": COURSE_A,
+            "object_type": "question", "object_id": "l01-q1", "lesson": "l01-decouvrir",
+            "score": 1.0, "success": 1, "response": "1", "attempt": 1}
+    return Event(**{**base, **fields}).to_dict()
 
 
 def _token(site: HubSite, name: str) -> str:
@@ -60,7 +66,7 @@ def _pseudonym(site: HubSite, name: str) -> str:
 
 
 def test_no_token_no_service(hub_site: HubSite) -> None:
-    assert _call(hub_site, None, "POST", "api/events", json=[EVENT]).status_code == 403
+    assert _call(hub_site, None, "POST", "api/events", json=[_event()]).status_code == 403
     assert _call(hub_site, "not-a-token", "GET", "api/events").status_code == 403
     # a hub session cookie is not a token: the service takes tokens only
     alice = hub_site.login("pt-alice")
@@ -71,8 +77,8 @@ def test_events_carry_the_tokens_user_whatever_they_say(hub_site: HubSite) -> No
     from parcours_grading.store import open_store
 
     alice, bob = _token(hub_site, "pt-alice"), _token(hub_site, "pt-bob")
-    forged = {**EVENT, "id": "f" * 32, "actor": _pseudonym(hub_site, "pt-bob"),
-              "self_reported": 0, "score": 0.0, "success": 0}
+    forged = _event(id="f" * 32, actor=_pseudonym(hub_site, "pt-bob"), self_reported=0,
+                    score=0.0, success=0)
     answer = _call(hub_site, alice, "POST", "api/events", json=[forged])
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"recorded": 1, "received": 1}

@@ -100,6 +100,16 @@ def unpack(data: bytes, folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
+class TokenCheck(HubAuth):
+    """JupyterHub's HubAuth asking the hub about every token (no cache): a person removed
+    from the hub is refused at the next request, not minutes later."""
+
+    def user_for_token(self, token: str, use_cache: bool = True, session_id: str = "",
+                       *, sync: bool = True) -> Any:
+        return super().user_for_token(token, use_cache=False, session_id=session_id,
+                                      sync=sync)
+
+
 class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
     """Token-authenticated JSON API; errors as ``{"error": message}``."""
 
@@ -350,7 +360,7 @@ class HistoryHandler(ServiceHandler):
 def make_app(config: Any, prefix: str) -> tornado.web.Application:
     """The service's application under ``prefix`` (``/services/parcours/``)."""
     ServiceHandler.config = config
-    ServiceHandler.hub_auth = HubAuth(cache_max_age=0)  # a removed user is refused at once
+    ServiceHandler.hub_auth = TokenCheck()
     name = r"([A-Za-z0-9][A-Za-z0-9_.-]*)"
     return tornado.web.Application([
         (prefix + r"api/events", EventsHandler),
