@@ -105,12 +105,46 @@ def hidden_test_lines(source_folder: Path) -> set[str]:
     return lines
 
 
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\([nrt\"'\\/])")
+_SIMPLE = {"n": "\n", "r": "\r", "t": "\t"}
+
+
+def _unescape(text: str) -> str:
+    """JSON and Python string escapes decoded (\\n, \\", \\u00e9, \\x41)."""
+
+    def one(match: re.Match[str]) -> str:
+        hex4, hex2, simple = match.groups()
+        if hex4 or hex2:
+            return chr(int(hex4 or hex2, 16))
+        return _SIMPLE.get(simple, simple)
+
+    return _ESCAPE.sub(one, text)
+
+
+def page_views(text: str) -> list[str]:
+    """The forms in which a page can carry a line: its visible text (tags removed, HTML
+    entities decoded, terminal colours removed), then the same with JSON/Python string
+    escapes decoded and with entities decoded once more (double-escaped output), each
+    repeated until nothing changes (a line escaped twice is found too)."""
+    first = html.unescape(re.sub(r"<[^>]+>", "", text))
+    first = re.sub(r"\x1b\[[0-9;]*m", "", first)
+    views, todo = [first], [first]
+    while todo and len(views) < 8:
+        view = todo.pop()
+        for decoded in (_unescape(view), html.unescape(view)):
+            if decoded not in views:
+                views.append(decoded)
+                todo.append(decoded)
+    return views
+
+
 def leaked(text: str, lines: set[str]) -> list[str]:
-    """Hidden-test lines found in an HTML page's visible text."""
-    visible = html.unescape(re.sub(r"<[^>]+>", "", text))
-    visible = re.sub(r"\x1b\[[0-9;]*m", "", visible)
-    squeezed = re.sub(r"\s+", " ", visible)
-    return sorted(line for line in lines if re.sub(r"\s+", " ", line) in squeezed)
+    """Hidden-test lines found in an HTML page, in any form the page can carry them:
+    visible text, HTML-escaped (once or twice), JSON- or Python-escaped inside an output,
+    or split across lines (compared without any white space)."""
+    compact = [re.sub(r"\s+", "", view) for view in page_views(text)]
+    return sorted(line for line in lines
+                  if any(re.sub(r"\s+", "", line) in view for view in compact))
 
 
 class HideHiddenTests(NbGraderPreprocessor):
