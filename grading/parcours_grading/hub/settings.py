@@ -47,6 +47,9 @@ ACCOUNTS_TOKEN = "accounts.token"
 #: the dashboards' preheated kernels per page on the hub (learner page:
 #: ParcoursConfig.hub_learner_pool)
 DASHBOARD_POOL = 1
+#: seconds a managed service may take to answer before the hub gives up starting (a loaded
+#: 2-core machine starts Voila and nbgrader's formgrader in 15-40 s)
+SERVICE_START_S = 180
 #: environment variables of the hub process handed to Parcours' services
 SERVICE_ENV = ("PARCOURS_ROOT", "PARCOURS_DATA_DIR", "PARCOURS_NOW", "JUPYTER_CONFIG_PATH",
                "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
@@ -121,6 +124,7 @@ def services(config: ParcoursConfig, people: People,
     found: list[dict[str, Any]] = [{
         "name": DASHBOARDS_SERVICE,
         "display": True,
+        "timeout": SERVICE_START_S,
         "url": f"http://{config.ip}:{port}",
         "command": command,
         "cwd": config.root,
@@ -129,6 +133,7 @@ def services(config: ParcoursConfig, people: People,
         "oauth_client_allowed_scopes": allowed,
     }, {
         "name": PARCOURS_SERVICE,
+        "timeout": SERVICE_START_S,
         "url": f"http://{config.ip}:{parcours_port}",
         "command": [sys.executable, "-m", "parcours_grading.hub.service"],
         "cwd": config.root,
@@ -164,6 +169,7 @@ def formgrader(config: ParcoursConfig, course: str, account: str, port: int) -> 
     return {
         "name": formgrader_service(course),
         "display": True,
+        "timeout": SERVICE_START_S,
         "url": f"http://{config.ip}:{port}",
         "user": account,
         "cwd": str(config.course_root(course)),
