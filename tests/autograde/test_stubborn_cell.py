@@ -81,3 +81,21 @@ def test_stubborn_cell_through_autograde_keeps_later_points(course, server):
     assert rows[("tetu", "devoir", "q3_test")] == (2.0, False, 2.0)
     assert rows[("sage", "devoir", "q2_test")] == (3.0, False, 3.0)
     assert no_sandbox_processes_left()
+
+
+def test_death_in_the_last_cell_is_reported_at_once(template_course, server):
+    """The last cell runs without a checkpoint: its death is still reported as one."""
+    course = template_course
+    nb = answered(course.release, RIGHT)
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "last",
+                        "metadata": {}, "outputs": [],
+                        "source": "import ctypes\nctypes.string_at(0)"})
+    limits = limits_for(course, cell_timeout_s=20, kill_grace_s=1.0)
+    started = time.monotonic()
+    result = grade_notebook(spec_of(course), json.dumps(nb).encode(), limits,
+                            files=course.root / "source" / ASSIGNMENT, server=server)
+    assert time.monotonic() - started < 15  # not after the cell's 20 s limit
+    [problem] = [p for p in result.problems if p.code != "sandbox"]
+    assert problem.code == "killed" and "killed by signal SIGSEGV" in problem.message
+    assert scores(result) == {"q1_test": 2.0, "q2_test": 3.0, "q3_test": 2.0, "q4": None}
+    assert no_sandbox_processes_left()

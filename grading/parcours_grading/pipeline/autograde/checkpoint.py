@@ -15,8 +15,9 @@ goes on. When a cell ignores the interrupt, the supervisor asks the checkpoint t
 (``{"op": "resume"}`` on the control socket): it kills every other process of the sandbox
 but the runner, answers ``{"op": "resumed"}`` on the grading channel and serves the next
 cell. When the live interpreter dies on its own (``os._exit``, a crash, SIGKILL), the
-checkpoint reports ``{"op": "died", "status": <wait status>}`` and ends the sandbox: a
-death stops the notebook, as it always has.
+checkpoint (or the runner, for a cell run without one: the last, or when the fork was
+refused) reports ``{"op": "died", "status": <wait status>}`` and ends the sandbox: a death
+stops the notebook, as it always has. No checkpoint is taken before the last cell.
 
 Fork copies memory lazily; the interpreter is already warm, so a checkpoint costs a fork
 (about a millisecond) and one more process of the sandbox user per notebook.
@@ -73,9 +74,15 @@ class Checkpoints:
         signal.signal(signal.SIGINT, forward)
         while True:
             try:
-                os.wait()
+                pid, status = os.wait()
             except ChildProcessError:
                 os._exit(0)
+            # the live interpreter orphaned (no checkpoint: the last cell, a refused fork)
+            # died: report it as its checkpoint would have
+            if pid == struct.unpack("q", self._live[:8])[0]:
+                with contextlib.suppress(OSError):
+                    self.channel.send({"op": "died", "status": status})
+                _kill_others()
 
     # -- the interpreter -----------------------------------------------------------------
 
@@ -94,12 +101,13 @@ class Checkpoints:
         with contextlib.suppress(OSError, ValueError):
             resource.setrlimit(resource.RLIMIT_CPU, (left, left))
 
-    def before_cell(self) -> bool:
-        """Fork before a cell; whether to run it. The child returns True and runs the
-        cell while the parent waits as the checkpoint; the parent returns False only when
-        it resumes in place of a cell killed for its time limit (the cell is skipped).
-        When the fork is refused (the process limit reached) the cell runs without a
-        checkpoint (True): it cannot be resumed."""
+    def before_cell(self, cell: str) -> bool:
+        """Fork before the cell whose request carries the nonce ``cell``; whether to run
+        it. The child returns True and runs the cell while the parent waits as the
+        checkpoint; the parent returns False only when it resumes in place of a cell
+        killed for its time limit (the cell is skipped). When the fork is refused (the
+        process limit reached) the cell runs without a checkpoint (True): it cannot be
+        resumed."""
         spent = self._spent + self._cpu_used()
         readable, writable = os.pipe()
         try:
@@ -107,7 +115,7 @@ class Checkpoints:
         except OSError:
             os.close(readable)
             os.close(writable)
-            return False
+            return True
         if pid == 0:
             os.close(readable)
             self._release, self._spent = writable, spent
@@ -115,7 +123,7 @@ class Checkpoints:
             self._cap_cpu()
             return True
         os.close(writable)
-        self._wait_as_checkpoint(pid, readable)  # returns only to resume
+        self._wait_as_checkpoint(pid, readable, cell)  # returns only to resume
         return False
 
     def after_cell(self) -> None:
@@ -130,11 +138,12 @@ class Checkpoints:
     def end(self) -> None:
         """Grading is over: end every other process of the sandbox (the runner then
         exits, having no child left)."""
+        self._live[:8] = struct.pack("q", 0)  # an exit, not a death
         _kill_others()
 
     # -- the checkpoint ------------------------------------------------------------------
 
-    def _wait_as_checkpoint(self, live: int, released: int) -> None:
+    def _wait_as_checkpoint(self, live: int, released: int, cell: str) -> None:
         pidfd = os.pidfd_open(live)
         control = self.control.sock.fileno()
         watched = [released, pidfd, control]
@@ -149,7 +158,16 @@ class Checkpoints:
                     request = self.control.recv(timeout=1.0)
                 except (ChannelClosed, ChannelTimeout, ChannelGarbage):
                     os._exit(0)  # the supervisor is gone: so is grading
-                if isinstance(request, dict) and request.get("op") == "resume":
+                # a request for an earlier cell (whose checkpoint had gone) is stale
+                if (isinstance(request, dict) and request.get("op") == "resume"
+                        and request.get("cell") == cell):
+                    # the cell may have ended meanwhile: stopped, it cannot end now, so
+                    # either it has released us (it then answers: go on with it) or it
+                    # never will (kill it: serve from here) — one outcome, never both
+                    _signal_others(signal.SIGSTOP)
+                    if released in watched and _ready(released) and os.read(released, 1):
+                        _signal_others(signal.SIGCONT)
+                        os._exit(0)
                     self._resume(live, request.get("nonce"), (released, pidfd))
                     return
             if pidfd in ready:
@@ -172,8 +190,18 @@ class Checkpoints:
         self.channel.send({"op": "resumed", "nonce": nonce})
 
 
-def _kill_others() -> None:
-    """SIGKILL every process of the sandbox's PID namespace but the caller and its init
-    (``kill(-1)`` inside a PID namespace reaches that namespace only)."""
+def _signal_others(signum: int) -> None:
+    """Send ``signum`` to every process of the sandbox's PID namespace but the caller and
+    its init (``kill(-1)`` inside a PID namespace reaches that namespace only)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(-1, signal.SIGKILL)
+        os.kill(-1, signum)
+
+
+def _kill_others() -> None:
+    """SIGKILL every other process of the sandbox but its init."""
+    _signal_others(signal.SIGKILL)
+
+
+def _ready(fd: int) -> bool:
+    """Whether ``fd`` can be read without waiting."""
+    return bool(select.select([fd], [], [], 0)[0])

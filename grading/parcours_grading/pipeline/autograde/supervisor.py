@@ -142,27 +142,32 @@ class _Runner:
             raise ChannelClosed()
         return message
 
-    def resume(self, wait_s: float = 5.0) -> bool:
-        """After a cell ignored the interrupt: have its checkpoint kill it and serve the
-        next cells from the state before it. False when that could not be done (no
-        checkpoint, no answer within ``wait_s``): then the sandbox must be killed."""
+    def resume(self, cell: str, wait_s: float = 5.0) -> tuple[str, Any]:
+        """After the cell whose request carried the nonce ``cell`` ignored the interrupt:
+        have its checkpoint kill it and serve the next cells from the state before it.
+
+        Returns ``("resumed", None)``; ``("late", reply)`` when the cell ended after all
+        (its reply came late and its checkpoint let it go on); ``("failed", None)`` when
+        neither could be had (no checkpoint, no answer within ``wait_s``): then the
+        sandbox must be killed."""
         if not self.checkpoints:
-            return False
+            return "failed", None
         nonce = secrets.token_hex(16)
         try:
-            self.control.send({"op": "resume", "nonce": nonce})
+            self.control.send({"op": "resume", "cell": cell, "nonce": nonce})
         except OSError:
-            return False
+            return "failed", None
         deadline = time.monotonic() + wait_s
         while (left := deadline - time.monotonic()) > 0:
             try:
                 message = self.reply(timeout=left)
             except (ChannelClosed, ChannelTimeout, ChannelGarbage):
-                return False
-            # a late reply of the killed cell may come first: skipped
+                return "failed", None
             if isinstance(message, dict) and message == {"op": "resumed", "nonce": nonce}:
-                return True
-        return False
+                return "resumed", None
+            if isinstance(message, dict) and message.get("nonce") == cell:
+                return "late", message
+        return "failed", None
 
     def kill(self) -> None:
         for kill in (os.killpg, os.kill):
@@ -203,6 +208,9 @@ def _grade_cells(nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner,
     start = time.monotonic()
     deadline = start + limits.notebook_timeout_s
     stopped = ""
+    # no checkpoint before the last cell: nothing would run after it (a fork saved)
+    last = max((i for i, c in enumerate(nb["cells"])
+                if c["cell_type"] == "code" and c["source"].strip()), default=-1)
     for index, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code" or not cell["source"].strip():
             continue
@@ -219,7 +227,8 @@ def _grade_cells(nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner,
         test = bool(meta.get("grade")) and not meta.get("solution")
         source = guard_comparisons(cell["source"]) if test else cell["source"]
         try:
-            runner.channel.send({"op": "run", "source": source, "nonce": nonce, "guard": test})
+            runner.channel.send({"op": "run", "source": source, "nonce": nonce, "guard": test,
+                                 "checkpoint": index != last})
             try:
                 reply = runner.reply(timeout=budget)
             except ChannelTimeout:
@@ -229,13 +238,17 @@ def _grade_cells(nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner,
                 try:
                     reply = runner.reply(timeout=limits.kill_grace_s)
                 except ChannelTimeout:
-                    if not notebook_limit and runner.resume():
+                    outcome, reply = ("failed", None)
+                    if not notebook_limit and index != last:
+                        outcome, reply = runner.resume(nonce)
+                    if outcome == "resumed":
                         problems.append(Problem(
                             "cell-timeout", f"cell {label} timed out after {limit} and "
                             "ignored the interrupt: killed; the notebook went on from the "
                             "state before this cell", name))
                         cell["outputs"] = [_error("CellTimeoutError", f"killed after {limit}")]
                         continue
+                if reply is None:  # neither answered nor resumed: end the sandbox
                     runner.kill()
                     stopped = f"not run: cell {label} was stopped after {limit}"
                     code = "notebook-timeout" if notebook_limit else "cell-timeout"
