@@ -12,7 +12,26 @@ from parcours_grading.pipeline.autograde import autograde, grade_notebook
 from .kit import ASSIGNMENT, COURSE, RIGHT, answered, gradebook_rows
 from .test_autograde import config_for
 from .test_grade_notebook import limits_for, scores, spec_of
-from .test_hostile import no_sandbox_processes_left
+
+
+def no_sandbox_processes_left(server) -> bool:
+    """No process of this fork server's sandboxes is left (waits for their exits, at
+    most 10 s). Counts only the server's descendants: other sessions on the machine
+    grade as the same sandbox user."""
+    import psutil
+
+    def sandboxed() -> list[psutil.Process]:
+        found = []
+        for proc in psutil.Process(server.process.pid).children(recursive=True):
+            try:
+                if proc.username() == "nobody":
+                    found.append(proc)
+            except psutil.NoSuchProcess:
+                pass
+        return found
+
+    _gone, alive = psutil.wait_procs(sandboxed(), timeout=10)
+    return not alive and not sandboxed()
 
 #: q2's answer: defines a name, changes the data, then loops ignoring SIGINT
 STUBBORN = (
@@ -65,7 +84,7 @@ def test_stubborn_cell_scores_0_and_later_questions_score(template_course, serve
     assert "sigint: on_sigint" in text  # the next cells can be interrupted again
     assert result.sandbox["checkpoints"] is True
     assert took < 30  # the interrupt, the grace, the kill and the rest: no long wait
-    assert no_sandbox_processes_left()
+    assert no_sandbox_processes_left(server)
 
 
 def test_stubborn_cell_through_autograde_keeps_later_points(course, server):
@@ -80,7 +99,7 @@ def test_stubborn_cell_through_autograde_keeps_later_points(course, server):
     assert rows[("tetu", "devoir", "q2_test")] == (0.0, False, 0.0)
     assert rows[("tetu", "devoir", "q3_test")] == (2.0, False, 2.0)
     assert rows[("sage", "devoir", "q2_test")] == (3.0, False, 3.0)
-    assert no_sandbox_processes_left()
+    assert no_sandbox_processes_left(server)
 
 
 def test_death_in_the_last_cell_is_reported_at_once(template_course, server):
@@ -98,4 +117,28 @@ def test_death_in_the_last_cell_is_reported_at_once(template_course, server):
     [problem] = [p for p in result.problems if p.code != "sandbox"]
     assert problem.code == "killed" and "killed by signal SIGSEGV" in problem.message
     assert scores(result) == {"q1_test": 2.0, "q2_test": 3.0, "q3_test": 2.0, "q4": None}
-    assert no_sandbox_processes_left()
+    assert no_sandbox_processes_left(server)
+
+
+#: q1's answer, then children that hold every process the sandbox may have
+FILL_PROCESSES = RIGHT["q1"] + (
+    "\nimport os, time\n"
+    "while True:\n"
+    "    try:\n"
+    "        if os.fork() == 0:\n"
+    "            time.sleep(600)\n"
+    "            os._exit(0)\n"
+    "    except OSError:\n"
+    "        break"
+)
+
+
+def test_cells_run_when_no_checkpoint_can_be_forked(template_course, server):
+    """Once the process limit is reached, cells run without a checkpoint (not skipped)."""
+    course = template_course
+    nb = answered(course.release, {**RIGHT, "q1": FILL_PROCESSES})
+    result = grade_notebook(spec_of(course), json.dumps(nb).encode(),
+                            limits_for(course, processes=16),
+                            files=course.root / "source" / ASSIGNMENT, server=server)
+    assert scores(result) == {"q1_test": 2.0, "q2_test": 3.0, "q3_test": 2.0, "q4": None}
+    assert no_sandbox_processes_left(server)

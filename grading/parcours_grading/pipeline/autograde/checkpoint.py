@@ -68,8 +68,9 @@ class Checkpoints:
 
         def forward(signum: int, frame: Any) -> None:
             (live,) = struct.unpack("q", self._live[:8])
-            with contextlib.suppress(OSError):
-                os.kill(live, signal.SIGINT)
+            if live > 1:  # 0: not started yet, or over (kill(0) would be a group)
+                with contextlib.suppress(OSError):
+                    os.kill(live, signal.SIGINT)
 
         signal.signal(signal.SIGINT, forward)
         while True:
