@@ -128,3 +128,25 @@ def test_debug_shows_tracebacks(repo: Path) -> None:
     assert "--show_tracebacks=False" in voila_command(config, 8999)
     command = voila_command(config, 8999, debug=True)
     assert "--show_tracebacks=True" in command and "--debug" in command
+
+
+def test_demo_refuses_a_taken_port_before_starting_anything(
+    repo: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import datetime as dt
+    import socket
+
+    import pytest
+    from parcours_grading.dashboards.server import PortInUseError
+    from parcours_grading.demo import serve
+
+    for name in ("PARCOURS_ROOT", "JUPYTER_CONFIG_PATH"):  # restored after the test
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    config = load_config(repo, data_dir=str(tmp_path))
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        with pytest.raises(PortInUseError, match=f"port {port} on 127.0.0.1 is already in use"):
+            serve(config, dt.datetime.now(dt.UTC), lab_port=port)
+    assert not (tmp_path / "jupyterlab.log").exists()  # JupyterLab never started

@@ -141,7 +141,8 @@ def ensure_port_free(ip: str, port: int, what: str = "the dashboards",
     Checked before starting a server: a server that cannot listen would otherwise exit
     while another program's pages answer on its URLs. Binds as Tornado does
     (``SO_REUSEADDR``), so a port left in TIME_WAIT by an earlier run counts as free."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((ip, port))
@@ -166,6 +167,8 @@ def listens(pid: int, port: int) -> bool:
             for conn in proc.net_connections(kind="tcp"):
                 if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN:
                     return True
+    except psutil.AccessDenied:
+        return True  # cannot be told here: trust that what answered is ours
     except psutil.Error:
         return False
     return False
