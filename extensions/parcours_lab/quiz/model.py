@@ -149,6 +149,8 @@ _BANK = {
 def _bank_message(problem: SchemaProblem, data: Any) -> tuple[str, str, str]:
     """(question label or '', message, fix) for one schema problem of a bank."""
     path, rule, value = problem.path, problem.rule, problem.value
+    # fastjsonschema's own words, for a rule without a message here (used as a template)
+    raw = problem.raw.replace("{", "{{").replace("}", "}}")
     if rule == "additionalProperties" and not path:
         return (
             "",
@@ -157,18 +159,18 @@ def _bank_message(problem: SchemaProblem, data: Any) -> tuple[str, str, str]:
         )
     if len(path) < 2:  # the bank itself or one of its keys
         key = problem.missing()[0] if rule == "required" else problem.field
-        message, fix = _BANK.get(key, (problem.raw, ""))
+        message, fix = _BANK.get(key, (raw, ""))
         found = data.get(key) if rule == "required" and isinstance(data, dict) else value
         return "", message.format(value=found), fix
     label = _question_label(data, int(path[1]))
-    raw = data["questions"][int(path[1])]
+    question = data["questions"][int(path[1])]
     if len(path) == 2:  # the question itself
         if rule == "type":
             return label, "each question must be a mapping (id, type, ...)", ""
-        kind = raw.get("type")
+        kind = question.get("type")
         if rule == "propertyNames":
             allowed = problem.argument.get("enum", [])
-            unknown = sorted(set(raw) - set(allowed))
+            unknown = sorted(set(question) - set(allowed))
             return (
                 label,
                 f"unknown key(s) for a '{kind}' question: {', '.join(unknown)}",
@@ -177,23 +179,23 @@ def _bank_message(problem: SchemaProblem, data: Any) -> tuple[str, str, str]:
         if rule == "required":
             return label, *_missing(problem.missing()[0], kind)
     field = problem.field
-    found = raw.get(field) if len(path) > 3 else value  # a list's item: show the list
+    found = question.get(field) if len(path) > 3 else value  # a list's item: show the list
     if field == "answer":
-        message, fix = _ANSWER.get(raw.get("type"), ("'answer' is malformed: {value!r}", ""))
-        last = len(raw.get("options") or []) - 1
-        if raw.get("type") in {"single", "multiple"} and rule == "minimum":
+        message, fix = _ANSWER.get(question.get("type"), (raw, ""))
+        last = len(question.get("options") or []) - 1
+        if question.get("type") in {"single", "multiple"} and rule == "minimum":
             return (
                 label,
                 f"answer index {value} is out of range ({last + 1} options)",
                 f"use 0 to {last} (the first option is 0)",
             )
-        if raw.get("type") == "multiple" and len(path) > 3:
+        if question.get("type") == "multiple" and len(path) > 3:
             message, fix = _ANSWER["single"]
             found = value
         return label, message.format(value=found), fix.format(last=last)
     if field == "options" and rule == "minItems":
         return label, f"'options' needs at least 2 entries, found {len(value)}", ""
-    message, fix = _FIELD.get(field, (problem.raw, ""))
+    message, fix = _FIELD.get(field, (raw, ""))
     return label, message.format(value=found), fix.format(key=field)
 
 
