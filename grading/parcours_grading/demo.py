@@ -339,13 +339,19 @@ def serve_hub(config: ParcoursConfig, now: dt.datetime, *, port: int = 0,
 
 def serve(config: ParcoursConfig, now: dt.datetime, *, lab_port: int = 0,
           dashboard_port: int = 0, timeout: float = 120.0) -> Servers:
-    """Start JupyterLab (project config, random token) and the dashboards "as of" ``now``."""
+    """Start JupyterLab (project config, random token) and the dashboards "as of" ``now``.
+
+    Ports already taken (``c.ParcoursConfig.lab_port``, ``dashboard_port``) are refused
+    before anything starts (:class:`~.dashboards.server.PortInUseError`, exit status 2).
+    JupyterLab's log: ``<data_dir>/jupyterlab.log``; Voila's:
+    ``<data_dir>/dashboards/voila.log``."""
     import getpass
 
     from .config import activate_project
     from .dashboards.server import (
         DashboardServer,
         DashboardServerError,
+        ensure_port_free,
         free_port,
         wait_until_answers,
     )
@@ -355,6 +361,10 @@ def serve(config: ParcoursConfig, now: dt.datetime, *, lab_port: int = 0,
     demo_env = {"PARCOURS_NOW": now.isoformat(), "PARCOURS_DASHBOARD_TEACHERS": getpass.getuser()}
     env = {**os.environ, "PARCOURS_DATA_DIR": str(config.data_dir), **demo_env}
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    for taken, what, setting in ((lab_port, "JupyterLab", "lab_port"),
+                                 (dashboard_port, "the dashboards", "dashboard_port")):
+        if taken:
+            ensure_port_free(config.ip, taken, what, f"c.ParcoursConfig.{setting} =")
     token = secrets.token_hex(16)
     port = lab_port or free_port(config.ip)
     log = open(Path(config.data_dir) / "jupyterlab.log", "ab")  # noqa: SIM115
@@ -363,9 +373,7 @@ def serve(config: ParcoursConfig, now: dt.datetime, *, lab_port: int = 0,
          "--no-browser", "--allow-root", f"--ServerApp.token={token}",
          "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}"],
         env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT)
-    dashboards = DashboardServer(config, port=dashboard_port, pool_size=1,
-                                 log_path=Path(config.data_dir) / "voila.log",
-                                 env=demo_env)
+    dashboards = DashboardServer(config, port=dashboard_port, pool_size=1, env=demo_env)
     try:
         dashboards.start(timeout)
         url = f"http://{config.ip}:{port}/lab?token={token}"

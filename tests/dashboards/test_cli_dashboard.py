@@ -67,3 +67,86 @@ def test_dashboard_serves_and_stops_on_ctrl_c(repo: Path) -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(10)
+
+
+def _cli(repo: Path, data_dir: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    """``parcours dashboard ARGS`` as a user starts it, its data in ``data_dir``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "parcours_grading.cli", "dashboard", "--no-browser", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=repo,
+        env={**os.environ, "PARCOURS_DATA_DIR": str(data_dir), **env})
+
+
+def test_taken_port_is_refused_before_starting_anything(repo: Path, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as other:  # another program's server on the port
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        process = _cli(repo, tmp_path, "--port", str(port))
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 2, (out, err)
+    assert f"port {port} on 127.0.0.1 is already in use (pid {os.getpid()}" in err
+    assert "nothing was started" in err and "choose a free port: --port " in err
+    assert "/voila/render/" not in out and "Traceback" not in err
+    assert not (tmp_path / "dashboards" / "voila.log").exists()  # Voila never started
+
+
+def test_sigterm_stops_voila_and_its_kernels(repo: Path, tmp_path: Path) -> None:
+    import psutil
+    from parcours_grading.dashboards.server import READY_ENV, ReadyWatcher
+
+    ready = ReadyWatcher(tmp_path / "ready")
+    port = free_port()
+    process = _cli(repo, tmp_path, "--port", str(port), "--pool-size", "1",
+                   **{READY_ENV: str(tmp_path / "ready")})
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(5)]
+        log = tmp_path / "dashboards" / "voila.log"
+        assert f"Voila's log: {log}" in lines[-1], lines
+        ready.wait("teacher", 1, timeout=120, log=log)  # its preheated kernel is up
+        started = psutil.Process(process.pid).children(recursive=True)
+        kernels = [p for p in started if "ipykernel_launcher" in " ".join(p.cmdline())]
+        assert kernels and any("voila_app" in " ".join(p.cmdline()) for p in started)
+
+        process.send_signal(signal.SIGTERM)  # kill PID
+        assert process.wait(60) == 0
+        _gone, alive = psutil.wait_procs(started, timeout=30)
+        assert not alive, [" ".join(p.cmdline()) for p in alive]
+        assert log.stat().st_size > 0  # Voila's log was kept
+    finally:
+        ready.close()
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def test_debug_shows_tracebacks(repo: Path) -> None:
+    config = load_config(repo)
+    assert "--show_tracebacks=False" in voila_command(config, 8999)
+    command = voila_command(config, 8999, debug=True)
+    assert "--show_tracebacks=True" in command and "--debug" in command
+
+
+def test_demo_refuses_a_taken_port_before_starting_anything(
+    repo: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import datetime as dt
+    import socket
+
+    import pytest
+    from parcours_grading.dashboards.server import PortInUseError
+    from parcours_grading.demo import serve
+
+    for name in ("PARCOURS_ROOT", "JUPYTER_CONFIG_PATH"):  # restored after the test
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    config = load_config(repo, data_dir=str(tmp_path))
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        with pytest.raises(PortInUseError, match=f"port {port} on 127.0.0.1 is already in use"):
+            serve(config, dt.datetime.now(dt.UTC), lab_port=port)
+    assert not (tmp_path / "jupyterlab.log").exists()  # JupyterLab never started

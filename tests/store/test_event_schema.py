@@ -14,6 +14,27 @@ from parcours_grading.store.ids import is_pseudonym
 EXAMPLES = Path(__file__).parent / "events"
 GOOD = sorted((EXAMPLES / "good").glob("*.json"))
 BAD = sorted((EXAMPLES / "bad").glob("*.json"))
+#: what the message says for each bad example (the file's stem)
+EXPECTED = {
+    "actor__missing": "actor: required field is missing",
+    "answered__on_a_lesson": (
+        "verb 'answered' applies to object_type 'question' only, found 'lesson'"
+    ),
+    "attempt__zero": "attempt: 0 is below 1",
+    "colour__unknown_field": "colour: unknown field (known: id, schema_version, timestamp",
+    "extra__not_an_object": "extra: must be a JSON object, found list",
+    "extra__not_json": "extra: not valid JSON text",
+    "id__not_uuid_hex": "id: '42' does not match ^[0-9a-f]{32}$ (expected: uuid4 hex)",
+    "object_id__empty": "object_id: must not be empty",
+    "response__not_json": "response: not valid JSON text",
+    "schema_version__future": "schema_version: unknown version 2 (this Parcours writes 1)",
+    "score__above_one": "score: 1.5 is above 1",
+    "self_reported__missing": "self_reported: required field is missing",
+    "success__boolean": "success: expected ['integer', 'null'], found True",
+    "timestamp__no_time": "timestamp: '2026-09-14' does not match",
+    "timestamp__not_utc": "(expected: ISO 8601, UTC)",
+    "verb__unknown": "verb: 'liked' is not one of ['answered'",
+}
 
 
 @pytest.mark.parametrize("path", GOOD, ids=[p.stem for p in GOOD])
@@ -42,6 +63,17 @@ def test_bad_events_are_refused_naming_the_field(path: Path) -> None:
     assert field in message
     assert data.get("id", "?") in message
     assert "docs/events.md" in message
+    assert EXPECTED[path.stem] in message
+    assert len(problems(data)) == 1, "one message per problem, not one per keyword"
+
+
+def test_every_bad_example_has_its_expected_message() -> None:
+    assert {p.stem for p in BAD} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("data", [3, [], "event", None])
+def test_an_event_must_be_an_object(data: object) -> None:
+    assert problems(data) == [f"an event must be a JSON object, not {type(data).__name__}"]
 
 
 def test_schema_file_matches_the_table_columns() -> None:

@@ -2,13 +2,17 @@
 
 Voila runs the notebooks of notebooks/ with preheated kernels; open the printed URLs in a
 browser. Add ?lang=en or ?lang=fr to switch language; the learner dashboard takes
-?learner=<id> for teachers listed in c.ParcoursConfig.dashboard_teachers. Ctrl-C stops it.
+?learner=<id> for teachers listed in c.ParcoursConfig.dashboard_teachers. Ctrl-C or
+SIGTERM (``kill PID``) stops it, Voila and its kernels. Voila's log:
+<data_dir>/dashboards/voila.log. A port already taken is refused (exit status 2) before
+anything starts. --debug shows tracebacks on error pages and logs Voila's debug messages.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+import signal
+from typing import TYPE_CHECKING, Any
 
 from parcours_grading.errors import ExitStatus
 
@@ -28,6 +32,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the coordinator, built the default page) before a visitor arrives (default 1; 0 "
         "starts a kernel per visit, slower but lighter on memory)",
     )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="tracebacks on the dashboards' error pages and Voila's debug messages in its log "
+        "(<data_dir>/dashboards/voila.log); for finding a bug, not for learners",
+    )
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived: stop as on Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
@@ -40,20 +58,32 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         raise BadInputError(f"--port {port}: not a TCP port; use a number from 1 to 65535.")
     if args.pool_size < 0:
         raise BadInputError(f"--pool-size {args.pool_size}: use 0 or more kernels.")
-    server = DashboardServer(config, port=port, pool_size=args.pool_size)
-    server.start()
+    server = DashboardServer(config, port=port, pool_size=args.pool_size, debug=args.debug)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    stopped_by_user = False
     try:
+        server.start()
         print("Parcours dashboards (Ctrl-C to stop):")
         for name in DASHBOARDS:
             print(f"  {name:<12} {server.url(name)}")
+        print(f"  Voila's log: {server.log_path}", flush=True)
         if not args.no_browser:
             import webbrowser
 
             webbrowser.open(server.url(DASHBOARDS[0]))
         assert server.process is not None
         server.process.wait()
-    except KeyboardInterrupt:
-        print("stopping the dashboards…")
+    except (KeyboardInterrupt, _Terminated):
+        stopped_by_user = True
+        print("stopping the dashboards…", flush=True)
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the stop
         server.stop()
+        signal.signal(signal.SIGTERM, previous)
+    if not stopped_by_user and server.process is not None and server.process.returncode:
+        from parcours_grading.dashboards.server import DashboardServerError
+
+        raise DashboardServerError(
+            f"Voila stopped by itself (exit status {server.process.returncode}); see "
+            f"{server.log_path}")
     return ExitStatus.CLEAN

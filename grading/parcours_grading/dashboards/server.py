@@ -4,6 +4,10 @@ One code path for ``parcours dashboard``, ``parcours demo``, the browser tests a
 benchmark: :func:`voila_command` builds the command line, :class:`DashboardServer` starts
 it, waits until it answers, and stops it.
 
+Every server started here keeps its log in ``<data_dir>/dashboards/voila.log`` (unless
+told another file), named in every error; a port already taken is refused before anything
+starts (:func:`ensure_port_free`); stopping ends Voila and every kernel it started.
+
 Voila's standalone app reads ``voila.json``/``voila.py`` files only, not
 ``jupyter_config.py``; so the ``VoilaConfiguration``, ``VoilaKernelManager`` and
 ``MappingKernelManager`` sections of the project's ``jupyter_config.py`` are written to a
@@ -13,6 +17,7 @@ generated ``voila.json`` under the data folder, which Voila is pointed at.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import socket
@@ -25,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ParcoursError
+from ..errors import BadInputError, ParcoursError
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -38,6 +43,10 @@ VOILA_SECTIONS = ("VoilaConfiguration", "VoilaKernelManager", "MappingKernelMana
 
 class DashboardServerError(ParcoursError):
     """The Voila server could not be started or did not answer."""
+
+
+class PortInUseError(BadInputError):
+    """The port a server was asked to listen on is taken by another program."""
 
 
 #: env: the folder where preheated dashboard kernels report that they are ready
@@ -74,17 +83,19 @@ class ReadyWatcher:
         self.ready: dict[str, int] = {}
 
     def wait(self, page: str, count: int, timeout: float,
-             process: subprocess.Popen[bytes] | None = None) -> None:
+             process: subprocess.Popen[bytes] | None = None, log: Path | None = None) -> None:
         """Return once ``count`` kernels of ``page`` have reported since this watcher was
         made; raise :class:`DashboardServerError` after ``timeout`` seconds, or as soon
-        as ``process`` (the server) has stopped."""
+        as ``process`` (the server) has stopped. ``log``: the server's log, named in
+        the error."""
+        see = f"see {log}" if log else "see the Voila log"
         deadline = time.monotonic() + timeout
         while self.ready.get(page, 0) < count:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise DashboardServerError(
                     f"no preheated '{page}' kernel got ready in {timeout:.0f} s "
-                    f"({self.ready.get(page, 0)} of {count}); see the Voila log")
+                    f"({self.ready.get(page, 0)} of {count}); {see}")
             self.sock.settimeout(min(left, 1.0))  # wakes to notice a server that stopped
             try:
                 name = self.sock.recv(256).decode("utf-8", "replace")
@@ -92,7 +103,7 @@ class ReadyWatcher:
                 if process is not None and process.poll() is not None:
                     raise DashboardServerError(
                         f"the Voila server stopped (exit {process.returncode}) before a "
-                        f"'{page}' kernel got ready; see the Voila log") from None
+                        f"'{page}' kernel got ready; {see}") from None
                 continue
             self.ready[name] = self.ready.get(name, 0) + 1
 
@@ -105,6 +116,62 @@ def free_port(ip: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((ip, 0))
         return int(sock.getsockname()[1])
+
+
+def _holder(port: int) -> str:
+    """`` (pid 123, python3)`` for the process listening on ``port``, if it can be seen."""
+    import psutil
+
+    with contextlib.suppress(psutil.Error, OSError):
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN:
+                if conn.pid is None:
+                    return ""
+                with contextlib.suppress(psutil.Error):
+                    return f" (pid {conn.pid}, {psutil.Process(conn.pid).name()})"
+                return f" (pid {conn.pid})"
+    return ""
+
+
+def ensure_port_free(ip: str, port: int, what: str = "the dashboards",
+                     option: str = "--port") -> None:
+    """Raise :class:`PortInUseError` (exit status 2) when ``ip:port`` cannot be listened
+    on, naming the port, the program holding it when it can be seen, and what to do.
+
+    Checked before starting a server: a server that cannot listen would otherwise exit
+    while another program's pages answer on its URLs. Binds as Tornado does
+    (``SO_REUSEADDR``), so a port left in TIME_WAIT by an earlier run counts as free."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((ip, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                problem = f"port {port} on {ip} is already in use{_holder(port)}"
+            else:
+                problem = f"cannot listen on port {port} on {ip} ({exc.strerror})"
+            raise PortInUseError(
+                f"{problem}: {what} cannot be served there, nothing was started. Stop that "
+                f"program, or choose a free port: {option} {free_port(ip)}."
+            ) from None
+
+
+def listens(pid: int, port: int) -> bool:
+    """Whether process ``pid`` (or one of its children) listens on TCP ``port``."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        for proc in [process, *process.children(recursive=True)]:
+            for conn in proc.net_connections(kind="tcp"):
+                if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN:
+                    return True
+    except psutil.AccessDenied:
+        return True  # cannot be told here: trust that what answered is ours
+    except psutil.Error:
+        return False
+    return False
 
 
 def wait_until_answers(
@@ -167,6 +234,7 @@ def write_voila_config(config: ParcoursConfig) -> Path:
 def voila_command(
     config: ParcoursConfig, port: int, *, pool_size: int = 0, open_browser: bool = False,
     base_url: str = "/", module: str = "parcours_grading.dashboards.voila_app",
+    debug: bool = False,
 ) -> list[str]:
     """The ``voila`` command line serving the dashboards on ``config.ip:port``.
 
@@ -174,7 +242,8 @@ def voila_command(
     import and load data before a request arrives, then wait for it (Voila's
     ``wait_for_request``) to read the query string (language, filters, learner).
     ``base_url`` and ``module`` serve them as a JupyterHub service
-    (``parcours_grading.hub.dashboards``).
+    (``parcours_grading.hub.dashboards``). ``debug``: tracebacks on the error pages
+    (what Voila's error page advises) and Voila's debug log.
     """
     folder = notebooks_dir(config)
     config_folder = write_voila_config(config)
@@ -189,9 +258,11 @@ def voila_command(
         "--Voila.port_retries=0",
         f"--Voila.ip={config.ip}",
         "--Voila.root_dir=" + str(folder),
-        "--show_tracebacks=False",
+        f"--show_tracebacks={debug}",
         "--template=parcours",  # share/voila/templates/parcours (voila_app makes it findable)
     ]
+    if debug:
+        command.append("--debug")
     if base_url != "/":
         command.append(f"--Voila.base_url={base_url}")
     for path in [str(config_folder), *jupyter_config_path()]:
@@ -210,9 +281,16 @@ class DashboardServer:
     config: ParcoursConfig
     port: int = 0
     pool_size: int = 0
+    #: Voila's log; default ``<data_dir>/dashboards/voila.log``
     log_path: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    #: tracebacks on error pages and Voila's debug log
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        if self.log_path is None:
+            self.log_path = Path(self.config.data_dir) / "dashboards" / "voila.log"
 
     @property
     def base_url(self) -> str:
@@ -226,43 +304,77 @@ class DashboardServer:
         return f"{text}?{urlencode(query)}" if query else text
 
     def start(self, timeout: float = 60.0) -> DashboardServer:
-        """Start Voila and return once it answers HTTP (raises if it does not in time)."""
+        """Start Voila and return once it answers HTTP (raises if it does not in time).
+
+        A port already taken raises :class:`PortInUseError` before anything starts."""
         from ..config import activate_project
 
         activate_project(Path(self.config.root))
-        self.port = self.port or free_port(self.config.ip)
+        if self.port:
+            ensure_port_free(self.config.ip, self.port)
+        else:
+            self.port = free_port(self.config.ip)
         env = {**os.environ, **self.env}
         env["PARCOURS_DATA_DIR"] = str(self.config.data_dir)
         # nbgrader's alembic and Voila's kernels come from this interpreter's environment
         env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-        command = voila_command(self.config, self.port, pool_size=self.pool_size)
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.config.root
-        )
+        command = voila_command(self.config, self.port, pool_size=self.pool_size,
+                                debug=self.debug)
+        assert self.log_path is not None
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            # its own session: a Ctrl-C in the terminal reaches only us, and we stop Voila
+            # and its kernels in order (stop), as on SIGTERM
+            self.process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.config.root,
+                start_new_session=True,
+            )
         self.wait_ready(timeout)
         return self
 
     def wait_ready(self, timeout: float) -> None:
-        """Return once the server's tree page answers; stop it and raise if it does not."""
+        """Return once the server's tree page answers; stop it and raise if it does not,
+        or if what answers is another program (the port taken meanwhile)."""
         assert self.process is not None
         try:
             wait_until_answers(self.base_url + "/", self.process, timeout, "Voila",
                                self.log_path)
-        except DashboardServerError:
+            if not listens(self.process.pid, self.port):
+                raise PortInUseError(
+                    f"port {self.port} on {self.config.ip} was taken by another program"
+                    f"{_holder(self.port)} while Voila started; see {self.log_path}. Stop "
+                    f"that program, or choose a free port: --port {free_port(self.config.ip)}.")
+        except (DashboardServerError, PortInUseError):
             self.stop()
             raise
 
     def stop(self) -> None:
-        """Stop the server: SIGTERM (Voila then shuts its kernels down), SIGKILL after 20 s."""
+        """Stop the server and every process it started: SIGTERM (Voila then shuts its
+        kernels down), SIGKILL after 20 s; kernels still there after Voila get SIGTERM,
+        then SIGKILL after 5 s."""
         if self.process is None or self.process.poll() is not None:
             return
+        import psutil
+
+        try:
+            children = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.Error:
+            children = []
         self.process.terminate()
         try:
             self.process.wait(20)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(5)
+        alive = [child for child in children if child.is_running()]
+        for child in alive:
+            with contextlib.suppress(psutil.Error):
+                child.terminate()
+        _gone, stubborn = psutil.wait_procs(alive, timeout=5)
+        for child in stubborn:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        psutil.wait_procs(stubborn, timeout=5)
 
     def __enter__(self) -> DashboardServer:
         return self.start()

@@ -1,25 +1,22 @@
 """The event record (schema version 1): an xAPI-shaped dataclass and its validation.
 
-The schema is declared in ``schemas/event-v1.json`` (shipped in the package). Events are
-validated against it on every write by a small interpreter of the JSON-Schema keywords that
-file uses (``type``, ``enum``, ``required``, ``additionalProperties``, ``pattern``,
-``minimum``, ``maximum``, ``minLength``, ``maxLength``): ``jsonschema`` costs a second of
-import in the learner's kernel, and the tests check that both agree on the example folders.
+The schema is declared in ``schemas/event-v1.json`` (JSON Schema draft-07, shipped in the
+package). Events are validated against it on every write by the schema compiled once with
+fastjsonschema (:mod:`parcours_grading.jsonschemas`: fast to import in the learner's
+kernel, unlike ``jsonschema``); its errors are reworded here, one message per field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import uuid
 from dataclasses import dataclass, field, fields
 from functools import cache
-from importlib import resources
-from re import Pattern
 from typing import Any
 
 from ..errors import InvalidEventError
+from ..jsonschemas import SchemaProblem, compiled, load_schema, schema_problems
 
 SCHEMA_VERSION = 1
 VERBS = ("answered", "opened", "progressed", "completed", "reflected", "rated", "submitted")
@@ -123,9 +120,8 @@ def now_iso() -> str:
 @cache
 def schema(version: int = SCHEMA_VERSION) -> dict[str, Any]:
     """The JSON schema of an event version, read from the package."""
-    path = resources.files(__package__).joinpath("schemas", f"event-v{version}.json")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return load_schema(__package__, f"event-v{version}.json")
     except FileNotFoundError:
         raise InvalidEventError(
             f"no schema for event version {version} (known: {SCHEMA_VERSION}); "
@@ -133,84 +129,59 @@ def schema(version: int = SCHEMA_VERSION) -> dict[str, Any]:
         ) from None
 
 
-_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "null": (type(None),),
-    "object": (dict,),
-}
-
-
-def _type_ok(value: Any, kinds: str | list[str]) -> bool:
-    for kind in (kinds,) if isinstance(kinds, str) else kinds:
-        if isinstance(value, bool) and kind in {"integer", "number"}:
-            continue
-        if isinstance(value, _TYPES[kind]):
-            return True
-    return False
-
-
-@cache
-def _rules(version: int = SCHEMA_VERSION) -> dict[str, tuple[dict[str, Any], Pattern[str] | None]]:
-    """Each property's rule with its pattern compiled (validation runs on every write)."""
-    props = schema(version)["properties"]
-    return {
-        name: (rule, re.compile(rule["pattern"]) if "pattern" in rule else None)
-        for name, rule in props.items()
+def _message(problem: SchemaProblem) -> str:
+    """Parcours' wording of one schema problem: the field, then what is wrong."""
+    name, rule, value, argument = problem.field, problem.rule, problem.value, problem.argument
+    if rule == "type" and not problem.path:
+        return f"an event must be a JSON object, not {type(value).__name__}"
+    if rule == "required":
+        return "; ".join(f"{key}: required field is missing" for key in problem.missing())
+    if rule == "additionalProperties":
+        known = ", ".join(schema()["properties"])
+        return "; ".join(f"{key}: unknown field (known: {known})" for key in problem.unknown())
+    if rule == "const" and name == "object_type":
+        return f"verb 'answered' applies to object_type 'question' only, found {value!r}"
+    messages = {
+        "type": f"expected {argument}, found {value!r}",
+        "enum": f"{value!r} is not one of {argument}",
+        "pattern": f"{value!r} does not match {argument}",
+        "minLength": "must not be empty" if argument == 1 else f"shorter than {argument}",
+        "maxLength": f"longer than {argument} characters",
+        "minimum": f"{value!r} is below {argument}",
+        "maximum": f"{value!r} is above {argument}",
+        "contentMediaType": f"not valid JSON text ({str(value)[:40]!r})",
     }
+    described = problem.definition.get("description", "")
+    hint = f" (expected: {described})" if described and rule in {"pattern", "type"} else ""
+    return f"{name}: {messages.get(rule, problem.raw)}{hint}"
 
 
 def problems(data: Any) -> list[str]:
-    """Every way ``data`` breaks the event schema (empty when valid)."""
-    if not isinstance(data, dict):
-        return [f"an event must be a JSON object, not {type(data).__name__}"]
-    version = data.get("schema_version", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION or isinstance(version, bool):
-        return [
-            f"schema_version: unknown version {version!r} (this Parcours writes {SCHEMA_VERSION})"
-        ]
-    rules = _rules(SCHEMA_VERSION)
+    """Every way ``data`` breaks the event schema (empty when valid): one message per
+    field, naming it and what is wrong."""
+    if isinstance(data, dict):
+        version = data.get("schema_version", SCHEMA_VERSION)
+        if version != SCHEMA_VERSION or isinstance(version, bool):
+            return [
+                f"schema_version: unknown version {version!r} "
+                f"(this Parcours writes {SCHEMA_VERSION})"
+            ]
     found: list[str] = []
-    for name in schema(SCHEMA_VERSION)["required"]:
-        if name not in data:
-            found.append(f"{name}: required field is missing")
-    for name, value in data.items():
-        entry = rules.get(name)
-        if entry is None:
-            found.append(f"{name}: unknown field (known: {', '.join(rules)})")
-            continue
-        rule, pattern = entry
-        if not _type_ok(value, rule["type"]):
-            found.append(f"{name}: expected {rule['type']}, found {value!r}")
-            continue
-        if "enum" in rule and value not in rule["enum"]:
-            found.append(f"{name}: {value!r} is not one of {rule['enum']}")
-        if isinstance(value, str):
-            if pattern is not None and not pattern.search(value):
-                found.append(f"{name}: {value!r} does not match {rule['pattern']}")
-            if len(value) < rule.get("minLength", 0):
-                found.append(f"{name}: must not be empty")
-            if len(value) > rule.get("maxLength", len(value)):
-                found.append(f"{name}: longer than {rule['maxLength']} characters")
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            if "minimum" in rule and value < rule["minimum"]:
-                found.append(f"{name}: {value!r} is below {rule['minimum']}")
-            if "maximum" in rule and value > rule["maximum"]:
-                found.append(f"{name}: {value!r} is above {rule['maximum']}")
-    # what JSON Schema cannot say in this file: JSON text fields must hold JSON
-    for name, must_be_object in (("response", False), ("extra", True)):
-        text = data.get(name)
-        if isinstance(text, str):
-            try:
-                decoded = json.loads(text)
-            except ValueError:
-                found.append(f"{name}: not valid JSON text ({text[:40]!r})")
-                continue
-            if must_be_object and not isinstance(decoded, dict):
-                found.append(f"{name}: must be a JSON object, found {type(decoded).__name__}")
-    if data.get("verb") == "answered" and data.get("object_type") != "question":
-        found.append("verb 'answered' applies to object_type 'question' only")
+    seen: set[tuple[str | int, ...]] = set()
+    for problem in schema_problems(compiled(__package__, f"event-v{SCHEMA_VERSION}.json"), data):
+        if problem.path in seen and problem.path:
+            continue  # one message per field: its first problem (a bool is not 0/1 twice)
+        seen.add(problem.path)
+        found.append(_message(problem))
+    # what JSON Schema cannot say: ``extra`` holds a JSON *object*
+    extra = data.get("extra") if isinstance(data, dict) else None
+    if isinstance(extra, str) and ("extra",) not in seen:
+        try:
+            decoded = json.loads(extra)
+        except ValueError:
+            decoded = {}  # reported by the schema (contentMediaType)
+        if not isinstance(decoded, dict):
+            found.append(f"extra: must be a JSON object, found {type(decoded).__name__}")
     return found
 
 

@@ -22,6 +22,7 @@ from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 
 from .channel import Channel
+from .checkpoint import Checkpoints
 
 
 class _Sink:
@@ -241,8 +242,16 @@ def _no_input(*args: Any, **kwargs: Any) -> str:
     )
 
 
-def serve(channel: Channel, shell: GradingShell, output_kb: int, hello: dict[str, Any]) -> None:
-    """Answer the supervisor's requests until told to stop (or killed)."""
+def serve(
+    channel: Channel,
+    shell: GradingShell,
+    output_kb: int,
+    hello: dict[str, Any],
+    checkpoints: Checkpoints | None = None,
+) -> None:
+    """Answer the supervisor's requests until told to stop (or killed). With
+    ``checkpoints``, each cell runs in a fork of the interpreter as it was before it (see
+    :mod:`.checkpoint`)."""
     global _SINK
     running = {"cell": False}
 
@@ -252,13 +261,18 @@ def serve(channel: Channel, shell: GradingShell, output_kb: int, hello: dict[str
     signal.signal(signal.SIGINT, on_sigint)
     builtins.input = _no_input
     shell.user_ns["input"] = _no_input
-    channel.send({"op": "hello", **hello})
+    channel.send({"op": "hello", **hello, "checkpoints": checkpoints is not None})
     stdout, stderr = _Stream("stdout"), _Stream("stderr")
-    me = os.getpid()
     while True:
         request = channel.recv()
         if request.get("op") != "run":
+            if checkpoints is not None:
+                checkpoints.end()
             return
+        if (checkpoints is not None and request.get("checkpoint", True)
+                and not checkpoints.before_cell(str(request.get("nonce")))):
+            continue  # resumed from before a cell killed for its time limit: skip it
+        me = os.getpid()
         _SINK = _Sink(output_kb * 1024)
         count = shell.execution_count
         _FLAGS.clear()
@@ -276,6 +290,8 @@ def serve(channel: Channel, shell: GradingShell, output_kb: int, hello: dict[str
                 os._exit(0)
             running["cell"] = False
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        if checkpoints is not None:
+            checkpoints.after_cell()
         outputs = _SINK.outputs
         memory = any(o.get("ename") == "MemoryError" for o in outputs)
         channel.send(

@@ -90,6 +90,8 @@ class _Runner:
 
     def __init__(self, limits: Limits, workdir: Path, shell: Any):
         parent_sock, child_sock = socket.socketpair()
+        # the supervisor's requests to the interpreter's checkpoint (see checkpoint.py)
+        control_parent, control_child = socket.socketpair()
         self.pid_namespace = os.geteuid() == 0 and sandbox.new_pid_namespace()
         self.cgroups, cgroups_refused = cgroups.create(
             int(limits.memory_mb * 1024 * 1024 * cgroups.MEMORY_FACTOR), limits.processes)
@@ -98,23 +100,74 @@ class _Runner:
             code = 0
             try:
                 parent_sock.close()
+                control_parent.close()
                 cgroups.join(self.cgroups)  # before any student code
-                report = sandbox.enter(limits, workdir, [child_sock.fileno()], self.pid_namespace)
+                report = sandbox.enter(limits, workdir,
+                                       [child_sock.fileno(), control_child.fileno()],
+                                       self.pid_namespace)
                 # after the change of user, which would clear it: the sandbox (the runner is
                 # its PID namespace's init) dies with this supervisor, however it dies
                 sandbox.die_with_parent(lambda: sandbox.peer_open(child_sock.fileno()))
                 # an extra over the rlimits: its absence is noted, not a problem
                 report["cgroups"] = self.cgroups or cgroups_refused
                 from . import executor
+                from .checkpoint import Checkpoints
 
-                executor.serve(Channel(child_sock), shell, limits.output_kb, report)
+                checkpoints = None
+                if self.pid_namespace:  # killing "all but the checkpoint" needs one
+                    checkpoints = Checkpoints(Channel(child_sock), Channel(control_child))
+                    checkpoints.start()  # the runner stays there; the interpreter goes on
+                executor.serve(Channel(child_sock), shell, limits.output_kb, report, checkpoints)
             except BaseException:
                 code = 70
             os._exit(code)
         child_sock.close()
+        control_child.close()
         self.pid = pid
         self.channel = Channel(parent_sock)
+        self.control = Channel(control_parent)
         self.status: int | None = None
+        #: the interpreter's wait status as its checkpoint reported it ({"op": "died"})
+        self.died: int | None = None
+        #: whether the runner takes a checkpoint before each cell (its hello says)
+        self.checkpoints = False
+
+    def reply(self, timeout: float) -> Any:
+        """The runner's next message; ChannelClosed when the interpreter died (its
+        checkpoint's report keeps the wait status in :attr:`died`)."""
+        message = self.channel.recv(timeout=timeout)
+        if isinstance(message, dict) and message.get("op") == "died":
+            status = message.get("status")
+            self.died = status if isinstance(status, int) else None
+            raise ChannelClosed()
+        return message
+
+    def resume(self, cell: str, wait_s: float = 5.0) -> tuple[str, Any]:
+        """After the cell whose request carried the nonce ``cell`` ignored the interrupt:
+        have its checkpoint kill it and serve the next cells from the state before it.
+
+        Returns ``("resumed", None)``; ``("late", reply)`` when the cell ended after all
+        (its reply came late and its checkpoint let it go on); ``("failed", None)`` when
+        neither could be had (no checkpoint, no answer within ``wait_s``): then the
+        sandbox must be killed."""
+        if not self.checkpoints:
+            return "failed", None
+        nonce = secrets.token_hex(16)
+        try:
+            self.control.send({"op": "resume", "cell": cell, "nonce": nonce})
+        except OSError:
+            return "failed", None
+        deadline = time.monotonic() + wait_s
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                message = self.reply(timeout=left)
+            except (ChannelClosed, ChannelTimeout, ChannelGarbage):
+                return "failed", None
+            if isinstance(message, dict) and message == {"op": "resumed", "nonce": nonce}:
+                return "resumed", None
+            if isinstance(message, dict) and message.get("nonce") == cell:
+                return "late", message
+        return "failed", None
 
     def kill(self) -> None:
         for kill in (os.killpg, os.kill):
@@ -155,6 +208,9 @@ def _grade_cells(nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner,
     start = time.monotonic()
     deadline = start + limits.notebook_timeout_s
     stopped = ""
+    # no checkpoint before the last cell: nothing would run after it (a fork saved)
+    last = max((i for i, c in enumerate(nb["cells"])
+                if c["cell_type"] == "code" and c["source"].strip()), default=-1)
     for index, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code" or not cell["source"].strip():
             continue
@@ -171,16 +227,28 @@ def _grade_cells(nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner,
         test = bool(meta.get("grade")) and not meta.get("solution")
         source = guard_comparisons(cell["source"]) if test else cell["source"]
         try:
-            runner.channel.send({"op": "run", "source": source, "nonce": nonce, "guard": test})
+            runner.channel.send({"op": "run", "source": source, "nonce": nonce, "guard": test,
+                                 "checkpoint": index != last})
             try:
-                reply = runner.channel.recv(timeout=budget)
+                reply = runner.reply(timeout=budget)
             except ChannelTimeout:
                 os.kill(runner.pid, signal.SIGINT)
                 limit = (f"the notebook's {limits.notebook_timeout_s:g} s" if notebook_limit
                          else f"{limits.cell_timeout_s:g} s")
                 try:
-                    reply = runner.channel.recv(timeout=limits.kill_grace_s)
+                    reply = runner.reply(timeout=limits.kill_grace_s)
                 except ChannelTimeout:
+                    outcome, reply = ("failed", None)
+                    if not notebook_limit and index != last:
+                        outcome, reply = runner.resume(nonce)
+                    if outcome == "resumed":
+                        problems.append(Problem(
+                            "cell-timeout", f"cell {label} timed out after {limit} and "
+                            "ignored the interrupt: killed; the notebook went on from the "
+                            "state before this cell", name))
+                        cell["outputs"] = [_error("CellTimeoutError", f"killed after {limit}")]
+                        continue
+                if reply is None:  # neither answered nor resumed: end the sandbox
                     runner.kill()
                     stopped = f"not run: cell {label} was stopped after {limit}"
                     code = "notebook-timeout" if notebook_limit else "cell-timeout"
@@ -216,9 +284,10 @@ def _grade_cells(nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner,
                                         f"{limits.output_kb} KiB", name))
         except (ChannelClosed, BrokenPipeError, ConnectionResetError):
             runner.kill()
-            why = _describe_exit(runner.reap(2.0))
-            memory = (runner.status is not None and os.WIFSIGNALED(runner.status)
-                      and os.WTERMSIG(runner.status) == signal.SIGABRT)  # failed allocation
+            status = runner.reap(2.0) if runner.died is None else runner.died
+            why = _describe_exit(status)
+            memory = (status is not None and os.WIFSIGNALED(status)
+                      and os.WTERMSIG(status) == signal.SIGABRT)  # failed allocation
             extra = f" (possibly the {limits.memory_mb} MiB memory limit)" if memory else ""
             problems.append(Problem("killed", f"cell {label} stopped the grading process: "
                                     f"{why}{extra}; later cells not run", name))
@@ -265,6 +334,7 @@ def supervise(job: Path, shell: Any) -> int:
             except (ChannelClosed, ChannelTimeout, ChannelGarbage) as exc:
                 raise RuntimeError(f"the sandbox could not start ({type(exc).__name__})") from exc
             result.sandbox = {k: v for k, v in hello.items() if k != "op"}
+            runner.checkpoints = hello.get("checkpoints") is True
             result.sandbox["ready_after_s"] = round(time.monotonic() - t0, 4)
             result.sandbox["waited_s"] = round(time.monotonic() - t_setup, 4)
             for refusal in result.sandbox.get("refused", []):
