@@ -153,16 +153,18 @@ def main() -> int:
     hub = HubServer(config, port=free_port(),  # type: ignore[arg-type]
                     env={"PARCOURS_NOW": os.environ["PARCOURS_NOW"]})
     started = time.perf_counter()
-    hub.start(timeout=300)
-    print(f"hub up in {time.perf_counter() - started:.1f} s at {hub.url}")
-    assert hub.process is not None
-    watch = MemoryWatch(hub.process.pid)
-    watch.start()
+    watch: MemoryWatch | None = None
     try:
+        hub.start(timeout=300)
+        print(f"hub up in {time.perf_counter() - started:.1f} s at {hub.url}")
+        assert hub.process is not None
+        watch = MemoryWatch(hub.process.pid)
+        watch.start()
         seconds = asyncio.run(run_visits(hub.url, passwords, args.parallel))
     finally:
-        watch.done.set()
-        watch.join()
+        if watch is not None:
+            watch.done.set()
+            watch.join()
         hub.stop()
         if not args.keep:
             for name in created:
@@ -171,7 +173,7 @@ def main() -> int:
     p50 = statistics.median(seconds)
     p95 = (statistics.quantiles(seconds, n=20, method="inclusive")[-1]
            if len(seconds) > 1 else seconds[0])
-    peak_mb = watch.peak / 2**20
+    peak_mb = watch.peak / 2**20 if watch else 0.0
     print(f"{len(seconds)} learners, {args.parallel} at a time: p50 {p50:.2f} s, "
           f"p95 {p95:.2f} s, max {max(seconds):.2f} s; hub and services peak {peak_mb:.0f} MB")
     print(f"hub-login: users={len(seconds)} p95_s={p95:.2f} peak_mb={peak_mb:.0f}")
