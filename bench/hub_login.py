@@ -5,8 +5,10 @@ written into a fresh project; their Unix accounts are made (``parcours accounts 
 code) and the real hub is started (JupyterHub, configurable-http-proxy, the dashboards
 service). Then headless chromium logs each learner in through the hub's login form, 10 at
 a time (one browser context each: its own cookies), straight to their learner dashboard
-(``next=``), until the page is interactive: their name shown and the page's widgets
-live. The page is then left as a person leaves it (its unload beacon stops its kernel).
+(``next=``), until the page is interactive: their name shown, the language switch there
+and every figure drawn. On the hub that page is built by the dashboards service itself
+(no kernel per visit: dashboards/served.py); ``--voila`` measures the Voila page instead
+(a kernel per visit, stopped when the page is left).
 Meanwhile the memory of the hub and everything it started (proxy, services, kernels) is
 sampled every 0.2 s. Needs root (accounts).
 
@@ -33,8 +35,11 @@ from dashboard import CHROMIUM_ARGS  # bench/dashboard.py: one set of browser fl
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = "analyse-de-donnees"
+VOILA = False  # --voila
 INTERACTIVE_JS = """() => !!document.querySelector('#learner-name')
-  && !!document.querySelector('.parcours-lang .widget-toggle-button, .parcours-lang button')"""
+  && !!document.querySelector('.parcours-lang a, .parcours-lang button')
+  && Array.from(document.querySelectorAll('.parcours-plot'))
+       .every(p => p.querySelector('svg'))"""
 
 
 class MemoryWatch(threading.Thread):
@@ -100,7 +105,7 @@ async def visit(browser: object, url: str, name: str, password: str) -> float:
     an interactive page."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = await context.new_page()
-    dashboard = "/services/dashboards/voila/render/learner.ipynb"
+    dashboard = "/services/dashboards/voila/render/learner.ipynb" + ("?voila=1" if VOILA else "")
     await page.goto(f"{url}/hub/login?next={dashboard}", timeout=120_000)
     await page.fill("#username_input", name)
     await page.fill("#password_input", password)
@@ -140,7 +145,11 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--parallel", type=int, default=10)
     parser.add_argument("--keep", type=Path, help="keep the project and accounts in DIR")
+    parser.add_argument("--voila", action="store_true",
+                        help="the Voila learner page (a kernel per visit) instead")
     args = parser.parse_args()
+    global VOILA
+    VOILA = args.voila
     if os.geteuid() != 0:
         print("bench/hub_login.py makes Unix accounts: run it as root.", file=sys.stderr)
         return 2

@@ -45,10 +45,11 @@ def test_learner_sees_only_her_own_page(hub_site: HubSite) -> None:
         answer = alice.get(hub_site.dashboard("learner"), params=query, timeout=120)
         assert answer.status_code == 403, query
     # her own page, even when she sends the headers the service uses to name the viewer
-    own = alice.get(hub_site.dashboard("learner"), timeout=180,
-                    headers={"X-Parcours-User": "pt-bob", "X-Parcours-Role": "coordinator"})
-    assert own.status_code == 200
-    assert "pt-alice" in own.text and "pt-bob" not in own.text
+    for query in ({}, {"voila": "1"}):  # served without a kernel, and the Voila page
+        own = alice.get(hub_site.dashboard("learner"), params=query, timeout=180, headers={
+            "X-Parcours-User": "pt-bob", "X-Parcours-Role": "coordinator"})
+        assert own.status_code == 200, query
+        assert "pt-alice" in own.text and "pt-bob" not in own.text, query
 
 
 def test_anonymous_visitors_are_sent_to_the_login(hub_site: HubSite) -> None:
@@ -124,8 +125,8 @@ def test_kernels_stop_when_pages_are_left(hub_site: HubSite) -> None:
     alice = hub_site.login("pt-alice")
     before = _kernels()
     shutdown = f"{hub_site.url}/services/dashboards/voila/api/shutdown/"
-    for _visit in range(5):
-        answer = alice.get(hub_site.dashboard("learner"), timeout=180)
+    for _visit in range(5):  # the Voila page (the default learner page has no kernel)
+        answer = alice.get(hub_site.dashboard("learner"), params={"voila": "1"}, timeout=180)
         assert answer.status_code == 200
         kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', answer.text)
         assert kernel_id, "the page names its kernel"

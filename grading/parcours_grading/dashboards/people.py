@@ -188,14 +188,15 @@ class LearnerPage(Page):
 
     title_id = N_("My progress")
 
-    def __init__(self, state: State, query: dict[str, str]):
+    def __init__(self, state: State, query: dict[str, str],
+                 environ: dict[str, str] | None = None):
         from ..errors import BadInputError
         from .learner import pseudonym, resolve_learner
 
         self.error = ""
         self.viewer: Viewer | None
-        try:
-            self.viewer = resolve_learner(state.config, query)
+        try:  # environ: who asks, when a server renders the page (dashboards/served.py)
+            self.viewer = resolve_learner(state.config, query, environ)
         except BadInputError as exc:
             self.viewer = None
             self.error = str(exc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import tornado.web
 from jupyter_server.utils import url_path_join
 from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
 
+from ..dashboards.served import ServedPages
 from ..dashboards.voila_pages import PageHandler, ParcoursVoila
 from .dashboards import HUB_MODE_ENV
 from .people import COORDINATE_SCOPE, may_view, visible_courses
@@ -46,6 +48,7 @@ class _Rosters:
 
 
 _rosters = _Rosters()
+_served = ServedPages()
 
 
 class HubIdentityProvider(JupyterHubIdentityProvider):
@@ -79,6 +82,14 @@ class HubPageHandler(PageHandler):
         headers["X-Parcours-User"] = str(user["name"])
         headers["X-Parcours-Role"] = role
         headers["X-Parcours-Courses"] = ",".join(courses)
+        if page == "learner" and not query.get("voila"):
+            # read, not played with: built here from the data this process keeps, without
+            # a kernel per visit (?voila=1 serves the Voila page)
+            self.finish(_served.learner(query, {
+                HUB_MODE_ENV: "1", "HTTP_X_PARCOURS_USER": str(user["name"]),
+                "HTTP_X_PARCOURS_ROLE": role, "HTTP_X_PARCOURS_COURSES": ",".join(courses)},
+                self.base_url + "voila/templates/parcours/static/"))
+            return
         await super().get(path)
 
 
@@ -95,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
     prepare()
     os.environ[HUB_MODE_ENV] = "1"
+    threading.Thread(target=_served.state, daemon=True).start()  # data ready early
     args = list(sys.argv[1:] if argv is None else argv)
     args.append("--Voila.identity_provider_class="
                 "parcours_grading.hub.voila_service.HubIdentityProvider")
