@@ -251,8 +251,8 @@ def _stand_ins(autograded: Path, assignment_id: str) -> None:
 def _notes(
     config: ParcoursConfig, course: Course, assignment: Assignment, penalties: dict[str, float]
 ) -> dict[str, str]:
-    from zoneinfo import ZoneInfo
-
+    from ..course.zones import shown as shown_in
+    from ..course.zones import zone_of
     from .deadlines import days_late, due_for, lateness, load_extensions
     from .records import SUBMISSIONS, parse_time, read_record
 
@@ -273,7 +273,7 @@ def _notes(
             due = due_for(course, assignment, learner, extensions)
             late = days_late(parse_time(seen["received"]), due)
             if late > 0:
-                shown = due.astimezone(ZoneInfo(course.timezone)).strftime("%Y-%m-%d %H:%M")
+                shown = shown_in(due, zone_of(course, assignment), lang)
                 penalty = penalties.get(learner, 0.0)
                 raw, points = scores.get(learner, (0.0, 0.0))
                 parts.append(
