@@ -399,6 +399,8 @@ def correction_notebook(source: Path, title: str, lang: str) -> NotebookNode:
     import nbformat
     from nbformat.v4 import new_markdown_cell
 
+    from ..course.answers import manually_graded, model_answer
+
     notebook = nbformat.read(source, as_version=4)
     clear = ClearHiddenTests()
     for cell in notebook.cells:
@@ -409,6 +411,8 @@ def correction_notebook(source: Path, title: str, lang: str) -> NotebookNode:
             cell.source = re.sub(
                 r"(?s)=== BEGIN MARK SCHEME ===.*?=== END MARK SCHEME ===", "", cell.source
             )
+        if manually_graded(cell):  # the teacher's model answer, stub lines left out
+            cell.source = model_answer(cell.source)
         cell.source = "\n".join(
             line for line in cell.source.splitlines() if not _SOLUTION_MARK.match(line)
         )
