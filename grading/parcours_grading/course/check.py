@@ -176,7 +176,7 @@ def model_answer_warnings(path: Path, shown: str) -> list[Problem]:
             _("this manually graded cell holds only a stub ({stub}): the correction would "
               "give it as the model answer").format(
                 stub=nb.cells[index].source.strip().splitlines()[0][:40]
-                if nb.cells[index].source.strip() else _("empty")),
+                if nb.cells[index].source.strip() else _("an empty cell")),
             where=_cell_name(nb, index),
             fix=_("write your model answer in the cell, or between ### BEGIN SOLUTION and "
                   "### END SOLUTION after the stub (learners get the stub, the correction "
