@@ -225,8 +225,8 @@ class Deadline:
         return self.extension or self.due
 
     def as_json(self) -> dict[str, Any]:
-        """JSON-ready form, for the server extension: ISO 8601 dates with the offset of
-        the assignment's zone, and that zone named."""
+        """JSON-ready form, for programs (``parcours deadlines --json``): ISO 8601 dates
+        with the offset of the assignment's zone, and that zone named."""
         from ..course.zones import iso
 
         return {
