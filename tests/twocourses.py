@@ -76,6 +76,21 @@ def english_copy(target: Path) -> Path:
     return folder
 
 
+def retarget(folder: Path, *, course_id: str, language: str, timezone: str) -> Path:
+    """Make the course in ``folder`` another course: its manifest's id, language and time
+    zone replaced (the first of each; lessons, sources and dates kept)."""
+    import re
+
+    manifest = folder / "course.toml"
+    text = manifest.read_text(encoding="utf-8")
+    for key, value in (("id", course_id), ("language", language), ("timezone", timezone)):
+        text, n = re.subn(rf'^{key} = "[^"]*"$', f'{key} = "{value}"', text, count=1,
+                          flags=re.MULTILINE)
+        assert n == 1, key
+    manifest.write_text(text, encoding="utf-8")
+    return folder
+
+
 def write_two_courses(base: Path) -> TwoCourses:
     """Write the two-course class under ``base``. The process environment must already
     point at ``base`` (see :func:`session_env`)."""

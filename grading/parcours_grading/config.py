@@ -159,6 +159,10 @@ class ParcoursConfig(Configurable):
         config=True
     )
     dashboard_port = Int(8866, help="Port of the Voila dashboards server.").tag(config=True)
+    formgrader_port = Int(
+        8867, help="Port of nbgrader's formgrader started by `parcours formgrader` (one "
+        "machine; on the hub each course has its formgrader-<course> service)."
+    ).tag(config=True)
     dashboard_now = Unicode(
         "",
         help="View the dashboards as of this moment (ISO 8601 with a zone, e.g. "

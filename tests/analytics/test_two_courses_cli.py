@@ -21,8 +21,17 @@ def test_report_of_one_of_two_courses(two_courses, tmp_path: Path, capsys, cours
     assert main(["report", course, "--format", "json", "--out", str(out),
                  "--now", world.now]) == 0
     assert said in capsys.readouterr().out
-    learners = json.loads(out.read_text(encoding="utf-8"))["learners"]
+    tables = json.loads(out.read_text(encoding="utf-8"))
+    learners = tables["learners"]
     assert len(learners) == n and {r["course"] for r in learners} == {course}
+    # dates as ISO 8601 with the offset of the zone the course's dates were written in
+    zone, offset = {FRENCH: ("Europe/Paris", ("+01:00", "+02:00")),
+                    ENGLISH: ("America/Cayenne", ("-03:00",))}[course]
+    rows = tables["assignments"]
+    assert rows and {r["timezone"] for r in rows} == {zone}
+    for row in rows:
+        assert row["deadline"].endswith(offset), row["deadline"]
+        assert row["deadline"][11:16] == "23:59"
 
 
 def test_groups_of_one_of_two_courses(two_courses, capsys) -> None:

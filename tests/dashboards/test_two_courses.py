@@ -132,3 +132,38 @@ def test_learner_of_both_courses_sees_both(state, two_courses) -> None:
     shown = "".join(str(o) for b in page.blocks if hasattr(b, "outputs") for o in b.outputs)
     assert "table-path" in shown and ENGLISH in shown and FRENCH in shown
     assert isinstance(data.now, pd.Timestamp)
+
+
+def test_learner_dashboard_names_each_assignments_zone(state, two_courses,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser's zone is unknown to the server: each due date is shown in the zone it
+    was written in, named — an assignment's own zone before its course's."""
+    from parcours_grading.course.zones import MINUS
+    from parcours_grading.dashboards import learner as vm
+    from parcours_grading.dashboards.people import LearnerPage
+
+    world, _config = two_courses
+    student = world.students[ENGLISH][0]
+    data = state.data
+    page = LearnerPage(state, {"learner": student, "lang": "en"})
+    page.render()
+    shown = "".join(str(o) for b in page.blocks if hasattr(b, "outputs") for o in b.outputs)
+    deadlines = shown.split('id="table-deadlines"')[1].split("</table>")[0]
+    assert f"23:59 (Cayenne time, UTC{MINUS}3)" in deadlines
+    assert "23:59 (Paris time, UTC+" in deadlines
+    # one French assignment written in Cayenne time: its dates follow it
+    french = data.courses[FRENCH]
+    first = french.assignments[0]
+    moved = french.model_copy(update={"assignments": [
+        first.model_copy(update={"timezone": "America/Cayenne"}), *french.assignments[1:]]})
+    monkeypatch.setitem(data.courses, FRENCH, moved)
+    me = vm.pseudonym(data, student)
+    mine = vm.my_deadlines(data, me).set_index(["course", "activity"])
+    assert mine.loc[(FRENCH, first.id), "timezone"] == "America/Cayenne"
+    assert str(mine.loc[(FRENCH, first.id), "due_local"].tz) == "America/Cayenne"
+    others = mine.drop(index=(FRENCH, first.id)).loc[FRENCH]
+    assert set(others["timezone"]) == {"Europe/Paris"}
+    assert data.shown_times(pd.Series([FRENCH]), pd.Series([mine.loc[(FRENCH, first.id),
+                                                                      "due"]]),
+                            "fr", pd.Series([first.id]))[0].endswith(
+        f"(heure de Cayenne, UTC{MINUS}3)")

@@ -87,3 +87,40 @@ def test_release_extend_deadlines_commands(
     write_roster(roster_path(config, course), [v for k, v in learners.items() if k != "alice"])
     status, out, _ = _run(capsys, "collect", folder, "devoir-b")
     assert status == ExitStatus.PROBLEMS and "hors liste de la classe : alice" in out
+
+
+def test_teacher_commands_speak_the_courses_language(
+    capsys: pytest.CaptureFixture[str], config: ParcoursConfig, course: Course
+) -> None:
+    """An English course under a French configuration: release, extend, collect,
+    autograde and feedback answer in English, unless --lang says otherwise."""
+    from tests.twocourses import retarget
+
+    assert config.language == "fr"
+    import shutil
+
+    from parcours_grading.course import load_course
+
+    folder = str(retarget(course.folder, course_id="mini-course", language="en",
+                          timezone="America/Cayenne"))
+    english = roster_path(config, load_course(Path(folder)))
+    english.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(roster_path(config, course), english)
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=5)).isoformat()
+    said = {}
+    for name, argv in (("release", ["release", folder, "devoir-a"]),
+                       ("extend", ["extend", folder, "devoir-a", "alice", "--until", until]),
+                       ("collect", ["collect", folder, "devoir-a"]),
+                       ("autograde", ["autograde", folder, "devoir-a", "--no-progress"]),
+                       ("feedback", ["feedback", folder, "devoir-a"])):
+        status, out, err = _run(capsys, *argv)
+        assert status == 0, (name, err)
+        said[name] = out
+    assert "'devoir-a' released to everyone" in said["release"]
+    assert "(Cayenne time, UTC" in said["release"]
+    assert said["extend"].startswith("Extension: alice has until")
+    assert "0 submission(s)" in said["collect"]
+    assert "submission(s) graded" in said["autograde"]
+    assert "feedback released to" in said["feedback"]
+    status, out, _ = _run(capsys, "feedback", folder, "devoir-a", "--lang", "fr")
+    assert status == 0 and "retours publiés" in out

@@ -116,9 +116,9 @@ def test_collect_uses_teacher_side_time_and_the_extension(
     rows = {d.assignment: d for d in learner_deadlines(config, course, "bob")}
     assert rows["devoir-a"].status == "submitted"
     assert rows["devoir-a"].extension is not None
-    table = format_deadlines(list(rows.values()), "fr", course.timezone)
+    table = format_deadlines(list(rows.values()), "fr")
     assert "prolongation" in table and "rendu" in table
-    english = format_deadlines(list(rows.values()), "en", course.timezone)
+    english = format_deadlines(list(rows.values()), "en")
     assert "extension" in english and "handed in" in english
     # collecting again keeps the first observation
     again = collect(config, course, "devoir-a")

@@ -34,9 +34,12 @@ def test_correction_before_it_is_published_says_when(
         fetch(config, course, "devoir-a-correction", learner="alice", into=home,
               cache_dir=home / ".cache")
     said = str(caught.value)
+    from parcours_grading.course.zones import offset_text
+
     local = due.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris"))
     assert said == (f"Le corrigé de « devoir-a » n'est pas encore publié : il le sera après "
-                    f"votre échéance, à partir du {local:%Y-%m-%d %H:%M} (Europe/Paris). "
+                    f"votre échéance, à partir du {local:%Y-%m-%d} {local.hour} h "
+                    f"{local:%M} (heure de Paris, {offset_text(local)}). "
                     "Réessayez à ce moment-là.")
     # the command: exit 2, no internal path, no nbgrader wording
     assert main(["fetch", str(course.folder), "devoir-a-correction", "--learner", "alice",

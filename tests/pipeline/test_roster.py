@@ -109,3 +109,25 @@ def test_roster_command(config: ParcoursConfig, course: Course, tmp_path: Path,
     assert out.splitlines()[0].startswith("farid") and "2 apprenant(s)." in out
     assert main(["roster", folder, "remove"]) == 2
     assert "donnez l'identifiant de l'apprenant" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("root", [True, False])
+def test_roster_off_the_hub_leaves_accounts_alone(
+    config: ParcoursConfig, course: Course, tmp_path: Path, capsys, monkeypatch, root: bool
+) -> None:
+    """Not root, or root without a hub serving this data folder (no hub API token; this
+    machine may well have a ``parcours`` group): the roster changes, no account does."""
+    from parcours_grading.hub import accounts
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("accounts synced off the hub")
+
+    monkeypatch.setattr(accounts, "sync_accounts", refused)
+    monkeypatch.setattr(accounts.os, "geteuid", lambda: 0 if root else 1000)
+    assert not accounts.hub_machine(config)
+    assert accounts.sync_everything(config) == ""
+    assert main(["roster", str(course.folder), "add", "hugo"]) == 0
+    out = capsys.readouterr().out
+    assert "1 added" in out or "1 ajouté" in out
+    assert "accounts:" not in out and "hub:" not in out
+    assert not (config.hub_dir / "accounts.token").exists()

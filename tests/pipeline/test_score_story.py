@@ -72,6 +72,9 @@ def test_a_late_learner_sees_one_score_everywhere(
     page = next((config.course_root(course.id) / "feedback" / "alice" / "devoir-a").glob(
         "*.html")).read_text(encoding="utf-8")
     assert re.search(r"Rendu en retard</strong> de \d+ s", page), "lateness in seconds"
+    # the due date in the zone it was written in, the zone named
+    assert re.search(r"\(échéance : \d{4}-\d\d-\d\d \d+ h \d\d \(heure de Paris, UTC\+[12]\)\)",
+                     page), "due date with its zone"
     assert (f"pénalité de {penalty:g} point(s) ; note {final:g}/{points:g} (note brute : "
             f"{raw:g})") in page
 

@@ -66,17 +66,19 @@ def learner_report(
     return out.sort_values(["course", "learner"]).reset_index(drop=True)
 
 
-ASSIGNMENT_COLUMNS = ["course", "learner", "assignment", "submitted_at", "deadline", "late",
-                      "late_hours", "late_days", "raw_score", "penalty", "score", "max_score",
-                      "fraction"]
+ASSIGNMENT_COLUMNS = ["course", "learner", "assignment", "timezone", "submitted_at",
+                      "deadline", "late", "late_hours", "late_days", "raw_score", "penalty",
+                      "score", "max_score", "fraction"]
 
 
 def assignment_report(data: ClassData) -> pd.DataFrame:
-    """Per submission: ``course, learner, assignment, submitted_at, deadline`` (the
-    learner's own, with any extension), ``late, late_hours, late_days`` (how late: hours
-    read better under a day), ``raw_score, penalty`` (the late penalty the pipeline wrote
-    into the gradebook), ``score`` (raw score minus penalty: what the learner's feedback
-    and dashboard show), ``max_score, fraction``."""
+    """Per submission: ``course, learner, assignment``, ``timezone`` (the zone the
+    assignment's dates were written in: files show ``submitted_at`` and ``deadline`` in
+    it), ``submitted_at, deadline`` (the learner's own, with any extension),
+    ``late, late_hours, late_days`` (how late: hours read better under a day),
+    ``raw_score, penalty`` (the late penalty the pipeline wrote into the gradebook),
+    ``score`` (raw score minus penalty: what the learner's feedback and dashboard show),
+    ``max_score, fraction``."""
     subs = data.submissions
     if subs.empty:
         return pd.DataFrame(columns=ASSIGNMENT_COLUMNS)
@@ -90,6 +92,17 @@ def assignment_report(data: ClassData) -> pd.DataFrame:
         "score": subs["score"], "max_score": subs["max_score"],
         "fraction": subs["score"] / subs["max_score"].where(subs["max_score"] > 0),
     })
+    from ..course.zones import zone_of
+
+    def zone(course_id: str, assignment_id: str) -> str:
+        course = data.courses.get(course_id)
+        if course is None:
+            return "UTC"
+        known = {a.id: a for a in course.assignments}
+        return zone_of(course, known.get(assignment_id))
+
+    out["timezone"] = [zone(c, a) for c, a in zip(out["course"], out["assignment"],
+                                                  strict=True)]
     order = data.activities.set_index(["course", "activity"])["order"]
     out["_o"] = [order.get((c, a), 10**6) for c, a in zip(out["course"], out["assignment"],
                                                         strict=True)]
@@ -288,12 +301,17 @@ FORMATS = ("csv", "json", "xlsx")
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Lists to text and datetimes to ISO text, for files a spreadsheet opens."""
+    """Lists to text and datetimes to ISO 8601 text with the offset (in the row's
+    ``timezone`` when the table has one, else as stored), for files a spreadsheet opens."""
+    from ..course.zones import iso
+
     out = frame.copy()
+    zones = out["timezone"] if "timezone" in out.columns else pd.Series("", index=out.index)
     for name in out.columns:
         col = out[name]
         if isinstance(col.dtype, pd.DatetimeTZDtype):
-            out[name] = col.dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+            out[name] = [None if pd.isna(v) else iso(v.to_pydatetime(), z)
+                         for v, z in zip(col, zones, strict=True)]
         elif col.dtype == object and col.map(lambda v: isinstance(v, list | tuple)).any():
             out[name] = col.map(lambda v: ";".join(v) if isinstance(v, list | tuple) else v)
     return out

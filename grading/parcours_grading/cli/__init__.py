@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "collect submissions from the exchange (teacher-side timestamps)",
     ),
     "autograde": ("autograde", "teacher", "autograde collected submissions in parallel, sandboxed"),
+    "formgrader": ("formgrader", "teacher", "grade by hand: nbgrader's formgrader of a course"),
     "feedback": ("feedback", "teacher", "release feedback, and the correction after the due date"),
     "fetch": ("fetch", "learner", "fetch a released assignment into your folder"),
     "submit": ("submit", "learner", "submit your work on an assignment"),

@@ -31,16 +31,6 @@ def course_language(args: object, config: ParcoursConfig, course: Course | None)
                            config.language)
 
 
-def when(moment: object, zone: str) -> str:
-    """A datetime shown in the course's time zone."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    if not isinstance(moment, dt.datetime):
-        return "-"
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
-
-
 def progress_shown() -> bool:
     """Progress bars (tqdm, on stderr) only when a person watches: stderr is a terminal.
     Redirected to a file or a pipe (cron, CI, a test), a bar would only add noise."""

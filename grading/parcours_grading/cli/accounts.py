@@ -33,7 +33,6 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     from parcours_grading.errors import BadInputError
     from parcours_grading.hub import accounts
     from parcours_grading.hub.people import read_people
-    from parcours_grading.hub.server import HubClient
 
     people = read_people(config)
     if args.action == "list":
@@ -52,14 +51,5 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         accounts.set_password(args.name, password)
         print(f"{args.name}: {password}")
         return ExitStatus.CLEAN
-    report = accounts.sync_accounts(config, people)
-    print(f"{len(people.by_name)} accounts: {len(report.created)} created, "
-          f"{len(report.removed)} removed, {len(report.graders)} grader accounts created.")
-    if report.passwords:
-        print(f"first passwords of the new accounts: {config.hub_dir / accounts.PASSWORDS_FILE}")
-    client = HubClient.for_config(config, args.port or 0)
-    if client.running():
-        changed = client.sync(people)
-        print(f"hub: {len(changed['added'])} users added, {len(changed['deleted'])} deleted, "
-              f"{len(changed['groups'])} groups changed.")
+    print(accounts.sync_everything(config, port=args.port or 0, required=True))
     return ExitStatus.CLEAN

@@ -48,13 +48,18 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     # nbgrader -> nbformat -> jsonschema imports rfc3987_syntax, which compiles a grammar
     # for seconds; it only checks IRI formats, which no notebook or gradebook uses.
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    from parcours_grading.cli._course import open_course, progress_shown, say
+    from parcours_grading.cli._course import course_language, open_course, progress_shown
     from parcours_grading.errors import BadInputError
     from parcours_grading.pipeline.autograde.run import autograde
 
     if args.workers is not None and args.workers < 1:
         raise BadInputError("--workers must be at least 1.")
     course = open_course(config, args.course)
+    lang = course_language(args, config, course)
+
+    def say(_config: object, fr: str, en: str) -> str:  # in the course's language
+        return fr if lang == "fr" else en
+
     try:
         course.assignment(args.assignment)
     except (KeyError, LookupError, ValueError) as exc:

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
                     "assignments_checked": report.assignments_checked,
                     "seconds": round(report.seconds, 2),
                     "problems": [p.__dict__ for p in report.problems],
+                    "warnings": [w.__dict__ for w in report.warnings],
                 },
                 ensure_ascii=False,
                 indent=2,

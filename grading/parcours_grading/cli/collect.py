@@ -27,7 +27,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     if teach_on_hub(args, config, "collect"):  # on the hub: the service runs it
         return ExitStatus.CLEAN
-    from parcours_grading.cli._course import course_language, open_course, when
+    from parcours_grading.cli._course import course_language, open_course
+    from parcours_grading.course.zones import shown, zone_of
     from parcours_grading.pipeline.collect import collect
     from parcours_grading.pipeline.deadlines import lateness
 
@@ -47,11 +48,12 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
             f"{len(result.late)} late; {len(result.missing)} missing.",
         )
     )
+    zone = zone_of(course, course.assignment(result.assignment))
     for item in result.late:
         late = lateness(item.days_late * 86400, lang)
         print(
             say(config, "  en retard : ", "  late: ")
-            + f"{item.learner} ({when(item.received, course.timezone)}, {late})"
+            + f"{item.learner} ({shown(item.received, zone, lang)}, {late})"
         )
     if result.missing:
         print(say(config, "  non rendus : ", "  missing: ") + ", ".join(result.missing))

@@ -48,5 +48,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
         print(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
     else:
-        print(format_deadlines(rows, config.language, course.timezone))
+        from parcours_grading.cli._course import course_language
+        from parcours_grading.course.zones import local_zone
+
+        print(format_deadlines(rows, course_language(args, config, course), local_zone()))
     return ExitStatus.CLEAN

@@ -26,18 +26,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
-    from parcours_grading.cli._course import open_course, say, when
-    from parcours_grading.pipeline.deadlines import extend
+    from parcours_grading.cli._course import course_language, open_course
+    from parcours_grading.course.zones import shown, zone_of
+    from parcours_grading.pipeline.deadlines import extend, find_assignment
 
     course = open_course(config, args.course)
     ext = extend(config, course, args.assignment, args.learner, args.until)
+    lang = course_language(args, config, course)
+    until = shown(ext.until, zone_of(course, find_assignment(course, ext.assignment)), lang)
     print(
-        say(
-            config,
-            f"Prolongation : {ext.learner} a jusqu'au {when(ext.until, course.timezone)} pour "
-            f"« {ext.assignment} » (accordée par {ext.granted_by}).",
-            f"Extension: {ext.learner} has until {when(ext.until, course.timezone)} for "
-            f"'{ext.assignment}' (granted by {ext.granted_by}).",
-        )
+        f"Prolongation : {ext.learner} a jusqu'au {until} pour « {ext.assignment} » "
+        f"(accordée par {ext.granted_by})."
+        if lang == "fr"
+        else f"Extension: {ext.learner} has until {until} for '{ext.assignment}' "
+        f"(granted by {ext.granted_by})."
     )
     return ExitStatus.CLEAN

@@ -27,10 +27,15 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     if teach_on_hub(args, config, "feedback-release"):  # on the hub: the service runs it
         return ExitStatus.CLEAN
-    from parcours_grading.cli._course import open_course, progress_shown, say
+    from parcours_grading.cli._course import course_language, open_course, progress_shown
     from parcours_grading.pipeline.feedback import feedback
 
     course = open_course(config, args.course)
+    lang = course_language(args, config, course)
+
+    def say(_config: object, fr: str, en: str) -> str:  # in the course's language
+        return fr if lang == "fr" else en
+
     result = feedback(config, course, args.assignment, progress=progress_shown())
     print(
         say(

@@ -30,24 +30,25 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     # on the hub: the service runs it
     if teach_on_hub(args, config, "release", {"to": list(args.to or [])}):
         return ExitStatus.CLEAN
-    from parcours_grading.cli._course import open_course, say, when
+    from parcours_grading.cli._course import course_language, open_course
+    from parcours_grading.course.zones import shown, zone_of
     from parcours_grading.pipeline.release import release
 
     course = open_course(config, args.course)
     result = release(config, course, args.assignment, to=args.to)
+    lang = course_language(args, config, course)
+    french = lang == "fr"
     if result.learners is None:
-        who = say(config, "tout le monde", "everyone")
+        who = "tout le monde" if french else "everyone"
     else:
-        who = say(
-            config, f"{len(result.learners)} apprenant(s)", f"{len(result.learners)} learner(s)"
-        )
-        who += say(config, " : ", ": ") + ", ".join(result.learners)
-    opens, due = when(result.opens, course.timezone), when(result.due, course.timezone)
+        who = (f"{len(result.learners)} apprenant(s) : " if french
+               else f"{len(result.learners)} learner(s): ") + ", ".join(result.learners)
+    # the dates in the zone the teacher wrote them in (the assignment's, else the course's)
+    zone = zone_of(course, course.assignment(result.assignment))
+    opens, due = shown(result.opens, zone, lang), shown(result.due, zone, lang)
     print(
-        say(
-            config,
-            f"« {result.assignment} » publié pour {who} ; ouverture {opens}, échéance {due}.",
-            f"'{result.assignment}' released to {who}; opens {opens}, due {due}.",
-        )
+        f"« {result.assignment} » publié pour {who} ; ouverture {opens}, échéance {due}."
+        if french
+        else f"'{result.assignment}' released to {who}; opens {opens}, due {due}."
     )
     return ExitStatus.CLEAN

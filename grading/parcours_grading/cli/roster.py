@@ -81,4 +81,10 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
               f"{len(change.removed)} retiré(s), {len(change.changed)} modifié(s).",
               f"Roster of '{course.id}': {len(change.added)} added, {len(change.removed)} "
               f"removed, {len(change.changed)} changed."))
+    # on a hub machine (as root), the hub's accounts and groups follow the roster
+    from parcours_grading.hub.accounts import sync_everything
+
+    hub = sync_everything(config)
+    if hub:
+        print(hub)
     return 0

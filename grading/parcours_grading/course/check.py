@@ -46,6 +46,8 @@ class CheckReport:
 
     course: Course | None
     problems: list[Problem] = field(default_factory=list)
+    #: worth a look, not wrong: the course passes the check with them
+    warnings: list[Problem] = field(default_factory=list)
     lessons_run: int = 0
     assignments_checked: int = 0
     seconds: float = 0.0
@@ -79,6 +81,9 @@ class CheckReport:
             _("  assignments: {n} checked (solution passes its tests, release version "
               "fails them)").format(n=self.assignments_checked),
         ]
+        if self.warnings:
+            lines.append(_("{n} warning(s):").format(n=len(self.warnings)))
+            lines += [f"  - {w}" for w in self.warnings]
         if self.problems:
             lines.append(problems)
         else:
@@ -151,6 +156,34 @@ def _cell_name(nb: NotebookNode, index: int) -> str:
     if grade_id:
         return _("cell {n} (grade_id '{id}')").format(n=index + 1, id=grade_id)
     return _("cell {n}").format(n=index + 1)
+
+
+def model_answer_warnings(path: Path, shown: str) -> list[Problem]:
+    """Manually graded cells whose source is a stub ("YOUR ANSWER HERE"): the correction
+    would give it as the model answer (see :mod:`.answers`). Unreadable notebooks are the
+    check's problems, not warnings."""
+    import nbformat
+
+    from .answers import stub_answer_cells
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):  # read_notebook reports it as a problem, with why
+        return []
+    return [
+        Problem(
+            shown,
+            _("this manually graded cell holds only a stub ({stub}): the correction would "
+              "give it as the model answer").format(
+                stub=nb.cells[index].source.strip().splitlines()[0][:40]
+                if nb.cells[index].source.strip() else _("an empty cell")),
+            where=_cell_name(nb, index),
+            fix=_("write your model answer in the cell, or between ### BEGIN SOLUTION and "
+                  "### END SOLUTION after the stub (learners get the stub, the correction "
+                  "your answer)"),
+        )
+        for index in stub_answer_cells(nb)
+    ]
 
 
 def nbgrader_problems(nb: NotebookNode, shown: str) -> list[Problem]:
@@ -488,6 +521,7 @@ def _check_course(
         source = course.path(assignment.source)
         for path in sorted(source.glob("*.ipynb")) if source.is_dir() else []:
             jobs.append(("assignment", path, _display(path, root)))
+            report.warnings += model_answer_warnings(path, _display(path, root))
 
     if not execute:
         for kind, path, name in jobs:

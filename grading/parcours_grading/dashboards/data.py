@@ -54,19 +54,44 @@ class DashboardData:
     def courses(self) -> dict:
         return self.frames.courses
 
-    def local_times(self, courses: pd.Series, moments: pd.Series) -> list[Any]:
-        """Each moment in its course's time zone (``course.toml``'s ``timezone``): what a
-        learner of that course reads on the wall clock. Missing moments stay missing."""
+    def zones(self, courses: pd.Series, activities: pd.Series | None = None) -> list[str]:
+        """The zone each line's dates were written in: its assignment's ``timezone`` if
+        it has one, else its course's (``course.toml``); UTC for an unknown course."""
+        from ..course.zones import zone_of
+
+        out: list[str] = []
+        ids = list(activities) if activities is not None else [None] * len(courses)
+        for course, activity in zip(courses, ids, strict=True):
+            known = self.courses.get(str(course))
+            if known is None:
+                out.append("UTC")
+                continue
+            assignment = next((a for a in known.assignments if a.id == activity), None)
+            out.append(zone_of(known, assignment))
+        return out
+
+    def local_times(self, courses: pd.Series, moments: pd.Series,
+                    activities: pd.Series | None = None) -> list[Any]:
+        """Each moment in the zone it was written in (see :meth:`zones`): what a learner
+        of that course reads on the wall clock. Missing moments stay missing."""
         import pandas as pd
 
         out: list[Any] = []
-        for course, moment in zip(courses, moments, strict=True):
-            known = self.courses.get(str(course))
-            if pd.isna(moment) or known is None:
-                out.append(moment)
-            else:
-                out.append(pd.Timestamp(moment).tz_convert(known.timezone))
+        for zone, moment in zip(self.zones(courses, activities), moments, strict=True):
+            out.append(moment if pd.isna(moment) else pd.Timestamp(moment).tz_convert(zone))
         return out
+
+    def shown_times(self, courses: pd.Series, moments: pd.Series, lang: str,
+                    activities: pd.Series | None = None) -> list[str]:
+        """Each moment as a person reads it, its zone named (``2026-09-21 23:59
+        (Cayenne time, UTC−3)``); '' when missing."""
+        import pandas as pd
+
+        from ..course.zones import shown
+
+        return ["" if pd.isna(moment) else shown(pd.Timestamp(moment).to_pydatetime(), zone,
+                                                 lang)
+                for zone, moment in zip(self.zones(courses, activities), moments, strict=True)]
 
     def cohorts(self) -> list[str]:
         m = self.memberships

@@ -114,17 +114,20 @@ def my_path(data: DashboardData, learner: str) -> pd.DataFrame:
 
 def my_deadlines(data: DashboardData, learner: str) -> pd.DataFrame:
     """My assignments: opens, due date, my own deadline (with an extension), days left;
-    ``due_local`` and ``deadline_local`` in each course's time zone."""
+    ``timezone`` (the assignment's, else its course's), ``due_local`` and
+    ``deadline_local`` in that zone."""
     path = my_path(data, learner)
     a = path[path["kind"] == "assignment"].merge(
         data.frames.activities[["course", "activity", "opens", "due"]],
         on=["course", "activity"])
     a["extended"] = a["deadline"] > a["due"]
     a["days_left"] = ((a["deadline"] - data.now).dt.total_seconds() / 86400).round(1)
-    a["due_local"] = data.local_times(a["course"], a["due"])
-    a["deadline_local"] = data.local_times(a["course"], a["deadline"])
+    a["timezone"] = data.zones(a["course"], a["activity"])
+    a["due_local"] = data.local_times(a["course"], a["due"], a["activity"])
+    a["deadline_local"] = data.local_times(a["course"], a["deadline"], a["activity"])
     return a[["course", "activity", "title", "opens", "due", "deadline", "extended",
-              "days_left", "status", "due_local", "deadline_local"]].reset_index(drop=True)
+              "days_left", "status", "timezone", "due_local", "deadline_local"]
+             ].reset_index(drop=True)
 
 
 def my_results(data: DashboardData, learner: str, feedback_url: str = "") -> pd.DataFrame:

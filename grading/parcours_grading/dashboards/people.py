@@ -14,13 +14,6 @@ if TYPE_CHECKING:
     from .learner import Viewer
 
 
-def local_text(moments: Any) -> list[str]:
-    """Moments already in their course's time zone as wall-clock text with the zone's
-    abbreviation (``2026-09-28 23:59 CEST``); '' when missing."""
-    return [m.strftime("%Y-%m-%d %H:%M %Z") if hasattr(m, "strftime") and m == m else ""
-            for m in moments]
-
-
 class TeacherPage(Page):
     """Per assignment: hand-ins, grading, scores, hard questions, reflections, feedback
     delay; actions (extension, remediation release) behind a confirmation."""
@@ -225,7 +218,8 @@ class LearnerPage(Page):
             f"<strong>{html.escape(self.viewer.student_id)}</strong></p>")]
         path = vm.my_path(data, me).assign(next=lambda f: f["next"].map(
             {True: "→", False: ""}))
-        path["deadline"] = local_text(data.local_times(path["course"], path["deadline"]))
+        path["deadline"] = data.shown_times(path["course"], path["deadline"], self.lang,
+                                            path["activity"])
         # a learner of several courses reads which course each line belongs to
         course = {"course": _("Course")} if path["course"].nunique() > 1 else {}
         out.append(self.html(ui.heading(_("My path")) + ui.table_html(path, {
@@ -233,8 +227,12 @@ class LearnerPage(Page):
             "minutes": _("Minutes"), "deadline": _("Due"), "status": _("Status")},
             translate=("status", "kind"), table_id="table-path"), "parcours-section-path"))
         deadlines = vm.my_deadlines(data, me)
-        deadlines["due"] = local_text(deadlines["due_local"])
-        deadlines["deadline"] = local_text(deadlines["deadline_local"])
+        # each date in the zone its assignment was written in, the zone named: the
+        # browser's own zone is not known to the server
+        deadlines["due"] = data.shown_times(deadlines["course"], deadlines["due"], self.lang,
+                                            deadlines["activity"])
+        deadlines["deadline"] = data.shown_times(deadlines["course"], deadlines["deadline"],
+                                                 self.lang, deadlines["activity"])
         out.append(self.html(ui.heading(_("My deadlines")) + ui.table_html(deadlines, {
             **course, "title": _("Assignment"), "due": _("Due"),
             "deadline": _("My deadline"), "extended": _("Extension"),

@@ -214,3 +214,48 @@ def hand_over_course(config: ParcoursConfig, course: str) -> None:
 def remove_account_files(name: str) -> None:  # pragma: no cover - used by tests' cleanup
     """Delete an account and its home (tests)."""
     _run("userdel", "--remove", name)
+
+
+def hub_machine(config: ParcoursConfig) -> bool:
+    """Whether this process may and should keep the hub's accounts: it runs as root, on a
+    machine where the hub's Unix group exists (``parcours accounts sync`` made it), for
+    the data folder the hub serves (its API token is there: made when the hub started).
+    Anything less — a teacher's laptop, a test's data folder — leaves accounts alone."""
+    from .settings import ACCOUNTS_TOKEN
+
+    if os.geteuid() != 0 or not (config.hub_dir / ACCOUNTS_TOKEN).is_file():
+        return False
+    try:
+        grp.getgrnam(UNIX_GROUP)
+    except KeyError:
+        return False
+    return True
+
+
+def sync_everything(config: ParcoursConfig, *, port: int = 0, required: bool = False) -> str:
+    """Bring the hub in step with the rosters, manifests and configuration: the Unix
+    accounts (on a hub machine, see :func:`hub_machine`; always with ``required``, which
+    refuses a run that is not root), then the running hub's users and groups. What
+    changed, one line per part; '' when there is no hub here (nothing done).
+
+    Called by ``parcours accounts sync`` (``required``) and after every change of a
+    roster (``parcours roster COURSE import|add|remove``)."""
+    from .server import HubClient
+    from .settings import ACCOUNTS_TOKEN
+
+    if not (required or hub_machine(config)):
+        return ""
+    people = read_people(config)
+    report = sync_accounts(config, people)
+    lines = [f"{len(people.by_name)} accounts: {len(report.created)} created, "
+             f"{len(report.removed)} removed, {len(report.graders)} grader accounts created."]
+    if report.passwords:
+        lines.append(f"first passwords of the new accounts: {config.hub_dir / PASSWORDS_FILE}")
+    if required or (config.hub_dir / ACCOUNTS_TOKEN).is_file():
+        client = HubClient.for_config(config, port)
+        if client.running():
+            changed = client.sync(people)
+            lines.append(f"hub: {len(changed['added'])} users added, "
+                         f"{len(changed['deleted'])} deleted, {len(changed['groups'])} "
+                         "groups changed.")
+    return "\n".join(lines)

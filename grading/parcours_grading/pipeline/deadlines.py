@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..course.zones import zone_of
 from ..errors import BadInputError
 from .records import (
     EXTENSIONS,
@@ -195,6 +196,8 @@ HEADERS = {
     "en": ("assignment", "opens", "due", "extension", "status", "correction"),
     "fr": ("devoir", "ouverture", "échéance", "prolongation", "état", "corrigé"),
 }
+#: the learner's own due date on this machine's clock, when its zone is another one
+HERE = {"en": "due here", "fr": "échéance ici"}
 CORRECTION = {
     "available": {"en": "available", "fr": "disponible"},
     "none": {"en": "-", "fr": "-"},
@@ -213,21 +216,28 @@ class Deadline:
     status: str
     submitted_at: dt.datetime | None
     correction_available: bool
+    #: the IANA zone the assignment's dates were written in (its own, else the course's)
+    zone: str = "UTC"
+
+    @property
+    def own_due(self) -> dt.datetime:
+        """The learner's own due date: the extension if any, else the assignment's."""
+        return self.extension or self.due
 
     def as_json(self) -> dict[str, Any]:
-        """JSON-ready form (ISO dates), for the server extension."""
-
-        def iso(value: dt.datetime | None) -> str | None:
-            return value.isoformat() if value else None
+        """JSON-ready form, for programs (``parcours deadlines --json``): ISO 8601 dates
+        with the offset of the assignment's zone, and that zone named."""
+        from ..course.zones import iso
 
         return {
             "assignment": self.assignment,
             "title": self.title,
-            "opens": iso(self.opens),
-            "due": iso(self.due),
-            "extension": iso(self.extension),
+            "timezone": self.zone,
+            "opens": iso(self.opens, self.zone),
+            "due": iso(self.due, self.zone),
+            "extension": iso(self.extension, self.zone),
             "status": self.status,
-            "submitted_at": iso(self.submitted_at),
+            "submitted_at": iso(self.submitted_at, self.zone),
             "correction_available": self.correction_available,
         }
 
@@ -274,6 +284,7 @@ def learner_deadlines(
                 status=status,
                 submitted_at=submitted,
                 correction_available=bool(correction and released_to(correction, learner)),
+                zone=zone_of(course, assignment),
             )
         )
     return rows
@@ -294,25 +305,26 @@ def _pending_submission(inbound: Path, learner: str, assignment_id: str) -> dt.d
     return dt.datetime.fromtimestamp(max(times), dt.UTC) if times else None
 
 
-def format_deadlines(rows: list[Deadline], lang: str, zone: str) -> str:
-    """A plain-text table of :func:`learner_deadlines`, in French or English."""
-    from zoneinfo import ZoneInfo
+def format_deadlines(rows: list[Deadline], lang: str, here: str = "") -> str:
+    """A plain-text table of :func:`learner_deadlines`, in French or English: each date
+    in its assignment's zone, the zone named; with ``here`` (the reader's machine's zone)
+    differing from an assignment's, one more column gives the learner's own due date
+    there."""
+    from ..course.zones import shown
 
-    tz = ZoneInfo(zone)
-
-    def when(value: dt.datetime | None) -> str:
-        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else "-"
-
-    table = [HEADERS[lang]]
+    extra = bool(here) and any(row.zone != here for row in rows)
+    headers = HEADERS[lang] + ((HERE[lang],) if extra else ())
+    table = [headers]
     for row in rows:
         table.append(
             (
                 row.assignment,
-                when(row.opens),
-                when(row.due),
-                when(row.extension),
+                shown(row.opens, row.zone, lang),
+                shown(row.due, row.zone, lang),
+                shown(row.extension, row.zone, lang),
                 STATUS[row.status][lang],
                 CORRECTION["available" if row.correction_available else "none"][lang],
+                *((shown(row.own_due, here, lang),) if extra else ()),
             )
         )
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
@@ -321,7 +333,6 @@ def format_deadlines(rows: list[Deadline], lang: str, zone: str) -> str:
         for line in table
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
-    note = {"en": f"Times in {zone}.", "fr": f"Heures de {zone}."}[lang]
     if not rows:
         lines.append({"en": "(no assignment)", "fr": "(aucun devoir)"}[lang])
-    return "\n".join([*lines, note])
+    return "\n".join(lines)

@@ -311,8 +311,6 @@ def refuse_unreleased(config: ParcoursConfig, course: Course, assignment_id: str
     """Refuse, in the course's language and without the exchange's internal paths, to
     fetch an assignment or a correction not released to ``learner`` yet, saying when it
     will be (nbgrader would answer "Assignment not found at: …/outbound/…")."""
-    from zoneinfo import ZoneInfo
-
     from ..i18n import _, language
     from .deadlines import correction_id, correction_time, load_extensions
     from .records import now_utc
@@ -321,10 +319,16 @@ def refuse_unreleased(config: ParcoursConfig, course: Course, assignment_id: str
     entry = releases.get(assignment_id)
     if entry is not None and released_to(entry, learner):
         return
-    zone = ZoneInfo(course.timezone)
+    from ..course.zones import shown as shown_in
+    from ..course.zones import zone_of
+
+    known = {a.id: a for a in course.assignments}
+    of_id = assignment_id.removesuffix("-correction")
+    # the zone the assignment's dates were written in, named
+    zone = zone_of(course, known.get(assignment_id) or known.get(of_id))
 
     def shown(moment: Any) -> str:
-        return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({course.timezone})"
+        return shown_in(moment, zone, course.language)
 
     with language(course.language):
         of = next((a for a in course.assignments if correction_id(a.id) == assignment_id),

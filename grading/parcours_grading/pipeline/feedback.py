@@ -285,8 +285,8 @@ def _stand_ins(autograded: Path, assignment_id: str) -> None:
 def _notes(
     config: ParcoursConfig, course: Course, assignment: Assignment, penalties: dict[str, float]
 ) -> dict[str, str]:
-    from zoneinfo import ZoneInfo
-
+    from ..course.zones import shown as shown_in
+    from ..course.zones import zone_of
     from .deadlines import days_late, due_for, lateness, load_extensions
     from .records import SUBMISSIONS, parse_time, read_record
 
@@ -307,7 +307,7 @@ def _notes(
             due = due_for(course, assignment, learner, extensions)
             late = days_late(parse_time(seen["received"]), due)
             if late > 0:
-                shown = due.astimezone(ZoneInfo(course.timezone)).strftime("%Y-%m-%d %H:%M")
+                shown = shown_in(due, zone_of(course, assignment), lang)
                 penalty = penalties.get(learner, 0.0)
                 raw, points = scores.get(learner, (0.0, 0.0))
                 parts.append(
@@ -433,6 +433,8 @@ def correction_notebook(source: Path, title: str, lang: str) -> NotebookNode:
     import nbformat
     from nbformat.v4 import new_markdown_cell
 
+    from ..course.answers import manually_graded, model_answer
+
     notebook = nbformat.read(source, as_version=4)
     clear = ClearHiddenTests()
     for cell in notebook.cells:
@@ -443,6 +445,8 @@ def correction_notebook(source: Path, title: str, lang: str) -> NotebookNode:
             cell.source = re.sub(
                 r"(?s)=== BEGIN MARK SCHEME ===.*?=== END MARK SCHEME ===", "", cell.source
             )
+        if manually_graded(cell):  # the teacher's model answer, stub lines left out
+            cell.source = model_answer(cell.source)
         cell.source = "\n".join(
             line for line in cell.source.splitlines() if not _SOLUTION_MARK.match(line)
         )

@@ -1,0 +1,53 @@
+"""Grade by hand on this machine: nbgrader's formgrader for one course (its assignments,
+submissions, manual grades and comments, in the course's gradebook), on 127.0.0.1.
+
+Prints the address to open (with its token). Ctrl-C or SIGTERM stops it. On the hub, open
+the course's formgrader from the hub's Services menu instead (formgrader-<course>).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from parcours_grading.errors import ExitStatus
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    parser.add_argument("--port", type=int,
+                        help="port (default: c.ParcoursConfig.formgrader_port)")
+    parser.add_argument("--log", metavar="FILE", help="write the server's log to FILE")
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+    import signal
+    from pathlib import Path
+
+    from parcours_grading.cli._course import course_language, open_course
+    from parcours_grading.pipeline.formgrader import FormgraderServer
+
+    course = open_course(config, args.course)
+    lang = course_language(args, config, course)
+    port = args.port if args.port is not None else config.formgrader_port
+    server = FormgraderServer(config, course, port,
+                              log_path=Path(args.log) if args.log else None)
+
+    # SIGTERM as Ctrl-C: out of the wait below, then the server is stopped (and waited for)
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        server.start()
+        print(f"Correction à la main de « {course.id} » (Ctrl-C pour arrêter) : {server.url}"
+              if lang == "fr" else
+              f"Manual grading of '{course.id}' (Ctrl-C to stop): {server.url}", flush=True)
+        assert server.process is not None
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+    return ExitStatus.CLEAN
