@@ -28,7 +28,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInputError, ParcoursError
 
@@ -206,6 +206,35 @@ def wait_until_answers(
             f"{url.split('?')[0]}{see}. Is the port free? Try another one.")
 
 
+def stop_server(process: subprocess.Popen[bytes], *, grace: float = 20.0,
+                leftovers: list[Any] | None = None) -> None:
+    """Stop a server Parcours started: SIGTERM (it stops its own kernels or servers),
+    SIGKILL after ``grace`` seconds; then whatever of its children, and of
+    ``leftovers`` (psutil processes seen earlier), still runs: SIGTERM, SIGKILL after 5 s.
+    Used for Voila, the formgrader and the hub."""
+    import psutil
+
+    children = list(leftovers or [])
+    if process.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            children += psutil.Process(process.pid).children(recursive=True)
+        process.terminate()
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+    alive = [child for child in children if child.is_running()]
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.terminate()
+    _gone, stubborn = psutil.wait_procs(alive, timeout=5)
+    for child in stubborn:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    psutil.wait_procs(stubborn, timeout=5)
+
+
 def notebooks_dir(config: ParcoursConfig) -> Path:
     """The folder of dashboard notebooks (``<root>/notebooks``)."""
     folder = Path(config.root) / "notebooks"
@@ -354,27 +383,7 @@ class DashboardServer:
         then SIGKILL after 5 s."""
         if self.process is None or self.process.poll() is not None:
             return
-        import psutil
-
-        try:
-            children = psutil.Process(self.process.pid).children(recursive=True)
-        except psutil.Error:
-            children = []
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-        alive = [child for child in children if child.is_running()]
-        for child in alive:
-            with contextlib.suppress(psutil.Error):
-                child.terminate()
-        _gone, stubborn = psutil.wait_procs(alive, timeout=5)
-        for child in stubborn:
-            with contextlib.suppress(psutil.Error):
-                child.kill()
-        psutil.wait_procs(stubborn, timeout=5)
+        stop_server(self.process, grace=20.0)
 
     def __enter__(self) -> DashboardServer:
         return self.start()

@@ -9,10 +9,8 @@ keeps the hub's users and groups in step with the rosters (``parcours accounts s
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -139,26 +137,13 @@ class HubServer:
     def stop(self) -> None:
         """Stop the hub (SIGTERM: it stops its proxy, services and every person's server),
         then anything of it still running (SIGTERM, SIGKILL after 10 s)."""
-        import psutil
+        from ..dashboards.server import stop_server
 
         if self.process is None:
             return
         if self.process.poll() is None:
             self._look()
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
-        left = [p for p in self.seen.values() if p.is_running()]
-        for proc in left:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                proc.terminate()
-        _gone, alive = psutil.wait_procs(left, timeout=10)
-        for proc in alive:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                proc.kill()
+        stop_server(self.process, grace=30.0, leftovers=list(self.seen.values()))
         self.seen.clear()
 
     def wait(self) -> int:

@@ -116,14 +116,10 @@ class FormgraderServer:
 
     def stop(self) -> None:
         """SIGTERM (the server shuts its kernels down), SIGKILL after 20 s."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
+        from ..dashboards.server import stop_server
+
+        if self.process is not None:
+            stop_server(self.process, grace=20.0)
 
     def __enter__(self) -> FormgraderServer:
         return self.start()
