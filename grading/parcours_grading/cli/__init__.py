@@ -160,8 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             language=args.lang,
         )
         module = importlib.import_module(f"{__name__}.{COMMANDS[command][0]}")
+        from parcours_grading.i18n import choose_language, language
+
+        # messages in --lang, else the configured language (a command about one course
+        # switches to the course's own inside); also what its errors are written in
         try:
-            return int(module.run(args, config) or 0)
+            with language(choose_language(args.lang, None, config.language)):
+                return int(module.run(args, config) or 0)
         finally:
             if COMMANDS[command][1] == "teacher" and getattr(args, "course", None):
                 _hand_over(config, args.course)
