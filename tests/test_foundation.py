@@ -111,7 +111,8 @@ def test_jupyter_apps_started_by_parcours_read_the_project_config(isolated_jupyt
         "from jupyter_core.application import JupyterApp\n"
         "app = JupyterApp()\n"
         "app.initialize([])\n"
-        "print(app.config.Exchange.root)\n"
+        "from nbgrader.exchange import ExchangeFactory\n"
+        "print(ExchangeFactory(config=app.config).List(config=app.config).root)\n"
         "print(app.config.VoilaConfiguration.extension_denylist)\n"
     )
     result = subprocess.run(

@@ -31,6 +31,19 @@ from traitlets.config import Config, Configurable
 ROOT_ENV = "PARCOURS_ROOT"
 CONFIG_FILE = "jupyter_config.py"
 
+#: Parcours' nbgrader exchange classes (:mod:`.pipeline.exchange`), by ``ExchangeFactory``
+#: trait: release-record checks for learners, and every exchange's root from
+#: ``ParcoursConfig.exchange_dir``. Written into a configuration by :func:`use_parcours_exchange`.
+EXCHANGE_CLASSES = {
+    "list": "parcours_grading.pipeline.exchange.ParcoursExchangeList",
+    "fetch_assignment": "parcours_grading.pipeline.exchange.ParcoursFetchAssignment",
+    "submit": "parcours_grading.pipeline.exchange.ParcoursSubmit",
+    "fetch_feedback": "parcours_grading.pipeline.exchange.ParcoursFetchFeedback",
+    "release_assignment": "parcours_grading.pipeline.exchange.ParcoursReleaseAssignment",
+    "release_feedback": "parcours_grading.pipeline.exchange.ParcoursReleaseFeedback",
+    "collect": "parcours_grading.pipeline.exchange.ParcoursCollect",
+}
+
 
 class ParcoursConfig(Configurable):
     """Every Parcours setting, set in ``jupyter_config.py`` as ``c.ParcoursConfig.<name>``."""
@@ -275,6 +288,20 @@ class ParcoursConfig(Configurable):
     def workers(self) -> int:
         """Grading workers actually used."""
         return self.grading_workers or (os.cpu_count() or 1)
+
+
+def use_parcours_exchange(config: Config) -> Config:
+    """Make nbgrader use Parcours' exchange classes (:data:`EXCHANGE_CLASSES`) in ``config``.
+
+    Called by the project's ``jupyter_config.py`` (so that nbgrader's JupyterLab assignment
+    list and every nbgrader application use them) and by the pipeline's own nbgrader
+    configuration. The exchange's folder is not written here: each class takes it from
+    ``ParcoursConfig.exchange_dir`` when it is used, after the user's file has been read.
+    """
+    for trait, klass in EXCHANGE_CLASSES.items():
+        setattr(config.ExchangeFactory, trait, klass)
+    config.Exchange.path_includes_course = True
+    return config
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -43,11 +43,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nbgrader.exchange.default import (
+    Exchange,
+    ExchangeCollect,
     ExchangeFetchAssignment,
     ExchangeFetchFeedback,
     ExchangeList,
+    ExchangeReleaseAssignment,
+    ExchangeReleaseFeedback,
     ExchangeSubmit,
 )
+from traitlets import default
 
 from ..errors import BadInputError
 from .records import RELEASES, in_audience, learner_id, parse_time, read_record, released_to
@@ -57,29 +62,57 @@ if TYPE_CHECKING:
     from ..course.model import Course
 
 
-class _ReleaseRecordCheck:
-    """Mixin for nbgrader exchange classes: read Parcours' release record."""
+class ParcoursExchange(Exchange):
+    """nbgrader's exchange whose folder is ``ParcoursConfig.exchange_dir``.
+
+    The project's ``jupyter_config.py`` does not compute ``Exchange.root``: it is read here,
+    when the exchange is used, from the Parcours settings in force (the user's
+    ``jupyter_config.py`` included), so that teachers and learners use one exchange.
+    """
+
+    def parcours(self) -> ParcoursConfig:
+        """The Parcours settings this exchange was configured with (or, for an nbgrader
+        application that has none, those of the project's configuration files)."""
+        from ..config import ParcoursConfig, load_config
+
+        if "ParcoursConfig" in self.config:
+            return ParcoursConfig(config=self.config)
+        return load_config()
+
+    @default("root")
+    def _default_root(self) -> str:
+        return self.parcours().exchange_dir
+
+
+class ParcoursReleaseAssignment(ParcoursExchange, ExchangeReleaseAssignment):
+    """nbgrader's release, into Parcours' exchange."""
+
+
+class ParcoursReleaseFeedback(ParcoursExchange, ExchangeReleaseFeedback):
+    """nbgrader's release of feedback, into Parcours' exchange."""
+
+
+class ParcoursCollect(ParcoursExchange, ExchangeCollect):
+    """nbgrader's collect, from Parcours' exchange."""
+
+
+class _ReleaseRecordCheck(ParcoursExchange):
+    """nbgrader exchange classes that read Parcours' release record."""
 
     def _learner(self) -> str:
         from nbgrader.utils import get_username
 
-        student = self.coursedir.student_id  # type: ignore[attr-defined]
+        student = self.coursedir.student_id
         return student if student and student != "*" else get_username()
 
     def _record(self, course_id: str) -> dict[str, Any]:
-        from ..config import ParcoursConfig
-
-        parcours = ParcoursConfig(config=self.config)  # type: ignore[attr-defined]
-        return read_record(parcours.course_root(course_id) / RELEASES)["entries"]
+        return read_record(self.parcours().course_root(course_id) / RELEASES)["entries"]
 
     def _teachers_view(self, course_id: str) -> bool:
         """The teacher's tools (formgrader, ``parcours``) point nbgrader's course directory
         at the course root; a learner's Jupyter does not. The teacher sees every release."""
-        from ..config import ParcoursConfig
-
-        parcours = ParcoursConfig(config=self.config)  # type: ignore[attr-defined]
-        root = Path(self.coursedir.root).resolve()  # type: ignore[attr-defined]
-        return root == parcours.course_root(course_id).resolve()
+        root = Path(self.coursedir.root).resolve()
+        return root == self.parcours().course_root(course_id).resolve()
 
     def _visible(self, course_id: str, assignment_id: str) -> bool:
         if self._teachers_view(course_id):
