@@ -182,7 +182,9 @@ def teams(
     """Heterogeneous teams with asymmetric roles on ``skill``: ``course, team, learner,
     role, role_fr, role_en, mean, team_mean, why_fr, why_en``."""
     if not 2 <= size <= 5:
-        raise BadInputError(f"--size {size}: teams have 2 to 5 members; choose a size in 2..5.")
+        raise BadInputError(
+            f"a team size of {size}: teams have 2 to 5 members; choose a size in 2..5."
+        ).about("size")
     rows = _skill_rows(mastery, skill, course)
     out = []
     for cid, one in rows.groupby("course", sort=True):
@@ -251,8 +253,9 @@ def _solve_teams(
     result = solver.solve(model)
     if result not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise BadInputError(
-            f"no team split of {n} learners into sizes {sizes} was found; try another --size."
-        )
+            f"no team split of {n} learners into sizes {sizes} was found; try another team "
+            "size."
+        ).about("size")
     team_of = np.empty(n, dtype=int)
     for i in range(n):
         for t in range(k):

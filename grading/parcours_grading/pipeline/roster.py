@@ -90,10 +90,10 @@ class Roster:
                 chosen.add(name)
             else:
                 raise BadInputError(
-                    f"--to {name}: neither a group nor a learner of {self.path}. "
+                    f"'{name}' is neither a group nor a learner of {self.path}. "
                     f"Groups: {', '.join(groups) or '(none)'}; or give a learner id "
                     "listed in the roster's 'id' column."
-                )
+                ).about("to")
         return sorted(chosen)
 
 
