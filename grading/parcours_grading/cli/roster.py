@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import add_course_arguments
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
@@ -23,7 +25,7 @@ ACTIONS = ("list", "import", "add", "remove")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    add_course_arguments(parser)
     parser.add_argument("action", choices=ACTIONS, help="what to do")
     parser.add_argument("target", nargs="?", default="",
                         help="import: the CSV file; add, remove: the learner id")
