@@ -307,7 +307,9 @@ def use_parcours_exchange(config: Config) -> Config:
 def find_root(start: Path | None = None) -> Path:
     """The project folder: ``$PARCOURS_ROOT``, else the nearest folder upwards from ``start``
     (default: the working directory) that holds both ``jupyter_config.py`` and ``courses/``,
-    else the source checkout this package was installed from (editable install)."""
+    else the source checkout this package was installed from (editable install), else the
+    copy a wheel installs in ``<prefix>/share/parcours`` (its configuration file and the
+    dashboard notebooks)."""
     env = os.environ.get(ROOT_ENV)
     if env:
         return Path(env).resolve()
@@ -318,6 +320,11 @@ def find_root(start: Path | None = None) -> Path:
     checkout = Path(__file__).resolve().parents[2]
     if (checkout / CONFIG_FILE).is_file():
         return checkout
+    import sys
+
+    installed = Path(sys.prefix) / "share" / "parcours"
+    if (installed / CONFIG_FILE).is_file():
+        return installed
     return here
 
 
