@@ -19,14 +19,11 @@ c.ParcoursConfig.language = "fr"
 # c.ParcoursConfig.gradebook_url = "postgresql+psycopg://parcours@127.0.0.1/parcours_{course}"
 # c.ParcoursConfig.events_url = "sqlite:////srv/parcours/events.sqlite"
 
-# Grading: parallel workers (0 = one per core) and the sandbox's limits.
-c.ParcoursConfig.grading_workers = 0
-c.ParcoursConfig.cell_timeout = 30
-c.ParcoursConfig.notebook_timeout = 300
-c.ParcoursConfig.memory_limit_mb = 1024
-c.ParcoursConfig.process_limit = 64
-c.ParcoursConfig.output_limit_kb = 256
-c.ParcoursConfig.allow_network = False
+# Grading: parallel workers (0 = one per core) and the sandbox's limits, e.g.
+# c.ParcoursConfig.grading_workers = 4
+# c.ParcoursConfig.cell_timeout = 60
+# (also notebook_timeout, memory_limit_mb, process_limit, output_limit_kb, allow_network;
+# `parcours config` shows their values in force, defaults included).
 # Grade on a Dask cluster instead of this machine (`parcours autograde --scheduler`
 # overrides it; needs the 'distributed' extra; workers as root, one thread each).
 # c.ParcoursConfig.grading_scheduler = "tcp://127.0.0.1:8786"
@@ -47,18 +44,14 @@ c.ParcoursConfig.hub_port = 8000
 # c.ParcoursConfig.dashboard_now = "2026-10-20T12:00:00+02:00"
 
 # --- nbgrader -----------------------------------------------------------------------
-# Parcours sets CourseDirectory.root and course_id per course; the exchange is shared.
-c.Exchange.root = os.path.join(data_dir, "exchange")
-c.Exchange.path_includes_course = True
-# Learners see only the releases meant for them (group / named-learner releases, corrections
-# after their own due date): nbgrader's list, fetch and submit checked against Parcours'
-# release record (<data_dir>/courses/<id>/releases.json). Used by nbgrader's JupyterLab
-# assignment list and by `parcours fetch` / `parcours submit` alike.
-c.ExchangeFactory.list = "parcours_grading.pipeline.exchange.ParcoursExchangeList"
-c.ExchangeFactory.fetch_assignment = "parcours_grading.pipeline.exchange.ParcoursFetchAssignment"
-c.ExchangeFactory.submit = "parcours_grading.pipeline.exchange.ParcoursSubmit"
-c.ExchangeFactory.fetch_feedback = "parcours_grading.pipeline.exchange.ParcoursFetchFeedback"
-c.ExecutePreprocessor.timeout = 30
+# Parcours sets CourseDirectory.root and course_id per course, and the grading timeout from
+# cell_timeout. The exchange is shared by all courses: Parcours' exchange classes find it
+# under ParcoursConfig.data_dir (or exchange_dir), wherever that is set, and let learners
+# see only the releases meant for them (group / named-learner releases, corrections after
+# their own due date) in nbgrader's JupyterLab assignment list and `parcours fetch` alike.
+from parcours_grading.config import use_parcours_exchange  # noqa: E402
+
+use_parcours_exchange(c)
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,22 +28,13 @@ def isolated_jupyter(
 
     The venv's bin goes first on PATH: nbgrader runs ``alembic`` as a subprocess.
     """
+    from tests.sessionenv import session_env
+
     base = tmp_path_factory.mktemp("jupyter")
-    for name in ("config", "data", "runtime", "home", "ipython", "parcours"):
-        (base / name).mkdir()
-    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(base / "config"))
-    monkeypatch.setenv("JUPYTER_DATA_DIR", str(base / "data"))
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(base / "runtime"))
-    monkeypatch.setenv("IPYTHONDIR", str(base / "ipython"))
-    monkeypatch.setenv("HOME", str(base / "home"))
-    monkeypatch.setenv("PARCOURS_DATA_DIR", str(base / "parcours"))
-    monkeypatch.setenv("PARCOURS_ROOT", str(REPO))
+    for key, value in session_env(base).items():
+        monkeypatch.setenv(key, value)
     monkeypatch.delenv("JUPYTER_CONFIG_PATH", raising=False)
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
-    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
-    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    bindir = str(Path(sys.executable).parent)
-    monkeypatch.setenv("PATH", bindir + os.pathsep + os.environ.get("PATH", ""))
     yield base
 
 
@@ -67,21 +56,12 @@ def repo() -> Path:
 def two_courses_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """Two courses in real stores (French/Europe/Paris and English/America/Cayenne,
     learners enrolled in both), written once per session (tests/twocourses.py)."""
-    from tests.twocourses import session_env, write_two_courses
+    from tests.sessionenv import environ, session_env
+    from tests.twocourses import write_two_courses
 
     base = tmp_path_factory.mktemp("two-courses")
-    env = session_env(base)
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    os.environ.pop("JUPYTER_CONFIG_PATH", None)
-    try:
+    with environ(session_env(base)):
         world = write_two_courses(base)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     yield world
 
 

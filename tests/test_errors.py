@@ -7,6 +7,8 @@ import importlib
 import io
 import pickle
 import pkgutil
+from collections.abc import Callable
+from pathlib import Path
 
 import parcours_grading
 import parcours_lab
@@ -44,7 +46,7 @@ def round_trip(error: ParcoursError) -> ParcoursError:
     would hide a broken ``__reduce__`` in this process but not in a fresh one."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer)
-    pickler.dispatch_table = {}  # type: ignore[misc]
+    pickler.dispatch_table = {}
     pickler.dump(error)
     copy = pickle.loads(buffer.getvalue())
     assert isinstance(copy, ParcoursError)
@@ -74,3 +76,28 @@ def test_course_error_keeps_its_problems() -> None:
     assert isinstance(copy, CourseError)
     assert copy.problems == PROBLEMS
     assert str(copy).startswith("2 problems found:")
+
+
+def _refusals() -> list[tuple[Callable[[Path], object], str]]:
+    import pandas as pd
+    from parcours_grading.analytics.groups import teams
+    from parcours_grading.analytics.report import write_report
+    from parcours_grading.pipeline.deadlines import parse_until
+
+    return [
+        (lambda tmp: parse_until("demain"), "until"),
+        (lambda tmp: write_report({}, "pdf", tmp / "report"), "format"),
+        (lambda tmp: teams(pd.DataFrame(), "s1", size=9), "size"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_lower_layers_name_the_argument_not_a_flag(index: int, tmp_path: Path) -> None:
+    """Below the CLI, messages quote no command-line flag: they say which argument is at
+    fault (``argument``) and the CLI adds its flag."""
+    call, argument = _refusals()[index]
+    with pytest.raises(ParcoursError) as caught:
+        call(tmp_path)
+    assert caught.value.argument == argument
+    assert "--" not in str(caught.value)
+    assert pickle.loads(pickle.dumps(caught.value)).argument == argument

@@ -111,7 +111,8 @@ def test_jupyter_apps_started_by_parcours_read_the_project_config(isolated_jupyt
         "from jupyter_core.application import JupyterApp\n"
         "app = JupyterApp()\n"
         "app.initialize([])\n"
-        "print(app.config.Exchange.root)\n"
+        "from nbgrader.exchange import ExchangeFactory\n"
+        "print(ExchangeFactory(config=app.config).List(config=app.config).root)\n"
         "print(app.config.VoilaConfiguration.extension_denylist)\n"
     )
     result = subprocess.run(
@@ -123,36 +124,32 @@ def test_jupyter_apps_started_by_parcours_read_the_project_config(isolated_jupyt
     assert env["PARCOURS_ROOT"] == str(root)
 
 
-@pytest.mark.slow
-def test_built_wheel_installs_uniquely_named_packages(tmp_path: Path, repo: Path) -> None:
-    dist = tmp_path / "dist"
+@pytest.fixture(scope="module")
+def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with Parcours' wheel (built from this checkout) installed, alone."""
+    repo = Path(__file__).resolve().parents[1]
+    base = tmp_path_factory.mktemp("wheel")
+    dist = base / "dist"
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(dist),
-            str(repo),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(dist), str(repo)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
     wheel = next(dist.glob("parcours-*.whl"))
-    env_dir = tmp_path / "venv"
+    env_dir = base / "venv"
     venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+        [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps",
+         "--no-index", str(wheel)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    return env_dir
+
+
+@pytest.mark.slow
+def test_built_wheel_installs_uniquely_named_packages(wheel_venv: Path, tmp_path: Path) -> None:
+    env_dir = wheel_venv
+    python = env_dir / "bin" / "python"
     probe = (
         "import importlib.util, parcours_grading, parcours_lab, sys\n"
         "print(parcours_grading.__file__); print(parcours_lab.__file__)\n"
@@ -167,3 +164,56 @@ def test_built_wheel_installs_uniquely_named_packages(tmp_path: Path, repo: Path
     assert generic == "None None"
     assert (env_dir / "share" / "parcours" / "jupyter_config.py").is_file()
     assert (env_dir / "etc" / "jupyter" / "jupyter_server_config.d" / "parcours_lab.json").is_file()
+    assert (env_dir / "share" / "parcours" / "notebooks" / "coordinator.ipynb").is_file()
+
+
+@pytest.mark.slow
+def test_built_wheel_serves_the_dashboards(wheel_venv: Path, tmp_path: Path, repo: Path) -> None:
+    """`parcours dashboard` from the wheel's venv, in a project folder of courses only
+    (no notebooks/): the installed notebooks and Voila template serve the coordinator."""
+    import shutil
+    import sysconfig
+    import urllib.request
+
+    from parcours_grading.dashboards.server import free_port
+
+    # the wheel's dependencies: this venv's, as if installed with it (no package index here)
+    purelib = subprocess.run(
+        [str(wheel_venv / "bin" / "python"), "-c",
+         "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    Path(purelib, "parcours-test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    project = tmp_path / "project"
+    shutil.copytree(repo / "courses", project / "courses")
+    shutil.copy(repo / "jupyter_config.py", project / "jupyter_config.py")
+    env = {**os.environ, "PARCOURS_ROOT": str(project),
+           "PARCOURS_DATA_DIR": str(tmp_path / "data"),
+           # the dependencies' Jupyter data (Voila's base templates), as if in this prefix
+           "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter"),
+           "PATH": str(wheel_venv / "bin") + os.pathsep + os.environ["PATH"]}  # fmt: skip
+    env.pop("JUPYTER_CONFIG_PATH", None)
+    port = free_port("127.0.0.1")
+    server = subprocess.Popen(
+        [str(wheel_venv / "bin" / "parcours"), "dashboard", "--no-browser", "--port", str(port)],
+        env=env, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        said = []
+        for line in server.stdout:  # the URLs are printed once Voila answers
+            said.append(line)
+            if "coordinator" in line and "http" in line:
+                break
+        url = said[-1].split()[-1] if said else ""
+        assert url.startswith(f"http://127.0.0.1:{port}/"), "".join(said)
+        with urllib.request.urlopen(url, timeout=120) as answer:
+            assert answer.status == 200
+            page = answer.read().decode("utf-8")
+        assert "Coordination" in page
+        log = (tmp_path / "data" / "dashboards" / "voila.log").read_text(encoding="utf-8")
+        assert "Error at server while executing cell" not in log, log[-3000:]
+        assert "TemplateNotFound" not in log
+    finally:
+        server.terminate()
+        server.wait(timeout=60)

@@ -8,13 +8,12 @@ fixtures use it.
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.sessionenv import REPO, session_env
+
 FRENCH = "analyse-de-donnees"
 ENGLISH = "data-basics"
 #: learners of each course; the first ENGLISH_LEARNERS ids are enrolled in both
@@ -38,25 +37,6 @@ class TwoCourses:
     def env(self) -> dict[str, str]:
         """The environment a process needs to see this class."""
         return session_env(self.base)
-
-
-def session_env(base: Path) -> dict[str, str]:
-    """Jupyter's folders, HOME and Parcours' data under ``base`` (created)."""
-    env = {
-        "JUPYTER_CONFIG_DIR": str(base / "config"),
-        "JUPYTER_DATA_DIR": str(base / "data"),
-        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-        "IPYTHONDIR": str(base / "ipython"),
-        "HOME": str(base / "home"),
-        "PARCOURS_DATA_DIR": str(base / "parcours"),
-        "PARCOURS_ROOT": str(REPO),
-        "JUPYTER_PLATFORM_DIRS": "1",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
-    }
-    for name in ("config", "data", "runtime", "home", "ipython", "parcours"):
-        (base / name).mkdir(parents=True, exist_ok=True)
-    return env
 
 
 def english_copy(target: Path) -> Path:

@@ -31,6 +31,19 @@ from traitlets.config import Config, Configurable
 ROOT_ENV = "PARCOURS_ROOT"
 CONFIG_FILE = "jupyter_config.py"
 
+#: Parcours' nbgrader exchange classes (:mod:`.pipeline.exchange`), by ``ExchangeFactory``
+#: trait: release-record checks for learners, and every exchange's root from
+#: ``ParcoursConfig.exchange_dir``. Written into a configuration by :func:`use_parcours_exchange`.
+EXCHANGE_CLASSES = {
+    "list": "parcours_grading.pipeline.exchange.ParcoursExchangeList",
+    "fetch_assignment": "parcours_grading.pipeline.exchange.ParcoursFetchAssignment",
+    "submit": "parcours_grading.pipeline.exchange.ParcoursSubmit",
+    "fetch_feedback": "parcours_grading.pipeline.exchange.ParcoursFetchFeedback",
+    "release_assignment": "parcours_grading.pipeline.exchange.ParcoursReleaseAssignment",
+    "release_feedback": "parcours_grading.pipeline.exchange.ParcoursReleaseFeedback",
+    "collect": "parcours_grading.pipeline.exchange.ParcoursCollect",
+}
+
 
 class ParcoursConfig(Configurable):
     """Every Parcours setting, set in ``jupyter_config.py`` as ``c.ParcoursConfig.<name>``."""
@@ -281,10 +294,26 @@ class ParcoursConfig(Configurable):
         return self.grading_workers or (os.cpu_count() or 1)
 
 
+def use_parcours_exchange(config: Config) -> Config:
+    """Make nbgrader use Parcours' exchange classes (:data:`EXCHANGE_CLASSES`) in ``config``.
+
+    Called by the project's ``jupyter_config.py`` (so that nbgrader's JupyterLab assignment
+    list and every nbgrader application use them) and by the pipeline's own nbgrader
+    configuration. The exchange's folder is not written here: each class takes it from
+    ``ParcoursConfig.exchange_dir`` when it is used, after the user's file has been read.
+    """
+    for trait, klass in EXCHANGE_CLASSES.items():
+        setattr(config.ExchangeFactory, trait, klass)
+    config.Exchange.path_includes_course = True
+    return config
+
+
 def find_root(start: Path | None = None) -> Path:
     """The project folder: ``$PARCOURS_ROOT``, else the nearest folder upwards from ``start``
     (default: the working directory) that holds both ``jupyter_config.py`` and ``courses/``,
-    else the source checkout this package was installed from (editable install)."""
+    else the source checkout this package was installed from (editable install), else the
+    copy a wheel installs in ``<prefix>/share/parcours`` (its configuration file and the
+    dashboard notebooks)."""
     env = os.environ.get(ROOT_ENV)
     if env:
         return Path(env).resolve()
@@ -295,6 +324,11 @@ def find_root(start: Path | None = None) -> Path:
     checkout = Path(__file__).resolve().parents[2]
     if (checkout / CONFIG_FILE).is_file():
         return checkout
+    import sys
+
+    installed = Path(sys.prefix) / "share" / "parcours"
+    if (installed / CONFIG_FILE).is_file():
+        return installed
     return here
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, Self
 
 
 class ExitStatus(IntEnum):
@@ -33,10 +33,21 @@ class ParcoursError(Exception):
 
     Every subclass survives a process boundary (pickle: multiprocessing, Dask, the fork
     server) with the same message and attributes, whatever its ``__init__`` takes.
+
+    Messages raised below the CLI name settings and arguments in a teacher's words, never
+    a command-line flag: they set :attr:`argument` to the Python name of the argument at
+    fault (``to``, ``until``) and the CLI adds the flag that gave it, if any.
     """
 
     #: exit status the CLI uses for this error
     exit_status: int = ExitStatus.FAILURE
+    #: the argument or setting at fault, by its Python name ('' if none)
+    argument: str = ""
+
+    def about(self, argument: str) -> Self:
+        """This error, saying which argument is at fault (see :attr:`argument`)."""
+        self.argument = argument
+        return self
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exception's own reduce calls ``cls(*self.args)``: wrong for a subclass whose

@@ -73,12 +73,12 @@ def test_load_frames_reads_gradebook_events_and_manifest(config, course):
     build_gradebook(config, course)
     alice = pseudonymize("alice", SALT)
     events = pd.DataFrame([{
-        "id": "e1", "schema_version": 1, "timestamp": "2026-09-08T10:05:00.123456+00:00",
+        "id": "e1" * 16, "schema_version": 1, "timestamp": "2026-09-08T10:05:00.123456+00:00",
         "actor": alice, "verb": "answered", "course": "c1", "object_type": "question",
         "object_id": "q1", "lesson": "L1", "score": 1.0, "success": 1, "response": "1",
         "duration_s": 12.5, "attempt": 1, "extra": "{}", "self_reported": 1,
     }, {
-        "id": "e2", "schema_version": 1, "timestamp": "2026-09-08T10:06:00+00:00",
+        "id": "e2" * 16, "schema_version": 1, "timestamp": "2026-09-08T10:06:00+00:00",
         "actor": "p-other", "verb": "opened", "course": "other", "object_type": "lesson",
         "object_id": "X", "lesson": "X", "score": None, "success": None, "response": None,
         "duration_s": None, "attempt": None, "extra": json.dumps({}), "self_reported": 1,

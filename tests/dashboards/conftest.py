@@ -10,8 +10,6 @@ with the view-model functions on the same data (``dashboard_data``).
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import CHROMIUM, CHROMIUM_ARGS
+from ..sessionenv import environ, session_env
 
 REPO = Path(__file__).resolve().parents[2]
 COURSE = "analyse-de-donnees"
@@ -37,34 +36,13 @@ class ClassWorld:
     student_ids: list[str]
 
 
-def _session_env(base: Path) -> dict[str, str]:
-    env = {
-        "JUPYTER_CONFIG_DIR": str(base / "config"),
-        "JUPYTER_DATA_DIR": str(base / "data"),
-        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-        "IPYTHONDIR": str(base / "ipython"),
-        "HOME": str(base / "home"),
-        "PARCOURS_DATA_DIR": str(base / "parcours"),
-        "PARCOURS_ROOT": str(REPO),
-        "JUPYTER_PLATFORM_DIRS": "1",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
-    }
-    for name in ("config", "data", "runtime", "home", "ipython", "parcours"):
-        (base / name).mkdir(parents=True, exist_ok=True)
-    return env
-
-
 @pytest.fixture(scope="session")
 def class_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClassWorld]:
     """The demo course with a synthetic class of 40 learners written into real stores
     (event store, nbgrader gradebook, roster, feedback files) in a session folder."""
     base = tmp_path_factory.mktemp("dashboards")
-    env = _session_env(base)
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    os.environ.pop("JUPYTER_CONFIG_PATH", None)
-    try:
+    env = session_env(base)
+    with environ(env):
         from parcours_grading.config import load_config
         from parcours_grading.course import find_course, load_course
         from parcours_grading.dashboards.sample import write_sample_class
@@ -82,19 +60,13 @@ def class_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClassWorld
         )
         yield ClassWorld(Path(env["PARCOURS_DATA_DIR"]), base / "config", now,
                          list(sample.cohort.learners["student_id"]))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture
 def world_env(class_world: ClassWorld, monkeypatch: pytest.MonkeyPatch) -> ClassWorld:
     """Point this test's environment (config and data folders) at the session's class."""
     base = class_world.data_dir.parent
-    for key, value in _session_env(base).items():
+    for key, value in session_env(base).items():
         monkeypatch.setenv(key, value)
     return class_world
 
@@ -119,11 +91,8 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
     from parcours_grading.dashboards.server import DashboardServer, ReadyWatcher
 
     base = class_world.data_dir.parent
-    env = _session_env(base)
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    os.environ.pop("JUPYTER_CONFIG_PATH", None)
-    try:
+    env = session_env(base)
+    with environ(env):
         from parcours_grading.config import load_config
 
         config = load_config(REPO)
@@ -137,12 +106,6 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
         server.start(timeout=120)
         server.ready = watcher  # type: ignore[attr-defined]
         server.visits = {}  # type: ignore[attr-defined]
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     yield server
     server.stop()
     watcher.close()

@@ -4,7 +4,6 @@ listed, the funnel names each activity with its course, each course has its heat
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,23 +23,16 @@ def two_courses_server(two_courses_world, tmp_path_factory) -> Iterator[Any]:
     from parcours_grading.config import load_config
     from parcours_grading.dashboards.server import DashboardServer
 
+    from tests.sessionenv import environ
     from tests.twocourses import REPO
 
     env = two_courses_world.env()
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with environ(env):
         config = load_config(REPO)
         server = DashboardServer(config, pool_size=0,
                                  log_path=tmp_path_factory.mktemp("voila2") / "voila.log",
                                  env=env)
         server.start(timeout=120)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     yield server
     server.stop()
 

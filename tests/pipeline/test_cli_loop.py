@@ -24,12 +24,18 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     ("argv", "expected"),
     [
         (["release", "{course}", "devoir-z"], "assignment 'devoir-z' is not in"),
-        (["release", "{course}", "devoir-b", "--to", "groupe-z"], "--to groupe-z: neither a group"),
+        (
+            ["release", "{course}", "devoir-b", "--to", "groupe-z"],
+            "'groupe-z' is neither a group nor a learner",
+        ),
         (
             ["extend", "{course}", "devoir-a", "zoe", "--until", "2030-01-01T00:00Z"],
             "learner 'zoe' is not in the roster",
         ),
-        (["extend", "{course}", "devoir-a", "bob", "--until", "2030-01-01T00:00"], "no time zone"),
+        (
+            ["extend", "{course}", "devoir-a", "bob", "--until", "2030-01-01T00:00"],
+            "no time zone",
+        ),
         (
             ["extend", "{course}", "devoir-a", "bob", "--until", "2000-01-01T00:00Z"],
             "is not after the due date",
@@ -124,3 +130,21 @@ def test_teacher_commands_speak_the_courses_language(
     assert "feedback released to" in said["feedback"]
     status, out, _ = _run(capsys, "feedback", folder, "devoir-a", "--lang", "fr")
     assert status == 0 and "retours publiés" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["release", "{course}", "devoir-b", "--to", "groupe-z"], "(--to)"),
+        (["extend", "{course}", "devoir-a", "bob", "--until", "demain"], "(--until)"),
+        (["extend", "{course}", "devoir-a", "bob", "--until", "2000-01-01T00:00Z"], "(--until)"),
+    ],
+)
+def test_the_cli_names_the_option_a_lower_layer_refused(
+    capsys: pytest.CaptureFixture[str], course: Course, argv: list[str], option: str
+) -> None:
+    """The pipeline names the value in a teacher's words; the CLI adds its option, once."""
+    status, _, err = _run(capsys, *[a.format(course=course.folder) for a in argv])
+    assert status == 2
+    assert err.rstrip().endswith(option)
+    assert err.count("--") == 1, err

@@ -150,15 +150,12 @@ def test_correction_waits_for_each_learners_own_date(
     assert "return sum(valeurs) / len(valeurs)" in text
     assert "CONTROLE-CACHE-A" not in text and "BEGIN SOLUTION" not in text
     # bob's own date has not passed: told when, in the course's language
+    def bobs_correction() -> Path:
+        return fetch(config, course, "devoir-a-correction", learner="bob", into=homes / "bob",
+                     cache_dir=homes / "bob" / ".cache")  # fmt: skip
+
     with pytest.raises(BadInputError, match="n'est pas encore publié : il le sera après"):
-        fetch(
-            config,
-            course,
-            "devoir-a-correction",
-            learner="bob",
-            into=homes / "bob",
-            cache_dir=homes / "bob" / ".cache",
-        )
+        bobs_correction()
     bob_rows = {d.assignment: d for d in learner_deadlines(config, course, "bob")}
     assert not bob_rows["devoir-a"].correction_available
 
@@ -169,14 +166,7 @@ def test_correction_waits_for_each_learners_own_date(
         feedback(config, course, "devoir-a", now=due + dt.timedelta(days=4)).corrections_published
         == []
     )
-    fetch(
-        config,
-        course,
-        "devoir-a-correction",
-        learner="bob",
-        into=homes / "bob",
-        cache_dir=homes / "bob" / ".cache",
-    )
+    bobs_correction()
 
 
 @pytest.mark.parametrize(

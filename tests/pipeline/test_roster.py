@@ -70,7 +70,8 @@ def test_every_problem_is_named_and_nothing_is_written(
     assert f"{file}: ligne 2: le courriel 'alice@example' de « alice » n'est pas une adresse" \
         in said
     assert ("ligne 3: le groupe « groupe-l » de « bob » n'existe pas dans la liste (vouliez-"
-            "vous dire « groupe-b » ?)") in said and "--new-group groupe-l" in said
+            "vous dire « groupe-b » ?)") in said and "comme nouveau groupe (groupe-l)" in said
+    assert "--" not in said and caught.value.argument == "new_groups"
     assert "ligne 4: l'identifiant « alice » est déjà à la ligne 2" in said
     assert "ligne 5: l'identifiant 'zoé durand' n'est pas valide" in said
     assert roster_path(config, course).read_bytes() == before
@@ -79,7 +80,7 @@ def test_every_problem_is_named_and_nothing_is_written(
 
 def test_a_new_group_is_declared(config: ParcoursConfig, course: Course,
                                  tmp_path: Path) -> None:
-    with pytest.raises(BadInputError, match="--new-group atelier"):
+    with pytest.raises(BadInputError, match=r"nouveau groupe \(atelier\)"):
         add_learner(config, course, Learner("dora", groups=("atelier",)))
     add_learner(config, course, Learner("dora", groups=("atelier",)), new_groups=["atelier"])
     assert read_roster(config, course)[-1].groups == ("atelier",)
@@ -98,6 +99,8 @@ def test_roster_command(config: ParcoursConfig, course: Course, tmp_path: Path,
     assert "colonne(s) inconnue(s) courriel" in err and "Traceback" not in err
     good = _csv(tmp_path, "id,email,groups\nalice,alice@example.org,groupe-a\n"
                           "farid,,groupe-c\n")
+    assert main(["roster", folder, "import", str(good)]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("(--new-group)")
     assert main(["roster", folder, "import", str(good), "--new-group", "groupe-c"]) == 0
     assert "1 ajouté(s), 2 retiré(s), 1 modifié(s)" in capsys.readouterr().out
     assert main(["roster", folder, "add", "gina", "--email", "gina@example.org",

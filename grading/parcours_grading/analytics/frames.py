@@ -373,9 +373,9 @@ def load_frames(
         ]
     if not loaded:
         raise DataError(
-            f"{config.courses_dir}: no course found. Create courses/<id>/course.toml or "
-            "pass --root to the project folder."
-        )
+            f"{config.courses_dir}: no course found. Create courses/<id>/course.toml, or "
+            "work from the project folder (the one holding courses/ and jupyter_config.py)."
+        ).about("root")
     salt = config.pseudonym_salt
     ids = [c.id for c in loaded]
     events = read_events(config.events_url, ids)

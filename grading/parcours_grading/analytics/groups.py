@@ -25,6 +25,7 @@ worker, that seed and a deterministic time budget.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,18 @@ def _skill_rows(mastery: pd.DataFrame, skill: str, course: str | None) -> pd.Dat
     return rows
 
 
+def _ranked_by_course(
+    mastery: pd.DataFrame, skill: str, course: str | None, seed: int, what: str
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(course id, its learners on ``skill`` ranked by :func:`_ranked`) for each course;
+    a course with fewer than two learners is bad input for ``what`` (pairs, teams)."""
+    for cid, one in _skill_rows(mastery, skill, course).groupby("course", sort=True):
+        ranked = _ranked(one, seed)
+        if len(ranked) < 2:
+            raise BadInputError(f"course '{cid}': {what} need at least two learners on '{skill}'.")
+        yield str(cid), ranked
+
+
 def _ranked(rows: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Learners strongest first; ties broken by a seeded shuffle (reproducible)."""
     rng = np.random.default_rng(seed)
@@ -124,13 +137,9 @@ def pairs(
     role`` ('tutor' | 'tutee' | 'co-tutor'), ``mean, partner, pair_mean, why_fr, why_en``."""
     from scipy.optimize import linear_sum_assignment
 
-    rows = _skill_rows(mastery, skill, course)
     out = []
-    for cid, one in rows.groupby("course", sort=True):
-        ranked = _ranked(one, seed)
+    for cid, ranked in _ranked_by_course(mastery, skill, course, seed, "pairs"):
         n = len(ranked)
-        if n < 2:
-            raise BadInputError(f"course '{cid}': pairs need at least two learners on '{skill}'.")
         half = n // 2
         strong, weak = ranked.iloc[:half], ranked.iloc[n - half:]
         middle = ranked.iloc[half:n - half]
@@ -182,14 +191,12 @@ def teams(
     """Heterogeneous teams with asymmetric roles on ``skill``: ``course, team, learner,
     role, role_fr, role_en, mean, team_mean, why_fr, why_en``."""
     if not 2 <= size <= 5:
-        raise BadInputError(f"--size {size}: teams have 2 to 5 members; choose a size in 2..5.")
-    rows = _skill_rows(mastery, skill, course)
+        raise BadInputError(
+            f"a team size of {size}: teams have 2 to 5 members; choose a size in 2..5."
+        ).about("size")
     out = []
-    for cid, one in rows.groupby("course", sort=True):
-        ranked = _ranked(one, seed)
+    for cid, ranked in _ranked_by_course(mastery, skill, course, seed, "teams"):
         n = len(ranked)
-        if n < 2:
-            raise BadInputError(f"course '{cid}': teams need at least two learners on '{skill}'.")
         sizes = team_sizes(n, size)
         team_of = _solve_teams(ranked["mean"].to_numpy(), sizes, seed, time_budget)
         avg = float(ranked["mean"].mean())
@@ -251,8 +258,9 @@ def _solve_teams(
     result = solver.solve(model)
     if result not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise BadInputError(
-            f"no team split of {n} learners into sizes {sizes} was found; try another --size."
-        )
+            f"no team split of {n} learners into sizes {sizes} was found; try another team "
+            "size."
+        ).about("size")
     team_of = np.empty(n, dtype=int)
     for i in range(n):
         for t in range(k):

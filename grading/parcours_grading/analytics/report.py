@@ -321,7 +321,9 @@ def write_report(tables: dict[str, pd.DataFrame], fmt: str, out: Path) -> list[P
     """Write ``tables`` as ``fmt``; csv writes one file per table (``<stem>-<name>.csv``),
     json one object of lists, xlsx one sheet per table. Returns the files written."""
     if fmt not in FORMATS:
-        raise BadInputError(f"--format {fmt}: use one of {', '.join(FORMATS)}.")
+        raise BadInputError(
+            f"the report format '{fmt}' is not known: use one of {', '.join(FORMATS)}."
+        ).about("format")
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         written = []

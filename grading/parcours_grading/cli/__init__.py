@@ -112,6 +112,14 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
+def _option(parser: argparse.ArgumentParser, argument: str) -> str:
+    """The command-line option that sets ``argument`` (its Python name), or ''."""
+    for action in parser._actions:  # argparse has no public list of a parser's options
+        if argument and action.dest == argument and action.option_strings:
+            return max(action.option_strings, key=len)
+    return ""
+
+
 def _hand_over(config: object, course: str) -> None:
     """On a hub machine, a teacher command run as root leaves the course's nbgrader folder
     to the course's grader account (its formgrader writes there); nothing otherwise."""
@@ -171,7 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if COMMANDS[command][1] == "teacher" and getattr(args, "course", None):
                 _hand_over(config, args.course)
     except ParcoursError as exc:
-        print(f"parcours {command}: {exc}", file=sys.stderr)
+        option = _option(parser, exc.argument)
+        print(f"parcours {command}: {exc}" + (f" ({option})" if option else ""),
+              file=sys.stderr)  # fmt: skip
         return exc.exit_status
     except KeyboardInterrupt:
         print(f"parcours {command}: interrupted.", file=sys.stderr)

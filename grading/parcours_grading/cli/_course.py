@@ -5,9 +5,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from parcours_grading.config import ParcoursConfig
     from parcours_grading.course.model import Course
     from parcours_grading.hub.client import ServiceClient
+
+#: help of the ``assignment`` positional argument of the assignment-loop commands
+ASSIGNMENT_HELP = "assignment id from course.toml"
+
+
+def add_course_arguments(parser: argparse.ArgumentParser, assignment: str = "") -> None:
+    """The ``course`` positional argument every course command takes, then the
+    ``assignment`` one when its help is given (e.g. :data:`ASSIGNMENT_HELP`)."""
+    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    if assignment:
+        parser.add_argument("assignment", help=assignment)
 
 
 def open_course(config: ParcoursConfig, name: str) -> Course:

@@ -11,6 +11,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.errors import ExitStatus
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    add_course_arguments(parser)
     parser.add_argument(
         "--no-execute",
         action="store_true",

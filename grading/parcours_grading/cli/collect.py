@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import ASSIGNMENT_HELP, add_course_arguments
 from parcours_grading.errors import ExitStatus
 
 if TYPE_CHECKING:
@@ -18,8 +19,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
-    parser.add_argument("assignment", help="assignment id from course.toml")
+    add_course_arguments(parser, ASSIGNMENT_HELP)
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:

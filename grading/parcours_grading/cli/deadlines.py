@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.errors import ExitStatus
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    add_course_arguments(parser)
     parser.add_argument("--learner", help="learner id (default: your user name)")
     parser.add_argument("--json", action="store_true", help="print as JSON")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.config import ParcoursConfig
 from parcours_grading.errors import ExitStatus
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id or folder / identifiant ou dossier du cours")
+    add_course_arguments(parser)
     parser.add_argument(
         "--learner",
         required=True,

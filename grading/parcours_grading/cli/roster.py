@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import add_course_arguments
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
@@ -23,7 +25,7 @@ ACTIONS = ("list", "import", "add", "remove")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    add_course_arguments(parser)
     parser.add_argument("action", choices=ACTIONS, help="what to do")
     parser.add_argument("target", nargs="?", default="",
                         help="import: the CSV file; add, remove: the learner id")
@@ -32,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--email", default="", help="add: e-mail address")
     parser.add_argument("--groups", default="", help="add: groups, separated by ';'")
     parser.add_argument("--new-group", action="append", default=[], metavar="GROUP",
+                        dest="new_groups",
                         help="a group the roster does not have yet (repeat for several)")
     parser.add_argument("--json", action="store_true", help="list: print JSON")
 
@@ -68,13 +71,13 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         return 0
     if args.action == "import":
         change = api.import_roster(config, course, Path(args.target),
-                                   new_groups=args.new_group)
+                                   new_groups=args.new_groups)
     elif args.action == "add":
         learner = api.Learner(
             id=args.target, first_name=args.first_name, last_name=args.last_name,
             email=args.email,
             groups=tuple(g.strip() for g in args.groups.split(";") if g.strip()))
-        change = api.add_learner(config, course, learner, new_groups=args.new_group)
+        change = api.add_learner(config, course, learner, new_groups=args.new_groups)
     else:
         change = api.remove_learner(config, course, args.target)
     print(say(f"Liste de la classe de « {course.id} » : {len(change.added)} ajouté(s), "

@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.errors import ExitStatus
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
-    parser.add_argument("assignment", help="assignment id")
+    add_course_arguments(parser, "assignment id")
     parser.add_argument("--learner", help="your learner id (default: your user name)")
     parser.add_argument(
         "--into", metavar="DIR", help="folder the assignment was fetched into (default: here)"

@@ -32,14 +32,14 @@ import pandas as pd
 
 from ..analytics.abtest import ab_version
 from ..analytics.frames import activities_frame, questions_frame
+from ..store.events import COLUMNS
 from ..store.ids import pseudonymize
 
 if TYPE_CHECKING:
     from ..course.model import Course
 
-STORE_COLUMNS = ["id", "schema_version", "timestamp", "actor", "verb", "course", "object_type",
-                 "object_id", "lesson", "score", "success", "response", "duration_s", "attempt",
-                 "extra", "self_reported"]
+#: the event store's columns (:data:`parcours_grading.store.events.COLUMNS`)
+STORE_COLUMNS = list(COLUMNS)
 PLAN_COLUMNS = ["student_id", "learner", "assignment", "submit_at", "late",
                 "fraction_correct"]
 DIFFICULTIES = ["Je ne savais pas par où commencer", "Syntaxe de pandas",

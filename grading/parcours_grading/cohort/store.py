@@ -26,32 +26,27 @@ from .generate import STORE_COLUMNS
 if TYPE_CHECKING:
     from ..course.model import Course
 
-EVENTS_DDL = """
-CREATE TABLE IF NOT EXISTS events (
-    id TEXT PRIMARY KEY, schema_version INTEGER, timestamp TEXT, actor TEXT, verb TEXT,
-    course TEXT, object_type TEXT, object_id TEXT, lesson TEXT, score REAL NULL,
-    success INTEGER NULL, response TEXT NULL, duration_s REAL NULL, attempt INTEGER NULL,
-    extra TEXT, self_reported INTEGER
-)"""
-
-
 def write_events(events: pd.DataFrame, path: Path | str) -> int:
-    """Append event records (store columns) to the ``events`` table of the SQLite file at
-    ``path`` (created if absent). Returns the number of rows written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame = events[STORE_COLUMNS].astype(object).where(events[STORE_COLUMNS].notna(), None)
+    """Append event records (store columns) to the event store in the SQLite file at
+    ``path`` (created if absent), through :class:`~parcours_grading.store.sqlite.
+    SQLiteEventStore` (its schema check, table and indexes). Returns the number of rows
+    written."""
+    from ..store.events import Event
+    from ..store.sqlite import SQLiteEventStore
+
+    frame = events[STORE_COLUMNS].astype(object)
+    frame = frame.where(frame.notna(), None)
     for name in ("success", "attempt", "self_reported", "schema_version"):
-        frame[name] = [None if v is None else int(v) for v in frame[name]]
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(EVENTS_DDL)
-        conn.executemany(
-            f"INSERT INTO events ({','.join(STORE_COLUMNS)}) VALUES "
-            f"({','.join('?' * len(STORE_COLUMNS))})",
-            frame.itertuples(index=False, name=None),
+        frame[name] = pd.Series([None if pd.isna(v) else int(v) for v in frame[name]],
+                                index=frame.index, dtype=object)
+    store = SQLiteEventStore(path)
+    try:
+        return store.record_many(
+            Event(**dict(zip(STORE_COLUMNS, row, strict=True)))
+            for row in frame.itertuples(index=False, name=None)
         )
-    return len(frame)
+    finally:
+        store.close()
 
 
 def _naive_utc(stamps: pd.Series) -> list[str]:

@@ -236,14 +236,20 @@ def stop_server(process: subprocess.Popen[bytes], *, grace: float = 20.0,
 
 
 def notebooks_dir(config: ParcoursConfig) -> Path:
-    """The folder of dashboard notebooks (``<root>/notebooks``)."""
+    """The folder of dashboard notebooks: the project's own (``<root>/notebooks``), else
+    the ones a wheel installs (``<prefix>/share/parcours/notebooks``)."""
+    import sys
+
     folder = Path(config.root) / "notebooks"
-    if not (folder / "coordinator.ipynb").is_file():
-        raise DashboardServerError(
-            f"{folder}: the dashboard notebooks are missing (coordinator.ipynb not found). "
-            "Run Parcours from its project folder, or set c.ParcoursConfig.root."
-        )
-    return folder
+    installed = Path(sys.prefix) / "share" / "parcours" / "notebooks"
+    for candidate in (folder, installed):
+        if (candidate / "coordinator.ipynb").is_file():
+            return candidate
+    raise DashboardServerError(
+        f"{folder}: the dashboard notebooks are missing (coordinator.ipynb not found), and "
+        f"Parcours' installed copy too ({installed}). Run Parcours from its project folder, "
+        "or set c.ParcoursConfig.root."
+    )
 
 
 def write_voila_config(config: ParcoursConfig) -> Path:

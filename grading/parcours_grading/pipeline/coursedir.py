@@ -41,11 +41,12 @@ def nbgrader_config(config: ParcoursConfig, course: Course) -> Config:
     """nbgrader settings for one course, layered over what jupyter_config.py says."""
     from traitlets.config import Config
 
-    nb = Config()
+    from ..config import use_parcours_exchange
+
+    nb = use_parcours_exchange(Config())
     nb.CourseDirectory.root = str(config.course_root(course.id))
     nb.CourseDirectory.course_id = course.id
     nb.CourseDirectory.db_url = config.gradebook_for(course.id)
     nb.Exchange.root = config.exchange_dir
-    nb.Exchange.path_includes_course = True
     nb.ExecutePreprocessor.timeout = int(config.cell_timeout)
     return nb

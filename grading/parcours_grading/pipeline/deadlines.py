@@ -38,19 +38,21 @@ if TYPE_CHECKING:
 Extensions = dict[tuple[str, str], dt.datetime]
 
 
-def parse_until(text: str, where: str = "--until") -> dt.datetime:
-    """An ISO 8601 date and time *with* a time zone; anything else is bad input."""
+def parse_until(text: str, what: str = "the extension's end") -> dt.datetime:
+    """An ISO 8601 date and time *with* a time zone; anything else is bad input (its
+    message names the value as ``what``, its :attr:`~.ParcoursError.argument` is
+    ``until``)."""
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise BadInputError(
-            f"{where} {text!r}: not a date and time; write it like 2026-10-05T23:59+02:00."
-        ) from None
+            f"{what} {text!r} is not a date and time; write it like 2026-10-05T23:59+02:00."
+        ).about("until") from None
     if moment.tzinfo is None:
         raise BadInputError(
-            f"{where} {text!r}: the date has no time zone, so it is ambiguous; add one, "
+            f"{what} {text!r}: the date has no time zone, so it is ambiguous; add one, "
             "e.g. 2026-10-05T23:59+02:00 (Paris, summer) or 2026-10-05T21:59Z (UTC)."
-        )
+        ).about("until")
     return moment
 
 
@@ -161,9 +163,9 @@ def extend(
     due = course.due(assignment)
     if moment <= due:
         raise BadInputError(
-            f"--until {moment.isoformat()} is not after the due date of '{assignment.id}' "
-            f"({due.isoformat()}); an extension must give more time."
-        )
+            f"the extension's end {moment.isoformat()} is not after the due date of "
+            f"'{assignment.id}' ({due.isoformat()}); an extension must give more time."
+        ).about("until")
     granted = _now()
     with update_record(config.course_root(course.id) / EXTENSIONS) as data:
         entry = {

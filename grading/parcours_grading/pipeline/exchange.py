@@ -40,14 +40,19 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from nbgrader.exchange.default import (
+    Exchange,
+    ExchangeCollect,
     ExchangeFetchAssignment,
     ExchangeFetchFeedback,
     ExchangeList,
+    ExchangeReleaseAssignment,
+    ExchangeReleaseFeedback,
     ExchangeSubmit,
 )
+from traitlets import default
 
 from ..errors import BadInputError
 from .records import RELEASES, in_audience, learner_id, parse_time, read_record, released_to
@@ -57,29 +62,57 @@ if TYPE_CHECKING:
     from ..course.model import Course
 
 
-class _ReleaseRecordCheck:
-    """Mixin for nbgrader exchange classes: read Parcours' release record."""
+class ParcoursExchange(Exchange):
+    """nbgrader's exchange whose folder is ``ParcoursConfig.exchange_dir``.
+
+    The project's ``jupyter_config.py`` does not compute ``Exchange.root``: it is read here,
+    when the exchange is used, from the Parcours settings in force (the user's
+    ``jupyter_config.py`` included), so that teachers and learners use one exchange.
+    """
+
+    def parcours(self) -> ParcoursConfig:
+        """The Parcours settings this exchange was configured with (or, for an nbgrader
+        application that has none, those of the project's configuration files)."""
+        from ..config import ParcoursConfig, load_config
+
+        if "ParcoursConfig" in self.config:
+            return ParcoursConfig(config=self.config)
+        return load_config()
+
+    @default("root")
+    def _default_root(self) -> str:
+        return self.parcours().exchange_dir
+
+
+class ParcoursReleaseAssignment(ParcoursExchange, ExchangeReleaseAssignment):
+    """nbgrader's release, into Parcours' exchange."""
+
+
+class ParcoursReleaseFeedback(ParcoursExchange, ExchangeReleaseFeedback):
+    """nbgrader's release of feedback, into Parcours' exchange."""
+
+
+class ParcoursCollect(ParcoursExchange, ExchangeCollect):
+    """nbgrader's collect, from Parcours' exchange."""
+
+
+class _ReleaseRecordCheck(ParcoursExchange):
+    """nbgrader exchange classes that read Parcours' release record."""
 
     def _learner(self) -> str:
         from nbgrader.utils import get_username
 
-        student = self.coursedir.student_id  # type: ignore[attr-defined]
+        student = self.coursedir.student_id
         return student if student and student != "*" else get_username()
 
     def _record(self, course_id: str) -> dict[str, Any]:
-        from ..config import ParcoursConfig
-
-        parcours = ParcoursConfig(config=self.config)  # type: ignore[attr-defined]
-        return read_record(parcours.course_root(course_id) / RELEASES)["entries"]
+        return read_record(self.parcours().course_root(course_id) / RELEASES)["entries"]
 
     def _teachers_view(self, course_id: str) -> bool:
         """The teacher's tools (formgrader, ``parcours``) point nbgrader's course directory
         at the course root; a learner's Jupyter does not. The teacher sees every release."""
-        from ..config import ParcoursConfig
-
-        parcours = ParcoursConfig(config=self.config)  # type: ignore[attr-defined]
-        root = Path(self.coursedir.root).resolve()  # type: ignore[attr-defined]
-        return root == parcours.course_root(course_id).resolve()
+        root = Path(self.coursedir.root).resolve()
+        return root == self.parcours().course_root(course_id).resolve()
 
     def _visible(self, course_id: str, assignment_id: str) -> bool:
         if self._teachers_view(course_id):
@@ -276,26 +309,39 @@ class ParcoursFetchFeedback(_ReleaseRecordCheck, ExchangeFetchFeedback):
 # -- learner commands --------------------------------------------------------------------
 
 
+class LearnerPlace(TypedDict, total=False):
+    """Who acts, and where, in the learner's commands (:func:`fetch`, :func:`submit`,
+    :func:`fetch_feedback`)."""
+
+    #: the learner id (default: the configured or logged-in learner, see ``learner_id``)
+    learner: str | None
+    #: folder holding ``<course>/<assignment>`` (default: the working directory)
+    into: Path | None
+    #: nbgrader's cache of the learner's submissions (default: nbgrader's)
+    cache_dir: Path | None
+
+
 def _learner_course(
-    config: ParcoursConfig,
-    course: Course,
-    assignment_id: str,
-    learner: str,
-    into: Path | None,
-    cache_dir: Path | None,
-) -> Any:
+    config: ParcoursConfig, course: Course, assignment_id: str, place: LearnerPlace
+) -> tuple[str, Path, Any]:
+    """The learner's id, their assignment folder and nbgrader's objects set up for them
+    (after checking the assignment exists)."""
     from .gradebook import nbgrader_course
 
+    _known(course, assignment_id)
+    who = learner_id(config, place.get("learner"))
+    into, cache_dir = place.get("into"), place.get("cache_dir")
     home = str(Path(into or Path.cwd()).resolve())
     extra: dict[str, Any] = {
         "CourseDirectory__root": home,  # a learner has no course root (see _teachers_view)
         "CourseDirectory__assignment_id": assignment_id,
-        "CourseDirectory__student_id": learner,
+        "CourseDirectory__student_id": who,
         "Exchange__assignment_dir": home,
     }
     if cache_dir is not None:
         extra["Exchange__cache"] = str(cache_dir)
-    return nbgrader_course(config, course, **extra)
+    folder = assignment_folder(course, assignment_id, into)
+    return who, folder, nbgrader_course(config, course, **extra)
 
 
 def _known(course: Course, assignment_id: str) -> None:
@@ -376,24 +422,15 @@ def assignment_folder(course: Course, assignment_id: str, into: Path | None = No
 
 
 def fetch(
-    config: ParcoursConfig,
-    course: Course,
-    assignment_id: str,
-    *,
-    learner: str | None = None,
-    into: Path | None = None,
-    cache_dir: Path | None = None,
+    config: ParcoursConfig, course: Course, assignment_id: str, **place: Unpack[LearnerPlace]
 ) -> Path:
     """Fetch a released assignment (or its correction, ``<id>-correction``) into
     ``<into>/<course>/<assignment>``. Fetching again only restores missing files: the
     learner's work is never overwritten. Returns the folder."""
     from .gradebook import run_exchange
 
-    _known(course, assignment_id)
-    who = learner_id(config, learner)
+    who, dest, nbc = _learner_course(config, course, assignment_id, place)
     refuse_unreleased(config, course, assignment_id, who)
-    nbc = _learner_course(config, course, assignment_id, who, into, cache_dir)
-    dest = assignment_folder(course, assignment_id, into)
     run_exchange(
         "FetchAssignment",
         nbc,
@@ -404,27 +441,18 @@ def fetch(
 
 
 def submit(
-    config: ParcoursConfig,
-    course: Course,
-    assignment_id: str,
-    *,
-    learner: str | None = None,
-    into: Path | None = None,
-    cache_dir: Path | None = None,
+    config: ParcoursConfig, course: Course, assignment_id: str, **place: Unpack[LearnerPlace]
 ) -> Submission:
     """Submit ``<into>/<course>/<assignment>`` to the exchange with nbgrader's submit
     (a folder too big is sent without its largest files: see :class:`ParcoursSubmit`)."""
     from .gradebook import nbgrader_log, run_app
 
-    _known(course, assignment_id)
-    who = learner_id(config, learner)
-    folder = assignment_folder(course, assignment_id, into)
+    who, folder, nbc = _learner_course(config, course, assignment_id, place)
     if not folder.is_dir():
         raise BadInputError(
             f"nothing to submit: {folder} does not exist. Fetch the assignment first "
             f"('parcours fetch {course.id} {assignment_id}') and work in that folder."
         )
-    nbc = _learner_course(config, course, assignment_id, who, into, cache_dir)
     app = nbc.exchange.Submit(coursedir=nbc.coursedir, authenticator=nbc.authenticator,
                               config=nbc.config, log=nbgrader_log())  # fmt: skip
     run_app(app, f"submit '{assignment_id}' for learner '{who}'")
@@ -443,20 +471,12 @@ class Submission:
 
 
 def fetch_feedback(
-    config: ParcoursConfig,
-    course: Course,
-    assignment_id: str,
-    *,
-    learner: str | None = None,
-    into: Path | None = None,
-    cache_dir: Path | None = None,
+    config: ParcoursConfig, course: Course, assignment_id: str, **place: Unpack[LearnerPlace]
 ) -> list[Path]:
     """Fetch the released feedback of the learner's submissions into
     ``<into>/<course>/<assignment>/feedback/<timestamp>/``; returns the HTML files."""
     from .gradebook import run_exchange
 
-    _known(course, assignment_id)
-    who = learner_id(config, learner)
-    nbc = _learner_course(config, course, assignment_id, who, into, cache_dir)
+    who, folder, nbc = _learner_course(config, course, assignment_id, place)
     run_exchange("FetchFeedback", nbc, f"fetch the feedback on '{assignment_id}' for '{who}'")
-    return sorted((assignment_folder(course, assignment_id, into) / "feedback").glob("*/*.html"))
+    return sorted((folder / "feedback").glob("*/*.html"))

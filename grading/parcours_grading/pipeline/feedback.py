@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import html
-import json
 import logging
 import re
 from collections.abc import Iterator
@@ -45,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from traitlets import Dict, Unicode
 
+from .autograde.results import RESULT_FILE, read_result_file
 from .records import RELEASES, log_change, now_utc, update_record
 
 if TYPE_CHECKING:
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from ..config import ParcoursConfig
     from ..course.model import Assignment, Course
 
-RESULT_FILE = "parcours-result.json"
 MASK = "[test caché / hidden test]"
 _SOLUTION_MARK = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
 _TEXT = {
@@ -226,25 +225,18 @@ class FeedbackResult:
 
 
 def _problem_note(result_file: Path, lang: str) -> str:
-    """The grading problem the autograder recorded, as markdown ('' if none)."""
-    try:
-        data = json.loads(result_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ""
-    if not isinstance(data, dict):
+    """The grading problems the autograder recorded, as markdown ('' if none)."""
+    data = read_result_file(result_file)
+    if data is None:
         return ""
     unread = _unreadable(data)
     notes = [_TEXT["unreadable"][lang].format(notebook=nb, reason=why) for nb, why in unread]
     said = {why for _, why in unread}
     reasons: list[str] = []
-    for key in ("problems", "problem", "reason", "error", "message"):
-        value = data.get(key)
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            if isinstance(item, dict):
-                item = item.get("message") or item.get("reason") or ""
-            if item and str(item) not in reasons and str(item) not in said:
-                reasons.append(str(item))
+    for problem in data.get("problems") or []:
+        message = str(problem.get("message") or "") if isinstance(problem, dict) else ""
+        if message and message not in reasons and message not in said:
+            reasons.append(message)
     if reasons:
         notes.append(_TEXT["problem"][lang] + " ".join(reasons))
     return "\n\n".join(notes)
@@ -270,13 +262,8 @@ def _stand_ins(autograded: Path, assignment_id: str) -> None:
     from nbformat.v4 import new_notebook
 
     for result_file in sorted(autograded.glob(f"*/{assignment_id}/{RESULT_FILE}")):
-        try:
-            data = json.loads(result_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(data, dict):
-            continue
-        for notebook, _ in _unreadable(data):
+        data = read_result_file(result_file)
+        for notebook, _ in _unreadable(data or {}):
             stand_in = result_file.parent / f"{notebook}.ipynb"
             if not stand_in.exists():
                 nbformat.write(new_notebook(), stand_in)

@@ -34,15 +34,6 @@ if TYPE_CHECKING:
     from ..course.model import Assignment, Course
     from .roster import Roster
 
-#: Where Parcours' exchange classes (release-record filters) are, for ExchangeFactory.
-EXCHANGE_CLASSES = {
-    "list": "parcours_grading.pipeline.exchange.ParcoursExchangeList",
-    "fetch_assignment": "parcours_grading.pipeline.exchange.ParcoursFetchAssignment",
-    "submit": "parcours_grading.pipeline.exchange.ParcoursSubmit",
-    "fetch_feedback": "parcours_grading.pipeline.exchange.ParcoursFetchFeedback",
-}
-
-
 def naive_utc(moment: dt.datetime) -> dt.datetime:
     """An aware datetime as nbgrader stores it: naive, in UTC."""
     if moment.tzinfo is None:
@@ -81,8 +72,6 @@ def loop_config(config: ParcoursConfig, course: Course, **extra: Any) -> Config:
     # jupyter_config.py's nbgrader settings (stubs in French...), then the course's own
     nb = load_traitlets_config(Path(config.root))
     nb.merge(nbgrader_config(config, course))
-    for trait, klass in EXCHANGE_CLASSES.items():
-        setattr(nb.ExchangeFactory, trait, klass)
     nb.ParcoursConfig.data_dir = config.data_dir
     nb.ParcoursConfig.courses_dir = config.courses_dir
     for key, value in extra.items():

@@ -64,7 +64,9 @@ def release(
     roster = load_roster(config, course)
     learners = roster.resolve(to) if to else None
     if to and not learners:
-        raise BadInputError(f"--to {' '.join(to)}: these groups have no member in {roster.path}.")
+        raise BadInputError(
+            f"the release's audience ({', '.join(to)}) has no member in {roster.path}."
+        ).about("to")
     from nbgrader.converters import GenerateAssignment  # after the checks: it is slow
 
     prepare_course_root(config, course)

@@ -90,10 +90,10 @@ class Roster:
                 chosen.add(name)
             else:
                 raise BadInputError(
-                    f"--to {name}: neither a group nor a learner of {self.path}. "
+                    f"'{name}' is neither a group nor a learner of {self.path}. "
                     f"Groups: {', '.join(groups) or '(none)'}; or give a learner id "
                     "listed in the roster's 'id' column."
-                )
+                ).about("to")
         return sorted(chosen)
 
 
@@ -206,6 +206,7 @@ def validate(rows: Iterable[tuple[int, dict[str, str]]], known_groups: Iterable[
     allowed = known | set(new_groups)
     first = not known
     problems: list[str] = []
+    undeclared = False  # a group neither known nor declared in new_groups
     seen: dict[str, int] = {}
     learners: list[Learner] = []
     where = f"{source}: " if source else ""
@@ -240,14 +241,16 @@ def validate(rows: Iterable[tuple[int, dict[str, str]]], known_groups: Iterable[
                 hint = _(" (did you mean '{group}'?)").format(group=close[0]) if close else ""
                 problems.append(here + _("group '{group}' of '{id}' is not in the roster"
                                          "{hint} — known groups: {known}; to create it, "
-                                         "add --new-group {group}").format(
+                                         "declare it as a new group ({group})").format(
                     group=group, id=ident, hint=hint, known=", ".join(sorted(known))))
+                undeclared = True
         learners.append(Learner(
             id=ident, first_name=(row.get("first_name") or "").strip(),
             last_name=(row.get("last_name") or "").strip(), email=email, groups=groups))
     if problems:
         head = _("{n} problem(s) in the roster, nothing was changed:").format(n=len(problems))
-        raise BadInputError("\n".join([head, *[f"  - {p}" for p in problems]]))
+        error = BadInputError("\n".join([head, *[f"  - {p}" for p in problems]]))
+        raise error.about("new_groups") if undeclared else error
     return learners
 
 

@@ -51,8 +51,9 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
     raise SchedulerError(
         "grading on a Dask scheduler needs dask.distributed, which is not installed "
         f"({exc}). Install Parcours' 'distributed' extra (dask[distributed]), or grade on "
-        "this machine: leave --scheduler and c.ParcoursConfig.grading_scheduler unset."
-    ) from exc
+        "this machine: leave the grading scheduler unset (c.ParcoursConfig.grading_scheduler "
+        "and the command's own)."
+    ).about("scheduler") from exc
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +147,9 @@ def _unreachable(address: str, why: str) -> SchedulerError:
         f"no Dask scheduler could be used at {address}: {why}. Start one there "
         "('dask scheduler --port PORT') with workers run as root, one thread each "
         "('dask worker ADDRESS --nthreads 1 --nworkers N'), fix the address "
-        "(--scheduler or c.ParcoursConfig.grading_scheduler), or leave both unset to grade "
-        "on this machine. Nothing was graded or recorded."
-    )
+        "(c.ParcoursConfig.grading_scheduler, or the one given to the command), or leave "
+        "both unset to grade on this machine. Nothing was graded or recorded."
+    ).about("scheduler")
 
 
 class Cluster:

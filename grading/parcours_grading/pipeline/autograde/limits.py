@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ...config import ParcoursConfig
+from ...config import ParcoursConfig
+
+
+def _setting(name: str) -> Any:
+    """The default of one ``ParcoursConfig`` setting: the limits' only source of defaults."""
+    return ParcoursConfig.class_traits()[name].default_value
 
 
 @dataclass(frozen=True)
@@ -17,19 +21,19 @@ class Limits:
     """
 
     #: seconds one cell may run before it is interrupted (then killed)
-    cell_timeout_s: float = 30.0
+    cell_timeout_s: float = _setting("cell_timeout")
     #: seconds the whole notebook may run
-    notebook_timeout_s: float = 300.0
+    notebook_timeout_s: float = _setting("notebook_timeout")
     #: address-space limit of the process running student code, in MiB
-    memory_mb: int = 1024
+    memory_mb: int = _setting("memory_limit_mb")
     #: processes the sandbox user may own (RLIMIT_NPROC)
-    processes: int = 64
+    processes: int = _setting("process_limit")
     #: largest output one cell keeps, in KiB; the rest is cut and the cut recorded
-    output_kb: int = 256
+    output_kb: int = _setting("output_limit_kb")
     #: let student code reach the network
-    network: bool = False
+    network: bool = _setting("allow_network")
     #: unprivileged user student code runs as when grading is started as root
-    sandbox_user: str = "nobody"
+    sandbox_user: str = _setting("sandbox_user")
     #: seconds between the interrupt (SIGINT) of a cell that overran and the kill
     kill_grace_s: float = 2.0
     #: folders student code must not see (course sources, gradebook, other learners'

@@ -8,10 +8,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
+#: the file written next to each autograded submission (:meth:`SubmissionResult.to_json`)
+RESULT_FILE = "parcours-result.json"
 #: version of the parcours-result.json layout; bump on any incompatible change
 RESULT_SCHEMA_VERSION = 1
+
+
+def read_result_file(path: Path) -> dict[str, Any] | None:
+    """The content of a ``parcours-result.json`` (:meth:`SubmissionResult.to_json`), or
+    ``None`` when the file is missing or is not such a result."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 #: problem codes (stable: the feedback step and dashboards key on them)
 PROBLEM_CODES = (

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import BadInputError, ExitStatus, GradingError
 from . import jobs
 from .limits import Limits
-from .results import CellGrade, GradeResult, Problem, SubmissionResult
+from .results import RESULT_FILE, CellGrade, GradeResult, Problem, SubmissionResult
 from .source import NotebookSpec, spec_from_gradebook
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ def _place(root: Path, source_dir: Path, result: SubmissionResult) -> None:
         if nb.notebook_json is not None:
             text = json.dumps(nb.notebook_json, indent=1, sort_keys=True, ensure_ascii=False)
             (build / f"{nb.notebook}.ipynb").write_text(text + "\n", encoding="utf-8")
-    (build / "parcours-result.json").write_text(result.to_json() + "\n", encoding="utf-8")
+    (build / RESULT_FILE).write_text(result.to_json() + "\n", encoding="utf-8")
     if final.exists():
         shutil.rmtree(final)
     build.rename(final)
