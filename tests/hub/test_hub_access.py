@@ -120,8 +120,8 @@ def test_coordinator_reads_every_course(hub_site: HubSite) -> None:
 
 
 def test_kernels_stop_when_pages_are_left(hub_site: HubSite) -> None:
-    """Five visits, each left as Voila's page leaves (its unload beacon): afterwards no
-    more kernels run than before them (the preheated pool refilled, nothing left over)."""
+    """Five visits, each left as Voila's page leaves (its unload beacon): each page's
+    kernel stops (204, then 404), and no kernel is left over (the preheated pool refills)."""
     alice = hub_site.login("pt-alice")
     before = _kernels()
     shutdown = f"{hub_site.url}/services/dashboards/voila/api/shutdown/"
@@ -139,7 +139,9 @@ def test_kernels_stop_when_pages_are_left(hub_site: HubSite) -> None:
         again = alice.post(shutdown + kernel_id.group(1), files={"_xsrf": (None, xsrf)},
                            timeout=60)
         assert again.status_code == 404  # no such kernel any more
+    # without the beacon every visit leaves its kernel (+5); Voila may still be refilling
+    # its preheated pool for the last visit (+1 at most)
     deadline = time.monotonic() + 120
-    while len(_kernels()) > len(before) and time.monotonic() < deadline:
+    while len(_kernels()) > len(before) + 1 and time.monotonic() < deadline:
         time.sleep(0.5)  # a condition polled until a bounded deadline (no event for it)
-    assert len(_kernels()) <= len(before), (sorted(before), sorted(_kernels()))
+    assert len(_kernels()) <= len(before) + 1, (sorted(before), sorted(_kernels()))
