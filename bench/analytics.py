@@ -46,21 +46,43 @@ def bench_course(n_modules: int = 10, lessons_per_module: int = 4):
     skills = [f"s{i}" for i in range(1, 6)]
     modules, assignments = [], []
     for m in range(n_modules):
-        lessons = [{"id": f"m{m:02d}-l{i}", "title": f"Leçon {m}.{i}",
-                    "notebook": f"lessons/{m}-{i}.ipynb", "objectives": ["o"],
-                    "skills": [skills[(m + i) % 5]], "minutes": 20}
-                   for i in range(lessons_per_module)]
+        lessons = [
+            {
+                "id": f"m{m:02d}-l{i}",
+                "title": f"Leçon {m}.{i}",
+                "notebook": f"lessons/{m}-{i}.ipynb",
+                "objectives": ["o"],
+                "skills": [skills[(m + i) % 5]],
+                "minutes": 20,
+            }
+            for i in range(lessons_per_module)
+        ]
         modules.append({"id": f"m{m:02d}", "title": f"Module {m}", "lessons": lessons})
         day = 7 + 7 * m
-        assignments.append({
-            "id": f"devoir-{m:02d}", "title": f"Devoir {m}", "source": f"source/d{m}",
-            "module": f"m{m:02d}", "opens": _day(day, 8), "due": _day(day + 6, 23),
-            "points": 10, "skills": [skills[m % 5]],
-            "minutes": 60})
-    return Course.model_validate({
-        "schema_version": 1, "id": "bench", "title": "Bench", "timezone": "Europe/Paris",
-        "skills": [{"id": s, "label": s} for s in skills], "modules": modules,
-        "assignments": assignments})
+        assignments.append(
+            {
+                "id": f"devoir-{m:02d}",
+                "title": f"Devoir {m}",
+                "source": f"source/d{m}",
+                "module": f"m{m:02d}",
+                "opens": _day(day, 8),
+                "due": _day(day + 6, 23),
+                "points": 10,
+                "skills": [skills[m % 5]],
+                "minutes": 60,
+            }
+        )
+    return Course.model_validate(
+        {
+            "schema_version": 1,
+            "id": "bench",
+            "title": "Bench",
+            "timezone": "Europe/Paris",
+            "skills": [{"id": s, "label": s} for s in skills],
+            "modules": modules,
+            "assignments": assignments,
+        }
+    )
 
 
 def _day(day: int, hour: int) -> str:
@@ -80,8 +102,9 @@ def build(folder: Path, course, n_learners: int, n_events: int | None, seed: int
     from parcours_grading.cohort import make_cohort, write_events, write_gradebook
     from parcours_grading.config import ParcoursConfig
 
-    config = ParcoursConfig(root=str(folder), data_dir=str(folder / "data"),
-                            courses_dir=str(folder / "courses"))
+    config = ParcoursConfig(
+        root=str(folder), data_dir=str(folder / "data"), courses_dir=str(folder / "courses")
+    )
     marker = folder / "cohort.json"
     wanted = {"learners": n_learners, "events": n_events, "seed": seed}
     if marker.is_file():
@@ -97,10 +120,16 @@ def build(folder: Path, course, n_learners: int, n_events: int | None, seed: int
     plans = cohort.plans
     if n_events is not None:  # keep the submissions made before the last event kept
         plans = plans[plans["submit_at"] <= events["timestamp"].iloc[-1]]
-    write_gradebook(config.course_root(course.id) / "gradebook.db", course, plans,
-                    students=cohort.learners["student_id"].tolist(), seed=seed)
-    marker.write_text(json.dumps({"cohort": wanted, "n_events": len(events),
-                                  "n_plans": len(plans)}))
+    write_gradebook(
+        config.course_root(course.id) / "gradebook.db",
+        course,
+        plans,
+        students=cohort.learners["student_id"].tolist(),
+        seed=seed,
+    )
+    marker.write_text(
+        json.dumps({"cohort": wanted, "n_events": len(events), "n_plans": len(plans)})
+    )
     return config, len(events), len(plans)
 
 
@@ -123,8 +152,9 @@ def append_events(config, n: int) -> int:
     with sqlite3.connect(path) as conn:
         before = conn.execute("SELECT max(rowid) FROM events").fetchone()[0]
         cols = [r[1] for r in conn.execute("PRAGMA table_info(events)")]
-        rows = conn.execute(f"SELECT {', '.join(cols)} FROM events ORDER BY rowid DESC "
-                            "LIMIT ?", (n,)).fetchall()
+        rows = conn.execute(
+            f"SELECT {', '.join(cols)} FROM events ORDER BY rowid DESC LIMIT ?", (n,)
+        ).fetchall()
         at = cols.index("timestamp")
         new = []
         for row in rows:
@@ -133,8 +163,9 @@ def append_events(config, n: int) -> int:
             stamp = dt.datetime.fromisoformat(row[at]) + dt.timedelta(hours=1)
             row[at] = stamp.isoformat()
             new.append(row)
-        conn.executemany(f"INSERT INTO events ({', '.join(cols)}) VALUES "
-                         f"({', '.join('?' * len(cols))})", new)
+        conn.executemany(
+            f"INSERT INTO events ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", new
+        )
     return before
 
 
@@ -173,21 +204,30 @@ def isolated_env(folder: Path) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("config", "data", "runtime"):
         (folder / name).mkdir(parents=True, exist_ok=True)
-    env.update(JUPYTER_CONFIG_DIR=str(folder / "config"), JUPYTER_DATA_DIR=str(folder / "data"),
-               JUPYTER_RUNTIME_DIR=str(folder / "runtime"), JUPYTER_PLATFORM_DIRS="1",
-               PATH=str(BIN) + os.pathsep + env.get("PATH", ""))
+    env.update(
+        JUPYTER_CONFIG_DIR=str(folder / "config"),
+        JUPYTER_DATA_DIR=str(folder / "data"),
+        JUPYTER_RUNTIME_DIR=str(folder / "runtime"),
+        JUPYTER_PLATFORM_DIRS="1",
+        PATH=str(BIN) + os.pathsep + env.get("PATH", ""),
+    )
     env.pop("JUPYTER_CONFIG_PATH", None)
     return env
 
 
 def nbgrader_export(config, course, out: Path, jupyter: Path) -> float:
     root = config.course_root(course.id)
-    cmd = [str(BIN / "nbgrader"), "export", "--to", str(out),
-           f"--CourseDirectory.root={root}", f"--CourseDirectory.course_id={course.id}",
-           f"--CourseDirectory.db_url={config.gradebook_for(course.id)}"]
+    cmd = [
+        str(BIN / "nbgrader"),
+        "export",
+        "--to",
+        str(out),
+        f"--CourseDirectory.root={root}",
+        f"--CourseDirectory.course_id={course.id}",
+        f"--CourseDirectory.db_url={config.gradebook_for(course.id)}",
+    ]
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=root, env=isolated_env(jupyter), capture_output=True,
-                          text=True)
+    done = subprocess.run(cmd, cwd=root, env=isolated_env(jupyter), capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"nbgrader export failed ({done.returncode}):\n{done.stderr[-2000:]}")
@@ -211,8 +251,10 @@ def main() -> int:
 
     t0 = time.perf_counter()
     big, n_events, n_subs = build(base / "big", course, args.learners, args.events, args.seed)
-    print(f"built {args.learners} learners x {50} activities: {n_events} events, "
-          f"{n_subs} submissions ({time.perf_counter() - t0:.1f} s, not timed)")
+    print(
+        f"built {args.learners} learners x {50} activities: {n_events} events, "
+        f"{n_subs} submissions ({time.perf_counter() - t0:.1f} s, not timed)"
+    )
     import scipy.stats  # noqa: F401  (imported once by any long-lived process)
     from parcours_grading.analytics.gradebook import FRAMES_CACHE_SUFFIX
     from parcours_grading.analytics.snapshot import snapshot_path
@@ -222,8 +264,10 @@ def main() -> int:
     for cache in (snapshot_path(store), gradebook.with_name(gradebook.name + FRAMES_CACHE_SUFFIX)):
         cache.unlink(missing_ok=True)  # a cold first load, even with --keep
     first_s, _ = timed(lambda: load_frames(big, [course]), repeat=1, name="first")
-    print(f"10k: first load {first_s:.3f} s (cpu {CPU['first']:.3f}; reads the whole event "
-          "store and the gradebook, writes the caches kept beside them)")
+    print(
+        f"10k: first load {first_s:.3f} s (cpu {CPU['first']:.3f}; reads the whole event "
+        "store and the gradebook, writes the caches kept beside them)"
+    )
     runs: list[tuple[float, float]] = []
 
     def end_to_end():
@@ -238,32 +282,39 @@ def main() -> int:
     load_s, compute_s = min(runs, key=sum)
     sizes = ", ".join(f"{k} {len(v)}" for k, v in report.tables().items())
     added_after = append_events(big, 1000)
-    tail_s, _ = timed(lambda: class_report(load_frames(big, [course]), now), repeat=1,
-                      name="tail")
+    tail_s, _ = timed(lambda: class_report(load_frames(big, [course]), now), repeat=1, name="tail")
     remove_events(big, added_after)  # the cohort as generated, for --keep
-    print(f"10k after 1000 new events (read on top of the snapshot): {tail_s:.3f} s end to "
-          f"end (cpu {CPU['tail']:.3f})")
+    print(
+        f"10k after 1000 new events (read on top of the snapshot): {tail_s:.3f} s end to "
+        f"end (cpu {CPU['tail']:.3f})"
+    )
     print(f"machine load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"10k tables: {sizes}")
-    split = (f"10k end to end: load_frames {load_s:.3f} s + class_report {compute_s:.3f} s = "
-             f"{report_s:.3f} s (cpu {CPU['e2e']:.3f}; best of 3)")
+    split = (
+        f"10k end to end: load_frames {load_s:.3f} s + class_report {compute_s:.3f} s = "
+        f"{report_s:.3f} s (cpu {CPU['e2e']:.3f}; best of 3)"
+    )
 
     small, _, n_small = build(base / "small", course, args.small, None, args.seed + 1)
     out = base / "small" / "out" / "grades.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    parcours_s, (n_rows, n_questions) = timed(lambda: parcours_report_1k(small, course, out),
-                                              name="1k")
-    print(f"1k parcours (in process, gradebook -> per-learner + per-question CSV): "
-          f"{parcours_s:.3f} s ({n_rows} learners, {n_questions} questions)")
+    parcours_s, (n_rows, n_questions) = timed(
+        lambda: parcours_report_1k(small, course, out), name="1k"
+    )
+    print(
+        f"1k parcours (in process, gradebook -> per-learner + per-question CSV): "
+        f"{parcours_s:.3f} s ({n_rows} learners, {n_questions} questions)"
+    )
     export_s = nbgrader_export(small, course, out, base / "jupyter")
     rows = sum(1 for _ in out.open()) - 1
-    print(f"1k nbgrader export (subprocess): {export_s:.3f} s ({rows} rows, "
-          f"{n_small} submissions)")
+    print(f"1k nbgrader export (subprocess): {export_s:.3f} s ({rows} rows, {n_small} submissions)")
     ratio = export_s / parcours_s
     print(f"ratio nbgrader export / parcours: {ratio:.1f}x")
     print(split)
-    print(f"analytics: report_10k_s={report_s:.3f} parcours_1k_s={parcours_s:.3f} "
-          f"nbgrader_export_1k_s={export_s:.3f} ratio={ratio:.1f}")
+    print(
+        f"analytics: report_10k_s={report_s:.3f} parcours_1k_s={parcours_s:.3f} "
+        f"nbgrader_export_1k_s={export_s:.3f} ratio={ratio:.1f}"
+    )
     return 0
 
 

@@ -107,8 +107,13 @@ def build(base: Path, course_dir: Path, course_id: str, assignment: str, count: 
     shutil.copytree(course_dir / "source" / assignment, root / "source" / assignment)
     write_nbgrader_config(root, course_id)
     env = isolated_env(base / "template")
-    done = subprocess.run([str(BIN / "nbgrader"), "generate_assignment", assignment, "--create",
-                           "--force"], cwd=root, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "nbgrader"), "generate_assignment", assignment, "--create", "--force"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         sys.exit(f"nbgrader generate_assignment failed:\n{done.stderr[-3000:]}")
     releases = sorted((root / "release" / assignment).glob("*.ipynb"))
@@ -145,8 +150,10 @@ def rows(db_url: str, assignment: str) -> dict[tuple, tuple]:
         for sub in gb.find_assignment(assignment).submissions:
             for nb in sub.notebooks:
                 for g in nb.grades:
-                    found[(sub.student.id, nb.name, g.cell.name)] = (g.auto_score,
-                                                                     g.needs_manual_grade)
+                    found[(sub.student.id, nb.name, g.cell.name)] = (
+                        g.auto_score,
+                        g.needs_manual_grade,
+                    )
                 for c in nb.comments:
                     found[(sub.student.id, nb.name, c.cell.name, "comment")] = (c.auto_comment,)
     return found
@@ -154,39 +161,67 @@ def rows(db_url: str, assignment: str) -> dict[tuple, tuple]:
 
 def grading_seconds(stdout: str, default: float) -> float:
     """``grading_s`` as printed by ``parcours autograde``."""
-    found = re.search(r"(?:start-up|démarrage) [\d.]+ s, (?:grading|correction) ([\d.]+) s",
-                      stdout)
+    found = re.search(r"(?:start-up|démarrage) [\d.]+ s, (?:grading|correction) ([\d.]+) s", stdout)
     return float(found.group(1)) if found else default
 
 
-def timed_autograde(base: Path, data: Path, course_dir: Path, assignment: str,
-                    *options: str) -> tuple[float, float]:
+def timed_autograde(
+    base: Path, data: Path, course_dir: Path, assignment: str, *options: str
+) -> tuple[float, float]:
     """(wall seconds, grading seconds) of one ``parcours autograde`` subprocess."""
     env = isolated_env(base)
     env["PARCOURS_DATA_DIR"] = str(data)
     t0 = time.perf_counter()
-    done = subprocess.run([str(BIN / "parcours"), "autograde", str(course_dir), assignment,
-                           "--data-dir", str(data), "--no-progress", *options], env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            str(BIN / "parcours"),
+            "autograde",
+            str(course_dir),
+            assignment,
+            "--data-dir",
+            str(data),
+            "--no-progress",
+            *options,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - t0
     print(f"parcours autograde {' '.join(options)}: {wall:.1f} s (exit {done.returncode})")
     print(done.stdout[-1500:], done.stderr[-1500:], sep="\n")
     return wall, grading_seconds(done.stdout, wall)
 
 
-def dask_side_by_side(base: Path, template: Path, course_dir: Path, course_id: str,
-                      assignment: str, workers: int, n: int) -> None:
+def dask_side_by_side(
+    base: Path,
+    template: Path,
+    course_dir: Path,
+    course_id: str,
+    assignment: str,
+    workers: int,
+    n: int,
+) -> None:
     """Local fork server vs a LocalCluster of ``workers`` processes, same submissions."""
     from distributed import Client, LocalCluster
 
     local_root = twin(template, base / "local", course_id)
     dask_root = twin(template, base / "dask", course_id)
     print(f"load average before: {os.getloadavg()}")
-    local_s, local_grading = timed_autograde(base / "local", base / "local", course_dir,
-                                             assignment, "--workers", str(workers))
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, host="127.0.0.1") as cluster, \
-            Client(cluster, set_as_default=False) as client:
+    local_s, local_grading = timed_autograde(
+        base / "local", base / "local", course_dir, assignment, "--workers", str(workers)
+    )
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+        ) as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
+
         def warm() -> bool:  # runs on each worker: start its fork server now
             from parcours_grading.pipeline.autograde.api import default_server
 
@@ -194,29 +229,43 @@ def dask_side_by_side(base: Path, template: Path, course_dir: Path, course_id: s
 
         assert all(client.run(warm).values())
         print(f"load average before: {os.getloadavg()}")
-        dask_s, dask_grading = timed_autograde(base / "dask", base / "dask", course_dir,
-                                               assignment, "--scheduler",
-                                               cluster.scheduler_address)
+        dask_s, dask_grading = timed_autograde(
+            base / "dask",
+            base / "dask",
+            course_dir,
+            assignment,
+            "--scheduler",
+            cluster.scheduler_address,
+        )
     mine = rows(f"sqlite:///{dask_root / 'gradebook.db'}", assignment)
     theirs = rows(f"sqlite:///{local_root / 'gradebook.db'}", assignment)
     same = "yes" if mine == theirs and len(mine) > 0 else "no"
-    print(f"autograde-dask: submissions={n} workers={workers} local_s={local_s:.1f} "
-          f"dask_s={dask_s:.1f} local_grading_s={local_grading:.2f} "
-          f"dask_grading_s={dask_grading:.2f} dask_over_local={dask_s / local_s:.2f} "
-          f"same_rows={same}")
+    print(
+        f"autograde-dask: submissions={n} workers={workers} local_s={local_s:.1f} "
+        f"dask_s={dask_s:.1f} local_grading_s={local_grading:.2f} "
+        f"dask_grading_s={dask_grading:.2f} dask_over_local={dask_s / local_s:.2f} "
+        f"same_rows={same}"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--workers", type=int, default=0, help="parcours workers (0: cores)")
-    parser.add_argument("--fixture", action="store_true",
-                        help="use the small test assignment instead of the demo course's")
+    parser.add_argument(
+        "--fixture",
+        action="store_true",
+        help="use the small test assignment instead of the demo course's",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
-    parser.add_argument("--parcours-only", action="store_true",
-                        help="skip nbgrader (for iterating; no ratio, no score comparison)")
-    parser.add_argument("--dask", action="store_true",
-                        help="local fork server vs a Dask LocalCluster (no nbgrader)")
+    parser.add_argument(
+        "--parcours-only",
+        action="store_true",
+        help="skip nbgrader (for iterating; no ratio, no score comparison)",
+    )
+    parser.add_argument(
+        "--dask", action="store_true", help="local fork server vs a Dask LocalCluster (no nbgrader)"
+    )
     args = parser.parse_args()
     course_dir, course_id, assignment = FIXTURE if args.fixture else DEMO
     if not (course_dir / "source" / assignment).is_dir():
@@ -227,8 +276,9 @@ def main() -> int:
         print(f"building {args.submissions} submissions of {course_id}/{assignment} in {base}")
         template = build(base, course_dir, course_id, assignment, args.submissions)
         if args.dask:
-            dask_side_by_side(base, template, course_dir, course_id, assignment, workers,
-                              args.submissions)
+            dask_side_by_side(
+                base, template, course_dir, course_id, assignment, workers, args.submissions
+            )
             return 0
         nb_root = twin(template, base / "nbgrader", course_id)
         pc_data = base / "parcours"
@@ -239,9 +289,13 @@ def main() -> int:
         if not args.parcours_only:
             print(f"load average before: {os.getloadavg()}")
             t0 = time.perf_counter()
-            done = subprocess.run([str(BIN / "nbgrader"), "autograde", assignment], cwd=nb_root,
-                                  env=isolated_env(base / "nbgrader"), capture_output=True,
-                                  text=True)
+            done = subprocess.run(
+                [str(BIN / "nbgrader"), "autograde", assignment],
+                cwd=nb_root,
+                env=isolated_env(base / "nbgrader"),
+                capture_output=True,
+                text=True,
+            )
             nbgrader_s = time.perf_counter() - t0
             print(f"nbgrader autograde: {nbgrader_s:.1f} s (exit {done.returncode})")
 
@@ -249,17 +303,31 @@ def main() -> int:
         env = isolated_env(base / "parcours")
         env["PARCOURS_DATA_DIR"] = str(pc_data)
         t0 = time.perf_counter()
-        ours = subprocess.run([str(BIN / "parcours"), "autograde", str(course_dir), assignment,
-                               "--data-dir", str(pc_data), "--workers", str(workers),
-                               "--no-progress"], env=env, capture_output=True, text=True)
+        ours = subprocess.run(
+            [
+                str(BIN / "parcours"),
+                "autograde",
+                str(course_dir),
+                assignment,
+                "--data-dir",
+                str(pc_data),
+                "--workers",
+                str(workers),
+                "--no-progress",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         parcours_s = time.perf_counter() - t0
         print(f"parcours autograde: {parcours_s:.1f} s (exit {ours.returncode}, {workers} workers)")
         print(ours.stdout[-2000:], ours.stderr[-2000:], sep="\n")
         print(f"load average after: {os.getloadavg()}")
 
         untouched = all(p.read_bytes() == data for p, data in originals.items())
-        theirs = {} if args.parcours_only else rows(f"sqlite:///{nb_root / 'gradebook.db'}",
-                                                    assignment)
+        theirs = (
+            {} if args.parcours_only else rows(f"sqlite:///{nb_root / 'gradebook.db'}", assignment)
+        )
         mine = rows(f"sqlite:///{pc_root / 'gradebook.db'}", assignment)
         differ = sorted(k for k in set(theirs) | set(mine) if theirs.get(k) != mine.get(k))
         for key in [] if args.parcours_only else differ[:10]:
@@ -269,23 +337,28 @@ def main() -> int:
         for path in (pc_root / "autograded").glob(f"*/{assignment}/parcours-result.json"):
             data = json.loads(path.read_text())
             run_s.append(sum(nb.get("run_s", 0.0) for nb in data["notebooks"]))
-            sandbox_s.append(sum(nb.get("wall_s", 0.0) - nb.get("run_s", 0.0)
-                                 for nb in data["notebooks"]))
+            sandbox_s.append(
+                sum(nb.get("wall_s", 0.0) - nb.get("run_s", 0.0) for nb in data["notebooks"])
+            )
         n = args.submissions
         cell_s = sum(run_s) / len(run_s) if run_s else 0.0
         grading_s = grading_seconds(ours.stdout, parcours_s)
         startup_s = parcours_s - grading_s
         overhead = grading_s * workers / n - cell_s
         all_in = parcours_s * workers / n - cell_s
-        print(f"grade rows compared: {len(theirs)}; originals untouched: {untouched}; "
-              f"mean cell time per submission: {cell_s:.3f} s; mean sandbox set-up and "
-              f"grading time beyond the cells: {sum(sandbox_s) / max(len(sandbox_s), 1):.3f} s; "
-              f"grading_s={grading_s:.2f} (first notebook handed over to last commit)")
+        print(
+            f"grade rows compared: {len(theirs)}; originals untouched: {untouched}; "
+            f"mean cell time per submission: {cell_s:.3f} s; mean sandbox set-up and "
+            f"grading time beyond the cells: {sum(sandbox_s) / max(len(sandbox_s), 1):.3f} s; "
+            f"grading_s={grading_s:.2f} (first notebook handed over to last commit)"
+        )
         ratio = "n/a" if args.parcours_only else f"{nbgrader_s / parcours_s:.1f}"
         same_scores = "n/a" if args.parcours_only else ("yes" if same else "no")
-        print(f"autograde: submissions={n} parcours_s={parcours_s:.1f} nbgrader_s={nbgrader_s:.1f} "
-              f"ratio={ratio} startup_s={startup_s:.2f} overhead_per_submission_s={overhead:.3f} "
-              f"overhead_all_in_s={all_in:.3f} same_scores={same_scores}")
+        print(
+            f"autograde: submissions={n} parcours_s={parcours_s:.1f} nbgrader_s={nbgrader_s:.1f} "
+            f"ratio={ratio} startup_s={startup_s:.2f} overhead_per_submission_s={overhead:.3f} "
+            f"overhead_all_in_s={all_in:.3f} same_scores={same_scores}"
+        )
         return 0
     finally:
         if not args.keep:

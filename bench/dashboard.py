@@ -34,9 +34,16 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
 VIEWPORT = {"width": 1280, "height": 900}
 INTERACTIVE_JS = """() => {
   const h1 = document.querySelector('h1');
@@ -75,20 +82,33 @@ def voila_floor(base: Path, browser: object, port: int, config_folder: Path) -> 
     folder = base / "floor"
     folder.mkdir(exist_ok=True)
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("from voila.utils import wait_for_request\n"
-                                          "wait_for_request()"),
-                nbformat.v4.new_code_cell("from IPython.display import HTML\n"
-                                          "HTML('<h1>floor</h1>')")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("from voila.utils import wait_for_request\nwait_for_request()"),
+        nbformat.v4.new_code_cell("from IPython.display import HTML\nHTML('<h1>floor</h1>')"),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, folder / "floor.ipynb")
-    proc = subprocess.Popen([sys.executable, "-m", "parcours_grading.dashboards.voila_app",
-                             str(folder), f"--port={port}",
-                             "--no-browser", "--Voila.ip=127.0.0.1", "--preheat_kernel=True",
-                             "--pool_size=1", "--template=parcours",
-                             f"--Voila.config_file_paths={config_folder}"],
-                            stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "parcours_grading.dashboards.voila_app",
+            str(folder),
+            f"--port={port}",
+            "--no-browser",
+            "--Voila.ip=127.0.0.1",
+            "--preheat_kernel=True",
+            "--pool_size=1",
+            "--template=parcours",
+            f"--Voila.config_file_paths={config_folder}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         from parcours_grading.dashboards.server import wait_until_answers
 
@@ -127,10 +147,13 @@ def write_class(base: Path, learners: int) -> float:
     course = load_course(find_course(config.courses_dir, "analyse-de-donnees"))
     started = time.perf_counter()
     sample = write_sample_class(config, course, learners, seed=11, weeks=5)
-    print(f"class written: {learners} learners, {sample.events} events, "
-          f"{sample.submissions} submissions in {time.perf_counter() - started:.1f} s")
+    print(
+        f"class written: {learners} learners, {sample.events} events, "
+        f"{sample.submissions} submissions in {time.perf_counter() - started:.1f} s"
+    )
     (base / "config" / "jupyter_config.py").write_text(
-        f"c.ParcoursConfig.dashboard_now = {sample.now.isoformat()!r}\n", encoding="utf-8")
+        f"c.ParcoursConfig.dashboard_now = {sample.now.isoformat()!r}\n", encoding="utf-8"
+    )
     marker.touch()
     return time.perf_counter() - started
 
@@ -160,9 +183,13 @@ def main() -> int:
 
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="parcours-bench-"))
     ready = base / "ready"
-    env = {"PARCOURS_DATA_DIR": str(base / "data"), "PARCOURS_ROOT": str(REPO),
-           "JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_RUNTIME_DIR": str(base / "rt"),
-           "PARCOURS_DASHBOARD_READY_DIR": str(ready)}
+    env = {
+        "PARCOURS_DATA_DIR": str(base / "data"),
+        "PARCOURS_ROOT": str(REPO),
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "JUPYTER_RUNTIME_DIR": str(base / "rt"),
+        "PARCOURS_DASHBOARD_READY_DIR": str(ready),
+    }
     os.environ.update(env)
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
     (base / "config").mkdir(parents=True, exist_ok=True)
@@ -201,16 +228,20 @@ def main() -> int:
             # first visit: empty browser cache (Voila's and plotly's scripts downloaded)
             wait_ready(1)
             cold, phases = visit(browser.new_context(viewport=VIEWPORT), url, args.learners)
-            print(f"visit 1 (empty browser cache): interactive in {cold:.2f} s; "
-                  + ", ".join(f"{k}={v / 1000:.2f} s" for k, v in phases.items() if v))
+            print(
+                f"visit 1 (empty browser cache): interactive in {cold:.2f} s; "
+                + ", ".join(f"{k}={v / 1000:.2f} s" for k, v in phases.items() if v)
+            )
             # later visits: the browser has the scripts cached, as a returning coordinator's
             context = browser.new_context(viewport=VIEWPORT)
             for n in range(args.visits):
                 wait_ready(n + 2)
                 seconds, phases = visit(context, url, args.learners)
                 warm.append(seconds)
-                print(f"visit {n + 2} (scripts cached): interactive in {seconds:.2f} s; "
-                      + ", ".join(f"{k}={v / 1000:.2f} s" for k, v in phases.items() if v))
+                print(
+                    f"visit {n + 2} (scripts cached): interactive in {seconds:.2f} s; "
+                    + ", ".join(f"{k}={v / 1000:.2f} s" for k, v in phases.items() if v)
+                )
             floor = voila_floor(base, browser, free_port(), write_voila_config(config))
             print(f"Voila floor (one-cell preheated notebook, same setup): {floor:.2f} s")
             browser.close()

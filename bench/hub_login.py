@@ -84,8 +84,10 @@ def make_project(base: Path, users: int) -> tuple[object, dict[str, str], list[s
     started = time.perf_counter()
     sample = write_sample_class(config, course, users, seed=11, weeks=5)
     os.environ["PARCOURS_NOW"] = sample.now.isoformat()
-    print(f"class written: {users} learners, {sample.events} events, "
-          f"{sample.submissions} submissions in {time.perf_counter() - started:.1f} s")
+    print(
+        f"class written: {users} learners, {sample.events} events, "
+        f"{sample.submissions} submissions in {time.perf_counter() - started:.1f} s"
+    )
     people = read_people(config)
     started = time.perf_counter()
     report = sync_accounts(config, people)
@@ -95,8 +97,10 @@ def make_project(base: Path, users: int) -> tuple[object, dict[str, str], list[s
         passwords[name] = report.passwords.get(name) or new_password()
         if name not in report.passwords:
             set_password(name, passwords[name])
-    print(f"accounts: {len(people.by_name)} ({len(report.created)} created) in "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"accounts: {len(people.by_name)} ({len(report.created)} created) in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     return config, passwords, report.created
 
 
@@ -125,8 +129,7 @@ async def run_visits(url: str, passwords: dict[str, str], parallel: int) -> list
 
     gate = asyncio.Semaphore(parallel)
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                           args=CHROMIUM_ARGS)
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
 
         async def one(name: str) -> float:
             async with gate:
@@ -145,8 +148,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--parallel", type=int, default=10)
     parser.add_argument("--keep", type=Path, help="keep the project and accounts in DIR")
-    parser.add_argument("--voila", action="store_true",
-                        help="the Voila learner page (a kernel per visit) instead")
+    parser.add_argument(
+        "--voila", action="store_true", help="the Voila learner page (a kernel per visit) instead"
+    )
     args = parser.parse_args()
     global VOILA
     VOILA = args.voila
@@ -159,8 +163,11 @@ def main() -> int:
     base = args.keep or Path(tempfile.mkdtemp(prefix="parcours-hubbench-", dir="/tmp"))
     base.mkdir(parents=True, exist_ok=True)
     config, passwords, created = make_project(base, args.users)
-    hub = HubServer(config, port=free_port(),  # type: ignore[arg-type]
-                    env={"PARCOURS_NOW": os.environ["PARCOURS_NOW"]})
+    hub = HubServer(
+        config,
+        port=free_port(),  # type: ignore[arg-type]
+        env={"PARCOURS_NOW": os.environ["PARCOURS_NOW"]},
+    )
     started = time.perf_counter()
     watch: MemoryWatch | None = None
     try:
@@ -180,11 +187,16 @@ def main() -> int:
                 subprocess.run(["userdel", "--remove", name], capture_output=True, check=False)
             shutil.rmtree(base, ignore_errors=True)
     p50 = statistics.median(seconds)
-    p95 = (statistics.quantiles(seconds, n=20, method="inclusive")[-1]
-           if len(seconds) > 1 else seconds[0])
+    p95 = (
+        statistics.quantiles(seconds, n=20, method="inclusive")[-1]
+        if len(seconds) > 1
+        else seconds[0]
+    )
     peak_mb = watch.peak / 2**20 if watch else 0.0
-    print(f"{len(seconds)} learners, {args.parallel} at a time: p50 {p50:.2f} s, "
-          f"p95 {p95:.2f} s, max {max(seconds):.2f} s; hub and services peak {peak_mb:.0f} MB")
+    print(
+        f"{len(seconds)} learners, {args.parallel} at a time: p50 {p50:.2f} s, "
+        f"p95 {p95:.2f} s, max {max(seconds):.2f} s; hub and services peak {peak_mb:.0f} MB"
+    )
     print(f"hub-login: users={len(seconds)} p95_s={p95:.2f} peak_mb={peak_mb:.0f}")
     return 0
 

@@ -1,5 +1,6 @@
-"""The code stays lint-clean and type-checked: CI runs ruff and mypy with the project's
-own settings (pyproject.toml), so a change that breaks either fails the suite."""
+"""The code stays lint-clean, formatted and type-checked: CI runs ruff (lint and format)
+and mypy with the project's own settings (pyproject.toml), so a change that breaks any of
+them fails the suite."""
 
 from __future__ import annotations
 
@@ -12,12 +13,18 @@ BIN = Path(sys.executable).parent
 
 
 def _run(*command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False,
-                          timeout=600)
+    return subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, check=False, timeout=600
+    )
 
 
 def test_ruff_finds_nothing() -> None:
     done = _run(str(BIN / "ruff"), "check", "grading", "extensions", "tests", "bench")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_format_changes_nothing() -> None:
+    done = _run(str(BIN / "ruff"), "format", "--check", "grading", "extensions", "tests", "bench")
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -46,10 +46,12 @@ def english_copy(target: Path) -> Path:
     shutil.copytree(REPO / "courses" / FRENCH, folder)
     manifest = folder / "course.toml"
     text = manifest.read_text(encoding="utf-8")
-    for old, new in ((f'id = "{FRENCH}"', f'id = "{ENGLISH}"'),
-                     ('title = "Analyse de données avec pandas"', 'title = "Data basics"'),
-                     ('language = "fr"', 'language = "en"'),
-                     ('timezone = "Europe/Paris"', 'timezone = "America/Cayenne"')):
+    for old, new in (
+        (f'id = "{FRENCH}"', f'id = "{ENGLISH}"'),
+        ('title = "Analyse de données avec pandas"', 'title = "Data basics"'),
+        ('language = "fr"', 'language = "en"'),
+        ('timezone = "Europe/Paris"', 'timezone = "America/Cayenne"'),
+    ):
         assert old in text, old
         text = text.replace(old, new, 1)
     manifest.write_text(text, encoding="utf-8")
@@ -64,8 +66,9 @@ def retarget(folder: Path, *, course_id: str, language: str, timezone: str) -> P
     manifest = folder / "course.toml"
     text = manifest.read_text(encoding="utf-8")
     for key, value in (("id", course_id), ("language", language), ("timezone", timezone)):
-        text, n = re.subn(rf'^{key} = "[^"]*"$', f'{key} = "{value}"', text, count=1,
-                          flags=re.MULTILINE)
+        text, n = re.subn(
+            rf'^{key} = "[^"]*"$', f'{key} = "{value}"', text, count=1, flags=re.MULTILINE
+        )
         assert n == 1, key
     manifest.write_text(text, encoding="utf-8")
     return folder
@@ -83,7 +86,8 @@ def write_two_courses(base: Path) -> TwoCourses:
     shutil.copytree(REPO / "courses" / FRENCH, courses_dir / FRENCH)
     english_copy(courses_dir)
     (base / "config" / "jupyter_config.py").write_text(
-        f"c.ParcoursConfig.courses_dir = {str(courses_dir)!r}\n", encoding="utf-8")
+        f"c.ParcoursConfig.courses_dir = {str(courses_dir)!r}\n", encoding="utf-8"
+    )
     config = load_config(REPO)
     assert Path(config.courses_dir) == courses_dir
     nows = []
@@ -99,5 +103,6 @@ def write_two_courses(base: Path) -> TwoCourses:
         f"c.ParcoursConfig.dashboard_now = {now!r}\n"
         "c.ParcoursConfig.dashboard_teachers = ['prof-martin']\n"
         f"c.ParcoursConfig.learner = {students[ENGLISH][0]!r}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return TwoCourses(base, courses_dir, Path(config.data_dir), base / "config", now, students)

@@ -18,8 +18,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Try again ({left} attempt(s) left).",
     },
     "solution": {"fr": "La bonne réponse : {answer}", "en": "The right answer: {answer}"},
-    "no_answer": {"fr": "Choisissez ou saisissez d'abord une réponse.",
-                  "en": "Choose or type an answer first."},
+    "no_answer": {
+        "fr": "Choisissez ou saisissez d'abord une réponse.",
+        "en": "Choose or type an answer first.",
+    },
     "attempts": {"fr": "Essai {n} sur {total}", "en": "Attempt {n} of {total}"},
     "position": {"fr": "Position {n}", "en": "Position {n}"},
     "choose": {"fr": "— choisir —", "en": "— choose —"},
@@ -34,8 +36,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "« {target} » n'est pas encore défini : exécutez d'abord votre cellule.",
         "en": "'{target}' is not defined yet: run your cell first.",
     },
-    "code_error": {"fr": "Votre code a levé une erreur : {error}",
-                   "en": "Your code raised an error: {error}"},
+    "code_error": {
+        "fr": "Votre code a levé une erreur : {error}",
+        "en": "Your code raised an error: {error}",
+    },
     "spooled": {
         "fr": "⚠ Enregistrement différé : le registre des réponses est indisponible. Votre "
         "réponse est gardée sur votre compte et sera envoyée automatiquement plus tard.",
@@ -53,8 +57,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "reflection_title": {"fr": "Retour réflexif", "en": "Looking back"},
     "minutes": {"fr": "Temps passé (minutes)", "en": "Time spent (minutes)"},
     "difficulties": {"fr": "Difficultés rencontrées", "en": "Difficulties met"},
-    "difficulties_ph": {"fr": "Ce qui vous a bloqué ou ralenti…",
-                        "en": "What blocked or slowed you…"},
+    "difficulties_ph": {
+        "fr": "Ce qui vous a bloqué ou ralenti…",
+        "en": "What blocked or slowed you…",
+    },
     "help_used": {"fr": "Aide utilisée", "en": "Help used"},
     "help.camarade": {"fr": "Un camarade", "en": "A classmate"},
     "help.forum": {"fr": "Le forum", "en": "The forum"},
@@ -62,12 +68,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "help.documentation": {"fr": "La documentation", "en": "The documentation"},
     "help.IA": {"fr": "Une IA", "en": "An AI assistant"},
     "help.aucune": {"fr": "Aucune", "en": "None"},
-    "confidence": {"fr": "Confiance (1 = faible, 5 = forte)",
-                   "en": "Confidence (1 = low, 5 = high)"},
-    "need_minutes": {"fr": "Indiquez le temps passé (en minutes).",
-                     "en": "Give the time spent (in minutes)."},
-    "need_confidence": {"fr": "Choisissez votre niveau de confiance.",
-                        "en": "Choose your confidence level."},
+    "confidence": {
+        "fr": "Confiance (1 = faible, 5 = forte)",
+        "en": "Confidence (1 = low, 5 = high)",
+    },
+    "need_minutes": {
+        "fr": "Indiquez le temps passé (en minutes).",
+        "en": "Give the time spent (in minutes).",
+    },
+    "need_confidence": {
+        "fr": "Choisissez votre niveau de confiance.",
+        "en": "Choose your confidence level.",
+    },
     # satisfaction
     "satisfaction_title": {"fr": "Votre avis sur le module", "en": "Your opinion of the module"},
     "rating": {"fr": "Note du module (1 à 5)", "en": "Module rating (1 to 5)"},
@@ -76,8 +88,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Would you recommend this module? (0 = not at all, 10 = certainly)",
     },
     "comment": {"fr": "Commentaire libre", "en": "Comments"},
-    "need_rating": {"fr": "Choisissez une note et une réponse de 0 à 10.",
-                    "en": "Choose a rating and an answer from 0 to 10."},
+    "need_rating": {
+        "fr": "Choisissez une note et une réponse de 0 à 10.",
+        "en": "Choose a rating and an answer from 0 to 10.",
+    },
     # review
     "review_title": {"fr": "Révisions du jour", "en": "Today's review"},
     "review_empty": {"fr": "Rien à réviser aujourd'hui.", "en": "Nothing to review today."},
@@ -85,8 +99,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "{shown} question(s) à revoir aujourd'hui (environ {minutes} min){more}.",
         "en": "{shown} question(s) to review today (about {minutes} min){more}.",
     },
-    "review_more": {"fr": " ; {n} autre(s) reportée(s) pour respecter votre charge du jour",
-                    "en": "; {n} more postponed to respect today's workload"},
+    "review_more": {
+        "fr": " ; {n} autre(s) reportée(s) pour respecter votre charge du jour",
+        "en": "; {n} more postponed to respect today's workload",
+    },
 }
 
 

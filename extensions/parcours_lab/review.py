@@ -68,17 +68,14 @@ def show(
     rec = recorder or default_recorder()
     queue = learner_queue(rec.store, manifest, who, day)
     if queue.items:
-        more = (
-            text("review_more", lang, n=len(queue.postponed)) if queue.postponed else ""
-        )
+        more = text("review_more", lang, n=len(queue.postponed)) if queue.postponed else ""
         summary = text(
             "review_count", lang, shown=len(queue.items), minutes=round(queue.minutes), more=more
         )
     else:
         summary = text("review_empty", lang)
     header = w.HTML(
-        f"<h2>{escape(text('review_title', lang))} — {day.isoformat()}</h2>"
-        f"<p>{escape(summary)}</p>"
+        f"<h2>{escape(text('review_title', lang))} — {day.isoformat()}</h2><p>{escape(summary)}</p>"
     )
     display(header)
     quizzes = []

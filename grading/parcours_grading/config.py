@@ -173,8 +173,9 @@ class ParcoursConfig(Configurable):
     )
     dashboard_port = Int(8866, help="Port of the Voila dashboards server.").tag(config=True)
     formgrader_port = Int(
-        8867, help="Port of nbgrader's formgrader started by `parcours formgrader` (one "
-        "machine; on the hub each course has its formgrader-<course> service)."
+        8867,
+        help="Port of nbgrader's formgrader started by `parcours formgrader` (one "
+        "machine; on the hub each course has its formgrader-<course> service).",
     ).tag(config=True)
     dashboard_now = Unicode(
         "",

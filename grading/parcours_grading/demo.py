@@ -51,8 +51,9 @@ if TYPE_CHECKING:
 
 DEMO_COURSE = "analyse-de-donnees"
 WEEKS = 5.0
-WRITTEN_ANSWER = ("Le jeu de données est complet à quelques valeurs près ; "
-                  "la tendance principale est nette.")
+WRITTEN_ANSWER = (
+    "Le jeu de données est complet à quelques valeurs près ; la tendance principale est nette."
+)
 
 
 class DemoError(ParcoursError):
@@ -114,8 +115,11 @@ def solutions(source: Path) -> dict[str, str]:
     for cell in nbformat.read(source, as_version=4).cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution") and cell.cell_type == "code":
-            lines = [ln for ln in cell.source.splitlines()
-                     if ln.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
+            lines = [
+                ln
+                for ln in cell.source.splitlines()
+                if ln.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+            ]
             found[meta["grade_id"]] = "\n".join(lines)
     return found
 
@@ -144,19 +148,22 @@ def answer_notebook(path: Path, answers: dict[str, str], right: Callable[[str], 
     return count
 
 
-def _planned_roster(config: ParcoursConfig, course: Course, cohort_learners: pd.DataFrame
-                    ) -> None:
+def _planned_roster(config: ParcoursConfig, course: Course, cohort_learners: pd.DataFrame) -> None:
     from .dashboards.sample import roster_groups
     from .pipeline.roster import Learner, roster_path, write_roster
 
-    write_roster(roster_path(config, course), [
-        Learner(id=s, groups=roster_groups(i))
-        for i, s in enumerate(cohort_learners["student_id"])
-    ])
+    write_roster(
+        roster_path(config, course),
+        [
+            Learner(id=s, groups=roster_groups(i))
+            for i, s in enumerate(cohort_learners["student_id"])
+        ],
+    )
 
 
-def _set_times(config: ParcoursConfig, course: Course, assignment: str,
-               times: dict[str, dt.datetime]) -> None:
+def _set_times(
+    config: ParcoursConfig, course: Course, assignment: str, times: dict[str, dt.datetime]
+) -> None:
     """The simulation clock (see the module doc): submission times in the collect record
     (``submissions.json``, logged as a ``demo-clock`` change), the gradebook and the
     teacher copy's ``timestamp.txt``."""
@@ -181,22 +188,34 @@ def _set_times(config: ParcoursConfig, course: Course, assignment: str,
         gb.db.commit()
 
 
-def _date_feedback(config: ParcoursConfig, course: Course, assignment: str,
-                   times: dict[str, dt.datetime], now: dt.datetime, seed: int) -> None:
+def _date_feedback(
+    config: ParcoursConfig,
+    course: Course,
+    assignment: str,
+    times: dict[str, dt.datetime],
+    now: dt.datetime,
+    seed: int,
+) -> None:
     import random
 
     rng = random.Random(seed)
     base = config.course_root(course.id) / "feedback"
     for learner, when in times.items():
-        released = min(now - dt.timedelta(hours=1),
-                       when + dt.timedelta(days=rng.uniform(1.0, 5.0)))
+        released = min(now - dt.timedelta(hours=1), when + dt.timedelta(days=rng.uniform(1.0, 5.0)))
         for html in (base / learner / assignment).glob("*.html"):
             os.utime(html, (released.timestamp(), released.timestamp()))
 
 
-def run_assignment(config: ParcoursConfig, course: Course, assignment: str,
-                   plans: pd.DataFrame, homes: Path, now: dt.datetime, seed: int,
-                   progress: Callable[[str], None] | None = None) -> tuple[int, int]:
+def run_assignment(
+    config: ParcoursConfig,
+    course: Course,
+    assignment: str,
+    plans: pd.DataFrame,
+    homes: Path,
+    now: dt.datetime,
+    seed: int,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[int, int]:
     """Release, fetch, answer, submit, collect, autograde and feed back one assignment.
     Returns (submissions, notebooks graded)."""
     import random
@@ -216,8 +235,14 @@ def run_assignment(config: ParcoursConfig, course: Course, assignment: str,
     rng = random.Random(f"{seed}:{assignment}")
     for row in mine.itertuples(index=False):
         home = homes / row.student_id
-        folder = fetch(config, course, assignment, learner=row.student_id, into=home,
-                       cache_dir=home / ".nbgrader-cache")
+        folder = fetch(
+            config,
+            course,
+            assignment,
+            learner=row.student_id,
+            into=home,
+            cache_dir=home / ".nbgrader-cache",
+        )
 
         def right(_gid: str, p: float = float(row.fraction_correct)) -> bool:
             return rng.random() < p
@@ -225,8 +250,14 @@ def run_assignment(config: ParcoursConfig, course: Course, assignment: str,
         for notebook in sources:
             target = folder / notebook.name
             answer_notebook(target, answers[notebook.name], right)
-        submit(config, course, assignment, learner=row.student_id, into=home,
-               cache_dir=home / ".nbgrader-cache")
+        submit(
+            config,
+            course,
+            assignment,
+            learner=row.student_id,
+            into=home,
+            cache_dir=home / ".nbgrader-cache",
+        )
         times[row.student_id] = row.submit_at.floor("us").to_pydatetime()
     _say(progress, f"  {assignment}: {len(times)} submissions; collecting and grading…")
     collect(config, course, assignment)
@@ -237,9 +268,16 @@ def run_assignment(config: ParcoursConfig, course: Course, assignment: str,
     return len(times), len(report.graded)
 
 
-def build_demo(config: ParcoursConfig, learners: int = 40, *, seed: int = 2026,
-               weeks: float = WEEKS, reset: bool = False, check_lessons: bool = False,
-               progress: Callable[[str], None] | None = print) -> DemoResult:
+def build_demo(
+    config: ParcoursConfig,
+    learners: int = 40,
+    *,
+    seed: int = 2026,
+    weeks: float = WEEKS,
+    reset: bool = False,
+    check_lessons: bool = False,
+    progress: Callable[[str], None] | None = print,
+) -> DemoResult:
     """Build the demo: course checked, cohort, the real pipeline, lesson events."""
     import pandas as pd
 
@@ -255,8 +293,9 @@ def build_demo(config: ParcoursConfig, learners: int = 40, *, seed: int = 2026,
     course = check_demo_course(config, execute=check_lessons)
     seconds["check"] = time.perf_counter() - clock
     _say(progress, f"2/5 a synthetic class of {learners} learners over {weeks:g} weeks…")
-    cohort = make_cohort(course, learners, seed=seed, weeks=weeks,
-                         salt=config.pseudonym_salt, id_prefix="apprenant")
+    cohort = make_cohort(
+        course, learners, seed=seed, weeks=weeks, salt=config.pseudonym_salt, id_prefix="apprenant"
+    )
     _planned_roster(config, course, cohort.learners)
     stamps = pd.to_datetime(cohort.events["timestamp"], utc=True, format="ISO8601")
     plan_times = pd.to_datetime(cohort.plans["submit_at"], utc=True)
@@ -265,8 +304,11 @@ def build_demo(config: ParcoursConfig, learners: int = 40, *, seed: int = 2026,
     plans = cohort.plans.assign(submit_at=plan_times)
     plans = plans[plans["submit_at"] < now]
     result = DemoResult(course.id, learners, data_dir, now)
-    _say(progress, "3/5 assignments through the real pipeline (release, fetch, submit, "
-                   "collect, autograde, feedback)…")
+    _say(
+        progress,
+        "3/5 assignments through the real pipeline (release, fetch, submit, "
+        "collect, autograde, feedback)…",
+    )
     homes = data_dir / "demo-learners"
     for a in course.assignments:
         if not (plans["assignment"] == a.id).any():
@@ -306,8 +348,13 @@ DEMO_TEACHER = "prof-demo"
 DEMO_COORDINATOR = "coord-demo"
 
 
-def serve_hub(config: ParcoursConfig, now: dt.datetime, *, port: int = 0,
-              progress: Callable[[str], None] | None = print) -> tuple[Any, dict[str, str]]:
+def serve_hub(
+    config: ParcoursConfig,
+    now: dt.datetime,
+    *,
+    port: int = 0,
+    progress: Callable[[str], None] | None = print,
+) -> tuple[Any, dict[str, str]]:
     """Parcours on JupyterHub over the demo's data, "as of" ``now``: accounts synced from
     the roster, the manifest and the configuration; returns the running
     :class:`~parcours_grading.hub.server.HubServer` and one account per role with a
@@ -321,24 +368,31 @@ def serve_hub(config: ParcoursConfig, now: dt.datetime, *, port: int = 0,
     shown = {"learner": learner, "teacher": DEMO_TEACHER, "coordinator": DEMO_COORDINATOR}
     missing = [name for name in shown.values() if name not in people.by_name]
     if missing:
-        raise DemoError(f"{', '.join(missing)}: not in the demo's people (the course's "
-                        "'teachers', c.ParcoursConfig.coordinators); restore them in "
-                        "courses/analyse-de-donnees/course.toml and jupyter_config.py.")
+        raise DemoError(
+            f"{', '.join(missing)}: not in the demo's people (the course's "
+            "'teachers', c.ParcoursConfig.coordinators); restore them in "
+            "courses/analyse-de-donnees/course.toml and jupyter_config.py."
+        )
     report = sync_accounts(config, people)
     _say(progress, f"accounts: {len(people.by_name)} ({len(report.created)} created)")
     passwords = {}
     for role, name in shown.items():
         passwords[f"{role}:{name}"] = new_password()
         set_password(name, passwords[f"{role}:{name}"])
-    hub = HubServer(config, port=port or config.hub_port,
-                    env={"PARCOURS_NOW": now.isoformat()})
+    hub = HubServer(config, port=port or config.hub_port, env={"PARCOURS_NOW": now.isoformat()})
     _say(progress, "starting JupyterHub (proxy, dashboards, formgrader)…")
     hub.start()
     return hub, passwords
 
 
-def serve(config: ParcoursConfig, now: dt.datetime, *, lab_port: int = 0,
-          dashboard_port: int = 0, timeout: float = 120.0) -> Servers:
+def serve(
+    config: ParcoursConfig,
+    now: dt.datetime,
+    *,
+    lab_port: int = 0,
+    dashboard_port: int = 0,
+    timeout: float = 120.0,
+) -> Servers:
     """Start JupyterLab (project config, random token) and the dashboards "as of" ``now``.
 
     Ports already taken (``c.ParcoursConfig.lab_port``, ``dashboard_port``) are refused
@@ -361,25 +415,46 @@ def serve(config: ParcoursConfig, now: dt.datetime, *, lab_port: int = 0,
     demo_env = {"PARCOURS_NOW": now.isoformat(), "PARCOURS_DASHBOARD_TEACHERS": getpass.getuser()}
     env = {**os.environ, "PARCOURS_DATA_DIR": str(config.data_dir), **demo_env}
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    for taken, what, setting in ((lab_port, "JupyterLab", "lab_port"),
-                                 (dashboard_port, "the dashboards", "dashboard_port")):
+    for taken, what, setting in (
+        (lab_port, "JupyterLab", "lab_port"),
+        (dashboard_port, "the dashboards", "dashboard_port"),
+    ):
         if taken:
             ensure_port_free(config.ip, taken, what, f"c.ParcoursConfig.{setting} =")
     token = secrets.token_hex(16)
     port = lab_port or free_port(config.ip)
     log = open(Path(config.data_dir) / "jupyterlab.log", "ab")  # noqa: SIM115
     lab = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", f"--ip={config.ip}", f"--port={port}",
-         "--no-browser", "--allow-root", f"--ServerApp.token={token}",
-         "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}"],
-        env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            f"--ip={config.ip}",
+            f"--port={port}",
+            "--no-browser",
+            "--allow-root",
+            f"--ServerApp.token={token}",
+            "--ServerApp.port_retries=0",
+            f"--ServerApp.root_dir={root}",
+        ],
+        env=env,
+        cwd=root,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     dashboards = DashboardServer(config, port=dashboard_port, pool_size=1, env=demo_env)
     try:
         dashboards.start(timeout)
         url = f"http://{config.ip}:{port}/lab?token={token}"
         try:
-            wait_until_answers(f"http://{config.ip}:{port}/api/status?token={token}", lab,
-                               timeout, "JupyterLab", Path(log.name))
+            wait_until_answers(
+                f"http://{config.ip}:{port}/api/status?token={token}",
+                lab,
+                timeout,
+                "JupyterLab",
+                Path(log.name),
+            )
         except DashboardServerError as exc:
             raise DemoError(str(exc)) from None
     except BaseException:

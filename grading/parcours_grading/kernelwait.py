@@ -40,8 +40,9 @@ def install() -> None:
         assert self.socket is not None
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            step = SLICE_S if deadline is None else max(
-                0.0, min(SLICE_S, deadline - time.monotonic()))
+            step = (
+                SLICE_S if deadline is None else max(0.0, min(SLICE_S, deadline - time.monotonic()))
+            )
             if await self.socket.poll(int(step * 1000)):
                 return await self._recv()
             if deadline is not None and time.monotonic() >= deadline:

@@ -29,26 +29,73 @@ NOW = pd.Timestamp("2026-09-22T00:00:00Z")
 
 def make_course(**extra: object) -> Course:
     data = {
-        "schema_version": 1, "id": "c1", "title": "Cours 1", "timezone": "UTC",
+        "schema_version": 1,
+        "id": "c1",
+        "title": "Cours 1",
+        "timezone": "UTC",
         "skills": [{"id": "s1", "label": "S1"}, {"id": "s2", "label": "S2"}],
         "modules": [
-            {"id": "m1", "title": "M1", "lessons": [
-                {"id": "L1", "title": "L1", "notebook": "l1.ipynb", "objectives": ["o"],
-                 "skills": ["s1"], "minutes": 20},
-                {"id": "L2", "title": "L2", "notebook": "l2.ipynb", "objectives": ["o"],
-                 "skills": ["s2"], "minutes": 30}]},
-            {"id": "m2", "title": "M2", "lessons": [
-                {"id": "L3", "title": "L3", "notebook": "l3.ipynb", "objectives": ["o"],
-                 "skills": ["s1", "s2"], "minutes": 10,
-                 "versions": {"A": "l3a.ipynb", "B": "l3b.ipynb"}}]},
+            {
+                "id": "m1",
+                "title": "M1",
+                "lessons": [
+                    {
+                        "id": "L1",
+                        "title": "L1",
+                        "notebook": "l1.ipynb",
+                        "objectives": ["o"],
+                        "skills": ["s1"],
+                        "minutes": 20,
+                    },
+                    {
+                        "id": "L2",
+                        "title": "L2",
+                        "notebook": "l2.ipynb",
+                        "objectives": ["o"],
+                        "skills": ["s2"],
+                        "minutes": 30,
+                    },
+                ],
+            },
+            {
+                "id": "m2",
+                "title": "M2",
+                "lessons": [
+                    {
+                        "id": "L3",
+                        "title": "L3",
+                        "notebook": "l3.ipynb",
+                        "objectives": ["o"],
+                        "skills": ["s1", "s2"],
+                        "minutes": 10,
+                        "versions": {"A": "l3a.ipynb", "B": "l3b.ipynb"},
+                    }
+                ],
+            },
         ],
         "assignments": [
-            {"id": "A1", "title": "A1", "source": "source/A1", "module": "m1",
-             "opens": "2026-09-07T08:00:00", "due": "2026-09-13T22:00:00", "points": 10,
-             "skills": ["s1"], "minutes": 60},
-            {"id": "A2", "title": "A2", "source": "source/A2", "module": "m2",
-             "opens": "2026-09-14T08:00:00", "due": "2026-09-20T22:00:00", "points": 4,
-             "skills": ["s2"], "minutes": 120},
+            {
+                "id": "A1",
+                "title": "A1",
+                "source": "source/A1",
+                "module": "m1",
+                "opens": "2026-09-07T08:00:00",
+                "due": "2026-09-13T22:00:00",
+                "points": 10,
+                "skills": ["s1"],
+                "minutes": 60,
+            },
+            {
+                "id": "A2",
+                "title": "A2",
+                "source": "source/A2",
+                "module": "m2",
+                "opens": "2026-09-14T08:00:00",
+                "due": "2026-09-20T22:00:00",
+                "points": 4,
+                "skills": ["s2"],
+                "minutes": 120,
+            },
         ],
     }
     data.update(extra)
@@ -56,14 +103,34 @@ def make_course(**extra: object) -> Course:
 
 
 def ev(ts: str, who: str, verb: str, otype: str, oid: str, lesson: str, **kw: object) -> dict:
-    return {"id": f"{who}-{ts}-{verb}-{oid}", "timestamp": f"2026-{ts}:00+00:00", "actor": who,
-            "verb": verb, "course": "c1", "object_type": otype, "object_id": oid,
-            "lesson": lesson, "extra": kw.pop("extra", "{}"), "self_reported": 1, **kw}
+    return {
+        "id": f"{who}-{ts}-{verb}-{oid}",
+        "timestamp": f"2026-{ts}:00+00:00",
+        "actor": who,
+        "verb": verb,
+        "course": "c1",
+        "object_type": otype,
+        "object_id": oid,
+        "lesson": lesson,
+        "extra": kw.pop("extra", "{}"),
+        "self_reported": 1,
+        **kw,
+    }
 
 
 def q(ts: str, who: str, qid: str, lesson: str, score: float, attempt: int, secs: float):
-    return ev(ts, who, "answered", "question", qid, lesson, score=score, success=int(score),
-              attempt=attempt, duration_s=secs)
+    return ev(
+        ts,
+        who,
+        "answered",
+        "question",
+        qid,
+        lesson,
+        score=score,
+        success=int(score),
+        attempt=attempt,
+        duration_s=secs,
+    )
 
 
 EVENTS = [
@@ -105,8 +172,9 @@ def submissions() -> pd.DataFrame:
         ("c", "A1", "2026-09-14T06:00", 10.0, 10.0, "2026-09-15T06:00"),
     ]
     due = {"A1": utc("2026-09-13T22:00"), "A2": utc("2026-09-20T22:00")}
-    frame = pd.DataFrame(rows, columns=["learner", "assignment", "timestamp", "score",
-                                        "max_score", "feedback_at"])
+    frame = pd.DataFrame(
+        rows, columns=["learner", "assignment", "timestamp", "score", "max_score", "feedback_at"]
+    )
     frame["course"] = "c1"
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
     frame["feedback_at"] = pd.to_datetime(frame["feedback_at"], utc=True)
@@ -114,15 +182,21 @@ def submissions() -> pd.DataFrame:
     frame["extension"] = pd.Series([pd.NaT] * 3, dtype="timedelta64[ns]")
     frame["deadline"] = frame["due"]
     frame["late"] = frame["timestamp"] > frame["deadline"]
-    frame["days_late"] = ((frame["timestamp"] - frame["deadline"]).dt.total_seconds()
-                          / 86400).clip(lower=0)
+    frame["days_late"] = ((frame["timestamp"] - frame["deadline"]).dt.total_seconds() / 86400).clip(
+        lower=0
+    )
     frame["late_penalty"] = 0.0
     return frame
 
 
 def grades() -> pd.DataFrame:
-    rows = [("a", "A1", "q1", 5.0, 5.0), ("a", "A1", "q2", 3.0, 5.0), ("a", "A2", "c1", 0.0, 4.0),
-            ("c", "A1", "q1", 5.0, 5.0), ("c", "A1", "q2", 5.0, 5.0)]
+    rows = [
+        ("a", "A1", "q1", 5.0, 5.0),
+        ("a", "A1", "q2", 3.0, 5.0),
+        ("a", "A2", "c1", 0.0, 4.0),
+        ("c", "A1", "q1", 5.0, 5.0),
+        ("c", "A1", "q2", 5.0, 5.0),
+    ]
     frame = pd.DataFrame(rows, columns=["learner", "assignment", "cell", "score", "max_score"])
     frame["course"] = "c1"
     frame["notebook"] = "nb"
@@ -154,9 +228,22 @@ def course() -> Course:
 
 @pytest.fixture
 def data(course: Course) -> ClassData:
-    learners = pd.DataFrame({"course": "c1", "learner": list("abcd"),
-                             "student_id": ["alice", "bob", "carol", "dan"]})
-    extensions = pd.DataFrame({"course": ["c1"], "learner": ["c"], "assignment": ["A1"],
-                               "until": [utc("2026-09-15T00:00")]})
-    return assemble([course], events_frame(EVENTS), grades(), submissions(),
-                    learners=learners, extensions=extensions)
+    learners = pd.DataFrame(
+        {"course": "c1", "learner": list("abcd"), "student_id": ["alice", "bob", "carol", "dan"]}
+    )
+    extensions = pd.DataFrame(
+        {
+            "course": ["c1"],
+            "learner": ["c"],
+            "assignment": ["A1"],
+            "until": [utc("2026-09-15T00:00")],
+        }
+    )
+    return assemble(
+        [course],
+        events_frame(EVENTS),
+        grades(),
+        submissions(),
+        learners=learners,
+        extensions=extensions,
+    )

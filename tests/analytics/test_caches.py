@@ -35,17 +35,22 @@ def make_events(n: int, start: int = 0, course: str = "c1") -> list[Event]:
         verb = VERBS[i % 4]
         kind = {"answered": "question", "reflected": "lesson"}.get(verb, "lesson")
         lesson = f"L{i % 3}"
-        out.append(Event(
-            actor=f"p-{i % 7:016x}", verb=verb, course=course, object_type=kind,
-            object_id=f"{lesson}-q{i % 5}" if kind == "question" else lesson,
-            lesson=lesson if kind == "question" or i % 2 else "",
-            score=(i % 4) / 3 if verb == "answered" else None,
-            success=i % 2 if verb == "answered" else None,
-            duration_s=float(i % 11) if i % 3 else None,
-            attempt=1 + i % 2 if verb == "answered" else None,
-            extra=f'{{"minutes": {i % 9}}}' if verb == "reflected" else "{}",
-            timestamp=f"2026-09-{8 + i % 20:02d}T10:{i % 60:02d}:00.{i % 1000:03d}123+00:00",
-        ))
+        out.append(
+            Event(
+                actor=f"p-{i % 7:016x}",
+                verb=verb,
+                course=course,
+                object_type=kind,
+                object_id=f"{lesson}-q{i % 5}" if kind == "question" else lesson,
+                lesson=lesson if kind == "question" or i % 2 else "",
+                score=(i % 4) / 3 if verb == "answered" else None,
+                success=i % 2 if verb == "answered" else None,
+                duration_s=float(i % 11) if i % 3 else None,
+                attempt=1 + i % 2 if verb == "answered" else None,
+                extra=f'{{"minutes": {i % 9}}}' if verb == "reflected" else "{}",
+                timestamp=f"2026-09-{8 + i % 20:02d}T10:{i % 60:02d}:00.{i % 1000:03d}123+00:00",
+            )
+        )
     return out
 
 
@@ -74,9 +79,14 @@ def test_snapshot_gives_the_frame_of_the_table_and_follows_new_events(store):
     refl = first[first["verb"] == "reflected"]
     assert refl["extra"].str.contains('"minutes"').all()
     assert first.loc[first["verb"] == "opened", "extra"].isna().all()
-    assert (first["activity"].astype(str) == np.where(
-        first["lesson"].astype(str) != "", first["lesson"].astype(str),
-        first["object_id"].astype(str))).all()
+    assert (
+        first["activity"].astype(str)
+        == np.where(
+            first["lesson"].astype(str) != "",
+            first["lesson"].astype(str),
+            first["object_id"].astype(str),
+        )
+    ).all()
 
     # a small tail: read from SQLite on top of the snapshot, not written
     held = load_snapshot(snapshot_path(store.path))
@@ -118,8 +128,9 @@ def test_a_replaced_store_or_a_damaged_snapshot_is_read_again(store, tmp_path):
 
 def test_an_unwritable_folder_only_costs_speed(store, monkeypatch):
     store.record_many(make_events(100))
-    monkeypatch.setattr("tempfile.mkstemp", lambda **_: (_ for _ in ()).throw(
-        PermissionError("read-only")))
+    monkeypatch.setattr(
+        "tempfile.mkstemp", lambda **_: (_ for _ in ()).throw(PermissionError("read-only"))
+    )
     columns = read_columns(store.path)
     assert columns.rows == 100 and not snapshot_path(store.path).exists()
 
@@ -162,8 +173,10 @@ def test_gradebook_frames_are_reused_until_the_gradebook_changes(tmp_path, cours
         assert grades["score"].tolist() == [4.0] and subs["score"].tolist() == [4.0]
         # another salt gives other pseudonyms, not the cached ones
         learners, _, _ = cached_gradebook_frames(url, course, "other")
-        assert learners["learner"].tolist() != cached_gradebook_frames(
-            url, course, "salt")[0]["learner"].tolist()
+        assert (
+            learners["learner"].tolist()
+            != cached_gradebook_frames(url, course, "salt")[0]["learner"].tolist()
+        )
     finally:
         gb.close()
     cache.write_bytes(b"damaged")

@@ -14,7 +14,7 @@ from parcours_grading.cohort import make_cohort, write_events, write_gradebook
 from parcours_grading.config import ParcoursConfig
 from parcours_grading.course import load_course
 
-MANIFEST = '''
+MANIFEST = """
 schema_version = 1
 id = "c1"
 title = "Cours 1"
@@ -62,7 +62,7 @@ due = 2026-09-20T22:00:00
 points = 1
 skills = ["s1"]
 minutes = 30
-'''
+"""
 QUIZ = """schema_version: 1
 lesson: L1
 questions:
@@ -75,8 +75,12 @@ questions:
 def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
     folder = root / "courses" / "c1"
-    for relative in ("lessons/l1.ipynb", "lessons/l2.ipynb", "source/A1/a1.ipynb",
-                     "source/R1/r1.ipynb"):
+    for relative in (
+        "lessons/l1.ipynb",
+        "lessons/l2.ipynb",
+        "source/A1/a1.ipynb",
+        "source/R1/r1.ipynb",
+    ):
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         (folder / relative).write_text("{}")
     (folder / "course.toml").write_text(MANIFEST)
@@ -87,8 +91,13 @@ def project(tmp_path_factory):
     cohort = make_cohort(course, 30, seed=11)
     data_dir = root / "data"
     write_events(cohort.events, data_dir / "events.sqlite")
-    write_gradebook(data_dir / "courses" / "c1" / "gradebook.db", course, cohort.plans,
-                    students=cohort.learners["student_id"].tolist(), seed=11)
+    write_gradebook(
+        data_dir / "courses" / "c1" / "gradebook.db",
+        course,
+        cohort.plans,
+        students=cohort.learners["student_id"].tolist(),
+        seed=11,
+    )
     return root, cohort
 
 
@@ -99,8 +108,9 @@ def run_cli(project, *args: str) -> int:
 
 def test_cohort_behaves_like_a_class(project):
     root, cohort = project
-    config = ParcoursConfig(root=str(root), data_dir=str(root / "data"),
-                            courses_dir=str(root / "courses"))
+    config = ParcoursConfig(
+        root=str(root), data_dir=str(root / "data"), courses_dir=str(root / "courses")
+    )
     data = load_frames(config, ["c1"])
     assert data.learners["learner"].nunique() == 30
     assert set(data.events["verb"]) >= {"opened", "answered", "completed", "reflected"}
@@ -118,33 +128,55 @@ def test_cohort_behaves_like_a_class(project):
 
 
 def test_report_csv_json_xlsx(project, tmp_path, capsys):
-    assert run_cli(project, "report", "c1", "--format", "csv", "--out",
-                   str(tmp_path / "r.csv")) == 0
+    assert (
+        run_cli(project, "report", "c1", "--format", "csv", "--out", str(tmp_path / "r.csv")) == 0
+    )
     learners = pd.read_csv(tmp_path / "r-learners.csv")
     questions = pd.read_csv(tmp_path / "r-questions.csv")
     assert len(learners) == 30 and learners["learner"].str.startswith("p-").all()
     assert {"L1-a", "L1-b"} <= set(questions["question"])
     assert set(questions["kind"]) == {"quiz", "cell"}
     assert "30 learner(s)" in capsys.readouterr().out
-    assert run_cli(project, "report", "c1", "--format", "json", "--out",
-                   str(tmp_path / "r.json"), "--full") == 0
+    assert (
+        run_cli(
+            project, "report", "c1", "--format", "json", "--out", str(tmp_path / "r.json"), "--full"
+        )
+        == 0
+    )
     payload = json.loads((tmp_path / "r.json").read_text())
     assert {"learners", "questions", "kpis", "risk", "funnel"} <= set(payload)
-    assert run_cli(project, "report", "c1", "--format", "xlsx", "--out",
-                   str(tmp_path / "r.xlsx")) == 0
+    assert (
+        run_cli(project, "report", "c1", "--format", "xlsx", "--out", str(tmp_path / "r.xlsx")) == 0
+    )
     sheets = pd.read_excel(tmp_path / "r.xlsx", sheet_name=None)
     assert set(sheets) == {"learners", "assignments", "questions"}
     assert len(sheets["learners"]) == 30
 
 
 def test_groups_modes_and_csv(project, tmp_path, capsys):
-    assert run_cli(project, "groups", "c1", "--skill", "s1", "--mode", "teams", "--size", "5",
-                   "--csv", str(tmp_path / "t.csv")) == 0
+    assert (
+        run_cli(
+            project,
+            "groups",
+            "c1",
+            "--skill",
+            "s1",
+            "--mode",
+            "teams",
+            "--size",
+            "5",
+            "--csv",
+            str(tmp_path / "t.csv"),
+        )
+        == 0
+    )
     teams = pd.read_csv(tmp_path / "t.csv")
     assert len(teams) == 30 and teams["team"].nunique() == 6
     assert teams.groupby("team").size().tolist() == [5] * 6
-    assert (teams.groupby("team")["role"].apply(set) == {
-        "expert", "animateur", "secretaire", "gardien_du_temps", "rapporteur"}).all()
+    assert (
+        teams.groupby("team")["role"].apply(set)
+        == {"expert", "animateur", "secretaire", "gardien_du_temps", "rapporteur"}
+    ).all()
     assert "== team 1 (5)" in capsys.readouterr().out
     assert run_cli(project, "groups", "c1", "--skill", "s1", "--mode", "pairs") == 0
     assert "tutor" in capsys.readouterr().out
@@ -163,8 +195,11 @@ def test_groups_release_remediation_calls_the_pipeline(project, monkeypatch, cap
     assert run_cli(project, "groups", "c1", "--skill", "s1", "--release-remediation", "R1") == 0
     _, cohort = project
     out = capsys.readouterr().out
-    remediation = [line.split()[0] for line in out.split("== band remediation")[1].split(
-        "==")[0].splitlines()[1:] if line.strip()]
+    remediation = [
+        line.split()[0]
+        for line in out.split("== band remediation")[1].split("==")[0].splitlines()[1:]
+        if line.strip()
+    ]
     ids = cohort.learners.set_index("learner")["student_id"]
     assert calls == [("c1", "R1", sorted(ids[remediation]))]
 

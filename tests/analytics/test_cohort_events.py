@@ -28,8 +28,12 @@ def test_cohort_events_are_written_by_the_event_store(tmp_path: Path) -> None:
     path = tmp_path / "events.sqlite"
     assert write_events(pd.DataFrame([_event()], columns=STORE_COLUMNS), path) == 1
     with sqlite3.connect(path) as conn:
-        indexes = {row[0] for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")}
+        indexes = {
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"
+            )
+        }
     assert {"events_course_actor", "events_verb", "events_timestamp"} <= indexes
     assert [e.id for e in SQLiteEventStore(path).read()] == ["ab" * 16]
 

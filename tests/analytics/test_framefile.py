@@ -11,23 +11,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-SCHEMA = (Path(__file__).resolve().parents[2]
-          / "grading/parcours_grading/store/schemas/framefile-v1.json")
+SCHEMA = (
+    Path(__file__).resolve().parents[2] / "grading/parcours_grading/store/schemas/framefile-v1.json"
+)
 
 
 def _frames() -> dict[str, pd.DataFrame]:
     due = pd.Timestamp("2026-09-13 22:00", tz="UTC")
-    subs = pd.DataFrame({
-        "learner": pd.array(["l-01", None, "l-03"], dtype="str"),
-        "timestamp": pd.to_datetime(["2026-09-12 12:00", None, "2026-09-14 08:30"], utc=True),
-        "due": [due, due, due],
-        "local": pd.to_datetime(["2026-09-12 12:00"] * 3).tz_localize("Europe/Paris"),
-        "extension": pd.to_timedelta(["0s", "2D", None]),
-        "late": [False, False, True],
-        "score": [4.0, np.nan, 2.5],
-        "attempts": np.array([1, 2, 3], dtype=np.int64),
-        "comment": ["bien", np.nan, None],
-    })
+    subs = pd.DataFrame(
+        {
+            "learner": pd.array(["l-01", None, "l-03"], dtype="str"),
+            "timestamp": pd.to_datetime(["2026-09-12 12:00", None, "2026-09-14 08:30"], utc=True),
+            "due": [due, due, due],
+            "local": pd.to_datetime(["2026-09-12 12:00"] * 3).tz_localize("Europe/Paris"),
+            "extension": pd.to_timedelta(["0s", "2D", None]),
+            "late": [False, False, True],
+            "score": [4.0, np.nan, 2.5],
+            "attempts": np.array([1, 2, 3], dtype=np.int64),
+            "comment": ["bien", np.nan, None],
+        }
+    )
     return {"submissions": subs, "empty": pd.DataFrame({"x": pd.array([], dtype="str")})}
 
 

@@ -25,8 +25,12 @@ SALT = "test-salt"
 
 @pytest.fixture
 def config(tmp_path):
-    return ParcoursConfig(root=str(tmp_path), data_dir=str(tmp_path / "data"),
-                          courses_dir=str(tmp_path / "courses"), pseudonym_salt=SALT)
+    return ParcoursConfig(
+        root=str(tmp_path),
+        data_dir=str(tmp_path / "data"),
+        courses_dir=str(tmp_path / "courses"),
+        pseudonym_salt=SALT,
+    )
 
 
 def build_gradebook(config, course):
@@ -47,8 +51,12 @@ def build_gradebook(config, course):
         late = gb.add_submission("A1", "carol", timestamp=dt.datetime(2026, 9, 14, 6, 0))
         late.extension = dt.timedelta(days=1, hours=2)  # deadline 09-15 00:00
         gb.db.commit()
-        grades = {("alice", "q1"): (5.0, None), ("alice", "q2"): (None, 3.0),
-                  ("carol", "q1"): (0.0, None), ("carol", "q2"): (None, 4.5)}
+        grades = {
+            ("alice", "q1"): (5.0, None),
+            ("alice", "q2"): (None, 3.0),
+            ("carol", "q1"): (0.0, None),
+            ("carol", "q2"): (None, 4.5),
+        }
         for (student, cell), (auto, manual) in grades.items():
             grade = gb.find_grade(cell, "nb", "A1", student)
             grade.auto_score = auto
@@ -72,17 +80,46 @@ def build_gradebook(config, course):
 def test_load_frames_reads_gradebook_events_and_manifest(config, course):
     build_gradebook(config, course)
     alice = pseudonymize("alice", SALT)
-    events = pd.DataFrame([{
-        "id": "e1" * 16, "schema_version": 1, "timestamp": "2026-09-08T10:05:00.123456+00:00",
-        "actor": alice, "verb": "answered", "course": "c1", "object_type": "question",
-        "object_id": "q1", "lesson": "L1", "score": 1.0, "success": 1, "response": "1",
-        "duration_s": 12.5, "attempt": 1, "extra": "{}", "self_reported": 1,
-    }, {
-        "id": "e2" * 16, "schema_version": 1, "timestamp": "2026-09-08T10:06:00+00:00",
-        "actor": "p-other", "verb": "opened", "course": "other", "object_type": "lesson",
-        "object_id": "X", "lesson": "X", "score": None, "success": None, "response": None,
-        "duration_s": None, "attempt": None, "extra": json.dumps({}), "self_reported": 1,
-    }])
+    events = pd.DataFrame(
+        [
+            {
+                "id": "e1" * 16,
+                "schema_version": 1,
+                "timestamp": "2026-09-08T10:05:00.123456+00:00",
+                "actor": alice,
+                "verb": "answered",
+                "course": "c1",
+                "object_type": "question",
+                "object_id": "q1",
+                "lesson": "L1",
+                "score": 1.0,
+                "success": 1,
+                "response": "1",
+                "duration_s": 12.5,
+                "attempt": 1,
+                "extra": "{}",
+                "self_reported": 1,
+            },
+            {
+                "id": "e2" * 16,
+                "schema_version": 1,
+                "timestamp": "2026-09-08T10:06:00+00:00",
+                "actor": "p-other",
+                "verb": "opened",
+                "course": "other",
+                "object_type": "lesson",
+                "object_id": "X",
+                "lesson": "X",
+                "score": None,
+                "success": None,
+                "response": None,
+                "duration_s": None,
+                "attempt": None,
+                "extra": json.dumps({}),
+                "self_reported": 1,
+            },
+        ]
+    )
     write_events(events, config.events_url.removeprefix("sqlite:///"))
 
     data = load_frames(config, [course])
@@ -91,8 +128,9 @@ def test_load_frames_reads_gradebook_events_and_manifest(config, course):
     assert data.events["learner"].tolist() == [alice]  # the other course is not read
     # read with millisecond precision (SQLite converts the text)
     assert data.events["timestamp"].iloc[0] == pd.Timestamp("2026-09-08T10:05:00.123Z")
-    assert set(data.learners["learner"]) == {pseudonymize(s, SALT)
-                                             for s in ("alice", "bob", "carol")}
+    assert set(data.learners["learner"]) == {
+        pseudonymize(s, SALT) for s in ("alice", "bob", "carol")
+    }
     assert "alice" in set(data.learners["student_id"])
     assert "alice" not in set(data.grades["learner"])  # pseudonyms only
 
@@ -114,12 +152,24 @@ def test_load_frames_reads_gradebook_events_and_manifest(config, course):
     assert pd.isna(s.loc[carol, "feedback_at"])
 
     # the teacher-side receipt time recorded at collect wins over nbgrader's timestamp
-    (config.course_root(course.id) / "submissions.json").write_text(json.dumps({
-        "schema_version": 1, "history": [],
-        "entries": {"A1": {"alice": {"inbound": "x", "received": "2026-09-14T01:00:00+00:00",
-                                     "claimed": "2026-09-12T12:00:00+00:00",
-                                     "first_seen": "2026-09-14T01:00:00+00:00"}}},
-    }))
+    (config.course_root(course.id) / "submissions.json").write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "history": [],
+                "entries": {
+                    "A1": {
+                        "alice": {
+                            "inbound": "x",
+                            "received": "2026-09-14T01:00:00+00:00",
+                            "claimed": "2026-09-12T12:00:00+00:00",
+                            "first_seen": "2026-09-14T01:00:00+00:00",
+                        }
+                    }
+                },
+            }
+        )
+    )
     again = load_frames(config, [course]).submissions.set_index("learner")
     assert again.loc[alice, "timestamp"] == pd.Timestamp("2026-09-14T01:00:00Z")
     assert again.loc[alice, "late"] and again.loc[alice, "days_late"] == pytest.approx(3 / 24)
@@ -133,11 +183,23 @@ def test_recorded_extensions_are_read(config, course):
     root = config.course_root(course.id)
     root.mkdir(parents=True)
     # the record 'parcours extend' writes
-    (root / "extensions.json").write_text(json.dumps({
-        "schema_version": 1, "history": [],
-        "entries": {"A2": {"bob": {"until": "2026-09-25T12:00:00+00:00", "granted_by": "prof",
-                                   "granted_at": "2026-09-20T10:00:00+00:00"}}},
-    }))
+    (root / "extensions.json").write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "history": [],
+                "entries": {
+                    "A2": {
+                        "bob": {
+                            "until": "2026-09-25T12:00:00+00:00",
+                            "granted_by": "prof",
+                            "granted_at": "2026-09-20T10:00:00+00:00",
+                        }
+                    }
+                },
+            }
+        )
+    )
     data = load_frames(config, [course])
     ext = data.extensions
     assert ext["learner"].tolist() == [pseudonymize("bob", SALT)]

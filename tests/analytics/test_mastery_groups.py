@@ -25,8 +25,16 @@ def test_mastery_posterior_means(data):
     m = skill_mastery(data).set_index(["learner", "skill"])
     assert m.loc[("a", "s1"), "n"] == 5
     assert m.loc[("a", "s1"), "successes"] == pytest.approx(3.6)
-    expected = {("a", "s1"): 4.6 / 7, ("a", "s2"): 0.6, ("b", "s1"): 1 / 3, ("b", "s2"): 0.5,
-                ("c", "s1"): 5 / 6, ("c", "s2"): 1 / 3, ("d", "s1"): 0.5, ("d", "s2"): 0.5}
+    expected = {
+        ("a", "s1"): 4.6 / 7,
+        ("a", "s2"): 0.6,
+        ("b", "s1"): 1 / 3,
+        ("b", "s2"): 0.5,
+        ("c", "s1"): 5 / 6,
+        ("c", "s2"): 1 / 3,
+        ("d", "s1"): 0.5,
+        ("d", "s2"): 0.5,
+    }
     for key, value in expected.items():
         assert m.loc[key, "mean"] == pytest.approx(value), key
 
@@ -48,22 +56,30 @@ def test_bands(data):
     b = bands(skill_mastery(data), "s1", {"remediation": 0.5, "extension": 0.8})
     # b 0.33 < 0.5; d 0.5 and a 0.66 between; c 0.83 >= 0.8
     assert list(zip(b["learner"], b["band"], strict=True)) == [
-        ("b", "remediation"), ("d", "consolidation"), ("a", "consolidation"),
-        ("c", "extension")]
+        ("b", "remediation"),
+        ("d", "consolidation"),
+        ("a", "consolidation"),
+        ("c", "extension"),
+    ]
     why = b.set_index("learner")
     assert "remédiation" in why.loc["b", "why_fr"] and "< 0.50" in why.loc["b", "why_fr"]
     assert "no evidence" in why.loc["d", "why_en"]
     stricter = bands(skill_mastery(data), "s1", {"remediation": 0.7, "extension": 0.9})
     assert stricter.set_index("learner")["band"].to_dict() == {
-        "b": "remediation", "d": "remediation", "a": "remediation", "c": "consolidation"}
+        "b": "remediation",
+        "d": "remediation",
+        "a": "remediation",
+        "c": "consolidation",
+    }
 
 
 def test_pairs_put_the_strongest_with_the_weakest(data):
     # ranked c .833, a .657, d .5, b .333; class mean .581; pair means closest to it:
     # (c, b) .583 and (a, d) .579, against (c, d) .667 and (a, b) .495
     p = pairs(skill_mastery(data), "s1", seed=7)
-    groups = {g: sorted(zip(rows["role"], rows["learner"], strict=True))
-              for g, rows in p.groupby("group")}
+    groups = {
+        g: sorted(zip(rows["role"], rows["learner"], strict=True)) for g, rows in p.groupby("group")
+    }
     assert groups == {1: [("tutee", "b"), ("tutor", "c")], 2: [("tutee", "d"), ("tutor", "a")]}
     assert "tuteur" in p.set_index("learner").loc["c", "why_fr"]
 

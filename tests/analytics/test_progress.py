@@ -18,20 +18,31 @@ def test_activity_status_follows_the_rules(data, now):
     status = activity_status(data, now)
     table = status.pivot(index="learner", columns="activity", values="status")
     assert table.loc["a"].to_dict() == {
-        "L1": "done", "L2": "done", "A1": "done", "L3": "done",
+        "L1": "done",
+        "L2": "done",
+        "A1": "done",
+        "L3": "done",
         "A2": "late",  # handed in 09-21 10:00, due 09-20 22:00
     }
     assert table.loc["b"].to_dict() == {
         "L1": "started",  # opened and answered, never completed
-        "L2": "not_started", "A1": "missed", "L3": "not_started", "A2": "missed",
+        "L2": "not_started",
+        "A1": "missed",
+        "L3": "not_started",
+        "A2": "missed",
     }
     assert table.loc["c"].to_dict() == {
-        "L1": "done", "L2": "done",
+        "L1": "done",
+        "L2": "done",
         "A1": "done",  # 09-14 06:00 is after the due date but within the extension (09-15)
-        "L3": "not_started", "A2": "missed",
+        "L3": "not_started",
+        "A2": "missed",
     }
     assert table.loc["d"].to_dict() == {
-        "L1": "not_started", "L2": "not_started", "A1": "missed", "L3": "not_started",
+        "L1": "not_started",
+        "L2": "not_started",
+        "A1": "missed",
+        "L3": "not_started",
         "A2": "missed",
     }
 

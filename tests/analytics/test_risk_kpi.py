@@ -32,15 +32,26 @@ def test_risk_measures_and_reasons(data, now):
     # d: never active: days since the first opening (09-07 08:00)
     assert r.loc["d", "days_inactive"] == pytest.approx(14 + 16 / 24)
     assert r.loc["d", "reasons"] == ["days_inactive", "missed_deadlines"]
-    assert r.loc["c", "why_fr"] == ("inactif depuis 8 jours; 1 devoir(s) non rendu(s) après "
-                                    "l'échéance; scores en baisse de 50 points")
+    assert r.loc["c", "why_fr"] == (
+        "inactif depuis 8 jours; 1 devoir(s) non rendu(s) après "
+        "l'échéance; scores en baisse de 50 points"
+    )
     # most reasons first, then longest inactive
     assert list(r.index) == ["b", "c", "d", "a"]
 
 
 def test_thresholds_are_editable(data, now):
-    relaxed = at_risk(data, {"days_inactive": 14, "missed_deadlines": 3, "score_drop": 0.6,
-                             "unanswered_quizzes": 0.9, "reflections_missing": 5}, now)
+    relaxed = at_risk(
+        data,
+        {
+            "days_inactive": 14,
+            "missed_deadlines": 3,
+            "score_drop": 0.6,
+            "unanswered_quizzes": 0.9,
+            "reflections_missing": 5,
+        },
+        now,
+    )
     flagged = relaxed.set_index("learner")["reasons"].to_dict()
     assert flagged == {"a": [], "b": [], "c": [], "d": ["days_inactive"]}
 
@@ -101,8 +112,13 @@ def test_kpi_trend_by_week(data):
 def test_a_class_without_events_still_gets_a_risk_table(data, now):
     from parcours_grading.analytics.frames import assemble, events_frame
 
-    quiet = assemble(list(data.courses.values()), events_frame([]), data.grades,
-                     data.submissions, learners=data.learners)
+    quiet = assemble(
+        list(data.courses.values()),
+        events_frame([]),
+        data.grades,
+        data.submissions,
+        learners=data.learners,
+    )
     r = at_risk(quiet, None, now).set_index("learner")
     assert r.loc["b", "reasons"] == ["days_inactive", "missed_deadlines"]
     assert r.loc["a", "unanswered"] == 0.0

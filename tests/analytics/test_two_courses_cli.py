@@ -12,21 +12,23 @@ from parcours_grading.cli import main
 from tests.twocourses import ENGLISH, ENGLISH_LEARNERS, FRENCH, FRENCH_LEARNERS
 
 
-@pytest.mark.parametrize(("course", "n", "said"), [
-    (FRENCH, FRENCH_LEARNERS, "apprenant(s)"), (ENGLISH, ENGLISH_LEARNERS, "learner(s)")])
-def test_report_of_one_of_two_courses(two_courses, tmp_path: Path, capsys, course, n,
-                                      said) -> None:
+@pytest.mark.parametrize(
+    ("course", "n", "said"),
+    [(FRENCH, FRENCH_LEARNERS, "apprenant(s)"), (ENGLISH, ENGLISH_LEARNERS, "learner(s)")],
+)
+def test_report_of_one_of_two_courses(two_courses, tmp_path: Path, capsys, course, n, said) -> None:
     world, _config = two_courses
     out = tmp_path / "r.json"
-    assert main(["report", course, "--format", "json", "--out", str(out),
-                 "--now", world.now]) == 0
+    assert main(["report", course, "--format", "json", "--out", str(out), "--now", world.now]) == 0
     assert said in capsys.readouterr().out
     tables = json.loads(out.read_text(encoding="utf-8"))
     learners = tables["learners"]
     assert len(learners) == n and {r["course"] for r in learners} == {course}
     # dates as ISO 8601 with the offset of the zone the course's dates were written in
-    zone, offset = {FRENCH: ("Europe/Paris", ("+01:00", "+02:00")),
-                    ENGLISH: ("America/Cayenne", ("-03:00",))}[course]
+    zone, offset = {
+        FRENCH: ("Europe/Paris", ("+01:00", "+02:00")),
+        ENGLISH: ("America/Cayenne", ("-03:00",)),
+    }[course]
     rows = tables["assignments"]
     assert rows and {r["timezone"] for r in rows} == {zone}
     for row in rows:

@@ -25,17 +25,44 @@ def two_courses(course_factory):
     B1 (200 min) open 09-14 08:00, due 09-14 20:00 — one day; c2 allows 5 h a week."""
     c1 = course_factory()
     c2 = course_factory(
-        id="c2", skills=[{"id": "s1", "label": "S1"}],
-        modules=[{"id": "n1", "title": "N1", "lessons": [
-            {"id": "K1", "title": "K1", "notebook": "k1.ipynb", "objectives": ["o"],
-             "minutes": 5}]}],
-        assignments=[{"id": "B1", "title": "B1", "source": "source/B1", "module": "n1",
-                      "opens": "2026-09-14T08:00:00", "due": "2026-09-14T20:00:00",
-                      "points": 1, "minutes": 200}],
+        id="c2",
+        skills=[{"id": "s1", "label": "S1"}],
+        modules=[
+            {
+                "id": "n1",
+                "title": "N1",
+                "lessons": [
+                    {
+                        "id": "K1",
+                        "title": "K1",
+                        "notebook": "k1.ipynb",
+                        "objectives": ["o"],
+                        "minutes": 5,
+                    }
+                ],
+            }
+        ],
+        assignments=[
+            {
+                "id": "B1",
+                "title": "B1",
+                "source": "source/B1",
+                "module": "n1",
+                "opens": "2026-09-14T08:00:00",
+                "due": "2026-09-14T20:00:00",
+                "points": 1,
+                "minutes": 200,
+            }
+        ],
         workload={"hours_per_day": 3.5, "hours_per_week": 5},
     )
-    learners = pd.DataFrame({"course": ["c1", "c1", "c2"], "learner": ["a", "b", "a"],
-                             "student_id": ["alice", "bob", "alice"]})
+    learners = pd.DataFrame(
+        {
+            "course": ["c1", "c1", "c2"],
+            "learner": ["a", "b", "a"],
+            "student_id": ["alice", "bob", "alice"],
+        }
+    )
     return assemble([c1, c2], events_frame([]), learners=learners)
 
 
@@ -115,9 +142,19 @@ def test_ab_compare_on_the_class(course):
     pool = [f"x{i}" for i in range(100)]
     side_a = [w for w in pool if ab_version(w, "L3", ["A", "B"], 2026) == "A"][:2]
     side_b = [w for w in pool if ab_version(w, "L3", ["A", "B"], 2026) == "B"][:2]
-    events = [{"id": w, "timestamp": "2026-09-15T10:00:00+00:00", "actor": w,
-               "verb": "completed", "course": "c1", "object_type": "lesson",
-               "object_id": "L3", "lesson": "L3"} for w in [side_a[0], *side_b]]
+    events = [
+        {
+            "id": w,
+            "timestamp": "2026-09-15T10:00:00+00:00",
+            "actor": w,
+            "verb": "completed",
+            "course": "c1",
+            "object_type": "lesson",
+            "object_id": "L3",
+            "lesson": "L3",
+        }
+        for w in [side_a[0], *side_b]
+    ]
     learners = pd.DataFrame({"course": "c1", "learner": side_a + side_b, "student_id": ""})
     data = assemble([course], events_frame(events), learners=learners)
     r = ab_compare(data, "c1", "L3", "completed")

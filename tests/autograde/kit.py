@@ -39,8 +39,13 @@ class Course:
     def db_url(self) -> str:
         return f"sqlite:///{self.root / 'gradebook.db'}"
 
-    def submit(self, learner: str, content: bytes | dict, name: str = "devoir",
-               timestamp: str | None = "2026-11-20 10:00:00.000000 UTC") -> Path:
+    def submit(
+        self,
+        learner: str,
+        content: bytes | dict,
+        name: str = "devoir",
+        timestamp: str | None = "2026-11-20 10:00:00.000000 UTC",
+    ) -> Path:
         """Put a submission in submitted/<learner>/<assignment>/; return the notebook path."""
         folder = self.root / "submitted" / learner / ASSIGNMENT
         folder.mkdir(parents=True, exist_ok=True)
@@ -62,8 +67,14 @@ def nbgrader(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         env[f"JUPYTER_{name.upper()}_DIR"] = str(cwd / f".jupyter-{name}")
     env.pop("JUPYTER_CONFIG_PATH", None)
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
-    return subprocess.run([str(bindir / "nbgrader"), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=1800, env=env)
+    return subprocess.run(
+        [str(bindir / "nbgrader"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env=env,
+    )
 
 
 SOURCE = FIXTURES / "cours-test" / "source" / ASSIGNMENT
@@ -110,5 +121,8 @@ def gradebook_rows(db_url: str, assignment: str = ASSIGNMENT) -> dict[tuple[str,
             for nb in submission.notebooks:
                 for grade in nb.grades:
                     rows[(submission.student.id, nb.name, grade.cell.name)] = (
-                        grade.auto_score, grade.needs_manual_grade, grade.score)
+                        grade.auto_score,
+                        grade.needs_manual_grade,
+                        grade.score,
+                    )
     return rows

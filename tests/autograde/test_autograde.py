@@ -46,8 +46,15 @@ def fill(course: Course, count: int) -> dict[str, str]:
 
 def test_autograde_writes_nbgrader_rows_and_folders(course, server):
     shas = fill(course, 3)
-    report = autograde(config_for(course), COURSE, ASSIGNMENT, workers=2, progress=False,
-                       limits=limits_for(course), server=server)
+    report = autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        workers=2,
+        progress=False,
+        limits=limits_for(course),
+        server=server,
+    )
     assert report.exit_status == 0 and len(report.graded) == 3
     rows = gradebook_rows(course.db_url)
     assert rows[("l00", "devoir", "q2_test")] == (3.0, False, 3.0)
@@ -62,11 +69,24 @@ def test_autograde_writes_nbgrader_rows_and_folders(course, server):
         assert result["schema_version"] == 1 and result["status"] == "ok"
         assert sha256(course.root / "submitted" / learner / ASSIGNMENT / "devoir.ipynb") == sha
     # again: nothing to do; --force: graded again, same rows
-    again = autograde(config_for(course), COURSE, ASSIGNMENT, progress=False,
-                      limits=limits_for(course), server=server)
+    again = autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        progress=False,
+        limits=limits_for(course),
+        server=server,
+    )
     assert again.skipped == ["l00", "l01", "l02"] and not again.graded
-    forced = autograde(config_for(course), COURSE, ASSIGNMENT, progress=False, force=True,
-                       limits=limits_for(course), server=server)
+    forced = autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        progress=False,
+        force=True,
+        limits=limits_for(course),
+        server=server,
+    )
     assert len(forced.graded) == 3 and gradebook_rows(course.db_url) == rows
 
 
@@ -74,14 +94,27 @@ def test_manual_grade_survives_regrading(course, server):
     from nbgrader.api import Gradebook
 
     fill(course, 1)
-    autograde(config_for(course), COURSE, ASSIGNMENT, progress=False, limits=limits_for(course),
-              server=server)
+    autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        progress=False,
+        limits=limits_for(course),
+        server=server,
+    )
     with Gradebook(course.db_url) as gb:
         grade = gb.find_grade("q4", "devoir", ASSIGNMENT, "l00")
         grade.manual_score = 1.0
         gb.db.commit()
-    autograde(config_for(course), COURSE, ASSIGNMENT, progress=False, force=True,
-              limits=limits_for(course), server=server)
+    autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        progress=False,
+        force=True,
+        limits=limits_for(course),
+        server=server,
+    )
     assert gradebook_rows(course.db_url)[("l00", "devoir", "q4")] == (None, True, 1.0)
 
 
@@ -91,11 +124,18 @@ def test_same_scores_as_nbgrader_autograde(course, server, tmp_path):
     twin = tmp_path / "twin"
     shutil.copytree(course.root, twin, symlinks=True)
     (twin / "nbgrader_config.py").write_text(
-        (twin / "nbgrader_config.py").read_text().replace(str(course.root), str(twin)))
+        (twin / "nbgrader_config.py").read_text().replace(str(course.root), str(twin))
+    )
     done = nbgrader("autograde", ASSIGNMENT, cwd=twin)
     assert done.returncode == 0, done.stderr[-3000:]
-    autograde(config_for(course), COURSE, ASSIGNMENT, progress=False, limits=limits_for(course),
-              server=server)
+    autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        progress=False,
+        limits=limits_for(course),
+        server=server,
+    )
     theirs = gradebook_rows(f"sqlite:///{twin / 'gradebook.db'}")
     assert len(theirs) == 16
     assert gradebook_rows(course.db_url) == theirs
@@ -113,8 +153,10 @@ autograde(load_config(data_dir=sys.argv[1]), sys.argv[2], sys.argv[3], workers=2
 def test_resume_after_kill_9(course, server):
     fill(course, 12)
     journal = course.root / ".parcours" / f"autograde-{ASSIGNMENT}.jsonl"
-    proc = subprocess.Popen([sys.executable, "-c", RESUME, str(course.root.parent.parent),
-                             COURSE, ASSIGNMENT], start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RESUME, str(course.root.parent.parent), COURSE, ASSIGNMENT],
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
         if journal.exists() and len(journal.read_text().splitlines()) >= 3:
@@ -125,8 +167,14 @@ def test_resume_after_kill_9(course, server):
     proc.wait()
     before = {json.loads(line)["learner"] for line in journal.read_text().splitlines()}
     assert 3 <= len(before) < 12
-    report = autograde(config_for(course), COURSE, ASSIGNMENT, progress=False,
-                       limits=limits_for(course), server=server)
+    report = autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        progress=False,
+        limits=limits_for(course),
+        server=server,
+    )
     assert set(report.skipped) == before  # nothing graded twice
     assert {r.learner for r in report.graded} == {f"l{i:02d}" for i in range(12)} - before
     rows = gradebook_rows(course.db_url)

@@ -21,8 +21,13 @@ def test_student_code_runs_inside_its_own_group(template_course, server) -> None
     course = template_course
     nb = answered(course.release, {**RIGHT, "q1": RIGHT["q1"] + "\n" + PROBE})
     limits = limits_for(course, processes=48)
-    result = grade_notebook(spec_of(course), json.dumps(nb).encode(), limits,
-                            files=course.root / "source" / ASSIGNMENT, server=server)
+    result = grade_notebook(
+        spec_of(course),
+        json.dumps(nb).encode(),
+        limits,
+        files=course.root / "source" / ASSIGNMENT,
+        server=server,
+    )
     assert scores(result)["q1_test"] == 2.0
     groups = result.sandbox["cgroups"]
     probe, _why = cgroups.create(2**26, 8)  # can this host's root make groups at all?
@@ -32,8 +37,11 @@ def test_student_code_runs_inside_its_own_group(template_course, server) -> None
         assert "rlimits only" in groups or groups == "cgroups need root"
         return
     assert isinstance(groups, list) and groups, groups  # available, so used
-    cell = next(c for c in result.notebook_json["cells"]
-                if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1")
+    cell = next(
+        c
+        for c in result.notebook_json["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1"
+    )
     text = "".join(o.get("text", "") for o in cell["outputs"])
     name = Path(groups[0]).name
     assert name.startswith("sandbox-") and f"parcours/{name}" in text  # inside, before code

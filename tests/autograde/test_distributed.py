@@ -29,8 +29,9 @@ def cluster() -> Iterator[object]:
     """Two worker processes of one thread each; their warm fork servers serve every test."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, host="127.0.0.1") as local:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    ) as local:
         yield local
 
 
@@ -56,8 +57,11 @@ def folder_contents(course: Course, learner: str) -> dict[str, object]:
         for name in ("run_s", "wall_s"):
             nb.pop(name)
         sandbox = nb.pop("sandbox")  # timings, cgroup names and hidden paths vary per run
-        nb["sandbox"] = {"keys": sorted(sandbox), "user": sandbox.get("user"),
-                         "network": sandbox.get("network")}
+        nb["sandbox"] = {
+            "keys": sorted(sandbox),
+            "user": sandbox.get("user"),
+            "network": sandbox.get("network"),
+        }
     found["parcours-result.json"] = result
     return found
 
@@ -67,10 +71,23 @@ def test_same_rows_and_folders_as_local_backend(course, server, cluster, tmp_pat
     course.submit("zz-broken", b'{"cells": [')
     (course.root / "submitted" / "l00" / ASSIGNMENT / "notes.txt").write_text("mes notes")
     twin = twin_of(course, tmp_path)
-    local = autograde(config_for(twin), COURSE, ASSIGNMENT, workers=2, progress=False,
-                      limits=limits_for(twin), server=server)
-    remote = autograde(config_for(course), COURSE, ASSIGNMENT, progress=False,
-                       limits=limits_for(course), scheduler=cluster.scheduler_address)
+    local = autograde(
+        config_for(twin),
+        COURSE,
+        ASSIGNMENT,
+        workers=2,
+        progress=False,
+        limits=limits_for(twin),
+        server=server,
+    )
+    remote = autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        progress=False,
+        limits=limits_for(course),
+        scheduler=cluster.scheduler_address,
+    )
     assert remote.workers == 2 and len(remote.graded) == 5
     assert remote.exit_status == local.exit_status == 3
     assert set(remote.problems) == set(local.problems) == {"zz-broken"}
@@ -83,12 +100,25 @@ def test_same_rows_and_folders_as_local_backend(course, server, cluster, tmp_pat
     for learner, sha in shas.items():
         assert sha256(course.root / "submitted" / learner / ASSIGNMENT / "devoir.ipynb") == sha
     # the journal is kept by the parent: a rerun skips everything, --force regrades
-    again = autograde(config_for(course), COURSE, ASSIGNMENT, progress=False,
-                      limits=limits_for(course), scheduler=cluster.scheduler_address)
+    again = autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        progress=False,
+        limits=limits_for(course),
+        scheduler=cluster.scheduler_address,
+    )
     assert not again.graded and len(again.skipped) == 5
-    forced = autograde(config_for(course), COURSE, ASSIGNMENT, progress=False, force=True,
-                       limits=limits_for(course), scheduler=cluster.scheduler_address,
-                       learners=["l01"])
+    forced = autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        progress=False,
+        force=True,
+        limits=limits_for(course),
+        scheduler=cluster.scheduler_address,
+        learners=["l01"],
+    )
     assert [r.learner for r in forced.graded] == ["l01"] and gradebook_rows(course.db_url) == rows
 
 
@@ -96,10 +126,17 @@ def test_hostile_submission_times_out_on_a_worker(course, cluster):
     fill(course, 2)
     looping = answered(course.release, {**RIGHT, "q1": "while True:\n    pass"})
     course.submit("zz-loop", looping)
-    limits = Limits(cell_timeout_s=2, notebook_timeout_s=30, kill_grace_s=1,
-                    hidden_paths=(str(course.root),))
-    report = autograde(config_for(course), COURSE, ASSIGNMENT, progress=False, limits=limits,
-                       scheduler=cluster.scheduler_address)
+    limits = Limits(
+        cell_timeout_s=2, notebook_timeout_s=30, kill_grace_s=1, hidden_paths=(str(course.root),)
+    )
+    report = autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        progress=False,
+        limits=limits,
+        scheduler=cluster.scheduler_address,
+    )
     assert len(report.graded) == 3 and set(report.problems) == {"zz-loop"}
     assert [p.code for p in report.problems["zz-loop"]] == ["cell-timeout"]
     assert "timed out" in report.problems["zz-loop"][0].message
@@ -122,8 +159,14 @@ def grade_killing_a_worker(course: Course, cluster) -> object:
 
     def run() -> None:
         try:
-            outcome["report"] = autograde(config_for(course), COURSE, ASSIGNMENT, progress=False,
-                                          limits=limits, scheduler=cluster.scheduler_address)
+            outcome["report"] = autograde(
+                config_for(course),
+                COURSE,
+                ASSIGNMENT,
+                progress=False,
+                limits=limits,
+                scheduler=cluster.scheduler_address,
+            )
         except Exception as exc:  # handed to the test's thread, which asserts on it
             outcome["error"] = exc
 
@@ -164,8 +207,7 @@ class SlowTaskSent(SchedulerPlugin):
     async def start(self, scheduler: Any) -> None:
         self.scheduler = scheduler
 
-    def transition(self, key: Any, start: str, finish: str, *args: Any,
-                   **kwargs: Any) -> None:
+    def transition(self, key: Any, start: str, finish: str, *args: Any, **kwargs: Any) -> None:
         if self.done or finish != "processing" or "zz-slow" not in str(key):
             return
         self.done = True
@@ -212,8 +254,14 @@ def test_task_failing_for_good_is_recorded_and_graded_next_run(course, cluster):
         result = course.root / "autograded" / learner / ASSIGNMENT / "parcours-result.json"
         assert "KilledWorker" in result.read_text()
     assert sorted(journalled(course)) == sorted({"l00", "l01", "l02", "zz-slow"} - failed)
-    again = autograde(config_for(course), COURSE, ASSIGNMENT, progress=False,
-                      limits=limits_for(course), scheduler=cluster.scheduler_address)
+    again = autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        progress=False,
+        limits=limits_for(course),
+        scheduler=cluster.scheduler_address,
+    )
     assert {r.learner for r in again.graded} == failed and not again.problems
     assert len(again.skipped) == 4 - len(failed)
     assert totals(course) == {"l00": 7.0, "l01": 3.0, "l02": 0.0, "zz-slow": 7.0}
@@ -234,13 +282,27 @@ def test_unreachable_scheduler_fails_fast_and_records_nothing(course, capsys):
     address = f"tcp://127.0.0.1:{free_port()}"
     started = time.monotonic()
     with pytest.raises(SchedulerError) as caught:
-        autograde(config_for(course), COURSE, ASSIGNMENT, progress=False,
-                  limits=limits_for(course), scheduler=address)
+        autograde(
+            config_for(course),
+            COURSE,
+            ASSIGNMENT,
+            progress=False,
+            limits=limits_for(course),
+            scheduler=address,
+        )
     assert time.monotonic() - started < 5
     message = str(caught.value)
     assert address in message and "refused" in message and "Nothing was graded" in message
-    args = ["autograde", str(FIXTURES / "cours-test"), ASSIGNMENT, "--data-dir",
-            str(course.root.parent.parent), "--no-progress", "--scheduler", address]
+    args = [
+        "autograde",
+        str(FIXTURES / "cours-test"),
+        ASSIGNMENT,
+        "--data-dir",
+        str(course.root.parent.parent),
+        "--no-progress",
+        "--scheduler",
+        address,
+    ]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert address in err and "Traceback" not in err
@@ -254,9 +316,16 @@ def test_cli_scheduler_option(course, cluster, capsys):
     from .kit import FIXTURES
 
     fill(course, 2)
-    args = ["autograde", str(FIXTURES / "cours-test"), ASSIGNMENT, "--data-dir",
-            str(course.root.parent.parent), "--no-progress", "--scheduler",
-            cluster.scheduler_address]
+    args = [
+        "autograde",
+        str(FIXTURES / "cours-test"),
+        ASSIGNMENT,
+        "--data-dir",
+        str(course.root.parent.parent),
+        "--no-progress",
+        "--scheduler",
+        cluster.scheduler_address,
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "2 en parallèle" in out or "2 in parallel" in out

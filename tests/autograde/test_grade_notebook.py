@@ -40,8 +40,13 @@ def scores(result) -> dict[str, float | None]:
 def test_scores_follow_nbgrader_rules(template_course, server, answers, expected):
     course = template_course
     nb = answered(course.release, answers)
-    result = grade_notebook(spec_of(course), json.dumps(nb).encode(), limits_for(course),
-                            files=course.root / "source" / ASSIGNMENT, server=server)
+    result = grade_notebook(
+        spec_of(course),
+        json.dumps(nb).encode(),
+        limits_for(course),
+        files=course.root / "source" / ASSIGNMENT,
+        server=server,
+    )
     assert result.status == "ok", result.problems
     assert scores(result) == expected
     # a manually graded answer left as released needs no manual grade (nbgrader: 0, "No response.")
@@ -50,8 +55,11 @@ def test_scores_follow_nbgrader_rules(template_course, server, answers, expected
     if not answers:
         assert result.comments["q1"] == "No response."
     # hidden tests ran: the graded notebook holds the teacher's full test cell
-    cell = next(c for c in result.notebook_json["cells"]
-                if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1_test")
+    cell = next(
+        c
+        for c in result.notebook_json["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1_test"
+    )
     assert "BEGIN HIDDEN TESTS" in cell["source"]
 
 
@@ -63,7 +71,7 @@ def test_spec_from_source_notebook_equals_gradebook(template_course):
     ]
 
 
-PROBE = '''import gc, os, socket
+PROBE = """import gc, os, socket
 def moyenne(s):
     return s.mean()
 print("uid", os.getuid())
@@ -79,17 +87,25 @@ for path in [COURSE + "/gradebook.db", COURSE + "/source/devoir-test/devoir.ipyn
         print("read", len(open(path, "rb").read()))
     except OSError as exc:
         print("blocked", type(exc).__name__)
-'''
+"""
 
 
 def test_sandbox_hides_tests_course_and_network(template_course, server):
     course = template_course
     nb = answered(course.release, {**RIGHT, "q1": PROBE.replace("COURSE", repr(str(course.root)))})
-    result = grade_notebook(spec_of(course), json.dumps(nb).encode(), limits_for(course),
-                            files=course.root / "source" / ASSIGNMENT, server=server)
+    result = grade_notebook(
+        spec_of(course),
+        json.dumps(nb).encode(),
+        limits_for(course),
+        files=course.root / "source" / ASSIGNMENT,
+        server=server,
+    )
     assert scores(result)["q1_test"] == 2.0
-    cell = next(c for c in result.notebook_json["cells"]
-                if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1")
+    cell = next(
+        c
+        for c in result.notebook_json["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1"
+    )
     text = "".join(o.get("text", "") for o in cell["outputs"])
     assert "uid 65534" in text  # root dropped to nobody
     assert "hidden-in-memory 0" in text  # hidden tests not in the process before they run

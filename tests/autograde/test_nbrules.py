@@ -11,8 +11,13 @@ from parcours_grading.pipeline.autograde import nbrules
 
 def cell(kind="code", source="x = 1", outputs=(), **meta):
     cell_type = kind
-    base = {"schema_version": 3, "grade": False, "solution": False, "locked": False,
-            "grade_id": "c1"}
+    base = {
+        "schema_version": 3,
+        "grade": False,
+        "solution": False,
+        "locked": False,
+        "grade_id": "c1",
+    }
     base.update(meta)
     data = {"cell_type": cell_type, "source": source, "metadata": {"nbgrader": base}}
     if cell_type == "code":
@@ -27,16 +32,30 @@ STDOUT = {"output_type": "stream", "name": "stdout", "text": "ok\n"}
 
 
 def result(text):
-    return {"output_type": "execute_result", "data": {"text/plain": text}, "metadata": {},
-            "execution_count": 1}
+    return {
+        "output_type": "execute_result",
+        "data": {"text/plain": text},
+        "metadata": {},
+        "execution_count": 1,
+    }
 
 
-OUTPUTS = [(), (STDOUT,), (ERROR,), (STDERR,), (STDOUT, result("1.5")), (result("'abc'"),),
-           (result("-1"),), (result(["1.0"]),)]
+OUTPUTS = [
+    (),
+    (STDOUT,),
+    (ERROR,),
+    (STDERR,),
+    (STDOUT, result("1.5")),
+    (result("'abc'"),),
+    (result("-1"),),
+    (result(["1.0"]),),
+]
 
 
-@pytest.mark.parametrize(("outputs", "solution", "locked"),
-                         list(itertools.product(OUTPUTS, [False, True], [False, True])))
+@pytest.mark.parametrize(
+    ("outputs", "solution", "locked"),
+    list(itertools.product(OUTPUTS, [False, True], [False, True])),
+)
 def test_determine_grade_and_checksum_as_nbgrader(outputs, solution, locked):
     import nbformat
     from nbgrader import utils
@@ -50,8 +69,13 @@ def test_determine_grade_and_checksum_as_nbgrader(outputs, solution, locked):
 
 
 VARIANTS = [
-    {}, {"grade": True, "points": 1}, {"grade": True}, {"solution": True, "grade_id": ""},
-    {"schema_version": 2}, {"extra": 1}, {"points": -1, "grade": True},
+    {},
+    {"grade": True, "points": 1},
+    {"grade": True},
+    {"solution": True, "grade_id": ""},
+    {"schema_version": 2},
+    {"extra": 1},
+    {"points": -1, "grade": True},
     {"grade": True, "solution": False, "points": 1, "cell_type": "markdown"},
     {"task": True, "points": 1},
 ]

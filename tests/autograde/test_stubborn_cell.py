@@ -33,6 +33,7 @@ def no_sandbox_processes_left(server) -> bool:
     _gone, alive = psutil.wait_procs(sandboxed(), timeout=10)
     return not alive and not sandboxed()
 
+
 #: q2's answer: defines a name, changes the data, then loops ignoring SIGINT
 STUBBORN = (
     "import signal\n"
@@ -52,10 +53,19 @@ PROBE = (
 
 def stubborn_notebook(release) -> dict:
     nb = answered(release, {**RIGHT, "q2": STUBBORN})
-    at = next(i for i, c in enumerate(nb["cells"])
-              if c["metadata"].get("nbgrader", {}).get("grade_id") == "q2_test")
-    probe = {"cell_type": "code", "execution_count": None, "id": "probe", "metadata": {},
-             "outputs": [], "source": PROBE}
+    at = next(
+        i
+        for i, c in enumerate(nb["cells"])
+        if c["metadata"].get("nbgrader", {}).get("grade_id") == "q2_test"
+    )
+    probe = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "probe",
+        "metadata": {},
+        "outputs": [],
+        "source": PROBE,
+    }
     nb["cells"].insert(at + 1, probe)
     return nb
 
@@ -64,8 +74,13 @@ def test_stubborn_cell_scores_0_and_later_questions_score(template_course, serve
     course = template_course
     limits = limits_for(course, cell_timeout_s=2, kill_grace_s=1.0)
     started = time.monotonic()
-    result = grade_notebook(spec_of(course), json.dumps(stubborn_notebook(course.release)).encode(),
-                            limits, files=course.root / "source" / ASSIGNMENT, server=server)
+    result = grade_notebook(
+        spec_of(course),
+        json.dumps(stubborn_notebook(course.release)).encode(),
+        limits,
+        files=course.root / "source" / ASSIGNMENT,
+        server=server,
+    )
     took = time.monotonic() - started
 
     assert scores(result) == {"q1_test": 2.0, "q2_test": 0.0, "q3_test": 2.0, "q4": None}
@@ -73,10 +88,12 @@ def test_stubborn_cell_scores_0_and_later_questions_score(template_course, serve
     [problem] = [p for p in result.problems if p.code != "sandbox"]
     assert problem.code == "cell-timeout" and problem.cell == "q2"
     assert "ignored the interrupt: killed; the notebook went on from the state before" in (
-        problem.message)
+        problem.message
+    )
     cells = {c.get("id"): c for c in result.notebook_json["cells"]}
-    q2 = next(c for c in cells.values()
-              if c["metadata"].get("nbgrader", {}).get("grade_id") == "q2")
+    q2 = next(
+        c for c in cells.values() if c["metadata"].get("nbgrader", {}).get("grade_id") == "q2"
+    )
     assert [o["ename"] for o in q2["outputs"]] == ["CellTimeoutError"]
     # the state is the one before q2: its name and its change of the data are gone
     text = "".join(o.get("text", "") for o in cells["probe"]["outputs"])
@@ -91,8 +108,15 @@ def test_stubborn_cell_through_autograde_keeps_later_points(course, server):
     course.submit("tetu", stubborn_notebook(course.release))
     course.submit("sage", answered(course.release, RIGHT))
     limits = limits_for(course, cell_timeout_s=2, kill_grace_s=1.0)
-    report = autograde(config_for(course), COURSE, ASSIGNMENT, workers=2, progress=False,
-                       limits=limits, server=server)
+    report = autograde(
+        config_for(course),
+        COURSE,
+        ASSIGNMENT,
+        workers=2,
+        progress=False,
+        limits=limits,
+        server=server,
+    )
     assert report.exit_status == 3  # graded, with a problem listed for tetu
     rows = gradebook_rows(course.db_url)
     assert rows[("tetu", "devoir", "q1_test")] == (2.0, False, 2.0)
@@ -106,13 +130,25 @@ def test_death_in_the_last_cell_is_reported_at_once(template_course, server):
     """The last cell runs without a checkpoint: its death is still reported as one."""
     course = template_course
     nb = answered(course.release, RIGHT)
-    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "last",
-                        "metadata": {}, "outputs": [],
-                        "source": "import ctypes\nctypes.string_at(0)"})
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "last",
+            "metadata": {},
+            "outputs": [],
+            "source": "import ctypes\nctypes.string_at(0)",
+        }
+    )
     limits = limits_for(course, cell_timeout_s=20, kill_grace_s=1.0)
     started = time.monotonic()
-    result = grade_notebook(spec_of(course), json.dumps(nb).encode(), limits,
-                            files=course.root / "source" / ASSIGNMENT, server=server)
+    result = grade_notebook(
+        spec_of(course),
+        json.dumps(nb).encode(),
+        limits,
+        files=course.root / "source" / ASSIGNMENT,
+        server=server,
+    )
     assert time.monotonic() - started < 15  # not after the cell's 20 s limit
     [problem] = [p for p in result.problems if p.code != "sandbox"]
     assert problem.code == "killed" and "killed by signal SIGSEGV" in problem.message
@@ -137,8 +173,12 @@ def test_cells_run_when_no_checkpoint_can_be_forked(template_course, server):
     """Once the process limit is reached, cells run without a checkpoint (not skipped)."""
     course = template_course
     nb = answered(course.release, {**RIGHT, "q1": FILL_PROCESSES})
-    result = grade_notebook(spec_of(course), json.dumps(nb).encode(),
-                            limits_for(course, processes=16),
-                            files=course.root / "source" / ASSIGNMENT, server=server)
+    result = grade_notebook(
+        spec_of(course),
+        json.dumps(nb).encode(),
+        limits_for(course, processes=16),
+        files=course.root / "source" / ASSIGNMENT,
+        server=server,
+    )
     assert scores(result) == {"q1_test": 2.0, "q2_test": 3.0, "q3_test": 2.0, "q4": None}
     assert no_sandbox_processes_left(server)

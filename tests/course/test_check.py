@@ -28,22 +28,29 @@ def test_clean_course_exits_zero_with_summary(mini_course: MiniCourse) -> None:
 
 def test_unclosed_quote_names_the_line(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest('title = "Mini cours"', 'title = "Mini cours')
-    assert_bad_input(mini_course.check(), "course.toml: ligne 3",
-                     "un guillemet n'est pas fermé : title = \"Mini cours",
-                     "fermez le texte par le même guillemet")
+    assert_bad_input(
+        mini_course.check(),
+        "course.toml: ligne 3",
+        "un guillemet n'est pas fermé : title = \"Mini cours",
+        "fermez le texte par le même guillemet",
+    )
 
 
 def test_other_toml_error_names_the_line(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest("minutes = 10", "minutes = = 10")
-    assert_bad_input(mini_course.check("--no-execute"), "course.toml: ligne ",
-                     "TOML invalide", "minutes = = 10")
+    assert_bad_input(
+        mini_course.check("--no-execute"), "course.toml: ligne ", "TOML invalide", "minutes = = 10"
+    )
 
 
 def test_unknown_key(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest("minutes = 10", "minutes = 10\nduree = 10")
     assert_bad_input(
-        mini_course.check(), "course.toml", "modules[0].lessons[0].duree", "clé inconnue",
-        "orthographe"
+        mini_course.check(),
+        "course.toml",
+        "modules[0].lessons[0].duree",
+        "clé inconnue",
+        "orthographe",
     )
 
 
@@ -71,14 +78,16 @@ def test_missing_assignment_source(mini_course: MiniCourse) -> None:
 
 def test_due_before_opens(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest("due = 2026-09-21T23:59:00", "due = 2026-09-10T23:59:00")
-    assert_bad_input(mini_course.check("--no-execute"), "assignments[0].due",
-                     "n'est pas après l'ouverture")
+    assert_bad_input(
+        mini_course.check("--no-execute"), "assignments[0].due", "n'est pas après l'ouverture"
+    )
 
 
 def test_unknown_time_zone(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest('timezone = "Europe/Paris"', 'timezone = "Europe/Lutece"')
-    assert_bad_input(mini_course.check("--no-execute"), "timezone",
-                     "n'est pas un fuseau horaire connu")
+    assert_bad_input(
+        mini_course.check("--no-execute"), "timezone", "n'est pas un fuseau horaire connu"
+    )
 
 
 def test_unknown_skill(mini_course: MiniCourse) -> None:
@@ -109,8 +118,11 @@ def test_notebook_not_json(mini_course: MiniCourse) -> None:
 def test_lesson_that_raises(mini_course: MiniCourse) -> None:
     nbformat.write(lesson_notebook("total = 1 / 0"), mini_course.folder / "lessons" / "l1.ipynb")
     assert_bad_input(
-        mini_course.check(), "lessons/l1.ipynb", "cellule 2", "ZeroDivisionError",
-        "du début à la fin"
+        mini_course.check(),
+        "lessons/l1.ipynb",
+        "cellule 2",
+        "ZeroDivisionError",
+        "du début à la fin",
     )
 
 
@@ -123,8 +135,7 @@ def test_solution_that_fails_its_tests(mini_course: MiniCourse) -> None:
     assert_bad_input(
         mini_course.check(),
         "source/devoir/devoir.ipynb: cellule 3 (grade_id « test_somme »)",
-        "la solution échoue à un test visible : `assert somme(1, 2) == 3` a levé "
-        "AssertionError",
+        "la solution échoue à un test visible : `assert somme(1, 2) == 3` a levé AssertionError",
         "corrigez la solution de la cellule 2 (grade_id « somme »)",
     )
 
@@ -153,8 +164,9 @@ def test_duplicate_grade_id(mini_course: MiniCourse) -> None:
     nb = assignment_notebook()
     nb.cells[2].metadata["nbgrader"]["grade_id"] = "somme"
     nbformat.write(nb, mini_course.folder / "source" / "devoir" / "devoir.ipynb")
-    assert_bad_input(mini_course.check("--no-execute"),
-                     "le grade_id « somme » est aussi celui de la cellule 2")
+    assert_bad_input(
+        mini_course.check("--no-execute"), "le grade_id « somme » est aussi celui de la cellule 2"
+    )
 
 
 def test_unknown_course_id_names_known_ones(mini_course: MiniCourse) -> None:
@@ -180,26 +192,32 @@ def test_check_help(flag: str, mini_course: MiniCourse) -> None:
 def test_points_differ_from_the_notebook(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest("points = 2", "points = 12")
     assert_bad_input(
-        mini_course.check("--no-execute"), "course.toml: assignments[0].points",
+        mini_course.check("--no-execute"),
+        "course.toml: assignments[0].points",
         "points = 12, mais les cellules notées de source/devoir totalisent 2 points",
-        "écrivez points = 2")
+        "écrivez points = 2",
+    )
 
 
 def test_late_penalty_per_day_is_a_fraction(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest("per_day = 0.1", "per_day = 20")
     assert_bad_input(
-        mini_course.check("--no-execute"), "assignments[0].late_policy.per_day",
+        mini_course.check("--no-execute"),
+        "assignments[0].late_policy.per_day",
         "vaut 20, mais c'est une fraction des points entre 0 et 1 : 0.2 signifie 20 %",
-        "écrivez per_day = 0.2 pour 20 %")
+        "écrivez per_day = 0.2 pour 20 %",
+    )
 
 
 def test_english_course_is_checked_in_english(mini_course: MiniCourse) -> None:
     mini_course.edit_manifest('language = "fr"', 'language = "en"')
     mini_course.edit_manifest("per_day = 0.1", "per_day = 20")
     assert_bad_input(
-        mini_course.check("--no-execute"), "1 problem(s) found:",
+        mini_course.check("--no-execute"),
+        "1 problem(s) found:",
         "is 20, but it is a fraction of the points between 0 and 1: 0.2 means 20 %",
-        "write per_day = 0.2 for 20 %")
+        "write per_day = 0.2 for 20 %",
+    )
 
 
 QUIZ = """schema_version: 1
@@ -217,37 +235,40 @@ def test_quiz_yaml_error_points_at_the_yaml(mini_course: MiniCourse) -> None:
     (mini_course.folder / "quizzes").mkdir()
     (mini_course.folder / "quizzes" / "l1.yaml").write_text(QUIZ, encoding="utf-8")
     result = mini_course.check()
-    assert_bad_input(result, "quizzes/l1.yaml: ligne ", "YAML invalide",
-                     "chaque guillemet est fermé")
+    assert_bad_input(
+        result, "quizzes/l1.yaml: ligne ", "YAML invalide", "chaque guillemet est fermé"
+    )
     assert "lessons/l1.ipynb" not in result.stderr  # the lesson is not blamed
 
 
-LESSON_WITH_QUIZ = (
-    "from parcours_lab.lesson import start\n"
-    "L = start('mini', 'l1')\n"
-    "L.quiz('l1-q1')"
-)
+LESSON_WITH_QUIZ = "from parcours_lab.lesson import start\nL = start('mini', 'l1')\nL.quiz('l1-q1')"
 
 
-def test_quizzes_come_from_the_course_checked(mini_course: MiniCourse, tmp_path,
-                                              monkeypatch) -> None:
+def test_quizzes_come_from_the_course_checked(
+    mini_course: MiniCourse, tmp_path, monkeypatch
+) -> None:
     """A course installed under courses_dir with the same id has no such question: the
     copy being checked must use its own quizzes/ folder."""
     installed = tmp_path / "installed"
     (installed / "mini" / "quizzes").mkdir(parents=True)
     (installed / "mini" / "course.toml").write_text(
-        mini_course.manifest.read_text(encoding="utf-8"), encoding="utf-8")
+        mini_course.manifest.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     (installed / "mini" / "quizzes" / "l1.yaml").write_text(
         "schema_version: 1\nlesson: l1\nquestions:\n  - {id: autre, type: single, "
-        "prompt: '?', options: [a, b], answer: 0}\n", encoding="utf-8")
+        "prompt: '?', options: [a, b], answer: 0}\n",
+        encoding="utf-8",
+    )
     config_dir = tmp_path / "jupyter-config"
     config_dir.mkdir()
     (config_dir / "jupyter_config.py").write_text(
-        f"c.ParcoursConfig.courses_dir = {str(installed)!r}\n", encoding="utf-8")
+        f"c.ParcoursConfig.courses_dir = {str(installed)!r}\n", encoding="utf-8"
+    )
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(config_dir))
     (mini_course.folder / "quizzes").mkdir()
     (mini_course.folder / "quizzes" / "l1.yaml").write_text(
-        QUIZ.replace('"Combien font 1 + 1 ?', '"Combien font 1 + 1 ?"'), encoding="utf-8")
+        QUIZ.replace('"Combien font 1 + 1 ?', '"Combien font 1 + 1 ?"'), encoding="utf-8"
+    )
     nbformat.write(lesson_notebook(LESSON_WITH_QUIZ), mini_course.folder / "lessons" / "l1.ipynb")
     result = mini_course.check()
     assert result.returncode == 0, result.stderr

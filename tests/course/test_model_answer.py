@@ -18,9 +18,11 @@ STUB = "VOTRE RÉPONSE ICI"
 
 def _with_manual_cell(source: str) -> nbformat.NotebookNode:
     nb = assignment_notebook()
-    nb.cells.append(new_markdown_cell(
-        source, metadata=_meta("explication", grade=True, solution=True, locked=False,
-                               points=1)))
+    nb.cells.append(
+        new_markdown_cell(
+            source, metadata=_meta("explication", grade=True, solution=True, locked=False, points=1)
+        )
+    )
     return nb
 
 
@@ -36,15 +38,17 @@ def test_check_warns_on_a_stub_model_answer(mini_course: MiniCourse) -> None:
     report = json.loads(mini_course.check("--no-execute", "--json").stdout)
     assert report["ok"] and len(report["warnings"]) == 1
     # the model answer written the nbgrader way: no warning
-    nbformat.write(_with_manual_cell(f"{STUB}\n### BEGIN SOLUTION\nLa moyenne ment.\n"
-                                     "### END SOLUTION"), path)
+    nbformat.write(
+        _with_manual_cell(f"{STUB}\n### BEGIN SOLUTION\nLa moyenne ment.\n### END SOLUTION"), path
+    )
     done = mini_course.check("--no-execute")
     assert done.returncode == 0 and "avertissement" not in done.stdout, done.stdout
 
 
 def test_the_correction_carries_the_model_answer(tmp_path) -> None:
-    source = (f"{STUB}\n### BEGIN SOLUTION\nLa médiane résiste aux valeurs extrêmes.\n"
-              "### END SOLUTION")
+    source = (
+        f"{STUB}\n### BEGIN SOLUTION\nLa médiane résiste aux valeurs extrêmes.\n### END SOLUTION"
+    )
     nb = _with_manual_cell(source)
     assert stub_answer_cells(nb) == []
     assert model_answer(source) == "La médiane résiste aux valeurs extrêmes."

@@ -20,8 +20,14 @@ def await_preheated(server: Any, url: str, timeout_s: float = 600) -> None:
     server.visits[name] = needed
 
 
-def open_dashboard(page: Any, url: str, *, figure: bool = True, server: Any = None,
-                   timeout_ms: int = READY_TIMEOUT_MS) -> float:
+def open_dashboard(
+    page: Any,
+    url: str,
+    *,
+    figure: bool = True,
+    server: Any = None,
+    timeout_ms: int = READY_TIMEOUT_MS,
+) -> float:
     """Go to ``url`` (once ``server`` has a preheated kernel ready for it) and wait until
     the page title (h1) and, with ``figure``, a plotly figure are shown; returns the
     seconds it took from navigation."""
@@ -45,7 +51,8 @@ def table_rows(page: Any, table_id: str) -> list[list[str]]:
 
 def table_headers(page: Any, table_id: str) -> list[str]:
     return page.eval_on_selector(
-        f"#{table_id}", "t => Array.from(t.tHead.rows[0].cells).map(c => c.innerText)")
+        f"#{table_id}", "t => Array.from(t.tHead.rows[0].cells).map(c => c.innerText)"
+    )
 
 
 def plotted(page: Any, name: str) -> dict[str, Any]:
@@ -67,7 +74,8 @@ def wait_plotted(page: Any, name: str, timeout_s: float = 60) -> dict[str, Any]:
     page.wait_for_function(
         """name => Array.from(document.querySelectorAll('.js-plotly-plot'))
             .some(g => g.layout && g.layout.meta && g.layout.meta.parcours === name)""",
-        arg=name, timeout=timeout_s * 1000,
+        arg=name,
+        timeout=timeout_s * 1000,
     )
     return plotted(page, name)
 
@@ -77,7 +85,8 @@ def screenshot(page: Any, path: Any) -> None:
     content's height first)."""
     height = page.evaluate(
         "() => Math.max(...Array.from(document.querySelectorAll('*'))"
-        ".map(e => e.scrollHeight || 0))")
+        ".map(e => e.scrollHeight || 0))"
+    )
     size = page.viewport_size
     page.set_viewport_size({"width": size["width"], "height": min(int(height) + 50, 12000)})
     page.screenshot(path=str(path), full_page=True)

@@ -58,8 +58,12 @@ def class_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClassWorld
             f"c.ParcoursConfig.learner = {TEACHER!r}\n",
             encoding="utf-8",
         )
-        yield ClassWorld(Path(env["PARCOURS_DATA_DIR"]), base / "config", now,
-                         list(sample.cohort.learners["student_id"]))
+        yield ClassWorld(
+            Path(env["PARCOURS_DATA_DIR"]),
+            base / "config",
+            now,
+            list(sample.cohort.learners["student_id"]),
+        )
 
 
 @pytest.fixture
@@ -101,8 +105,12 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
         watcher = ReadyWatcher(ready)
         # preheated kernels, as `parcours dashboard` serves them (open_dashboard waits
         # for a heated kernel before each visit)
-        server = DashboardServer(config, pool_size=1, log_path=log,
-                                 env={**env, "PARCOURS_DASHBOARD_READY_DIR": str(ready)})
+        server = DashboardServer(
+            config,
+            pool_size=1,
+            log_path=log,
+            env={**env, "PARCOURS_DASHBOARD_READY_DIR": str(ready)},
+        )
         server.start(timeout=120)
         server.ready = watcher  # type: ignore[attr-defined]
         server.visits = {}  # type: ignore[attr-defined]

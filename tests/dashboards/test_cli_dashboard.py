@@ -38,10 +38,23 @@ def test_bad_port_is_a_clear_error(capsys) -> None:
 def test_dashboard_serves_and_stops_on_ctrl_c(repo: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "parcours_grading.cli", "dashboard", "--no-browser",
-         "--port", str(port), "--pool-size", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=repo,
-        env=os.environ.copy())
+        [
+            sys.executable,
+            "-m",
+            "parcours_grading.cli",
+            "dashboard",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--pool-size",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=repo,
+        env=os.environ.copy(),
+    )
     try:
         lines = []
         deadline = time.monotonic() + 120
@@ -73,8 +86,12 @@ def _cli(repo: Path, data_dir: Path, *args: str, **env: str) -> subprocess.Popen
     """``parcours dashboard ARGS`` as a user starts it, its data in ``data_dir``."""
     return subprocess.Popen(
         [sys.executable, "-m", "parcours_grading.cli", "dashboard", "--no-browser", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=repo,
-        env={**os.environ, "PARCOURS_DATA_DIR": str(data_dir), **env})
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=repo,
+        env={**os.environ, "PARCOURS_DATA_DIR": str(data_dir), **env},
+    )
 
 
 def test_taken_port_is_refused_before_starting_anything(repo: Path, tmp_path: Path) -> None:
@@ -99,8 +116,15 @@ def test_sigterm_stops_voila_and_its_kernels(repo: Path, tmp_path: Path) -> None
 
     ready = ReadyWatcher(tmp_path / "ready")
     port = free_port()
-    process = _cli(repo, tmp_path, "--port", str(port), "--pool-size", "1",
-                   **{READY_ENV: str(tmp_path / "ready")})
+    process = _cli(
+        repo,
+        tmp_path,
+        "--port",
+        str(port),
+        "--pool-size",
+        "1",
+        **{READY_ENV: str(tmp_path / "ready")},
+    )
     try:
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(5)]

@@ -77,7 +77,9 @@ def test_filter_language_and_keyboard(voila_server, page, dashboard_data, output
     page.wait_for_function(
         "n => document.querySelector('#risk-count') && "
         "document.querySelector('#risk-count').innerText.startsWith(n + ' learners')",
-        arg=str(want), timeout=60_000)
+        arg=str(want),
+        timeout=60_000,
+    )
     rows = table_rows(page, "table-courses")
     assert int(rows[0][2]) == int(vm.courses_overview(expected)["learners"].iloc[0])
     screenshot(page, output_dir / "coordinator-en-cohort.png")
@@ -86,10 +88,13 @@ def test_filter_language_and_keyboard(voila_server, page, dashboard_data, output
     page.get_by_role("button", name="Français").click()
     page.wait_for_function(
         "() => document.querySelector('h1').innerText === 'Tableau de bord de coordination'",
-        timeout=60_000)
+        timeout=60_000,
+    )
     page.wait_for_function(
         "() => { const t = document.querySelector('#table-courses th');"
-        " return t && t.innerText === 'Cours'; }", timeout=30_000)
+        " return t && t.innerText === 'Cours'; }",
+        timeout=30_000,
+    )
     assert table_headers(page, "table-courses")[0] == "Cours"
     assert page.eval_on_selector(".parcours-filter-cohort select", "s => s.value") == cohort
 
@@ -107,8 +112,12 @@ def test_filter_language_and_keyboard(voila_server, page, dashboard_data, output
         learners = [r[0] for r in table_rows(page, "table-risk")]
         assert learners == sorted(learners, reverse=True)
     page.keyboard.press("Tab")
-    assert page.evaluate("() => document.activeElement.tagName") in {"BUTTON", "SELECT",
-                                                                   "INPUT", "A"}
+    assert page.evaluate("() => document.activeElement.tagName") in {
+        "BUTTON",
+        "SELECT",
+        "INPUT",
+        "A",
+    }
 
 
 def test_groups_export(voila_server, page, dashboard_data) -> None:
@@ -119,8 +128,9 @@ def test_groups_export(voila_server, page, dashboard_data) -> None:
     open_dashboard(page, voila_server.url("coordinator"), server=voila_server)
     page.select_option(".parcours-groups-mode select", label="binômes")
     page.wait_for_selector("#table-groups th:has-text('Binôme')", timeout=60_000)
-    skill = page.eval_on_selector(".parcours-groups-skill select",
-                                  "s => s.options[s.selectedIndex].text")
+    skill = page.eval_on_selector(
+        ".parcours-groups-skill select", "s => s.options[s.selectedIndex].text"
+    )
     pairs = vm.groups(dashboard_data, skill, "pairs", 3)
     rows = table_rows(page, "table-groups")
     assert [r[2] for r in rows] == list(pairs["learner"])
@@ -168,17 +178,23 @@ def test_first_view_comes_with_the_page(voila_server, page, dashboard_data) -> N
     seen = page.evaluate("() => window.__firstView")
     assert seen == {"kpi_visible": True, "pictures": 4, "risk_table": True}
     # no stylesheet asked from outside (offline classrooms)
-    assert page.evaluate("() => Array.from(document.querySelectorAll('link[href]'))"
-                         ".filter(l => l.href.startsWith('http')"
-                         " && !l.href.startsWith(location.origin)).length") == 0
+    assert (
+        page.evaluate(
+            "() => Array.from(document.querySelectorAll('link[href]'))"
+            ".filter(l => l.href.startsWith('http')"
+            " && !l.href.startsWith(location.origin)).length"
+        )
+        == 0
+    )
     # the pictures become live plotly figures of the same data
     funnel = vm.funnel(dashboard_data)
     assert wait_plotted(page, "funnel")["data"][0]["y"] == [int(v) for v in funnel["reached"]]
 
     page.select_option(".parcours-filter-period select", "28")
     page.wait_for_selector(".parcours-live", timeout=60_000)
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=60_000
+    )
     counts = page.evaluate("""() => ({
         first_view: document.querySelectorAll('.parcours-first-view').length,
         h1: document.querySelectorAll('h1').length,

@@ -34,15 +34,17 @@ def test_demo_builds_and_serves(tmp_path, capsys) -> None:
     assert (frames.events["verb"] == "answered").any()
     last = frames.events["timestamp"].max()
     config.dashboard_now = (last + pd.Timedelta(hours=2)).isoformat()
-    status = teacher.assignment_status(load_dashboard_data(config), "analyse-de-donnees",
-                                       "devoir-1")
+    status = teacher.assignment_status(
+        load_dashboard_data(config), "analyse-de-donnees", "devoir-1"
+    )
     # submissions carry their simulated times: most are on time, none months late
     assert status.on_time + status.late >= 1 and status.on_time >= status.late
 
     servers = serve(config, last.to_pydatetime())
     try:
-        with urllib.request.urlopen(servers.lab_url.replace("/lab?", "/api/status?"),
-                                    timeout=10) as response:
+        with urllib.request.urlopen(
+            servers.lab_url.replace("/lab?", "/api/status?"), timeout=10
+        ) as response:
             assert response.status == 200
         with urllib.request.urlopen(servers.dashboards.base_url + "/", timeout=10) as response:
             assert response.status == 200

@@ -30,7 +30,8 @@ def test_every_message_is_translated() -> None:
 def test_catalogues_compile_and_switch() -> None:
     mo = compile_po(po_path("fr"), "fr")
     assert gettext.GNUTranslations(io.BytesIO(mo)).gettext("Learners at risk") == (
-        "Apprenants à risque")
+        "Apprenants à risque"
+    )
     with language("fr"):
         assert _("Learners at risk") == "Apprenants à risque"
         assert _("{n} learners flagged.").format(n=3) == "3 apprenants signalés."

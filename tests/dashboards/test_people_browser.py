@@ -15,13 +15,18 @@ COURSE = "analyse-de-donnees"
 def test_teacher_assignment_view(voila_server, page, dashboard_data, output_dir) -> None:
     from parcours_grading.dashboards import teacher as vm
 
-    open_dashboard(page, voila_server.url("teacher", assignment=f"{COURSE}/devoir-1"),
-                   server=voila_server)
+    open_dashboard(
+        page, voila_server.url("teacher", assignment=f"{COURSE}/devoir-1"), server=voila_server
+    )
     assert page.inner_text("h1") == "Tableau de bord enseignant"
     status = vm.assignment_status(dashboard_data, COURSE, "devoir-1")
-    rows = dict((r[0], r[1]) for r in page.eval_on_selector(
-        "#table-status", "t => Array.from(t.rows).map(r => [r.cells[0].innerText, "
-        "r.cells[1].innerText])"))
+    rows = dict(
+        (r[0], r[1])
+        for r in page.eval_on_selector(
+            "#table-status",
+            "t => Array.from(t.rows).map(r => [r.cells[0].innerText, r.cells[1].innerText])",
+        )
+    )
     assert int(rows["Rendus à l'heure"]) == status.on_time
     assert int(rows["Rendus en retard"]) == status.late
     assert int(rows["Non rendus"]) == status.missing
@@ -29,7 +34,8 @@ def test_teacher_assignment_view(voila_server, page, dashboard_data, output_dir)
 
     scores = wait_plotted(page, "scores")
     assert scores["data"][0]["x"] == pytest.approx(
-        list(vm.score_distribution(dashboard_data, COURSE, "devoir-1")))
+        list(vm.score_distribution(dashboard_data, COURSE, "devoir-1"))
+    )
     assert scores["xtitle"] == "Note (part des points)"
     questions = vm.question_difficulty(dashboard_data, COURSE, "devoir-1")
     drawn = wait_plotted(page, "questions")
@@ -46,7 +52,10 @@ def test_teacher_assignment_view(voila_server, page, dashboard_data, output_dir)
     devoir2 = vm.assignment_status(dashboard_data, COURSE, "devoir-2")
     page.wait_for_function(
         "n => { const t = document.querySelector('#table-status'); return t && "
-        "t.rows[1].cells[1].innerText === String(n); }", arg=devoir2.on_time, timeout=60_000)
+        "t.rows[1].cells[1].innerText === String(n); }",
+        arg=devoir2.on_time,
+        timeout=60_000,
+    )
 
     # an action asks for confirmation, and cancelling changes nothing
     page.get_by_role("button", name="Prolonger…").click()
@@ -58,14 +67,16 @@ def test_teacher_assignment_view(voila_server, page, dashboard_data, output_dir)
     screenshot(page, output_dir / "teacher-fr.png")
 
 
-def test_learner_sees_only_their_own_data(voila_server, page, dashboard_data, world_env,
-                                          output_dir) -> None:
+def test_learner_sees_only_their_own_data(
+    voila_server, page, dashboard_data, world_env, output_dir
+) -> None:
     from parcours_grading.dashboards import learner as vm
 
     student = world_env.student_ids[3]
     me = vm.pseudonym(dashboard_data, student)
-    open_dashboard(page, voila_server.url("learner", learner=student, lang="en"),
-                   server=voila_server)
+    open_dashboard(
+        page, voila_server.url("learner", learner=student, lang="en"), server=voila_server
+    )
     assert page.inner_text("h1") == "My progress"
     assert student in page.inner_text("#learner-name")
 
@@ -91,14 +102,19 @@ def test_teacher_extends_a_learner(voila_server, page, world_env) -> None:
     """Confirming an extension records it through the pipeline (extensions.json)."""
     import json
 
-    open_dashboard(page, voila_server.url("teacher", assignment=f"{COURSE}/devoir-3",
-                                          lang="en"), server=voila_server, figure=False)
+    open_dashboard(
+        page,
+        voila_server.url("teacher", assignment=f"{COURSE}/devoir-3", lang="en"),
+        server=voila_server,
+        figure=False,
+    )
     learner = world_env.student_ids[5]
     page.select_option(".parcours-extend-learner select", label=learner)
     page.get_by_role("button", name="Extend…").click()
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_selector(".parcours-action-message [role=status]", timeout=60_000)
     assert learner in page.inner_text(".parcours-action-message")
-    record = json.loads((world_env.data_dir / "courses" / COURSE / "extensions.json")
-                        .read_text(encoding="utf-8"))
+    record = json.loads(
+        (world_env.data_dir / "courses" / COURSE / "extensions.json").read_text(encoding="utf-8")
+    )
     assert learner in json.dumps(record)

@@ -12,10 +12,15 @@ import pytest
 def _block():
     from parcours_grading.dashboards import ui
 
-    fig = ui.figure("bar", title="Learners reaching each activity", x_title="Activity",
-                    y_title="Learners", x=["lesson-1", "quiz-2"], y=[40, 31])
-    return ui.Static.of(lambda: [ui.show_html("<h2>Dropout</h2>"),
-                                 ui.show_figure(fig, "funnel")])
+    fig = ui.figure(
+        "bar",
+        title="Learners reaching each activity",
+        x_title="Activity",
+        y_title="Learners",
+        x=["lesson-1", "quiz-2"],
+        y=[40, 31],
+    )
+    return ui.Static.of(lambda: [ui.show_html("<h2>Dropout</h2>"), ui.show_figure(fig, "funnel")])
 
 
 def test_figures_drawn_ahead_as_svg() -> None:
@@ -27,7 +32,7 @@ def test_figures_drawn_ahead_as_svg() -> None:
     assert drawn[0] is widget
     html = drawn[1].outputs[1]["data"]["text/html"]
     assert html.startswith('<div class="parcours-plot"')
-    svg = html[html.index("<svg"):]
+    svg = html[html.index("<svg") :]
     # plotly's drawing: the title, both bars' categories, the axis titles
     for text in ("Learners reaching each activity", "lesson-1", "quiz-2", "Activity"):
         assert text in svg
@@ -36,7 +41,8 @@ def test_figures_drawn_ahead_as_svg() -> None:
 
 
 def test_without_a_browser_the_figures_are_left_to_plotly_js(
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     from parcours_grading.dashboards.prerender import draw_ahead
 
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
@@ -48,8 +54,9 @@ def test_without_a_browser_the_figures_are_left_to_plotly_js(
     assert "figures not drawn ahead" in caplog.text
 
 
-def test_a_browser_that_hangs_is_killed(tmp_path, monkeypatch: pytest.MonkeyPatch,
-                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_a_browser_that_hangs_is_killed(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     import psutil
     from parcours_grading.dashboards.prerender import draw_ahead
 

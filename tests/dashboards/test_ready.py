@@ -14,9 +14,15 @@ import pytest
 
 def _kernel_reports(folder: Path, page: str) -> None:
     """What a dashboard kernel does once ready, in a process of its own."""
-    subprocess.run([sys.executable, "-c", "from parcours_grading.dashboards.server import "
-                    f"report_ready; report_ready({page!r})"],
-                   env={"PARCOURS_DASHBOARD_READY_DIR": str(folder), "PATH": ""}, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from parcours_grading.dashboards.server import report_ready; report_ready({page!r})",
+        ],
+        env={"PARCOURS_DASHBOARD_READY_DIR": str(folder), "PATH": ""},
+        check=True,
+    )
 
 
 def test_the_watcher_counts_reports_per_page(tmp_path: Path) -> None:

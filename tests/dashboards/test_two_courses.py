@@ -41,8 +41,12 @@ def test_coordinator_page_renders_both_courses(state) -> None:
     # the same A/B lesson id in both courses: each row names its course
     ab = vm.ab_results(data)
     assert len(ab) and set(ab["course"]) <= {FRENCH, ENGLISH}
-    pages_html = "".join(o.get("data", {}).get("text/html", "") for b in page.blocks
-                         if hasattr(b, "outputs") for o in b.outputs)
+    pages_html = "".join(
+        o.get("data", {}).get("text/html", "")
+        for b in page.blocks
+        if hasattr(b, "outputs")
+        for o in b.outputs
+    )
     ab_head = pages_html.split('id="table-ab"')[1].split("</thead>")[0]
     assert 'data-col="course"' in ab_head
 
@@ -52,8 +56,7 @@ def test_funnel_labels_name_the_course(state) -> None:
 
     labels, reached = vm.funnel_chart(state.data)
     funnel = vm.funnel(state.data)
-    assert labels == [f"{c}/{a}" for c, a in zip(funnel["course"], funnel["activity"],
-                                                   strict=True)]
+    assert labels == [f"{c}/{a}" for c, a in zip(funnel["course"], funnel["activity"], strict=True)]
     assert reached == [int(v) for v in funnel["reached"]]
     assert any(x.startswith(f"{ENGLISH}/") for x in labels)
     one = state.data.filtered(course=FRENCH)
@@ -67,8 +70,9 @@ def test_mastery_and_groups_per_course(state) -> None:
     data = state.data
     mastery = vm.mastery_by_skill(data)
     assert set(mastery["course"]) == {FRENCH, ENGLISH}
-    assert vm.mastery_labels(mastery) == [f"{c}/{s}" for c, s in zip(
-        mastery["course"], mastery["skill"], strict=True)]
+    assert vm.mastery_labels(mastery) == [
+        f"{c}/{s}" for c, s in zip(mastery["course"], mastery["skill"], strict=True)
+    ]
     for mode in ("bands", "pairs", "teams"):
         groups = vm.groups(data, "lire", mode, 3)
         # a learner of both courses is grouped once in each course, never with themselves
@@ -77,8 +81,9 @@ def test_mastery_and_groups_per_course(state) -> None:
         key = {"bands": "band", "pairs": "group", "teams": "team"}[mode]
         for _key, members in groups.groupby(["course", key]):
             assert members["learner"].is_unique
-    both = set(data.frames.learners.loc[data.frames.learners["course"] == FRENCH, "learner"]) \
-        & set(data.frames.learners.loc[data.frames.learners["course"] == ENGLISH, "learner"])
+    both = set(data.frames.learners.loc[data.frames.learners["course"] == FRENCH, "learner"]) & set(
+        data.frames.learners.loc[data.frames.learners["course"] == ENGLISH, "learner"]
+    )
     assert len(both) == ENGLISH_LEARNERS
 
 
@@ -122,8 +127,7 @@ def test_learner_of_both_courses_sees_both(state, two_courses) -> None:
     assert path.groupby("course")["next"].sum().le(1).all()
     deadlines = vm.my_deadlines(data, me)
     # each course's due dates in its own time zone (same wall-clock time, other offset)
-    zones = {c: str(d.tz) for c, d in zip(deadlines["course"], deadlines["due_local"],
-                                          strict=True)}
+    zones = {c: str(d.tz) for c, d in zip(deadlines["course"], deadlines["due_local"], strict=True)}
     assert zones == {FRENCH: "Europe/Paris", ENGLISH: "America/Cayenne"}
     for due in deadlines["due_local"]:
         assert (due.hour, due.minute) == (23, 59)
@@ -134,8 +138,9 @@ def test_learner_of_both_courses_sees_both(state, two_courses) -> None:
     assert isinstance(data.now, pd.Timestamp)
 
 
-def test_learner_dashboard_names_each_assignments_zone(state, two_courses,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_learner_dashboard_names_each_assignments_zone(
+    state, two_courses, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The browser's zone is unknown to the server: each due date is shown in the zone it
     was written in, named — an assignment's own zone before its course's."""
     from parcours_grading.course.zones import MINUS
@@ -154,8 +159,14 @@ def test_learner_dashboard_names_each_assignments_zone(state, two_courses,
     # one French assignment written in Cayenne time: its dates follow it
     french = data.courses[FRENCH]
     first = french.assignments[0]
-    moved = french.model_copy(update={"assignments": [
-        first.model_copy(update={"timezone": "America/Cayenne"}), *french.assignments[1:]]})
+    moved = french.model_copy(
+        update={
+            "assignments": [
+                first.model_copy(update={"timezone": "America/Cayenne"}),
+                *french.assignments[1:],
+            ]
+        }
+    )
     monkeypatch.setitem(data.courses, FRENCH, moved)
     me = vm.pseudonym(data, student)
     mine = vm.my_deadlines(data, me).set_index(["course", "activity"])
@@ -163,7 +174,9 @@ def test_learner_dashboard_names_each_assignments_zone(state, two_courses,
     assert str(mine.loc[(FRENCH, first.id), "due_local"].tz) == "America/Cayenne"
     others = mine.drop(index=(FRENCH, first.id)).loc[FRENCH]
     assert set(others["timezone"]) == {"Europe/Paris"}
-    assert data.shown_times(pd.Series([FRENCH]), pd.Series([mine.loc[(FRENCH, first.id),
-                                                                      "due"]]),
-                            "fr", pd.Series([first.id]))[0].endswith(
-        f"(heure de Cayenne, UTC{MINUS}3)")
+    assert data.shown_times(
+        pd.Series([FRENCH]),
+        pd.Series([mine.loc[(FRENCH, first.id), "due"]]),
+        "fr",
+        pd.Series([first.id]),
+    )[0].endswith(f"(heure de Cayenne, UTC{MINUS}3)")

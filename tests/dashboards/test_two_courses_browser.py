@@ -29,9 +29,9 @@ def two_courses_server(two_courses_world, tmp_path_factory) -> Iterator[Any]:
     env = two_courses_world.env()
     with environ(env):
         config = load_config(REPO)
-        server = DashboardServer(config, pool_size=0,
-                                 log_path=tmp_path_factory.mktemp("voila2") / "voila.log",
-                                 env=env)
+        server = DashboardServer(
+            config, pool_size=0, log_path=tmp_path_factory.mktemp("voila2") / "voila.log", env=env
+        )
         server.start(timeout=120)
     yield server
     server.stop()

@@ -49,14 +49,14 @@ def test_risk_funnel_heatmap_and_groups(dashboard_data) -> None:
     from parcours_grading.analytics import at_risk
 
     risk = coordinator.learners_at_risk(dashboard_data)
-    every = at_risk(dashboard_data.frames, dashboard_data.risk_thresholds,
-                    dashboard_data.now)
+    every = at_risk(dashboard_data.frames, dashboard_data.risk_thresholds, dashboard_data.now)
     assert sorted(risk["learner"]) == sorted(every[every["at_risk"]]["learner"])
     assert {"cohort", "group", "why_fr", "why_en"} <= set(risk.columns)
     funnel = coordinator.funnel(dashboard_data)
     assert (funnel["learners"] == 40).all() and (funnel["reached"] <= 40).all()
     assert list(funnel["activity"]) == list(
-        dashboard_data.frames.activities.sort_values("order")["activity"])
+        dashboard_data.frames.activities.sort_values("order")["activity"]
+    )
     x, y, z = coordinator.heatmap(dashboard_data, COURSE)
     assert len(x) == 9 and len(y) == 40 and all(len(row) == 9 for row in z)
     progress = [sum(v in (2, 3) for v in row) for row in z]
@@ -72,8 +72,9 @@ def test_risk_funnel_heatmap_and_groups(dashboard_data) -> None:
 
 def test_workload_and_ab(dashboard_data) -> None:
     load = coordinator.workload_alerts(dashboard_data)
-    assert (load["alert"] == ((load["days_over"] > 0)
-                              | (load["week_minutes"] > load["week_limit"]))).all()
+    assert (
+        load["alert"] == ((load["days_over"] > 0) | (load["week_minutes"] > load["week_limit"]))
+    ).all()
     ab = coordinator.ab_results(dashboard_data)
     assert list(ab["lesson"]) == ["l03-selectionner"]
     assert ab["n_a"].iloc[0] + ab["n_b"].iloc[0] <= 40
@@ -91,8 +92,9 @@ def test_teacher_view(dashboard_data) -> None:
     assert list(hard["failed"]) == sorted(hard["failed"], reverse=True)
     summary = teacher.reflections_summary(dashboard_data, COURSE, "devoir-1")
     ev = dashboard_data.frames.events
-    assert summary["count"] == int(((ev["verb"] == "reflected")
-                                    & (ev["lesson"] == "devoir-1")).sum())
+    assert summary["count"] == int(
+        ((ev["verb"] == "reflected") & (ev["lesson"] == "devoir-1")).sum()
+    )
     band = teacher.band_members(dashboard_data, COURSE, "lire", "remediation")
     assert all(s.startswith("apprenant") for s in band)
 
@@ -110,7 +112,8 @@ def test_learner_is_scoped(dashboard_data, world_env) -> None:
     assert len(results) == int((subs["learner"] == me).sum())
     assert len(learner.my_week(dashboard_data, me)) == 7
     assert list(learner.my_mastery(dashboard_data, me)["skill"]) == sorted(
-        s.id for s in dashboard_data.courses[COURSE].skills)
+        s.id for s in dashboard_data.courses[COURSE].skills
+    )
 
     # who may see whom
     config.dashboard_teachers = ["prof-martin"]
@@ -120,8 +123,9 @@ def test_learner_is_scoped(dashboard_data, world_env) -> None:
         learner.resolve_learner(config, {"learner": "bob"}, {})
     hub = learner.resolve_learner(config, {}, {"JUPYTERHUB_USER": "carla"})
     assert hub.student_id == "carla" and not hub.may_choose
-    teacher_view = learner.resolve_learner(config, {"learner": "bob"},
-                                           {"JUPYTERHUB_USER": "prof-martin"})
+    teacher_view = learner.resolve_learner(
+        config, {"learner": "bob"}, {"JUPYTERHUB_USER": "prof-martin"}
+    )
     assert teacher_view.student_id == "bob" and teacher_view.may_choose
     config.learner = ""
     with pytest.raises(BadInputError, match="no learner known"):
@@ -130,8 +134,9 @@ def test_learner_is_scoped(dashboard_data, world_env) -> None:
 
 def test_sortable_table_and_csv() -> None:
     frame = pd.DataFrame({"who": ["b", "a"], "share": [0.5, float("nan")]})
-    html = ui.table_html(frame, {"who": "Who", "share": "Share"}, kinds={"share": "%"},
-                         table_id="t")
+    html = ui.table_html(
+        frame, {"who": "Who", "share": "Share"}, kinds={"share": "%"}, table_id="t"
+    )
     assert html.count('<button type="button" onclick=') == 2
     assert 'aria-sort="none"' in html and "50 %" in html and "–" in html
     link = ui.csv_link(frame, "x.csv", "CSV")

@@ -57,8 +57,9 @@ class HubSite:
         data = {"username": name, "password": password or self.passwords[name]}
         if xsrf:
             data["_xsrf"] = xsrf.group(1)
-        answer = session.post(f"{self.url}/hub/login?next=", data=data, timeout=60,
-                              allow_redirects=False)
+        answer = session.post(
+            f"{self.url}/hub/login?next=", data=data, timeout=60, allow_redirects=False
+        )
         session.logged_in = answer.status_code == 302  # type: ignore[attr-defined]
         return session
 
@@ -69,8 +70,9 @@ class HubSite:
         api = f"{self.url}/hub/api/users/{name}/server"
         started = session.post(api, headers={"X-XSRFToken": xsrf}, timeout=120)
         assert started.status_code in (201, 202, 400), started.text  # 400: already running
-        with session.get(api + "/progress", stream=True, timeout=180,
-                         headers={"X-XSRFToken": xsrf}) as events:
+        with session.get(
+            api + "/progress", stream=True, timeout=180, headers={"X-XSRFToken": xsrf}
+        ) as events:
             for line in events.iter_lines(decode_unicode=True):
                 if line and line.startswith("data:") and '"ready": true' in line:
                     return
@@ -81,13 +83,19 @@ class HubSite:
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         """A ``parcours`` command on this project, as root (a teacher's terminal)."""
-        return subprocess.run([str(Path(sys.executable).parent / "parcours"), *args],
-                              env=self.env, capture_output=True, text=True, check=False,
-                              timeout=600)
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "parcours"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
 
 
-def _course_copy(source: Path, target: Path, course_id: str, teacher: str,
-                 title: str | None = None) -> None:
+def _course_copy(
+    source: Path, target: Path, course_id: str, teacher: str, title: str | None = None
+) -> None:
     shutil.copytree(source, target)
     manifest = target / "course.toml"
     text = manifest.read_text(encoding="utf-8")
@@ -101,8 +109,11 @@ def _course_copy(source: Path, target: Path, course_id: str, teacher: str,
 def _tree_digest(folder: Path) -> dict[str, str]:
     import hashlib
 
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="session")
@@ -123,25 +134,38 @@ def hub_site() -> Iterator[HubSite]:
     shutil.copytree(REPO / "notebooks", project / "notebooks")
     shutil.copy(REPO / "jupyter_config.py", project / "jupyter_config.py")
     with (project / "jupyter_config.py").open("a", encoding="utf-8") as handle:
-        handle.write(f'\nc.ParcoursConfig.coordinators = ["{COORDINATOR}"]\n'
-                     "c.ParcoursConfig.hub_learner_pool = 1\n")
-    _course_copy(REPO / "courses" / COURSE_A, project / "courses" / COURSE_A, COURSE_A,
-                 "pt-prof-a")
-    _course_copy(REPO / "courses" / COURSE_A, project / "courses" / COURSE_B, COURSE_B,
-                 "pt-prof-b", "Cours B")
+        handle.write(
+            f'\nc.ParcoursConfig.coordinators = ["{COORDINATOR}"]\n'
+            "c.ParcoursConfig.hub_learner_pool = 1\n"
+        )
+    _course_copy(REPO / "courses" / COURSE_A, project / "courses" / COURSE_A, COURSE_A, "pt-prof-a")
+    _course_copy(
+        REPO / "courses" / COURSE_A,
+        project / "courses" / COURSE_B,
+        COURSE_B,
+        "pt-prof-b",
+        "Cours B",
+    )
     homes = {name: base / name for name in ("config", "jdata", "runtime", "home")}
     for folder in homes.values():
         folder.mkdir()
-    env = {**os.environ, "PARCOURS_ROOT": str(project), "PARCOURS_DATA_DIR": str(data),
-           "JUPYTER_CONFIG_DIR": str(homes["config"]), "JUPYTER_DATA_DIR": str(homes["jdata"]),
-           "JUPYTER_RUNTIME_DIR": str(homes["runtime"]), "HOME": str(homes["home"]),
-           "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+    env = {
+        **os.environ,
+        "PARCOURS_ROOT": str(project),
+        "PARCOURS_DATA_DIR": str(data),
+        "JUPYTER_CONFIG_DIR": str(homes["config"]),
+        "JUPYTER_DATA_DIR": str(homes["jdata"]),
+        "JUPYTER_RUNTIME_DIR": str(homes["runtime"]),
+        "HOME": str(homes["home"]),
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
+    }
     env.pop("JUPYTER_CONFIG_PATH", None)
     config = load_config(project, data_dir=str(data))
     for course in (COURSE_A, COURSE_B):
-        write_roster(config.course_root(course) / "roster.csv",
-                     [Learner(id=n, first_name=n[3:].title()) for n, c in LEARNERS.items()
-                      if c == course])
+        write_roster(
+            config.course_root(course) / "roster.csv",
+            [Learner(id=n, first_name=n[3:].title()) for n, c in LEARNERS.items() if c == course],
+        )
     passwords = {name: f"pw-{secrets.token_hex(6)}" for name in ACCOUNTS}
     hub = None
     try:
@@ -150,11 +174,22 @@ def hub_site() -> Iterator[HubSite]:
             assert account_exists(name)
             set_password(name, password)
         content = _tree_digest(project / "courses")
-        hub = HubServer(config, port=free_port(), env={
-            k: env[k] for k in ("PARCOURS_ROOT", "PARCOURS_DATA_DIR", "JUPYTER_CONFIG_DIR",
-                                "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "HOME")})
-        site = HubSite(hub.url, project, data, env, passwords, config, hub,
-                       {"content": content})
+        hub = HubServer(
+            config,
+            port=free_port(),
+            env={
+                k: env[k]
+                for k in (
+                    "PARCOURS_ROOT",
+                    "PARCOURS_DATA_DIR",
+                    "JUPYTER_CONFIG_DIR",
+                    "JUPYTER_DATA_DIR",
+                    "JUPYTER_RUNTIME_DIR",
+                    "HOME",
+                )
+            },
+        )
+        site = HubSite(hub.url, project, data, env, passwords, config, hub, {"content": content})
         released = site.run("release", COURSE_A, "devoir-1")
         assert released.returncode == 0, released.stderr
         hub.start(timeout=180)

@@ -18,8 +18,11 @@ def _kernels() -> set[int]:
     for proc in psutil.process_iter(["cmdline"]):
         cmd = proc.info["cmdline"] or []
         if any("parcours_grading.hub.voila_service" in part for part in cmd):
-            found |= {c.pid for c in proc.children(recursive=True)
-                      if "ipykernel_launcher" in " ".join(c.cmdline())}
+            found |= {
+                c.pid
+                for c in proc.children(recursive=True)
+                if "ipykernel_launcher" in " ".join(c.cmdline())
+            }
     return found
 
 
@@ -46,8 +49,12 @@ def test_learner_sees_only_her_own_page(hub_site: HubSite) -> None:
         assert answer.status_code == 403, query
     # her own page, even when she sends the headers the service uses to name the viewer
     for query in ({}, {"voila": "1"}):  # served without a kernel, and the Voila page
-        own = alice.get(hub_site.dashboard("learner"), params=query, timeout=180, headers={
-            "X-Parcours-User": "pt-bob", "X-Parcours-Role": "coordinator"})
+        own = alice.get(
+            hub_site.dashboard("learner"),
+            params=query,
+            timeout=180,
+            headers={"X-Parcours-User": "pt-bob", "X-Parcours-Role": "coordinator"},
+        )
         assert own.status_code == 200, query
         assert "pt-alice" in own.text and "pt-bob" not in own.text, query
 
@@ -65,8 +72,7 @@ def test_learner_cannot_reach_another_learners_server_or_files(hub_site: HubSite
     lab = bob.get(f"{hub_site.url}/user/pt-bob/lab", timeout=120)
     assert lab.status_code == 200 and "/user/pt-bob/lab" in lab.url
     xsrf = {"X-XSRFToken": bob.cookies.get("_xsrf", path="/user/pt-bob/") or ""}
-    mine = bob.get(f"{hub_site.url}/user/pt-bob/api/contents/{COURSE_A}", headers=xsrf,
-                   timeout=60)
+    mine = bob.get(f"{hub_site.url}/user/pt-bob/api/contents/{COURSE_A}", headers=xsrf, timeout=60)
     assert mine.status_code == 200
     assert "lessons" in {item["name"] for item in mine.json()["content"]}
     alice = hub_site.login("pt-alice")
@@ -75,39 +81,61 @@ def test_learner_cannot_reach_another_learners_server_or_files(hub_site: HubSite
         assert theirs.status_code == 403, (path, theirs.status_code, theirs.url)
         assert "lessons" not in theirs.text
     # what her own kernel could do, as her Unix account: bob's home is closed to her
-    peek = subprocess.run(["runuser", "-u", "pt-alice", "--", "ls", "/home/pt-bob"],
-                          capture_output=True, text=True, check=False)
+    peek = subprocess.run(
+        ["runuser", "-u", "pt-alice", "--", "ls", "/home/pt-bob"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert peek.returncode != 0 and "Permission denied" in peek.stderr
-    for secret in (hub_site.data_dir / "courses" / COURSE_A / "gradebook.db",
-                   hub_site.project / "courses" / COURSE_A / "quizzes",
-                   hub_site.project / "courses" / COURSE_A / "source"):
-        peek = subprocess.run(["runuser", "-u", "pt-alice", "--", "ls", str(secret)],
-                              capture_output=True, text=True, check=False)
+    for secret in (
+        hub_site.data_dir / "courses" / COURSE_A / "gradebook.db",
+        hub_site.project / "courses" / COURSE_A / "quizzes",
+        hub_site.project / "courses" / COURSE_A / "source",
+    ):
+        peek = subprocess.run(
+            ["runuser", "-u", "pt-alice", "--", "ls", str(secret)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert peek.returncode != 0, secret
 
 
 def test_teacher_acts_on_their_own_course_only(hub_site: HubSite) -> None:
     prof = hub_site.login("pt-prof-a")
-    own = prof.get(hub_site.dashboard("teacher"), timeout=180,
-                   params={"assignment": f"{COURSE_A}/devoir-1"})
+    own = prof.get(
+        hub_site.dashboard("teacher"), timeout=180, params={"assignment": f"{COURSE_A}/devoir-1"}
+    )
     assert own.status_code == 200
-    other = prof.get(hub_site.dashboard("teacher"), timeout=60,
-                     params={"assignment": f"{COURSE_B}/devoir-1"})
+    other = prof.get(
+        hub_site.dashboard("teacher"), timeout=60, params={"assignment": f"{COURSE_B}/devoir-1"}
+    )
     assert other.status_code == 403
     assert prof.get(hub_site.dashboard("coordinator"), timeout=60).status_code == 403
-    assert prof.get(hub_site.dashboard("learner"), params={"learner": "pt-alice"},
-                    timeout=180).status_code == 200
-    assert prof.get(hub_site.dashboard("learner"), params={"learner": "pt-carol"},
-                    timeout=60).status_code == 403
-    grader_b = prof.get(f"{hub_site.url}/services/formgrader-{COURSE_B}/formgrader",
-                        timeout=60)
+    assert (
+        prof.get(
+            hub_site.dashboard("learner"), params={"learner": "pt-alice"}, timeout=180
+        ).status_code
+        == 200
+    )
+    assert (
+        prof.get(
+            hub_site.dashboard("learner"), params={"learner": "pt-carol"}, timeout=60
+        ).status_code
+        == 403
+    )
+    grader_b = prof.get(f"{hub_site.url}/services/formgrader-{COURSE_B}/formgrader", timeout=60)
     assert grader_b.status_code == 403
-    grader_a = prof.get(f"{hub_site.url}/services/formgrader-{COURSE_A}/formgrader",
-                        timeout=120)
+    grader_a = prof.get(f"{hub_site.url}/services/formgrader-{COURSE_A}/formgrader", timeout=120)
     assert grader_a.status_code == 200 and "formgrader" in grader_a.text.lower()
     learner = hub_site.login("pt-alice")
-    assert learner.get(f"{hub_site.url}/services/formgrader-{COURSE_A}/formgrader",
-                       timeout=60).status_code == 403
+    assert (
+        learner.get(
+            f"{hub_site.url}/services/formgrader-{COURSE_A}/formgrader", timeout=60
+        ).status_code
+        == 403
+    )
 
 
 def test_coordinator_reads_every_course(hub_site: HubSite) -> None:
@@ -115,8 +143,14 @@ def test_coordinator_reads_every_course(hub_site: HubSite) -> None:
     page = coord.get(hub_site.dashboard("coordinator"), timeout=240)
     assert page.status_code == 200
     for course in (COURSE_A, COURSE_B):
-        assert coord.get(hub_site.dashboard("teacher"), timeout=180,
-                         params={"assignment": f"{course}/devoir-1"}).status_code == 200
+        assert (
+            coord.get(
+                hub_site.dashboard("teacher"),
+                timeout=180,
+                params={"assignment": f"{course}/devoir-1"},
+            ).status_code
+            == 200
+        )
 
 
 def test_kernels_stop_when_pages_are_left(hub_site: HubSite) -> None:
@@ -133,11 +167,9 @@ def test_kernels_stop_when_pages_are_left(hub_site: HubSite) -> None:
         xsrf = alice.cookies.get("_xsrf", path="/services/dashboards/")
         assert xsrf, "the page sets the _xsrf cookie its unload beacon sends back"
         # what Voila's page sends on 'beforeunload': navigator.sendBeacon with a form
-        gone = alice.post(shutdown + kernel_id.group(1), files={"_xsrf": (None, xsrf)},
-                          timeout=60)
+        gone = alice.post(shutdown + kernel_id.group(1), files={"_xsrf": (None, xsrf)}, timeout=60)
         assert gone.status_code == 204, gone.text
-        again = alice.post(shutdown + kernel_id.group(1), files={"_xsrf": (None, xsrf)},
-                           timeout=60)
+        again = alice.post(shutdown + kernel_id.group(1), files={"_xsrf": (None, xsrf)}, timeout=60)
         assert again.status_code == 404  # no such kernel any more
     # without the beacon every visit leaves its kernel (+5); Voila may still be refilling
     # its preheated pool for the last visit (+1 at most)

@@ -45,8 +45,9 @@ def _log_in(browser: Any, site: HubSite, name: str) -> Any:
     return page
 
 
-def test_learner_works_in_her_own_jupyterlab(browser: Any, hub_site: HubSite,
-                                             output_dir: Path) -> None:
+def test_learner_works_in_her_own_jupyterlab(
+    browser: Any, hub_site: HubSite, output_dir: Path
+) -> None:
     page = _log_in(browser, hub_site, "pt-alice")
     # the hub starts her server and opens her JupyterLab
     page.wait_for_url("**/user/pt-alice/lab**", timeout=180_000)
@@ -73,8 +74,9 @@ def test_learner_works_in_her_own_jupyterlab(browser: Any, hub_site: HubSite,
     saved = home / lesson
     page.locator(".jp-mod-dirty").first.wait_for(state="detached", timeout=60_000)
     notebook = json.loads(saved.read_text(encoding="utf-8"))
-    outputs = [o for c in notebook["cells"] if c["cell_type"] == "code"
-               for o in c.get("outputs", [])]
+    outputs = [
+        o for c in notebook["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
+    ]
     assert outputs, "her notebook, saved in her home, holds the outputs of her run"
     assert saved.stat().st_uid == pwd.getpwnam("pt-alice").pw_uid
     assert not list((home / COURSE_A / "quizzes").glob("*.yaml")), "no readable answers"
@@ -82,8 +84,9 @@ def test_learner_works_in_her_own_jupyterlab(browser: Any, hub_site: HubSite,
     page.context.close()
 
 
-def test_teacher_opens_formgrader_in_its_own_tab(browser: Any, hub_site: HubSite,
-                                                 output_dir: Path) -> None:
+def test_teacher_opens_formgrader_in_its_own_tab(
+    browser: Any, hub_site: HubSite, output_dir: Path
+) -> None:
     page = _log_in(browser, hub_site, "pt-prof-a")
     page.wait_for_url("**/user/pt-prof-a/**", timeout=180_000)
     page.goto(f"{hub_site.url}/hub/home", timeout=60_000)
@@ -101,8 +104,9 @@ def test_teacher_opens_formgrader_in_its_own_tab(browser: Any, hub_site: HubSite
     page.context.close()
 
 
-def test_coordinator_opens_the_coordinator_dashboard(browser: Any, hub_site: HubSite,
-                                                     output_dir: Path) -> None:
+def test_coordinator_opens_the_coordinator_dashboard(
+    browser: Any, hub_site: HubSite, output_dir: Path
+) -> None:
     page = _log_in(browser, hub_site, COORDINATOR)
     page.wait_for_url(f"**/user/{COORDINATOR}/**", timeout=180_000)
     page.goto(hub_site.dashboard("coordinator"), timeout=240_000)

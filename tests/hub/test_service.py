@@ -27,9 +27,18 @@ def _event(**fields: Any) -> dict[str, Any]:
     """A whole schema-v1 event, as a learner's kernel sends it (HubEventStore)."""
     from parcours_grading.store.events import Event
 
-    base = {"actor": "p-0000000000000000", "verb": "answered", "course": COURSE_A,
-            "object_type": "question", "object_id": "l01-q1", "lesson": "l01-decouvrir",
-            "score": 1.0, "success": 1, "response": "1", "attempt": 1}
+    base = {
+        "actor": "p-0000000000000000",
+        "verb": "answered",
+        "course": COURSE_A,
+        "object_type": "question",
+        "object_id": "l01-q1",
+        "lesson": "l01-decouvrir",
+        "score": 1.0,
+        "success": 1,
+        "response": "1",
+        "attempt": 1,
+    }
     return Event(**{**base, **fields}).to_dict()
 
 
@@ -38,8 +47,11 @@ def _token(site: HubSite, name: str) -> str:
     from parcours_grading.hub.server import HubClient
 
     client = HubClient(f"{site.url}/hub/api", _accounts_token(site))
-    made = client.call("POST", f"/users/{name}/tokens",
-                       {"scopes": ["access:services!service=parcours"], "note": "test"})
+    made = client.call(
+        "POST",
+        f"/users/{name}/tokens",
+        {"scopes": ["access:services!service=parcours"], "note": "test"},
+    )
     return str(made["token"])
 
 
@@ -55,8 +67,7 @@ def _service(site: HubSite) -> str:
 
 def _call(site: HubSite, token: str | None, method: str, path: str, **kwargs: Any) -> Any:
     headers = {"Authorization": f"token {token}"} if token else {}
-    return requests.request(method, _service(site) + path, headers=headers, timeout=120,
-                            **kwargs)
+    return requests.request(method, _service(site) + path, headers=headers, timeout=120, **kwargs)
 
 
 def _pseudonym(site: HubSite, name: str) -> str:
@@ -77,8 +88,9 @@ def test_events_carry_the_tokens_user_whatever_they_say(hub_site: HubSite) -> No
     from parcours_grading.store import open_store
 
     alice, bob = _token(hub_site, "pt-alice"), _token(hub_site, "pt-bob")
-    forged = _event(id="f" * 32, actor=_pseudonym(hub_site, "pt-bob"), self_reported=0,
-                    score=0.0, success=0)
+    forged = _event(
+        id="f" * 32, actor=_pseudonym(hub_site, "pt-bob"), self_reported=0, score=0.0, success=0
+    )
     answer = _call(hub_site, alice, "POST", "api/events", json=[forged])
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"recorded": 1, "received": 1}
@@ -106,23 +118,43 @@ def test_learners_fetch_and_submit_as_themselves(hub_site: HubSite) -> None:
     assert other.status_code == 404
     deadlines = _call(hub_site, alice, "GET", f"api/courses/{COURSE_A}/deadlines").json()
     assert [a["assignment"] for a in deadlines["assignments"]][:1] == ["devoir-1"]
-    assert _call(hub_site, alice, "GET",
-                 f"api/courses/{COURSE_B}/deadlines").status_code == 404
+    assert _call(hub_site, alice, "GET", f"api/courses/{COURSE_B}/deadlines").status_code == 404
 
 
-def _as_learner(site: HubSite, name: str, token: str,
-                *args: str) -> subprocess.CompletedProcess[str]:
+def _as_learner(
+    site: HubSite, name: str, token: str, *args: str
+) -> subprocess.CompletedProcess[str]:
     """``parcours ARGS`` in the learner's own terminal: their Unix account, their home,
     their token, the environment their JupyterLab has on the hub."""
     home = pwd.getpwnam(name).pw_dir
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": home,
-           "PARCOURS_ROOT": str(site.project), "JUPYTER_CONFIG_PATH": str(site.project),
-           "PARCOURS_SERVICE_URL": _service(site), "JUPYTERHUB_API_TOKEN": token,
-           "JUPYTERHUB_USER": name, "PARCOURS_DATA_DIR": str(site.data_dir)}
-    return subprocess.run(["runuser", "-u", name, "--", "env", "-i",
-                           *[f"{k}={v}" for k, v in env.items()],
-                           str(Path(sys.executable).parent / "parcours"), *args],
-                          cwd=home, capture_output=True, text=True, check=False, timeout=300)
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": home,
+        "PARCOURS_ROOT": str(site.project),
+        "JUPYTER_CONFIG_PATH": str(site.project),
+        "PARCOURS_SERVICE_URL": _service(site),
+        "JUPYTERHUB_API_TOKEN": token,
+        "JUPYTERHUB_USER": name,
+        "PARCOURS_DATA_DIR": str(site.data_dir),
+    }
+    return subprocess.run(
+        [
+            "runuser",
+            "-u",
+            name,
+            "--",
+            "env",
+            "-i",
+            *[f"{k}={v}" for k, v in env.items()],
+            str(Path(sys.executable).parent / "parcours"),
+            *args,
+        ],
+        cwd=home,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
 
 
 def test_submitting_as_someone_else_fails(hub_site: HubSite) -> None:
@@ -134,8 +166,9 @@ def test_submitting_as_someone_else_fails(hub_site: HubSite) -> None:
     assert any(folder.glob("*.ipynb"))
     assert all(p.stat().st_uid == pwd.getpwnam("pt-alice").pw_uid for p in folder.iterdir())
     # the attack of the one-machine design: name a classmate
-    forged = _as_learner(hub_site, "pt-alice", alice, "submit", COURSE_A, "devoir-1",
-                         "--learner", "pt-bob")
+    forged = _as_learner(
+        hub_site, "pt-alice", alice, "submit", COURSE_A, "devoir-1", "--learner", "pt-bob"
+    )
     assert forged.returncode == 2 and "pt-bob" in forged.stderr
     sent = _as_learner(hub_site, "pt-alice", alice, "submit", COURSE_A, "devoir-1")
     assert sent.returncode == 0, sent.stderr
@@ -145,10 +178,15 @@ def test_submitting_as_someone_else_fails(hub_site: HubSite) -> None:
     history = (hub_site.config.course_root(COURSE_A) / "history.jsonl").read_text()
     lines = [json.loads(line) for line in history.splitlines()]
     assert {"who": "pt-alice", "what": "submitted"} in [
-        {"who": x["who"], "what": x["what"]} for x in lines]
+        {"who": x["who"], "what": x["what"]} for x in lines
+    ]
     # and the exchange itself stays closed to her
-    peek = subprocess.run(["runuser", "-u", "pt-alice", "--", "ls", str(inbound)],
-                          capture_output=True, text=True, check=False)
+    peek = subprocess.run(
+        ["runuser", "-u", "pt-alice", "--", "ls", str(inbound)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert peek.returncode != 0
 
 
@@ -166,7 +204,8 @@ def test_teachers_act_on_their_own_course_only(hub_site: HubSite) -> None:
     assert summary["action"] == "collect" and summary["collected"] >= 0
     history = _call(hub_site, prof_a, "GET", f"api/courses/{COURSE_A}/history").json()
     assert {"who": "pt-prof-a", "what": "collect"} in [
-        {"who": x["who"], "what": x["what"]} for x in history]
+        {"who": x["who"], "what": x["what"]} for x in history
+    ]
 
 
 def test_a_removed_users_token_is_refused(hub_site: HubSite) -> None:
@@ -175,6 +214,7 @@ def test_a_removed_users_token_is_refused(hub_site: HubSite) -> None:
     carol = _token(hub_site, "pt-carol")
     assert _call(hub_site, carol, "GET", "api/events").status_code == 200
     HubClient(f"{hub_site.url}/hub/api", _accounts_token(hub_site)).call(
-        "DELETE", "/users/pt-carol")
+        "DELETE", "/users/pt-carol"
+    )
     assert _call(hub_site, carol, "GET", "api/events").status_code == 403
     assert os.geteuid() == 0

@@ -113,9 +113,7 @@ def test_cli_prints_the_queue_in_french_and_english(
 
 def test_revision_notebook_shows_due_questions(project: Project, kernel: Kernel) -> None:
     store = project.store()
-    store.record_many(
-        [answered("l01-q1", 1, False, "2026-09-01", actor=project.actor())]
-    )
+    store.record_many([answered("l01-q1", 1, False, "2026-09-01", actor=project.actor())])
     kernel.run(
         """
         from parcours_lab import review

@@ -52,8 +52,13 @@ def learner_notebook(answers: dict[str, str] | None = None) -> dict[str, Any]:
 
 
 async def post(jp_fetch: Any, body: Any) -> dict[str, Any]:
-    response = await jp_fetch("parcours", "api", "grade", method="POST",
-                              body=body if isinstance(body, str) else json.dumps(body))
+    response = await jp_fetch(
+        "parcours",
+        "api",
+        "grade",
+        method="POST",
+        body=body if isinstance(body, str) else json.dumps(body),
+    )
     return json.loads(response.body)
 
 
@@ -68,11 +73,15 @@ async def test_teacher_grades_a_perfect_notebook_without_recording_it(
 ) -> None:
     monkeypatch.setenv("JUPYTERHUB_USER", TEACHER)
     before = SOURCE.read_bytes()
-    result = await post(jp_fetch, {"course": COURSE, "assignment": ASSIGNMENT,
-                                   "submission": learner_notebook()})
+    result = await post(
+        jp_fetch, {"course": COURSE, "assignment": ASSIGNMENT, "submission": learner_notebook()}
+    )
     assert result["status"] == "ok", result["problems"]
     assert (result["course"], result["assignment"], result["notebook"]) == (
-        COURSE, ASSIGNMENT, NOTEBOOK)
+        COURSE,
+        ASSIGNMENT,
+        NOTEBOOK,
+    )
     cells = {c["name"]: c for c in result["cells"]}
     auto = [c for c in cells.values() if not c["needs_manual_grade"]]
     assert {c["name"] for c in auto} == {"q1-tests", "q2-tests", "q3-tests", "q4-tests"}
@@ -91,9 +100,18 @@ async def test_hostile_notebook_gets_a_reason_and_the_server_keeps_answering(
 ) -> None:
     monkeypatch.setenv("JUPYTERHUB_USER", TEACHER)
     hostile = learner_notebook({"q1-lire": "while True:\n    pass\n"})
-    grading = asyncio.ensure_future(post(jp_fetch, {
-        "course": COURSE, "assignment": ASSIGNMENT, "notebook": f"{NOTEBOOK}.ipynb",
-        "submission": json.dumps(hostile), "with_notebook": True}))
+    grading = asyncio.ensure_future(
+        post(
+            jp_fetch,
+            {
+                "course": COURSE,
+                "assignment": ASSIGNMENT,
+                "notebook": f"{NOTEBOOK}.ipynb",
+                "submission": json.dumps(hostile),
+                "with_notebook": True,
+            },
+        )
+    )
     # the loop is free while the notebook runs (at least the 2 s cell limit)
     started = time.monotonic()
     status = await jp_fetch("api", "status")
@@ -107,8 +125,10 @@ async def test_hostile_notebook_gets_a_reason_and_the_server_keeps_answering(
     cells = {c["name"]: c for c in result["cells"]}
     assert cells["q1-tests"]["auto_score"] == 0 and cells["q1-tests"]["failed"]
     assert cells["q2-tests"]["auto_score"] == 0  # built on q1's frame
-    graded = {c["metadata"].get("nbgrader", {}).get("grade_id"): c
-              for c in result["notebook_json"]["cells"]}
+    graded = {
+        c["metadata"].get("nbgrader", {}).get("grade_id"): c
+        for c in result["notebook_json"]["cells"]
+    }
     assert any(o.get("ename") == "KeyboardInterrupt" for o in graded["q1-lire"]["outputs"])
 
 
@@ -116,8 +136,9 @@ async def test_learners_server_refuses_to_grade(
     jp_fetch: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("JUPYTERHUB_USER", "alice")
-    code, message = await refused(jp_fetch, {"course": COURSE, "assignment": ASSIGNMENT,
-                                             "submission": learner_notebook()})
+    code, message = await refused(
+        jp_fetch, {"course": COURSE, "assignment": ASSIGNMENT, "submission": learner_notebook()}
+    )
     assert code == 403
     assert "'alice'" in message and "dashboard_teachers" in message
 
@@ -127,25 +148,34 @@ async def test_bad_requests_say_what_and_what_to_send(
 ) -> None:
     monkeypatch.setenv("JUPYTERHUB_USER", TEACHER)
     good = learner_notebook()
-    code, message = await refused(jp_fetch, {"course": "inconnu", "assignment": ASSIGNMENT,
-                                             "submission": good})
+    code, message = await refused(
+        jp_fetch, {"course": "inconnu", "assignment": ASSIGNMENT, "submission": good}
+    )
     assert code == 404 and "Unknown course 'inconnu'" in message
-    code, message = await refused(jp_fetch, {"course": COURSE, "assignment": "devoir-9",
-                                             "submission": good})
+    code, message = await refused(
+        jp_fetch, {"course": COURSE, "assignment": "devoir-9", "submission": good}
+    )
     assert code == 404 and "'devoir-9' is not an assignment" in message
     assert ASSIGNMENT in message  # the known ones are listed
-    code, message = await refused(jp_fetch, {"course": COURSE, "assignment": ASSIGNMENT,
-                                             "notebook": "autre", "submission": good})
+    code, message = await refused(
+        jp_fetch,
+        {"course": COURSE, "assignment": ASSIGNMENT, "notebook": "autre", "submission": good},
+    )
     assert code == 404 and NOTEBOOK in message
-    for not_a_notebook, why in (("bonjour", "not JSON"), ({"a": 1}, "no list of 'cells'"),
-                                ({"cells": [], "nbformat": 3}, "not a version 4")):
-        code, message = await refused(jp_fetch, {"course": COURSE, "assignment": ASSIGNMENT,
-                                                 "submission": not_a_notebook})
+    for not_a_notebook, why in (
+        ("bonjour", "not JSON"),
+        ({"a": 1}, "no list of 'cells'"),
+        ({"cells": [], "nbformat": 3}, "not a version 4"),
+    ):
+        code, message = await refused(
+            jp_fetch, {"course": COURSE, "assignment": ASSIGNMENT, "submission": not_a_notebook}
+        )
         assert code == 400 and why in message and ".ipynb" in message
     code, message = await refused(jp_fetch, {"course": COURSE, "assignment": ASSIGNMENT})
     assert code == 400 and "No 'submission'" in message
     code, message = await refused(jp_fetch, "{pas du json")
     assert code == 400 and "not JSON" in message
-    code, message = await refused(jp_fetch, {"course": "../etc", "assignment": ASSIGNMENT,
-                                             "submission": good})
+    code, message = await refused(
+        jp_fetch, {"course": "../etc", "assignment": ASSIGNMENT, "submission": good}
+    )
     assert code == 400 and "course id" in message

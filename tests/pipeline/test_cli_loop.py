@@ -107,18 +107,21 @@ def test_teacher_commands_speak_the_courses_language(
 
     from parcours_grading.course import load_course
 
-    folder = str(retarget(course.folder, course_id="mini-course", language="en",
-                          timezone="America/Cayenne"))
+    folder = str(
+        retarget(course.folder, course_id="mini-course", language="en", timezone="America/Cayenne")
+    )
     english = roster_path(config, load_course(Path(folder)))
     english.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(roster_path(config, course), english)
     until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=5)).isoformat()
     said = {}
-    for name, argv in (("release", ["release", folder, "devoir-a"]),
-                       ("extend", ["extend", folder, "devoir-a", "alice", "--until", until]),
-                       ("collect", ["collect", folder, "devoir-a"]),
-                       ("autograde", ["autograde", folder, "devoir-a", "--no-progress"]),
-                       ("feedback", ["feedback", folder, "devoir-a"])):
+    for name, argv in (
+        ("release", ["release", folder, "devoir-a"]),
+        ("extend", ["extend", folder, "devoir-a", "alice", "--until", until]),
+        ("collect", ["collect", folder, "devoir-a"]),
+        ("autograde", ["autograde", folder, "devoir-a", "--no-progress"]),
+        ("feedback", ["feedback", folder, "devoir-a"]),
+    ):
         status, out, err = _run(capsys, *argv)
         assert status == 0, (name, err)
         said[name] = out

@@ -149,6 +149,7 @@ def test_correction_waits_for_each_learners_own_date(
     text = (folder / "devoir-a.ipynb").read_text()
     assert "return sum(valeurs) / len(valeurs)" in text
     assert "CONTROLE-CACHE-A" not in text and "BEGIN SOLUTION" not in text
+
     # bob's own date has not passed: told when, in the course's language
     def bobs_correction() -> Path:
         return fetch(config, course, "devoir-a-correction", learner="bob", into=homes / "bob",

@@ -10,7 +10,7 @@ import json
 import pytest
 from parcours_grading.pipeline.feedback import leaked
 
-HIDDEN = "assert abs(moyenne_ventes(df) - 202.3) < 0.05, \"la moyenne n'est pas bonne\""
+HIDDEN = 'assert abs(moyenne_ventes(df) - 202.3) < 0.05, "la moyenne n\'est pas bonne"'
 OTHER = "assert list(df.columns) == ['jour', 'ventes']"
 
 
@@ -18,15 +18,19 @@ def page(body: str) -> str:
     return f"<html><body><div class='output'><pre>{body}</pre></div></body></html>"
 
 
-@pytest.mark.parametrize("carried", [
-    html.escape(HIDDEN),                                   # printed as is
-    html.escape(json.dumps({"source": HIDDEN})),           # a notebook's JSON printed
-    html.escape(json.dumps(json.dumps(HIDDEN))),           # escaped twice
-    html.escape(html.escape(HIDDEN)),                      # HTML-escaped twice
-    html.escape(HIDDEN[:30] + "\n   " + HIDDEN[30:]),      # split across lines
-    html.escape(repr(HIDDEN.encode("utf-8"))),             # a Python bytes repr
-    html.escape(json.dumps(HIDDEN, ensure_ascii=True).replace("'", "\\u0027")),
-], ids=["plain", "json", "json-twice", "html-twice", "split", "bytes-repr", "unicode-escapes"])
+@pytest.mark.parametrize(
+    "carried",
+    [
+        html.escape(HIDDEN),  # printed as is
+        html.escape(json.dumps({"source": HIDDEN})),  # a notebook's JSON printed
+        html.escape(json.dumps(json.dumps(HIDDEN))),  # escaped twice
+        html.escape(html.escape(HIDDEN)),  # HTML-escaped twice
+        html.escape(HIDDEN[:30] + "\n   " + HIDDEN[30:]),  # split across lines
+        html.escape(repr(HIDDEN.encode("utf-8"))),  # a Python bytes repr
+        html.escape(json.dumps(HIDDEN, ensure_ascii=True).replace("'", "\\u0027")),
+    ],
+    ids=["plain", "json", "json-twice", "html-twice", "split", "bytes-repr", "unicode-escapes"],
+)
 def test_a_hidden_line_is_found_in_any_form(carried: str) -> None:
     assert leaked(page(carried), {HIDDEN, OTHER}) == [HIDDEN]
 

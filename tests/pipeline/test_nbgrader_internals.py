@@ -32,8 +32,14 @@ READ = {
     "task_cells": {"id", "max_score"},
     "submitted_assignment": {"id", "assignment_id", "student_id", "timestamp", "extension"},
     "submitted_notebook": {"id", "assignment_id", "notebook_id", "late_submission_penalty"},
-    "grade": {"notebook_id", "cell_id", "auto_score", "manual_score", "extra_credit",
-              "needs_manual_grade"},
+    "grade": {
+        "notebook_id",
+        "cell_id",
+        "auto_score",
+        "manual_score",
+        "extra_credit",
+        "needs_manual_grade",
+    },
     "comment": {"notebook_id", "cell_id", "auto_comment", "manual_comment"},
 }
 
@@ -65,15 +71,18 @@ def test_gradebook_built_by_nbgrader_has_the_columns_read(tmp_path: Path) -> Non
         gb.add_submission("a1", "alice", timestamp=dt.datetime(2026, 9, 1, 11))
 
     engine = create_engine(url)
-    found = {table: {c["name"] for c in inspect(engine).get_columns(table)}
-             for table in inspect(engine).get_table_names()}
+    found = {
+        table: {c["name"] for c in inspect(engine).get_columns(table)}
+        for table in inspect(engine).get_table_names()
+    }
     engine.dispose()
     for table, columns in READ.items():
         assert table in found, f"nbgrader's gradebook has no table '{table}' any more"
         missing = columns - found[table]
         assert not missing, (
             f"nbgrader's table '{table}' lost {sorted(missing)}: port "
-            "analytics/gradebook.py's _GRADEBOOK_SQL to its new schema")
+            "analytics/gradebook.py's _GRADEBOOK_SQL to its new schema"
+        )
     tables = read_gradebook_tables(url)  # the queries themselves, as Parcours runs them
     assert set(tables) == set(_GRADEBOOK_SQL)
     assert len(tables["grade"]) == 2 and len(tables["grade_cells"]) == 2  # q1 + task t1
@@ -103,15 +112,17 @@ def test_failed_learners_reads_nbgrader_feedback_log(graded_course) -> None:
     config.CourseDirectory.root = str(course.root)
     config.CourseDirectory.db_url = course.db_url
     config.CourseDirectory.assignment_id = ASSIGNMENT
-    generator = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config,
-                                 log=nbgrader_log())
+    generator = GenerateFeedback(
+        coursedir=CourseDirectory(config=config), config=config, log=nbgrader_log()
+    )
     generator.force = True
     log = run_app(generator, "generate the feedback", per_learner=True)
 
     failed = failed_learners(log)
     assert set(failed) == {"casse"}, (
         "nbgrader's converter log changed: port pipeline/gradebook.py's _FAILED / "
-        f"_TRACE_START to it. Log:\n{log[-3000:]}")
+        f"_TRACE_START to it. Log:\n{log[-3000:]}"
+    )
     assert re.search(r"(Error|Exception)\b", failed["casse"]), failed
     assert (course.root / "feedback" / "sage" / ASSIGNMENT / "devoir.html").is_file()
     json.loads((course.root / "autograded" / "sage" / ASSIGNMENT / "devoir.ipynb").read_text())

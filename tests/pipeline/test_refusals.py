@@ -31,19 +31,39 @@ def test_correction_before_it_is_published_says_when(
     due = course.due(course.assignment("devoir-a")).astimezone(dt.UTC)
     home = homes / "alice"
     with pytest.raises(BadInputError) as caught:
-        fetch(config, course, "devoir-a-correction", learner="alice", into=home,
-              cache_dir=home / ".cache")
+        fetch(
+            config,
+            course,
+            "devoir-a-correction",
+            learner="alice",
+            into=home,
+            cache_dir=home / ".cache",
+        )
     said = str(caught.value)
     from parcours_grading.course.zones import offset_text
 
     local = due.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris"))
-    assert said == (f"Le corrigé de « devoir-a » n'est pas encore publié : il le sera après "
-                    f"votre échéance, à partir du {local:%Y-%m-%d} {local.hour} h "
-                    f"{local:%M} (heure de Paris, {offset_text(local)}). "
-                    "Réessayez à ce moment-là.")
+    assert said == (
+        f"Le corrigé de « devoir-a » n'est pas encore publié : il le sera après "
+        f"votre échéance, à partir du {local:%Y-%m-%d} {local.hour} h "
+        f"{local:%M} (heure de Paris, {offset_text(local)}). "
+        "Réessayez à ce moment-là."
+    )
     # the command: exit 2, no internal path, no nbgrader wording
-    assert main(["fetch", str(course.folder), "devoir-a-correction", "--learner", "alice",
-                 "--into", str(home)]) == 2
+    assert (
+        main(
+            [
+                "fetch",
+                str(course.folder),
+                "devoir-a-correction",
+                "--learner",
+                "alice",
+                "--into",
+                str(home),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "pas encore publié" in err
     for internal in ("outbound", "Assignment not found", config.data_dir, "Did you mean"):
@@ -54,10 +74,10 @@ def test_unreleased_assignment_says_when_it_opens(
     config: ParcoursConfig, course: Course, homes: Path
 ) -> None:
     home = homes / "alice"
-    with pytest.raises(BadInputError, match="« devoir-a » n'est pas encore publié ; il "
-                                            "ouvre le 20"):
-        fetch(config, course, "devoir-a", learner="alice", into=home,
-              cache_dir=home / ".cache")
+    with pytest.raises(
+        BadInputError, match="« devoir-a » n'est pas encore publié ; il ouvre le 20"
+    ):
+        fetch(config, course, "devoir-a", learner="alice", into=home, cache_dir=home / ".cache")
 
 
 def test_shared_account_fetches_only_the_asked_learners_feedback(
@@ -79,8 +99,9 @@ def test_shared_account_fetches_only_the_asked_learners_feedback(
     assert sorted(feedback(config, course, "devoir-a").released) == ["alice", "bob"]
     pages = {}
     for who in ("alice", "bob"):
-        got = fetch_feedback(config, course, "devoir-a", learner=who, into=homes / who,
-                             cache_dir=shared)
+        got = fetch_feedback(
+            config, course, "devoir-a", learner=who, into=homes / who, cache_dir=shared
+        )
         assert len(got) == 1, got  # nbgrader alone hands each of them both pages
         pages[who] = got[0].read_text(encoding="utf-8")
     assert "Réponse de alice." in pages["alice"] and "Réponse de bob." not in pages["alice"]

@@ -17,9 +17,16 @@ from .conftest import FIXTURE, copy_course
 from .test_feedback import SOLUTION, _work
 
 
-@pytest.mark.parametrize(("seconds", "fr", "en"), [
-    (14, "14 s", "14 s"), (59.9, "59 s", "59 s"), (75, "1 min", "1 min"),
-    (3 * 3600 + 5 * 60, "3 h 05 min", "3 h 05 min"), (1.5 * 86400, "1,5 jours", "1.5 days")])
+@pytest.mark.parametrize(
+    ("seconds", "fr", "en"),
+    [
+        (14, "14 s", "14 s"),
+        (59.9, "59 s", "59 s"),
+        (75, "1 min", "1 min"),
+        (3 * 3600 + 5 * 60, "3 h 05 min", "3 h 05 min"),
+        (1.5 * 86400, "1,5 jours", "1.5 days"),
+    ],
+)
 def test_lateness_in_words(seconds: float, fr: str, en: str) -> None:
     assert lateness(seconds, "fr") == fr and lateness(seconds, "en") == en
 
@@ -43,8 +50,11 @@ def test_a_late_learner_sees_one_score_everywhere(
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     # due a moment ago: the hand-in below is seconds late
-    folder = copy_course(FIXTURE, tmp_path / "courses" / "mini-cours",
-                         {"devoir-a": (now - dt.timedelta(days=2), now - dt.timedelta(seconds=2))})
+    folder = copy_course(
+        FIXTURE,
+        tmp_path / "courses" / "mini-cours",
+        {"devoir-a": (now - dt.timedelta(days=2), now - dt.timedelta(seconds=2))},
+    )
     course = load_course(folder)
     write_roster(roster_path(config, course), [Learner("alice", "Alice", "Martin", "", ())])
     release(config, course, "devoir-a")
@@ -69,14 +79,17 @@ def test_a_late_learner_sees_one_score_everywhere(
     final = raw - penalty
 
     # the feedback (nbgrader's GetGrades takes the penalty off) and Parcours' note
-    page = next((config.course_root(course.id) / "feedback" / "alice" / "devoir-a").glob(
-        "*.html")).read_text(encoding="utf-8")
+    page = next(
+        (config.course_root(course.id) / "feedback" / "alice" / "devoir-a").glob("*.html")
+    ).read_text(encoding="utf-8")
     assert re.search(r"Rendu en retard</strong> de \d+ s", page), "lateness in seconds"
     # the due date in the zone it was written in, the zone named
-    assert re.search(r"\(échéance : \d{4}-\d\d-\d\d \d+ h \d\d \(heure de Paris, UTC\+[12]\)\)",
-                     page), "due date with its zone"
-    assert (f"pénalité de {penalty:g} point(s) ; note {final:g}/{points:g} (note brute : "
-            f"{raw:g})") in page
+    assert re.search(
+        r"\(échéance : \d{4}-\d\d-\d\d \d+ h \d\d \(heure de Paris, UTC\+[12]\)\)", page
+    ), "due date with its zone"
+    assert (
+        f"pénalité de {penalty:g} point(s) ; note {final:g}/{points:g} (note brute : {raw:g})"
+    ) in page
 
     # parcours report: score after the penalty, the raw score, the penalty, how late
     tables = build_tables(config, str(folder))
@@ -85,17 +98,19 @@ def test_a_late_learner_sees_one_score_everywhere(
     assert row["penalty"] == pytest.approx(penalty) and bool(row["late"])
     assert 0 < row["late_hours"] < 1 and row["late_days"] < 0.01
     learner = tables["learners"].iloc[0]
-    assert learner["score"] == pytest.approx(final) and learner["penalty"] == pytest.approx(
-        penalty)
+    assert learner["score"] == pytest.approx(final) and learner["penalty"] == pytest.approx(penalty)
     assert learner["devoir-a"] == pytest.approx(final / points)
 
     # the learner's dashboard
     import pandas as pd
 
     frames = load_frames(config, [course])
-    data = DashboardData(frames=frames, memberships=pd.DataFrame(
-        columns=["course", "learner", "student_id", "group", "is_cohort"]),
-        now=pd.Timestamp.now(tz="UTC"), salt=config.pseudonym_salt)
+    data = DashboardData(
+        frames=frames,
+        memberships=pd.DataFrame(columns=["course", "learner", "student_id", "group", "is_cohort"]),
+        now=pd.Timestamp.now(tz="UTC"),
+        salt=config.pseudonym_salt,
+    )
     me = vm.pseudonym(data, "alice")
     mine = vm.my_results(data, me).iloc[0]
     assert mine["score"] == pytest.approx(final) and mine["raw_score"] == pytest.approx(raw)

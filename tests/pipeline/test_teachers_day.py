@@ -35,9 +35,11 @@ def _api(base: str, token: str, method: str, path: str, body: object = None) -> 
     """One call to nbgrader's formgrader API, authenticated by the server's token (a
     token-authenticated request needs no xsrf cookie)."""
     request = urllib.request.Request(
-        f"{base}{path}", method=method,
+        f"{base}{path}",
+        method=method,
         data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read() or b"null")
 
@@ -48,9 +50,22 @@ def _grade_by_hand(config: ParcoursConfig, course: Course, tmp_path: Path) -> No
 
     port = free_port(config.ip)
     server = subprocess.Popen(
-        [sys.executable, "-m", "parcours_grading.cli", "formgrader", str(course.folder),
-         "--port", str(port), "--log", str(tmp_path / "formgrader.log")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        [
+            sys.executable,
+            "-m",
+            "parcours_grading.cli",
+            "formgrader",
+            str(course.folder),
+            "--port",
+            str(port),
+            "--log",
+            str(tmp_path / "formgrader.log"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
     try:
         assert server.stdout is not None
         line = server.stdout.readline()  # printed once the formgrader answers
@@ -60,12 +75,21 @@ def _grade_by_hand(config: ParcoursConfig, course: Course, tmp_path: Path) -> No
         by_learner = {s["student"]: s for s in subs}  # type: ignore[union-attr]
         assert set(by_learner) == {"alice", "bob"}  # chloe never submitted
         for learner, score in MANUAL.items():
-            grades = _api(base, token, "GET",
-                          f"/formgrader/api/grades?submission_id={by_learner[learner]['id']}")
+            grades = _api(
+                base,
+                token,
+                "GET",
+                f"/formgrader/api/grades?submission_id={by_learner[learner]['id']}",
+            )
             manual = next(g for g in grades if g["name"] == "explication")  # type: ignore[union-attr]
             assert manual["needs_manual_grade"]
-            done = _api(base, token, "PUT", f"/formgrader/api/grade/{manual['id']}",
-                        {"manual_score": score, "extra_credit": 0})
+            done = _api(
+                base,
+                token,
+                "PUT",
+                f"/formgrader/api/grade/{manual['id']}",
+                {"manual_score": score, "extra_credit": 0},
+            )
             assert done["manual_score"] == score  # type: ignore[index]
     finally:
         server.send_signal(signal.SIGTERM)
@@ -89,35 +113,52 @@ def test_a_teachers_day_with_two_courses(
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     past = (now - dt.timedelta(days=2), now - dt.timedelta(seconds=2))
     future = (now - dt.timedelta(days=2), now + dt.timedelta(days=1))
-    french = load_course(copy_course(FIXTURE, tmp_path / "courses" / "mini-cours",
-                                     {"devoir-a": past, "devoir-b": future}))
-    english = load_course(retarget(
-        copy_course(FIXTURE, tmp_path / "courses" / "mini-course",
-                    {"devoir-a": future, "devoir-b": future}),
-        course_id="mini-course", language="en", timezone="America/Cayenne"))
-    write_roster(roster_path(config, french), [
-        Learner("alice", "Alice", "Martin", "", ("groupe-a",)),
-        Learner("bob", "Bob", "Durand", "", ("groupe-b",)),
-        Learner("chloe", "Chloé", "Petit", "", ("groupe-a",))])
-    write_roster(roster_path(config, english), [
-        Learner("alice", "Alice", "Martin", "", ()), Learner("dan", "Dan", "Reed", "", ())])
+    french = load_course(
+        copy_course(
+            FIXTURE, tmp_path / "courses" / "mini-cours", {"devoir-a": past, "devoir-b": future}
+        )
+    )
+    english = load_course(
+        retarget(
+            copy_course(
+                FIXTURE,
+                tmp_path / "courses" / "mini-course",
+                {"devoir-a": future, "devoir-b": future},
+            ),
+            course_id="mini-course",
+            language="en",
+            timezone="America/Cayenne",
+        )
+    )
+    write_roster(
+        roster_path(config, french),
+        [
+            Learner("alice", "Alice", "Martin", "", ("groupe-a",)),
+            Learner("bob", "Bob", "Durand", "", ("groupe-b",)),
+            Learner("chloe", "Chloé", "Petit", "", ("groupe-a",)),
+        ],
+    )
+    write_roster(
+        roster_path(config, english),
+        [Learner("alice", "Alice", "Martin", "", ()), Learner("dan", "Dan", "Reed", "", ())],
+    )
     fr, en = str(french.folder), str(english.folder)
 
     for folder in (fr, en):
         assert main(["release", folder, "devoir-a"]) == 0
     assert main(["release", fr, "devoir-b", "--to", "groupe-a"]) == 0  # a group release
-    assert main(["extend", fr, "devoir-a", "bob", "--until",
-                 (now + dt.timedelta(days=1)).isoformat()]) == 0
+    assert (
+        main(["extend", fr, "devoir-a", "bob", "--until", (now + dt.timedelta(days=1)).isoformat()])
+        == 0
+    )
     capsys.readouterr()
 
     def hand_in(course: Course, learner: str, code: str, answer: str) -> None:
         home = homes / course.id / learner
         if not (home / course.id).exists():
-            fetch(config, course, "devoir-a", learner=learner, into=home,
-                  cache_dir=home / ".cache")
+            fetch(config, course, "devoir-a", learner=learner, into=home, cache_dir=home / ".cache")
         _work(assignment_folder(course, "devoir-a", home), code, answer)
-        submit(config, course, "devoir-a", learner=learner, into=home,
-               cache_dir=home / ".cache")
+        submit(config, course, "devoir-a", learner=learner, into=home, cache_dir=home / ".cache")
 
     hand_in(french, "alice", WRONG, "Un premier jet.")  # submits twice: the last counts
     hand_in(french, "alice", SOLUTION, "La somme divisée par n.")  # late: a penalty
@@ -148,13 +189,18 @@ def test_a_teachers_day_with_two_courses(
             if course is french:
                 grade = gb.find_grade("explication", "devoir-a", "devoir-a", learner)
                 assert grade.manual_score == score
-    assert final == {(french.id, "alice"): 3 + 2 - 0.5, (french.id, "bob"): 3 + 1,
-                     (english.id, "alice"): 3.0, (english.id, "dan"): 0.0}
+    assert final == {
+        (french.id, "alice"): 3 + 2 - 0.5,
+        (french.id, "bob"): 3 + 1,
+        (english.id, "alice"): 3.0,
+        (english.id, "dan"): 0.0,
+    }
 
     # the feedback each learner fetches: the same score
     for (cid, learner), score in final.items():
-        page = next((config.course_root(cid) / "feedback" / learner / "devoir-a").glob(
-            "*.html")).read_text(encoding="utf-8")
+        page = next(
+            (config.course_root(cid) / "feedback" / learner / "devoir-a").glob("*.html")
+        ).read_text(encoding="utf-8")
         # nbgrader's heading (its GetGrades takes the late penalty off)
         assert f"devoir-a (Score: {score:.1f} / 5.0)" in page, (cid, learner, score)
         if (cid, learner) == (french.id, "alice"):  # Parcours' late note says it too
@@ -166,18 +212,19 @@ def test_a_teachers_day_with_two_courses(
     known = {pseudonymize(x, config.pseudonym_salt): x for x in ("alice", "bob", "dan")}
     for course in (french, english):
         rows = build_tables(config, str(course.folder))["assignments"]
-        got = {(course.id, known[r["learner"]]): float(r["score"])
-               for _, r in rows.iterrows()}
+        got = {(course.id, known[r["learner"]]): float(r["score"]) for _, r in rows.iterrows()}
         assert got == {k: v for k, v in final.items() if k[0] == course.id}
     frames = load_frames(config, [french, english])
-    data = DashboardData(frames=frames, memberships=pd.DataFrame(
-        columns=["course", "learner", "student_id", "group", "is_cohort"]),
-        now=pd.Timestamp.now(tz="UTC"), salt=config.pseudonym_salt)
+    data = DashboardData(
+        frames=frames,
+        memberships=pd.DataFrame(columns=["course", "learner", "student_id", "group", "is_cohort"]),
+        now=pd.Timestamp.now(tz="UTC"),
+        salt=config.pseudonym_salt,
+    )
     for learner in ("alice", "bob", "chloe", "dan"):
         mine = learner_vm.my_results(data, learner_vm.pseudonym(data, learner))
         shown = {(r["course"], learner): float(r["score"]) for _, r in mine.iterrows()}
         assert shown == {k: v for k, v in final.items() if k[1] == learner}, learner
     for course in (french, english):
         spread = sorted(teacher_vm.score_distribution(data, course.id, "devoir-a"))
-        assert spread == pytest.approx(sorted(v / 5 for k, v in final.items()
-                                              if k[0] == course.id))
+        assert spread == pytest.approx(sorted(v / 5 for k, v in final.items() if k[0] == course.id))

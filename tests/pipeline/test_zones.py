@@ -28,8 +28,13 @@ def cayenne_course(course: Course) -> Course:
     manifest = course.folder / "course.toml"
     text = manifest.read_text(encoding="utf-8")
     head, tail = text.split('id = "devoir-b"', 1)
-    tail = re.sub(r"^due = .*$", f"due = {day.isoformat()}T23:59:00\ntimezone = "
-                  '"America/Cayenne"', tail, count=1, flags=re.MULTILINE)
+    tail = re.sub(
+        r"^due = .*$",
+        f'due = {day.isoformat()}T23:59:00\ntimezone = "America/Cayenne"',
+        tail,
+        count=1,
+        flags=re.MULTILINE,
+    )
     manifest.write_text(head + 'id = "devoir-b"' + tail, encoding="utf-8")
     return load_course(course.folder)
 
@@ -41,18 +46,34 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     return out
 
 
-@pytest.mark.parametrize(("moment", "zone", "lang", "expected"), [
-    ("2026-09-28T23:59:00-03:00", "America/Cayenne", "fr",
-     f"2026-09-28 23 h 59 (heure de Cayenne, UTC{MINUS}3)"),
-    ("2026-09-28T23:59:00-03:00", "America/Cayenne", "en",
-     f"2026-09-28 23:59 (Cayenne time, UTC{MINUS}3)"),
-    ("2026-09-28T23:59:00-03:00", "Europe/Paris", "en", "2026-09-29 04:59 (Paris time, UTC+2)"),
-    ("2026-12-01T12:00:00+00:00", "Asia/Kolkata", "en",
-     "2026-12-01 17:30 (Kolkata time, UTC+5:30)"),
-    ("2026-12-01T12:00:00+00:00", "UTC", "fr", "2026-12-01 12 h 00 (UTC)"),
-])
-def test_a_date_is_shown_with_its_zone_named(moment: str, zone: str, lang: str,
-                                             expected: str) -> None:
+@pytest.mark.parametrize(
+    ("moment", "zone", "lang", "expected"),
+    [
+        (
+            "2026-09-28T23:59:00-03:00",
+            "America/Cayenne",
+            "fr",
+            f"2026-09-28 23 h 59 (heure de Cayenne, UTC{MINUS}3)",
+        ),
+        (
+            "2026-09-28T23:59:00-03:00",
+            "America/Cayenne",
+            "en",
+            f"2026-09-28 23:59 (Cayenne time, UTC{MINUS}3)",
+        ),
+        ("2026-09-28T23:59:00-03:00", "Europe/Paris", "en", "2026-09-29 04:59 (Paris time, UTC+2)"),
+        (
+            "2026-12-01T12:00:00+00:00",
+            "Asia/Kolkata",
+            "en",
+            "2026-12-01 17:30 (Kolkata time, UTC+5:30)",
+        ),
+        ("2026-12-01T12:00:00+00:00", "UTC", "fr", "2026-12-01 12 h 00 (UTC)"),
+    ],
+)
+def test_a_date_is_shown_with_its_zone_named(
+    moment: str, zone: str, lang: str, expected: str
+) -> None:
     assert shown(dt.datetime.fromisoformat(moment), zone, lang) == expected
     assert shown(None, zone, lang) == "-"
 
@@ -63,7 +84,9 @@ def test_offset_text() -> None:
 
 
 def test_release_extend_and_deadlines_show_the_assignments_own_zone(
-    capsys: pytest.CaptureFixture[str], config: ParcoursConfig, cayenne_course: Course,
+    capsys: pytest.CaptureFixture[str],
+    config: ParcoursConfig,
+    cayenne_course: Course,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     course = cayenne_course
@@ -76,10 +99,20 @@ def test_release_extend_and_deadlines_show_the_assignments_own_zone(
     out = _run(capsys, "release", folder, "devoir-b")
     assert f"échéance {day} 23 h 59 (heure de Cayenne, UTC{MINUS}3)" in out, out
 
-    until = dt.datetime.combine(course.due(assignment).date() + dt.timedelta(days=1),
-                                dt.time(23, 59), CAYENNE)
-    out = _run(capsys, "extend", folder, "devoir-b", "alice", "--until",
-               until.astimezone(dt.UTC).isoformat(), "--lang", "en")
+    until = dt.datetime.combine(
+        course.due(assignment).date() + dt.timedelta(days=1), dt.time(23, 59), CAYENNE
+    )
+    out = _run(
+        capsys,
+        "extend",
+        folder,
+        "devoir-b",
+        "alice",
+        "--until",
+        until.astimezone(dt.UTC).isoformat(),
+        "--lang",
+        "en",
+    )
     assert f"{until.date()} 23:59 (Cayenne time, UTC{MINUS}3)" in out, out
 
     monkeypatch.setenv("TZ", "Asia/Tokyo")
@@ -109,8 +142,12 @@ def test_deadlines_without_another_local_zone_add_no_column(
     table = format_deadlines(rows, "fr", "")
     assert "échéance ici" not in table and "(heure de Cayenne, UTC" in table
     assert "(heure de Paris, UTC+" in table
-    assert format_deadlines([r for r in rows if r.zone == "Europe/Paris"], "en",
-                            "Europe/Paris").count("due here") == 0
+    assert (
+        format_deadlines([r for r in rows if r.zone == "Europe/Paris"], "en", "Europe/Paris").count(
+            "due here"
+        )
+        == 0
+    )
 
 
 def test_the_manifest_wall_clock_survives(cayenne_course: Course, tmp_path: Path) -> None:

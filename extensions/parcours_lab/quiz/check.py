@@ -71,8 +71,10 @@ def check_answer(
         return Result(chosen == right, round(score, 4))
     if kind == "numeric":
         try:
-            number = float(response) if isinstance(response, int | float) else parse_number(
-                str(response), question.unit
+            number = (
+                float(response)
+                if isinstance(response, int | float)
+                else parse_number(str(response), question.unit)
             )
         except ValueError:
             return Result(False, 0.0, "not_a_number", invalid=True)

@@ -184,9 +184,7 @@ class QuizWidget(Displayable):
                 control.disabled = True
             self.status.value = ""
         else:
-            self.status.value = escape(
-                text("attempts", lang, n=self.attempt + 1, total=q.attempts)
-            )
+            self.status.value = escape(text("attempts", lang, n=self.attempt + 1, total=q.attempts))
 
     def _show_feedback(self, result: Result) -> None:
         q, lang = self.question, self.lang

@@ -75,5 +75,6 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
             (url_path_join(base, "parcours/api/grade"), GradeHandler),
         ],
     )
-    serverapp.log.info("Parcours server extension loaded: /parcours/api/deadlines, "
-                       "/parcours/api/grade")
+    serverapp.log.info(
+        "Parcours server extension loaded: /parcours/api/deadlines, /parcours/api/grade"
+    )

@@ -79,8 +79,9 @@ def _pool(workers: int) -> ThreadPoolExecutor:
     global _executor
     with _executor_lock:
         if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=max(1, workers),
-                                           thread_name_prefix="parcours-grade")
+            _executor = ThreadPoolExecutor(
+                max_workers=max(1, workers), thread_name_prefix="parcours-grade"
+            )
         return _executor
 
 
@@ -90,21 +91,26 @@ def _bad(status: int, message: str) -> web.HTTPError:
 
 def _submission_bytes(value: Any) -> bytes:
     """The posted notebook as bytes, after checking it is a notebook (400 otherwise)."""
-    how = ("Send the .ipynb file's content (nbformat 4 JSON) as 'submission', as an object "
-           "or as text.")
+    how = (
+        "Send the .ipynb file's content (nbformat 4 JSON) as 'submission', as an object or as text."
+    )
     if value is None:
         raise _bad(400, f"No 'submission' in the request. {how}")
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError as exc:
-            raise _bad(400, f"'submission' is not a notebook: its text is not JSON ({exc}). "
-                       f"{how}") from None
+            raise _bad(
+                400, f"'submission' is not a notebook: its text is not JSON ({exc}). {how}"
+            ) from None
     if not isinstance(value, dict) or not isinstance(value.get("cells"), list):
         raise _bad(400, f"'submission' is not a notebook: no list of 'cells'. {how}")
     if value.get("nbformat") != 4:
-        raise _bad(400, f"'submission' is not a version 4 notebook (nbformat "
-                   f"{value.get('nbformat')!r}); open and save it in Jupyter first. {how}")
+        raise _bad(
+            400,
+            f"'submission' is not a version 4 notebook (nbformat "
+            f"{value.get('nbformat')!r}); open and save it in Jupyter first. {how}",
+        )
     return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
 
@@ -139,24 +145,31 @@ def grade_request(config: Any, nbconfig: Any, body: dict[str, Any]) -> dict[str,
     assignment_id = body.get("assignment")
     known = ", ".join(a.id for a in course.assignments) or "none"
     if not isinstance(assignment_id, str):
-        raise _bad(400, f"Give the assignment id as 'assignment' (those of {course.id}: "
-                   f"{known}).")
+        raise _bad(400, f"Give the assignment id as 'assignment' (those of {course.id}: {known}).")
     try:
         assignment = course.assignment(assignment_id)
     except KeyError:
-        raise _bad(404, f"'{assignment_id}' is not an assignment of {course.id} (its "
-                   f"assignments: {known}).") from None
+        raise _bad(
+            404,
+            f"'{assignment_id}' is not an assignment of {course.id} (its assignments: {known}).",
+        ) from None
     source_dir = (course.folder / assignment.source).resolve()
     notebooks = sorted(p.stem for p in source_dir.glob("*.ipynb"))
     notebook = body.get("notebook")
     if notebook is None and len(notebooks) == 1:
         notebook = notebooks[0]
     if notebook is None:
-        raise _bad(400, f"{assignment_id} has several notebooks ({', '.join(notebooks)}): "
-                   "say which one as 'notebook'.")
+        raise _bad(
+            400,
+            f"{assignment_id} has several notebooks ({', '.join(notebooks)}): "
+            "say which one as 'notebook'.",
+        )
     if not isinstance(notebook, str) or notebook.removesuffix(".ipynb") not in notebooks:
-        raise _bad(404, f"'{notebook}' is not a notebook of {assignment_id} (in "
-                   f"{source_dir}: {', '.join(notebooks) or 'none'}).")
+        raise _bad(
+            404,
+            f"'{notebook}' is not a notebook of {assignment_id} (in "
+            f"{source_dir}: {', '.join(notebooks) or 'none'}).",
+        )
     notebook = notebook.removesuffix(".ipynb")
     submission = _submission_bytes(body.get("submission"))
     spec = _spec(source_dir / f"{notebook}.ipynb", nbconfig)
@@ -176,20 +189,30 @@ class GradeHandler(APIHandler):
         config = parcours_config(self)
         user = server_user(self, config)
         if user not in set(config.dashboard_teachers):
-            raise _bad(403, f"Only a course's teachers may grade here, and '{user}' is not "
-                       "one: add them to c.ParcoursConfig.dashboard_teachers in "
-                       "jupyter_config.py.")
+            raise _bad(
+                403,
+                f"Only a course's teachers may grade here, and '{user}' is not "
+                "one: add them to c.ParcoursConfig.dashboard_teachers in "
+                "jupyter_config.py.",
+            )
         try:
             body = json.loads(self.request.body or b"{}")
         except ValueError as exc:
-            raise _bad(400, f"The request body is not JSON ({exc}). Send {{\"course\", "
-                       "\"assignment\", \"notebook\", \"submission\"}.") from None
+            raise _bad(
+                400,
+                f'The request body is not JSON ({exc}). Send {{"course", '
+                '"assignment", "notebook", "submission"}.',
+            ) from None
         if not isinstance(body, dict):
-            raise _bad(400, "The request body must be a JSON object with 'course', "
-                       "'assignment', 'notebook' and 'submission'.")
+            raise _bad(
+                400,
+                "The request body must be a JSON object with 'course', "
+                "'assignment', 'notebook' and 'submission'.",
+            )
         nbconfig = self.config if "ParcoursConfig" in (self.config or {}) else None
         loop = asyncio.get_running_loop()
         answer = await loop.run_in_executor(
-            _pool(config.workers), grade_request, config, nbconfig, body)
+            _pool(config.workers), grade_request, config, nbconfig, body
+        )
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(answer, ensure_ascii=False))

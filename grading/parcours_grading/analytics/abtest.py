@@ -69,8 +69,9 @@ class ABResult:
         return dict(self.__dict__)
 
 
-def _versions_seen(data: ClassData, course: str, lesson: str, versions: Sequence[str],
-                   seed: int) -> pd.Series:
+def _versions_seen(
+    data: ClassData, course: str, lesson: str, versions: Sequence[str], seed: int
+) -> pd.Series:
     import pandas as pd
 
     learners = data.learners.loc[data.learners["course"] == course, "learner"].drop_duplicates()
@@ -83,8 +84,11 @@ def _versions_seen(data: ClassData, course: str, lesson: str, versions: Sequence
         value = json.loads(extra).get("version")
         if value in versions:
             seen[who] = value
-    return pd.Series({w: seen.get(w) or ab_version(w, lesson, versions, seed)
-                      for w in learners}, name="version", dtype=object)
+    return pd.Series(
+        {w: seen.get(w) or ab_version(w, lesson, versions, seed) for w in learners},
+        name="version",
+        dtype=object,
+    )
 
 
 def outcomes(data: ClassData, course: str, lesson: str, seed: int = 2026) -> pd.DataFrame:
@@ -120,8 +124,14 @@ def _wilson(k: int, n: int, z: float) -> tuple[float, float]:
 
 
 def compare_groups(
-    a: Sequence[float], b: Sequence[float], *, binary: bool = False, level: float = 0.95,
-    min_group: int = 20, labels: tuple[str, str] = ("A", "B"), lesson: str = "",
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    binary: bool = False,
+    level: float = 0.95,
+    min_group: int = 20,
+    labels: tuple[str, str] = ("A", "B"),
+    lesson: str = "",
     outcome: str = "",
 ) -> ABResult:
     """Compare outcome values of group ``a`` and group ``b`` (difference is b - a)."""
@@ -152,8 +162,11 @@ def compare_groups(
     else:
         vx, vy = float(x.var(ddof=1)), float(y.var(ddof=1))
         se = math.sqrt(vx / nx + vy / ny)
-        df = (vx / nx + vy / ny) ** 2 / (
-            (vx / nx) ** 2 / (nx - 1) + (vy / ny) ** 2 / (ny - 1)) if se > 0 else nx + ny - 2
+        df = (
+            (vx / nx + vy / ny) ** 2 / ((vx / nx) ** 2 / (nx - 1) + (vy / ny) ** 2 / (ny - 1))
+            if se > 0
+            else nx + ny - 2
+        )
         t = float(stats.t.ppf(0.5 + level / 2, df)) if se > 0 else 0.0
         low, high = (my - mx) - t * se, (my - mx) + t * se
         if nx >= 30 and ny >= 30:
@@ -170,24 +183,44 @@ def compare_groups(
             effect_name = "rank_biserial"
     warn_fr, warn_en = [], []
     if min(nx, ny) < min_group:
-        warn_fr.append(f"Échantillon trop petit pour conclure ({nx} et {ny} apprenants ; il en "
-                       f"faut au moins {min_group} par version).")
-        warn_en.append(f"Sample too small to tell ({nx} and {ny} learners; at least "
-                       f"{min_group} per version are needed).")
+        warn_fr.append(
+            f"Échantillon trop petit pour conclure ({nx} et {ny} apprenants ; il en "
+            f"faut au moins {min_group} par version)."
+        )
+        warn_en.append(
+            f"Sample too small to tell ({nx} and {ny} learners; at least "
+            f"{min_group} per version are needed)."
+        )
     elif low < 0 < high:
         warn_fr.append("Pas de différence démontrée : l'intervalle de confiance contient 0.")
         warn_en.append("No difference shown: the confidence interval includes 0.")
     return ABResult(
-        lesson=lesson, outcome=outcome, versions=labels, n=(nx, ny), means=(mx, my),
-        test=test, statistic=statistic, p_value=p, effect=float(effect),
-        effect_name=effect_name, ci_low=float(low), ci_high=float(high),
-        warning_fr=" ".join(warn_fr), warning_en=" ".join(warn_en),
+        lesson=lesson,
+        outcome=outcome,
+        versions=labels,
+        n=(nx, ny),
+        means=(mx, my),
+        test=test,
+        statistic=statistic,
+        p_value=p,
+        effect=float(effect),
+        effect_name=effect_name,
+        ci_low=float(low),
+        ci_high=float(high),
+        warning_fr=" ".join(warn_fr),
+        warning_en=" ".join(warn_en),
     )
 
 
 def ab_compare(
-    data: ClassData, course: str, lesson: str, outcome: str = "score", *, seed: int = 2026,
-    level: float = 0.95, min_group: int = 20,
+    data: ClassData,
+    course: str,
+    lesson: str,
+    outcome: str = "score",
+    *,
+    seed: int = 2026,
+    level: float = 0.95,
+    min_group: int = 20,
 ) -> ABResult:
     """Compare the two versions of ``lesson`` on ``outcome`` ('score' | 'completed')."""
     if outcome not in ("score", "completed"):
@@ -202,6 +235,13 @@ def ab_compare(
     values = table[outcome].astype(float) if outcome == "completed" else table[outcome]
     a = values[table["version"] == names[0]].tolist()
     b = values[table["version"] == names[1]].tolist()
-    return compare_groups(a, b, binary=outcome == "completed", level=level,
-                          min_group=min_group, labels=(names[0], names[1]), lesson=lesson,
-                          outcome=outcome)
+    return compare_groups(
+        a,
+        b,
+        binary=outcome == "completed",
+        level=level,
+        min_group=min_group,
+        labels=(names[0], names[1]),
+        lesson=lesson,
+        outcome=outcome,
+    )

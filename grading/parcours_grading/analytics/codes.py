@@ -72,7 +72,6 @@ def reduce(values: Any, group: np.ndarray, n_groups: int, how: str) -> np.ndarra
     """pandas' grouped ``how`` ('sum', 'mean', 'median', 'max', 'min', 'size' ...) of
     ``values`` per group (rows of group -1 left out), for every group 0..n_groups-1 in
     order (NaN / NaT / 0 where a group has no row)."""
-    groups = pd.Categorical.from_codes(group, categories=pd.RangeIndex(n_groups),
-                                       validate=False)
+    groups = pd.Categorical.from_codes(group, categories=pd.RangeIndex(n_groups), validate=False)
     grouped = pd.Series(values).groupby(groups, observed=False)
     return getattr(grouped, how)().to_numpy()

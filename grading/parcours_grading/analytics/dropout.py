@@ -40,8 +40,20 @@ def funnel(status: pd.DataFrame) -> pd.DataFrame:
     out["share"] = out["reached"] / out["learners"]
     nxt = out.groupby("course")["reached"].shift(-1)
     out["drop"] = (out["reached"] - nxt).fillna(0).astype("int64")
-    return out[["course", "activity", "kind", "module", "order", "learners", "reached",
-                "share", "stopped_here", "drop"]]
+    return out[
+        [
+            "course",
+            "activity",
+            "kind",
+            "module",
+            "order",
+            "learners",
+            "reached",
+            "share",
+            "stopped_here",
+            "drop",
+        ]
+    ]
 
 
 def _funnel_counts(
@@ -51,9 +63,12 @@ def _funnel_counts(
     stopped-here counts per activity, as :func:`funnel`'s group-bys give them, computed on
     the categoricals' integer codes."""
     cols = ["course", "activity", "kind", "module", "order"]
-    parts = [(status[c].cat.codes.to_numpy().astype(np.int64), len(status[c].cat.categories))
-             if isinstance(status[c].dtype, pd.CategoricalDtype)
-             else _factorized(status[c]) for c in cols]
+    parts = [
+        (status[c].cat.codes.to_numpy().astype(np.int64), len(status[c].cat.categories))
+        if isinstance(status[c].dtype, pd.CategoricalDtype)
+        else _factorized(status[c])
+        for c in cols
+    ]
     row, size = combine(*parts)
     first = np.full(size + 1, len(row), dtype=np.int64)
     first[np.where(row >= 0, row, size)[::-1]] = np.arange(len(row) - 1, -1, -1)
@@ -82,14 +97,20 @@ def _funnel_counts(
     def by_activity(counts: np.ndarray, name: str) -> pd.Series:
         at = np.flatnonzero(counts)
         index = pd.MultiIndex.from_arrays(
-            [pd.Categorical.from_codes(at // n_a, dtype=cdtype),
-             pd.Categorical.from_codes(at % n_a, dtype=adtype)], names=["course", "activity"])
+            [
+                pd.Categorical.from_codes(at // n_a, dtype=cdtype),
+                pd.Categorical.from_codes(at % n_a, dtype=adtype),
+            ],
+            names=["course", "activity"],
+        )
         return pd.Series(counts[at].astype(np.int64), index=index, name=name)
 
     at = np.flatnonzero(per_course)
-    learners = pd.Series(per_course[at].astype(np.int64), name="learners",
-                         index=pd.CategoricalIndex(pd.Categorical.from_codes(at, dtype=cdtype),
-                                                   name="course"))
+    learners = pd.Series(
+        per_course[at].astype(np.int64),
+        name="learners",
+        index=pd.CategoricalIndex(pd.Categorical.from_codes(at, dtype=cdtype), name="course"),
+    )
     return acts, learners, by_activity(reached, "reached"), by_activity(stopped, "stopped_here")
 
 

@@ -43,7 +43,8 @@ def _encode(series: pd.Series) -> tuple[dict[str, Any], np.ndarray | None] | Non
     if isinstance(dtype, pd.DatetimeTZDtype):
         desc["kind"], desc["tz"] = "datetime_tz", str(dtype.tz)
         return desc, series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(
-            dtype="datetime64[ns]")
+            dtype="datetime64[ns]"
+        )
     if isinstance(dtype, pd.StringDtype):
         codes, texts = pd.factorize(series, use_na_sentinel=True)
         desc["kind"], desc["texts"] = "text", [str(t) for t in texts]
@@ -64,8 +65,9 @@ def _decode(desc: dict[str, Any], array: np.ndarray | None) -> pd.Series:
     kind = desc["kind"]
     if kind == "datetime_tz":
         assert array is not None
-        return pd.Series(array).dt.tz_localize("UTC").dt.tz_convert(desc["tz"]).astype(
-            desc["dtype"])
+        return (
+            pd.Series(array).dt.tz_localize("UTC").dt.tz_convert(desc["tz"]).astype(desc["dtype"])
+        )
     if kind == "text":
         assert array is not None
         texts = np.array(desc["texts"] + [None], dtype=object)
@@ -76,13 +78,11 @@ def _decode(desc: dict[str, Any], array: np.ndarray | None) -> pd.Series:
     return pd.Series(array, dtype=desc["dtype"])
 
 
-def save_frames(path: Path, frames: dict[str, pd.DataFrame], key: str,
-                mode: int = 0o644) -> bool:
+def save_frames(path: Path, frames: dict[str, pd.DataFrame], key: str, mode: int = 0o644) -> bool:
     """Write ``frames`` (default ``RangeIndex``) with ``key`` to ``path`` atomically;
     False, and nothing written, when a column cannot be stored or the folder cannot be
     written."""
-    meta: dict[str, Any] = {"framefile_version": FRAMEFILE_VERSION, "key": key,
-                            "frames": []}
+    meta: dict[str, Any] = {"framefile_version": FRAMEFILE_VERSION, "key": key, "frames": []}
     arrays: dict[str, np.ndarray] = {}
     for name, frame in frames.items():
         if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:

@@ -74,24 +74,69 @@ if TYPE_CHECKING:
 
 LEARNER_COLUMNS = ["course", "learner", "student_id"]
 ACTIVITY_COLUMNS = [
-    "course", "activity", "kind", "title", "module", "order", "minutes", "opens", "due",
-    "points", "skills",
+    "course",
+    "activity",
+    "kind",
+    "title",
+    "module",
+    "order",
+    "minutes",
+    "opens",
+    "due",
+    "points",
+    "skills",
 ]
 QUESTION_COLUMNS = ["course", "lesson", "question", "type", "skills"]
 EVENT_COLUMNS = [
-    "id", "timestamp", "learner", "verb", "course", "object_type", "object_id", "lesson",
-    "activity", "score", "success", "duration_s", "attempt", "response", "extra",
+    "id",
+    "timestamp",
+    "learner",
+    "verb",
+    "course",
+    "object_type",
+    "object_id",
+    "lesson",
+    "activity",
+    "score",
+    "success",
+    "duration_s",
+    "attempt",
+    "response",
+    "extra",
     "self_reported",
 ]
 #: text columns of ``events`` held as categoricals
 EVENT_KEYS = ["learner", "verb", "course", "object_type", "object_id", "lesson", "activity"]
 GRADE_COLUMNS = [
-    "course", "learner", "assignment", "notebook", "cell", "cell_type", "max_score",
-    "auto_score", "manual_score", "extra_credit", "score", "needs_manual_grade", "comment",
+    "course",
+    "learner",
+    "assignment",
+    "notebook",
+    "cell",
+    "cell_type",
+    "max_score",
+    "auto_score",
+    "manual_score",
+    "extra_credit",
+    "score",
+    "needs_manual_grade",
+    "comment",
 ]
 SUBMISSION_COLUMNS = [
-    "course", "learner", "assignment", "timestamp", "due", "extension", "deadline", "late",
-    "days_late", "score", "raw_score", "max_score", "late_penalty", "feedback_at",
+    "course",
+    "learner",
+    "assignment",
+    "timestamp",
+    "due",
+    "extension",
+    "deadline",
+    "late",
+    "days_late",
+    "score",
+    "raw_score",
+    "max_score",
+    "late_penalty",
+    "feedback_at",
 ]
 EXTENSION_COLUMNS = ["course", "learner", "assignment", "until"]
 #: files the pipeline may write under ``<data_dir>/courses/<id>/`` (all optional)
@@ -153,15 +198,26 @@ def activities_frame(courses: Iterable[Course]) -> pd.DataFrame:
                 windows[a.module] = (opens, due)
         order = 0
         for module in course.modules:
-            window: tuple[dt.datetime | None, dt.datetime | None] = \
-                windows.get(module.id) or (None, None)
+            window: tuple[dt.datetime | None, dt.datetime | None] = windows.get(module.id) or (
+                None,
+                None,
+            )
             for lesson in module.lessons:
-                rows.append(dict(
-                    course=course.id, activity=lesson.id, kind="lesson", title=lesson.title,
-                    module=module.id, order=order, minutes=lesson.minutes, opens=window[0],
-                    due=window[1],
-                    points=float("nan"), skills=tuple(lesson.skills),
-                ))
+                rows.append(
+                    dict(
+                        course=course.id,
+                        activity=lesson.id,
+                        kind="lesson",
+                        title=lesson.title,
+                        module=module.id,
+                        order=order,
+                        minutes=lesson.minutes,
+                        opens=window[0],
+                        due=window[1],
+                        points=float("nan"),
+                        skills=tuple(lesson.skills),
+                    )
+                )
                 order += 1
             for a in course.assignments:
                 if a.module == module.id:
@@ -184,9 +240,17 @@ def activities_frame(courses: Iterable[Course]) -> pd.DataFrame:
 
 def _assignment_row(course: Course, a: Any, order: int) -> dict[str, Any]:
     return dict(
-        course=course.id, activity=a.id, kind="assignment", title=a.title, module=a.module,
-        order=order, minutes=a.minutes, opens=course.opens(a), due=course.due(a),
-        points=float(a.points), skills=tuple(a.skills),
+        course=course.id,
+        activity=a.id,
+        kind="assignment",
+        title=a.title,
+        module=a.module,
+        order=order,
+        minutes=a.minutes,
+        opens=course.opens(a),
+        due=course.due(a),
+        points=float(a.points),
+        skills=tuple(a.skills),
     )
 
 
@@ -209,11 +273,15 @@ def questions_frame(courses: Iterable[Course]) -> pd.DataFrame:
                 ) from exc
             for q in bank.get("questions") or []:
                 if isinstance(q, dict) and q.get("id"):
-                    rows.append(dict(
-                        course=course.id, lesson=lesson.id, question=str(q["id"]),
-                        type=str(q.get("type", "")),
-                        skills=tuple(q.get("skills") or lesson.skills),
-                    ))
+                    rows.append(
+                        dict(
+                            course=course.id,
+                            lesson=lesson.id,
+                            question=str(q["id"]),
+                            type=str(q.get("type", "")),
+                            skills=tuple(q.get("skills") or lesson.skills),
+                        )
+                    )
     return pd.DataFrame(rows, columns=QUESTION_COLUMNS) if rows else empty(QUESTION_COLUMNS)
 
 
@@ -225,9 +293,21 @@ _EVENT_FIELDS = (
     "course, object_type, object_id, lesson, score, success, duration_s, attempt, "
     "CASE WHEN extra = '{}' THEN NULL ELSE extra END, self_reported"
 )
-_READ_COLUMNS = ["timestamp", "learner", "verb", "course", "object_type", "object_id",
-                 "lesson", "score", "success", "duration_s", "attempt", "extra",
-                 "self_reported"]
+_READ_COLUMNS = [
+    "timestamp",
+    "learner",
+    "verb",
+    "course",
+    "object_type",
+    "object_id",
+    "lesson",
+    "score",
+    "success",
+    "duration_s",
+    "attempt",
+    "extra",
+    "self_reported",
+]
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -238,7 +318,10 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def read_events(
-    url: str, courses: Sequence[str] | None = None, *, full: bool = False,
+    url: str,
+    courses: Sequence[str] | None = None,
+    *,
+    full: bool = False,
     snapshot: bool = True,
 ) -> pd.DataFrame:
     """The events of ``courses`` (all when None) from the event store at ``url``; ``id``
@@ -254,8 +337,7 @@ def read_events(
     if not full:
         from .snapshot import read_columns
 
-        return columns_frame(read_columns(path, write=snapshot, use_snapshot=snapshot),
-                             courses)
+        return columns_frame(read_columns(path, write=snapshot, use_snapshot=snapshot), courses)
     fields, columns = "id, response, " + _EVENT_FIELDS, ["id", "response", *_READ_COLUMNS]
     sql = f"SELECT {fields} FROM events"
     params: tuple[str, ...] = ()
@@ -269,7 +351,8 @@ def read_events(
             frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
             millis = pd.to_numeric(frame["timestamp"], errors="coerce")
             frame["timestamp"] = pd.to_datetime(millis, unit="ms", utc=True).astype(
-                "datetime64[ns, UTC]")
+                "datetime64[ns, UTC]"
+            )
     except sqlite3.Error as exc:
         raise DataError(
             f"{path}: the event store cannot be read ({exc}). Check that it is an event "
@@ -285,8 +368,7 @@ def _categorical(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
     if (codes < 0).any():
         cats = np.append(cats, "")
         codes = np.where(codes < 0, len(cats) - 1, codes)
-    used = np.bincount(codes, minlength=len(cats)) > 0 if len(codes) else \
-        np.zeros(len(cats), bool)
+    used = np.bincount(codes, minlength=len(cats)) > 0 if len(codes) else np.zeros(len(cats), bool)
     positions = np.flatnonzero(used)
     kept, inverse = np.unique(cats[positions], return_inverse=True)  # sorted, distinct
     lut = np.full(len(cats), -1, dtype=np.int32)
@@ -312,16 +394,22 @@ def columns_frame(cols: Any, courses: Sequence[str] | None = None) -> pd.DataFra
         "id": pd.Series(np.full(len(millis), None, dtype=object), dtype=object, copy=False),
         "timestamp": pd.DatetimeIndex(stamps).tz_localize("UTC"),
     }
-    for name, column in (("learner", "actor"), ("verb", "verb"), ("course", "course"),
-                         ("object_type", "object_type"), ("object_id", "object_id"),
-                         ("lesson", "lesson")):
+    for name, column in (
+        ("learner", "actor"),
+        ("verb", "verb"),
+        ("course", "course"),
+        ("object_type", "object_type"),
+        ("object_id", "object_id"),
+        ("lesson", "lesson"),
+    ):
         out[name] = _categorical(codes[column], cols.texts[column])
     # activity: the lesson, else the object (codes into lesson texts + object texts)
     lessons, objects = cols.texts["lesson"], cols.texts["object_id"]
     blank = np.array([t == "" for t in lessons] + [True], dtype=bool)
     lc, oc = codes["lesson"], codes["object_id"]
-    out["activity"] = _categorical(np.where(blank[lc], np.where(oc < 0, -1, len(lessons) + oc), lc),
-                                   [*lessons, *objects])
+    out["activity"] = _categorical(
+        np.where(blank[lc], np.where(oc < 0, -1, len(lessons) + oc), lc), [*lessons, *objects]
+    )
     for name in ("score", "success", "duration_s", "attempt"):
         out[name] = cols.numbers[name][rows]
     out["response"] = out["id"]
@@ -349,16 +437,15 @@ def events_frame(records: pd.DataFrame | Iterable[dict[str, Any]]) -> pd.DataFra
             frame[name] = frame[name].cat.add_categories([""]).fillna("")
     lesson = frame["lesson"].astype(object)
     frame["activity"] = pd.Categorical(
-        lesson.where(lesson != "", frame["object_id"].astype(object)).to_numpy())
+        lesson.where(lesson != "", frame["object_id"].astype(object)).to_numpy()
+    )
     extra = frame["extra"].astype(object)
     frame["extra"] = extra.where(extra.notna() & (extra != "{}") & (extra != ""), None)
     return frame.reset_index(drop=True)
 
 
 # -- everything --------------------------------------------------------------------------
-def load_frames(
-    config: ParcoursConfig, courses: Sequence[str | Course] | None = None
-) -> ClassData:
+def load_frames(config: ParcoursConfig, courses: Sequence[str | Course] | None = None) -> ClassData:
     """Read manifests, events and gradebooks of ``courses`` (ids or Course objects; all the
     courses of ``config.courses_dir`` when None) into a :class:`ClassData`."""
     from ..course import find_course, list_courses, load_course
@@ -383,14 +470,21 @@ def load_frames(
     for course in loaded:
         root = config.course_root(course.id)
         lrn, grd, sub = cached_gradebook_frames(
-            config.gradebook_for(course.id), course, salt,
-            feedback_times=feedback_times(root), received=read_received(root))
+            config.gradebook_for(course.id),
+            course,
+            salt,
+            feedback_times=feedback_times(root),
+            received=read_received(root),
+        )
         learner_parts.append(lrn)
         grade_parts.append(grd)
         sub_parts.append(sub)
         ext_parts.append(read_extensions(root, course.id, salt))
     return assemble(
-        loaded, events, _concat(grade_parts, GRADE_COLUMNS), _concat(sub_parts, SUBMISSION_COLUMNS),
+        loaded,
+        events,
+        _concat(grade_parts, GRADE_COLUMNS),
+        _concat(sub_parts, SUBMISSION_COLUMNS),
         learners=_concat(learner_parts, LEARNER_COLUMNS),
         extensions=_concat(ext_parts, EXTENSION_COLUMNS),
     )
@@ -436,20 +530,26 @@ def assemble(
         "extensions": extensions if extensions is not None else empty(EXTENSION_COLUMNS),
     }
     _share_categories(frames)
-    return ClassData(courses={c.id: c for c in courses}, questions=questions_frame(courses),
-                     **frames)
+    return ClassData(
+        courses={c.id: c for c in courses}, questions=questions_frame(courses), **frames
+    )
 
 
 def _distinct_pairs(frame: pd.DataFrame) -> pd.DataFrame:
     """Distinct ``course, learner`` rows of ``frame`` in first-seen order (on the integer
     codes when both are categoricals: a million events in milliseconds)."""
     course, learner = frame["course"], frame["learner"]
-    if not (isinstance(course.dtype, pd.CategoricalDtype)
-            and isinstance(learner.dtype, pd.CategoricalDtype)):
+    if not (
+        isinstance(course.dtype, pd.CategoricalDtype)
+        and isinstance(learner.dtype, pd.CategoricalDtype)
+    ):
         return frame[["course", "learner"]].drop_duplicates()
     width = len(learner.cat.categories) + 1
-    key = (course.cat.codes.to_numpy().astype(np.int64) + 1) * width \
-        + learner.cat.codes.to_numpy() + 1
+    key = (
+        (course.cat.codes.to_numpy().astype(np.int64) + 1) * width
+        + learner.cat.codes.to_numpy()
+        + 1
+    )
     n = len(key)
     first = np.full((len(course.cat.categories) + 1) * width, n, dtype=np.int64)
     first[key[::-1]] = np.arange(n - 1, -1, -1)  # the last write, the first row, wins
@@ -458,8 +558,12 @@ def _distinct_pairs(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 #: column -> the shared category it holds, in every frame that has it
-SHARED = {"learner": "learner", "course": "course", "activity": "activity",
-          "assignment": "activity"}
+SHARED = {
+    "learner": "learner",
+    "course": "course",
+    "activity": "activity",
+    "assignment": "activity",
+}
 
 
 def _share_categories(frames: dict[str, pd.DataFrame]) -> None:
@@ -477,9 +581,12 @@ def _share_categories(frames: dict[str, pd.DataFrame]) -> None:
                     codes, uniq = pd.factorize(col)
                     coded[name, column] = codes, pd.Index(uniq)
                 values[kind].append(pd.Index(uniq).astype(object))
-    dtypes = {kind: pd.CategoricalDtype(pd.Index(np.concatenate(parts)).unique()
-                                        if parts else pd.Index([], dtype=object))
-              for kind, parts in values.items()}
+    dtypes = {
+        kind: pd.CategoricalDtype(
+            pd.Index(np.concatenate(parts)).unique() if parts else pd.Index([], dtype=object)
+        )
+        for kind, parts in values.items()
+    }
     for name, frame in frames.items():
         frame = frame.copy(deep=False)  # columns replaced below, the caller's frame kept
         for column, kind in SHARED.items():

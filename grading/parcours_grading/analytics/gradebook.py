@@ -133,10 +133,10 @@ def gradebook_frames(
         comment["auto_comment"],
     )
     comment = comment.dropna(subset=["comment"]).drop_duplicates(["sn_id", "cell"])
-    grade = grade.merge(comment[["sn_id", "cell", "comment"]], on=["sn_id", "cell"],
-                        how="left")
-    grade = grade.merge(sub_n[["sn_id", "notebook", "assignment", "learner"]], on="sn_id",
-                        how="left")
+    grade = grade.merge(comment[["sn_id", "cell", "comment"]], on=["sn_id", "cell"], how="left")
+    grade = grade.merge(
+        sub_n[["sn_id", "notebook", "assignment", "learner"]], on="sn_id", how="left"
+    )
     for name in ("max_score", "auto_score", "manual_score", "extra_credit"):
         grade[name] = pd.to_numeric(grade[name], errors="coerce").astype("float64")
     bonus = grade["extra_credit"].fillna(0.0)
@@ -148,9 +148,11 @@ def gradebook_frames(
     grades = grade[GRADE_COLUMNS].reset_index(drop=True)
 
     # submissions: scores summed over cells, penalties over notebooks
-    per_sa = grade.merge(sub_n[["sn_id", "sa_id"]], on="sn_id").groupby("sa_id")[
-        ["score", "max_score"]
-    ].sum()
+    per_sa = (
+        grade.merge(sub_n[["sn_id", "sa_id"]], on="sn_id")
+        .groupby("sa_id")[["score", "max_score"]]
+        .sum()
+    )
     penalty = sub_n.groupby("sa_id")["late_submission_penalty"].sum(min_count=1)
     subs = sub_a.set_index("sa_id").join(per_sa).join(penalty.rename("late_penalty"))
     subs = subs.reset_index()
@@ -180,7 +182,8 @@ def gradebook_frames(
     if feedback_times is not None and not feedback_times.empty:
         fb = feedback_times.assign(learner=feedback_times["student_id"].map(ids))
         subs = subs.drop(columns="feedback_at").merge(
-            fb[["learner", "assignment", "feedback_at"]], on=["learner", "assignment"],
+            fb[["learner", "assignment", "feedback_at"]],
+            on=["learner", "assignment"],
             how="left",
         )
     return learners, grades, subs[SUBMISSION_COLUMNS].reset_index(drop=True)
@@ -222,8 +225,11 @@ def _digest(*parts: object) -> str:
     h = hashlib.sha256()
     for part in parts:
         if isinstance(part, pd.DataFrame):
-            part = pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes() \
-                if len(part) else b"-"
+            part = (
+                pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes()
+                if len(part)
+                else b"-"
+            )
         h.update(part if isinstance(part, bytes) else repr(part).encode("utf-8"))
         h.update(b"\x00")
     return h.hexdigest()
@@ -246,18 +252,28 @@ def cached_gradebook_frames(
     from .framefile import load_frames, save_frames
 
     def compute() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        return gradebook_frames(read_gradebook_tables(url), course, salt,
-                                feedback_times=feedback_times, received=received)
+        return gradebook_frames(
+            read_gradebook_tables(url),
+            course,
+            salt,
+            feedback_times=feedback_times,
+            received=received,
+        )
 
     path = sqlite_path(url)
     before = gradebook_fingerprint(path) if path is not None else None
     if path is None or before is None:
         return compute()
-    key = _digest(FRAMES_CACHE_VERSION, pd.__version__, before,
-                  _digest(salt), course.id,  # the salt itself is not stored
-                  [(a.id, course.due(a).isoformat()) for a in course.assignments],
-                  received if received is not None else None,
-                  feedback_times if feedback_times is not None else None)
+    key = _digest(
+        FRAMES_CACHE_VERSION,
+        pd.__version__,
+        before,
+        _digest(salt),
+        course.id,  # the salt itself is not stored
+        [(a.id, course.due(a).isoformat()) for a in course.assignments],
+        received if received is not None else None,
+        feedback_times if feedback_times is not None else None,
+    )
     cache = path.with_name(path.name + FRAMES_CACHE_SUFFIX)
     held = load_frames(cache, key)  # None when absent, unreadable or stale
     if held is not None and tuple(held) == _FRAME_NAMES:
@@ -266,8 +282,7 @@ def cached_gradebook_frames(
     if gradebook_fingerprint(path) == before:
         # a folder that cannot be written, or a column that cannot be stored, only
         # costs speed
-        save_frames(cache, dict(zip(_FRAME_NAMES, frames, strict=True)), key,
-                    path.stat().st_mode)
+        save_frames(cache, dict(zip(_FRAME_NAMES, frames, strict=True)), key, path.stat().st_mode)
         for old in (".frames-v1.pickle", ".frames-v2.npz"):  # earlier layouts
             path.with_name(path.name + old).unlink(missing_ok=True)
     return frames
@@ -286,7 +301,8 @@ def feedback_times(course_root: Path) -> pd.DataFrame:
                 if not assignment.is_dir():
                     continue
                 times = [
-                    e.stat().st_mtime for e in os.scandir(assignment.path)
+                    e.stat().st_mtime
+                    for e in os.scandir(assignment.path)
                     if e.name.endswith(".html")
                 ]
                 if times:
@@ -342,8 +358,7 @@ def read_extensions(course_root: Path, course_id: str, salt: str) -> pd.DataFram
                     for assignment, per in data.items():
                         for who, until in (per or {}).items():
                             until = until.get("until") if isinstance(until, dict) else until
-                            rows.append({"learner": who, "assignment": assignment,
-                                         "until": until})
+                            rows.append({"learner": who, "assignment": assignment, "until": until})
                 else:
                     rows += [dict(r) for r in data]
         except (OSError, ValueError, AttributeError, TypeError) as exc:

@@ -49,13 +49,19 @@ ROLES = {
 ROLE_LABELS = {
     "expert": ("expert", "expert", "explique la notion aux autres", "explains the notion"),
     "animateur": ("animateur", "facilitator", "distribue la parole", "gives everyone a turn"),
-    "secretaire": ("secrétaire", "note-taker", "note les idées et les réponses",
-                   "writes down ideas and answers"),
-    "gardien_du_temps": ("gardien du temps", "timekeeper", "veille au temps",
-                         "keeps the time"),
-    "rapporteur": ("rapporteur", "reporter",
-                   "présente le résultat de l'équipe (l'expliquer consolide)",
-                   "presents the team's result (explaining it consolidates)"),
+    "secretaire": (
+        "secrétaire",
+        "note-taker",
+        "note les idées et les réponses",
+        "writes down ideas and answers",
+    ),
+    "gardien_du_temps": ("gardien du temps", "timekeeper", "veille au temps", "keeps the time"),
+    "rapporteur": (
+        "rapporteur",
+        "reporter",
+        "présente le résultat de l'équipe (l'expliquer consolide)",
+        "presents the team's result (explaining it consolidates)",
+    ),
 }
 
 
@@ -101,7 +107,9 @@ def _fmt(row: Any) -> str:
 
 
 def bands(
-    mastery: pd.DataFrame, skill: str, thresholds: dict[str, float] | None = None,
+    mastery: pd.DataFrame,
+    skill: str,
+    thresholds: dict[str, float] | None = None,
     course: str | None = None,
 ) -> pd.DataFrame:
     """Level band of every learner on ``skill``: ``course, learner, skill, n, mean, low,
@@ -109,25 +117,38 @@ def bands(
     limits = {**DEFAULT_BANDS, **(thresholds or {})}
     low, high = float(limits["remediation"]), float(limits["extension"])
     rows = _skill_rows(mastery, skill, course).copy()
-    rows["band"] = np.where(rows["mean"] < low, "remediation",
-                            np.where(rows["mean"] >= high, "extension", "consolidation"))
+    rows["band"] = np.where(
+        rows["mean"] < low,
+        "remediation",
+        np.where(rows["mean"] >= high, "extension", "consolidation"),
+    )
     fr, en = [], []
     for _, r in rows.iterrows():
         band_fr, band_en = BAND_LABELS[r["band"]]
-        rule_fr = {"remediation": f"< {low:.2f}", "extension": f"≥ {high:.2f}",
-                   "consolidation": f"entre {low:.2f} et {high:.2f}"}[r["band"]]
-        rule_en = {"remediation": f"< {low:.2f}", "extension": f"≥ {high:.2f}",
-                   "consolidation": f"between {low:.2f} and {high:.2f}"}[r["band"]]
+        rule_fr = {
+            "remediation": f"< {low:.2f}",
+            "extension": f"≥ {high:.2f}",
+            "consolidation": f"entre {low:.2f} et {high:.2f}",
+        }[r["band"]]
+        rule_en = {
+            "remediation": f"< {low:.2f}",
+            "extension": f"≥ {high:.2f}",
+            "consolidation": f"between {low:.2f} and {high:.2f}",
+        }[r["band"]]
         note_fr = " (aucune donnée : valeur a priori)" if r["n"] == 0 else ""
         note_en = " (no evidence: prior value)" if r["n"] == 0 else ""
         fr.append(f"{band_fr} : maîtrise de « {skill} » {_fmt(r)} {rule_fr}{note_fr}")
         en.append(f"{band_en}: mastery of '{skill}' {_fmt(r)} {rule_en}{note_en}")
     rows["why_fr"], rows["why_en"] = fr, en
     order = {"remediation": 0, "consolidation": 1, "extension": 2}
-    rows = rows.assign(_o=rows["band"].map(order)).sort_values(
-        ["course", "_o", "mean", "learner"]).drop(columns="_o")
-    return rows[["course", "learner", "skill", "n", "mean", "low", "high", "band", "why_fr",
-                 "why_en"]].reset_index(drop=True)
+    rows = (
+        rows.assign(_o=rows["band"].map(order))
+        .sort_values(["course", "_o", "mean", "learner"])
+        .drop(columns="_o")
+    )
+    return rows[
+        ["course", "learner", "skill", "n", "mean", "low", "high", "band", "why_fr", "why_en"]
+    ].reset_index(drop=True)
 
 
 def pairs(
@@ -141,8 +162,8 @@ def pairs(
     for cid, ranked in _ranked_by_course(mastery, skill, course, seed, "pairs"):
         n = len(ranked)
         half = n // 2
-        strong, weak = ranked.iloc[:half], ranked.iloc[n - half:]
-        middle = ranked.iloc[half:n - half]
+        strong, weak = ranked.iloc[:half], ranked.iloc[n - half :]
+        middle = ranked.iloc[half : n - half]
         avg = float(ranked["mean"].mean())
         m_s, m_w = strong["mean"].to_numpy(), weak["mean"].to_numpy()
         cost = ((m_s[:, None] + m_w[None, :]) / 2.0 - avg) ** 2
@@ -152,8 +173,7 @@ def pairs(
             [(strong.iloc[s], "tutor"), (weak.iloc[w], "tutee")] for s, w in groups
         ]
         if len(middle):
-            weakest = min(range(len(members)),
-                          key=lambda g: sum(m["mean"] for m, _ in members[g]))
+            weakest = min(range(len(members)), key=lambda g: sum(m["mean"] for m, _ in members[g]))
             members[weakest].append((middle.iloc[0], "co-tutor"))
         for g, group in enumerate(members, start=1):
             pair_mean = float(np.mean([m["mean"] for m, _ in group]))
@@ -162,15 +182,26 @@ def pairs(
                 partner = ", ".join(m["learner"] for m in others)
                 other_txt = ", ".join(f"{m['learner']} ({m['mean']:.2f})" for m in others)
                 role_fr = {"tutor": "tuteur", "tutee": "tutoré", "co-tutor": "co-tuteur"}[role]
-                out.append(dict(
-                    course=cid, group=g, learner=member["learner"], role=role,
-                    mean=float(member["mean"]), partner=partner, pair_mean=pair_mean,
-                    why_fr=(f"{role_fr} : maîtrise de « {skill} » {_fmt(member)} ; avec "
+                out.append(
+                    dict(
+                        course=cid,
+                        group=g,
+                        learner=member["learner"],
+                        role=role,
+                        mean=float(member["mean"]),
+                        partner=partner,
+                        pair_mean=pair_mean,
+                        why_fr=(
+                            f"{role_fr} : maîtrise de « {skill} » {_fmt(member)} ; avec "
                             f"{other_txt} ; moyenne du groupe {pair_mean:.2f}, classe "
-                            f"{avg:.2f}"),
-                    why_en=(f"{role}: mastery of '{skill}' {_fmt(member)}; with {other_txt}; "
-                            f"group mean {pair_mean:.2f}, class {avg:.2f}"),
-                ))
+                            f"{avg:.2f}"
+                        ),
+                        why_en=(
+                            f"{role}: mastery of '{skill}' {_fmt(member)}; with {other_txt}; "
+                            f"group mean {pair_mean:.2f}, class {avg:.2f}"
+                        ),
+                    )
+                )
     return pd.DataFrame(out)
 
 
@@ -185,8 +216,13 @@ def team_sizes(n: int, size: int) -> list[int]:
 
 
 def teams(
-    mastery: pd.DataFrame, skill: str, size: int = 4, seed: int = 2026,
-    course: str | None = None, *, time_budget: float = 2.0,
+    mastery: pd.DataFrame,
+    skill: str,
+    size: int = 4,
+    seed: int = 2026,
+    course: str | None = None,
+    *,
+    time_budget: float = 2.0,
 ) -> pd.DataFrame:
     """Heterogeneous teams with asymmetric roles on ``skill``: ``course, team, learner,
     role, role_fr, role_en, mean, team_mean, why_fr, why_en``."""
@@ -206,22 +242,32 @@ def teams(
             for rank, (_, m) in enumerate(members.iterrows()):
                 role = ROLES[len(members)][rank] if len(members) in ROLES else "animateur"
                 r_fr, r_en, d_fr, d_en = ROLE_LABELS[role]
-                out.append(dict(
-                    course=cid, team=t + 1, learner=m["learner"], role=role, role_fr=r_fr,
-                    role_en=r_en, mean=float(m["mean"]), team_mean=team_mean,
-                    why_fr=(f"équipe {t + 1} ({len(members)} membres, maîtrise moyenne "
+                out.append(
+                    dict(
+                        course=cid,
+                        team=t + 1,
+                        learner=m["learner"],
+                        role=role,
+                        role_fr=r_fr,
+                        role_en=r_en,
+                        mean=float(m["mean"]),
+                        team_mean=team_mean,
+                        why_fr=(
+                            f"équipe {t + 1} ({len(members)} membres, maîtrise moyenne "
                             f"{team_mean:.2f} ; classe {avg:.2f}) ; {r_fr} ({d_fr}) : "
-                            f"maîtrise de « {skill} » {_fmt(m)}, rang {rank + 1} dans l'équipe"),
-                    why_en=(f"team {t + 1} ({len(members)} members, mean mastery "
+                            f"maîtrise de « {skill} » {_fmt(m)}, rang {rank + 1} dans l'équipe"
+                        ),
+                        why_en=(
+                            f"team {t + 1} ({len(members)} members, mean mastery "
                             f"{team_mean:.2f}; class {avg:.2f}); {r_en} ({d_en}): mastery of "
-                            f"'{skill}' {_fmt(m)}, rank {rank + 1} in the team"),
-                ))
+                            f"'{skill}' {_fmt(m)}, rank {rank + 1} in the team"
+                        ),
+                    )
+                )
     return pd.DataFrame(out)
 
 
-def _solve_teams(
-    means: np.ndarray, sizes: list[int], seed: int, time_budget: float
-) -> np.ndarray:
+def _solve_teams(means: np.ndarray, sizes: list[int], seed: int, time_budget: float) -> np.ndarray:
     """Team index of each learner (``means`` sorted strongest first) from CP-SAT."""
     from ortools.sat.python import cp_model
 
@@ -258,8 +304,7 @@ def _solve_teams(
     result = solver.solve(model)
     if result not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise BadInputError(
-            f"no team split of {n} learners into sizes {sizes} was found; try another team "
-            "size."
+            f"no team split of {n} learners into sizes {sizes} was found; try another team size."
         ).about("size")
     team_of = np.empty(n, dtype=int)
     for i in range(n):

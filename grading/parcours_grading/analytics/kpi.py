@@ -38,13 +38,16 @@ KPI_LABELS = {
     "weekly_active": ("Apprenants actifs cette semaine", "Weekly active learners"),
     "quiz_mean": ("Score moyen aux quiz (1re tentative)", "Mean quiz score (first attempt)"),
     "skills_validated": ("Compétences validées", "Skills validated"),
-    "time_to_competence_days": ("Délai d'acquisition (jours, médiane)",
-                                "Time to competence (days, median)"),
-    "time_to_competence_change": ("Évolution du délai d'acquisition",
-                                  "Change in time to competence"),
+    "time_to_competence_days": (
+        "Délai d'acquisition (jours, médiane)",
+        "Time to competence (days, median)",
+    ),
+    "time_to_competence_change": (
+        "Évolution du délai d'acquisition",
+        "Change in time to competence",
+    ),
     "time_ratio": ("Temps réel / temps estimé", "Actual / estimated time"),
-    "feedback_delay_hours": ("Délai de retour (heures, médiane)",
-                             "Feedback delay (hours, median)"),
+    "feedback_delay_hours": ("Délai de retour (heures, médiane)", "Feedback delay (hours, median)"),
 }
 
 
@@ -63,8 +66,10 @@ def week_of(stamps: pd.Series) -> pd.Series:
 def _cat(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(int64 codes, object categories) of a column, categorical or not."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return (values.cat.codes.to_numpy().astype(np.int64),
-                values.cat.categories.to_numpy(dtype=object))
+        return (
+            values.cat.codes.to_numpy().astype(np.int64),
+            values.cat.categories.to_numpy(dtype=object),
+        )
     codes, uniques = pd.factorize(values)
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
@@ -97,11 +102,15 @@ def _active_weeks(data: ClassData) -> pd.DataFrame:
             uniq = np.unique(key)
         cw, w = np.divmod(uniq, n_w)
         ci, li = np.divmod(cw, n_l)
-        parts.append(pd.DataFrame({
-            "course": courses[ci],
-            "learner": learners[li],
-            "week": pd.to_datetime(((w + w0) * 7 - 3) * DAY_NS, utc=True),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "course": courses[ci],
+                    "learner": learners[li],
+                    "week": pd.to_datetime(((w + w0) * 7 - 3) * DAY_NS, utc=True),
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame(columns=["course", "learner", "week"])
     both = pd.concat(parts, ignore_index=True)
@@ -126,10 +135,19 @@ def active_share(data: ClassData, now: pd.Timestamp | str | None = None) -> pd.S
         if len(frame):
             t = frame["timestamp"]
             recent = frame[(t > moment - pd.Timedelta(days=7)) & (t <= moment)]
-            parts.append(pd.DataFrame({"course": recent["course"].astype(object),
-                                       "learner": recent["learner"].astype(object)}))
-    both = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["course", "learner"])
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "course": recent["course"].astype(object),
+                        "learner": recent["learner"].astype(object),
+                    }
+                )
+            )
+    both = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["course", "learner"])
+    )
     active = both.drop_duplicates().groupby("course").size()
     enrolled = data.learners.groupby("course")["learner"].nunique()
     return (active.reindex(enrolled.index).fillna(0) / enrolled).rename("weekly_active")
@@ -141,8 +159,10 @@ def validation_times(
     """Per (course, learner, skill) with evidence: ``first_at`` (first evidence),
     ``validated_at`` (first moment the running posterior mean reaches the threshold, NaT
     if never) and ``days`` between them."""
-    return data.memo(("validation_times", validated_at, tuple(prior)),
-                     lambda: _validation_times(data, validated_at, prior)).copy()
+    return data.memo(
+        ("validation_times", validated_at, tuple(prior)),
+        lambda: _validation_times(data, validated_at, prior),
+    ).copy()
 
 
 def _validation_times(
@@ -158,8 +178,9 @@ def _validation_times(
         return pd.DataFrame(columns=[*key, "first_at", "validated_at", "days"])
     rows = rows[np.argsort(stamps[rows], kind="stable")]
     dtypes = [dtype_of(ev[k]) for k in key]
-    parts = [(codes_in(ev[k], d)[rows], len(d.categories)) for k, d in zip(key, dtypes,
-                                                                         strict=True)]
+    parts = [
+        (codes_in(ev[k], d)[rows], len(d.categories)) for k, d in zip(key, dtypes, strict=True)
+    ]
     group, size = combine(*parts)
     uniq, at = compact(group, size)
     n_groups = len(uniq)
@@ -167,8 +188,7 @@ def _validation_times(
     rows, at, stamps = rows[ok], at[ok], stamps[rows[ok]]
     # running count and (compensated, as pandas') sum of successes per group, in time order
     codes = pd.Categorical.from_codes(at, categories=pd.RangeIndex(n_groups), validate=False)
-    grouped = pd.Series(ev["success"].to_numpy(dtype=float)[rows]).groupby(codes,
-                                                                           observed=False)
+    grouped = pd.Series(ev["success"].to_numpy(dtype=float)[rows]).groupby(codes, observed=False)
     n = grouped.cumcount().to_numpy() + 1
     running = (prior[0] + grouped.cumsum().to_numpy()) / (prior[0] + prior[1] + n)
     big = np.iinfo(np.int64).max
@@ -188,10 +208,12 @@ def _validation_times(
         out[name] = pd.Categorical.from_codes(mine, dtype=dtype)
     frame = pd.DataFrame({name: out[name] for name in key})
     tz = ev["timestamp"].dtype
-    frame["first_at"] = pd.Series(first[order].view("datetime64[ns]")).dt.tz_localize(
-        "UTC").astype(tz)
-    frame["validated_at"] = pd.Series(reached[order].view("datetime64[ns]")).dt.tz_localize(
-        "UTC").astype(tz)
+    frame["first_at"] = (
+        pd.Series(first[order].view("datetime64[ns]")).dt.tz_localize("UTC").astype(tz)
+    )
+    frame["validated_at"] = (
+        pd.Series(reached[order].view("datetime64[ns]")).dt.tz_localize("UTC").astype(tz)
+    )
     frame["days"] = (frame["validated_at"] - frame["first_at"]).dt.total_seconds() / 86400.0
     return frame
 
@@ -223,29 +245,35 @@ def actual_minutes(data: ClassData) -> pd.DataFrame:
     size = len(cdtype.categories) * n_a
     refl = (ev["verb"] == "reflected").to_numpy()
     minutes = _field(ev["extra"][refl], "minutes").to_numpy()
-    which, _ = combine((codes_in(ev["course"][refl], cdtype), len(cdtype.categories)),
-                       (codes_in(ev["activity"][refl], adtype), n_a))
+    which, _ = combine(
+        (codes_in(ev["course"][refl], cdtype), len(cdtype.categories)),
+        (codes_in(ev["activity"][refl], adtype), n_a),
+    )
     by_refl = reduce(minutes, np.where(np.isnan(minutes), -1, which), size, "median")
     timed = ev["duration_s"].notna().to_numpy()
     ldtype = dtype_of(ev["learner"])
     cell, cells = combine(
         (codes_in(ev["course"][timed], cdtype), len(cdtype.categories)),
         (codes_in(ev["activity"][timed], adtype), n_a),
-        (codes_in(ev["learner"][timed], ldtype), len(ldtype.categories)))
+        (codes_in(ev["learner"][timed], ldtype), len(ldtype.categories)),
+    )
     uniq, at = compact(cell, cells)
     per_learner = reduce(ev["duration_s"].to_numpy()[timed], at, len(uniq), "sum") / 60.0
     by_events = reduce(per_learner, uniq // max(len(ldtype.categories), 1), size, "median")
     out = acts.copy()
-    mine, _ = combine((codes_in(acts["course"], cdtype), len(cdtype.categories)),
-                      (codes_in(acts["activity"], adtype), n_a))
+    mine, _ = combine(
+        (codes_in(acts["course"], cdtype), len(cdtype.categories)),
+        (codes_in(acts["activity"], adtype), n_a),
+    )
     known = mine >= 0
-    out["reflection"] = np.where(known, by_refl[np.where(known, mine, 0)], np.nan) \
-        if size else np.nan
-    out["events"] = np.where(known, by_events[np.where(known, mine, 0)], np.nan) \
-        if size else np.nan
+    out["reflection"] = (
+        np.where(known, by_refl[np.where(known, mine, 0)], np.nan) if size else np.nan
+    )
+    out["events"] = np.where(known, by_events[np.where(known, mine, 0)], np.nan) if size else np.nan
     out["actual"] = out["reflection"].fillna(out["events"])
-    out["source"] = np.where(out["reflection"].notna(), "reflection",
-                             np.where(out["events"].notna(), "events", ""))
+    out["source"] = np.where(
+        out["reflection"].notna(), "reflection", np.where(out["events"].notna(), "events", "")
+    )
     out["ratio"] = out["actual"] / out["estimated"]
     return out[["course", "activity", "estimated", "actual", "source", "ratio"]]
 
@@ -271,12 +299,19 @@ def kpis(
     ttc_days = ttc.groupby("course")["days"].median() if len(ttc) else pd.Series(dtype=float)
     ratio = actual_minutes(data).groupby("course")["ratio"].median()
     subs = data.submissions
-    delay = ((subs["feedback_at"] - subs["timestamp"]).dt.total_seconds() / 3600.0).groupby(
-        subs["course"]).median() if len(subs) else pd.Series(dtype=float)
+    delay = (
+        ((subs["feedback_at"] - subs["timestamp"]).dt.total_seconds() / 3600.0)
+        .groupby(subs["course"])
+        .median()
+        if len(subs)
+        else pd.Series(dtype=float)
+    )
     rows = []
     for cid, course in data.courses.items():
-        def add(name: str, value: Any, target: float | None, higher: bool, unit: str,
-                cid: str = cid) -> None:
+
+        def add(
+            name: str, value: Any, target: float | None, higher: bool, unit: str, cid: str = cid
+        ) -> None:
             v = None if value is None or pd.isna(value) else float(value)
             met = None if target is None or v is None else (v >= target if higher else v <= target)
             rows.append((cid, name, v, target, met, unit))
@@ -289,8 +324,13 @@ def kpis(
         change = None
         if baseline_days and days is not None and not pd.isna(days):
             change = days / baseline_days - 1.0
-        add("time_to_competence_change", change, course.kpi.time_to_competence_change, False,
-            "change")
+        add(
+            "time_to_competence_change",
+            change,
+            course.kpi.time_to_competence_change,
+            False,
+            "change",
+        )
         add("time_ratio", ratio.get(cid), None, False, "ratio")
         add("feedback_delay_hours", delay.get(cid), None, False, "hours")
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
@@ -305,26 +345,33 @@ def kpi_trend(data: ClassData, *, validated_at: float = VALIDATED_AT) -> pd.Data
 
     parts = []
     wa = weekly_active(data)
-    parts.append(wa.assign(kpi="weekly_active", value=wa["share"])[["course", "week", "kpi",
-                                                                     "value"]])
+    parts.append(
+        wa.assign(kpi="weekly_active", value=wa["share"])[["course", "week", "kpi", "value"]]
+    )
     first = quiz_first(data)
     if len(first):
-        q = first.assign(week=week_of(first["timestamp"])).groupby(
-            ["course", "week"], as_index=False)["value"].mean()
+        q = (
+            first.assign(week=week_of(first["timestamp"]))
+            .groupby(["course", "week"], as_index=False)["value"]
+            .mean()
+        )
         parts.append(q.assign(kpi="quiz_mean"))
     ttc = validation_times(data, validated_at).dropna(subset=["validated_at"])
     if len(ttc):
-        pairs = {cid: data.learners[data.learners["course"] == cid]["learner"].nunique()
-                 * len(c.skills) for cid, c in data.courses.items()}
+        pairs = {
+            cid: data.learners[data.learners["course"] == cid]["learner"].nunique() * len(c.skills)
+            for cid, c in data.courses.items()
+        }
         v = ttc.assign(week=week_of(ttc["validated_at"])).groupby(["course", "week"]).size()
         v = v.groupby(level="course").cumsum().rename("count").reset_index()
         v["value"] = v["count"] / v["course"].astype(object).map(pairs).astype(float)
         parts.append(v.assign(kpi="skills_validated")[["course", "week", "kpi", "value"]])
     subs = data.submissions.dropna(subset=["feedback_at"])
     if len(subs):
-        d = subs.assign(week=week_of(subs["timestamp"]),
-                        value=(subs["feedback_at"] - subs["timestamp"]).dt.total_seconds()
-                        / 3600.0)
+        d = subs.assign(
+            week=week_of(subs["timestamp"]),
+            value=(subs["feedback_at"] - subs["timestamp"]).dt.total_seconds() / 3600.0,
+        )
         d = d.groupby(["course", "week"], as_index=False)["value"].median()
         parts.append(d.assign(kpi="feedback_delay_hours"))
     out = pd.concat([p[["course", "week", "kpi", "value"]] for p in parts], ignore_index=True)

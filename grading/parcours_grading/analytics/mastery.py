@@ -40,8 +40,9 @@ MASTERY_COLUMNS = ["course", "learner", "skill", "n", "successes", "mean", "low"
 def first_attempts(events: pd.DataFrame) -> pd.DataFrame:
     """Quiz answers that are each learner's first attempt at each question, with a
     ``value`` column (score, else success), in time order."""
-    rows = np.flatnonzero(((events["verb"] == "answered")
-                           & (events["object_type"] == "question")).to_numpy())
+    rows = np.flatnonzero(
+        ((events["verb"] == "answered") & (events["object_type"] == "question")).to_numpy()
+    )
     answers = events[["course", "learner", "object_id", "attempt", "timestamp"]].iloc[rows]
     if not len(answers):
         return events.iloc[:0].assign(value=events["score"].iloc[:0])
@@ -50,8 +51,7 @@ def first_attempts(events: pd.DataFrame) -> pd.DataFrame:
     stamps = _ns_last(answers["timestamp"])
     order = np.lexsort((stamps, answers["attempt"].to_numpy(dtype=float)))
     ranked = answers.iloc[order]
-    first = order[~ranked.duplicated(["course", "learner", "object_id"], keep="first")
-                  .to_numpy()]
+    first = order[~ranked.duplicated(["course", "learner", "object_id"], keep="first").to_numpy()]
     first = first[np.argsort(stamps[first], kind="stable")]
     out = events.iloc[rows[first]]
     return out.assign(value=out["score"].fillna(out["success"]))
@@ -59,8 +59,11 @@ def first_attempts(events: pd.DataFrame) -> pd.DataFrame:
 
 def _ns_last(stamps: pd.Series) -> np.ndarray:
     """Datetimes as int64 nanoseconds with NaT after every time (sorts last)."""
-    ns = stamps.array.asi8.copy() if hasattr(stamps.array, "asi8") else \
-        pd.to_datetime(stamps, utc=True).array.asi8.copy()
+    ns = (
+        stamps.array.asi8.copy()
+        if hasattr(stamps.array, "asi8")
+        else pd.to_datetime(stamps, utc=True).array.asi8.copy()
+    )
     ns[ns == np.iinfo(np.int64).min] = np.iinfo(np.int64).max
     return ns
 
@@ -70,19 +73,23 @@ def quiz_first(data: ClassData) -> pd.DataFrame:
     return data.memo("first_attempts", lambda: first_attempts(data.events))
 
 
-def _explode(frame: pd.DataFrame, group: np.ndarray, table: list[tuple[str, ...]],
-             skills: pd.CategoricalDtype) -> pd.DataFrame:
+def _explode(
+    frame: pd.DataFrame,
+    group: np.ndarray,
+    table: list[tuple[str, ...]],
+    skills: pd.CategoricalDtype,
+) -> pd.DataFrame:
     """One row per (row, skill) of ``frame``, row i having the skills ``table[group[i]]``
     (vectorised: one pass per skill position, not per row; ``skill`` a categorical of
     ``skills``)."""
     parts = []
     where = {name: i for i, name in enumerate(skills.categories)}
     for k in range(max((len(t) for t in table), default=0)):
-        code = np.array([where[t[k]] if len(t) > k and t[k] != "" else -1 for t in table],
-                        dtype=np.int64)[group]
+        code = np.array(
+            [where[t[k]] if len(t) > k and t[k] != "" else -1 for t in table], dtype=np.int64
+        )[group]
         keep = code >= 0
-        parts.append(frame[keep].assign(
-            skill=pd.Categorical.from_codes(code[keep], dtype=skills)))
+        parts.append(frame[keep].assign(skill=pd.Categorical.from_codes(code[keep], dtype=skills)))
     if not parts:
         return frame.iloc[:0].assign(skill=pd.Categorical([], dtype=skills))
     return pd.concat(parts, ignore_index=True)
@@ -96,45 +103,68 @@ def evidence(data: ClassData) -> pd.DataFrame:
 
 def _evidence(data: ClassData) -> pd.DataFrame:
     parts = []
-    skills = pd.CategoricalDtype(pd.Index(sorted(
-        {s for column in (data.questions["skills"], data.activities["skills"])
-         for t in column for s in t if s != ""}), dtype=object))
+    skills = pd.CategoricalDtype(
+        pd.Index(
+            sorted(
+                {
+                    s
+                    for column in (data.questions["skills"], data.activities["skills"])
+                    for t in column
+                    for s in t
+                    if s != ""
+                }
+            ),
+            dtype=object,
+        )
+    )
     sources = pd.CategoricalDtype(pd.Index(["cell", "quiz"], dtype=object))
     first = quiz_first(data).dropna(subset=["value"])
     if len(first):
-        by_question = {(r.course, r.question): tuple(r.skills)
-                       for r in data.questions.itertuples(index=False)}
-        by_lesson = {(r.course, r.activity): tuple(r.skills)
-                     for r in data.activities.itertuples(index=False)}
+        by_question = {
+            (r.course, r.question): tuple(r.skills) for r in data.questions.itertuples(index=False)
+        }
+        by_lesson = {
+            (r.course, r.activity): tuple(r.skills) for r in data.activities.itertuples(index=False)
+        }
         # one lookup per distinct (course, question, lesson), not per answer
         keys = first.groupby(["course", "object_id", "lesson"], observed=True, sort=False)
         group = keys.ngroup().to_numpy()
-        table = [by_question.get((c, q)) or by_lesson.get((c, lesson), ())
-                 for c, q, lesson in keys.size().index]
-        q = pd.DataFrame({
-            "course": first["course"].array, "learner": first["learner"].array,
-            "source": pd.Categorical.from_codes(np.ones(len(first), np.int8), dtype=sources),
-            "item": first["object_id"].to_numpy(),
-            "timestamp": first["timestamp"].array,
-            "success": first["value"].clip(0, 1).to_numpy(),
-        })
+        table = [
+            by_question.get((c, q)) or by_lesson.get((c, lesson), ())
+            for c, q, lesson in keys.size().index
+        ]
+        q = pd.DataFrame(
+            {
+                "course": first["course"].array,
+                "learner": first["learner"].array,
+                "source": pd.Categorical.from_codes(np.ones(len(first), np.int8), dtype=sources),
+                "item": first["object_id"].to_numpy(),
+                "timestamp": first["timestamp"].array,
+                "success": first["value"].clip(0, 1).to_numpy(),
+            }
+        )
         parts.append(_explode(q, group, table, skills))
     grades = data.grades
     if len(grades):
-        by_assignment = {(r.course, r.activity): tuple(r.skills)
-                         for r in data.activities.itertuples(index=False)
-                         if r.kind == "assignment"}
+        by_assignment = {
+            (r.course, r.activity): tuple(r.skills)
+            for r in data.activities.itertuples(index=False)
+            if r.kind == "assignment"
+        }
         g = grades[grades["max_score"] > 0]
         key = ["course", "learner", "assignment"]
         subs = data.submissions[[*key, "timestamp"]].drop_duplicates(key, keep="last")
         when = g[key].merge(subs, on=key, how="left")["timestamp"]
-        c = pd.DataFrame({
-            "course": g["course"].array, "learner": g["learner"].array,
-            "source": pd.Categorical.from_codes(np.zeros(len(g), np.int8), dtype=sources),
-            "item": g["cell"].to_numpy(),
-            "timestamp": when.array,
-            "success": (g["score"] / g["max_score"]).clip(0, 1).to_numpy(),
-        })
+        c = pd.DataFrame(
+            {
+                "course": g["course"].array,
+                "learner": g["learner"].array,
+                "source": pd.Categorical.from_codes(np.zeros(len(g), np.int8), dtype=sources),
+                "item": g["cell"].to_numpy(),
+                "timestamp": when.array,
+                "success": (g["score"] / g["max_score"]).clip(0, 1).to_numpy(),
+            }
+        )
         keys = g.groupby(["course", "assignment"], sort=False)
         table = [by_assignment.get(k, ()) for k in keys.size().index]
         parts.append(_explode(c, keys.ngroup().to_numpy(), table, skills))
@@ -159,12 +189,15 @@ def as_category(values: pd.Series) -> pd.Series:
     lut = np.full(len(cats) + 1, -1, dtype=np.int64)
     lut[positions] = inverse
     dtype = pd.CategoricalDtype(pd.Index(list(kept)))
-    return pd.Series(pd.Categorical.from_codes(lut[codes], dtype=dtype), index=values.index,
-                     name=values.name)
+    return pd.Series(
+        pd.Categorical.from_codes(lut[codes], dtype=dtype), index=values.index, name=values.name
+    )
 
 
 def beta_posterior(
-    n: pd.Series, successes: pd.Series, prior: tuple[float, float] = PRIOR,
+    n: pd.Series,
+    successes: pd.Series,
+    prior: tuple[float, float] = PRIOR,
     level: float = LEVEL,
 ) -> pd.DataFrame:
     """Posterior ``mean, low, high`` of a Beta-Binomial model for each row."""
@@ -180,11 +213,14 @@ def beta_posterior(
         at, distinct = pd.MultiIndex.from_arrays([a.to_numpy(), b.to_numpy()]).factorize()
         da = distinct.get_level_values(0).to_numpy(dtype=float)
         db = distinct.get_level_values(1).to_numpy(dtype=float)
-    return pd.DataFrame({
-        "mean": a / (a + b),
-        "low": beta.ppf(tail, da, db)[at],
-        "high": beta.ppf(1.0 - tail, da, db)[at],
-    }, index=n.index)
+    return pd.DataFrame(
+        {
+            "mean": a / (a + b),
+            "low": beta.ppf(tail, da, db)[at],
+            "high": beta.ppf(1.0 - tail, da, db)[at],
+        },
+        index=n.index,
+    )
 
 
 def skill_mastery(
@@ -222,8 +258,9 @@ def _evidence_counts(ev: pd.DataFrame) -> pd.DataFrame:
 
     key = ["course", "learner", "skill"]
     if not len(ev) or not all(isinstance(ev[k].dtype, pd.CategoricalDtype) for k in key):
-        return ev.groupby(key, as_index=False).agg(n=("success", "size"),
-                                                   successes=("success", "sum"))
+        return ev.groupby(key, as_index=False).agg(
+            n=("success", "size"), successes=("success", "sum")
+        )
     dtypes = [dtype_of(ev[k]) for k in key]
     parts = [(codes_in(ev[k], d), len(d.categories)) for k, d in zip(key, dtypes, strict=True)]
     group, size = combine(*parts)

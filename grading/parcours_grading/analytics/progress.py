@@ -25,10 +25,20 @@ from .frames import ClassData
 STATUSES = ("not_started", "started", "done", "late", "missed")
 COMPLETED = ("done", "late")
 STATUS_LABELS = {
-    "fr": {"not_started": "pas commencé", "started": "commencé", "done": "terminé",
-           "late": "en retard", "missed": "manqué"},
-    "en": {"not_started": "not started", "started": "started", "done": "done",
-           "late": "late", "missed": "missed"},
+    "fr": {
+        "not_started": "pas commencé",
+        "started": "commencé",
+        "done": "terminé",
+        "late": "en retard",
+        "missed": "manqué",
+    },
+    "en": {
+        "not_started": "not started",
+        "started": "started",
+        "done": "done",
+        "late": "late",
+        "missed": "missed",
+    },
 }
 
 
@@ -74,7 +84,7 @@ def activity_status(data: ClassData, now: pd.Timestamp | str | None = None) -> p
 def _codes(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """Position of each of ``values`` in ``keys`` (-1 when absent); by category codes when
     both share one categorical dtype (as :func:`.frames.assemble` makes them)."""
-    if (isinstance(values.dtype, pd.CategoricalDtype) and values.dtype == keys.dtype):
+    if isinstance(values.dtype, pd.CategoricalDtype) and values.dtype == keys.dtype:
         lut = np.full(len(keys.dtype.categories) + 1, -1, dtype=np.int64)
         lut[keys.cat.codes.to_numpy()] = np.arange(len(keys))
         return lut[values.cat.codes.to_numpy()]  # code -1 (missing) reads lut[-1] = -1
@@ -92,8 +102,9 @@ def _at(keys: pd.Series, positions: np.ndarray) -> pd.Series | np.ndarray:
 def _per_cell(size: int, key: np.ndarray, values: np.ndarray, how: str) -> np.ndarray:
     """``values`` reduced (min | max) per cell ``key`` of a learner × activity grid (int64
     nanoseconds; NaT where no value)."""
-    out = np.full(size, np.iinfo(np.int64).min if how == "max" else np.iinfo(np.int64).max,
-                  dtype=np.int64)
+    out = np.full(
+        size, np.iinfo(np.int64).min if how == "max" else np.iinfo(np.int64).max, dtype=np.int64
+    )
     (np.maximum if how == "max" else np.minimum).at(out, key, values)
     out[(out == np.iinfo(np.int64).min) | (out == np.iinfo(np.int64).max)] = NAT
     return out
@@ -125,8 +136,9 @@ def _status(data: ClassData, moment: pd.Timestamp) -> pd.DataFrame:
         first = _per_cell(size, key, stamps, "min")
         last = _per_cell(size, key, stamps, "max")
         verb = ev["verb"]  # categorical comparisons: on the codes
-        done_ev = (((verb == "completed") & (ev["object_type"] == "lesson"))
-                   | (verb == "reflected")).to_numpy()[ok]
+        done_ev = (
+            ((verb == "completed") & (ev["object_type"] == "lesson")) | (verb == "reflected")
+        ).to_numpy()[ok]
         finished = np.zeros(size, dtype=bool)
         finished[key[done_ev]] = True
         submitted = np.full(size, NAT, dtype=np.int64)
@@ -141,9 +153,10 @@ def _status(data: ClassData, moment: pd.Timestamp) -> pd.DataFrame:
         deadline = np.tile(due, n_l)
         is_assignment = np.tile((acts["kind"] == "assignment").to_numpy(), n_l)
         deadline[~is_assignment] = NAT
-        for frame, column, when in ((subs if len(data.submissions) else None, "assignment",
-                                     "deadline"),
-                                    (data.extensions, "assignment", "until")):
+        for frame, column, when in (
+            (subs if len(data.submissions) else None, "assignment", "deadline"),
+            (data.extensions, "assignment", "until"),
+        ):
             if frame is None or not len(frame):
                 continue
             frame = frame[frame["course"] == cid]
@@ -162,34 +175,52 @@ def _status(data: ClassData, moment: pd.Timestamp) -> pd.DataFrame:
         late = is_assignment & has_sub & has_deadline & (submitted > deadline)
         status[is_assignment & has_sub & ~late] = code["done"]
         status[late] = code["late"]
-        status[is_assignment & ~has_sub & has_deadline & (deadline < moment.value)] = \
-            code["missed"]
+        status[is_assignment & ~has_sub & has_deadline & (deadline < moment.value)] = code["missed"]
         first = np.where(touched, first, submitted)
         last = np.where(has_sub & ((last == NAT) | (submitted > last)), submitted, last)
         rep = np.arange(n_l).repeat(n_a)
         tile = np.tile(np.arange(n_a), n_l)
         course_dtype = data.learners["course"].dtype
-        parts.append(pd.DataFrame({
-            "course": pd.Categorical.from_codes(
-                np.full(size, course_dtype.categories.get_loc(cid)), dtype=course_dtype)
-            if isinstance(course_dtype, pd.CategoricalDtype) else cid,
-            "learner": _at(learners, rep),
-            "activity": _at(activities, tile),
-            "kind": _at(acts["kind"].astype("category").reset_index(drop=True), tile),
-            "module": _at(acts["module"].astype("category").reset_index(drop=True), tile),
-            "order": acts["order"].to_numpy()[tile],
-            "status": pd.Categorical.from_codes(status, categories=list(STATUSES)),
-            "first_at": _stamp(first), "last_at": _stamp(last),
-            "submitted_at": _stamp(submitted), "deadline": _stamp(deadline),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "course": pd.Categorical.from_codes(
+                        np.full(size, course_dtype.categories.get_loc(cid)), dtype=course_dtype
+                    )
+                    if isinstance(course_dtype, pd.CategoricalDtype)
+                    else cid,
+                    "learner": _at(learners, rep),
+                    "activity": _at(activities, tile),
+                    "kind": _at(acts["kind"].astype("category").reset_index(drop=True), tile),
+                    "module": _at(acts["module"].astype("category").reset_index(drop=True), tile),
+                    "order": acts["order"].to_numpy()[tile],
+                    "status": pd.Categorical.from_codes(status, categories=list(STATUSES)),
+                    "first_at": _stamp(first),
+                    "last_at": _stamp(last),
+                    "submitted_at": _stamp(submitted),
+                    "deadline": _stamp(deadline),
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame(columns=STATUS_COLUMNS)
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return out[STATUS_COLUMNS]
 
 
-STATUS_COLUMNS = ["course", "learner", "activity", "kind", "module", "order", "status",
-                  "first_at", "last_at", "submitted_at", "deadline"]
+STATUS_COLUMNS = [
+    "course",
+    "learner",
+    "activity",
+    "kind",
+    "module",
+    "order",
+    "status",
+    "first_at",
+    "last_at",
+    "submitted_at",
+    "deadline",
+]
 
 
 def _ns(values: pd.Series) -> np.ndarray:
@@ -225,9 +256,12 @@ def _summary(status: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     ok = at >= 0
     at = at[ok]
     n = len(groups)
-    code = status["status"].cat.codes.to_numpy()[ok] if isinstance(
-        status["status"].dtype, pd.CategoricalDtype) and list(
-        status["status"].cat.categories) == list(STATUSES) else None
+    code = (
+        status["status"].cat.codes.to_numpy()[ok]
+        if isinstance(status["status"].dtype, pd.CategoricalDtype)
+        and list(status["status"].cat.categories) == list(STATUSES)
+        else None
+    )
     if code is None:
         return _summary_by_labels(status, by)
     index = {name: i for i, name in enumerate(STATUSES)}
@@ -244,9 +278,11 @@ def _summary(status: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         rest, mine = np.divmod(rest, width)
         out[name] = mine
     columns = {
-        name: pd.Categorical.from_codes(out[name], dtype=status[name].dtype) if u is None
+        name: pd.Categorical.from_codes(out[name], dtype=status[name].dtype)
+        if u is None
         else pd.Series(u[out[name]], dtype=status[name].dtype).array
-        for name, u in zip(by, labels, strict=True)}
+        for name, u in zip(by, labels, strict=True)
+    }
     frame = pd.DataFrame(columns)
     frame["activities"] = np.bincount(at, minlength=n).astype(np.int64)
     frame["reached"] = count(("started", "done", "late"))
@@ -268,8 +304,12 @@ def _summary_by_labels(status: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         one=1,
     )
     out = flags.groupby(by, as_index=False).agg(
-        activities=("one", "sum"), reached=("reached", "sum"), completed=("completed", "sum"),
-        late=("late", "sum"), missed=("missed", "sum"), last_at=("last_at", "max"),
+        activities=("one", "sum"),
+        reached=("reached", "sum"),
+        completed=("completed", "sum"),
+        late=("late", "sum"),
+        missed=("missed", "sum"),
+        last_at=("last_at", "max"),
     )
     out["completion"] = out["completed"] / out["activities"]
     return out
@@ -294,5 +334,4 @@ def progress_by_module(status: pd.DataFrame) -> pd.DataFrame:
     module is ``finished`` (every activity completed)."""
     out = _summary(status, ["course", "learner", "module"])
     out["finished"] = out["completed"] == out["activities"]
-    return out[["course", "learner", "module", "activities", "completed", "completion",
-                "finished"]]
+    return out[["course", "learner", "module", "activities", "completed", "completion", "finished"]]

@@ -25,13 +25,26 @@ from ..errors import BadInputError
 from .codes import codes_in, combine, compact, reduce
 from .frames import ClassData
 
-QUESTION_COLUMNS = ["course", "activity", "question", "kind", "learners", "mean_score",
-                    "first_try_success", "mean_attempts", "median_seconds", "max_score"]
+QUESTION_COLUMNS = [
+    "course",
+    "activity",
+    "question",
+    "kind",
+    "learners",
+    "mean_score",
+    "first_try_success",
+    "mean_attempts",
+    "median_seconds",
+    "max_score",
+]
 
 
 def learner_report(
-    data: ClassData, now: pd.Timestamp | str | None = None, *,
-    thresholds: dict[str, Any] | None = None, status: pd.DataFrame | None = None,
+    data: ClassData,
+    now: pd.Timestamp | str | None = None,
+    *,
+    thresholds: dict[str, Any] | None = None,
+    status: pd.DataFrame | None = None,
     risk: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per learner and course: ``course, learner, completion, completed, late, missed,
@@ -44,21 +57,29 @@ def learner_report(
 
     status = activity_status(data, now) if status is None else status
     risk = at_risk(data, thresholds, now, status=status) if risk is None else risk
-    prog = progress_by_learner(status)[["course", "learner", "completion", "completed",
-                                        "late", "missed"]]
+    prog = progress_by_learner(status)[
+        ["course", "learner", "completion", "completed", "late", "missed"]
+    ]
     first = quiz_first(data)
     quiz = first.groupby(["course", "learner"])["value"].mean().rename("quiz_mean")
     out = prog.merge(quiz.reset_index(), how="left")
     subs = data.submissions
     if len(subs):
-        tot = subs.rename(columns={"late_penalty": "penalty"}).groupby(
-            ["course", "learner"])[["score", "raw_score", "penalty", "max_score"]].sum()
+        tot = (
+            subs.rename(columns={"late_penalty": "penalty"})
+            .groupby(["course", "learner"])[["score", "raw_score", "penalty", "max_score"]]
+            .sum()
+        )
         out = out.merge(tot.reset_index(), how="left")
         frac = subs.assign(f=subs["score"] / subs["max_score"].where(subs["max_score"] > 0))
-        wide = frac.pivot_table(index=["course", "learner"], columns="assignment", values="f",
-                                aggfunc="mean")
-        order = [a for a in data.activities.loc[data.activities["kind"] == "assignment",
-                                                "activity"] if a in wide.columns]
+        wide = frac.pivot_table(
+            index=["course", "learner"], columns="assignment", values="f", aggfunc="mean"
+        )
+        order = [
+            a
+            for a in data.activities.loc[data.activities["kind"] == "assignment", "activity"]
+            if a in wide.columns
+        ]
         out = out.merge(wide[order].reset_index(), how="left")
     else:
         out["score"], out["raw_score"], out["penalty"], out["max_score"] = 0.0, 0.0, 0.0, 0.0
@@ -66,9 +87,22 @@ def learner_report(
     return out.sort_values(["course", "learner"]).reset_index(drop=True)
 
 
-ASSIGNMENT_COLUMNS = ["course", "learner", "assignment", "timezone", "submitted_at",
-                      "deadline", "late", "late_hours", "late_days", "raw_score", "penalty",
-                      "score", "max_score", "fraction"]
+ASSIGNMENT_COLUMNS = [
+    "course",
+    "learner",
+    "assignment",
+    "timezone",
+    "submitted_at",
+    "deadline",
+    "late",
+    "late_hours",
+    "late_days",
+    "raw_score",
+    "penalty",
+    "score",
+    "max_score",
+    "fraction",
+]
 
 
 def assignment_report(data: ClassData) -> pd.DataFrame:
@@ -83,15 +117,23 @@ def assignment_report(data: ClassData) -> pd.DataFrame:
     if subs.empty:
         return pd.DataFrame(columns=ASSIGNMENT_COLUMNS)
     hours = subs["days_late"].astype(float) * 24
-    out = pd.DataFrame({
-        "course": subs["course"], "learner": subs["learner"], "assignment": subs["assignment"],
-        "submitted_at": subs["timestamp"], "deadline": subs["deadline"],
-        "late": subs["late"].astype(bool), "late_hours": hours,
-        "late_days": subs["days_late"].astype(float),
-        "raw_score": subs["raw_score"], "penalty": subs["late_penalty"],
-        "score": subs["score"], "max_score": subs["max_score"],
-        "fraction": subs["score"] / subs["max_score"].where(subs["max_score"] > 0),
-    })
+    out = pd.DataFrame(
+        {
+            "course": subs["course"],
+            "learner": subs["learner"],
+            "assignment": subs["assignment"],
+            "submitted_at": subs["timestamp"],
+            "deadline": subs["deadline"],
+            "late": subs["late"].astype(bool),
+            "late_hours": hours,
+            "late_days": subs["days_late"].astype(float),
+            "raw_score": subs["raw_score"],
+            "penalty": subs["late_penalty"],
+            "score": subs["score"],
+            "max_score": subs["max_score"],
+            "fraction": subs["score"] / subs["max_score"].where(subs["max_score"] > 0),
+        }
+    )
     from ..course.zones import zone_of
 
     def zone(course_id: str, assignment_id: str) -> str:
@@ -101,13 +143,16 @@ def assignment_report(data: ClassData) -> pd.DataFrame:
         known = {a.id: a for a in course.assignments}
         return zone_of(course, known.get(assignment_id))
 
-    out["timezone"] = [zone(c, a) for c, a in zip(out["course"], out["assignment"],
-                                                  strict=True)]
+    out["timezone"] = [zone(c, a) for c, a in zip(out["course"], out["assignment"], strict=True)]
     order = data.activities.set_index(["course", "activity"])["order"]
-    out["_o"] = [order.get((c, a), 10**6) for c, a in zip(out["course"], out["assignment"],
-                                                        strict=True)]
-    return out.sort_values(["course", "learner", "_o"]).drop(columns="_o").reset_index(
-        drop=True)[ASSIGNMENT_COLUMNS]
+    out["_o"] = [
+        order.get((c, a), 10**6) for c, a in zip(out["course"], out["assignment"], strict=True)
+    ]
+    return (
+        out.sort_values(["course", "learner", "_o"])
+        .drop(columns="_o")
+        .reset_index(drop=True)[ASSIGNMENT_COLUMNS]
+    )
 
 
 def question_report(data: ClassData) -> pd.DataFrame:
@@ -125,23 +170,29 @@ def question_report(data: ClassData) -> pd.DataFrame:
         return pd.DataFrame(columns=QUESTION_COLUMNS)
     out = pd.concat(parts, ignore_index=True)[QUESTION_COLUMNS]
     order = data.activities.set_index(["course", "activity"])["order"]
-    out["_o"] = [order.get((c, a), 10**6) for c, a in zip(out["course"], out["activity"],
-                                                        strict=True)]
-    return out.sort_values(["course", "_o", "question"]).drop(columns="_o").reset_index(
-        drop=True)
+    out["_o"] = [
+        order.get((c, a), 10**6) for c, a in zip(out["course"], out["activity"], strict=True)
+    ]
+    return out.sort_values(["course", "_o", "question"]).drop(columns="_o").reset_index(drop=True)
 
 
-def _groups(frame: pd.DataFrame, keys: list[str]) -> tuple[list[tuple[np.ndarray, int]],
-                                                           list[pd.CategoricalDtype]]:
+def _groups(
+    frame: pd.DataFrame, keys: list[str]
+) -> tuple[list[tuple[np.ndarray, int]], list[pd.CategoricalDtype]]:
     """(codes, count) and dtype of each categorical column of ``keys``."""
     dtypes = [frame[k].astype("category").dtype for k in keys]
-    return [(codes_in(frame[k], d), len(d.categories)) for k, d in zip(keys, dtypes,
-                                                                       strict=True)], dtypes
+    return [
+        (codes_in(frame[k], d), len(d.categories)) for k, d in zip(keys, dtypes, strict=True)
+    ], dtypes
 
 
-def _decode(groups: np.ndarray, parts: list[tuple[np.ndarray, int]],
-            dtypes: list[pd.CategoricalDtype], names: list[str],
-            frame: pd.DataFrame) -> dict[str, Any]:
+def _decode(
+    groups: np.ndarray,
+    parts: list[tuple[np.ndarray, int]],
+    dtypes: list[pd.CategoricalDtype],
+    names: list[str],
+    frame: pd.DataFrame,
+) -> dict[str, Any]:
     """The key columns of combined keys ``groups`` (categoricals where ``frame``'s are)."""
     out: dict[str, Any] = {}
     rest = groups
@@ -172,8 +223,9 @@ def _quiz_questions(data: ClassData, answers: pd.DataFrame) -> pd.DataFrame:
     parts, dtypes = _groups(answers, key)
     group, size = combine(*parts)
     first = quiz_first(data)
-    f_group, _ = combine(*[(codes_in(first[k], d), n) for k, d, (_, n) in
-                           zip(key, dtypes, parts, strict=True)])
+    f_group, _ = combine(
+        *[(codes_in(first[k], d), n) for k, d, (_, n) in zip(key, dtypes, parts, strict=True)]
+    )
     groups, at = compact(f_group, size)  # the questions with first attempts
     n = len(groups)
     lut = np.full(size + 1, -1, dtype=np.int64)
@@ -190,8 +242,7 @@ def _quiz_questions(data: ClassData, answers: pd.DataFrame) -> pd.DataFrame:
     q["mean_score"] = reduce(first["value"].to_numpy(dtype=float), at, n, "mean")
     q["first_try_success"] = reduce(first["success"].to_numpy(dtype=float), at, n, "mean")
     q["mean_attempts"] = tries
-    q["median_seconds"] = reduce(answers["duration_s"].to_numpy(dtype=float), a_at, n,
-                                 "median")
+    q["median_seconds"] = reduce(answers["duration_s"].to_numpy(dtype=float), a_at, n, "median")
     q = q.rename(columns={"lesson": "activity", "object_id": "question"})
     return q.assign(kind="quiz", max_score=float("nan"))
 
@@ -203,17 +254,18 @@ def _graded_cells(grades: pd.DataFrame) -> pd.DataFrame:
     names = pd.Index(question.dropna().unique()).sort_values()
     key = ["course", "assignment"]
     parts, dtypes = _groups(grades, key)
-    q_code = names.get_indexer(question.astype(object)) if len(names) else \
-        np.full(len(question), -1)
+    q_code = (
+        names.get_indexer(question.astype(object)) if len(names) else np.full(len(question), -1)
+    )
     group, size = combine(*parts, (q_code.astype(np.int64), max(len(names), 1)))
     groups, at = compact(group, size)
     n = len(groups)
     cols = _decode(groups // max(len(names), 1), parts, dtypes, key, grades)
     c = pd.DataFrame(cols)
-    c["question"] = pd.Series(names.to_numpy()[groups % max(len(names), 1)]
-                              if len(names) else [], dtype=question.dtype)
-    c["learners"] = _distinct_learners(at[at >= 0], n, grades["learner"][at >= 0]).astype(
-        np.int64)
+    c["question"] = pd.Series(
+        names.to_numpy()[groups % max(len(names), 1)] if len(names) else [], dtype=question.dtype
+    )
+    c["learners"] = _distinct_learners(at[at >= 0], n, grades["learner"][at >= 0]).astype(np.int64)
     c["mean_score"] = reduce(f, at, n, "mean")
     c["max_score"] = reduce(grades["max_score"].to_numpy(dtype=float), at, n, "max")
     c["first_try_success"] = reduce((f >= 1.0).astype(float), at, n, "mean")
@@ -226,8 +278,9 @@ def _joined(notebook: pd.Series, cell: pd.Series) -> pd.Series:
     nb, nbs = pd.factorize(notebook)
     ce, ces = pd.factorize(cell)
     pair, pairs = pd.factorize(nb.astype(np.int64) * len(ces) + ce)
-    names = np.array([f"{nbs[k // len(ces)]}/{ces[k % len(ces)]}" if k >= 0 else ""
-                      for k in pairs], dtype=object)[pair]
+    names = np.array(
+        [f"{nbs[k // len(ces)]}/{ces[k % len(ces)]}" if k >= 0 else "" for k in pairs], dtype=object
+    )[pair]
     text = all(isinstance(s.dtype, pd.StringDtype) for s in (notebook, cell))
     out = pd.Series(names, index=notebook.index, dtype="str" if text else object)
     return out.where((nb >= 0) & (ce >= 0))
@@ -257,8 +310,11 @@ class ClassReport:
 
 
 def class_report(
-    data: ClassData, now: pd.Timestamp | str | None = None, *,
-    thresholds: dict[str, Any] | None = None, validated_at: float | None = None,
+    data: ClassData,
+    now: pd.Timestamp | str | None = None,
+    *,
+    thresholds: dict[str, Any] | None = None,
+    validated_at: float | None = None,
 ) -> ClassReport:
     """The full class report: status, progress (learners, activities, modules), KPIs and
     trend, risk, funnel, mastery, workload, per-question results."""
@@ -310,8 +366,10 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     for name in out.columns:
         col = out[name]
         if isinstance(col.dtype, pd.DatetimeTZDtype):
-            out[name] = [None if pd.isna(v) else iso(v.to_pydatetime(), z)
-                         for v, z in zip(col, zones, strict=True)]
+            out[name] = [
+                None if pd.isna(v) else iso(v.to_pydatetime(), z)
+                for v, z in zip(col, zones, strict=True)
+            ]
         elif col.dtype == object and col.map(lambda v: isinstance(v, list | tuple)).any():
             out[name] = col.map(lambda v: ";".join(v) if isinstance(v, list | tuple) else v)
     return out
@@ -339,8 +397,9 @@ def write_report(tables: dict[str, pd.DataFrame], fmt: str, out: Path) -> list[P
             name: _plain(frame).astype(object).where(frame.notna(), None).to_dict("records")
             for name, frame in tables.items()
         }
-        out.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str),
-                       encoding="utf-8")
+        out.write_text(
+            json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
         return [out]
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
         for name, frame in tables.items():

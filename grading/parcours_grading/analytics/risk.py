@@ -31,29 +31,56 @@ from .mastery import quiz_first
 from .progress import NAT, _ns, activity_status, now_or_default
 
 DEFAULT_THRESHOLDS: dict[str, float] = {
-    "days_inactive": 7, "missed_deadlines": 1, "late_submissions": 2, "score_drop": 0.15,
-    "unanswered_quizzes": 0.5, "reflections_missing": 2,
+    "days_inactive": 7,
+    "missed_deadlines": 1,
+    "late_submissions": 2,
+    "score_drop": 0.15,
+    "unanswered_quizzes": 0.5,
+    "reflections_missing": 2,
 }
 RULES = {  # rule -> measure column
-    "days_inactive": "days_inactive", "missed_deadlines": "missed",
-    "late_submissions": "late", "score_drop": "score_drop",
-    "unanswered_quizzes": "unanswered", "reflections_missing": "reflections_missing",
+    "days_inactive": "days_inactive",
+    "missed_deadlines": "missed",
+    "late_submissions": "late",
+    "score_drop": "score_drop",
+    "unanswered_quizzes": "unanswered",
+    "reflections_missing": "reflections_missing",
 }
 REASONS = {
     "days_inactive": ("inactif depuis {v:.0f} jours", "inactive for {v:.0f} days"),
-    "missed_deadlines": ("{v:.0f} devoir(s) non rendu(s) après l'échéance",
-                         "{v:.0f} assignment(s) missed"),
-    "late_submissions": ("{v:.0f} devoir(s) rendu(s) en retard",
-                         "{v:.0f} assignment(s) handed in late"),
+    "missed_deadlines": (
+        "{v:.0f} devoir(s) non rendu(s) après l'échéance",
+        "{v:.0f} assignment(s) missed",
+    ),
+    "late_submissions": (
+        "{v:.0f} devoir(s) rendu(s) en retard",
+        "{v:.0f} assignment(s) handed in late",
+    ),
     "score_drop": ("scores en baisse de {p:.0f} points", "scores down by {p:.0f} points"),
-    "unanswered_quizzes": ("{p:.0f} % des questions sans réponse",
-                           "{p:.0f}% of questions unanswered"),
-    "reflections_missing": ("{v:.0f} retour(s) réflexif(s) manquant(s)",
-                            "{v:.0f} reflection(s) missing"),
+    "unanswered_quizzes": (
+        "{p:.0f} % des questions sans réponse",
+        "{p:.0f}% of questions unanswered",
+    ),
+    "reflections_missing": (
+        "{v:.0f} retour(s) réflexif(s) manquant(s)",
+        "{v:.0f} reflection(s) missing",
+    ),
 }
-RISK_COLUMNS = ["course", "learner", "days_inactive", "missed", "late", "score_drop",
-                "unanswered", "reflections_missing", "reasons", "why_fr", "why_en",
-                "n_reasons", "at_risk"]
+RISK_COLUMNS = [
+    "course",
+    "learner",
+    "days_inactive",
+    "missed",
+    "late",
+    "score_drop",
+    "unanswered",
+    "reflections_missing",
+    "reasons",
+    "why_fr",
+    "why_en",
+    "n_reasons",
+    "at_risk",
+]
 
 
 class Pairs:
@@ -68,16 +95,22 @@ class Pairs:
 
     def of(self, frame: pd.DataFrame) -> np.ndarray:
         """The pair of each row of ``frame`` (-1 when not a known course and learner)."""
-        return combine((codes_in(frame["course"], self.course), len(self.course.categories)),
-                       (codes_in(frame["learner"], self.learner), self.width))[0]
+        return combine(
+            (codes_in(frame["course"], self.course), len(self.course.categories)),
+            (codes_in(frame["learner"], self.learner), self.width),
+        )[0]
 
     def series(self, values: np.ndarray, present: np.ndarray, name: str) -> pd.Series:
         """``values`` (one per pair) of the ``present`` pairs, indexed by course, learner."""
         at = np.flatnonzero(present)
         course, learner = np.divmod(at, max(self.width, 1))
         index = pd.MultiIndex.from_arrays(
-            [pd.Categorical.from_codes(course, dtype=self.course),
-             pd.Categorical.from_codes(learner, dtype=self.learner)], names=["course", "learner"])
+            [
+                pd.Categorical.from_codes(course, dtype=self.course),
+                pd.Categorical.from_codes(learner, dtype=self.learner),
+            ],
+            names=["course", "learner"],
+        )
         return pd.Series(values[at], index=index, name=name)
 
 
@@ -88,8 +121,10 @@ def _score_drops(data: ClassData, pairs: Pairs, last: int) -> np.ndarray:
     first = quiz_first(data)
     if len(first):  # one score per (learner, lesson): its first attempts' mean, latest time
         lesson = first["lesson"].astype("category")
-        group, size = combine((pairs.of(first), pairs.size),
-                              (codes_in(lesson, lesson.dtype), len(lesson.cat.categories)))
+        group, size = combine(
+            (pairs.of(first), pairs.size),
+            (codes_in(lesson, lesson.dtype), len(lesson.cat.categories)),
+        )
         uniq, at = compact(group, size)
         latest = np.full(len(uniq), NAT, dtype=np.int64)
         ok = at >= 0
@@ -125,8 +160,13 @@ def _score_drops(data: ClassData, pairs: Pairs, last: int) -> np.ndarray:
     return out
 
 
-def _opened_and_done(status: pd.DataFrame, pairs: Pairs, adtype: pd.CategoricalDtype,
-                     wanted: tuple[str, ...], kind: str | None) -> tuple[np.ndarray, np.ndarray]:
+def _opened_and_done(
+    status: pd.DataFrame,
+    pairs: Pairs,
+    adtype: pd.CategoricalDtype,
+    wanted: tuple[str, ...],
+    kind: str | None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(pair, activity code) of the status rows whose status is in ``wanted`` (and whose
     kind is ``kind`` when given)."""
     rows = status["status"].isin(wanted).to_numpy()
@@ -136,8 +176,9 @@ def _opened_and_done(status: pd.DataFrame, pairs: Pairs, adtype: pd.CategoricalD
     return pairs.of(part), codes_in(part["activity"], adtype)
 
 
-def _unanswered(data: ClassData, status: pd.DataFrame, pairs: Pairs
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _unanswered(
+    data: ClassData, status: pd.DataFrame, pairs: Pairs
+) -> tuple[np.ndarray, np.ndarray]:
     """(questions due, questions answered among them) per pair: the questions of the
     lessons each learner opened."""
     ev = data.events
@@ -145,49 +186,66 @@ def _unanswered(data: ClassData, status: pd.DataFrame, pairs: Pairs
     answered = ev.loc[rows, ["course", "learner", "activity", "object_id"]]
     cdtype, adtype = pairs.course, dtype_of(status["activity"])
     n_c, n_a = len(cdtype.categories), len(adtype.categories)
-    qdtype = pd.CategoricalDtype(pd.Index(dtype_of(ev["object_id"]).categories).append(
-        pd.Index(data.questions["question"], dtype=object)).unique())
+    qdtype = pd.CategoricalDtype(
+        pd.Index(dtype_of(ev["object_id"]).categories)
+        .append(pd.Index(data.questions["question"], dtype=object))
+        .unique()
+    )
     n_q = len(qdtype.categories)
     q = data.questions
     bank, size = combine(
-        (np.concatenate([codes_in(q["course"], cdtype), codes_in(answered["course"], cdtype)]),
-         n_c),
-        (np.concatenate([codes_in(q["lesson"], adtype), codes_in(answered["activity"], adtype)]),
-         n_a),
-        (np.concatenate([codes_in(q["question"], qdtype),
-                         codes_in(answered["object_id"], qdtype)]), n_q))
+        (
+            np.concatenate([codes_in(q["course"], cdtype), codes_in(answered["course"], cdtype)]),
+            n_c,
+        ),
+        (
+            np.concatenate([codes_in(q["lesson"], adtype), codes_in(answered["activity"], adtype)]),
+            n_a,
+        ),
+        (
+            np.concatenate(
+                [codes_in(q["question"], qdtype), codes_in(answered["object_id"], qdtype)]
+            ),
+            n_q,
+        ),
+    )
     bank, _ = compact(bank, size)  # distinct (course, lesson, question)
     per_lesson = np.bincount(bank // n_q, minlength=n_c * n_a)
-    who, lesson = _opened_and_done(status, pairs, adtype, ("started", "done", "late",
-                                                           "missed"), "lesson")
+    who, lesson = _opened_and_done(
+        status, pairs, adtype, ("started", "done", "late", "missed"), "lesson"
+    )
     ok = (who >= 0) & (lesson >= 0)
     who, lesson = who[ok], lesson[ok]
-    due = np.bincount(who, weights=per_lesson[(who // pairs.width) * n_a + lesson],
-                      minlength=pairs.size)
+    due = np.bincount(
+        who, weights=per_lesson[(who // pairs.width) * n_a + lesson], minlength=pairs.size
+    )
     opened = np.zeros(pairs.size * n_a + 1, dtype=bool)
     opened[who * n_a + lesson] = True
-    done, dsize = combine((pairs.of(answered), pairs.size),
-                          (codes_in(answered["object_id"], qdtype), n_q))
+    done, dsize = combine(
+        (pairs.of(answered), pairs.size), (codes_in(answered["object_id"], qdtype), n_q)
+    )
     done, _ = compact(done, dsize)  # distinct (pair, question) answered
     # each answered question counts once per opened lesson of its course whose bank has it
-    lessons = pd.DataFrame({"cq": (bank // (n_a * n_q)) * n_q + bank % n_q,
-                            "lesson": (bank // n_q) % n_a})
-    hits = pd.DataFrame({"cq": (done // n_q // pairs.width) * n_q + done % n_q,
-                         "pair": done // n_q}).merge(lessons, on="cq")
+    lessons = pd.DataFrame(
+        {"cq": (bank // (n_a * n_q)) * n_q + bank % n_q, "lesson": (bank // n_q) % n_a}
+    )
+    hits = pd.DataFrame(
+        {"cq": (done // n_q // pairs.width) * n_q + done % n_q, "pair": done // n_q}
+    ).merge(lessons, on="cq")
     pair, hit = hits["pair"].to_numpy(), hits["lesson"].to_numpy()
     got = opened[pair * n_a + hit]
     return due, np.bincount(pair[got], minlength=pairs.size).astype(float)
 
 
-def _reflections_missing(data: ClassData, status: pd.DataFrame, pairs: Pairs
-                         ) -> tuple[np.ndarray, np.ndarray]:
+def _reflections_missing(
+    data: ClassData, status: pd.DataFrame, pairs: Pairs
+) -> tuple[np.ndarray, np.ndarray]:
     """(completed activities, those without a reflection) per pair."""
     ev = data.events
     adtype = dtype_of(status["activity"])
     n_a = len(adtype.categories)
     refl = ev.loc[(ev["verb"] == "reflected").to_numpy(), ["course", "learner", "activity"]]
-    r_key, size = combine((pairs.of(refl), pairs.size), (codes_in(refl["activity"], adtype),
-                                                          n_a))
+    r_key, size = combine((pairs.of(refl), pairs.size), (codes_in(refl["activity"], adtype), n_a))
     reflected = np.zeros(size + 1, dtype=bool)
     reflected[r_key[r_key >= 0]] = True
     who, act = _opened_and_done(status, pairs, adtype, ("done", "late"), None)
@@ -198,8 +256,9 @@ def _reflections_missing(data: ClassData, status: pd.DataFrame, pairs: Pairs
     return done, np.bincount(who[missing], minlength=pairs.size)
 
 
-def _by_learner(index: pd.MultiIndex, parts: list[tuple[pd.DataFrame, pd.Series]],
-                how: str) -> np.ndarray | pd.Series | None:
+def _by_learner(
+    index: pd.MultiIndex, parts: list[tuple[pd.DataFrame, pd.Series]], how: str
+) -> np.ndarray | pd.Series | None:
     """For each (course, learner) of ``index``: the latest datetime (``how`` 'max', NaT
     when none) or the sum of the booleans (``how`` 'sum') of ``values`` over the rows of
     each frame, on the integer codes of the shared categoricals; None when a frame's
@@ -223,16 +282,16 @@ def _by_learner(index: pd.MultiIndex, parts: list[tuple[pd.DataFrame, pd.Series]
             stamps = pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]").array.asi8
             np.maximum.at(acc, at, stamps[ok])
         else:
-            acc += np.bincount(at, weights=values.to_numpy()[ok], minlength=size).astype(
-                np.int64)
+            acc += np.bincount(at, weights=values.to_numpy()[ok], minlength=size).astype(np.int64)
     mine = courses.codes.astype(np.int64) * width + learners.codes
     unknown = (courses.codes < 0) | (learners.codes < 0)
     picked = acc[np.where(unknown, 0, mine)]
     picked[unknown] = low if how == "max" else 0
     if how == "sum":
         return picked
-    return pd.Series(pd.DatetimeIndex(picked.view("datetime64[ns]")).tz_localize("UTC"),
-                     index=index)
+    return pd.Series(
+        pd.DatetimeIndex(picked.view("datetime64[ns]")).tz_localize("UTC"), index=index
+    )
 
 
 def at_risk(
@@ -252,8 +311,9 @@ def at_risk(
     if data.learners.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in RISK_COLUMNS})
     out = data.learners[key].drop_duplicates().set_index(key)
-    latest = _by_learner(out.index, [(status, status["last_at"]),
-                                     (data.events, data.events["timestamp"])], "max")
+    latest = _by_learner(
+        out.index, [(status, status["last_at"]), (data.events, data.events["timestamp"])], "max"
+    )
     if latest is not None:
         out["last_at"] = latest
     else:  # keys that do not share one categorical dtype: by labels
@@ -264,8 +324,12 @@ def at_risk(
         out["last_at"] = last.reindex(out.index)
     starts = data.activities.groupby("course")["opens"].min()
     starts.index = starts.index.astype(object)
-    since = out["last_at"].fillna(pd.Series(starts.reindex(
-        out.index.get_level_values("course").astype(object)).to_numpy(), index=out.index))
+    since = out["last_at"].fillna(
+        pd.Series(
+            starts.reindex(out.index.get_level_values("course").astype(object)).to_numpy(),
+            index=out.index,
+        )
+    )
     days = (moment - since).dt.total_seconds() / 86400.0
     out["days_inactive"] = days.fillna(math.inf).clip(lower=0)
     missed = _by_learner(out.index, [(status, status["status"] == "missed")], "sum")
@@ -273,9 +337,11 @@ def at_risk(
         out["missed"] = missed
         out["late"] = _by_learner(out.index, [(status, status["status"] == "late")], "sum")
     else:
-        counts = status.assign(missed=status["status"] == "missed",
-                               late=status["status"] == "late").groupby(key)[
-            ["missed", "late"]].sum()
+        counts = (
+            status.assign(missed=status["status"] == "missed", late=status["status"] == "late")
+            .groupby(key)[["missed", "late"]]
+            .sum()
+        )
         out = out.join(counts)
     pairs = Pairs(data.learners)
     mine = pairs.of(out.index.to_frame(index=False))
@@ -291,8 +357,9 @@ def at_risk(
         share = np.where(due > 0, (due - got) / due, 0.0)
     out["unanswered"] = per_learner(share, 0.0)
     out["reflections_missing"] = per_learner(_reflections_missing(data, status, pairs)[1], 0)
-    out[["missed", "late", "reflections_missing"]] = out[
-        ["missed", "late", "reflections_missing"]].fillna(0).astype("int64")
+    out[["missed", "late", "reflections_missing"]] = (
+        out[["missed", "late", "reflections_missing"]].fillna(0).astype("int64")
+    )
     # the rules fired as bits, the explanations as text arrays (no list per learner
     # until the reasons column itself)
     n = len(out)
@@ -307,8 +374,11 @@ def at_risk(
         for i in fired.nonzero()[0]:
             v = values[i]
             if v not in said:
-                said[v] = (("jamais actif", "never active") if math.isinf(v)
-                           else (fr.format(v=v, p=v * 100), en.format(v=v, p=v * 100)))
+                said[v] = (
+                    ("jamais actif", "never active")
+                    if math.isinf(v)
+                    else (fr.format(v=v, p=v * 100), en.format(v=v, p=v * 100))
+                )
             texts["fr"][i], texts["en"][i] = said[v]
         glue = np.where(fired_bits[fired] != 0, "; ", "")
         for lang, text in texts.items():
@@ -321,9 +391,11 @@ def at_risk(
     out["reasons"] = [list(lists[bits]) for bits in fired_bits.tolist()]
     out["why_fr"] = why["fr"].tolist()
     out["why_en"] = why["en"].tolist()
-    out["n_reasons"] = np.add.reduce([(fired_bits >> b) & 1 for b in range(len(names))],
-                                     axis=0, dtype=np.int64)
+    out["n_reasons"] = np.add.reduce(
+        [(fired_bits >> b) & 1 for b in range(len(names))], axis=0, dtype=np.int64
+    )
     out["at_risk"] = out["n_reasons"] > 0
     out = out.reset_index()[RISK_COLUMNS]
-    return out.sort_values(["n_reasons", "days_inactive"], ascending=[False, False],
-                           kind="stable").reset_index(drop=True)
+    return out.sort_values(
+        ["n_reasons", "days_inactive"], ascending=[False, False], kind="stable"
+    ).reset_index(drop=True)

@@ -91,9 +91,12 @@ class Columns:
     @classmethod
     def empty(cls) -> Columns:
         """No event."""
-        return cls(np.zeros(0, np.int64), {n: np.zeros(0, np.int32) for n in TEXT_COLUMNS},
-                   {n: [] for n in TEXT_COLUMNS},
-                   {n: np.zeros(0, np.float64) for n in NUMBER_COLUMNS})
+        return cls(
+            np.zeros(0, np.int64),
+            {n: np.zeros(0, np.int32) for n in TEXT_COLUMNS},
+            {n: [] for n in TEXT_COLUMNS},
+            {n: np.zeros(0, np.float64) for n in NUMBER_COLUMNS},
+        )
 
     def extend(self, tail: Columns) -> Columns:
         """These events followed by ``tail`` (dictionaries merged, codes remapped)."""
@@ -113,9 +116,12 @@ class Columns:
             codes[name] = np.concatenate([self.codes[name], remap[tail.codes[name]]])
             texts[name] = merged
         return Columns(
-            np.concatenate([self.timestamp_ms, tail.timestamp_ms]), codes, texts,
+            np.concatenate([self.timestamp_ms, tail.timestamp_ms]),
+            codes,
+            texts,
             {n: np.concatenate([self.numbers[n], tail.numbers[n]]) for n in NUMBER_COLUMNS},
-            max_rowid=tail.max_rowid, first_id=self.first_id or tail.first_id,
+            max_rowid=tail.max_rowid,
+            first_id=self.first_id or tail.first_id,
             last_id=tail.last_id,
         )
 
@@ -140,7 +146,8 @@ def _floats(values: Sequence[object]) -> np.ndarray:
         import pandas as pd
 
         return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
-            dtype=np.float64)
+            dtype=np.float64
+        )
 
 
 def _read_tail(conn: sqlite3.Connection, after: int) -> tuple[Columns, list[int]]:
@@ -154,8 +161,9 @@ def _read_tail(conn: sqlite3.Connection, after: int) -> tuple[Columns, list[int]
     for i, name in enumerate(TEXT_COLUMNS):
         codes[name], texts[name] = _encode(cols[2 + i])
     stamps = np.array([NULL_MS if v is None else v for v in cols[1]], dtype=np.int64)
-    numbers = {name: _floats(cols[2 + len(TEXT_COLUMNS) + i])
-               for i, name in enumerate(NUMBER_COLUMNS)}
+    numbers = {
+        name: _floats(cols[2 + len(TEXT_COLUMNS) + i]) for i, name in enumerate(NUMBER_COLUMNS)
+    }
     rowids = list(cols[0])
     return Columns(stamps, codes, texts, numbers, max_rowid=int(rowids[-1])), rowids
 
@@ -211,8 +219,11 @@ def _still_valid(conn: sqlite3.Connection, held: Columns) -> bool:
     if held.rows == 0:
         return True
     first = conn.execute("SELECT id FROM events ORDER BY rowid LIMIT 1").fetchone()
-    return (first is not None and str(first[0]) == held.first_id
-            and _event_id(conn, held.max_rowid) == held.last_id)
+    return (
+        first is not None
+        and str(first[0]) == held.first_id
+        and _event_id(conn, held.max_rowid) == held.last_id
+    )
 
 
 def load_snapshot(path: Path) -> Columns | None:
@@ -222,22 +233,27 @@ def load_snapshot(path: Path) -> Columns | None:
     try:
         with np.load(path, allow_pickle=False) as npz:
             meta = json.loads(npz["meta"].tobytes().decode("utf-8"))
-            if (meta.get("snapshot_version") != SNAPSHOT_VERSION
-                    or meta.get("event_schema_version") != EVENT_SCHEMA_VERSION):
+            if (
+                meta.get("snapshot_version") != SNAPSHOT_VERSION
+                or meta.get("event_schema_version") != EVENT_SCHEMA_VERSION
+            ):
                 return None
             columns = Columns(
                 npz["timestamp_ms"],
                 {n: npz[f"{n}.codes"].astype(np.int32) for n in TEXT_COLUMNS},
-                {n: json.loads(npz[f"{n}.texts"].tobytes().decode("utf-8"))
-                 for n in TEXT_COLUMNS},
+                {n: json.loads(npz[f"{n}.texts"].tobytes().decode("utf-8")) for n in TEXT_COLUMNS},
                 {n: npz[n].astype(np.float64, copy=False) for n in NUMBER_COLUMNS},
-                max_rowid=int(meta["max_rowid"]), first_id=meta["first_id"],
+                max_rowid=int(meta["max_rowid"]),
+                first_id=meta["first_id"],
                 last_id=meta["last_id"],
             )
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
         return None  # damaged or foreign: rebuilt from the store
-    sizes = {len(columns.timestamp_ms), *(len(c) for c in columns.codes.values()),
-             *(len(c) for c in columns.numbers.values())}
+    sizes = {
+        len(columns.timestamp_ms),
+        *(len(c) for c in columns.codes.values()),
+        *(len(c) for c in columns.numbers.values()),
+    }
     if sizes != {meta.get("rows")}:
         return None
     return columns
@@ -252,10 +268,16 @@ def save_snapshot(path: Path, columns: Columns, mode: int = 0o644) -> bool:
     whoever may read the store may read its snapshot); False when the folder is not
     writable."""
     arrays = {
-        "meta": _blob({"snapshot_version": SNAPSHOT_VERSION,
-                       "event_schema_version": EVENT_SCHEMA_VERSION, "rows": columns.rows,
-                       "max_rowid": columns.max_rowid, "first_id": columns.first_id,
-                       "last_id": columns.last_id}),
+        "meta": _blob(
+            {
+                "snapshot_version": SNAPSHOT_VERSION,
+                "event_schema_version": EVENT_SCHEMA_VERSION,
+                "rows": columns.rows,
+                "max_rowid": columns.max_rowid,
+                "first_id": columns.first_id,
+                "last_id": columns.last_id,
+            }
+        ),
         "timestamp_ms": columns.timestamp_ms,
     }
     for name in TEXT_COLUMNS:  # the smallest integer type that holds the codes
@@ -263,8 +285,9 @@ def save_snapshot(path: Path, columns: Columns, mode: int = 0o644) -> bool:
         arrays[f"{name}.codes"] = columns.codes[name].astype(small)
         arrays[f"{name}.texts"] = _blob(columns.texts[name])
     for name, values in columns.numbers.items():  # small integers (and NaN) fit float32
-        exact = name in SMALL_NUMBERS and bool(np.all(
-            np.isnan(values) | ((values == np.round(values)) & (np.abs(values) < 2**24))))
+        exact = name in SMALL_NUMBERS and bool(
+            np.all(np.isnan(values) | ((values == np.round(values)) & (np.abs(values) < 2**24)))
+        )
         arrays[name] = values.astype(np.float32) if exact else values
     tmp = None
     try:

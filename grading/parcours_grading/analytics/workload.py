@@ -35,11 +35,16 @@ def activity_days(data: ClassData) -> pd.DataFrame:
         span = ((due - opens).dt.days + 1).astype("int64")
         rep = group.loc[group.index.repeat(span)]
         offset = rep.groupby(level=0).cumcount().to_numpy()
-        rows.append(pd.DataFrame({
-            "course": cid, "activity": rep["activity"].to_numpy(),
-            "day": opens.loc[rep.index].to_numpy() + pd.to_timedelta(offset, unit="D"),
-            "minutes": (rep["minutes"] / span.loc[rep.index]).to_numpy(),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "course": cid,
+                    "activity": rep["activity"].to_numpy(),
+                    "day": opens.loc[rep.index].to_numpy() + pd.to_timedelta(offset, unit="D"),
+                    "minutes": (rep["minutes"] / span.loc[rep.index]).to_numpy(),
+                }
+            )
+        )
     if not rows:
         return pd.DataFrame(columns=["course", "activity", "day", "minutes"])
     return pd.concat(rows, ignore_index=True)
@@ -66,13 +71,13 @@ def daily_load(
         status = activity_status(data) if status is None else status
         done = status[status["status"].isin(COMPLETED)][["course", "learner", "activity"]]
         per = enrolled.merge(plan, on="course").merge(
-            done.assign(_done=True), on=["course", "learner", "activity"], how="left")
+            done.assign(_done=True), on=["course", "learner", "activity"], how="left"
+        )
         per = per[per["_done"].isna()]
         load = per.groupby(["learner", "day"], as_index=False)["minutes"].sum()
     else:
         # learners taking the same set of courses share one plan: compute it once per set
-        by_course = plan.groupby(["course", "day"], as_index=False, observed=True)[
-            "minutes"].sum()
+        by_course = plan.groupby(["course", "day"], as_index=False, observed=True)["minutes"].sum()
         by_course["course"] = by_course["course"].astype(object)
         learners = enrolled["learner"].astype(object)
         courses = enrolled["course"].astype(object)
@@ -89,16 +94,21 @@ def daily_load(
         shared = pd.concat(shared, ignore_index=True)
         starts = np.searchsorted(shared["combo"].to_numpy(), np.arange(len(combos) + 1))
         counts = np.diff(starts)[combo_of.ravel()]
-        rows = np.concatenate([np.arange(starts[c], starts[c + 1]) for c in combo_of.ravel()]) \
-            if len(combo_of) else np.array([], dtype=int)
+        rows = (
+            np.concatenate([np.arange(starts[c], starts[c + 1]) for c in combo_of.ravel()])
+            if len(combo_of)
+            else np.array([], dtype=int)
+        )
         limits = _limits(data, "hours_per_day")
         limits.index = limits.index.astype(object)
-        load = pd.DataFrame({  # already grouped by learner, days in order
-            "learner": np.repeat(np.asarray(learner_ids, dtype=object), counts),
-            "day": shared["day"].to_numpy()[rows],
-            "minutes": shared["minutes"].to_numpy()[rows],
-            "limit_minutes": np.repeat(limits.reindex(learner_ids).to_numpy(), counts),
-        })
+        load = pd.DataFrame(
+            {  # already grouped by learner, days in order
+                "learner": np.repeat(np.asarray(learner_ids, dtype=object), counts),
+                "day": shared["day"].to_numpy()[rows],
+                "minutes": shared["minutes"].to_numpy()[rows],
+                "limit_minutes": np.repeat(limits.reindex(learner_ids).to_numpy(), counts),
+            }
+        )
         load["over"] = load["minutes"] > load["limit_minutes"] + 1e-9
         return load[DAILY_COLUMNS]
     load = load.merge(_limits(data, "hours_per_day").reset_index(), on="learner")
@@ -121,8 +131,7 @@ def weekly_load(daily: pd.DataFrame, data: ClassData) -> pd.DataFrame:
         out["learner"] = out["learner"].astype(one["learner"].dtype)
     else:
         week = daily["day"] - pd.to_timedelta(daily["day"].dt.day_of_week, unit="D")
-        out = daily.assign(week=week).groupby(["learner", "week"], as_index=False)[
-            "minutes"].sum()
+        out = daily.assign(week=week).groupby(["learner", "week"], as_index=False)["minutes"].sum()
         out = out.merge(_limits(data, "hours_per_week").reset_index(), on="learner")
     out["over"] = out["minutes"] > out["limit_minutes"] + 1e-9
     return out[WEEKLY_COLUMNS]
@@ -157,14 +166,19 @@ def _weekly_by_runs(daily: pd.DataFrame) -> pd.DataFrame | None:
     by_rank = starts[labels.argsort(kind="stable")]
     weeks = ((uniq % n_w) * 7 * DAY_NS + w0).view("datetime64[ns]")
     learners = daily["learner"].iloc[by_rank[uniq // n_w]]
-    return pd.DataFrame({"learner": pd.Series(learners.to_numpy(), dtype=learners.dtype),
-                         "week": weeks, "minutes": minutes})
+    return pd.DataFrame(
+        {
+            "learner": pd.Series(learners.to_numpy(), dtype=learners.dtype),
+            "week": weeks,
+            "minutes": minutes,
+        }
+    )
 
 
 def overload_summary(daily: pd.DataFrame, weekly: pd.DataFrame) -> pd.DataFrame:
     """Per learner: ``max_day_minutes, days_over, max_week_minutes, weeks_over``."""
-    d = daily.groupby("learner").agg(max_day_minutes=("minutes", "max"),
-                                     days_over=("over", "sum"))
-    w = weekly.groupby("learner").agg(max_week_minutes=("minutes", "max"),
-                                      weeks_over=("over", "sum"))
+    d = daily.groupby("learner").agg(max_day_minutes=("minutes", "max"), days_over=("over", "sum"))
+    w = weekly.groupby("learner").agg(
+        max_week_minutes=("minutes", "max"), weeks_over=("over", "sum")
+    )
     return d.join(w, how="outer").fillna(0).reset_index()

@@ -40,8 +40,9 @@ def course_language(args: object, config: ParcoursConfig, course: Course | None)
     the course's ``language``, else the configured one."""
     from parcours_grading.i18n import choose_language
 
-    return choose_language(getattr(args, "lang", None), course.language if course else None,
-                           config.language)
+    return choose_language(
+        getattr(args, "lang", None), course.language if course else None, config.language
+    )
 
 
 def progress_shown() -> bool:
@@ -68,12 +69,14 @@ def hub_client(args: object, config: ParcoursConfig) -> ServiceClient | None:
     if asked and asked != me:
         raise BadInputError(
             f"--learner {asked}: on the hub you act as yourself ({me or 'your account'}); "
-            "leave --learner out.")
+            "leave --learner out."
+        )
     return ServiceClient.from_environment(config.service_url)
 
 
-def teach_on_hub(args: object, config: ParcoursConfig, action: str,
-                 options: dict[str, object] | None = None) -> bool:
+def teach_on_hub(
+    args: object, config: ParcoursConfig, action: str, options: dict[str, object] | None = None
+) -> bool:
     """On the hub, run a teacher's command through the Parcours service (the data folder
     is the service's) and print its summary; False elsewhere (the caller runs it here)."""
     if not config.service_url:

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=["sync", "list", "password"], help="what to do")
     parser.add_argument("name", nargs="?", help="the account (for password)")
-    parser.add_argument("--port", type=int,
-                        help="the running hub's port (default: c.ParcoursConfig.hub_port)")
+    parser.add_argument(
+        "--port", type=int, help="the running hub's port (default: c.ParcoursConfig.hub_port)"
+    )
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
@@ -38,14 +39,17 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     if args.action == "list":
         print("account,role,learns,teaches")
         for name, person in sorted(people.by_name.items()):
-            print(f"{name},{person.role},{';'.join(sorted(person.learns))},"
-                  f"{';'.join(sorted(person.teaches))}")
+            print(
+                f"{name},{person.role},{';'.join(sorted(person.learns))},"
+                f"{';'.join(sorted(person.teaches))}"
+            )
         return ExitStatus.CLEAN
     if args.action == "password":
         if not args.name or args.name not in people.by_name:
             raise BadInputError(
                 f"password: '{args.name or ''}' is not an account of Parcours; see "
-                "`parcours accounts list`.")
+                "`parcours accounts list`."
+            )
         accounts.require_root("`parcours accounts password`")
         password = accounts.new_password()
         accounts.set_password(args.name, password)

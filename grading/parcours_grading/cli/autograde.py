@@ -24,18 +24,28 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
     parser.add_argument("assignment", help="assignment id from course.toml")
-    parser.add_argument("--workers", type=int,
-                        help="parallel workers (default: one per core; with --scheduler, the "
-                        "cluster's worker threads)")
-    parser.add_argument("--learner", action="append", metavar="ID",
-                        help="grade only this learner (repeatable)")
-    parser.add_argument("--force", action="store_true",
-                        help="grade again even submissions already graded with the same files")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="parallel workers (default: one per core; with --scheduler, the "
+        "cluster's worker threads)",
+    )
+    parser.add_argument(
+        "--learner", action="append", metavar="ID", help="grade only this learner (repeatable)"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="grade again even submissions already graded with the same files",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="grade on the Dask scheduler at ADDRESS (tcp://host:8786) instead "
-                        "of this machine; '' forces local grading (default: "
-                        "c.ParcoursConfig.grading_scheduler)")
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on the Dask scheduler at ADDRESS (tcp://host:8786) instead "
+        "of this machine; '' forces local grading (default: "
+        "c.ParcoursConfig.grading_scheduler)",
+    )
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
@@ -66,21 +76,30 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         raise BadInputError(
             f"'{args.assignment}' is not an assignment of {course.id}: {exc}"
         ) from exc
-    report = autograde(config, course, args.assignment, workers=args.workers,
-                       learners=args.learner, force=args.force, scheduler=args.scheduler,
-                       progress=progress_shown() and not args.no_progress)
-    graded, problems = len(report.graded), report.problems
-    print(say(
+    report = autograde(
         config,
-        f"« {report.assignment} » : {graded} copie(s) corrigée(s) en {report.elapsed_s:.1f} s "
-        f"(démarrage {report.startup_s:.2f} s, correction {report.grading_s:.2f} s, "
-        f"{report.workers} en parallèle), {len(report.skipped)} déjà corrigée(s), "
-        f"{len(problems)} avec problème(s).",
-        f"'{report.assignment}': {graded} submission(s) graded in {report.elapsed_s:.1f} s "
-        f"(start-up {report.startup_s:.2f} s, grading {report.grading_s:.2f} s, "
-        f"{report.workers} in parallel), {len(report.skipped)} already graded, "
-        f"{len(problems)} with problems.",
-    ))
+        course,
+        args.assignment,
+        workers=args.workers,
+        learners=args.learner,
+        force=args.force,
+        scheduler=args.scheduler,
+        progress=progress_shown() and not args.no_progress,
+    )
+    graded, problems = len(report.graded), report.problems
+    print(
+        say(
+            config,
+            f"« {report.assignment} » : {graded} copie(s) corrigée(s) en {report.elapsed_s:.1f} s "
+            f"(démarrage {report.startup_s:.2f} s, correction {report.grading_s:.2f} s, "
+            f"{report.workers} en parallèle), {len(report.skipped)} déjà corrigée(s), "
+            f"{len(problems)} avec problème(s).",
+            f"'{report.assignment}': {graded} submission(s) graded in {report.elapsed_s:.1f} s "
+            f"(start-up {report.startup_s:.2f} s, grading {report.grading_s:.2f} s, "
+            f"{report.workers} in parallel), {len(report.skipped)} already graded, "
+            f"{len(problems)} with problems.",
+        )
+    )
     for learner, items in sorted(problems.items()):
         print(f"  {learner}:")
         for problem in items:

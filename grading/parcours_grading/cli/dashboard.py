@@ -19,6 +19,7 @@ from parcours_grading.errors import ExitStatus
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="port (default: c.ParcoursConfig.dashboard_port)")
     parser.add_argument(
@@ -85,5 +86,6 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
         raise DashboardServerError(
             f"Voila stopped by itself (exit status {server.process.returncode}); see "
-            f"{server.log_path}")
+            f"{server.log_path}"
+        )
     return ExitStatus.CLEAN

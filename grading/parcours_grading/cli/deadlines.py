@@ -12,6 +12,7 @@ from parcours_grading.errors import ExitStatus
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_arguments(parser)
     parser.add_argument("--learner", help="learner id (default: your user name)")

@@ -13,6 +13,7 @@ from parcours_grading.errors import ExitStatus
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_arguments(parser, "assignment id (or <id>-correction)")
     parser.add_argument("--learner", help="your learner id (default: your user name)")
@@ -37,8 +38,13 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
                 print(page)
             return ExitStatus.CLEAN
         folder, written = client.fetch(args.course, args.assignment, into or Path.cwd())
-        print(say(config, f"Récupéré dans {folder} ({len(written)} fichier(s) ajouté(s))",
-                  f"Fetched into {folder} ({len(written)} file(s) added)"))
+        print(
+            say(
+                config,
+                f"Récupéré dans {folder} ({len(written)} fichier(s) ajouté(s))",
+                f"Fetched into {folder} ({len(written)} file(s) added)",
+            )
+        )
         return ExitStatus.CLEAN
     course = open_course(config, args.course)
     if args.feedback:

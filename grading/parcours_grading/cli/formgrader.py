@@ -18,8 +18,7 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
-    parser.add_argument("--port", type=int,
-                        help="port (default: c.ParcoursConfig.formgrader_port)")
+    parser.add_argument("--port", type=int, help="port (default: c.ParcoursConfig.formgrader_port)")
     parser.add_argument("--log", metavar="FILE", help="write the server's log to FILE")
 
 
@@ -33,16 +32,18 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     course = open_course(config, args.course)
     lang = course_language(args, config, course)
     port = args.port if args.port is not None else config.formgrader_port
-    server = FormgraderServer(config, course, port,
-                              log_path=Path(args.log) if args.log else None)
+    server = FormgraderServer(config, course, port, log_path=Path(args.log) if args.log else None)
 
     # SIGTERM as Ctrl-C: out of the wait below, then the server is stopped (and waited for)
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server.start()
-        print(f"Correction à la main de « {course.id} » (Ctrl-C pour arrêter) : {server.url}"
-              if lang == "fr" else
-              f"Manual grading of '{course.id}' (Ctrl-C to stop): {server.url}", flush=True)
+        print(
+            f"Correction à la main de « {course.id} » (Ctrl-C pour arrêter) : {server.url}"
+            if lang == "fr"
+            else f"Manual grading of '{course.id}' (Ctrl-C to stop): {server.url}",
+            flush=True,
+        )
         assert server.process is not None
         server.process.wait()
     except KeyboardInterrupt:

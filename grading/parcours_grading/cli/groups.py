@@ -19,17 +19,30 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
     parser.add_argument("--skill", required=True, help="skill id from course.toml")
-    parser.add_argument("--mode", choices=["bands", "pairs", "teams"], default="bands",
-                        help="bands, pairs or teams (default: bands)")
+    parser.add_argument(
+        "--mode",
+        choices=["bands", "pairs", "teams"],
+        default="bands",
+        help="bands, pairs or teams (default: bands)",
+    )
     parser.add_argument("--size", type=int, default=4, help="team size, 2 to 5 (default: 4)")
     parser.add_argument("--seed", type=int, help="random seed (default: random_seed setting)")
     parser.add_argument("--csv", metavar="FILE", help="also write the groups to this CSV file")
-    parser.add_argument("--release-remediation", metavar="ASSIGNMENT",
-                        help="release ASSIGNMENT to the learners of the remediation band")
+    parser.add_argument(
+        "--release-remediation",
+        metavar="ASSIGNMENT",
+        help="release ASSIGNMENT to the learners of the remediation band",
+    )
 
 
-def make_groups(config: ParcoursConfig, course_name: str, skill: str, mode: str,
-                size: int = 4, seed: int | None = None) -> tuple[pd.DataFrame, ClassData]:
+def make_groups(
+    config: ParcoursConfig,
+    course_name: str,
+    skill: str,
+    mode: str,
+    size: int = 4,
+    seed: int | None = None,
+) -> tuple[pd.DataFrame, ClassData]:
     """(groups frame, ClassData) — the Python API of ``parcours groups``."""
     from parcours_grading.analytics.frames import load_frames
     from parcours_grading.analytics.groups import bands, pairs, teams
@@ -70,8 +83,9 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         return fr if lang == "fr" else en
 
     if args.release_remediation and args.mode != "bands":
-        raise BadInputError("--release-remediation works with --mode bands (it releases to "
-                            "the remediation band).")
+        raise BadInputError(
+            "--release-remediation works with --mode bands (it releases to the remediation band)."
+        )
     frame, data = make_groups(config, args.course, args.skill, args.mode, args.size, args.seed)
     lang = course_language(args, config, open_course(config, args.course))
     _print(frame, args.mode, lang)
@@ -85,8 +99,12 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         band = frame[frame["band"] == "remediation"]["learner"]
         to = sorted(s for s in ids.reindex(band).dropna() if s)
         if not to:
-            print(say("Personne en remédiation : rien à publier.",
-                      "Nobody in remediation: nothing to release."))
+            print(
+                say(
+                    "Personne en remédiation : rien à publier.",
+                    "Nobody in remediation: nothing to release.",
+                )
+            )
             return 0
         try:
             from parcours_grading.pipeline.release import release
@@ -94,6 +112,10 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
             raise ParcoursError(f"the grading pipeline cannot be loaded ({exc}).") from exc
         course = open_course(config, args.course)
         result = release(config, course, args.release_remediation, to=to)
-        print(say(f"« {result.assignment} » publié pour {len(to)} apprenant(s) en remédiation.",
-                  f"'{result.assignment}' released to {len(to)} learner(s) in remediation."))
+        print(
+            say(
+                f"« {result.assignment} » publié pour {len(to)} apprenant(s) en remédiation.",
+                f"'{result.assignment}' released to {len(to)} learner(s) in remediation.",
+            )
+        )
     return 0

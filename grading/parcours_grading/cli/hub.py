@@ -24,8 +24,7 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="port (default: c.ParcoursConfig.hub_port)")
-    parser.add_argument("--no-sync", action="store_true",
-                        help="do not sync the accounts first")
+    parser.add_argument("--no-sync", action="store_true", help="do not sync the accounts first")
 
 
 def _interrupt(*_args: object) -> None:
@@ -46,8 +45,10 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         require_root("`parcours hub` with LocalProcessSpawner")
     if not args.no_sync:
         report = sync_accounts(config)
-        print(f"accounts: {len(report.created)} created, {len(report.removed)} removed "
-              f"(first passwords: {config.hub_dir / 'passwords.csv'})")
+        print(
+            f"accounts: {len(report.created)} created, {len(report.removed)} removed "
+            f"(first passwords: {config.hub_dir / 'passwords.csv'})"
+        )
     hub = HubServer(config, port=port)
     signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops it all, as Ctrl-C does
     hub.start()

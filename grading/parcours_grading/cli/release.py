@@ -13,6 +13,7 @@ from parcours_grading.errors import ExitStatus
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
     parser.add_argument("assignment", help="assignment id from course.toml")
@@ -41,8 +42,11 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     if result.learners is None:
         who = "tout le monde" if french else "everyone"
     else:
-        who = (f"{len(result.learners)} apprenant(s) : " if french
-               else f"{len(result.learners)} learner(s): ") + ", ".join(result.learners)
+        who = (
+            f"{len(result.learners)} apprenant(s) : "
+            if french
+            else f"{len(result.learners)} learner(s): "
+        ) + ", ".join(result.learners)
     # the dates in the zone the teacher wrote them in (the assignment's, else the course's)
     zone = zone_of(course, course.assignment(result.assignment))
     opens, due = shown(result.opens, zone, lang), shown(result.due, zone, lang)

@@ -17,18 +17,26 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("course", help="course id (under courses/) or path to a course folder")
-    parser.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv",
-                        help="file format (default: csv)")
-    parser.add_argument("--out", metavar="FILE",
-                        help="output file (default: <course>-report.<format> here)")
-    parser.add_argument("--full", action="store_true",
-                        help="add every table of the class report")
-    parser.add_argument("--now", metavar="DATETIME",
-                        help="compute as of this moment (ISO 8601 with time zone; default: now)")
+    parser.add_argument(
+        "--format",
+        choices=["csv", "json", "xlsx"],
+        default="csv",
+        help="file format (default: csv)",
+    )
+    parser.add_argument(
+        "--out", metavar="FILE", help="output file (default: <course>-report.<format> here)"
+    )
+    parser.add_argument("--full", action="store_true", help="add every table of the class report")
+    parser.add_argument(
+        "--now",
+        metavar="DATETIME",
+        help="compute as of this moment (ISO 8601 with time zone; default: now)",
+    )
 
 
-def build_tables(config: ParcoursConfig, course_name: str, *, full: bool = False,
-                 now: str | None = None) -> dict:
+def build_tables(
+    config: ParcoursConfig, course_name: str, *, full: bool = False, now: str | None = None
+) -> dict:
     """The tables ``parcours report`` writes (also the Python API of the command)."""
     from parcours_grading.analytics.frames import load_frames
     from parcours_grading.analytics.report import class_report
@@ -38,13 +46,21 @@ def build_tables(config: ParcoursConfig, course_name: str, *, full: bool = False
     course = open_course(config, course_name)
     data = load_frames(config, [course])
     try:
-        report = class_report(data, now, thresholds=dict(config.risk_thresholds),
-                              validated_at=config.band_thresholds.get("validated"))
+        report = class_report(
+            data,
+            now,
+            thresholds=dict(config.risk_thresholds),
+            validated_at=config.band_thresholds.get("validated"),
+        )
     except ValueError as exc:  # a --now pandas cannot read
-        raise BadInputError(f"--now {now}: not a date and time ({exc}); write e.g. "
-                            "2026-10-05T12:00+02:00.") from exc
-    tables = {"learners": report.learners, "assignments": report.assignments,
-              "questions": report.questions}
+        raise BadInputError(
+            f"--now {now}: not a date and time ({exc}); write e.g. 2026-10-05T12:00+02:00."
+        ) from exc
+    tables = {
+        "learners": report.learners,
+        "assignments": report.assignments,
+        "questions": report.questions,
+    }
     if full:
         tables.update({k: v for k, v in report.tables().items() if k not in tables})
     return tables
@@ -61,8 +77,11 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
     out = Path(args.out or f"{Path(args.course).name}-report.{args.format}")
     written = write_report(tables, args.format, out)
     learners, questions = len(tables["learners"]), len(tables["questions"])
-    print(f"{learners} apprenant(s), {questions} question(s) :" if lang == "fr"
-          else f"{learners} learner(s), {questions} question(s):")
+    print(
+        f"{learners} apprenant(s), {questions} question(s) :"
+        if lang == "fr"
+        else f"{learners} learner(s), {questions} question(s):"
+    )
     for path in written:
         print(f"  {path}")
     return 0

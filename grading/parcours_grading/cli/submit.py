@@ -15,6 +15,7 @@ from parcours_grading.errors import ExitStatus
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_arguments(parser, "assignment id")
     parser.add_argument("--learner", help="your learner id (default: your user name)")
@@ -32,10 +33,16 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     client = hub_client(args, config)
     if client is not None:  # on the hub: through the Parcours service, as yourself
-        receipt = client.submit(args.course, args.assignment,
-                                Path(args.into) if args.into else Path.cwd())
-        print(say(config, f"Rendu reçu le {receipt['received']} ({receipt['files']} fichiers)",
-                  f"Submission received at {receipt['received']} ({receipt['files']} files)"))
+        receipt = client.submit(
+            args.course, args.assignment, Path(args.into) if args.into else Path.cwd()
+        )
+        print(
+            say(
+                config,
+                f"Rendu reçu le {receipt['received']} ({receipt['files']} fichiers)",
+                f"Submission received at {receipt['received']} ({receipt['files']} files)",
+            )
+        )
         if receipt.get("left_out"):
             print("  " + receipt["left_out"])
             return ExitStatus.PROBLEMS

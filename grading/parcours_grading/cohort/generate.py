@@ -40,10 +40,14 @@ if TYPE_CHECKING:
 
 #: the event store's columns (:data:`parcours_grading.store.events.COLUMNS`)
 STORE_COLUMNS = list(COLUMNS)
-PLAN_COLUMNS = ["student_id", "learner", "assignment", "submit_at", "late",
-                "fraction_correct"]
-DIFFICULTIES = ["Je ne savais pas par où commencer", "Syntaxe de pandas",
-                "Comprendre la consigne", "Manque de temps", ""]
+PLAN_COLUMNS = ["student_id", "learner", "assignment", "submit_at", "late", "fraction_correct"]
+DIFFICULTIES = [
+    "Je ne savais pas par où commencer",
+    "Syntaxe de pandas",
+    "Comprendre la consigne",
+    "Manque de temps",
+    "",
+]
 HELP = [["notes de cours"], ["forum"], ["un pair"], ["documentation pandas"], []]
 
 
@@ -106,26 +110,63 @@ def make_cohort(
     n_acts = len(acts)
     drops = rng.random(n) < 0.25
     # early activities and assignments are where learners stop most
-    weights = np.array([(1.0 / (1 + i * 0.15)) * (2.0 if k == "assignment" else 1.0)
-                        for i, k in enumerate(acts["kind"])]) if n_acts else np.ones(1)
-    dropout_at = np.where(drops, rng.choice(max(n_acts, 1), n, p=weights / weights.sum()),
-                          n_acts + 1).astype(int)
+    weights = (
+        np.array(
+            [
+                (1.0 / (1 + i * 0.15)) * (2.0 if k == "assignment" else 1.0)
+                for i, k in enumerate(acts["kind"])
+            ]
+        )
+        if n_acts
+        else np.ones(1)
+    )
+    dropout_at = np.where(
+        drops, rng.choice(max(n_acts, 1), n, p=weights / weights.sum()), n_acts + 1
+    ).astype(int)
     satisfaction = np.clip(np.rint(1 + 4 * rng.beta(2 + 4 * ability, 2)), 1, 5).astype(int)
-    profiles = pd.DataFrame({
-        "student_id": students, "learner": learners, "ability": ability,
-        "procrastination": procrast, "dropout_at": dropout_at, "diligence": diligence,
-        "satisfaction": satisfaction,
-        **{f"skill:{s}": skill_ab[s] for s in skills if s != "_"},
-    })
+    profiles = pd.DataFrame(
+        {
+            "student_id": students,
+            "learner": learners,
+            "ability": ability,
+            "procrastination": procrast,
+            "dropout_at": dropout_at,
+            "diligence": diligence,
+            "satisfaction": satisfaction,
+            **{f"skill:{s}": skill_ab[s] for s in skills if s != "_"},
+        }
+    )
 
-    cols: dict[str, list[np.ndarray]] = {c: [] for c in
-                                         ("ts", "who", "verb", "otype", "oid", "lesson", "score",
-                                          "success", "dur", "attempt", "extra")}
+    cols: dict[str, list[np.ndarray]] = {
+        c: []
+        for c in (
+            "ts",
+            "who",
+            "verb",
+            "otype",
+            "oid",
+            "lesson",
+            "score",
+            "success",
+            "dur",
+            "attempt",
+            "extra",
+        )
+    }
     plans = []
 
-    def emit(mask: np.ndarray, ts: np.ndarray, verb: str, otype: str, oid: str, lesson: str,
-             score: np.ndarray | None = None, dur: np.ndarray | None = None,
-             attempt: int | None = None, extra: np.ndarray | str = "{}") -> None:
+    def emit(
+        mask: np.ndarray,
+        ts: np.ndarray,
+        verb: str,
+        otype: str,
+        oid: str,
+        lesson: str,
+        score: np.ndarray | None = None,
+        dur: np.ndarray | None = None,
+        attempt: int | None = None,
+        extra: np.ndarray | str = "{}",
+    ) -> None:
         k = int(mask.sum())
         if not k:
             return
@@ -136,12 +177,14 @@ def make_cohort(
         cols["oid"].append(np.full(k, oid, dtype=object))
         cols["lesson"].append(np.full(k, lesson, dtype=object))
         cols["score"].append(score[mask] if score is not None else np.full(k, np.nan))
-        cols["success"].append((score[mask] >= 1).astype(float) if score is not None
-                               else np.full(k, np.nan))
+        cols["success"].append(
+            (score[mask] >= 1).astype(float) if score is not None else np.full(k, np.nan)
+        )
         cols["dur"].append(dur[mask] if dur is not None else np.full(k, np.nan))
         cols["attempt"].append(np.full(k, np.nan if attempt is None else attempt))
-        cols["extra"].append(extra[mask] if isinstance(extra, np.ndarray)
-                             else np.full(k, extra, dtype=object))
+        cols["extra"].append(
+            extra[mask] if isinstance(extra, np.ndarray) else np.full(k, extra, dtype=object)
+        )
 
     last_lesson_of_module = {m.lessons[-1].id for m in course.modules}
     for _, act in acts.iterrows():
@@ -151,8 +194,11 @@ def make_cohort(
         jitter = rng.normal(0, 0.12, n)
         start_at = (opens + np.clip(procrast * 0.9 + jitter, 0.0, 1.4) * span).astype("int64")
         skills_here = [s for s in act["skills"] if s in skill_ab] or skills
-        p_skill = np.mean([skill_ab[s] for s in skills_here], axis=0) if "_" not in skills_here \
+        p_skill = (
+            np.mean([skill_ab[s] for s in skills_here], axis=0)
+            if "_" not in skills_here
             else ability
+        )
         t = start_at.copy()
         if act["kind"] == "lesson":
             lesson = act["activity"]
@@ -165,7 +211,8 @@ def make_cohort(
                 boost = np.where(chosen == versions[-1], 0.3, 0.0)
             emit(reached, t, "opened", "lesson", lesson, lesson, extra=extra_open)
             qs = bank.loc[bank["lesson"] == lesson, "question"].tolist() or [
-                f"{lesson}-q{i + 1}" for i in range(questions_per_lesson)]
+                f"{lesson}-q{i + 1}" for i in range(questions_per_lesson)
+            ]
             for q in qs:
                 difficulty = rng.normal(0, 0.7)
                 p1 = _expit(_logit(p_skill) + boost - difficulty)
@@ -181,8 +228,7 @@ def make_cohort(
                 emit(retry, t, "answered", "question", q, lesson, ok2, dur2, 2)
             finished = reached & (rng.random(n) < 0.95)
             t = t + rng.integers(60, 600, n) * 10**9
-            emit(finished, t, "completed", "lesson", lesson, lesson,
-                 dur=(t - start_at) / 1e9)
+            emit(finished, t, "completed", "lesson", lesson, lesson, dur=(t - start_at) / 1e9)
             kind = "lesson"
         else:
             lesson = act["activity"]
@@ -190,38 +236,64 @@ def make_cohort(
             finished = reached.copy()
             work = rng.lognormal(np.log(act["minutes"] * 60 * 1.3), 0.4, n)
             late_push = np.where(procrast > 0.72, rng.exponential(1.5 * 86400, n), 0.0)
-            submit = np.maximum(t + (work * 1e9).astype("int64"),
-                                np.where(late_push > 0, due + (late_push * 1e9).astype("int64"),
-                                         0)).astype("int64")
-            submit = np.where(late_push > 0, submit,
-                              np.minimum(submit, due - rng.integers(600, 7200, n) * 10**9))
+            submit = np.maximum(
+                t + (work * 1e9).astype("int64"),
+                np.where(late_push > 0, due + (late_push * 1e9).astype("int64"), 0),
+            ).astype("int64")
+            submit = np.where(
+                late_push > 0, submit, np.minimum(submit, due - rng.integers(600, 7200, n) * 10**9)
+            )
             submit = np.maximum(submit, t + 600 * 10**9)
             frac = np.clip(p_skill + rng.normal(0, 0.1, n), 0, 1)
             keep = finished if cutoff is None else finished & (submit <= cutoff.value)
-            plans.append(pd.DataFrame({
-                "student_id": students[keep], "learner": learners[keep], "assignment": lesson,
-                "submit_at": pd.to_datetime(submit[keep], utc=True), "late": submit[keep] > due,
-                "fraction_correct": frac[keep],
-            }))
+            plans.append(
+                pd.DataFrame(
+                    {
+                        "student_id": students[keep],
+                        "learner": learners[keep],
+                        "assignment": lesson,
+                        "submit_at": pd.to_datetime(submit[keep], utc=True),
+                        "late": submit[keep] > due,
+                        "fraction_correct": frac[keep],
+                    }
+                )
+            )
             t = submit - rng.integers(60, 900, n) * 10**9
             kind = "assignment"
         refl = finished & (rng.random(n) < diligence)
-        minutes = np.maximum(1, np.rint(act["minutes"] * rng.lognormal(0.15, 0.35, n)
-                                        * (1.4 - 0.6 * ability))).astype(int)
+        minutes = np.maximum(
+            1, np.rint(act["minutes"] * rng.lognormal(0.15, 0.35, n) * (1.4 - 0.6 * ability))
+        ).astype(int)
         conf = np.clip(np.rint(1 + 4 * ability + rng.normal(0, 0.7, n)), 1, 5).astype(int)
         pick = rng.integers(0, len(DIFFICULTIES), n)
-        extras = np.array([json.dumps({"minutes": int(m), "difficulties": DIFFICULTIES[d],
-                                       "help": HELP[d], "confidence": int(c)},
-                                      ensure_ascii=False) if r else "{}"
-                           for m, d, c, r in zip(minutes, pick, conf, refl, strict=True)],
-                          dtype=object)
+        extras = np.array(
+            [
+                json.dumps(
+                    {
+                        "minutes": int(m),
+                        "difficulties": DIFFICULTIES[d],
+                        "help": HELP[d],
+                        "confidence": int(c),
+                    },
+                    ensure_ascii=False,
+                )
+                if r
+                else "{}"
+                for m, d, c, r in zip(minutes, pick, conf, refl, strict=True)
+            ],
+            dtype=object,
+        )
         emit(refl, t + 30 * 10**9, "reflected", kind, lesson, lesson, extra=extras)
         if kind == "lesson" and lesson in last_lesson_of_module:
             rate = finished & (rng.random(n) < 0.6)
             nps = np.clip(np.rint(satisfaction * 2 + rng.normal(0, 1, n)), 0, 10).astype(int)
-            ext = np.array([json.dumps({"rating": int(s), "nps": int(p), "comment": ""})
-                            if r else "{}" for s, p, r in zip(satisfaction, nps, rate,
-                                                              strict=True)], dtype=object)
+            ext = np.array(
+                [
+                    json.dumps({"rating": int(s), "nps": int(p), "comment": ""}) if r else "{}"
+                    for s, p, r in zip(satisfaction, nps, rate, strict=True)
+                ],
+                dtype=object,
+            )
             emit(rate, t + 60 * 10**9, "rated", "module", act["module"], lesson, extra=ext)
 
     events = _assemble_events(cols, course.id, rng)
@@ -254,26 +326,39 @@ def _fill_windows(acts: pd.DataFrame, base: pd.Timestamp) -> pd.DataFrame:
     return acts
 
 
-def _assemble_events(cols: dict[str, list[np.ndarray]], course_id: str,
-                     rng: np.random.Generator) -> pd.DataFrame:
+def _assemble_events(
+    cols: dict[str, list[np.ndarray]], course_id: str, rng: np.random.Generator
+) -> pd.DataFrame:
     if not cols["ts"]:
         return pd.DataFrame(columns=[*STORE_COLUMNS, "_ts"])
     ts = np.concatenate(cols["ts"]).astype("int64")
     k = len(ts)
     hi = rng.integers(0, 2**63 - 1, k, dtype=np.int64)
     lo = rng.integers(0, 2**63 - 1, k, dtype=np.int64)
-    ids = np.char.add(np.char.zfill(np.char.mod("%x", hi).astype(str), 16),
-                      np.char.zfill(np.char.mod("%x", lo).astype(str), 16))
-    stamps = np.char.add(np.datetime_as_string(ts.astype("datetime64[ns]"), unit="us"),
-                         "+00:00")
-    frame = pd.DataFrame({
-        "id": ids.astype(object), "schema_version": 1, "timestamp": stamps.astype(object),
-        "actor": np.concatenate(cols["who"]), "verb": np.concatenate(cols["verb"]),
-        "course": course_id, "object_type": np.concatenate(cols["otype"]),
-        "object_id": np.concatenate(cols["oid"]), "lesson": np.concatenate(cols["lesson"]),
-        "score": np.concatenate(cols["score"]), "success": np.concatenate(cols["success"]),
-        "response": None, "duration_s": np.round(np.concatenate(cols["dur"]), 3),
-        "attempt": np.concatenate(cols["attempt"]), "extra": np.concatenate(cols["extra"]),
-        "self_reported": 1, "_ts": ts,
-    })
+    ids = np.char.add(
+        np.char.zfill(np.char.mod("%x", hi).astype(str), 16),
+        np.char.zfill(np.char.mod("%x", lo).astype(str), 16),
+    )
+    stamps = np.char.add(np.datetime_as_string(ts.astype("datetime64[ns]"), unit="us"), "+00:00")
+    frame = pd.DataFrame(
+        {
+            "id": ids.astype(object),
+            "schema_version": 1,
+            "timestamp": stamps.astype(object),
+            "actor": np.concatenate(cols["who"]),
+            "verb": np.concatenate(cols["verb"]),
+            "course": course_id,
+            "object_type": np.concatenate(cols["otype"]),
+            "object_id": np.concatenate(cols["oid"]),
+            "lesson": np.concatenate(cols["lesson"]),
+            "score": np.concatenate(cols["score"]),
+            "success": np.concatenate(cols["success"]),
+            "response": None,
+            "duration_s": np.round(np.concatenate(cols["dur"]), 3),
+            "attempt": np.concatenate(cols["attempt"]),
+            "extra": np.concatenate(cols["extra"]),
+            "self_reported": 1,
+            "_ts": ts,
+        }
+    )
     return frame.sort_values("_ts", kind="stable")

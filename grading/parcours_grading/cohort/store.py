@@ -26,6 +26,7 @@ from .generate import STORE_COLUMNS
 if TYPE_CHECKING:
     from ..course.model import Course
 
+
 def write_events(events: pd.DataFrame, path: Path | str) -> int:
     """Append event records (store columns) to the event store in the SQLite file at
     ``path`` (created if absent), through :class:`~parcours_grading.store.sqlite.
@@ -37,8 +38,9 @@ def write_events(events: pd.DataFrame, path: Path | str) -> int:
     frame = events[STORE_COLUMNS].astype(object)
     frame = frame.where(frame.notna(), None)
     for name in ("success", "attempt", "self_reported", "schema_version"):
-        frame[name] = pd.Series([None if pd.isna(v) else int(v) for v in frame[name]],
-                                index=frame.index, dtype=object)
+        frame[name] = pd.Series(
+            [None if pd.isna(v) else int(v) for v in frame[name]], index=frame.index, dtype=object
+        )
     store = SQLiteEventStore(path)
     try:
         return store.record_many(
@@ -89,14 +91,17 @@ def write_gradebook(
     create_gradebook(path, course.id)
     everyone = sorted(set(students or []) | set(plans["student_id"]))
     assignments = [a for a in course.assignments if a.id in set(plans["assignment"])] or list(
-        course.assignments)
+        course.assignments
+    )
     a_ids = dict(zip([a.id for a in assignments], _uid(rng, len(assignments)), strict=True))
     nb_ids = dict(zip(a_ids, _uid(rng, len(assignments)), strict=True))
     cells: dict[str, list[tuple[str, str, float]]] = {}
     for a in assignments:
         ids = _uid(rng, cells_per_assignment)
-        cells[a.id] = [(ids[i], f"q{i + 1}", round(a.points / cells_per_assignment, 4))
-                       for i in range(cells_per_assignment)]
+        cells[a.id] = [
+            (ids[i], f"q{i + 1}", round(a.points / cells_per_assignment, 4))
+            for i in range(cells_per_assignment)
+        ]
     dues = _naive_utc(pd.Series([pd.Timestamp(course.due(a)) for a in assignments]))
     p = plans[plans["assignment"].isin(a_ids)].reset_index(drop=True)
     sa_ids, sn_ids = _uid(rng, len(p)), _uid(rng, len(p))
@@ -112,29 +117,43 @@ def write_gradebook(
             cid, _name, maxs = cell_list[j]
             grade_rows.append((ids[j], sn_ids[j], cid, maxs if right[j] else 0.0, None, None, 0))
     with sqlite3.connect(path) as conn:
-        conn.executemany("INSERT INTO student (id, first_name, last_name, email) VALUES "
-                         "(?, ?, ?, ?)", [(s, "", s, "") for s in everyone])
-        conn.executemany("INSERT INTO assignment (id, name, duedate, course_id) VALUES "
-                         "(?, ?, ?, ?)",
-                         [(a_ids[a.id], a.id, d, course.id)
-                          for a, d in zip(assignments, dues, strict=True)])
-        conn.executemany("INSERT INTO notebook (id, name, assignment_id) VALUES (?, ?, ?)",
-                         [(nb_ids[a], a, a_ids[a]) for a in a_ids])
-        conn.executemany("INSERT INTO base_cell (id, name, notebook_id, type) VALUES "
-                         "(?, ?, ?, 'GradeCell')",
-                         [(c, name, nb_ids[a]) for a in cells for c, name, _ in cells[a]])
-        conn.executemany("INSERT INTO grade_cells (id, max_score, cell_type) VALUES "
-                         "(?, ?, 'code')",
-                         [(c, m) for a in cells for c, _, m in cells[a]])
-        conn.executemany("INSERT INTO submitted_assignment (id, assignment_id, student_id, "
-                         "timestamp, extension) VALUES (?, ?, ?, ?, NULL)",
-                         [(sa_ids[j], a_ids[a], s, stamps[j]) for j, (a, s) in
-                          enumerate(zip(p["assignment"], p["student_id"], strict=True))])
-        conn.executemany("INSERT INTO submitted_notebook (id, assignment_id, notebook_id, "
-                         "flagged, late_submission_penalty) VALUES (?, ?, ?, 0, NULL)",
-                         [(sn_ids[j], sa_ids[j], nb_ids[a])
-                          for j, a in enumerate(p["assignment"])])
-        conn.executemany("INSERT INTO grade (id, notebook_id, cell_id, auto_score, "
-                         "manual_score, extra_credit, needs_manual_grade) VALUES "
-                         "(?, ?, ?, ?, ?, ?, ?)", grade_rows)
+        conn.executemany(
+            "INSERT INTO student (id, first_name, last_name, email) VALUES (?, ?, ?, ?)",
+            [(s, "", s, "") for s in everyone],
+        )
+        conn.executemany(
+            "INSERT INTO assignment (id, name, duedate, course_id) VALUES (?, ?, ?, ?)",
+            [(a_ids[a.id], a.id, d, course.id) for a, d in zip(assignments, dues, strict=True)],
+        )
+        conn.executemany(
+            "INSERT INTO notebook (id, name, assignment_id) VALUES (?, ?, ?)",
+            [(nb_ids[a], a, a_ids[a]) for a in a_ids],
+        )
+        conn.executemany(
+            "INSERT INTO base_cell (id, name, notebook_id, type) VALUES (?, ?, ?, 'GradeCell')",
+            [(c, name, nb_ids[a]) for a in cells for c, name, _ in cells[a]],
+        )
+        conn.executemany(
+            "INSERT INTO grade_cells (id, max_score, cell_type) VALUES (?, ?, 'code')",
+            [(c, m) for a in cells for c, _, m in cells[a]],
+        )
+        conn.executemany(
+            "INSERT INTO submitted_assignment (id, assignment_id, student_id, "
+            "timestamp, extension) VALUES (?, ?, ?, ?, NULL)",
+            [
+                (sa_ids[j], a_ids[a], s, stamps[j])
+                for j, (a, s) in enumerate(zip(p["assignment"], p["student_id"], strict=True))
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO submitted_notebook (id, assignment_id, notebook_id, "
+            "flagged, late_submission_penalty) VALUES (?, ?, ?, 0, NULL)",
+            [(sn_ids[j], sa_ids[j], nb_ids[a]) for j, a in enumerate(p["assignment"])],
+        )
+        conn.executemany(
+            "INSERT INTO grade (id, notebook_id, cell_id, auto_score, "
+            "manual_score, extra_credit, needs_manual_grade) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?)",
+            grade_rows,
+        )
     return {"students": len(everyone), "submissions": len(p), "grades": len(grade_rows)}

@@ -44,11 +44,15 @@ def model_answer(source: str) -> str:
     where it has one (markers and stub lines around it removed), else the whole cell."""
     if not has_solution_region(source):
         return source
-    return "\n".join(line for line in source.splitlines()
-                     if not MARK.match(line) and not STUB.match(line))
+    return "\n".join(
+        line for line in source.splitlines() if not MARK.match(line) and not STUB.match(line)
+    )
 
 
 def stub_answer_cells(nb: Any) -> list[int]:
     """Indexes of the manually graded cells whose model answer would be a stub."""
-    return [index for index, cell in enumerate(nb.cells)
-            if manually_graded(cell) and is_stub(model_answer(cell.source))]
+    return [
+        index
+        for index, cell in enumerate(nb.cells)
+        if manually_graded(cell) and is_stub(model_answer(cell.source))
+    ]

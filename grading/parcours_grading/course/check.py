@@ -73,13 +73,20 @@ class CheckReport:
         )
         lines = [
             f"{c.id} — {c.title} ({c.language})",
-            _("  manifest: {skills} skills, {modules} modules, {lessons} lessons, "
-              "{assignments} assignments, {minutes} estimated minutes").format(
-                skills=len(c.skills), modules=len(c.modules), lessons=len(c.lessons),
-                assignments=len(c.assignments), minutes=minutes),
+            _(
+                "  manifest: {skills} skills, {modules} modules, {lessons} lessons, "
+                "{assignments} assignments, {minutes} estimated minutes"
+            ).format(
+                skills=len(c.skills),
+                modules=len(c.modules),
+                lessons=len(c.lessons),
+                assignments=len(c.assignments),
+                minutes=minutes,
+            ),
             _("  lessons executed: {n}").format(n=self.lessons_run),
-            _("  assignments: {n} checked (solution passes its tests, release version "
-              "fails them)").format(n=self.assignments_checked),
+            _(
+                "  assignments: {n} checked (solution passes its tests, release version fails them)"
+            ).format(n=self.assignments_checked),
         ]
         if self.warnings:
             lines.append(_("{n} warning(s):").format(n=len(self.warnings)))
@@ -108,12 +115,10 @@ def read_notebook(path: Path, shown: str, problems: list[Problem]) -> NotebookNo
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        problems.append(Problem(shown, _("not UTF-8 text"),
-                                fix=_("save the notebook as UTF-8")))
+        problems.append(Problem(shown, _("not UTF-8 text"), fix=_("save the notebook as UTF-8")))
         return None
     except OSError as exc:
-        problems.append(Problem(shown, _("cannot be read ({reason})").format(
-            reason=exc.strerror)))
+        problems.append(Problem(shown, _("cannot be read ({reason})").format(reason=exc.strerror)))
         return None
     try:
         raw = json.loads(text)
@@ -121,8 +126,9 @@ def read_notebook(path: Path, shown: str, problems: list[Problem]) -> NotebookNo
         problems.append(
             Problem(
                 shown,
-                _("not a notebook: invalid JSON at line {line}, column {column} "
-                  "({reason})").format(line=exc.lineno, column=exc.colno, reason=exc.msg),
+                _("not a notebook: invalid JSON at line {line}, column {column} ({reason})").format(
+                    line=exc.lineno, column=exc.colno, reason=exc.msg
+                ),
                 fix=_("restore it from version control or re-save it from JupyterLab"),
             )
         )
@@ -143,8 +149,11 @@ def read_notebook(path: Path, shown: str, problems: list[Problem]) -> NotebookNo
     except nbformat.ValidationError as exc:
         message = str(exc).strip().splitlines()[0]
         problems.append(
-            Problem(shown, _("invalid notebook structure: {reason}").format(reason=message),
-                    fix=_("re-save it in JupyterLab"))
+            Problem(
+                shown,
+                _("invalid notebook structure: {reason}").format(reason=message),
+                fix=_("re-save it in JupyterLab"),
+            )
         )
         return None
     return nb
@@ -173,14 +182,20 @@ def model_answer_warnings(path: Path, shown: str) -> list[Problem]:
     return [
         Problem(
             shown,
-            _("this manually graded cell holds only a stub ({stub}): the correction would "
-              "give it as the model answer").format(
+            _(
+                "this manually graded cell holds only a stub ({stub}): the correction would "
+                "give it as the model answer"
+            ).format(
                 stub=nb.cells[index].source.strip().splitlines()[0][:40]
-                if nb.cells[index].source.strip() else _("an empty cell")),
+                if nb.cells[index].source.strip()
+                else _("an empty cell")
+            ),
             where=_cell_name(nb, index),
-            fix=_("write your model answer in the cell, or between ### BEGIN SOLUTION and "
-                  "### END SOLUTION after the stub (learners get the stub, the correction "
-                  "your answer)"),
+            fix=_(
+                "write your model answer in the cell, or between ### BEGIN SOLUTION and "
+                "### END SOLUTION after the stub (learners get the stub, the correction "
+                "your answer)"
+            ),
         )
         for index in stub_answer_cells(nb)
     ]
@@ -206,8 +221,7 @@ def nbgrader_problems(nb: NotebookNode, shown: str) -> list[Problem]:
                     shown,
                     _("invalid nbgrader metadata: {reason}").format(reason=exc),
                     where=_cell_name(nb, index),
-                    fix=_("fix the cell in JupyterLab's nbgrader toolbar (View > Cell "
-                          "toolbar)"),
+                    fix=_("fix the cell in JupyterLab's nbgrader toolbar (View > Cell toolbar)"),
                 )
             )
             continue
@@ -218,7 +232,8 @@ def nbgrader_problems(nb: NotebookNode, shown: str) -> list[Problem]:
                     Problem(
                         shown,
                         _("grade_id '{id}' is also used by cell {n}").format(
-                            id=grade_id, n=seen[grade_id] + 1),
+                            id=grade_id, n=seen[grade_id] + 1
+                        ),
                         where=_("cell {n}").format(n=index + 1),
                         fix=_("give every graded, solution or locked cell its own grade_id"),
                     )
@@ -227,8 +242,9 @@ def nbgrader_problems(nb: NotebookNode, shown: str) -> list[Problem]:
         graded += bool(meta.get("grade"))
     if not graded:
         problems.append(
-            Problem(shown, _("no graded cell"),
-                    fix=_("mark answers or tests as graded with points"))
+            Problem(
+                shown, _("no graded cell"), fix=_("mark answers or tests as graded with points")
+            )
         )
     return problems
 
@@ -245,7 +261,11 @@ class _Run:
 
 
 def run_notebook(
-    nb: NotebookNode, folder: Path, timeout: float, *, allow_errors: bool = False,
+    nb: NotebookNode,
+    folder: Path,
+    timeout: float,
+    *,
+    allow_errors: bool = False,
     course_dir: Path | None = None,
 ) -> _Run:
     """Execute a notebook on a real kernel in ``folder``; record the failing cell(s).
@@ -365,18 +385,26 @@ def _failing_cell(nb: NotebookNode, index: int, is_test: bool, shown: str) -> Pr
             elif position == number:
                 hidden = inside
                 break
-    solutions = [i for i in range(index) if nb.cells[i].get("metadata", {}).get(
-        "nbgrader", {}).get("solution")]
+    solutions = [
+        i
+        for i in range(index)
+        if nb.cells[i].get("metadata", {}).get("nbgrader", {}).get("solution")
+    ]
     if not is_test:
         message = _("the solution fails in this cell: {error}").format(error=error or "?")
         fix = _("correct the solution so that the source notebook runs cleanly")
     else:
         kind = _("a hidden test") if hidden else _("a visible test")
         message = _("the solution fails {kind}: `{line}` raised {error}").format(
-            kind=kind, line=line or "?", error=error or "?")
-        fix = (_("correct the solution in {cell}, or the test").format(
-            cell=_cell_name(nb, solutions[-1])) if solutions else
-            _("correct the solution or the test"))
+            kind=kind, line=line or "?", error=error or "?"
+        )
+        fix = (
+            _("correct the solution in {cell}, or the test").format(
+                cell=_cell_name(nb, solutions[-1])
+            )
+            if solutions
+            else _("correct the solution or the test")
+        )
     return Problem(shown, message, where=_cell_name(nb, index), fix=fix)
 
 
@@ -408,8 +436,9 @@ def _check_assignment_notebook(path: Path, shown: str, timeout: float) -> list[P
     for index in solution_run.failed_cells:
         problems.append(_failing_cell(nb, index, index in tests, shown))
     if solution_run.error and not solution_run.failed_cells:
-        problems.append(Problem(shown, _("the solution stops with {error}").format(
-            error=solution_run.error)))
+        problems.append(
+            Problem(shown, _("the solution stops with {error}").format(error=solution_run.error))
+        )
     if problems or not tests:
         return problems
 
@@ -419,8 +448,10 @@ def _check_assignment_notebook(path: Path, shown: str, timeout: float) -> list[P
         problems.append(
             Problem(
                 shown,
-                _("the release version (solutions cleared) passes every test: the tests "
-                  "check nothing the learner writes"),
+                _(
+                    "the release version (solutions cleared) passes every test: the tests "
+                    "check nothing the learner writes"
+                ),
                 fix=_("make the autograder tests assert on the learner's answers"),
             )
         )
@@ -445,20 +476,34 @@ def quiz_problems(course: Course, root: Path) -> tuple[list[Problem], set[str]]:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(shown, _("cannot be read ({reason})").format(reason=exc),
-                                    fix=_("save it as UTF-8 text")))
+            problems.append(
+                Problem(
+                    shown,
+                    _("cannot be read ({reason})").format(reason=exc),
+                    fix=_("save it as UTF-8 text"),
+                )
+            )
             broken.add(lesson.id)
             continue
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            problems.append(Problem(
-                shown,
-                _("not valid YAML: {reason}").format(
-                    reason=getattr(exc, "problem", None) or exc),
-                where=_("line {line}, column {column}").format(
-                    line=mark.line + 1, column=mark.column + 1) if mark else "",
-                fix=_("check the indentation (spaces, not tabs) and that every quote is "
-                      "closed; a text holding ': ' must be quoted")))
+            problems.append(
+                Problem(
+                    shown,
+                    _("not valid YAML: {reason}").format(
+                        reason=getattr(exc, "problem", None) or exc
+                    ),
+                    where=_("line {line}, column {column}").format(
+                        line=mark.line + 1, column=mark.column + 1
+                    )
+                    if mark
+                    else "",
+                    fix=_(
+                        "check the indentation (spaces, not tabs) and that every quote is "
+                        "closed; a text holding ': ' must be quoted"
+                    ),
+                )
+            )
             broken.add(lesson.id)
             continue
         from parcours_lab.quiz.model import QuizDefinitionError, parse_bank

@@ -74,14 +74,22 @@ def _describe(error: dict[str, Any], data: dict[str, Any]) -> tuple[str, str]:
     kind = error.get("type", "")
     loc = [str(part) for part in error.get("loc", ())]
     value = error.get("input")
-    if loc and loc[-1] in FRACTION_KEYS and isinstance(value, int | float) and kind in {
-            "less_than_equal", "greater_than_equal"}:
+    if (
+        loc
+        and loc[-1] in FRACTION_KEYS
+        and isinstance(value, int | float)
+        and kind in {"less_than_equal", "greater_than_equal"}
+    ):
         # per_day = 20 meant 20 %: say it is a fraction, with the value they meant
         meant = value / 100 if 1 < value <= 100 else 0.2
-        return (_("is {value}, but it is a fraction of the points between 0 and 1: "
-                  "0.2 means 20 %").format(value=value),
-                _("write {key} = {meant:g} for {percent:g} %").format(
-                    key=loc[-1], meant=meant, percent=meant * 100))
+        return (
+            _(
+                "is {value}, but it is a fraction of the points between 0 and 1: 0.2 means 20 %"
+            ).format(value=value),
+            _("write {key} = {meant:g} for {percent:g} %").format(
+                key=loc[-1], meant=meant, percent=meant * 100
+            ),
+        )
     message = str(error.get("msg", "invalid value"))
     ctx = error.get("ctx") or {}
     limit = next(iter(ctx.values()), "") if ctx else ""
@@ -109,23 +117,33 @@ def _toml_problem(shown: str, text: str, exc: tomllib.TOMLDecodeError) -> Proble
     (a text whose closing quote is missing) what is wrong."""
     found = re.search(r"line (\d+)", str(exc))
     if not found:
-        return Problem(shown, _("invalid TOML: {reason}").format(reason=exc),
-                       fix=_("fix the syntax at the line named"))
+        return Problem(
+            shown,
+            _("invalid TOML: {reason}").format(reason=exc),
+            fix=_("fix the syntax at the line named"),
+        )
     number = int(found.group(1))
     lines = text.splitlines()
     line = lines[number - 1] if 0 < number <= len(lines) else ""
     # an apostrophe in a "…" text is not a quote
     unclosed = line.count('"') % 2 == 1 or ('"' not in line and line.count("'") % 2 == 1)
     if unclosed or "Unterminated" in str(exc):
-        return Problem(shown, _("a quote is not closed: {line}").format(line=line.strip()),
-                       where=_("line {n}").format(n=number),
-                       fix=_("close the text with the same quote on that line (use triple "
-                             "quotes \"\"\" for a text over several lines)"))
+        return Problem(
+            shown,
+            _("a quote is not closed: {line}").format(line=line.strip()),
+            where=_("line {n}").format(n=number),
+            fix=_(
+                "close the text with the same quote on that line (use triple "
+                'quotes """ for a text over several lines)'
+            ),
+        )
     reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-    return Problem(shown, _("invalid TOML ({reason}): {line}").format(reason=reason,
-                                                                      line=line.strip()),
-                   where=_("line {n}").format(n=number),
-                   fix=_("fix the syntax at the line named (see docs/course-manifest.md)"))
+    return Problem(
+        shown,
+        _("invalid TOML ({reason}): {line}").format(reason=reason, line=line.strip()),
+        where=_("line {n}").format(n=number),
+        fix=_("fix the syntax at the line named (see docs/course-manifest.md)"),
+    )
 
 
 def read_manifest(path: Path, *, display: str | None = None) -> Course:
@@ -136,12 +154,18 @@ def read_manifest(path: Path, *, display: str | None = None) -> Course:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CourseError(
-            [Problem(shown, _("file not found"),
-                     fix=_("create {name} in the course folder").format(name=MANIFEST))]
+            [
+                Problem(
+                    shown,
+                    _("file not found"),
+                    fix=_("create {name} in the course folder").format(name=MANIFEST),
+                )
+            ]
         ) from None
     except OSError as exc:
-        raise CourseError([Problem(shown, _("cannot be read ({reason})").format(
-            reason=exc.strerror))]) from None
+        raise CourseError(
+            [Problem(shown, _("cannot be read ({reason})").format(reason=exc.strerror))]
+        ) from None
     text = raw.decode("utf-8", errors="replace")
     from ..i18n import get_language
 
@@ -154,8 +178,13 @@ def _read_manifest(path: Path, raw: bytes, shown: str) -> Course:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise CourseError(
-            [Problem(shown, _("not UTF-8 text (byte {n})").format(n=exc.start),
-                     fix=_("save the file as UTF-8"))]
+            [
+                Problem(
+                    shown,
+                    _("not UTF-8 text (byte {n})").format(n=exc.start),
+                    fix=_("save the file as UTF-8"),
+                )
+            ]
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise CourseError([_toml_problem(shown, raw.decode("utf-8"), exc)]) from None
@@ -166,11 +195,13 @@ def _read_manifest(path: Path, raw: bytes, shown: str) -> Course:
             [
                 Problem(
                     shown,
-                    _("schema_version is {found!r}; this Parcours reads version {version}")
-                    .format(found=version, version=SCHEMA_VERSION),
+                    _("schema_version is {found!r}; this Parcours reads version {version}").format(
+                        found=version, version=SCHEMA_VERSION
+                    ),
                     where="schema_version",
                     fix=_("add 'schema_version = {version}' at the top of the file").format(
-                        version=SCHEMA_VERSION),
+                        version=SCHEMA_VERSION
+                    ),
                 )
             ]
         )
@@ -225,7 +256,8 @@ def _semantic_problems(course: Course, shown: str) -> list[Problem]:
                         _("unknown skill '{skill}'").format(skill=name),
                         where=where,
                         fix=_("declare it under [[skills]] or use one of: {known}").format(
-                            known=", ".join(sorted(skills)) or _("(none declared)")),
+                            known=", ".join(sorted(skills)) or _("(none declared)")
+                        ),
                     )
                 )
 
@@ -242,8 +274,7 @@ def _semantic_problems(course: Course, shown: str) -> list[Problem]:
                             shown,
                             _("notebook '{path}' not found").format(path=relative),
                             where=f"{where}.{key}",
-                            fix=_("create it or correct the path (relative to the course "
-                                  "folder)"),
+                            fix=_("create it or correct the path (relative to the course folder)"),
                         )
                     )
     for a_index, assignment in enumerate(course.assignments):
@@ -263,7 +294,8 @@ def _semantic_problems(course: Course, shown: str) -> list[Problem]:
                 Problem(
                     shown,
                     _("due ({due}) is not after opens ({opens})").format(
-                        due=assignment.due.isoformat(), opens=assignment.opens.isoformat()),
+                        due=assignment.due.isoformat(), opens=assignment.opens.isoformat()
+                    ),
                     where=f"{where}.due",
                     fix=_("set the due date after the opening date"),
                 )
@@ -285,7 +317,8 @@ def _semantic_problems(course: Course, shown: str) -> list[Problem]:
                 Problem(
                     shown,
                     _("assignment source folder '{source}' not found").format(
-                        source=assignment.source),
+                        source=assignment.source
+                    ),
                     where=f"{where}.source",
                     fix=_("create it with the nbgrader source notebooks, or correct the path"),
                 )
@@ -295,7 +328,8 @@ def _semantic_problems(course: Course, shown: str) -> list[Problem]:
                 Problem(
                     shown,
                     _("assignment source folder '{source}' holds no notebook").format(
-                        source=assignment.source),
+                        source=assignment.source
+                    ),
                     where=f"{where}.source",
                     fix=_("add the nbgrader source notebook(s)"),
                 )
@@ -304,9 +338,10 @@ def _semantic_problems(course: Course, shown: str) -> list[Problem]:
             problems.append(
                 Problem(
                     shown,
-                    _("the source folder is named '{folder}' but nbgrader needs it named "
-                      "after the assignment id '{id}'").format(folder=folder.name,
-                                                                id=assignment.id),
+                    _(
+                        "the source folder is named '{folder}' but nbgrader needs it named "
+                        "after the assignment id '{id}'"
+                    ).format(folder=folder.name, id=assignment.id),
                     where=f"{where}.source",
                     fix=_("rename the folder to '{id}'").format(id=assignment.id),
                 )
@@ -317,13 +352,15 @@ def _semantic_problems(course: Course, shown: str) -> list[Problem]:
                 problems.append(
                     Problem(
                         shown,
-                        _("points = {points:g}, but the graded cells of {source} total "
-                          "{total:g} points").format(points=assignment.points,
-                                                     source=assignment.source, total=total),
+                        _(
+                            "points = {points:g}, but the graded cells of {source} total "
+                            "{total:g} points"
+                        ).format(points=assignment.points, source=assignment.source, total=total),
                         where=f"{where}.points",
-                        fix=_("write points = {total:g}, or change the points of the graded "
-                              "cells in the notebook (nbgrader's cell toolbar)").format(
-                            total=total),
+                        fix=_(
+                            "write points = {total:g}, or change the points of the graded "
+                            "cells in the notebook (nbgrader's cell toolbar)"
+                        ).format(total=total),
                     )
                 )
     return problems
@@ -359,7 +396,8 @@ def find_course(courses_dir: Path | str, course: str) -> Path:
                 str(candidate),
                 _("no course here (no {name})").format(name=MANIFEST),
                 fix=_("give a course folder or one of these ids: {known}").format(
-                    known=", ".join(known) or "-"),
+                    known=", ".join(known) or "-"
+                ),
             )
         ]
     )

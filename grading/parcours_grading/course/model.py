@@ -203,8 +203,11 @@ class Course(_Strict):
             seen: set[str] = set()
             for ident in ids:
                 if ident in seen:
-                    raise ValueError(_("the {kind} id '{id}' is used twice; ids must be "
-                                       "unique").format(kind=_(KINDS[kind]), id=ident))
+                    raise ValueError(
+                        _("the {kind} id '{id}' is used twice; ids must be unique").format(
+                            kind=_(KINDS[kind]), id=ident
+                        )
+                    )
                 seen.add(ident)
         return self
 
@@ -260,14 +263,20 @@ class Course(_Strict):
 
 
 #: what each kind of id is called in messages
-KINDS = {"skill": N_("skill"), "module": N_("module"), "lesson": N_("lesson"),
-         "assignment": N_("assignment")}
+KINDS = {
+    "skill": N_("skill"),
+    "module": N_("module"),
+    "lesson": N_("lesson"),
+    "assignment": N_("assignment"),
+}
 
 
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(_(
-            "'{name}' is not a known time zone; use an IANA name such as 'Europe/Paris'"
-        ).format(name=name)) from exc
+        raise ValueError(
+            _("'{name}' is not a known time zone; use an IANA name such as 'Europe/Paris'").format(
+                name=name
+            )
+        ) from exc

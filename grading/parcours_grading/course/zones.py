@@ -60,7 +60,7 @@ def local_zone() -> str:
         parts = target.parts
         if "zoneinfo" not in parts:
             return ""
-        name = "/".join(parts[parts.index("zoneinfo") + 1:])
+        name = "/".join(parts[parts.index("zoneinfo") + 1 :])
     try:
         ZoneInfo(name)
     except (ValueError, KeyError, OSError):
@@ -86,7 +86,8 @@ def shown(moment: dt.datetime | None, zone: str, lang: str) -> str:
     local = moment.astimezone(ZoneInfo(zone))
     with language(lang):
         clock = _("{date} {hour:02d}:{minute:02d}").format(
-            date=local.strftime("%Y-%m-%d"), hour=local.hour, minute=local.minute)
+            date=local.strftime("%Y-%m-%d"), hour=local.hour, minute=local.minute
+        )
     return f"{clock} ({zone_label(local, zone, lang)})"
 
 

@@ -70,16 +70,31 @@ def courses_overview(data: DashboardData) -> pd.DataFrame:
     k = kpi_values(data).set_index(["course", "kpi"])["value"]
     rows = []
     for cid, course in data.courses.items():
-        rows.append({
-            "course": cid, "title": course.title, "language": course.language,
-            "learners": int((data.frames.learners["course"] == cid).sum()),
-            "activities": int((data.frames.activities["course"] == cid).sum()),
-            "completion": float(progress.get(cid, float("nan"))),
-            "weekly_active": k.get((cid, "weekly_active")),
-            "quiz_mean": k.get((cid, "quiz_mean")),
-        })
-    return pd.DataFrame(rows, columns=["course", "title", "language", "learners", "activities",
-                                       "completion", "weekly_active", "quiz_mean"])
+        rows.append(
+            {
+                "course": cid,
+                "title": course.title,
+                "language": course.language,
+                "learners": int((data.frames.learners["course"] == cid).sum()),
+                "activities": int((data.frames.activities["course"] == cid).sum()),
+                "completion": float(progress.get(cid, float("nan"))),
+                "weekly_active": k.get((cid, "weekly_active")),
+                "quiz_mean": k.get((cid, "quiz_mean")),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "course",
+            "title",
+            "language",
+            "learners",
+            "activities",
+            "completion",
+            "weekly_active",
+            "quiz_mean",
+        ],
+    )
 
 
 @cached_view
@@ -91,22 +106,29 @@ def course_kpis(data: DashboardData, weeks: int = 6) -> list[Kpi]:
     from ..analytics.kpi import kpi_trend
 
     values = kpi_values(data)
-    trend = kpi_trend(data.frames) if len(data.frames.learners) else pd.DataFrame(
-        columns=["course", "week", "kpi", "value"])
+    trend = (
+        kpi_trend(data.frames)
+        if len(data.frames.learners)
+        else pd.DataFrame(columns=["course", "week", "kpi", "value"])
+    )
     trend = trend[trend["week"] <= data.now]
     cards = []
     for row in values.itertuples(index=False):
         if row.kpi not in KPI_KEYS:
             continue
         t = trend[(trend["course"] == row.course) & (trend["kpi"] == row.kpi)].tail(weeks)
-        cards.append(Kpi(
-            course=row.course, key=row.kpi,
-            value=None if row.value is None or pd.isna(row.value) else float(row.value),
-            target=None if row.target is None or pd.isna(row.target) else float(row.target),
-            met=None if row.met is None or pd.isna(row.met) else bool(row.met), unit=row.unit,
-            trend=[round(float(v), 4) for v in t["value"]],
-            weeks=[w.strftime("%Y-%m-%d") for w in t["week"]],
-        ))
+        cards.append(
+            Kpi(
+                course=row.course,
+                key=row.kpi,
+                value=None if row.value is None or pd.isna(row.value) else float(row.value),
+                target=None if row.target is None or pd.isna(row.target) else float(row.target),
+                met=None if row.met is None or pd.isna(row.met) else bool(row.met),
+                unit=row.unit,
+                trend=[round(float(v), 4) for v in t["value"]],
+                weeks=[w.strftime("%Y-%m-%d") for w in t["week"]],
+            )
+        )
     cards.sort(key=lambda k: (k.course, KPI_KEYS.index(k.key)))
     return cards
 
@@ -119,8 +141,9 @@ def learners_at_risk(data: DashboardData) -> pd.DataFrame:
 
     risk = at_risk(data.frames, data.risk_thresholds or None, data.now, status=status(data))
     # astype(bool): an empty class gives an object column, which would select columns
-    risk = risk[risk["at_risk"].astype(bool)].merge(data.learner_labels(), on=["course", "learner"],
-                                       how="left")
+    risk = risk[risk["at_risk"].astype(bool)].merge(
+        data.learner_labels(), on=["course", "learner"], how="left"
+    )
     return risk.reset_index(drop=True)
 
 
@@ -162,8 +185,9 @@ def dropout_points(data: DashboardData) -> pd.DataFrame:
 
 
 @cached_view
-def heatmap(data: DashboardData, course: str, limit: int = 80
-            ) -> tuple[list[str], list[str], list[list[float]]]:
+def heatmap(
+    data: DashboardData, course: str, limit: int = 80
+) -> tuple[list[str], list[str], list[list[float]]]:
     """(activities, learners, status codes) of one course for the learner × activity
     heatmap. Learners are ordered least advanced first (dropouts at the top); beyond
     ``limit`` only the least advanced are kept — the ones a tutor needs to see."""
@@ -174,8 +198,11 @@ def heatmap(data: DashboardData, course: str, limit: int = 80
         return [], [], []
     progress = matrix.isin([2, 3]).sum(axis=1)
     matrix = matrix.loc[progress.sort_values(kind="stable").index[:limit]]
-    return (list(matrix.columns), list(matrix.index),
-            matrix.astype(float).fillna(0).to_numpy().tolist())
+    return (
+        list(matrix.columns),
+        list(matrix.index),
+        matrix.astype(float).fillna(0).to_numpy().tolist(),
+    )
 
 
 @cached_view
@@ -186,16 +213,21 @@ def mastery_by_skill(data: DashboardData) -> pd.DataFrame:
     from ..analytics.groups import bands
 
     m = mastery(data)
-    columns = ["course", "skill", "mastery", "width", "remediation", "consolidation",
-               "extension"]
+    columns = ["course", "skill", "mastery", "width", "remediation", "consolidation", "extension"]
     if m.empty:
         return pd.DataFrame(columns=columns)
     rows = []
     for (cid, skill), one in m.groupby(["course", "skill"], sort=False):
         b = bands(one, skill, data.band_thresholds or None, course=cid)["band"].value_counts()
-        rows.append({"course": cid, "skill": skill, "mastery": float(one["mean"].mean()),
-                     "width": float((one["high"] - one["low"]).mean()),
-                     **{k: int(b.get(k, 0)) for k in columns[4:]}})
+        rows.append(
+            {
+                "course": cid,
+                "skill": skill,
+                "mastery": float(one["mean"].mean()),
+                "width": float((one["high"] - one["low"]).mean()),
+                **{k: int(b.get(k, 0)) for k in columns[4:]},
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -233,18 +265,31 @@ def workload_alerts(data: DashboardData, days: int = 7) -> pd.DataFrame:
         for learner in data.frames.learners[data.frames.learners["course"] == cid]["learner"]:
             limit = course.workload.hours_per_week * 60
             week_limits[learner] = min(week_limits.get(learner, math.inf), limit)
-    columns = ["learner", "week_minutes", "week_limit", "max_day_minutes", "day_limit",
-               "days_over", "alert"]
+    columns = [
+        "learner",
+        "week_minutes",
+        "week_limit",
+        "max_day_minutes",
+        "day_limit",
+        "days_over",
+        "alert",
+    ]
     if window.empty:
         return pd.DataFrame(columns=columns)
-    out = window.groupby("learner").agg(
-        week_minutes=("minutes", "sum"), max_day_minutes=("minutes", "max"),
-        day_limit=("limit_minutes", "min"), days_over=("over", "sum")).reset_index()
+    out = (
+        window.groupby("learner")
+        .agg(
+            week_minutes=("minutes", "sum"),
+            max_day_minutes=("minutes", "max"),
+            day_limit=("limit_minutes", "min"),
+            days_over=("over", "sum"),
+        )
+        .reset_index()
+    )
     out["week_limit"] = out["learner"].map(week_limits)
     out["alert"] = (out["days_over"] > 0) | (out["week_minutes"] > out["week_limit"])
     out[["week_minutes", "max_day_minutes"]] = out[["week_minutes", "max_day_minutes"]].round()
-    return out.sort_values(["alert", "week_minutes"], ascending=False,
-                           ignore_index=True)[columns]
+    return out.sort_values(["alert", "week_minutes"], ascending=False, ignore_index=True)[columns]
 
 
 @cached_view
@@ -266,16 +311,47 @@ def ab_results(data: DashboardData) -> pd.DataFrame:
             except BadInputError:
                 continue
             row = r.as_dict()
-            rows.append({
-                "course": cid, "lesson": lesson.id, "a": r.versions[0], "b": r.versions[1],
-                "n_a": r.n[0], "n_b": r.n[1], "mean_a": r.means[0], "mean_b": r.means[1],
-                "test": r.test, "p_value": r.p_value, "effect": r.effect,
-                "effect_name": r.effect_name, "ci_low": r.ci_low, "ci_high": r.ci_high,
-                "warning_fr": row["warning_fr"], "warning_en": row["warning_en"],
-            })
-    return pd.DataFrame(rows, columns=["course", "lesson", "a", "b", "n_a", "n_b", "mean_a",
-                                       "mean_b", "test", "p_value", "effect", "effect_name",
-                                       "ci_low", "ci_high", "warning_fr", "warning_en"])
+            rows.append(
+                {
+                    "course": cid,
+                    "lesson": lesson.id,
+                    "a": r.versions[0],
+                    "b": r.versions[1],
+                    "n_a": r.n[0],
+                    "n_b": r.n[1],
+                    "mean_a": r.means[0],
+                    "mean_b": r.means[1],
+                    "test": r.test,
+                    "p_value": r.p_value,
+                    "effect": r.effect,
+                    "effect_name": r.effect_name,
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                    "warning_fr": row["warning_fr"],
+                    "warning_en": row["warning_en"],
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "course",
+            "lesson",
+            "a",
+            "b",
+            "n_a",
+            "n_b",
+            "mean_a",
+            "mean_b",
+            "test",
+            "p_value",
+            "effect",
+            "effect_name",
+            "ci_low",
+            "ci_high",
+            "warning_fr",
+            "warning_en",
+        ],
+    )
 
 
 def warm(data: DashboardData) -> None:

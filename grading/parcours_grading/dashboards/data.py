@@ -70,8 +70,9 @@ class DashboardData:
             out.append(zone_of(known, assignment))
         return out
 
-    def local_times(self, courses: pd.Series, moments: pd.Series,
-                    activities: pd.Series | None = None) -> list[Any]:
+    def local_times(
+        self, courses: pd.Series, moments: pd.Series, activities: pd.Series | None = None
+    ) -> list[Any]:
         """Each moment in the zone it was written in (see :meth:`zones`): what a learner
         of that course reads on the wall clock. Missing moments stay missing."""
         import pandas as pd
@@ -81,17 +82,19 @@ class DashboardData:
             out.append(moment if pd.isna(moment) else pd.Timestamp(moment).tz_convert(zone))
         return out
 
-    def shown_times(self, courses: pd.Series, moments: pd.Series, lang: str,
-                    activities: pd.Series | None = None) -> list[str]:
+    def shown_times(
+        self, courses: pd.Series, moments: pd.Series, lang: str, activities: pd.Series | None = None
+    ) -> list[str]:
         """Each moment as a person reads it, its zone named (``2026-09-21 23:59
         (Cayenne time, UTC−3)``); '' when missing."""
         import pandas as pd
 
         from ..course.zones import shown
 
-        return ["" if pd.isna(moment) else shown(pd.Timestamp(moment).to_pydatetime(), zone,
-                                                 lang)
-                for zone, moment in zip(self.zones(courses, activities), moments, strict=True)]
+        return [
+            "" if pd.isna(moment) else shown(pd.Timestamp(moment).to_pydatetime(), zone, lang)
+            for zone, moment in zip(self.zones(courses, activities), moments, strict=True)
+        ]
 
     def cohorts(self) -> list[str]:
         m = self.memberships
@@ -110,8 +113,11 @@ class DashboardData:
             if chosen.empty:  # nobody in a group yet (also: an empty class)
                 base[column] = ""
                 continue
-            part = chosen.groupby(["course", "learner"])["group"].agg(
-                lambda g: ", ".join(sorted(g))).rename(column)
+            part = (
+                chosen.groupby(["course", "learner"])["group"]
+                .agg(lambda g: ", ".join(sorted(g)))
+                .rename(column)
+            )
             base = base.merge(part.reset_index(), on=["course", "learner"], how="left")
         return base.fillna({"cohort": "", "group": ""})
 
@@ -136,8 +142,12 @@ class DashboardData:
             if name:
                 members = self.memberships[self.memberships["group"] == name]
                 keep = set(zip(members["course"], members["learner"], strict=True))
-                learners = learners[[(c, x) in keep for c, x in zip(
-                    learners["course"], learners["learner"], strict=True)]]
+                learners = learners[
+                    [
+                        (c, x) in keep
+                        for c, x in zip(learners["course"], learners["learner"], strict=True)
+                    ]
+                ]
         who = set(learners["learner"])
 
         def rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -171,8 +181,9 @@ def cached_view(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def wrapper(data: DashboardData, *args: Any) -> Any:
-        return data.cached(f"{function.__module__}.{function.__name__}{args!r}",
-                           lambda: function(data, *args))
+        return data.cached(
+            f"{function.__module__}.{function.__name__}{args!r}", lambda: function(data, *args)
+        )
 
     return wrapper
 
@@ -208,8 +219,15 @@ def memberships_frame(config: ParcoursConfig, frames: ClassData) -> pd.DataFrame
         for learner in roster.learners.values():
             pseudo = pseudonymize(learner.id, config.pseudonym_salt)
             for group in learner.groups or ("",):
-                rows.append((course.id, pseudo, learner.id, group,
-                             group.lower().startswith(COHORT_PREFIXES)))
+                rows.append(
+                    (
+                        course.id,
+                        pseudo,
+                        learner.id,
+                        group,
+                        group.lower().startswith(COHORT_PREFIXES),
+                    )
+                )
     frame = pd.DataFrame(rows, columns=MEMBERSHIP_COLUMNS)
     return frame.astype({"is_cohort": bool})  # typed even when no roster exists yet
 

@@ -30,8 +30,9 @@ class Viewer:
     may_choose: bool
 
 
-def resolve_learner(config: ParcoursConfig, query: dict[str, str],
-                    environ: dict[str, str] | None = None) -> Viewer:
+def resolve_learner(
+    config: ParcoursConfig, query: dict[str, str], environ: dict[str, str] | None = None
+) -> Viewer:
     """The learner shown, from who is asking.
 
     On the hub's dashboards service the user is the one the service authenticated
@@ -102,14 +103,14 @@ def my_path(data: DashboardData, learner: str) -> pd.DataFrame:
     st = class_status(data)
     mine = st[st["learner"] == learner].merge(
         data.frames.activities[["course", "activity", "title", "minutes"]],
-        on=["course", "activity"])
+        on=["course", "activity"],
+    )
     mine = mine.sort_values(["course", "order"], ignore_index=True)
     todo = ~mine["status"].isin(["done", "late"])
     mine["next"] = False
     for _course, group in mine[todo].groupby("course"):
         mine.loc[group.index[0], "next"] = True
-    return mine[["course", "activity", "kind", "title", "minutes", "deadline", "status",
-                 "next"]]
+    return mine[["course", "activity", "kind", "title", "minutes", "deadline", "status", "next"]]
 
 
 def my_deadlines(data: DashboardData, learner: str) -> pd.DataFrame:
@@ -118,16 +119,29 @@ def my_deadlines(data: DashboardData, learner: str) -> pd.DataFrame:
     ``deadline_local`` in that zone."""
     path = my_path(data, learner)
     a = path[path["kind"] == "assignment"].merge(
-        data.frames.activities[["course", "activity", "opens", "due"]],
-        on=["course", "activity"])
+        data.frames.activities[["course", "activity", "opens", "due"]], on=["course", "activity"]
+    )
     a["extended"] = a["deadline"] > a["due"]
     a["days_left"] = ((a["deadline"] - data.now).dt.total_seconds() / 86400).round(1)
     a["timezone"] = data.zones(a["course"], a["activity"])
     a["due_local"] = data.local_times(a["course"], a["due"], a["activity"])
     a["deadline_local"] = data.local_times(a["course"], a["deadline"], a["activity"])
-    return a[["course", "activity", "title", "opens", "due", "deadline", "extended",
-              "days_left", "status", "timezone", "due_local", "deadline_local"]
-             ].reset_index(drop=True)
+    return a[
+        [
+            "course",
+            "activity",
+            "title",
+            "opens",
+            "due",
+            "deadline",
+            "extended",
+            "days_left",
+            "status",
+            "timezone",
+            "due_local",
+            "deadline_local",
+        ]
+    ].reset_index(drop=True)
 
 
 def my_results(data: DashboardData, learner: str, feedback_url: str = "") -> pd.DataFrame:
@@ -144,13 +158,31 @@ def my_results(data: DashboardData, learner: str, feedback_url: str = "") -> pd.
     sub["penalty"] = sub["late_penalty"]
     sub["feedback"] = [
         (f"{feedback_url}{c}/{a}/" if feedback_url else when.strftime("%Y-%m-%d"))
-        if released else ""
-        for c, a, when, released in zip(sub["course"], sub["assignment"], sub["feedback_at"],
-                                         sub["feedback_at"].notna(), strict=True)
+        if released
+        else ""
+        for c, a, when, released in zip(
+            sub["course"],
+            sub["assignment"],
+            sub["feedback_at"],
+            sub["feedback_at"].notna(),
+            strict=True,
+        )
     ]
-    return sub[["course", "assignment", "timestamp", "late", "late_seconds", "score",
-                "raw_score", "penalty", "max_score", "fraction", "feedback"]].reset_index(
-        drop=True)
+    return sub[
+        [
+            "course",
+            "assignment",
+            "timestamp",
+            "late",
+            "late_seconds",
+            "score",
+            "raw_score",
+            "penalty",
+            "max_score",
+            "fraction",
+            "feedback",
+        ]
+    ].reset_index(drop=True)
 
 
 def my_mastery(data: DashboardData, learner: str) -> pd.DataFrame:
@@ -164,8 +196,9 @@ def my_mastery(data: DashboardData, learner: str) -> pd.DataFrame:
         return mine.assign(band=[])
     import pandas as pd
 
-    return pd.concat(parts, ignore_index=True)[["course", "skill", "n", "mean", "low", "high",
-                                               "band", "why_fr", "why_en"]]
+    return pd.concat(parts, ignore_index=True)[
+        ["course", "skill", "n", "mean", "low", "high", "band", "why_fr", "why_en"]
+    ]
 
 
 def my_week(data: DashboardData, learner: str, days: int = 7) -> pd.DataFrame:
@@ -179,11 +212,20 @@ def my_week(data: DashboardData, learner: str, days: int = 7) -> pd.DataFrame:
     mine = daily[daily["learner"] == learner].set_index("day")
     start = data.now.tz_convert(None).normalize()
     dates = [start + pd.Timedelta(days=d) for d in range(days)]
-    limit = float(mine["limit_minutes"].iloc[0]) if len(mine) else min(
-        (c.workload.hours_per_day * 60 for c in data.courses.values()), default=210.0)
+    limit = (
+        float(mine["limit_minutes"].iloc[0])
+        if len(mine)
+        else min((c.workload.hours_per_day * 60 for c in data.courses.values()), default=210.0)
+    )
     minutes = [float(mine["minutes"].get(d, 0.0)) for d in dates]
-    return pd.DataFrame({"day": [d.date() for d in dates], "minutes": [round(m) for m in minutes],
-                         "limit": limit, "over": [m > limit + 1e-9 for m in minutes]})
+    return pd.DataFrame(
+        {
+            "day": [d.date() for d in dates],
+            "minutes": [round(m) for m in minutes],
+            "limit": limit,
+            "over": [m > limit + 1e-9 for m in minutes],
+        }
+    )
 
 
 def review_queue(config: ParcoursConfig, data: DashboardData, learner: str) -> pd.DataFrame:
@@ -199,8 +241,16 @@ def review_queue(config: ParcoursConfig, data: DashboardData, learner: str) -> p
         for course in data.courses.values():
             queue = learner_queue(store, course, learner, data.now.date())
             for item in queue.items:
-                rows.append({"course": course.id, "question": item.question,
-                             "lesson": item.lesson, "reviews": item.reviews,
-                             "last_rating": item.last_rating, "due": pd.Timestamp(item.due)})
-    return pd.DataFrame(rows, columns=["course", "question", "lesson", "reviews",
-                                       "last_rating", "due"])
+                rows.append(
+                    {
+                        "course": course.id,
+                        "question": item.question,
+                        "lesson": item.lesson,
+                        "reviews": item.reviews,
+                        "last_rating": item.last_rating,
+                        "due": pd.Timestamp(item.due),
+                    }
+                )
+    return pd.DataFrame(
+        rows, columns=["course", "question", "lesson", "reviews", "last_rating", "due"]
+    )

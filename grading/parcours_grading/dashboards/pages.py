@@ -96,8 +96,7 @@ def prepare(warm: str = "") -> State:
 def shared_language(data: DashboardData, courses: list[str]) -> str | None:
     """The language of ``courses`` (those known; every course when none is) if they all
     have one, else None."""
-    chosen = [data.courses[c] for c in courses if c in data.courses] or list(
-        data.courses.values())
+    chosen = [data.courses[c] for c in courses if c in data.courses] or list(data.courses.values())
     languages = {c.language for c in chosen}
     return languages.pop() if len(languages) == 1 else None
 
@@ -146,11 +145,17 @@ class Page:
 
         self.state = state
         self.query = query
-        self.lang = set_language(choose_language(
-            query.get("lang"), self.course_language(state, query), state.config.language))
-        self.switch = w.ToggleButtons(options=[("Français", "fr"), ("English", "en")],
-                                      value=self.lang, description="",
-                                      tooltips=["Français", "English"])
+        self.lang = set_language(
+            choose_language(
+                query.get("lang"), self.course_language(state, query), state.config.language
+            )
+        )
+        self.switch = w.ToggleButtons(
+            options=[("Français", "fr"), ("English", "en")],
+            value=self.lang,
+            description="",
+            tooltips=["Français", "English"],
+        )
         self.switch.add_class("parcours-lang")
         self.switch.observe(self._on_language, names="value")
         self.shown = False
@@ -186,8 +191,9 @@ class Page:
         ui.Static.html(ui.STYLE).display_first_view(first_view_only=False)
         ui.Static.html(self.title).display_first_view()
         # its place kept until it shows (a row per control, see the Voila template)
-        display(self.root, metadata={"parcours": {"min_height": CONTROL_ROW_PX
-                                                  * len(self.controls)}})
+        display(
+            self.root, metadata={"parcours": {"min_height": CONTROL_ROW_PX * len(self.controls)}}
+        )
         for block in self.blocks:
             ui.display_first_view(block)
 
@@ -232,9 +238,12 @@ class CoordinatorPage(Page):
         super().__init__(state, query)
         options = filter_options(state.data)
         self.filters = {
-            "course": w.Dropdown(value=query.get("course", "") if query.get("course", "") in
-                                 options["course"] else "",
-                                 options=[("*", ""), *[(c, c) for c in options["course"]]]),
+            "course": w.Dropdown(
+                value=query.get("course", "")
+                if query.get("course", "") in options["course"]
+                else "",
+                options=[("*", ""), *[(c, c) for c in options["course"]]],
+            ),
             "cohort": w.Dropdown(options=[("*", ""), *[(c, c) for c in options["cohort"]]]),
             "group": w.Dropdown(options=[("*", ""), *[(c, c) for c in options["group"]]]),
             "period": w.Dropdown(options=[(str(p), p) for p in PERIODS]),
@@ -262,16 +271,21 @@ class CoordinatorPage(Page):
         f = self.filters
         days = f["period"].value
         since = self.state.data.now - pd.Timedelta(days=days) if days else None
-        return self.state.data.filtered(course=f["course"].value, cohort=f["cohort"].value,
-                                        group=f["group"].value, since=since)
+        return self.state.data.filtered(
+            course=f["course"].value, cohort=f["cohort"].value, group=f["group"].value, since=since
+        )
 
     def sections(self) -> list[Any]:
         import ipywidgets as w
 
         from . import coordinator as vm
 
-        labels = {"course": _("Course"), "cohort": _("Cohort"), "group": _("Group"),
-                  "period": _("Period (days, 0 = all)")}
+        labels = {
+            "course": _("Course"),
+            "cohort": _("Cohort"),
+            "group": _("Group"),
+            "period": _("Period (days, 0 = all)"),
+        }
         for name, widget in self.filters.items():
             widget.description = labels[name]
             widget.style = {"description_width": "initial"}
@@ -292,15 +306,30 @@ class CoordinatorPage(Page):
             if parts:
                 out.append(ui.Static.of(lambda: [part() for part in parts]))
 
-        add("<p id='as-of'>" + _("Data as of {moment} (UTC).").format(moment=ui.fmt(data.now))
-            + "</p>")
+        add(
+            "<p id='as-of'>"
+            + _("Data as of {moment} (UTC).").format(moment=ui.fmt(data.now))
+            + "</p>"
+        )
         overview = vm.courses_overview(data)
-        add(ui.heading(_("Courses")) + ui.table_html(
-            overview, {"course": _("Course"), "title": _("Title"), "learners": _("Learners"),
-                       "activities": _("Activities"), "completion": _("Completion"),
-                       "weekly_active": _("Active this week"), "quiz_mean": _("Quiz mean")},
-            kinds={"completion": "%", "weekly_active": "%", "quiz_mean": "%"},
-            table_id="table-courses"), "parcours-section-courses")
+        add(
+            ui.heading(_("Courses"))
+            + ui.table_html(
+                overview,
+                {
+                    "course": _("Course"),
+                    "title": _("Title"),
+                    "learners": _("Learners"),
+                    "activities": _("Activities"),
+                    "completion": _("Completion"),
+                    "weekly_active": _("Active this week"),
+                    "quiz_mean": _("Quiz mean"),
+                },
+                kinds={"completion": "%", "weekly_active": "%", "quiz_mean": "%"},
+                table_id="table-courses",
+            ),
+            "parcours-section-courses",
+        )
         if data.frames.learners.empty:
             none = _("No learner matches these filters.")
             add(f"<p id='no-learners'>{none}</p>")
@@ -313,11 +342,21 @@ class CoordinatorPage(Page):
         add(
             ui.heading(_("Learners at risk"))
             + f"<p id='risk-count'>{_('{n} learners flagged.').format(n=len(risk))}</p>"
-            + ui.table_html(risk.assign(why=risk[f"why_{lang}"]) if len(risk) else risk, {
-                "learner": _("Learner"), "course": _("Course"), "cohort": _("Cohort"),
-                "group": _("Group"), "n_reasons": _("Rules"), "why": _("Reasons"),
-                "days_inactive": _("Days inactive")}, table_id="table-risk"),
-            "parcours-section-risk")
+            + ui.table_html(
+                risk.assign(why=risk[f"why_{lang}"]) if len(risk) else risk,
+                {
+                    "learner": _("Learner"),
+                    "course": _("Course"),
+                    "cohort": _("Cohort"),
+                    "group": _("Group"),
+                    "n_reasons": _("Rules"),
+                    "why": _("Reasons"),
+                    "days_inactive": _("Days inactive"),
+                },
+                table_id="table-risk",
+            ),
+            "parcours-section-risk",
+        )
         batch.append(lambda: self._dropout(data))
         batch.append(lambda: self._mastery(data))
         add(ui.heading(_("Differentiation groups")))
@@ -333,66 +372,150 @@ class CoordinatorPage(Page):
             + "<p id='workload-count'>"
             + _("{n} learners above the limits over the next 7 days.").format(n=len(alerts))
             + "</p>"
-            + ui.table_html(alerts, {
-                "learner": _("Learner"), "week_minutes": _("Minutes this week"),
-                "week_limit": _("Weekly limit"), "max_day_minutes": _("Busiest day (min)"),
-                "day_limit": _("Daily limit"), "days_over": _("Days over")},
-                table_id="table-workload"), "parcours-section-workload")
+            + ui.table_html(
+                alerts,
+                {
+                    "learner": _("Learner"),
+                    "week_minutes": _("Minutes this week"),
+                    "week_limit": _("Weekly limit"),
+                    "max_day_minutes": _("Busiest day (min)"),
+                    "day_limit": _("Daily limit"),
+                    "days_over": _("Days over"),
+                },
+                table_id="table-workload",
+            ),
+            "parcours-section-workload",
+        )
         ab = vm.ab_results(data)
-        add(ui.heading(_("A/B comparisons")) + ui.table_html(
-            ab.assign(warning=ab[f"warning_{lang}"]) if len(ab) else ab,
-            {**({"course": _("Course")} if len(data.courses) > 1 else {}),
-             "lesson": _("Lesson"), "a": "A", "b": "B", "n_a": "n A", "n_b": "n B",
-             "mean_a": _("Mean A"), "mean_b": _("Mean B"), "test": _("Test"), "p_value": "p",
-             "effect": _("Effect size"), "ci_low": _("CI low"), "ci_high": _("CI high"),
-             "warning": _("Warning")}, table_id="table-ab"), "parcours-section-ab")
+        add(
+            ui.heading(_("A/B comparisons"))
+            + ui.table_html(
+                ab.assign(warning=ab[f"warning_{lang}"]) if len(ab) else ab,
+                {
+                    **({"course": _("Course")} if len(data.courses) > 1 else {}),
+                    "lesson": _("Lesson"),
+                    "a": "A",
+                    "b": "B",
+                    "n_a": "n A",
+                    "n_b": "n B",
+                    "mean_a": _("Mean A"),
+                    "mean_b": _("Mean B"),
+                    "test": _("Test"),
+                    "p_value": "p",
+                    "effect": _("Effect size"),
+                    "ci_low": _("CI low"),
+                    "ci_high": _("CI high"),
+                    "warning": _("Warning"),
+                },
+                table_id="table-ab",
+            ),
+            "parcours-section-ab",
+        )
         flush()
         return out
 
     def _trend(self, kpis: list[Any]) -> None:
-        traces = [{"type": "scatter", "mode": "lines+markers", "x": k.weeks, "y": k.trend,
-                   "name": f"{_(k.key)} ({k.course})"}
-                  for k in kpis if k.key in ("weekly_active", "quiz_mean") and k.trend]
-        ui.show_figure(ui.figure("line", title=_("KPI trend per week"), x_title=_("Week"),
-                                 y_title=_("Share (0-1)"), x=[], y=[], traces=traces,
-                                 y_range=[0, 1.05]), "trend")
+        traces = [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": k.weeks,
+                "y": k.trend,
+                "name": f"{_(k.key)} ({k.course})",
+            }
+            for k in kpis
+            if k.key in ("weekly_active", "quiz_mean") and k.trend
+        ]
+        ui.show_figure(
+            ui.figure(
+                "line",
+                title=_("KPI trend per week"),
+                x_title=_("Week"),
+                y_title=_("Share (0-1)"),
+                x=[],
+                y=[],
+                traces=traces,
+                y_range=[0, 1.05],
+            ),
+            "trend",
+        )
 
     def _dropout(self, data: DashboardData) -> None:
         from .coordinator import funnel_chart, heatmap
 
         labels, reached = funnel_chart(data)
         ui.show_html(ui.heading(_("Dropout points")))
-        ui.show_figure(ui.figure(
-            "bar", title=_("Learners reaching each activity"), x_title=_("Activity"),
-            y_title=_("Learners"), x=labels, y=reached), "funnel")
+        ui.show_figure(
+            ui.figure(
+                "bar",
+                title=_("Learners reaching each activity"),
+                x_title=_("Activity"),
+                y_title=_("Learners"),
+                x=labels,
+                y=reached,
+            ),
+            "funnel",
+        )
         names = [_(s) for s in STATUS_NAMES]
-        scale = [[0.0, "#eeeeee"], [0.25, "#9ecae1"], [0.5, "#31a354"], [0.75, "#fdae6b"],
-                 [1.0, "#de2d26"]]
+        scale = [
+            [0.0, "#eeeeee"],
+            [0.25, "#9ecae1"],
+            [0.5, "#31a354"],
+            [0.75, "#fdae6b"],
+            [1.0, "#de2d26"],
+        ]
         for cid in data.courses:
             x, y, z = heatmap(data, cid)
             if not y:
                 continue
-            ui.show_figure(ui.figure(
-                "heatmap", title=_("Learner × activity status ({course})").format(course=cid),
-                x_title=_("Activity"), y_title=_("Learner"), z=z, x=x, y=y, colorscale=scale,
-                colorbar={"tickvals": [0, 1, 2, 3, 4], "ticktext": names},
-                height=min(max(360, 12 * len(y) + 140), HEATMAP_MAX_PX),
-                y_labels=len(y) <= HEATMAP_LABELS_MAX), f"heatmap-{cid}")
+            ui.show_figure(
+                ui.figure(
+                    "heatmap",
+                    title=_("Learner × activity status ({course})").format(course=cid),
+                    x_title=_("Activity"),
+                    y_title=_("Learner"),
+                    z=z,
+                    x=x,
+                    y=y,
+                    colorscale=scale,
+                    colorbar={"tickvals": [0, 1, 2, 3, 4], "ticktext": names},
+                    height=min(max(360, 12 * len(y) + 140), HEATMAP_MAX_PX),
+                    y_labels=len(y) <= HEATMAP_LABELS_MAX,
+                ),
+                f"heatmap-{cid}",
+            )
 
     def _mastery(self, data: DashboardData) -> None:
         from .coordinator import mastery_by_skill, mastery_labels
 
         m = mastery_by_skill(data)
         ui.show_html(ui.heading(_("Skill mastery")))
-        ui.show_figure(ui.figure(
-            "bar", title=_("Mean mastery per skill"), x_title=_("Skill"),
-            y_title=_("Mastery (0-1)"), x=mastery_labels(m),
-            y=m["mastery"].round(3).tolist()), "mastery")
-        ui.show_html(ui.table_html(m, {
-            "course": _("Course"), "skill": _("Skill"), "mastery": _("Mastery"),
-            "width": _("Uncertainty (interval width)"), "remediation": _("remediation"),
-            "consolidation": _("consolidation"), "extension": _("extension")},
-            table_id="table-mastery"))
+        ui.show_figure(
+            ui.figure(
+                "bar",
+                title=_("Mean mastery per skill"),
+                x_title=_("Skill"),
+                y_title=_("Mastery (0-1)"),
+                x=mastery_labels(m),
+                y=m["mastery"].round(3).tolist(),
+            ),
+            "mastery",
+        )
+        ui.show_html(
+            ui.table_html(
+                m,
+                {
+                    "course": _("Course"),
+                    "skill": _("Skill"),
+                    "mastery": _("Mastery"),
+                    "width": _("Uncertainty (interval width)"),
+                    "remediation": _("remediation"),
+                    "consolidation": _("consolidation"),
+                    "extension": _("extension"),
+                },
+                table_id="table-mastery",
+            )
+        )
 
     def _groups_controls(self, data: DashboardData) -> None:
         """Refill the skill and mode choices (labels in the language in force) without
@@ -405,8 +528,11 @@ class CoordinatorPage(Page):
             if skills:
                 self.skill.value = current if current in skills else skills[0]
             current_mode = self.mode.value or "bands"
-            self.mode.options = [(_("bands"), "bands"), (_("pairs"), "pairs"),
-                                 (_("teams"), "teams")]
+            self.mode.options = [
+                (_("bands"), "bands"),
+                (_("pairs"), "pairs"),
+                (_("teams"), "teams"),
+            ]
             self.mode.value = current_mode
         finally:
             self._building = False
@@ -453,8 +579,7 @@ class CoordinatorPage(Page):
             columns = {"team": _("Team"), f"role_{self.lang}": _("Role"), **columns}
         if frame["course"].nunique() > 1:  # groups are made within each course
             columns = {"course": _("Course"), **columns}
-        shown = ui.table_html(frame, columns, translate=("band", "role"),
-                              table_id="table-groups")
+        shown = ui.table_html(frame, columns, translate=("band", "role"), table_id="table-groups")
         ui.output_of(lambda: ui.show_html(shown), self.groups_out)
 
     def _export_groups(self) -> None:
@@ -471,7 +596,5 @@ class CoordinatorPage(Page):
             return
         frame, mode, skill = made
         why = f"why_{self.lang}"
-        export = frame.drop(columns=[c for c in frame.columns if c.startswith("why_")
-                                     and c != why])
-        self.export_link.value = ui.csv_link(export, f"{mode}-{skill}.csv",
-                                             _("Download as CSV"))
+        export = frame.drop(columns=[c for c in frame.columns if c.startswith("why_") and c != why])
+        self.export_link.value = ui.csv_link(export, f"{mode}-{skill}.csv", _("Download as CSV"))

@@ -36,7 +36,8 @@ class TeacherPage(Page):
         wanted = query.get("assignment", "")
         self.assignment = w.Dropdown(
             options=[(f"{t} ({a})", f"{c}/{a}") for c, a, t in choices],
-            value=wanted if wanted in values else (values[0] if values else None))
+            value=wanted if wanted in values else (values[0] if values else None),
+        )
         self.assignment.add_class("parcours-assignment")
         self.assignment.observe(lambda _change: self.refresh(), names="value")
         self.controls.append(self.assignment)
@@ -63,46 +64,91 @@ class TeacherPage(Page):
             return [self.html(f"<p>{_('Nothing to show.')}</p>")]
         course, name = self.assignment.value.split("/", 1)
         s = vm.assignment_status(data, course, name)
-        rows = [(_("Learners"), s.learners), (_("Submitted on time"), s.on_time),
-                (_("Submitted late"), s.late), (_("Missing"), s.missing),
-                (_("Not yet due"), s.not_due), (_("Autograded"), s.autograded),
-                (_("Needs manual grading"), s.needs_manual),
-                (_("Feedback released"), s.feedback_released),
-                (_("Median feedback delay (days)"), ui.fmt(s.median_feedback_days))]
-        cells = "".join(f"<tr><th scope='row'>{html.escape(k)}</th><td data-v='{v}'>{v}</td></tr>"
-                        for k, v in rows)
-        out.append(self.html(ui.heading(_("Hand-ins and grading"))
-                             + f"<table class='parcours-table' id='table-status'>{cells}</table>",
-                             "parcours-section-status"))
+        rows = [
+            (_("Learners"), s.learners),
+            (_("Submitted on time"), s.on_time),
+            (_("Submitted late"), s.late),
+            (_("Missing"), s.missing),
+            (_("Not yet due"), s.not_due),
+            (_("Autograded"), s.autograded),
+            (_("Needs manual grading"), s.needs_manual),
+            (_("Feedback released"), s.feedback_released),
+            (_("Median feedback delay (days)"), ui.fmt(s.median_feedback_days)),
+        ]
+        cells = "".join(
+            f"<tr><th scope='row'>{html.escape(k)}</th><td data-v='{v}'>{v}</td></tr>"
+            for k, v in rows
+        )
+        out.append(
+            self.html(
+                ui.heading(_("Hand-ins and grading"))
+                + f"<table class='parcours-table' id='table-status'>{cells}</table>",
+                "parcours-section-status",
+            )
+        )
         scores = vm.score_distribution(data, course, name)
         questions = vm.question_difficulty(data, course, name)
 
         def figures() -> None:
-            ui.show_figure(ui.figure(
-                "histogram", title=_("Score distribution"), x_title=_("Score (share of points)"),
-                y_title=_("Learners"), x=scores.tolist()), "scores")
-            ui.show_figure(ui.figure(
-                "bar", title=_("Share of learners failing each question"),
-                x_title=_("Question"), y_title=_("Share failing"),
-                x=questions["question"].tolist(), y=questions["failed"].round(3).tolist()),
-                "questions")
-            ui.show_html(ui.table_html(questions, {
-                "question": _("Question"), "learners": _("Learners"), "mean": _("Mean score"),
-                "failed": _("Failing")}, kinds={"mean": "%", "failed": "%"},
-                table_id="table-questions"))
+            ui.show_figure(
+                ui.figure(
+                    "histogram",
+                    title=_("Score distribution"),
+                    x_title=_("Score (share of points)"),
+                    y_title=_("Learners"),
+                    x=scores.tolist(),
+                ),
+                "scores",
+            )
+            ui.show_figure(
+                ui.figure(
+                    "bar",
+                    title=_("Share of learners failing each question"),
+                    x_title=_("Question"),
+                    y_title=_("Share failing"),
+                    x=questions["question"].tolist(),
+                    y=questions["failed"].round(3).tolist(),
+                ),
+                "questions",
+            )
+            ui.show_html(
+                ui.table_html(
+                    questions,
+                    {
+                        "question": _("Question"),
+                        "learners": _("Learners"),
+                        "mean": _("Mean score"),
+                        "failed": _("Failing"),
+                    },
+                    kinds={"mean": "%", "failed": "%"},
+                    table_id="table-questions",
+                )
+            )
 
         out.append(ui.Static.of(figures))
         r = vm.reflections_summary(data, course, name)
         items = "".join(f"<li>{html.escape(str(k))} ({n})</li>" for k, n in r["difficulties"])
         helps = "".join(f"<li>{html.escape(str(k))} ({n})</li>" for k, n in r["help"])
-        out.append(self.html(
-            ui.heading(_("Reflections")) + "<p id='reflections-summary'>"
-            + html.escape(_("{n} reflections; {minutes} minutes spent on average; confidence "
-                            "{confidence} / 5.").format(n=r["count"],
-                                                        minutes=ui.fmt(r["mean_minutes"]),
-                                                        confidence=ui.fmt(r["mean_confidence"])))
-            + "</p>" + f"<p>{_('Difficulties named most')}</p><ul>{items}</ul>"
-            + f"<p>{_('Help used')}</p><ul>{helps}</ul>", "parcours-section-reflections"))
+        out.append(
+            self.html(
+                ui.heading(_("Reflections"))
+                + "<p id='reflections-summary'>"
+                + html.escape(
+                    _(
+                        "{n} reflections; {minutes} minutes spent on average; confidence "
+                        "{confidence} / 5."
+                    ).format(
+                        n=r["count"],
+                        minutes=ui.fmt(r["mean_minutes"]),
+                        confidence=ui.fmt(r["mean_confidence"]),
+                    )
+                )
+                + "</p>"
+                + f"<p>{_('Difficulties named most')}</p><ul>{items}</ul>"
+                + f"<p>{_('Help used')}</p><ul>{helps}</ul>",
+                "parcours-section-reflections",
+            )
+        )
         out.extend(self._actions(data, course, name))
         return out
 
@@ -117,12 +163,21 @@ class TeacherPage(Page):
         extend = w.Button(description=_("Extend…"))
         skills = [s.id for s in data.courses[course].skills]
         skill = w.Dropdown(options=skills, description=_("Skill"))
-        band = w.Dropdown(options=[(_("remediation"), "remediation"),
-                                   (_("consolidation"), "consolidation"),
-                                   (_("extension"), "extension")], description=_("Band"))
+        band = w.Dropdown(
+            options=[
+                (_("remediation"), "remediation"),
+                (_("consolidation"), "consolidation"),
+                (_("extension"), "extension"),
+            ],
+            description=_("Band"),
+        )
         release = w.Button(description=_("Release remediation…"))
-        for widget, css in ((who, "extend-learner"), (days, "extend-days"),
-                            (skill, "release-skill"), (band, "release-band")):
+        for widget, css in (
+            (who, "extend-learner"),
+            (days, "extend-days"),
+            (skill, "release-skill"),
+            (band, "release-band"),
+        ):
             widget.add_class(f"parcours-{css}")
         confirm = w.Button(description=_("Confirm"), button_style="danger")
         cancel = w.Button(description=_("Cancel"))
@@ -135,18 +190,25 @@ class TeacherPage(Page):
             box.children = [confirm, cancel]
 
         def on_extend(_b: Any) -> None:
-            ask(_("Give {learner} {days} more days on {assignment}?").format(
-                learner=who.value, days=days.value, assignment=assignment),
-                lambda: vm.extend_learner(self.state.config, data, course, assignment,
-                                          who.value, days.value))
+            ask(
+                _("Give {learner} {days} more days on {assignment}?").format(
+                    learner=who.value, days=days.value, assignment=assignment
+                ),
+                lambda: vm.extend_learner(
+                    self.state.config, data, course, assignment, who.value, days.value
+                ),
+            )
 
         def on_release(_b: Any) -> None:
             members = vm.band_members(data, course, skill.value, band.value)
-            ask(_("Release {assignment} to the {n} learners of the band {band} on {skill}?")
-                .format(assignment=assignment, n=len(members), band=_(band.value),
-                        skill=skill.value),
-                lambda: vm.release_remediation(self.state.config, data, course, assignment,
-                                               members))
+            ask(
+                _("Release {assignment} to the {n} learners of the band {band} on {skill}?").format(
+                    assignment=assignment, n=len(members), band=_(band.value), skill=skill.value
+                ),
+                lambda: vm.release_remediation(
+                    self.state.config, data, course, assignment, members
+                ),
+            )
 
         def on_confirm(_b: Any) -> None:
             from ..errors import ParcoursError
@@ -172,8 +234,13 @@ class TeacherPage(Page):
         release.on_click(on_release)
         confirm.on_click(on_confirm)
         cancel.on_click(on_cancel)
-        return [self.html(ui.heading(_("Actions"))), w.HBox([who, days, extend]),
-                w.HBox([skill, band, release]), self.message, box]
+        return [
+            self.html(ui.heading(_("Actions"))),
+            w.HBox([who, days, extend]),
+            w.HBox([skill, band, release]),
+            self.message,
+            box,
+        ]
 
 
 class LearnerPage(Page):
@@ -181,8 +248,7 @@ class LearnerPage(Page):
 
     title_id = N_("My progress")
 
-    def __init__(self, state: State, query: dict[str, str],
-                 environ: dict[str, str] | None = None):
+    def __init__(self, state: State, query: dict[str, str], environ: dict[str, str] | None = None):
         from ..errors import BadInputError
         from .learner import pseudonym, resolve_learner
 
@@ -213,60 +279,150 @@ class LearnerPage(Page):
         if self.viewer is None:
             return [self.html(f"<p role='alert' id='learner-error'>{html.escape(self.error)}</p>")]
         data, me = self.state.data, self.pseudo
-        out: list[Any] = [self.html(
-            f"<p id='learner-name'>{html.escape(_('Learner'))}: "
-            f"<strong>{html.escape(self.viewer.student_id)}</strong></p>")]
-        path = vm.my_path(data, me).assign(next=lambda f: f["next"].map(
-            {True: "→", False: ""}))
-        path["deadline"] = data.shown_times(path["course"], path["deadline"], self.lang,
-                                            path["activity"])
+        out: list[Any] = [
+            self.html(
+                f"<p id='learner-name'>{html.escape(_('Learner'))}: "
+                f"<strong>{html.escape(self.viewer.student_id)}</strong></p>"
+            )
+        ]
+        path = vm.my_path(data, me).assign(next=lambda f: f["next"].map({True: "→", False: ""}))
+        path["deadline"] = data.shown_times(
+            path["course"], path["deadline"], self.lang, path["activity"]
+        )
         # a learner of several courses reads which course each line belongs to
         course = {"course": _("Course")} if path["course"].nunique() > 1 else {}
-        out.append(self.html(ui.heading(_("My path")) + ui.table_html(path, {
-            **course, "next": _("Next"), "title": _("Activity"), "kind": _("Kind"),
-            "minutes": _("Minutes"), "deadline": _("Due"), "status": _("Status")},
-            translate=("status", "kind"), table_id="table-path"), "parcours-section-path"))
+        out.append(
+            self.html(
+                ui.heading(_("My path"))
+                + ui.table_html(
+                    path,
+                    {
+                        **course,
+                        "next": _("Next"),
+                        "title": _("Activity"),
+                        "kind": _("Kind"),
+                        "minutes": _("Minutes"),
+                        "deadline": _("Due"),
+                        "status": _("Status"),
+                    },
+                    translate=("status", "kind"),
+                    table_id="table-path",
+                ),
+                "parcours-section-path",
+            )
+        )
         deadlines = vm.my_deadlines(data, me)
         # each date in the zone its assignment was written in, the zone named: the
         # browser's own zone is not known to the server
-        deadlines["due"] = data.shown_times(deadlines["course"], deadlines["due"], self.lang,
-                                            deadlines["activity"])
-        deadlines["deadline"] = data.shown_times(deadlines["course"], deadlines["deadline"],
-                                                 self.lang, deadlines["activity"])
-        out.append(self.html(ui.heading(_("My deadlines")) + ui.table_html(deadlines, {
-            **course, "title": _("Assignment"), "due": _("Due"),
-            "deadline": _("My deadline"), "extended": _("Extension"),
-            "days_left": _("Days left"), "status": _("Status")},
-            translate=("status",), table_id="table-deadlines"), "parcours-section-deadlines"))
+        deadlines["due"] = data.shown_times(
+            deadlines["course"], deadlines["due"], self.lang, deadlines["activity"]
+        )
+        deadlines["deadline"] = data.shown_times(
+            deadlines["course"], deadlines["deadline"], self.lang, deadlines["activity"]
+        )
+        out.append(
+            self.html(
+                ui.heading(_("My deadlines"))
+                + ui.table_html(
+                    deadlines,
+                    {
+                        **course,
+                        "title": _("Assignment"),
+                        "due": _("Due"),
+                        "deadline": _("My deadline"),
+                        "extended": _("Extension"),
+                        "days_left": _("Days left"),
+                        "status": _("Status"),
+                    },
+                    translate=("status",),
+                    table_id="table-deadlines",
+                ),
+                "parcours-section-deadlines",
+            )
+        )
         results = vm.my_results(data, me)
-        results["late"] = [lateness(s, self.lang) if s > 0 else _("no")
-                           for s in results["late_seconds"]]
-        out.append(self.html(ui.heading(_("My results")) + ui.table_html(results, {
-            **course, "assignment": _("Assignment"), "timestamp": _("Submitted"),
-            "late": _("Late by"), "raw_score": _("Raw score"), "penalty": _("Late penalty"),
-            "score": _("Score"), "max_score": _("Points"), "fraction": _("Score (%)"),
-            "feedback": _("Feedback")}, kinds={"fraction": "%"},
-            table_id="table-results"), "parcours-section-results"))
+        results["late"] = [
+            lateness(s, self.lang) if s > 0 else _("no") for s in results["late_seconds"]
+        ]
+        out.append(
+            self.html(
+                ui.heading(_("My results"))
+                + ui.table_html(
+                    results,
+                    {
+                        **course,
+                        "assignment": _("Assignment"),
+                        "timestamp": _("Submitted"),
+                        "late": _("Late by"),
+                        "raw_score": _("Raw score"),
+                        "penalty": _("Late penalty"),
+                        "score": _("Score"),
+                        "max_score": _("Points"),
+                        "fraction": _("Score (%)"),
+                        "feedback": _("Feedback"),
+                    },
+                    kinds={"fraction": "%"},
+                    table_id="table-results",
+                ),
+                "parcours-section-results",
+            )
+        )
         mastery = vm.my_mastery(data, me)
         week = vm.my_week(data, me)
 
         def figures() -> None:
-            ui.show_figure(ui.figure(
-                "bar", title=_("My mastery per skill"), x_title=_("Skill"),
-                y_title=_("Mastery (0-1)"), x=mastery["skill"].tolist(),
-                y=mastery["mean"].round(3).tolist()), "my-mastery")
-            ui.show_figure(ui.figure(
-                "bar", title=_("My planned work this week"), x_title=_("Day"),
-                y_title=_("Minutes"), x=[str(d) for d in week["day"]],
-                y=week["minutes"].tolist(), lines=[float(week["limit"].iloc[0])]), "my-week")
+            ui.show_figure(
+                ui.figure(
+                    "bar",
+                    title=_("My mastery per skill"),
+                    x_title=_("Skill"),
+                    y_title=_("Mastery (0-1)"),
+                    x=mastery["skill"].tolist(),
+                    y=mastery["mean"].round(3).tolist(),
+                ),
+                "my-mastery",
+            )
+            ui.show_figure(
+                ui.figure(
+                    "bar",
+                    title=_("My planned work this week"),
+                    x_title=_("Day"),
+                    y_title=_("Minutes"),
+                    x=[str(d) for d in week["day"]],
+                    y=week["minutes"].tolist(),
+                    lines=[float(week["limit"].iloc[0])],
+                ),
+                "my-week",
+            )
 
         out.append(ui.Static.of(figures))
-        out.append(self.html(ui.heading(_("My mastery per skill")) + ui.table_html(
-            mastery.assign(why=mastery[f"why_{self.lang}"]) if len(mastery) else mastery,
-            {"skill": _("Skill"), "mean": _("Mastery"), "band": _("Band"), "why": _("Why")},
-            translate=("band",), table_id="table-my-mastery"), "parcours-section-mastery"))
+        out.append(
+            self.html(
+                ui.heading(_("My mastery per skill"))
+                + ui.table_html(
+                    mastery.assign(why=mastery[f"why_{self.lang}"]) if len(mastery) else mastery,
+                    {"skill": _("Skill"), "mean": _("Mastery"), "band": _("Band"), "why": _("Why")},
+                    translate=("band",),
+                    table_id="table-my-mastery",
+                ),
+                "parcours-section-mastery",
+            )
+        )
         queue = vm.review_queue(self.state.config, data, me)
-        out.append(self.html(ui.heading(_("To review today")) + ui.table_html(queue, {
-            "question": _("Question"), "lesson": _("Lesson"), "reviews": _("Reviews"),
-            "due": _("Due")}, table_id="table-review"), "parcours-section-review"))
+        out.append(
+            self.html(
+                ui.heading(_("To review today"))
+                + ui.table_html(
+                    queue,
+                    {
+                        "question": _("Question"),
+                        "lesson": _("Lesson"),
+                        "reviews": _("Reviews"),
+                        "due": _("Due"),
+                    },
+                    table_id="table-review",
+                ),
+                "parcours-section-review",
+            )
+        )
         return out

@@ -41,20 +41,29 @@ def find_browser() -> str | None:
     """The chromium kaleido would use: env ``BROWSER_PATH`` (kaleido's own setting) or
     the first of :data:`BROWSERS` on the ``PATH``; None if there is none to run."""
     path = os.environ.get("BROWSER_PATH") or next(
-        (found for name in BROWSERS if (found := shutil.which(name))), None)
+        (found for name in BROWSERS if (found := shutil.which(name))), None
+    )
     return path if path and os.access(path, os.X_OK) else None
 
 
 def draw_ahead(blocks: list[Any], timeout: float = TIMEOUT_S) -> list[Any]:
     """``blocks`` with every figure of their :class:`.ui.Static` blocks drawn as SVG;
     the blocks unchanged (and the reason logged) when the pictures cannot be drawn."""
-    wanted = [(i, index) for i, block in enumerate(blocks) if isinstance(block, Static)
-              for index in block.figures]
+    wanted = [
+        (i, index)
+        for i, block in enumerate(blocks)
+        if isinstance(block, Static)
+        for index in block.figures
+    ]
     if not wanted:
         return blocks
     figures = [blocks[i].figures[index] for i, index in wanted]
-    child = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-m", __name__],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         out, err = child.communicate(json.dumps(figures).encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -69,8 +78,9 @@ def draw_ahead(blocks: list[Any], timeout: float = TIMEOUT_S) -> list[Any]:
                 proc.kill()
         psutil.wait_procs(procs, timeout=10)
         child.communicate()
-        log.warning("figures not drawn ahead (no answer in %.0f s); the browser draws them",
-                    timeout)
+        log.warning(
+            "figures not drawn ahead (no answer in %.0f s); the browser draws them", timeout
+        )
         return blocks
     if child.returncode != 0:
         reason = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
@@ -80,8 +90,9 @@ def draw_ahead(blocks: list[Any], timeout: float = TIMEOUT_S) -> list[Any]:
     images: dict[int, dict[int, str]] = {}
     for (i, index), svg in zip(wanted, svgs, strict=True):
         images.setdefault(i, {})[index] = svg
-    return [block.with_images(images[i]) if i in images else block
-            for i, block in enumerate(blocks)]
+    return [
+        block.with_images(images[i]) if i in images else block for i, block in enumerate(blocks)
+    ]
 
 
 def main() -> int:
@@ -89,8 +100,7 @@ def main() -> int:
     figures = json.loads(sys.stdin.buffer.read())
     browser = find_browser()
     if browser is None:
-        print("no chromium to draw with (set BROWSER_PATH, or install chromium)",
-              file=sys.stderr)
+        print("no chromium to draw with (set BROWSER_PATH, or install chromium)", file=sys.stderr)
         return 2
     try:
         import kaleido
@@ -103,8 +113,9 @@ def main() -> int:
     try:
         for fig in figures:
             height = int(fig["layout"].get("height", 360))
-            svg = kaleido.calc_fig_sync(fig, opts={"format": "svg", "width": WIDTH,
-                                                   "height": height})
+            svg = kaleido.calc_fig_sync(
+                fig, opts={"format": "svg", "width": WIDTH, "height": height}
+            )
             svgs.append(svg.decode("utf-8") if isinstance(svg, bytes) else svg)
     finally:
         kaleido.stop_sync_server(silence_warnings=True)

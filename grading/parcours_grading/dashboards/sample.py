@@ -43,8 +43,9 @@ def roster_groups(index: int) -> tuple[str, ...]:
     return (COHORTS[index % len(COHORTS)], GROUPS[index % len(GROUPS)])
 
 
-def write_sample_class(config: ParcoursConfig, course: Course, n: int = 40, *,
-                       seed: int = 2026, weeks: float = 5.0) -> SampleClass:
+def write_sample_class(
+    config: ParcoursConfig, course: Course, n: int = 40, *, seed: int = 2026, weeks: float = 5.0
+) -> SampleClass:
     """Write a synthetic class of ``n`` learners over the first ``weeks`` weeks of
     ``course`` into the stores named by ``config``; return it and the moment to view it."""
     import numpy as np
@@ -53,20 +54,29 @@ def write_sample_class(config: ParcoursConfig, course: Course, n: int = 40, *,
     from ..cohort import make_cohort, write_events, write_gradebook
     from ..pipeline.roster import Learner, roster_path, write_roster
 
-    cohort = make_cohort(course, n, seed=seed, weeks=weeks, salt=config.pseudonym_salt,
-                         id_prefix="apprenant")
+    cohort = make_cohort(
+        course, n, seed=seed, weeks=weeks, salt=config.pseudonym_salt, id_prefix="apprenant"
+    )
     events_path = config.events_url.removeprefix("sqlite:///")
     written = write_events(cohort.events, events_path)
     root = config.course_root(course.id)
     root.mkdir(parents=True, exist_ok=True)
     gradebook = config.gradebook_for(course.id).removeprefix("sqlite:///")
-    counts = write_gradebook(gradebook, course, cohort.plans,
-                             list(cohort.learners["student_id"]), seed=seed)
-    write_roster(roster_path(config, course), [
-        Learner(id=s, groups=roster_groups(i)) for i, s in enumerate(cohort.learners["student_id"])
-    ])
-    start = pd.Timestamp(cohort.events["timestamp"].min()) if len(cohort.events) else (
-        pd.Timestamp.now(tz="UTC"))
+    counts = write_gradebook(
+        gradebook, course, cohort.plans, list(cohort.learners["student_id"]), seed=seed
+    )
+    write_roster(
+        roster_path(config, course),
+        [
+            Learner(id=s, groups=roster_groups(i))
+            for i, s in enumerate(cohort.learners["student_id"])
+        ],
+    )
+    start = (
+        pd.Timestamp(cohort.events["timestamp"].min())
+        if len(cohort.events)
+        else (pd.Timestamp.now(tz="UTC"))
+    )
     now = pd.Timestamp(cohort.events["timestamp"].max()) if len(cohort.events) else start
     now = (now.tz_localize("UTC") if now.tzinfo is None else now) + pd.Timedelta(hours=1)
     rng = np.random.default_rng(seed)

@@ -44,7 +44,8 @@ def page_html(page: Page, static_url: str, query: dict[str, str]) -> str:
         f'<script src="{static_url}parcours.js" data-plotly="{plotly}" defer></script>'
         f'</head><body><main class="parcours-served">{page.title}'
         f'<nav class="parcours-lang" aria-label="Langue / Language">{" · ".join(links)}</nav>'
-        f'{"".join(parts)}</main></body></html>')
+        f"{''.join(parts)}</main></body></html>"
+    )
 
 
 def _title_text(title: str) -> str:

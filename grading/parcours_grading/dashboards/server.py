@@ -64,8 +64,10 @@ def report_ready(page: str) -> None:
         return
     Path(folder).mkdir(parents=True, exist_ok=True)
     (Path(folder) / f"{page}-{os.getpid()}.ready").touch()
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock, \
-            contextlib.suppress(OSError):  # nobody listening: the file is the report
+    with (
+        socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock,
+        contextlib.suppress(OSError),
+    ):  # nobody listening: the file is the report
         sock.sendto(page.encode("utf-8"), str(Path(folder) / READY_SOCKET))
 
 
@@ -82,8 +84,14 @@ class ReadyWatcher:
         self.sock.bind(str(path))
         self.ready: dict[str, int] = {}
 
-    def wait(self, page: str, count: int, timeout: float,
-             process: subprocess.Popen[bytes] | None = None, log: Path | None = None) -> None:
+    def wait(
+        self,
+        page: str,
+        count: int,
+        timeout: float,
+        process: subprocess.Popen[bytes] | None = None,
+        log: Path | None = None,
+    ) -> None:
         """Return once ``count`` kernels of ``page`` have reported since this watcher was
         made; raise :class:`DashboardServerError` after ``timeout`` seconds, or as soon
         as ``process`` (the server) has stopped. ``log``: the server's log, named in
@@ -95,7 +103,8 @@ class ReadyWatcher:
             if left <= 0:
                 raise DashboardServerError(
                     f"no preheated '{page}' kernel got ready in {timeout:.0f} s "
-                    f"({self.ready.get(page, 0)} of {count}); {see}")
+                    f"({self.ready.get(page, 0)} of {count}); {see}"
+                )
             self.sock.settimeout(min(left, 1.0))  # wakes to notice a server that stopped
             try:
                 name = self.sock.recv(256).decode("utf-8", "replace")
@@ -103,7 +112,8 @@ class ReadyWatcher:
                 if process is not None and process.poll() is not None:
                     raise DashboardServerError(
                         f"the Voila server stopped (exit {process.returncode}) before a "
-                        f"'{page}' kernel got ready; {see}") from None
+                        f"'{page}' kernel got ready; {see}"
+                    ) from None
                 continue
             self.ready[name] = self.ready.get(name, 0) + 1
 
@@ -133,8 +143,9 @@ def _holder(port: int) -> str:
     return ""
 
 
-def ensure_port_free(ip: str, port: int, what: str = "the dashboards",
-                     option: str = "--port") -> None:
+def ensure_port_free(
+    ip: str, port: int, what: str = "the dashboards", option: str = "--port"
+) -> None:
     """Raise :class:`PortInUseError` (exit status 2) when ``ip:port`` cannot be listened
     on, naming the port, the program holding it when it can be seen, and what to do.
 
@@ -175,7 +186,10 @@ def listens(pid: int, port: int) -> bool:
 
 
 def wait_until_answers(
-    url: str, process: subprocess.Popen[bytes], timeout: float, name: str,
+    url: str,
+    process: subprocess.Popen[bytes],
+    timeout: float,
+    name: str,
     log: Path | None = None,
 ) -> None:
     """Return once ``url`` answers 200; raise :class:`DashboardServerError` when
@@ -196,18 +210,21 @@ def wait_until_answers(
         left = deadline - time.monotonic()
         if left <= 0:
             raise DashboardServerError(
-                f"{name} did not answer on {url.split('?')[0]} within {timeout:.0f} s{see}.")
+                f"{name} did not answer on {url.split('?')[0]} within {timeout:.0f} s{see}."
+            )
         try:
             process.wait(min(0.2, left))
         except subprocess.TimeoutExpired:
             continue
         raise DashboardServerError(
             f"{name} exited with status {process.returncode} before answering on "
-            f"{url.split('?')[0]}{see}. Is the port free? Try another one.")
+            f"{url.split('?')[0]}{see}. Is the port free? Try another one."
+        )
 
 
-def stop_server(process: subprocess.Popen[bytes], *, grace: float = 20.0,
-                leftovers: list[Any] | None = None) -> None:
+def stop_server(
+    process: subprocess.Popen[bytes], *, grace: float = 20.0, leftovers: list[Any] | None = None
+) -> None:
     """Stop a server Parcours started: SIGTERM (it stops its own kernels or servers),
     SIGKILL after ``grace`` seconds; then whatever of its children, and of
     ``leftovers`` (psutil processes seen earlier), still runs: SIGTERM, SIGKILL after 5 s.
@@ -257,9 +274,7 @@ def write_voila_config(config: ParcoursConfig) -> Path:
     from ..config import load_traitlets_config
 
     merged = load_traitlets_config(Path(config.root))
-    sections = {
-        name: dict(merged[name]) for name in VOILA_SECTIONS if merged.get(name)
-    }
+    sections = {name: dict(merged[name]) for name in VOILA_SECTIONS if merged.get(name)}
     folder = Path(config.data_dir) / "dashboards"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "voila.json").write_text(json.dumps(sections, indent=2, default=str))
@@ -267,8 +282,13 @@ def write_voila_config(config: ParcoursConfig) -> Path:
 
 
 def voila_command(
-    config: ParcoursConfig, port: int, *, pool_size: int = 0, open_browser: bool = False,
-    base_url: str = "/", module: str = "parcours_grading.dashboards.voila_app",
+    config: ParcoursConfig,
+    port: int,
+    *,
+    pool_size: int = 0,
+    open_browser: bool = False,
+    base_url: str = "/",
+    module: str = "parcours_grading.dashboards.voila_app",
     debug: bool = False,
 ) -> list[str]:
     """The ``voila`` command line serving the dashboards on ``config.ip:port``.
@@ -353,15 +373,18 @@ class DashboardServer:
         env["PARCOURS_DATA_DIR"] = str(self.config.data_dir)
         # nbgrader's alembic and Voila's kernels come from this interpreter's environment
         env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-        command = voila_command(self.config, self.port, pool_size=self.pool_size,
-                                debug=self.debug)
+        command = voila_command(self.config, self.port, pool_size=self.pool_size, debug=self.debug)
         assert self.log_path is not None
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             # its own session: a Ctrl-C in the terminal reaches only us, and we stop Voila
             # and its kernels in order (stop), as on SIGTERM
             self.process = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.config.root,
+                command,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.config.root,
                 start_new_session=True,
             )
         self.wait_ready(timeout)
@@ -372,13 +395,13 @@ class DashboardServer:
         or if what answers is another program (the port taken meanwhile)."""
         assert self.process is not None
         try:
-            wait_until_answers(self.base_url + "/", self.process, timeout, "Voila",
-                               self.log_path)
+            wait_until_answers(self.base_url + "/", self.process, timeout, "Voila", self.log_path)
             if not listens(self.process.pid, self.port):
                 raise PortInUseError(
                     f"port {self.port} on {self.config.ip} was taken by another program"
                     f"{_holder(self.port)} while Voila started; see {self.log_path}. Stop "
-                    f"that program, or choose a free port: --port {free_port(self.config.ip)}.")
+                    f"that program, or choose a free port: --port {free_port(self.config.ip)}."
+                )
         except (DashboardServerError, PortInUseError):
             self.stop()
             raise

@@ -60,8 +60,9 @@ def assignment_status(data: DashboardData, course: str, assignment: str) -> Assi
     manual = set(g[g["needs_manual_grade"].astype(bool)]["learner"])
     graded = set(g["learner"])
     # to_datetime: columns of an empty class are untyped
-    delays = (pd.to_datetime(sub["feedback_at"], utc=True)
-              - pd.to_datetime(sub["timestamp"], utc=True)).dt.total_seconds().dropna() / 86400
+    delays = (
+        pd.to_datetime(sub["feedback_at"], utc=True) - pd.to_datetime(sub["timestamp"], utc=True)
+    ).dt.total_seconds().dropna() / 86400
     return AssignmentStatus(
         learners=len(m),
         on_time=int((m == "done").sum()),
@@ -89,10 +90,12 @@ def question_difficulty(data: DashboardData, course: str, assignment: str) -> pd
     g = g[(g["course"] == course) & (g["assignment"] == assignment) & (g["max_score"] > 0)]
     g = g.assign(fraction=g["score"] / g["max_score"], failed=g["score"] < g["max_score"] / 2)
     frame = g.groupby("cell", as_index=False).agg(
-        learners=("learner", "nunique"), mean=("fraction", "mean"), failed=("failed", "mean"))
+        learners=("learner", "nunique"), mean=("fraction", "mean"), failed=("failed", "mean")
+    )
     frame = frame.rename(columns={"cell": "question"})
-    return frame.sort_values(["failed", "mean", "question"], ascending=[False, True, True],
-                             ignore_index=True)
+    return frame.sort_values(
+        ["failed", "mean", "question"], ascending=[False, True, True], ignore_index=True
+    )
 
 
 class ReflectionsSummary(TypedDict):
@@ -111,8 +114,11 @@ def reflections_summary(data: DashboardData, course: str, assignment: str) -> Re
     """Reflections written on the assignment: count, mean minutes and confidence, the
     difficulties and help most often named."""
     ev = data.frames.events
-    r = ev[(ev["verb"] == "reflected") & (ev["course"] == course)
-           & ((ev["object_id"] == assignment) | (ev["lesson"] == assignment))]
+    r = ev[
+        (ev["verb"] == "reflected")
+        & (ev["course"] == course)
+        & ((ev["object_id"] == assignment) | (ev["lesson"] == assignment))
+    ]
     extras = [json.loads(x) if isinstance(x, str) and x else (x or {}) for x in r["extra"]]
     minutes = [x["minutes"] for x in extras if isinstance(x.get("minutes"), int | float)]
     confidence = [x["confidence"] for x in extras if isinstance(x.get("confidence"), int)]
@@ -144,16 +150,27 @@ def band_members(data: DashboardData, course: str, skill: str, band: str) -> lis
 
     b = bands(mastery(data), skill, data.band_thresholds or None, course=course)
     pseudo = set(b[b["band"] == band]["learner"])
-    ids = {s for s, p in zip(data.frames.learners["student_id"], data.frames.learners["learner"],
-                             strict=True) if p in pseudo and s}
+    ids = {
+        s
+        for s, p in zip(
+            data.frames.learners["student_id"], data.frames.learners["learner"], strict=True
+        )
+        if p in pseudo and s
+    }
     m = data.memberships
     ids |= set(m[m["learner"].isin(pseudo)]["student_id"])
     return sorted(ids)
 
 
 # -- actions ----------------------------------------------------------------------------
-def extend_learner(config: ParcoursConfig, data: DashboardData, course: str, assignment: str,
-                   student_id: str, days: float) -> str:
+def extend_learner(
+    config: ParcoursConfig,
+    data: DashboardData,
+    course: str,
+    assignment: str,
+    student_id: str,
+    days: float,
+) -> str:
     """Give ``student_id`` ``days`` days after the due date of ``assignment`` (the
     pipeline's recorded extension); returns what was done, in the language in force."""
     from ..errors import BadInputError
@@ -166,12 +183,13 @@ def extend_learner(config: ParcoursConfig, data: DashboardData, course: str, ass
     until = c.due(c.assignment(assignment)) + dt.timedelta(days=float(days))
     done = extend(config, c, assignment, student_id, until)
     return _("{learner} may hand in {assignment} until {until}.").format(
-        learner=student_id, assignment=assignment,
-        until=done.until.isoformat(timespec="minutes"))
+        learner=student_id, assignment=assignment, until=done.until.isoformat(timespec="minutes")
+    )
 
 
-def release_remediation(config: ParcoursConfig, data: DashboardData, course: str,
-                        assignment: str, students: list[str]) -> str:
+def release_remediation(
+    config: ParcoursConfig, data: DashboardData, course: str, assignment: str, students: list[str]
+) -> str:
     """Release ``assignment`` to ``students`` (a band) through the pipeline's group
     release; returns what was done."""
     from ..errors import BadInputError
@@ -181,5 +199,6 @@ def release_remediation(config: ParcoursConfig, data: DashboardData, course: str
     if not students:
         raise BadInputError("this band is empty: no learner to release the remediation to.")
     release(config, data.courses[course], assignment, to=list(students))
-    return _("{assignment} released to {n} learners.").format(assignment=assignment,
-                                                             n=len(students))
+    return _("{assignment} released to {n} learners.").format(
+        assignment=assignment, n=len(students)
+    )

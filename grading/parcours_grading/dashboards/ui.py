@@ -23,11 +23,23 @@ if TYPE_CHECKING:
 #: message ids shown through ``_(value)`` (statuses, kinds, bands, roles, KPI keys): marked
 #: here so that the catalogue extraction finds them
 VALUE_MESSAGES = (
-    N_("not_started"), N_("started"), N_("done"), N_("late"), N_("missed"),
-    N_("lesson"), N_("assignment"),
-    N_("remediation"), N_("consolidation"), N_("extension"),
-    N_("tutor"), N_("tutee"), N_("co-tutor"),
-    N_("weekly_active"), N_("quiz_mean"), N_("skills_validated"), N_("feedback_delay_hours"),
+    N_("not_started"),
+    N_("started"),
+    N_("done"),
+    N_("late"),
+    N_("missed"),
+    N_("lesson"),
+    N_("assignment"),
+    N_("remediation"),
+    N_("consolidation"),
+    N_("extension"),
+    N_("tutor"),
+    N_("tutee"),
+    N_("co-tutor"),
+    N_("weekly_active"),
+    N_("quiz_mean"),
+    N_("skills_validated"),
+    N_("feedback_delay_hours"),
 )
 
 # One self-contained handler (no global script needed: Voila may render HTML outputs
@@ -105,9 +117,16 @@ def _sort_key(value: Any) -> str:
     return str(value)
 
 
-def table_html(frame: pd.DataFrame, columns: dict[str, str], *, kinds: dict[str, str] | None
-               = None, caption: str = "", table_id: str = "", limit: int = 200,
-               translate: Sequence[str] = ()) -> str:
+def table_html(
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    kinds: dict[str, str] | None = None,
+    caption: str = "",
+    table_id: str = "",
+    limit: int = 200,
+    translate: Sequence[str] = (),
+) -> str:
     """A sortable HTML table of ``frame``'s ``columns`` (column -> translated header).
 
     ``kinds`` marks columns shown as percentages (``"%"``); ``translate`` names columns
@@ -125,12 +144,17 @@ def table_html(frame: pd.DataFrame, columns: dict[str, str], *, kinds: dict[str,
         cells = []
         for c in columns:
             value = row.get(c)
-            shown = _(str(value)) if c in translate and isinstance(value, str) else fmt(
-                value, kinds.get(c, ""))
+            shown = (
+                _(str(value))
+                if c in translate and isinstance(value, str)
+                else fmt(value, kinds.get(c, ""))
+            )
             if isinstance(value, list) and c in translate:
                 shown = ", ".join(_(str(v)) for v in value)
-            cells.append(f'<td data-v="{html.escape(_sort_key(value), quote=True)}">'
-                         f"{html.escape(shown)}</td>")
+            cells.append(
+                f'<td data-v="{html.escape(_sort_key(value), quote=True)}">'
+                f"{html.escape(shown)}</td>"
+            )
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = ""
     if len(frame) > limit:
@@ -140,16 +164,20 @@ def table_html(frame: pd.DataFrame, columns: dict[str, str], *, kinds: dict[str,
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     if frame.empty:
         return f"<p{ident} class='parcours-empty'>{html.escape(_('Nothing to show.'))}</p>"
-    return (f'<table class="parcours-table"{ident}>{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>{more}")
+    return (
+        f'<table class="parcours-table"{ident}>{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>{more}"
+    )
 
 
 def csv_link(frame: pd.DataFrame, filename: str, label: str) -> str:
     """An HTML download link carrying ``frame`` as CSV (UTF-8 with BOM, for spreadsheets)."""
     data = ("\ufeff" + frame.to_csv(index=False)).encode("utf-8")
     href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(data).decode("ascii")
-    return (f'<a class="parcours-download" download="{html.escape(filename)}" '
-            f'href="{href}">{html.escape(label)}</a>')
+    return (
+        f'<a class="parcours-download" download="{html.escape(filename)}" '
+        f'href="{href}">{html.escape(label)}</a>'
+    )
 
 
 def kpi_value(value: float | None, unit: str) -> str:
@@ -172,9 +200,12 @@ def kpi_cards(kpis: Sequence[Any]) -> str:
         relation = "≤" if k.unit in ("hours", "days", "change") else "≥"
         status = "" if k.met is None else ("parcours-ok" if k.met else "parcours-bad")
         verdict = "" if k.met is None else (_("met") if k.met else _("not met"))
-        target = (f"<div>{html.escape(_('target'))} {relation} "
-                  f"{html.escape(kpi_value(k.target, k.unit))} — {html.escape(verdict)}</div>"
-                  if k.target is not None else f"<div>{html.escape(_('no target'))}</div>")
+        target = (
+            f"<div>{html.escape(_('target'))} {relation} "
+            f"{html.escape(kpi_value(k.target, k.unit))} — {html.escape(verdict)}</div>"
+            if k.target is not None
+            else f"<div>{html.escape(_('no target'))}</div>"
+        )
         trend = " → ".join(kpi_value(x, k.unit) for x in k.trend[-4:])
         cards.append(
             # named with the course: with two courses each card must be told apart
@@ -200,32 +231,61 @@ def figure(kind: str, *, title: str, x_title: str, y_title: str, **data: Any) ->
     if kind == "bar":
         trace: dict[str, Any] = {"type": "bar", "x": data["x"], "y": data["y"]}
     elif kind == "line":
-        trace = {"type": "scatter", "mode": "lines+markers", "x": data["x"], "y": data["y"],
-                 "name": data.get("name", "")}
+        trace = {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": data["x"],
+            "y": data["y"],
+            "name": data.get("name", ""),
+        }
     elif kind == "histogram":
-        trace = {"type": "histogram", "x": data["x"],
-                 "xbins": {"start": 0, "end": 1.0001, "size": 0.1}}
+        trace = {
+            "type": "histogram",
+            "x": data["x"],
+            "xbins": {"start": 0, "end": 1.0001, "size": 0.1},
+        }
     elif kind == "heatmap":
-        trace = {"type": "heatmap", "z": data["z"], "x": data["x"], "y": data["y"], "zmin": 0,
-                 "zmax": data.get("zmax", 4), "colorscale": data.get("colorscale"),
-                 "colorbar": data.get("colorbar"), "hoverongaps": False}
+        trace = {
+            "type": "heatmap",
+            "z": data["z"],
+            "x": data["x"],
+            "y": data["y"],
+            "zmin": 0,
+            "zmax": data.get("zmax", 4),
+            "colorscale": data.get("colorscale"),
+            "colorbar": data.get("colorbar"),
+            "hoverongaps": False,
+        }
     else:
         raise ValueError(f"unknown figure kind {kind!r}")
     traces = data.get("traces") or [trace]
     layout: dict[str, Any] = {
-        "title": {"text": title}, "xaxis": {"title": {"text": x_title}, "automargin": True},
+        "title": {"text": title},
+        "xaxis": {"title": {"text": x_title}, "automargin": True},
         "yaxis": {"title": {"text": y_title}, "automargin": True},
-        "height": data.get("height", 360), "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
-        "plot_bgcolor": "white", "paper_bgcolor": "white",
+        "height": data.get("height", 360),
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
     }
     if "y_range" in data:
         layout["yaxis"]["range"] = data["y_range"]
     if data.get("y_labels") is False:
         layout["yaxis"]["showticklabels"] = False
     if data.get("lines"):
-        layout["shapes"] = [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y",
-                             "y0": y, "y1": y, "line": {"color": "#b3261e", "dash": "dash"}}
-                            for y in data["lines"]]
+        layout["shapes"] = [
+            {
+                "type": "line",
+                "xref": "x domain",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": y,
+                "y1": y,
+                "line": {"color": "#b3261e", "dash": "dash"},
+            }
+            for y in data["lines"]
+        ]
     return {"data": traces, "layout": layout}
 
 
@@ -241,8 +301,9 @@ FIRST_VIEW = "parcours-first-view"
 LIVE = "parcours-live"
 
 
-def collect(render: Callable[[], object]) -> tuple[tuple[dict[str, Any], ...],
-                                                   dict[int, dict[str, Any]]]:
+def collect(
+    render: Callable[[], object],
+) -> tuple[tuple[dict[str, Any], ...], dict[int, dict[str, Any]]]:
     """The outputs ``render`` shows through :func:`show_html` and :func:`show_figure`,
     and which of them are figures (index -> plotly figure)."""
     global _sink, _figures
@@ -304,8 +365,7 @@ class Static:
             text = output["data"].get("text/html", "")
             if first_view_only:
                 text = f'<div class="{FIRST_VIEW}">{text}</div>'
-            display({"text/html": text, "text/plain": ""}, raw=True,
-                    metadata=STATIC_METADATA)
+            display({"text/html": text, "text/plain": ""}, raw=True, metadata=STATIC_METADATA)
 
 
 def display_first_view(block: Any) -> None:
@@ -374,9 +434,11 @@ def _figure_bundle(fig: dict[str, Any], svg: str = "") -> dict[str, Any]:
 
     title = fig["layout"].get("title", {}).get("text", "")
     data = html.escape(json.dumps(fig, separators=(",", ":")), quote=True)
-    return {"text/html": f'<div class="parcours-plot" role="img" aria-label="'
-                         f'{html.escape(title, quote=True)}" data-figure="{data}">{svg}</div>',
-            "text/plain": title}
+    return {
+        "text/html": f'<div class="parcours-plot" role="img" aria-label="'
+        f'{html.escape(title, quote=True)}" data-figure="{data}">{svg}</div>',
+        "text/plain": title,
+    }
 
 
 def _jsonable(value: Any) -> Any:

@@ -19,7 +19,8 @@ def prepare() -> None:
     install()
     share = str(Path(__file__).with_name("share"))
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        [share, *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))])
+        [share, *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    )
 
 
 def main() -> int:

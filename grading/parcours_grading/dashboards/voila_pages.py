@@ -30,5 +30,7 @@ class ParcoursVoila(Voila):
 
     def init_handlers(self) -> list[Any]:
         handlers = super().init_handlers()
-        return [(h[0], self.page_handler, *h[2:]) if h[1] is TornadoVoilaHandler else h
-                for h in handlers]
+        return [
+            (h[0], self.page_handler, *h[2:]) if h[1] is TornadoVoilaHandler else h
+            for h in handlers
+        ]

@@ -58,7 +58,8 @@ def _run(*command: str, stdin: str | None = None) -> None:
         raise AccountsError(
             f"`{' '.join(command[:2])} …` failed (exit {done.returncode}): "
             f"{done.stderr.strip() or done.stdout.strip()}. Run Parcours as root on the hub's "
-            "machine, or create the account by hand (docs/deployment.md).")
+            "machine, or create the account by hand (docs/deployment.md)."
+        )
 
 
 def require_root(what: str) -> None:
@@ -67,7 +68,8 @@ def require_root(what: str) -> None:
         raise AccountsError(
             f"{what} needs root: JupyterHub starts each person's JupyterLab as their own "
             "Unix account. Run it with sudo, or see docs/deployment.md for container "
-            "spawners.")
+            "spawners."
+        )
 
 
 def account_exists(name: str) -> bool:
@@ -247,15 +249,19 @@ def sync_everything(config: ParcoursConfig, *, port: int = 0, required: bool = F
         return ""
     people = read_people(config)
     report = sync_accounts(config, people)
-    lines = [f"{len(people.by_name)} accounts: {len(report.created)} created, "
-             f"{len(report.removed)} removed, {len(report.graders)} grader accounts created."]
+    lines = [
+        f"{len(people.by_name)} accounts: {len(report.created)} created, "
+        f"{len(report.removed)} removed, {len(report.graders)} grader accounts created."
+    ]
     if report.passwords:
         lines.append(f"first passwords of the new accounts: {config.hub_dir / PASSWORDS_FILE}")
     if required or (config.hub_dir / ACCOUNTS_TOKEN).is_file():
         client = HubClient.for_config(config, port)
         if client.running():
             changed = client.sync(people)
-            lines.append(f"hub: {len(changed['added'])} users added, "
-                         f"{len(changed['deleted'])} deleted, {len(changed['groups'])} "
-                         "groups changed.")
+            lines.append(
+                f"hub: {len(changed['added'])} users added, "
+                f"{len(changed['deleted'])} deleted, {len(changed['groups'])} "
+                "groups changed."
+            )
     return "\n".join(lines)

@@ -45,14 +45,24 @@ class ServiceClient:
         if not token:
             raise BadInputError(
                 "no JupyterHub token in this session: run this from your JupyterLab on the "
-                "hub (its terminal), where JupyterHub gives you one.")
+                "hub (its terminal), where JupyterHub gives you one."
+            )
         return cls(service_url.rstrip("/") + "/", token)
 
-    def call(self, method: str, path: str, what: str, body: bytes | None = None,
-             content_type: str = "application/json") -> bytes:
+    def call(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> bytes:
         request = urllib.request.Request(
-            self.url + path, data=body, method=method,
-            headers={"Authorization": f"token {self.token}", "Content-Type": content_type})
+            self.url + path,
+            data=body,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": content_type},
+        )
         try:
             with urllib.request.urlopen(request, timeout=300) as response:
                 return bytes(response.read())
@@ -64,8 +74,10 @@ class ServiceClient:
                 message = text
             raise refused(exc.code, message.strip(), what) from None
         except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
-            raise ServiceError(f"{what}: the Parcours service does not answer at {self.url} "
-                               f"({exc}); try again in a minute, or tell your teacher.") from None
+            raise ServiceError(
+                f"{what}: the Parcours service does not answer at {self.url} "
+                f"({exc}); try again in a minute, or tell your teacher."
+            ) from None
 
     def json(self, method: str, path: str, what: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode("utf-8")
@@ -73,14 +85,14 @@ class ServiceClient:
 
     def deadlines(self, course: str) -> dict[str, Any]:
         """The learner's assignments in ``course`` (due dates, extensions, status)."""
-        return dict(self.json("GET", f"api/courses/{course}/deadlines",
-                              f"deadlines of {course}"))
+        return dict(self.json("GET", f"api/courses/{course}/deadlines", f"deadlines of {course}"))
 
     def fetch(self, course: str, assignment: str, into: Path) -> tuple[Path, list[Path]]:
         """Fetch into ``<into>/<course>/<assignment>``; only missing files are written (the
         learner's work is never overwritten). Returns the folder and the files written."""
-        data = self.call("GET", f"api/courses/{course}/assignments/{assignment}",
-                         f"fetch {course}/{assignment}")
+        data = self.call(
+            "GET", f"api/courses/{course}/assignments/{assignment}", f"fetch {course}/{assignment}"
+        )
         folder = into.resolve() / course / assignment
         folder.mkdir(parents=True, exist_ok=True)
         written = []
@@ -99,22 +111,34 @@ class ServiceClient:
         if not folder.is_dir():
             raise BadInputError(
                 f"nothing to submit: {folder} does not exist. Fetch the assignment first "
-                f"('parcours fetch {course} {assignment}') and work in that folder.")
+                f"('parcours fetch {course} {assignment}') and work in that folder."
+            )
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
             for path in sorted(folder.rglob("*")):
-                if path.is_file() and not path.is_symlink() and ".ipynb_checkpoints" not in \
-                        path.parts and "feedback" not in path.relative_to(folder).parts[:1]:
+                if (
+                    path.is_file()
+                    and not path.is_symlink()
+                    and ".ipynb_checkpoints" not in path.parts
+                    and "feedback" not in path.relative_to(folder).parts[:1]
+                ):
                     tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
-        answer = self.call("POST", f"api/courses/{course}/assignments/{assignment}",
-                           f"submit {course}/{assignment}", buffer.getvalue(),
-                           "application/gzip")
+        answer = self.call(
+            "POST",
+            f"api/courses/{course}/assignments/{assignment}",
+            f"submit {course}/{assignment}",
+            buffer.getvalue(),
+            "application/gzip",
+        )
         return dict(json.loads(answer))
 
     def feedback(self, course: str, assignment: str, into: Path) -> list[Path]:
         """Write the learner's feedback pages into ``<into>/<course>/<assignment>/feedback``."""
-        found = self.json("GET", f"api/courses/{course}/assignments/{assignment}/feedback",
-                          f"feedback on {course}/{assignment}")
+        found = self.json(
+            "GET",
+            f"api/courses/{course}/assignments/{assignment}/feedback",
+            f"feedback on {course}/{assignment}",
+        )
         folder = into.resolve() / course / assignment / "feedback"
         written = []
         for name, html in found["pages"].items():
@@ -124,10 +148,17 @@ class ServiceClient:
             written.append(path)
         return sorted(written)
 
-    def teach(self, course: str, assignment: str, action: str,
-              options: dict[str, Any] | None = None) -> dict[str, Any]:
+    def teach(
+        self, course: str, assignment: str, action: str, options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """A teacher's pipeline command on their course, run by the service:
         ``release`` (options ``{"to": [...]}``), ``collect``, ``autograde``,
         ``feedback-release``; the service's summary."""
-        return dict(self.json("POST", f"api/courses/{course}/assignments/{assignment}/{action}",
-                              f"{action} {course}/{assignment}", options or {}))
+        return dict(
+            self.json(
+                "POST",
+                f"api/courses/{course}/assignments/{assignment}/{action}",
+                f"{action} {course}/{assignment}",
+                options or {},
+            )
+        )

@@ -117,26 +117,36 @@ class People:
         """JupyterHub roles granting Parcours' scopes to the groups (``load_roles``)."""
         dashboards = f"access:services!service={DASHBOARDS_SERVICE}"
         service = f"access:services!service={PARCOURS_SERVICE}"
-        roles: list[dict[str, Any]] = [{
-            "name": "parcours-coordinator",
-            "description": "Reads every course's dashboards",
-            "scopes": [COORDINATE_SCOPE, dashboards, service],
-            "groups": [COORDINATORS_GROUP],
-        }]
+        roles: list[dict[str, Any]] = [
+            {
+                "name": "parcours-coordinator",
+                "description": "Reads every course's dashboards",
+                "scopes": [COORDINATE_SCOPE, dashboards, service],
+                "groups": [COORDINATORS_GROUP],
+            }
+        ]
         for course in self.courses:
-            roles.append({
-                "name": f"parcours-learner-{course}",
-                "description": f"Follows the course {course}",
-                "scopes": [learn_scope(course), dashboards, service],
-                "groups": [learners_group(course)],
-            })
-            roles.append({
-                "name": f"parcours-teacher-{course}",
-                "description": f"Teaches the course {course}",
-                "scopes": [teach_scope(course), dashboards, service,
-                           f"access:services!service={formgrader_service(course)}"],
-                "groups": [teachers_group(course)],
-            })
+            roles.append(
+                {
+                    "name": f"parcours-learner-{course}",
+                    "description": f"Follows the course {course}",
+                    "scopes": [learn_scope(course), dashboards, service],
+                    "groups": [learners_group(course)],
+                }
+            )
+            roles.append(
+                {
+                    "name": f"parcours-teacher-{course}",
+                    "description": f"Teaches the course {course}",
+                    "scopes": [
+                        teach_scope(course),
+                        dashboards,
+                        service,
+                        f"access:services!service={formgrader_service(course)}",
+                    ],
+                    "groups": [teachers_group(course)],
+                }
+            )
         return roles
 
     def custom_scopes(self) -> dict[str, dict[str, str]]:
@@ -154,7 +164,8 @@ def check_account(name: str, where: str) -> str:
         raise BadInputError(
             f"{where}: '{name}' cannot be an account name on the hub: use at most 32 "
             "lowercase letters, digits, '-', '_' or '.', starting with a letter. "
-            "Rename it there, then run `parcours accounts sync` again.")
+            "Rename it there, then run `parcours accounts sync` again."
+        )
     return name
 
 
@@ -179,15 +190,17 @@ def read_people(config: ParcoursConfig) -> People:
             found = person(learner.id, str(roster.path))
             found.learns.add(course.id)
             found.full_name = found.full_name or " ".join(
-                filter(None, (learner.first_name, learner.last_name)))
+                filter(None, (learner.first_name, learner.last_name))
+            )
             found.email = found.email or learner.email
     for name in config.coordinators:
         person(name, "c.ParcoursConfig.coordinators").coordinator = True
     return People(by_name, [course.id for course in courses])
 
 
-def may_view(user: dict[str, Any], page: str, query: dict[str, str],
-             rosters: dict[str, set[str]]) -> tuple[bool, str]:
+def may_view(
+    user: dict[str, Any], page: str, query: dict[str, str], rosters: dict[str, set[str]]
+) -> tuple[bool, str]:
     """Whether the hub user ``user`` (the model the hub's OAuth gives: ``name``,
     ``scopes``) may open the dashboard ``page`` with ``query``; the reason when not.
 

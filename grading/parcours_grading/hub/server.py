@@ -92,27 +92,42 @@ class HubServer:
         if _status(self.url + "/hub/health", timeout=1) != 0:
             raise HubError(
                 f"{self.url}: something already answers on port {self.port}. Stop it, or "
-                "choose another port with --port (or c.ParcoursConfig.hub_port).")
+                "choose another port with --port (or c.ParcoursConfig.hub_port)."
+            )
         hub_dir = self.config.hub_dir
         hub_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(hub_dir, 0o700)
         env = {**os.environ, **self.env, "PARCOURS_DATA_DIR": str(self.config.data_dir)}
         env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
         command = [
-            sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE),
+            sys.executable,
+            "-m",
+            "jupyterhub",
+            "-f",
+            str(CONFIG_FILE),
             f"--JupyterHub.port={self.port}",
             f"--JupyterHub.hub_port={free_port()}",
             f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{free_port()}",
         ]
         log = open(self.log_path, "ab")  # noqa: SIM115 (the child keeps it)
-        self.process = subprocess.Popen(command, env=env, cwd=hub_dir, stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=hub_dir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         try:
             self._wait_for(self.url + "/hub/health", {200}, timeout, "JupyterHub")
             # the dashboards answer (a redirect to the hub's login) once Voila is up
-            self._wait_for(f"{self.url}/services/{DASHBOARDS_SERVICE}/", {302}, timeout,
-                           "the dashboards service")
+            self._wait_for(
+                f"{self.url}/services/{DASHBOARDS_SERVICE}/",
+                {302},
+                timeout,
+                "the dashboards service",
+            )
         except HubError:
             self.stop()
             raise
@@ -125,14 +140,17 @@ class HubServer:
             self._look()
             left = deadline - time.monotonic()
             if left <= 0:
-                raise HubError(f"{name} did not answer on {url} within {timeout:.0f} s; "
-                               f"see {self.log_path}.")
+                raise HubError(
+                    f"{name} did not answer on {url} within {timeout:.0f} s; see {self.log_path}."
+                )
             try:
                 self.process.wait(min(0.2, left))
             except subprocess.TimeoutExpired:
                 continue
-            raise HubError(f"JupyterHub exited with status {self.process.returncode} before "
-                           f"{name} answered; see {self.log_path}.")
+            raise HubError(
+                f"JupyterHub exited with status {self.process.returncode} before "
+                f"{name} answered; see {self.log_path}."
+            )
 
     def stop(self) -> None:
         """Stop the hub (SIGTERM: it stops its proxy, services and every person's server),
@@ -173,25 +191,29 @@ class HubClient:
     def for_config(cls, config: ParcoursConfig, port: int = 0) -> HubClient:
         from .settings import accounts_token
 
-        return cls(f"http://{config.ip}:{port or config.hub_port}/hub/api",
-                   accounts_token(config))
+        return cls(f"http://{config.ip}:{port or config.hub_port}/hub/api", accounts_token(config))
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         """One API call; the decoded JSON answer (None when empty)."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
-            self.api_url + path, data=data, method=method,
-            headers={"Authorization": f"token {self.token}",
-                     "Content-Type": "application/json"})
+            self.api_url + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 text = response.read()
         except urllib.error.HTTPError as exc:
-            raise HubError(f"the hub answered {exc.code} to {method} {path}: "
-                           f"{exc.read()[:300].decode('utf-8', 'replace')}") from None
+            raise HubError(
+                f"the hub answered {exc.code} to {method} {path}: "
+                f"{exc.read()[:300].decode('utf-8', 'replace')}"
+            ) from None
         except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
-            raise HubError(f"the hub does not answer at {self.api_url} ({exc}); is "
-                           "`parcours hub` running?") from None
+            raise HubError(
+                f"the hub does not answer at {self.api_url} ({exc}); is `parcours hub` running?"
+            ) from None
         return json.loads(text) if text else None
 
     def running(self) -> bool:

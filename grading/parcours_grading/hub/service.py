@@ -69,8 +69,12 @@ PIPELINE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-pipeli
 
 def record_history(config: Any, course: str, who: str, what: str, assignment: str) -> None:
     """Append one line to the course's history (who, what, when)."""
-    line = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "who": who,
-            "what": what, "assignment": assignment}
+    line = {
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "who": who,
+        "what": what,
+        "assignment": assignment,
+    }
     path = config.course_root(course) / HISTORY
     with _history_lock, path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -95,8 +99,10 @@ def unpack(data: bytes, folder: Path) -> list[Path]:
             members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]
             tar.extractall(folder, members=members, filter="data")
     except (tarfile.TarError, OSError, EOFError) as exc:
-        raise BadInputError(f"the files sent are not a readable tar.gz archive ({exc}); "
-                            "send the folder again with `parcours submit`.") from None
+        raise BadInputError(
+            f"the files sent are not a readable tar.gz archive ({exc}); "
+            "send the folder again with `parcours submit`."
+        ) from None
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
@@ -104,10 +110,10 @@ class TokenCheck(HubAuth):
     """JupyterHub's HubAuth asking the hub about every token (no cache): a person removed
     from the hub is refused at the next request, not minutes later."""
 
-    def user_for_token(self, token: str, use_cache: bool = True, session_id: str = "",
-                       *, sync: bool = True) -> Any:
-        return super().user_for_token(token, use_cache=False, session_id=session_id,
-                                      sync=sync)
+    def user_for_token(
+        self, token: str, use_cache: bool = True, session_id: str = "", *, sync: bool = True
+    ) -> Any:
+        return super().user_for_token(token, use_cache=False, session_id=session_id, sync=sync)
 
 
 class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
@@ -209,9 +215,12 @@ class EventsHandler(ServiceHandler):
         actor = pseudonymize(self.learner, self.config.pseudonym_salt)
         from ..store.base import EventFilter
 
-        wanted = EventFilter(actor=actor, verb=self.get_argument("verb", None),
-                             course=self.get_argument("course", None),
-                             lesson=self.get_argument("lesson", None))
+        wanted = EventFilter(
+            actor=actor,
+            verb=self.get_argument("verb", None),
+            course=self.get_argument("course", None),
+            lesson=self.get_argument("lesson", None),
+        )
         with open_store(self.config.events_url) as store:
             events = store.read(wanted)
         self.reply([e.to_dict() for e in events])
@@ -224,8 +233,13 @@ class DeadlinesHandler(ServiceHandler):
 
         course = self.course(course_id)
         rows = learner_deadlines(self.config, course, self.learner)
-        self.reply({"course": course.id, "timezone": course.timezone,
-                    "assignments": [row.as_json() for row in rows]})
+        self.reply(
+            {
+                "course": course.id,
+                "timezone": course.timezone,
+                "assignments": [row.as_json() for row in rows],
+            }
+        )
 
 
 class AssignmentHandler(ServiceHandler):
@@ -237,8 +251,14 @@ class AssignmentHandler(ServiceHandler):
 
         def work() -> bytes:
             with tempfile.TemporaryDirectory(prefix="parcours-fetch-") as tmp:
-                fetch(config, course, assignment, learner=learner, into=Path(tmp),
-                      cache_dir=Path(tmp) / ".cache")
+                fetch(
+                    config,
+                    course,
+                    assignment,
+                    learner=learner,
+                    into=Path(tmp),
+                    cache_dir=Path(tmp) / ".cache",
+                )
                 return pack(assignment_folder(course, assignment, Path(tmp)))
 
         try:
@@ -260,10 +280,19 @@ class AssignmentHandler(ServiceHandler):
         def work() -> tuple[int, str]:
             with tempfile.TemporaryDirectory(prefix="parcours-submit-") as tmp:
                 files = unpack(body, assignment_folder(course, assignment, Path(tmp)))
-                sent = submit(config, course, assignment, learner=learner, into=Path(tmp),
-                              cache_dir=Path(tmp) / ".cache")
-            left = sent.weighed.describe(course.language) if (
-                sent.weighed is not None and sent.weighed.left_out) else ""
+                sent = submit(
+                    config,
+                    course,
+                    assignment,
+                    learner=learner,
+                    into=Path(tmp),
+                    cache_dir=Path(tmp) / ".cache",
+                )
+            left = (
+                sent.weighed.describe(course.language)
+                if (sent.weighed is not None and sent.weighed.left_out)
+                else ""
+            )
             return len(files), left
 
         try:
@@ -273,8 +302,16 @@ class AssignmentHandler(ServiceHandler):
             return
         received = dt.datetime.now(dt.UTC)
         record_history(config, course.id, learner, "submitted", assignment)
-        self.reply({"course": course.id, "assignment": assignment, "files": count,
-                    "received": received.isoformat(timespec="seconds"), "left_out": left}, 201)
+        self.reply(
+            {
+                "course": course.id,
+                "assignment": assignment,
+                "files": count,
+                "received": received.isoformat(timespec="seconds"),
+                "left_out": left,
+            },
+            201,
+        )
 
 
 class FeedbackHandler(ServiceHandler):
@@ -286,10 +323,15 @@ class FeedbackHandler(ServiceHandler):
 
         def work() -> dict[str, str]:
             with tempfile.TemporaryDirectory(prefix="parcours-feedback-") as tmp:
-                pages = fetch_feedback(config, course, assignment, learner=learner,
-                                       into=Path(tmp), cache_dir=Path(tmp) / ".cache")
-                return {f"{p.parent.name}/{p.name}": p.read_text(encoding="utf-8")
-                        for p in pages}
+                pages = fetch_feedback(
+                    config,
+                    course,
+                    assignment,
+                    learner=learner,
+                    into=Path(tmp),
+                    cache_dir=Path(tmp) / ".cache",
+                )
+                return {f"{p.parent.name}/{p.name}": p.read_text(encoding="utf-8") for p in pages}
 
         try:
             found = await self.in_pipeline(work)
@@ -322,8 +364,12 @@ class TeachHandler(ServiceHandler):
                 from ..pipeline.collect import collect
 
                 got = collect(config, course, assignment)
-                return {"collected": len(got.collected), "late": len(got.late),
-                        "missing": got.missing, "unknown": got.unknown}
+                return {
+                    "collected": len(got.collected),
+                    "late": len(got.late),
+                    "missing": got.missing,
+                    "unknown": got.unknown,
+                }
             if action == "autograde":
                 from ..pipeline.autograde import autograde
 
@@ -332,8 +378,11 @@ class TeachHandler(ServiceHandler):
             from ..pipeline.feedback import feedback  # action == "feedback-release"
 
             fed = feedback(config, course, assignment)
-            return {"released": sorted(fed.released), "withheld": fed.withheld,
-                    "corrections_published": fed.corrections_published}
+            return {
+                "released": sorted(fed.released),
+                "withheld": fed.withheld,
+                "corrections_published": fed.corrections_published,
+            }
 
         try:
             result = await self.in_pipeline(work)
@@ -344,8 +393,7 @@ class TeachHandler(ServiceHandler):
 
         hand_over_course(config, course.id)
         record_history(config, course.id, self.learner, action, assignment)
-        self.reply({"course": course.id, "assignment": assignment, "action": action,
-                    **result})
+        self.reply({"course": course.id, "assignment": assignment, "action": action, **result})
 
 
 class HistoryHandler(ServiceHandler):
@@ -362,15 +410,21 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
     ServiceHandler.config = config
     ServiceHandler.hub_auth = TokenCheck()
     name = r"([A-Za-z0-9][A-Za-z0-9_.-]*)"
-    return tornado.web.Application([
-        (prefix + r"api/events", EventsHandler),
-        (prefix + rf"api/courses/{name}/deadlines", DeadlinesHandler),
-        (prefix + rf"api/courses/{name}/assignments/{name}", AssignmentHandler),
-        (prefix + rf"api/courses/{name}/assignments/{name}/feedback", FeedbackHandler),
-        (prefix + rf"api/courses/{name}/assignments/{name}/(release|collect|autograde|"
-         r"feedback-release)", TeachHandler),
-        (prefix + rf"api/courses/{name}/history", HistoryHandler),
-    ], max_body_size=MAX_BODY)
+    return tornado.web.Application(
+        [
+            (prefix + r"api/events", EventsHandler),
+            (prefix + rf"api/courses/{name}/deadlines", DeadlinesHandler),
+            (prefix + rf"api/courses/{name}/assignments/{name}", AssignmentHandler),
+            (prefix + rf"api/courses/{name}/assignments/{name}/feedback", FeedbackHandler),
+            (
+                prefix + rf"api/courses/{name}/assignments/{name}/(release|collect|autograde|"
+                r"feedback-release)",
+                TeachHandler,
+            ),
+            (prefix + rf"api/courses/{name}/history", HistoryHandler),
+        ],
+        max_body_size=MAX_BODY,
+    )
 
 
 def main() -> int:

@@ -51,9 +51,18 @@ DASHBOARD_POOL = 1
 #: 2-core machine starts Voila and nbgrader's formgrader in 15-40 s)
 SERVICE_START_S = 180
 #: environment variables of the hub process handed to Parcours' services
-SERVICE_ENV = ("PARCOURS_ROOT", "PARCOURS_DATA_DIR", "PARCOURS_NOW", "JUPYTER_CONFIG_PATH",
-               "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
-               "JUPYTER_PATH", "PARCOURS_DASHBOARD_READY_DIR", "HOME")
+SERVICE_ENV = (
+    "PARCOURS_ROOT",
+    "PARCOURS_DATA_DIR",
+    "PARCOURS_NOW",
+    "JUPYTER_CONFIG_PATH",
+    "JUPYTER_CONFIG_DIR",
+    "JUPYTER_DATA_DIR",
+    "JUPYTER_RUNTIME_DIR",
+    "JUPYTER_PATH",
+    "PARCOURS_DASHBOARD_READY_DIR",
+    "HOME",
+)
 
 
 def venv_bin() -> Path:
@@ -78,7 +87,8 @@ def proxy_command(config: ParcoursConfig) -> list[str]:
 
     raise AccountsError(
         "configurable-http-proxy is not installed: run `bash .ci/setup` (it installs it "
-        "with npm into extensions/node_modules), or set c.ParcoursConfig.hub_proxy_command.")
+        "with npm into extensions/node_modules), or set c.ParcoursConfig.hub_proxy_command."
+    )
 
 
 def accounts_token(config: ParcoursConfig) -> str:
@@ -105,8 +115,7 @@ def service_url(config: ParcoursConfig, port: int) -> str:
     return f"http://{config.ip}:{port}/services/{PARCOURS_SERVICE}/"
 
 
-def services(config: ParcoursConfig, people: People,
-             parcours_port: int) -> list[dict[str, Any]]:
+def services(config: ParcoursConfig, people: People, parcours_port: int) -> list[dict[str, Any]]:
     """The hub services: Parcours' (the data), dashboards, a formgrader per course, the
     accounts token."""
     from ..dashboards.server import free_port, voila_command
@@ -114,34 +123,47 @@ def services(config: ParcoursConfig, people: People,
 
     port = free_port(config.ip)
     prefix = f"/services/{DASHBOARDS_SERVICE}/"
-    command = voila_command(config, port, pool_size=DASHBOARD_POOL, base_url=prefix,
-                            module="parcours_grading.hub.voila_service")
-    pools = {"default": {"pool_size": DASHBOARD_POOL},
-             "learner.ipynb": {"pool_size": max(DASHBOARD_POOL, config.hub_learner_pool)}}
-    command += [f"--VoilaConfiguration.http_header_envs={list(HUB_HEADERS)!r}",
-                f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"]
+    command = voila_command(
+        config,
+        port,
+        pool_size=DASHBOARD_POOL,
+        base_url=prefix,
+        module="parcours_grading.hub.voila_service",
+    )
+    pools = {
+        "default": {"pool_size": DASHBOARD_POOL},
+        "learner.ipynb": {"pool_size": max(DASHBOARD_POOL, config.hub_learner_pool)},
+    }
+    command += [
+        f"--VoilaConfiguration.http_header_envs={list(HUB_HEADERS)!r}",
+        f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}",
+    ]
     allowed = sorted(people.custom_scopes())
-    found: list[dict[str, Any]] = [{
-        "name": DASHBOARDS_SERVICE,
-        "display": True,
-        "timeout": SERVICE_START_S,
-        "url": f"http://{config.ip}:{port}",
-        "command": command,
-        "cwd": config.root,
-        "environment": {**_service_env(), "PARCOURS_HUB_DASHBOARDS": "1"},
-        "oauth_no_confirm": True,
-        "oauth_client_allowed_scopes": allowed,
-    }, {
-        "name": PARCOURS_SERVICE,
-        "timeout": SERVICE_START_S,
-        "url": f"http://{config.ip}:{parcours_port}",
-        "command": [sys.executable, "-m", "parcours_grading.hub.service"],
-        "cwd": config.root,
-        "environment": _service_env(),
-    }, {
-        "name": ACCOUNTS_SERVICE,
-        "api_token": accounts_token(config),
-    }]
+    found: list[dict[str, Any]] = [
+        {
+            "name": DASHBOARDS_SERVICE,
+            "display": True,
+            "timeout": SERVICE_START_S,
+            "url": f"http://{config.ip}:{port}",
+            "command": command,
+            "cwd": config.root,
+            "environment": {**_service_env(), "PARCOURS_HUB_DASHBOARDS": "1"},
+            "oauth_no_confirm": True,
+            "oauth_client_allowed_scopes": allowed,
+        },
+        {
+            "name": PARCOURS_SERVICE,
+            "timeout": SERVICE_START_S,
+            "url": f"http://{config.ip}:{parcours_port}",
+            "command": [sys.executable, "-m", "parcours_grading.hub.service"],
+            "cwd": config.root,
+            "environment": _service_env(),
+        },
+        {
+            "name": ACCOUNTS_SERVICE,
+            "api_token": accounts_token(config),
+        },
+    ]
     if os.geteuid() != 0:
         return found
     from .accounts import account_exists
@@ -237,22 +259,31 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
         "PATH": os.pathsep.join([str(venv_bin()), "/usr/local/bin", "/usr/bin", "/bin"]),
     }
     idle = int(config.hub_idle_minutes) * 60
-    c.Spawner.args = [f"--MappingKernelManager.cull_idle_timeout={idle or 3600}",
-                      "--MappingKernelManager.cull_interval=60"]
+    c.Spawner.args = [
+        f"--MappingKernelManager.cull_idle_timeout={idle or 3600}",
+        "--MappingKernelManager.cull_interval=60",
+    ]
     if idle:
         c.Spawner.args.append(f"--ServerApp.shutdown_no_activity_timeout={idle}")
     c.Spawner.pre_spawn_hook = spawn_hook
     # a server's token (its kernels and terminals) reaches the Parcours service as its user
-    c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
-                                     f"access:services!service={PARCOURS_SERVICE}"]
+    c.Spawner.server_token_scopes = [
+        "users:activity!user",
+        "access:servers!server",
+        f"access:services!service={PARCOURS_SERVICE}",
+    ]
 
     c.JupyterHub.custom_scopes = people.custom_scopes()
-    c.JupyterHub.load_groups = {name: {"users": members}
-                                for name, members in people.groups().items()}
-    c.JupyterHub.load_roles = [*people.roles(), {
-        "name": ACCOUNTS_SERVICE,
-        "description": "parcours accounts sync: users, groups and their tokens",
-        "scopes": ["admin:users", "admin:groups", "tokens", "admin:servers"],
-        "services": [ACCOUNTS_SERVICE],
-    }]
+    c.JupyterHub.load_groups = {
+        name: {"users": members} for name, members in people.groups().items()
+    }
+    c.JupyterHub.load_roles = [
+        *people.roles(),
+        {
+            "name": ACCOUNTS_SERVICE,
+            "description": "parcours accounts sync: users, groups and their tokens",
+            "scopes": ["admin:users", "admin:groups", "tokens", "admin:servers"],
+            "services": [ACCOUNTS_SERVICE],
+        },
+    ]
     c.JupyterHub.services = services(config, people, parcours_port)

@@ -57,8 +57,7 @@ class HubIdentityProvider(JupyterHubIdentityProvider):
 
     def get_handlers(self) -> list[tuple[Any, ...]]:
         prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
-        return [(url_path_join(prefix, path), *rest)
-                for path, *rest in super().get_handlers()]
+        return [(url_path_join(prefix, path), *rest) for path, *rest in super().get_handlers()]
 
 
 class HubPageHandler(PageHandler):
@@ -76,8 +75,13 @@ class HubPageHandler(PageHandler):
             raise tornado.web.HTTPError(403, why)
 
         courses = visible_courses(user, _rosters.courses)
-        role = ("coordinator" if COORDINATE_SCOPE in set(user.get("scopes") or [])
-                else "teacher" if courses else "learner")
+        role = (
+            "coordinator"
+            if COORDINATE_SCOPE in set(user.get("scopes") or [])
+            else "teacher"
+            if courses
+            else "learner"
+        )
         headers = self.request.headers
         headers["X-Parcours-User"] = str(user["name"])
         headers["X-Parcours-Role"] = role
@@ -85,10 +89,18 @@ class HubPageHandler(PageHandler):
         if page == "learner" and not query.get("voila"):
             # read, not played with: built here from the data this process keeps, without
             # a kernel per visit (?voila=1 serves the Voila page)
-            self.finish(_served.learner(query, {
-                HUB_MODE_ENV: "1", "HTTP_X_PARCOURS_USER": str(user["name"]),
-                "HTTP_X_PARCOURS_ROLE": role, "HTTP_X_PARCOURS_COURSES": ",".join(courses)},
-                self.base_url + "voila/templates/parcours/static/"))
+            self.finish(
+                _served.learner(
+                    query,
+                    {
+                        HUB_MODE_ENV: "1",
+                        "HTTP_X_PARCOURS_USER": str(user["name"]),
+                        "HTTP_X_PARCOURS_ROLE": role,
+                        "HTTP_X_PARCOURS_COURSES": ",".join(courses),
+                    },
+                    self.base_url + "voila/templates/parcours/static/",
+                )
+            )
             return
         await super().get(path)
 
@@ -108,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[HUB_MODE_ENV] = "1"
     threading.Thread(target=_served.state, daemon=True).start()  # data ready early
     args = list(sys.argv[1:] if argv is None else argv)
-    args.append("--Voila.identity_provider_class="
-                "parcours_grading.hub.voila_service.HubIdentityProvider")
+    args.append(
+        "--Voila.identity_provider_class=parcours_grading.hub.voila_service.HubIdentityProvider"
+    )
     HubVoila.launch_instance(args)
     return 0
 

@@ -28,12 +28,17 @@ def messages(sources: tuple[Path, ...] = SOURCES) -> dict[str, str]:
         for path in sorted(folder.rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
             for node in ast.walk(tree):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                        and node.func.id in KEYWORDS and node.args
-                        and isinstance(node.args[0], ast.Constant)
-                        and isinstance(node.args[0].value, str)):
-                    found.setdefault(node.args[0].value, f"{path.relative_to(PACKAGE)}:"
-                                                         f"{node.lineno}")
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id in KEYWORDS
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    found.setdefault(
+                        node.args[0].value, f"{path.relative_to(PACKAGE)}:{node.lineno}"
+                    )
     return dict(sorted(found.items(), key=lambda kv: kv[1]))
 
 
@@ -87,7 +92,8 @@ def missing(lang: str, found: dict[str, str] | None = None) -> list[str]:
 
 def _is_key(msgid: str) -> bool:
     return (msgid.islower() and " " not in msgid and ("_" in msgid or "-" in msgid)) or (
-        msgid.islower() and msgid.isalpha())
+        msgid.islower() and msgid.isalpha()
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

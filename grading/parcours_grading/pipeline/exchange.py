@@ -251,8 +251,9 @@ class ParcoursSubmit(_ReleaseRecordCheck, ExchangeSubmit):
                 f"over the limit of {_mb(weighed.limit)} / les carnets seuls pèsent "
                 f"{_mb(weighed.size)}, au-delà de la limite de {_mb(weighed.limit)}."
             )
-        self.log.warning("Submitted without some files: %s / %s", weighed.describe("fr"),
-                         weighed.describe("en"))
+        self.log.warning(
+            "Submitted without some files: %s / %s", weighed.describe("fr"), weighed.describe("en")
+        )
         left = {os.path.join(src, name) for name, _ in weighed.left_out}
         nbgrader_rules = ignore_patterns(exclude=coursedir.ignore, include=coursedir.include,
                                          max_file_size=coursedir.max_file_size)  # fmt: skip
@@ -300,8 +301,12 @@ class ParcoursFetchFeedback(_ReleaseRecordCheck, ExchangeFetchFeedback):
 
         learner = self._learner()
         assignment = self.coursedir.assignment_id or "*"
-        mine = {os.path.basename(folder).split("+")[-1] for folder in glob.glob(
-            os.path.join(self.cache_path, f"{glob.escape(learner)}+{assignment}+*"))}
+        mine = {
+            os.path.basename(folder).split("+")[-1]
+            for folder in glob.glob(
+                os.path.join(self.cache_path, f"{glob.escape(learner)}+{assignment}+*")
+            )
+        }
         found: list[tuple[str, str, str]] = self.feedback_files  # type: ignore[has-type]
         self.feedback_files = [f for f in found if f[1] in mine]
 
@@ -352,8 +357,9 @@ def _known(course: Course, assignment_id: str) -> None:
     find_assignment(course, assignment_id)
 
 
-def refuse_unreleased(config: ParcoursConfig, course: Course, assignment_id: str,
-                      learner: str) -> None:
+def refuse_unreleased(
+    config: ParcoursConfig, course: Course, assignment_id: str, learner: str
+) -> None:
     """Refuse, in the course's language and without the exchange's internal paths, to
     fetch an assignment or a correction not released to ``learner`` yet, saying when it
     will be (nbgrader would answer "Assignment not found at: …/outbound/…")."""
@@ -377,42 +383,55 @@ def refuse_unreleased(config: ParcoursConfig, course: Course, assignment_id: str
         return shown_in(moment, zone, course.language)
 
     with language(course.language):
-        of = next((a for a in course.assignments if correction_id(a.id) == assignment_id),
-                  None)
+        of = next((a for a in course.assignments if correction_id(a.id) == assignment_id), None)
         if of is not None:
             work = releases.get(of.id)
             if work is None or not in_audience(work, learner):
-                raise BadInputError(_(
-                    "'{assignment}' is not released to you, so neither is its correction."
-                ).format(assignment=of.id))
+                raise BadInputError(
+                    _(
+                        "'{assignment}' is not released to you, so neither is its correction."
+                    ).format(assignment=of.id)
+                )
             when = correction_time(course, of, learner, load_extensions(config, course))
             if when is None:
-                raise BadInputError(_(
-                    "The correction of '{assignment}' is not published in this course."
-                ).format(assignment=of.id))
+                raise BadInputError(
+                    _("The correction of '{assignment}' is not published in this course.").format(
+                        assignment=of.id
+                    )
+                )
             if when > now_utc():
-                raise BadInputError(_(
-                    "The correction of '{assignment}' is not published yet: it will be "
-                    "after your due date, from {when}. Try again then."
-                ).format(assignment=of.id, when=shown(when)))
-            raise BadInputError(_(
-                "The correction of '{assignment}' is due to be published (since {when}) "
-                "but is not yet: your teacher publishes it with their next feedback run; "
-                "try again later."
-            ).format(assignment=of.id, when=shown(when)))
+                raise BadInputError(
+                    _(
+                        "The correction of '{assignment}' is not published yet: it will be "
+                        "after your due date, from {when}. Try again then."
+                    ).format(assignment=of.id, when=shown(when))
+                )
+            raise BadInputError(
+                _(
+                    "The correction of '{assignment}' is due to be published (since {when}) "
+                    "but is not yet: your teacher publishes it with their next feedback run; "
+                    "try again later."
+                ).format(assignment=of.id, when=shown(when))
+            )
         if entry is None:
             # released without Parcours' record (plain nbgrader): let nbgrader decide
             if (Path(config.exchange_dir) / course.id / "outbound" / assignment_id).is_dir():
                 return
-            raise BadInputError(_(
-                "'{assignment}' is not released yet; it opens on {when}."
-            ).format(assignment=assignment_id,
-                     when=shown(course.opens(course.assignment(assignment_id)))))
+            raise BadInputError(
+                _("'{assignment}' is not released yet; it opens on {when}.").format(
+                    assignment=assignment_id,
+                    when=shown(course.opens(course.assignment(assignment_id))),
+                )
+            )
         if not in_audience(entry, learner):
-            raise BadInputError(_("'{assignment}' is not released to you.").format(
-                assignment=assignment_id))
-        raise BadInputError(_("'{assignment}' opens on {when}; fetch it then.").format(
-            assignment=assignment_id, when=shown(parse_time(entry["opens"]))))
+            raise BadInputError(
+                _("'{assignment}' is not released to you.").format(assignment=assignment_id)
+            )
+        raise BadInputError(
+            _("'{assignment}' opens on {when}; fetch it then.").format(
+                assignment=assignment_id, when=shown(parse_time(entry["opens"]))
+            )
+        )
 
 
 def assignment_folder(course: Course, assignment_id: str, into: Path | None = None) -> Path:

@@ -142,8 +142,9 @@ def leaked(text: str, lines: set[str]) -> list[str]:
     visible text, HTML-escaped (once or twice), JSON- or Python-escaped inside an output,
     or split across lines (compared without any white space)."""
     compact = [re.sub(r"\s+", "", view) for view in page_views(text)]
-    return sorted(line for line in lines
-                  if any(re.sub(r"\s+", "", line) in view for view in compact))
+    return sorted(
+        line for line in lines if any(re.sub(r"\s+", "", line) in view for view in compact)
+    )
 
 
 class HideHiddenTests(NbGraderPreprocessor):
@@ -299,8 +300,12 @@ def _notes(
                 raw, points = scores.get(learner, (0.0, 0.0))
                 parts.append(
                     _TEXT["late"][lang].format(
-                        late=lateness(late * 86400, lang), due=shown, penalty=penalty,
-                        score=max(0.0, raw - penalty), points=points, raw=raw,
+                        late=lateness(late * 86400, lang),
+                        due=shown,
+                        penalty=penalty,
+                        score=max(0.0, raw - penalty),
+                        points=points,
+                        raw=raw,
                     )
                 )
         if parts:
@@ -316,8 +321,10 @@ def _raw_scores(
     from .gradebook import open_gradebook
 
     with open_gradebook(config, course) as gb:
-        return {sub.student.id: (float(sub.score), float(sub.max_score))
-                for sub in gb.find_assignment(assignment.id).submissions}
+        return {
+            sub.student.id: (float(sub.score), float(sub.max_score))
+            for sub in gb.find_assignment(assignment.id).submissions
+        }
 
 
 def feedback(

@@ -37,15 +37,16 @@ def port_taken(ip: str, port: int) -> bool:
     return False
 
 
-def formgrader_command(config: ParcoursConfig, course: Course, port: int,
-                       token: str) -> list[str]:
+def formgrader_command(config: ParcoursConfig, course: Course, port: int, token: str) -> list[str]:
     """The Jupyter server command line: nbgrader's course folder, gradebook and exchange
     of ``course``, no browser, no port retries, opening on the formgrader."""
     from .coursedir import nbgrader_config
 
     nb = nbgrader_config(config, course)
     return [
-        sys.executable, "-m", "jupyter_server",
+        sys.executable,
+        "-m",
+        "jupyter_server",
         f"--ServerApp.ip={config.ip}",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
@@ -97,18 +98,28 @@ class FormgraderServer:
             raise BadInputError(
                 f"port {self.port} on {self.config.ip} is taken (another server runs "
                 "there); choose another with --port, or set c.ParcoursConfig."
-                "formgrader_port.")
+                "formgrader_port."
+            )
         prepare_course_root(self.config, self.course)
         activate_project(Path(self.config.root))
         env = {**os.environ, "PARCOURS_DATA_DIR": str(self.config.data_dir)}
         env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            formgrader_command(self.config, self.course, self.port, self.token), env=env,
-            stdout=log, stderr=subprocess.STDOUT, cwd=self.config.course_root(self.course.id))
+            formgrader_command(self.config, self.course, self.port, self.token),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.config.course_root(self.course.id),
+        )
         try:
-            wait_until_answers(f"{self.base_url}/formgrader/api/status?token={self.token}",
-                               self.process, timeout, "the formgrader", self.log_path)
+            wait_until_answers(
+                f"{self.base_url}/formgrader/api/status?token={self.token}",
+                self.process,
+                timeout,
+                "the formgrader",
+                self.log_path,
+            )
         except DashboardServerError:
             self.stop()
             raise

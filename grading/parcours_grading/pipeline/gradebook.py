@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ..course.model import Assignment, Course
     from .roster import Roster
 
+
 def naive_utc(moment: dt.datetime) -> dt.datetime:
     """An aware datetime as nbgrader stores it: naive, in UTC."""
     if moment.tzinfo is None:

@@ -181,8 +181,9 @@ def roster_history(config: ParcoursConfig, course: Course | str) -> list[dict[st
     path = history_path(config, _course_of(config, course))
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 @dataclass(frozen=True)
@@ -194,8 +195,13 @@ class RosterChange:
     changed: list[str] = field(default_factory=list)
 
 
-def validate(rows: Iterable[tuple[int, dict[str, str]]], known_groups: Iterable[str],
-             new_groups: Iterable[str] = (), *, source: str = "") -> list[Learner]:
+def validate(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    known_groups: Iterable[str],
+    new_groups: Iterable[str] = (),
+    *,
+    source: str = "",
+) -> list[Learner]:
     """Learners from ``(line, row)`` pairs, every problem reported at once (a
     :class:`BadInputError` listing each with its line and the fix). A group must be
     known (``known_groups``, the roster's) or declared in ``new_groups``; when nothing is
@@ -214,39 +220,65 @@ def validate(rows: Iterable[tuple[int, dict[str, str]]], known_groups: Iterable[
         here = where + _("line {n}").format(n=line) + ": "
         ident = (row.get("id") or "").strip()
         if not _ID.match(ident) or "+" in ident:
-            problems.append(here + _("learner id {id!r} is not valid — use letters, digits, "
-                                     "'.', '_', '-' or '@' (no spaces, no '+')").format(
-                id=ident))
+            problems.append(
+                here
+                + _(
+                    "learner id {id!r} is not valid — use letters, digits, "
+                    "'.', '_', '-' or '@' (no spaces, no '+')"
+                ).format(id=ident)
+            )
             continue
         if ident in seen:
-            problems.append(here + _("learner id '{id}' is already on line {other} — keep "
-                                     "one line per learner").format(id=ident,
-                                                                     other=seen[ident]))
+            problems.append(
+                here
+                + _(
+                    "learner id '{id}' is already on line {other} — keep one line per learner"
+                ).format(id=ident, other=seen[ident])
+            )
             continue
         seen[ident] = line
         email = (row.get("email") or "").strip()
         if email and not _EMAIL.match(email):
-            problems.append(here + _("e-mail {email!r} of '{id}' is not an address — write "
-                                     "it like name@example.org, or leave it empty").format(
-                email=email, id=ident))
-        groups = tuple(dict.fromkeys(
-            g.strip() for g in (row.get("groups") or "").split(";") if g.strip()))
+            problems.append(
+                here
+                + _(
+                    "e-mail {email!r} of '{id}' is not an address — write "
+                    "it like name@example.org, or leave it empty"
+                ).format(email=email, id=ident)
+            )
+        groups = tuple(
+            dict.fromkeys(g.strip() for g in (row.get("groups") or "").split(";") if g.strip())
+        )
         for group in groups:
             if not _ID.match(group):
-                problems.append(here + _("group {group!r} of '{id}' is not a valid name — use "
-                                         "letters, digits, '.', '_' or '-'").format(
-                    group=group, id=ident))
+                problems.append(
+                    here
+                    + _(
+                        "group {group!r} of '{id}' is not a valid name — use "
+                        "letters, digits, '.', '_' or '-'"
+                    ).format(group=group, id=ident)
+                )
             elif not first and group not in allowed:
                 close = difflib.get_close_matches(group, sorted(known), n=1)
                 hint = _(" (did you mean '{group}'?)").format(group=close[0]) if close else ""
-                problems.append(here + _("group '{group}' of '{id}' is not in the roster"
-                                         "{hint} — known groups: {known}; to create it, "
-                                         "declare it as a new group ({group})").format(
-                    group=group, id=ident, hint=hint, known=", ".join(sorted(known))))
+                problems.append(
+                    here
+                    + _(
+                        "group '{group}' of '{id}' is not in the roster"
+                        "{hint} — known groups: {known}; to create it, "
+                        "declare it as a new group ({group})"
+                    ).format(group=group, id=ident, hint=hint, known=", ".join(sorted(known)))
+                )
                 undeclared = True
-        learners.append(Learner(
-            id=ident, first_name=(row.get("first_name") or "").strip(),
-            last_name=(row.get("last_name") or "").strip(), email=email, groups=groups))
+        learners.append(
+            Learner(
+                id=ident,
+                first_name=(row.get("first_name") or "").strip(),
+                last_name=(row.get("last_name") or "").strip(),
+                email=email,
+                groups=groups,
+            )
+        )
     if problems:
         head = _("{n} problem(s) in the roster, nothing was changed:").format(n=len(problems))
         error = BadInputError("\n".join([head, *[f"  - {p}" for p in problems]]))
@@ -260,29 +292,36 @@ def read_roster_file(path: Path) -> list[tuple[int, dict[str, str]]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise BadInputError(_("{path}: file not found — give the path of a CSV file with "
-                              "the columns {columns}").format(path=path,
-                                                               columns=",".join(COLUMNS))
-                            ) from None
+        raise BadInputError(
+            _(
+                "{path}: file not found — give the path of a CSV file with the columns {columns}"
+            ).format(path=path, columns=",".join(COLUMNS))
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise BadInputError(_("{path}: cannot be read ({reason}) — save it as UTF-8 CSV")
-                            .format(path=path, reason=exc)) from None
+        raise BadInputError(
+            _("{path}: cannot be read ({reason}) — save it as UTF-8 CSV").format(
+                path=path, reason=exc
+            )
+        ) from None
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") and "id;" in sample else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     fields = [f.strip() for f in reader.fieldnames or []]
     if "id" not in fields:
-        raise BadInputError(_("{path}: the first line must be a header with an 'id' column "
-                              "(expected: {columns})").format(path=path,
-                                                               columns=",".join(COLUMNS)))
+        raise BadInputError(
+            _(
+                "{path}: the first line must be a header with an 'id' column (expected: {columns})"
+            ).format(path=path, columns=",".join(COLUMNS))
+        )
     unknown = [f for f in fields if f not in COLUMNS]
     if unknown:
-        raise BadInputError(_("{path}: unknown column(s) {names} — the columns are {columns}")
-                            .format(path=path, names=", ".join(unknown),
-                                    columns=",".join(COLUMNS)))
+        raise BadInputError(
+            _("{path}: unknown column(s) {names} — the columns are {columns}").format(
+                path=path, names=", ".join(unknown), columns=",".join(COLUMNS)
+            )
+        )
     reader.fieldnames = fields
-    return [(reader.line_num, {k: v or "" for k, v in row.items() if k})
-            for row in reader]
+    return [(reader.line_num, {k: v or "" for k, v in row.items() if k}) for row in reader]
 
 
 @contextlib.contextmanager
@@ -298,8 +337,14 @@ def _locked(config: ParcoursConfig, course: Course) -> Iterator[Roster]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _commit(config: ParcoursConfig, course: Course, before: dict[str, Learner],
-            after: list[Learner], action: str, **details: Any) -> RosterChange:
+def _commit(
+    config: ParcoursConfig,
+    course: Course,
+    before: dict[str, Learner],
+    after: list[Learner],
+    action: str,
+    **details: Any,
+) -> RosterChange:
     """Write the new roster atomically and append its changes to the history."""
     from .records import actor, now_utc
 
@@ -310,13 +355,29 @@ def _commit(config: ParcoursConfig, course: Course, before: dict[str, Learner],
     change = RosterChange(
         added=[i for i in new if i not in before],
         removed=[i for i in before if i not in new],
-        changed=[i for i in new if i in before and new[i] != before[i]])
+        changed=[i for i in new if i in before and new[i] != before[i]],
+    )
     stamp = {"by": actor(), "at": now_utc().isoformat()}
-    lines = [{"action": action, **stamp, **details, "added": change.added,
-              "removed": change.removed, "changed": change.changed}]
+    lines = [
+        {
+            "action": action,
+            **stamp,
+            **details,
+            "added": change.added,
+            "removed": change.removed,
+            "changed": change.changed,
+        }
+    ]
     for ident in [*change.added, *change.removed, *change.changed]:
-        lines.append({"action": "learner", **stamp, "learner": ident,
-                      "before": _plain(before.get(ident)), "after": _plain(new.get(ident))})
+        lines.append(
+            {
+                "action": "learner",
+                **stamp,
+                "learner": ident,
+                "before": _plain(before.get(ident)),
+                "after": _plain(new.get(ident)),
+            }
+        )
     with history_path(config, course).open("a", encoding="utf-8") as log:
         for entry in lines:
             log.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
@@ -330,8 +391,13 @@ def _plain(learner: Learner | None) -> dict[str, Any] | None:
     return None if learner is None else {**asdict(learner), "groups": list(learner.groups)}
 
 
-def import_roster(config: ParcoursConfig, course: Course | str, file: Path | str, *,
-                  new_groups: Iterable[str] = ()) -> RosterChange:
+def import_roster(
+    config: ParcoursConfig,
+    course: Course | str,
+    file: Path | str,
+    *,
+    new_groups: Iterable[str] = (),
+) -> RosterChange:
     """Replace the roster of ``course`` with the learners of a CSV file, after validating
     every row (see :func:`validate`); the differences go to the history."""
     course = _course_of(config, course)
@@ -341,30 +407,41 @@ def import_roster(config: ParcoursConfig, course: Course | str, file: Path | str
         return _commit(config, course, roster.learners, learners, "import", file=str(file))
 
 
-def add_learner(config: ParcoursConfig, course: Course | str, learner: Learner, *,
-                new_groups: Iterable[str] = ()) -> RosterChange:
+def add_learner(
+    config: ParcoursConfig,
+    course: Course | str,
+    learner: Learner,
+    *,
+    new_groups: Iterable[str] = (),
+) -> RosterChange:
     """Add ``learner`` to the roster (validated; an id already there is refused)."""
     course = _course_of(config, course)
     with language(course.language), _locked(config, course) as roster:
         if learner.id in roster.learners:
-            raise BadInputError(_("learner '{id}' is already in the roster {path} — remove "
-                                  "them first to change their line").format(
-                id=learner.id, path=roster.path))
+            raise BadInputError(
+                _(
+                    "learner '{id}' is already in the roster {path} — remove "
+                    "them first to change their line"
+                ).format(id=learner.id, path=roster.path)
+            )
         row = {**asdict(learner), "groups": ";".join(learner.groups)}
-        (checked,) = validate([(len(roster.learners) + 2, row)], roster.groups, new_groups,
-                              source=str(roster.path))
+        (checked,) = validate(
+            [(len(roster.learners) + 2, row)], roster.groups, new_groups, source=str(roster.path)
+        )
         learners = [*roster.learners.values(), checked]
         return _commit(config, course, roster.learners, learners, "add", learner=learner.id)
 
 
-def remove_learner(config: ParcoursConfig, course: Course | str, learner_id: str
-                   ) -> RosterChange:
+def remove_learner(config: ParcoursConfig, course: Course | str, learner_id: str) -> RosterChange:
     """Remove a learner from the roster (their work and grades stay where they are)."""
     course = _course_of(config, course)
     with language(course.language), _locked(config, course) as roster:
         if learner_id not in roster.learners:
-            raise BadInputError(_("learner '{id}' is not in the roster {path} — check the id "
-                                  "with 'parcours roster {course} list'").format(
-                id=learner_id, path=roster.path, course=course.id))
+            raise BadInputError(
+                _(
+                    "learner '{id}' is not in the roster {path} — check the id "
+                    "with 'parcours roster {course} list'"
+                ).format(id=learner_id, path=roster.path, course=course.id)
+            )
         kept = [x for x in roster.learners.values() if x.id != learner_id]
         return _commit(config, course, roster.learners, kept, "remove", learner=learner_id)

@@ -45,7 +45,10 @@ def _open_hub(url: str) -> EventStore:
 #: URL scheme -> factory: a SQLite file, or the Parcours hub service (learners' kernels on a
 #: hub); others through the ``parcours.event_stores`` entry point group (docs/events.md).
 SCHEMES: dict[str, Callable[[str], EventStore]] = {
-    "sqlite": _open_sqlite, "http": _open_hub, "https": _open_hub}
+    "sqlite": _open_sqlite,
+    "http": _open_hub,
+    "https": _open_hub,
+}
 
 
 def open_store(url: str) -> EventStore:

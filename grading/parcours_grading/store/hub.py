@@ -32,22 +32,29 @@ class HubEventStore(EventStore):
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         if not self.token:
-            raise EventStoreError("no JupyterHub token (JUPYTERHUB_API_TOKEN) in this kernel: "
-                                  "events are kept in your spool.")
+            raise EventStoreError(
+                "no JupyterHub token (JUPYTERHUB_API_TOKEN) in this kernel: "
+                "events are kept in your spool."
+            )
         data = None if body is None else json.dumps(body).encode("utf-8")
         request = urllib.request.Request(
-            self.url + path, data=data, method=method,
-            headers={"Authorization": f"token {self.token}",
-                     "Content-Type": "application/json"})
+            self.url + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
-            raise EventStoreError(f"the Parcours service refused the events ({exc.code}: "
-                                  f"{exc.read()[:200].decode('utf-8', 'replace')})") from None
+            raise EventStoreError(
+                f"the Parcours service refused the events ({exc.code}: "
+                f"{exc.read()[:200].decode('utf-8', 'replace')})"
+            ) from None
         except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError) as exc:
-            raise EventStoreError(f"the Parcours service at {self.url} does not answer "
-                                  f"({exc})") from None
+            raise EventStoreError(
+                f"the Parcours service at {self.url} does not answer ({exc})"
+            ) from None
 
     def record_many(self, events: Iterable[Event]) -> int:
         batch = [e.to_dict() for e in events]
@@ -57,8 +64,9 @@ class HubEventStore(EventStore):
 
     def read(self, where: EventFilter | None = None, **filters: Any) -> list[Event]:
         wanted = as_filter(where, filters)
-        query = "&".join(f"{k}={v}" for k in ("verb", "course", "lesson")
-                         if (v := getattr(wanted, k)))
+        query = "&".join(
+            f"{k}={v}" for k in ("verb", "course", "lesson") if (v := getattr(wanted, k))
+        )
         rows = self._call("GET", "api/events" + (f"?{query}" if query else ""))
         return [Event.from_dict(row) for row in rows]
 

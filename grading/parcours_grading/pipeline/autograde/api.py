@@ -69,14 +69,24 @@ def grade_notebook(
             path.chmod(0o600)
         else:
             path = Path(submission)
-        job = jobs.prepare(base, "api-" + base.name, spec, path, limits,
-                           Path(files) if files else None, Path(data) if data else None)
+        job = jobs.prepare(
+            base,
+            "api-" + base.name,
+            spec,
+            path,
+            limits,
+            Path(files) if files else None,
+            Path(data) if data else None,
+        )
         server.submit(job.id, job.dir)
         reply = server.wait(job.id, timeout=limits.notebook_timeout_s + 60)
         if reply is None:
             server.kill(job.id)
-            return GradeResult(spec.name, "problems", problems=[
-                Problem("internal", "the grading process did not finish in time")])
+            return GradeResult(
+                spec.name,
+                "problems",
+                problems=[Problem("internal", "the grading process did not finish in time")],
+            )
         return jobs.collect(job, reply.get("exit", -1))
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -49,8 +49,10 @@ def create(memory_bytes: int, pids: int, root: Path = ROOT) -> tuple[list[str], 
             (group / "memory.max").write_text(str(memory_bytes))
             (group / "pids.max").write_text(str(pids))
         else:  # v1, one hierarchy per controller
-            for controller, limits in (("memory", {"memory.limit_in_bytes": memory_bytes}),
-                                       ("pids", {"pids.max": pids})):
+            for controller, limits in (
+                ("memory", {"memory.limit_in_bytes": memory_bytes}),
+                ("pids", {"pids.max": pids}),
+            ):
                 if not (root / controller / "cgroup.procs").is_file():
                     raise OSError(f"no '{controller}' hierarchy under {root}")
                 group = root / controller / "parcours" / name

@@ -160,8 +160,11 @@ class Checkpoints:
                 except (ChannelClosed, ChannelTimeout, ChannelGarbage):
                     os._exit(0)  # the supervisor is gone: so is grading
                 # a request for an earlier cell (whose checkpoint had gone) is stale
-                if (isinstance(request, dict) and request.get("op") == "resume"
-                        and request.get("cell") == cell):
+                if (
+                    isinstance(request, dict)
+                    and request.get("op") == "resume"
+                    and request.get("cell") == cell
+                ):
                     # the cell may have ended meanwhile: stopped, it cannot end now, so
                     # either it has released us (it then answers: go on with it) or it
                     # never will (kill it: serve from here) — one outcome, never both

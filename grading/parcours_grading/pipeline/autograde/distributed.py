@@ -93,8 +93,9 @@ def _write_tree(folder: Path, files: dict[str, bytes]) -> None:
         target.write_bytes(content)
 
 
-def grade_task(spec_json: str, files: dict[str, bytes], data: dict[str, bytes],
-               limits: dict[str, Any]) -> dict[str, Any]:
+def grade_task(
+    spec_json: str, files: dict[str, bytes], data: dict[str, bytes], limits: dict[str, Any]
+) -> dict[str, Any]:
     """Grade one notebook on a Dask worker; plain data in, plain data out.
 
     ``files`` are the learner's submitted files (the notebook ``<spec name>.ipynb``
@@ -111,9 +112,13 @@ def grade_task(spec_json: str, files: dict[str, bytes], data: dict[str, bytes],
         learner_dir, data_dir = folder / "files", folder / "data"
         _write_tree(learner_dir, files)
         _write_tree(data_dir, data)
-        result = grade_notebook(spec, learner_dir / f"{spec.name}.ipynb",
-                                Limits.from_dict(limits), files=learner_dir,
-                                data=data_dir if data else None)
+        result = grade_notebook(
+            spec,
+            learner_dir / f"{spec.name}.ipynb",
+            Limits.from_dict(limits),
+            files=learner_dir,
+            data=data_dir if data else None,
+        )
         return result.to_dict(with_notebook=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -127,8 +132,11 @@ def _warm() -> None:
         default_server()
     except (ForkServerError, OSError) as exc:
         # the worker's first task starts it again, and records the reason if it fails
-        log.warning("the fork server of this Dask worker did not start ahead (%s); the "
-                    "first task will start it", exc)
+        log.warning(
+            "the fork server of this Dask worker did not start ahead (%s); the "
+            "first task will start it",
+            exc,
+        )
 
 
 class WarmForkServer(WorkerPlugin):
@@ -162,8 +170,12 @@ class Cluster:
         self.threads = max(1, sum(client.nthreads().values()))
 
     @classmethod
-    def connect(cls, address: str, timeout: float = CONNECT_TIMEOUT_S,
-                workers_timeout: float = WORKERS_TIMEOUT_S) -> Cluster:
+    def connect(
+        cls,
+        address: str,
+        timeout: float = CONNECT_TIMEOUT_S,
+        workers_timeout: float = WORKERS_TIMEOUT_S,
+    ) -> Cluster:
         """Connect to the scheduler at ``address`` (``tcp://host:port``; ``host:port``
         means tcp) and wait for one worker at least; raises :class:`SchedulerError`
         at once when nothing listens there."""
@@ -180,8 +192,7 @@ class Cluster:
             try:  # fail fast: distributed itself retries until its timeout
                 socket.create_connection((host, port), timeout=timeout).close()
             except OSError as exc:
-                raise _unreachable(address, exc.strerror or str(exc) or type(exc).__name__
-                                   ) from exc
+                raise _unreachable(address, exc.strerror or str(exc) or type(exc).__name__) from exc
         try:
             client = distributed.Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -191,8 +202,9 @@ class Cluster:
             client.register_plugin(WarmForkServer())
         except (OSError, TimeoutError) as exc:
             client.close()
-            raise _unreachable(address, f"the scheduler has no worker after "
-                               f"{workers_timeout:.0f} s") from exc
+            raise _unreachable(
+                address, f"the scheduler has no worker after {workers_timeout:.0f} s"
+            ) from exc
         return cls(address, client)
 
     def close(self) -> None:
@@ -214,9 +226,15 @@ class Cluster:
                 if spec.name not in specs:
                     specs[spec.name] = spec.to_json()
                 future = self.client.submit(
-                    grade_task, specs[spec.name], read_tree(path.parent), data, plain_limits,
+                    grade_task,
+                    specs[spec.name],
+                    read_tree(path.parent),
+                    data,
+                    plain_limits,
                     key=f"parcours-grade-{learner}-{spec.name}-{uuid.uuid4().hex[:8]}",
-                    pure=False, retries=RETRIES)
+                    pure=False,
+                    retries=RETRIES,
+                )
                 inflight[future.key] = (learner, spec)
                 future.add_done_callback(done.put)
                 results.handed_over()
@@ -240,8 +258,9 @@ class Cluster:
             refill()
             results.tick()
 
-    def _outcome(self, future: Any, spec: NotebookSpec,
-                 results: ResultCollector) -> tuple[GradeResult, bool]:
+    def _outcome(
+        self, future: Any, spec: NotebookSpec, results: ResultCollector
+    ) -> tuple[GradeResult, bool]:
         """The notebook's result, or a recorded failure (True) saying why."""
         if future.status == "finished":
             try:
@@ -256,10 +275,20 @@ class Cluster:
             raise self._lost(results)
         else:
             reason = f"the task was {future.status}"
-        return GradeResult(spec.name, "problems", problems=[Problem("internal", (
-            f"notebook '{spec.name}' could not be graded on the Dask cluster at "
-            f"{self.address}: {reason}. The submission was not changed and is not marked as "
-            "graded: run 'parcours autograde' again to grade it."))]), True
+        return GradeResult(
+            spec.name,
+            "problems",
+            problems=[
+                Problem(
+                    "internal",
+                    (
+                        f"notebook '{spec.name}' could not be graded on the Dask cluster at "
+                        f"{self.address}: {reason}. The submission was not changed and is "
+                        "not marked as graded: run 'parcours autograde' again to grade it."
+                    ),
+                )
+            ],
+        ), True
 
     def _lost(self, results: ResultCollector) -> GradingError:
         return GradingError(

@@ -139,11 +139,22 @@ class _Hook(DisplayHook):
 class _Publisher(DisplayPublisher):
     """display_data outputs and clear_output."""
 
-    def publish(self, data: Any, metadata: Any = None, source: Any = None, *,
-                transient: Any = None, update: bool = False, **kwargs: Any) -> None:
+    def publish(
+        self,
+        data: Any,
+        metadata: Any = None,
+        source: Any = None,
+        *,
+        transient: Any = None,
+        update: bool = False,
+        **kwargs: Any,
+    ) -> None:
         _SINK.add(
-            {"output_type": "display_data", "data": _json_safe(data),
-             "metadata": _json_safe(metadata or {})}
+            {
+                "output_type": "display_data",
+                "data": _json_safe(data),
+                "metadata": _json_safe(metadata or {}),
+            }
         )
 
     def clear_output(self, wait: bool = False) -> None:
@@ -228,8 +239,10 @@ def compare(a: Any, b: Any, equal: bool = True) -> Any:
             return result
         truth = truth if equal else not truth
         if claimed != truth:
-            _FLAGS.append(f"an object of class {klass.__qualname__} (defined in the notebook) "
-                          f"claims {'==' if equal else '!='} {honest!r:.60}")
+            _FLAGS.append(
+                f"an object of class {klass.__qualname__} (defined in the notebook) "
+                f"claims {'==' if equal else '!='} {honest!r:.60}"
+            )
             return truth
     return result
 
@@ -258,6 +271,7 @@ def serve(
     def on_sigint(signum: int, frame: Any) -> None:
         if running["cell"]:
             raise KeyboardInterrupt
+
     signal.signal(signal.SIGINT, on_sigint)
     builtins.input = _no_input
     shell.user_ns["input"] = _no_input
@@ -269,8 +283,11 @@ def serve(
             if checkpoints is not None:
                 checkpoints.end()
             return
-        if (checkpoints is not None and request.get("checkpoint", True)
-                and not checkpoints.before_cell(str(request.get("nonce")))):
+        if (
+            checkpoints is not None
+            and request.get("checkpoint", True)
+            and not checkpoints.before_cell(str(request.get("nonce")))
+        ):
             continue  # resumed from before a cell killed for its time limit: skip it
         me = os.getpid()
         _SINK = _Sink(output_kb * 1024)
@@ -283,8 +300,14 @@ def serve(
         try:
             shell.run_cell(request["source"], store_history=True, silent=False)
         except KeyboardInterrupt:
-            _SINK.add({"output_type": "error", "ename": "KeyboardInterrupt", "evalue": "",
-                       "traceback": ["KeyboardInterrupt"]})
+            _SINK.add(
+                {
+                    "output_type": "error",
+                    "ename": "KeyboardInterrupt",
+                    "evalue": "",
+                    "traceback": ["KeyboardInterrupt"],
+                }
+            )
         finally:
             if os.getpid() != me:  # a process forked by student code: never answer
                 os._exit(0)

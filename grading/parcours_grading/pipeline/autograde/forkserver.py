@@ -141,8 +141,7 @@ def _serve(warm: list[str], max_running: int = 0) -> int:  # pragma: no cover
                             os.kill(pid, signal.SIGKILL)
                     for waiting in [r for r in pending if r["job"] == request["job"]]:
                         pending.remove(waiting)
-                        reply({"op": "done", "job": waiting["job"], "exit": None,
-                               "wall_s": 0.0})
+                        reply({"op": "done", "job": waiting["job"], "exit": None, "wall_s": 0.0})
                     continue
                 if max_running and len(jobs) >= max_running:
                     pending.append(request)
@@ -174,11 +173,25 @@ def _warm_widgets() -> None:  # pragma: no cover - runs in the server process
     no widget is left in the registry a submission inherits."""
     import ipywidgets as w
 
-    made = [w.HTML("x"), w.Label("x"), w.Text(), w.Textarea(), w.IntText(),
-            w.BoundedIntText(), w.FloatText(), w.Checkbox(), w.Dropdown(options=["a"]),
-            w.RadioButtons(options=["a"]), w.SelectMultiple(options=["a"]),
-            w.ToggleButtons(options=["a"]), w.IntSlider(), w.FloatSlider(), w.Button(),
-            w.Output(), w.Layout()]
+    made = [
+        w.HTML("x"),
+        w.Label("x"),
+        w.Text(),
+        w.Textarea(),
+        w.IntText(),
+        w.BoundedIntText(),
+        w.FloatText(),
+        w.Checkbox(),
+        w.Dropdown(options=["a"]),
+        w.RadioButtons(options=["a"]),
+        w.SelectMultiple(options=["a"]),
+        w.ToggleButtons(options=["a"]),
+        w.IntSlider(),
+        w.FloatSlider(),
+        w.Button(),
+        w.Output(),
+        w.Layout(),
+    ]
     made += [w.VBox(made[:3]), w.HBox(made[3:6])]
     for widget in made:
         widget.close()
@@ -191,8 +204,13 @@ class ForkServerError(RuntimeError):
 class ForkServer:
     """Client of one fork server process (start it once, grade many notebooks)."""
 
-    def __init__(self, warm_modules: tuple[str, ...] = DEFAULT_WARM_MODULES,
-                 start_timeout: float = 180.0, wait: bool = True, max_running: int = 0):
+    def __init__(
+        self,
+        warm_modules: tuple[str, ...] = DEFAULT_WARM_MODULES,
+        start_timeout: float = 180.0,
+        wait: bool = True,
+        max_running: int = 0,
+    ):
         """Start the server; with ``wait=False`` return at once (call :meth:`wait_ready`
         before the first job) so that the caller's own start-up overlaps the server's.
 
@@ -204,12 +222,21 @@ class ForkServer:
         # Bytecode caches are used (and written) as by any Python process: without them
         # the warm-up compiles numpy, pandas and IPython from source, seconds per run. Only
         # the sandboxed runner stops writing them (sandbox.enter).
-        env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                    "PARCOURS_EVENTS": "off", "MPLBACKEND": "Agg",
-                    "NBGRADER_EXECUTION": "autograde"})
+        env.update(
+            {
+                "OPENBLAS_NUM_THREADS": "1",
+                "OMP_NUM_THREADS": "1",
+                "MKL_NUM_THREADS": "1",
+                "PARCOURS_EVENTS": "off",
+                "MPLBACKEND": "Agg",
+                "NBGRADER_EXECUTION": "autograde",
+            }
+        )
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, json.dumps(list(warm_modules)), str(max_running)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
             start_new_session=True,
         )
         self._buffer = b""
@@ -308,8 +335,10 @@ class ForkServer:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    status = _serve(json.loads(sys.argv[1]) if len(sys.argv) > 1 else list(DEFAULT_WARM_MODULES),
-                    int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+    status = _serve(
+        json.loads(sys.argv[1]) if len(sys.argv) > 1 else list(DEFAULT_WARM_MODULES),
+        int(sys.argv[2]) if len(sys.argv) > 2 else 0,
+    )
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)  # no interpreter teardown of the warm heap: the run waits for this exit

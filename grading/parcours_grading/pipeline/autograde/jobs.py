@@ -92,9 +92,16 @@ class Job:
     notebook: str
 
 
-def prepare(base: Path, job_id: str, spec: NotebookSpec, submission: Path, limits: Limits,
-            learner_dir: Path | None, data_dir: Path | None, spec_json: str | None = None
-            ) -> Job:
+def prepare(
+    base: Path,
+    job_id: str,
+    spec: NotebookSpec,
+    submission: Path,
+    limits: Limits,
+    learner_dir: Path | None,
+    data_dir: Path | None,
+    spec_json: str | None = None,
+) -> Job:
     """Create a job folder; ``learner_dir``'s files and ``data_dir``'s non-notebook files
     (the assignment's data) are copied into the working directory. ``spec_json`` is
     ``spec.to_json()`` when the caller already has it (one per notebook, not per job)."""
@@ -134,8 +141,9 @@ def collect(job: Job, exit_code: int | None) -> GradeResult:
         result = GradeResult(
             notebook=job.notebook,
             status="problems",
-            problems=[Problem("internal", f"no result from the grading process (exit "
-                              f"{exit_code}): {exc}")],
+            problems=[
+                Problem("internal", f"no result from the grading process (exit {exit_code}): {exc}")
+            ],
         )
     shutil.rmtree(job.dir, ignore_errors=True)
     return result

@@ -15,8 +15,17 @@ from typing import Any
 
 SCHEMA_VERSION = 3
 _GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]*$")
-_KEYS = {"schema_version", "grade", "locked", "solution", "task", "grade_id", "points",
-         "checksum", "cell_type"}
+_KEYS = {
+    "schema_version",
+    "grade",
+    "locked",
+    "solution",
+    "task",
+    "grade_id",
+    "points",
+    "checksum",
+    "cell_type",
+}
 #: nbgrader LimitOutput defaults
 MAX_LINES, MAX_TRACEBACK = 1000, 100
 
@@ -125,8 +134,9 @@ def validate_cell(cell: dict[str, Any]) -> None:
     grade_id = m.get("grade_id", "")
     if not isinstance(grade_id, str) or not _GRADE_ID.match(grade_id):
         raise MetadataError("invalid grade_id")
-    if "points" in m and (isinstance(m["points"], bool) or not isinstance(m["points"], int | float)
-                          or m["points"] < 0):
+    if "points" in m and (
+        isinstance(m["points"], bool) or not isinstance(m["points"], int | float) or m["points"] < 0
+    ):
         raise MetadataError("invalid points")
     if "checksum" in m and (not isinstance(m["checksum"], str) or len(m["checksum"]) != 32):
         raise MetadataError("invalid checksum")

@@ -26,6 +26,7 @@ def read_result_file(path: Path) -> dict[str, Any] | None:
         return None
     return data if isinstance(data, dict) else None
 
+
 #: problem codes (stable: the feedback step and dashboards key on them)
 PROBLEM_CODES = (
     "unreadable",  # not a notebook: invalid JSON, binary, empty, not UTF-8, wrong version
@@ -158,7 +159,7 @@ class SubmissionResult:
 
     @property
     def status(self) -> str:
-        """"ok" when every notebook graded cleanly, else "problems"."""
+        """ "ok" when every notebook graded cleanly, else "problems"."""
         return "ok" if all(n.status == "ok" for n in self.notebooks) else "problems"
 
     @property

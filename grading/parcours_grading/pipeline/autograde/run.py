@@ -110,9 +110,18 @@ class Journal:
     def record(self, results: list[SubmissionResult]) -> None:
         with self.path.open("a") as fh:
             for r in results:
-                fh.write(json.dumps({"learner": r.learner, "checksum": r.checksum,
-                                     "status": r.status, "score": r.score,
-                                     "at": time.time()}) + "\n")
+                fh.write(
+                    json.dumps(
+                        {
+                            "learner": r.learner,
+                            "checksum": r.checksum,
+                            "status": r.status,
+                            "score": r.score,
+                            "at": time.time(),
+                        }
+                    )
+                    + "\n"
+                )
                 self.done[r.learner] = r.checksum
             fh.flush()
             os.fsync(fh.fileno())
@@ -128,11 +137,18 @@ def _timestamp(folder: Path) -> str | None:
 
 def _not_submitted(spec: NotebookSpec) -> GradeResult:
     """nbgrader's rule for a notebook missing from a submission: every grade 0."""
-    cells = [CellGrade(c.name, float(c.max_score or 0), 0.0, False)
-             for c in spec.cells if c.grade]
-    return GradeResult(spec.name, "problems", cells=cells, problems=[
-        Problem("missing-notebook", f"notebook '{spec.name}.ipynb' was not submitted — "
-                "scored 0 as nbgrader does")])
+    cells = [CellGrade(c.name, float(c.max_score or 0), 0.0, False) for c in spec.cells if c.grade]
+    return GradeResult(
+        spec.name,
+        "problems",
+        cells=cells,
+        problems=[
+            Problem(
+                "missing-notebook",
+                f"notebook '{spec.name}.ipynb' was not submitted — scored 0 as nbgrader does",
+            )
+        ],
+    )
 
 
 def _place(root: Path, source_dir: Path, result: SubmissionResult) -> None:
@@ -218,8 +234,9 @@ def autograde(
     own = server is None and cluster is None
     if own:  # warms up while we open the gradebook
         warm = (*DEFAULT_WARM_MODULES, *imports_of(root / "source" / assignment_id))
-        server = ForkServer(warm_modules=tuple(dict.fromkeys(warm)), wait=False,
-                            max_running=workers)
+        server = ForkServer(
+            warm_modules=tuple(dict.fromkeys(warm)), wait=False, max_running=workers
+        )
     try:
         writer = _open_writer(config, course_id, assignment_id)
     except BaseException:
@@ -242,8 +259,23 @@ def autograde(
                 todo.append((learner, folder / assignment_id, checksum))
         if todo:
             try:
-                _grade_all(server, writer, journal, root, assignment_id, specs, todo, limits,
-                           workers, progress, batch_size, report, t0, cluster, on_committed)
+                _grade_all(
+                    server,
+                    writer,
+                    journal,
+                    root,
+                    assignment_id,
+                    specs,
+                    todo,
+                    limits,
+                    workers,
+                    progress,
+                    batch_size,
+                    report,
+                    t0,
+                    cluster,
+                    on_committed,
+                )
             except ForkServerError as exc:
                 raise GradingError(
                     f"{exc}; {len(report.graded)} submission(s) were recorded before it "
@@ -299,16 +331,39 @@ def _open_writer(config: ParcoursConfig, course_id: str, assignment_id: str) -> 
     return GradebookWriter(config.gradebook_for(course_id), course_id, assignment_id)
 
 
-def _grade_all(server: Any, writer: Any, journal: Journal, root: Path, assignment_id: str,
-               specs: dict[str, NotebookSpec], todo: list[tuple[str, Path, str]],
-               limits: Limits, workers: int, progress: bool, batch_size: int,
-               report: AutogradeReport, t0: float, cluster: Any = None,
-               on_committed: Callable[[list[str]], None] | None = None) -> None:
+def _grade_all(
+    server: Any,
+    writer: Any,
+    journal: Journal,
+    root: Path,
+    assignment_id: str,
+    specs: dict[str, NotebookSpec],
+    todo: list[tuple[str, Path, str]],
+    limits: Limits,
+    workers: int,
+    progress: bool,
+    batch_size: int,
+    report: AutogradeReport,
+    t0: float,
+    cluster: Any = None,
+    on_committed: Callable[[list[str]], None] | None = None,
+) -> None:
     """Grade ``todo`` on the fork server ``server``, or on the Dask ``cluster`` (a
     :class:`~.distributed.Cluster`) when given; results are handled the same way."""
     source_dir = root / "source" / assignment_id
-    results = ResultCollector(writer, journal, root, assignment_id, specs, todo, progress,
-                              batch_size, report, t0, on_committed)
+    results = ResultCollector(
+        writer,
+        journal,
+        root,
+        assignment_id,
+        specs,
+        todo,
+        progress,
+        batch_size,
+        report,
+        t0,
+        on_committed,
+    )
     try:
         if cluster is not None:
             cluster.grade(results, limits, source_dir)
@@ -335,10 +390,20 @@ class ResultCollector:
     hands one to a grader, :meth:`deliver` with each result and :meth:`tick` regularly.
     """
 
-    def __init__(self, writer: Any, journal: Journal, root: Path, assignment_id: str,
-                 specs: dict[str, NotebookSpec], todo: list[tuple[str, Path, str]],
-                 progress: bool, batch_size: int, report: AutogradeReport, t0: float,
-                 on_committed: Callable[[list[str]], None] | None = None):
+    def __init__(
+        self,
+        writer: Any,
+        journal: Journal,
+        root: Path,
+        assignment_id: str,
+        specs: dict[str, NotebookSpec],
+        todo: list[tuple[str, Path, str]],
+        progress: bool,
+        batch_size: int,
+        report: AutogradeReport,
+        t0: float,
+        on_committed: Callable[[list[str]], None] | None = None,
+    ):
         from concurrent.futures import Future, ThreadPoolExecutor
 
         from tqdm import tqdm
@@ -355,8 +420,9 @@ class ResultCollector:
         #: not journalled, so that the next run grades them again
         self.unfinished: set[str] = set()
         for learner, folder, checksum in todo:
-            self.pending[learner] = SubmissionResult(learner, assignment_id, checksum,
-                                                     _timestamp(folder))
+            self.pending[learner] = SubmissionResult(
+                learner, assignment_id, checksum, _timestamp(folder)
+            )
             self.waiting[learner] = 0
             for name, spec in specs.items():
                 path = folder / f"{name}.ipynb"
@@ -366,13 +432,17 @@ class ResultCollector:
                 else:
                     self.pending[learner].notebooks.append(_not_submitted(spec))
         self.ready = [self.pending.pop(k) for k, n in list(self.waiting.items()) if n == 0]
-        self.bar = tqdm(total=len(todo), unit="copie", disable=not progress,
-                        dynamic_ncols=True, desc=f"autograde {assignment_id}")
+        self.bar = tqdm(
+            total=len(todo),
+            unit="copie",
+            disable=not progress,
+            dynamic_ncols=True,
+            desc=f"autograde {assignment_id}",
+        )
         self.last_flush = time.monotonic()
         # Commits run in one writer thread so that a worker never waits for the gradebook
         # or the autograded/ folder: at most one batch is being committed at a time, in order.
-        self.committer = ThreadPoolExecutor(max_workers=1,
-                                            thread_name_prefix="parcours-gradebook")
+        self.committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-gradebook")
         self.committing: Future[None] | None = None
 
     def handed_over(self) -> None:
@@ -433,8 +503,14 @@ class ResultCollector:
         self.bar.close()
 
 
-def _grade_local(server: Any, results: ResultCollector, limits: Limits, workers: int,
-                 source_dir: Path, specs: dict[str, NotebookSpec]) -> None:
+def _grade_local(
+    server: Any,
+    results: ResultCollector,
+    limits: Limits,
+    workers: int,
+    source_dir: Path,
+    specs: dict[str, NotebookSpec],
+) -> None:
     """The local backend: ``workers`` notebooks at once on the fork server ``server``."""
     base = jobs.make_base()
     queue = results.notebooks
@@ -456,9 +532,21 @@ def _grade_local(server: Any, results: ResultCollector, limits: Limits, workers:
         while queue and len(prepared) < workers:
             learner, path, spec = queue.popleft()
             counter += 1
-            prepared.append((learner, jobs.prepare(base, f"j{counter}", spec, path, limits,
-                                                   path.parent, data_dir,
-                                                   spec_json[spec.name])))
+            prepared.append(
+                (
+                    learner,
+                    jobs.prepare(
+                        base,
+                        f"j{counter}",
+                        spec,
+                        path,
+                        limits,
+                        path.parent,
+                        data_dir,
+                        spec_json[spec.name],
+                    ),
+                )
+            )
 
     def refill() -> None:
         prepare_ahead()

@@ -61,8 +61,11 @@ def unshare(flags: int) -> None:
 def mount(source: str, target: str, fstype: str | None, flags: int, data: str = "") -> None:
     _check(
         _libc.mount(
-            source.encode(), target.encode(), fstype.encode() if fstype else None,
-            ctypes.c_ulong(flags), data.encode() if data else None,
+            source.encode(),
+            target.encode(),
+            fstype.encode() if fstype else None,
+            ctypes.c_ulong(flags),
+            data.encode() if data else None,
         ),
         f"mount {target}",
     )
@@ -167,8 +170,13 @@ def enter(
                 folder = Path(path).resolve()
                 if not folder.is_dir() or _inside(workdir, folder):
                     continue
-                mount("tmpfs", str(folder), "tmpfs",
-                      MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555")
+                mount(
+                    "tmpfs",
+                    str(folder),
+                    "tmpfs",
+                    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                    "size=4k,mode=555",
+                )
                 hidden.append(str(folder))
             report["exposed"] = expose_interpreter(workdir.parent)
             if pid_namespace:

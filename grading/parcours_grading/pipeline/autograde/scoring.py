@@ -172,8 +172,9 @@ def sanitize(nb: Any, spec: NotebookSpec) -> list[Problem]:
         source = source_cells.get(grade_id)
         if source is None:
             problems.append(
-                Problem("metadata", f"cell '{grade_id}' is not in the assignment; not graded",
-                        grade_id)
+                Problem(
+                    "metadata", f"cell '{grade_id}' is not in the assignment; not graded", grade_id
+                )
             )
             del cell["metadata"]["nbgrader"]
             continue
@@ -240,8 +241,9 @@ def sanitize(nb: Any, spec: NotebookSpec) -> list[Problem]:
         except rules.MetadataError as exc:
             name = cell["metadata"]["nbgrader"].get("grade_id", "")
             problems.append(
-                Problem("metadata", f"cell {i}: nbgrader metadata invalid ({exc}); not graded",
-                        name)
+                Problem(
+                    "metadata", f"cell {i}: nbgrader metadata invalid ({exc}); not graded", name
+                )
             )
             cell["metadata"].pop("nbgrader", None)
             present.discard(name)
@@ -293,8 +295,13 @@ def grade(nb: dict[str, Any], spec: NotebookSpec) -> tuple[list[CellGrade], dict
             except (KeyError, ValueError) as exc:  # nbgrader would stop on these
                 auto, max_score = 0.0, float(meta["points"])
                 cell.setdefault("outputs", []).append(
-                    {"output_type": "error", "ename": "GradingError", "evalue": str(exc),
-                     "traceback": [f"partial credit not understood: {exc}"]})
+                    {
+                        "output_type": "error",
+                        "ename": "GradingError",
+                        "evalue": str(exc),
+                        "traceback": [f"partial credit not understood: {exc}"],
+                    }
+                )
             failed = cell["cell_type"] == "code" and any(
                 o.get("output_type") == "error"
                 or (o.get("output_type") == "stream" and o.get("name") == "stderr")

@@ -30,8 +30,12 @@ _OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
 
 
 def _error(ename: str, message: str) -> dict[str, Any]:
-    return {"output_type": "error", "ename": ename, "evalue": message,
-            "traceback": [f"\x1b[0;31m{ename}\x1b[0m: {message}"]}
+    return {
+        "output_type": "error",
+        "ename": ename,
+        "evalue": message,
+        "traceback": [f"\x1b[0;31m{ename}\x1b[0m: {message}"],
+    }
 
 
 def _clean_outputs(outputs: Any) -> list[dict[str, Any]]:
@@ -72,11 +76,16 @@ def guard_comparisons(source: str) -> str:
         def visit_Assert(self, node: ast.Assert) -> ast.Assert:
             nonlocal changed
             test = node.test
-            if (isinstance(test, ast.Compare) and len(test.ops) == 1
-                    and isinstance(test.ops[0], ast.Eq | ast.NotEq)):
-                call = ast.Call(ast.Name("__parcours_compare__", ast.Load()),
-                                [test.left, test.comparators[0],
-                                 ast.Constant(isinstance(test.ops[0], ast.Eq))], [])
+            if (
+                isinstance(test, ast.Compare)
+                and len(test.ops) == 1
+                and isinstance(test.ops[0], ast.Eq | ast.NotEq)
+            ):
+                call = ast.Call(
+                    ast.Name("__parcours_compare__", ast.Load()),
+                    [test.left, test.comparators[0], ast.Constant(isinstance(test.ops[0], ast.Eq))],
+                    [],
+                )
                 node.test = ast.copy_location(call, test)
                 changed = True
             return node
@@ -94,7 +103,8 @@ class _Runner:
         control_parent, control_child = socket.socketpair()
         self.pid_namespace = os.geteuid() == 0 and sandbox.new_pid_namespace()
         self.cgroups, cgroups_refused = cgroups.create(
-            int(limits.memory_mb * 1024 * 1024 * cgroups.MEMORY_FACTOR), limits.processes)
+            int(limits.memory_mb * 1024 * 1024 * cgroups.MEMORY_FACTOR), limits.processes
+        )
         pid = os.fork()
         if pid == 0:  # the runner
             code = 0
@@ -102,9 +112,12 @@ class _Runner:
                 parent_sock.close()
                 control_parent.close()
                 cgroups.join(self.cgroups)  # before any student code
-                report = sandbox.enter(limits, workdir,
-                                       [child_sock.fileno(), control_child.fileno()],
-                                       self.pid_namespace)
+                report = sandbox.enter(
+                    limits,
+                    workdir,
+                    [child_sock.fileno(), control_child.fileno()],
+                    self.pid_namespace,
+                )
                 # after the change of user, which would clear it: the sandbox (the runner is
                 # its PID namespace's init) dies with this supervisor, however it dies
                 sandbox.die_with_parent(lambda: sandbox.peer_open(child_sock.fileno()))
@@ -202,15 +215,18 @@ class _Runner:
         return self.status
 
 
-def _grade_cells(nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner,
-                 problems: list[Problem]) -> float:
+def _grade_cells(
+    nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner, problems: list[Problem]
+) -> float:
     """Run every code cell through the runner; return the seconds spent."""
     start = time.monotonic()
     deadline = start + limits.notebook_timeout_s
     stopped = ""
     # no checkpoint before the last cell: nothing would run after it (a fork saved)
-    last = max((i for i, c in enumerate(nb["cells"])
-                if c["cell_type"] == "code" and c["source"].strip()), default=-1)
+    last = max(
+        (i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and c["source"].strip()),
+        default=-1,
+    )
     for index, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code" or not cell["source"].strip():
             continue
@@ -227,14 +243,24 @@ def _grade_cells(nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner,
         test = bool(meta.get("grade")) and not meta.get("solution")
         source = guard_comparisons(cell["source"]) if test else cell["source"]
         try:
-            runner.channel.send({"op": "run", "source": source, "nonce": nonce, "guard": test,
-                                 "checkpoint": index != last})
+            runner.channel.send(
+                {
+                    "op": "run",
+                    "source": source,
+                    "nonce": nonce,
+                    "guard": test,
+                    "checkpoint": index != last,
+                }
+            )
             try:
                 reply = runner.reply(timeout=budget)
             except ChannelTimeout:
                 os.kill(runner.pid, signal.SIGINT)
-                limit = (f"the notebook's {limits.notebook_timeout_s:g} s" if notebook_limit
-                         else f"{limits.cell_timeout_s:g} s")
+                limit = (
+                    f"the notebook's {limits.notebook_timeout_s:g} s"
+                    if notebook_limit
+                    else f"{limits.cell_timeout_s:g} s"
+                )
                 try:
                     reply = runner.reply(timeout=limits.kill_grace_s)
                 except ChannelTimeout:
@@ -242,26 +268,38 @@ def _grade_cells(nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner,
                     if not notebook_limit and index != last:
                         outcome, reply = runner.resume(nonce)
                     if outcome == "resumed":
-                        problems.append(Problem(
-                            "cell-timeout", f"cell {label} timed out after {limit} and "
-                            "ignored the interrupt: killed; the notebook went on from the "
-                            "state before this cell", name))
+                        problems.append(
+                            Problem(
+                                "cell-timeout",
+                                f"cell {label} timed out after {limit} and "
+                                "ignored the interrupt: killed; the notebook went on from the "
+                                "state before this cell",
+                                name,
+                            )
+                        )
                         cell["outputs"] = [_error("CellTimeoutError", f"killed after {limit}")]
                         continue
                 if reply is None:  # neither answered nor resumed: end the sandbox
                     runner.kill()
                     stopped = f"not run: cell {label} was stopped after {limit}"
                     code = "notebook-timeout" if notebook_limit else "cell-timeout"
-                    problems.append(Problem(code, f"cell {label} timed out after {limit} and "
-                                            "ignored the interrupt: killed; later cells not run",
-                                            name))
+                    problems.append(
+                        Problem(
+                            code,
+                            f"cell {label} timed out after {limit} and "
+                            "ignored the interrupt: killed; later cells not run",
+                            name,
+                        )
+                    )
                     cell["outputs"] = [_error("CellTimeoutError", f"killed after {limit}")]
                     continue
                 code = "notebook-timeout" if notebook_limit else "cell-timeout"
-                problems.append(Problem(code, f"cell {label} timed out after {limit} "
-                                        "(interrupted)", name))
+                problems.append(
+                    Problem(code, f"cell {label} timed out after {limit} (interrupted)", name)
+                )
                 reply.setdefault("outputs", []).append(
-                    _error("CellTimeoutError", f"interrupted after {limit}"))
+                    _error("CellTimeoutError", f"interrupted after {limit}")
+                )
             if not isinstance(reply, dict) or reply.get("nonce") != nonce:
                 raise ChannelGarbage("reply does not answer the request")
             cell["outputs"] = _clean_outputs(reply.get("outputs"))
@@ -271,34 +309,66 @@ def _grade_cells(nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner,
                 if output.get("output_type") == "execute_result":
                     output["execution_count"] = cell["execution_count"]
             if reply.get("memory_error"):
-                problems.append(Problem("memory", f"cell {label} ran out of memory (limit "
-                                        f"{limits.memory_mb} MiB)", name))
+                problems.append(
+                    Problem(
+                        "memory",
+                        f"cell {label} ran out of memory (limit {limits.memory_mb} MiB)",
+                        name,
+                    )
+                )
             if any(o.get("ename") == "SystemExit" for o in cell["outputs"]):
-                problems.append(Problem("exit", f"cell {label} called sys.exit(); like a "
-                                        "Jupyter kernel, grading went on", name))
+                problems.append(
+                    Problem(
+                        "exit",
+                        f"cell {label} called sys.exit(); like a Jupyter kernel, grading went on",
+                        name,
+                    )
+                )
             for flag in reply.get("flags") or []:
-                problems.append(Problem("lying-object", f"test cell {label}: {flag}; checked "
-                                        "with the value's real type, the test fails", name))
+                problems.append(
+                    Problem(
+                        "lying-object",
+                        f"test cell {label}: {flag}; checked "
+                        "with the value's real type, the test fails",
+                        name,
+                    )
+                )
             if reply.get("truncated"):
-                problems.append(Problem("output-cut", f"output of cell {label} cut at "
-                                        f"{limits.output_kb} KiB", name))
+                problems.append(
+                    Problem(
+                        "output-cut", f"output of cell {label} cut at {limits.output_kb} KiB", name
+                    )
+                )
         except (ChannelClosed, BrokenPipeError, ConnectionResetError):
             runner.kill()
             status = runner.reap(2.0) if runner.died is None else runner.died
             why = _describe_exit(status)
-            memory = (status is not None and os.WIFSIGNALED(status)
-                      and os.WTERMSIG(status) == signal.SIGABRT)  # failed allocation
+            memory = (
+                status is not None
+                and os.WIFSIGNALED(status)
+                and os.WTERMSIG(status) == signal.SIGABRT
+            )  # failed allocation
             extra = f" (possibly the {limits.memory_mb} MiB memory limit)" if memory else ""
-            problems.append(Problem("killed", f"cell {label} stopped the grading process: "
-                                    f"{why}{extra}; later cells not run", name))
+            problems.append(
+                Problem(
+                    "killed",
+                    f"cell {label} stopped the grading process: {why}{extra}; later cells not run",
+                    name,
+                )
+            )
             cell["outputs"] = [
                 _error("DeadKernelError", f"the process running the notebook died: {why}")
             ]
             stopped = f"not run: the process running the notebook died in cell {label}"
         except ChannelGarbage as exc:
             runner.kill()
-            problems.append(Problem("tampering", f"cell {label} wrote into the grading channel "
-                                    f"({exc}); grading stopped there", name))
+            problems.append(
+                Problem(
+                    "tampering",
+                    f"cell {label} wrote into the grading channel ({exc}); grading stopped there",
+                    name,
+                )
+            )
             cell["outputs"] = [
                 _error("GradingChannelError", "the grading channel was tampered with")
             ]

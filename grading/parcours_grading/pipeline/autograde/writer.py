@@ -58,7 +58,9 @@ class GradebookWriter:
             )
             .options(
                 selectinload(SubmittedAssignment.notebooks).selectinload(SubmittedNotebook.grades),
-                selectinload(SubmittedAssignment.notebooks).selectinload(SubmittedNotebook.comments),
+                selectinload(SubmittedAssignment.notebooks).selectinload(
+                    SubmittedNotebook.comments
+                ),
             )
             .all()
         )
