@@ -61,8 +61,12 @@ c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
 # not used by the dashboards and cost every visit their start-up (plotly figures are
 # drawn by Parcours' Voila template with plotly.js' smaller cartesian bundle).
 c.VoilaConfiguration.extension_denylist = [
-    "@jupyter/nbgrader", "@jupyter-notebook/lab-extension", "jupyterlab-plotly",
-    "jupyterlab_pygments", "@voila-dashboards/jupyterlab-preview"]
+    "@jupyter/nbgrader",
+    "@jupyter-notebook/lab-extension",
+    "jupyterlab-plotly",
+    "jupyterlab_pygments",
+    "@voila-dashboards/jupyterlab-preview",
+]
 c.VoilaConfiguration.show_tracebacks = False
 c.MappingKernelManager.cull_idle_timeout = 900
 c.MappingKernelManager.cull_interval = 60
