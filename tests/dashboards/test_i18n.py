@@ -17,7 +17,7 @@ from parcours_grading.i18n import (
     set_language,
     translations,
 )
-from parcours_grading.i18n.extract import messages, missing, po_path
+from parcours_grading.i18n.extract import messages, missing, po_files
 
 
 def test_every_message_is_translated() -> None:
@@ -28,7 +28,7 @@ def test_every_message_is_translated() -> None:
 
 
 def test_catalogues_compile_and_switch() -> None:
-    mo = compile_po(po_path("fr"), "fr")
+    mo = compile_po(po_files("fr"), "fr")
     assert gettext.GNUTranslations(io.BytesIO(mo)).gettext("Learners at risk") == (
         "Apprenants à risque"
     )

@@ -1,9 +1,10 @@
 """French and English for everything a person reads, from gettext catalogues.
 
 Strings are written once, in English, in the code (``_("Learners at risk")``); their French
-lives in ``locale/fr/LC_MESSAGES/parcours.po``. The ``.po`` files are compiled to ``.mo``
-in memory with babel the first time a language is used (no build step; a compiled
-``parcours.mo`` next to the ``.po``, if newer, is used as is).
+lives in ``locale/fr/LC_MESSAGES/<area>.po``, one catalogue file per area of the code
+(``dashboards.po``, ``cli.po``...: see :mod:`.extract`), all read as one catalogue. The
+``.po`` files are compiled to ``.mo`` in memory with babel the first time a language is
+used (no build step).
 
 The language in force is chosen, first match wins:
 
@@ -52,27 +53,34 @@ def _check(lang: str) -> str:
 
 @cache
 def translations(lang: str) -> gettext.NullTranslations:
-    """The compiled catalogue of one language (compiled from its .po once per process)."""
+    """The compiled catalogue of one language: every ``.po`` file of its folder, compiled
+    together once per process."""
     lang = _check(lang)
-    folder = LOCALE_DIR / lang / "LC_MESSAGES"
-    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
-    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
-        with mo.open("rb") as handle:
-            return gettext.GNUTranslations(handle)
-    if not po.is_file():
+    files = sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po"))
+    if not files:
         return gettext.NullTranslations()
-    return gettext.GNUTranslations(io.BytesIO(compile_po(po, lang)))
+    return gettext.GNUTranslations(io.BytesIO(compile_po(files, lang)))
 
 
-def compile_po(po: Path, lang: str) -> bytes:
-    """Compile one ``.po`` file to ``.mo`` bytes with babel (fuzzy entries are left out)."""
+def compile_po(files: list[Path], lang: str) -> bytes:
+    """Compile ``.po`` files into one ``.mo`` (bytes) with babel; fuzzy entries are left
+    out; a message in several files keeps its first translation."""
+    from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    merged: Catalog | None = None
+    for po in files:
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=lang, domain=DOMAIN)
+        if merged is None:
+            merged = catalog
+            continue
+        for message in catalog:
+            if message.id and message.id not in merged:
+                merged[message.id] = message
     buffer = io.BytesIO()
-    write_mo(buffer, catalog)
+    write_mo(buffer, merged)
     return buffer.getvalue()
 
 

@@ -2,15 +2,19 @@
 
 Finds every ``_("...")`` and ``N_("...")`` with a literal argument (f-string contents
 included, through :mod:`ast`) in the Python files of the packages listed in
-:data:`SOURCES`, and updates ``locale/{fr,en}/LC_MESSAGES/parcours.po``: new messages are
-added with an empty translation (to fill in), translations already written are kept,
-messages no longer used are dropped. ``--check`` only reports what is missing (exit 1).
+:data:`SOURCES`, and updates ``locale/{fr,en}/LC_MESSAGES/<area>.po``, one file per area
+(the first folder of the file that first uses the message: ``dashboards.po``, ``cli.po``...,
+so that work on different areas touches different files): new messages are added with an
+empty translation (to fill in), translations already written are kept, messages no longer
+used are dropped. Locations carry the file, not the line (a moved line changes nothing).
+``--check`` only reports what is missing (exit 1).
 """
 
 from __future__ import annotations
 
 import ast
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import DOMAIN, LANGUAGES, LOCALE_DIR
@@ -19,6 +23,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 #: folders whose Python files hold translatable messages
 SOURCES = (PACKAGE / "dashboards", PACKAGE / "pipeline", PACKAGE / "course", PACKAGE / "cli")
 KEYWORDS = {"_", "N_", "gettext_"}
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def messages(sources: tuple[Path, ...] = SOURCES) -> dict[str, str]:
@@ -42,36 +47,73 @@ def messages(sources: tuple[Path, ...] = SOURCES) -> dict[str, str]:
     return dict(sorted(found.items(), key=lambda kv: kv[1]))
 
 
-def po_path(lang: str) -> Path:
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def area(where: str) -> str:
+    """The catalogue file a message goes to: the first folder of ``file:line``."""
+    first, sep, _rest = where.partition("/")
+    return first if sep else "misc"
+
+
+def po_path(lang: str, area_name: str) -> Path:
+    """The catalogue file of one area in one language."""
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{area_name}.po"
+
+
+def po_files(lang: str) -> list[Path]:
+    """Every catalogue file of one language."""
+    return sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po"))
 
 
 def read_translations(lang: str) -> dict[str, str]:
-    """msgid -> msgstr of one catalogue ('' when untranslated)."""
+    """msgid -> msgstr over all the catalogue files of one language ('' when untranslated)."""
     from babel.messages.pofile import read_po
 
-    path = po_path(lang)
-    if not path.is_file():
-        return {}
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang, domain=DOMAIN)
-    return {str(m.id): str(m.string or "") for m in catalog if m.id}
+    out: dict[str, str] = {}
+    for path in po_files(lang):
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang, domain=DOMAIN)
+        for m in catalog:
+            if m.id and not out.get(str(m.id)):
+                out[str(m.id)] = str(m.string or "")
+    return out
 
 
-def write_catalogue(lang: str, found: dict[str, str], translations: dict[str, str]) -> Path:
-    """Write one ``.po`` file with ``found`` messages and their ``translations``."""
+def write_catalogue(lang: str, found: dict[str, str], translations: dict[str, str]) -> list[Path]:
+    """Write one ``.po`` file per area with ``found`` messages and their ``translations``;
+    remove the files of areas that no longer have any."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import write_po
 
-    catalog = Catalog(locale=lang, domain=DOMAIN, project="Parcours", charset="utf-8")
+    catalogs: dict[str, Catalog] = {}
     for msgid, where in found.items():
-        file, _sep, line = where.rpartition(":")
-        catalog.add(msgid, translations.get(msgid, ""), locations=[(file, int(line))])
-    path = po_path(lang)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=100, omit_header=False, sort_output=False)
-    return path
+        name = area(where)
+        if name not in catalogs:
+            catalogs[name] = Catalog(
+                locale=lang,
+                domain=DOMAIN,
+                project="Parcours",
+                charset="utf-8",
+                creation_date=FIXED_DATE,  # a header that never changes: no merge conflicts
+                revision_date=FIXED_DATE,
+            )
+        file = where.rpartition(":")[0]
+        catalogs[name].add(msgid, translations.get(msgid, ""), locations=[(file, None)])
+    written = []
+    for name, catalog in catalogs.items():
+        path = po_path(lang, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            write_po(
+                handle,
+                catalog,
+                width=100,
+                omit_header=False,
+                sort_output=False,
+                include_lineno=False,
+            )
+        written.append(path)
+    for stale in set(po_files(lang)) - set(written):
+        stale.unlink()
+    return written
 
 
 def missing(lang: str, found: dict[str, str] | None = None) -> list[str]:
@@ -103,10 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         problems = {lang: missing(lang, found) for lang in LANGUAGES}
         for lang, ids in problems.items():
             for msgid in ids:
-                print(f"{po_path(lang)}: no translation for {msgid!r} ({found[msgid]})")
+                where = po_path(lang, area(found[msgid]))
+                print(f"{where}: no translation for {msgid!r} ({found[msgid]})")
         return 1 if any(problems.values()) else 0
     for lang in LANGUAGES:
-        print(write_catalogue(lang, found, read_translations(lang)))
+        for path in write_catalogue(lang, found, read_translations(lang)):
+            print(path)
     return 0
 
 
