@@ -80,7 +80,7 @@ def compile_po(files: list[Path], lang: str) -> bytes:
             if message.id and message.id not in merged:
                 merged[message.id] = message
     buffer = io.BytesIO()
-    write_mo(buffer, merged)
+    write_mo(buffer, merged if merged is not None else Catalog(locale=lang, domain=DOMAIN))
     return buffer.getvalue()
 
 

@@ -95,8 +95,8 @@ def write_catalogue(lang: str, found: dict[str, str], translations: dict[str, st
                 creation_date=FIXED_DATE,  # a header that never changes: no merge conflicts
                 revision_date=FIXED_DATE,
             )
-        file = where.rpartition(":")[0]
-        catalogs[name].add(msgid, translations.get(msgid, ""), locations=[(file, None)])
+        file, _sep, line = where.rpartition(":")
+        catalogs[name].add(msgid, translations.get(msgid, ""), locations=[(file, int(line))])
     written = []
     for name, catalog in catalogs.items():
         path = po_path(lang, name)
