@@ -136,6 +136,12 @@ class Assignment(_Strict):
         description="When the correction is published: after the due date (after each "
         "learner's own extended date), never, or at a given datetime.",
     )
+    grade_on_submit: bool = Field(
+        False,
+        description="On the hub, grade each submission as it arrives and show the learner "
+        "which tests passed (never the hidden tests' code); the teacher's own autograde, "
+        "manual grading and feedback still follow.",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -148,6 +148,17 @@ class ServiceClient:
             written.append(path)
         return sorted(written)
 
+    def result(self, course: str, assignment: str, wait: float = 0) -> dict[str, Any]:
+        """The learner's on-submit result of their latest submission (``wait`` seconds at
+        most for a pending one): which graded cells passed, points, problems."""
+        return dict(
+            self.json(
+                "GET",
+                f"api/courses/{course}/assignments/{assignment}/result?wait={wait:g}",
+                f"result of {course}/{assignment}",
+            )
+        )
+
     def teach(
         self, course: str, assignment: str, action: str, options: dict[str, Any] | None = None
     ) -> dict[str, Any]:

@@ -21,6 +21,10 @@ Who asks is always the token's user — never a parameter, a header or a file:
     the receipt time is the service's clock (nbgrader's exchange timestamp).
 ``GET api/courses/<course>/assignments/<assignment>/feedback``
     their released feedback pages.
+``GET api/courses/<course>/assignments/<assignment>/result[?wait=S]``
+    for an assignment graded on submit (``grade_on_submit`` in the manifest), their latest
+    submission's early result: which graded cells passed, never the hidden tests
+    (:mod:`.ongrade`); ``wait`` holds the answer up to S seconds while it is pending.
 ``POST api/courses/<course>/assignments/<assignment>/<action>``
     a teacher of that course only (the manifest's ``teachers``): ``release`` (body
     ``{"to": [groups or learners]}``), ``collect``, ``autograde``, ``feedback-release``; the
@@ -39,6 +43,7 @@ import datetime as dt
 import io
 import json
 import os
+import shutil
 import sys
 import tarfile
 import tempfile
@@ -65,6 +70,102 @@ _history_lock = threading.Lock()
 #: the pipeline (nbgrader's apps, the gradebook) runs one operation at a time, in this
 #: thread, so that events keep flowing while a teacher's autograde runs
 PIPELINE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-pipeline")
+#: learners' fetches and submissions: each writes only its own learner's files, so several
+#: run at once (a deadline brings hundreds within minutes)
+LEARNERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="parcours-learner")
+#: events are written by one thread (the store serialises writes anyway)
+EVENTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-events")
+#: longest ``?wait=`` accepted on a result
+MAX_WAIT_S = 120.0
+
+
+class Waiters:
+    """Requests waiting for a learner's on-submit result, woken from the grading threads."""
+
+    def __init__(self) -> None:
+        self.loop: Any = None
+        self.waiting: dict[tuple[str, str, str], list[Any]] = {}
+
+    async def wait(self, key: tuple[str, str, str], timeout: float) -> None:
+        import asyncio
+
+        self.loop = asyncio.get_running_loop()
+        future = self.loop.create_future()
+        self.waiting.setdefault(key, []).append(future)
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            futures = self.waiting.get(key, [])
+            if future in futures:
+                futures.remove(future)
+            if not futures:
+                self.waiting.pop(key, None)
+
+    def wake(self, course: str, assignment: str, learner: str) -> None:
+        """Thread-safe: wake whoever waits for this result."""
+        if self.loop is None:
+            return
+
+        def done() -> None:
+            for future in self.waiting.pop((course, assignment, learner), []):
+                if not future.done():
+                    future.set_result(None)
+
+        self.loop.call_soon_threadsafe(done)
+
+
+WAITERS = Waiters()
+
+
+class Class:
+    """The courses and who learns or teaches them, read again only when a manifest or a
+    roster changed (every request needs them; a deadline brings hundreds a second)."""
+
+    def __init__(self) -> None:
+        self.stamp: tuple[tuple[str, int], ...] | None = None
+        self.value: tuple[Any, dict[str, Any]] = (None, {})
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def _stamp(config: Any) -> tuple[tuple[str, int], ...]:
+        files = sorted(Path(config.courses_dir).glob("*/course.toml"))
+        files += sorted(Path(config.data_dir, "courses").glob("*/roster.csv"))
+        return tuple((str(p), p.stat().st_mtime_ns) for p in files)
+
+    def now(self, config: Any) -> tuple[Any, dict[str, Any]]:
+        """(people, courses by id) as the files say now."""
+        from ..course.load import list_courses
+        from .people import read_people
+
+        stamp = self._stamp(config)
+        with self.lock:
+            if stamp != self.stamp:
+                self.value = (
+                    read_people(config),
+                    {c.id: c for c in list_courses(config.courses_dir)},
+                )
+                self.stamp = stamp
+            return self.value
+
+
+CLASS = Class()
+
+
+def warm_up(config: Any) -> None:
+    """Load what every request needs before the first one arrives (the courses, the
+    people, the event schema, nbgrader's exchange), so that the first learners of a
+    deadline do not wait for imports."""
+    from nbgrader.exchange import default  # noqa: F401
+
+    from ..pipeline import exchange  # noqa: F401
+    from ..store import open_store
+    from ..store.events import Event  # noqa: F401
+
+    CLASS.now(config)
+    with open_store(config.events_url) as store:
+        store.count(verb="none")
 
 
 def record_history(config: Any, course: str, who: str, what: str, assignment: str) -> None:
@@ -128,10 +229,24 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
         """An API: no login page to send anyone to."""
         raise tornado.web.HTTPError(403, "a JupyterHub token is needed (Authorization: token …)")
 
-    def get_current_user(self) -> Any:  # token in the Authorization header only
-        if not self.request.headers.get("Authorization", "").lower().startswith("token "):
-            return None
-        return super().get_current_user()
+    async def prepare(self) -> None:
+        """Ask the hub who the token belongs to, without blocking the event loop (many
+        learners' requests are checked at once); only a token in the Authorization
+        header counts."""
+        from jupyterhub.services.auth import UserNotAllowed
+
+        model = None
+        if self.request.headers.get("Authorization", "").lower().startswith("token "):
+            found = await self.hub_auth.get_user(self, sync=False)
+            if found:
+                try:
+                    model = self.check_hub_user(found)
+                except UserNotAllowed:
+                    model = None
+        self._hub_auth_user_cache = model
+
+    def get_current_user(self) -> Any:
+        return getattr(self, "_hub_auth_user_cache", None)
 
     @property
     def learner(self) -> str:
@@ -144,20 +259,22 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
         """The course, if the asking user learns or teaches it (else 404: a learner does
         not learn which other courses exist); with ``teaching``, only for its teachers
         (403 for its learners)."""
-        from ..course.load import find_course, load_course
-        from .people import read_people
-
-        person = read_people(self.config).by_name.get(self.learner)
+        people, courses = CLASS.now(self.config)
+        person = people.by_name.get(self.learner)
         if person is None or course_id not in person.learns | person.teaches:
             raise tornado.web.HTTPError(404, f"no course '{course_id}' for {self.learner}")
         if teaching and course_id not in person.teaches:
             raise tornado.web.HTTPError(403, f"{self.learner} does not teach '{course_id}'")
-        return load_course(find_course(self.config.courses_dir, course_id))
+        return courses[course_id]
 
     async def in_pipeline(self, work: Callable[[], Any]) -> Any:
-        """Run ``work`` in the pipeline's thread; a ParcoursError becomes the answer."""
+        """Run ``work`` in the pipeline's thread (one operation at a time)."""
+        return await self.in_pool(PIPELINE, work)
+
+    async def in_pool(self, pool: ThreadPoolExecutor, work: Callable[[], Any]) -> Any:
+        """Run ``work`` in ``pool``, off the event loop."""
         loop = tornado.ioloop.IOLoop.current()
-        return await loop.run_in_executor(PIPELINE, work)
+        return await loop.run_in_executor(pool, work)
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -178,7 +295,7 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
 
 class EventsHandler(ServiceHandler):
     @tornado.web.authenticated
-    def post(self) -> None:
+    async def post(self) -> None:
         from ..store import open_store
         from ..store.events import Event
         from ..store.ids import pseudonymize
@@ -199,9 +316,13 @@ class EventsHandler(ServiceHandler):
                 events.append(Event.from_dict(item))
             except (ParcoursError, TypeError, ValueError) as exc:
                 raise tornado.web.HTTPError(400, f"event {item.get('id', '?')}: {exc}") from None
-        try:
+
+        def work() -> int:
             with open_store(self.config.events_url) as store:
-                recorded = store.record_many(events)
+                return int(store.record_many(events))
+
+        try:
+            recorded = await self.in_pool(EVENTS, work)
         except ParcoursError as exc:
             self.fail(exc)
             return
@@ -262,7 +383,7 @@ class AssignmentHandler(ServiceHandler):
                 return pack(assignment_folder(course, assignment, Path(tmp)))
 
         try:
-            data = await self.in_pipeline(work)
+            data = await self.in_pool(LEARNERS, work)
         except ParcoursError as exc:
             self.fail(exc)
             return
@@ -273,11 +394,15 @@ class AssignmentHandler(ServiceHandler):
     @tornado.web.authenticated
     async def post(self, course_id: str, assignment: str) -> None:
         from ..pipeline.exchange import assignment_folder, submit
+        from .ongrade import Job
 
         course, learner, config = self.course(course_id), self.learner, self.config
         body = self.request.body
+        on_submit = next(
+            (a for a in course.assignments if a.id == assignment and a.grade_on_submit), None
+        )
 
-        def work() -> tuple[int, str]:
+        def work() -> tuple[int, str, str, Path | None]:
             with tempfile.TemporaryDirectory(prefix="parcours-submit-") as tmp:
                 files = unpack(body, assignment_folder(course, assignment, Path(tmp)))
                 sent = submit(
@@ -288,30 +413,75 @@ class AssignmentHandler(ServiceHandler):
                     into=Path(tmp),
                     cache_dir=Path(tmp) / ".cache",
                 )
+                received = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+                kept = None
+                if on_submit is not None:  # the grader's own copy of what was submitted
+                    kept = Path(tempfile.mkdtemp(prefix="parcours-on-submit-"))
+                    shutil.copytree(sent.folder, kept, dirs_exist_ok=True)
             left = (
                 sent.weighed.describe(course.language)
                 if (sent.weighed is not None and sent.weighed.left_out)
                 else ""
             )
-            return len(files), left
+            return len(files), left, received, kept
 
         try:
-            count, left = await self.in_pipeline(work)
+            count, left, received, kept = await self.in_pool(LEARNERS, work)
         except ParcoursError as exc:
             self.fail(exc)
             return
-        received = dt.datetime.now(dt.UTC)
         record_history(config, course.id, learner, "submitted", assignment)
+        if kept is not None and on_submit is not None:
+            source = (course.folder / on_submit.source).resolve()
+            grader().enqueue(Job(course.id, assignment, learner, received, kept, source))
         self.reply(
             {
                 "course": course.id,
                 "assignment": assignment,
                 "files": count,
-                "received": received.isoformat(timespec="seconds"),
+                "received": received,
                 "left_out": left,
+                "graded_on_submit": on_submit is not None,
             },
             201,
         )
+
+
+class ResultHandler(ServiceHandler):
+    """The asking learner's on-submit result (see :mod:`.ongrade`)."""
+
+    @tornado.web.authenticated
+    async def get(self, course_id: str, assignment: str) -> None:
+        from .ongrade import read_result
+
+        course, learner = self.course(course_id), self.learner
+        try:
+            wait = min(float(self.get_argument("wait", "0")), MAX_WAIT_S)
+        except ValueError:
+            raise tornado.web.HTTPError(400, "wait: a number of seconds") from None
+        found = read_result(self.config, course.id, assignment, learner)
+        if found is not None and found.get("status") == "pending" and wait > 0:
+            await WAITERS.wait((course.id, assignment, learner), wait)
+            found = read_result(self.config, course.id, assignment, learner)
+        if found is None:
+            raise tornado.web.HTTPError(
+                404, f"no result for {assignment}: it is not graded on submit, or not submitted"
+            )
+        self.reply(found)
+
+
+_grader: Any = None
+
+
+def grader() -> Any:
+    """The service's grade-on-submit queue (started on first use)."""
+    global _grader
+    if _grader is None:
+        from .ongrade import SubmitGrader
+
+        config = ServiceHandler.config
+        _grader = SubmitGrader(config, config.workers, notify=WAITERS.wake)
+    return _grader
 
 
 class FeedbackHandler(ServiceHandler):
@@ -416,6 +586,7 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
             (prefix + rf"api/courses/{name}/deadlines", DeadlinesHandler),
             (prefix + rf"api/courses/{name}/assignments/{name}", AssignmentHandler),
             (prefix + rf"api/courses/{name}/assignments/{name}/feedback", FeedbackHandler),
+            (prefix + rf"api/courses/{name}/assignments/{name}/result", ResultHandler),
             (
                 prefix + rf"api/courses/{name}/assignments/{name}/(release|collect|autograde|"
                 r"feedback-release)",
@@ -435,7 +606,9 @@ def main() -> int:
 
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE}/")
-    app = make_app(load_config(), prefix)
+    config = load_config()
+    warm_up(config)
+    app = make_app(config, prefix)
     app.listen(url.port or 80, url.hostname or "127.0.0.1", max_body_size=MAX_BODY)
     tornado.ioloop.IOLoop.current().start()
     return 0

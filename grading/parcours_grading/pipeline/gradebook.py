@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -115,7 +116,9 @@ def nbgrader_log() -> logging.Logger:
         log.addHandler(logging.NullHandler())
         log.propagate = False
         log.setLevel(logging.INFO)
-    return log
+    # one child per thread: the service runs several learners' submissions at once, and
+    # one learner's failure must never be explained with another's log lines
+    return log.getChild(f"t{threading.get_ident()}")
 
 
 def run_app(app: Any, what: str, *, per_learner: bool = False) -> str:
