@@ -11,6 +11,12 @@ Who asks is always the token's user — never a parameter, a header or a file:
     ``self_reported = 1``, so nothing a kernel sends changes another learner's record.
 ``GET api/events``
     the asking learner's own events.
+``GET api/courses``
+    the courses they learn or teach.
+``GET api/courses/<course>/exchange``
+    nbgrader's own list of the exchange as they see it (released to them; their
+    submissions and whether feedback was released): JupyterLab's Assignments panel on
+    the hub (:mod:`.exchange`).
 ``GET api/courses/<course>/deadlines``
     their assignments, due dates (theirs, with extensions) and status.
 ``GET api/courses/<course>/assignments/<assignment>``
@@ -566,6 +572,44 @@ class TeachHandler(ServiceHandler):
         self.reply({"course": course.id, "assignment": assignment, "action": action, **result})
 
 
+class CoursesHandler(ServiceHandler):
+    """The courses the asking person learns or teaches."""
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        people, courses = CLASS.now(self.config)
+        person = people.by_name.get(self.learner)
+        mine = sorted(person.learns | person.teaches) if person else []
+        self.reply(
+            [
+                {
+                    "id": c,
+                    "title": courses[c].title,
+                    "role": "teacher" if c in person.teaches else "learner",
+                }
+                for c in mine
+                if c in courses
+            ]
+        )
+
+
+class ExchangeHandler(ServiceHandler):
+    """nbgrader's list of a course's exchange as the asking learner sees it (the
+    Assignments panel of their JupyterLab: :mod:`.exchange`)."""
+
+    @tornado.web.authenticated
+    async def get(self, course_id: str) -> None:
+        from .exchange import exchange_listing
+
+        course, learner, config = self.course(course_id), self.learner, self.config
+        try:
+            found = await self.in_pool(LEARNERS, lambda: exchange_listing(config, course, learner))
+        except ParcoursError as exc:
+            self.fail(exc)
+            return
+        self.reply(found)
+
+
 class HistoryHandler(ServiceHandler):
     @tornado.web.authenticated
     def get(self, course_id: str) -> None:
@@ -583,6 +627,8 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
     return tornado.web.Application(
         [
             (prefix + r"api/events", EventsHandler),
+            (prefix + r"api/courses", CoursesHandler),
+            (prefix + rf"api/courses/{name}/exchange", ExchangeHandler),
             (prefix + rf"api/courses/{name}/deadlines", DeadlinesHandler),
             (prefix + rf"api/courses/{name}/assignments/{name}", AssignmentHandler),
             (prefix + rf"api/courses/{name}/assignments/{name}/feedback", FeedbackHandler),

@@ -83,6 +83,14 @@ class ParcoursExchange(Exchange):
     def _default_root(self) -> str:
         return self.parcours().exchange_dir
 
+    def start(self) -> Any:
+        """nbgrader's operation; in a learner's server on the hub, through the Parcours
+        service instead (the exchange is the service's: :mod:`..hub.exchange`)."""
+        from ..hub.exchange import client_for, run
+
+        client = client_for(self)
+        return super().start() if client is None else run(self, client)
+
 
 class ParcoursReleaseAssignment(ParcoursExchange, ExchangeReleaseAssignment):
     """nbgrader's release, into Parcours' exchange."""
