@@ -86,6 +86,13 @@ class ParcoursConfig(Configurable):
         "hub, learners' events, fetch, submit and deadlines go through it with their token. "
         "Set by the hub in each person's server (env PARCOURS_SERVICE_URL); empty elsewhere.",
     ).tag(config=True)
+    service_token_cache_s = Float(
+        30.0,
+        help="How long the Parcours service trusts the hub's answer about a token before "
+        "asking again. Each answer costs the hub a database lookup; a deadline brings "
+        "hundreds of requests a second. A person removed from the hub is refused at most "
+        "this long after; 0 asks the hub at every request.",
+    ).tag(config=True)
 
     exchange_dir = Unicode(
         "",

@@ -30,7 +30,12 @@ COURSE_B = "cours-b"
 LEARNERS = {"pt-alice": COURSE_A, "pt-bob": COURSE_A, "pt-carol": COURSE_B}
 TEACHERS = {"pt-prof-a": COURSE_A, "pt-prof-b": COURSE_B}
 COORDINATOR = "pt-coord"
-ACCOUNTS = [*LEARNERS, *TEACHERS, COORDINATOR]
+#: a third course for the end-to-end day (tests/hub/test_e2e.py): 30 learners, the first
+#: assignment due yesterday and graded on submit, the second open for a week
+COURSE_E = "cours-e2e"
+E2E_LEARNERS = [f"pt-e{n:02d}" for n in range(1, 31)]
+E2E_GROUP = "groupe-a"  # the first 15: the second assignment is released to them only
+ACCOUNTS = [*LEARNERS, *TEACHERS, COORDINATOR, *E2E_LEARNERS]
 
 
 @dataclass
@@ -106,6 +111,35 @@ def _course_copy(
     manifest.write_text(text, encoding="utf-8")
 
 
+def _e2e_dates(manifest: Path) -> None:
+    """devoir-1: opened three days ago, due yesterday, graded on submit; devoir-2: open
+    until next week (dates in the course's zone, as a teacher writes them)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    now = dt.datetime.now(ZoneInfo("Europe/Paris")).replace(tzinfo=None, microsecond=0)
+    dates = {
+        "devoir-1": (now - dt.timedelta(days=3), now - dt.timedelta(days=1)),
+        "devoir-2": (now - dt.timedelta(days=3), now + dt.timedelta(days=7)),
+    }
+    lines, current = [], None
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        if line.startswith("[["):
+            current = None
+        found = re.match(r'^id = "([^"]+)"', line)
+        if found:
+            current = found.group(1)
+        if current in dates and re.match(r"^(opens|due) = ", line):
+            key = line.split(" ", 1)[0]
+            line = f"{key} = {dates[current][0 if key == 'opens' else 1].isoformat()}"
+        lines.append(line)
+    text = "\n".join(lines) + "\n"
+    assert re.search(r'id = "devoir-1"\n(?:.*\n)*?grade_on_submit = true\n', text), (
+        "the demo's devoir-1 is graded on submit"
+    )
+    manifest.write_text(text, encoding="utf-8")
+
+
 def _tree_digest(folder: Path) -> dict[str, str]:
     import hashlib
 
@@ -137,6 +171,7 @@ def hub_site() -> Iterator[HubSite]:
         handle.write(
             f'\nc.ParcoursConfig.coordinators = ["{COORDINATOR}"]\n'
             "c.ParcoursConfig.hub_learner_pool = 1\n"
+            "c.ParcoursConfig.service_token_cache_s = 5\n"
         )
     _course_copy(REPO / "courses" / COURSE_A, project / "courses" / COURSE_A, COURSE_A, "pt-prof-a")
     _course_copy(
@@ -146,6 +181,14 @@ def hub_site() -> Iterator[HubSite]:
         "pt-prof-b",
         "Cours B",
     )
+    _course_copy(
+        REPO / "courses" / COURSE_A,
+        project / "courses" / COURSE_E,
+        COURSE_E,
+        "pt-prof-a",
+        "Cours de bout en bout",
+    )
+    _e2e_dates(project / "courses" / COURSE_E / "course.toml")
     homes = {name: base / name for name in ("config", "jdata", "runtime", "home")}
     for folder in homes.values():
         folder.mkdir()
@@ -166,6 +209,13 @@ def hub_site() -> Iterator[HubSite]:
             config.course_root(course) / "roster.csv",
             [Learner(id=n, first_name=n[3:].title()) for n, c in LEARNERS.items() if c == course],
         )
+    write_roster(
+        config.course_root(COURSE_E) / "roster.csv",
+        [
+            Learner(id=n, first_name=n[3:].title(), groups=(E2E_GROUP,) if i < 15 else ())
+            for i, n in enumerate(E2E_LEARNERS)
+        ],
+    )
     passwords = {name: f"pw-{secrets.token_hex(6)}" for name in ACCOUNTS}
     hub = None
     try:
@@ -202,7 +252,7 @@ def hub_site() -> Iterator[HubSite]:
             kept.mkdir(parents=True, exist_ok=True)
             if hub.log_path.exists():  # for whoever reads a failure
                 shutil.copy(hub.log_path, kept / "jupyterhub.log")
-        for name in [*ACCOUNTS, "grader-cours-b"]:
+        for name in [*ACCOUNTS, "grader-cours-b", f"grader-{COURSE_E}"]:
             subprocess.run(["userdel", "--remove", name], capture_output=True, check=False)
         shutil.rmtree(base, ignore_errors=True)
         os.environ.clear()

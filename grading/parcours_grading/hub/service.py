@@ -214,13 +214,40 @@ def unpack(data: bytes, folder: Path) -> list[Path]:
 
 
 class TokenCheck(HubAuth):
-    """JupyterHub's HubAuth asking the hub about every token (no cache): a person removed
-    from the hub is refused at the next request, not minutes later."""
+    """JupyterHub's HubAuth with Parcours' own short cache of the hub's answers
+    (``ParcoursConfig.service_token_cache_s``): only tokens the hub accepted are kept,
+    so a new token works at once and a removed person's token stops working within that
+    many seconds."""
+
+    def __init__(self, max_age: float = 30.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_age = max_age
+        self.known: dict[str, tuple[float, Any]] = {}
 
     def user_for_token(
         self, token: str, use_cache: bool = True, session_id: str = "", *, sync: bool = True
     ) -> Any:
-        return super().user_for_token(token, use_cache=False, session_id=session_id, sync=sync)
+        if sync:
+            return super().user_for_token(token, use_cache=False, session_id=session_id)
+        return self._cached_user(token, session_id)
+
+    async def _cached_user(self, token: str, session_id: str) -> Any:
+        import time
+
+        now = time.monotonic()
+        kept = self.known.get(token)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        model = await super().user_for_token(
+            token, use_cache=False, session_id=session_id, sync=False
+        )
+        if model and self.max_age > 0:
+            if len(self.known) > 100_000:  # old entries out, never unbounded
+                self.known = {t: v for t, v in self.known.items() if v[0] > now}
+            self.known[token] = (now + self.max_age, model)
+        else:
+            self.known.pop(token, None)
+        return model
 
 
 class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
@@ -622,7 +649,7 @@ class HistoryHandler(ServiceHandler):
 def make_app(config: Any, prefix: str) -> tornado.web.Application:
     """The service's application under ``prefix`` (``/services/parcours/``)."""
     ServiceHandler.config = config
-    ServiceHandler.hub_auth = TokenCheck()
+    ServiceHandler.hub_auth = TokenCheck(max_age=config.service_token_cache_s)
     name = r"([A-Za-z0-9][A-Za-z0-9_.-]*)"
     return tornado.web.Application(
         [
