@@ -242,7 +242,7 @@ def hub_site() -> Iterator[HubSite]:
         site = HubSite(hub.url, project, data, env, passwords, config, hub, {"content": content})
         released = site.run("release", COURSE_A, "devoir-1")
         assert released.returncode == 0, released.stderr
-        hub.start(timeout=180)
+        hub.start(timeout=400)
         site.url = hub.url
         yield site
     finally:

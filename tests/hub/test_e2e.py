@@ -70,7 +70,7 @@ def test_a_whole_assignment_through_the_service(hub_site: HubSite) -> None:
         done = _call(site, teacher, "POST", f"api/courses/{COURSE_E}/assignments/"
                      f"{assignment}/release", json={"to": to})  # fmt: skip
         assert done.status_code == 200, done.text
-    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%MZ")
     extended = site.run("extend", COURSE_E, "devoir-1", EXTENDED, "--until", until)
     assert extended.returncode == 0, extended.stderr
 

@@ -67,7 +67,10 @@ def _service(site: HubSite) -> str:
 
 
 def _call(site: HubSite, token: str | None, method: str, path: str, **kwargs: Any) -> Any:
-    headers = {"Authorization": f"token {token}"} if token else {}
+    headers = {
+        **kwargs.pop("headers", {}),
+        **({"Authorization": f"token {token}"} if token else {}),
+    }
     return requests.request(method, _service(site) + path, headers=headers, timeout=120, **kwargs)
 
 

@@ -680,9 +680,10 @@ def main() -> int:
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE}/")
     config = load_config()
-    warm_up(config)
     app = make_app(config, prefix)
     app.listen(url.port or 80, url.hostname or "127.0.0.1", max_body_size=MAX_BODY)
+    # answer the hub's start check at once; load the rest beside the event loop
+    threading.Thread(target=warm_up, args=(config,), name="warm-up", daemon=True).start()
     tornado.ioloop.IOLoop.current().start()
     return 0
 
