@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -84,7 +85,12 @@ def read_gradebook_tables(url: str) -> dict[str, pd.DataFrame]:
 
 
 def _interval(values: pd.Series) -> pd.Series:
-    """SQLAlchemy stores an Interval in SQLite as a datetime after the epoch."""
+    """SQLAlchemy stores an Interval in SQLite as a datetime after the epoch (PostgreSQL
+    has a real interval type: read as timedeltas)."""
+    if pd.api.types.is_timedelta64_dtype(values) or any(
+        isinstance(v, dt.timedelta) for v in values
+    ):
+        return pd.to_timedelta(values).astype("timedelta64[ns]")
     epoch = pd.Timestamp("1970-01-01")
     parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
     if parsed.dt.tz is not None:

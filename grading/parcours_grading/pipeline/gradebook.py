@@ -65,6 +65,17 @@ def ensure_alembic_on_path() -> None:
         nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
 
 
+def ensure_gradebook_database(url: str) -> None:
+    """Create a PostgreSQL gradebook's database when missing (``gradebook_url =
+    postgresql+psycopg://…/parcours_{course}``); nbgrader then makes its tables. A SQLite
+    gradebook is a file nbgrader creates itself."""
+    from ..errors import GradingError
+    from ..store.postgres import POSTGRES_SCHEMES, ensure_database
+
+    if url.split("://", 1)[0] in POSTGRES_SCHEMES:
+        ensure_database(url, error=GradingError)
+
+
 def loop_config(config: ParcoursConfig, course: Course, **extra: Any) -> Config:
     """nbgrader configuration for the loop: :func:`nbgrader_config` with Parcours' exchange
     classes and ``extra`` settings given as ``Section__name=value``."""
@@ -184,6 +195,7 @@ def open_gradebook(config: ParcoursConfig, course: Course) -> Iterator[Gradebook
     from nbgrader.api import Gradebook
 
     ensure_alembic_on_path()
+    ensure_gradebook_database(config.gradebook_for(course.id))
     with Gradebook(config.gradebook_for(course.id), course.id) as gb:
         yield gb
 

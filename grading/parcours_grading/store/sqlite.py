@@ -17,30 +17,9 @@ from typing import Any
 from ..errors import EventStoreError
 from .base import EventFilter, EventStore, as_filter
 from .events import COLUMNS, Event
+from .table import CHANGES, ddl
 
-DDL = """
-CREATE TABLE IF NOT EXISTS events (
-    id TEXT PRIMARY KEY,
-    schema_version INTEGER NOT NULL,
-    timestamp TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    verb TEXT NOT NULL,
-    course TEXT NOT NULL,
-    object_type TEXT NOT NULL,
-    object_id TEXT NOT NULL,
-    lesson TEXT NOT NULL DEFAULT '',
-    score REAL NULL,
-    success INTEGER NULL,
-    response TEXT NULL,
-    duration_s REAL NULL,
-    attempt INTEGER NULL,
-    extra TEXT NOT NULL DEFAULT '{}',
-    self_reported INTEGER NOT NULL DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS events_course_actor ON events (course, actor);
-CREATE INDEX IF NOT EXISTS events_verb ON events (verb);
-CREATE INDEX IF NOT EXISTS events_timestamp ON events (timestamp);
-"""
+DDL = ddl("sqlite")
 
 INSERT = (
     f"INSERT OR IGNORE INTO events ({', '.join(COLUMNS)}) "
@@ -159,6 +138,13 @@ class SQLiteEventStore(EventStore):
         try:
             cursor = self._connect().execute(f"SELECT COUNT(*) FROM events{sql}", params)
             return int(cursor.fetchone()[0])
+        except sqlite3.Error as exc:
+            self.close()
+            raise self._error("cannot be read", exc) from exc
+
+    def changes(self) -> int:
+        try:
+            return int(self._connect().execute(CHANGES).fetchone()[0])
         except sqlite3.Error as exc:
             self.close()
             raise self._error("cannot be read", exc) from exc
