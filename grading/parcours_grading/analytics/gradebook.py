@@ -34,10 +34,11 @@ _GRADEBOOK_SQL = {
     "student": "SELECT id FROM student",
     "assignment": "SELECT id, name, duedate FROM assignment",
     "notebook": "SELECT id, name, assignment_id FROM notebook",
-    # task cells are graded too (nbgrader sums both into a notebook's score)
-    "grade_cells": "SELECT g.id, b.name, g.max_score, g.cell_type FROM grade_cells g "
-    "JOIN base_cell b ON b.id = g.id UNION ALL SELECT t.id, b.name, t.max_score, 'task' "
-    "FROM task_cells t JOIN base_cell b ON b.id = t.id",
+    # task cells are graded too (nbgrader sums both into a notebook's score); cell_type is
+    # an enum on PostgreSQL, which 'task' is not one of: compared as text on both databases
+    "grade_cells": "SELECT g.id, b.name, g.max_score, CAST(g.cell_type AS TEXT) AS cell_type "
+    "FROM grade_cells g JOIN base_cell b ON b.id = g.id UNION ALL SELECT t.id, b.name, "
+    "t.max_score, 'task' FROM task_cells t JOIN base_cell b ON b.id = t.id",
     "submitted_assignment": "SELECT id, assignment_id, student_id, timestamp, extension "
     "FROM submitted_assignment",
     "submitted_notebook": "SELECT id, assignment_id, notebook_id, late_submission_penalty "
@@ -79,7 +80,7 @@ def read_gradebook_tables(url: str) -> dict[str, pd.DataFrame]:
             for name, sql in _GRADEBOOK_SQL.items():
                 tables[name] = pd.read_sql_query(sql, conn)
         engine.dispose()
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
         raise DataError(f"gradebook {url!r} cannot be read ({exc}).") from exc
     return tables
 

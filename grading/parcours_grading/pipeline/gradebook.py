@@ -66,13 +66,15 @@ def ensure_alembic_on_path() -> None:
 
 
 def ensure_gradebook_database(url: str) -> None:
-    """Create a PostgreSQL gradebook's database when missing (``gradebook_url =
-    postgresql+psycopg://…/parcours_{course}``); nbgrader then makes its tables. A SQLite
-    gradebook is a file nbgrader creates itself."""
+    """Make room for a course's gradebook before nbgrader opens it (nbgrader then makes its
+    tables): a PostgreSQL gradebook's database is created when missing (``gradebook_url =
+    postgresql+psycopg://…/parcours_{course}``), a SQLite gradebook's folder too."""
     from ..errors import GradingError
     from ..store.postgres import POSTGRES_SCHEMES, ensure_database
 
-    if url.split("://", 1)[0] in POSTGRES_SCHEMES:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    elif url.split("://", 1)[0] in POSTGRES_SCHEMES:
         ensure_database(url, error=GradingError)
 
 
