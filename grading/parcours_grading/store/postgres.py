@@ -30,6 +30,9 @@ INSERT = (
     f"INSERT INTO events ({', '.join(COLUMNS)}) "
     f"VALUES ({', '.join('%s' for _ in COLUMNS)}) ON CONFLICT (id) DO NOTHING"
 )
+#: databases whose table this process has made sure of
+_ready: set[str] = set()
+_ready_lock = threading.Lock()
 #: one lock for everyone creating the table at once (pg_advisory_xact_lock's key)
 _DDL_LOCK = 0x50617263  # "Parc"
 
@@ -117,8 +120,6 @@ class PostgresEventStore(EventStore):
         self.conninfo = libpq_url(url)
         self.validate = validate
         self._local = threading.local()
-        self._ready = False
-        self._lock = threading.Lock()
 
     # -- connection ---------------------------------------------------------------------
     def _connect(self) -> psycopg.Connection[Any]:
@@ -128,14 +129,15 @@ class PostgresEventStore(EventStore):
         import psycopg
 
         try:
-            with self._lock:
-                if not self._ready:
+            with _ready_lock:  # once per process and database: the service opens a store
+                ready = self.conninfo in _ready  # per request
+                if not ready:
                     ensure_database(self.url)
             conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10)
-            with self._lock:
-                if not self._ready:
+            if not ready:
+                with _ready_lock:
                     self._create_table(conn)
-                    self._ready = True
+                    _ready.add(self.conninfo)
         except psycopg.Error as exc:
             raise EventStoreError(_unreachable(self.url, exc)) from None
         self._local.conn = conn
