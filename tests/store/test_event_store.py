@@ -49,6 +49,22 @@ def test_table_indices_and_wal(tmp_path: Path) -> None:
     store.close()
 
 
+def test_opening_a_made_store_writes_nothing(tmp_path: Path) -> None:
+    """A kernel's first event must not wait for the write lock just to open the store: once
+    the table, indexes and change counter exist, opening only reads."""
+    from parcours_grading.store.sqlite import SQLiteEventStore
+
+    path = tmp_path / "events.sqlite"
+    open_store(f"sqlite:///{path}").count()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        assert SQLiteEventStore(path, busy_timeout_ms=50).changes() == 0
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
 def test_postgresql_table_is_the_same_and_its_database_is_created(postgres_server) -> None:
     import psycopg
 

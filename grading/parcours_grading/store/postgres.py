@@ -224,5 +224,6 @@ class PostgresEventStore(EventStore):
         sql, params = self._where(as_filter(where, filters))
         return int(self._query(f"SELECT COUNT(*) FROM events{sql}", params)[0][0])
 
-    def changes(self) -> int:
-        return int(self._query(CHANGES, ())[0][0])
+    def changes(self) -> int | None:
+        rows = self._query(CHANGES, ())
+        return int(rows[0][0]) if rows else None

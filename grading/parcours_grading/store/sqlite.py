@@ -17,9 +17,15 @@ from typing import Any
 from ..errors import EventStoreError
 from .base import EventFilter, EventStore, as_filter
 from .events import COLUMNS, Event
-from .table import CHANGES, ddl
+from .table import CHANGES, OBJECTS, ddl
 
 DDL = ddl("sqlite")
+#: counts the objects DDL makes: once all exist, opening the store writes nothing (seeding
+#: the change counter would take the write lock on every kernel's first event)
+_MADE = (
+    "SELECT count(*) FROM sqlite_master WHERE name IN "
+    f"({', '.join(repr(name) for name in OBJECTS)})"
+)
 
 INSERT = (
     f"INSERT OR IGNORE INTO events ({', '.join(COLUMNS)}) "
@@ -57,7 +63,8 @@ class SQLiteEventStore(EventStore):
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"journal_mode is {mode}, WAL refused")
             conn.execute("PRAGMA synchronous = NORMAL")
-            conn.executescript(DDL)
+            if conn.execute(_MADE).fetchone()[0] < len(OBJECTS):
+                conn.executescript(DDL)  # a new store, or one made before the counter
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
                 conn.close()
@@ -142,9 +149,10 @@ class SQLiteEventStore(EventStore):
             self.close()
             raise self._error("cannot be read", exc) from exc
 
-    def changes(self) -> int:
+    def changes(self) -> int | None:
         try:
-            return int(self._connect().execute(CHANGES).fetchone()[0])
+            row = self._connect().execute(CHANGES).fetchone()
+            return None if row is None else int(row[0])
         except sqlite3.Error as exc:
             self.close()
             raise self._error("cannot be read", exc) from exc

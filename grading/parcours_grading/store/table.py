@@ -112,5 +112,9 @@ def ddl(dialect: Dialect) -> str:
     return "\n".join(statements) + "\n"
 
 
-#: reads the change counter (None-safe: the row always exists once :func:`ddl` ran)
+#: what :func:`ddl` makes on SQLite (tables, indexes, triggers), by name
+OBJECTS: tuple[str, ...] = (
+    "events", *INDEXES, "events_changes", "events_updated", "events_deleted"
+)
+#: reads the change counter (its one row is made by :func:`ddl`)
 CHANGES = "SELECT changes FROM events_changes WHERE one = 1"
