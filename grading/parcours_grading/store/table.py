@@ -114,7 +114,11 @@ def ddl(dialect: Dialect) -> str:
 
 #: what :func:`ddl` makes on SQLite (tables, indexes, triggers), by name
 OBJECTS: tuple[str, ...] = (
-    "events", *INDEXES, "events_changes", "events_updated", "events_deleted"
+    "events",
+    *INDEXES,
+    "events_changes",
+    "events_updated",
+    "events_deleted",
 )
 #: reads the change counter (its one row is made by :func:`ddl`)
 CHANGES = "SELECT changes FROM events_changes WHERE one = 1"
