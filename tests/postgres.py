@@ -93,14 +93,16 @@ def postgres_server() -> Iterator[PostgresServer]:
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     data = folder / "data"
-    run = {"check": True, "capture_output": True, "text": True}
-    subprocess.run(
+    made = subprocess.run(
         _as_server_account(
             [str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust",
              "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]
         ),
-        **run,
+        capture_output=True, text=True,
     )  # fmt: skip
+    if made.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise RuntimeError(f"initdb failed in {folder}: {made.stderr}")
     port = _free_port()
     options = (
         f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder} "
