@@ -139,6 +139,7 @@ def test_any_change_to_the_store_is_seen_by_the_analytics(databases: Databases, 
     next read, on SQLite (the snapshot is rebuilt: it holds the store's change counter) and
     on PostgreSQL (read live); both stores give the analytics the same frame."""
     url = databases.events_url
+    assert read_events(url).empty  # nothing recorded yet (PostgreSQL: database made)
     with open_store(url) as store:
         store.record_many(make_events(6000))
     bob = f"p-{1:016x}"
