@@ -99,6 +99,16 @@ def test_postgresql_table_is_the_same_and_its_database_is_created(postgres_serve
         postgres_server.execute("DROP DATABASE parcours_events_created WITH (FORCE)")
 
 
+def test_a_database_the_role_may_not_create_says_what_to_do(postgres_server) -> None:
+    postgres_server.execute("CREATE ROLE teacher LOGIN")  # no CREATEDB
+    url = postgres_server.url("parcours_nocreate").replace("parcours@", "teacher@")
+    with pytest.raises(EventStoreError, match=r"cannot be created.*createdb -O <role> parcours_no"):
+        open_store(url).record(answer())
+    stranger = postgres_server.url("postgres").replace("parcours@", "nobody_here@")
+    with pytest.raises(EventStoreError, match=r"cannot be reached.*role may connect"):
+        open_store(stranger).record(answer())
+
+
 def test_an_unreachable_postgresql_is_a_clear_error(postgres_server) -> None:
     store = open_store(f"postgresql://parcours@127.0.0.1:{postgres_server.port + 1}/x")
     with pytest.raises(EventStoreError, match=r"cannot be reached.*server runs"):

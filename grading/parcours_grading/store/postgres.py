@@ -80,19 +80,24 @@ def ensure_database(url: str, error: type[ParcoursError] = EventStoreError) -> b
         with psycopg.connect(libpq_url(url), connect_timeout=10):
             return False  # it exists (the common case: one connection, no catalogue query)
     except psycopg.OperationalError as exc:
-        if "does not exist" not in str(exc):
-            raise error(_unreachable(url, exc)) from None
-    try:
+        refused = exc  # a missing database, or a server, role or password problem
+    try:  # the catalogue says which (the server's messages may be in another language)
         with psycopg.connect(_maintenance_url(url), autocommit=True, connect_timeout=10) as conn:
+            known = "SELECT 1 FROM pg_database WHERE datname = %s"
+            if conn.execute(known, (name,)).fetchone() is not None:
+                raise error(_unreachable(url, refused))
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             return True
     except errors.DuplicateDatabase:
         return False  # another process made it meanwhile
+    except psycopg.OperationalError:
+        raise error(_unreachable(url, refused)) from None
     except psycopg.Error as exc:
         raise error(
-            f"PostgreSQL database {name!r} does not exist and cannot be created ({exc}). "
-            f"Create it once as the server's administrator: createdb -O <role> {name} "
-            "(docs/deployment.md, PostgreSQL), or grant the role CREATEDB."
+            f"PostgreSQL database {name!r} does not exist and cannot be created "
+            f"({' '.join(str(exc).split())}). Create it once as the server's administrator: "
+            f"createdb -O <role> {name} (docs/deployment.md, PostgreSQL), or grant the role "
+            "CREATEDB."
         ) from None
 
 
