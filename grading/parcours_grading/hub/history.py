@@ -121,7 +121,7 @@ class PostgresHistory(History):
 
         with self._lock:
             if not self._ready:
-                ensure_database(self.url)
+                ensure_database(self.url, error=HistoryError)
             conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10)
             if not self._ready:
                 exists = conn.execute(
