@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+#: a real PostgreSQL server for the tests that run on both databases (tests/postgres.py)
+pytest_plugins = ["tests.postgres"]
+
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "tests" / "_output"
 #: Debian's chromium, driven by Playwright in every browser test

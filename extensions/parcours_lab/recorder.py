@@ -87,7 +87,10 @@ class Recorder:
         if self._url is None:
             from parcours_grading.config import load_config
 
-            self._url = load_config().events_url
+            config = load_config()
+            # on a hub, through the Parcours service even when events_url names the
+            # service's own database (PostgreSQL): a learner's kernel never writes it
+            self._url = config.service_url or config.events_url
         return self._url
 
     @property

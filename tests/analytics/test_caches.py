@@ -1,6 +1,7 @@
 """The caches beside the stores: the columnar snapshot of the event store (the same frame
-as reading the table, and still right after events are added, after the store is replaced
-and when the file is damaged) and the gradebook's frames (rebuilt when a grade changes)."""
+as reading the table, and still right after events are added, edited in place or deleted,
+after the store is replaced and when the file is damaged) and the gradebook's frames
+(rebuilt when a grade changes). The analytics read the same frame from PostgreSQL."""
 
 from __future__ import annotations
 
@@ -22,8 +23,11 @@ from parcours_grading.analytics.snapshot import (
     snapshot_path,
     worth_writing,
 )
+from parcours_grading.store import open_store
 from parcours_grading.store.events import Event
 from parcours_grading.store.sqlite import SQLiteEventStore
+
+from tests.postgres import Databases, edit_table
 
 VERBS = ("answered", "opened", "completed", "reflected")
 
@@ -124,6 +128,41 @@ def test_a_replaced_store_or_a_damaged_snapshot_is_read_again(store, tmp_path):
     assert load_snapshot(snapshot_path(store.path)) is None
     assert len(assert_same(other)) == 4990
     assert load_snapshot(snapshot_path(store.path)).rows == 4990
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["timestamp", "learner"]).reset_index(drop=True)
+
+
+def test_any_change_to_the_store_is_seen_by_the_analytics(databases: Databases, tmp_path):
+    """A score rewritten in place or events deleted (the hostile writer of #12) show in the
+    next read, on SQLite (the snapshot is rebuilt: it holds the store's change counter) and
+    on PostgreSQL (read live); both stores give the analytics the same frame."""
+    url = databases.events_url
+    assert read_events(url).empty  # nothing recorded yet (PostgreSQL: database made)
+    with open_store(url) as store:
+        store.record_many(make_events(6000))
+    bob = f"p-{1:016x}"
+    before = read_events(url, ["c1"])
+    assert len(before) == 6000 and (before.loc[before["learner"] == bob, "score"] != 0).any()
+    if databases.kind == "sqlite":
+        assert snapshot_path(tmp_path / "stores" / "events.sqlite").is_file()
+
+    edit_table(url, f"UPDATE events SET score = 0 WHERE actor = '{bob}' AND score IS NOT NULL")
+    after = read_events(url, ["c1"])
+    assert (after.loc[after["learner"] == bob, "score"].dropna() == 0).all()
+    pd.testing.assert_frame_equal(_sorted(after), _sorted(read_events(url, snapshot=False)))
+    edit_table(url, f"DELETE FROM events WHERE actor = '{bob}'")
+    assert bob not in set(read_events(url)["learner"]) and len(read_events(url)) < 6000
+
+    # the same events in a SQLite file: the same frame as from this store
+    reference = SQLiteEventStore(tmp_path / "reference.sqlite")
+    with open_store(url) as store:
+        reference.record_many(store.read())
+    reference.close()
+    pd.testing.assert_frame_equal(
+        _sorted(read_events(url, full=True)), _sorted(read_events(reference.url, full=True))
+    )
 
 
 def test_an_unwritable_folder_only_costs_speed(store, monkeypatch):

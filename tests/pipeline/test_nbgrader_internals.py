@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
+import pandas as pd
 import pytest
 from parcours_grading.analytics.gradebook import _GRADEBOOK_SQL, read_gradebook_tables
 from parcours_grading.pipeline.gradebook import (
@@ -19,6 +19,8 @@ from parcours_grading.pipeline.gradebook import (
     quiet_sqlalchemy,
     run_app,
 )
+
+from tests.postgres import Databases
 
 from ..autograde.kit import ASSIGNMENT, RIGHT, answered, make_course, nbgrader
 
@@ -54,13 +56,17 @@ def test_read_columns_cover_every_query() -> None:
     assert named <= words
 
 
-def test_gradebook_built_by_nbgrader_has_the_columns_read(tmp_path: Path) -> None:
+def test_gradebook_built_by_nbgrader_has_the_columns_read(databases: Databases) -> None:
+    """On SQLite and on PostgreSQL (the database made by Parcours when missing)."""
     import datetime as dt
 
     from nbgrader.api import Gradebook
+    from parcours_grading.analytics.gradebook import _interval
+    from parcours_grading.pipeline.gradebook import ensure_gradebook_database
     from sqlalchemy import create_engine, inspect
 
-    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    url = databases.gradebook_url.replace("{course}", "internals")
+    ensure_gradebook_database(url)
     with quiet_sqlalchemy(), Gradebook(url) as gb:  # nbgrader's own SAWarning, as elsewhere
         gb.add_student("alice")
         gb.add_assignment("a1", duedate=dt.datetime(2026, 9, 1, 12))
@@ -69,6 +75,8 @@ def test_gradebook_built_by_nbgrader_has_the_columns_read(tmp_path: Path) -> Non
         gb.add_solution_cell("q1", "nb", "a1")
         gb.add_task_cell("t1", "nb", "a1", max_score=1, cell_type="markdown")
         gb.add_submission("a1", "alice", timestamp=dt.datetime(2026, 9, 1, 11))
+        gb.find_submission("a1", "alice").extension = dt.timedelta(hours=36)
+        gb.db.commit()
 
     engine = create_engine(url)
     found = {
@@ -87,6 +95,9 @@ def test_gradebook_built_by_nbgrader_has_the_columns_read(tmp_path: Path) -> Non
     assert set(tables) == set(_GRADEBOOK_SQL)
     assert len(tables["grade"]) == 2 and len(tables["grade_cells"]) == 2  # q1 + task t1
     assert sorted(tables["comment"]["cell"]) == ["q1", "t1"]  # solution and task cells
+    assert sorted(tables["grade_cells"]["cell_type"]) == ["code", "task"]
+    extension = _interval(tables["submitted_assignment"]["extension"])
+    assert extension.tolist() == [pd.Timedelta(hours=36)]  # an interval on both databases
 
 
 @pytest.fixture(scope="module")

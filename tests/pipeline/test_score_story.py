@@ -9,9 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import ParcoursConfig
+from parcours_grading.config import load_config
 from parcours_grading.course import load_course
 from parcours_grading.pipeline.deadlines import lateness
+
+from tests.postgres import Databases
 
 from .conftest import FIXTURE, copy_course
 from .test_feedback import SOLUTION, _work
@@ -32,8 +34,10 @@ def test_lateness_in_words(seconds: float, fr: str, en: str) -> None:
 
 
 def test_a_late_learner_sees_one_score_everywhere(
-    config: ParcoursConfig, tmp_path: Path, homes: Path, capsys
+    databases: Databases, isolated_jupyter: Path, repo: Path, tmp_path: Path, homes: Path, capsys
 ) -> None:
+    """On SQLite and on PostgreSQL (gradebook and events): release, collect, the autograde
+    writer, feedback, the report and the dashboard all read and write the same gradebook."""
     from parcours_grading.analytics.frames import load_frames
     from parcours_grading.cli import main
     from parcours_grading.cli.report import build_tables
@@ -48,6 +52,9 @@ def test_a_late_learner_sees_one_score_everywhere(
     from parcours_grading.pipeline.release import release
     from parcours_grading.pipeline.roster import Learner, roster_path, write_roster
 
+    databases.write_config(isolated_jupyter / "config")  # every command below uses them
+    config = load_config(repo)
+    assert config.gradebook_url == databases.gradebook_url
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     # due a moment ago: the hand-in below is seconds late
     folder = copy_course(

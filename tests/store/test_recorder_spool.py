@@ -170,3 +170,21 @@ def test_refused_flush_releases_its_claim_for_the_next_one(tmp_path: Path, spool
     assert recorder.record(answer("q3")).stored == 3
     assert Spool(spool_dir).pending_files() == []
     recorder.close()
+
+
+def test_on_a_hub_the_kernel_sends_through_the_service_even_with_a_database_url(
+    isolated_jupyter: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``events_url`` may name the service's own PostgreSQL database in the one
+    configuration file; a learner's kernel on the hub (``PARCOURS_SERVICE_URL`` set by the
+    hub) still sends to the service, and never opens the database."""
+    (isolated_jupyter / "config" / "jupyter_config.py").write_text(
+        "c.ParcoursConfig.events_url = 'postgresql://parcours@127.0.0.1/parcours_events'\n",
+        encoding="utf-8",
+    )
+    assert Recorder(enabled=True).url.startswith("postgresql://")  # the service itself
+    service = "http://127.0.0.1:8002/services/parcours/"
+    monkeypatch.setenv("PARCOURS_SERVICE_URL", service)
+    recorder = Recorder(enabled=True)
+    assert recorder.url == service
+    assert type(recorder.store).__name__ == "HubEventStore"

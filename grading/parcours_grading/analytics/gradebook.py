@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -33,10 +34,11 @@ _GRADEBOOK_SQL = {
     "student": "SELECT id FROM student",
     "assignment": "SELECT id, name, duedate FROM assignment",
     "notebook": "SELECT id, name, assignment_id FROM notebook",
-    # task cells are graded too (nbgrader sums both into a notebook's score)
-    "grade_cells": "SELECT g.id, b.name, g.max_score, g.cell_type FROM grade_cells g "
-    "JOIN base_cell b ON b.id = g.id UNION ALL SELECT t.id, b.name, t.max_score, 'task' "
-    "FROM task_cells t JOIN base_cell b ON b.id = t.id",
+    # task cells are graded too (nbgrader sums both into a notebook's score); cell_type is
+    # an enum on PostgreSQL, which 'task' is not one of: compared as text on both databases
+    "grade_cells": "SELECT g.id, b.name, g.max_score, CAST(g.cell_type AS TEXT) AS cell_type "
+    "FROM grade_cells g JOIN base_cell b ON b.id = g.id UNION ALL SELECT t.id, b.name, "
+    "t.max_score, 'task' FROM task_cells t JOIN base_cell b ON b.id = t.id",
     "submitted_assignment": "SELECT id, assignment_id, student_id, timestamp, extension "
     "FROM submitted_assignment",
     "submitted_notebook": "SELECT id, assignment_id, notebook_id, late_submission_penalty "
@@ -78,13 +80,18 @@ def read_gradebook_tables(url: str) -> dict[str, pd.DataFrame]:
             for name, sql in _GRADEBOOK_SQL.items():
                 tables[name] = pd.read_sql_query(sql, conn)
         engine.dispose()
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
         raise DataError(f"gradebook {url!r} cannot be read ({exc}).") from exc
     return tables
 
 
 def _interval(values: pd.Series) -> pd.Series:
-    """SQLAlchemy stores an Interval in SQLite as a datetime after the epoch."""
+    """SQLAlchemy stores an Interval in SQLite as a datetime after the epoch (PostgreSQL
+    has a real interval type: read as timedeltas)."""
+    if pd.api.types.is_timedelta64_dtype(values) or any(
+        isinstance(v, dt.timedelta) for v in values
+    ):
+        return pd.to_timedelta(values).astype("timedelta64[ns]")
     epoch = pd.Timestamp("1970-01-01")
     parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
     if parsed.dt.tz is not None:

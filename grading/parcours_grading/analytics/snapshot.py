@@ -14,7 +14,7 @@ described by ``store/schemas/event-snapshot-v1.json``):
 
 - ``meta`` — JSON: ``snapshot_version``, ``event_schema_version``, ``rows``,
   ``max_rowid``, ``first_id`` and ``last_id`` (the event ids at the smallest and largest
-  rowid held);
+  rowid held), ``changes`` (the store's change counter, :mod:`..store.table`);
 - ``timestamp_ms`` — int64 milliseconds since 1970 UTC, converted by SQLite exactly as the
   direct read does (:data:`NULL_MS` when unreadable);
 - for each text column of :data:`TEXT_COLUMNS`: ``<name>.codes`` (the smallest signed
@@ -25,8 +25,11 @@ described by ``store/schemas/event-snapshot-v1.json``):
 
 Each load checks, in one read transaction, that the rows it holds are still those of the
 store: the event id at ``max_rowid`` and at the first rowid are unchanged, and the table's
-row count equals ``rows`` plus the new tail. A rebuilt, vacuumed or replaced store fails
-the check and the snapshot is rebuilt. A folder that cannot be written only costs speed.
+row count equals ``rows`` plus the new tail, and the store's change counter (moved by a
+trigger on any ``UPDATE`` or ``DELETE`` of an event, whoever makes it) is the one the
+snapshot saw. A rebuilt, vacuumed, replaced or edited store fails the check and the
+snapshot is rebuilt; a store without the counter (never opened by this Parcours' writer)
+is read directly, without a snapshot. A folder that cannot be written only costs speed.
 The snapshot is rewritten when the tail is large (:func:`worth_writing`); a small tail is
 read from SQLite on each load.
 """
@@ -82,6 +85,8 @@ class Columns:
     max_rowid: int = 0
     first_id: str | None = None
     last_id: str | None = None
+    #: the store's change counter when these rows were read (None: the store has none)
+    changes: int | None = None
 
     @property
     def rows(self) -> int:
@@ -123,6 +128,7 @@ class Columns:
             max_rowid=tail.max_rowid,
             first_id=self.first_id or tail.first_id,
             last_id=tail.last_id,
+            changes=tail.changes,
         )
 
 
@@ -188,10 +194,12 @@ def read_columns(store: Path, *, write: bool = True, use_snapshot: bool = True) 
         conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, isolation_level=None)
         try:
             conn.execute("BEGIN")  # one consistent view for the checks and the tail
-            if held is not None and not _still_valid(conn, held):
+            changes = _changes(conn)
+            if held is not None and (changes != held.changes or not _still_valid(conn, held)):
                 held = None
             base = held if held is not None else Columns.empty()
             tail, rowids = _read_tail(conn, base.max_rowid if base.rows else -(2**63))
+            tail.changes = changes
             if rowids:
                 tail.first_id = _event_id(conn, rowids[0])
                 tail.last_id = _event_id(conn, rowids[-1])
@@ -209,9 +217,20 @@ def read_columns(store: Path, *, write: bool = True, use_snapshot: bool = True) 
         if held is None:
             raise DataError(f"{store}: the event store changed while it was read; retry.")
         return read_columns(store, write=write, use_snapshot=False)
-    if write and worth_writing(base.rows, tail.rows):
+    if write and changes is not None and worth_writing(base.rows, tail.rows):
         save_snapshot(cache, columns, store.stat().st_mode)
     return columns
+
+
+def _changes(conn: sqlite3.Connection) -> int | None:
+    """The store's change counter; None for a store made before it existed."""
+    from ..store.table import CHANGES
+
+    try:
+        row = conn.execute(CHANGES).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return None if row is None else int(row[0])
 
 
 def _still_valid(conn: sqlite3.Connection, held: Columns) -> bool:
@@ -246,6 +265,7 @@ def load_snapshot(path: Path) -> Columns | None:
                 max_rowid=int(meta["max_rowid"]),
                 first_id=meta["first_id"],
                 last_id=meta["last_id"],
+                changes=meta.get("changes"),
             )
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
         return None  # damaged or foreign: rebuilt from the store
@@ -276,6 +296,7 @@ def save_snapshot(path: Path, columns: Columns, mode: int = 0o644) -> bool:
                 "max_rowid": columns.max_rowid,
                 "first_id": columns.first_id,
                 "last_id": columns.last_id,
+                "changes": columns.changes,
             }
         ),
         "timestamp_ms": columns.timestamp_ms,

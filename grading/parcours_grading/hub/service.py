@@ -39,7 +39,7 @@ Who asks is always the token's user — never a parameter, a header or a file:
     the course's history, for its teachers.
 
 Every fetch, submission and feedback fetch is appended to the course's history
-(``<data_dir>/courses/<course>/history.jsonl``: who, what, when), never rewritten.
+(:mod:`.history`: who, what, when), never rewritten.
 ``python -m parcours_grading.hub.service`` runs it (a managed hub service, as root).
 """
 
@@ -64,6 +64,7 @@ import tornado.web
 from jupyterhub.services.auth import HubAuth, HubAuthenticated
 
 from ..errors import BadInputError, ParcoursError
+from . import history
 
 #: the service's name on the hub
 SERVICE = "parcours"
@@ -71,8 +72,6 @@ SERVICE = "parcours"
 MAX_BODY = 128 * 2**20
 #: events per request
 MAX_EVENTS = 5000
-HISTORY = "history.jsonl"
-_history_lock = threading.Lock()
 #: the pipeline (nbgrader's apps, the gradebook) runs one operation at a time, in this
 #: thread, so that events keep flowing while a teacher's autograde runs
 PIPELINE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-pipeline")
@@ -172,19 +171,6 @@ def warm_up(config: Any) -> None:
     CLASS.now(config)
     with open_store(config.events_url) as store:
         store.count(verb="none")
-
-
-def record_history(config: Any, course: str, who: str, what: str, assignment: str) -> None:
-    """Append one line to the course's history (who, what, when)."""
-    line = {
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "who": who,
-        "what": what,
-        "assignment": assignment,
-    }
-    path = config.course_root(course) / HISTORY
-    with _history_lock, path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def pack(folder: Path) -> bytes:
@@ -420,7 +406,7 @@ class AssignmentHandler(ServiceHandler):
         except ParcoursError as exc:
             self.fail(exc)
             return
-        record_history(config, course.id, learner, "fetched", assignment)
+        history.record(config, course.id, learner, "fetched", assignment)
         self.set_header("Content-Type", "application/gzip")
         self.finish(data)
 
@@ -463,7 +449,7 @@ class AssignmentHandler(ServiceHandler):
         except ParcoursError as exc:
             self.fail(exc)
             return
-        record_history(config, course.id, learner, "submitted", assignment)
+        history.record(config, course.id, learner, "submitted", assignment)
         if kept is not None and on_submit is not None:
             source = (course.folder / on_submit.source).resolve()
             grader().enqueue(Job(course.id, assignment, learner, received, kept, source))
@@ -541,7 +527,7 @@ class FeedbackHandler(ServiceHandler):
         except ParcoursError as exc:
             self.fail(exc)
             return
-        record_history(config, course.id, learner, "feedback fetched", assignment)
+        history.record(config, course.id, learner, "feedback fetched", assignment)
         self.reply({"course": course.id, "assignment": assignment, "pages": found})
 
 
@@ -595,7 +581,7 @@ class TeachHandler(ServiceHandler):
         from .accounts import hand_over_course
 
         hand_over_course(config, course.id)
-        record_history(config, course.id, self.learner, action, assignment)
+        history.record(config, course.id, self.learner, action, assignment)
         self.reply({"course": course.id, "assignment": assignment, "action": action, **result})
 
 
@@ -641,9 +627,7 @@ class HistoryHandler(ServiceHandler):
     @tornado.web.authenticated
     def get(self, course_id: str) -> None:
         course = self.course(course_id, teaching=True)
-        path = self.config.course_root(course.id) / HISTORY
-        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-        self.reply([json.loads(line) for line in lines])
+        self.reply(history.read(self.config, course.id))
 
 
 def make_app(config: Any, prefix: str) -> tornado.web.Application:

@@ -6,7 +6,7 @@ live in ``<data_dir>/courses/<id>/``::
     <data_dir>/courses/<id>/
         source -> <courses_dir>/<id>/source   (symlink: nbgrader reads sources from here)
         release/ submitted/ autograded/ feedback/
-        gradebook.db
+        gradebook.db                          (or a PostgreSQL database: gradebook_url)
     <data_dir>/exchange/                      (nbgrader's exchange, shared by all courses)
 """
 
@@ -34,6 +34,9 @@ def prepare_course_root(config: ParcoursConfig, course: Course) -> Path:
     if not link.exists():
         link.symlink_to(target, target_is_directory=True)
     Path(config.exchange_dir).mkdir(parents=True, exist_ok=True)
+    from .gradebook import ensure_gradebook_database
+
+    ensure_gradebook_database(config.gradebook_for(course.id))  # PostgreSQL: its database
     return root
 
 

@@ -65,6 +65,19 @@ def ensure_alembic_on_path() -> None:
         nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
 
 
+def ensure_gradebook_database(url: str) -> None:
+    """Make room for a course's gradebook before nbgrader opens it (nbgrader then makes its
+    tables): a PostgreSQL gradebook's database is created when missing (``gradebook_url =
+    postgresql+psycopg://…/parcours_{course}``), a SQLite gradebook's folder too."""
+    from ..errors import GradingError
+    from ..store.postgres import POSTGRES_SCHEMES, ensure_database
+
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    elif url.split("://", 1)[0] in POSTGRES_SCHEMES:
+        ensure_database(url, error=GradingError)
+
+
 def loop_config(config: ParcoursConfig, course: Course, **extra: Any) -> Config:
     """nbgrader configuration for the loop: :func:`nbgrader_config` with Parcours' exchange
     classes and ``extra`` settings given as ``Section__name=value``."""
@@ -184,6 +197,7 @@ def open_gradebook(config: ParcoursConfig, course: Course) -> Iterator[Gradebook
     from nbgrader.api import Gradebook
 
     ensure_alembic_on_path()
+    ensure_gradebook_database(config.gradebook_for(course.id))
     with Gradebook(config.gradebook_for(course.id), course.id) as gb:
         yield gb
 

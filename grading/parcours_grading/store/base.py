@@ -1,8 +1,9 @@
 """The event store interface: what the recorder writes to and analytics read from.
 
-Implementations: :class:`~parcours_grading.store.sqlite.SQLiteEventStore` (embedded default).
-A JupyterHub-service implementation (HTTP POST of batches) plugs in through
-:func:`~parcours_grading.store.open_store`'s scheme table; see docs/events.md.
+Implementations: :class:`~parcours_grading.store.sqlite.SQLiteEventStore` (embedded default),
+:class:`~parcours_grading.store.postgres.PostgresEventStore` (hub deployment) and
+:class:`~parcours_grading.store.hub.HubEventStore` (learners' kernels on a hub, over HTTP),
+chosen by :func:`~parcours_grading.store.open_store`'s scheme table; see docs/events.md.
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ class EventStore(abc.ABC):
         frame = pd.DataFrame(rows, columns=list(COLUMNS))
         frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True, format="ISO8601")
         return frame
+
+    def changes(self) -> int | None:
+        """How many times stored events were updated or deleted (the table's change counter,
+        :mod:`.table`); None when the store cannot tell. Appends do not count: a cache of
+        the events is still right when this and the row count say so."""
+        return None
 
     def close(self) -> None:  # noqa: B027 (optional hook)
         """Release connections."""

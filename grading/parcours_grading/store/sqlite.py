@@ -17,30 +17,15 @@ from typing import Any
 from ..errors import EventStoreError
 from .base import EventFilter, EventStore, as_filter
 from .events import COLUMNS, Event
+from .table import CHANGES, OBJECTS, ddl
 
-DDL = """
-CREATE TABLE IF NOT EXISTS events (
-    id TEXT PRIMARY KEY,
-    schema_version INTEGER NOT NULL,
-    timestamp TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    verb TEXT NOT NULL,
-    course TEXT NOT NULL,
-    object_type TEXT NOT NULL,
-    object_id TEXT NOT NULL,
-    lesson TEXT NOT NULL DEFAULT '',
-    score REAL NULL,
-    success INTEGER NULL,
-    response TEXT NULL,
-    duration_s REAL NULL,
-    attempt INTEGER NULL,
-    extra TEXT NOT NULL DEFAULT '{}',
-    self_reported INTEGER NOT NULL DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS events_course_actor ON events (course, actor);
-CREATE INDEX IF NOT EXISTS events_verb ON events (verb);
-CREATE INDEX IF NOT EXISTS events_timestamp ON events (timestamp);
-"""
+DDL = ddl("sqlite")
+#: counts the objects DDL makes: once all exist, opening the store writes nothing (seeding
+#: the change counter would take the write lock on every kernel's first event)
+_MADE = (
+    "SELECT count(*) FROM sqlite_master WHERE name IN "
+    f"({', '.join(repr(name) for name in OBJECTS)})"
+)
 
 INSERT = (
     f"INSERT OR IGNORE INTO events ({', '.join(COLUMNS)}) "
@@ -78,7 +63,8 @@ class SQLiteEventStore(EventStore):
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"journal_mode is {mode}, WAL refused")
             conn.execute("PRAGMA synchronous = NORMAL")
-            conn.executescript(DDL)
+            if conn.execute(_MADE).fetchone()[0] < len(OBJECTS):
+                conn.executescript(DDL)  # a new store, or one made before the counter
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
                 conn.close()
@@ -159,6 +145,14 @@ class SQLiteEventStore(EventStore):
         try:
             cursor = self._connect().execute(f"SELECT COUNT(*) FROM events{sql}", params)
             return int(cursor.fetchone()[0])
+        except sqlite3.Error as exc:
+            self.close()
+            raise self._error("cannot be read", exc) from exc
+
+    def changes(self) -> int | None:
+        try:
+            row = self._connect().execute(CHANGES).fetchone()
+            return None if row is None else int(row[0])
         except sqlite3.Error as exc:
             self.close()
             raise self._error("cannot be read", exc) from exc

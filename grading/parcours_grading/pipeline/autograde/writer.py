@@ -26,9 +26,10 @@ class GradebookWriter:
     def __init__(self, db_url: str, course_id: str, assignment_id: str):
         from nbgrader.api import Gradebook, MissingEntry
 
-        from ..gradebook import ensure_alembic_on_path
+        from ..gradebook import ensure_alembic_on_path, ensure_gradebook_database
 
         ensure_alembic_on_path()
+        ensure_gradebook_database(db_url)
         self.gb = Gradebook(db_url, course_id)
         try:
             self.assignment = self.gb.find_assignment(assignment_id)

@@ -1,0 +1,198 @@
+"""The Parcours service's history of each course: who did what, when (released, fetched,
+submitted, collected, feedback released, feedback fetched…), append-only, read by the
+course's teachers (``GET api/courses/<course>/history``).
+
+Two backends, chosen from the configuration (:func:`open_history`):
+
+- one machine (``events_url`` is SQLite or anything else): one JSON line per entry in
+  ``<data_dir>/courses/<course>/history.jsonl``, only ever appended to;
+- hub deployment (``events_url`` is PostgreSQL): the ``history`` table of the events
+  database, where a trigger refuses any ``UPDATE``, ``DELETE`` or ``TRUNCATE``.
+
+The service's clock stamps each entry (``at``, ISO 8601 UTC, seconds).
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import json
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ParcoursError
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from ..config import ParcoursConfig
+
+#: file name of a course's history on one machine
+HISTORY = "history.jsonl"
+#: the fields of an entry, in order
+FIELDS = ("at", "who", "what", "assignment")
+
+_POSTGRESQL_DDL = """
+CREATE TABLE IF NOT EXISTS history (
+    n BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    course TEXT NOT NULL,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    what TEXT NOT NULL,
+    assignment TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_course ON history (course, n);
+CREATE OR REPLACE FUNCTION history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the Parcours history is append-only: % refused', TG_OP;
+END $$;
+CREATE OR REPLACE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE
+    ON history FOR EACH STATEMENT EXECUTE FUNCTION history_append_only();
+"""
+#: pg_advisory_xact_lock key: one creator of the table at a time
+_DDL_LOCK = 0x48697374  # "Hist"
+
+
+class HistoryError(ParcoursError):
+    """The history cannot be written or read."""
+
+
+class History(abc.ABC):
+    """Where the service's history is kept."""
+
+    @abc.abstractmethod
+    def append(self, course: str, entry: dict[str, str]) -> None:
+        """Add one entry (``FIELDS``) to ``course``'s history."""
+
+    @abc.abstractmethod
+    def entries(self, course: str) -> list[dict[str, str]]:
+        """``course``'s history, oldest first."""
+
+
+class FileHistory(History):
+    """One JSON-lines file per course, beside its nbgrader folders (one machine)."""
+
+    def __init__(self, config: ParcoursConfig):
+        self.config = config
+        self._lock = threading.Lock()
+
+    def path(self, course: str) -> Path:
+        """The history file of ``course``."""
+        return Path(self.config.course_root(course)) / HISTORY
+
+    def append(self, course: str, entry: dict[str, str]) -> None:
+        path = self.path(course)
+        try:
+            with self._lock, path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise HistoryError(
+                f"{path}: the course's history cannot be written ({exc}); check the folder's "
+                "owner and free space"
+            ) from exc
+
+    def entries(self, course: str) -> list[dict[str, str]]:
+        path = self.path(course)
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+class PostgresHistory(History):
+    """The ``history`` table of the PostgreSQL events database (hub deployment)."""
+
+    def __init__(self, url: str):
+        from ..store.postgres import libpq_url
+
+        self.url = url
+        self.conninfo = libpq_url(url)
+        self._local = threading.local()
+        self._ready = False
+        self._lock = threading.Lock()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
+        if conn is not None and not conn.closed:
+            return conn
+        import psycopg
+
+        from ..store.postgres import ensure_database
+
+        with self._lock:
+            if not self._ready:
+                ensure_database(self.url, error=HistoryError)
+            conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10)
+            if not self._ready:
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_trigger WHERE tgname = 'history_append_only'"
+                ).fetchone()
+                if exists is None:
+                    with conn.transaction():
+                        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
+                        conn.execute(_POSTGRESQL_DDL)
+                self._ready = True
+        self._local.conn = conn
+        return conn
+
+    def _run(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        import psycopg
+
+        try:
+            cursor = self._connect().execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+        except psycopg.Error as exc:
+            conn = getattr(self._local, "conn", None)
+            if conn is not None:
+                conn.close()
+            raise HistoryError(
+                f"the history in PostgreSQL ({self.url.rsplit('@', 1)[-1]}) cannot be used: "
+                f"{str(exc).strip()} — check that the server runs and the role may write"
+            ) from None
+
+    def append(self, course: str, entry: dict[str, str]) -> None:
+        self._run(
+            "INSERT INTO history (course, at, who, what, assignment) VALUES (%s, %s, %s, %s, %s)",
+            (course, *(entry[f] for f in FIELDS)),
+        )
+
+    def entries(self, course: str) -> list[dict[str, str]]:
+        rows = self._run(
+            f"SELECT {', '.join(FIELDS)} FROM history WHERE course = %s ORDER BY n", (course,)
+        )
+        return [dict(zip(FIELDS, row, strict=True)) for row in rows]
+
+
+_opened: dict[str, History] = {}
+_opened_lock = threading.Lock()
+
+
+def open_history(config: ParcoursConfig) -> History:
+    """The history backend the configuration names: PostgreSQL when ``events_url`` is a
+    PostgreSQL database, else the JSON-lines files (one per course). Kept open (one
+    connection per thread) for the service's life."""
+    from ..store.postgres import POSTGRES_SCHEMES
+
+    url = str(config.events_url)
+    if url.split("://", 1)[0] not in POSTGRES_SCHEMES:
+        return FileHistory(config)
+    with _opened_lock:
+        if url not in _opened:
+            _opened[url] = PostgresHistory(url)
+        return _opened[url]
+
+
+def record(config: ParcoursConfig, course: str, who: str, what: str, assignment: str) -> None:
+    """Append one entry to ``course``'s history (who, what, when: the service's clock)."""
+    entry = {
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "who": who,
+        "what": what,
+        "assignment": assignment,
+    }
+    open_history(config).append(course, entry)
+
+
+def read(config: ParcoursConfig, course: str) -> list[dict[str, str]]:
+    """``course``'s history, oldest first."""
+    return open_history(config).entries(course)
