@@ -323,8 +323,9 @@ def main() -> int:
     store_urls: dict[str, str] = {}
     database = None
     if args.store == "postgresql":
-        from parcours_grading.store.pgserver import PostgresServer  # type: ignore[import-not-found]
+        from parcours_grading.store.pgserver import PostgresServer
 
+        os.chmod(base, 0o711)  # the postgres account reaches its folder
         database = PostgresServer(base / "postgres").start()
         store_urls = database.parcours_urls()
     started = time.perf_counter()
