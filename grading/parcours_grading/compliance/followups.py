@@ -27,10 +27,10 @@ FILE = "followups.jsonl"
 SCHEMA_VERSION = 1
 #: how a learner was contacted
 CHANNELS = {
-    "email": N_("e-mail"),
-    "phone": N_("telephone"),
-    "message": N_("message"),
-    "meeting": N_("meeting"),
+    "email": N_("by e-mail"),
+    "phone": N_("by telephone"),
+    "message": N_("by message"),
+    "meeting": N_("in a meeting"),
 }
 STATUSES = ("open", "done")
 
