@@ -139,3 +139,23 @@ def list_followups(
         if (learner is None or f.learner == learner) and (status is None or f.status == status)
     ]
     return sorted(found, key=lambda f: f.contacted_at)
+
+
+#: texts of the coordinator dashboard's follow-up form and list (dashboards/followups.py),
+#: kept here so that they live in this area's catalogue
+LABELS = {
+    "title": N_("Follow-ups of learners at risk"),
+    "learner": N_("Learner"),
+    "how": N_("Contacted"),
+    "when": N_("When"),
+    "by": N_("By"),
+    "outcome": N_("Outcome"),
+    "status": N_("Status"),
+    "course": N_("Course"),
+    "record": N_("Record the follow-up"),
+    "recorded": N_("Follow-up recorded."),
+    "missing": N_("Say who followed the learner up."),
+    "open": N_("open"),
+    "done": N_("done"),
+    "count": N_("{open} open, {done} done."),
+}
