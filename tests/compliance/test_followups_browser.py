@@ -41,7 +41,7 @@ def test_follow_up_from_the_dashboard_lands_in_the_evidence_pack(
     page.select_option(".parcours-followup-how select", label="par téléphone")
     page.fill(".parcours-followup-by input", "tuteur-durand")
     page.fill(".parcours-followup-outcome textarea", "Rappel le 12, reprend la leçon 3")
-    page.click(".parcours-followup-record button")
+    page.click("button.parcours-followup-record")
     page.wait_for_selector("#table-followups", timeout=60_000)
     (row,) = table_rows(page, "table-followups")
     assert row[0] == student and row[2] == "par téléphone" and row[4] == "tuteur-durand"
