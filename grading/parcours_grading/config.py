@@ -240,9 +240,7 @@ class ParcoursConfig(Configurable):
     organisation_nda = Unicode(
         "", help="Declaration of activity number (numéro de déclaration d'activité), if any."
     ).tag(config=True)
-    organisation_address = Unicode("", help="Postal address of the training body.").tag(
-        config=True
-    )
+    organisation_address = Unicode("", help="Postal address of the training body.").tag(config=True)
     organisation_signatory = Unicode(
         "",
         help="Name and role of the person who signs certificates (e.g. 'Claire Moreau, "

@@ -11,7 +11,8 @@ alice's events (UTC):
   10:11 reflected on L1 → session 1: 10:00 → 10:11, 11 min;
 - 09-09 14:00 opened L2; 14:20 answered q2 wrong (60 s) → session 2: 14:00 → 14:21, 21 min;
 - 09-20 09:00 rated the course 4/5 → session 3: 0 s.
-Time on task 32 min. A1 received 09-12 10:00, 8/10 (4 cells of 2 points right, 1 wrong), feedback produced
+Time on task 32 min. A1 received 09-12 10:00, 8/10 (4 cells of 2 points right,
+1 wrong), feedback produced
 09-14 10:00 (delay 2 days). Work completed (estimated): L1 20 + A1 60 = 80 min.
 
 bob: opened L1 on 09-10 08:00, nothing else.

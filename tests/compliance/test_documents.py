@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from parcours_grading.cli import main
 
@@ -50,7 +51,7 @@ def test_course_sheet_of_the_demo_course(tmp_path, capsys) -> None:
                   "Référente handicap", "6 h 20 min", "Premiers pas avec pandas", "1 h 45 min",
                   "450 €", "Délai d'accès"):  # fmt: skip
         assert field in text, field
-    page = open(html, encoding="utf-8").read()
+    page = Path(html).read_text(encoding="utf-8")
     assert '<html lang="fr">' in page and "Sélectionner et filtrer" in page
     assert main(["sheet", "analyse-de-donnees", "--out", str(tmp_path), "--lang", "en"]) == 0
     english = pdf_text(capsys.readouterr().out.split()[1])

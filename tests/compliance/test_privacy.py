@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 from parcours_grading.cli import main
-from parcours_grading.compliance import followups, privacy
+from parcours_grading.compliance import followups
 from parcours_grading.compliance.certificate import write_certificate
 from parcours_grading.compliance.evidence import write_pack
 from parcours_grading.store import open_store, pseudonymize
@@ -32,14 +32,31 @@ def spread(world: World) -> None:
     inbound = Path(config.exchange_dir) / "c1" / "inbound" / "alice+A1+2026-09-12 10:00:00 UTC"
     inbound.mkdir(parents=True)
     (inbound / "devoir.ipynb").write_text("{}", encoding="utf-8")
-    (root / "extensions.json").write_text(json.dumps({"schema_version": 1, "entries": {
-        "A1": {"alice": {"until": "2026-09-15T22:00:00+00:00", "by": "prof"},
-               "bob": {"until": "2026-09-16T22:00:00+00:00", "by": "prof"}}},
-        "log": [{"action": "extend", "learner": "alice"}, {"action": "extend", "learner": "bob"}]}))
+    (root / "extensions.json").write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "entries": {
+                    "A1": {
+                        "alice": {"until": "2026-09-15T22:00:00+00:00", "by": "prof"},
+                        "bob": {"until": "2026-09-16T22:00:00+00:00", "by": "prof"},
+                    }
+                },
+                "log": [
+                    {"action": "extend", "learner": "alice"},
+                    {"action": "extend", "learner": "bob"},
+                ],
+            }
+        )
+    )
     spool = Path(config.data_dir) / "spool" / "spool-host-1.jsonl"
     spool.parent.mkdir()
-    spool.write_text(json.dumps({"actor": pseudonymize("alice", config.pseudonym_salt)}) + "\n"
-                     + json.dumps({"actor": pseudonymize("bob", config.pseudonym_salt)}) + "\n")
+    spool.write_text(
+        json.dumps({"actor": pseudonymize("alice", config.pseudonym_salt)})
+        + "\n"
+        + json.dumps({"actor": pseudonymize("bob", config.pseudonym_salt)})
+        + "\n"
+    )
     (root / "gradebook.frames-v3.npz").write_bytes(b"cache alice")
     followups.record_followup(config, course, "alice", how="phone", outcome="ok", by="tuteur")
     write_certificate(config, course, "alice")
@@ -118,10 +135,24 @@ def test_purge_removes_exactly_what_is_past_its_period(world: World, capsys) -> 
     dated(new_cert, dt.datetime(2029, 9, 21, 12, 0, tzinfo=UTC))
     old_pack = write_pack(config, course, "alice", now=dt.datetime(2026, 9, 19, tzinfo=UTC))
     new_pack = write_pack(config, course, "bob", now=dt.datetime(2026, 9, 21, tzinfo=UTC))
-    followups.record_followup(config, course, "alice", how="email", outcome="old", by="t",
-                              contacted_at=dt.datetime(2026, 9, 10, tzinfo=UTC))
-    followups.record_followup(config, course, "bob", how="email", outcome="new", by="t",
-                              contacted_at=dt.datetime(2026, 9, 25, tzinfo=UTC))
+    followups.record_followup(
+        config,
+        course,
+        "alice",
+        how="email",
+        outcome="old",
+        by="t",
+        contacted_at=dt.datetime(2026, 9, 10, tzinfo=UTC),
+    )
+    followups.record_followup(
+        config,
+        course,
+        "bob",
+        how="email",
+        outcome="new",
+        by="t",
+        contacted_at=dt.datetime(2026, 9, 25, tzinfo=UTC),
+    )
     with open_store(config.events_url) as store:  # events from 2026: all past 365 days...
         assert store.count(course="c1") == 8
 

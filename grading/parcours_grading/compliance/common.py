@@ -39,15 +39,17 @@ def parse_moment(text: str, what: str = "now") -> dt.datetime:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise BadInputError(
-            _("{what}: '{text}' is not an ISO 8601 moment with a zone; write it like "
-              "2026-10-20T12:00:00+02:00").format(what=what, text=text)
+            _(
+                "{what}: '{text}' is not an ISO 8601 moment with a zone; write it like "
+                "2026-10-20T12:00:00+02:00"
+            ).format(what=what, text=text)
         ).about(what)
     return moment
 
 
 def duration_text(seconds: float) -> str:
     """A duration for a reader: ``2 h 05 min``, ``40 min``."""
-    minutes = int(round(seconds / 60))
+    minutes = round(seconds / 60)
     hours, rest = divmod(minutes, 60)
     if hours:
         return _("{h} h {m:02d} min").format(h=hours, m=rest)
@@ -77,10 +79,10 @@ def learner_of(config: ParcoursConfig, course: Course, learner_id: str) -> Learn
     roster = load_roster(config, course)
     if learner_id not in roster.learners:
         raise BadInputError(
-            _("learner '{id}' is not in the roster {path} — check the id with "
-              "'parcours roster {course} list'").format(
-                id=learner_id, path=roster.path, course=course.id
-            )
+            _(
+                "learner '{id}' is not in the roster {path} — check the id with "
+                "'parcours roster {course} list'"
+            ).format(id=learner_id, path=roster.path, course=course.id)
         ).about("learner")
     return roster.learners[learner_id]
 

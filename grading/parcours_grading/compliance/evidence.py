@@ -63,7 +63,9 @@ def _iso(moment: Any) -> str | None:
 
         if pd.isna(moment):
             return None
-        return pd.Timestamp(moment).to_pydatetime().astimezone(dt.UTC).isoformat()
+        stamp = pd.Timestamp(moment)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        return stamp.floor("us").to_pydatetime().isoformat()  # microseconds, as stored
     except (TypeError, ValueError):
         return str(moment)
 
@@ -150,7 +152,7 @@ def collect(
     with open_store(config.events_url) as store:
         events = [e.to_dict() for e in store.read(course=course.id, actor=pseudonym)]
     spans = sessions(events)
-    lessons = []
+    lessons: list[dict[str, Any]] = []
     for module in course.modules:
         for lesson in module.lessons:
             mine = [e for e in events if e["lesson"] == lesson.id or e["object_id"] == lesson.id]
@@ -183,7 +185,7 @@ def collect(
             )
     submitted = _submissions(config, course, pseudonym)
     by_assignment = {s["assignment"]: s for s in submitted}
-    assignments = [
+    assignments: list[dict[str, Any]] = [
         {
             "assignment": a.id,
             "title": a.title,
@@ -200,7 +202,7 @@ def collect(
         ls = [x for x in lessons if x["module"] == module.id]
         asg = [x for x in assignments if x["module"] == module.id]
         parts = len(ls) + len(asg)
-        done = sum(1 for x in ls if x["completed"]) + sum(1 for x in asg if x["received"])
+        finished = sum(1 for x in ls if x["completed"]) + sum(1 for x in asg if x["received"])
         modules.append(
             {
                 "module": module.id,
@@ -209,12 +211,16 @@ def collect(
                 "lessons": len(ls),
                 "assignments_submitted": sum(1 for x in asg if x["received"]),
                 "assignments": len(asg),
-                "progress": round(done / parts, 4) if parts else 0.0,
+                "progress": round(finished / parts, 4) if parts else 0.0,
             }
         )
     skills = []
     for skill in course.skills:
-        quiz = [x["quiz_score"] for x in lessons if skill.id in x["skills"] and x["quiz_score"] is not None]
+        quiz = [
+            x["quiz_score"]
+            for x in lessons
+            if skill.id in x["skills"] and x["quiz_score"] is not None
+        ]
         work = [
             x["score"] / x["max_score"]
             for x in assignments
@@ -294,8 +300,11 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def pack_document(config: ParcoursConfig, course: Course, data: dict[str, Any], lang: str) -> Document:
+def pack_document(
+    config: ParcoursConfig, course: Course, data: dict[str, Any], lang: str
+) -> Document:
     """The readable PDF's content."""
+
     def when(text: str | None) -> str:
         return moment_text(_moment(text), course, lang) if text else "-"
 
@@ -435,7 +444,11 @@ def write_pack(
 
 
 def write_class(
-    config: ParcoursConfig, course: Course, *, lang: str | None = None, now: dt.datetime | None = None
+    config: ParcoursConfig,
+    course: Course,
+    *,
+    lang: str | None = None,
+    now: dt.datetime | None = None,
 ) -> list[Pack]:
     """Evidence packs of every learner of the roster."""
     from ..pipeline.roster import load_roster

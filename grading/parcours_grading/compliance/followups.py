@@ -109,7 +109,9 @@ def record_followup(
     return followup
 
 
-def close_followup(config: ParcoursConfig, course: Course, ident: str, outcome: str = "") -> FollowUp:
+def close_followup(
+    config: ParcoursConfig, course: Course, ident: str, outcome: str = ""
+) -> FollowUp:
     """Mark a follow-up done (a new version of it is appended)."""
     current = {f.id: f for f in list_followups(config, course)}
     if ident not in current:

@@ -201,7 +201,9 @@ def export_learner(config: ParcoursConfig, learner_id: str, out: Path | None = N
                                           if _matching(line, who)))  # fmt: skip
             elif path.suffix == ".csv":
                 lines = text.splitlines()
-                zf.writestr(name, "\n".join([lines[0], *[x for x in lines[1:] if _matching(x, who)]]))
+                zf.writestr(
+                    name, "\n".join([lines[0], *[x for x in lines[1:] if _matching(x, who)]])
+                )
             elif path.suffix == ".json":
                 mine = _json_mine(json.loads(text), who)
                 zf.writestr(name, json.dumps(mine, ensure_ascii=False, indent=1))
@@ -350,7 +352,9 @@ def _years_before(now: dt.datetime, years: int) -> dt.datetime:
         return now.replace(year=now.year - years, day=28)
 
 
-def purge(config: ParcoursConfig, now: dt.datetime | None = None, *, dry_run: bool = False) -> Purge:
+def purge(
+    config: ParcoursConfig, now: dt.datetime | None = None, *, dry_run: bool = False
+) -> Purge:
     """Remove every record past its retention period (ParcoursConfig.retention_*)."""
     from ..course import list_courses
 

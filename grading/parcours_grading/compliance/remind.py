@@ -166,9 +166,10 @@ def due_reminders(config: ParcoursConfig, course: Course, now: dt.datetime) -> l
         for learner in learners:
             name = full_name(learner)
 
-            def make(key: str, kind: str, about: str, subject: str, body: str) -> None:
-                found.append(Reminder(key, kind, learner.id, learner.email, about,
-                                      subject, body))  # fmt: skip
+            def make(
+                key: str, kind: str, about: str, subject: str, body: str, who: Any = learner
+            ) -> None:
+                found.append(Reminder(key, kind, who.id, who.email, about, subject, body))
 
             for assignment in course.assignments:
                 if (assignment.id, learner.id) in handed or now < course.opens(assignment):
@@ -192,7 +193,11 @@ def due_reminders(config: ParcoursConfig, course: Course, now: dt.datetime) -> l
                                 due=moment_text(due, course, lang)),
                         )  # fmt: skip
             seen = last.get(pseudonymize(learner.id, config.pseudonym_salt))
-            started = course.aware(dt.datetime.combine(course.starts, dt.time())) if course.starts else None
+            started = (
+                course.aware(dt.datetime.combine(course.starts, dt.time()))
+                if course.starts
+                else None
+            )
             since = seen or started
             if since is not None and now - since >= idle and (end is None or now < end):
                 make(

@@ -82,7 +82,11 @@ def sheet_document(config: ParcoursConfig, course: Course, lang: str) -> Documen
                 a.title for a in course.assignments if a.module == module.id
             ]
             rows.append(
-                [module.title, "; ".join(contents), duration_text(module_minutes(course, module.id) * 60)]
+                [
+                    module.title,
+                    "; ".join(contents),
+                    duration_text(module_minutes(course, module.id) * 60),
+                ]
             )
         doc.table([_("Module"), _("Contents"), _("Estimated duration")], rows)
         for title, text in (

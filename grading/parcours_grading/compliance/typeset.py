@@ -4,7 +4,8 @@ Every compliance document (course sheet, evidence pack, certificate) is first bu
 :class:`Document`: a title and a list of blocks (headings, paragraphs, label/value
 fields, lists, tables, a signature block). :func:`to_pdf` hands it as JSON to one Typst
 template (``templates/document.typ``), so a learner's name or a course title is data,
-never markup; :func:`to_html` renders the same blocks as an accessible HTML page.
+never markup; :func:`to_html` renders the same blocks as an accessible HTML page
+(``templates/document.html.j2``, text escaped by Jinja2).
 """
 
 from __future__ import annotations
@@ -83,48 +84,13 @@ def to_pdf(document: Document) -> bytes:
         ) from exc
 
 
-_HTML = """<!doctype html>
-<html lang="{{ d.lang }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ d.title }}</title>
-<style>
-body { font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto;
-       padding: 0 1rem; line-height: 1.5; color: #1a1a1a; }
-h1 { font-size: 1.8rem; margin-bottom: .2rem; } h2 { font-size: 1.25rem; margin-top: 1.6rem; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
-dt { font-weight: 600; } dd { margin: 0; }
-table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-th, td { border: 1px solid #999; padding: .25rem .5rem; text-align: left; }
-.subtitle { font-size: 1.1rem; } footer { margin-top: 2rem; font-size: .85rem; color: #444; }
-</style>
-</head>
-<body>
-<main>
-{% if d.header %}<p>{{ d.header }}</p>{% endif %}
-<h1>{{ d.title }}</h1>
-{% if d.subtitle %}<p class="subtitle">{{ d.subtitle }}</p>{% endif %}
-{% for b in d.blocks %}
-{% if b.kind == "heading" %}<h2>{{ b.text }}</h2>
-{% elif b.kind == "para" %}<p>{{ b.text }}</p>
-{% elif b.kind == "fields" %}<dl>{% for label, value in b.rows %}<dt>{{ label }}</dt><dd>{{ value }}</dd>{% endfor %}</dl>
-{% elif b.kind == "list" %}<ul>{% for item in b["items"] %}<li>{{ item }}</li>{% endfor %}</ul>
-{% elif b.kind == "table" %}<table><thead><tr>{% for h in b.header %}<th scope="col">{{ h }}</th>{% endfor %}</tr></thead>
-<tbody>{% for row in b.rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>
-{% elif b.kind == "signature" %}<p>{{ b.place }}<br><strong>{{ b.name }}</strong><br>{{ b.label }}</p>
-{% endif %}
-{% endfor %}
-</main>
-{% if d.footer %}<footer>{{ d.footer }}</footer>{% endif %}
-</body>
-</html>
-"""
-
-
 def to_html(document: Document) -> str:
     """The document as one self-contained HTML page (text escaped by Jinja2)."""
     import jinja2
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.from_string(_HTML).render(d=asdict(document))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("document.html.j2").render(d=asdict(document))

@@ -37,9 +37,11 @@ def followups_table(config: ParcoursConfig, data: DashboardData) -> str:
             )  # fmt: skip
     frame = pd.DataFrame(rows)
     count = sum(1 for r in rows if r["status"] == _(LABELS["open"]))
-    head = "<p id='followups-count'>" + html.escape(
-        _(LABELS["count"]).format(open=count, done=len(rows) - count)
-    ) + "</p>"
+    head = (
+        "<p id='followups-count'>"
+        + html.escape(_(LABELS["count"]).format(open=count, done=len(rows) - count))
+        + "</p>"
+    )
     columns = {k: _(LABELS[k]) for k in ("learner", "course", "how", "when", "by", "outcome",
                                          "status")}  # fmt: skip
     if frame.empty:

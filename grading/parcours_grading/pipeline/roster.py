@@ -10,7 +10,8 @@ The roster is personal data, so it lives with the runtime state, never in ``cour
 ``id`` is the learner's login (the JupyterHub user name, nbgrader's student id); ``groups``
 lists the learner's groups separated by ``;`` (differentiation groups, half-classes...).
 An optional ``employer`` column names the learner's employer (on the certificate of
-completion). Only ``id`` is required. ``parcours release --to NAME`` accepts a group name or a learner id.
+completion). Only ``id`` is required. ``parcours release --to NAME`` accepts a group name
+or a learner id.
 
 Changing the roster (``parcours roster COURSE import|add|remove|list``, or the functions
 below, the Python API): every row is validated first — ids (valid, not twice), e-mails,
