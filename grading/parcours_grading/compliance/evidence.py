@@ -450,13 +450,39 @@ def write_class(
     lang: str | None = None,
     now: dt.datetime | None = None,
 ) -> list[Pack]:
-    """Evidence packs of every learner of the roster."""
+    """Evidence packs of every learner of the roster, and the class's summary (one row per
+    learner: activity dates, sessions, time on task, work completed, progress, archive and
+    hash) as ``<data_dir>/evidence/<course>/class-<date>.csv``."""
     from ..pipeline.roster import load_roster
 
-    return [
-        write_pack(config, course, ident, lang=lang, now=now)
-        for ident in load_roster(config, course).learners
-    ]
+    packs, rows = [], []
+    for ident in load_roster(config, course).learners:
+        pack = write_pack(config, course, ident, lang=lang, now=now)
+        packs.append(pack)
+        with zipfile.ZipFile(pack.archive) as zf:
+            data = json.loads(zf.read("evidence.json"))
+        done = [m["progress"] for m in data["modules"]]
+        rows.append(
+            {
+                "learner": ident,
+                "name": data["learner"]["name"],
+                "first_activity": data["first_activity"],
+                "last_activity": data["last_activity"],
+                "sessions": len(data["sessions"]),
+                "time_on_task_s": data["time_on_task_s"],
+                "minutes_completed_estimated": data["minutes_completed_estimated"],
+                "minutes_estimated": data["course"]["minutes_estimated"],
+                "progress": round(sum(done) / len(done), 4) if done else 0.0,
+                "followups": len(data["followups"]),
+                "archive": pack.archive.name,
+                "sha256": pack.sha256,
+            }
+        )
+    if rows:
+        stamp = (now or now_utc()).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        summary = compliance_dir(config, "evidence", course.id) / f"class-{stamp}.csv"
+        summary.write_text(_csv(rows), encoding="utf-8")
+    return packs
 
 
 def verify(config: ParcoursConfig, archive: Path) -> str | None:

@@ -91,11 +91,14 @@ def _retained(config: ParcoursConfig, path: Path) -> bool:
 
 
 def _named_by(path: Path, who: Person, root: Path) -> bool:
-    """Whether a folder or file on the path is named by the learner (nbgrader folders
-    ``submitted/<id>``, exchange ``<id>+<assignment>+<time>``, ``<id>.pdf``)."""
+    """Whether a folder or file on the path is named by the learner: nbgrader folders
+    ``submitted/<id>``, exchange ``<id>+<assignment>+<time>`` (ids hold no '+'),
+    certificates ``<id>.pdf``, evidence packs ``<id>-<YYYYMMDDTHHMMSSZ>.zip``."""
+    pack = re.compile(re.escape(who.id) + r"-\d{8}T\d{6}Z\.zip")
     for part in path.relative_to(root).parts:
-        if part == who.id or part.startswith(f"{who.id}+") or part.startswith(f"{who.id}-") \
-                or Path(part).stem == who.id:  # fmt: skip
+        if part == who.id or part.startswith(f"{who.id}+") or Path(part).stem == who.id:
+            return True
+        if pack.fullmatch(part):
             return True
     return False
 
