@@ -90,5 +90,16 @@ def test_reminders_once_at_the_right_moments(world: World, inbox) -> None:
     assert collect(config, course, "alice")["reminders"] == []
 
 
-def test_no_smtp_server_configured_is_bad_input(world: World) -> None:
+def test_no_smtp_server_configured_or_reachable(world: World, capsys) -> None:
     assert main(["remind", "c1", "--now", "2026-09-11T08:00:00+00:00"]) == 2
+    assert "smtp_host" in capsys.readouterr().err
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    world.configure(
+        f"c.ParcoursConfig.smtp_host = '127.0.0.1'\nc.ParcoursConfig.smtp_port = {port}\n"
+        "c.ParcoursConfig.smtp_sender = 'formation@example.org'\n"
+    )
+    assert main(["remind", "c1", "--now", "2026-09-11T08:00:00+00:00"]) == 1
+    assert f"127.0.0.1:{port}" in capsys.readouterr().err
+    assert remind.sent_to(world.config, world.course, "bob") == []

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, ParcoursError
 from ..i18n import _, language
 from .common import append_jsonl, full_name, now_utc, read_jsonl
 
@@ -249,11 +249,18 @@ def _smtp(config: ParcoursConfig) -> smtplib.SMTP:
             "c.ParcoursConfig.smtp_sender (and smtp_port, smtp_user, smtp_password if "
             "needed) in jupyter_config.py"
         ).about("smtp_host")
-    server = smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=30)
-    if config.smtp_starttls:
-        server.starttls()
-    if config.smtp_user:
-        server.login(config.smtp_user, config.smtp_password)
+    try:
+        server = smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=30)
+        if config.smtp_starttls:
+            server.starttls()
+        if config.smtp_user:
+            server.login(config.smtp_user, config.smtp_password)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise ParcoursError(
+            f"the SMTP server {config.smtp_host}:{config.smtp_port} cannot be used ({exc}); "
+            "check smtp_host, smtp_port, smtp_starttls, smtp_user and smtp_password in "
+            "jupyter_config.py. Nothing was sent; the next run sends what is due."
+        ) from exc
     return server
 
 
