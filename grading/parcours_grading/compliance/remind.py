@@ -7,8 +7,9 @@
   before the learner's own due date (their extension if any), while the assignment is not
   handed in. Only the closest one applies: a run 12 hours before the due date sends the
   1-day reminder, not a late 3-day one;
-* **inactivity** — no event for the at-risk rule's ``days_inactive`` days
-  (``ParcoursConfig.risk_thresholds``), once per spell of inactivity;
+* **inactivity** — the learners the at-risk rules flag as inactive
+  (:func:`parcours_grading.analytics.risk.at_risk`, rule ``days_inactive`` of
+  ``ParcoursConfig.risk_thresholds``), once per spell of inactivity, until the course ends;
 * **satisfaction** — once the course's last assignment is due, the satisfaction survey
   (a ``rated`` event) until the learner answers, again ``satisfaction_relance_days`` after
   the last one sent.
@@ -137,6 +138,22 @@ def _last_activity(config: ParcoursConfig, course: Course) -> dict[str, dt.datet
     return last
 
 
+def _inactive(config: ParcoursConfig, course: Course, now: dt.datetime) -> set[str]:
+    """Pseudonyms of the learners the at-risk rules flag as inactive at ``now``
+    (:func:`parcours_grading.analytics.risk.at_risk`, rule ``days_inactive``)."""
+    import pandas as pd
+
+    from ..analytics.frames import load_frames
+    from ..analytics.risk import at_risk
+
+    risk = at_risk(load_frames(config, [course]), dict(config.risk_thresholds), pd.Timestamp(now))
+    return {
+        str(row.learner)
+        for row in risk.itertuples()
+        if "days_inactive" in list(row.reasons) and row.course == course.id
+    }
+
+
 def due_reminders(config: ParcoursConfig, course: Course, now: dt.datetime) -> list[Reminder]:
     """Every reminder due at ``now`` for the course (sent or not: see the ledger)."""
     from ..pipeline.deadlines import due_for, load_extensions
@@ -157,8 +174,8 @@ def due_reminders(config: ParcoursConfig, course: Course, now: dt.datetime) -> l
     with open_store(config.events_url) as store:
         rated = {e.actor for e in store.read(course=course.id, verb="rated")}
     days = sorted({d for d in config.reminder_days_before if d > 0}, reverse=True)
-    idle = dt.timedelta(days=float(config.risk_thresholds.get("days_inactive", 7)))
     end = max((course.due(a) for a in course.assignments), default=None)
+    inactive = _inactive(config, course, now) if end is None or now < end else set()
     ledger = read_jsonl(ledger_path(config, course))
     found: list[Reminder] = []
     lang = course.language
@@ -192,14 +209,13 @@ def due_reminders(config: ParcoursConfig, course: Course, now: dt.datetime) -> l
                                 name=name, title=assignment.title, course=course.title,
                                 due=moment_text(due, course, lang)),
                         )  # fmt: skip
-            seen = last.get(pseudonymize(learner.id, config.pseudonym_salt))
-            started = (
+            pseudonym = pseudonymize(learner.id, config.pseudonym_salt)
+            since = last.get(pseudonym) or (
                 course.aware(dt.datetime.combine(course.starts, dt.time()))
                 if course.starts
-                else None
+                else now
             )
-            since = seen or started
-            if since is not None and now - since >= idle and (end is None or now < end):
+            if pseudonym in inactive:  # one nudge per spell of inactivity (since ...)
                 make(
                     f"inactivity:{since.isoformat()}",
                     "inactivity",
@@ -210,7 +226,6 @@ def due_reminders(config: ParcoursConfig, course: Course, now: dt.datetime) -> l
                       "something holds you back, your tutor will help.\n").format(
                         name=name, course=course.title, since=moment_text(since, course, lang)),
                 )  # fmt: skip
-            pseudonym = pseudonymize(learner.id, config.pseudonym_salt)
             if end is not None and now >= end and pseudonym not in rated:
                 every = dt.timedelta(days=max(1, config.satisfaction_relance_days))
                 asked = [dt.datetime.fromisoformat(r["sent_at"]) for r in ledger
