@@ -7,7 +7,8 @@ import json
 import zipfile
 
 from parcours_grading.cli import main
-from parcours_grading.compliance.evidence import collect, verify, write_pack
+from parcours_grading.compliance.evidence import collect
+from parcours_grading.compliance.pack import verify, write_pack
 
 from tests.compliance.conftest import World, pdf_text
 

@@ -29,7 +29,7 @@ def test_follow_up_from_the_dashboard_lands_in_the_evidence_pack(
     page,  # noqa: F811
     dashboard_data,  # noqa: F811
 ) -> None:
-    from parcours_grading.compliance.evidence import write_pack
+    from parcours_grading.compliance.pack import write_pack
     from parcours_grading.config import load_config
     from parcours_grading.course import find_course, load_course
     from parcours_grading.dashboards import coordinator as vm

@@ -12,7 +12,7 @@ from pathlib import Path
 from parcours_grading.cli import main
 from parcours_grading.compliance import followups
 from parcours_grading.compliance.certificate import write_certificate
-from parcours_grading.compliance.evidence import write_pack
+from parcours_grading.compliance.pack import write_pack
 from parcours_grading.store import open_store, pseudonymize
 
 from tests.compliance.conftest import World

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     from parcours_grading.errors import BadInputError
 
     if args.verify:
-        from parcours_grading.compliance.evidence import verify
+        from parcours_grading.compliance.pack import verify
 
         problem = verify(config, Path(args.verify))
         if problem:
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         raise BadInputError("name a course, or give --verify FILE").about("course")
     from parcours_grading.cli._course import open_course
     from parcours_grading.compliance.common import parse_moment
-    from parcours_grading.compliance.evidence import write_class, write_pack
+    from parcours_grading.compliance.pack import write_class, write_pack
 
     course = open_course(config, args.course)
     now = parse_moment(args.now, "now") if args.now else None

@@ -3,7 +3,8 @@
 One module per stage, each a plain Python API under a thin CLI command:
 
 * :mod:`.sheet` — the public course sheet (HTML and PDF) from the manifest (``parcours sheet``);
-* :mod:`.evidence` — a learner's evidence pack, its archive and its recorded hash
+* :mod:`.evidence` — what a learner did and achieved; :mod:`.pack` — the evidence pack,
+  its archive and its recorded hash
   (``parcours evidence``);
 * :mod:`.certificate` — the certificat de réalisation (``parcours certificate``);
 * :mod:`.followups` — tutors' follow-ups of learners at risk (``parcours followup``);

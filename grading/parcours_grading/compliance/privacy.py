@@ -234,7 +234,7 @@ def erase_learner(config: ParcoursConfig, learner_id: str) -> Erasure:
     retained legal records (a last evidence pack per course is written first)."""
     from ..course import list_courses
     from ..pipeline.roster import load_roster
-    from .evidence import write_pack
+    from .pack import write_pack
 
     who = person(config, learner_id)
     courses = [c for c in list_courses(config.courses_dir)
