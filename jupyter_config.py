@@ -43,6 +43,28 @@ c.ParcoursConfig.hub_port = 8000
 # View the dashboards as of a moment (demos, audits); default: now (or env PARCOURS_NOW).
 # c.ParcoursConfig.dashboard_now = "2026-10-20T12:00:00+02:00"
 
+# --- compliance: training body, reminders, retention (docs/privacy.md) -------------
+# Printed on certificates of completion and evidence packs (`parcours certificate`).
+c.ParcoursConfig.organisation_name = "Formations Parcours (démonstration)"
+# c.ParcoursConfig.organisation_siret = "123 456 789 00012"
+# c.ParcoursConfig.organisation_nda = "76 31 01234 31"
+# c.ParcoursConfig.organisation_address = "1 rue des Écoles, 31000 Toulouse"
+# c.ParcoursConfig.organisation_signatory = "Claire Moreau, directrice"
+# c.ParcoursConfig.organisation_city = "Toulouse"
+# E-mail reminders (`parcours remind COURSE`, from cron): the SMTP server to send through.
+# c.ParcoursConfig.smtp_host = "smtp.example.org"
+# c.ParcoursConfig.smtp_port = 587
+# c.ParcoursConfig.smtp_starttls = True
+# c.ParcoursConfig.smtp_user = "parcours"
+# c.ParcoursConfig.smtp_password = os.environ.get("PARCOURS_SMTP_PASSWORD", "")
+# c.ParcoursConfig.smtp_sender = "Parcours <formation@example.org>"
+c.ParcoursConfig.reminder_days_before = [3, 1]
+c.ParcoursConfig.quiet_hours = "21:00-08:00"
+# Retention (`parcours privacy purge`): certificates 3 years, evidence 6 years, events.
+c.ParcoursConfig.retention_certificates_years = 3
+c.ParcoursConfig.retention_evidence_years = 6
+c.ParcoursConfig.retention_events_days = 730
+
 # --- nbgrader -----------------------------------------------------------------------
 # Parcours sets CourseDirectory.root and course_id per course, and the grading timeout from
 # cell_timeout. The exchange is shared by all courses: Parcours' exchange classes find it

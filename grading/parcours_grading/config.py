@@ -239,6 +239,61 @@ class ParcoursConfig(Configurable):
         "stay in their home.",
     ).tag(config=True)
 
+    # -- compliance: training body, e-mail reminders, retention (docs/privacy.md) -----
+    organisation_name = Unicode(
+        "", help="Name of the training body, printed on certificates and evidence packs."
+    ).tag(config=True)
+    organisation_siret = Unicode("", help="SIRET number of the training body.").tag(config=True)
+    organisation_nda = Unicode(
+        "", help="Declaration of activity number (numéro de déclaration d'activité), if any."
+    ).tag(config=True)
+    organisation_address = Unicode("", help="Postal address of the training body.").tag(config=True)
+    organisation_signatory = Unicode(
+        "",
+        help="Name and role of the person who signs certificates (e.g. 'Claire Moreau, "
+        "directrice').",
+    ).tag(config=True)
+    organisation_city = Unicode(
+        "", help="Town printed in the certificate's 'Fait à ...' line."
+    ).tag(config=True)
+    smtp_host = Unicode(
+        "", help="SMTP server `parcours remind` sends through; empty: reminders are not sent."
+    ).tag(config=True)
+    smtp_port = Int(25, help="Port of the SMTP server.").tag(config=True)
+    smtp_starttls = Bool(False, help="Upgrade the SMTP connection with STARTTLS.").tag(config=True)
+    smtp_user = Unicode("", help="SMTP login, if the server asks for one.").tag(config=True)
+    smtp_password = Unicode(
+        "", help="SMTP password; better from the environment than written in the file."
+    ).tag(config=True)
+    smtp_sender = Unicode(
+        "", help="From: address of reminders, e.g. 'Parcours <formation@example.org>'."
+    ).tag(config=True)
+    reminder_days_before = List(
+        Int(),
+        default_value=[3, 1],
+        help="Days before each learner's own due date (extensions included) to remind them.",
+    ).tag(config=True)
+    quiet_hours = Unicode(
+        "21:00-08:00",
+        help="Local hours (course time zone) when no reminder is sent, 'HH:MM-HH:MM'; "
+        "empty: any hour.",
+    ).tag(config=True)
+    satisfaction_relance_days = Int(
+        7,
+        help="Days between two relances of the satisfaction survey, sent until answered "
+        "once the course's last assignment is due.",
+    ).tag(config=True)
+    retention_certificates_years = Int(
+        3, help="Years certificates of completion are kept (`parcours privacy purge`)."
+    ).tag(config=True)
+    retention_evidence_years = Int(
+        6, help="Years evidence packs and follow-ups are kept (Qualiopi audits, funders)."
+    ).tag(config=True)
+    retention_events_days = Int(
+        730,
+        help="Days learners' analytics events are kept; 0: kept until the learner is erased.",
+    ).tag(config=True)
+
     # -- derived paths ----------------------------------------------------------------
     @default("dashboard_teachers")
     def _default_dashboard_teachers(self) -> list[str]:

@@ -66,6 +66,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "the hub's accounts from the rosters: sync, list, reset a password",
     ),
     "config": ("config", "everyone", "show the configuration in force and where it comes from"),
+    "sheet": ("sheet", "coordinator", "the public course sheet (Qualiopi) as HTML and PDF"),
+    "evidence": (
+        "evidence",
+        "coordinator",
+        "evidence packs of learners' activity and results, and their hash check",
+    ),
+    "certificate": ("certificate", "coordinator", "certificates of completion (PDF)"),
+    "followup": ("followup", "coordinator", "record and list tutors' follow-ups of learners"),
+    "remind": ("remind", "coordinator", "send due e-mail reminders (safe from cron)"),
+    "privacy": ("privacy", "administrator", "GDPR: export or erase a learner, purge old data"),
 }
 
 EPILOG_EN = "Run 'parcours COMMAND --help' for a command's options."

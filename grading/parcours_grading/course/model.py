@@ -188,6 +188,23 @@ class Course(_Strict):
     assignments: list[Assignment] = Field(default_factory=list)
     kpi: KpiTargets = KpiTargets()
     workload: Workload = Workload()
+    # -- the public course sheet (Qualiopi indicator 1; `parcours sheet`) -------------
+    #: what a learner must know or have before starting
+    prerequisites: list[str] = Field(default_factory=list)
+    #: who the course is for
+    public: str = ""
+    #: teaching methods and means (asynchronous lessons, quizzes, tutoring...)
+    methods: str = ""
+    #: how learning is assessed (quizzes, graded assignments, certificate...)
+    assessment: str = ""
+    #: accessibility for disabled learners: adaptations, referent's contact
+    accessibility: str = ""
+    #: whom to contact about the course (name, e-mail, telephone)
+    contact: str = ""
+    #: price as published (free text: "450 € HT", "free")
+    price: str = ""
+    #: delay of access: how soon after registration a learner can start
+    access_delay: str = ""
 
     #: folder of the course (set by the loader, not read from TOML)
     folder: Path = Field(default=Path("."), exclude=True)

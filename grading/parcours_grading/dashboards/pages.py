@@ -357,6 +357,10 @@ class CoordinatorPage(Page):
             ),
             "parcours-section-risk",
         )
+        flush()  # tutors' follow-ups of these learners (compliance, dashboards/followups.py)
+        from .followups import followups_panel
+
+        out.append(followups_panel(self.state.config, data, risk))
         batch.append(lambda: self._dropout(data))
         batch.append(lambda: self._mastery(data))
         add(ui.heading(_("Differentiation groups")))

@@ -21,7 +21,13 @@ from . import DOMAIN, LANGUAGES, LOCALE_DIR
 
 PACKAGE = Path(__file__).resolve().parents[1]
 #: folders whose Python files hold translatable messages
-SOURCES = (PACKAGE / "dashboards", PACKAGE / "pipeline", PACKAGE / "course", PACKAGE / "cli")
+SOURCES = (
+    PACKAGE / "dashboards",
+    PACKAGE / "pipeline",
+    PACKAGE / "course",
+    PACKAGE / "cli",
+    PACKAGE / "compliance",
+)
 KEYWORDS = {"_", "N_", "gettext_"}
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -9,7 +9,9 @@ The roster is personal data, so it lives with the runtime state, never in ``cour
 
 ``id`` is the learner's login (the JupyterHub user name, nbgrader's student id); ``groups``
 lists the learner's groups separated by ``;`` (differentiation groups, half-classes...).
-Only ``id`` is required. ``parcours release --to NAME`` accepts a group name or a learner id.
+An optional ``employer`` column names the learner's employer (on the certificate of
+completion). Only ``id`` is required. ``parcours release --to NAME`` accepts a group name
+or a learner id.
 
 Changing the roster (``parcours roster COURSE import|add|remove|list``, or the functions
 below, the Python API): every row is validated first — ids (valid, not twice), e-mails,
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 
 ROSTER_FILE = "roster.csv"
 HISTORY_FILE = "roster.history.jsonl"
-COLUMNS = ("id", "first_name", "last_name", "email", "groups")
+COLUMNS = ("id", "first_name", "last_name", "email", "groups", "employer")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 #: a plausible address: one @, a dot in the domain, no spaces
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
@@ -61,6 +63,8 @@ class Learner:
     email: str = ""
     #: groups the learner belongs to
     groups: tuple[str, ...] = field(default_factory=tuple)
+    #: employer, when the training is paid by one (printed on the certificate)
+    employer: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ def load_roster(config: ParcoursConfig, course: Course) -> Roster:
                 last_name=(row.get("last_name") or "").strip(),
                 email=(row.get("email") or "").strip(),
                 groups=groups,
+                employer=(row.get("employer") or "").strip(),
             )
     return Roster(learners, path)
 
@@ -149,6 +154,7 @@ def write_roster(path: Path, learners: list[Learner]) -> Path:
                     learner.last_name,
                     learner.email,
                     ";".join(learner.groups),
+                    learner.employer,
                 ]
             )
     return path
@@ -277,6 +283,7 @@ def validate(
                 last_name=(row.get("last_name") or "").strip(),
                 email=email,
                 groups=groups,
+                employer=(row.get("employer") or "").strip(),
             )
         )
     if problems:

@@ -1,0 +1,35 @@
+"""Certificates of completion (certificat de réalisation) as PDF, in the course's language:
+learner and employer, course title and nature, dates, duration completed against the
+estimated duration, training body (ParcoursConfig.organisation_*), signature block.
+Written to <data_dir>/certificates/<course>/<learner>.pdf."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from parcours_grading.cli._course import add_course_arguments
+from parcours_grading.errors import ExitStatus
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_course_arguments(parser)
+    parser.add_argument("learner", nargs="?", help="learner id (default: every learner)")
+    parser.add_argument("--now", help="date the certificate as of this ISO moment")
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+    from parcours_grading.cli._course import open_course
+    from parcours_grading.compliance.certificate import write_certificate
+    from parcours_grading.compliance.common import parse_moment
+    from parcours_grading.pipeline.roster import load_roster
+
+    course = open_course(config, args.course)
+    now = parse_moment(args.now, "now") if args.now else None
+    learners = [args.learner] if args.learner else list(load_roster(config, course).learners)
+    for learner in learners:
+        print(write_certificate(config, course, learner, lang=args.lang, now=now))
+    return ExitStatus.CLEAN

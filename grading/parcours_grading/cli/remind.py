@@ -1,0 +1,48 @@
+"""Send the e-mail reminders due now (deadlines 3 and 1 days before each learner's own due
+date, inactivity nudges, satisfaction survey relances), never the same twice; safe to run
+from cron. SMTP settings and quiet hours come from jupyter_config.py (ParcoursConfig.smtp_*,
+quiet_hours). --opt-out/--opt-in LEARNER records a learner's choice. Exit 3 when a message
+could not be sent (each listed)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from parcours_grading.cli._course import add_course_arguments
+from parcours_grading.errors import ExitStatus
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_course_arguments(parser)
+    parser.add_argument("--now", help="act as of this ISO moment (tests, replays)")
+    parser.add_argument("--dry-run", action="store_true", help="list what is due, send nothing")
+    parser.add_argument("--opt-out", metavar="LEARNER", help="this learner wants no reminders")
+    parser.add_argument("--opt-in", metavar="LEARNER", help="this learner wants them again")
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+    from parcours_grading.cli._course import open_course
+    from parcours_grading.compliance import remind
+    from parcours_grading.compliance.common import now_utc, parse_moment
+
+    course = open_course(config, args.course)
+    if args.opt_out or args.opt_in:
+        remind.set_opt_out(config, course, args.opt_out or args.opt_in, bool(args.opt_out))
+        return ExitStatus.CLEAN
+    now = parse_moment(args.now, "now") if args.now else now_utc()
+    if args.dry_run:
+        for r in remind.due_reminders(config, course, now):
+            print(f"{r.learner}\t{r.kind}\t{r.key}")
+        return ExitStatus.CLEAN
+    report = remind.send_reminders(config, course, now)
+    for r in report.sent:
+        print(f"sent\t{r.learner}\t{r.kind}\t{r.about}")
+    for learner, reason in report.held:
+        print(f"held\t{learner}\t{reason}")
+    for learner, reason in report.failed:
+        print(f"failed\t{learner}\t{reason}")
+    return ExitStatus.PROBLEMS if report.failed else ExitStatus.CLEAN
