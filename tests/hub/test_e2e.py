@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .conftest import COURSE_E, E2E_GROUP, E2E_LEARNERS, HubSite
 from .test_service import _call, _token
 
@@ -59,6 +61,7 @@ def _formgrader(site: HubSite, session: Any, method: str, path: str, **kwargs: A
     return answer.json()
 
 
+@pytest.mark.timeout(1800)  # 30 learners graded twice (on submit, then by the teacher)
 def test_a_whole_assignment_through_the_service(hub_site: HubSite) -> None:
     site = hub_site
     teacher = _token(site, TEACHER)
@@ -123,9 +126,9 @@ def test_a_whole_assignment_through_the_service(hub_site: HubSite) -> None:
     assert theirs["received"] == results[E2E_LEARNERS[1]][0]["received"]
 
     # the teacher collects and autogrades through the service
-    collected = _call(site, teacher, "POST", path1 + "/collect", json={}).json()
+    collected = _call(site, teacher, "POST", path1 + "/collect", json={}, timeout=900).json()
     assert collected["collected"] == 30 and collected["late"] == 29, collected
-    graded = _call(site, teacher, "POST", path1 + "/autograde", json={}).json()
+    graded = _call(site, teacher, "POST", path1 + "/autograde", json={}, timeout=900).json()
     assert graded["graded"] == 30, graded
 
     # ... grades one hand-graded answer in nbgrader's formgrader (the hub's service)
@@ -143,7 +146,7 @@ def test_a_whole_assignment_through_the_service(hub_site: HubSite) -> None:
     assert put["manual_score"] == manual[0]["max_score"]
 
     # ... and releases the feedback
-    fed = _call(site, teacher, "POST", path1 + "/feedback-release", json={}).json()
+    fed = _call(site, teacher, "POST", path1 + "/feedback-release", json={}, timeout=900).json()
     assert len(fed["released"]) == 30, fed
 
     # learners read their feedback; the correction once their own due date has passed

@@ -71,7 +71,10 @@ def _call(site: HubSite, token: str | None, method: str, path: str, **kwargs: An
         **kwargs.pop("headers", {}),
         **({"Authorization": f"token {token}"} if token else {}),
     }
-    return requests.request(method, _service(site) + path, headers=headers, timeout=120, **kwargs)
+    timeout = kwargs.pop("timeout", 120)
+    return requests.request(
+        method, _service(site) + path, headers=headers, timeout=timeout, **kwargs
+    )
 
 
 def _pseudonym(site: HubSite, name: str) -> str:

@@ -199,6 +199,14 @@ def unpack(data: bytes, folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
+def learner_cache(config: Any, learner: str) -> Path:
+    """nbgrader's record of one learner's submissions (its ``Exchange.cache``), kept by the
+    service: their feedback is found through it (``fetch_feedback``)."""
+    folder = Path(config.data_dir) / "learner-cache" / learner
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
 class TokenCheck(HubAuth):
     """JupyterHub's HubAuth with Parcours' own short cache of the hub's answers
     (``ParcoursConfig.service_token_cache_s``): only tokens the hub accepted are kept,
@@ -397,7 +405,7 @@ class AssignmentHandler(ServiceHandler):
                     assignment,
                     learner=learner,
                     into=Path(tmp),
-                    cache_dir=Path(tmp) / ".cache",
+                    cache_dir=learner_cache(config, learner),
                 )
                 return pack(assignment_folder(course, assignment, Path(tmp)))
 
@@ -430,7 +438,7 @@ class AssignmentHandler(ServiceHandler):
                     assignment,
                     learner=learner,
                     into=Path(tmp),
-                    cache_dir=Path(tmp) / ".cache",
+                    cache_dir=learner_cache(config, learner),
                 )
                 received = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
                 kept = None
@@ -518,7 +526,7 @@ class FeedbackHandler(ServiceHandler):
                     assignment,
                     learner=learner,
                     into=Path(tmp),
-                    cache_dir=Path(tmp) / ".cache",
+                    cache_dir=learner_cache(config, learner),
                 )
                 return {f"{p.parent.name}/{p.name}": p.read_text(encoding="utf-8") for p in pages}
 
