@@ -19,6 +19,11 @@ Usage::
     print(_("Learners at risk"))
     print(_("{n} learners").format(n=3))
     print(ngettext("{n} day late", "{n} days late", 2).format(n=2))
+    print(_("Check", lang="en"))        # one message in a given language (a widget's)
+    print(number(2.5, "fr"))            # 2,5 (babel: decimal comma in French)
+
+Code that is not bound to one process-wide language (the widgets in a learner's kernel,
+each in its course's language) passes ``lang=`` instead of switching.
 """
 
 from __future__ import annotations
@@ -117,14 +122,24 @@ def choose_language(
     return DEFAULT_LANGUAGE
 
 
-def gettext_(message: str) -> str:
-    """``message`` in the language in force."""
-    return translations(get_language()).gettext(message)
+def gettext_(message: str, lang: str | None = None) -> str:
+    """``message`` in ``lang``, by default the language in force."""
+    return translations(lang or get_language()).gettext(message)
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    """Singular or plural form of a message in the language in force."""
-    return translations(get_language()).ngettext(singular, plural, n)
+def ngettext(singular: str, plural: str, n: int, lang: str | None = None) -> str:
+    """Singular or plural form of a message (by ``n``) in ``lang``, by default the
+    language in force."""
+    return translations(lang or get_language()).ngettext(singular, plural, n)
+
+
+def number(value: float, lang: str | None = None, *, decimals: int = 2) -> str:
+    """A number as a reader of ``lang`` writes it (babel): ``2,5`` in French, ``2.5`` in
+    English, at most ``decimals`` decimals, no trailing zeros, thousands grouped."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern, locale=_check(lang or get_language()))
 
 
 def N_(message: str) -> str:
@@ -145,6 +160,7 @@ __all__ = [
     "gettext_",
     "language",
     "ngettext",
+    "number",
     "set_language",
     "translations",
 ]
