@@ -98,3 +98,26 @@ def test_the_guard_finds_each_mechanism() -> None:
 
 def test_no_table_of_texts_in_the_widgets() -> None:
     assert not (PACKAGES["parcours_lab"] / "i18n.py").exists()
+
+
+def test_compiled_catalogue_is_cached_and_follows_edits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kernel's first widget reads the compiled catalogue back from the user's cache;
+    an edited ``.po`` is compiled again, never served stale."""
+    import gettext
+    import io
+
+    from parcours_grading.i18n import LOCALE_DIR, _compiled
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    po = tmp_path / "parcours_lab.po"
+    po.write_bytes((LOCALE_DIR / "fr" / "LC_MESSAGES" / "parcours_lab.po").read_bytes())
+    first = _compiled([po], "fr")
+    cached = list((tmp_path / "cache" / "parcours" / "locale").glob("fr-*.mo"))
+    assert len(cached) == 1 and cached[0].read_bytes() == first
+    assert _compiled([po], "fr") == first
+    po.write_text(po.read_text().replace('msgstr "Vérifier"', 'msgstr "Contrôler"'))
+    again = gettext.GNUTranslations(io.BytesIO(_compiled([po], "fr")))
+    assert again.gettext("Check") == "Contrôler"
+    assert len(list(cached[0].parent.glob("fr-*.mo"))) == 1

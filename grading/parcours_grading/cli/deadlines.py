@@ -34,7 +34,6 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         return ExitStatus.CLEAN
 
     course = open_course(config, args.course)
-    lang = course_language(args, config, course)
     learner = learner_id(config, args.learner)
     if args.learner:
         from parcours_grading.errors import BadInputError
@@ -49,6 +48,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
                 ).format(learner=learner, file=roster.path)
             )
     rows = learner_deadlines(config, course, learner)
+    lang = course_language(args, config, course)
     if args.json:
         import json
 

@@ -64,7 +64,49 @@ def translations(lang: str) -> gettext.NullTranslations:
     files = sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po"))
     if not files:
         return gettext.NullTranslations()
-    return gettext.GNUTranslations(io.BytesIO(compile_po(files, lang)))
+    return gettext.GNUTranslations(io.BytesIO(_compiled(files, lang)))
+
+
+def _compiled(files: list[Path], lang: str) -> bytes:
+    """The ``.mo`` of ``files``, kept in the user's cache folder: a learner's kernel showing
+    its first widget reads it back (a millisecond) instead of parsing every catalogue with
+    babel (a few hundred). Keyed by the files' sizes and times, so an edited catalogue is
+    compiled again; compiled in memory when there is no cache folder to write to."""
+    import os
+
+    try:
+        cached: Path | None = _cache_file(files, lang)
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to cache in
+        cached = None
+    if cached is not None:
+        try:
+            return cached.read_bytes()
+        except OSError:
+            pass
+    data = compile_po(files, lang)
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            for stale in cached.parent.glob(f"{lang}-*.mo"):
+                stale.unlink(missing_ok=True)
+            partial = cached.with_name(f"{cached.name}.{os.getpid()}")
+            partial.write_bytes(data)
+            partial.replace(cached)  # whole or absent: kernels may compile at the same time
+        except OSError:
+            pass
+    return data
+
+
+def _cache_file(files: list[Path], lang: str) -> Path:
+    import hashlib
+    import os
+
+    key = hashlib.sha256()
+    for po in files:
+        stat = po.stat()
+        key.update(f"{po}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "parcours" / "locale" / f"{lang}-{key.hexdigest()[:16]}.mo"
 
 
 def compile_po(files: list[Path], lang: str) -> bytes:
