@@ -129,6 +129,6 @@ def test_revision_notebook_shows_due_questions(project: Project, kernel: Kernel)
         """
     )
     assert kernel.value("[q.question.id for q in R.quizzes]") == ["l01-q1"]
-    assert "1 question(s) à revoir" in kernel.value("R.header.value")
+    assert "1 question à revoir" in kernel.value("R.header.value")  # singular: one question
     latest = store.read(verb="answered")[-1]
     assert latest.success == 1 and latest.extra_dict["review"] is True

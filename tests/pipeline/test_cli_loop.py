@@ -43,7 +43,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
         (["collect", "{course}", "devoir-z"], "known assignments: devoir-a, devoir-b"),
         (["feedback", "nowhere-course", "devoir-a"], "aucun cours ici"),
         (["fetch", "{course}", "devoir-z", "--learner", "bob"], "assignment 'devoir-z'"),
-        (["deadlines", "{course}", "--learner", "zoe"], "--learner zoe: not in the roster"),
+        (["deadlines", "{course}", "--learner", "zoe"], "--learner zoe : absent de la liste"),
         (
             ["submit", "{course}", "devoir-a", "--learner", "bob", "--into", "{tmp}"],
             "nothing to submit",
