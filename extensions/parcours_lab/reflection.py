@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from parcours_grading.errors import BadInputError
+from parcours_grading.i18n import N_, _
 from parcours_grading.store import Event
 
-from .i18n import text
 from .ui import Displayable, escape, live, record
 
 if TYPE_CHECKING:
@@ -22,7 +22,15 @@ if TYPE_CHECKING:
 
     from .recorder import Outcome, Recorder
 
-HELP_KINDS = ("camarade", "forum", "tuteur", "documentation", "IA", "aucune")
+#: the help a learner may have used: recorded id -> what the form says
+HELP_KINDS = {
+    "camarade": N_("A classmate"),
+    "forum": N_("The forum"),
+    "tuteur": N_("The tutor"),
+    "documentation": N_("The documentation"),
+    "IA": N_("An AI assistant"),
+    "aucune": N_("None"),
+}
 
 
 class ReflectionWidget(Displayable):
@@ -48,28 +56,28 @@ class ReflectionWidget(Displayable):
         self.extra = dict(extra or {})
         self.last_outcome: Outcome | None = None
         style = {"description_width": "initial"}
-        self.title = w.HTML(f"<h3>{escape(text('reflection_title', lang))}</h3>")
+        self.title = w.HTML(f"<h3>{escape(_('Looking back', lang))}</h3>")
         self.minutes = w.BoundedIntText(
-            value=minutes, min=0, max=1440, description=text("minutes", lang), style=style
+            value=minutes, min=0, max=1440, description=_("Time spent (minutes)", lang), style=style
         )
         self.difficulties = w.Textarea(
-            description=text("difficulties", lang),
-            placeholder=text("difficulties_ph", lang),
+            description=_("Difficulties met", lang),
+            placeholder=_("What blocked or slowed you…", lang),
             style=style,
             layout=w.Layout(width="40em"),
         )
-        self.help_label = w.HTML(f"<strong>{escape(text('help_used', lang))}</strong>")
+        self.help_label = w.HTML(f"<strong>{escape(_('Help used', lang))}</strong>")
         self.help = [
-            w.Checkbox(value=False, description=text(f"help.{kind}", lang), indent=False)
-            for kind in HELP_KINDS
+            w.Checkbox(value=False, description=_(label, lang), indent=False)
+            for label in HELP_KINDS.values()
         ]
         self.confidence = w.RadioButtons(
             options=[(str(i), i) for i in range(1, 6)],
             value=None,
-            description=text("confidence", lang),
+            description=_("Confidence (1 = low, 5 = high)", lang),
             style=style,
         )
-        self.submit_button = w.Button(description=text("submit", lang), icon="paper-plane")
+        self.submit_button = w.Button(description=_("Submit", lang), icon="paper-plane")
         self.submit_button.on_click(self._on_submit)
         self.feedback = w.HTML()
         self.notice = w.HTML()
@@ -101,9 +109,9 @@ class ReflectionWidget(Displayable):
         values = self.values()
         problem = ""
         if values["minutes"] <= 0:
-            problem = text("need_minutes", self.lang)
+            problem = _("Give the time spent (in minutes).", self.lang)
         elif values["confidence"] is None:
-            problem = text("need_confidence", self.lang)
+            problem = _("Choose your confidence level.", self.lang)
         if problem:
             self.feedback.value = live(escape(problem), kind="info")
             return
@@ -118,7 +126,9 @@ class ReflectionWidget(Displayable):
             extra=values | self.extra,
         )
         self.last_outcome, self.notice.value = record(event, self.lang, self.recorder)
-        self.feedback.value = live(escape(text("sent", self.lang)), kind="correct")
+        self.feedback.value = live(
+            escape(_("✔ Thank you, it is recorded.", self.lang)), kind="correct"
+        )
 
 
 def show(

@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from .i18n import text
+from parcours_grading.i18n import N_, _, ngettext
+
 from .ui import escape
 
 if TYPE_CHECKING:
@@ -31,6 +32,10 @@ class ReviewSession:
         self.queue = queue
         self.quizzes = quizzes
         self.header = header
+
+
+#: the heading of the review (a sentence with an apostrophe)
+TITLE = N_("Today's review")
 
 
 def show(
@@ -68,14 +73,24 @@ def show(
     rec = recorder or default_recorder()
     queue = learner_queue(rec.store, manifest, who, day)
     if queue.items:
-        more = text("review_more", lang, n=len(queue.postponed)) if queue.postponed else ""
-        summary = text(
-            "review_count", lang, shown=len(queue.items), minutes=round(queue.minutes), more=more
-        )
+        shown, postponed = len(queue.items), len(queue.postponed)
+        summary = ngettext(
+            "{n} question to review today (about {minutes} min).",
+            "{n} questions to review today (about {minutes} min).",
+            shown,
+            lang,
+        ).format(n=shown, minutes=round(queue.minutes))
+        if postponed:
+            summary += " " + ngettext(
+                "{n} more postponed to respect today's workload.",
+                "{n} more postponed to respect today's workload.",
+                postponed,
+                lang,
+            ).format(n=postponed)
     else:
-        summary = text("review_empty", lang)
+        summary = _("Nothing to review today.", lang)
     header = w.HTML(
-        f"<h2>{escape(text('review_title', lang))} — {day.isoformat()}</h2><p>{escape(summary)}</p>"
+        f"<h2>{escape(_(TITLE, lang))} — {day.isoformat()}</h2><p>{escape(summary)}</p>"
     )
     display(header)
     quizzes = []

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from parcours_grading.errors import BadInputError
+from parcours_grading.i18n import _
 from parcours_grading.store import Event
 
-from .i18n import text
 from .ui import Displayable, escape, live, record
 
 if TYPE_CHECKING:
@@ -39,21 +39,22 @@ class SatisfactionWidget(Displayable):
         self.extra = dict(extra or {})
         self.last_outcome: Outcome | None = None
         style = {"description_width": "initial"}
-        self.title = w.HTML(f"<h3>{escape(text('satisfaction_title', lang))}</h3>")
+        self.title = w.HTML(f"<h3>{escape(_('Your opinion of the module', lang))}</h3>")
         self.rating = w.RadioButtons(
             options=[(str(i), i) for i in range(1, 6)],
             value=None,
-            description=text("rating", lang),
+            description=_("Module rating (1 to 5)", lang),
             style=style,
         )
-        self.nps_label = w.HTML(f"<strong>{escape(text('nps', lang))}</strong>")
+        nps = _("Would you recommend this module? (0 = not at all, 10 = certainly)", lang)
+        self.nps_label = w.HTML(f"<strong>{escape(nps)}</strong>")
         self.nps = w.Dropdown(
             options=[(str(i), i) for i in range(11)], value=None, description="NPS", style=style
         )
         self.comment = w.Textarea(
-            description=text("comment", lang), style=style, layout=w.Layout(width="40em")
+            description=_("Comments", lang), style=style, layout=w.Layout(width="40em")
         )
-        self.submit_button = w.Button(description=text("submit", lang), icon="paper-plane")
+        self.submit_button = w.Button(description=_("Submit", lang), icon="paper-plane")
         self.submit_button.on_click(self._on_submit)
         self.feedback = w.HTML()
         self.notice = w.HTML()
@@ -73,7 +74,9 @@ class SatisfactionWidget(Displayable):
 
     def _on_submit(self, _button: w.Button | None = None) -> None:
         if self.rating.value is None or self.nps.value is None:
-            self.feedback.value = live(escape(text("need_rating", self.lang)), kind="info")
+            self.feedback.value = live(
+                escape(_("Choose a rating and an answer from 0 to 10.", self.lang)), kind="info"
+            )
             return
         event = Event.make(
             actor=self.actor,
@@ -91,7 +94,9 @@ class SatisfactionWidget(Displayable):
             | self.extra,
         )
         self.last_outcome, self.notice.value = record(event, self.lang, self.recorder)
-        self.feedback.value = live(escape(text("sent", self.lang)), kind="correct")
+        self.feedback.value = live(
+            escape(_("✔ Thank you, it is recorded.", self.lang)), kind="correct"
+        )
 
 
 def show(

@@ -7,9 +7,9 @@ import html
 from typing import Any
 
 from parcours_grading.errors import EventStoreError
+from parcours_grading.i18n import _
 from parcours_grading.store import Event
 
-from .i18n import text
 from .recorder import Outcome, Recorder, default_recorder
 
 
@@ -47,9 +47,15 @@ def record(event: Event, lang: str, recorder: Recorder | None = None) -> tuple[O
     try:
         outcome = (recorder or default_recorder()).record(event)
     except EventStoreError as exc:
-        return None, live(escape(text("not_recorded", lang, reason=exc)), kind="error")
+        notice = _("⚠ Answer NOT recorded: {reason}", lang).format(reason=exc)
+        return None, live(escape(notice), kind="error")
     if outcome.status == "spooled":
-        return outcome, live(escape(text("spooled", lang)), kind="warning")
+        notice = _(
+            "⚠ Recording delayed: the answer store is unavailable. Your answer is kept in "
+            "your account and will be sent automatically later.",
+            lang,
+        )
+        return outcome, live(escape(notice), kind="warning")
     return outcome, ""
 
 

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import BadInputError, ParcoursError
+from .i18n import _, number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +75,8 @@ class DemoResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _say(progress: Callable[[str], None] | None, text: str) -> None:
+def _tell(progress: Callable[[str], None] | None, text: str) -> None:
+    """Show a step of the demo (translated by the caller) to whoever follows it."""
     if progress:
         progress(text)
 
@@ -85,8 +87,10 @@ def prepare_data_dir(config: ParcoursConfig, reset: bool) -> Path:
     used = folder.is_dir() and any(folder.iterdir())
     if used and not reset:
         raise BadInputError(
-            f"{folder} already holds Parcours data. Run 'parcours demo --reset' to replace "
-            "it with a fresh demo, or give another folder with --data-dir."
+            _(
+                "{folder} already holds Parcours data. Run 'parcours demo --reset' to "
+                "replace it with a fresh demo, or give another folder with --data-dir."
+            ).format(folder=folder)
         )
     if used:
         shutil.rmtree(folder)
@@ -259,7 +263,12 @@ def run_assignment(
             cache_dir=home / ".nbgrader-cache",
         )
         times[row.student_id] = row.submit_at.floor("us").to_pydatetime()
-    _say(progress, f"  {assignment}: {len(times)} submissions; collecting and grading…")
+    _tell(
+        progress,
+        _("  {assignment}: {n} submissions; collecting and grading…").format(
+            assignment=assignment, n=len(times)
+        ),
+    )
     collect(config, course, assignment)
     _set_times(config, course, assignment, times)
     report = autograde(config, course, assignment, progress=False)
@@ -279,20 +288,27 @@ def build_demo(
     progress: Callable[[str], None] | None = print,
 ) -> DemoResult:
     """Build the demo: course checked, cohort, the real pipeline, lesson events."""
+    if not 1 <= learners <= 2000:
+        raise BadInputError(
+            _("--learners {n}: choose between 1 and 2000 learners.").format(n=learners)
+        )
     import pandas as pd
 
     from .cohort import make_cohort, write_events
 
-    if not 1 <= learners <= 2000:
-        raise BadInputError(f"--learners {learners}: choose between 1 and 2000 learners.")
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
     data_dir = prepare_data_dir(config, reset)
-    _say(progress, f"Parcours demo in {data_dir}")
-    _say(progress, "1/5 checking the demo course…")
+    _tell(progress, _("Parcours demo in {folder}").format(folder=data_dir))
+    _tell(progress, _("1/5 checking the demo course…"))
     course = check_demo_course(config, execute=check_lessons)
     seconds["check"] = time.perf_counter() - clock
-    _say(progress, f"2/5 a synthetic class of {learners} learners over {weeks:g} weeks…")
+    _tell(
+        progress,
+        _("2/5 a synthetic class of {learners} learners over {weeks} weeks…").format(
+            learners=learners, weeks=number(weeks)
+        ),
+    )
     cohort = make_cohort(
         course, learners, seed=seed, weeks=weeks, salt=config.pseudonym_salt, id_prefix="apprenant"
     )
@@ -304,10 +320,12 @@ def build_demo(
     plans = cohort.plans.assign(submit_at=plan_times)
     plans = plans[plans["submit_at"] < now]
     result = DemoResult(course.id, learners, data_dir, now)
-    _say(
+    _tell(
         progress,
-        "3/5 assignments through the real pipeline (release, fetch, submit, "
-        "collect, autograde, feedback)…",
+        _(
+            "3/5 assignments through the real pipeline (release, fetch, submit, "
+            "collect, autograde, feedback)…"
+        ),
     )
     homes = data_dir / "demo-learners"
     for a in course.assignments:
@@ -318,7 +336,7 @@ def build_demo(
         result.submissions += subs
         result.graded += graded
         seconds[a.id] = time.perf_counter() - started
-    _say(progress, "4/5 lesson events: quizzes, progress, reflections, satisfaction…")
+    _tell(progress, _("4/5 lesson events: quizzes, progress, reflections, satisfaction…"))
     result.events = write_events(cohort.events, config.events_url.removeprefix("sqlite:///"))
     seconds["total"] = time.perf_counter() - clock
     result.seconds = seconds
@@ -369,18 +387,25 @@ def serve_hub(
     missing = [name for name in shown.values() if name not in people.by_name]
     if missing:
         raise DemoError(
-            f"{', '.join(missing)}: not in the demo's people (the course's "
-            "'teachers', c.ParcoursConfig.coordinators); restore them in "
-            "courses/analyse-de-donnees/course.toml and jupyter_config.py."
+            _(
+                "{people}: not in the demo's people (the course's 'teachers', "
+                "c.ParcoursConfig.coordinators); restore them in "
+                "courses/analyse-de-donnees/course.toml and jupyter_config.py."
+            ).format(people=", ".join(missing))
         )
     report = sync_accounts(config, people)
-    _say(progress, f"accounts: {len(people.by_name)} ({len(report.created)} created)")
+    _tell(
+        progress,
+        _("accounts: {n} ({created} created)").format(
+            n=len(people.by_name), created=len(report.created)
+        ),
+    )
     passwords = {}
     for role, name in shown.items():
         passwords[f"{role}:{name}"] = new_password()
         set_password(name, passwords[f"{role}:{name}"])
     hub = HubServer(config, port=port or config.hub_port, env={"PARCOURS_NOW": now.isoformat()})
-    _say(progress, "starting JupyterHub (proxy, dashboards, formgrader)…")
+    _tell(progress, _("starting JupyterHub (proxy, dashboards, formgrader)…"))
     hub.start()
     return hub, passwords
 

@@ -20,18 +20,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from .i18n import N_
+
 if TYPE_CHECKING:
     from fsrs import Card, Rating, Scheduler
 
     from .course.model import Course
     from .store import Event, EventStore
 
-#: learner-facing words for the FSRS ratings (French, English)
-RATING_WORDS = {
-    "Again": ("à revoir", "again"),
-    "Hard": ("difficile", "hard"),
-    "Good": ("acquis", "good"),
-}
+#: learner-facing words for the FSRS ratings (translated when shown)
+RATING_WORDS = {"Again": N_("again"), "Hard": N_("hard"), "Good": N_("good")}
 
 
 @dataclass(frozen=True)

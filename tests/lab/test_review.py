@@ -99,16 +99,22 @@ def test_cli_prints_the_queue_in_french_and_english(
     store = project.store()
     store.record_many([answered(e.object_id, e.attempt, bool(e.success), "2026-09-01",
                                 actor=project.actor()) for e in history()])  # fmt: skip
+    # the course's language (French), else --lang
     assert main(["review", "cours-test", "--learner", "alice", "--date", "2026-12-01"]) == 0
     out = capsys.readouterr().out
-    assert "Révisions du 2026-12-01" in out and "Review for 2026-12-01" in out
+    assert "Révisions du 2026-12-01" in out and "Review for" not in out
     for qid in ("l01-q1", "l01-q2", "l01-q3"):
         assert qid in out
-    assert "à revoir / again" in out
-    assert main(["review", "cours-test", "--learner", "bob", "--date", "2026-12-01"]) == 0
+    assert "dernière : à revoir" in out
+    alice = ["review", "cours-test", "--learner", "alice", "--date", "2026-12-01", "--lang", "en"]
+    assert main(alice) == 0
+    out = capsys.readouterr().out
+    assert "Review for 2026-12-01" in out and "last: again" in out and "Révisions" not in out
+    bob = ["review", "cours-test", "--learner", "bob", "--date", "2026-12-01", "--lang", "en"]
+    assert main(bob) == 0
     assert "Nothing to review today" in capsys.readouterr().out
     assert main(["review", "cours-test", "--learner", "alice", "--date", "01/12/2026"]) == 2
-    assert "is not a date" in capsys.readouterr().err
+    assert "n'est pas une date" in capsys.readouterr().err
 
 
 def test_revision_notebook_shows_due_questions(project: Project, kernel: Kernel) -> None:
@@ -123,6 +129,6 @@ def test_revision_notebook_shows_due_questions(project: Project, kernel: Kernel)
         """
     )
     assert kernel.value("[q.question.id for q in R.quizzes]") == ["l01-q1"]
-    assert "1 question(s) à revoir" in kernel.value("R.header.value")
+    assert "1 question à revoir" in kernel.value("R.header.value")  # singular: one question
     latest = store.read(verb="answered")[-1]
     assert latest.success == 1 and latest.extra_dict["review"] is True

@@ -122,7 +122,7 @@ def test_roster_command(config: ParcoursConfig, course: Course, tmp_path: Path, 
     capsys.readouterr()
     assert main(["roster", folder, "list"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith("farid") and "2 apprenant(s)." in out
+    assert out.splitlines()[0].startswith("farid") and "2 apprenants." in out
     assert main(["roster", folder, "remove"]) == 2
     assert "donnez l'identifiant de l'apprenant" in capsys.readouterr().err
 

@@ -26,6 +26,7 @@ from .test_feedback import SOLUTION, _work
         (59.9, "59 s", "59 s"),
         (75, "1 min", "1 min"),
         (3 * 3600 + 5 * 60, "3 h 05 min", "3 h 05 min"),
+        (86400, "1 jour", "1 day"),
         (1.5 * 86400, "1,5 jours", "1.5 days"),
     ],
 )
@@ -94,8 +95,13 @@ def test_a_late_learner_sees_one_score_everywhere(
     assert re.search(
         r"\(échéance : \d{4}-\d\d-\d\d \d+ h \d\d \(heure de Paris, UTC\+[12]\)\)", page
     ), "due date with its zone"
+
+    def fr(value: float) -> str:  # a decimal comma in French
+        return f"{value:g}".replace(".", ",")
+
+    word = "point" if penalty == 1 else "points"
     assert (
-        f"pénalité de {penalty:g} point(s) ; note {final:g}/{points:g} (note brute : {raw:g})"
+        f"pénalité de {fr(penalty)} {word} ; note {fr(final)}/{fr(points)} (note brute : {fr(raw)})"
     ) in page
 
     # parcours report: score after the penalty, the raw score, the penalty, how late

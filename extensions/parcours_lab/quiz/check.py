@@ -114,10 +114,11 @@ def describe_answer(question: Question, lang: str = "fr") -> str:
     if question.type == "multiple":
         return " ; ".join(question.options[i] for i in question.answer)
     if question.type == "numeric":
-        shown = f"{question.answer:g}".replace(".", ",") if lang == "fr" else f"{question.answer:g}"
+        from parcours_grading.i18n import number
+
+        shown = number(question.answer, lang, decimals=6)
         if question.tolerance:
-            tol = f"{question.tolerance:g}"
-            shown += f" (± {tol.replace('.', ',') if lang == 'fr' else tol})"
+            shown += f" (± {number(question.tolerance, lang, decimals=6)})"
         return f"{shown} {question.unit}".strip()
     if question.type == "text":
         return question.answer[0]

@@ -11,13 +11,22 @@ import time
 from typing import Any
 
 import ipywidgets as w
+from parcours_grading.i18n import N_, _, ngettext
 from parcours_grading.store import Event
 
-from ..i18n import text
 from ..recorder import Outcome, Recorder
 from ..ui import Displayable, escape, live, markdown, record
 from .check import Result, check_answer, describe_answer
 from .model import Question
+
+#: what the learner reads for an answer that cannot be checked yet (the check's detail)
+NOT_CHECKED = {
+    "no_answer": N_("Choose or type an answer first."),
+    "not_a_number": N_("'{value}' is not a number."),
+    "code_missing": N_("'{target}' is not defined yet: run your cell first."),
+}
+#: the verdict on a wrong answer, in words and a symbol (never colour alone)
+VERDICTS = {"partly": N_("◐ Nearly: answer incomplete."), "wrong": N_("✘ Incorrect.")}
 
 
 class QuizWidget(Displayable):
@@ -51,23 +60,25 @@ class QuizWidget(Displayable):
 
         q = question
         self.prompt = w.HTML(
-            f'<div class="parcours-prompt"><strong>{text("question", lang)}</strong> '
+            f'<div class="parcours-prompt"><strong>{_("Question", lang)}</strong> '
             f"{markdown(q.prompt)}</div>"
         )
         self.inputs: list[w.Widget] = self._make_inputs()
         self.check_button = w.Button(
-            description=text("check", lang), tooltip=text("check_tip", lang), icon="check"
+            description=_("Check", lang), tooltip=_("Check my answer", lang), icon="check"
         )
         self.check_button.on_click(self._on_check)
         self.hint_button = w.Button(
-            description=text("hint", lang),
-            tooltip=text("hint_tip", lang),
+            description=_("Hint", lang),
+            tooltip=_("Show a hint", lang),
             icon="lightbulb-o",
             layout=w.Layout(display="" if q.hints else "none"),
         )
         self.hint_button.on_click(self._on_hint)
         self.status = w.HTML(
-            escape(text("attempts", lang, n=1, total=q.attempts)) if q.attempts > 1 else ""
+            escape(_("Attempt {n} of {total}", lang).format(n=1, total=q.attempts))
+            if q.attempts > 1
+            else ""
         )
         self.hints = w.HTML()
         self.feedback = w.HTML()
@@ -88,7 +99,7 @@ class QuizWidget(Displayable):
     # -- inputs per type ---------------------------------------------------------------
     def _make_inputs(self) -> list[w.Widget]:
         q, lang = self.question, self.lang
-        label = text("answer", self.lang)
+        label = _("Answer", self.lang)
         if q.type == "single":
             return [
                 w.RadioButtons(
@@ -104,8 +115,8 @@ class QuizWidget(Displayable):
                 for opt in q.options
             ]
         if q.type == "numeric":
-            unit = text("unit", lang, unit=q.unit) if q.unit else ""
-            helptext = text("number_help", lang, unit=unit)
+            unit = _(", in {unit}", lang).format(unit=q.unit) if q.unit else ""
+            helptext = _("A number{unit}", lang).format(unit=unit)
             return [
                 w.Text(
                     description=label,
@@ -122,12 +133,20 @@ class QuizWidget(Displayable):
                 w.Dropdown(
                     options=list(q.options),
                     value=None,
-                    description=text("position", lang, n=i + 1),
+                    description=_("Position {n}", lang).format(n=i + 1),
                     style={"description_width": "initial"},
                 )
                 for i in range(len(q.options))
             ]
-        return [w.HTML(escape(text("code_help", lang, target=q.target)))]
+        return [
+            w.HTML(
+                escape(
+                    _("Define '{target}' in a cell above, run it, then check.", lang).format(
+                        target=q.target
+                    )
+                )
+            )
+        ]
 
     def response(self) -> Any:
         """The learner's current answer, in the form :func:`check_answer` takes."""
@@ -156,8 +175,8 @@ class QuizWidget(Displayable):
         if self.hints_used < len(hints):
             self.hints_used += 1
         shown = "".join(f"<li>{markdown(h)}</li>" for h in hints[: self.hints_used])
-        more = "" if self.hints_used < len(hints) else f"<p>{text('no_more_hints', self.lang)}</p>"
-        self.hints.value = f'<ul aria-label="{text("hint", self.lang)}">{shown}</ul>{more}'
+        more = "" if self.hints_used < len(hints) else f"<p>{_('No more hints.', self.lang)}</p>"
+        self.hints.value = f'<ul aria-label="{_("Hint", self.lang)}">{shown}</ul>{more}'
         if self.hints_used >= len(hints):
             self.hint_button.disabled = True
 
@@ -170,7 +189,7 @@ class QuizWidget(Displayable):
         if result.invalid:
             known = {"no_answer", "not_a_number"}
             key = result.detail if result.detail in known else "code_missing"
-            message = text(key, lang, value=self.response(), target=q.target)
+            message = _(NOT_CHECKED[key], lang).format(value=self.response(), target=q.target)
             self.feedback.value = live(escape(message), kind="info")
             return
         self.attempt += 1
@@ -184,27 +203,39 @@ class QuizWidget(Displayable):
                 control.disabled = True
             self.status.value = ""
         else:
-            self.status.value = escape(text("attempts", lang, n=self.attempt + 1, total=q.attempts))
+            self.status.value = escape(
+                _("Attempt {n} of {total}", lang).format(n=self.attempt + 1, total=q.attempts)
+            )
 
     def _show_feedback(self, result: Result) -> None:
         q, lang = self.question, self.lang
         parts: list[str] = []
         if result.success:
-            parts.append(f"<strong>{escape(text('correct', lang))}</strong>")
+            parts.append(f"<strong>{escape(_('✔ Correct.', lang))}</strong>")
         else:
             verdict = "partly" if 0 < result.score < 1 else "wrong"
-            parts.append(f"<strong>{escape(text(verdict, lang))}</strong>")
+            parts.append(f"<strong>{escape(_(VERDICTS[verdict], lang))}</strong>")
             detail = result.detail
             if detail.startswith("code_error:"):
-                detail = text("code_error", lang, error=detail.removeprefix("code_error:"))
+                detail = _("Your code raised an error: {error}", lang).format(
+                    error=detail.removeprefix("code_error:")
+                )
             if detail:
                 parts.append(f"<p>{escape(detail)}</p>")
             if not self.done:
                 left = q.attempts - self.attempt
-                parts.append(f"<p>{escape(text('retry', lang, left=left))}</p>")
+                retry = ngettext(
+                    "Try again ({left} attempt left).",
+                    "Try again ({left} attempts left).",
+                    left,
+                    lang,
+                )
+                parts.append(f"<p>{escape(retry.format(left=left))}</p>")
             elif q.type != "code":
                 answer = describe_answer(q, lang)
-                parts.append(f"<p>{escape(text('solution', lang, answer=answer))}</p>")
+                parts.append(
+                    f"<p>{escape(_('The right answer: {answer}', lang).format(answer=answer))}</p>"
+                )
         if self.done and q.explanation:
             parts.append(markdown(q.explanation))
         self.feedback.value = live("".join(parts), kind="correct" if result.success else "wrong")

@@ -17,95 +17,142 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from parcours_grading.errors import ExitStatus
+from parcours_grading.errors import ExitStatus, ParcoursError
+from parcours_grading.i18n import N_, _, language
 
 #: command -> (module, role, one-line help). The order is the order of the help text.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "check": (
         "check",
         "teacher",
-        "validate a course: manifest, notebooks, lessons run, solutions pass",
+        N_("validate a course: manifest, notebooks, lessons run, solutions pass"),
     ),
     "release": (
         "release",
         "teacher",
-        "release an assignment to everyone, a group or named learners",
+        N_("release an assignment to everyone, a group or named learners"),
     ),
-    "roster": ("roster", "teacher", "list, import, add or remove the learners of a course"),
-    "extend": ("extend", "teacher", "give a learner an extension on an assignment"),
+    "roster": ("roster", "teacher", N_("list, import, add or remove the learners of a course")),
+    "extend": ("extend", "teacher", N_("give a learner an extension on an assignment")),
     "collect": (
         "collect",
         "teacher",
-        "collect submissions from the exchange (teacher-side timestamps)",
+        N_("collect submissions from the exchange (teacher-side timestamps)"),
     ),
-    "autograde": ("autograde", "teacher", "autograde collected submissions in parallel, sandboxed"),
-    "formgrader": ("formgrader", "teacher", "grade by hand: nbgrader's formgrader of a course"),
-    "feedback": ("feedback", "teacher", "release feedback, and the correction after the due date"),
-    "fetch": ("fetch", "learner", "fetch a released assignment into your folder"),
-    "submit": ("submit", "learner", "submit your work on an assignment"),
-    "deadlines": ("deadlines", "learner", "show your assignments, due dates and extensions"),
-    "review": ("review", "learner", "your spaced-repetition review queue for today"),
+    "autograde": (
+        "autograde",
+        "teacher",
+        N_("autograde collected submissions in parallel, sandboxed"),
+    ),
+    "formgrader": ("formgrader", "teacher", N_("grade by hand: nbgrader's formgrader of a course")),
+    "feedback": (
+        "feedback",
+        "teacher",
+        N_("release feedback, and the correction after the due date"),
+    ),
+    "fetch": ("fetch", "learner", N_("fetch a released assignment into your folder")),
+    "submit": ("submit", "learner", N_("submit your work on an assignment")),
+    "deadlines": ("deadlines", "learner", N_("show your assignments, due dates and extensions")),
+    "review": ("review", "learner", N_("your spaced-repetition review queue for today")),
     "report": (
         "report",
         "coordinator",
-        "per-learner and per-question results as csv, json or xlsx",
+        N_("per-learner and per-question results as csv, json or xlsx"),
     ),
-    "groups": ("groups", "coordinator", "level bands, complementary pairs or teams for a skill"),
-    "dashboard": ("dashboard", "coordinator", "serve the Voila dashboards on 127.0.0.1"),
+    "groups": (
+        "groups",
+        "coordinator",
+        N_("level bands, complementary pairs or teams for a skill"),
+    ),
+    "dashboard": ("dashboard", "coordinator", N_("serve the Voila dashboards on 127.0.0.1")),
     "demo": (
         "demo",
         "everyone",
-        "build the demo course and cohort, run the pipeline, serve it all",
+        N_("build the demo course and cohort, run the pipeline, serve it all"),
     ),
-    "hub": ("hub", "administrator", "serve Parcours on JupyterHub: everyone logs in as themselves"),
+    "hub": (
+        "hub",
+        "administrator",
+        N_("serve Parcours on JupyterHub: everyone logs in as themselves"),
+    ),
     "accounts": (
         "accounts",
         "administrator",
-        "the hub's accounts from the rosters: sync, list, reset a password",
+        N_("the hub's accounts from the rosters: sync, list, reset a password"),
     ),
-    "config": ("config", "everyone", "show the configuration in force and where it comes from"),
-    "sheet": ("sheet", "coordinator", "the public course sheet (Qualiopi) as HTML and PDF"),
+    "config": ("config", "everyone", N_("show the configuration in force and where it comes from")),
+    "sheet": ("sheet", "coordinator", N_("the public course sheet (Qualiopi) as HTML and PDF")),
     "evidence": (
         "evidence",
         "coordinator",
-        "evidence packs of learners' activity and results, and their hash check",
+        N_("evidence packs of learners' activity and results, and their hash check"),
     ),
-    "certificate": ("certificate", "coordinator", "certificates of completion (PDF)"),
-    "followup": ("followup", "coordinator", "record and list tutors' follow-ups of learners"),
-    "remind": ("remind", "coordinator", "send due e-mail reminders (safe from cron)"),
-    "privacy": ("privacy", "administrator", "GDPR: export or erase a learner, purge old data"),
+    "certificate": ("certificate", "coordinator", N_("certificates of completion (PDF)")),
+    "followup": ("followup", "coordinator", N_("record and list tutors' follow-ups of learners")),
+    "remind": ("remind", "coordinator", N_("send due e-mail reminders (safe from cron)")),
+    "privacy": ("privacy", "administrator", N_("GDPR: export or erase a learner, purge old data")),
 }
 
-EPILOG_EN = "Run 'parcours COMMAND --help' for a command's options."
+#: the heading of each role's commands in ``parcours --help``
+ROLES = {
+    "teacher": N_("teacher commands:"),
+    "learner": N_("learner commands:"),
+    "coordinator": N_("coordinator commands:"),
+    "administrator": N_("administrator commands:"),
+    "everyone": N_("commands for everyone:"),
+}
 
 
 def _global_help() -> str:
     lines = [
-        "usage: parcours COMMAND [options]",
+        _("usage: ") + "parcours COMMAND [options]",
         "",
-        "Parcours: Jupyter courseware and grading for asynchronous learning.",
-        "Settings come from jupyter_config.py (the project's, then ~/.jupyter's).",
+        _("Parcours: Jupyter courseware and grading for asynchronous learning."),
+        _("Settings come from jupyter_config.py (the project's, then ~/.jupyter's)."),
         "",
     ]
-    for role in ("teacher", "learner", "coordinator", "administrator", "everyone"):
-        lines.append(f"{role} commands:")
+    for role, heading in ROLES.items():
+        lines.append(_(heading))
         for name, (_module, who, text) in COMMANDS.items():
             if who == role:
-                lines.append(f"  {name:<11} {text}")
+                lines.append(f"  {name:<11} {_(text)}")
         lines.append("")
-    lines.append(EPILOG_EN)
+    lines.append(_("Run 'parcours COMMAND --help' for a command's options."))
     return "\n".join(lines)
 
 
+def _asked_language(argv: Sequence[str], configured: bool) -> str:
+    """The language of what is printed before the command line is parsed (``--help``,
+    argument errors): ``--lang`` if given, else, with ``configured``, the configured one
+    (``--root``'s ``jupyter_config.py``), else English: ``parcours --help`` and an unknown
+    command answer without reading the configuration, in a few tens of milliseconds."""
+    from parcours_grading.i18n import choose_language
+
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang")
+    early.add_argument("--root")
+    known, _rest = early.parse_known_args(list(argv))
+    if known.lang or not configured:
+        return choose_language(known.lang or "en")
+    from pathlib import Path
+
+    from parcours_grading.config import load_config
+
+    root = Path(known.root) if known.root else None
+    return choose_language(None, None, load_config(root).language)
+
+
 def _common_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("common options")
+    group = parser.add_argument_group(_("common options"))
     group.add_argument(
-        "--root", help="project folder holding courses/ and jupyter_config.py (default: found)"
+        "--root", help=_("project folder holding courses/ and jupyter_config.py (default: found)")
     )
-    group.add_argument("--data-dir", help="runtime data folder (default: from jupyter_config.py)")
-    group.add_argument("--lang", choices=["fr", "en"], help="language of messages")
+    group.add_argument(
+        "--data-dir", help=_("runtime data folder (default: from jupyter_config.py)")
+    )
+    group.add_argument("--lang", choices=["fr", "en"], help=_("language of messages"))
 
 
 def build_parser(command: str) -> argparse.ArgumentParser:
@@ -114,12 +161,30 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     module = importlib.import_module(f"{__name__}.{module_name}")
     parser = argparse.ArgumentParser(
         prog=f"parcours {command}",
-        description=(module.__doc__ or text).strip(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_(module.__doc__ or text).strip(),
+        formatter_class=_HelpFormatter,
+        add_help=False,
     )
+    # argparse's own words, in the language in force too
+    parser._positionals.title = _("positional arguments")
+    parser._optionals.title = _("options")
+    parser.add_argument("-h", "--help", action="help", help=_("show this help and exit"))
     module.add_arguments(parser)
     _common_options(parser)
     return parser
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The description as written (paragraphs, examples); "usage:" translated."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
 
 
 def _option(parser: argparse.ArgumentParser, argument: str) -> str:
@@ -146,6 +211,17 @@ def _hand_over(config: object, course: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``parcours`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    known = bool(args_list) and args_list[0] in COMMANDS
+    try:
+        with language(_asked_language(args_list, configured=known)):
+            return _main(args_list)
+    except ParcoursError as exc:  # a broken configuration, before any command ran
+        print(f"parcours: {exc}", file=sys.stderr)
+        return exc.exit_status
+
+
+def _main(args_list: list[str]) -> int:
+    """:func:`main` in the language asked for."""
     if not args_list or args_list[0] in {"-h", "--help", "help"}:
         print(_global_help())
         return ExitStatus.CLEAN if args_list else ExitStatus.BAD_INPUT
@@ -157,15 +233,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     command, rest = args_list[0], args_list[1:]
     if command not in COMMANDS:
         print(
-            f"parcours: unknown command '{command}'. Known: {', '.join(COMMANDS)}.\n"
-            "Run 'parcours --help' for what each does.",
+            _(
+                "parcours: unknown command '{command}'. Known: {known}.\n"
+                "Run 'parcours --help' for what each does."
+            ).format(command=command, known=", ".join(COMMANDS)),
             file=sys.stderr,
         )
         return ExitStatus.BAD_INPUT
     parser = build_parser(command)
     args = parser.parse_args(rest)
-
-    from parcours_grading.errors import ParcoursError
 
     try:
         from pathlib import Path
@@ -178,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             language=args.lang,
         )
         module = importlib.import_module(f"{__name__}.{COMMANDS[command][0]}")
-        from parcours_grading.i18n import choose_language, language
+        from parcours_grading.i18n import choose_language
 
         # messages in --lang, else the configured language (a command about one course
         # switches to the course's own inside); also what its errors are written in
@@ -194,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)  # fmt: skip
         return exc.exit_status
     except KeyboardInterrupt:
-        print(f"parcours {command}: interrupted.", file=sys.stderr)
+        print(_("parcours {command}: interrupted.").format(command=command), file=sys.stderr)
         return ExitStatus.INTERRUPTED
 
 

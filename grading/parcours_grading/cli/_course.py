@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from parcours_grading.i18n import N_, _
+
 if TYPE_CHECKING:
     import argparse
 
@@ -12,15 +14,16 @@ if TYPE_CHECKING:
     from parcours_grading.hub.client import ServiceClient
 
 #: help of the ``assignment`` positional argument of the assignment-loop commands
-ASSIGNMENT_HELP = "assignment id from course.toml"
+ASSIGNMENT_HELP = N_("assignment id from course.toml")
 
 
 def add_course_arguments(parser: argparse.ArgumentParser, assignment: str = "") -> None:
     """The ``course`` positional argument every course command takes, then the
-    ``assignment`` one when its help is given (e.g. :data:`ASSIGNMENT_HELP`)."""
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    ``assignment`` one when its help is given (e.g. :data:`ASSIGNMENT_HELP`, marked with
+    ``N_``: it is translated here)."""
+    parser.add_argument("course", help=_("course id (under courses/) or path to a course folder"))
     if assignment:
-        parser.add_argument("assignment", help=assignment)
+        parser.add_argument("assignment", help=_(assignment))
 
 
 def open_course(config: ParcoursConfig, name: str) -> Course:
@@ -30,19 +33,28 @@ def open_course(config: ParcoursConfig, name: str) -> Course:
     return load_course(find_course(config.courses_dir, name))
 
 
-def say(config: ParcoursConfig, fr: str, en: str) -> str:
-    """The message in the configured language."""
-    return fr if config.language == "fr" else en
-
-
 def course_language(args: object, config: ParcoursConfig, course: Course | None) -> str:
     """The language of a command's messages about ``course``: ``--lang`` if given, else
-    the course's ``language``, else the configured one."""
-    from parcours_grading.i18n import choose_language
+    the course's ``language``, else the configured one. It becomes the language in force
+    for the rest of the command (``parcours`` restores the previous one afterwards)."""
+    from parcours_grading.i18n import choose_language, set_language
 
-    return choose_language(
-        getattr(args, "lang", None), course.language if course else None, config.language
+    return set_language(
+        choose_language(
+            getattr(args, "lang", None), course.language if course else None, config.language
+        )
     )
+
+
+def tcp_port(port: int) -> int:
+    """``port`` when it is a TCP port, else the bad-input error naming ``--port``."""
+    if not 0 < port < 65536:
+        from parcours_grading.errors import BadInputError
+
+        raise BadInputError(
+            _("--port {port}: not a TCP port; use a number from 1 to 65535.").format(port=port)
+        )
+    return port
 
 
 def progress_shown() -> bool:

@@ -17,16 +17,17 @@ import argparse
 from typing import TYPE_CHECKING
 
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["sync", "list", "password"], help="what to do")
-    parser.add_argument("name", nargs="?", help="the account (for password)")
+    parser.add_argument("action", choices=["sync", "list", "password"], help=_("what to do"))
+    parser.add_argument("name", nargs="?", help=_("the account (for password)"))
     parser.add_argument(
-        "--port", type=int, help="the running hub's port (default: c.ParcoursConfig.hub_port)"
+        "--port", type=int, help=_("the running hub's port (default: c.ParcoursConfig.hub_port)")
     )
 
 
@@ -47,8 +48,9 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     if args.action == "password":
         if not args.name or args.name not in people.by_name:
             raise BadInputError(
-                f"password: '{args.name or ''}' is not an account of Parcours; see "
-                "`parcours accounts list`."
+                _("password: '{name}' is not an account of Parcours; see {command}.").format(
+                    name=args.name or "", command="`parcours accounts list`"
+                )
             )
         accounts.require_root("`parcours accounts password`")
         password = accounts.new_password()

@@ -15,36 +15,41 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import ASSIGNMENT_HELP, add_course_arguments
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
-    parser.add_argument("assignment", help="assignment id from course.toml")
+    add_course_arguments(parser, ASSIGNMENT_HELP)
     parser.add_argument(
         "--workers",
         type=int,
-        help="parallel workers (default: one per core; with --scheduler, the "
-        "cluster's worker threads)",
+        help=_(
+            "parallel workers (default: one per core; with --scheduler, the "
+            "cluster's worker threads)"
+        ),
     )
     parser.add_argument(
-        "--learner", action="append", metavar="ID", help="grade only this learner (repeatable)"
+        "--learner", action="append", metavar="ID", help=_("grade only this learner (repeatable)")
     )
     parser.add_argument(
         "--force",
         action="store_true",
-        help="grade again even submissions already graded with the same files",
+        help=_("grade again even submissions already graded with the same files"),
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
     parser.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="grade on the Dask scheduler at ADDRESS (tcp://host:8786) instead "
-        "of this machine; '' forces local grading (default: "
-        "c.ParcoursConfig.grading_scheduler)",
+        help=_(
+            "grade on the Dask scheduler at ADDRESS (tcp://host:8786) instead "
+            "of this machine; '' forces local grading (default: "
+            "c.ParcoursConfig.grading_scheduler)"
+        ),
     )
 
 
@@ -60,21 +65,20 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     from parcours_grading.cli._course import course_language, open_course, progress_shown
     from parcours_grading.errors import BadInputError
+    from parcours_grading.i18n import ngettext, number
     from parcours_grading.pipeline.autograde.run import autograde
 
     if args.workers is not None and args.workers < 1:
-        raise BadInputError("--workers must be at least 1.")
+        raise BadInputError(_("--workers must be at least 1."))
     course = open_course(config, args.course)
-    lang = course_language(args, config, course)
-
-    def say(_config: object, fr: str, en: str) -> str:  # in the course's language
-        return fr if lang == "fr" else en
-
+    course_language(args, config, course)
     try:
         course.assignment(args.assignment)
     except (KeyError, LookupError, ValueError) as exc:
         raise BadInputError(
-            f"'{args.assignment}' is not an assignment of {course.id}: {exc}"
+            _("'{assignment}' is not an assignment of {course}: {reason}").format(
+                assignment=args.assignment, course=course.id, reason=exc
+            )
         ) from exc
     report = autograde(
         config,
@@ -88,16 +92,22 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     )
     graded, problems = len(report.graded), report.problems
     print(
-        say(
-            config,
-            f"« {report.assignment} » : {graded} copie(s) corrigée(s) en {report.elapsed_s:.1f} s "
-            f"(démarrage {report.startup_s:.2f} s, correction {report.grading_s:.2f} s, "
-            f"{report.workers} en parallèle), {len(report.skipped)} déjà corrigée(s), "
-            f"{len(problems)} avec problème(s).",
-            f"'{report.assignment}': {graded} submission(s) graded in {report.elapsed_s:.1f} s "
-            f"(start-up {report.startup_s:.2f} s, grading {report.grading_s:.2f} s, "
-            f"{report.workers} in parallel), {len(report.skipped)} already graded, "
-            f"{len(problems)} with problems.",
+        ngettext(
+            "'{assignment}': {n} submission graded in {elapsed} s",
+            "'{assignment}': {n} submissions graded in {elapsed} s",
+            graded,
+        ).format(
+            assignment=report.assignment, n=graded, elapsed=number(report.elapsed_s, decimals=1)
+        )
+        + _(
+            " (start-up {startup} s, grading {grading} s, {workers} in parallel), "
+            "{skipped} already graded, {problems} with problems."
+        ).format(
+            startup=number(report.startup_s),
+            grading=number(report.grading_s),
+            workers=report.workers,
+            skipped=len(report.skipped),
+            problems=len(problems),
         )
     )
     for learner, items in sorted(problems.items()):
@@ -105,5 +115,5 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         for problem in items:
             print(f"    - {problem.message}")
     for refusal in report.sandbox_refused:
-        print(say(config, "  bac à sable incomplet : ", "  sandbox incomplete: ") + refusal)
+        print(_("  sandbox incomplete: {reason}").format(reason=refusal))
     return report.exit_status

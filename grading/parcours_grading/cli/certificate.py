@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -17,8 +18,8 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_arguments(parser)
-    parser.add_argument("learner", nargs="?", help="learner id (default: every learner)")
-    parser.add_argument("--now", help="date the certificate as of this ISO moment")
+    parser.add_argument("learner", nargs="?", help=_("learner id (default: every learner)"))
+    parser.add_argument("--now", help=_("date the certificate as of this ISO moment"))
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:

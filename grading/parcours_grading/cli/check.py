@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -23,9 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-execute",
         action="store_true",
-        help="validate the manifest and notebooks without running them (fast)",
+        help=_("validate the manifest and notebooks without running them (fast)"),
     )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--json", action="store_true", help=_("print the report as JSON"))
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
@@ -34,7 +35,9 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     from parcours_grading.course.load import find_course
 
     folder = find_course(config.courses_dir, args.course)
-    report = check_course(folder, config, execute=not args.no_execute, progress=progress_shown())
+    report = check_course(
+        folder, config, execute=not args.no_execute, progress=progress_shown(), lang=args.lang
+    )
     if args.json:
         import json
 

@@ -29,47 +29,39 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         return ExitStatus.CLEAN
     from parcours_grading.cli._course import course_language, open_course
     from parcours_grading.course.zones import shown, zone_of
+    from parcours_grading.i18n import _, ngettext
     from parcours_grading.pipeline.collect import collect
     from parcours_grading.pipeline.deadlines import lateness
 
     course = open_course(config, args.course)
     lang = course_language(args, config, course)
-
-    def say(_config: object, fr: str, en: str) -> str:  # in the course's language
-        return fr if lang == "fr" else en
-
     result = collect(config, course, args.assignment)
+    collected = len(result.collected)
     print(
-        say(
-            config,
-            f"« {result.assignment} » : {len(result.collected)} rendu(s), dont "
-            f"{len(result.late)} en retard ; {len(result.missing)} non rendu(s).",
-            f"'{result.assignment}': {len(result.collected)} submission(s), "
-            f"{len(result.late)} late; {len(result.missing)} missing.",
+        ngettext(
+            "'{assignment}': {n} submission", "'{assignment}': {n} submissions", collected
+        ).format(assignment=result.assignment, n=collected)
+        + _(", {late} late; {missing} missing.").format(
+            late=len(result.late), missing=len(result.missing)
         )
     )
     zone = zone_of(course, course.assignment(result.assignment))
     for item in result.late:
         late = lateness(item.days_late * 86400, lang)
         print(
-            say(config, "  en retard : ", "  late: ")
-            + f"{item.learner} ({shown(item.received, zone, lang)}, {late})"
+            _("  late: {learner} ({received}, {late})").format(
+                learner=item.learner, received=shown(item.received, zone, lang), late=late
+            )
         )
     if result.missing:
-        print(say(config, "  non rendus : ", "  missing: ") + ", ".join(result.missing))
+        print(_("  missing: {learners}").format(learners=", ".join(result.missing)))
     if result.unknown:
-        print(
-            say(config, "  hors liste de la classe : ", "  not on the roster: ")
-            + ", ".join(result.unknown)
-        )
+        print(_("  not on the roster: {learners}").format(learners=", ".join(result.unknown)))
     if result.not_released:
         print(
-            say(
-                config,
-                "  rendu sans publication pour eux : ",
-                "  submitted though not released to them: ",
+            _("  submitted though not released to them: {learners}").format(
+                learners=", ".join(result.not_released)
             )
-            + ", ".join(result.not_released)
         )
     # collected all the same, but the teacher has to look at who should not have submitted
     return ExitStatus.PROBLEMS if result.unknown or result.not_released else ExitStatus.CLEAN

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from parcours_grading.config import CONFIG_FILE, ParcoursConfig, config_paths
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print as JSON")
+    parser.add_argument("--json", action="store_true", help=_("print as JSON"))
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
@@ -26,10 +27,11 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
         print(json.dumps({"files": files, "settings": values}, indent=2, ensure_ascii=False))
         return ExitStatus.CLEAN
-    print("configuration files (first wins):")
+
+    print(_("configuration files (first wins):"))
     for path in files:
         print(f"  {path}")
-    print("settings (c.ParcoursConfig.<name>):")
+    print(_("settings (c.ParcoursConfig.<name>):"))
     for name, value in values.items():
         print(f"  {name} = {value!r}")
     return ExitStatus.CLEAN

@@ -15,29 +15,36 @@ import signal
 from typing import TYPE_CHECKING, Any
 
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, help="port (default: c.ParcoursConfig.dashboard_port)")
     parser.add_argument(
-        "--no-browser", action="store_true", help="do not open a browser, only print the URLs"
+        "--port", type=int, help=_("port (default: c.ParcoursConfig.dashboard_port)")
+    )
+    parser.add_argument(
+        "--no-browser", action="store_true", help=_("do not open a browser, only print the URLs")
     )
     parser.add_argument(
         "--pool-size",
         type=int,
         default=1,
-        help="preheated kernels kept ready per dashboard: each has loaded the data (and, for "
-        "the coordinator, built the default page) before a visitor arrives (default 1; 0 "
-        "starts a kernel per visit, slower but lighter on memory)",
+        help=_(
+            "preheated kernels kept ready per dashboard: each has loaded the data (and, for "
+            "the coordinator, built the default page) before a visitor arrives (default 1; 0 "
+            "starts a kernel per visit, slower but lighter on memory)"
+        ),
     )
     parser.add_argument(
         "--debug",
         action="store_true",
-        help="tracebacks on the dashboards' error pages and Voila's debug messages in its log "
-        "(<data_dir>/dashboards/voila.log); for finding a bug, not for learners",
+        help=_(
+            "tracebacks on the dashboards' error pages and Voila's debug messages in its log "
+            "(<data_dir>/dashboards/voila.log); for finding a bug, not for learners"
+        ),
     )
 
 
@@ -51,23 +58,24 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
+    from parcours_grading.cli._course import tcp_port
     from parcours_grading.dashboards.server import DASHBOARDS, DashboardServer
     from parcours_grading.errors import BadInputError
 
-    port = args.port if args.port is not None else config.dashboard_port
-    if not 0 < port < 65536:
-        raise BadInputError(f"--port {port}: not a TCP port; use a number from 1 to 65535.")
+    port = tcp_port(args.port if args.port is not None else config.dashboard_port)
     if args.pool_size < 0:
-        raise BadInputError(f"--pool-size {args.pool_size}: use 0 or more kernels.")
+        raise BadInputError(
+            _("--pool-size {size}: use 0 or more kernels.").format(size=args.pool_size)
+        )
     server = DashboardServer(config, port=port, pool_size=args.pool_size, debug=args.debug)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     stopped_by_user = False
     try:
         server.start()
-        print("Parcours dashboards (Ctrl-C to stop):")
+        print(_("Parcours dashboards (Ctrl-C to stop):"))
         for name in DASHBOARDS:
             print(f"  {name:<12} {server.url(name)}")
-        print(f"  Voila's log: {server.log_path}", flush=True)
+        print(_("  Voila's log: {file}").format(file=server.log_path), flush=True)
         if not args.no_browser:
             import webbrowser
 
@@ -76,7 +84,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         server.process.wait()
     except (KeyboardInterrupt, _Terminated):
         stopped_by_user = True
-        print("stopping the dashboards…", flush=True)
+        print(_("stopping the dashboards…"), flush=True)
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the stop
         server.stop()
@@ -85,7 +93,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         from parcours_grading.dashboards.server import DashboardServerError
 
         raise DashboardServerError(
-            f"Voila stopped by itself (exit status {server.process.returncode}); see "
-            f"{server.log_path}"
+            _("Voila stopped by itself (exit status {status}); see {file}").format(
+                status=server.process.returncode, file=server.log_path
+            )
         )
     return ExitStatus.CLEAN

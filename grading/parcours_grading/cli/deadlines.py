@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -15,13 +16,13 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_arguments(parser)
-    parser.add_argument("--learner", help="learner id (default: your user name)")
-    parser.add_argument("--json", action="store_true", help="print as JSON")
+    parser.add_argument("--learner", help=_("learner id (default: your user name)"))
+    parser.add_argument("--json", action="store_true", help=_("print as JSON"))
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
-    from parcours_grading.cli._course import hub_client, open_course
+    from parcours_grading.cli._course import course_language, hub_client, open_course
     from parcours_grading.pipeline.deadlines import format_deadlines, learner_deadlines
     from parcours_grading.pipeline.records import learner_id
 
@@ -41,17 +42,19 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         roster = load_roster(config, course)
         if roster.learners and learner not in roster.learners:
             raise BadInputError(
-                f"--learner {learner}: not in the roster {roster.path}; check the spelling "
-                "(the roster's id column)."
+                _(
+                    "--learner {learner}: not in the roster {file}; check the spelling "
+                    "(the roster's id column)."
+                ).format(learner=learner, file=roster.path)
             )
     rows = learner_deadlines(config, course, learner)
+    lang = course_language(args, config, course)
     if args.json:
         import json
 
         print(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
     else:
-        from parcours_grading.cli._course import course_language
         from parcours_grading.course.zones import local_zone
 
-        print(format_deadlines(rows, course_language(args, config, course), local_zone()))
+        print(format_deadlines(rows, lang, local_zone()))
     return ExitStatus.CLEAN

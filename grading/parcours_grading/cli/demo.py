@@ -13,6 +13,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -20,33 +21,38 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--learners", type=int, default=40, help="learners in the synthetic class (default 40)"
+        "--learners", type=int, default=40, help=_("learners in the synthetic class (default 40)")
     )
     parser.add_argument(
-        "--no-serve", action="store_true", help="build the demo data, do not start the servers"
+        "--no-serve", action="store_true", help=_("build the demo data, do not start the servers")
     )
     parser.add_argument(
-        "--reset", action="store_true", help="replace the Parcours data already in the data folder"
+        "--reset",
+        action="store_true",
+        help=_("replace the Parcours data already in the data folder"),
     )
     parser.add_argument(
         "--check-lessons",
         action="store_true",
-        help="also execute every lesson notebook while checking the course",
+        help=_("also execute every lesson notebook while checking the course"),
     )
     parser.add_argument(
         "--single-user",
         action="store_true",
-        help="serve JupyterLab and the dashboards for one person on this "
-        "machine (no hub, no accounts; not a security boundary)",
+        help=_(
+            "serve JupyterLab and the dashboards for one person on this "
+            "machine (no hub, no accounts; not a security boundary)"
+        ),
     )
     parser.add_argument(
-        "--seed", type=int, help="random seed (default: c.ParcoursConfig.random_seed)"
+        "--seed", type=int, help=_("random seed (default: c.ParcoursConfig.random_seed)")
     )
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     from parcours_grading.demo import build_demo, serve
+    from parcours_grading.i18n import number
 
     result = build_demo(
         config,
@@ -56,9 +62,16 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         check_lessons=args.check_lessons,
     )
     print(
-        f"5/5 done in {result.seconds.get('total', 0):.0f} s: {result.learners} learners, "
-        f"{result.submissions} submissions graded on real kernels, {result.events} events; "
-        f"class seen as of {result.now:%Y-%m-%d %H:%M} UTC."
+        _(
+            "5/5 done in {seconds} s: {learners} learners, {submissions} submissions graded "
+            "on real kernels, {events} events; class seen as of {now} UTC."
+        ).format(
+            seconds=number(result.seconds.get("total", 0), decimals=0),
+            learners=result.learners,
+            submissions=result.submissions,
+            events=result.events,
+            now=f"{result.now:%Y-%m-%d %H:%M}",
+        )
     )
     if args.no_serve:
         return ExitStatus.CLEAN
@@ -68,21 +81,23 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         return _serve_hub(config, result.now)
     if not args.single_user:
         print(
-            "Not root: serving for one person on this machine (the hub needs root to run "
-            "each person's JupyterLab as their own account)."
+            _(
+                "Not root: serving for one person on this machine (the hub needs root to run "
+                "each person's JupyterLab as their own account)."
+            )
         )
     servers = serve(
         config, result.now, lab_port=config.lab_port, dashboard_port=config.dashboard_port
     )
     try:
-        print("Serving (Ctrl-C to stop):")
+        print(_("Serving (Ctrl-C to stop):"))
         print(f"  JupyterLab   {servers.lab_url}")
         for name in ("coordinator", "teacher", "learner"):
             extra = {"learner": "apprenant00000"} if name == "learner" else {}
             print(f"  {name:<12} {servers.dashboards.url(name, **extra)}")
         servers.lab.wait()
     except KeyboardInterrupt:
-        print("stopping…")
+        print(_("stopping…"))
     finally:
         servers.stop()
     return ExitStatus.CLEAN
@@ -99,15 +114,27 @@ def _serve_hub(config: ParcoursConfig, now: object) -> ExitStatus:
     signal.signal(signal.SIGTERM, interrupt)
     hub, passwords = serve_hub(config, now)  # type: ignore[arg-type]
     try:
-        print(f"Parcours on JupyterHub: {hub.url}  (Ctrl-C to stop; log: {hub.log_path})")
-        print("Log in as:")
+        print(
+            _("Parcours on JupyterHub: {url}  (log: {file}; Ctrl-C stops it)").format(
+                url=hub.url, file=hub.log_path
+            )
+        )
+        print(_("Log in as:"))
         for key, password in passwords.items():
             role, name = key.split(":", 1)
-            print(f"  {role:<12} {name:<16} password {password}")
-        print(f"Every account's first password: {config.hub_dir / 'passwords.csv'}")
+            print(
+                _("  {role:<12} {name:<16} password {password}").format(
+                    role=role, name=name, password=password
+                )
+            )
+        print(
+            _("Every account's first password: {file}").format(
+                file=config.hub_dir / "passwords.csv"
+            )
+        )
         hub.wait()
     except KeyboardInterrupt:
-        print("stopping…")
+        print(_("stopping…"))
     finally:
         hub.stop()
     return ExitStatus.CLEAN

@@ -12,16 +12,17 @@ import argparse
 from typing import TYPE_CHECKING
 
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", nargs="?", help="course id (under courses/) or course folder")
-    parser.add_argument("learner", nargs="?", help="learner id (default: every learner)")
-    parser.add_argument("--verify", metavar="FILE", help="check an archive against its hash")
-    parser.add_argument("--now", help="date the pack as of this ISO moment (tests, replays)")
+    parser.add_argument("course", nargs="?", help=_("course id (under courses/) or course folder"))
+    parser.add_argument("learner", nargs="?", help=_("learner id (default: every learner)"))
+    parser.add_argument("--verify", metavar="FILE", help=_("check an archive against its hash"))
+    parser.add_argument("--now", help=_("date the pack as of this ISO moment (tests, replays)"))
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:

@@ -7,21 +7,22 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import ASSIGNMENT_HELP, add_course_arguments
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
-    parser.add_argument("assignment", help="assignment id from course.toml")
-    parser.add_argument("learner", help="learner id (roster's id column)")
+    add_course_arguments(parser, ASSIGNMENT_HELP)
+    parser.add_argument("learner", help=_("learner id (roster's id column)"))
     parser.add_argument(
         "--until",
         required=True,
         metavar="DATETIME",
-        help="new due date with its time zone, e.g. 2026-10-05T23:59+02:00",
+        help=_("new due date with its time zone, e.g. 2026-10-05T23:59+02:00"),
     )
 
 
@@ -36,10 +37,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     lang = course_language(args, config, course)
     until = shown(ext.until, zone_of(course, find_assignment(course, ext.assignment)), lang)
     print(
-        f"Prolongation : {ext.learner} a jusqu'au {until} pour « {ext.assignment} » "
-        f"(accordée par {ext.granted_by})."
-        if lang == "fr"
-        else f"Extension: {ext.learner} has until {until} for '{ext.assignment}' "
-        f"(granted by {ext.granted_by})."
+        _("Extension: {learner} has until {until} for '{assignment}' (granted by {by}).").format(
+            learner=ext.learner, until=until, assignment=ext.assignment, by=ext.granted_by
+        )
     )
     return ExitStatus.CLEAN

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import ASSIGNMENT_HELP, add_course_arguments
 from parcours_grading.errors import ExitStatus
 
 if TYPE_CHECKING:
@@ -18,8 +19,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
-    parser.add_argument("assignment", help="assignment id from course.toml")
+    add_course_arguments(parser, ASSIGNMENT_HELP)
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
@@ -28,29 +28,23 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     if teach_on_hub(args, config, "feedback-release"):  # on the hub: the service runs it
         return ExitStatus.CLEAN
     from parcours_grading.cli._course import course_language, open_course, progress_shown
+    from parcours_grading.i18n import _, ngettext
     from parcours_grading.pipeline.feedback import feedback
 
     course = open_course(config, args.course)
-    lang = course_language(args, config, course)
-
-    def say(_config: object, fr: str, en: str) -> str:  # in the course's language
-        return fr if lang == "fr" else en
-
+    course_language(args, config, course)
     result = feedback(config, course, args.assignment, progress=progress_shown())
+    released = len(result.released)
     print(
-        say(
-            config,
-            f"« {result.assignment} » : retours publiés pour {len(result.released)} apprenant(s) ; "
-            f"corrigé publié pour {len(result.corrections_published)} ; "
-            f"{len(result.corrections_pending)} attendent leur échéance.",
-            f"'{result.assignment}': feedback released to {len(result.released)} learner(s); "
-            f"correction published to {len(result.corrections_published)}; "
-            f"{len(result.corrections_pending)} wait for their due date.",
+        ngettext(
+            "'{assignment}': feedback released to {n} learner",
+            "'{assignment}': feedback released to {n} learners",
+            released,
+        ).format(assignment=result.assignment, n=released)
+        + _("; correction published to {published}; {pending} wait for their due date.").format(
+            published=len(result.corrections_published), pending=len(result.corrections_pending)
         )
     )
     for learner, reason in sorted(result.withheld.items()):
-        print(
-            say(config, f"  retour retenu ({learner}) : ", f"  feedback withheld ({learner}): ")
-            + reason
-        )
+        print(_("  feedback withheld ({learner}): {reason}").format(learner=learner, reason=reason))
     return ExitStatus.PROBLEMS if result.withheld else ExitStatus.CLEAN

@@ -9,17 +9,18 @@ from typing import TYPE_CHECKING
 
 from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import N_, _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_course_arguments(parser, "assignment id (or <id>-correction)")
-    parser.add_argument("--learner", help="your learner id (default: your user name)")
-    parser.add_argument("--into", metavar="DIR", help="folder to fetch into (default: here)")
+    add_course_arguments(parser, N_("assignment id (or <id>-correction)"))
+    parser.add_argument("--learner", help=_("your learner id (default: your user name)"))
+    parser.add_argument("--into", metavar="DIR", help=_("folder to fetch into (default: here)"))
     parser.add_argument(
-        "--feedback", action="store_true", help="fetch the feedback on your submission instead"
+        "--feedback", action="store_true", help=_("fetch the feedback on your submission instead")
     )
 
 
@@ -27,7 +28,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     from pathlib import Path
 
-    from parcours_grading.cli._course import hub_client, open_course, say
+    from parcours_grading.cli._course import course_language, hub_client, open_course
+    from parcours_grading.i18n import ngettext
     from parcours_grading.pipeline.exchange import fetch, fetch_feedback
 
     into = Path(args.into) if args.into else None
@@ -39,27 +41,22 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
             return ExitStatus.CLEAN
         folder, written = client.fetch(args.course, args.assignment, into or Path.cwd())
         print(
-            say(
-                config,
-                f"Récupéré dans {folder} ({len(written)} fichier(s) ajouté(s))",
-                f"Fetched into {folder} ({len(written)} file(s) added)",
-            )
+            ngettext(
+                "Fetched into {folder} ({n} file added)",
+                "Fetched into {folder} ({n} files added)",
+                len(written),
+            ).format(folder=folder, n=len(written))
         )
         return ExitStatus.CLEAN
     course = open_course(config, args.course)
+    course_language(args, config, course)
     if args.feedback:
         pages = fetch_feedback(config, course, args.assignment, learner=args.learner, into=into)
         if not pages:
-            print(
-                say(
-                    config,
-                    "Pas encore de retour sur ce devoir.",
-                    "No feedback on this assignment yet.",
-                )
-            )
+            print(_("No feedback on this assignment yet."))
         for page in pages:
             print(page)
         return ExitStatus.CLEAN
     folder = fetch(config, course, args.assignment, learner=args.learner, into=into)
-    print(say(config, f"Récupéré dans {folder}", f"Fetched into {folder}"))
+    print(_("Fetched into {folder}").format(folder=folder))
     return ExitStatus.CLEAN

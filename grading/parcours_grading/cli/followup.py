@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -16,13 +17,15 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_arguments(parser)
-    parser.add_argument("action", choices=["add", "done", "list"], help="what to do")
-    parser.add_argument("target", nargs="?", help="learner id (add, list) or follow-up id (done)")
-    parser.add_argument("--how", default="email", help="email, phone, message or meeting")
-    parser.add_argument("--when", help="when the learner was contacted (ISO; default: now)")
-    parser.add_argument("--outcome", default="", help="what came of it")
-    parser.add_argument("--by", default="", help="who followed up (default: your account)")
-    parser.add_argument("--status", choices=["open", "done"], help="status (add, list)")
+    parser.add_argument("action", choices=["add", "done", "list"], help=_("what to do"))
+    parser.add_argument(
+        "target", nargs="?", help=_("learner id (add, list) or follow-up id (done)")
+    )
+    parser.add_argument("--how", default="email", help=_("email, phone, message or meeting"))
+    parser.add_argument("--when", help=_("when the learner was contacted (ISO; default: now)"))
+    parser.add_argument("--outcome", default="", help=_("what came of it"))
+    parser.add_argument("--by", default="", help=_("who followed up (default: your account)"))
+    parser.add_argument("--status", choices=["open", "done"], help=_("status (add, list)"))
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:

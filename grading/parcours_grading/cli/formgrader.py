@@ -10,16 +10,20 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
-    parser.add_argument("--port", type=int, help="port (default: c.ParcoursConfig.formgrader_port)")
-    parser.add_argument("--log", metavar="FILE", help="write the server's log to FILE")
+    add_course_arguments(parser)
+    parser.add_argument(
+        "--port", type=int, help=_("port (default: c.ParcoursConfig.formgrader_port)")
+    )
+    parser.add_argument("--log", metavar="FILE", help=_("write the server's log to FILE"))
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
@@ -30,7 +34,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     from parcours_grading.pipeline.formgrader import FormgraderServer
 
     course = open_course(config, args.course)
-    lang = course_language(args, config, course)
+    course_language(args, config, course)
     port = args.port if args.port is not None else config.formgrader_port
     server = FormgraderServer(config, course, port, log_path=Path(args.log) if args.log else None)
 
@@ -39,9 +43,9 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     try:
         server.start()
         print(
-            f"Correction à la main de « {course.id} » (Ctrl-C pour arrêter) : {server.url}"
-            if lang == "fr"
-            else f"Manual grading of '{course.id}' (Ctrl-C to stop): {server.url}",
+            _("Manual grading of '{course}' (Ctrl-C to stop): {url}").format(
+                course=course.id, url=server.url
+            ),
             flush=True,
         )
         assert server.process is not None

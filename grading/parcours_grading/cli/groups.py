@@ -9,6 +9,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import add_course_arguments
+from parcours_grading.i18n import _
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -17,21 +20,21 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
-    parser.add_argument("--skill", required=True, help="skill id from course.toml")
+    add_course_arguments(parser)
+    parser.add_argument("--skill", required=True, help=_("skill id from course.toml"))
     parser.add_argument(
         "--mode",
         choices=["bands", "pairs", "teams"],
         default="bands",
-        help="bands, pairs or teams (default: bands)",
+        help=_("bands, pairs or teams (default: bands)"),
     )
-    parser.add_argument("--size", type=int, default=4, help="team size, 2 to 5 (default: 4)")
-    parser.add_argument("--seed", type=int, help="random seed (default: random_seed setting)")
-    parser.add_argument("--csv", metavar="FILE", help="also write the groups to this CSV file")
+    parser.add_argument("--size", type=int, default=4, help=_("team size, 2 to 5 (default: 4)"))
+    parser.add_argument("--seed", type=int, help=_("random seed (default: random_seed setting)"))
+    parser.add_argument("--csv", metavar="FILE", help=_("also write the groups to this CSV file"))
     parser.add_argument(
         "--release-remediation",
         metavar="ASSIGNMENT",
-        help="release ASSIGNMENT to the learners of the remediation band",
+        help=_("release ASSIGNMENT to the learners of the remediation band"),
     )
 
 
@@ -64,11 +67,12 @@ def make_groups(
 
 def _print(frame: pd.DataFrame, mode: str, lang: str) -> None:
     group = {"bands": "band", "pairs": "group", "teams": "team"}[mode]
-    role = {"bands": None, "pairs": "role", "teams": "role_fr" if lang == "fr" else "role_en"}
-    why = "why_fr" if lang == "fr" else "why_en"
+    # the analytics give each reason and role in both languages, one column each
+    role = {"bands": None, "pairs": "role", "teams": f"role_{lang}"}
+    why = f"why_{lang}"
     for key, rows in frame.groupby(group, sort=False):
         print(f"== {group} {key} ({len(rows)})")
-        for _, r in rows.iterrows():
+        for _index, r in rows.iterrows():
             label = f" {r[role[mode]]:<17}" if role[mode] else ""
             print(f"  {r['learner']}{label} {r['mean']:.2f}  {r[why]}")
 
@@ -78,13 +82,14 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
 
     from parcours_grading.cli._course import course_language, open_course
     from parcours_grading.errors import BadInputError, ParcoursError
-
-    def say(fr: str, en: str) -> str:  # in the course's language
-        return fr if lang == "fr" else en
+    from parcours_grading.i18n import ngettext
 
     if args.release_remediation and args.mode != "bands":
         raise BadInputError(
-            "--release-remediation works with --mode bands (it releases to the remediation band)."
+            _(
+                "--release-remediation works with --mode bands "
+                "(it releases to the remediation band)."
+            )
         )
     frame, data = make_groups(config, args.course, args.skill, args.mode, args.size, args.seed)
     lang = course_language(args, config, open_course(config, args.course))
@@ -93,29 +98,27 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         out = Path(args.csv)
         out.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(out, index=False)
-        print(say(f"Écrit : {out}", f"Written: {out}"))
+        print(_("Written: {file}").format(file=out))
     if args.release_remediation:
         ids = data.learners.drop_duplicates("learner").set_index("learner")["student_id"]
         band = frame[frame["band"] == "remediation"]["learner"]
         to = sorted(s for s in ids.reindex(band).dropna() if s)
         if not to:
-            print(
-                say(
-                    "Personne en remédiation : rien à publier.",
-                    "Nobody in remediation: nothing to release.",
-                )
-            )
+            print(_("Nobody in remediation: nothing to release."))
             return 0
         try:
             from parcours_grading.pipeline.release import release
         except ImportError as exc:
-            raise ParcoursError(f"the grading pipeline cannot be loaded ({exc}).") from exc
+            raise ParcoursError(
+                _("the grading pipeline cannot be loaded ({reason}).").format(reason=exc)
+            ) from exc
         course = open_course(config, args.course)
         result = release(config, course, args.release_remediation, to=to)
         print(
-            say(
-                f"« {result.assignment} » publié pour {len(to)} apprenant(s) en remédiation.",
-                f"'{result.assignment}' released to {len(to)} learner(s) in remediation.",
-            )
+            ngettext(
+                "'{assignment}' released to {n} learner in remediation.",
+                "'{assignment}' released to {n} learners in remediation.",
+                len(to),
+            ).format(assignment=result.assignment, n=len(to))
         )
     return 0

@@ -17,14 +17,15 @@ import argparse
 from typing import TYPE_CHECKING
 
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, help="port (default: c.ParcoursConfig.hub_port)")
-    parser.add_argument("--no-sync", action="store_true", help="do not sync the accounts first")
+    parser.add_argument("--port", type=int, help=_("port (default: c.ParcoursConfig.hub_port)"))
+    parser.add_argument("--no-sync", action="store_true", help=_("do not sync the accounts first"))
 
 
 def _interrupt(*_args: object) -> None:
@@ -34,29 +35,34 @@ def _interrupt(*_args: object) -> None:
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     import signal
 
-    from parcours_grading.errors import BadInputError
+    from parcours_grading.cli._course import tcp_port
     from parcours_grading.hub.accounts import require_root, sync_accounts
     from parcours_grading.hub.server import HubServer
 
-    port = args.port if args.port is not None else config.hub_port
-    if not 0 < port < 65536:
-        raise BadInputError(f"--port {port}: not a TCP port; use a number from 1 to 65535.")
+    port = tcp_port(args.port if args.port is not None else config.hub_port)
     if config.hub_spawner.endswith("LocalProcessSpawner"):
         require_root("`parcours hub` with LocalProcessSpawner")
     if not args.no_sync:
         report = sync_accounts(config)
         print(
-            f"accounts: {len(report.created)} created, {len(report.removed)} removed "
-            f"(first passwords: {config.hub_dir / 'passwords.csv'})"
+            _("accounts: {created} created, {removed} removed (first passwords: {file})").format(
+                created=len(report.created),
+                removed=len(report.removed),
+                file=config.hub_dir / "passwords.csv",
+            )
         )
     hub = HubServer(config, port=port)
     signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops it all, as Ctrl-C does
     hub.start()
     try:
-        print(f"Parcours on JupyterHub: {hub.url}  (log: {hub.log_path}; Ctrl-C stops it)")
+        print(
+            _("Parcours on JupyterHub: {url}  (log: {file}; Ctrl-C stops it)").format(
+                url=hub.url, file=hub.log_path
+            )
+        )
         hub.wait()
     except KeyboardInterrupt:
-        print("stopping the hub…")
+        print(_("stopping the hub…"))
     finally:
         hub.stop()
     return ExitStatus.CLEAN

@@ -11,18 +11,21 @@ import argparse
 from typing import TYPE_CHECKING
 
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["export", "erase", "purge"], help="what to do")
-    parser.add_argument("learner", nargs="?", help="learner id (export, erase)")
-    parser.add_argument("--out", help="folder of the export (default: <data_dir>/privacy/exports)")
-    parser.add_argument("--yes", action="store_true", help="erase: yes, erase this learner")
-    parser.add_argument("--now", help="purge: act as of this ISO moment")
-    parser.add_argument("--dry-run", action="store_true", help="purge: list, remove nothing")
+    parser.add_argument("action", choices=["export", "erase", "purge"], help=_("what to do"))
+    parser.add_argument("learner", nargs="?", help=_("learner id (export, erase)"))
+    parser.add_argument(
+        "--out", help=_("folder of the export (default: <data_dir>/privacy/exports)")
+    )
+    parser.add_argument("--yes", action="store_true", help=_("erase: yes, erase this learner"))
+    parser.add_argument("--now", help=_("purge: act as of this ISO moment"))
+    parser.add_argument("--dry-run", action="store_true", help=_("purge: list, remove nothing"))
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:

@@ -8,20 +8,21 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import ASSIGNMENT_HELP, add_course_arguments
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
-    parser.add_argument("assignment", help="assignment id from course.toml")
+    add_course_arguments(parser, ASSIGNMENT_HELP)
     parser.add_argument(
         "--to",
         nargs="+",
         metavar="GROUP_OR_LEARNER",
-        help="release only to these groups or learners of the roster (default: everyone)",
+        help=_("release only to these groups or learners of the roster (default: everyone)"),
     )
 
 
@@ -33,26 +34,25 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         return ExitStatus.CLEAN
     from parcours_grading.cli._course import course_language, open_course
     from parcours_grading.course.zones import shown, zone_of
+    from parcours_grading.i18n import ngettext
     from parcours_grading.pipeline.release import release
 
     course = open_course(config, args.course)
     result = release(config, course, args.assignment, to=args.to)
     lang = course_language(args, config, course)
-    french = lang == "fr"
     if result.learners is None:
-        who = "tout le monde" if french else "everyone"
+        who = _("everyone")
     else:
-        who = (
-            f"{len(result.learners)} apprenant(s) : "
-            if french
-            else f"{len(result.learners)} learner(s): "
-        ) + ", ".join(result.learners)
+        count = len(result.learners)
+        who = ngettext("{n} learner: {names}", "{n} learners: {names}", count).format(
+            n=count, names=", ".join(result.learners)
+        )
     # the dates in the zone the teacher wrote them in (the assignment's, else the course's)
     zone = zone_of(course, course.assignment(result.assignment))
     opens, due = shown(result.opens, zone, lang), shown(result.due, zone, lang)
     print(
-        f"« {result.assignment} » publié pour {who} ; ouverture {opens}, échéance {due}."
-        if french
-        else f"'{result.assignment}' released to {who}; opens {opens}, due {due}."
+        _("'{assignment}' released to {who}; opens {opens}, due {due}.").format(
+            assignment=result.assignment, who=who, opens=opens, due=due
+        )
     )
     return ExitStatus.CLEAN

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -18,10 +19,10 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_arguments(parser)
-    parser.add_argument("--now", help="act as of this ISO moment (tests, replays)")
-    parser.add_argument("--dry-run", action="store_true", help="list what is due, send nothing")
-    parser.add_argument("--opt-out", metavar="LEARNER", help="this learner wants no reminders")
-    parser.add_argument("--opt-in", metavar="LEARNER", help="this learner wants them again")
+    parser.add_argument("--now", help=_("act as of this ISO moment (tests, replays)"))
+    parser.add_argument("--dry-run", action="store_true", help=_("list what is due, send nothing"))
+    parser.add_argument("--opt-out", metavar="LEARNER", help=_("this learner wants no reminders"))
+    parser.add_argument("--opt-in", metavar="LEARNER", help=_("this learner wants them again"))
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:

@@ -11,26 +11,31 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from parcours_grading.cli._course import add_course_arguments
+from parcours_grading.i18n import _
+
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("course", help="course id (under courses/) or path to a course folder")
+    add_course_arguments(parser)
     parser.add_argument(
         "--format",
         choices=["csv", "json", "xlsx"],
         default="csv",
-        help="file format (default: csv)",
+        help=_("file format (default: csv)"),
     )
     parser.add_argument(
-        "--out", metavar="FILE", help="output file (default: <course>-report.<format> here)"
+        "--out", metavar="FILE", help=_("output file (default: <course>-report.<format> here)")
     )
-    parser.add_argument("--full", action="store_true", help="add every table of the class report")
+    parser.add_argument(
+        "--full", action="store_true", help=_("add every table of the class report")
+    )
     parser.add_argument(
         "--now",
         metavar="DATETIME",
-        help="compute as of this moment (ISO 8601 with time zone; default: now)",
+        help=_("compute as of this moment (ISO 8601 with time zone; default: now)"),
     )
 
 
@@ -54,7 +59,9 @@ def build_tables(
         )
     except ValueError as exc:  # a --now pandas cannot read
         raise BadInputError(
-            f"--now {now}: not a date and time ({exc}); write e.g. 2026-10-05T12:00+02:00."
+            _("--now {now}: not a date and time ({reason}); write e.g. {example}.").format(
+                now=now, reason=exc, example="2026-10-05T12:00+02:00"
+            )
         ) from exc
     tables = {
         "learners": report.learners,
@@ -71,16 +78,17 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
 
     from parcours_grading.analytics.report import write_report
     from parcours_grading.cli._course import course_language, open_course
+    from parcours_grading.i18n import ngettext
 
     tables = build_tables(config, args.course, full=args.full, now=args.now)
-    lang = course_language(args, config, open_course(config, args.course))
+    course_language(args, config, open_course(config, args.course))
     out = Path(args.out or f"{Path(args.course).name}-report.{args.format}")
     written = write_report(tables, args.format, out)
     learners, questions = len(tables["learners"]), len(tables["questions"])
     print(
-        f"{learners} apprenant(s), {questions} question(s) :"
-        if lang == "fr"
-        else f"{learners} learner(s), {questions} question(s):"
+        ngettext("{n} learner", "{n} learners", learners).format(n=learners)
+        + ", "
+        + ngettext("{n} question:", "{n} questions:", questions).format(n=questions)
     )
     for path in written:
         print(f"  {path}")

@@ -1,8 +1,6 @@
 """Your spaced-repetition review queue for today (or --date): the earlier quiz questions
 to see again, scheduled with FSRS from your recorded answers, within your daily workload.
-
-Vos révisions du jour : les questions de quiz à revoir, planifiées (FSRS) d'après vos
-réponses enregistrées, dans la limite de votre charge de travail quotidienne."""
+Shown in the course's language (or --lang)."""
 
 from __future__ import annotations
 
@@ -12,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.config import ParcoursConfig
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.review import ReviewItem, ReviewQueue
@@ -22,11 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--learner",
         required=True,
-        help="learner id (hub user name, or a pseudonymous id p-...) / identifiant de l'apprenant",
+        help=_("learner id (hub user name, or a pseudonymous id p-...)"),
     )
-    parser.add_argument("--date", help="day of the queue, YYYY-MM-DD (default: today)")
-    parser.add_argument("--max", type=int, help="at most this many questions / au plus N questions")
-    parser.add_argument("--json", action="store_true", help="print as JSON")
+    parser.add_argument("--date", help=_("day of the queue, YYYY-MM-DD (default: today)"))
+    parser.add_argument("--max", type=int, help=_("at most this many questions"))
+    parser.add_argument("--json", action="store_true", help=_("print as JSON"))
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
@@ -34,6 +33,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     from pathlib import Path
     from zoneinfo import ZoneInfo
 
+    from parcours_grading.cli._course import course_language
     from parcours_grading.course import find_course, read_manifest
     from parcours_grading.errors import BadInputError
     from parcours_grading.review import learner_queue
@@ -42,19 +42,21 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     # the manifest alone (not the course's notebooks) is enough to plan a review
     course = read_manifest(find_course(Path(config.courses_dir), args.course) / "course.toml")
+    course_language(args, config, course)
     if args.date:
         try:
             day = dt.date.fromisoformat(args.date)
         except ValueError:
             raise BadInputError(
-                f"--date {args.date!r} is not a date; write YYYY-MM-DD, e.g. 2026-09-21 "
-                "/ écrivez la date sous la forme AAAA-MM-JJ"
+                _("--date '{date}' is not a date; write YYYY-MM-DD, e.g. 2026-09-21.").format(
+                    date=args.date
+                )
             ) from None
     else:
         day = dt.datetime.now(ZoneInfo(course.timezone)).date()
     learner = args.learner.strip()
     if not learner:
-        raise BadInputError("--learner is empty / --learner est vide")
+        raise BadInputError(_("--learner is empty: give your learner id."))
     actor = learner if is_pseudonym(learner) else pseudonymize(learner, config.pseudonym_salt)
     with open_store(config.events_url) as store:
         queue = learner_queue(store, course, actor, day, max_items=args.max)
@@ -83,37 +85,52 @@ def _as_json(queue: ReviewQueue) -> dict[str, Any]:
 
 
 def format_queue(queue: ReviewQueue, learner: str) -> str:
-    """The queue as bilingual text (French / English)."""
+    """The queue as text, in the language in force."""
+    from parcours_grading.i18n import ngettext
     from parcours_grading.review import RATING_WORDS
 
-    day = queue.date.isoformat()
     lines = [
-        f"Révisions du {day} — {queue.course} — {learner} ({queue.actor})",
-        f"Review for {day}",
+        _("Review for {day} — {course} — {learner} ({actor})").format(
+            day=queue.date.isoformat(), course=queue.course, learner=learner, actor=queue.actor
+        ),
         "",
     ]
     if not queue.items and not queue.postponed:
-        lines += ["Rien à réviser aujourd'hui. / Nothing to review today."]
+        lines.append(_("Nothing to review today."))
         if queue.scheduled:
             nxt = queue.scheduled[0]
             lines.append(
-                f"Prochaine révision / next review: {nxt.due.date().isoformat()} ({nxt.question})"
+                _("Next review: {day} ({question})").format(
+                    day=nxt.due.date().isoformat(), question=nxt.question
+                )
             )
         return "\n".join(lines)
-    minutes = round(queue.minutes)
+    count = len(queue.items)
     lines.append(
-        f"{len(queue.items)} question(s), ~{minutes} min "
-        f"(disponible / available today: {queue.budget_minutes:.0f} min)"
+        ngettext(
+            "{n} question, about {minutes} min (available today: {budget} min)",
+            "{n} questions, about {minutes} min (available today: {budget} min)",
+            count,
+        ).format(n=count, minutes=round(queue.minutes), budget=round(queue.budget_minutes))
     )
     for number, item in enumerate(queue.items, start=1):
-        fr, en = RATING_WORDS.get(item.last_rating, (item.last_rating, item.last_rating))
+        rating = RATING_WORDS.get(item.last_rating)
         lines.append(
-            f"  {number:>2}. {item.question:<16} leçon/lesson {item.lesson:<16} "
-            f"dû/due {item.due.date().isoformat()}  dernier/last: {fr} / {en}"
+            _("  {number:>2}. {question:<16} lesson {lesson:<16} due {due}  last: {rating}").format(
+                number=number,
+                question=item.question,
+                lesson=item.lesson,
+                due=item.due.date().isoformat(),
+                rating=_(rating) if rating else item.last_rating,
+            )
         )
     if queue.postponed:
+        postponed = len(queue.postponed)
         lines.append(
-            f"{len(queue.postponed)} autre(s) reportée(s) pour respecter votre charge du jour "
-            f"/ {len(queue.postponed)} more postponed to respect today's workload."
+            ngettext(
+                "{n} more postponed to respect today's workload.",
+                "{n} more postponed to respect today's workload.",
+                postponed,
+            ).format(n=postponed)
         )
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from parcours_grading.cli._course import add_course_arguments
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -26,23 +27,23 @@ ACTIONS = ("list", "import", "add", "remove")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_arguments(parser)
-    parser.add_argument("action", choices=ACTIONS, help="what to do")
+    parser.add_argument("action", choices=ACTIONS, help=_("what to do"))
     parser.add_argument(
-        "target", nargs="?", default="", help="import: the CSV file; add, remove: the learner id"
+        "target", nargs="?", default="", help=_("import: the CSV file; add, remove: the learner id")
     )
-    parser.add_argument("--first-name", default="", help="add: first name")
-    parser.add_argument("--last-name", default="", help="add: last name")
-    parser.add_argument("--email", default="", help="add: e-mail address")
-    parser.add_argument("--groups", default="", help="add: groups, separated by ';'")
+    parser.add_argument("--first-name", default="", help=_("add: first name"))
+    parser.add_argument("--last-name", default="", help=_("add: last name"))
+    parser.add_argument("--email", default="", help=_("add: e-mail address"))
+    parser.add_argument("--groups", default="", help=_("add: groups, separated by ';'"))
     parser.add_argument(
         "--new-group",
         action="append",
         default=[],
         metavar="GROUP",
         dest="new_groups",
-        help="a group the roster does not have yet (repeat for several)",
+        help=_("a group the roster does not have yet (repeat for several)"),
     )
-    parser.add_argument("--json", action="store_true", help="list: print JSON")
+    parser.add_argument("--json", action="store_true", help=_("list: print JSON"))
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
@@ -51,22 +52,16 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
 
     from parcours_grading.cli._course import course_language, open_course
     from parcours_grading.errors import BadInputError
+    from parcours_grading.i18n import ngettext
     from parcours_grading.pipeline import roster as api
 
     course = open_course(config, args.course)
-    lang = course_language(args, config, course)
-
-    def say(fr: str, en: str) -> str:
-        return fr if lang == "fr" else en
-
+    course_language(args, config, course)
     if args.action != "list" and not args.target:
-        what = (
-            say("le fichier CSV", "the CSV file")
-            if args.action == "import"
-            else say("l'identifiant de l'apprenant", "the learner id")
-        )
         raise BadInputError(
-            say(f"roster {args.action} : donnez {what}.", f"roster {args.action}: give {what}.")
+            _("roster import: give the CSV file.")
+            if args.action == "import"
+            else _("roster {action}: give the learner id.").format(action=args.action)
         )
     if args.action == "list":
         learners = api.read_roster(config, course)
@@ -82,7 +77,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
             for x in learners:
                 name = f"{x.first_name} {x.last_name}".strip()
                 print(f"{x.id}\t{name}\t{x.email}\t{';'.join(x.groups)}")
-            print(say(f"{len(learners)} apprenant(s).", f"{len(learners)} learner(s)."))
+            print(ngettext("{n} learner.", "{n} learners.", len(learners)).format(n=len(learners)))
         return 0
     if args.action == "import":
         change = api.import_roster(config, course, Path(args.target), new_groups=args.new_groups)
@@ -98,11 +93,11 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
     else:
         change = api.remove_learner(config, course, args.target)
     print(
-        say(
-            f"Liste de la classe de « {course.id} » : {len(change.added)} ajouté(s), "
-            f"{len(change.removed)} retiré(s), {len(change.changed)} modifié(s).",
-            f"Roster of '{course.id}': {len(change.added)} added, {len(change.removed)} "
-            f"removed, {len(change.changed)} changed.",
+        _("Roster of '{course}': {added} added, {removed} removed, {changed} changed.").format(
+            course=course.id,
+            added=len(change.added),
+            removed=len(change.removed),
+            changed=len(change.changed),
         )
     )
     # on a hub machine (as root), the hub's accounts and groups follow the roster

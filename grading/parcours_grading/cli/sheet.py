@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_arguments(parser)
-    parser.add_argument("--out", help="folder to write into (default: <data_dir>/sheets)")
+    parser.add_argument("--out", help=_("folder to write into (default: <data_dir>/sheets)"))
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:

@@ -11,16 +11,17 @@ from typing import TYPE_CHECKING
 
 from parcours_grading.cli._course import add_course_arguments
 from parcours_grading.errors import ExitStatus
+from parcours_grading.i18n import N_, _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_course_arguments(parser, "assignment id")
-    parser.add_argument("--learner", help="your learner id (default: your user name)")
+    add_course_arguments(parser, N_("assignment id"))
+    parser.add_argument("--learner", help=_("your learner id (default: your user name)"))
     parser.add_argument(
-        "--into", metavar="DIR", help="folder the assignment was fetched into (default: here)"
+        "--into", metavar="DIR", help=_("folder the assignment was fetched into (default: here)")
     )
 
 
@@ -28,7 +29,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     from pathlib import Path
 
-    from parcours_grading.cli._course import hub_client, open_course, say
+    from parcours_grading.cli._course import course_language, hub_client, open_course
+    from parcours_grading.i18n import get_language
     from parcours_grading.pipeline.exchange import submit
 
     client = hub_client(args, config)
@@ -37,10 +39,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
             args.course, args.assignment, Path(args.into) if args.into else Path.cwd()
         )
         print(
-            say(
-                config,
-                f"Rendu reçu le {receipt['received']} ({receipt['files']} fichiers)",
-                f"Submission received at {receipt['received']} ({receipt['files']} files)",
+            _("Submission received at {received} ({files} files)").format(
+                received=receipt["received"], files=receipt["files"]
             )
         )
         if receipt.get("left_out"):
@@ -48,6 +48,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
             return ExitStatus.PROBLEMS
         return ExitStatus.CLEAN
     course = open_course(config, args.course)
+    course_language(args, config, course)
     sent = submit(
         config,
         course,
@@ -55,8 +56,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         learner=args.learner,
         into=Path(args.into) if args.into else None,
     )
-    print(say(config, f"Rendu envoyé : {sent.folder}", f"Submitted: {sent.folder}"))
+    print(_("Submitted: {folder}").format(folder=sent.folder))
     if sent.weighed is not None and sent.weighed.left_out:
-        print("  " + sent.weighed.describe(config.language))
+        print("  " + sent.weighed.describe(get_language()))
         return ExitStatus.PROBLEMS
     return ExitStatus.CLEAN

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import CourseError, Problem
-from ..i18n import _, language
+from ..i18n import _, get_language, language
 from .execution import _check_assignment_notebook, _check_lesson
 from .load import MANIFEST, _display, manifest_language, read_manifest, semantic_problems
 from .notebooks import model_answer_warnings, nbgrader_problems, read_notebook
@@ -168,15 +168,16 @@ def check_course(
     *,
     execute: bool = True,
     progress: bool = False,
+    lang: str | None = None,
 ) -> CheckReport:
-    """Check one course folder; return a report listing every problem found, in the
-    course's language."""
+    """Check one course folder; return a report listing every problem found, in ``lang``
+    (``parcours check --lang``), else the course's language."""
     folder = Path(folder)
     try:
         text = (folder / MANIFEST).read_text(encoding="utf-8", errors="replace")
     except OSError:
         text = ""
-    lang = manifest_language(text, config.language)
+    lang = lang or manifest_language(text, config.language)
     with language(lang):
         report = _check_course(folder, config, execute=execute, progress=progress)
     report.language = lang
@@ -222,7 +223,7 @@ def _check_course(
         report.seconds = time.perf_counter() - started
         return report
 
-    lang = course.language
+    lang = get_language()  # the report's (see check_course)
 
     def work(job: tuple[str, Path, str]) -> list[Problem]:
         kind, path, name = job

@@ -19,6 +19,11 @@ Usage::
     print(_("Learners at risk"))
     print(_("{n} learners").format(n=3))
     print(ngettext("{n} day late", "{n} days late", 2).format(n=2))
+    print(_("Check", lang="en"))        # one message in a given language (a widget's)
+    print(number(2.5, "fr"))            # 2,5 (babel: decimal comma in French)
+
+Code that is not bound to one process-wide language (the widgets in a learner's kernel,
+each in its course's language) passes ``lang=`` instead of switching.
 """
 
 from __future__ import annotations
@@ -59,7 +64,49 @@ def translations(lang: str) -> gettext.NullTranslations:
     files = sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po"))
     if not files:
         return gettext.NullTranslations()
-    return gettext.GNUTranslations(io.BytesIO(compile_po(files, lang)))
+    return gettext.GNUTranslations(io.BytesIO(_compiled(files, lang)))
+
+
+def _compiled(files: list[Path], lang: str) -> bytes:
+    """The ``.mo`` of ``files``, kept in the user's cache folder: a learner's kernel showing
+    its first widget reads it back (a millisecond) instead of parsing every catalogue with
+    babel (a few hundred). Keyed by the files' sizes and times, so an edited catalogue is
+    compiled again; compiled in memory when there is no cache folder to write to."""
+    import os
+
+    try:
+        cached: Path | None = _cache_file(files, lang)
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to cache in
+        cached = None
+    if cached is not None:
+        try:
+            return cached.read_bytes()
+        except OSError:
+            pass
+    data = compile_po(files, lang)
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            for stale in cached.parent.glob(f"{lang}-*.mo"):
+                stale.unlink(missing_ok=True)
+            partial = cached.with_name(f"{cached.name}.{os.getpid()}")
+            partial.write_bytes(data)
+            partial.replace(cached)  # whole or absent: kernels may compile at the same time
+        except OSError:
+            pass
+    return data
+
+
+def _cache_file(files: list[Path], lang: str) -> Path:
+    import hashlib
+    import os
+
+    key = hashlib.sha256()
+    for po in files:
+        stat = po.stat()
+        key.update(f"{po}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "parcours" / "locale" / f"{lang}-{key.hexdigest()[:16]}.mo"
 
 
 def compile_po(files: list[Path], lang: str) -> bytes:
@@ -117,14 +164,24 @@ def choose_language(
     return DEFAULT_LANGUAGE
 
 
-def gettext_(message: str) -> str:
-    """``message`` in the language in force."""
-    return translations(get_language()).gettext(message)
+def gettext_(message: str, lang: str | None = None) -> str:
+    """``message`` in ``lang``, by default the language in force."""
+    return translations(lang or get_language()).gettext(message)
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    """Singular or plural form of a message in the language in force."""
-    return translations(get_language()).ngettext(singular, plural, n)
+def ngettext(singular: str, plural: str, n: int, lang: str | None = None) -> str:
+    """Singular or plural form of a message (by ``n``) in ``lang``, by default the
+    language in force."""
+    return translations(lang or get_language()).ngettext(singular, plural, n)
+
+
+def number(value: float, lang: str | None = None, *, decimals: int = 2) -> str:
+    """A number as a reader of ``lang`` writes it (babel): ``2,5`` in French, ``2.5`` in
+    English, at most ``decimals`` decimals, no trailing zeros, thousands grouped."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern, locale=_check(lang or get_language()))
 
 
 def N_(message: str) -> str:
@@ -145,6 +202,7 @@ __all__ = [
     "gettext_",
     "language",
     "ngettext",
+    "number",
     "set_language",
     "translations",
 ]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..course.zones import zone_of
 from ..errors import BadInputError
+from ..i18n import N_
 from .records import (
     EXTENSIONS,
     RELEASES,
@@ -94,7 +95,7 @@ def lateness(seconds: float, lang: str) -> str:
     """How late a hand-in was, as a teacher says it, in ``lang``: seconds under a minute,
     minutes under an hour, hours and minutes under a day, days (one decimal) beyond —
     never "0.0 day(s)" for a learner 14 s late."""
-    from ..i18n import _, language
+    from ..i18n import _, language, ngettext, number
 
     with language(lang):
         whole = max(0, int(seconds))
@@ -105,8 +106,11 @@ def lateness(seconds: float, lang: str) -> str:
         if whole < 86400:
             hours, minutes = divmod(whole // 60, 60)
             return _("{hours} h {minutes:02d} min").format(hours=hours, minutes=minutes)
-        days = f"{seconds / 86400:.1f}"
-        return _("{days} days").format(days=days.replace(".", ",") if lang == "fr" else days)
+        days = round(seconds / 86400, 1)
+        # plural by the number read (1 day, 1.5 days): gettext's rules take whole numbers
+        return ngettext("{days} day", "{days} days", 1 if days == 1 else 2).format(
+            days=number(days, decimals=1)
+        )
 
 
 def correction_time(
@@ -186,23 +190,14 @@ def _actor() -> str:
 
 # -- what a learner sees ---------------------------------------------------------------
 
+#: a learner's status on an assignment, as the table says it
 STATUS = {
-    "upcoming": {"en": "upcoming (not released yet)", "fr": "à venir (pas encore publié)"},
-    "not_open": {"en": "released, opens later", "fr": "publié, ouvre plus tard"},
-    "open": {"en": "open, to hand in", "fr": "ouvert, à rendre"},
-    "submitted": {"en": "handed in", "fr": "rendu"},
-    "late": {"en": "handed in late", "fr": "rendu en retard"},
-    "overdue": {"en": "overdue, not handed in", "fr": "en retard, non rendu"},
-}
-HEADERS = {
-    "en": ("assignment", "opens", "due", "extension", "status", "correction"),
-    "fr": ("devoir", "ouverture", "échéance", "prolongation", "état", "corrigé"),
-}
-#: the learner's own due date on this machine's clock, when its zone is another one
-HERE = {"en": "due here", "fr": "échéance ici"}
-CORRECTION = {
-    "available": {"en": "available", "fr": "disponible"},
-    "none": {"en": "-", "fr": "-"},
+    "upcoming": N_("upcoming (not released yet)"),
+    "not_open": N_("released, opens later"),
+    "open": N_("open, to hand in"),
+    "submitted": N_("handed in"),
+    "late": N_("handed in late"),
+    "overdue": N_("overdue, not handed in"),
 }
 
 
@@ -313,22 +308,30 @@ def format_deadlines(rows: list[Deadline], lang: str, here: str = "") -> str:
     differing from an assignment's, one more column gives the learner's own due date
     there."""
     from ..course.zones import shown
+    from ..i18n import _, language
 
     extra = bool(here) and any(row.zone != here for row in rows)
-    headers = HEADERS[lang] + ((HERE[lang],) if extra else ())
-    table = [headers]
-    for row in rows:
-        table.append(
-            (
-                row.assignment,
-                shown(row.opens, row.zone, lang),
-                shown(row.due, row.zone, lang),
-                shown(row.extension, row.zone, lang),
-                STATUS[row.status][lang],
-                CORRECTION["available" if row.correction_available else "none"][lang],
-                *((shown(row.own_due, here, lang),) if extra else ()),
-            )
+    with language(lang):
+        headers = (
+            *(_("assignment"), _("opens"), _("due"), _("your extension")),
+            *(_("status"), _("correction")),
+            # the learner's own due date on this machine's clock, when its zone is another
+            *((_("due here"),) if extra else ()),
         )
+        table = [headers]
+        for row in rows:
+            table.append(
+                (
+                    row.assignment,
+                    shown(row.opens, row.zone, lang),
+                    shown(row.due, row.zone, lang),
+                    shown(row.extension, row.zone, lang),
+                    _(STATUS[row.status]),
+                    _("available") if row.correction_available else "-",
+                    *((shown(row.own_due, here, lang),) if extra else ()),
+                )
+            )
+        empty = _("(no assignment)")
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
@@ -336,5 +339,5 @@ def format_deadlines(rows: list[Deadline], lang: str, here: str = "") -> str:
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     if not rows:
-        lines.append({"en": "(no assignment)", "fr": "(aucun devoir)"}[lang])
+        lines.append(empty)
     return "\n".join(lines)

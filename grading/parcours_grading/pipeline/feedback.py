@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from traitlets import Dict, Unicode
 
+from ..i18n import N_, _, language, ngettext, number
 from .autograde.results import RESULT_FILE, read_result_file
 from .records import RELEASES, log_change, now_utc, update_record
 
@@ -53,34 +54,11 @@ if TYPE_CHECKING:
     from ..config import ParcoursConfig
     from ..course.model import Assignment, Course
 
-MASK = "[test caché / hidden test]"
+#: what a hidden test's line becomes in a learner's feedback (in the course's language)
+MASK = N_("[hidden test]")
 _SOLUTION_MARK = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
-_TEXT = {
-    "problem": {
-        "fr": "**Problème lors de la correction automatique :** ",
-        "en": "**Problem while grading automatically:** ",
-    },
-    "late": {
-        "fr": "**Rendu en retard** de {late} (échéance : {due}) : pénalité de "
-        "{penalty:g} point(s) ; note {score:g}/{points:g} (note brute : {raw:g}).",
-        "en": "**Handed in late** by {late} (due: {due}): {penalty:g} point(s) off; score "
-        "{score:g}/{points:g} (raw score: {raw:g}).",
-    },
-    "correction": {
-        "fr": "# Corrigé — {title}\n\nLa solution de l'enseignant. Les tests "
-        "cachés ne sont pas publiés.",
-        "en": "# Correction — {title}\n\nThe teacher's solution. Hidden tests are not published.",
-    },
-    "hidden": {"fr": "# (tests cachés non publiés)", "en": "# (hidden tests not published)"},
-    "unreadable": {
-        "fr": "**Votre carnet « {notebook}.ipynb » n'a pas pu être lu** ({reason}) : il compte "
-        "donc 0 à chaque question. Vérifiez qu'il s'ouvre dans JupyterLab, rendez-le à nouveau "
-        "si l'échéance le permet, sinon écrivez à votre enseignant.",
-        "en": "**Your notebook '{notebook}.ipynb' could not be read** ({reason}), so it scores "
-        "0 on every question. Check that it opens in JupyterLab and submit it again if the "
-        "due date allows, otherwise write to your teacher.",
-    },
-}
+#: what stands where hidden tests were, in a feedback page or a correction
+HIDDEN = N_("# (hidden tests not published)")
 
 
 def hidden_test_lines(source_folder: Path) -> set[str]:
@@ -168,7 +146,7 @@ class HideHiddenTests(NbGraderPreprocessor):
 
     def _mask(self, text: str) -> str:
         for line in self.hidden_lines:
-            text = text.replace(line, MASK)
+            text = text.replace(line, _(MASK, self.language))
         return text
 
     def _mask_any(self, value: Any, text: bool = False) -> Any:
@@ -188,7 +166,7 @@ class HideHiddenTests(NbGraderPreprocessor):
         had_hidden = self._clear.begin_test_delimeter in cell.source
         if had_hidden:
             self._clear._remove_hidden_test_region(cell)
-            cell.source = cell.source.rstrip() + "\n" + _TEXT["hidden"][self.language]
+            cell.source = cell.source.rstrip() + "\n" + _(HIDDEN, self.language)
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 message = self._mask(f"{output.get('ename', '')}: {output.get('evalue', '')}")
@@ -231,15 +209,23 @@ def _problem_note(result_file: Path, lang: str) -> str:
     if data is None:
         return ""
     unread = _unreadable(data)
-    notes = [_TEXT["unreadable"][lang].format(notebook=nb, reason=why) for nb, why in unread]
-    said = {why for _, why in unread}
-    reasons: list[str] = []
-    for problem in data.get("problems") or []:
-        message = str(problem.get("message") or "") if isinstance(problem, dict) else ""
-        if message and message not in reasons and message not in said:
-            reasons.append(message)
-    if reasons:
-        notes.append(_TEXT["problem"][lang] + " ".join(reasons))
+    with language(lang):
+        notes = [
+            _(
+                "**Your notebook '{notebook}.ipynb' could not be read** ({reason}), so it "
+                "scores 0 on every question. Check that it opens in JupyterLab and submit it "
+                "again if the due date allows, otherwise write to your teacher."
+            ).format(notebook=nb, reason=why)
+            for nb, why in unread
+        ]
+        said = {why for _nb, why in unread}
+        reasons: list[str] = []
+        for problem in data.get("problems") or []:
+            message = str(problem.get("message") or "") if isinstance(problem, dict) else ""
+            if message and message not in reasons and message not in said:
+                reasons.append(message)
+        if reasons:
+            notes.append(_("**Problem while grading automatically:** ") + " ".join(reasons))
     return "\n\n".join(notes)
 
 
@@ -264,7 +250,7 @@ def _stand_ins(autograded: Path, assignment_id: str) -> None:
 
     for result_file in sorted(autograded.glob(f"*/{assignment_id}/{RESULT_FILE}")):
         data = read_result_file(result_file)
-        for notebook, _ in _unreadable(data or {}):
+        for notebook, _why in _unreadable(data or {}):
             stand_in = result_file.parent / f"{notebook}.ipynb"
             if not stand_in.exists():
                 nbformat.write(new_notebook(), stand_in)
@@ -299,18 +285,28 @@ def _notes(
                 penalty = penalties.get(learner, 0.0)
                 raw, points = scores.get(learner, (0.0, 0.0))
                 parts.append(
-                    _TEXT["late"][lang].format(
-                        late=lateness(late * 86400, lang),
-                        due=shown,
-                        penalty=penalty,
-                        score=max(0.0, raw - penalty),
-                        points=points,
-                        raw=raw,
-                    )
+                    _late_note(lateness(late * 86400, lang), shown, penalty, raw, points, lang)
                 )
         if parts:
             notes[learner] = "\n\n".join(parts)
     return notes
+
+
+def _late_note(late: str, due: str, penalty: float, raw: float, points: float, lang: str) -> str:
+    """The note telling a learner how late they were and what it cost, in ``lang``."""
+    with language(lang):
+        off = ngettext("{penalty} point off", "{penalty} points off", 1 if penalty == 1 else 2)
+        return _(
+            "**Handed in late** by {late} (due: {due}): {off}; score {score}/{points} "
+            "(raw score: {raw})."
+        ).format(
+            late=late,
+            due=due,
+            off=off.format(penalty=number(penalty)),
+            score=number(max(0.0, raw - penalty)),
+            points=number(points),
+            raw=number(raw),
+        )
 
 
 def _raw_scores(
@@ -434,7 +430,7 @@ def correction_notebook(source: Path, title: str, lang: str) -> NotebookNode:
     for cell in notebook.cells:
         if clear.begin_test_delimeter in cell.source:
             clear._remove_hidden_test_region(cell)
-            cell.source = cell.source.rstrip() + "\n" + _TEXT["hidden"][lang]
+            cell.source = cell.source.rstrip() + "\n" + _(HIDDEN, lang)
         if "BEGIN MARK SCHEME" in cell.source:
             cell.source = re.sub(
                 r"(?s)=== BEGIN MARK SCHEME ===.*?=== END MARK SCHEME ===", "", cell.source
@@ -448,7 +444,11 @@ def correction_notebook(source: Path, title: str, lang: str) -> NotebookNode:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    notebook.cells.insert(0, new_markdown_cell(_TEXT["correction"][lang].format(title=title)))
+    with language(lang):
+        heading = _(
+            "# Correction — {title}\n\nThe teacher's solution. Hidden tests are not published."
+        ).format(title=title)
+    notebook.cells.insert(0, new_markdown_cell(heading))
     return notebook
 
 
