@@ -51,7 +51,7 @@ def test_risk_funnel_heatmap_and_groups(dashboard_data) -> None:
     risk = coordinator.learners_at_risk(dashboard_data)
     every = at_risk(dashboard_data.frames, dashboard_data.risk_thresholds, dashboard_data.now)
     assert sorted(risk["learner"]) == sorted(every[every["at_risk"]]["learner"])
-    assert {"cohort", "group", "why_fr", "why_en"} <= set(risk.columns)
+    assert {"cohort", "group", "why"} <= set(risk.columns)
     funnel = coordinator.funnel(dashboard_data)
     assert (funnel["learners"] == 40).all() and (funnel["reached"] <= 40).all()
     assert list(funnel["activity"]) == list(

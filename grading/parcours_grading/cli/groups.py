@@ -64,8 +64,8 @@ def make_groups(
 
 def _print(frame: pd.DataFrame, mode: str, lang: str) -> None:
     group = {"bands": "band", "pairs": "group", "teams": "team"}[mode]
-    role = {"bands": None, "pairs": "role", "teams": "role_fr" if lang == "fr" else "role_en"}
-    why = "why_fr" if lang == "fr" else "why_en"
+    role = {"bands": None, "pairs": "role", "teams": "role_name"}
+    why = "why"  # in the language in force
     for key, rows in frame.groupby(group, sort=False):
         print(f"== {group} {key} ({len(rows)})")
         for _, r in rows.iterrows():

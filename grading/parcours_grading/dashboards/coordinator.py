@@ -327,8 +327,7 @@ def ab_results(data: DashboardData) -> pd.DataFrame:
                     "effect_name": r.effect_name,
                     "ci_low": r.ci_low,
                     "ci_high": r.ci_high,
-                    "warning_fr": row["warning_fr"],
-                    "warning_en": row["warning_en"],
+                    "warning": row["warning"],
                 }
             )
     return pd.DataFrame(
@@ -348,8 +347,7 @@ def ab_results(data: DashboardData) -> pd.DataFrame:
             "effect_name",
             "ci_low",
             "ci_high",
-            "warning_fr",
-            "warning_en",
+            "warning",
         ],
     )
 

@@ -179,11 +179,14 @@ def cached_view(function: Callable[..., Any]) -> Callable[..., Any]:
     re-rendered for another language or control reuses every number already computed."""
     import functools
 
+    from ..i18n import get_language
+
     @functools.wraps(function)
     def wrapper(data: DashboardData, *args: Any) -> Any:
-        return data.cached(
-            f"{function.__module__}.{function.__name__}{args!r}", lambda: function(data, *args)
-        )
+        # per language too: explanations (reasons, warnings) are written in it; the
+        # numbers underneath (status, mastery, KPIs) are cached once, see .cached
+        key = f"{function.__module__}.{function.__name__}{args!r}@{get_language()}"
+        return data.cached(key, lambda: function(data, *args))
 
     return wrapper
 

@@ -197,7 +197,7 @@ def my_mastery(data: DashboardData, learner: str) -> pd.DataFrame:
     import pandas as pd
 
     return pd.concat(parts, ignore_index=True)[
-        ["course", "skill", "n", "mean", "low", "high", "band", "why_fr", "why_en"]
+        ["course", "skill", "n", "mean", "low", "high", "band", "why"]
     ]
 
 

@@ -291,7 +291,6 @@ class CoordinatorPage(Page):
             widget.style = {"description_width": "initial"}
         data = self.filtered()
         self._data = data
-        lang = self.lang
         # Static parts are few blocks of plain HTML and figure outputs: written into the
         # first view's HTML page, and one Output widget each once the page is live.
         batch: list[Any] = []
@@ -343,7 +342,7 @@ class CoordinatorPage(Page):
             ui.heading(_("Learners at risk"))
             + f"<p id='risk-count'>{_('{n} learners flagged.').format(n=len(risk))}</p>"
             + ui.table_html(
-                risk.assign(why=risk[f"why_{lang}"]) if len(risk) else risk,
+                risk,
                 {
                     "learner": _("Learner"),
                     "course": _("Course"),
@@ -390,7 +389,7 @@ class CoordinatorPage(Page):
         add(
             ui.heading(_("A/B comparisons"))
             + ui.table_html(
-                ab.assign(warning=ab[f"warning_{lang}"]) if len(ab) else ab,
+                ab,
                 {
                     **({"course": _("Course")} if len(data.courses) > 1 else {}),
                     "lesson": _("Lesson"),
@@ -569,14 +568,13 @@ class CoordinatorPage(Page):
             self.groups_out.outputs = ()
             return
         frame, mode, _skill = made
-        why = f"why_{self.lang}"
-        columns = {"learner": _("Learner"), "mean": _("Mastery"), why: _("Why")}
+        columns = {"learner": _("Learner"), "mean": _("Mastery"), "why": _("Why")}
         if mode == "bands":
             columns = {"learner": _("Learner"), "band": _("Band"), **columns}
         elif mode == "pairs":
             columns = {"group": _("Pair"), "role": _("Role"), **columns}
         else:
-            columns = {"team": _("Team"), f"role_{self.lang}": _("Role"), **columns}
+            columns = {"team": _("Team"), "role_name": _("Role"), **columns}
         if frame["course"].nunique() > 1:  # groups are made within each course
             columns = {"course": _("Course"), **columns}
         shown = ui.table_html(frame, columns, translate=("band", "role"), table_id="table-groups")
@@ -595,6 +593,4 @@ class CoordinatorPage(Page):
         if made is None:
             return
         frame, mode, skill = made
-        why = f"why_{self.lang}"
-        export = frame.drop(columns=[c for c in frame.columns if c.startswith("why_") and c != why])
-        self.export_link.value = ui.csv_link(export, f"{mode}-{skill}.csv", _("Download as CSV"))
+        self.export_link.value = ui.csv_link(frame, f"{mode}-{skill}.csv", _("Download as CSV"))

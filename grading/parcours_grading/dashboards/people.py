@@ -400,7 +400,7 @@ class LearnerPage(Page):
             self.html(
                 ui.heading(_("My mastery per skill"))
                 + ui.table_html(
-                    mastery.assign(why=mastery[f"why_{self.lang}"]) if len(mastery) else mastery,
+                    mastery,
                     {"skill": _("Skill"), "mean": _("Mastery"), "band": _("Band"), "why": _("Why")},
                     translate=("band",),
                     table_id="table-my-mastery",

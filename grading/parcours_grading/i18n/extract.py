@@ -1,6 +1,7 @@
 """Keep the catalogues in step with the code: ``python -m parcours_grading.i18n.extract``.
 
-Finds every ``_("...")`` and ``N_("...")`` with a literal argument (f-string contents
+Finds every ``_("...")`` and ``N_("...")`` with a literal argument, and every
+``ngettext("...", "...", n)`` (a message with its plural; its French has both forms) (f-string contents
 included, through :mod:`ast`) in the Python files of the packages listed in
 :data:`SOURCES`, and updates ``locale/{fr,en}/LC_MESSAGES/<area>.po``, one file per area
 (the first folder of the file that first uses the message: ``dashboards.po``, ``cli.po``...,
@@ -21,18 +22,44 @@ from . import DOMAIN, LANGUAGES, LOCALE_DIR
 
 PACKAGE = Path(__file__).resolve().parents[1]
 #: folders whose Python files hold translatable messages
-SOURCES = (PACKAGE / "dashboards", PACKAGE / "pipeline", PACKAGE / "course", PACKAGE / "cli")
+SOURCES = (
+    PACKAGE / "dashboards",
+    PACKAGE / "pipeline",
+    PACKAGE / "course",
+    PACKAGE / "cli",
+    PACKAGE / "analytics",
+    PACKAGE / "i18n",
+)
 KEYWORDS = {"_", "N_", "gettext_"}
+PLURAL_KEYWORDS = {"ngettext"}
+#: a message: its text, or (singular, plural)
+MessageId = str | tuple[str, str]
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def messages(sources: tuple[Path, ...] = SOURCES) -> dict[str, str]:
+def _literal(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def messages(sources: tuple[Path, ...] = SOURCES) -> dict[MessageId, str]:
     """msgid -> first place it is used (``file:line``), in order of appearance."""
-    found: dict[str, str] = {}
+    found: dict[MessageId, str] = {}
     for folder in sources:
         for path in sorted(folder.rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
             for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id in PLURAL_KEYWORDS
+                    and len(node.args) >= 2
+                ):
+                    one, many = _literal(node.args[0]), _literal(node.args[1])
+                    if one is not None and many is not None:
+                        found.setdefault(
+                            (one, many), f"{path.relative_to(PACKAGE)}:{node.lineno}"
+                        )
+                    continue
                 if (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Name)
@@ -63,21 +90,37 @@ def po_files(lang: str) -> list[Path]:
     return sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po"))
 
 
-def read_translations(lang: str) -> dict[str, str]:
-    """msgid -> msgstr over all the catalogue files of one language ('' when untranslated)."""
+def _done(text: object) -> bool:
+    """Whether a msgstr (or every plural form of one) is written."""
+    if isinstance(text, tuple | list):
+        return bool(text) and all(text)
+    return bool(text)
+
+
+def read_translations(lang: str) -> dict[MessageId, object]:
+    """msgid -> msgstr over all the catalogue files of one language ('' when untranslated;
+    a tuple of forms for a message with a plural)."""
     from babel.messages.pofile import read_po
 
-    out: dict[str, str] = {}
+    out: dict[MessageId, object] = {}
     for path in po_files(lang):
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=lang, domain=DOMAIN)
         for m in catalog:
-            if m.id and not out.get(str(m.id)):
-                out[str(m.id)] = str(m.string or "")
+            if not m.id:
+                continue
+            key: MessageId = (
+                (str(m.id[0]), str(m.id[1])) if isinstance(m.id, tuple | list) else str(m.id)
+            )
+            if not _done(out.get(key)):
+                string = m.string
+                out[key] = tuple(string) if isinstance(string, tuple | list) else str(string or "")
     return out
 
 
-def write_catalogue(lang: str, found: dict[str, str], translations: dict[str, str]) -> list[Path]:
+def write_catalogue(
+    lang: str, found: dict[MessageId, str], translations: dict[MessageId, object]
+) -> list[Path]:
     """Write one ``.po`` file per area with ``found`` messages and their ``translations``;
     remove the files of areas that no longer have any."""
     from babel.messages.catalog import Catalog
@@ -96,7 +139,8 @@ def write_catalogue(lang: str, found: dict[str, str], translations: dict[str, st
                 revision_date=FIXED_DATE,
             )
         file, _sep, line = where.rpartition(":")
-        catalogs[name].add(msgid, translations.get(msgid, ""), locations=[(file, int(line))])
+        empty: object = ("", "") if isinstance(msgid, tuple) else ""
+        catalogs[name].add(msgid, translations.get(msgid, empty), locations=[(file, int(line))])
     written = []
     for name, catalog in catalogs.items():
         path = po_path(lang, name)
@@ -116,7 +160,7 @@ def write_catalogue(lang: str, found: dict[str, str], translations: dict[str, st
     return written
 
 
-def missing(lang: str, found: dict[str, str] | None = None) -> list[str]:
+def missing(lang: str, found: dict[MessageId, str] | None = None) -> list[MessageId]:
     """Messages used in the code with no translation in ``lang``'s catalogue (English may
     leave plain sentences untranslated: only ids written as keys, like ``quiz_mean``,
     need an English text)."""
@@ -124,9 +168,9 @@ def missing(lang: str, found: dict[str, str] | None = None) -> list[str]:
     have = read_translations(lang)
     out = []
     for msgid in found:
-        if have.get(msgid):
+        if _done(have.get(msgid)):
             continue
-        if lang == "en" and not _is_key(msgid):
+        if lang == "en" and (isinstance(msgid, tuple) or not _is_key(msgid)):
             continue
         out.append(msgid)
     return out
