@@ -23,9 +23,7 @@ def test_weekly_activity_moves_smoothly(dashboard_data) -> None:
 
 def test_a_minority_is_flagged_each_for_a_reason_to_act_on(dashboard_data) -> None:
     with language("en"):
-        risk = at_risk(
-            dashboard_data.frames, dashboard_data.risk_thresholds, dashboard_data.now
-        )
+        risk = at_risk(dashboard_data.frames, dashboard_data.risk_thresholds, dashboard_data.now)
     flagged = risk[risk["at_risk"]]
     assert 0 < len(flagged) < len(risk) / 3, flagged[["reasons", "why"]]
     for reasons, why in zip(flagged["reasons"], flagged["why"], strict=True):

@@ -187,8 +187,7 @@ def compare_groups(
     warning = ""
     if min(nx, ny) < min_group:
         warning = _(
-            "Sample too small to tell ({a} and {b} learners; at least {n} per version are "
-            "needed)."
+            "Sample too small to tell ({a} and {b} learners; at least {n} per version are needed)."
         ).format(a=nx, b=ny, n=min_group)
     elif low < 0 < high:
         warning = _("No difference shown: the confidence interval includes 0.")

@@ -25,6 +25,7 @@ from .frames import ClassData
 STATUSES = ("not_started", "started", "done", "late", "missed")
 COMPLETED = ("done", "late")
 
+
 def now_or_default(now: pd.Timestamp | str | None) -> pd.Timestamp:
     """``now`` as a UTC timestamp; the current time when None."""
     if now is None:

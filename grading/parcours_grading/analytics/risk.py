@@ -77,7 +77,7 @@ def reason_text(rule: str, value: float) -> str:
             return _("never active")
         n = int(value)
         return ngettext("inactive for {n} day", "inactive for {n} days", n).format(n=n)
-    n = int(round(value))
+    n = round(value)
     if rule == "missed_deadlines":
         return ngettext("{n} assignment missed", "{n} assignments missed", n).format(n=n)
     if rule == "late_submissions":
@@ -397,9 +397,7 @@ def at_risk(
     for rule in SUPPORTING:  # said only beside a reason of its own
         fired[rule] &= flagged
     names = list(RULES)
-    out["reasons"] = [
-        [rule for rule in names if fired[rule][i]] for i in range(len(out))
-    ]
+    out["reasons"] = [[rule for rule in names if fired[rule][i]] for i in range(len(out))]
     out["n_reasons"] = np.add.reduce(
         [fired[r].astype(np.int64) for r in names if r not in SUPPORTING], dtype=np.int64
     )

@@ -280,9 +280,7 @@ def make_cohort(
             )
             t = submit - rng.integers(60, 900, n) * 10**9
             kind = "assignment"
-        asked = (
-            0.45 + 0.5 * diligence if act["kind"] == "assignment" else 0.15 + 0.6 * diligence
-        )
+        asked = 0.45 + 0.5 * diligence if act["kind"] == "assignment" else 0.15 + 0.6 * diligence
         refl = finished & (rng.random(n) < asked)
         minutes = np.maximum(
             1, np.rint(act["minutes"] * rng.lognormal(0.15, 0.35, n) * (1.4 - 0.6 * ability))

@@ -1,8 +1,8 @@
 """Keep the catalogues in step with the code: ``python -m parcours_grading.i18n.extract``.
 
-Finds every ``_("...")`` and ``N_("...")`` with a literal argument, and every
-``ngettext("...", "...", n)`` (a message with its plural; its French has both forms) (f-string contents
-included, through :mod:`ast`) in the Python files of the packages listed in
+Finds every ``_("...")`` and ``N_("...")`` with a literal argument (f-string contents
+included, through :mod:`ast`), and every ``ngettext("...", "...", n)`` (a message with its
+plural: its French has every plural form), in the Python files of the packages listed in
 :data:`SOURCES`, and updates ``locale/{fr,en}/LC_MESSAGES/<area>.po``, one file per area
 (the first folder of the file that first uses the message: ``dashboards.po``, ``cli.po``...,
 so that work on different areas touches different files): new messages are added with an
@@ -56,9 +56,7 @@ def messages(sources: tuple[Path, ...] = SOURCES) -> dict[MessageId, str]:
                 ):
                     one, many = _literal(node.args[0]), _literal(node.args[1])
                     if one is not None and many is not None:
-                        found.setdefault(
-                            (one, many), f"{path.relative_to(PACKAGE)}:{node.lineno}"
-                        )
+                        found.setdefault((one, many), f"{path.relative_to(PACKAGE)}:{node.lineno}")
                     continue
                 if (
                     isinstance(node, ast.Call)
