@@ -34,6 +34,8 @@ KEYWORDS = {"_", "N_", "gettext_"}
 PLURAL_KEYWORDS = {"ngettext"}
 #: a message: its text, or (singular, plural)
 MessageId = str | tuple[str, str]
+#: its translation: the text, or one text per plural form
+Translation = str | tuple[str, ...]
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -95,12 +97,12 @@ def _done(text: object) -> bool:
     return bool(text)
 
 
-def read_translations(lang: str) -> dict[MessageId, object]:
+def read_translations(lang: str) -> dict[MessageId, Translation]:
     """msgid -> msgstr over all the catalogue files of one language ('' when untranslated;
     a tuple of forms for a message with a plural)."""
     from babel.messages.pofile import read_po
 
-    out: dict[MessageId, object] = {}
+    out: dict[MessageId, Translation] = {}
     for path in po_files(lang):
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=lang, domain=DOMAIN)
@@ -117,7 +119,7 @@ def read_translations(lang: str) -> dict[MessageId, object]:
 
 
 def write_catalogue(
-    lang: str, found: dict[MessageId, str], translations: dict[MessageId, object]
+    lang: str, found: dict[MessageId, str], translations: dict[MessageId, Translation]
 ) -> list[Path]:
     """Write one ``.po`` file per area with ``found`` messages and their ``translations``;
     remove the files of areas that no longer have any."""
@@ -137,7 +139,7 @@ def write_catalogue(
                 revision_date=FIXED_DATE,
             )
         file, _sep, line = where.rpartition(":")
-        empty: object = ("", "") if isinstance(msgid, tuple) else ""
+        empty: Translation = ("", "") if isinstance(msgid, tuple) else ""
         catalogs[name].add(msgid, translations.get(msgid, empty), locations=[(file, int(line))])
     written = []
     for name, catalog in catalogs.items():
