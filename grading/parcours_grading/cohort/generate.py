@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..analytics.abtest import ab_version
-from ..analytics.frames import activities_frame, questions_frame
+from ..analytics.manifests import activities_frame, questions_frame
 from ..store.events import COLUMNS
 from ..store.ids import pseudonymize
 

@@ -53,11 +53,14 @@ def integer(value: Any) -> str:
 
 def percent(share: Any, digits: int = 0) -> str:
     """A share (0..1) as a percentage: ``45 %`` in French, ``45%`` in English."""
+    from babel import Locale
     from babel.numbers import format_percent
 
     if _missing(share):
         return MISSING
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
+    pattern = Locale.parse(locale()).percent_formats[None].pattern  # "#,##0 %" in French
+    if digits > 0:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
     return format_percent(float(share), format=pattern, locale=locale())
 
 
