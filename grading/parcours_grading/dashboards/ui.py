@@ -515,10 +515,20 @@ def _figure_bundle(fig: dict[str, Any], svg: str = "") -> dict[str, Any]:
     title = fig["layout"].get("title", {}).get("text", "")
     data = html.escape(json.dumps(fig, separators=(",", ":")), quote=True)
     return {
-        "text/html": f'<div class="parcours-plot" role="img" aria-label="'
-        f'{html.escape(title, quote=True)}" data-figure="{data}">{svg}</div>',
+        # a named figure, not an img: plotly.js puts controls inside it (axe's
+        # nested-interactive); the picture drawn ahead is the img, with the same name
+        "text/html": f'<div class="parcours-plot" role="figure" aria-label="'
+        f'{html.escape(title, quote=True)}" data-figure="{data}">{_picture(svg, title)}</div>',
         "text/plain": title,
     }
+
+
+def _picture(svg: str, title: str) -> str:
+    """A picture drawn ahead (SVG text), marked as an image with the figure's name."""
+    if not svg.lstrip().startswith("<svg"):
+        return svg
+    name = html.escape(title, quote=True)
+    return svg.replace("<svg", f'<svg role="img" aria-label="{name}"', 1)
 
 
 def _jsonable(value: Any) -> Any:
