@@ -117,6 +117,8 @@ def bands(
     skill: str,
     thresholds: dict[str, float] | None = None,
     course: str | None = None,
+    *,
+    label: str | None = None,
 ) -> pd.DataFrame:
     """Level band of every learner on ``skill``: ``course, learner, skill, n, mean, low,
     high, band, why``; remediation first, then by mastery."""
@@ -140,7 +142,9 @@ def bands(
     why = []
     for r in rows.to_dict("records"):
         text = _("{band}: mastery of “{skill}” {mastery}").format(
-            band=_(BAND_NAMES[r["band"]]), skill=skill, mastery=_fmt(r, rules[r["band"]])
+            band=_(BAND_NAMES[r["band"]]),
+            skill=label or skill,
+            mastery=_fmt(r, rules[r["band"]]),
         )
         if r["n"] == 0:
             text += " " + _("(no evidence yet: the prior value)")
@@ -158,7 +162,12 @@ def bands(
 
 
 def pairs(
-    mastery: pd.DataFrame, skill: str, seed: int = 2026, course: str | None = None
+    mastery: pd.DataFrame,
+    skill: str,
+    seed: int = 2026,
+    course: str | None = None,
+    *,
+    label: str | None = None,
 ) -> pd.DataFrame:
     """Complementary pairs (tutor with tutee) on ``skill``: ``course, group, learner,
     role`` ('tutor' | 'tutee' | 'co-tutor'), ``mean, partner, pair_mean, why``."""
@@ -205,7 +214,7 @@ def pairs(
                             "mean {group}, class {avg}"
                         ).format(
                             role=_(PAIR_ROLES[role]),
-                            skill=skill,
+                            skill=label or skill,
                             mastery=_fmt(member),
                             others=other_txt,
                             group=display.number(pair_mean, 2),
@@ -234,6 +243,7 @@ def teams(
     course: str | None = None,
     *,
     time_budget: float = 2.0,
+    label: str | None = None,
 ) -> pd.DataFrame:
     """Heterogeneous teams with asymmetric roles on ``skill``: ``course, team, learner,
     role`` (an id), ``role_name`` (in the language in force), ``mean, team_mean, why``."""
@@ -278,7 +288,7 @@ def teams(
                             avg=display.number(avg, 2),
                             role=_(name),
                             duty=_(duty),
-                            skill=skill,
+                            skill=label or skill,
                             mastery=_fmt(m),
                             rank=rank + 1,
                         ),

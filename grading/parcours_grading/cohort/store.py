@@ -113,7 +113,7 @@ def write_gradebook(
     p = plans[plans["assignment"].isin(a_ids)].reset_index(drop=True)
     sa_ids, sn_ids = _uid(rng, len(p)), _uid(rng, len(p))
     stamps = _naive_utc(p["submit_at"])
-    grade_rows = []
+    grade_rows: list[tuple[str, str, str, float | None, float | None, None, int]] = []
     frac = p["fraction_correct"].to_numpy()
     # one pass per cell position: cell_list[j] is that cell of submission j's assignment
     by_position = zip(*[cells[a] for a in p["assignment"]], strict=True) if len(p) else []

@@ -269,12 +269,14 @@ def groups(data: DashboardData, skill: str, mode: str, size: int = 4) -> pd.Data
     from ..errors import BadInputError
 
     m = mastery(data)
+    # the skill's label in the explanations (courses sharing a skill id name it alike)
+    label = next((skill_label(data, c, skill) for c in data.courses), skill)
     if mode == "bands":
-        return bands(m, skill, data.band_thresholds or None)
+        return bands(m, skill, data.band_thresholds or None, label=label)
     if mode == "pairs":
-        return pairs(m, skill, seed=data.seed)
+        return pairs(m, skill, seed=data.seed, label=label)
     if mode == "teams":
-        return teams(m, skill, size=size, seed=data.seed, time_budget=2.0)
+        return teams(m, skill, size=size, seed=data.seed, time_budget=2.0, label=label)
     raise BadInputError(f"grouping mode {mode!r}: use bands, pairs or teams.")
 
 

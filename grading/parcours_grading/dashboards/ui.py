@@ -56,12 +56,14 @@ _SORT_JS = (
     "if(!isNaN(m)&&!isNaN(n))return d*(m-n);return d*p.localeCompare(q)});"
     "r.forEach(function(x){b.appendChild(x)});"
 )
+# doubled class: JupyterLab's rendered-HTML style right-aligns every cell with a
+# selector of two classes (":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td")
 STYLE = """<style>
 .parcours-table{border-collapse:collapse;font-size:13px;margin:4px 0}
-.parcours-table th,.parcours-table td{border:1px solid #ccc;padding:3px 8px;text-align:left;
- vertical-align:top}
-.parcours-table td.n,.parcours-table th.n{text-align:right;font-variant-numeric:tabular-nums}
-.parcours-table th.n button{text-align:right}
+table.parcours-table.parcours-table tr th,table.parcours-table.parcours-table tr td{
+ border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
+table.parcours-table.parcours-table tr td.n,table.parcours-table.parcours-table tr th.n{
+ text-align:right;font-variant-numeric:tabular-nums}
 .parcours-table th button{all:unset;cursor:pointer;font-weight:bold}
 .parcours-table th button:focus{outline:2px solid #1a73e8}
 .parcours-kpi{display:inline-block;border:1px solid #ccc;border-radius:6px;padding:6px 12px;
