@@ -131,9 +131,11 @@ def test_groups_export(voila_server, page, dashboard_data) -> None:
     open_dashboard(page, voila_server.url("coordinator"), server=voila_server)
     page.select_option(".parcours-groups-mode select", label="binômes")
     page.wait_for_selector("#table-groups th:has-text('Binôme')", timeout=60_000)
-    skill = page.eval_on_selector(
+    shown = page.eval_on_selector(
         ".parcours-groups-skill select", "s => s.options[s.selectedIndex].text"
-    )
+    )  # the skill's label, not its id
+    course = dashboard_data.courses["analyse-de-donnees"]
+    skill = next(s.id for s in course.skills if s.label == shown)
     pairs = vm.groups(dashboard_data, skill, "pairs", 3)
     rows = table_rows(page, "table-groups")
     assert [r[2] for r in rows] == list(pairs["learner"])

@@ -83,7 +83,8 @@ def test_learner_sees_only_their_own_data(
     path = vm.my_path(dashboard_data, me)
     assert [r[1] for r in table_rows(page, "table-path")] == list(path["title"])
     results = vm.my_results(dashboard_data, me)
-    assert [r[0] for r in table_rows(page, "table-results")] == list(results["assignment"])
+    titles = [vm_titles(dashboard_data, a) for a in results["assignment"]]
+    assert [r[0] for r in table_rows(page, "table-results")] == titles  # titles, not ids
     mastery = vm.my_mastery(dashboard_data, me)
     drawn = wait_plotted(page, "my-mastery")
     seen = mastery[mastery["n"] > 0]  # a skill without evidence has no bar (no guess)
@@ -120,3 +121,10 @@ def test_teacher_extends_a_learner(voila_server, page, world_env) -> None:
         (world_env.data_dir / "courses" / COURSE / "extensions.json").read_text(encoding="utf-8")
     )
     assert learner in json.dumps(record)
+
+
+def vm_titles(data, assignment: str) -> str:
+    """An assignment's title, as the pages show it."""
+    from parcours_grading.dashboards.coordinator import activity_title
+
+    return activity_title(data, COURSE, assignment)

@@ -530,7 +530,8 @@ def _picture(svg: str, title: str) -> str:
     if not svg.lstrip().startswith("<svg"):
         return svg
     name = html.escape(title, quote=True)
-    return svg.replace("<svg", f'<svg role="img" aria-label="{name}"', 1)
+    end = svg.index(">")  # at the end of the opening tag, its own attributes kept first
+    return f'{svg[:end]} role="img" aria-label="{name}"{svg[end:]}'
 
 
 def _jsonable(value: Any) -> Any:
