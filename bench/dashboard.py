@@ -210,8 +210,8 @@ def slow_visit(browser: object, url: str) -> tuple[float, float, int]:
         lambda event: sizes.__setitem__(event["requestId"], event["encodedDataLength"]),
     )
     t0 = time.perf_counter()
-    page.goto(url, wait_until="commit", timeout=300_000)
-    page.wait_for_function(INTERACTIVE_JS, timeout=300_000, polling=50)
+    page.goto(url, wait_until="commit", timeout=900_000)
+    page.wait_for_function(INTERACTIVE_JS, timeout=900_000, polling=50)
     interactive = time.perf_counter() - t0
     page.wait_for_function("() => performance.getEntriesByName('first-contentful-paint').length")
     first = page.evaluate(FIRST_CONTENT_JS) / 1000
