@@ -18,9 +18,17 @@ downloaded and compiled) and printed apart; the figure on the last line is the m
 the later visits, made as a returning coordinator's browser makes them, with those
 scripts cached (each visit still gets a fresh kernel, a fresh page and fresh data).
 
-    .venv/bin/python bench/dashboard.py [--learners 1000] [--visits 3] [--keep DIR]
+With ``--throttle`` the first visit is made as on a slow link instead (Chrome DevTools
+Protocol network emulation: 1.5 Mbit/s down and up, 300 ms latency, browser cache
+disabled) and prints ``dashboard-slow: first_content_s=<x> interactive_s=<x> bytes=<n>``
+("first content": the browser's first contentful paint; bytes: what crossed the network,
+compressed, for the whole page and its scripts). Goals: first content < 2 s, interactive
+< 10 s, < 2 MB.
 
-Last line (machine-readable): ``dashboard: learners=<n> interactive_s=<x>``.
+    .venv/bin/python bench/dashboard.py [--learners 1000 [10000 ...]] [--visits 3]
+                                        [--throttle] [--keep DIR]
+
+Last line per class size (machine-readable): ``dashboard: learners=<n> interactive_s=<x>``.
 """
 
 from __future__ import annotations
@@ -45,6 +53,13 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+#: the slow link of --throttle (Chrome's emulation takes bytes per second)
+SLOW_LINK = {
+    "offline": False,
+    "latency": 300,
+    "downloadThroughput": 1.5e6 / 8,
+    "uploadThroughput": 1.5e6 / 8,
+}
 INTERACTIVE_JS = """() => {
   const h1 = document.querySelector('h1');
   return !!h1 && !!document.querySelector('.parcours-filter-cohort select')
@@ -169,19 +184,65 @@ def visit(context: object, url: str, learners: int) -> tuple[float, dict]:
     page.wait_for_function(LIVE_JS, timeout=300_000, polling=50)
     phases["figures_live"] = (time.perf_counter() - t0) * 1000
     shown = page.eval_on_selector("#table-courses", "t => t.tBodies[0].rows[0].cells[2].innerText")
-    assert int(shown) == learners, shown
+    assert int("".join(ch for ch in shown if ch.isdigit())) == learners, shown  # "1 000"
     page.close()
     return elapsed, phases
 
 
+FIRST_CONTENT_JS = """() => {
+  const paint = performance.getEntriesByName('first-contentful-paint')[0];
+  return paint ? paint.startTime : null;
+}"""
+
+
+def slow_visit(browser: object, url: str) -> tuple[float, float, int]:
+    """One visit on a slow link with an empty cache: (first content, interactive)
+    seconds from navigation and the bytes transferred (compressed, as on the wire)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    cdp.send("Network.emulateNetworkConditions", SLOW_LINK)
+    sizes: dict[str, float] = {}
+    cdp.on(
+        "Network.loadingFinished",
+        lambda event: sizes.__setitem__(event["requestId"], event["encodedDataLength"]),
+    )
+    t0 = time.perf_counter()
+    page.goto(url, wait_until="commit", timeout=900_000)
+    page.wait_for_function(INTERACTIVE_JS, timeout=900_000, polling=50)
+    interactive = time.perf_counter() - t0
+    page.wait_for_function("() => performance.getEntriesByName('first-contentful-paint').length")
+    first = page.evaluate(FIRST_CONTENT_JS) / 1000
+    page.wait_for_load_state("networkidle", timeout=300_000)
+    total = int(sum(sizes.values()))
+    context.close()
+    return first, interactive, total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--learners", type=int, default=1000)
+    parser.add_argument(
+        "--learners", type=int, nargs="+", default=[1000], help="class sizes, one after another"
+    )
+    parser.add_argument(
+        "--throttle",
+        action="store_true",
+        help="first visit on a slow link (1.5 Mbit/s, 300 ms, empty cache)",
+    )
     parser.add_argument("--visits", type=int, default=3, help="visits with a warm browser cache")
     parser.add_argument("--keep", help="write the class in this folder and reuse it next time")
     args = parser.parse_args()
 
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="parcours-bench-"))
+    for learners in args.learners:
+        measure(base / f"class-{learners}", learners, args.visits, args.throttle)
+    return 0
+
+
+def measure(base: Path, learners: int, visits: int, throttle: bool) -> None:
+    """Write (or reuse) a class of ``learners`` under ``base``, serve it, visit it."""
     ready = base / "ready"
     env = {
         "PARCOURS_DATA_DIR": str(base / "data"),
@@ -191,12 +252,13 @@ def main() -> int:
         "PARCOURS_DASHBOARD_READY_DIR": str(ready),
     }
     os.environ.update(env)
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
+    if str(Path(sys.executable).parent) not in os.environ["PATH"]:
+        os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
     (base / "config").mkdir(parents=True, exist_ok=True)
     import shutil
 
     shutil.rmtree(ready, ignore_errors=True)
-    write_class(base, args.learners)
+    write_class(base, learners)
 
     from parcours_grading.config import load_config
     from parcours_grading.dashboards.server import (
@@ -217,40 +279,54 @@ def main() -> int:
         """Until the ``count``-th preheated coordinator kernel is ready, then until the
         server and its kernels are idle (a server waiting for its users)."""
         assert server.process is not None
-        watcher.wait("coordinator", count, 600, server.process)
+        watcher.wait("coordinator", count, 1800, server.process)
         wait_idle(server.process.pid, time.monotonic() + 600)
 
     warm: list[float] = []
+    slow: tuple[float, float, int] | None = None
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             url = server.url("coordinator")
-            # first visit: empty browser cache (Voila's and plotly's scripts downloaded)
             wait_ready(1)
-            cold, phases = visit(browser.new_context(viewport=VIEWPORT), url, args.learners)
-            print(
-                f"visit 1 (empty browser cache): interactive in {cold:.2f} s; "
-                + ", ".join(f"{k}={v / 1000:.2f} s" for k, v in phases.items() if v)
-            )
+            if throttle:  # first visit: a slow link, an empty cache
+                slow = slow_visit(browser, url)
+                print(
+                    f"visit 1 (1.5 Mbit/s, 300 ms, empty cache): first content "
+                    f"{slow[0]:.2f} s, interactive {slow[1]:.2f} s, {slow[2]} bytes"
+                )
+                cold = slow[1]
+            else:  # first visit: empty browser cache (Voila's and plotly's scripts fetched)
+                cold, phases = visit(browser.new_context(viewport=VIEWPORT), url, learners)
+                print(
+                    f"visit 1 (empty browser cache): interactive in {cold:.2f} s; "
+                    + ", ".join(f"{k}={v / 1000:.2f} s" for k, v in phases.items() if v)
+                )
             # later visits: the browser has the scripts cached, as a returning coordinator's
             context = browser.new_context(viewport=VIEWPORT)
-            for n in range(args.visits):
+            for n in range(visits):
                 wait_ready(n + 2)
-                seconds, phases = visit(context, url, args.learners)
+                seconds, phases = visit(context, url, learners)
                 warm.append(seconds)
                 print(
                     f"visit {n + 2} (scripts cached): interactive in {seconds:.2f} s; "
                     + ", ".join(f"{k}={v / 1000:.2f} s" for k, v in phases.items() if v)
                 )
-            floor = voila_floor(base, browser, free_port(), write_voila_config(config))
-            print(f"Voila floor (one-cell preheated notebook, same setup): {floor:.2f} s")
+            if not throttle:
+                floor = voila_floor(base, browser, free_port(), write_voila_config(config))
+                print(f"Voila floor (one-cell preheated notebook, same setup): {floor:.2f} s")
             browser.close()
     finally:
         server.stop()
         watcher.close()
-    print(f"empty-cache first visit: {cold:.2f} s")
-    print(f"dashboard: learners={args.learners} interactive_s={statistics.median(warm):.2f}")
-    return 0
+    print(f"first visit: {cold:.2f} s")
+    if slow is not None:
+        print(
+            f"dashboard-slow: first_content_s={slow[0]:.2f} interactive_s={slow[1]:.2f} "
+            f"bytes={slow[2]} learners={learners}"
+        )
+    if warm:
+        print(f"dashboard: learners={learners} interactive_s={statistics.median(warm):.2f}")
 
 
 if __name__ == "__main__":

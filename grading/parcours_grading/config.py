@@ -26,6 +26,8 @@ from typing import Any
 from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default
 from traitlets.config import Config, Configurable
 
+from .analytics.thresholds import RISK_THRESHOLDS
+
 #: Environment variable naming the project folder (the one holding ``jupyter_config.py``
 #: and ``courses/``). Set by :func:`activate_project` for child processes.
 ROOT_ENV = "PARCOURS_ROOT"
@@ -152,15 +154,10 @@ class ParcoursConfig(Configurable):
 
     # -- analytics --------------------------------------------------------------------
     risk_thresholds = Dict(
-        default_value={
-            "days_inactive": 7,
-            "missed_deadlines": 1,
-            "late_submissions": 2,
-            "score_drop": 0.15,
-            "unanswered_quizzes": 0.5,
-            "reflections_missing": 2,
-        },
-        help="Rules that flag a learner at risk; each a threshold a tutor can edit.",
+        default_value=RISK_THRESHOLDS,
+        help="Rules that flag a learner at risk; each a threshold a tutor can edit "
+        "(analytics/thresholds.py lists them; reflections_missing is said only with "
+        "another reason).",
     ).tag(config=True)
     band_thresholds = Dict(
         default_value={"remediation": 0.5, "extension": 0.8},

@@ -136,6 +136,13 @@ def test_report_csv_json_xlsx(project, tmp_path, capsys):
     assert len(learners) == 30 and learners["learner"].str.startswith("p-").all()
     assert {"L1-a", "L1-b"} <= set(questions["question"])
     assert set(questions["kind"]) == {"quiz", "cell"}
+    # labels beside the ids, numbers rounded (0.167, not 0.16666666666666666)
+    assert set(questions.loc[questions["activity"] == "L1", "title"]) == {"L1"}
+    assignments = pd.read_csv(tmp_path / "r-assignments.csv", dtype=str)
+    assert set(assignments["title"]) <= {"A1", "Remédiation"}
+    for table in (learners.astype(str), questions.astype(str), assignments):
+        numbers = table.stack()
+        assert not numbers.str.fullmatch(r"-?\d+\.\d{4,}").any()
     assert "30 learner(s)" in capsys.readouterr().out
     assert (
         run_cli(

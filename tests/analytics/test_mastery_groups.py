@@ -18,6 +18,7 @@ import pytest
 from parcours_grading.analytics import bands, pairs, skill_mastery, teams
 from parcours_grading.analytics.groups import team_sizes
 from parcours_grading.errors import BadInputError
+from parcours_grading.i18n import language
 from scipy.stats import beta
 
 
@@ -61,9 +62,16 @@ def test_bands(data):
         ("a", "consolidation"),
         ("c", "extension"),
     ]
-    why = b.set_index("learner")
-    assert "remédiation" in why.loc["b", "why_fr"] and "< 0.50" in why.loc["b", "why_fr"]
-    assert "no evidence" in why.loc["d", "why_en"]
+    why = b.set_index("learner")["why"]
+    with language("fr"):
+        french = bands(skill_mastery(data), "s1").set_index("learner")["why"]
+    # in the language in force, numbers through babel (decimal comma in French)
+    assert french["b"].startswith("remédiation : maîtrise de « s1 » 0,33 < 0,5 [0,")
+    assert french["b"].endswith("], 1 élément de preuve")
+    assert "valeur a priori" in french["d"]
+    with language("en"):
+        why = bands(skill_mastery(data), "s1").set_index("learner")["why"]
+    assert "no evidence yet" in why["d"] and "< 0.5" in why["b"]
     stricter = bands(skill_mastery(data), "s1", {"remediation": 0.7, "extension": 0.9})
     assert stricter.set_index("learner")["band"].to_dict() == {
         "b": "remediation",
@@ -81,7 +89,9 @@ def test_pairs_put_the_strongest_with_the_weakest(data):
         g: sorted(zip(rows["role"], rows["learner"], strict=True)) for g, rows in p.groupby("group")
     }
     assert groups == {1: [("tutee", "b"), ("tutor", "c")], 2: [("tutee", "d"), ("tutor", "a")]}
-    assert "tuteur" in p.set_index("learner").loc["c", "why_fr"]
+    with language("fr"):
+        p = pairs(skill_mastery(data), "s1", seed=7)
+    assert p.set_index("learner").loc["c", "why"].startswith("tuteur : ")
 
 
 def test_pairs_with_an_odd_count_make_one_trio(data):
@@ -101,7 +111,10 @@ def test_teams_are_balanced_with_roles(data):
     roles = t.set_index("learner")["role"].to_dict()
     assert roles == {"c": "expert", "b": "rapporteur", "a": "expert", "d": "rapporteur"}
     assert t.equals(teams(skill_mastery(data), "s1", size=2, seed=3))  # reproducible
-    assert "équipe 1" in t.set_index("learner").loc["b", "why_fr"]
+    with language("fr"):
+        t = teams(skill_mastery(data), "s1", size=2, seed=3).set_index("learner")
+    assert t.loc["b", "why"].startswith("équipe 1 (2 membres")
+    assert t.loc["b", "role_name"] == "rapporteur"
 
 
 def test_team_sizes_never_leave_anyone_alone():

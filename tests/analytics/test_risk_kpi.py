@@ -7,6 +7,8 @@ import math
 import pandas as pd
 import pytest
 from parcours_grading.analytics import actual_minutes, at_risk, kpi_trend, kpis, validation_times
+from parcours_grading.analytics.risk import explain
+from parcours_grading.i18n import language
 
 DAY = 86400.0
 
@@ -25,19 +27,38 @@ def test_risk_measures_and_reasons(data, now):
     assert r.loc["b", "unanswered"] == 0.5
     assert math.isnan(r.loc["b", "score_drop"])  # a single scored activity
     assert r.loc["b", "reasons"] == ["days_inactive", "missed_deadlines", "unanswered_quizzes"]
-    # c: last trace A1 at 09-14 06:00 -> 7.75 days; A2 missed; L1 1, L2 0, A1 1 -> 1 - .5
+    # c: last trace A1 at 09-14 06:00 -> 7.75 days (under 10: a skipped week is no worry);
+    #    A2 missed; L1 1, L2 0, A1 1 -> 1 - .5, and the last two (.5) are under 60 %
     assert r.loc["c", "days_inactive"] == pytest.approx(7.75)
     assert r.loc["c", "score_drop"] == pytest.approx(0.5)
-    assert r.loc["c", "reasons"] == ["days_inactive", "missed_deadlines", "score_drop"]
+    assert r.loc["c", "recent_score"] == pytest.approx(0.5)
+    assert r.loc["c", "reasons"] == ["missed_deadlines", "score_drop"]
     # d: never active: days since the first opening (09-07 08:00)
     assert r.loc["d", "days_inactive"] == pytest.approx(14 + 16 / 24)
     assert r.loc["d", "reasons"] == ["days_inactive", "missed_deadlines"]
-    assert r.loc["c", "why_fr"] == (
-        "inactif depuis 8 jours; 1 devoir(s) non rendu(s) après "
-        "l'échéance; scores en baisse de 50 points"
-    )
-    # most reasons first, then longest inactive
-    assert list(r.index) == ["b", "c", "d", "a"]
+    with language("fr"):
+        assert explain(r.loc[["c"]]) == ["1 devoir non rendu ; scores en baisse de 50 points"]
+    with language("en"):
+        assert explain(r.loc[["b"]]) == [
+            "inactive for 13 days; 2 assignments missed; 50% of the questions unanswered"
+        ]
+    # the reflections a missed are said beside her real reason, not counted as one
+    assert r.loc["a", "n_reasons"] == 1
+    # most reasons first (the supporting one not counted), then longest inactive
+    assert list(r.index) == ["b", "d", "c", "a"]
+
+
+def test_missing_reflections_alone_flag_nobody(data, now):
+    # without her falling scores, a's four missing reflections are no reason to call her
+    r = at_risk(data, {"score_drop": 0.9}, now).set_index("learner")
+    assert r.loc["a", "reflections_missing"] == 4
+    assert not r.loc["a", "at_risk"] and r.loc["a", "reasons"] == []
+
+
+def test_a_small_drop_from_high_scores_is_no_worry(data, now):
+    # c fell by 50 points to 50 %: flagged; with the bar at 40 % she is not
+    r = at_risk(data, {"score_drop_below": 0.4}, now).set_index("learner")
+    assert "score_drop" not in r.loc["c", "reasons"]
 
 
 def test_thresholds_are_editable(data, now):
@@ -96,7 +117,7 @@ def test_actual_minutes(data):
     assert m.loc["L3", "actual"] == pytest.approx(2.0) and m.loc["L3", "source"] == "events"
 
 
-def test_kpi_trend_by_week(data):
+def test_kpi_trend_by_week(data, now):
     t = kpi_trend(data)
     wa = t[t["kpi"] == "weekly_active"].set_index("week")["value"]
     # week of 09-07: a b c; week of 09-14: a (L3) and c (A1 at 09-14 06:00); 09-21: a
@@ -106,7 +127,10 @@ def test_kpi_trend_by_week(data):
         pd.Timestamp("2026-09-21", tz="UTC"): 0.25,
     }
     sv = t[t["kpi"] == "skills_validated"]["value"].tolist()
-    assert sv == [1 / 8, 2 / 8]  # c s1 in week 09-07, a s2 in week 09-14 (cumulative)
+    # c s1 validated in week 09-07, a s2 in week 09-14, then a's A2 (0/4, skill s2, week
+    # 09-21) takes it back: the last week is the KPI's value (1/8), not a running total
+    assert sv == [1 / 8, 2 / 8, 1 / 8]
+    assert sv[-1] == kpis(data, now).set_index("kpi").loc["skills_validated", "value"]
 
 
 def test_a_class_without_events_still_gets_a_risk_table(data, now):

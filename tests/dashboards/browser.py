@@ -91,3 +91,16 @@ def screenshot(page: Any, path: Any) -> None:
     page.set_viewport_size({"width": size["width"], "height": min(int(height) + 50, 12000)})
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
+
+
+LIVE_FIGURES_JS = """() => Array.from(document.querySelectorAll('.parcours-plot'))
+    .every(p => p.classList.contains('js-plotly-plot'))"""
+
+
+def wait_live(page: Any, timeout_s: float = 120) -> None:
+    """Until every figure of the page is a live plotly figure (pictures drawn ahead
+    included) and the widgets are shown."""
+    page.wait_for_selector(".parcours-root", timeout=timeout_s * 1000)
+    if page.locator(".parcours-plot").count():  # pointing at a picture makes it live
+        page.locator(".parcours-plot").first.hover()
+    page.wait_for_function(LIVE_FIGURES_JS, timeout=timeout_s * 1000)

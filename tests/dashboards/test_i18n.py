@@ -12,8 +12,10 @@ from parcours_grading.i18n import (
     _,
     choose_language,
     compile_po,
+    display,
     get_language,
     language,
+    ngettext,
     set_language,
     translations,
 )
@@ -34,7 +36,10 @@ def test_catalogues_compile_and_switch() -> None:
     )
     with language("fr"):
         assert _("Learners at risk") == "Apprenants à risque"
-        assert _("{n} learners flagged.").format(n=3) == "3 apprenants signalés."
+        flagged = ("{n} learner flagged.", "{n} learners flagged.")
+        assert ngettext(*flagged, 3).format(n=3) == "3 apprenants signalés."
+        assert ngettext(*flagged, 0).format(n=0) == "0 apprenant signalé."
+        assert display.number(77.44) == "77,4" and display.percent(0.45) == "45\u00a0%"
         with language("en"):
             assert _("Learners at risk") == "Learners at risk"
             assert _("quiz_mean") == "Mean quiz score"

@@ -33,13 +33,13 @@ def test_teacher_assignment_view(voila_server, page, dashboard_data, output_dir)
     assert int(rows["Retours publiés"]) == status.feedback_released
 
     scores = wait_plotted(page, "scores")
-    assert scores["data"][0]["x"] == pytest.approx(
-        list(vm.score_distribution(dashboard_data, COURSE, "devoir-1"))
+    assert scores["data"][0]["x"] == pytest.approx(  # French: percentages
+        [100 * v for v in vm.score_distribution(dashboard_data, COURSE, "devoir-1")]
     )
     assert scores["xtitle"] == "Note (part des points)"
     questions = vm.question_difficulty(dashboard_data, COURSE, "devoir-1")
     drawn = wait_plotted(page, "questions")
-    assert drawn["data"][0]["x"] == list(questions["question"])
+    assert drawn["data"][0]["x"] == list(questions[questions["graded"] > 0]["question"])
     assert [r[0] for r in table_rows(page, "table-questions")] == list(questions["question"])
     summary = vm.reflections_summary(dashboard_data, COURSE, "devoir-1")
     assert page.inner_text("#reflections-summary").startswith(f"{summary['count']} retours")
@@ -48,7 +48,7 @@ def test_teacher_assignment_view(voila_server, page, dashboard_data, output_dir)
     select = page.locator(".parcours-assignment select")
     select.focus()
     title = dashboard_data.courses[COURSE].assignment("devoir-2").title
-    select.select_option(label=f"{title} (devoir-2)")
+    select.select_option(label=title)
     devoir2 = vm.assignment_status(dashboard_data, COURSE, "devoir-2")
     page.wait_for_function(
         "n => { const t = document.querySelector('#table-status'); return t && "
@@ -83,10 +83,13 @@ def test_learner_sees_only_their_own_data(
     path = vm.my_path(dashboard_data, me)
     assert [r[1] for r in table_rows(page, "table-path")] == list(path["title"])
     results = vm.my_results(dashboard_data, me)
-    assert [r[0] for r in table_rows(page, "table-results")] == list(results["assignment"])
+    titles = [vm_titles(dashboard_data, a) for a in results["assignment"]]
+    assert [r[0] for r in table_rows(page, "table-results")] == titles  # titles, not ids
     mastery = vm.my_mastery(dashboard_data, me)
     drawn = wait_plotted(page, "my-mastery")
-    assert drawn["data"][0]["y"] == pytest.approx(list(mastery["mean"].round(3)))
+    seen = mastery[mastery["n"] > 0]  # a skill without evidence has no bar (no guess)
+    assert drawn["data"][0]["y"] == pytest.approx(list(seen["mean"].round(3)))
+    assert "interval" in page.inner_text("#mastery-note")
     week = vm.my_week(dashboard_data, me)
     drawn = wait_plotted(page, "my-week")
     assert drawn["data"][0]["y"] == list(week["minutes"])
@@ -118,3 +121,10 @@ def test_teacher_extends_a_learner(voila_server, page, world_env) -> None:
         (world_env.data_dir / "courses" / COURSE / "extensions.json").read_text(encoding="utf-8")
     )
     assert learner in json.dumps(record)
+
+
+def vm_titles(data, assignment: str) -> str:
+    """An assignment's title, as the pages show it."""
+    from parcours_grading.dashboards.coordinator import activity_title
+
+    return activity_title(data, COURSE, assignment)

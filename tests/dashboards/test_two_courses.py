@@ -56,12 +56,19 @@ def test_funnel_labels_name_the_course(state) -> None:
 
     labels, reached = vm.funnel_chart(state.data)
     funnel = vm.funnel(state.data)
-    assert labels == [f"{c}/{a}" for c, a in zip(funnel["course"], funnel["activity"], strict=True)]
+    # titles, not ids, with their course
+    assert labels == [
+        f"{c}: {vm.activity_title(state.data, c, a)}"
+        for c, a in zip(funnel["course"], funnel["activity"], strict=True)
+    ]
+    assert "analyse-de-donnees: Découvrir les Series et les DataFrame" in labels
     assert reached == [int(v) for v in funnel["reached"]]
-    assert any(x.startswith(f"{ENGLISH}/") for x in labels)
+    assert any(x.startswith(f"{ENGLISH}: ") for x in labels)
     one = state.data.filtered(course=FRENCH)
     labels, _ = vm.funnel_chart(one)
-    assert labels == list(vm.funnel(one)["activity"].astype(str))  # one course: no prefix
+    assert labels == [  # one course: no prefix
+        vm.activity_title(one, FRENCH, a) for a in vm.funnel(one)["activity"]
+    ]
 
 
 def test_mastery_and_groups_per_course(state) -> None:
@@ -70,8 +77,9 @@ def test_mastery_and_groups_per_course(state) -> None:
     data = state.data
     mastery = vm.mastery_by_skill(data)
     assert set(mastery["course"]) == {FRENCH, ENGLISH}
-    assert vm.mastery_labels(mastery) == [
-        f"{c}/{s}" for c, s in zip(mastery["course"], mastery["skill"], strict=True)
+    assert vm.mastery_labels(data, mastery) == [
+        f"{c}: {vm.skill_label(data, c, s)}"
+        for c, s in zip(mastery["course"], mastery["skill"], strict=True)
     ]
     for mode in ("bands", "pairs", "teams"):
         groups = vm.groups(data, "lire", mode, 3)

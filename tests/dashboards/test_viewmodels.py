@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from parcours_grading.dashboards import coordinator, learner, teacher, ui
 from parcours_grading.errors import BadInputError
+from parcours_grading.i18n import language
 
 COURSE = "analyse-de-donnees"
 
@@ -51,7 +52,7 @@ def test_risk_funnel_heatmap_and_groups(dashboard_data) -> None:
     risk = coordinator.learners_at_risk(dashboard_data)
     every = at_risk(dashboard_data.frames, dashboard_data.risk_thresholds, dashboard_data.now)
     assert sorted(risk["learner"]) == sorted(every[every["at_risk"]]["learner"])
-    assert {"cohort", "group", "why_fr", "why_en"} <= set(risk.columns)
+    assert {"cohort", "group", "why"} <= set(risk.columns)
     funnel = coordinator.funnel(dashboard_data)
     assert (funnel["learners"] == 40).all() and (funnel["reached"] <= 40).all()
     assert list(funnel["activity"]) == list(
@@ -134,11 +135,16 @@ def test_learner_is_scoped(dashboard_data, world_env) -> None:
 
 def test_sortable_table_and_csv() -> None:
     frame = pd.DataFrame({"who": ["b", "a"], "share": [0.5, float("nan")]})
-    html = ui.table_html(
-        frame, {"who": "Who", "share": "Share"}, kinds={"share": "%"}, table_id="t"
-    )
+    with language("fr"):
+        html = ui.table_html(
+            frame, {"who": "Who", "share": "Share"}, kinds={"share": "%"}, table_id="t"
+        )
     assert html.count('<button type="button" onclick=') == 2
-    assert 'aria-sort="none"' in html and "50 %" in html and "–" in html
+    assert 'aria-sort="none"' in html and "50\u00a0%" in html and "–" in html
+    # text left, numbers right (a reader compares them)
+    assert '<td data-v="b">b</td>' in html and '<td data-v="0.5" class="n">' in html
+    with language("en"):
+        assert "50%" in ui.table_html(frame, {"share": "Share"}, kinds={"share": "%"})
     link = ui.csv_link(frame, "x.csv", "CSV")
     data = link.split("base64,", 1)[1].split('"', 1)[0]
     assert base64.b64decode(data).decode("utf-8-sig").splitlines()[0] == "who,share"

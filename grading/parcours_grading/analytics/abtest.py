@@ -61,8 +61,9 @@ class ABResult:
     effect_name: str
     ci_low: float
     ci_high: float
-    warning_fr: str
-    warning_en: str
+    #: why not to conclude (sample too small, interval containing 0), in the language
+    #: in force; '' when the comparison can be read
+    warning: str
 
     def as_dict(self) -> dict[str, object]:
         """Plain values for JSON and tables."""
@@ -181,19 +182,15 @@ def compare_groups(
             test, statistic, p = "mann-whitney", float(res.statistic), float(res.pvalue)
             effect = 2 * statistic / (nx * ny) - 1
             effect_name = "rank_biserial"
-    warn_fr, warn_en = [], []
+    from ..i18n import _
+
+    warning = ""
     if min(nx, ny) < min_group:
-        warn_fr.append(
-            f"Échantillon trop petit pour conclure ({nx} et {ny} apprenants ; il en "
-            f"faut au moins {min_group} par version)."
-        )
-        warn_en.append(
-            f"Sample too small to tell ({nx} and {ny} learners; at least "
-            f"{min_group} per version are needed)."
-        )
+        warning = _(
+            "Sample too small to tell ({a} and {b} learners; at least {n} per version are needed)."
+        ).format(a=nx, b=ny, n=min_group)
     elif low < 0 < high:
-        warn_fr.append("Pas de différence démontrée : l'intervalle de confiance contient 0.")
-        warn_en.append("No difference shown: the confidence interval includes 0.")
+        warning = _("No difference shown: the confidence interval includes 0.")
     return ABResult(
         lesson=lesson,
         outcome=outcome,
@@ -207,8 +204,7 @@ def compare_groups(
         effect_name=effect_name,
         ci_low=float(low),
         ci_high=float(high),
-        warning_fr=" ".join(warn_fr),
-        warning_en=" ".join(warn_en),
+        warning=warning,
     )
 
 

@@ -56,57 +56,30 @@ Frames and their columns (the dashboards rely on these names):
 
 from __future__ import annotations
 
-import datetime as dt
-import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .eventframes import (
+    EVENT_COLUMNS,
+    EVENT_KEYS,
+    columns_frame,
+    events_frame,
+    read_events,
+    sqlite_path,
+)
+from .manifests import ACTIVITY_COLUMNS, QUESTION_COLUMNS, activities_frame, questions_frame
+from .tidy import empty, utc
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
     from ..course.model import Course
 
 LEARNER_COLUMNS = ["course", "learner", "student_id"]
-ACTIVITY_COLUMNS = [
-    "course",
-    "activity",
-    "kind",
-    "title",
-    "module",
-    "order",
-    "minutes",
-    "opens",
-    "due",
-    "points",
-    "skills",
-]
-QUESTION_COLUMNS = ["course", "lesson", "question", "type", "skills"]
-EVENT_COLUMNS = [
-    "id",
-    "timestamp",
-    "learner",
-    "verb",
-    "course",
-    "object_type",
-    "object_id",
-    "lesson",
-    "activity",
-    "score",
-    "success",
-    "duration_s",
-    "attempt",
-    "response",
-    "extra",
-    "self_reported",
-]
-#: text columns of ``events`` held as categoricals
-EVENT_KEYS = ["learner", "verb", "course", "object_type", "object_id", "lesson", "activity"]
 GRADE_COLUMNS = [
     "course",
     "learner",
@@ -167,289 +140,6 @@ class ClassData:
         if key not in self.cache:
             self.cache[key] = compute()
         return self.cache[key]
-
-
-def empty(columns: Sequence[str]) -> pd.DataFrame:
-    """An empty frame with these columns."""
-    return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
-
-
-def utc(values: Any) -> pd.Series:
-    """Any datetimes (ISO text, naive UTC, aware) as ``datetime64[ns, UTC]``."""
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
-    return pd.to_datetime(pd.Series(values), utc=True, format="ISO8601").astype(
-        "datetime64[ns, UTC]"
-    )
-
-
-# -- manifests ---------------------------------------------------------------------------
-def activities_frame(courses: Iterable[Course]) -> pd.DataFrame:
-    """Lessons and assignments of ``courses`` in course order (columns: see module doc)."""
-    rows: list[dict[str, Any]] = []
-    for course in courses:
-        windows: dict[str, tuple[dt.datetime, dt.datetime]] = {}
-        for a in course.assignments:
-            opens, due = course.opens(a), course.due(a)
-            if a.module in windows:
-                lo, hi = windows[a.module]
-                windows[a.module] = (min(lo, opens), max(hi, due))
-            else:
-                windows[a.module] = (opens, due)
-        order = 0
-        for module in course.modules:
-            window: tuple[dt.datetime | None, dt.datetime | None] = windows.get(module.id) or (
-                None,
-                None,
-            )
-            for lesson in module.lessons:
-                rows.append(
-                    dict(
-                        course=course.id,
-                        activity=lesson.id,
-                        kind="lesson",
-                        title=lesson.title,
-                        module=module.id,
-                        order=order,
-                        minutes=lesson.minutes,
-                        opens=window[0],
-                        due=window[1],
-                        points=float("nan"),
-                        skills=tuple(lesson.skills),
-                    )
-                )
-                order += 1
-            for a in course.assignments:
-                if a.module == module.id:
-                    rows.append(_assignment_row(course, a, order))
-                    order += 1
-        known = {m.id for m in course.modules}
-        for a in course.assignments:
-            if a.module not in known:
-                rows.append(_assignment_row(course, a, order))
-                order += 1
-    if not rows:
-        return empty(ACTIVITY_COLUMNS)
-    frame = pd.DataFrame(rows, columns=ACTIVITY_COLUMNS)
-    frame["opens"] = utc(frame["opens"])
-    frame["due"] = utc(frame["due"])
-    frame["order"] = frame["order"].astype("int64")
-    frame["minutes"] = frame["minutes"].astype("float64")
-    return frame
-
-
-def _assignment_row(course: Course, a: Any, order: int) -> dict[str, Any]:
-    return dict(
-        course=course.id,
-        activity=a.id,
-        kind="assignment",
-        title=a.title,
-        module=a.module,
-        order=order,
-        minutes=a.minutes,
-        opens=course.opens(a),
-        due=course.due(a),
-        points=float(a.points),
-        skills=tuple(a.skills),
-    )
-
-
-def questions_frame(courses: Iterable[Course]) -> pd.DataFrame:
-    """Quiz questions of each lesson, from the course's quiz banks (answers not read)."""
-    import yaml
-
-    rows = []
-    for course in courses:
-        for lesson in course.lessons:
-            path = course.folder / "quizzes" / f"{lesson.id}.yaml"
-            if not path.is_file():
-                continue
-            try:
-                bank = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except (OSError, yaml.YAMLError) as exc:
-                raise DataError(
-                    f"{path}: the quiz bank cannot be read ({exc}). Run 'parcours check "
-                    f"{course.id}' to find the problem."
-                ) from exc
-            for q in bank.get("questions") or []:
-                if isinstance(q, dict) and q.get("id"):
-                    rows.append(
-                        dict(
-                            course=course.id,
-                            lesson=lesson.id,
-                            question=str(q["id"]),
-                            type=str(q.get("type", "")),
-                            skills=tuple(q.get("skills") or lesson.skills),
-                        )
-                    )
-    return pd.DataFrame(rows, columns=QUESTION_COLUMNS) if rows else empty(QUESTION_COLUMNS)
-
-
-# -- event store -------------------------------------------------------------------------
-# SQLite turns the ISO 8601 text into milliseconds since 1970 (UTC, any offset honoured)
-# in C: a million timestamps are not parsed one by one in Python. Unreadable -> NULL -> NaT.
-_EVENT_FIELDS = (
-    "CAST(ROUND((julianday(timestamp) - 2440587.5) * 86400000.0) AS INTEGER), actor, verb, "
-    "course, object_type, object_id, lesson, score, success, duration_s, attempt, "
-    "CASE WHEN extra = '{}' THEN NULL ELSE extra END, self_reported"
-)
-_READ_COLUMNS = [
-    "timestamp",
-    "learner",
-    "verb",
-    "course",
-    "object_type",
-    "object_id",
-    "lesson",
-    "score",
-    "success",
-    "duration_s",
-    "attempt",
-    "extra",
-    "self_reported",
-]
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file of a ``sqlite:///path`` URL, or None for another database."""
-    if url.startswith("sqlite:///"):
-        return Path(url.removeprefix("sqlite:///"))
-    return None
-
-
-def read_events(
-    url: str,
-    courses: Sequence[str] | None = None,
-    *,
-    full: bool = False,
-    snapshot: bool = True,
-) -> pd.DataFrame:
-    """The events of ``courses`` (all when None) from the event store at ``url``; ``id``
-    and ``response`` too with ``full`` (one SQL query). Without ``full`` the columns come
-    from the store's columnar snapshot plus the rows added since (see :mod:`.snapshot`;
-    ``snapshot=False`` reads the whole table instead). A missing store gives an empty
-    frame (no learner has done anything yet)."""
-    path = sqlite_path(url)
-    if path is None:  # PostgreSQL (hub deployment): through the store's read API, live
-        from ..store import open_store
-
-        with open_store(url) as store:
-            found = [e for c in courses for e in store.read(course=c)] if courses else store.read()
-        frame = events_frame([e.to_dict() for e in found])
-        frame["timestamp"] = frame["timestamp"].dt.round("ms")  # as read from SQLite
-        if not full:
-            frame["id"] = frame["response"] = None
-        return frame
-    if not path.is_file():
-        return events_frame(empty(EVENT_COLUMNS))
-    if not full:
-        from .snapshot import read_columns
-
-        return columns_frame(read_columns(path, write=snapshot, use_snapshot=snapshot), courses)
-    fields, columns = "id, response, " + _EVENT_FIELDS, ["id", "response", *_READ_COLUMNS]
-    sql = f"SELECT {fields} FROM events"
-    params: tuple[str, ...] = ()
-    if courses:
-        sql += f" WHERE course IN ({','.join('?' * len(courses))})"
-        params = tuple(courses)
-    sql += " ORDER BY rowid"
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            cursor = conn.execute(sql, params)
-            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
-            millis = pd.to_numeric(frame["timestamp"], errors="coerce")
-            frame["timestamp"] = pd.to_datetime(millis, unit="ms", utc=True).astype(
-                "datetime64[ns, UTC]"
-            )
-    except sqlite3.Error as exc:
-        raise DataError(
-            f"{path}: the event store cannot be read ({exc}). Check that it is an event "
-            "store (table 'events') and that it is not being replaced."
-        ) from exc
-    return events_frame(frame)
-
-
-def _categorical(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
-    """Codes into ``texts`` as a categorical of the texts used, sorted (as ``astype``
-    would make it); code -1 becomes ''."""
-    cats = np.asarray(texts, dtype=object)
-    if (codes < 0).any():
-        cats = np.append(cats, "")
-        codes = np.where(codes < 0, len(cats) - 1, codes)
-    used = np.bincount(codes, minlength=len(cats)) > 0 if len(codes) else np.zeros(len(cats), bool)
-    positions = np.flatnonzero(used)
-    kept, inverse = np.unique(cats[positions], return_inverse=True)  # sorted, distinct
-    lut = np.full(len(cats), -1, dtype=np.int32)
-    lut[positions] = inverse
-    dtype = pd.CategoricalDtype(pd.Index(kept))
-    return pd.Categorical.from_codes(lut[codes], dtype=dtype)
-
-
-def columns_frame(cols: Any, courses: Sequence[str] | None = None) -> pd.DataFrame:
-    """The ``events`` frame of the :class:`.snapshot.Columns` ``cols`` (rows of
-    ``courses`` only when given), built from the integer codes: no text is parsed."""
-    rows: slice | np.ndarray = slice(None)
-    if courses:
-        wanted = np.isin(np.asarray(cols.texts["course"], dtype=object), list(courses))
-        keep = np.append(wanted, False)[cols.codes["course"]]
-        if not keep.all():
-            rows = np.flatnonzero(keep)
-    codes = {name: c[rows] for name, c in cols.codes.items()}
-    millis = cols.timestamp_ms[rows]
-    nat = millis == np.iinfo(np.int64).min
-    stamps = np.where(nat, np.iinfo(np.int64).min, millis * 1_000_000).view("datetime64[ns]")
-    out: dict[str, Any] = {
-        "id": pd.Series(np.full(len(millis), None, dtype=object), dtype=object, copy=False),
-        "timestamp": pd.DatetimeIndex(stamps).tz_localize("UTC"),
-    }
-    for name, column in (
-        ("learner", "actor"),
-        ("verb", "verb"),
-        ("course", "course"),
-        ("object_type", "object_type"),
-        ("object_id", "object_id"),
-        ("lesson", "lesson"),
-    ):
-        out[name] = _categorical(codes[column], cols.texts[column])
-    # activity: the lesson, else the object (codes into lesson texts + object texts)
-    lessons, objects = cols.texts["lesson"], cols.texts["object_id"]
-    blank = np.array([t == "" for t in lessons] + [True], dtype=bool)
-    lc, oc = codes["lesson"], codes["object_id"]
-    out["activity"] = _categorical(
-        np.where(blank[lc], np.where(oc < 0, -1, len(lessons) + oc), lc), [*lessons, *objects]
-    )
-    for name in ("score", "success", "duration_s", "attempt"):
-        out[name] = cols.numbers[name][rows]
-    out["response"] = out["id"]
-    extra = np.append(np.asarray(cols.texts["extra"], dtype=object), np.array([None], dtype=object))
-    out["extra"] = pd.Series(extra[codes["extra"]], dtype=object, copy=False)
-    out["self_reported"] = cols.numbers["self_reported"][rows]
-    return pd.DataFrame(out, columns=EVENT_COLUMNS, copy=False)
-
-
-def events_frame(records: pd.DataFrame | Iterable[dict[str, Any]]) -> pd.DataFrame:
-    """Events (store rows, with ``actor`` or ``learner``) as the ``events`` frame."""
-    frame = records.copy() if isinstance(records, pd.DataFrame) else pd.DataFrame(list(records))
-    if "actor" in frame.columns and "learner" not in frame.columns:
-        frame = frame.rename(columns={"actor": "learner"})
-    for name in EVENT_COLUMNS:
-        if name not in frame.columns:
-            frame[name] = None
-    frame = frame[EVENT_COLUMNS]
-    frame["timestamp"] = utc(frame["timestamp"]) if len(frame) else utc([])
-    for name in ("score", "success", "duration_s", "attempt", "self_reported"):
-        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
-    for name in ("learner", "verb", "course", "object_type", "object_id", "lesson"):
-        frame[name] = frame[name].astype("category")
-        if frame[name].isna().any():
-            frame[name] = frame[name].cat.add_categories([""]).fillna("")
-    lesson = frame["lesson"].astype(object)
-    frame["activity"] = pd.Categorical(
-        lesson.where(lesson != "", frame["object_id"].astype(object)).to_numpy()
-    )
-    extra = frame["extra"].astype(object)
-    frame["extra"] = extra.where(extra.notna() & (extra != "{}") & (extra != ""), None)
-    return frame.reset_index(drop=True)
 
 
 # -- everything --------------------------------------------------------------------------
@@ -610,3 +300,26 @@ def _share_categories(frames: dict[str, pd.DataFrame]) -> None:
             else:
                 frame[column] = col.astype(object).astype(dtypes[kind])
         frames[name] = frame
+
+
+__all__ = [
+    "ACTIVITY_COLUMNS",
+    "EVENT_COLUMNS",
+    "EVENT_KEYS",
+    "EXTENSION_COLUMNS",
+    "GRADE_COLUMNS",
+    "LEARNER_COLUMNS",
+    "QUESTION_COLUMNS",
+    "SUBMISSION_COLUMNS",
+    "ClassData",
+    "activities_frame",
+    "assemble",
+    "columns_frame",
+    "empty",
+    "events_frame",
+    "load_frames",
+    "questions_frame",
+    "read_events",
+    "sqlite_path",
+    "utc",
+]

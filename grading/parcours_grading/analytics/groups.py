@@ -1,8 +1,9 @@
 """Differentiation: level bands, complementary pairs and heterogeneous teams on a skill.
 
 All three take the mastery frame of :func:`.mastery.skill_mastery` (posterior ``mean``,
-``low``, ``high`` per learner and skill) and return one row per learner with a ``why_fr``
-and ``why_en`` text saying why the learner is where they are.
+``low``, ``high`` per learner and skill) and return one row per learner with a ``why``
+text saying why the learner is where they are, in the language in force (gettext; numbers
+through babel).
 
 - :func:`bands`: ``remediation`` below ``band_thresholds["remediation"]`` (posterior
   mean), ``extension`` at or above ``band_thresholds["extension"]``, else
@@ -32,12 +33,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BadInputError
+from ..i18n import N_, _
 
 DEFAULT_BANDS = {"remediation": 0.5, "extension": 0.8}
-BAND_LABELS = {
-    "remediation": ("remédiation", "remediation"),
-    "consolidation": ("consolidation", "consolidation"),
-    "extension": ("approfondissement", "extension"),
+#: band and role names as message ids, shown through ``_()``
+BAND_NAMES = {
+    "remediation": N_("remediation"),
+    "consolidation": N_("consolidation"),
+    "extension": N_("extension"),
 }
 #: roles for a team of each size, strongest first
 ROLES = {
@@ -46,23 +49,15 @@ ROLES = {
     4: ["expert", "animateur", "secretaire", "rapporteur"],
     5: ["expert", "animateur", "secretaire", "gardien_du_temps", "rapporteur"],
 }
+#: team role -> (name, what the member does), message ids shown through ``_()``
 ROLE_LABELS = {
-    "expert": ("expert", "expert", "explique la notion aux autres", "explains the notion"),
-    "animateur": ("animateur", "facilitator", "distribue la parole", "gives everyone a turn"),
-    "secretaire": (
-        "secrétaire",
-        "note-taker",
-        "note les idées et les réponses",
-        "writes down ideas and answers",
-    ),
-    "gardien_du_temps": ("gardien du temps", "timekeeper", "veille au temps", "keeps the time"),
-    "rapporteur": (
-        "rapporteur",
-        "reporter",
-        "présente le résultat de l'équipe (l'expliquer consolide)",
-        "presents the team's result (explaining it consolidates)",
-    ),
+    "expert": (N_("expert"), N_("explains the notion")),
+    "animateur": (N_("facilitator"), N_("gives everyone a turn")),
+    "secretaire": (N_("note-taker"), N_("writes down ideas and answers")),
+    "gardien_du_temps": (N_("timekeeper"), N_("keeps the time")),
+    "rapporteur": (N_("reporter"), N_("presents the team's result (explaining it consolidates)")),
 }
+PAIR_ROLES = {"tutor": N_("tutor"), "tutee": N_("tutee"), "co-tutor": N_("co-tutor")}
 
 
 def _skill_rows(mastery: pd.DataFrame, skill: str, course: str | None) -> pd.DataFrame:
@@ -102,8 +97,19 @@ def _ranked(rows: pd.DataFrame, seed: int) -> pd.DataFrame:
     return shuffled.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _fmt(row: Any) -> str:
-    return f"{row['mean']:.2f} [{row['low']:.2f}–{row['high']:.2f}], n={int(row['n'])}"
+def _fmt(row: Any, rule: str = "") -> str:
+    """Mastery (then ``rule``, the band's bound it is measured against) with its 90 %
+    interval and evidence: ``0,62 ≥ 0,5 [0,41–0,80], 7 pieces of evidence`` (numbers in
+    the language in force)."""
+    from ..i18n import display, ngettext
+
+    n = int(row["n"])
+    return (
+        f"{display.number(row['mean'], 2)}{' ' + rule if rule else ''} "
+        f"[{display.number(row['low'], 2)}–"
+        f"{display.number(row['high'], 2)}], "
+        + ngettext("{n} piece of evidence", "{n} pieces of evidence", n).format(n=n)
+    )
 
 
 def bands(
@@ -111,9 +117,11 @@ def bands(
     skill: str,
     thresholds: dict[str, float] | None = None,
     course: str | None = None,
+    *,
+    label: str | None = None,
 ) -> pd.DataFrame:
     """Level band of every learner on ``skill``: ``course, learner, skill, n, mean, low,
-    high, band, why_fr, why_en``; remediation first, then by mastery."""
+    high, band, why``; remediation first, then by mastery."""
     limits = {**DEFAULT_BANDS, **(thresholds or {})}
     low, high = float(limits["remediation"]), float(limits["extension"])
     rows = _skill_rows(mastery, skill, course).copy()
@@ -122,24 +130,26 @@ def bands(
         "remediation",
         np.where(rows["mean"] >= high, "extension", "consolidation"),
     )
-    fr, en = [], []
-    for _, r in rows.iterrows():
-        band_fr, band_en = BAND_LABELS[r["band"]]
-        rule_fr = {
-            "remediation": f"< {low:.2f}",
-            "extension": f"≥ {high:.2f}",
-            "consolidation": f"entre {low:.2f} et {high:.2f}",
-        }[r["band"]]
-        rule_en = {
-            "remediation": f"< {low:.2f}",
-            "extension": f"≥ {high:.2f}",
-            "consolidation": f"between {low:.2f} and {high:.2f}",
-        }[r["band"]]
-        note_fr = " (aucune donnée : valeur a priori)" if r["n"] == 0 else ""
-        note_en = " (no evidence: prior value)" if r["n"] == 0 else ""
-        fr.append(f"{band_fr} : maîtrise de « {skill} » {_fmt(r)} {rule_fr}{note_fr}")
-        en.append(f"{band_en}: mastery of '{skill}' {_fmt(r)} {rule_en}{note_en}")
-    rows["why_fr"], rows["why_en"] = fr, en
+    from ..i18n import display
+
+    rules = {
+        "remediation": "< " + display.number(low, 2),
+        "extension": "≥ " + display.number(high, 2),
+        "consolidation": _("between {low} and {high}").format(
+            low=display.number(low, 2), high=display.number(high, 2)
+        ),
+    }
+    why = []
+    for r in rows.to_dict("records"):
+        text = _("{band}: mastery of “{skill}” {mastery}").format(
+            band=_(BAND_NAMES[r["band"]]),
+            skill=label or skill,
+            mastery=_fmt(r, rules[r["band"]]),
+        )
+        if r["n"] == 0:
+            text += " " + _("(no evidence yet: the prior value)")
+        why.append(text)
+    rows["why"] = why
     order = {"remediation": 0, "consolidation": 1, "extension": 2}
     rows = (
         rows.assign(_o=rows["band"].map(order))
@@ -147,16 +157,23 @@ def bands(
         .drop(columns="_o")
     )
     return rows[
-        ["course", "learner", "skill", "n", "mean", "low", "high", "band", "why_fr", "why_en"]
+        ["course", "learner", "skill", "n", "mean", "low", "high", "band", "why"]
     ].reset_index(drop=True)
 
 
 def pairs(
-    mastery: pd.DataFrame, skill: str, seed: int = 2026, course: str | None = None
+    mastery: pd.DataFrame,
+    skill: str,
+    seed: int = 2026,
+    course: str | None = None,
+    *,
+    label: str | None = None,
 ) -> pd.DataFrame:
     """Complementary pairs (tutor with tutee) on ``skill``: ``course, group, learner,
-    role`` ('tutor' | 'tutee' | 'co-tutor'), ``mean, partner, pair_mean, why_fr, why_en``."""
+    role`` ('tutor' | 'tutee' | 'co-tutor'), ``mean, partner, pair_mean, why``."""
     from scipy.optimize import linear_sum_assignment
+
+    from ..i18n import display
 
     out = []
     for cid, ranked in _ranked_by_course(mastery, skill, course, seed, "pairs"):
@@ -180,8 +197,9 @@ def pairs(
             for member, role in group:
                 others = [m for m, _ in group if m["learner"] != member["learner"]]
                 partner = ", ".join(m["learner"] for m in others)
-                other_txt = ", ".join(f"{m['learner']} ({m['mean']:.2f})" for m in others)
-                role_fr = {"tutor": "tuteur", "tutee": "tutoré", "co-tutor": "co-tuteur"}[role]
+                other_txt = ", ".join(
+                    f"{m['learner']} ({display.number(m['mean'], 2)})" for m in others
+                )
                 out.append(
                     dict(
                         course=cid,
@@ -191,14 +209,16 @@ def pairs(
                         mean=float(member["mean"]),
                         partner=partner,
                         pair_mean=pair_mean,
-                        why_fr=(
-                            f"{role_fr} : maîtrise de « {skill} » {_fmt(member)} ; avec "
-                            f"{other_txt} ; moyenne du groupe {pair_mean:.2f}, classe "
-                            f"{avg:.2f}"
-                        ),
-                        why_en=(
-                            f"{role}: mastery of '{skill}' {_fmt(member)}; with {other_txt}; "
-                            f"group mean {pair_mean:.2f}, class {avg:.2f}"
+                        why=_(
+                            "{role}: mastery of “{skill}” {mastery}; with {others}; group "
+                            "mean {group}, class {avg}"
+                        ).format(
+                            role=_(PAIR_ROLES[role]),
+                            skill=label or skill,
+                            mastery=_fmt(member),
+                            others=other_txt,
+                            group=display.number(pair_mean, 2),
+                            avg=display.number(avg, 2),
                         ),
                     )
                 )
@@ -223,9 +243,12 @@ def teams(
     course: str | None = None,
     *,
     time_budget: float = 2.0,
+    label: str | None = None,
 ) -> pd.DataFrame:
     """Heterogeneous teams with asymmetric roles on ``skill``: ``course, team, learner,
-    role, role_fr, role_en, mean, team_mean, why_fr, why_en``."""
+    role`` (an id), ``role_name`` (in the language in force), ``mean, team_mean, why``."""
+    from ..i18n import display, ngettext
+
     if not 2 <= size <= 5:
         raise BadInputError(
             f"a team size of {size}: teams have 2 to 5 members; choose a size in 2..5."
@@ -239,28 +262,35 @@ def teams(
         for t in range(len(sizes)):
             members = ranked[team_of == t].sort_values("mean", ascending=False, kind="stable")
             team_mean = float(members["mean"].mean())
-            for rank, (_, m) in enumerate(members.iterrows()):
+            for rank, (_row, m) in enumerate(members.iterrows()):
                 role = ROLES[len(members)][rank] if len(members) in ROLES else "animateur"
-                r_fr, r_en, d_fr, d_en = ROLE_LABELS[role]
+                name, duty = ROLE_LABELS[role]
+                members_txt = ngettext("{n} member", "{n} members", len(members)).format(
+                    n=len(members)
+                )
                 out.append(
                     dict(
                         course=cid,
                         team=t + 1,
                         learner=m["learner"],
                         role=role,
-                        role_fr=r_fr,
-                        role_en=r_en,
+                        role_name=_(name),
                         mean=float(m["mean"]),
                         team_mean=team_mean,
-                        why_fr=(
-                            f"équipe {t + 1} ({len(members)} membres, maîtrise moyenne "
-                            f"{team_mean:.2f} ; classe {avg:.2f}) ; {r_fr} ({d_fr}) : "
-                            f"maîtrise de « {skill} » {_fmt(m)}, rang {rank + 1} dans l'équipe"
-                        ),
-                        why_en=(
-                            f"team {t + 1} ({len(members)} members, mean mastery "
-                            f"{team_mean:.2f}; class {avg:.2f}); {r_en} ({d_en}): mastery of "
-                            f"'{skill}' {_fmt(m)}, rank {rank + 1} in the team"
+                        why=_(
+                            "team {team} ({members}, mean mastery {mean}; class {avg}); "
+                            "{role} ({duty}): mastery of “{skill}” {mastery}, rank {rank} in "
+                            "the team"
+                        ).format(
+                            team=t + 1,
+                            members=members_txt,
+                            mean=display.number(team_mean, 2),
+                            avg=display.number(avg, 2),
+                            role=_(name),
+                            duty=_(duty),
+                            skill=label or skill,
+                            mastery=_fmt(m),
+                            rank=rank + 1,
                         ),
                     )
                 )

@@ -34,22 +34,6 @@ from .progress import NAT, _ns, now_or_default
 
 VALIDATED_AT = 0.7
 KPI_COLUMNS = ["course", "kpi", "value", "target", "met", "unit"]
-KPI_LABELS = {
-    "weekly_active": ("Apprenants actifs cette semaine", "Weekly active learners"),
-    "quiz_mean": ("Score moyen aux quiz (1re tentative)", "Mean quiz score (first attempt)"),
-    "skills_validated": ("Compétences validées", "Skills validated"),
-    "time_to_competence_days": (
-        "Délai d'acquisition (jours, médiane)",
-        "Time to competence (days, median)",
-    ),
-    "time_to_competence_change": (
-        "Évolution du délai d'acquisition",
-        "Change in time to competence",
-    ),
-    "time_ratio": ("Temps réel / temps estimé", "Actual / estimated time"),
-    "feedback_delay_hours": ("Délai de retour (heures, médiane)", "Feedback delay (hours, median)"),
-}
-
 
 DAY_NS = 86_400 * 10**9
 
@@ -336,10 +320,46 @@ def kpis(
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
 
 
+def _validated_by_week(data: ClassData, validated_at: float) -> pd.DataFrame:
+    """``course, week, kpi, value``: the share of (learner, skill) pairs whose posterior
+    mean on the evidence up to the end of each week is at least ``validated_at`` — the
+    same measure as the ``skills_validated`` KPI, week by week (a skill validated then
+    failed again counts no more)."""
+    ev = evidence(data)
+    ev = ev[ev["timestamp"].notna()]
+    if not len(ev):
+        return pd.DataFrame(columns=["course", "week", "kpi", "value"])
+    key = ["course", "learner", "skill"]
+    ev = ev.sort_values("timestamp", kind="stable")
+    grouped = ev.groupby(key, observed=True, sort=False)
+    n = grouped.cumcount().to_numpy() + 1
+    running = (PRIOR[0] + grouped["success"].cumsum().to_numpy()) / (PRIOR[0] + PRIOR[1] + n)
+    ev = ev[key].assign(week=week_of(ev["timestamp"]), ok=(running >= validated_at).astype(int))
+    last = ev.groupby([*key, "week"], observed=True, sort=True)["ok"].last().reset_index()
+    # +1 when a pair becomes validated, -1 when it stops being so
+    before = last.groupby(key, observed=True)["ok"].shift(fill_value=0)
+    last["change"] = last["ok"] - before
+    change = last.groupby(["course", "week"], observed=True)["change"].sum()
+    pairs = {
+        cid: data.learners[data.learners["course"] == cid]["learner"].nunique() * len(c.skills)
+        for cid, c in data.courses.items()
+    }
+    rows = []
+    for cid in change.index.get_level_values("course").unique():
+        mine = change.xs(cid, level="course").sort_index()
+        weeks = pd.date_range(mine.index.min(), mine.index.max(), freq="7D")
+        counts = mine.reindex(weeks, fill_value=0).cumsum()
+        total = pairs.get(str(cid)) or 0
+        for week, count in counts.items():
+            rows.append((cid, week, "skills_validated", count / total if total else np.nan))
+    return pd.DataFrame(rows, columns=["course", "week", "kpi", "value"])
+
+
 def kpi_trend(data: ClassData, *, validated_at: float = VALIDATED_AT) -> pd.DataFrame:
     """Weekly values per course: ``course, week, kpi, value`` for ``weekly_active`` (share
     active that week), ``quiz_mean`` (first attempts made that week), ``skills_validated``
-    (share of learner × skill pairs validated by the end of that week, cumulative) and
+    (share of learner × skill pairs whose mastery, on the evidence up to the end of that
+    week, is validated: the last week's value is the KPI's) and
     ``feedback_delay_hours`` (submissions made that week)."""
     from .mastery import quiz_first
 
@@ -356,16 +376,9 @@ def kpi_trend(data: ClassData, *, validated_at: float = VALIDATED_AT) -> pd.Data
             .mean()
         )
         parts.append(q.assign(kpi="quiz_mean"))
-    ttc = validation_times(data, validated_at).dropna(subset=["validated_at"])
-    if len(ttc):
-        pairs = {
-            cid: data.learners[data.learners["course"] == cid]["learner"].nunique() * len(c.skills)
-            for cid, c in data.courses.items()
-        }
-        v = ttc.assign(week=week_of(ttc["validated_at"])).groupby(["course", "week"]).size()
-        v = v.groupby(level="course").cumsum().rename("count").reset_index()
-        v["value"] = v["count"] / v["course"].astype(object).map(pairs).astype(float)
-        parts.append(v.assign(kpi="skills_validated")[["course", "week", "kpi", "value"]])
+    validated = _validated_by_week(data, validated_at)
+    if len(validated):
+        parts.append(validated)
     subs = data.submissions.dropna(subset=["feedback_at"])
     if len(subs):
         d = subs.assign(

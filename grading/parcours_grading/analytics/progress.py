@@ -24,22 +24,6 @@ from .frames import ClassData
 
 STATUSES = ("not_started", "started", "done", "late", "missed")
 COMPLETED = ("done", "late")
-STATUS_LABELS = {
-    "fr": {
-        "not_started": "pas commencé",
-        "started": "commencé",
-        "done": "terminé",
-        "late": "en retard",
-        "missed": "manqué",
-    },
-    "en": {
-        "not_started": "not started",
-        "started": "started",
-        "done": "done",
-        "late": "late",
-        "missed": "missed",
-    },
-}
 
 
 def now_or_default(now: pd.Timestamp | str | None) -> pd.Timestamp:

@@ -28,6 +28,7 @@ from .frames import ClassData
 QUESTION_COLUMNS = [
     "course",
     "activity",
+    "title",
     "question",
     "kind",
     "learners",
@@ -49,8 +50,8 @@ def learner_report(
 ) -> pd.DataFrame:
     """Per learner and course: ``course, learner, completion, completed, late, missed,
     quiz_mean, score`` (after late penalties), ``raw_score, penalty, max_score,
-    <assignment>`` (score fraction per assignment, after its penalty), ``at_risk, why_fr,
-    why_en``."""
+    <assignment>`` (score fraction per assignment, after its penalty), ``at_risk, why``
+    (in the language in force)."""
     from .mastery import quiz_first
     from .progress import activity_status, progress_by_learner
     from .risk import at_risk
@@ -83,7 +84,7 @@ def learner_report(
         out = out.merge(wide[order].reset_index(), how="left")
     else:
         out["score"], out["raw_score"], out["penalty"], out["max_score"] = 0.0, 0.0, 0.0, 0.0
-    out = out.merge(risk[["course", "learner", "at_risk", "why_fr", "why_en"]], how="left")
+    out = out.merge(risk[["course", "learner", "at_risk", "why"]], how="left")
     return out.sort_values(["course", "learner"]).reset_index(drop=True)
 
 
@@ -91,6 +92,7 @@ ASSIGNMENT_COLUMNS = [
     "course",
     "learner",
     "assignment",
+    "title",
     "timezone",
     "submitted_at",
     "deadline",
@@ -144,6 +146,7 @@ def assignment_report(data: ClassData) -> pd.DataFrame:
         return zone_of(course, known.get(assignment_id))
 
     out["timezone"] = [zone(c, a) for c, a in zip(out["course"], out["assignment"], strict=True)]
+    out["title"] = titles(data, out["course"], out["assignment"])
     order = data.activities.set_index(["course", "activity"])["order"]
     out["_o"] = [
         order.get((c, a), 10**6) for c, a in zip(out["course"], out["assignment"], strict=True)
@@ -168,12 +171,29 @@ def question_report(data: ClassData) -> pd.DataFrame:
         parts.append(_graded_cells(data.grades))
     if not parts:
         return pd.DataFrame(columns=QUESTION_COLUMNS)
-    out = pd.concat(parts, ignore_index=True)[QUESTION_COLUMNS]
+    out = pd.concat(parts, ignore_index=True)
+    out["title"] = titles(data, out["course"], out["activity"])
+    out = out[QUESTION_COLUMNS]
     order = data.activities.set_index(["course", "activity"])["order"]
     out["_o"] = [
         order.get((c, a), 10**6) for c, a in zip(out["course"], out["activity"], strict=True)
     ]
     return out.sort_values(["course", "_o", "question"]).drop(columns="_o").reset_index(drop=True)
+
+
+def titles(data: ClassData, courses: pd.Series, activities: pd.Series) -> list[str]:
+    """The manifest's title of each (course, activity): what a person reads instead of
+    the id ('' for an activity the manifest does not know)."""
+    known = {
+        (str(c), str(a)): str(t)
+        for c, a, t in zip(
+            data.activities["course"],
+            data.activities["activity"],
+            data.activities["title"],
+            strict=True,
+        )
+    }
+    return [known.get((str(c), str(a)), "") for c, a in zip(courses, activities, strict=True)]
 
 
 def _groups(
@@ -356,9 +376,14 @@ def class_report(
 FORMATS = ("csv", "json", "xlsx")
 
 
+#: decimals kept in files (shares and scores: 0.167, not 0.16666666666666666)
+DECIMALS = 3
+
+
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Lists to text and datetimes to ISO 8601 text with the offset (in the row's
-    ``timezone`` when the table has one, else as stored), for files a spreadsheet opens."""
+    """Lists to text, datetimes to ISO 8601 text with the offset (in the row's
+    ``timezone`` when the table has one, else as stored) and numbers rounded to
+    :data:`DECIMALS` decimals, for files a spreadsheet opens."""
     from ..course.zones import iso
 
     out = frame.copy()
@@ -372,6 +397,8 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
             ]
         elif col.dtype == object and col.map(lambda v: isinstance(v, list | tuple)).any():
             out[name] = col.map(lambda v: ";".join(v) if isinstance(v, list | tuple) else v)
+        elif pd.api.types.is_float_dtype(col.dtype):
+            out[name] = col.round(DECIMALS)
     return out
 
 

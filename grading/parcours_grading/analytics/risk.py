@@ -1,7 +1,8 @@
 """Learners at risk, with reasons a tutor can act on.
 
 Each rule compares one measure with a threshold of ``ParcoursConfig.risk_thresholds``
-(a flag is raised when the measure is **at least** the threshold):
+(defaults in :mod:`.thresholds`; a rule fires when the measure is **at least** the
+threshold):
 
 ==================== ==================================================================
 ``days_inactive``     days since the learner's last event or submission (never active:
@@ -10,11 +11,18 @@ Each rule compares one measure with a threshold of ``ParcoursConfig.risk_thresho
 ``late_submissions``  assignments submitted after the learner's deadline
 ``score_drop``        mean of earlier scores minus mean of the last two (needs three
                       scored activities; a lesson's score is its first-attempt quiz mean,
-                      an assignment's is score / max score), in chronological order
+                      an assignment's is score / max score), in chronological order;
+                      fires only when the last two are also under ``score_drop_below``
+                      (a fall from 100 % to 80 % is no worry)
 ``unanswered_quizzes`` share of the questions of the lessons the learner opened that they
                       never answered (questions from the quiz banks and from any answer)
-``reflections_missing`` completed activities without a reflection
+``reflections_missing`` completed activities without a reflection: a *supporting* reason,
+                      said with another one, never flagging a learner on its own (a
+                      reflection is asked, not required)
 ==================== ==================================================================
+
+Reasons are written in the language in force (gettext and babel, :func:`explain`);
+``reasons`` (rule names) and the measures are what programs read.
 """
 
 from __future__ import annotations
@@ -25,19 +33,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..i18n import _, ngettext
 from .codes import codes_in, combine, compact, dtype_of, reduce
 from .frames import ClassData
 from .mastery import quiz_first
 from .progress import NAT, _ns, activity_status, now_or_default
+from .thresholds import RISK_THRESHOLDS
 
-DEFAULT_THRESHOLDS: dict[str, float] = {
-    "days_inactive": 7,
-    "missed_deadlines": 1,
-    "late_submissions": 2,
-    "score_drop": 0.15,
-    "unanswered_quizzes": 0.5,
-    "reflections_missing": 2,
-}
+DEFAULT_THRESHOLDS: dict[str, float] = dict(RISK_THRESHOLDS)
 RULES = {  # rule -> measure column
     "days_inactive": "days_inactive",
     "missed_deadlines": "missed",
@@ -46,26 +49,8 @@ RULES = {  # rule -> measure column
     "unanswered_quizzes": "unanswered",
     "reflections_missing": "reflections_missing",
 }
-REASONS = {
-    "days_inactive": ("inactif depuis {v:.0f} jours", "inactive for {v:.0f} days"),
-    "missed_deadlines": (
-        "{v:.0f} devoir(s) non rendu(s) après l'échéance",
-        "{v:.0f} assignment(s) missed",
-    ),
-    "late_submissions": (
-        "{v:.0f} devoir(s) rendu(s) en retard",
-        "{v:.0f} assignment(s) handed in late",
-    ),
-    "score_drop": ("scores en baisse de {p:.0f} points", "scores down by {p:.0f} points"),
-    "unanswered_quizzes": (
-        "{p:.0f} % des questions sans réponse",
-        "{p:.0f}% of questions unanswered",
-    ),
-    "reflections_missing": (
-        "{v:.0f} retour(s) réflexif(s) manquant(s)",
-        "{v:.0f} reflection(s) missing",
-    ),
-}
+#: rules said only beside another one (they never flag a learner on their own)
+SUPPORTING = ("reflections_missing",)
 RISK_COLUMNS = [
     "course",
     "learner",
@@ -73,14 +58,48 @@ RISK_COLUMNS = [
     "missed",
     "late",
     "score_drop",
+    "recent_score",
     "unanswered",
     "reflections_missing",
     "reasons",
-    "why_fr",
-    "why_en",
+    "why",
     "n_reasons",
     "at_risk",
 ]
+
+
+def reason_text(rule: str, value: float) -> str:
+    """One fired rule in words, in the language in force."""
+    from ..i18n import display
+
+    if rule == "days_inactive":
+        if math.isinf(value):
+            return _("never active")
+        n = int(value)
+        return ngettext("inactive for {n} day", "inactive for {n} days", n).format(n=n)
+    n = round(value)
+    if rule == "missed_deadlines":
+        return ngettext("{n} assignment missed", "{n} assignments missed", n).format(n=n)
+    if rule == "late_submissions":
+        return ngettext(
+            "{n} assignment handed in late", "{n} assignments handed in late", n
+        ).format(n=n)
+    if rule == "score_drop":
+        return _("scores down by {points}").format(points=display.points(value))
+    if rule == "unanswered_quizzes":
+        return _("{share} of the questions unanswered").format(share=display.percent(value))
+    if rule == "reflections_missing":
+        return ngettext("{n} reflection missing", "{n} reflections missing", n).format(n=n)
+    raise ValueError(f"unknown risk rule {rule!r}")
+
+
+def explain(risk: pd.DataFrame) -> list[str]:
+    """Each row's reasons in words, in the language in force (``; `` between them): the
+    ``why`` column again, for a page switched to another language."""
+    out = []
+    for reasons, row in zip(risk["reasons"], risk.to_dict("records"), strict=True):
+        out.append(_("; ").join(reason_text(r, float(row[RULES[r]])) for r in reasons))
+    return out
 
 
 class Pairs:
@@ -114,9 +133,9 @@ class Pairs:
         return pd.Series(values[at], index=index, name=name)
 
 
-def _score_drops(data: ClassData, pairs: Pairs, last: int) -> np.ndarray:
-    """Per pair: mean of earlier scores minus mean of the ``last`` ones, in time order
-    (NaN without ``last + 1`` scored activities)."""
+def _score_drops(data: ClassData, pairs: Pairs, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: mean of earlier scores minus mean of the ``last`` ones, in time order,
+    and the mean of the ``last`` ones (NaN without ``last + 1`` scored activities)."""
     keys, stamps, scores = [], [], []
     first = quiz_first(data)
     if len(first):  # one score per (learner, lesson): its first attempts' mean, latest time
@@ -139,8 +158,9 @@ def _score_drops(data: ClassData, pairs: Pairs, last: int) -> np.ndarray:
         stamps.append(_ns(s["timestamp"]))
         scores.append((s["score"] / s["max_score"]).to_numpy(dtype=float))
     out = np.full(pairs.size, np.nan)
+    recent_mean = np.full(pairs.size, np.nan)
     if not keys:
-        return out
+        return out, recent_mean
     key, stamp, score = (np.concatenate(p) for p in (keys, stamps, scores))
     keep = ~np.isnan(score) & (key >= 0)
     key, stamp, score = key[keep], stamp[keep], score[keep]
@@ -157,7 +177,8 @@ def _score_drops(data: ClassData, pairs: Pairs, last: int) -> np.ndarray:
     before = reduce(np.where(recent, np.nan, score), at, len(uniq), "mean")
     after = reduce(np.where(recent, score, np.nan), at, len(uniq), "mean")
     out[uniq] = before - after
-    return out
+    recent_mean[uniq] = after
+    return out, recent_mean
 
 
 def _opened_and_done(
@@ -302,8 +323,9 @@ def at_risk(
     status: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every enrolled learner with the risk measures, the rules that fired (``reasons``:
-    list of rule names), their explanation (``why_fr``, ``why_en``), ``n_reasons`` and
-    ``at_risk``; learners most at risk first."""
+    list of rule names), their explanation in the language in force (``why``; again in
+    another language with :func:`explain`), ``n_reasons`` (rules that flag, the supporting
+    one not counted) and ``at_risk``; learners most at risk first."""
     moment = now_or_default(now)
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     status = activity_status(data, moment) if status is None else status
@@ -351,7 +373,9 @@ def at_risk(
     def per_learner(values: np.ndarray, missing: float) -> np.ndarray:
         return np.where(known, values[at], missing)
 
-    out["score_drop"] = per_learner(_score_drops(data, pairs, 2), np.nan)
+    drops, recent = _score_drops(data, pairs, 2)
+    out["score_drop"] = per_learner(drops, np.nan)
+    out["recent_score"] = per_learner(recent, np.nan)
     due, got = _unanswered(data, status, pairs)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(due > 0, (due - got) / due, 0.0)
@@ -360,41 +384,25 @@ def at_risk(
     out[["missed", "late", "reflections_missing"]] = (
         out[["missed", "late", "reflections_missing"]].fillna(0).astype("int64")
     )
-    # the rules fired as bits, the explanations as text arrays (no list per learner
-    # until the reasons column itself)
-    n = len(out)
-    fired_bits = np.zeros(n, dtype=np.int64)
-    why = {"fr": np.full(n, "", dtype=object), "en": np.full(n, "", dtype=object)}
-    for bit, (rule, column) in enumerate(RULES.items()):
-        values = out[column].to_numpy(dtype=float)
-        fired = values >= float(limits[rule])
-        fr, en = REASONS[rule]
-        said: dict[float, tuple[str, str]] = {}  # measures repeat: format each value once
-        texts = {"fr": np.full(n, "", dtype=object), "en": np.full(n, "", dtype=object)}
-        for i in fired.nonzero()[0]:
-            v = values[i]
-            if v not in said:
-                said[v] = (
-                    ("jamais actif", "never active")
-                    if math.isinf(v)
-                    else (fr.format(v=v, p=v * 100), en.format(v=v, p=v * 100))
-                )
-            texts["fr"][i], texts["en"][i] = said[v]
-        glue = np.where(fired_bits[fired] != 0, "; ", "")
-        for lang, text in texts.items():
-            why[lang][fired] = why[lang][fired] + glue + text[fired]
-        fired_bits[fired] |= 1 << bit
-    names = list(RULES)
-    lists: dict[int, list[str]] = {}
-    for bits in np.unique(fired_bits).tolist():
-        lists[bits] = [names[b] for b in range(len(names)) if bits >> b & 1]
-    out["reasons"] = [list(lists[bits]) for bits in fired_bits.tolist()]
-    out["why_fr"] = why["fr"].tolist()
-    out["why_en"] = why["en"].tolist()
-    out["n_reasons"] = np.add.reduce(
-        [(fired_bits >> b) & 1 for b in range(len(names))], axis=0, dtype=np.int64
+    fired = {}
+    for rule, column in RULES.items():
+        fired[rule] = out[column].to_numpy(dtype=float) >= float(limits[rule])
+    fired["score_drop"] &= out["recent_score"].to_numpy(dtype=float) < float(
+        limits["score_drop_below"]
     )
-    out["at_risk"] = out["n_reasons"] > 0
+    flagged = np.zeros(len(out), dtype=bool)
+    for rule, hit in fired.items():
+        if rule not in SUPPORTING:
+            flagged |= hit
+    for rule in SUPPORTING:  # said only beside a reason of its own
+        fired[rule] &= flagged
+    names = list(RULES)
+    out["reasons"] = [[rule for rule in names if fired[rule][i]] for i in range(len(out))]
+    out["n_reasons"] = np.add.reduce(
+        [fired[r].astype(np.int64) for r in names if r not in SUPPORTING], dtype=np.int64
+    )
+    out["at_risk"] = flagged
+    out["why"] = explain(out)
     out = out.reset_index()[RISK_COLUMNS]
     return out.sort_values(
         ["n_reasons", "days_inactive"], ascending=[False, False], kind="stable"

@@ -67,9 +67,8 @@ def make_groups(
 
 def _print(frame: pd.DataFrame, mode: str, lang: str) -> None:
     group = {"bands": "band", "pairs": "group", "teams": "team"}[mode]
-    # the analytics give each reason and role in both languages, one column each
-    role = {"bands": None, "pairs": "role", "teams": f"role_{lang}"}
-    why = f"why_{lang}"
+    role = {"bands": None, "pairs": "role", "teams": "role_name"}
+    why = "why"  # in the language in force
     for key, rows in frame.groupby(group, sort=False):
         print(f"== {group} {key} ({len(rows)})")
         for _index, r in rows.iterrows():

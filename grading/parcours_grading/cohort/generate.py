@@ -4,12 +4,21 @@ Each learner has a profile drawn from a seeded generator:
 
 - ``ability`` (Beta(5, 3), mean ≈ 0.62) and a per-skill deviation (normal, sd 0.6 on the
   logit scale): varied skill, strengths and gaps;
-- ``procrastination`` (Beta(2, 3)): how far into an activity's window they start; the
-  most procrastinating hand in late;
-- ``dropout_at``: 25 % of learners stop for good at some activity (more often early and
+- ``procrastination`` (Beta(2, 3)): how far into an activity's window they start, and
+  the chance of handing an assignment in late (about one submission in ten, the most
+  procrastinating more often, each assignment drawn on its own);
+- ``dropout_at``: 15 % of learners stop for good at some activity (more often early and
   at assignments), the others go to the end;
-- ``diligence`` (Beta(3, 2)): the chance of writing a reflection; ``satisfaction``
-  (1..5, linked to ability) for module ratings.
+- ``diligence`` (Beta(3, 2)): the chance of writing a reflection (asked before each
+  hand-in, so more often on assignments — about three in four — than on lessons — about
+  one in two); ``satisfaction`` (1..5, linked to ability) for module ratings.
+
+When: a module's lessons are spread over the weeks before its assignments are due, one
+after the other (from the end of the previous module, or the course's ``starts``), and
+each assignment is worked on in its own window. A learner who has not dropped out is
+therefore active most weeks, as in a real class (the weekly active share moves smoothly,
+down only as learners drop out), and a week is now and then skipped (a lesson done a few
+days after its slot).
 
 Per lesson a learner who reaches it: ``opened`` (with the A/B ``version`` in ``extra``
 when the lesson has versions), one ``answered`` per question (a second attempt after a
@@ -31,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..analytics.abtest import ab_version
-from ..analytics.frames import activities_frame, questions_frame
+from ..analytics.manifests import activities_frame, questions_frame
 from ..store.events import COLUMNS
 from ..store.ids import pseudonymize
 
@@ -48,6 +57,8 @@ DIFFICULTIES = [
     "Manque de temps",
     "",
 ]
+#: share of learners who stop for good before the end
+DROPOUT_SHARE = 0.15
 HELP = [["notes de cours"], ["forum"], ["un pair"], ["documentation pandas"], []]
 
 
@@ -98,6 +109,7 @@ def make_cohort(
     bank = questions_frame([course])
     base = _course_start(course, acts, start)
     acts = _fill_windows(acts, base)
+    slots = _lesson_slots(course, acts, base)
     cutoff = base + pd.Timedelta(weeks=weeks) if weeks is not None else None
 
     students = np.array([f"{id_prefix}{i:05d}" for i in range(n)], dtype=object)
@@ -108,7 +120,7 @@ def make_cohort(
     procrast = rng.beta(2, 3, n)
     diligence = rng.beta(3, 2, n)
     n_acts = len(acts)
-    drops = rng.random(n) < 0.25
+    drops = rng.random(n) < DROPOUT_SHARE
     # early activities and assignments are where learners stop most
     weights = (
         np.array(
@@ -190,9 +202,16 @@ def make_cohort(
     for _, act in acts.iterrows():
         reached = dropout_at > act["order"]
         opens, due = act["opens"].value, act["due"].value
+        if act["kind"] == "lesson":  # its own slot in the weeks before the module's due
+            opens, due = slots[act["activity"]]
         span = max(due - opens, 3600 * 10**9)
         jitter = rng.normal(0, 0.12, n)
-        start_at = (opens + np.clip(procrast * 0.9 + jitter, 0.0, 1.4) * span).astype("int64")
+        # now and then a lesson slips a few days past its slot (a week skipped)
+        slip = np.where(rng.random(n) < 0.08, rng.uniform(0.3, 0.8, n), 0.0)
+        frac = np.clip(procrast * 0.85 + jitter, 0.0, 0.97) + slip
+        if act["kind"] == "assignment":
+            frac = np.clip(procrast * 0.9 + jitter, 0.0, 0.95)
+        start_at = (opens + frac * span).astype("int64")
         skills_here = [s for s in act["skills"] if s in skill_ab] or skills
         p_skill = (
             np.mean([skill_ab[s] for s in skills_here], axis=0)
@@ -235,7 +254,8 @@ def make_cohort(
             emit(reached, t, "opened", "assignment", lesson, lesson)
             finished = reached.copy()
             work = rng.lognormal(np.log(act["minutes"] * 60 * 1.3), 0.4, n)
-            late_push = np.where(procrast > 0.72, rng.exponential(1.5 * 86400, n), 0.0)
+            late = rng.random(n) < 0.03 + 0.35 * procrast**2
+            late_push = np.where(late, 3600 + rng.exponential(1.5 * 86400, n), 0.0)
             submit = np.maximum(
                 t + (work * 1e9).astype("int64"),
                 np.where(late_push > 0, due + (late_push * 1e9).astype("int64"), 0),
@@ -260,7 +280,8 @@ def make_cohort(
             )
             t = submit - rng.integers(60, 900, n) * 10**9
             kind = "assignment"
-        refl = finished & (rng.random(n) < diligence)
+        asked = 0.45 + 0.5 * diligence if act["kind"] == "assignment" else 0.15 + 0.6 * diligence
+        refl = finished & (rng.random(n) < asked)
         minutes = np.maximum(
             1, np.rint(act["minutes"] * rng.lognormal(0.15, 0.35, n) * (1.4 - 0.6 * ability))
         ).astype(int)
@@ -302,6 +323,35 @@ def make_cohort(
     events = events.drop(columns="_ts").reset_index(drop=True)
     plan = pd.concat(plans, ignore_index=True) if plans else pd.DataFrame(columns=PLAN_COLUMNS)
     return Cohort(course.id, profiles, events, plan[PLAN_COLUMNS])
+
+
+def _lesson_slots(
+    course: Course, acts: pd.DataFrame, base: pd.Timestamp
+) -> dict[str, tuple[int, int]]:
+    """Lesson id -> (start, end) in ns: the time a learner of average pace gives it. A
+    module's lessons share, in order, the time from the end of the previous module (the
+    course's ``starts``, else ``base``, for the first) to a day before its first due date
+    (its window's end when it has no assignment)."""
+    day = pd.Timedelta(days=1)
+    begin = base
+    if course.starts is not None:
+        starts = pd.Timestamp(course.starts).tz_localize(course.timezone).tz_convert("UTC")
+        starts += pd.Timedelta(hours=8)  # the first morning, not its midnight
+        begin = min(begin, starts)
+    slots: dict[str, tuple[int, int]] = {}
+    for module in course.modules:
+        mine = acts[(acts["module"] == module.id)]
+        lessons = mine[mine["kind"] == "lesson"]
+        work = mine[mine["kind"] == "assignment"]
+        end = (work["due"].min() - day) if len(work) else lessons["due"].max()
+        if pd.isna(end) or end <= begin:
+            end = begin + pd.Timedelta(days=7 * max(len(lessons), 1))
+        step = (end - begin) / max(len(lessons), 1)
+        for i, lesson in enumerate(lessons["activity"]):
+            slots[lesson] = ((begin + step * i).value, (begin + step * (i + 1)).value)
+        later = work["due"].max() if len(work) else end
+        begin = max(end, later) if not pd.isna(later) else end
+    return slots
 
 
 def _course_start(course: Course, acts: pd.DataFrame, start: dt.datetime | None) -> pd.Timestamp:

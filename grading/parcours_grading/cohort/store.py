@@ -82,8 +82,11 @@ def write_gradebook(
     seed: int = 2026,
 ) -> dict[str, int]:
     """Fill a new nbgrader gradebook at ``path`` with ``plans`` (see
-    :class:`~parcours_grading.cohort.generate.Cohort`): every planned submission graded,
-    each cell right with probability ``fraction_correct``. Returns row counts."""
+    :class:`~parcours_grading.cohort.generate.Cohort`): each cell right with probability
+    ``fraction_correct``; the last cell of each assignment is a written answer graded by
+    hand (``q<n>-redaction``), which the teacher has graded for about half of the
+    submissions — the others wait (``needs_manual_grade``), as in a real class. Returns
+    row counts."""
     rng = np.random.default_rng(seed)
     path = Path(path)
     if path.exists():
@@ -99,23 +102,35 @@ def write_gradebook(
     for a in assignments:
         ids = _uid(rng, cells_per_assignment)
         cells[a.id] = [
-            (ids[i], f"q{i + 1}", round(a.points / cells_per_assignment, 4))
+            (
+                ids[i],
+                f"q{i + 1}" + ("-redaction" if i == cells_per_assignment - 1 else ""),
+                round(a.points / cells_per_assignment, 4),
+            )
             for i in range(cells_per_assignment)
         ]
     dues = _naive_utc(pd.Series([pd.Timestamp(course.due(a)) for a in assignments]))
     p = plans[plans["assignment"].isin(a_ids)].reset_index(drop=True)
     sa_ids, sn_ids = _uid(rng, len(p)), _uid(rng, len(p))
     stamps = _naive_utc(p["submit_at"])
-    grade_rows = []
+    grade_rows: list[tuple[str, str, str, float | None, float | None, None, int]] = []
     frac = p["fraction_correct"].to_numpy()
     # one pass per cell position: cell_list[j] is that cell of submission j's assignment
     by_position = zip(*[cells[a] for a in p["assignment"]], strict=True) if len(p) else []
-    for cell_list in by_position:
+    for position, cell_list in enumerate(by_position):
         right = rng.random(len(p)) < frac
         ids = _uid(rng, len(p))
+        manual = position == cells_per_assignment - 1
+        graded = rng.random(len(p)) < 0.5
         for j in range(len(p)):
             cid, _name, maxs = cell_list[j]
-            grade_rows.append((ids[j], sn_ids[j], cid, maxs if right[j] else 0.0, None, None, 0))
+            score = maxs if right[j] else 0.0
+            if not manual:
+                grade_rows.append((ids[j], sn_ids[j], cid, score, None, None, 0))
+            elif graded[j]:  # graded by hand: half the points for a partly right answer
+                grade_rows.append((ids[j], sn_ids[j], cid, None, score or maxs / 2, None, 0))
+            else:  # waiting for the teacher
+                grade_rows.append((ids[j], sn_ids[j], cid, None, None, None, 1))
     with sqlite3.connect(path) as conn:
         conn.executemany(
             "INSERT INTO student (id, first_name, last_name, email) VALUES (?, ?, ?, ?)",

@@ -155,25 +155,55 @@ def funnel(data: DashboardData) -> pd.DataFrame:
     return analytics_funnel(status(data))
 
 
+def activity_title(data: DashboardData, course: str, activity: str) -> str:
+    """The manifest's title of an activity (what a person reads), else its id."""
+    known = data.courses.get(str(course))
+    if known is not None:
+        for lesson in known.lessons:
+            if lesson.id == activity:
+                return lesson.title
+        for assignment in known.assignments:
+            if assignment.id == activity:
+                return assignment.title
+    return str(activity)
+
+
+def skill_label(data: DashboardData, course: str, skill: str) -> str:
+    """The manifest's label of a skill, else its id."""
+    known = data.courses.get(str(course))
+    for s in known.skills if known is not None else []:
+        if s.id == skill:
+            return s.label
+    return str(skill)
+
+
+def page_zone(data: DashboardData) -> str:
+    """The time zone a page's dates are shown in: its courses' zone when they share one,
+    else UTC (named on the page either way)."""
+    zones = {c.timezone for c in data.courses.values()}
+    return zones.pop() if len(zones) == 1 else "UTC"
+
+
 @cached_view
 def funnel_chart(data: DashboardData) -> tuple[list[str], list[int]]:
-    """The funnel's bars: (activity labels, learners reaching each). With several courses
-    a label is ``course/activity`` (the same activity id may exist in two courses)."""
+    """The funnel's bars: (activity titles, learners reaching each). With several courses
+    a label is ``course: title`` (two courses may have activities of the same name)."""
     f = funnel(data)
-    labels = f["activity"].astype(str)
+    labels = [activity_title(data, c, a) for c, a in zip(f["course"], f["activity"], strict=True)]
     if len(data.courses) > 1:
-        # course and activity are categoricals: join their texts, not their codes
-        labels = f["course"].astype(str) + "/" + labels
-    return labels.tolist(), [int(v) for v in f["reached"]]
+        labels = [f"{c}: {t}" for c, t in zip(f["course"].astype(str), labels, strict=True)]
+    return labels, [int(v) for v in f["reached"]]
 
 
-def mastery_labels(mastery: pd.DataFrame) -> list[str]:
-    """Bar labels of :func:`mastery_by_skill`: the skill, or ``course/skill`` when the
-    frame holds several courses (two courses may share a skill id)."""
-    skills = mastery["skill"].astype(str)
+def mastery_labels(data: DashboardData, mastery: pd.DataFrame) -> list[str]:
+    """Bar labels of :func:`mastery_by_skill`: the skill's label, with its course when the
+    frame holds several courses (two courses may share a skill)."""
+    labels = [
+        skill_label(data, c, s) for c, s in zip(mastery["course"], mastery["skill"], strict=True)
+    ]
     if mastery["course"].nunique() > 1:
-        skills = mastery["course"].astype(str) + "/" + skills
-    return skills.tolist()
+        labels = [f"{c}: {t}" for c, t in zip(mastery["course"].astype(str), labels, strict=True)]
+    return labels
 
 
 @cached_view
@@ -188,7 +218,7 @@ def dropout_points(data: DashboardData) -> pd.DataFrame:
 def heatmap(
     data: DashboardData, course: str, limit: int = 80
 ) -> tuple[list[str], list[str], list[list[float]]]:
-    """(activities, learners, status codes) of one course for the learner × activity
+    """(activity titles, learners, status codes) of one course for the learner × activity
     heatmap. Learners are ordered least advanced first (dropouts at the top); beyond
     ``limit`` only the least advanced are kept — the ones a tutor needs to see."""
     from ..analytics.dropout import status_matrix
@@ -199,7 +229,7 @@ def heatmap(
     progress = matrix.isin([2, 3]).sum(axis=1)
     matrix = matrix.loc[progress.sort_values(kind="stable").index[:limit]]
     return (
-        list(matrix.columns),
+        [activity_title(data, course, a) for a in matrix.columns],
         list(matrix.index),
         matrix.astype(float).fillna(0).to_numpy().tolist(),
     )
@@ -239,12 +269,14 @@ def groups(data: DashboardData, skill: str, mode: str, size: int = 4) -> pd.Data
     from ..errors import BadInputError
 
     m = mastery(data)
+    # the skill's label in the explanations (courses sharing a skill id name it alike)
+    label = next((skill_label(data, c, skill) for c in data.courses), skill)
     if mode == "bands":
-        return bands(m, skill, data.band_thresholds or None)
+        return bands(m, skill, data.band_thresholds or None, label=label)
     if mode == "pairs":
-        return pairs(m, skill, seed=data.seed)
+        return pairs(m, skill, seed=data.seed, label=label)
     if mode == "teams":
-        return teams(m, skill, size=size, seed=data.seed, time_budget=2.0)
+        return teams(m, skill, size=size, seed=data.seed, time_budget=2.0, label=label)
     raise BadInputError(f"grouping mode {mode!r}: use bands, pairs or teams.")
 
 
@@ -327,8 +359,7 @@ def ab_results(data: DashboardData) -> pd.DataFrame:
                     "effect_name": r.effect_name,
                     "ci_low": r.ci_low,
                     "ci_high": r.ci_high,
-                    "warning_fr": row["warning_fr"],
-                    "warning_en": row["warning_en"],
+                    "warning": row["warning"],
                 }
             )
     return pd.DataFrame(
@@ -348,8 +379,7 @@ def ab_results(data: DashboardData) -> pd.DataFrame:
             "effect_name",
             "ci_low",
             "ci_high",
-            "warning_fr",
-            "warning_en",
+            "warning",
         ],
     )
 

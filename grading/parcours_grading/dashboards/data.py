@@ -85,16 +85,17 @@ class DashboardData:
     def shown_times(
         self, courses: pd.Series, moments: pd.Series, lang: str, activities: pd.Series | None = None
     ) -> list[str]:
-        """Each moment as a person reads it, its zone named (``2026-09-21 23:59
-        (Cayenne time, UTC−3)``); '' when missing."""
+        """Each moment as a person of ``lang`` reads it (babel), its zone named
+        (``21 Sept 2026, 23:59 (Cayenne time, UTC−3)``); '' when missing."""
         import pandas as pd
 
-        from ..course.zones import shown
+        from ..i18n import display, language
 
-        return [
-            "" if pd.isna(moment) else shown(pd.Timestamp(moment).to_pydatetime(), zone, lang)
-            for zone, moment in zip(self.zones(courses, activities), moments, strict=True)
-        ]
+        with language(lang):
+            return [
+                "" if pd.isna(moment) else display.moment(moment, zone)
+                for zone, moment in zip(self.zones(courses, activities), moments, strict=True)
+            ]
 
     def cohorts(self) -> list[str]:
         m = self.memberships
@@ -179,11 +180,14 @@ def cached_view(function: Callable[..., Any]) -> Callable[..., Any]:
     re-rendered for another language or control reuses every number already computed."""
     import functools
 
+    from ..i18n import get_language
+
     @functools.wraps(function)
     def wrapper(data: DashboardData, *args: Any) -> Any:
-        return data.cached(
-            f"{function.__module__}.{function.__name__}{args!r}", lambda: function(data, *args)
-        )
+        # per language too: explanations (reasons, warnings) are written in it; the
+        # numbers underneath (status, mastery, KPIs) are cached once, see .cached
+        key = f"{function.__module__}.{function.__name__}{args!r}@{get_language()}"
+        return data.cached(key, lambda: function(data, *args))
 
     return wrapper
 

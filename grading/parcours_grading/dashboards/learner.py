@@ -191,13 +191,24 @@ def my_mastery(data: DashboardData, learner: str) -> pd.DataFrame:
 
     m = class_mastery(data)
     mine = m[m["learner"] == learner]
-    parts = [bands(mine, skill, data.band_thresholds or None) for skill in mine["skill"]]
+    from .coordinator import skill_label
+
+    parts = [
+        bands(
+            mine,
+            skill,
+            data.band_thresholds or None,
+            course=course,
+            label=skill_label(data, course, skill),
+        )
+        for course, skill in zip(mine["course"], mine["skill"], strict=True)
+    ]
     if not parts:
         return mine.assign(band=[])
     import pandas as pd
 
     return pd.concat(parts, ignore_index=True)[
-        ["course", "skill", "n", "mean", "low", "high", "band", "why_fr", "why_en"]
+        ["course", "skill", "n", "mean", "low", "high", "band", "why"]
     ]
 
 

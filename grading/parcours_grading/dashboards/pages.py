@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from ..i18n import N_, _, choose_language, set_language
+from ..i18n import N_, _, choose_language, ngettext, set_language
 from . import ui
 
 if TYPE_CHECKING:
@@ -159,6 +159,10 @@ class Page:
         self.switch.add_class("parcours-lang")
         self.switch.observe(self._on_language, names="value")
         self.shown = False
+        #: the page's state as a URL query, for the browser's address bar (a view can
+        #: be shared): static/parcours.js copies it there
+        self.address = w.HTML()
+        self.address.add_class("parcours-address")
         self.header = w.HTML()
         self.body = w.VBox()
         #: widgets above the body (subclasses add their filters)
@@ -186,7 +190,7 @@ class Page:
         if not self.blocks:
             self.render()
         self.shown = True
-        self.root = w.VBox([self.header, *self.controls, self.body])
+        self.root = w.VBox([self.header, self.address, *self.controls, self.body])
         self.root.add_class("parcours-root")
         ui.Static.html(ui.STYLE).display_first_view(first_view_only=False)
         ui.Static.html(self.title).display_first_view()
@@ -201,6 +205,21 @@ class Page:
         """Compute the title and the blocks in the language in force."""
         self.blocks = self.sections()
         self.title = f'<h1 lang="{self.lang}">{_(self.title_id)}</h1>'
+        self.address.value = (
+            f'<span hidden class="parcours-query" data-query="{ui.html.escape(self.url_query())}">'
+            "</span>"
+        )
+
+    def state_query(self) -> dict[str, str]:
+        """What the visitor chose beyond the language (filters...), as query values."""
+        return {}
+
+    def url_query(self) -> str:
+        """The URL query that opens this page as it is now (language and filters)."""
+        from urllib.parse import urlencode
+
+        kept = {k: v for k, v in self.query.items() if k not in self.query_keys}
+        return urlencode({**kept, "lang": self.lang, **self.state_query()})
 
     def refresh(self) -> None:
         """Rebuild the page after a change of control or language; the widgets take over
@@ -228,7 +247,7 @@ class CoordinatorPage(Page):
     """Courses, KPIs, learners at risk, dropout, mastery, groups, workload, A/B."""
 
     title_id = N_("Coordinator dashboard")
-    query_keys = ("lang", "course")
+    query_keys = ("lang", "course", "cohort", "group", "period")
 
     def __init__(self, state: State, query: dict[str, str]):
         import ipywidgets as w
@@ -237,16 +256,29 @@ class CoordinatorPage(Page):
 
         super().__init__(state, query)
         options = filter_options(state.data)
+
+        def asked(name: str, known: list[str]) -> str:
+            value = query.get(name, "")
+            return value if value in known else ""
+
+        period = query.get("period", "")
         self.filters = {
             "course": w.Dropdown(
-                value=query.get("course", "")
-                if query.get("course", "") in options["course"]
-                else "",
-                options=[("*", ""), *[(c, c) for c in options["course"]]],
+                value=asked("course", options["course"]),
+                options=[("*", ""), *[(state.data.courses[c].title, c) for c in options["course"]]],
             ),
-            "cohort": w.Dropdown(options=[("*", ""), *[(c, c) for c in options["cohort"]]]),
-            "group": w.Dropdown(options=[("*", ""), *[(c, c) for c in options["group"]]]),
-            "period": w.Dropdown(options=[(str(p), p) for p in PERIODS]),
+            "cohort": w.Dropdown(
+                value=asked("cohort", options["cohort"]),
+                options=[("*", ""), *[(c, c) for c in options["cohort"]]],
+            ),
+            "group": w.Dropdown(
+                value=asked("group", options["group"]),
+                options=[("*", ""), *[(c, c) for c in options["group"]]],
+            ),
+            "period": w.Dropdown(
+                value=int(period) if period.isdigit() and int(period) in PERIODS else 0,
+                options=[(str(p), p) for p in PERIODS],
+            ),
         }
         for name, widget in self.filters.items():
             widget.add_class(f"parcours-filter-{name}")
@@ -264,6 +296,13 @@ class CoordinatorPage(Page):
         self.export.add_class("parcours-groups-export")
         self.export.on_click(lambda _button: self._export_groups())
         self.export_link = w.HTML()
+
+    def state_query(self) -> dict[str, str]:
+        return {
+            name: str(widget.value)
+            for name, widget in self.filters.items()
+            if widget.value not in ("", 0, None)
+        }
 
     def filtered(self) -> DashboardData:
         import pandas as pd
@@ -291,7 +330,6 @@ class CoordinatorPage(Page):
             widget.style = {"description_width": "initial"}
         data = self.filtered()
         self._data = data
-        lang = self.lang
         # Static parts are few blocks of plain HTML and figure outputs: written into the
         # first view's HTML page, and one Output widget each once the page is live.
         batch: list[Any] = []
@@ -306,9 +344,12 @@ class CoordinatorPage(Page):
             if parts:
                 out.append(ui.Static.of(lambda: [part() for part in parts]))
 
+        from ..i18n import display
+
+        zone = vm.page_zone(data)
         add(
             "<p id='as-of'>"
-            + _("Data as of {moment} (UTC).").format(moment=ui.fmt(data.now))
+            + _("Data as of {moment}.").format(moment=display.moment(data.now, zone))
             + "</p>"
         )
         overview = vm.courses_overview(data)
@@ -325,7 +366,13 @@ class CoordinatorPage(Page):
                     "weekly_active": _("Active this week"),
                     "quiz_mean": _("Quiz mean"),
                 },
-                kinds={"completion": "%", "weekly_active": "%", "quiz_mean": "%"},
+                kinds={
+                    "completion": "%",
+                    "weekly_active": "%",
+                    "quiz_mean": "%",
+                    "learners": "int",
+                    "activities": "int",
+                },
                 table_id="table-courses",
             ),
             "parcours-section-courses",
@@ -337,13 +384,17 @@ class CoordinatorPage(Page):
             return out
         kpis = vm.course_kpis(data)
         add(ui.heading(_("KPIs against targets")) + ui.kpi_cards(kpis), "parcours-section-kpis")
-        batch.append(lambda: self._trend(kpis))
+        batch.append(lambda: self._trend(kpis, zone))
         risk = vm.learners_at_risk(data)
         add(
             ui.heading(_("Learners at risk"))
-            + f"<p id='risk-count'>{_('{n} learners flagged.').format(n=len(risk))}</p>"
+            + "<p id='risk-count'>"
+            + ngettext("{n} learner flagged.", "{n} learners flagged.", len(risk)).format(
+                n=display.integer(len(risk))
+            )
+            + "</p>"
             + ui.table_html(
-                risk.assign(why=risk[f"why_{lang}"]) if len(risk) else risk,
+                risk,
                 {
                     "learner": _("Learner"),
                     "course": _("Course"),
@@ -353,6 +404,7 @@ class CoordinatorPage(Page):
                     "why": _("Reasons"),
                     "days_inactive": _("Days inactive"),
                 },
+                kinds={"n_reasons": "int", "days_inactive": "int"},
                 table_id="table-risk",
             ),
             "parcours-section-risk",
@@ -374,7 +426,11 @@ class CoordinatorPage(Page):
         add(
             ui.heading(_("Workload alerts"))
             + "<p id='workload-count'>"
-            + _("{n} learners above the limits over the next 7 days.").format(n=len(alerts))
+            + ngettext(
+                "{n} learner above the limits over the next 7 days.",
+                "{n} learners above the limits over the next 7 days.",
+                len(alerts),
+            ).format(n=display.integer(len(alerts)))
             + "</p>"
             + ui.table_html(
                 alerts,
@@ -386,6 +442,13 @@ class CoordinatorPage(Page):
                     "day_limit": _("Daily limit"),
                     "days_over": _("Days over"),
                 },
+                kinds={
+                    "week_minutes": "int",
+                    "week_limit": "int",
+                    "max_day_minutes": "int",
+                    "day_limit": "int",
+                    "days_over": "int",
+                },
                 table_id="table-workload",
             ),
             "parcours-section-workload",
@@ -394,7 +457,14 @@ class CoordinatorPage(Page):
         add(
             ui.heading(_("A/B comparisons"))
             + ui.table_html(
-                ab.assign(warning=ab[f"warning_{lang}"]) if len(ab) else ab,
+                ab.assign(
+                    lesson=[
+                        vm.activity_title(data, c, a)
+                        for c, a in zip(ab["course"], ab["lesson"], strict=True)
+                    ]
+                )
+                if len(ab)
+                else ab,
                 {
                     **({"course": _("Course")} if len(data.courses) > 1 else {}),
                     "lesson": _("Lesson"),
@@ -411,6 +481,7 @@ class CoordinatorPage(Page):
                     "ci_high": _("CI high"),
                     "warning": _("Warning"),
                 },
+                kinds={"n_a": "int", "n_b": "int", "mean_a": "%", "mean_b": "%"},
                 table_id="table-ab",
             ),
             "parcours-section-ab",
@@ -418,12 +489,18 @@ class CoordinatorPage(Page):
         flush()
         return out
 
-    def _trend(self, kpis: list[Any]) -> None:
+    def _trend(self, kpis: list[Any], zone: str) -> None:
+        import pandas as pd
+
+        from ..i18n import display
+
+        # weeks as the language writes them (21 sept.), made here: plotly.js would name
+        # the months in English
         traces = [
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "x": k.weeks,
+                "x": [display.short_day(pd.Timestamp(w), zone) for w in k.weeks],
                 "y": k.trend,
                 "name": f"{_(k.key)} ({k.course})",
             }
@@ -434,12 +511,13 @@ class CoordinatorPage(Page):
             ui.figure(
                 "line",
                 title=_("KPI trend per week"),
-                x_title=_("Week"),
-                y_title=_("Share (0-1)"),
+                x_title=_("Week starting"),
+                y_title=_("Share"),
                 x=[],
                 y=[],
                 traces=traces,
                 y_range=[0, 1.05],
+                y_percent=True,
             ),
             "trend",
         )
@@ -475,7 +553,9 @@ class CoordinatorPage(Page):
             ui.show_figure(
                 ui.figure(
                     "heatmap",
-                    title=_("Learner × activity status ({course})").format(course=cid),
+                    title=_("Learner × activity status ({course})").format(
+                        course=data.courses[cid].title
+                    ),
                     x_title=_("Activity"),
                     y_title=_("Learner"),
                     z=z,
@@ -490,7 +570,7 @@ class CoordinatorPage(Page):
             )
 
     def _mastery(self, data: DashboardData) -> None:
-        from .coordinator import mastery_by_skill, mastery_labels
+        from .coordinator import mastery_by_skill, mastery_labels, skill_label
 
         m = mastery_by_skill(data)
         ui.show_html(ui.heading(_("Skill mastery")))
@@ -499,15 +579,22 @@ class CoordinatorPage(Page):
                 "bar",
                 title=_("Mean mastery per skill"),
                 x_title=_("Skill"),
-                y_title=_("Mastery (0-1)"),
-                x=mastery_labels(m),
+                y_title=_("Mastery"),
+                x=mastery_labels(data, m),
                 y=m["mastery"].round(3).tolist(),
+                y_percent=True,
+                y_range=[0, 1.05],
             ),
             "mastery",
         )
         ui.show_html(
             ui.table_html(
-                m,
+                m.assign(
+                    skill=[
+                        skill_label(data, c, s)
+                        for c, s in zip(m["course"], m["skill"], strict=True)
+                    ]
+                ),
                 {
                     "course": _("Course"),
                     "skill": _("Skill"),
@@ -517,6 +604,13 @@ class CoordinatorPage(Page):
                     "consolidation": _("consolidation"),
                     "extension": _("extension"),
                 },
+                kinds={
+                    "mastery": "%",
+                    "width": "%",
+                    "remediation": "int",
+                    "consolidation": "int",
+                    "extension": "int",
+                },
                 table_id="table-mastery",
             )
         )
@@ -524,11 +618,12 @@ class CoordinatorPage(Page):
     def _groups_controls(self, data: DashboardData) -> None:
         """Refill the skill and mode choices (labels in the language in force) without
         re-rendering the groups for every intermediate value."""
-        skills = sorted({s.id for c in data.courses.values() for s in c.skills})
+        labels = {s.id: s.label for c in data.courses.values() for s in c.skills}
+        skills = sorted(labels)
         self._building = True
         try:
             current = self.skill.value
-            self.skill.options = skills
+            self.skill.options = [(labels[s], s) for s in skills]
             if skills:
                 self.skill.value = current if current in skills else skills[0]
             current_mode = self.mode.value or "bands"
@@ -544,6 +639,9 @@ class CoordinatorPage(Page):
         self.skill.description = _("Skill")
         self.size.description = _("Team size")
         self.mode.description = _("Grouping")
+        for widget in (self.skill, self.size, self.mode):  # labels whole, never cut
+            widget.style = {"description_width": "initial"}
+        self.export.layout.width = "auto"
 
     def _groups(self) -> tuple[Any, str, str] | None:
         """The groups of the current skill, mode and size (frame, mode, skill); None when
@@ -573,14 +671,13 @@ class CoordinatorPage(Page):
             self.groups_out.outputs = ()
             return
         frame, mode, _skill = made
-        why = f"why_{self.lang}"
-        columns = {"learner": _("Learner"), "mean": _("Mastery"), why: _("Why")}
+        columns = {"learner": _("Learner"), "mean": _("Mastery"), "why": _("Why")}
         if mode == "bands":
             columns = {"learner": _("Learner"), "band": _("Band"), **columns}
         elif mode == "pairs":
             columns = {"group": _("Pair"), "role": _("Role"), **columns}
         else:
-            columns = {"team": _("Team"), f"role_{self.lang}": _("Role"), **columns}
+            columns = {"team": _("Team"), "role_name": _("Role"), **columns}
         if frame["course"].nunique() > 1:  # groups are made within each course
             columns = {"course": _("Course"), **columns}
         shown = ui.table_html(frame, columns, translate=("band", "role"), table_id="table-groups")
@@ -599,6 +696,4 @@ class CoordinatorPage(Page):
         if made is None:
             return
         frame, mode, skill = made
-        why = f"why_{self.lang}"
-        export = frame.drop(columns=[c for c in frame.columns if c.startswith("why_") and c != why])
-        self.export_link.value = ui.csv_link(export, f"{mode}-{skill}.csv", _("Download as CSV"))
+        self.export_link.value = ui.csv_link(frame, f"{mode}-{skill}.csv", _("Download as CSV"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from . import ui
 from .pages import Page, State
 
@@ -19,6 +19,7 @@ class TeacherPage(Page):
     delay; actions (extension, remediation release) behind a confirmation."""
 
     title_id = N_("Teacher dashboard")
+    query_keys = ("lang", "assignment")
 
     def __init__(self, state: State, query: dict[str, str]):
         import ipywidgets as w
@@ -34,15 +35,23 @@ class TeacherPage(Page):
             choices = [c for c in choices if role == "coordinator" or c[0] in courses]
         values = [f"{c}/{a}" for c, a, _t in choices]
         wanted = query.get("assignment", "")
+        several = len({c for c, _a, _t in choices}) > 1
         self.assignment = w.Dropdown(
-            options=[(f"{t} ({a})", f"{c}/{a}") for c, a, t in choices],
+            options=[
+                (f"{state.data.courses[c].title}: {t}" if several else t, f"{c}/{a}")
+                for c, a, t in choices
+            ],
             value=wanted if wanted in values else (values[0] if values else None),
         )
         self.assignment.add_class("parcours-assignment")
+        self.assignment.layout.width = "auto"
         self.assignment.observe(lambda _change: self.refresh(), names="value")
         self.controls.append(self.assignment)
         self.message = w.HTML()
         self.message.add_class("parcours-action-message")
+
+    def state_query(self) -> dict[str, str]:
+        return {"assignment": self.assignment.value} if self.assignment.value else {}
 
     def course_language(self, state: State, query: dict[str, str]) -> str | None:
         """The language of the assignment's course (the one asked for, else the first)."""
@@ -62,6 +71,8 @@ class TeacherPage(Page):
         out: list[Any] = []
         if not self.assignment.value:
             return [self.html(f"<p>{_('Nothing to show.')}</p>")]
+        from ..i18n import display
+
         course, name = self.assignment.value.split("/", 1)
         s = vm.assignment_status(data, course, name)
         rows = [
@@ -73,10 +84,11 @@ class TeacherPage(Page):
             (_("Autograded"), s.autograded),
             (_("Needs manual grading"), s.needs_manual),
             (_("Feedback released"), s.feedback_released),
-            (_("Median feedback delay (days)"), ui.fmt(s.median_feedback_days)),
+            (_("Median feedback delay"), display.days(s.median_feedback_days)),
         ]
         cells = "".join(
-            f"<tr><th scope='row'>{html.escape(k)}</th><td data-v='{v}'>{v}</td></tr>"
+            f"<tr><th scope='row'>{html.escape(k)}</th><td class='n' data-v='{v}'>"
+            f"{html.escape(display.integer(v) if isinstance(v, int) else str(v))}</td></tr>"
             for k, v in rows
         )
         out.append(
@@ -95,32 +107,46 @@ class TeacherPage(Page):
                     "histogram",
                     title=_("Score distribution"),
                     x_title=_("Score (share of points)"),
+                    x_percent=True,
                     y_title=_("Learners"),
                     x=scores.tolist(),
                 ),
                 "scores",
             )
+            graded = questions[questions["graded"] > 0]
             ui.show_figure(
                 ui.figure(
                     "bar",
-                    title=_("Share of learners failing each question"),
+                    title=_("Share of graded answers failing each question"),
                     x_title=_("Question"),
                     y_title=_("Share failing"),
-                    x=questions["question"].tolist(),
-                    y=questions["failed"].round(3).tolist(),
+                    x=graded["question"].astype(str).tolist(),
+                    y=graded["failed"].astype(float).round(3).tolist(),
+                    y_percent=True,
+                    y_range=[0, 1.05],
                 ),
                 "questions",
             )
+            waiting = int(questions["to_grade"].sum()) if len(questions) else 0
+            if waiting:
+                note = ngettext(
+                    "{n} answer is still to grade by hand: it is counted apart, not as a failure.",
+                    "{n} answers are still to grade by hand: they are counted apart, not as "
+                    "failures.",
+                    waiting,
+                ).format(n=display.integer(waiting))
+                ui.show_html(f"<p id='to-grade-note' class='parcours-note'>{html.escape(note)}</p>")
             ui.show_html(
                 ui.table_html(
                     questions,
                     {
                         "question": _("Question"),
-                        "learners": _("Learners"),
+                        "graded": _("Graded"),
+                        "to_grade": _("To grade"),
                         "mean": _("Mean score"),
                         "failed": _("Failing"),
                     },
-                    kinds={"mean": "%", "failed": "%"},
+                    kinds={"mean": "%", "failed": "%", "graded": "int", "to_grade": "int"},
                     table_id="table-questions",
                 )
             )
@@ -134,13 +160,14 @@ class TeacherPage(Page):
                 ui.heading(_("Reflections"))
                 + "<p id='reflections-summary'>"
                 + html.escape(
-                    _(
-                        "{n} reflections; {minutes} minutes spent on average; confidence "
-                        "{confidence} / 5."
+                    ngettext(
+                        "{n} reflection; {minutes} spent on average; confidence {confidence} / 5.",
+                        "{n} reflections; {minutes} spent on average; confidence {confidence} / 5.",
+                        r["count"],
                     ).format(
-                        n=r["count"],
-                        minutes=ui.fmt(r["mean_minutes"]),
-                        confidence=ui.fmt(r["mean_confidence"]),
+                        n=display.integer(r["count"]),
+                        minutes=display.minutes(r["mean_minutes"]),
+                        confidence=display.number(r["mean_confidence"], 1),
                     )
                 )
                 + "</p>"
@@ -155,14 +182,21 @@ class TeacherPage(Page):
     def _actions(self, data: DashboardData, course: str, assignment: str) -> list[Any]:
         import ipywidgets as w
 
+        from ..i18n import display
         from . import teacher as vm
+        from .coordinator import activity_title
+
+        def vm_title(assignment_id: str) -> str:
+            return activity_title(data, course, assignment_id)
 
         learners = vm.learner_choices(data, course)
         who = w.Dropdown(options=learners, description=_("Learner"))
         days = w.BoundedFloatText(value=2, min=0.5, max=60, step=0.5, description=_("Days"))
         extend = w.Button(description=_("Extend…"))
-        skills = [s.id for s in data.courses[course].skills]
-        skill = w.Dropdown(options=skills, description=_("Skill"))
+        skill_labels = {s.id: s.label for s in data.courses[course].skills}
+        skill = w.Dropdown(
+            options=[(label, sid) for sid, label in skill_labels.items()], description=_("Skill")
+        )
         band = w.Dropdown(
             options=[
                 (_("remediation"), "remediation"),
@@ -179,6 +213,9 @@ class TeacherPage(Page):
             (band, "release-band"),
         ):
             widget.add_class(f"parcours-{css}")
+            widget.style = {"description_width": "initial"}
+        for button in (extend, release):
+            button.layout.width = "auto"
         confirm = w.Button(description=_("Confirm"), button_style="danger")
         cancel = w.Button(description=_("Cancel"))
         box = w.VBox([])
@@ -191,8 +228,10 @@ class TeacherPage(Page):
 
         def on_extend(_b: Any) -> None:
             ask(
-                _("Give {learner} {days} more days on {assignment}?").format(
-                    learner=who.value, days=days.value, assignment=assignment
+                _("Give {learner} {days} more on {assignment}?").format(
+                    learner=who.value,
+                    days=display.days(days.value),
+                    assignment=vm_title(assignment),
                 ),
                 lambda: vm.extend_learner(
                     self.state.config, data, course, assignment, who.value, days.value
@@ -202,8 +241,15 @@ class TeacherPage(Page):
         def on_release(_b: Any) -> None:
             members = vm.band_members(data, course, skill.value, band.value)
             ask(
-                _("Release {assignment} to the {n} learners of the band {band} on {skill}?").format(
-                    assignment=assignment, n=len(members), band=_(band.value), skill=skill.value
+                ngettext(
+                    "Release {assignment} to the {n} learner of the band {band} on {skill}?",
+                    "Release {assignment} to the {n} learners of the band {band} on {skill}?",
+                    len(members),
+                ).format(
+                    assignment=vm_title(assignment),
+                    n=len(members),
+                    band=_(band.value),
+                    skill=skill_labels.get(skill.value, skill.value),
                 ),
                 lambda: vm.release_remediation(
                     self.state.config, data, course, assignment, members
@@ -278,6 +324,9 @@ class LearnerPage(Page):
 
         if self.viewer is None:
             return [self.html(f"<p role='alert' id='learner-error'>{html.escape(self.error)}</p>")]
+        from ..i18n import display
+        from .coordinator import activity_title, skill_label
+
         data, me = self.state.data, self.pseudo
         out: list[Any] = [
             self.html(
@@ -301,11 +350,12 @@ class LearnerPage(Page):
                         "next": _("Next"),
                         "title": _("Activity"),
                         "kind": _("Kind"),
-                        "minutes": _("Minutes"),
+                        "minutes": _("Estimated minutes"),
                         "deadline": _("Due"),
                         "status": _("Status"),
                     },
                     translate=("status", "kind"),
+                    kinds={"minutes": "int"},
                     table_id="table-path",
                 ),
                 "parcours-section-path",
@@ -341,6 +391,13 @@ class LearnerPage(Page):
             )
         )
         results = vm.my_results(data, me)
+        results["assignment"] = [
+            activity_title(data, c, a)
+            for c, a in zip(results["course"], results["assignment"], strict=True)
+        ]
+        results["timestamp"] = data.shown_times(
+            results["course"], results["timestamp"], self.lang, results["assignment"]
+        )
         results["late"] = [
             lateness(s, self.lang) if s > 0 else _("no") for s in results["late_seconds"]
         ]
@@ -368,17 +425,29 @@ class LearnerPage(Page):
             )
         )
         mastery = vm.my_mastery(data, me)
+        mastery = mastery.assign(
+            skill=[
+                skill_label(data, c, s)
+                for c, s in zip(mastery["course"], mastery["skill"], strict=True)
+            ]
+        )
+        seen = mastery[mastery["n"] > 0] if len(mastery) else mastery
         week = vm.my_week(data, me)
 
         def figures() -> None:
+            # each estimate with its interval (9 chances in 10 that the mastery lies in
+            # it); skills without evidence have no bar (their 0.5 would be a guess)
             ui.show_figure(
                 ui.figure(
-                    "bar",
+                    "bars with intervals",
                     title=_("My mastery per skill"),
                     x_title=_("Skill"),
-                    y_title=_("Mastery (0-1)"),
-                    x=mastery["skill"].tolist(),
-                    y=mastery["mean"].round(3).tolist(),
+                    y_title=_("Mastery (0 to 1)"),
+                    x=seen["skill"].tolist(),
+                    y=seen["mean"].round(3).tolist(),
+                    low=seen["low"].round(3).tolist(),
+                    high=seen["high"].round(3).tolist(),
+                    y_range=[0, 1.05],
                 ),
                 "my-mastery",
             )
@@ -388,7 +457,7 @@ class LearnerPage(Page):
                     title=_("My planned work this week"),
                     x_title=_("Day"),
                     y_title=_("Minutes"),
-                    x=[str(d) for d in week["day"]],
+                    x=[display.short_day(d) for d in week["day"]],
                     y=week["minutes"].tolist(),
                     lines=[float(week["limit"].iloc[0])],
                 ),
@@ -399,9 +468,36 @@ class LearnerPage(Page):
         out.append(
             self.html(
                 ui.heading(_("My mastery per skill"))
+                + "<p id='mastery-note' class='parcours-note'>"
+                + html.escape(
+                    _(
+                        "Each bar estimates your mastery from your answers to the quizzes "
+                        "and your graded work; the line through it is its interval: 9 chances "
+                        "in 10 that your mastery lies there. Few answers give a long line. "
+                        "Skills without answers yet have no bar: nothing is known of them."
+                    )
+                )
+                + "</p>"
                 + ui.table_html(
-                    mastery.assign(why=mastery[f"why_{self.lang}"]) if len(mastery) else mastery,
-                    {"skill": _("Skill"), "mean": _("Mastery"), "band": _("Band"), "why": _("Why")},
+                    mastery.assign(
+                        interval=[
+                            f"{display.percent(lo)} – {display.percent(hi)}"
+                            for lo, hi in zip(mastery["low"], mastery["high"], strict=True)
+                        ],
+                        mean=[
+                            m if n > 0 else None
+                            for m, n in zip(mastery["mean"], mastery["n"], strict=True)
+                        ],
+                    ),
+                    {
+                        "skill": _("Skill"),
+                        "mean": _("Mastery"),
+                        "interval": _("Interval (9 in 10)"),
+                        "n": _("Evidence"),
+                        "band": _("Band"),
+                        "why": _("Why"),
+                    },
+                    kinds={"mean": "%", "n": "int"},
                     translate=("band",),
                     table_id="table-my-mastery",
                 ),
@@ -409,6 +505,11 @@ class LearnerPage(Page):
             )
         )
         queue = vm.review_queue(self.state.config, data, me)
+        queue["lesson"] = [
+            activity_title(data, c, a)
+            for c, a in zip(queue["course"], queue["lesson"], strict=True)
+        ]
+        queue["due"] = [display.day(d) for d in queue["due"]]
         out.append(
             self.html(
                 ui.heading(_("To review today"))
@@ -420,6 +521,7 @@ class LearnerPage(Page):
                         "reviews": _("Reviews"),
                         "due": _("Due"),
                     },
+                    kinds={"reviews": "int"},
                     table_id="table-review",
                 ),
                 "parcours-section-review",

@@ -84,17 +84,37 @@ def score_distribution(data: DashboardData, course: str, assignment: str) -> pd.
 
 
 def question_difficulty(data: DashboardData, course: str, assignment: str) -> pd.DataFrame:
-    """Per graded cell: learners, mean score share, and the share of learners who failed
-    it (below half its points) — hardest first."""
+    """Per graded cell: ``graded`` (learners whose answer has its grade), ``to_grade``
+    (answers waiting for the teacher's manual grade: their 0 is no result yet, so they
+    are counted apart, never as failures), ``mean`` score share and ``failed`` (share
+    below half the points) among the graded answers — hardest first, cells with nothing
+    graded yet last."""
+    import pandas as pd
+
     g = data.frames.grades
     g = g[(g["course"] == course) & (g["assignment"] == assignment) & (g["max_score"] > 0)]
-    g = g.assign(fraction=g["score"] / g["max_score"], failed=g["score"] < g["max_score"] / 2)
-    frame = g.groupby("cell", as_index=False).agg(
-        learners=("learner", "nunique"), mean=("fraction", "mean"), failed=("failed", "mean")
+    pending = g["needs_manual_grade"].astype(bool)
+    g = g.assign(
+        fraction=(g["score"] / g["max_score"]).where(~pending),
+        failed=(g["score"] < g["max_score"] / 2).astype(float).where(~pending),
+        graded=(~pending).astype(int),
+        to_grade=pending.astype(int),
     )
-    frame = frame.rename(columns={"cell": "question"})
+    columns = ["question", "graded", "to_grade", "mean", "failed"]
+    if g.empty:
+        return pd.DataFrame(columns=columns)
+    frame = g.groupby("cell", as_index=False, observed=True).agg(
+        graded=("graded", "sum"),
+        to_grade=("to_grade", "sum"),
+        mean=("fraction", "mean"),
+        failed=("failed", "mean"),
+    )
+    frame = frame.rename(columns={"cell": "question"})[columns]
     return frame.sort_values(
-        ["failed", "mean", "question"], ascending=[False, True, True], ignore_index=True
+        ["failed", "mean", "question"],
+        ascending=[False, True, True],
+        na_position="last",
+        ignore_index=True,
     )
 
 
@@ -182,8 +202,15 @@ def extend_learner(
     c = data.courses[course]
     until = c.due(c.assignment(assignment)) + dt.timedelta(days=float(days))
     done = extend(config, c, assignment, student_id, until)
+    from ..course.zones import zone_of
+    from ..i18n import display
+    from .coordinator import activity_title
+
+    zone = zone_of(c, c.assignment(assignment))
     return _("{learner} may hand in {assignment} until {until}.").format(
-        learner=student_id, assignment=assignment, until=done.until.isoformat(timespec="minutes")
+        learner=student_id,
+        assignment=activity_title(data, course, assignment),
+        until=display.moment(done.until, zone),
     )
 
 
@@ -193,12 +220,16 @@ def release_remediation(
     """Release ``assignment`` to ``students`` (a band) through the pipeline's group
     release; returns what was done."""
     from ..errors import BadInputError
-    from ..i18n import _
     from ..pipeline.release import release
 
     if not students:
         raise BadInputError("this band is empty: no learner to release the remediation to.")
+    from ..i18n import ngettext
+    from .coordinator import activity_title
+
     release(config, data.courses[course], assignment, to=list(students))
-    return _("{assignment} released to {n} learners.").format(
-        assignment=assignment, n=len(students)
-    )
+    return ngettext(
+        "{assignment} released to {n} learner.",
+        "{assignment} released to {n} learners.",
+        len(students),
+    ).format(assignment=activity_title(data, course, assignment), n=len(students))

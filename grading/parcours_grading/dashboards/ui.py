@@ -56,9 +56,14 @@ _SORT_JS = (
     "if(!isNaN(m)&&!isNaN(n))return d*(m-n);return d*p.localeCompare(q)});"
     "r.forEach(function(x){b.appendChild(x)});"
 )
+# doubled class: JupyterLab's rendered-HTML style right-aligns every cell with a
+# selector of two classes (":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td")
 STYLE = """<style>
 .parcours-table{border-collapse:collapse;font-size:13px;margin:4px 0}
-.parcours-table th,.parcours-table td{border:1px solid #ccc;padding:3px 8px;text-align:left}
+table.parcours-table.parcours-table tr th,table.parcours-table.parcours-table tr td{
+ border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
+table.parcours-table.parcours-table tr td.n,table.parcours-table.parcours-table tr th.n{
+ text-align:right;font-variant-numeric:tabular-nums}
 .parcours-table th button{all:unset;cursor:pointer;font-weight:bold}
 .parcours-table th button:focus{outline:2px solid #1a73e8}
 .parcours-kpi{display:inline-block;border:1px solid #ccc;border-radius:6px;padding:6px 12px;
@@ -66,27 +71,49 @@ STYLE = """<style>
 .parcours-kpi .v{font-size:22px;font-weight:bold}
 .parcours-ok{color:#1b7f3b}.parcours-bad{color:#b3261e}
 .parcours-plot>svg{max-width:100%;height:auto;display:block}
+.parcours-root .widget-label,.parcours-root .widget-button{overflow:visible;white-space:nowrap}
+.parcours-root .widget-button{width:auto;min-width:fit-content}
+.parcours-note{max-width:60em;color:#333}
 </style>"""
 
 
-def fmt(value: Any, kind: str = "") -> str:
-    """A value as shown in a table: percentages, rounded numbers, dates, lists."""
+def fmt(value: Any, kind: str = "", zone: str = "UTC") -> str:
+    """A value as shown in a table, in the language in force (babel): percentages
+    (``kind`` "%"), whole numbers (``kind`` "int"), other numbers rounded to two decimals
+    at most, dates and times on the wall clock of ``zone``, lists."""
+    from ..i18n import display
+
     if _missing(value):
         return "–"
     if kind == "%":
-        return f"{100 * float(value):.0f} %"
+        return display.percent(value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if kind == "int" or isinstance(value, int):
+        return display.integer(value)
     if isinstance(value, float):
-        return f"{value:.2f}"
+        return display.number(value, 2)
     if isinstance(value, list | tuple):
         return ", ".join(_(str(v)) for v in value)
     if hasattr(value, "strftime"):
-        try:
-            return value.strftime("%Y-%m-%d %H:%M")
-        except ValueError:
-            return "–"
+        return display.moment(value, zone, with_zone=False)
+    if hasattr(value, "item"):  # numpy numbers
+        return fmt(value.item(), kind, zone)
     return str(value)
+
+
+def _numeric(frame: pd.DataFrame, column: str, kind: str) -> bool:
+    """Whether a column holds numbers (right-aligned, as a reader compares them)."""
+    import pandas as pd
+
+    if kind in ("%", "int"):
+        return True
+    col = frame[column] if column in frame.columns else None
+    return (
+        col is not None
+        and pd.api.types.is_numeric_dtype(col.dtype)
+        and not pd.api.types.is_bool_dtype(col.dtype)
+    )
 
 
 def _missing(value: Any) -> bool:
@@ -134,8 +161,10 @@ def table_html(
     """
     kinds = kinds or {}
     handler = html.escape(_SORT_JS, quote=True)
+    numeric = {c: _numeric(frame, c, kinds.get(c, "")) for c in columns}
+    align = {c: ' class="n"' if numeric[c] else "" for c in columns}
     head = "".join(
-        f'<th scope="col" aria-sort="none" data-col="{html.escape(c)}">'
+        f'<th scope="col" aria-sort="none" data-col="{html.escape(c)}"{align[c]}>'
         f'<button type="button" onclick="{handler}">{html.escape(label)}</button></th>'
         for c, label in columns.items()
     )
@@ -152,13 +181,17 @@ def table_html(
             if isinstance(value, list) and c in translate:
                 shown = ", ".join(_(str(v)) for v in value)
             cells.append(
-                f'<td data-v="{html.escape(_sort_key(value), quote=True)}">'
+                f'<td data-v="{html.escape(_sort_key(value), quote=True)}"{align[c]}>'
                 f"{html.escape(shown)}</td>"
             )
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = ""
     if len(frame) > limit:
-        shown = _("Showing {n} of {total} rows.").format(n=limit, total=len(frame))
+        from ..i18n import display
+
+        shown = _("Showing {n} of {total} rows.").format(
+            n=display.integer(limit), total=display.integer(len(frame))
+        )
         more = f"<p>{html.escape(shown)}</p>"
     ident = f' id="{html.escape(table_id)}"' if table_id else ""
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
@@ -181,16 +214,21 @@ def csv_link(frame: pd.DataFrame, filename: str, label: str) -> str:
 
 
 def kpi_value(value: float | None, unit: str) -> str:
-    """A KPI value as shown: shares and scores as percentages, hours and days as numbers."""
+    """A KPI value as shown (babel, the language in force): shares and scores as
+    percentages, hours and days with their unit."""
+    from ..i18n import display
+
     if value is None:
         return "–"
     if unit in ("share", "score", "%"):
-        return fmt(value, "%")
+        return display.percent(value)
+    if unit == "change":
+        return display.percent(value)
     if unit == "hours":
-        return f"{value:.1f} h"
+        return display.hours(value)
     if unit == "days":
-        return f"{value:.1f} {_('days')}"
-    return fmt(value)
+        return display.days(value)
+    return display.number(value, 2)
 
 
 def kpi_cards(kpis: Sequence[Any]) -> str:
@@ -215,7 +253,11 @@ def kpi_cards(kpis: Sequence[Any]) -> str:
             f"<div>{html.escape(_(k.key))} ({html.escape(k.course)})</div>"
             f'<div class="v {status}" data-value="{_sort_key(k.value)}">'
             f"{html.escape(kpi_value(k.value, k.unit))}</div>{target}"
-            + (f"<div>{html.escape(_('last weeks'))}: {html.escape(trend)}</div>" if trend else "")
+            + (
+                f"<div>{html.escape(_('last weeks: {values}').format(values=trend))}</div>"
+                if trend
+                else ""
+            )
             + "</div>"
         )
     return "<div>" + "".join(cards) + "</div>"
@@ -244,6 +286,19 @@ def figure(kind: str, *, title: str, x_title: str, y_title: str, **data: Any) ->
             "x": data["x"],
             "xbins": {"start": 0, "end": 1.0001, "size": 0.1},
         }
+    elif kind == "bars with intervals":  # each bar with its low..high interval
+        trace = {
+            "type": "bar",
+            "x": data["x"],
+            "y": data["y"],
+            "error_y": {
+                "type": "data",
+                "symmetric": False,
+                "array": [h - y for y, h in zip(data["y"], data["high"], strict=True)],
+                "arrayminus": [y - lo for y, lo in zip(data["y"], data["low"], strict=True)],
+                "color": "#333",
+            },
+        }
     elif kind == "heatmap":
         trace = {
             "type": "heatmap",
@@ -258,6 +313,8 @@ def figure(kind: str, *, title: str, x_title: str, y_title: str, **data: Any) ->
         }
     else:
         raise ValueError(f"unknown figure kind {kind!r}")
+    from ..i18n import display, get_language
+
     traces = data.get("traces") or [trace]
     layout: dict[str, Any] = {
         "title": {"text": title},
@@ -267,7 +324,32 @@ def figure(kind: str, *, title: str, x_title: str, y_title: str, **data: Any) ->
         "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
+        # decimal mark and thousands of the language in force (0,5 in French)
+        "separators": display.plotly_separators(),
     }
+    if data.get("y_percent"):  # shares as percentages, the language's way (50 %)
+        layout["yaxis"]["tickformat"] = ".0%" if get_language() == "en" else ".0f"
+        if get_language() != "en":
+            traces = [
+                {**t, "y": [None if v is None else round(100 * v, 1) for v in t["y"]]}
+                for t in traces
+            ]
+            layout["yaxis"]["ticksuffix"] = "\u00a0%"
+            if "y_range" in data:
+                data["y_range"] = [100 * v for v in data["y_range"]]
+    if data.get("x_percent"):  # a histogram of shares
+        if get_language() == "en":
+            layout["xaxis"]["tickformat"] = ".0%"
+        else:
+            traces = [
+                {
+                    **t,
+                    "x": [None if v is None else 100 * v for v in t["x"]],
+                    "xbins": {"start": 0, "end": 100.01, "size": 10},
+                }
+                for t in traces
+            ]
+            layout["xaxis"]["ticksuffix"] = "\u00a0%"
     if "y_range" in data:
         layout["yaxis"]["range"] = data["y_range"]
     if data.get("y_labels") is False:
@@ -435,10 +517,21 @@ def _figure_bundle(fig: dict[str, Any], svg: str = "") -> dict[str, Any]:
     title = fig["layout"].get("title", {}).get("text", "")
     data = html.escape(json.dumps(fig, separators=(",", ":")), quote=True)
     return {
-        "text/html": f'<div class="parcours-plot" role="img" aria-label="'
-        f'{html.escape(title, quote=True)}" data-figure="{data}">{svg}</div>',
+        # a named figure, not an img: plotly.js puts controls inside it (axe's
+        # nested-interactive); the picture drawn ahead is the img, with the same name
+        "text/html": f'<div class="parcours-plot" role="figure" aria-label="'
+        f'{html.escape(title, quote=True)}" data-figure="{data}">{_picture(svg, title)}</div>',
         "text/plain": title,
     }
+
+
+def _picture(svg: str, title: str) -> str:
+    """A picture drawn ahead (SVG text), marked as an image with the figure's name."""
+    if not svg.lstrip().startswith("<svg"):
+        return svg
+    name = html.escape(title, quote=True)
+    end = svg.index(">")  # at the end of the opening tag, its own attributes kept first
+    return f'{svg[:end]} role="img" aria-label="{name}"{svg[end:]}'
 
 
 def _jsonable(value: Any) -> Any:

@@ -40,6 +40,8 @@ SOURCES = (
     PACKAGE / "course",
     PACKAGE / "cli",
     PACKAGE / "compliance",
+    PACKAGE / "analytics",
+    PACKAGE / "i18n",
     PACKAGE / "demo.py",
     PACKAGE / "review.py",
     _package_folder("parcours_lab"),

@@ -55,6 +55,7 @@ from nbgrader.exchange.default import (
 from traitlets import default
 
 from ..errors import BadInputError
+from ..i18n import _, get_language
 from .records import RELEASES, in_audience, learner_id, parse_time, read_record, released_to
 
 if TYPE_CHECKING:
@@ -146,8 +147,9 @@ class ParcoursFetchAssignment(_ReleaseRecordCheck, ExchangeFetchAssignment):
         super().init_src()
         if not self._visible(self.coursedir.course_id, self.coursedir.assignment_id):
             self.fail(
-                f"'{self.coursedir.assignment_id}' is not released to you (yet) / "
-                f"« {self.coursedir.assignment_id} » ne vous est pas (encore) publié."
+                _("'{assignment}' is not released to you (yet).").format(
+                    assignment=self.coursedir.assignment_id
+                )
             )
 
 
@@ -171,24 +173,27 @@ class SubmissionSize:
     left_out: tuple[tuple[str, int], ...] = ()
 
     def describe(self, language: str) -> str:
-        """What a learner is told when files were left out (``fr`` or ``en``)."""
-        files = ", ".join(f"{name} ({_mb(size)})" for name, size in self.left_out)
-        if language == "fr":
-            return (
-                f"votre dossier pèse {_mb(self.total)}, au-delà de la limite de "
-                f"{_mb(self.limit)} par rendu ({_mb(self.file_limit)} par fichier) : laissés "
-                f"de côté : {files}. Le carnet et les autres fichiers sont rendus ; gardez les "
-                "grosses données hors du dossier du devoir."
-            )
-        return (
-            f"your folder weighs {_mb(self.total)}, over the limit of {_mb(self.limit)} per "
-            f"submission ({_mb(self.file_limit)} per file): left out: {files}. The notebook "
-            "and the other files were submitted; keep large data out of the assignment folder."
+        """What a learner is told when files were left out, in ``language``."""
+        from ..i18n import _
+
+        def mb(size: int) -> str:
+            return _mb(size, language)
+
+        files = ", ".join(f"{name} ({mb(size)})" for name, size in self.left_out)
+        return _(
+            "your folder weighs {total}, over the limit of {limit} per submission ({file_limit} "
+            "per file): left out: {files}. The notebook and the other files were submitted; "
+            "keep large data out of the assignment folder.",
+            language,
+        ).format(
+            total=mb(self.total), limit=mb(self.limit), file_limit=mb(self.file_limit), files=files
         )
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
+def _mb(size: int, language: str = "en") -> str:
+    from ..i18n import _, number
+
+    return _("{size} MB", language).format(size=number(size / 1e6, language, decimals=1))
 
 
 def weigh_submission(
@@ -254,15 +259,15 @@ class ParcoursSubmit(_ReleaseRecordCheck, ExchangeSubmit):
             super().do_copy(src, dest, log)
             return
         if weighed.size > weighed.limit:  # the notebooks alone
+            lang = get_language()
             self.fail(
-                f"Directory size is too big: the notebooks alone weigh {_mb(weighed.size)}, "
-                f"over the limit of {_mb(weighed.limit)} / les carnets seuls pèsent "
-                f"{_mb(weighed.size)}, au-delà de la limite de {_mb(weighed.limit)}."
+                _(
+                    "Directory size is too big: the notebooks alone weigh {size}, over the "
+                    "limit of {limit}."
+                ).format(size=_mb(weighed.size, lang), limit=_mb(weighed.limit, lang))
             )
-        self.log.warning(
-            "Submitted without some files: %s / %s", weighed.describe("fr"), weighed.describe("en")
-        )
-        left = {os.path.join(src, name) for name, _ in weighed.left_out}
+        self.log.warning("%s", weighed.describe(get_language()))
+        left = {os.path.join(src, name) for name, _size in weighed.left_out}
         nbgrader_rules = ignore_patterns(exclude=coursedir.ignore, include=coursedir.include,
                                          max_file_size=coursedir.max_file_size)  # fmt: skip
 
@@ -276,7 +281,7 @@ class ParcoursSubmit(_ReleaseRecordCheck, ExchangeSubmit):
                   "left_out": [{"file": n, "bytes": b} for n, b in weighed.left_out]}  # fmt: skip
         Path(dest, LEFT_OUT_FILE).write_text(json.dumps(record, indent=1), encoding="utf-8")
         if coursedir.groupshared:  # as nbgrader's own copy does
-            for directory, _, names in os.walk(dest):
+            for directory, _dirs, names in os.walk(dest):
                 with contextlib.suppress(PermissionError):
                     os.chmod(directory, (os.stat(directory).st_mode | 0o2770) & 0o2777)
                 for name in names:
@@ -288,9 +293,9 @@ class ParcoursSubmit(_ReleaseRecordCheck, ExchangeSubmit):
         super().init_release()
         if not self._visible(self.coursedir.course_id, self.coursedir.assignment_id):
             self.fail(
-                f"'{self.coursedir.assignment_id}' is not released to you, so it cannot be "
-                f"submitted / « {self.coursedir.assignment_id} » ne vous est pas publié : "
-                "impossible de le rendre."
+                _("'{assignment}' is not released to you, so it cannot be submitted.").format(
+                    assignment=self.coursedir.assignment_id
+                )
             )
 
 

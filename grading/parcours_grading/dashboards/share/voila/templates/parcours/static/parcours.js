@@ -6,7 +6,9 @@
 //   until the browser is idle or the visitor points at it or focuses it; the others are
 //   drawn as soon as plotly.js has loaded;
 // - removes the first view (.parcours-first-view) once the page's root widget is live
-//   (.parcours-live): the widgets then show the whole page.
+//   (.parcours-live): the widgets then show the whole page;
+// - keeps the address bar in step with the page (language, filters: a view can be
+//   shared): the kernel writes the page's query into <span class="parcours-query">.
 (function () {
   "use strict";
   // plotly.js' URL, with its version (set by the template: one place for both the
@@ -16,6 +18,17 @@
   var queued = false;
   var upgrade = false;   // pictures may be replaced by live figures
   var idleAsked = false;
+  var shownQuery = null;
+
+  function syncAddress() {
+    var el = document.querySelector(".parcours-query");
+    if (!el) return;
+    var query = el.getAttribute("data-query") || "";
+    if (query === shownQuery) return;
+    shownQuery = query;
+    var url = window.location.pathname + (query ? "?" + query : "") + window.location.hash;
+    window.history.replaceState(window.history.state, "", url);
+  }
 
   function loadPlotly() {
     if (state !== "absent") return;
@@ -63,6 +76,7 @@
 
   function changed() {
     dropFirstView();
+    syncAddress();
     var waiting = document.querySelectorAll(".parcours-plot:not([data-drawn])");
     if (!waiting.length) return;
     var bare = false;
