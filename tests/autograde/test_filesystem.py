@@ -191,3 +191,72 @@ def test_walk_of_the_whole_file_system_finds_only_the_submission(
         "q3_test": 2.0,
         "q4": None,
     }
+
+
+#: run as an unprivileged user: grades the walker with that user's own fork server
+UNPRIVILEGED = """
+import json, sys
+from pathlib import Path
+from parcours_grading.pipeline.autograde import Limits, grade_notebook
+folder = Path(sys.argv[1])
+result = grade_notebook(
+    folder / "source" / "devoir.ipynb",
+    folder / "submission.ipynb",
+    Limits(cell_timeout_s=60, notebook_timeout_s=120, output_kb=1024),
+    data=folder / "source",
+)
+print("RESULT " + json.dumps(result.to_dict(with_notebook=True)))
+"""
+
+
+def test_walk_without_root_finds_only_the_submission(course: Course, markers, tmp_path: Path):
+    """Grading as an ordinary user (the sandbox in a user namespace; as root the test
+    switches to ``nobody`` for this run): the same tree, and no capability left to
+    remount it writable."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    token, _planted = markers
+    folder = Path(tempfile.mkdtemp(prefix="parcours-unprivileged-"))
+    try:
+        folder.chmod(0o755)
+        shutil.copytree(course.root / "source" / ASSIGNMENT, folder / "source")
+        (folder / "submission.ipynb").write_bytes(_walker(course))
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(folder),
+            "IPYTHONDIR": str(folder / "ipython"),
+        }
+        command = [sys.executable, "-c", UNPRIVILEGED, str(folder)]
+        if os.geteuid() == 0:
+            (folder / "ipython").mkdir(mode=0o777)
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=600, env=env, cwd=folder
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        result = json.loads(done.stdout.split("RESULT ", 1)[1])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    sandbox = result["sandbox"]
+    assert sandbox["filesystem"] == "own root", sandbox
+    assert sandbox["user"] != "root" and sandbox["refused"] == [], sandbox
+    cells = result["notebook_json"]["cells"]
+    outputs = json.dumps([c.get("outputs", []) for c in cells])
+    assert token not in outputs and "HIDDEN TESTS" not in outputs
+    q1 = next(c for c in cells if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1")
+    text = "".join(o.get("text", "") for o in q1["outputs"])
+    walk = json.loads(text.split("WALK ", 1)[1].splitlines()[0])
+    assert walk["hits"] == []
+    assert walk["proc"] == []  # no PID namespace of its own: no /proc at all
+    writes = walk["writes"]
+    assert writes.pop("planted") == "written"
+    assert writes.pop("/tmp/planted") == "written"
+    assert all(outcome != "written" for outcome in writes.values()), writes
+    machine = ("/home", "/root/.parcours", "/var", "/opt")
+    assert not any(p.startswith(machine) for p in walk["found"])
+    scores = {c["name"]: c["auto_score"] for c in result["cells"]}
+    assert scores == {"q1_test": 2.0, "q2_test": 3.0, "q3_test": 2.0, "q4": None}

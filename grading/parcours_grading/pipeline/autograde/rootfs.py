@@ -254,6 +254,12 @@ def build(root: Path, workdir: Path, users: list[Any], proc: bool) -> list[str]:
     work = _make_parents(root, workdir)
     work.mkdir(mode=0o700, exist_ok=True)
     mount(str(workdir), work, None, MS_BIND)
+    # the folders leading to it in the private /tmp: not writable, even by their owner (the
+    # grader's own user, grading without root, has no capabilities left after enter())
+    for folder in work.parents:
+        if folder == root / "tmp" or not folder.is_relative_to(root / "tmp"):
+            break
+        folder.chmod(0o555)
     visible.append(str(workdir))
     # the new root: the machine's is stacked under it, then detached
     os.chdir(root)

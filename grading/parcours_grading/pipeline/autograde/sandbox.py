@@ -136,6 +136,27 @@ def _hide_configured(limits: Limits, workdir: Path) -> list[str]:
     return hidden
 
 
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def drop_capabilities() -> None:
+    """Give up every capability (``capset(2)``). Grading without root, the runner holds
+    all of them in its own user namespace once it has made it; student code must not
+    (with them it could remount its read-only folders writable, or mount over its own)."""
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapData * 2)()
+    check(_libc.capset(ctypes.byref(header), data), "capset")
+
+
 def _users(limits: Limits, root: bool) -> list[Any]:
     """The accounts the sandbox's ``/etc/passwd`` names: root and the user student code
     runs as (read before the pivot: the machine's ``/etc/passwd`` is not visible after)."""
@@ -236,6 +257,11 @@ def enter(
         mount_ns = False
     if mount_ns:
         report.update(_own_root(limits, workdir, pid_namespace, root, refused))
+        if not root:
+            try:
+                drop_capabilities()
+            except OSError as exc:
+                refused.append(f"capabilities could not be dropped ({exc})")
     else:
         refused.append(
             "the sandbox's own file system could not be built (no mount namespace): student "
