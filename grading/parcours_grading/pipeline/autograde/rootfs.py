@@ -29,6 +29,7 @@ folder, no course, no other submission, no /root, no /work, not the machine's /t
 from __future__ import annotations
 
 import ctypes
+import grp
 import importlib.util
 import os
 import platform
@@ -166,34 +167,46 @@ PYTHON_FOLDERS = _python_folders()
 def _make_parents(root: Path, path: Path) -> Path:
     """``root / path`` with its missing parent folders made (0755)."""
     target = root / path.relative_to("/")
-    target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+    os.makedirs(target.parent, mode=0o755, exist_ok=True)
     return target
 
 
-def _show(root: Path, path: Path, writable: bool = False) -> bool:
-    """Make ``path`` of the machine appear at the same path under ``root``: a symlink is
-    recreated, a folder or a file bound (read-only unless ``writable``). False when it
-    does not exist."""
-    if not path.is_symlink() and not path.exists():
-        return False
+def _plan() -> list[tuple[Path, str, str]]:
+    """What of the machine the sandbox shows, read-only, at the same paths: ``(path,
+    kind, link)`` with kind ``symlink`` (recreated, pointing at ``link``), ``dir`` or
+    ``file`` (bound). Worked out once in the warm fork server: each sandbox only mounts."""
+    plan: list[tuple[Path, str, str]] = []
+    paths = [Path("/") / n for n in SYSTEM] + [Path("/etc") / n for n in ETC] + PYTHON_FOLDERS
+    for path in paths:
+        if path.is_symlink():
+            plan.append((path, "symlink", os.readlink(path)))
+        elif path.is_dir():
+            plan.append((path, "dir", ""))
+        elif path.exists():
+            plan.append((path, "file", ""))
+    return plan
+
+
+PLAN = _plan()
+
+
+def _show(root: Path, path: Path, kind: str, link: str) -> None:
+    """Make ``path`` of the machine (a :data:`PLAN` entry) appear at the same path under
+    ``root``, read-only."""
     target = _make_parents(root, path)
-    if path.is_symlink():
-        os.symlink(os.readlink(path), target)
-        return True
-    if path.is_dir():
-        target.mkdir(mode=0o755, exist_ok=True)
+    if kind == "symlink":
+        os.symlink(link, target)
+        return
+    if kind == "dir":
+        os.mkdir(target, 0o755)
     else:
-        target.touch(mode=0o644)
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
     mount(str(path), target, None, MS_BIND | MS_REC)
-    if not writable:
-        read_only(target)
-    return True
+    read_only(target)
 
 
 def _accounts(users: list[Any]) -> tuple[str, str]:
     """``/etc/passwd`` and ``/etc/group`` naming only ``users`` (``pwd`` entries)."""
-    import grp
-
     passwd, group, seen = [], [], set()
     for entry in users:
         if entry.pw_uid in seen:
@@ -217,21 +230,14 @@ def build(root: Path, workdir: Path, users: list[Any], proc: bool) -> list[str]:
 
     Raises OSError when the OS refuses a step (the caller records it)."""
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
-    visible: list[str] = []
-    for name in SYSTEM:
-        if _show(root, Path("/") / name):
-            visible.append(f"/{name}")
     (root / "etc").mkdir(mode=0o755)
-    for name in ETC:
-        if _show(root, Path("/etc") / name):
-            visible.append(f"/etc/{name}")
+    for path, kind, link in PLAN:
+        _show(root, path, kind, link)
+    visible = [str(path) for path, _, _ in PLAN]
     passwd, group = _accounts(users)
     (root / "etc" / "passwd").write_text(passwd)
     (root / "etc" / "group").write_text(group)
     (root / "etc" / "hosts").write_text("127.0.0.1\tlocalhost\n::1\tlocalhost\n")
-    for folder in PYTHON_FOLDERS:
-        if _show(root, folder):
-            visible.append(str(folder))
     dev = root / "dev"
     dev.mkdir(mode=0o755)
     for name in DEVICES:
