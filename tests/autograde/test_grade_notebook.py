@@ -116,3 +116,4 @@ def test_sandbox_hides_tests_course_and_network(template_course, server):
     assert result.sandbox["user"] == "nobody"
     assert result.sandbox["network"] == "cut"
     assert str(course.root) in result.sandbox["hidden_paths"]
+    assert result.sandbox["filesystem"] == "own root"

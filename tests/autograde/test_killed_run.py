@@ -27,10 +27,13 @@ from .test_autograde import config_for, fill, limits_for
 
 @pytest.fixture
 def signals() -> Iterator[Path]:
-    """A FIFO the sandboxed student code can open (outside every hidden folder, open to
-    the sandbox user): it writes a line there once it runs."""
-    folder = Path(tempfile.mkdtemp(prefix="parcours-signals-"))
-    folder.chmod(0o777)
+    """A FIFO the sandboxed student code can open: it writes a line there once it runs.
+
+    The sandbox sees nothing of the machine but the system and the Python environment,
+    read-only (sandbox.py, rootfs.py): the FIFO is made in this virtual environment, and a
+    FIFO opens for writing on a read-only mount (nothing is written to the file system)."""
+    folder = Path(tempfile.mkdtemp(prefix="parcours-signals-", dir=sys.prefix))
+    folder.chmod(0o755)
     fifo = folder / "running"
     os.mkfifo(fifo)
     fifo.chmod(0o666)

@@ -37,7 +37,8 @@ class Limits:
     #: seconds between the interrupt (SIGINT) of a cell that overran and the kill
     kill_grace_s: float = 2.0
     #: folders student code must not see (course sources, gradebook, other learners'
-    #: work); hidden behind empty read-only folders when the OS allows it
+    #: work): absent from the sandbox's own root (sandbox.py, rootfs.py) like every path
+    #: it does not show; when the OS refuses that root, covered by empty read-only folders
     hidden_paths: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod

@@ -6,9 +6,18 @@ Applied in the runner, in this order, each measure recorded (never silently skip
    is its init, so killing the runner kills every process student code started, even ones
    that called ``setsid``; student code cannot signal processes outside it;
 2. new network namespace (no interface but a down loopback): no network;
-3. new mount namespace: the course sources, gradebook, exchange, other learners' work
-   (``Limits.hidden_paths``) are covered by empty read-only folders; ``/proc`` shows only
-   the sandbox's processes;
+3. new mount namespace with its own root (:mod:`.rootfs`): a fresh tmpfs holding only the
+   system (``/usr``, ``/lib*``, ``/bin``, ``/sbin``, a few ``/etc`` files), the interpreter
+   and the virtual environment (and Parcours' package folders if installed editable), all
+   read-only at their own paths; a minimal ``/dev``; ``/proc`` of the sandbox's own PID
+   namespace; a private size-limited ``/tmp``; and the private copy of the submission,
+   read-write, at its own path. ``pivot_root(2)`` makes it the root and the machine's root
+   is detached: no home, no course, no data folder, no other learner's work, no path of
+   the machine exists for student code. Without root, the same is built in a new user
+   namespace (the grader's user mapped to itself) and ``/proc`` is left empty (no PID
+   namespace: the machine's would lead back to its files). When the OS refuses a step,
+   the refusal is recorded and the configured folders (``Limits.hidden_paths``) are
+   covered by empty read-only tmpfs instead, as far as the OS allows;
 4. resource limits: address space (memory), processes (RLIMIT_NPROC, effective because we
    then drop root), CPU seconds (a backstop to the wall-clock limits), file size, no core
    dumps, open files;
@@ -24,6 +33,7 @@ one (:mod:`.cgroups`: a per-sandbox process count and memory total).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import resource
@@ -34,41 +44,33 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import rootfs
 from .limits import Limits
+from .rootfs import (
+    MS_BIND,
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    check,
+    mount,
+)
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REC, MS_PRIVATE = 0x4000, 1 << 18
+MS_PRIVATE, MS_MOVE = 1 << 18, 8192
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
 def unshare(flags: int) -> None:
     """``unshare(2)`` (``os.unshare`` is Python 3.12+)."""
-    _check(_libc.unshare(flags), "unshare")
-
-
-def mount(source: str, target: str, fstype: str | None, flags: int, data: str = "") -> None:
-    _check(
-        _libc.mount(
-            source.encode(),
-            target.encode(),
-            fstype.encode() if fstype else None,
-            ctypes.c_ulong(flags),
-            data.encode() if data else None,
-        ),
-        f"mount {target}",
-    )
+    check(_libc.unshare(flags), "unshare")
 
 
 def new_pid_namespace() -> bool:
@@ -90,7 +92,7 @@ def die_with_parent(parent_alive: Callable[[], bool]) -> None:
     The parent is the *thread* that forked this process: fork from a thread that lives as
     long as the parent does. A change of user clears the request: call it after dropping
     root."""
-    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+    check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
     if not parent_alive():
         os._exit(1)
 
@@ -111,7 +113,98 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-MS_BIND, MS_MOVE, MS_REMOUNT = 4096, 8192, 32
+def _hide_configured(limits: Limits, workdir: Path) -> list[str]:
+    """The fallback when the sandbox's own root could not be built: cover the configured
+    folders (course sources, gradebook, exchange) with empty read-only tmpfs, as far as
+    the OS allows. Returns the folders hidden."""
+    hidden: list[str] = []
+    for path in limits.hidden_paths:
+        folder = Path(path).resolve()
+        if not folder.is_dir() or _inside(workdir, folder):
+            continue
+        try:
+            mount(
+                "tmpfs",
+                str(folder),
+                "tmpfs",
+                MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                "size=4k,mode=555",
+            )
+            hidden.append(str(folder))
+        except OSError:
+            continue
+    return hidden
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def drop_capabilities() -> None:
+    """Give up every capability (``capset(2)``). Grading without root, the runner holds
+    all of them in its own user namespace once it has made it; student code must not
+    (with them it could remount its read-only folders writable, or mount over its own)."""
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapData * 2)()
+    check(_libc.capset(ctypes.byref(header), data), "capset")
+
+
+def _users(limits: Limits, root: bool) -> list[Any]:
+    """The accounts the sandbox's ``/etc/passwd`` names: root and the user student code
+    runs as (read before the pivot: the machine's ``/etc/passwd`` is not visible after)."""
+    import pwd
+
+    users = []
+    for find, key in ((pwd.getpwuid, 0), (pwd.getpwuid, os.geteuid())):
+        with contextlib.suppress(KeyError):
+            users.append(find(key))
+    if root:
+        with contextlib.suppress(KeyError):
+            users.append(pwd.getpwnam(limits.sandbox_user))
+    return users
+
+
+def _own_root(
+    limits: Limits, workdir: Path, pid_namespace: bool, root: bool, refused: list[str]
+) -> dict[str, Any]:
+    """In the new mount namespace: build the sandbox's own file system (:mod:`.rootfs`);
+    when the OS refuses, record why and hide the configured folders instead."""
+    users = _users(limits, root)
+    try:
+        mount("none", "/", None, MS_REC | MS_PRIVATE)
+        if not root:
+            rootfs.map_user(os.getuid(), os.getgid())
+        scratch = workdir.parent / "root"
+        scratch.mkdir(mode=0o700, exist_ok=True)
+        visible = rootfs.build(scratch, workdir, users, proc=pid_namespace)
+        return {
+            "filesystem": "own root",
+            "visible": visible,
+            "proc": "own PID namespace" if pid_namespace else "none (no PID namespace)",
+            "hidden_paths": [str(Path(p).resolve()) for p in limits.hidden_paths],
+        }
+    except OSError as exc:
+        refused.append(
+            f"the sandbox's own file system could not be built ({exc}): student code sees "
+            "the machine's files its user may read, but the configured course folders"
+        )
+    try:
+        hidden = _hide_configured(limits, workdir)
+        if pid_namespace:
+            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        exposed = expose_interpreter(workdir.parent)
+    except OSError as exc:
+        refused.append(f"course folders could not be hidden ({exc})")
+        hidden, exposed = [], []
+    return {"filesystem": "machine's", "hidden_paths": hidden, "exposed": exposed}
 
 
 def _closed_ancestor(path: Path) -> Path | None:
@@ -123,10 +216,10 @@ def _closed_ancestor(path: Path) -> Path | None:
 
 
 def expose_interpreter(scratch: Path) -> list[str]:
-    """Make the interpreter reachable by the sandbox user when it lives under a folder
-    closed to others (a pyenv Python in /root): in our private mount namespace, the closed
+    """Fallback only (no own root): make the interpreter reachable by the sandbox user when
+    it lives under a folder closed to others (a pyenv Python in /root): the closed
     folder is covered by an empty read-only tmpfs and the interpreter folder is bound back
-    at its own path. Nothing else of that folder is visible. Returns the folders exposed."""
+    at its own path. Returns the folders exposed."""
     exposed: list[str] = []
     for prefix in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}):
         closed = _closed_ancestor(prefix)
@@ -162,30 +255,20 @@ def enter(
         if not limits.network:
             refused.append(f"network could not be cut ({exc.strerror})")
         mount_ns = False
-    hidden: list[str] = []
     if mount_ns:
-        try:
-            mount("none", "/", None, MS_REC | MS_PRIVATE)
-            for path in limits.hidden_paths:
-                folder = Path(path).resolve()
-                if not folder.is_dir() or _inside(workdir, folder):
-                    continue
-                mount(
-                    "tmpfs",
-                    str(folder),
-                    "tmpfs",
-                    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                    "size=4k,mode=555",
-                )
-                hidden.append(str(folder))
-            report["exposed"] = expose_interpreter(workdir.parent)
-            if pid_namespace:
-                mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        except OSError as exc:
-            refused.append(f"course folders could not be hidden ({exc})")
-    elif limits.hidden_paths:
-        refused.append("course folders could not be hidden (no mount namespace)")
-    report["hidden_paths"] = hidden
+        report.update(_own_root(limits, workdir, pid_namespace, root, refused))
+        if not root:
+            try:
+                drop_capabilities()
+            except OSError as exc:
+                refused.append(f"capabilities could not be dropped ({exc})")
+    else:
+        refused.append(
+            "the sandbox's own file system could not be built (no mount namespace): student "
+            "code sees the machine's files its user may read"
+        )
+        report["filesystem"] = "machine's"
+        report["hidden_paths"] = []
     mib = 1024 * 1024
     cpu = int(limits.notebook_timeout_s) + 10
     for name, value in (
@@ -222,7 +305,7 @@ def enter(
     os.environ.update(
         {
             "HOME": str(workdir),
-            "TMPDIR": str(workdir),
+            "TMPDIR": "/tmp" if report.get("filesystem") == "own root" else str(workdir),
             "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
             "LANG": "C.UTF-8",
             "NBGRADER_EXECUTION": "autograde",
