@@ -48,7 +48,7 @@ def old_mechanisms(tree: ast.AST) -> list[tuple[int, str]]:
             found.append((node.lineno, "TEXTS"))
         elif isinstance(node, ast.Dict):
             keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
-            if keys >= LANGUAGES:
+            if keys >= LANGUAGES and not all(_is_locale_code(v) for v in node.values):
                 found.append((node.lineno, '{"fr": ..., "en": ...}'))
         elif isinstance(node, ast.IfExp | ast.If) and _asks_language(node.test):
             branches = [node.body, node.orelse]
@@ -65,6 +65,17 @@ def _asks_language(test: ast.expr) -> bool:
         return False
     sides = [test.left, *test.comparators]
     return any(isinstance(s, ast.Constant) and s.value in LANGUAGES for s in sides)
+
+
+def _is_locale_code(node: object) -> bool:
+    """``"fr_FR"``: a table of locales (babel's), not of texts."""
+    import re
+
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"[a-z]{2}(_[A-Z]{2})?", node.value) is not None
+    )
 
 
 def _is_text(node: object) -> bool:

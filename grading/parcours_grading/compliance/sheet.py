@@ -62,7 +62,7 @@ def sheet_document(config: ParcoursConfig, course: Course, lang: str) -> Documen
                 (_("Nature"), _("Training action (action de formation), distance learning")),
                 (_("Estimated duration"), duration_text(course_minutes(course) * 60)),
                 (_("Starts"), date_text(course.starts, lang) if course.starts else ""),
-                (_("Language"), {"fr": _("French"), "en": _("English")}[course.language]),
+                (_("Language"), language_name(course.language, lang)),
                 (_("Price"), course.price),
                 (_("Access delay"), course.access_delay),
             ]
@@ -117,3 +117,10 @@ def write_sheet(
     html.write_text(to_html(doc), encoding="utf-8")
     pdf.write_bytes(to_pdf(doc))
     return SheetFiles(html, pdf)
+
+
+def language_name(code: str, lang: str) -> str:
+    """The name of the language ``code`` as a reader of ``lang`` writes it (babel)."""
+    from babel import Locale
+
+    return str(Locale.parse(code).get_display_name(lang)).capitalize()
