@@ -180,14 +180,7 @@ def _close(path: Path, mode_dirs: int, mode_files: int) -> None:
 def secure_folders(config: ParcoursConfig, people: People) -> None:
     """Close the data folder and the course content to everyone but root, each course's
     grader account (its nbgrader folder) and its teachers (its content, read-only)."""
-    data = Path(config.data_dir)
-    data.mkdir(parents=True, exist_ok=True)
-    os.chmod(data, 0o711)  # graders pass through to their course folder, list nothing
-    (data / "courses").mkdir(exist_ok=True)
-    os.chmod(data / "courses", 0o711)
-    for entry in data.iterdir():
-        if entry.name != "courses" and not entry.is_symlink():
-            os.chmod(entry, 0o700 if entry.is_dir() else 0o600)
+    close_data_folder(config)
     content = Path(config.courses_dir)
     os.chmod(content, 0o711)
     for course in people.courses:
@@ -197,6 +190,21 @@ def secure_folders(config: ParcoursConfig, people: People) -> None:
         if folder.is_dir():
             _own(folder, 0, grader.pw_gid)
             _close(folder, 0o750, 0o640)
+
+
+def close_data_folder(config: ParcoursConfig) -> None:
+    """The data folder passable (its graders reach their course folder) but not listable,
+    and everything in it but ``courses/`` root's alone: the exchange (nbgrader makes its
+    folders world-writable for a shared file system; on the hub only the Parcours service
+    uses it), the event store, the hub's state, the service's caches."""
+    data = Path(config.data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    os.chmod(data, 0o711)  # graders pass through to their course folder, list nothing
+    (data / "courses").mkdir(exist_ok=True)
+    os.chmod(data / "courses", 0o711)
+    for entry in data.iterdir():
+        if entry.name != "courses" and not entry.is_symlink():
+            os.chmod(entry, 0o700 if entry.is_dir() else 0o600)
 
 
 def hand_over_course(config: ParcoursConfig, course: str) -> None:
@@ -211,6 +219,7 @@ def hand_over_course(config: ParcoursConfig, course: str) -> None:
     grader = pwd.getpwnam(grader_account(course))
     _own(folder, grader.pw_uid, grader.pw_gid)
     os.chmod(folder, 0o700)
+    close_data_folder(config)  # what the command made there (the exchange) closed again
 
 
 def remove_account_files(name: str) -> None:  # pragma: no cover - used by tests' cleanup

@@ -202,8 +202,10 @@ def unpack(data: bytes, folder: Path) -> list[Path]:
 def learner_cache(config: Any, learner: str) -> Path:
     """nbgrader's record of one learner's submissions (its ``Exchange.cache``), kept by the
     service: their feedback is found through it (``fetch_feedback``)."""
-    folder = Path(config.data_dir) / "learner-cache" / learner
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    caches = Path(config.data_dir) / "learner-cache"
+    caches.mkdir(exist_ok=True, mode=0o700)
+    folder = caches / learner
+    folder.mkdir(exist_ok=True, mode=0o700)
     return folder
 
 
