@@ -163,8 +163,8 @@ def test_purge_removes_exactly_what_is_past_its_period(world: World, capsys) -> 
     assert not old_cert.exists() and new_cert.is_file()
     assert not old_pack.archive.exists() and new_pack.archive.is_file()
     assert [f.outcome for f in followups.list_followups(config, course)] == ["new"]
-    assert "events\t8 events before 2031-09-21" in out
+    assert "events\t8 événements antérieurs au 2031-09-21" in out  # ParcoursConfig.language: fr
     with open_store(config.events_url) as store:
         assert store.count(course="c1") == 0
     assert main(["privacy", "purge", "--now", now.isoformat()]) == 0
-    assert "nothing is past its retention period" in capsys.readouterr().out
+    assert "rien n'a dépassé sa durée de conservation" in capsys.readouterr().out

@@ -37,10 +37,10 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         if problem:
             print(problem)
             return ExitStatus.PROBLEMS
-        print(f"{args.verify}: OK")
+        print(_("{file}: unchanged since it was made").format(file=args.verify))
         return ExitStatus.CLEAN
     if not args.course:
-        raise BadInputError("name a course, or give --verify FILE").about("course")
+        raise BadInputError(_("name a course, or give --verify FILE")).about("course")
     from parcours_grading.cli._course import open_course
     from parcours_grading.compliance.common import parse_moment
     from parcours_grading.compliance.pack import write_class, write_pack

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     course = open_course(config, args.course)
     if args.action == "add":
         if not args.target:
-            raise BadInputError("name the learner followed up").about("target")
+            raise BadInputError(_("name the learner followed up")).about("target")
         done = followups.record_followup(
             config,
             course,
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         print(done.id)
     elif args.action == "done":
         if not args.target:
-            raise BadInputError("give the follow-up's id").about("target")
+            raise BadInputError(_("give the follow-up's id")).about("target")
         followups.close_followup(config, course, args.target, args.outcome)
     else:
         found = followups.list_followups(config, course, args.target, args.status)

@@ -11,7 +11,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from parcours_grading.errors import ExitStatus
-from parcours_grading.i18n import _
+from parcours_grading.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -43,23 +43,41 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
             for item in items:
                 print(f"{kind}\t{item}")
         if not report.removed:
-            print("nothing is past its retention period")
+            print(_("nothing is past its retention period"))
         return ExitStatus.CLEAN
     if not args.learner:
-        raise BadInputError(f"name the learner to {args.action}").about("learner")
+        raise BadInputError(
+            _("name the learner to export")
+            if args.action == "export"
+            else _("name the learner to erase")
+        ).about("learner")
     if args.action == "export":
         print(privacy.export_learner(config, args.learner, Path(args.out) if args.out else None))
         return ExitStatus.CLEAN
     if not args.yes:
         raise BadInputError(
-            f"erasing '{args.learner}' cannot be undone; run 'parcours privacy export "
-            f"{args.learner}' first if they asked for their data, then add --yes"
+            _(
+                "erasing '{learner}' cannot be undone; run 'parcours privacy export "
+                "{learner}' first if they asked for their data, then add --yes"
+            ).format(learner=args.learner)
         ).about("yes")
     done = privacy.erase_learner(config, args.learner)
     for path in done.retained:
-        print(f"retained\t{path}")
-    print(f"removed\t{len(done.removed)} files; rewritten\t{len(done.rewritten)}; "
-          f"events pseudonymised\t{done.events}")  # fmt: skip
+        print(_("retained") + f"\t{path}")
+    removed, rewritten = len(done.removed), len(done.rewritten)
+    print(
+        "; ".join(
+            [
+                ngettext("{n} file removed", "{n} files removed", removed).format(n=removed),
+                ngettext("{n} file rewritten", "{n} files rewritten", rewritten).format(
+                    n=rewritten
+                ),
+                ngettext("{n} event pseudonymised", "{n} events pseudonymised", done.events).format(
+                    n=done.events
+                ),
+            ]
+        )
+    )
     for place, what in done.problems:
-        print(f"problem\t{place}\t{what}")
+        print(_("problem") + f"\t{place}\t{what}")
     return ExitStatus.PROBLEMS if done.problems else ExitStatus.CLEAN

@@ -41,9 +41,9 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         return ExitStatus.CLEAN
     report = remind.send_reminders(config, course, now)
     for r in report.sent:
-        print(f"sent\t{r.learner}\t{r.kind}\t{r.about}")
+        print(_("sent") + f"\t{r.learner}\t{r.kind}\t{r.about}")
     for learner, reason in report.held:
-        print(f"held\t{learner}\t{reason}")
+        print(_("held") + f"\t{learner}\t{reason}")
     for learner, reason in report.failed:
-        print(f"failed\t{learner}\t{reason}")
+        print(_("failed") + f"\t{learner}\t{reason}")
     return ExitStatus.PROBLEMS if report.failed else ExitStatus.CLEAN

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInputError
+from ..i18n import _, ngettext
 from .common import append_jsonl, compliance_dir, iter_files, now_utc, read_jsonl, rewrite_jsonl
 
 if TYPE_CHECKING:
@@ -241,8 +242,10 @@ def erase_learner(config: ParcoursConfig, learner_id: str) -> Erasure:
                if learner_id in load_roster(config, c).learners]  # fmt: skip
     if not courses:
         raise BadInputError(
-            f"learner '{learner_id}' is in no course's roster under {config.data_dir}; "
-            "check the id (parcours roster COURSE list)"
+            _(
+                "learner '{learner}' is in no course's roster under {data_dir}; "
+                "check the id (parcours roster COURSE list)"
+            ).format(learner=learner_id, data_dir=config.data_dir)
         ).about("learner")
     done = Erasure(tombstone="erased-" + secrets.token_hex(6))
     for course in courses:
@@ -297,13 +300,13 @@ def _scrub_file(path: Path, who: Person, done: Erasure) -> None:
         return
     data = path.read_bytes()
     if any(i.encode() in data for i in who.identifiers if i):
-        done.problems.append((str(path), "holds the learner's identifiers; remove it by hand"))
+        done.problems.append((str(path), _("holds the learner's identifiers; remove it by hand")))
 
 
 def _erase_events(config: ParcoursConfig, who: Person, done: Erasure) -> None:
     path = _events_db(config)
     if path is None:
-        done.problems.append((config.events_url, "not a SQLite store: erase the events there"))
+        done.problems.append((config.events_url, _("not a SQLite store: erase the events there")))
         return
     if not path.is_file():
         return
@@ -408,7 +411,12 @@ def purge(
             if count and not dry_run:
                 conn.execute("DELETE FROM events WHERE timestamp < ?", (limit.isoformat(),))
         if count:
-            report.add("events", f"{count} events before {limit.isoformat()}")
+            report.add(
+                "events",
+                ngettext("{n} event before {limit}", "{n} events before {limit}", count).format(
+                    n=count, limit=limit.isoformat()
+                ),
+            )
             if not dry_run:
                 _vacuum(db)
     return report

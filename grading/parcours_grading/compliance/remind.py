@@ -112,8 +112,10 @@ def in_quiet_hours(config: ParcoursConfig, course: Course, now: dt.datetime) -> 
         start, end = (dt.time.fromisoformat(t.strip()) for t in (start_text, end_text))
     except ValueError:
         raise ConfigurationError(
-            f"quiet_hours {text!r}: write it as 'HH:MM-HH:MM' (e.g. '21:00-08:00') in "
-            "jupyter_config.py, or '' for none"
+            _(
+                "quiet_hours {text}: write it as 'HH:MM-HH:MM' (e.g. '21:00-08:00') in "
+                "jupyter_config.py, or '' for none"
+            ).format(text=repr(text))
         ).about("quiet_hours") from None
     clock = now.astimezone(ZoneInfo(course.timezone)).time()
     if start <= end:
@@ -260,9 +262,11 @@ def _locked(config: ParcoursConfig, course: Course) -> Iterator[None]:
 def _smtp(config: ParcoursConfig) -> smtplib.SMTP:
     if not config.smtp_host or not config.smtp_sender:
         raise ConfigurationError(
-            "reminders need an SMTP server: set c.ParcoursConfig.smtp_host and "
-            "c.ParcoursConfig.smtp_sender (and smtp_port, smtp_user, smtp_password if "
-            "needed) in jupyter_config.py"
+            _(
+                "reminders need an SMTP server: set c.ParcoursConfig.smtp_host and "
+                "c.ParcoursConfig.smtp_sender (and smtp_port, smtp_user, smtp_password if "
+                "needed) in jupyter_config.py"
+            )
         ).about("smtp_host")
     try:
         server = smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=30)
@@ -272,9 +276,11 @@ def _smtp(config: ParcoursConfig) -> smtplib.SMTP:
             server.login(config.smtp_user, config.smtp_password)
     except (OSError, smtplib.SMTPException) as exc:
         raise ParcoursError(
-            f"the SMTP server {config.smtp_host}:{config.smtp_port} cannot be used ({exc}); "
-            "check smtp_host, smtp_port, smtp_starttls, smtp_user and smtp_password in "
-            "jupyter_config.py. Nothing was sent; the next run sends what is due."
+            _(
+                "the SMTP server {host}:{port} cannot be used ({error}); "
+                "check smtp_host, smtp_port, smtp_starttls, smtp_user and smtp_password in "
+                "jupyter_config.py. Nothing was sent; the next run sends what is due."
+            ).format(host=config.smtp_host, port=config.smtp_port, error=exc)
         ) from exc
     return server
 
@@ -291,7 +297,7 @@ def send_reminders(
         if not todo:
             return report
         if in_quiet_hours(config, course, now):
-            report.held = [(r.learner, "quiet hours") for r in todo]
+            report.held = [(r.learner, _("quiet hours")) for r in todo]
             return report
         with _smtp(config) as server:
             for reminder in todo:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParcoursError
+from ..i18n import _
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -79,8 +80,10 @@ def to_pdf(document: Document) -> bytes:
         )
     except Exception as exc:  # typst raises its own errors (TypstError, RuntimeError...)
         raise ParcoursError(
-            f"the PDF '{document.title}' could not be typeset: {exc}. This is a bug in "
-            "Parcours' template (compliance/templates/document.typ); please report it."
+            _(
+                "the PDF '{title}' could not be typeset: {error}. This is a bug in "
+                "Parcours' template (compliance/templates/document.typ); please report it."
+            ).format(title=document.title, error=exc)
         ) from exc
 
 
