@@ -78,8 +78,12 @@ function when(iso: string | null | undefined, lang: string): string {
     return '-';
   }
   const format = new Intl.DateTimeFormat(lang, {
-    dateStyle: 'full',
-    timeStyle: 'short',
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
     timeZoneName: 'short'
   });
   return format.format(new Date(iso));
@@ -133,15 +137,19 @@ class PathPanel extends Widget {
       ...(of ? { 'aria-labelledby': `${id} ${of}` } : {}),
       ...(describedBy ? { 'aria-describedby': describedBy } : {})
     });
+    // busy, not disabled: a disabled button would drop the keyboard focus to the page
     button.addEventListener('click', async () => {
-      button.disabled = true;
+      if (button.getAttribute('aria-disabled') === 'true') {
+        return;
+      }
+      button.setAttribute('aria-disabled', 'true');
       this.live.textContent = this.texts.working || '…';
       try {
         await action();
       } catch (error) {
         this.say(String((error as Error).message || error));
       } finally {
-        button.disabled = false;
+        button.removeAttribute('aria-disabled');
       }
     });
     return button;
@@ -153,7 +161,10 @@ class PathPanel extends Widget {
     }
   }
 
+  /** Load everything again; the focus, when it was in the panel's body (which is
+   * rebuilt), goes to the panel's heading instead of falling to the page. */
   async refresh(): Promise<void> {
+    const hadFocus = this.body.contains(document.activeElement);
     const data = await api('path');
     this.texts = data.texts;
     this.lang = data.lang;
@@ -174,6 +185,26 @@ class PathPanel extends Widget {
       parts.push(await this.course(course));
     }
     this.body.replaceChildren(...parts);
+    if (hadFocus) {
+      this.focusHeading();
+    }
+  }
+
+  /** :meth:`refresh`, a failure said in the live region. */
+  async load(): Promise<void> {
+    try {
+      await this.refresh();
+    } catch (error) {
+      this.say(String((error as Error).message || error));
+    }
+  }
+
+  focusHeading(): void {
+    const heading = this.body.querySelector<HTMLElement>('h2');
+    if (heading) {
+      heading.setAttribute('tabindex', '-1');
+      heading.focus();
+    }
   }
 
   private async course(path: Json): Promise<HTMLElement> {
@@ -340,7 +371,10 @@ class PathPanel extends Widget {
         this.say(t.need_confidence);
         return;
       }
-      send.disabled = true;
+      if (send.getAttribute('aria-disabled') === 'true') {
+        return;
+      }
+      send.setAttribute('aria-disabled', 'true');
       this.live.textContent = t.working;
       try {
         const answer = await post('submit', {
@@ -352,12 +386,12 @@ class PathPanel extends Widget {
             confidence: Number(chosen.value)
           }
         });
-        form.remove();
         this.say(answer.message, [answer.late_warning, answer.left_out].filter(Boolean).join(' '));
+        await this.refresh();
         this.live.focus();
       } catch (error) {
         this.say(String((error as Error).message || error));
-        send.disabled = false;
+        send.removeAttribute('aria-disabled');
       }
     });
     box.append(form);
@@ -381,12 +415,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'Parcours',
       execute: async () => {
         app.shell.activateById(PANEL_ID);
-        await panel.refresh();
-        const first = panel.node.querySelector<HTMLElement>('h2');
-        if (first) {
-          first.setAttribute('tabindex', '-1');
-          first.focus();
-        }
+        await panel.load();
+        panel.focusHeading();
       }
     });
     app.commands.addKeyBinding({
@@ -394,7 +424,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       keys: ['Alt Shift P'],
       selector: 'body'
     });
-    void app.restored.then(() => panel.refresh().catch(error => console.warn('Parcours:', error)));
+    void app.restored.then(async () => {
+      await panel.load();
+    });
   }
 };
 
