@@ -200,6 +200,14 @@ class LabServer:
                 time.sleep(0.3)  # the server is starting: poll with a bounded deadline
         raise AssertionError(f"JupyterLab did not start: {log.read_text(errors='replace')}")
 
+    def kernel_idle(self) -> bool:
+        """A kernel is running and idle (the lesson's, started when it was opened)."""
+        import json
+
+        with urllib.request.urlopen(f"{self.url}api/kernels?token={TOKEN}", timeout=5) as r:
+            kernels = json.loads(r.read())
+        return bool(kernels) and all(k["execution_state"] == "idle" for k in kernels)
+
     def stop(self) -> None:
         self.proc.terminate()
         try:

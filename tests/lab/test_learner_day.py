@@ -21,23 +21,28 @@ AXE = Path(__file__).resolve().parents[2] / "extensions/panel/node_modules/axe-c
 
 FOCUSED = """() => {
   const e = document.activeElement;
-  const quizzes = Array.from(document.querySelectorAll('.parcours-quiz'));
-  const quiz = quizzes.findIndex(q => q.contains(e));
-  const cells = Array.from(document.querySelectorAll(
-    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-cell'));
-  const cell = cells.findIndex(c => c.contains(e));
+  const box = e.closest('.parcours-quiz');
+  const quiz = box ? Number(Array.from(box.classList).find(c => c.startsWith('parcours-q-'))
+                                  .slice('parcours-q-l01-q'.length)) - 1 : -1;
+  const inCell = e.closest('.jp-Notebook-cell');
+  const cell = inCell ? Number(inCell.dataset.windowedListIndex ?? -1) : -1;
   const ids = (e.getAttribute('aria-labelledby') || '').split(' ').filter(Boolean);
   const name = ids.length ? ids.map(i => document.getElementById(i)?.textContent || '').join(' ')
                           : (e.getAttribute('aria-label') || e.textContent || '');
   return {tag: e.tagName, type: e.type || '', value: e.value || '',
           role: e.getAttribute('role') || '',
           name: name.trim(), quiz, cell, panel: !!e.closest('.parcours-panel'),
-          checked: !!e.checked, text: (e.textContent || '').trim()};
+          checked: !!e.checked, text: (e.textContent || '').trim(),
+          editor: !!e.closest('.cm-editor')};
 }"""
 
-ACTIVE_CELL = """() => Array.from(document.querySelectorAll(
-  '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-cell'))
-  .findIndex(c => c.classList.contains('jp-mod-active'))"""
+#: the active cell's index in the notebook (JupyterLab renders only the cells in view:
+#: their index is the windowed list's, not their place in the page)
+ACTIVE_CELL = """() => {
+  const c = document.querySelector(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-cell.jp-mod-active');
+  return c ? Number(c.dataset.windowedListIndex ?? -1) : -1;
+}"""
 
 
 @pytest.fixture
@@ -99,21 +104,27 @@ class Learner:
             if active == index:
                 return
             self.press("j" if active < index else "k")
-        raise AssertionError(f"could not reach cell {index}")
+        raise AssertionError(
+            f"could not reach cell {index}: at {self.page.evaluate(ACTIVE_CELL)}, "
+            f"focus {self.focused()}"
+        )
+
+    def quiz(self, quiz: int) -> Any:
+        return self.page.locator(f".parcours-q-l01-q{quiz + 1}")
 
     def feedback(self, quiz: int) -> str:
-        alert = self.page.locator(".parcours-quiz").nth(quiz).locator("[role=alert]").first
+        alert = self.quiz(quiz).locator("[role=alert]").first
         alert.wait_for(timeout=30_000)
         return str(alert.inner_text())
 
     def check(self, quiz: int, expect: str) -> None:
         """Press the focused Check (or Enter in a field): the feedback says ``expect`` and
         holds the focus (a live region), so Tab goes on from there."""
-        before = self.page.locator(".parcours-quiz").nth(quiz).locator("[role=alert]").count()
+        before = self.quiz(quiz).locator("[role=alert]").count()
         self.press("Enter")
 
         def answered() -> bool:
-            alerts = self.page.locator(".parcours-quiz").nth(quiz).locator("[role=alert]")
+            alerts = self.quiz(quiz).locator("[role=alert]")
             return alerts.count() > 0 and (before == 0 or expect in alerts.first.inner_text())
 
         wait_until(answered, 30, f"the feedback of question {quiz + 1}")
@@ -171,7 +182,7 @@ def test_learners_day_by_keyboard(world: World, lab: LabServer, output_dir: Path
             heading = page.locator("#parcours-panel h2")
             heading.wait_for(timeout=30_000)
             assert heading.inner_text() == "Mon parcours"
-            assert me.focused()["tag"] == "H2"
+            wait_until(lambda: me.focused()["tag"] == "H2", 20, "the panel's heading")
             panel = page.locator("#parcours-panel")
             text = panel.inner_text()
             assert "Leçon 1" in text and "à suivre" in text and "Devoir A" in text
@@ -183,24 +194,21 @@ def test_learners_day_by_keyboard(world: World, lab: LabServer, output_dir: Path
             me.press("Enter")
 
             # -- the lesson: Run All records nothing but 'opened' -----------------------
-            page.locator(".jp-NotebookPanel .jp-Notebook-cell").first.wait_for(timeout=60_000)
-            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
-                state="attached", timeout=90_000
+            page.locator(".jp-NotebookPanel .jp-Notebook-cell.jp-mod-active").first.wait_for(
+                timeout=60_000
             )
+            wait_until(lab.kernel_idle, 120, "the lesson's kernel")
             me.press("Escape")
             me.press("Control+Shift+C")
             page.locator(".lm-CommandPalette-input").wait_for(timeout=10_000)
             me.type("Run All Cells")
             me.press("Enter")
-            quizzes = page.locator(".parcours-quiz")
-            wait_until(lambda: quizzes.count() == 6, 120, "the six quiz widgets")
-            page.locator(".parcours-radiogroup input").first.wait_for(timeout=30_000)
-            page.get_by_text("Minutes").first.wait_for(timeout=30_000)
+            me.quiz(0).locator(".parcours-radiogroup input").first.wait_for(timeout=120_000)
+            wait_until(lab.kernel_idle, 120, "Run All to end")
             assert [e.verb for e in world.events()] == ["opened"]
             me.shot("lesson-run-all")
 
             # q1 single choice: one Tab stop, arrows move within the group
-            me.to_cell(2)
             first = me.tab_to(lambda f: f["type"] == "radio" and f["quiz"] == 0, "q1's radios")
             assert first["value"] == "0"
             me.press("Space")
@@ -217,7 +225,7 @@ def test_learners_day_by_keyboard(world: World, lab: LabServer, output_dir: Path
             after = me.tab_to(lambda f: f["tag"] == "BUTTON" and f["quiz"] == 0, "q1's Check")
             assert "Vérifier" in after["text"]
             me.check(0, "✔ Correct")
-            hint = page.locator(".parcours-quiz").nth(0).locator("button").nth(1)
+            hint = me.quiz(0).locator("button").nth(1)
             assert hint.is_disabled(), "hints end when the question is settled"
             me.shot("q1")
 
@@ -269,11 +277,9 @@ def test_learners_day_by_keyboard(world: World, lab: LabServer, output_dir: Path
             me.shot("q2-q5")
 
             # q6 code: checked against the cell as it is (wrong), then rewritten (right)
-            me.to_cell(8)
             me.tab_to(lambda f: f["tag"] == "BUTTON" and f["quiz"] == 5, "q6's Check")
             me.check(5, "✘ Incorrect")
-            me.to_cell(7)
-            me.press("Enter")
+            me.tab_to(lambda f: f["editor"] and f["cell"] == 7, "the code cell", back=True)
             me.press("Control+A")
             me.type("def moyenne(s):\n    return sum(s) / len(s)")
             me.press("Shift+Enter")  # runs it, moves on to the question's cell

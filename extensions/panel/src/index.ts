@@ -94,6 +94,7 @@ class PathPanel extends Widget {
   private lang = 'fr';
   private live: HTMLElement;
   private body: HTMLElement;
+  private loading: Promise<void> = Promise.resolve();
 
   constructor(private app: JupyterFrontEnd) {
     super();
@@ -164,7 +165,6 @@ class PathPanel extends Widget {
   /** Load everything again; the focus, when it was in the panel's body (which is
    * rebuilt), goes to the panel's heading instead of falling to the page. */
   async refresh(): Promise<void> {
-    const hadFocus = this.body.contains(document.activeElement);
     const data = await api('path');
     this.texts = data.texts;
     this.lang = data.lang;
@@ -175,7 +175,7 @@ class PathPanel extends Widget {
       'div',
       { class: 'parcours-panel-header' },
       el('h2', { id: headingId, text: this.texts.title }),
-      this.button(this.texts.refresh, () => this.refresh())
+      this.button(this.texts.refresh, () => this.load())
     );
     const parts: Node[] = [header];
     if (!data.courses.length) {
@@ -184,6 +184,7 @@ class PathPanel extends Widget {
     for (const course of data.courses) {
       parts.push(await this.course(course));
     }
+    const hadFocus = this.body.contains(document.activeElement);
     this.body.replaceChildren(...parts);
     if (hadFocus) {
       this.focusHeading();
@@ -192,11 +193,16 @@ class PathPanel extends Widget {
 
   /** :meth:`refresh`, a failure said in the live region. */
   async load(): Promise<void> {
-    try {
-      await this.refresh();
-    } catch (error) {
-      this.say(String((error as Error).message || error));
-    }
+    // one refresh at a time: a second one waits for the first (the start-up load and the
+    // shortcut's must not overwrite each other's focus)
+    this.loading = this.loading.then(async () => {
+      try {
+        await this.refresh();
+      } catch (error) {
+        this.say(String((error as Error).message || error));
+      }
+    });
+    await this.loading;
   }
 
   focusHeading(): void {
@@ -387,7 +393,7 @@ class PathPanel extends Widget {
           }
         });
         this.say(answer.message, [answer.late_warning, answer.left_out].filter(Boolean).join(' '));
-        await this.refresh();
+        await this.load();
         this.live.focus();
       } catch (error) {
         this.say(String((error as Error).message || error));

@@ -101,6 +101,7 @@ class QuizWidget(Displayable):
             layout=w.Layout(border="1px solid #999", padding="0.5em", margin="0.5em 0"),
         )
         self.container.add_class("parcours-quiz")
+        self.container.add_class(f"parcours-q-{q.id}")  # tests and styles find one question
 
     # -- inputs per type ---------------------------------------------------------------
     def _make_inputs(self) -> list[w.Widget]:

@@ -37,18 +37,18 @@ class PanelHandler(APIHandler):
         me = server_user(self, config)
         asked = self.get_argument("learner", None)
         if asked is not None and asked != me:
-            raise web.HTTPError(403, "%s", "You can only see your own path.")
+            raise web.HTTPError(403, "You can only see your own path.")
         return config, me
 
     def course(self, config: Any, me: str, course_id: Any) -> Any:
         from parcours_grading.errors import ParcoursError
 
         if not isinstance(course_id, str) or not course_id:
-            raise web.HTTPError(400, "%s", "Give the course id as 'course'.")
+            raise web.HTTPError(400, "Give the course id as 'course'.")
         try:
             return views.find(config, me, course_id)
         except ParcoursError as exc:
-            raise web.HTTPError(404, "%s", str(exc)) from None
+            raise web.HTTPError(404, str(exc)) from None
 
     def client(self, config: Any) -> Any:
         """The Parcours service client on the hub, else None."""
@@ -64,7 +64,7 @@ class PanelHandler(APIHandler):
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            raise web.HTTPError(400, "%s", "Send a JSON object.")
+            raise web.HTTPError(400, "Send a JSON object.")
         return data
 
     @property
@@ -79,12 +79,18 @@ class PanelHandler(APIHandler):
         try:
             data = await asyncio.to_thread(work)
         except BadInputError as exc:
-            raise web.HTTPError(400, "%s", str(exc)) from None
+            return self.refuse(400, str(exc))
         except ParcoursError as exc:
-            raise web.HTTPError(502 if "service" in type(exc).__name__.lower() else 500,
-                                "%s", str(exc)) from None  # fmt: skip
+            return self.refuse(502 if "service" in type(exc).__name__.lower() else 500, str(exc))
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data, ensure_ascii=False))
+
+    def refuse(self, status: int, message: str) -> None:
+        """Answer ``{"message": ...}`` with ``status`` (the pipeline's sentence as it is:
+        it may hold a '%', which tornado's HTTPError would take for a format)."""
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": message, "reason": None}, ensure_ascii=False))
 
 
 class PathHandler(PanelHandler):
