@@ -28,7 +28,9 @@ FOCUSED = """() => {
   const cell = inCell ? Number(inCell.dataset.windowedListIndex ?? -1) : -1;
   const ids = (e.getAttribute('aria-labelledby') || '').split(' ').filter(Boolean);
   const name = ids.length ? ids.map(i => document.getElementById(i)?.textContent || '').join(' ')
-                          : (e.getAttribute('aria-label') || e.textContent || '');
+                          : (e.getAttribute('aria-label') || e.textContent
+                             || (e.labels && e.labels[0] && e.labels[0].textContent)
+                             || (e.parentElement && e.parentElement.textContent) || '');
   return {tag: e.tagName, type: e.type || '', value: e.value || '',
           role: e.getAttribute('role') || '',
           name: name.trim(), quiz, cell, panel: !!e.closest('.parcours-panel'),

@@ -26,17 +26,21 @@ function feedbackOf(quiz: Element): HTMLElement | null {
 }
 
 export function installQuizKeys(root: HTMLElement): void {
+  // the quiz whose button was pressed, or whose field got Enter (a settled check disables
+  // the button, which drops the focus to the page)
+  let pressedIn: Element | null = null;
   root.addEventListener('keydown', (event: KeyboardEvent) => {
     const target = event.target as HTMLElement | null;
-    if (!target || !target.closest || !target.closest(QUIZ) || passes(event)) {
+    const quiz = target?.closest?.(QUIZ);
+    if (!quiz || passes(event)) {
       return;
+    }
+    if (event.key === 'Enter' && (target as HTMLInputElement).type === 'text') {
+      pressedIn = quiz;
     }
     event.stopPropagation();
   });
 
-  // where the focus was when a quiz button was pressed (the button is disabled after a
-  // settled check, which drops the focus to the page)
-  let pressedIn: Element | null = null;
   root.addEventListener(
     'click',
     event => {
