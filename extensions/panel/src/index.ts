@@ -147,6 +147,9 @@ class PathPanel extends Widget {
       this.live.textContent = this.texts.working || '…';
       try {
         await action();
+        if (this.live.textContent === this.texts.working) {
+          this.live.textContent = '';
+        }
       } catch (error) {
         this.say(String((error as Error).message || error));
       } finally {

@@ -35,11 +35,20 @@ export function installQuizKeys(root: HTMLElement): void {
     if (!quiz || passes(event)) {
       return;
     }
-    if (event.key === 'Enter' && (target as HTMLInputElement).type === 'text') {
-      pressedIn = quiz;
-    }
     event.stopPropagation();
   });
+  // ipywidgets' text field stops its own keydown events: Enter is seen on the way down
+  root.addEventListener(
+    'keydown',
+    (event: KeyboardEvent) => {
+      const target = event.target as HTMLInputElement | null;
+      const quiz = target?.closest?.(QUIZ);
+      if (quiz && event.key === 'Enter' && !event.shiftKey && target?.type === 'text') {
+        pressedIn = quiz;
+      }
+    },
+    true
+  );
 
   root.addEventListener(
     'click',
