@@ -381,6 +381,9 @@ def test_learners_day_by_keyboard(world: World, lab: LabServer, output_dir: Path
             me.press(PANEL_KEYS)
             wait_until(lambda: me.focused()["tag"] == "H2", 20, "the panel's heading")
             assert not serious("#parcours-panel"), serious("#parcours-panel")
+        except BaseException:
+            page.screenshot(path=str(output_dir / "failed.png"))
+            raise
         finally:
             browser.close()
 
