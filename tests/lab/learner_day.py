@@ -32,6 +32,7 @@ schema_version: 1
 lesson: l01
 questions:
   - id: l01-q1
+    attempts: 3
     type: single
     prompt: "Que vaut `ventes.shape` pour 7 lignes et 4 colonnes ?"
     options:
@@ -43,26 +44,31 @@ questions:
     hints: ["Les lignes d'abord."]
     explanation: "`shape` donne (lignes, colonnes)."
   - id: l01-q2
+    attempts: 3
     type: multiple
     prompt: "Lesquelles sont des méthodes de DataFrame ?"
     options: ["`head()`", "`shape`", "`describe()`"]
     answer: [0, 2]
   - id: l01-q3
+    attempts: 3
     type: numeric
     prompt: "Prix moyen (en euros) de 10 € et 15 € ?"
     answer: 12.5
     tolerance: 0.01
     unit: "€"
   - id: l01-q4
+    attempts: 3
     type: text
     prompt: "Comment s'appelle la structure à deux dimensions de pandas ?"
     answer: ["DataFrame", "data frame"]
   - id: l01-q5
+    attempts: 3
     type: ordering
     prompt: "Remettez les étapes dans l'ordre."
     options: ["nettoyer", "lire", "analyser"]
     answer: ["lire", "nettoyer", "analyser"]
   - id: l01-q6
+    attempts: 3
     type: code
     prompt: "Écrivez une fonction `moyenne(s)` qui renvoie la moyenne d'une liste."
     target: moyenne
