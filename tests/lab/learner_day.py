@@ -210,8 +210,11 @@ class LabServer:
         """A kernel is running and idle (the lesson's, started when it was opened)."""
         import json
 
-        with urllib.request.urlopen(f"{self.url}api/kernels?token={TOKEN}", timeout=5) as r:
-            kernels = json.loads(r.read())
+        try:
+            with urllib.request.urlopen(f"{self.url}api/kernels?token={TOKEN}", timeout=5) as r:
+                kernels = json.loads(r.read())
+        except (urllib.error.URLError, TimeoutError):  # a kernel starting on a busy machine
+            return False
         return bool(kernels) and all(k["execution_state"] == "idle" for k in kernels)
 
     def stop(self) -> None:
