@@ -60,6 +60,8 @@ class QuizWidget(Displayable):
         self.last_result: Result | None = None
         self.last_outcome: Outcome | None = None
         self._since = time.monotonic()
+        #: Enter arrived before the typed value (the browser batches its updates)
+        self._check_when_typed = False
 
         q = question
         self.prompt = w.HTML(
@@ -70,7 +72,8 @@ class QuizWidget(Displayable):
         if q.type in {"numeric", "text"}:  # Enter in the field checks the answer
             with warnings.catch_warnings():  # ipywidgets 8 keeps on_submit, deprecated
                 warnings.simplefilter("ignore", DeprecationWarning)
-                self.inputs[0].on_submit(self._on_check)
+                self.inputs[0].on_submit(self._on_submit)
+            self.inputs[0].observe(self._on_typed, "value")
         self.check_button = w.Button(
             description=text("check", lang), tooltip=text("check_tip", lang), icon="check"
         )
@@ -177,6 +180,18 @@ class QuizWidget(Displayable):
         self.hints.value = f'<ul aria-label="{text("hint", self.lang)}">{shown}</ul>{more}'
         if self.hints_used >= len(hints):
             self.hint_button.disabled = True
+
+    def _on_submit(self, _field: w.Widget | None = None) -> None:
+        """Enter in the field: check now, or as soon as the typed value arrives."""
+        if not self.response():
+            self._check_when_typed = True
+            return
+        self._on_check()
+
+    def _on_typed(self, _change: Any) -> None:
+        if self._check_when_typed:
+            self._check_when_typed = False
+            self._on_check()
 
     def _on_check(self, _source: w.Widget | None = None) -> None:
         if self.done:
