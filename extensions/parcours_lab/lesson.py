@@ -6,8 +6,14 @@
     L = lesson.start("analyse-de-donnees", "l01-decouvrir")   # records 'opened'
     L.quiz("l01-q1")          # one question of courses/<id>/quizzes/l01-decouvrir.yaml
     L.section("series")       # records a section completed
-    L.reflection()            # reflection form; records the lesson completed (time on task)
+    L.reflection()            # the lesson's end: reflection form, lesson completed
     L.satisfaction()          # module satisfaction (last lesson of a module)
+
+A section or the lesson counts as completed when the learner reaches it *after answering*
+every question shown before it: run by "Run All" before any answer, it is recorded when
+the last of those questions gets its first answer (a lesson without questions is
+completed when its end is reached). Nothing is recorded for the learner that they did
+not do.
 
 The learner is ``JUPYTERHUB_USER``, else ``ParcoursConfig.learner``, else the OS user; events
 carry only the pseudonymous id. ``PARCOURS_EVENTS=off`` shows everything, records nothing.
@@ -57,6 +63,9 @@ class LessonSession:
         self.quizzes: dict[str, QuizWidget] = {}
         self.completed = False
         self.last_outcome: Outcome | None = None
+        #: sections (and the lesson's end, None) reached before their questions were
+        #: answered: recorded when the last of those questions is answered
+        self._waiting: list[tuple[str | None, list[str]]] = []
 
     @property
     def time_on_task(self) -> float:
@@ -120,15 +129,38 @@ class LessonSession:
             lang=self._lang_given or bank.language or self.lang,
             recorder=self.recorder,
             extra=self._extra(),
+            on_attempt=self._after_attempt,
         )
         self.quizzes[question_id] = widget
         return widget.show()
+
+    def _unanswered(self) -> list[str]:
+        return [qid for qid, q in self.quizzes.items() if not q.attempt]
+
+    def _after_attempt(self, _widget: QuizWidget) -> None:
+        """A question was answered: record what was waiting for it, in order."""
+        while self._waiting:
+            slug, questions = self._waiting[0]
+            if any(not self.quizzes[qid].attempt for qid in questions):
+                return
+            self._waiting.pop(0)
+            if slug is None:
+                self.complete()
+            else:
+                self._record_section(slug)
 
     def section(self, slug: str) -> Outcome | None:
         """Record that the learner reached the end of section ``slug`` (time since the
         previous section, or since the lesson was opened)."""
         if not slug or "#" in slug:
             raise BadInputError(f"lesson.section: {slug!r} is not a section name (no '#')")
+        waiting = self._unanswered()
+        if waiting or self._waiting:
+            self._waiting.append((slug, waiting))
+            return None
+        return self._record_section(slug)
+
+    def _record_section(self, slug: str) -> Outcome | None:
         now = time.monotonic()
         duration, self._last_mark = now - self._last_mark, now
         self.sections.append(slug)
@@ -153,11 +185,21 @@ class LessonSession:
             extra=self._extra(sections=self.sections, questions_answered=self._answered()),
         )
 
+    def end(self) -> Outcome | None:
+        """The learner reached the lesson's end: completed now if every question shown
+        has been answered, else when the last of them is."""
+        waiting = self._unanswered()
+        if waiting or self._waiting:
+            self._waiting.append((None, waiting))
+            return None
+        return self.complete()
+
     def reflection(self) -> ReflectionWidget:
-        """Complete the lesson and show the reflection form (minutes pre-filled)."""
+        """The lesson's end (see :meth:`end`) and the reflection form (minutes
+        pre-filled)."""
         from .reflection import ReflectionWidget
 
-        self.complete()
+        self.end()
         return ReflectionWidget(
             self.course,
             object_type="lesson",

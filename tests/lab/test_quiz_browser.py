@@ -114,10 +114,11 @@ def test_quiz_answered_by_keyboard_alone(
                         return now
                 raise AssertionError(f"Tab never reached {what}")
 
-            # ipywidgets' radio buttons are one tab stop each (no shared name): Tab to the
-            # option "Series" (value 1), Space to choose it, Tab on to the Check button.
-            tab_to(lambda e: e["type"] == "radio" and e["value"] == "1", "the option 'Series'")
-            page.keyboard.press("Space")
+            # the options are one radio group (one Tab stop): Tab to it, ArrowDown to the
+            # option "Series" (value 1: arrows move and choose), Tab on to the Check button.
+            tab_to(lambda e: e["type"] == "radio" and e["value"] == "0", "the radio group")
+            page.keyboard.press("ArrowDown")
+            assert focused()["value"] == "1"
             checked = page.locator(".parcours-quiz input[type=radio]:checked")
             assert checked.count() == 1 and checked.first.get_attribute("value") == "1"
             tab_to(lambda e: e["tag"] == "BUTTON" and "Vérifier" in e["text"], "'Vérifier'")

@@ -3,11 +3,19 @@ in words and symbols (never colour alone), attempts, and one recorded event per 
 
 Keyboard: every control is a native, focusable HTML control (radio buttons, checkboxes,
 text fields, selects, buttons) in reading order, so Tab / arrows / Space / Enter suffice.
+A single choice is one radio group (:class:`.choices.RadioGroup`: one Tab stop, arrows
+within it); option texts are rendered inline markdown that wraps; Enter in a numeric or
+text field checks the answer; once the question is settled (right, or no attempt left)
+its inputs, Check and Hint are disabled. In JupyterLab the "Mon parcours" extension keeps
+the quiz's keys away from the notebook's shortcuts and moves the focus to the feedback
+after a check.
 """
 
 from __future__ import annotations
 
 import time
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
@@ -17,6 +25,7 @@ from parcours_grading.store import Event
 from ..recorder import Outcome, Recorder
 from ..ui import Displayable, escape, live, markdown, record
 from .check import Result, check_answer, describe_answer
+from .choices import STYLE, RadioGroup, inline_markdown, plain_text
 from .model import Question
 
 #: what the learner reads for an answer that cannot be checked yet (the check's detail)
@@ -43,6 +52,7 @@ class QuizWidget(Displayable):
         recorder: Recorder | None = None,
         extra: dict[str, Any] | None = None,
         namespace: dict[str, Any] | None = None,
+        on_attempt: Callable[[QuizWidget], None] | None = None,
     ):
         self.question = question
         self.course = course
@@ -51,12 +61,16 @@ class QuizWidget(Displayable):
         self.recorder = recorder
         self.extra = dict(extra or {})
         self._namespace = namespace
+        #: called after each recorded attempt (the lesson counts its answered questions)
+        self.on_attempt = on_attempt
         self.attempt = 0
         self.hints_used = 0
         self.done = False
         self.last_result: Result | None = None
         self.last_outcome: Outcome | None = None
         self._since = time.monotonic()
+        #: Enter arrived before the typed value (the browser batches its updates)
+        self._check_when_typed = False
 
         q = question
         self.prompt = w.HTML(
@@ -64,6 +78,11 @@ class QuizWidget(Displayable):
             f"{markdown(q.prompt)}</div>"
         )
         self.inputs: list[w.Widget] = self._make_inputs()
+        if q.type in {"numeric", "text"}:  # Enter in the field checks the answer
+            with warnings.catch_warnings():  # ipywidgets 8 keeps on_submit, deprecated
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self.inputs[0].on_submit(self._on_submit)
+            self.inputs[0].observe(self._on_typed, "value")
         self.check_button = w.Button(
             description=_("Check", lang), tooltip=_("Check my answer", lang), icon="check"
         )
@@ -85,6 +104,7 @@ class QuizWidget(Displayable):
         self.notice = w.HTML()
         self.container = w.VBox(
             [
+                w.HTML(STYLE),
                 self.prompt,
                 *self.inputs,
                 w.HBox([self.check_button, self.hint_button, self.status]),
@@ -95,23 +115,23 @@ class QuizWidget(Displayable):
             layout=w.Layout(border="1px solid #999", padding="0.5em", margin="0.5em 0"),
         )
         self.container.add_class("parcours-quiz")
+        self.container.add_class(f"parcours-q-{q.id}")  # tests and styles find one question
 
     # -- inputs per type ---------------------------------------------------------------
     def _make_inputs(self) -> list[w.Widget]:
         q, lang = self.question, self.lang
         label = _("Answer", self.lang)
         if q.type == "single":
-            return [
-                w.RadioButtons(
-                    options=[(opt, i) for i, opt in enumerate(q.options)],
-                    value=None,
-                    description=label,
-                    layout=w.Layout(width="max-content"),
-                )
-            ]
+            return [RadioGroup(list(q.options), label=label)]
         if q.type == "multiple":
             return [
-                w.Checkbox(value=False, description=opt, indent=False, tooltip=opt)
+                w.Checkbox(
+                    value=False,
+                    description=inline_markdown(opt),
+                    description_allow_html=True,
+                    indent=False,
+                    layout=w.Layout(width="auto"),
+                )
                 for opt in q.options
             ]
         if q.type == "numeric":
@@ -131,7 +151,7 @@ class QuizWidget(Displayable):
         if q.type == "ordering":
             return [
                 w.Dropdown(
-                    options=list(q.options),
+                    options=[(plain_text(opt), opt) for opt in q.options],
                     value=None,
                     description=_("Position {n}", lang).format(n=i + 1),
                     style={"description_width": "initial"},
@@ -180,7 +200,19 @@ class QuizWidget(Displayable):
         if self.hints_used >= len(hints):
             self.hint_button.disabled = True
 
-    def _on_check(self, _button: w.Button | None = None) -> None:
+    def _on_submit(self, _field: w.Widget | None = None) -> None:
+        """Enter in the field: check now, or as soon as the typed value arrives."""
+        if not self.response():
+            self._check_when_typed = True
+            return
+        self._on_check()
+
+    def _on_typed(self, _change: Any) -> None:
+        if self._check_when_typed:
+            self._check_when_typed = False
+            self._on_check()
+
+    def _on_check(self, _source: w.Widget | None = None) -> None:
         if self.done:
             return
         q, lang = self.question, self.lang
@@ -198,8 +230,10 @@ class QuizWidget(Displayable):
         self.done = result.success or self.attempt >= q.attempts
         self._record(result, duration)
         self._show_feedback(result)
-        if self.done:
-            for control in [*self.inputs, self.check_button]:
+        if self.on_attempt is not None:
+            self.on_attempt(self)
+        if self.done:  # settled: nothing more to answer, no more hints
+            for control in [*self.inputs, self.check_button, self.hint_button]:
                 control.disabled = True
             self.status.value = ""
         else:

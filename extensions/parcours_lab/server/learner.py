@@ -1,0 +1,452 @@
+"""What the "Mon parcours" / "My path" panel shows a learner, as plain JSON-ready dicts.
+
+Every function takes the learner's id from the caller (the server's user, never a request
+parameter) and returns texts already in the learner's language (gettext), so that the
+panel's TypeScript holds no text: dates travel as ISO 8601 with their offset, and the
+browser writes them in the learner's own zone, naming it.
+
+One machine: the pipeline's functions are called directly. On the hub
+(``ParcoursConfig.service_url`` set, ``JUPYTERHUB_API_TOKEN`` in the environment) the
+deadlines, fetch, submit and feedback go through the Parcours service with the learner's
+token (:class:`~parcours_grading.hub.client.ServiceClient`); the path, review queue and
+workload are computed here from the course manifest and the learner's own events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from parcours_grading.i18n import _, language
+
+if TYPE_CHECKING:
+    from parcours_grading.config import ParcoursConfig
+    from parcours_grading.course.model import Course
+    from parcours_grading.hub.client import ServiceClient
+
+
+def texts(lang: str) -> dict[str, str]:
+    """Every label of the panel, in ``lang``."""
+    with language(lang):
+        return {
+            "title": _("My path"),
+            "refresh": _("Refresh"),
+            "path": _("My lessons"),
+            "done": _("completed"),
+            "next": _("next up"),
+            "todo": _("to do"),
+            "version": _("my version"),
+            "open_lesson": _("Open"),
+            "deadlines": _("My assignments"),
+            "opens": _("opens"),
+            "due": _("due"),
+            "extension": _("my extension until"),
+            "zone": _("shown in my time zone"),
+            "fetch": _("Fetch"),
+            "submit": _("Hand in"),
+            "feedback": _("Feedback"),
+            "correction": _("Correction"),
+            "reflection": _("Before you submit"),
+            "reflection_prompt": _(
+                "Take a minute: what was hardest in this assignment, and how sure are you "
+                "of your answers?"
+            ),
+            "minutes": _("Minutes spent"),
+            "difficulties": _("What was hard"),
+            "confidence": _("Confidence (1 = not sure, 5 = very sure)"),
+            "send_and_submit": _("Send and submit"),
+            "cancel": _("Cancel"),
+            "need_confidence": _("Choose how sure you are (1 to 5) first."),
+            "review": _("My review today"),
+            "review_empty": _("Nothing to review today."),
+            "workload": _("My planned work this week"),
+            "working": _("Working…"),
+            "no_course": _("No course found for you."),
+        }
+
+
+# -- the courses and the path ---------------------------------------------------------
+
+
+def my_courses(config: ParcoursConfig, learner: str) -> list[Course]:
+    """The courses whose roster lists ``learner`` (a course without a roster is open to
+    everyone), by id."""
+    from parcours_grading.course.load import list_courses
+    from parcours_grading.pipeline.roster import load_roster
+
+    found = []
+    for course in list_courses(config.courses_dir):
+        roster = load_roster(config, course)
+        if not roster.learners or learner in roster.learners:
+            found.append(course)
+    return found
+
+
+def find(config: ParcoursConfig, learner: str, course_id: str) -> Course:
+    """One of the learner's courses, or a bad-input error naming theirs."""
+    from parcours_grading.errors import BadInputError
+
+    courses = my_courses(config, learner)
+    for course in courses:
+        if course.id == course_id:
+            return course
+    known = ", ".join(c.id for c in courses) or "-"
+    raise BadInputError(f"'{course_id}' is not one of your courses ({known}).")
+
+
+def _my_events(config: ParcoursConfig, course: Course, actor: str) -> list[Any]:
+    from parcours_grading.store import open_store
+
+    with open_store(config.events_url) as store:
+        return list(store.read(course=course.id, actor=actor))
+
+
+def path_view(config: ParcoursConfig, course: Course, learner: str, lang: str) -> dict[str, Any]:
+    """The course's lessons in order: done (completed), the next one, the A/B version the
+    learner was shown (from their own 'opened' events)."""
+    from parcours_grading.store.ids import pseudonymize
+
+    events = _my_events(config, course, pseudonymize(learner, config.pseudonym_salt))
+    done = {e.object_id for e in events if e.verb == "completed" and e.object_type == "lesson"}
+    versions = {
+        e.object_id: e.extra_dict.get("version", "")
+        for e in events
+        if e.verb == "opened" and e.object_type == "lesson"
+    }
+    lessons, next_found = [], False
+    for module in course.modules:
+        for lesson in module.lessons:
+            state = "done" if lesson.id in done else "todo"
+            if state == "todo" and not next_found:
+                state, next_found = "next", True
+            notebook = (versions.get(lesson.id) and lesson.versions.get(versions[lesson.id])) or (
+                lesson.notebook
+            )
+            version = versions.get(lesson.id, "")
+            with language(lang):
+                version_text = (
+                    _("(my version: {version})").format(version=version) if version else ""
+                )
+            lessons.append(
+                {
+                    "version_text": version_text,
+                    "id": lesson.id,
+                    "title": lesson.title,
+                    "module": module.title,
+                    "minutes": lesson.minutes,
+                    "state": state,
+                    "version": versions.get(lesson.id, ""),
+                    "notebook": f"{course.id}/{notebook}",
+                }
+            )
+    with language(lang):
+        summary = _("{done} of {total} lessons done").format(
+            done=sum(1 for item in lessons if item["state"] == "done"), total=len(lessons)
+        )
+    return {"course": course.id, "title": course.title, "summary": summary, "lessons": lessons}
+
+
+# -- assignments ----------------------------------------------------------------------
+
+
+def _status_text(status: str, lang: str) -> str:
+    with language(lang):
+        return {
+            "upcoming": _("upcoming (not released yet)"),
+            "not_open": _("released, opens later"),
+            "open": _("open, to hand in"),
+            "submitted": _("handed in"),
+            "late": _("handed in late"),
+            "overdue": _("overdue, not handed in"),
+        }.get(status, status)
+
+
+def late_warning(course: Course, assignment_id: str, own_due: dt.datetime, lang: str) -> str:
+    """What a submission now would mean: '' before the learner's own due date, else how
+    late it would be and the course's late policy."""
+    from parcours_grading.pipeline.deadlines import find_assignment, lateness
+    from parcours_grading.pipeline.records import now_utc
+
+    seconds = (now_utc() - own_due).total_seconds()
+    if seconds <= 0:
+        return ""
+    policy = find_assignment(course, assignment_id).late_policy
+    with language(lang):
+        warning = _("Your due date has passed: this submission is {late} late.").format(
+            late=lateness(seconds, lang)
+        )
+        if policy.kind == "zero":
+            warning += " " + _("A late submission gets no points in this course.")
+        elif policy.kind == "penalty":
+            warning += " " + _(
+                "Late penalty: {per_day} % of the points per day, at most {cap} %."
+            ).format(per_day=round(policy.per_day * 100), cap=round(policy.cap * 100))
+    return warning
+
+
+def deadlines_view(
+    config: ParcoursConfig,
+    course: Course,
+    learner: str,
+    lang: str,
+    client: ServiceClient | None = None,
+) -> dict[str, Any]:
+    """The learner's assignments: dates (ISO, with the assignment's zone), extension,
+    status in words, what they may do now, and the lateness a submission now would have."""
+    from parcours_grading.pipeline.deadlines import learner_deadlines
+
+    if client is not None:
+        rows = list(client.deadlines(course.id).get("assignments", []))
+    else:
+        rows = [row.as_json() for row in learner_deadlines(config, course, learner)]
+    shown = []
+    for row in rows:
+        own_due = dt.datetime.fromisoformat(row["extension"] or row["due"])
+        released = row["status"] != "upcoming"
+        handed_in = row["status"] in ("submitted", "late")
+        shown.append(
+            row
+            | {
+                "status_text": _status_text(row["status"], lang),
+                "late_warning": late_warning(course, row["assignment"], own_due, lang)
+                if released
+                else "",
+                "can_fetch": released and row["status"] != "not_open",
+                "can_submit": released and row["status"] != "not_open",
+                "can_feedback": handed_in,
+                "can_correction": bool(row["correction_available"]),
+            }
+        )
+    return {"course": course.id, "assignments": shown}
+
+
+def fetch_view(
+    config: ParcoursConfig,
+    course: Course,
+    assignment: str,
+    learner: str,
+    into: Path,
+    lang: str,
+    client: ServiceClient | None = None,
+) -> dict[str, Any]:
+    """Fetch an assignment or its correction (``<id>-correction``) into
+    ``<into>/<course>/<assignment>``; the notebooks to open, relative to ``into``."""
+    from parcours_grading.pipeline.exchange import fetch
+
+    if client is not None:
+        folder, _written = client.fetch(course.id, assignment, into)
+    else:
+        folder = fetch(config, course, assignment, learner=learner, into=into)
+    notebooks = sorted(
+        str(p.relative_to(into.resolve()))
+        for p in folder.glob("*.ipynb")
+        if not p.name.startswith(".")
+    )
+    with language(lang):
+        message = _("Fetched into {folder}.").format(folder=folder.relative_to(into.resolve()))
+    return {"message": message, "open": notebooks}
+
+
+def submit_view(
+    config: ParcoursConfig,
+    course: Course,
+    assignment: str,
+    learner: str,
+    into: Path,
+    lang: str,
+    client: ServiceClient | None = None,
+) -> dict[str, Any]:
+    """Submit ``<into>/<course>/<assignment>``: the receipt (time, in words too) and the
+    lateness warning when the learner's own due date has passed."""
+    from parcours_grading.course.zones import shown, zone_of
+    from parcours_grading.pipeline.deadlines import (
+        find_assignment,
+        learner_deadlines,
+        load_extensions,
+    )
+    from parcours_grading.pipeline.exchange import submit
+    from parcours_grading.pipeline.records import now_utc
+
+    work = find_assignment(course, assignment)
+    left_out = ""
+    if client is not None:
+        receipt = client.submit(course.id, assignment, into)
+        received = dt.datetime.fromisoformat(receipt["received"])
+        left_out = str(receipt.get("left_out") or "")
+        own_due = dt.datetime.fromisoformat(
+            next(
+                r["extension"] or r["due"]
+                for r in client.deadlines(course.id)["assignments"]
+                if r["assignment"] == assignment
+            )
+        )
+    else:
+        sent = submit(config, course, assignment, learner=learner, into=into)
+        if sent.weighed is not None and sent.weighed.left_out:
+            left_out = sent.weighed.describe(lang)
+        rows = {r.assignment: r for r in learner_deadlines(config, course, learner)}
+        seen = rows[assignment].submitted_at if assignment in rows else None
+        received = seen or now_utc()
+        own_due = load_extensions(config, course).get((assignment, learner)) or course.due(work)
+    zone = zone_of(course, work)
+    with language(lang):
+        message = _("Submission of '{assignment}' received on {when}.").format(
+            assignment=work.title, when=shown(received, zone, lang)
+        )
+    late = ""
+    if received > own_due:
+        late = late_warning(course, assignment, own_due, lang)
+    return {
+        "message": message,
+        "received": received.isoformat(),
+        "late_warning": late,
+        "left_out": left_out,
+    }
+
+
+def feedback_view(
+    config: ParcoursConfig,
+    course: Course,
+    assignment: str,
+    learner: str,
+    into: Path,
+    lang: str,
+    client: ServiceClient | None = None,
+) -> dict[str, Any]:
+    """Fetch the feedback on the learner's submission; the pages to open."""
+    from parcours_grading.pipeline.exchange import fetch_feedback
+
+    if client is not None:
+        pages = client.feedback(course.id, assignment, into)
+    else:
+        pages = fetch_feedback(config, course, assignment, learner=learner, into=into)
+    with language(lang):
+        message = _("Feedback fetched.") if pages else _("No feedback on this assignment yet.")
+    return {"message": message, "open": [str(p.relative_to(into.resolve())) for p in pages]}
+
+
+def record_reflection(
+    config: ParcoursConfig, course: Course, assignment: str, learner: str, values: dict[str, Any]
+) -> None:
+    """Record the reflection written before submitting, as the widgets' ``reflected``
+    event on the assignment."""
+    from parcours_grading.errors import BadInputError
+    from parcours_grading.store import Event
+    from parcours_grading.store.ids import pseudonymize
+
+    from ..recorder import default_recorder
+
+    try:
+        minutes = int(values.get("minutes") or 0)
+        confidence = int(values["confidence"])
+    except (KeyError, TypeError, ValueError):
+        raise BadInputError("the reflection needs 'minutes' and 'confidence' (1 to 5).") from None
+    if not 1 <= confidence <= 5 or not 0 <= minutes <= 1440:
+        raise BadInputError("the reflection's confidence is 1 to 5, its minutes 0 to 1440.")
+    event = Event.make(
+        actor=pseudonymize(learner, config.pseudonym_salt),
+        verb="reflected",
+        course=course.id,
+        object_type="assignment",
+        object_id=assignment,
+        lesson=assignment,
+        duration_s=float(minutes * 60),
+        extra={
+            "minutes": minutes,
+            "difficulties": str(values.get("difficulties") or "").strip(),
+            "help": [],
+            "confidence": confidence,
+        },
+    )
+    default_recorder().record(event)
+
+
+# -- review and workload --------------------------------------------------------------
+
+
+def review_view(
+    config: ParcoursConfig, course: Course, learner: str, lang: str, day: dt.date | None = None
+) -> dict[str, Any]:
+    """Today's spaced-repetition queue (FSRS, within the day's workload)."""
+    from zoneinfo import ZoneInfo
+
+    from parcours_grading.pipeline.records import now_utc
+    from parcours_grading.review import learner_queue
+    from parcours_grading.store import open_store
+    from parcours_grading.store.ids import pseudonymize
+
+    day = day or now_utc().astimezone(ZoneInfo(course.timezone)).date()
+    actor = pseudonymize(learner, config.pseudonym_salt)
+    with open_store(config.events_url) as store:
+        queue = learner_queue(store, course, actor, day)
+    lessons = {lesson.id: lesson for module in course.modules for lesson in module.lessons}
+
+    def line(item: Any) -> str:
+        title = lessons[item.lesson].title if item.lesson in lessons else item.lesson
+        with language(lang):
+            return _("{lesson}: question {question}").format(lesson=title, question=item.question)
+
+    items = [
+        {
+            "text": line(item),
+            "question": item.question,
+            "lesson": item.lesson,
+            "lesson_title": lessons[item.lesson].title if item.lesson in lessons else item.lesson,
+            "notebook": f"{course.id}/{lessons[item.lesson].notebook}"
+            if item.lesson in lessons
+            else "",
+        }
+        for item in queue.items
+    ]
+    with language(lang):
+        summary = (
+            _("{count} question(s) to review today, about {minutes} min.").format(
+                count=len(items), minutes=round(queue.minutes)
+            )
+            if items
+            else _("Nothing to review today.")
+        )
+    return {"course": course.id, "summary": summary, "items": items}
+
+
+def workload_view(
+    config: ParcoursConfig, course: Course, learner: str, lang: str, day: dt.date | None = None
+) -> dict[str, Any]:
+    """The learner's planned minutes for each day of this week (Monday to Sunday) in the
+    course (the rule of :func:`parcours_grading.review.planned_minutes`: each
+    assignment's minutes spread from the day it opens to the day it is due), against the
+    course's weekly limit."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date
+    from parcours_grading.pipeline.records import now_utc
+    from parcours_grading.review import planned_minutes
+
+    day = day or now_utc().astimezone(ZoneInfo(course.timezone)).date()
+    monday = day - dt.timedelta(days=day.weekday())
+    days: list[dict[str, Any]] = []
+    for offset in range(7):
+        date = monday + dt.timedelta(days=offset)
+        minutes = round(planned_minutes(course, date))
+        label = format_date(date, "EEEE d MMMM", locale=lang)
+        with language(lang):
+            line = _("{day}: {minutes} min").format(day=label, minutes=minutes)
+        days.append(
+            {
+                "text": line,
+                "date": date.isoformat(),
+                "label": label,
+                "minutes": minutes,
+                "today": date == day,
+            }
+        )
+    total = sum(int(d["minutes"]) for d in days)
+    limit = round(course.workload.hours_per_week * 60)
+    with language(lang):
+        summary = _("{total} min planned this week (limit {limit} min).").format(
+            total=total, limit=limit
+        )
+        if total > limit:
+            summary += " " + _("This week is over the limit: tell your teacher.")
+    return {"course": course.id, "summary": summary, "days": days, "limit_minutes": limit}

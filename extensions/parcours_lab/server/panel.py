@@ -1,0 +1,203 @@
+"""The "Mon parcours" panel's endpoints (JSON; the learner is always the server's user).
+
+``GET parcours/api/path``                      the panel's texts and, per course, the lessons
+``GET parcours/api/deadlines?course=<id>``     the assignments (see :mod:`.learner`)
+``POST parcours/api/fetch``     ``{"course", "assignment", "correction": false}``
+``POST parcours/api/submit``    ``{"course", "assignment", "reflection": {...}}`` (minutes,
+                                difficulties, confidence: recorded as 'reflected')
+``POST parcours/api/feedback``  ``{"course", "assignment"}``
+``GET parcours/api/review?course=<id>``        today's review queue
+``GET parcours/api/workload?course=<id>``      this week's planned minutes
+
+Files land in the server's root folder (``<root>/<course>/<assignment>``), where
+JupyterLab opens them. A refusal (not released, unknown assignment...) is a 400 whose
+``message`` is the pipeline's sentence in the learner's language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.base.handlers import APIHandler
+from tornado import web
+
+from . import learner as views
+from .grade import parcours_config, server_user
+
+
+class PanelHandler(APIHandler):
+    """Common ground: the configuration, the learner, the course, the hub client."""
+
+    def setup(self) -> tuple[Any, str]:
+        config = parcours_config(self)
+        me = server_user(self, config)
+        asked = self.get_argument("learner", None)
+        if asked is not None and asked != me:
+            raise web.HTTPError(403, "You can only see your own path.")
+        return config, me
+
+    def course(self, config: Any, me: str, course_id: Any) -> Any:
+        from parcours_grading.errors import ParcoursError
+
+        if not isinstance(course_id, str) or not course_id:
+            raise web.HTTPError(400, "Give the course id as 'course'.")
+        try:
+            return views.find(config, me, course_id)
+        except ParcoursError as exc:
+            raise web.HTTPError(404, str(exc)) from None
+
+    def client(self, config: Any) -> Any:
+        """The Parcours service client on the hub, else None."""
+        if not config.service_url:
+            return None
+        from parcours_grading.hub.client import ServiceClient
+
+        return ServiceClient.from_environment(config.service_url)
+
+    def body(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise web.HTTPError(400, "Send a JSON object.")
+        return data
+
+    @property
+    def root(self) -> Path:
+        return Path(self.contents_manager.root_dir)
+
+    async def answer(self, work: Callable[[], dict[str, Any]]) -> None:
+        """Run ``work`` off the event loop; reply with its JSON, or a ParcoursError's
+        message (400 for bad input, 502 for the service, 500 otherwise)."""
+        from parcours_grading.errors import BadInputError, ParcoursError
+
+        try:
+            data = await asyncio.to_thread(work)
+        except BadInputError as exc:
+            return self.refuse(400, str(exc))
+        except ParcoursError as exc:
+            return self.refuse(502 if "service" in type(exc).__name__.lower() else 500, str(exc))
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data, ensure_ascii=False))
+
+    def refuse(self, status: int, message: str) -> None:
+        """Answer ``{"message": ...}`` with ``status`` (the pipeline's sentence as it is:
+        it may hold a '%', which tornado's HTTPError would take for a format)."""
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": message, "reason": None}, ensure_ascii=False))
+
+
+class PathHandler(PanelHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        config, me = self.setup()
+
+        def work() -> dict[str, Any]:
+            courses = views.my_courses(config, me)
+            lang = courses[0].language if courses else config.language
+            return {
+                "learner": me,
+                "lang": lang,
+                "texts": views.texts(lang),
+                "courses": [views.path_view(config, c, me, c.language) for c in courses],
+            }
+
+        await self.answer(work)
+
+
+class DeadlinesHandler(PanelHandler):
+    """The learner's assignments (dates, extension, status, what they may do now)."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        config, me = self.setup()
+        course = self.course(config, me, self.get_argument("course", ""))
+        client = self.client(config)
+
+        def work() -> dict[str, Any]:
+            view = views.deadlines_view(config, course, me, course.language, client)
+            return view | {"learner": me, "timezone": course.timezone}
+
+        await self.answer(work)
+
+
+class FetchHandler(PanelHandler):
+    @web.authenticated
+    async def post(self) -> None:
+        config, me = self.setup()
+        body = self.body()
+        course = self.course(config, me, body.get("course"))
+        assignment = str(body.get("assignment") or "")
+        if body.get("correction"):
+            assignment = f"{assignment}-correction"
+        client, root = self.client(config), self.root
+        await self.answer(
+            lambda: views.fetch_view(config, course, assignment, me, root, course.language, client)
+        )
+
+
+class SubmitHandler(PanelHandler):
+    @web.authenticated
+    async def post(self) -> None:
+        config, me = self.setup()
+        body = self.body()
+        course = self.course(config, me, body.get("course"))
+        assignment = str(body.get("assignment") or "")
+        reflection = body.get("reflection")
+        client, root = self.client(config), self.root
+
+        def work() -> dict[str, Any]:
+            if isinstance(reflection, dict):
+                views.record_reflection(config, course, assignment, me, reflection)
+            return views.submit_view(config, course, assignment, me, root, course.language, client)
+
+        await self.answer(work)
+
+
+class FeedbackHandler(PanelHandler):
+    @web.authenticated
+    async def post(self) -> None:
+        config, me = self.setup()
+        body = self.body()
+        course = self.course(config, me, body.get("course"))
+        assignment = str(body.get("assignment") or "")
+        client, root = self.client(config), self.root
+        await self.answer(
+            lambda: views.feedback_view(
+                config, course, assignment, me, root, course.language, client
+            )
+        )
+
+
+class ReviewHandler(PanelHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        config, me = self.setup()
+        course = self.course(config, me, self.get_argument("course", ""))
+        await self.answer(lambda: views.review_view(config, course, me, course.language))
+
+
+class WorkloadHandler(PanelHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        config, me = self.setup()
+        course = self.course(config, me, self.get_argument("course", ""))
+        await self.answer(lambda: views.workload_view(config, course, me, course.language))
+
+
+#: path under the server's base URL -> handler
+HANDLERS = {
+    "parcours/api/path": PathHandler,
+    "parcours/api/deadlines": DeadlinesHandler,
+    "parcours/api/fetch": FetchHandler,
+    "parcours/api/submit": SubmitHandler,
+    "parcours/api/feedback": FeedbackHandler,
+    "parcours/api/review": ReviewHandler,
+    "parcours/api/workload": WorkloadHandler,
+}
