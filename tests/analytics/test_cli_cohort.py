@@ -143,7 +143,7 @@ def test_report_csv_json_xlsx(project, tmp_path, capsys):
     for table in (learners.astype(str), questions.astype(str), assignments):
         numbers = table.stack()
         assert not numbers.str.fullmatch(r"-?\d+\.\d{4,}").any()
-    assert "30 learner(s)" in capsys.readouterr().out
+    assert "30 learners" in capsys.readouterr().out
     assert (
         run_cli(
             project, "report", "c1", "--format", "json", "--out", str(tmp_path / "r.json"), "--full"

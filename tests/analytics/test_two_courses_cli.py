@@ -14,7 +14,7 @@ from tests.twocourses import ENGLISH, ENGLISH_LEARNERS, FRENCH, FRENCH_LEARNERS
 
 @pytest.mark.parametrize(
     ("course", "n", "said"),
-    [(FRENCH, FRENCH_LEARNERS, "apprenant(s)"), (ENGLISH, ENGLISH_LEARNERS, "learner(s)")],
+    [(FRENCH, FRENCH_LEARNERS, "apprenants"), (ENGLISH, ENGLISH_LEARNERS, "learners")],
 )
 def test_report_of_one_of_two_courses(two_courses, tmp_path: Path, capsys, course, n, said) -> None:
     world, _config = two_courses
@@ -39,7 +39,7 @@ def test_report_of_one_of_two_courses(two_courses, tmp_path: Path, capsys, cours
 def test_groups_of_one_of_two_courses(two_courses, capsys) -> None:
     assert main(["groups", ENGLISH, "--skill", "lire", "--mode", "pairs"]) == 0
     english = capsys.readouterr().out
-    assert "mastery of 'lire'" in english and "maîtrise" not in english
+    assert "mastery of “lire”" in english and "maîtrise" not in english
     assert sum(line.startswith("  p-") for line in english.splitlines()) == ENGLISH_LEARNERS
     assert main(["groups", FRENCH, "--skill", "lire", "--mode", "bands"]) == 0
     french = capsys.readouterr().out

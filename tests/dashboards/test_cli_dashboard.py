@@ -30,9 +30,11 @@ def test_voila_command_and_config(repo: Path) -> None:
 
 
 def test_bad_port_is_a_clear_error(capsys) -> None:
-    assert main(["dashboard", "--port", "70000", "--no-browser"]) == 2
+    assert main(["dashboard", "--port", "70000", "--no-browser", "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "--port 70000: not a TCP port" in err and "Traceback" not in err
+    assert main(["dashboard", "--port", "70000", "--no-browser", "--lang", "fr"]) == 2
+    assert "--port 70000 : ce n'est pas un port TCP" in capsys.readouterr().err
 
 
 def test_dashboard_serves_and_stops_on_ctrl_c(repo: Path) -> None:
@@ -85,7 +87,16 @@ def test_dashboard_serves_and_stops_on_ctrl_c(repo: Path) -> None:
 def _cli(repo: Path, data_dir: Path, *args: str, **env: str) -> subprocess.Popen[str]:
     """``parcours dashboard ARGS`` as a user starts it, its data in ``data_dir``."""
     return subprocess.Popen(
-        [sys.executable, "-m", "parcours_grading.cli", "dashboard", "--no-browser", *args],
+        [
+            sys.executable,
+            "-m",
+            "parcours_grading.cli",
+            "dashboard",
+            "--no-browser",
+            "--lang",
+            "en",
+            *args,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

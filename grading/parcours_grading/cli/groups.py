@@ -90,8 +90,9 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
                 "(it releases to the remediation band)."
             )
         )
-    frame, data = make_groups(config, args.course, args.skill, args.mode, args.size, args.seed)
+    # the course's language first: the groups' reasons are written in the language in force
     lang = course_language(args, config, open_course(config, args.course))
+    frame, data = make_groups(config, args.course, args.skill, args.mode, args.size, args.seed)
     _print(frame, args.mode, lang)
     if args.csv:
         out = Path(args.csv)

@@ -80,8 +80,9 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
     from parcours_grading.cli._course import course_language, open_course
     from parcours_grading.i18n import ngettext
 
-    tables = build_tables(config, args.course, full=args.full, now=args.now)
+    # the course's language first: the tables' labels are written in the language in force
     course_language(args, config, open_course(config, args.course))
+    tables = build_tables(config, args.course, full=args.full, now=args.now)
     out = Path(args.out or f"{Path(args.course).name}-report.{args.format}")
     written = write_report(tables, args.format, out)
     learners, questions = len(tables["learners"]), len(tables["questions"])
