@@ -316,7 +316,7 @@ def build_demo(
     stamps = pd.to_datetime(cohort.events["timestamp"], utc=True, format="ISO8601")
     plan_times = pd.to_datetime(cohort.plans["submit_at"], utc=True)
     end = max(stamps.max(), plan_times.max() if len(plan_times) else stamps.max())
-    now = (end + pd.Timedelta(hours=2)).to_pydatetime()
+    now = (end + pd.Timedelta(hours=2)).floor("s").to_pydatetime()
     plans = cohort.plans.assign(submit_at=plan_times)
     plans = plans[plans["submit_at"] < now]
     result = DemoResult(course.id, learners, data_dir, now)

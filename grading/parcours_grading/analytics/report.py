@@ -392,7 +392,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
         col = out[name]
         if isinstance(col.dtype, pd.DatetimeTZDtype):
             out[name] = [
-                None if pd.isna(v) else iso(v.to_pydatetime(), z)
+                None if pd.isna(v) else iso(v.floor("us").to_pydatetime(), z)
                 for v, z in zip(col, zones, strict=True)
             ]
         elif col.dtype == object and col.map(lambda v: isinstance(v, list | tuple)).any():

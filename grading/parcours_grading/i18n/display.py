@@ -101,7 +101,7 @@ def _local(moment: Any, zone: str) -> dt.datetime:
     stamp = pd.Timestamp(moment)
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
-    return stamp.tz_convert(ZoneInfo(zone)).to_pydatetime()
+    return stamp.tz_convert(ZoneInfo(zone)).floor("us").to_pydatetime()
 
 
 def day(moment: Any, zone: str = "UTC") -> str:

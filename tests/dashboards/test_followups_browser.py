@@ -9,25 +9,16 @@ import zipfile
 
 import pytest
 
-from tests.dashboards.browser import open_dashboard, table_rows
-from tests.dashboards.conftest import (  # noqa: F401 (fixtures)
-    COURSE,
-    REPO,
-    browser,
-    class_world,
-    dashboard_data,
-    page,
-    voila_server,
-    world_env,
-)
+from .browser import open_dashboard, table_rows
+from .conftest import COURSE, REPO
 
 pytestmark = pytest.mark.browser
 
 
 def test_follow_up_from_the_dashboard_lands_in_the_evidence_pack(
-    voila_server,  # noqa: F811
-    page,  # noqa: F811
-    dashboard_data,  # noqa: F811
+    voila_server,
+    page,
+    dashboard_data,
 ) -> None:
     from parcours_grading.compliance.pack import write_pack
     from parcours_grading.config import load_config
