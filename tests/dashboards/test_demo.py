@@ -15,7 +15,8 @@ from parcours_grading.config import load_config
 @pytest.mark.slow
 def test_demo_builds_and_serves(tmp_path, capsys) -> None:
     data = tmp_path / "demo"
-    assert main(["demo", "--learners", "4", "--no-serve", "--data-dir", str(data)]) == 0
+    demo = ["demo", "--learners", "4", "--no-serve", "--data-dir", str(data), "--lang", "en"]
+    assert main(demo) == 0
     out = capsys.readouterr().out
     assert "5/5 done" in out and "graded on real kernels" in out
 
