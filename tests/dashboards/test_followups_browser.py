@@ -39,7 +39,7 @@ def test_follow_up_from_the_dashboard_lands_in_the_evidence_pack(
     (row,) = table_rows(page, "table-followups")
     assert row[0] == student and row[2] == "par téléphone" and row[4] == "tuteur-durand"
     assert row[6] == "ouvert"
-    assert "1 ouvert" in page.inner_text("#followups-count")
+    assert "ouverts : 1 ; faits : 0" in page.inner_text("#followups-count")
 
     config = load_config(REPO)
     course = load_course(find_course(config.courses_dir, COURSE))

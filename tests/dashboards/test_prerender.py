@@ -40,6 +40,20 @@ def test_figures_drawn_ahead_as_svg() -> None:
     assert drawn[1].outputs[0] == block.outputs[0]
 
 
+def test_pictures_come_from_the_cache_the_next_time(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next preheated kernel shows the same figure's picture without a browser."""
+    from parcours_grading.dashboards.prerender import draw_ahead
+
+    first = draw_ahead([_block()], cache=tmp_path / "figures")
+    assert len(list((tmp_path / "figures").glob("*.svg"))) == 1
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    again = draw_ahead([_block()], cache=tmp_path / "figures")
+    assert "<svg" in again[0].outputs[1]["data"]["text/html"]
+    assert again[0].outputs == first[0].outputs
+
+
 def test_without_a_browser_the_figures_are_left_to_plotly_js(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -154,12 +154,12 @@ def test_coordinator_reads_every_course(hub_site: HubSite) -> None:
 
 
 def test_kernels_stop_when_pages_are_left(hub_site: HubSite) -> None:
-    """Five visits, each left as Voila's page leaves (its unload beacon): each page's
+    """Three visits, each left as Voila's page leaves (its unload beacon): each page's
     kernel stops (204, then 404), and no kernel is left over (the preheated pool refills)."""
     alice = hub_site.login("pt-alice")
     before = _kernels()
     shutdown = f"{hub_site.url}/services/dashboards/voila/api/shutdown/"
-    for _visit in range(5):  # the Voila page (the default learner page has no kernel)
+    for _visit in range(3):  # the Voila page (the default learner page has no kernel)
         answer = alice.get(hub_site.dashboard("learner"), params={"voila": "1"}, timeout=180)
         assert answer.status_code == 200
         kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', answer.text)
@@ -171,7 +171,7 @@ def test_kernels_stop_when_pages_are_left(hub_site: HubSite) -> None:
         assert gone.status_code == 204, gone.text
         again = alice.post(shutdown + kernel_id.group(1), files={"_xsrf": (None, xsrf)}, timeout=60)
         assert again.status_code == 404  # no such kernel any more
-    # without the beacon every visit leaves its kernel (+5); Voila may still be refilling
+    # without the beacon every visit leaves its kernel (+3); Voila may still be refilling
     # its preheated pool for the last visit (+1 at most)
     deadline = time.monotonic() + 120
     while len(_kernels()) > len(before) + 1 and time.monotonic() < deadline:

@@ -201,7 +201,7 @@ def beta_posterior(
     level: float = LEVEL,
 ) -> pd.DataFrame:
     """Posterior ``mean, low, high`` of a Beta-Binomial model for each row."""
-    from scipy.stats import beta
+    from scipy.special import betaincinv  # the Beta quantile; scipy.stats takes 3x longer
 
     a = prior[0] + successes.astype(float)
     b = prior[1] + n.astype(float) - successes.astype(float)
@@ -216,8 +216,8 @@ def beta_posterior(
     return pd.DataFrame(
         {
             "mean": a / (a + b),
-            "low": beta.ppf(tail, da, db)[at],
-            "high": beta.ppf(1.0 - tail, da, db)[at],
+            "low": betaincinv(da, db, tail)[at],
+            "high": betaincinv(da, db, 1.0 - tail)[at],
         },
         index=n.index,
     )

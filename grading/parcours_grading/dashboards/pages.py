@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -73,7 +74,8 @@ class State:
             if pictures:
                 from .prerender import draw_ahead
 
-                self.prebuilt.blocks = draw_ahead(self.prebuilt.blocks)
+                cache = Path(self.config.data_dir) / "dashboards" / "figures"
+                self.prebuilt.blocks = draw_ahead(self.prebuilt.blocks, cache=cache)
         from .server import report_ready
 
         report_ready(self.warm or "page")  # readiness probe (health checks, benchmarks)

@@ -13,17 +13,23 @@ figures as JSON on stdin, SVGs as JSON on stdout) under a time limit: a browser 
 hangs is killed and never holds the kernel. Optional: without kaleido or a chromium, or
 if drawing fails, the figures are drawn by plotly.js in the browser as on every other
 page, and the reason is logged.
+
+Pictures are kept in a cache folder (``<data_dir>/dashboards/figures``), named by the
+hash of the figure they show: the next preheated kernel, with the same data, language and
+filters, shows them without starting a browser.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from .ui import Static
@@ -35,6 +41,8 @@ WIDTH = 1100
 #: seconds the child may take to draw a page's figures (start of chromium included)
 TIMEOUT_S = 60.0
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
+#: pictures kept in the cache folder (the oldest go first)
+CACHE_SIZE = 256
 
 
 def find_browser() -> str | None:
@@ -46,9 +54,12 @@ def find_browser() -> str | None:
     return path if path and os.access(path, os.X_OK) else None
 
 
-def draw_ahead(blocks: list[Any], timeout: float = TIMEOUT_S) -> list[Any]:
-    """``blocks`` with every figure of their :class:`.ui.Static` blocks drawn as SVG;
-    the blocks unchanged (and the reason logged) when the pictures cannot be drawn."""
+def draw_ahead(
+    blocks: list[Any], timeout: float = TIMEOUT_S, cache: Path | None = None
+) -> list[Any]:
+    """``blocks`` with every figure of their :class:`.ui.Static` blocks drawn as SVG
+    (pictures already in ``cache`` taken from there, new ones kept there); the blocks
+    unchanged (and the reason logged) when the pictures cannot be drawn."""
     wanted = [
         (i, index)
         for i, block in enumerate(blocks)
@@ -58,6 +69,58 @@ def draw_ahead(blocks: list[Any], timeout: float = TIMEOUT_S) -> list[Any]:
     if not wanted:
         return blocks
     figures = [blocks[i].figures[index] for i, index in wanted]
+    keys = [_key(figure) for figure in figures]
+    svgs = [_cached(cache, key) for key in keys]
+    missing = [n for n, svg in enumerate(svgs) if svg is None]
+    if missing:
+        drawn = _draw([figures[n] for n in missing], timeout)
+        if drawn is None:
+            return blocks
+        for n, picture in zip(missing, drawn, strict=True):
+            svgs[n] = picture
+            _keep(cache, keys[n], picture)
+    images: dict[int, dict[int, str]] = {}
+    for (i, index), svg in zip(wanted, svgs, strict=True):
+        images.setdefault(i, {})[index] = svg or ""
+    return [
+        block.with_images(images[i]) if i in images else block for i, block in enumerate(blocks)
+    ]
+
+
+def _key(figure: Any) -> str:
+    text = json.dumps(figure, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{WIDTH}:{text}".encode()).hexdigest()
+
+
+def _cached(cache: Path | None, key: str) -> str | None:
+    if cache is None:
+        return None
+    try:
+        return (cache / f"{key}.svg").read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _keep(cache: Path | None, key: str, svg: str) -> None:
+    """Write the picture into the cache (atomically), then trim it to
+    :data:`CACHE_SIZE` pictures; a cache that cannot be written is only logged."""
+    if cache is None:
+        return
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        temporary = cache / f".{key}.{os.getpid()}.tmp"
+        temporary.write_text(svg, encoding="utf-8")
+        os.replace(temporary, cache / f"{key}.svg")
+        pictures = sorted(cache.glob("*.svg"), key=lambda p: p.stat().st_mtime)
+        for old in pictures[:-CACHE_SIZE]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("figure cache %s not written (%s)", cache, exc)
+
+
+def _draw(figures: list[Any], timeout: float) -> list[str] | None:
+    """The SVGs of ``figures``, drawn by the child process; None (reason logged) if it
+    failed or did not answer within ``timeout`` seconds."""
     child = subprocess.Popen(
         [sys.executable, "-m", __name__],
         stdin=subprocess.PIPE,
@@ -81,18 +144,12 @@ def draw_ahead(blocks: list[Any], timeout: float = TIMEOUT_S) -> list[Any]:
         log.warning(
             "figures not drawn ahead (no answer in %.0f s); the browser draws them", timeout
         )
-        return blocks
+        return None
     if child.returncode != 0:
         reason = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
         log.warning("figures not drawn ahead (%s); the browser draws them", reason[0])
-        return blocks
-    svgs = json.loads(out)
-    images: dict[int, dict[int, str]] = {}
-    for (i, index), svg in zip(wanted, svgs, strict=True):
-        images.setdefault(i, {})[index] = svg
-    return [
-        block.with_images(images[i]) if i in images else block for i, block in enumerate(blocks)
-    ]
+        return None
+    return list(json.loads(out))
 
 
 def main() -> int:
