@@ -115,10 +115,16 @@ class ParcoursConfig(Configurable):
     ).tag(config=True)
 
     pseudonym_salt = Unicode(
-        "parcours-demo-salt",
-        help="Secret salt for pseudonymous learner ids in events and exports. Change it in "
-        "production and keep it out of learners' reach.",
+        help="The secret key of learners' pseudonyms in events and exports (HMAC-SHA256). "
+        "Leave it unset: it is then made once, at random, in <data_dir>/secrets/"
+        "pseudonyms.key (0600), which on the hub only root and the Parcours service read — "
+        "learners cannot compute anyone's pseudonym. Set it only to share pseudonyms "
+        "between two deployments.",
     ).tag(config=True)
+
+    @default("pseudonym_salt")
+    def _secret_key(self) -> str:
+        return secret_key(Path(self.data_dir) / "secrets" / "pseudonyms.key")
 
     # -- grading ----------------------------------------------------------------------
     grading_workers = Int(0, help="Parallel grading workers; 0 means one per CPU core.").tag(
@@ -352,6 +358,30 @@ class ParcoursConfig(Configurable):
     def workers(self) -> int:
         """Grading workers actually used."""
         return self.grading_workers or (os.cpu_count() or 1)
+
+
+def secret_key(path: Path) -> str:
+    """The secret in ``path``, made at random (0600, in a 0700 folder) the first time.
+    "" when this process may not read it (a learner's server on the hub: there the
+    Parcours service pseudonymises, never the learner's kernel)."""
+    import secrets
+
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return ""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made meanwhile by another process
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip()
 
 
 def use_parcours_exchange(config: Config) -> Config:

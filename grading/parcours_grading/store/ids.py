@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 PREFIX = "p-"
 
 
 def pseudonymize(learner_id: str, salt: str) -> str:
-    """The pseudonymous id of a learner: ``"p-" + sha256(salt + ":" + learner_id)[:16]``.
+    """The pseudonymous id of a learner: ``"p-" + HMAC-SHA256(key, learner_id)[:16]``.
 
-    Stable for a given salt, so that events written from a learner's kernel and the
-    nbgrader student ids mapped by analytics meet on the same id.
+    Keyed (``ParcoursConfig.pseudonym_salt``, a secret made once per deployment): without
+    the key nobody can tell whose pseudonym it is, nor compute one. Stable for a given key,
+    so that events and the nbgrader student ids mapped by analytics meet on the same id.
     """
-    digest = hashlib.sha256(f"{salt}:{learner_id}".encode()).hexdigest()
+    if not salt:
+        from ..errors import ConfigurationError
+
+        raise ConfigurationError(
+            "no pseudonym key: this process cannot read <data_dir>/secrets/pseudonyms.key "
+            "(on the hub, only the Parcours service pseudonymises learners)."
+        )
+    digest = hmac.new(salt.encode(), learner_id.encode(), hashlib.sha256).hexdigest()
     return PREFIX + digest[:16]
 
 
