@@ -120,7 +120,7 @@ class ParcoursConfig(Configurable):
         "pseudonyms.key (0600), which on the hub only root and the Parcours service read — "
         "learners cannot compute anyone's pseudonym. Set it only to share pseudonyms "
         "between two deployments.",
-    ).tag(config=True)
+    ).tag(config=True, secret=True)
 
     @default("pseudonym_salt")
     def _secret_key(self) -> str:
@@ -267,7 +267,7 @@ class ParcoursConfig(Configurable):
     smtp_user = Unicode("", help="SMTP login, if the server asks for one.").tag(config=True)
     smtp_password = Unicode(
         "", help="SMTP password; better from the environment than written in the file."
-    ).tag(config=True)
+    ).tag(config=True, secret=True)
     smtp_sender = Unicode(
         "", help="From: address of reminders, e.g. 'Parcours <formation@example.org>'."
     ).tag(config=True)

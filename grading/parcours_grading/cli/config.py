@@ -16,7 +16,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
-    values = {name: getattr(config, name) for name in sorted(config.trait_names(config=True))}
+    traits = config.traits(config=True)
+    values = {
+        name: (_("(secret, not shown)") if traits[name].metadata.get("secret") else
+               getattr(config, name))
+        for name in sorted(traits)
+    }  # fmt: skip
     files = [
         str(Path(folder) / CONFIG_FILE)
         for folder in config_paths(Path(config.root))
