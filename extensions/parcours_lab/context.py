@@ -116,7 +116,8 @@ def learner_id() -> str:
 
 
 def actor() -> str:
-    """The pseudonymous id events carry for this learner."""
-    from parcours_grading.store.ids import pseudonymize
+    """The actor this learner's events carry (:func:`~parcours_grading.store.ids.own_actor`:
+    their pseudonym; on the hub, where the service pseudonymises, ``p-self``)."""
+    from parcours_grading.store.ids import own_actor
 
-    return pseudonymize(learner_id(), config().pseudonym_salt)
+    return own_actor(learner_id(), config())

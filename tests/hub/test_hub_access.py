@@ -88,10 +88,12 @@ def test_learner_cannot_reach_another_learners_server_or_files(hub_site: HubSite
         check=False,
     )
     assert peek.returncode != 0 and "Permission denied" in peek.stderr
+    assert hub_site.config.pseudonym_salt  # the key exists (made by the first to need it)
     for secret in (
         hub_site.data_dir / "courses" / COURSE_A / "gradebook.db",
         hub_site.project / "courses" / COURSE_A / "quizzes",
         hub_site.project / "courses" / COURSE_A / "source",
+        hub_site.data_dir / "secrets" / "pseudonyms.key",  # nobody's pseudonym computable
     ):
         peek = subprocess.run(
             ["runuser", "-u", "pt-alice", "--", "ls", str(secret)],

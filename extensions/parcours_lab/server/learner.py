@@ -105,9 +105,9 @@ def _my_events(config: ParcoursConfig, course: Course, actor: str) -> list[Any]:
 def path_view(config: ParcoursConfig, course: Course, learner: str, lang: str) -> dict[str, Any]:
     """The course's lessons in order: done (completed), the next one, the A/B version the
     learner was shown (from their own 'opened' events)."""
-    from parcours_grading.store.ids import pseudonymize
+    from parcours_grading.store.ids import own_actor
 
-    events = _my_events(config, course, pseudonymize(learner, config.pseudonym_salt))
+    events = _my_events(config, course, own_actor(learner, config))
     done = {e.object_id for e in events if e.verb == "completed" and e.object_type == "lesson"}
     versions = {
         e.object_id: e.extra_dict.get("version", "")
@@ -333,7 +333,7 @@ def record_reflection(
     event on the assignment."""
     from parcours_grading.errors import BadInputError
     from parcours_grading.store import Event
-    from parcours_grading.store.ids import pseudonymize
+    from parcours_grading.store.ids import own_actor
 
     from ..recorder import default_recorder
 
@@ -345,7 +345,7 @@ def record_reflection(
     if not 1 <= confidence <= 5 or not 0 <= minutes <= 1440:
         raise BadInputError("the reflection's confidence is 1 to 5, its minutes 0 to 1440.")
     event = Event.make(
-        actor=pseudonymize(learner, config.pseudonym_salt),
+        actor=own_actor(learner, config),
         verb="reflected",
         course=course.id,
         object_type="assignment",
@@ -374,10 +374,10 @@ def review_view(
     from parcours_grading.pipeline.records import now_utc
     from parcours_grading.review import learner_queue
     from parcours_grading.store import open_store
-    from parcours_grading.store.ids import pseudonymize
+    from parcours_grading.store.ids import own_actor
 
     day = day or now_utc().astimezone(ZoneInfo(course.timezone)).date()
-    actor = pseudonymize(learner, config.pseudonym_salt)
+    actor = own_actor(learner, config)
     with open_store(config.events_url) as store:
         queue = learner_queue(store, course, actor, day)
     lessons = {lesson.id: lesson for module in course.modules for lesson in module.lessons}

@@ -360,7 +360,7 @@ class EventsHandler(ServiceHandler):
     @tornado.web.authenticated
     def get(self) -> None:
         from ..store import open_store
-        from ..store.ids import pseudonymize
+        from ..store.ids import SELF, pseudonymize
 
         actor = pseudonymize(self.learner, self.config.pseudonym_salt)
         from ..store.base import EventFilter
@@ -373,7 +373,8 @@ class EventsHandler(ServiceHandler):
         )
         with open_store(self.config.events_url) as store:
             events = store.read(wanted)
-        self.reply([e.to_dict() for e in events])
+        # the learner's own events, under the actor their kernel knows (never the pseudonym)
+        self.reply([{**e.to_dict(), "actor": SELF} for e in events])
 
 
 class DeadlinesHandler(ServiceHandler):
