@@ -36,26 +36,39 @@ def test_the_key_is_made_once_and_kept_private(tmp_path: Path) -> None:
     assert pseudonymize("alice", _config(tmp_path / "other").pseudonym_salt) != alice
 
 
-def test_without_the_key_no_pseudonym_is_computed(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    _config(data).pseudonym_salt  # made by its owner (root here)
-    os.chmod(tmp_path, 0o755)
-    code = (
-        "from pathlib import Path\n"
-        "from parcours_grading.config import load_config\n"
-        "from parcours_grading.store.ids import pseudonymize\n"
-        f"config = load_config(Path({str(REPO)!r}), data_dir={str(data)!r})\n"
-        "pseudonymize('alice', config.pseudonym_salt)\n"
-    )
-    run = subprocess.run(
-        ["runuser", "-u", "nobody", "--", sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PARCOURS_LANG": "en", "HOME": str(tmp_path)},
-        check=False,
-    )
+def test_without_the_key_no_pseudonym_is_computed() -> None:
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="parcours-key-", dir="/tmp"))  # others may enter
+    try:
+        os.chmod(base, 0o755)
+        data = base / "data"
+        assert _config(data).pseudonym_salt  # made by its owner (root here)
+        os.chmod(data, 0o755)  # the data folder open: only the key's folder stays closed
+        code = (
+            "from pathlib import Path\n"
+            "from parcours_grading.config import load_config\n"
+            "from parcours_grading.store.ids import pseudonymize\n"
+            f"config = load_config(Path({str(REPO)!r}), data_dir={str(data)!r})\n"
+            "pseudonymize('alice', config.pseudonym_salt)\n"
+        )
+        run = subprocess.run(
+            ["runuser", "-u", "nobody", "--", sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={
+                "PATH": os.environ["PATH"],
+                "HOME": str(base),
+                "JUPYTER_CONFIG_DIR": str(base / "config"),
+            },
+            check=False,
+        )
+    finally:
+        shutil.rmtree(base)
     assert run.returncode != 0
-    assert "No pseudonym key" in run.stderr and "pseudonyms.key" in run.stderr
+    # in the project's language (French), saying which file and why
+    assert "Pas de clé de pseudonymes" in run.stderr and "pseudonyms.key" in run.stderr
 
 
 def test_on_the_hub_a_learner_writes_as_self(tmp_path: Path) -> None:
@@ -77,7 +90,7 @@ def test_parcours_config_does_not_print_secrets(
     )
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "config"))
     key = _config(tmp_path / "data").pseudonym_salt
-    assert main(["--lang", "en", "config"]) == 0
+    assert main(["config", "--lang", "en"]) == 0
     shown = capsys.readouterr().out
     assert "pseudonym_salt" in shown and key not in shown
     assert "hunter2-smtp" not in shown

@@ -42,6 +42,7 @@ SOURCES = (
     PACKAGE / "compliance",
     PACKAGE / "analytics",
     PACKAGE / "i18n",
+    PACKAGE / "store",
     PACKAGE / "demo.py",
     PACKAGE / "review.py",
     _package_folder("parcours_lab"),
