@@ -58,6 +58,9 @@ def spread(world: World) -> None:
         + "\n"
     )
     (root / "gradebook.frames-v3.npz").write_bytes(b"cache alice")
+    figures = Path(config.data_dir) / "dashboards" / "figures"  # pictures drawn ahead
+    figures.mkdir(parents=True)
+    (figures / "0a1b.svg").write_text("<svg><text>Alice Martin</text></svg>", encoding="utf-8")
     followups.record_followup(config, course, "alice", how="phone", outcome="ok", by="tuteur")
     write_certificate(config, course, "alice")
     from parcours_grading.pipeline.roster import remove_learner
@@ -168,3 +171,47 @@ def test_purge_removes_exactly_what_is_past_its_period(world: World, capsys) -> 
         assert store.count(course="c1") == 0
     assert main(["privacy", "purge", "--now", now.isoformat()]) == 0
     assert "rien n'a dépassé sa durée de conservation" in capsys.readouterr().out
+
+
+def test_erase_and_purge_on_postgresql(world: World, postgres_server, capsys) -> None:
+    """The same duties when the events live on PostgreSQL: alice's events keep counting
+    for the class under a random actor, and no file of the events table still holds her
+    pseudonym or her answers (the old row versions are rewritten, not only marked free)."""
+    import psycopg
+    from parcours_grading.store.postgres import libpq_url
+
+    url = postgres_server.parcours_urls(f"t{os.getpid()}_privacy")["events_url"]
+    config = world.configure(
+        f"c.ParcoursConfig.events_url = {url!r}\nc.ParcoursConfig.retention_events_days = 365\n"
+    )
+    from tests.compliance.conftest import write_events
+
+    for stale in Path(config.data_dir).glob("events.sqlite*"):  # the world's, on SQLite
+        stale.unlink()
+    write_events(config)
+    alice = pseudonymize("alice", config.pseudonym_salt)
+
+    def table_files() -> bytes:
+        with psycopg.connect(libpq_url(url)) as conn:
+            (relative,) = conn.execute("SELECT pg_relation_filepath('events')").fetchone()
+        return b"".join(p.read_bytes() for p in postgres_server.data.glob(relative + "*"))
+
+    with psycopg.connect(libpq_url(url)) as conn:
+        conn.execute("CHECKPOINT")  # the rows on disk, as a copy of the files would find them
+    assert alice.encode() in table_files()
+    assert main(["privacy", "erase", "alice", "--yes"]) == 0
+    with open_store(url) as store:
+        assert store.count(actor=alice) == 0 and store.count(course="c1") == 8
+        erased = [e for e in store.read(course="c1") if e.actor.startswith("erased-")]
+    assert len(erased) == 7 and {e.response for e in erased} == {None}
+    with psycopg.connect(libpq_url(url)) as conn:
+        conn.execute("CHECKPOINT")
+    assert alice.encode() not in table_files()
+    capsys.readouterr()
+    now = dt.datetime(2032, 9, 20, 12, 0, tzinfo=UTC)
+    assert main(["privacy", "purge", "--now", now.isoformat()]) == 0
+    assert "events\t8 événements antérieurs au 2031-09-21" in capsys.readouterr().out
+    with open_store(url) as store:
+        assert store.count() == 0
+    with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')

@@ -8,7 +8,8 @@ Where a learner's personal data lives, under the data folder (``ParcoursConfig.d
 * nbgrader's folders named by the learner (``submitted``, ``autograded``, ``feedback``),
   the exchange (``<learner>+<assignment>+...``), the pipeline's records
   (``submissions.json``, ``extensions.json``), spools, follow-ups, the reminders' ledger;
-* the analytics caches (``*.npz``), rebuilt from the stores when needed;
+* the analytics caches (``*.npz``) and the dashboards' pictures
+  (``dashboards/figures``), made again from the stores when needed;
 * the retained legal records: evidence packs (``evidence/``, kept
   ``retention_evidence_years``) and certificates (``certificates/``, kept
   ``retention_certificates_years``).
@@ -139,12 +140,6 @@ def _json_scrub(value: Any, who: Person) -> Any:
 
 
 # -- the stores ---------------------------------------------------------------------------
-def _events_db(config: ParcoursConfig) -> Path | None:
-    from ..analytics.frames import sqlite_path
-
-    return sqlite_path(config.events_url)
-
-
 def _vacuum(path: Path) -> None:
     """Rewrite a SQLite file so that deleted data leaves no trace in free pages or WAL."""
     with sqlite3.connect(path) as conn:
@@ -260,8 +255,12 @@ def erase_learner(config: ParcoursConfig, learner_id: str) -> Erasure:
             path.unlink()
             done.removed.append(str(path))
             continue
-        if path.suffix == ".npz" or ".frames-" in path.name:
-            path.unlink()  # analytics caches: rebuilt from the stores
+        if (
+            path.suffix == ".npz"
+            or ".frames-" in path.name
+            or path.is_relative_to(root / "dashboards" / "figures")
+        ):
+            path.unlink()  # analytics and dashboards' caches: made again from the stores
             done.removed.append(str(path))
             continue
         _scrub_file(path, who, done)
@@ -304,20 +303,11 @@ def _scrub_file(path: Path, who: Person, done: Erasure) -> None:
 
 
 def _erase_events(config: ParcoursConfig, who: Person, done: Erasure) -> None:
-    path = _events_db(config)
-    if path is None:
-        done.problems.append((config.events_url, _("not a SQLite store: erase the events there")))
-        return
-    if not path.is_file():
-        return
-    with sqlite3.connect(path) as conn:
-        cursor = conn.execute(
-            "UPDATE events SET actor = ?, response = NULL, extra = '{}' WHERE actor = ?",
-            (done.tombstone, who.pseudonym),
-        )
-        done.events = cursor.rowcount
-    _vacuum(path)
-    done.rewritten.append(str(path))
+    from ..store import open_store
+
+    with open_store(config.events_url) as store:
+        done.events = store.forget(who.pseudonym, done.tombstone)
+    done.rewritten.append(_without_password(config.events_url))
 
 
 def _erase_gradebook(config: ParcoursConfig, course: Course, who: Person, done: Erasure) -> None:
@@ -337,7 +327,19 @@ def _erase_gradebook(config: ParcoursConfig, course: Course, who: Person, done: 
             return
     if path is not None:
         _vacuum(path)
-    done.rewritten.append(url)
+    else:  # PostgreSQL: the deleted rows' old versions go too
+        import psycopg
+
+        from ..store.postgres import libpq_url
+
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            conn.execute("VACUUM FULL")
+    done.rewritten.append(_without_password(url))
+
+
+def _without_password(url: str) -> str:
+    """``url`` as it can be shown (no user or password)."""
+    return re.sub(r"//[^/@]*@", "//", url)
 
 
 # -- retention ------------------------------------------------------------------------------
@@ -401,15 +403,12 @@ def purge(
                     report.add(name.split(".")[0], f"{course.id}: {gone.get('id') or gone['key']}")
             if len(kept) != len(lines) and not dry_run:
                 rewrite_jsonl(path, kept)
-    db = _events_db(config)
-    if config.retention_events_days > 0 and db is not None and db.is_file():
+    if config.retention_events_days > 0:
+        from ..store import open_store
+
         limit = (now - dt.timedelta(days=config.retention_events_days)).astimezone(dt.UTC)
-        with sqlite3.connect(db) as conn:
-            (count,) = conn.execute(
-                "SELECT COUNT(*) FROM events WHERE timestamp < ?", (limit.isoformat(),)
-            ).fetchone()
-            if count and not dry_run:
-                conn.execute("DELETE FROM events WHERE timestamp < ?", (limit.isoformat(),))
+        with open_store(config.events_url) as store:
+            count = store.remove_before(limit.isoformat(), dry_run=dry_run)
         if count:
             report.add(
                 "events",
@@ -417,6 +416,4 @@ def purge(
                     n=count, limit=limit.isoformat()
                 ),
             )
-            if not dry_run:
-                _vacuum(db)
     return report

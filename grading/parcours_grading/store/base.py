@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..errors import EventStoreError
 from .events import Event
 
 if TYPE_CHECKING:  # pandas is imported only when a frame is asked for
@@ -73,6 +74,18 @@ class EventStore(abc.ABC):
         :mod:`.table`); None when the store cannot tell. Appends do not count: a cache of
         the events is still right when this and the row count say so."""
         return None
+
+    def forget(self, actor: str, replacement: str) -> int:
+        """Give every event of ``actor`` the actor ``replacement`` and drop their free
+        answers (``response``, ``extra``), leaving no trace of the old values in the
+        store's files (GDPR erasure; the class's counts stay true). Returns the events
+        changed."""
+        raise EventStoreError(f"{type(self).__name__} cannot erase events: erase them there")
+
+    def remove_before(self, timestamp: str, *, dry_run: bool = False) -> int:
+        """Delete the events recorded before ``timestamp`` (ISO 8601, UTC), leaving no trace
+        in the store's files; with ``dry_run`` only count them. Returns how many."""
+        raise EventStoreError(f"{type(self).__name__} cannot remove events: remove them there")
 
     def close(self) -> None:  # noqa: B027 (optional hook)
         """Release connections."""

@@ -17,9 +17,10 @@ from typing import Any
 from ..errors import EventStoreError
 from .base import EventFilter, EventStore, as_filter
 from .events import COLUMNS, Event
-from .table import CHANGES, OBJECTS, ddl
+from .table import CHANGES, OBJECTS, ddl, erasure
 
 DDL = ddl("sqlite")
+FORGET, REMOVE_BEFORE = erasure("sqlite")
 #: counts the objects DDL makes: once all exist, opening the store writes nothing (seeding
 #: the change counter would take the write lock on every kernel's first event)
 _MADE = (
@@ -111,6 +112,27 @@ class SQLiteEventStore(EventStore):
             # a connection that failed may be unusable (file replaced, corrupt): reopen later
             self.close()
             raise self._error("refused a write", exc) from exc
+
+    def forget(self, actor: str, replacement: str) -> int:
+        return self._rewrite(FORGET, (replacement, actor), "refused the erasure")
+
+    def remove_before(self, timestamp: str, *, dry_run: bool = False) -> int:
+        if dry_run:
+            return self.count(until=timestamp)
+        return self._rewrite(REMOVE_BEFORE, (timestamp,), "refused the purge")
+
+    def _rewrite(self, sql: str, params: tuple[Any, ...], what: str) -> int:
+        """Run ``sql``, then rewrite the file (VACUUM, WAL truncated) so that the old
+        values leave no trace in free pages."""
+        conn = self._connect()
+        try:
+            changed = conn.execute(sql, params).rowcount
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return int(changed)
+        except sqlite3.Error as exc:
+            self.close()
+            raise self._error(what, exc) from exc
 
     # -- reading ------------------------------------------------------------------------
     @staticmethod

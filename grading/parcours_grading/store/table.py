@@ -122,3 +122,14 @@ OBJECTS: tuple[str, ...] = (
 )
 #: reads the change counter (its one row is made by :func:`ddl`)
 CHANGES = "SELECT changes FROM events_changes WHERE one = 1"
+
+
+def erasure(dialect: Dialect) -> tuple[str, str]:
+    """The GDPR statements (placeholders of ``dialect``): ``forget`` gives every event of
+    one actor another actor and drops their free answers (``response``, ``extra``);
+    ``remove_before`` deletes the events older than a timestamp."""
+    p = "?" if dialect == "sqlite" else "%s"
+    return (
+        f"UPDATE events SET actor = {p}, response = NULL, extra = '{{}}' WHERE actor = {p}",
+        f"DELETE FROM events WHERE timestamp < {p}",
+    )
