@@ -55,15 +55,28 @@ def test_pack_of_a_hand_built_learner(world: World) -> None:
 
 
 def test_archive_pdf_and_hash_check(world: World, tmp_path) -> None:
+    from parcours_grading.hub.history import record
+    from parcours_grading.hub.workspace import LOGGED_IN
+
+    for who in ("alice", "alice", "bob"):  # the hub's login hook, as on the hub
+        record(world.config, "c1", who, LOGGED_IN, "")
+    record(world.config, "c1", "alice", "fetched", "A1")  # not a login
     pack = write_pack(world.config, world.course, "alice")
     with zipfile.ZipFile(pack.archive) as zf:
         names = set(zf.namelist())
-        assert {"evidence.json", "events.csv", "sessions.csv", "evidence.pdf"} <= names
+        assert {
+            "evidence.json",
+            "events.csv",
+            "sessions.csv",
+            "logins.csv",
+            "evidence.pdf",
+        } <= names
         assert json.loads(zf.read("evidence.json"))["learner"]["id"] == "alice"
         (tmp_path / "evidence.pdf").write_bytes(zf.read("evidence.pdf"))
     text = pdf_text(tmp_path / "evidence.pdf")
     assert "Alice Martin" in text and "Devoir un" in text
     assert "32 min" in text  # time on task
+    assert "Connexions au hub" in text and "2 (dernière" in text  # alice's two, not bob's
     assert verify(world.config, pack.archive) is None
     assert main(["evidence", "--verify", str(pack.archive)]) == 0
 

@@ -59,6 +59,22 @@ def test_learner_sees_only_her_own_page(hub_site: HubSite) -> None:
         assert "pt-alice" in own.text and "pt-bob" not in own.text, query
 
 
+def test_logins_are_recorded_for_the_evidence(hub_site: HubSite) -> None:
+    """Each login of a learner lands in her course's history (the hub's clock), read by
+    the evidence pack; a teacher's login is nobody's learning activity."""
+    from parcours_grading.compliance.evidence import logins
+    from parcours_grading.course import find_course, load_course
+
+    course = load_course(find_course(hub_site.config.courses_dir, COURSE_A))
+    before = len(logins(hub_site.config, course, "pt-alice"))
+    hub_site.login("pt-alice")
+    hub_site.login("pt-prof-a")
+    after = logins(hub_site.config, course, "pt-alice")
+    assert len(after) == before + 1
+    assert after[-1]["at"].endswith("+00:00")
+    assert logins(hub_site.config, course, "pt-prof-a") == []
+
+
 def test_anonymous_visitors_are_sent_to_the_login(hub_site: HubSite) -> None:
     import requests
 

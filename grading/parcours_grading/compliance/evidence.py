@@ -123,6 +123,16 @@ def _submissions(config: ParcoursConfig, course: Course, pseudonym: str) -> list
     return rows
 
 
+def logins(config: ParcoursConfig, course: Course, learner_id: str) -> list[dict[str, str]]:
+    """The learner's logins to the hub (the service's history of ``course``; none on one
+    machine)."""
+    from ..hub.history import read
+    from ..hub.workspace import LOGGED_IN
+
+    return [{"at": e["at"]} for e in read(config, course.id)
+            if e["who"] == learner_id and e["what"] == LOGGED_IN]  # fmt: skip
+
+
 def collect(
     config: ParcoursConfig, course: Course, learner_id: str, now: dt.datetime | None = None
 ) -> dict[str, Any]:
@@ -264,6 +274,7 @@ def collect(
             for e in events
             if e["verb"] == "rated"
         ],
+        "logins": logins(config, course, learner.id),
         "followups": [f.as_json() for f in followups.list_followups(config, course, learner.id)],
         "reminders": remind.sent_to(config, course, learner.id),
         "events": events,

@@ -77,6 +77,14 @@ def pack_document(
                 (_("First activity"), when(data["first_activity"])),
                 (_("Last activity"), when(data["last_activity"])),
                 (_("Sessions"), str(len(data["sessions"]))),
+                (
+                    _("Logins to the hub"),
+                    _("{n} (last: {when})").format(
+                        n=len(data["logins"]), when=when(data["logins"][-1]["at"])
+                    )
+                    if data["logins"]
+                    else "-",
+                ),
                 (_("Time on task (measured)"), duration_text(data["time_on_task_s"])),
                 (
                     _("Work completed (estimated)"),
@@ -179,7 +187,7 @@ def write_pack(
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("evidence.json", json.dumps(data, ensure_ascii=False, indent=2))
         for name in ("events", "sessions", "lessons", "assignments", "modules", "skills",
-                     "followups", "reminders"):  # fmt: skip
+                     "logins", "followups", "reminders"):  # fmt: skip
             zf.writestr(f"{name}.csv", _csv(data[name]))
         zf.writestr("evidence.pdf", to_pdf(pack_document(config, course, data, lang)))
     digest = sha256_of(archive)

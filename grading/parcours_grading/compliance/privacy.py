@@ -303,11 +303,13 @@ def _scrub_file(path: Path, who: Person, done: Erasure) -> None:
 
 
 def _erase_events(config: ParcoursConfig, who: Person, done: Erasure) -> None:
+    from ..hub.history import open_history
     from ..store import open_store
 
     with open_store(config.events_url) as store:
         done.events = store.forget(who.pseudonym, done.tombstone)
     done.rewritten.append(_without_password(config.events_url))
+    open_history(config).forget(who.id, done.tombstone)  # the service's history (logins…)
 
 
 def _erase_gradebook(config: ParcoursConfig, course: Course, who: Person, done: Erasure) -> None:

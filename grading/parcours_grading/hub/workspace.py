@@ -19,7 +19,7 @@ import os
 import pwd
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -81,3 +81,30 @@ def spawn_hook(spawner: object) -> None:
     person = read_people(config).by_name.get(name)
     if person is not None:
         prepare_workspace(config, name, sorted(person.learns | person.teaches))
+
+
+#: the history entry of a login (``hub.history``), one per course the person learns in
+LOGGED_IN = "logged-in"
+
+
+def login_hook(authenticator: object, handler: object, authentication: Any) -> Any:
+    """JupyterHub's ``Authenticator.post_auth_hook``: a learner's login is written in the
+    history of each course they learn in (the hub's clock), for the evidence pack's
+    activity log. A failure to write is logged and never refuses the login."""
+    import logging
+
+    from ..config import load_config
+    from .history import record
+    from .people import read_people
+
+    if not authentication:
+        return authentication
+    name = authentication["name"] if isinstance(authentication, dict) else str(authentication)
+    try:
+        config = load_config()
+        person = read_people(config).by_name.get(name)
+        for course in sorted(person.learns if person is not None else ()):
+            record(config, course, name, LOGGED_IN, "")
+    except Exception:  # a login goes on; the cause is in the hub's log
+        logging.getLogger("JupyterHub").exception("login of %s not recorded", name)
+    return authentication
