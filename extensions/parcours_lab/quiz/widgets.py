@@ -38,6 +38,10 @@ NOT_CHECKED = {
 VERDICTS = {"partly": N_("◐ Nearly: answer incomplete."), "wrong": N_("✘ Incorrect.")}
 
 
+#: seconds a check waits after Enter for the typed value (it arrives within milliseconds)
+SUBMIT_WAIT_S = 0.5
+
+
 class QuizWidget(Displayable):
     """One question on screen. Tests drive it through its widgets: set ``inputs`` values,
     then ``check_button.click()``; read ``feedback.value`` and ``notice.value``."""
@@ -201,11 +205,18 @@ class QuizWidget(Displayable):
             self.hint_button.disabled = True
 
     def _on_submit(self, _field: w.Widget | None = None) -> None:
-        """Enter in the field: check now, or as soon as the typed value arrives."""
-        if not self.response():
-            self._check_when_typed = True
+        """Enter in the field. The browser sends the typed value after the Enter (it holds
+        widget updates while the kernel is busy): check as soon as the value arrives, or
+        after :data:`SUBMIT_WAIT_S` when it was already there (Enter pressed again)."""
+        import asyncio
+
+        self._check_when_typed = True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no kernel's loop (a script): the value is the field's
+            self._on_typed(None)
             return
-        self._on_check()
+        loop.call_later(SUBMIT_WAIT_S, self._on_typed, None)
 
     def _on_typed(self, _change: Any) -> None:
         if self._check_when_typed:
