@@ -88,6 +88,8 @@ c.VoilaConfiguration.extension_denylist = [
     "jupyterlab-plotly",
     "jupyterlab_pygments",
     "@voila-dashboards/jupyterlab-preview",
+    "anywidget",  # the lessons' quiz choices, never in a dashboard
+    "parcours-panel",  # "Mon parcours" lives in JupyterLab's side bar
 ]
 c.VoilaConfiguration.show_tracebacks = False
 c.MappingKernelManager.cull_idle_timeout = 900
