@@ -112,7 +112,9 @@ def build(folder: Path, course, n_learners: int, n_events: int | None, seed: int
         if done.get("cohort") == wanted:
             return config, done["n_events"], done["n_plans"]
     shutil.rmtree(folder, ignore_errors=True)
-    cohort = make_cohort(course, n_learners, seed=seed, questions_per_lesson=1)
+    cohort = make_cohort(
+        course, n_learners, seed=seed, questions_per_lesson=1, salt=config.pseudonym_salt
+    )
     events = cohort.events
     if n_events is not None and len(events) > n_events:
         events = events.iloc[:n_events]  # sorted by time: a course in progress

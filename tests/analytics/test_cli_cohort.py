@@ -88,8 +88,9 @@ def project(tmp_path_factory):
     (folder / "quizzes" / "L1.yaml").write_text(QUIZ)
     (root / "jupyter_config.py").write_text("c = get_config()  # noqa\n")
     course = load_course(folder)
-    cohort = make_cohort(course, 30, seed=11)
     data_dir = root / "data"
+    key = ParcoursConfig(root=str(root), data_dir=str(data_dir)).pseudonym_salt
+    cohort = make_cohort(course, 30, seed=11, salt=key)
     write_events(cohort.events, data_dir / "events.sqlite")
     write_gradebook(
         data_dir / "courses" / "c1" / "gradebook.db",
@@ -123,7 +124,9 @@ def test_cohort_behaves_like_a_class(project):
     assert (cohort.learners["dropout_at"] <= 3).any()
     assert cohort.plans["late"].any() and not cohort.plans["late"].all()
     # same seed, same cohort
-    again = make_cohort(load_course(root / "courses" / "c1"), 30, seed=11)
+    again = make_cohort(
+        load_course(root / "courses" / "c1"), 30, seed=11, salt=config.pseudonym_salt
+    )
     pd.testing.assert_frame_equal(again.events, cohort.events)
 
 
@@ -227,7 +230,7 @@ def test_demo_course_manifest_works_with_a_cohort(repo):
 
     path = repo / "courses" / "analyse-de-donnees" / "course.toml"
     course = read_manifest(path).model_copy(update={"folder": path.parent})
-    cohort = make_cohort(course, 40, seed=5)
+    cohort = make_cohort(course, 40, seed=5, salt="a key of the test")
     learners = cohort.learners.assign(course=course.id)[["course", "learner", "student_id"]]
     data = assemble([course], events_frame(cohort.events), learners=learners)
     report = class_report(data, now="2026-10-20T00:00:00Z")

@@ -91,7 +91,7 @@ def make_cohort(
     seed: int = 2026,
     weeks: float | None = None,
     *,
-    salt: str = "parcours-demo-salt",
+    salt: str,
     start: dt.datetime | None = None,
     questions_per_lesson: int = 3,
     id_prefix: str = "learner",

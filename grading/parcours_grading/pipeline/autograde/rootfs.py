@@ -230,6 +230,10 @@ def build(root: Path, workdir: Path, users: list[Any], proc: bool) -> list[str]:
 
     Raises OSError when the OS refuses a step (the caller records it)."""
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
+    # the private /tmp first: an interpreter or environment that lives under the machine's
+    # /tmp is then shown inside it, not hidden by it
+    (root / "tmp").mkdir()
+    mount("tmpfs", root / "tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={TMP_MB}m")
     (root / "etc").mkdir(mode=0o755)
     for path, kind, link in PLAN:
         _show(root, path, kind, link)
@@ -255,8 +259,6 @@ def build(root: Path, workdir: Path, users: list[Any], proc: bool) -> list[str]:
     (root / "proc").mkdir(mode=0o555)
     if proc:
         mount("proc", root / "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    (root / "tmp").mkdir()
-    mount("tmpfs", root / "tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={TMP_MB}m")
     work = _make_parents(root, workdir)
     work.mkdir(mode=0o700, exist_ok=True)
     mount(str(workdir), work, None, MS_BIND)
