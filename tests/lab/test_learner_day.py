@@ -264,20 +264,18 @@ def test_learners_day_by_keyboard(world: World, lab: LabServer, output_dir: Path
             me.check(1, "✔ Correct")
 
             # q3 numeric and q4 text: Enter checks
-            me.tab_to(lambda f: f["tag"] == "INPUT" and f["quiz"] == 2, "q3's field")
-            me.type("10")
-            me.check(2, "✘ Incorrect")
-            me.tab_to(lambda f: f["tag"] == "INPUT" and f["quiz"] == 2, "q3's field", back=True)
-            me.press("Control+A")
-            me.type("12,5")
-            me.check(2, "✔ Correct")
-            me.tab_to(lambda f: f["tag"] == "INPUT" and f["quiz"] == 3, "q4's field")
-            me.type("Series")
-            me.check(3, "✘ Incorrect")
-            me.tab_to(lambda f: f["tag"] == "INPUT" and f["quiz"] == 3, "q4's field", back=True)
-            me.press("Control+A")
-            me.type("DataFrame")
-            me.check(3, "✔ Correct")
+            for quiz, wrong, right in ((2, "10", "12,5"), (3, "Series", "DataFrame")):
+
+                def field(f: dict[str, Any], quiz: int = quiz) -> bool:
+                    return f["tag"] == "INPUT" and f["quiz"] == quiz
+
+                me.tab_to(field, f"q{quiz + 1}'s field")
+                me.type(wrong)
+                me.check(quiz, "✘ Incorrect")
+                me.tab_to(field, f"q{quiz + 1}'s field", back=True)
+                me.press("Control+A")
+                me.type(right)
+                me.check(quiz, "✔ Correct")
 
             # q5 ordering: drop-down lists chosen by their first letter
             def a_list(f: dict[str, Any]) -> bool:

@@ -94,6 +94,7 @@ def login_hook(authenticator: object, handler: object, authentication: Any) -> A
     import logging
 
     from ..config import load_config
+    from ..errors import ParcoursError
     from .history import record
     from .people import read_people
 
@@ -105,6 +106,11 @@ def login_hook(authenticator: object, handler: object, authentication: Any) -> A
         person = read_people(config).by_name.get(name)
         for course in sorted(person.learns if person is not None else ()):
             record(config, course, name, LOGGED_IN, "")
-    except Exception:  # a login goes on; the cause is in the hub's log
-        logging.getLogger("JupyterHub").exception("login of %s not recorded", name)
+    except (ParcoursError, OSError) as exc:  # the login goes on; the cause is logged
+        logging.getLogger("JupyterHub").error(
+            "login of %s not written in the courses' history (%s): check the data "
+            "folder's owner and space, or the events database; the login itself went on",
+            name,
+            exc,
+        )
     return authentication

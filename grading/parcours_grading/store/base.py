@@ -19,6 +19,8 @@ from .events import Event
 if TYPE_CHECKING:  # pandas is imported only when a frame is asked for
     import pandas as pd
 
+    from .table import Dialect
+
 
 @dataclass(frozen=True)
 class EventFilter:
@@ -80,12 +82,33 @@ class EventStore(abc.ABC):
         answers (``response``, ``extra``), leaving no trace of the old values in the
         store's files (GDPR erasure; the class's counts stay true). Returns the events
         changed."""
-        raise EventStoreError(f"{type(self).__name__} cannot erase events: erase them there")
+        statement, _remove = self._erasure("erase events")
+        return self._rewrite(statement, (replacement, actor), "refused the erasure")
 
     def remove_before(self, timestamp: str, *, dry_run: bool = False) -> int:
         """Delete the events recorded before ``timestamp`` (ISO 8601, UTC), leaving no trace
         in the store's files; with ``dry_run`` only count them. Returns how many."""
-        raise EventStoreError(f"{type(self).__name__} cannot remove events: remove them there")
+        _forget, statement = self._erasure("remove events")
+        if dry_run:
+            return self.count(until=timestamp)
+        return self._rewrite(statement, (timestamp,), "refused the purge")
+
+    #: the SQL dialect of a store over the events table (:mod:`.table`); None for others
+    dialect: Dialect | None = None
+
+    def _erasure(self, what: str) -> tuple[str, str]:
+        from .table import erasure
+
+        if self.dialect is None:
+            raise EventStoreError(
+                f"{type(self).__name__} ({self.url}) cannot {what}: do it in the store itself"
+            )
+        return erasure(self.dialect)
+
+    def _rewrite(self, sql: str, params: tuple[Any, ...], what: str) -> int:
+        """Run ``sql`` on the events table, then rewrite the store's files so that the old
+        values leave no trace (each SQL store)."""
+        raise NotImplementedError
 
     def close(self) -> None:  # noqa: B027 (optional hook)
         """Release connections."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import EventStoreError, ParcoursError
 from .base import EventFilter, EventStore, as_filter
 from .events import COLUMNS, Event
-from .table import CHANGES, ddl, erasure
+from .table import CHANGES, ddl
 
 if TYPE_CHECKING:
     import psycopg
@@ -30,7 +30,6 @@ INSERT = (
     f"INSERT INTO events ({', '.join(COLUMNS)}) "
     f"VALUES ({', '.join('%s' for _ in COLUMNS)}) ON CONFLICT (id) DO NOTHING"
 )
-FORGET, REMOVE_BEFORE = erasure("postgresql")
 #: databases whose table this process has made sure of
 _ready: set[str] = set()
 _ready_lock = threading.Lock()
@@ -121,6 +120,8 @@ class PostgresEventStore(EventStore):
     :param validate: check each event against the schema before writing
     """
 
+    dialect = "postgresql"
+
     def __init__(self, url: str, *, validate: bool = True):
         self.url = url
         self.conninfo = libpq_url(url)
@@ -191,14 +192,6 @@ class PostgresEventStore(EventStore):
         except psycopg.Error as exc:
             self.close()  # a broken connection is reopened on the next call
             raise self._error("refused a write", exc) from None
-
-    def forget(self, actor: str, replacement: str) -> int:
-        return self._rewrite(FORGET, (replacement, actor), "refused the erasure")
-
-    def remove_before(self, timestamp: str, *, dry_run: bool = False) -> int:
-        if dry_run:
-            return self.count(until=timestamp)
-        return self._rewrite(REMOVE_BEFORE, (timestamp,), "refused the purge")
 
     def _rewrite(self, sql: str, params: tuple[Any, ...], what: str) -> int:
         """Run ``sql``, then ``VACUUM FULL`` the table: the old row versions are gone from

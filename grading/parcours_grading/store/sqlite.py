@@ -17,10 +17,9 @@ from typing import Any
 from ..errors import EventStoreError
 from .base import EventFilter, EventStore, as_filter
 from .events import COLUMNS, Event
-from .table import CHANGES, OBJECTS, ddl, erasure
+from .table import CHANGES, OBJECTS, ddl
 
 DDL = ddl("sqlite")
-FORGET, REMOVE_BEFORE = erasure("sqlite")
 #: counts the objects DDL makes: once all exist, opening the store writes nothing (seeding
 #: the change counter would take the write lock on every kernel's first event)
 _MADE = (
@@ -41,6 +40,8 @@ class SQLiteEventStore(EventStore):
     :param busy_timeout_ms: how long a writer waits for another writer's lock
     :param validate: check each event against the schema before writing
     """
+
+    dialect = "sqlite"
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000, validate: bool = True):
         self.path = Path(path)
@@ -112,14 +113,6 @@ class SQLiteEventStore(EventStore):
             # a connection that failed may be unusable (file replaced, corrupt): reopen later
             self.close()
             raise self._error("refused a write", exc) from exc
-
-    def forget(self, actor: str, replacement: str) -> int:
-        return self._rewrite(FORGET, (replacement, actor), "refused the erasure")
-
-    def remove_before(self, timestamp: str, *, dry_run: bool = False) -> int:
-        if dry_run:
-            return self.count(until=timestamp)
-        return self._rewrite(REMOVE_BEFORE, (timestamp,), "refused the purge")
 
     def _rewrite(self, sql: str, params: tuple[Any, ...], what: str) -> int:
         """Run ``sql``, then rewrite the file (VACUUM, WAL truncated) so that the old
