@@ -117,7 +117,14 @@ def learner_id() -> str:
 
 def actor() -> str:
     """The actor this learner's events carry (:func:`~parcours_grading.store.ids.own_actor`:
-    their pseudonym; on the hub, where the service pseudonymises, ``p-self``)."""
-    from parcours_grading.store.ids import own_actor
+    their pseudonym; on the hub, where the service pseudonymises, ``p-self``). With events
+    off (``PARCOURS_EVENTS=off``: grading, ``parcours check``) nothing is recorded, so no
+    pseudonym is made: ``p-self`` — the grader's sandbox cannot read the pseudonym key,
+    and a learner's reflection or quiz cell must not fail there."""
+    from parcours_grading.store.ids import SELF, own_actor
 
+    from .recorder import recording_enabled
+
+    if not recording_enabled():
+        return SELF
     return own_actor(learner_id(), config())

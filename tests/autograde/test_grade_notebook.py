@@ -117,3 +117,43 @@ def test_sandbox_hides_tests_course_and_network(template_course, server):
     assert result.sandbox["network"] == "cut"
     assert str(course.root) in result.sandbox["hidden_paths"]
     assert result.sandbox["filesystem"] == "own root"
+
+
+def test_the_demo_assignments_widgets_run_in_the_grader(server, tmp_path):
+    """The demo's first assignment ends with the reflection widget: in the grader (events
+    off, the pseudonym key out of sight) it shows, it does not fail — a failure put a
+    traceback in every learner's feedback and cost 0.3 s a submission."""
+    from pathlib import Path
+
+    source = (
+        Path(__file__).resolve().parents[2]
+        / "courses"
+        / "analyse-de-donnees"
+        / "source"
+        / "devoir-1"
+        / "frequentation-mediatheque.ipynb"
+    )
+    result = grade_notebook(
+        spec_from_notebook(source),
+        source.read_bytes(),
+        Limits(cell_timeout_s=30, notebook_timeout_s=120, hidden_paths=(str(tmp_path),)),
+        files=source.parent,
+        server=server,
+    )
+    assert result.status == "ok", result.problems
+    errors = [
+        (c["metadata"].get("nbgrader", {}).get("grade_id"), o.get("evalue"))
+        for c in result.notebook_json["cells"]
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert errors == []
+    reflection = next(
+        c
+        for c in result.notebook_json["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade_id") == "reflexion"
+    )
+    shown = json.dumps(reflection["outputs"], ensure_ascii=False)
+    assert "Retour réflexif" in shown
+    tests = [c for c in result.cells if c.name.endswith("-tests")]
+    assert tests and all(c.auto_score == c.max_score for c in tests)

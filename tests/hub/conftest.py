@@ -254,6 +254,9 @@ def hub_site() -> Iterator[HubSite]:
                 shutil.copy(hub.log_path, kept / "jupyterhub.log")
         for name in [*ACCOUNTS, "grader-cours-b", f"grader-{COURSE_E}"]:
             subprocess.run(["userdel", "--remove", name], capture_output=True, check=False)
+        for course in (COURSE_B, COURSE_E):  # their data groups (the service was in them)
+            for group in (f"grader-{course}", f"data-{course}"):
+                subprocess.run(["groupdel", group], capture_output=True, check=False)
         shutil.rmtree(base, ignore_errors=True)
         os.environ.clear()
         os.environ.update(saved_environ)

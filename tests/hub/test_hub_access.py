@@ -120,6 +120,53 @@ def test_learner_cannot_reach_another_learners_server_or_files(hub_site: HubSite
         assert peek.returncode != 0, secret
 
 
+def test_the_service_runs_as_its_own_account_which_alone_holds_the_data(
+    hub_site: HubSite,
+) -> None:
+    """The Parcours service is not root: its process runs as ``parcours-service``, which
+    owns the data folder (the hub's own state excepted); a course's nbgrader folder is
+    shared by its grader account and the service only (the course's data group) — the
+    course's teacher, in the grader's group for the content, cannot read its gradebook
+    from their Lab."""
+    import grp
+    import pwd
+    import stat
+
+    from parcours_grading.hub.people import SERVICE_ACCOUNT, data_group, grader_account
+
+    service = pwd.getpwnam(SERVICE_ACCOUNT)
+    running = [
+        proc
+        for proc in psutil.process_iter(["cmdline", "uids"])
+        if "parcours_grading.hub.service" in " ".join(proc.info["cmdline"] or [])
+    ]
+    assert running, "the Parcours service is not running"
+    assert {p.info["uids"].real for p in running} == {service.pw_uid}
+    assert {p.info["uids"].effective for p in running} == {service.pw_uid}
+    data = hub_site.data_dir
+    for owned in (data, data / "exchange", data / "secrets" / "pseudonyms.key"):
+        assert owned.stat().st_uid == service.pw_uid, owned
+    assert hub_site.config.hub_dir.stat().st_uid == 0
+    assert stat.S_IMODE(hub_site.config.hub_dir.stat().st_mode) == 0o700
+    course = hub_site.config.course_root(COURSE_A)
+    info = course.stat()
+    assert info.st_uid == pwd.getpwnam(grader_account(COURSE_A)).pw_uid
+    shared = grp.getgrgid(info.st_gid)
+    assert shared.gr_name == data_group(COURSE_A)
+    assert set(shared.gr_mem) == {SERVICE_ACCOUNT, grader_account(COURSE_A)}
+    assert stat.S_IMODE(info.st_mode) == 0o2770
+    gradebook = course / "gradebook.db"
+    assert stat.S_IMODE(gradebook.stat().st_mode) & 0o060 == 0o060  # formgrader and service
+    for who in ("pt-prof-a", "pt-alice"):
+        peek = subprocess.run(
+            ["runuser", "-u", who, "--", "head", "-c", "16", str(gradebook)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert peek.returncode != 0 and "Permission denied" in peek.stderr, who
+
+
 def test_teacher_acts_on_their_own_course_only(hub_site: HubSite) -> None:
     prof = hub_site.login("pt-prof-a")
     own = prof.get(

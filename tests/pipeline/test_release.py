@@ -60,7 +60,9 @@ def test_group_release_is_seen_fetched_and_submitted_by_its_members_only(
 
     # bob copies alice's folder and tries to submit it anyway: refused
     shutil.copytree(folder, assignment_folder(course, "devoir-b", homes / "bob"))
-    with pytest.raises(BadInputError, match="cannot be submitted"):
+    from parcours_grading.i18n import language
+
+    with language("en"), pytest.raises(BadInputError, match="cannot be submitted"):
         submit(
             config,
             course,

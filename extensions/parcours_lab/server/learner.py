@@ -5,11 +5,13 @@ parameter) and returns texts already in the learner's language (gettext), so tha
 panel's TypeScript holds no text: dates travel as ISO 8601 with their offset, and the
 browser writes them in the learner's own zone, naming it.
 
-One machine: the pipeline's functions are called directly. On the hub
-(``ParcoursConfig.service_url`` set, ``JUPYTERHUB_API_TOKEN`` in the environment) the
-deadlines, fetch, submit and feedback go through the Parcours service with the learner's
-token (:class:`~parcours_grading.hub.client.ServiceClient`); the path, review queue and
-workload are computed here from the course manifest and the learner's own events.
+These functions run where the data is: in the learner's own server on one machine (the
+pipeline's functions called directly), and in the Parcours service on the hub, for the
+token's user (``GET api/panel``, ``…/panel/<part>``, the submission's receipt), since a
+learner's server there reads neither the courses, the exchange nor the event store
+(:mod:`.panel` sends each request to one or the other). :func:`fetched` and
+:func:`feedback_fetched` word what was written into the learner's folder, wherever it
+came from.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from parcours_grading.i18n import _, language
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
     from parcours_grading.course.model import Course
-    from parcours_grading.hub.client import ServiceClient
 
 
 def texts(lang: str) -> dict[str, str]:
@@ -93,6 +94,20 @@ def find(config: ParcoursConfig, learner: str, course_id: str) -> Course:
             return course
     known = ", ".join(c.id for c in courses) or "-"
     raise BadInputError(f"'{course_id}' is not one of your courses ({known}).")
+
+
+def panel_view(
+    config: ParcoursConfig, courses: list[Course], learner: str, lang: str
+) -> dict[str, Any]:
+    """The panel's first answer: its texts (in the first course's language, else
+    ``lang``) and each course's path."""
+    lang = courses[0].language if courses else lang
+    return {
+        "learner": learner,
+        "lang": lang,
+        "texts": texts(lang),
+        "courses": [path_view(config, c, learner, c.language) for c in courses],
+    }
 
 
 def _my_events(config: ParcoursConfig, course: Course, actor: str) -> list[Any]:
@@ -186,20 +201,13 @@ def late_warning(course: Course, assignment_id: str, own_due: dt.datetime, lang:
 
 
 def deadlines_view(
-    config: ParcoursConfig,
-    course: Course,
-    learner: str,
-    lang: str,
-    client: ServiceClient | None = None,
+    config: ParcoursConfig, course: Course, learner: str, lang: str
 ) -> dict[str, Any]:
     """The learner's assignments: dates (ISO, with the assignment's zone), extension,
     status in words, what they may do now, and the lateness a submission now would have."""
     from parcours_grading.pipeline.deadlines import learner_deadlines
 
-    if client is not None:
-        rows = list(client.deadlines(course.id).get("assignments", []))
-    else:
-        rows = [row.as_json() for row in learner_deadlines(config, course, learner)]
+    rows = [row.as_json() for row in learner_deadlines(config, course, learner)]
     shown = []
     for row in rows:
         own_due = dt.datetime.fromisoformat(row["extension"] or row["due"])
@@ -218,26 +226,17 @@ def deadlines_view(
                 "can_correction": bool(row["correction_available"]),
             }
         )
-    return {"course": course.id, "assignments": shown}
+    return {
+        "course": course.id,
+        "learner": learner,
+        "timezone": course.timezone,
+        "assignments": shown,
+    }
 
 
-def fetch_view(
-    config: ParcoursConfig,
-    course: Course,
-    assignment: str,
-    learner: str,
-    into: Path,
-    lang: str,
-    client: ServiceClient | None = None,
-) -> dict[str, Any]:
-    """Fetch an assignment or its correction (``<id>-correction``) into
-    ``<into>/<course>/<assignment>``; the notebooks to open, relative to ``into``."""
-    from parcours_grading.pipeline.exchange import fetch
-
-    if client is not None:
-        folder, _written = client.fetch(course.id, assignment, into)
-    else:
-        folder = fetch(config, course, assignment, learner=learner, into=into)
+def fetched(folder: Path, into: Path, lang: str) -> dict[str, Any]:
+    """What a fetch into ``folder`` (inside the learner's folder ``into``) tells the
+    panel: the notebooks to open, relative to ``into``."""
     notebooks = sorted(
         str(p.relative_to(into.resolve()))
         for p in folder.glob("*.ipynb")
@@ -248,55 +247,37 @@ def fetch_view(
     return {"message": message, "open": notebooks}
 
 
-def submit_view(
-    config: ParcoursConfig,
+def fetch_view(
+    config: ParcoursConfig, course: Course, assignment: str, learner: str, into: Path, lang: str
+) -> dict[str, Any]:
+    """Fetch an assignment or its correction (``<id>-correction``) into
+    ``<into>/<course>/<assignment>``; the notebooks to open, relative to ``into``."""
+    from parcours_grading.pipeline.exchange import fetch
+
+    folder = fetch(config, course, assignment, learner=learner, into=into)
+    return fetched(folder, into, lang)
+
+
+def receipt(
     course: Course,
     assignment: str,
-    learner: str,
-    into: Path,
+    received: dt.datetime,
+    own_due: dt.datetime,
+    left_out: str,
     lang: str,
-    client: ServiceClient | None = None,
 ) -> dict[str, Any]:
-    """Submit ``<into>/<course>/<assignment>``: the receipt (time, in words too) and the
-    lateness warning when the learner's own due date has passed."""
+    """A submission's receipt as the learner reads it: when it was received (in words, in
+    the assignment's zone), the lateness warning when their own due date had passed,
+    what was left out."""
     from parcours_grading.course.zones import shown, zone_of
-    from parcours_grading.pipeline.deadlines import (
-        find_assignment,
-        learner_deadlines,
-        load_extensions,
-    )
-    from parcours_grading.pipeline.exchange import submit
-    from parcours_grading.pipeline.records import now_utc
+    from parcours_grading.pipeline.deadlines import find_assignment
 
     work = find_assignment(course, assignment)
-    left_out = ""
-    if client is not None:
-        receipt = client.submit(course.id, assignment, into)
-        received = dt.datetime.fromisoformat(receipt["received"])
-        left_out = str(receipt.get("left_out") or "")
-        own_due = dt.datetime.fromisoformat(
-            next(
-                r["extension"] or r["due"]
-                for r in client.deadlines(course.id)["assignments"]
-                if r["assignment"] == assignment
-            )
-        )
-    else:
-        sent = submit(config, course, assignment, learner=learner, into=into)
-        if sent.weighed is not None and sent.weighed.left_out:
-            left_out = sent.weighed.describe(lang)
-        rows = {r.assignment: r for r in learner_deadlines(config, course, learner)}
-        seen = rows[assignment].submitted_at if assignment in rows else None
-        received = seen or now_utc()
-        own_due = load_extensions(config, course).get((assignment, learner)) or course.due(work)
-    zone = zone_of(course, work)
     with language(lang):
         message = _("Submission of '{assignment}' received on {when}.").format(
-            assignment=work.title, when=shown(received, zone, lang)
+            assignment=work.title, when=shown(received, zone_of(course, work), lang)
         )
-    late = ""
-    if received > own_due:
-        late = late_warning(course, assignment, own_due, lang)
+    late = late_warning(course, assignment, own_due, lang) if received > own_due else ""
     return {
         "message": message,
         "received": received.isoformat(),
@@ -305,29 +286,53 @@ def submit_view(
     }
 
 
-def feedback_view(
-    config: ParcoursConfig,
-    course: Course,
-    assignment: str,
-    learner: str,
-    into: Path,
-    lang: str,
-    client: ServiceClient | None = None,
-) -> dict[str, Any]:
-    """Fetch the feedback on the learner's submission; the pages to open."""
-    from parcours_grading.pipeline.exchange import fetch_feedback
+#: the fields of a receipt (:func:`receipt`)
+RECEIPT = ("message", "received", "late_warning", "left_out")
 
-    if client is not None:
-        pages = client.feedback(course.id, assignment, into)
-    else:
-        pages = fetch_feedback(config, course, assignment, learner=learner, into=into)
+
+def own_due(config: ParcoursConfig, course: Course, assignment: str, learner: str) -> dt.datetime:
+    """The learner's own due date of ``assignment``: their extension, else the course's."""
+    from parcours_grading.pipeline.deadlines import find_assignment, load_extensions
+
+    extended = load_extensions(config, course).get((assignment, learner))
+    return extended or course.due(find_assignment(course, assignment))
+
+
+def submit_view(
+    config: ParcoursConfig, course: Course, assignment: str, learner: str, into: Path, lang: str
+) -> dict[str, Any]:
+    """Submit ``<into>/<course>/<assignment>``: the :func:`receipt`."""
+    from parcours_grading.pipeline.deadlines import learner_deadlines
+    from parcours_grading.pipeline.exchange import submit
+    from parcours_grading.pipeline.records import now_utc
+
+    sent = submit(config, course, assignment, learner=learner, into=into)
+    left_out = sent.weighed.describe(lang) if sent.weighed and sent.weighed.left_out else ""
+    rows = {r.assignment: r for r in learner_deadlines(config, course, learner)}
+    seen = rows[assignment].submitted_at if assignment in rows else None
+    due = own_due(config, course, assignment, learner)
+    return receipt(course, assignment, seen or now_utc(), due, left_out, lang)
+
+
+def feedback_fetched(pages: list[Path], into: Path, lang: str) -> dict[str, Any]:
+    """What fetching feedback tells the panel: the pages to open, relative to ``into``."""
     with language(lang):
         message = _("Feedback fetched.") if pages else _("No feedback on this assignment yet.")
     return {"message": message, "open": [str(p.relative_to(into.resolve())) for p in pages]}
 
 
+def feedback_view(
+    config: ParcoursConfig, course: Course, assignment: str, learner: str, into: Path, lang: str
+) -> dict[str, Any]:
+    """Fetch the feedback on the learner's submission; the pages to open."""
+    from parcours_grading.pipeline.exchange import fetch_feedback
+
+    pages = fetch_feedback(config, course, assignment, learner=learner, into=into)
+    return feedback_fetched(pages, into, lang)
+
+
 def record_reflection(
-    config: ParcoursConfig, course: Course, assignment: str, learner: str, values: dict[str, Any]
+    config: ParcoursConfig, course: str, assignment: str, learner: str, values: dict[str, Any]
 ) -> None:
     """Record the reflection written before submitting, as the widgets' ``reflected``
     event on the assignment."""
@@ -347,7 +352,7 @@ def record_reflection(
     event = Event.make(
         actor=own_actor(learner, config),
         verb="reflected",
-        course=course.id,
+        course=course,
         object_type="assignment",
         object_id=assignment,
         lesson=assignment,

@@ -12,6 +12,12 @@
 Files land in the server's root folder (``<root>/<course>/<assignment>``), where
 JupyterLab opens them. A refusal (not released, unknown assignment...) is a 400 whose
 ``message`` is the pipeline's sentence in the learner's language.
+
+One machine: the views of :mod:`.learner` run here. On the hub (``service_url`` set) this
+server reads no course data: every view comes from the Parcours service, asked with the
+server's own token (``GET api/panel``, ``GET api/courses/<id>/panel/<part>``, fetch,
+submit and feedback as :class:`~parcours_grading.hub.client.ServiceClient` does them);
+only the files are written here, in the learner's folder.
 """
 
 from __future__ import annotations
@@ -41,11 +47,16 @@ class PanelHandler(APIHandler):
         return config, me
 
     def course(self, config: Any, me: str, course_id: Any) -> Any:
+        """One machine: the learner's course (404 if it is not theirs). On the hub: the
+        service's entry of it (``id``, ``language``…), or 404."""
         from parcours_grading.errors import ParcoursError
 
         if not isinstance(course_id, str) or not course_id:
             raise web.HTTPError(400, "Give the course id as 'course'.")
+        client = self.client(config)
         try:
+            if client is not None:
+                return client.course(course_id)
             return views.find(config, me, course_id)
         except ParcoursError as exc:
             raise web.HTTPError(404, str(exc)) from None
@@ -97,34 +108,48 @@ class PathHandler(PanelHandler):
     @web.authenticated
     async def get(self) -> None:
         config, me = self.setup()
+        client = self.client(config)
 
         def work() -> dict[str, Any]:
+            if client is not None:
+                return client.panel()
             courses = views.my_courses(config, me)
-            lang = courses[0].language if courses else config.language
-            return {
-                "learner": me,
-                "lang": lang,
-                "texts": views.texts(lang),
-                "courses": [views.path_view(config, c, me, c.language) for c in courses],
-            }
+            return views.panel_view(config, courses, me, config.language)
 
         await self.answer(work)
 
 
-class DeadlinesHandler(PanelHandler):
-    """The learner's assignments (dates, extension, status, what they may do now)."""
+class CoursePartHandler(PanelHandler):
+    """A view of one course computed where the data is: ``part`` of the panel."""
+
+    part = ""
 
     @web.authenticated
     async def get(self) -> None:
         config, me = self.setup()
-        course = self.course(config, me, self.get_argument("course", ""))
         client = self.client(config)
+        if client is not None:
+            course_id = self.get_argument("course", "")
+            self.course(config, me, course_id)  # 400/404 in the panel's words
+            await self.answer(lambda: client.panel(self.part, course_id))
+            return
+        course = self.course(config, me, self.get_argument("course", ""))
+        view = getattr(views, f"{self.part}_view")
+        await self.answer(lambda: view(config, course, me, course.language))
 
-        def work() -> dict[str, Any]:
-            view = views.deadlines_view(config, course, me, course.language, client)
-            return view | {"learner": me, "timezone": course.timezone}
 
-        await self.answer(work)
+class DeadlinesHandler(CoursePartHandler):
+    """The learner's assignments (dates, extension, status, what they may do now)."""
+
+    part = "deadlines"
+
+
+class ReviewHandler(CoursePartHandler):
+    part = "review"
+
+
+class WorkloadHandler(CoursePartHandler):
+    part = "workload"
 
 
 class FetchHandler(PanelHandler):
@@ -137,9 +162,14 @@ class FetchHandler(PanelHandler):
         if body.get("correction"):
             assignment = f"{assignment}-correction"
         client, root = self.client(config), self.root
-        await self.answer(
-            lambda: views.fetch_view(config, course, assignment, me, root, course.language, client)
-        )
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                folder, _written = client.fetch(course["id"], assignment, root)
+                return views.fetched(folder, root, course["language"])
+            return views.fetch_view(config, course, assignment, me, root, course.language)
+
+        await self.answer(work)
 
 
 class SubmitHandler(PanelHandler):
@@ -153,9 +183,14 @@ class SubmitHandler(PanelHandler):
         client, root = self.client(config), self.root
 
         def work() -> dict[str, Any]:
+            if client is not None:
+                if isinstance(reflection, dict):
+                    views.record_reflection(config, course["id"], assignment, me, reflection)
+                sent = client.submit(course["id"], assignment, root)
+                return {k: sent.get(k, "") for k in views.RECEIPT}
             if isinstance(reflection, dict):
-                views.record_reflection(config, course, assignment, me, reflection)
-            return views.submit_view(config, course, assignment, me, root, course.language, client)
+                views.record_reflection(config, course.id, assignment, me, reflection)
+            return views.submit_view(config, course, assignment, me, root, course.language)
 
         await self.answer(work)
 
@@ -168,27 +203,14 @@ class FeedbackHandler(PanelHandler):
         course = self.course(config, me, body.get("course"))
         assignment = str(body.get("assignment") or "")
         client, root = self.client(config), self.root
-        await self.answer(
-            lambda: views.feedback_view(
-                config, course, assignment, me, root, course.language, client
-            )
-        )
 
+        def work() -> dict[str, Any]:
+            if client is not None:
+                pages = client.feedback(course["id"], assignment, root)
+                return views.feedback_fetched(pages, root, course["language"])
+            return views.feedback_view(config, course, assignment, me, root, course.language)
 
-class ReviewHandler(PanelHandler):
-    @web.authenticated
-    async def get(self) -> None:
-        config, me = self.setup()
-        course = self.course(config, me, self.get_argument("course", ""))
-        await self.answer(lambda: views.review_view(config, course, me, course.language))
-
-
-class WorkloadHandler(PanelHandler):
-    @web.authenticated
-    async def get(self) -> None:
-        config, me = self.setup()
-        course = self.course(config, me, self.get_argument("course", ""))
-        await self.answer(lambda: views.workload_view(config, course, me, course.language))
+        await self.answer(work)
 
 
 #: path under the server's base URL -> handler

@@ -9,10 +9,16 @@ Unix group (the PAM authenticator lets only that group log in), takes removed pe
 of it (their tokens are then refused by the hub: see :func:`..server.HubClient`), and
 gives each course's formgrader its own account ``grader-<course>``.
 
-:func:`secure_folders` closes the data folder and the course content to learners: the data
-folder and everything in it belong to root except each course's nbgrader folder, which
-belongs to that course's grader account; quiz banks and sources are readable by root and
-the course's grader group (its teachers) only.
+:func:`secure_folders` closes the data folder and the course content to learners. The
+Parcours service runs as its own system account, ``parcours-service``
+(:func:`ensure_service_account`), which owns the data folder (the exchange, the event
+store, the pseudonym key, its caches; only the hub's own state in ``hub/`` stays root's).
+Each course's nbgrader folder belongs to that course's grader account (its formgrader
+writes manual grades there) and to the course's data group (``data-<course>``: the
+grader account and the service, not the teachers), shared through setgid folders (2770)
+and files whose group may do what their owner does; the service and the formgraders
+create files with umask 007 so that it stays so. Quiz banks and sources are
+readable by root and the course's grader group (its teachers, and the service) only.
 """
 
 from __future__ import annotations
@@ -29,7 +35,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ParcoursError
-from .people import UNIX_GROUP, People, grader_account, read_people
+from .people import (
+    SERVICE_ACCOUNT,
+    UNIX_GROUP,
+    People,
+    data_group,
+    grader_account,
+    read_people,
+)
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -100,6 +113,11 @@ def new_password() -> str:
 
 def _create(name: str, *, system: bool = False) -> None:
     command = ["useradd", "--create-home", "--shell", "/bin/bash", "-K", "HOME_MODE=0700"]
+    try:  # a group left by an earlier account of that name (others were in it): reused
+        grp.getgrnam(name)
+        command += ["--gid", name]
+    except KeyError:
+        pass
     if system:
         command += ["--system", "--home-dir", f"/var/lib/parcours/{name}"]
         Path("/var/lib/parcours").mkdir(parents=True, exist_ok=True)
@@ -153,10 +171,40 @@ def sync_accounts(config: ParcoursConfig, people: People | None = None) -> SyncR
         for teacher in teachers:  # teachers read their course's content in their own Lab
             if teacher not in group_members(grader):
                 _run("usermod", "--append", "--groups", grader, teacher)
+    ensure_service_account(people)
     if report.passwords:
         _record_passwords(config, report.passwords)
     secure_folders(config, people)
     return report
+
+
+def ensure_service_account(people: People) -> None:
+    """Create the Parcours service's system account when missing (as root); put it in each
+    course's grader group (it reads the content — sources, quiz banks — that only the
+    course's teachers and grader read) and, with the course's grader account, in the
+    course's data group (:func:`.people.data_group`: the nbgrader folder they share)."""
+    require_root("the Parcours service's account")
+    if not account_exists(SERVICE_ACCOUNT):
+        _create(SERVICE_ACCOUNT, system=True)
+    for course in people.courses:
+        grader, shared = grader_account(course), data_group(course)
+        _run("groupadd", "--force", "--system", shared)
+        members = [SERVICE_ACCOUNT, *([grader] if account_exists(grader) else [])]
+        for member in members:
+            if member not in group_members(shared):
+                _run("usermod", "--append", "--groups", shared, member)
+        if account_exists(grader) and SERVICE_ACCOUNT not in group_members(grader):
+            _run("usermod", "--append", "--groups", grader, SERVICE_ACCOUNT)
+
+
+def service_ids() -> tuple[int, int] | None:
+    """(uid, gid) of the service's account, or None where it does not exist (one machine,
+    not root)."""
+    try:
+        entry = pwd.getpwnam(SERVICE_ACCOUNT)
+    except KeyError:
+        return None
+    return entry.pw_uid, entry.pw_gid
 
 
 def _own(path: Path, uid: int, gid: int) -> None:
@@ -177,15 +225,35 @@ def _close(path: Path, mode_dirs: int, mode_files: int) -> None:
                 os.chmod(target, mode_files)
 
 
+def _share_with_group(path: Path) -> None:
+    """Folders 2770 (new entries take the folder's group); files: the group may do what
+    the owner does (``g=u``), others nothing."""
+    for folder, _dirs, files in os.walk(path):
+        os.chmod(folder, 0o2770)
+        for name in files:
+            target = Path(folder) / name
+            if not target.is_symlink():
+                owner = target.stat().st_mode & 0o700
+                os.chmod(target, owner | owner >> 3)
+
+
 def secure_folders(config: ParcoursConfig, people: People) -> None:
-    """Close the data folder and the course content to everyone but root, each course's
-    grader account (its nbgrader folder) and its teachers (its content, read-only)."""
+    """Close the data folder and the course content to everyone but root, the service's
+    account, each course's grader account (its nbgrader folder) and its teachers (its
+    content, read-only); as root."""
+    ensure_service_account(people)
+    _ = config.pseudonym_salt  # made now, if it is not yet, so that it is handed over with the rest
     close_data_folder(config)
     content = Path(config.courses_dir)
-    os.chmod(content, 0o711)
+    ids = service_ids()
+    if ids is not None:  # the service lists the courses; others pass to theirs
+        os.chown(content, 0, ids[1])
+    os.chmod(content, 0o751 if ids is not None else 0o711)
     for course in people.courses:
-        grader = pwd.getpwnam(grader_account(course))
         hand_over_course(config, course)
+        if not account_exists(grader_account(course)):
+            continue
+        grader = pwd.getpwnam(grader_account(course))
         folder = content / course
         if folder.is_dir():
             _own(folder, 0, grader.pw_gid)
@@ -193,33 +261,51 @@ def secure_folders(config: ParcoursConfig, people: People) -> None:
 
 
 def close_data_folder(config: ParcoursConfig) -> None:
-    """The data folder passable (its graders reach their course folder) but not listable,
-    and everything in it but ``courses/`` root's alone: the exchange (nbgrader makes its
-    folders world-writable for a shared file system; on the hub only the Parcours service
-    uses it), the event store, the hub's state, the service's caches."""
+    """The data folder passable (graders reach their course folder) but not listable, and
+    everything in it but ``courses/`` and ``hub/`` the service account's alone (root's
+    where there is no such account): the exchange (nbgrader makes its folders
+    world-writable for a shared file system; on the hub only the Parcours service uses
+    it), the event store, the pseudonym key, the service's caches. ``hub/`` (the hub's
+    database, cookie secret, first passwords) stays root's."""
     data = Path(config.data_dir)
     data.mkdir(parents=True, exist_ok=True)
-    os.chmod(data, 0o711)  # graders pass through to their course folder, list nothing
     (data / "courses").mkdir(exist_ok=True)
-    os.chmod(data / "courses", 0o711)
+    owner = service_ids() if os.geteuid() == 0 else None
+    for folder in (data, data / "courses"):
+        if owner is not None:
+            os.chown(folder, *owner)
+        os.chmod(folder, 0o711)  # graders pass through to their course folder, list nothing
     for entry in data.iterdir():
-        if entry.name != "courses" and not entry.is_symlink():
-            os.chmod(entry, 0o700 if entry.is_dir() else 0o600)
+        if entry.name == "courses" or entry.is_symlink():
+            continue
+        if owner is not None and entry != config.hub_dir:
+            _own(entry, *owner)
+        os.chmod(entry, 0o700 if entry.is_dir() else 0o600)
 
 
 def hand_over_course(config: ParcoursConfig, course: str) -> None:
     """Give a course's nbgrader folder to its grader account (its formgrader writes manual
-    grades there), closed to everyone else. Called after each teacher command run as root
-    while the account exists; does nothing otherwise."""
-    if os.geteuid() != 0 or not account_exists(grader_account(course)):
+    grades there; the service's account where the course has none yet) and the course's
+    data group, shared between them (see the module's text), closed to everyone else. Called
+    after each teacher command run as root; does nothing unless root, with the service's
+    account, on a data folder a hub serves (one machine, tests)."""
+    from .settings import ACCOUNTS_TOKEN
+
+    ids = service_ids()
+    if os.geteuid() != 0 or ids is None or not (config.hub_dir / ACCOUNTS_TOKEN).is_file():
         return
     folder = config.course_root(course)
     if not folder.is_dir():
         return
-    grader = pwd.getpwnam(grader_account(course))
-    _own(folder, grader.pw_uid, grader.pw_gid)
-    os.chmod(folder, 0o700)
-    close_data_folder(config)  # what the command made there (the exchange) closed again
+    grader = grader_account(course)
+    uid = pwd.getpwnam(grader).pw_uid if account_exists(grader) else ids[0]
+    try:
+        gid = grp.getgrnam(data_group(course)).gr_gid
+    except KeyError:  # made by ensure_service_account; the service's own group till then
+        gid = ids[1]
+    _own(folder, uid, gid)
+    _share_with_group(folder)
+    close_data_folder(config)  # what the command made there (the exchange) handed over too
 
 
 def remove_account_files(name: str) -> None:  # pragma: no cover - used by tests' cleanup

@@ -83,6 +83,24 @@ class ServiceClient:
         data = None if body is None else json.dumps(body).encode("utf-8")
         return json.loads(self.call(method, path, what, data) or b"null")
 
+    def course(self, course: str) -> dict[str, Any]:
+        """The service's entry of one of the asking person's courses (``id``, ``title``,
+        ``role``, ``language``, ``timezone``)."""
+        mine = self.json("GET", "api/courses", "my courses")
+        for entry in mine:
+            if entry["id"] == course:
+                return dict(entry)
+        known = ", ".join(e["id"] for e in mine) or "-"
+        raise BadInputError(f"'{course}' is not one of your courses ({known}).")
+
+    def panel(self, part: str = "", course: str = "") -> dict[str, Any]:
+        """A view of the "Mon parcours" panel computed by the service: the first answer
+        (no ``part``: texts and each course's path), else ``deadlines``, ``review`` or
+        ``workload`` of ``course``."""
+        if not part:
+            return dict(self.json("GET", "api/panel", "my path"))
+        return dict(self.json("GET", f"api/courses/{course}/panel/{part}", f"{part} of {course}"))
+
     def deadlines(self, course: str) -> dict[str, Any]:
         """The learner's assignments in ``course`` (due dates, extensions, status)."""
         return dict(self.json("GET", f"api/courses/{course}/deadlines", f"deadlines of {course}"))

@@ -76,6 +76,18 @@ class History(abc.ABC):
         return 0
 
 
+def hand_to_folder(path: Path) -> None:
+    """A file just made: writable by its folder's group too (the service and a course's
+    grader account share the course folder), and, when root made it (the hub's login
+    hook), owned like its folder, so that the service still appends to it."""
+    import os
+
+    os.chmod(path, 0o660)
+    if os.geteuid() == 0:
+        folder = path.parent.stat()
+        os.chown(path, folder.st_uid, folder.st_gid)
+
+
 class FileHistory(History):
     """One JSON-lines file per course, beside its nbgrader folders (one machine)."""
 
@@ -90,8 +102,12 @@ class FileHistory(History):
     def append(self, course: str, entry: dict[str, str]) -> None:
         path = self.path(course)
         try:
-            with self._lock, path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            with self._lock:
+                new = not path.exists()
+                with path.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                if new:
+                    hand_to_folder(path)
         except OSError as exc:
             raise HistoryError(
                 f"{path}: the course's history cannot be written ({exc}); check the folder's "

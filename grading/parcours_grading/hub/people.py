@@ -37,6 +37,10 @@ PARCOURS_SERVICE = "parcours"
 ACCOUNTS_SERVICE = "parcours-accounts"
 #: Unix group of every Parcours account (the PAM authenticator's allowed group)
 UNIX_GROUP = "parcours"
+#: the Unix account the Parcours service runs as on the hub (a system account, no login):
+#: the data folder is its own, each course's nbgrader folder shared with that course's
+#: grader account through the course's data group (:func:`data_group`)
+SERVICE_ACCOUNT = "parcours-service"
 COORDINATORS_GROUP = "coordinators"
 COORDINATE_SCOPE = "custom:parcours:coordinate"
 #: a Unix and hub account name: lowercase letters, digits, '-', '_', '.'; 32 at most
@@ -64,6 +68,13 @@ def teach_scope(course: str) -> str:
 def formgrader_service(course: str) -> str:
     """The hub service of a course's formgrader."""
     return f"formgrader-{course}"
+
+
+def data_group(course: str) -> str:
+    """The Unix group sharing a course's nbgrader folder between the Parcours service and
+    the course's grader account (its formgrader) — and no one else: its teachers are in
+    ``grader-<course>`` (the content), not in this one."""
+    return f"data-{course}"[:32]
 
 
 def grader_account(course: str) -> str:

@@ -37,22 +37,30 @@ Who asks is always the token's user — never a parameter, a header or a file:
     pipeline's own functions, one at a time, off the service's event loop.
 ``GET api/courses/<course>/history``
     the course's history, for its teachers.
+``GET api/panel``, ``GET api/courses/<course>/panel/(deadlines|review|workload)``
+    the "Mon parcours" panel's views of the asking learner (their path, assignments with
+    lateness warnings, review queue, planned workload), computed here by
+    :mod:`parcours_lab.server.learner`: the learner's server only relays them.
+
+The handlers live by who asks: :mod:`.learner_api` (events, exchange, deadlines, fetch,
+submit — whose receipt is worded for the learner —, results, feedback, panel) and
+:mod:`.teacher_api` (pipeline commands, history); this module holds what they share (the
+token check, the thread pools, the class list) and the application.
 
 Every fetch, submission and feedback fetch is appended to the course's history
 (:mod:`.history`: who, what, when), never rewritten.
-``python -m parcours_grading.hub.service`` runs it (a managed hub service, as root).
+``python -m parcours_grading.hub.service`` runs it: a managed hub service, as its own
+account ``parcours-service`` (:func:`.settings.parcours_service`), with umask 007 (what it
+writes in a course's nbgrader folder stays writable by the course's grader account).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import os
-import shutil
 import sys
 import tarfile
-import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -64,7 +72,6 @@ import tornado.web
 from jupyterhub.services.auth import HubAuth, HubAuthenticated
 
 from ..errors import BadInputError, ParcoursError
-from . import history
 
 #: the service's name on the hub
 SERVICE = "parcours"
@@ -322,184 +329,6 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
         self.reply({"error": str(exc)}, status)
 
 
-class EventsHandler(ServiceHandler):
-    @tornado.web.authenticated
-    async def post(self) -> None:
-        from ..store import open_store
-        from ..store.events import Event
-        from ..store.ids import pseudonymize
-
-        try:
-            batch = json.loads(self.request.body or b"[]")
-        except ValueError:
-            raise tornado.web.HTTPError(400, "the body must be a JSON list of events") from None
-        if not isinstance(batch, list) or len(batch) > MAX_EVENTS:
-            raise tornado.web.HTTPError(400, f"send a JSON list of at most {MAX_EVENTS} events")
-        actor = pseudonymize(self.learner, self.config.pseudonym_salt)
-        events = []
-        for item in batch:
-            if not isinstance(item, dict):
-                raise tornado.web.HTTPError(400, "each event must be a JSON object")
-            item = {**item, "actor": actor, "self_reported": 1}  # the token says who
-            try:
-                events.append(Event.from_dict(item))
-            except (ParcoursError, TypeError, ValueError) as exc:
-                raise tornado.web.HTTPError(400, f"event {item.get('id', '?')}: {exc}") from None
-
-        def work() -> int:
-            with open_store(self.config.events_url) as store:
-                return int(store.record_many(events))
-
-        try:
-            recorded = await self.in_pool(EVENTS, work)
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
-        self.reply({"recorded": recorded, "received": len(events)})
-
-    @tornado.web.authenticated
-    def get(self) -> None:
-        from ..store import open_store
-        from ..store.ids import SELF, pseudonymize
-
-        actor = pseudonymize(self.learner, self.config.pseudonym_salt)
-        from ..store.base import EventFilter
-
-        wanted = EventFilter(
-            actor=actor,
-            verb=self.get_argument("verb", None),
-            course=self.get_argument("course", None),
-            lesson=self.get_argument("lesson", None),
-        )
-        with open_store(self.config.events_url) as store:
-            events = store.read(wanted)
-        # the learner's own events, under the actor their kernel knows (never the pseudonym)
-        self.reply([{**e.to_dict(), "actor": SELF} for e in events])
-
-
-class DeadlinesHandler(ServiceHandler):
-    @tornado.web.authenticated
-    def get(self, course_id: str) -> None:
-        from ..pipeline.deadlines import learner_deadlines
-
-        course = self.course(course_id)
-        rows = learner_deadlines(self.config, course, self.learner)
-        self.reply(
-            {
-                "course": course.id,
-                "timezone": course.timezone,
-                "assignments": [row.as_json() for row in rows],
-            }
-        )
-
-
-class AssignmentHandler(ServiceHandler):
-    @tornado.web.authenticated
-    async def get(self, course_id: str, assignment: str) -> None:
-        from ..pipeline.exchange import assignment_folder, fetch
-
-        course, learner, config = self.course(course_id), self.learner, self.config
-
-        def work() -> bytes:
-            with tempfile.TemporaryDirectory(prefix="parcours-fetch-") as tmp:
-                fetch(
-                    config,
-                    course,
-                    assignment,
-                    learner=learner,
-                    into=Path(tmp),
-                    cache_dir=learner_cache(config, learner),
-                )
-                return pack(assignment_folder(course, assignment, Path(tmp)))
-
-        try:
-            data = await self.in_pool(LEARNERS, work)
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
-        history.record(config, course.id, learner, "fetched", assignment)
-        self.set_header("Content-Type", "application/gzip")
-        self.finish(data)
-
-    @tornado.web.authenticated
-    async def post(self, course_id: str, assignment: str) -> None:
-        from ..pipeline.exchange import assignment_folder, submit
-        from .ongrade import Job
-
-        course, learner, config = self.course(course_id), self.learner, self.config
-        body = self.request.body
-        on_submit = next(
-            (a for a in course.assignments if a.id == assignment and a.grade_on_submit), None
-        )
-
-        def work() -> tuple[int, str, str, Path | None]:
-            with tempfile.TemporaryDirectory(prefix="parcours-submit-") as tmp:
-                files = unpack(body, assignment_folder(course, assignment, Path(tmp)))
-                sent = submit(
-                    config,
-                    course,
-                    assignment,
-                    learner=learner,
-                    into=Path(tmp),
-                    cache_dir=learner_cache(config, learner),
-                )
-                received = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-                kept = None
-                if on_submit is not None:  # the grader's own copy of what was submitted
-                    kept = Path(tempfile.mkdtemp(prefix="parcours-on-submit-"))
-                    shutil.copytree(sent.folder, kept, dirs_exist_ok=True)
-            left = (
-                sent.weighed.describe(course.language)
-                if (sent.weighed is not None and sent.weighed.left_out)
-                else ""
-            )
-            return len(files), left, received, kept
-
-        try:
-            count, left, received, kept = await self.in_pool(LEARNERS, work)
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
-        history.record(config, course.id, learner, "submitted", assignment)
-        if kept is not None and on_submit is not None:
-            source = (course.folder / on_submit.source).resolve()
-            grader().enqueue(Job(course.id, assignment, learner, received, kept, source))
-        self.reply(
-            {
-                "course": course.id,
-                "assignment": assignment,
-                "files": count,
-                "received": received,
-                "left_out": left,
-                "graded_on_submit": on_submit is not None,
-            },
-            201,
-        )
-
-
-class ResultHandler(ServiceHandler):
-    """The asking learner's on-submit result (see :mod:`.ongrade`)."""
-
-    @tornado.web.authenticated
-    async def get(self, course_id: str, assignment: str) -> None:
-        from .ongrade import read_result
-
-        course, learner = self.course(course_id), self.learner
-        try:
-            wait = min(float(self.get_argument("wait", "0")), MAX_WAIT_S)
-        except ValueError:
-            raise tornado.web.HTTPError(400, "wait: a number of seconds") from None
-        found = read_result(self.config, course.id, assignment, learner)
-        if found is not None and found.get("status") == "pending" and wait > 0:
-            await WAITERS.wait((course.id, assignment, learner), wait)
-            found = read_result(self.config, course.id, assignment, learner)
-        if found is None:
-            raise tornado.web.HTTPError(
-                404, f"no result for {assignment}: it is not graded on submit, or not submitted"
-            )
-        self.reply(found)
-
-
 _grader: Any = None
 
 
@@ -514,135 +343,21 @@ def grader() -> Any:
     return _grader
 
 
-class FeedbackHandler(ServiceHandler):
-    @tornado.web.authenticated
-    async def get(self, course_id: str, assignment: str) -> None:
-        from ..pipeline.exchange import fetch_feedback
-
-        course, learner, config = self.course(course_id), self.learner, self.config
-
-        def work() -> dict[str, str]:
-            with tempfile.TemporaryDirectory(prefix="parcours-feedback-") as tmp:
-                pages = fetch_feedback(
-                    config,
-                    course,
-                    assignment,
-                    learner=learner,
-                    into=Path(tmp),
-                    cache_dir=learner_cache(config, learner),
-                )
-                return {f"{p.parent.name}/{p.name}": p.read_text(encoding="utf-8") for p in pages}
-
-        try:
-            found = await self.in_pipeline(work)
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
-        history.record(config, course.id, learner, "feedback fetched", assignment)
-        self.reply({"course": course.id, "assignment": assignment, "pages": found})
-
-
-class TeachHandler(ServiceHandler):
-    """A teacher's pipeline command on their own course."""
-
-    @tornado.web.authenticated
-    async def post(self, course_id: str, assignment: str, action: str) -> None:
-        from ..pipeline.release import release
-
-        course = self.course(course_id, teaching=True)
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise tornado.web.HTTPError(400, "the body must be a JSON object") from None
-        config = self.config
-
-        def work() -> dict[str, Any]:
-            if action == "release":
-                done = release(config, course, assignment, to=list(body.get("to") or []))
-                return {"learners": done.learners, "due": done.due.isoformat()}
-            if action == "collect":
-                from ..pipeline.collect import collect
-
-                got = collect(config, course, assignment)
-                return {
-                    "collected": len(got.collected),
-                    "late": len(got.late),
-                    "missing": got.missing,
-                    "unknown": got.unknown,
-                }
-            if action == "autograde":
-                from ..pipeline.autograde import autograde
-
-                report = autograde(config, course, assignment, progress=False)
-                return {"graded": len(report.graded)}
-            from ..pipeline.feedback import feedback  # action == "feedback-release"
-
-            fed = feedback(config, course, assignment)
-            return {
-                "released": sorted(fed.released),
-                "withheld": fed.withheld,
-                "corrections_published": fed.corrections_published,
-            }
-
-        try:
-            result = await self.in_pipeline(work)
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
-        from .accounts import hand_over_course
-
-        hand_over_course(config, course.id)
-        history.record(config, course.id, self.learner, action, assignment)
-        self.reply({"course": course.id, "assignment": assignment, "action": action, **result})
-
-
-class CoursesHandler(ServiceHandler):
-    """The courses the asking person learns or teaches."""
-
-    @tornado.web.authenticated
-    def get(self) -> None:
-        people, courses = CLASS.now(self.config)
-        person = people.by_name.get(self.learner)
-        mine = sorted(person.learns | person.teaches) if person else []
-        self.reply(
-            [
-                {
-                    "id": c,
-                    "title": courses[c].title,
-                    "role": "teacher" if c in person.teaches else "learner",
-                }
-                for c in mine
-                if c in courses
-            ]
-        )
-
-
-class ExchangeHandler(ServiceHandler):
-    """nbgrader's list of a course's exchange as the asking learner sees it (the
-    Assignments panel of their JupyterLab: :mod:`.exchange`)."""
-
-    @tornado.web.authenticated
-    async def get(self, course_id: str) -> None:
-        from .exchange import exchange_listing
-
-        course, learner, config = self.course(course_id), self.learner, self.config
-        try:
-            found = await self.in_pool(LEARNERS, lambda: exchange_listing(config, course, learner))
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
-        self.reply(found)
-
-
-class HistoryHandler(ServiceHandler):
-    @tornado.web.authenticated
-    def get(self, course_id: str) -> None:
-        course = self.course(course_id, teaching=True)
-        self.reply(history.read(self.config, course.id))
-
-
 def make_app(config: Any, prefix: str) -> tornado.web.Application:
     """The service's application under ``prefix`` (``/services/parcours/``)."""
+    from .learner_api import (
+        AssignmentHandler,
+        CoursePanelHandler,
+        CoursesHandler,
+        DeadlinesHandler,
+        EventsHandler,
+        ExchangeHandler,
+        FeedbackHandler,
+        PanelHandler,
+        ResultHandler,
+    )
+    from .teacher_api import HistoryHandler, TeachHandler
+
     ServiceHandler.config = config
     ServiceHandler.hub_auth = TokenCheck(max_age=config.service_token_cache_s)
     name = r"([A-Za-z0-9][A-Za-z0-9_.-]*)"
@@ -661,6 +376,11 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
                 TeachHandler,
             ),
             (prefix + rf"api/courses/{name}/history", HistoryHandler),
+            (prefix + r"api/panel", PanelHandler),
+            (
+                prefix + rf"api/courses/{name}/panel/(deadlines|review|workload)",
+                CoursePanelHandler,
+            ),
         ],
         max_body_size=MAX_BODY,
     )
@@ -672,6 +392,7 @@ def main() -> int:
 
     from ..config import load_config
 
+    os.umask(0o007)
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE}/")
     config = load_config()
@@ -684,4 +405,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # the importable module's main, not this ``__main__`` copy's: the handlers of
+    # learner_api and teacher_api share that module's state (configuration, pools, queue)
+    from parcours_grading.hub import service as importable
+
+    sys.exit(importable.main())

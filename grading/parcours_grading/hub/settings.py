@@ -10,7 +10,9 @@ starts JupyterHub with it. What it sets:
   own Unix account, in their own home, with their courses copied in by
   :func:`.workspace.spawn_hook`; idle servers and kernels stopped);
 - groups, roles and custom scopes from :mod:`.people`;
-- services: ``dashboards`` (Voila behind the hub's OAuth, :mod:`.dashboards`), one
+- services: ``parcours`` (:mod:`.service`, the data: exchange, events, deadlines, grading
+  on submit; as its own account ``parcours-service``, which owns the data folder),
+  ``dashboards`` (Voila behind the hub's OAuth, :mod:`.dashboards`), one
   ``formgrader-<course>`` per course (nbgrader's formgrader as the course's grader
   account, opened in its own tab), and ``parcours-accounts`` (a token for
   ``parcours accounts sync`` to keep the hub's groups in step).
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import secrets
 import shutil
 import sys
@@ -30,6 +33,7 @@ from .people import (
     ACCOUNTS_SERVICE,
     DASHBOARDS_SERVICE,
     PARCOURS_SERVICE,
+    SERVICE_ACCOUNT,
     UNIX_GROUP,
     People,
     formgrader_service,
@@ -151,14 +155,7 @@ def services(config: ParcoursConfig, people: People, parcours_port: int) -> list
             "oauth_no_confirm": True,
             "oauth_client_allowed_scopes": allowed,
         },
-        {
-            "name": PARCOURS_SERVICE,
-            "timeout": SERVICE_START_S,
-            "url": f"http://{config.ip}:{parcours_port}",
-            "command": [sys.executable, "-m", "parcours_grading.hub.service"],
-            "cwd": config.root,
-            "environment": _service_env(),
-        },
+        parcours_service(config, parcours_port),
         {
             "name": ACCOUNTS_SERVICE,
             "api_token": accounts_token(config),
@@ -176,6 +173,42 @@ def services(config: ParcoursConfig, people: People, parcours_port: int) -> list
     return found
 
 
+def _account_env(account: str) -> dict[str, str]:
+    """The services' environment for a process run as ``account``: its own home and
+    Jupyter folders, not root's."""
+    env = _service_env()
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
+        env.pop(name, None)
+    env["HOME"] = pwd.getpwnam(account).pw_dir
+    return env
+
+
+def umask_007(command: list[str]) -> list[str]:
+    """``command`` run with umask 007: what it creates in a course's nbgrader folder stays
+    writable by the folder's group (the grader account and the service share it)."""
+    return ["/bin/sh", "-c", 'umask 007 && exec "$@"', "umask-007", *command]
+
+
+def parcours_service(config: ParcoursConfig, port: int) -> dict[str, Any]:
+    """The Parcours service: as its own account (``parcours-service``) when the hub runs as
+    root and the account exists (:func:`.accounts.ensure_service_account`), else as the
+    hub's user (a hub run without root, for trying it out)."""
+    from .accounts import service_ids
+
+    found: dict[str, Any] = {
+        "name": PARCOURS_SERVICE,
+        "timeout": SERVICE_START_S,
+        "url": f"http://{config.ip}:{port}",
+        "command": [sys.executable, "-m", "parcours_grading.hub.service"],
+        "cwd": config.root,
+        "environment": _service_env(),
+    }
+    if os.geteuid() == 0 and service_ids() is not None:
+        found["user"] = SERVICE_ACCOUNT
+        found["environment"] = _account_env(SERVICE_ACCOUNT)
+    return found
+
+
 def formgrader(config: ParcoursConfig, course: str, account: str, port: int) -> dict[str, Any]:
     """nbgrader's formgrader of one course as a hub service (nbgrader's multi-course
     setup): a Jupyter server as the course's grader account, rooted in the course's nbgrader
@@ -184,10 +217,7 @@ def formgrader(config: ParcoursConfig, course: str, account: str, port: int) -> 
     from ..pipeline.coursedir import nbgrader_config
 
     nb = nbgrader_config(config, load_course(find_course(config.courses_dir, course)))
-    env = _service_env()
-    env.pop("HOME", None)
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
-        env.pop(name, None)  # root's folders: the grader account keeps its own
+    env = _account_env(account)
     return {
         "name": formgrader_service(course),
         "display": True,
@@ -195,16 +225,18 @@ def formgrader(config: ParcoursConfig, course: str, account: str, port: int) -> 
         "url": f"http://{config.ip}:{port}",
         "user": account,
         "cwd": str(config.course_root(course)),
-        "command": [
-            str(venv_bin() / "jupyterhub-singleuser"),
-            f"--ServerApp.root_dir={config.course_root(course)}",
-            "--ServerApp.terminals_enabled=False",
-            "--ServerApp.default_url=/formgrader",
-            f"--CourseDirectory.root={nb.CourseDirectory.root}",
-            f"--CourseDirectory.course_id={course}",
-            f"--CourseDirectory.db_url={nb.CourseDirectory.db_url}",
-            f"--Exchange.root={nb.Exchange.root}",
-        ],
+        "command": umask_007(
+            [
+                str(venv_bin() / "jupyterhub-singleuser"),
+                f"--ServerApp.root_dir={config.course_root(course)}",
+                "--ServerApp.terminals_enabled=False",
+                "--ServerApp.default_url=/formgrader",
+                f"--CourseDirectory.root={nb.CourseDirectory.root}",
+                f"--CourseDirectory.course_id={course}",
+                f"--CourseDirectory.db_url={nb.CourseDirectory.db_url}",
+                f"--Exchange.root={nb.Exchange.root}",
+            ]
+        ),
         "environment": env,
         "oauth_no_confirm": True,
     }
@@ -213,7 +245,7 @@ def formgrader(config: ParcoursConfig, course: str, account: str, port: int) -> 
 def configure(c: Any, config: ParcoursConfig | None = None) -> None:
     """Fill JupyterHub's config object ``c`` from ``ParcoursConfig``."""
     from ..config import load_config
-    from .accounts import account_exists, secure_folders
+    from .accounts import secure_folders
     from .workspace import login_hook, spawn_hook
 
     config = config or load_config()
@@ -221,8 +253,9 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
     hub_dir = config.hub_dir
     hub_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(hub_dir, 0o700)
-    if os.geteuid() == 0 and all(account_exists(grader_account(x)) for x in people.courses):
-        secure_folders(config, people)
+    if os.geteuid() == 0:
+        accounts_token(config)  # marks the data folder as a hub's
+        secure_folders(config, people)  # the service's account made, the data its own
 
     c.JupyterHub.ip = config.ip
     c.JupyterHub.port = config.hub_port

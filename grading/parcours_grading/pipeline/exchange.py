@@ -510,5 +510,7 @@ def fetch_feedback(
     from .gradebook import run_exchange
 
     who, folder, nbc = _learner_course(config, course, assignment_id, place)
+    if not (Path(config.exchange_dir) / course.id / "feedback").is_dir():
+        return []  # no feedback released in this course yet (nbgrader would name its folder)
     run_exchange("FetchFeedback", nbc, f"fetch the feedback on '{assignment_id}' for '{who}'")
     return sorted((folder / "feedback").glob("*/*.html"))
