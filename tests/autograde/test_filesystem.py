@@ -9,6 +9,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from parcours_grading.pipeline.autograde import Limits, grade_notebook
@@ -210,19 +211,48 @@ print("RESULT " + json.dumps(result.to_dict(with_notebook=True)))
 
 
 def test_walk_without_root_finds_only_the_submission(course: Course, markers, tmp_path: Path):
-    """Grading as an ordinary user (the sandbox in a user namespace; as root the test
-    switches to ``nobody`` for this run): the same tree, and no capability left to
-    remount it writable."""
+    """Grading as an ordinary user (the hub's service account; the sandbox in a user
+    namespace with its own PID namespace; as root the test switches to ``nobody`` for
+    this run): the same tree, its own /proc, and no capability left to remount it
+    writable."""
+    token, _planted = markers
+    result = _grade_unprivileged(course, _walker(course))
+    sandbox = result["sandbox"]
+    assert sandbox["filesystem"] == "own root", sandbox
+    assert sandbox["user"] != "root" and sandbox["refused"] == [], sandbox
+    cells = result["notebook_json"]["cells"]
+    outputs = json.dumps([c.get("outputs", []) for c in cells])
+    assert token not in outputs and "HIDDEN TESTS" not in outputs
+    q1 = next(c for c in cells if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1")
+    text = "".join(o.get("text", "") for o in q1["outputs"])
+    walk = json.loads(text.split("WALK ", 1)[1].splitlines()[0])
+    assert walk["hits"] == []
+    # its own PID namespace (in the grader's user namespace): a handful of processes, not
+    # the machine's — the grader's service is out of its sight and reach
+    assert sandbox["proc"] == "own PID namespace", sandbox
+    assert 0 < len([p for p in walk["proc"] if p.isdigit()]) < 10
+    writes = walk["writes"]
+    assert writes.pop("planted") == "written"
+    assert writes.pop("/tmp/planted") == "written"
+    assert all(outcome != "written" for outcome in writes.values()), writes
+    machine = ("/home", "/root/.parcours", "/var", "/opt")
+    assert not any(p.startswith(machine) for p in walk["found"])
+    scores = {c["name"]: c["auto_score"] for c in result["cells"]}
+    assert scores == {"q1_test": 2.0, "q2_test": 3.0, "q3_test": 2.0, "q4": None}
+
+
+def _grade_unprivileged(course: Course, submission: bytes) -> dict[str, Any]:
+    """Grade ``submission`` as an ordinary user (``nobody`` when the tests run as root),
+    with that user's own fork server; the result as a dict."""
     import shutil
     import subprocess
     import tempfile
 
-    token, _planted = markers
     folder = Path(tempfile.mkdtemp(prefix="parcours-unprivileged-"))
     try:
         folder.chmod(0o755)
         shutil.copytree(course.root / "source" / ASSIGNMENT, folder / "source")
-        (folder / "submission.ipynb").write_bytes(_walker(course))
+        (folder / "submission.ipynb").write_bytes(submission)
         for path in [folder, *folder.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
         env = {
@@ -238,25 +268,34 @@ def test_walk_without_root_finds_only_the_submission(course: Course, markers, tm
             command, capture_output=True, text=True, timeout=600, env=env, cwd=folder
         )
         assert done.returncode == 0, done.stderr[-3000:]
-        result = json.loads(done.stdout.split("RESULT ", 1)[1])
+        return dict(json.loads(done.stdout.split("RESULT ", 1)[1]))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    sandbox = result["sandbox"]
-    assert sandbox["filesystem"] == "own root", sandbox
-    assert sandbox["user"] != "root" and sandbox["refused"] == [], sandbox
-    cells = result["notebook_json"]["cells"]
-    outputs = json.dumps([c.get("outputs", []) for c in cells])
-    assert token not in outputs and "HIDDEN TESTS" not in outputs
-    q1 = next(c for c in cells if c["metadata"].get("nbgrader", {}).get("grade_id") == "q1")
-    text = "".join(o.get("text", "") for o in q1["outputs"])
-    walk = json.loads(text.split("WALK ", 1)[1].splitlines()[0])
-    assert walk["hits"] == []
-    assert walk["proc"] == []  # no PID namespace of its own: no /proc at all
-    writes = walk["writes"]
-    assert writes.pop("planted") == "written"
-    assert writes.pop("/tmp/planted") == "written"
-    assert all(outcome != "written" for outcome in writes.values()), writes
-    machine = ("/home", "/root/.parcours", "/var", "/opt")
-    assert not any(p.startswith(machine) for p in walk["found"])
-    scores = {c["name"]: c["auto_score"] for c in result["cells"]}
-    assert scores == {"q1_test": 2.0, "q2_test": 3.0, "q3_test": 2.0, "q4": None}
+
+
+def test_student_code_cannot_signal_the_graders_processes(course: Course) -> None:
+    """Grading without root (the hub's service account), student code runs as the
+    grader's own user: outside its PID namespace it could kill the service. A process of
+    that user is started beside the grader; the submission tries to kill it by its pid,
+    and fails; it lives on."""
+    import subprocess
+
+    user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    sleeper = subprocess.Popen([*(user if os.geteuid() == 0 else []), "sleep", "600"])
+    try:
+        attack = (
+            "import os, signal\n"
+            f"try:\n    os.kill({sleeper.pid}, signal.SIGKILL)\n    print('KILL sent')\n"
+            "except OSError as exc:\n    print('KILL refused', type(exc).__name__)\n"
+        )
+        nb = answered(course.release, RIGHT)
+        for cell in nb["cells"]:
+            if cell["metadata"].get("nbgrader", {}).get("grade_id") == "q1":
+                cell["source"] = attack + RIGHT["q1"]
+        result = _grade_unprivileged(course, json.dumps(nb).encode())
+        outputs = json.dumps([c.get("outputs", []) for c in result["notebook_json"]["cells"]])
+        assert "KILL refused ProcessLookupError" in outputs, outputs[:2000]
+        assert sleeper.poll() is None  # alive
+    finally:
+        sleeper.kill()
+        sleeper.wait()

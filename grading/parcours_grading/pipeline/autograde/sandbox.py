@@ -5,7 +5,8 @@ Applied in the runner, in this order, each measure recorded (never silently skip
 1. the supervisor already made a new PID namespace (:func:`new_pid_namespace`): the runner
    is its init, so killing the runner kills every process student code started, even ones
    that called ``setsid``; student code cannot signal processes outside it;
-2. new network namespace (no interface but a down loopback): no network;
+2. new network namespace (no interface but a down loopback): no network; new IPC
+   namespace (no System V or POSIX message queue of the machine's);
 3. new mount namespace with its own root (:mod:`.rootfs`): a fresh tmpfs holding only the
    system (``/usr``, ``/lib*``, ``/bin``, ``/sbin``, a few ``/etc`` files), the interpreter
    and the virtual environment (and Parcours' package folders if installed editable), all
@@ -13,9 +14,10 @@ Applied in the runner, in this order, each measure recorded (never silently skip
    namespace; a private size-limited ``/tmp``; and the private copy of the submission,
    read-write, at its own path. ``pivot_root(2)`` makes it the root and the machine's root
    is detached: no home, no course, no data folder, no other learner's work, no path of
-   the machine exists for student code. Without root, the same is built in a new user
-   namespace (the grader's user mapped to itself) and ``/proc`` is left empty (no PID
-   namespace: the machine's would lead back to its files). When the OS refuses a step,
+   the machine exists for student code. Without root, the same is built in the user
+   namespace the supervisor made with the PID namespace (the grader's user mapped to
+   itself); where the OS allows no PID namespace, in one of its own, with ``/proc`` left
+   empty (the machine's would lead back to its files). When the OS refuses a step,
    the refusal is recorded and the configured folders (``Limits.hidden_paths``) are
    covered by empty read-only tmpfs instead, as far as the OS allows;
 4. resource limits: address space (memory), processes (RLIMIT_NPROC, effective because we
@@ -59,6 +61,7 @@ from .rootfs import (
 )
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
@@ -75,9 +78,23 @@ def unshare(flags: int) -> None:
 
 def new_pid_namespace() -> bool:
     """In the supervisor, before forking the runner: the runner becomes init of a new PID
-    namespace. True when the OS allowed it."""
+    namespace. True when the OS allowed it.
+
+    Without root (the hub's Parcours service runs as its own account), a user namespace of
+    its own comes first (``CLONE_NEWUSER | CLONE_NEWPID``, the same user inside): the
+    runner, forked into it, holds the capabilities its mount namespace and ``/proc`` need
+    (:func:`enter` makes no second one), and student code, which runs as the grader's own
+    user, can neither see nor signal any process outside its sandbox — the grader's
+    service included."""
+    from . import rootfs
+
     try:
-        unshare(CLONE_NEWPID)
+        if os.geteuid() == 0:
+            unshare(CLONE_NEWPID)
+        else:
+            uid, gid = os.getuid(), os.getgid()
+            unshare(CLONE_NEWUSER | CLONE_NEWPID)
+            rootfs.map_user(uid, gid)
         return True
     except OSError:
         return False
@@ -180,7 +197,7 @@ def _own_root(
     users = _users(limits, root)
     try:
         mount("none", "/", None, MS_REC | MS_PRIVATE)
-        if not root:
+        if not root and not pid_namespace:  # a user namespace made here, by enter()
             rootfs.map_user(os.getuid(), os.getgid())
         scratch = workdir.parent / "root"
         scratch.mkdir(mode=0o700, exist_ok=True)
@@ -245,9 +262,12 @@ def enter(
     refused: list[str] = report["refused"]
     root = os.geteuid() == 0
     os.setsid()
-    flags = CLONE_NEWNS | (0 if limits.network else CLONE_NEWNET)
+    flags = CLONE_NEWNS | CLONE_NEWIPC | (0 if limits.network else CLONE_NEWNET)
+    # without root, a user namespace is needed for the others: the supervisor's already
+    # (with the PID namespace, :func:`new_pid_namespace`), else one made here
+    own_userns = not root and not pid_namespace
     try:
-        unshare(flags if root else flags | CLONE_NEWUSER)
+        unshare(flags | CLONE_NEWUSER if own_userns else flags)
         report["network"] = "allowed" if limits.network else "cut"
         mount_ns = True
     except OSError as exc:

@@ -101,7 +101,7 @@ class _Runner:
         parent_sock, child_sock = socket.socketpair()
         # the supervisor's requests to the interpreter's checkpoint (see checkpoint.py)
         control_parent, control_child = socket.socketpair()
-        self.pid_namespace = os.geteuid() == 0 and sandbox.new_pid_namespace()
+        self.pid_namespace = sandbox.new_pid_namespace()
         self.cgroups, cgroups_refused = cgroups.create(
             int(limits.memory_mb * 1024 * 1024 * cgroups.MEMORY_FACTOR), limits.processes
         )
