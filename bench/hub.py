@@ -18,7 +18,7 @@ Then, from one asyncio client:
    denser towards the deadline; each learner then waits for their result
    (``…/result?wait=``); the time from sending the submission to the result being there.
 
-    .venv/bin/python bench/hub.py [--learners 1000] [--window 60] [--burst 600]
+    .venv/bin/python bench/hub.py [--learners 1000] [--window 60] [--burst 600 (0: none)]
                                   [--store sqlite|postgresql]
 
 Needs root (the hub and its services run as root here). Last lines:
@@ -304,7 +304,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=1000)
     parser.add_argument("--window", type=float, default=60.0, help="seconds of phase 1")
-    parser.add_argument("--burst", type=float, default=600.0, help="seconds of the burst")
+    parser.add_argument(
+        "--burst", type=float, default=600.0, help="seconds of the burst (0: no burst)"
+    )
     parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--keep", type=Path, help="keep the project in DIR")
     args = parser.parse_args()
@@ -346,7 +348,7 @@ def main() -> int:
             await client.ready(next(iter(tokens.values())))
             wall = await steady(client, tokens, released_body, args.window)
             print(f"steady phase done in {wall:.1f} s", flush=True)
-            waits = await burst(client, tokens, answered_body, args.burst)
+            waits = await burst(client, tokens, answered_body, args.burst) if args.burst else []
             return tokens, wall, waits
 
         _tokens, wall, waits = asyncio.run(run())
@@ -379,10 +381,11 @@ def main() -> int:
         f"submit_p95_s={quantile(client.timings['submit'], 0.95):.2f} "
         f"events_per_s={events_ok / wall:.0f} lost={lost}"
     )
-    print(
-        f"burst: submissions={len(waits)} feedback_p50_s={quantile(waits, 0.5):.1f} "
-        f"feedback_p95_s={quantile(waits, 0.95):.1f} lost={burst_lost}"
-    )
+    if args.burst:
+        print(
+            f"burst: submissions={len(waits)} feedback_p50_s={quantile(waits, 0.5):.1f} "
+            f"feedback_p95_s={quantile(waits, 0.95):.1f} lost={burst_lost}"
+        )
     return 0
 
 

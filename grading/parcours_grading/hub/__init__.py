@@ -8,6 +8,10 @@
   (``jupyterhub_config.py`` beside it only calls :func:`.settings.configure`).
 - :mod:`.dashboards` — the Voila dashboards as a hub service behind the hub's OAuth.
 - :mod:`.server` — start and stop the hub (``parcours hub``, the demo, the tests).
+- :mod:`.service` — the Parcours service (its own account, ``parcours-service``): the one
+  process holding the course data; :mod:`.learner_api` and :mod:`.teacher_api` hold its
+  handlers, :mod:`.client` is its learners' side, :mod:`.exchange` nbgrader's exchange
+  over it, :mod:`.ongrade` grading on submit, :mod:`.history` the courses' history.
 
 See docs/deployment.md.
 """

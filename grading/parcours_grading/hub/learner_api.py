@@ -9,6 +9,7 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import tornado.web
 
@@ -28,11 +29,30 @@ from .service import (
     unpack,
 )
 
+#: the event store the events thread writes to, kept open between requests (opening one
+#: per request — a connection, its settings, the schema check — capped the service at
+#: ~80 batches a second: 1,000 learners posting at once waited 7 s a batch)
+_events_store: Any = None
+
+
+def _write_events(config: Any, events: list[Any]) -> int:
+    """Record ``events`` (in the events thread, the store's only writer here)."""
+    global _events_store
+    from ..store import open_store
+
+    if _events_store is None:
+        _events_store = open_store(config.events_url)
+    try:
+        return int(_events_store.record_many(events))
+    except ParcoursError:
+        _events_store.close()  # opened again, afresh, by the next batch
+        _events_store = None
+        raise
+
 
 class EventsHandler(ServiceHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
-        from ..store import open_store
         from ..store.events import Event
         from ..store.ids import pseudonymize
 
@@ -53,12 +73,9 @@ class EventsHandler(ServiceHandler):
             except (ParcoursError, TypeError, ValueError) as exc:
                 raise tornado.web.HTTPError(400, f"event {item.get('id', '?')}: {exc}") from None
 
-        def work() -> int:
-            with open_store(self.config.events_url) as store:
-                return int(store.record_many(events))
-
+        config = self.config
         try:
-            recorded = await self.in_pool(EVENTS, work)
+            recorded = await self.in_pool(EVENTS, lambda: _write_events(config, events))
         except ParcoursError as exc:
             self.fail(exc)
             return
