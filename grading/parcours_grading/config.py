@@ -455,8 +455,20 @@ def load_traitlets_config(root: Path | str | None = None) -> Config:
     merged = Config()
     for folder in reversed(config_paths(folder_root)):
         path = Path(folder) / CONFIG_FILE
-        if not path.is_file():
-            continue
+        try:
+            if not path.is_file():
+                continue
+        except PermissionError:
+            if Path(folder) == folder_root:
+                from .errors import ConfigurationError
+
+                raise ConfigurationError(
+                    f"{path}: this process's account cannot read the project's "
+                    "configuration; make the project folder readable by it (the hub's "
+                    "services run as their own accounts: docs/deployment.md)."
+                ) from None
+            continue  # another account's folder left on the search path: not ours
+
         try:
             loaded = PyFileConfigLoader(CONFIG_FILE, path=folder).load_config()
         except ConfigFileNotFound:

@@ -173,13 +173,15 @@ def services(config: ParcoursConfig, people: People, parcours_port: int) -> list
     return found
 
 
-def _account_env(account: str) -> dict[str, str]:
+def _account_env(config: ParcoursConfig, account: str) -> dict[str, str]:
     """The services' environment for a process run as ``account``: its own home and
-    Jupyter folders, not root's."""
+    Jupyter folders, not root's, and the project's configuration (root's search path
+    may name folders only root reads)."""
     env = _service_env()
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
         env.pop(name, None)
     env["HOME"] = pwd.getpwnam(account).pw_dir
+    env["JUPYTER_CONFIG_PATH"] = str(config.root)
     return env
 
 
@@ -205,7 +207,7 @@ def parcours_service(config: ParcoursConfig, port: int) -> dict[str, Any]:
     }
     if os.geteuid() == 0 and service_ids() is not None:
         found["user"] = SERVICE_ACCOUNT
-        found["environment"] = _account_env(SERVICE_ACCOUNT)
+        found["environment"] = _account_env(config, SERVICE_ACCOUNT)
     return found
 
 
@@ -217,7 +219,7 @@ def formgrader(config: ParcoursConfig, course: str, account: str, port: int) -> 
     from ..pipeline.coursedir import nbgrader_config
 
     nb = nbgrader_config(config, load_course(find_course(config.courses_dir, course)))
-    env = _account_env(account)
+    env = _account_env(config, account)
     return {
         "name": formgrader_service(course),
         "display": True,
