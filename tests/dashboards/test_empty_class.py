@@ -20,12 +20,12 @@ def empty_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def test_coordinator_page_of_an_empty_class(empty_state) -> None:
     from parcours_grading.dashboards import coordinator as vm
-    from parcours_grading.dashboards import pages
+    from parcours_grading.dashboards.coordinator_page import CoordinatorPage
 
     assert vm.learners_at_risk(empty_state.data).empty
     overview = vm.courses_overview(empty_state.data)
     assert list(overview["learners"]) == [0]
-    page = pages.CoordinatorPage(empty_state, {"lang": "en"})
+    page = CoordinatorPage(empty_state, {"lang": "en"})
     page.render()
     assert "Coordinator dashboard" in page.title
 

@@ -20,14 +20,14 @@ def state(two_courses):
 
 def test_coordinator_page_renders_both_courses(state) -> None:
     from parcours_grading.dashboards import coordinator as vm
-    from parcours_grading.dashboards import pages
+    from parcours_grading.dashboards.coordinator_page import CoordinatorPage
 
     data = state.data
     overview = vm.courses_overview(data)
     assert list(overview["course"]) == [FRENCH, ENGLISH]
     assert list(overview["learners"]) == [FRENCH_LEARNERS, ENGLISH_LEARNERS]
     assert list(overview["language"]) == ["fr", "en"]
-    page = pages.CoordinatorPage(state, {"lang": "en"})
+    page = CoordinatorPage(state, {"lang": "en"})
     page.render()  # used to fail: Categorical + str in the funnel's labels
     shown = "".join(str(o) for b in page.blocks if hasattr(b, "outputs") for o in b.outputs)
     assert f"heatmap-{FRENCH}" in shown and f"heatmap-{ENGLISH}" in shown
@@ -96,13 +96,13 @@ def test_mastery_and_groups_per_course(state) -> None:
 
 
 def test_page_language_follows_the_course(state) -> None:
-    from parcours_grading.dashboards import pages
+    from parcours_grading.dashboards.coordinator_page import CoordinatorPage
 
-    assert pages.CoordinatorPage(state, {"course": ENGLISH}).lang == "en"
-    assert pages.CoordinatorPage(state, {"course": FRENCH}).lang == "fr"
+    assert CoordinatorPage(state, {"course": ENGLISH}).lang == "en"
+    assert CoordinatorPage(state, {"course": FRENCH}).lang == "fr"
     # two languages and no choice: the configured language
-    assert pages.CoordinatorPage(state, {}).lang == state.config.language
-    assert pages.CoordinatorPage(state, {"lang": "en"}).lang == "en"
+    assert CoordinatorPage(state, {}).lang == state.config.language
+    assert CoordinatorPage(state, {"lang": "en"}).lang == "en"
 
 
 def test_teacher_views_of_each_course(state) -> None:
