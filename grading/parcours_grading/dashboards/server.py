@@ -11,7 +11,8 @@ starts (:func:`ensure_port_free`); stopping ends Voila and every kernel it start
 Voila's standalone app reads ``voila.json``/``voila.py`` files only, not
 ``jupyter_config.py``; so the ``VoilaConfiguration``, ``VoilaKernelManager`` and
 ``MappingKernelManager`` sections of the project's ``jupyter_config.py`` are written to a
-generated ``voila.json`` under the data folder, which Voila is pointed at.
+generated ``voila.json`` under the data folder, which Voila is pointed at (with the
+kernels' transport set to Unix sockets: see :func:`write_voila_config`).
 """
 
 from __future__ import annotations
@@ -275,6 +276,10 @@ def write_voila_config(config: ParcoursConfig) -> Path:
 
     merged = load_traitlets_config(Path(config.root))
     sections = {name: dict(merged[name]) for name in VOILA_SECTIONS if merged.get(name)}
+    # kernels talk over Unix sockets in Voila's private connection folder: over TCP, a
+    # port jupyter_client found free could be taken by another program before the kernel
+    # bound it ("Address already in use"), and the preheated kernel never came up
+    sections["KernelManager"] = {"transport": "ipc"}
     folder = Path(config.data_dir) / "dashboards"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "voila.json").write_text(json.dumps(sections, indent=2, default=str))
