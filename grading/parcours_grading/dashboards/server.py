@@ -320,6 +320,8 @@ def voila_command(
         "--Voila.root_dir=" + str(folder),
         f"--show_tracebacks={debug}",
         "--template=parcours",  # share/voila/templates/parcours (voila_app makes it findable)
+        # the scripts each page needs, learned from visits (dashboards/assets.py)
+        "--ParcoursVoila.assets_file=" + str(config_folder / "assets.json"),
     ]
     if debug:
         command.append("--debug")

@@ -7,6 +7,9 @@
 //   drawn as soon as plotly.js has loaded;
 // - removes the first view (.parcours-first-view) once the page's root widget is live
 //   (.parcours-live): the widgets then show the whole page;
+// - asks at once for the scripts Voila's frontend will need (listed in
+//   <script id="parcours-assets">, learned by the server: dashboards/assets.py), instead
+//   of stage after stage;
 // - keeps the address bar in step with the page (language, filters: a view can be
 //   shared): the kernel writes the page's query into <span class="parcours-query">.
 (function () {
@@ -95,6 +98,21 @@
     }
   }
 
+  function preloadScripts() {
+    var listed = document.getElementById("parcours-assets");
+    var uris = [];
+    try { uris = JSON.parse(listed ? listed.textContent : "[]"); } catch (err) { return; }
+    for (var i = 0; i < uris.length; i++) {
+      var link = document.createElement("link");
+      link.rel = "preload";
+      link.as = "script";
+      link.href = uris[i];
+      link.fetchPriority = "low";  // after the page's own style and scripts
+      document.head.appendChild(link);
+    }
+  }
+
+  preloadScripts();  // a deferred script: the page is parsed, its first view painted
   ["pointerover", "focusin"].forEach(function (type) {
     document.addEventListener(type, function (event) {
       if (!upgrade && event.target.closest && event.target.closest(".parcours-plot")) liven();
