@@ -181,6 +181,8 @@ def test_first_view_comes_with_the_page(voila_server, page, dashboard_data) -> N
         open_dashboard(page, url, server=voila_server)
     source = response.value.text()  # the HTML page as the server sent it
     assert "data-kpi=" in source and 'id="table-risk"' in source
+    # the groups too: as HTML, not in their output widget's state (75 KB for 1,000 learners)
+    assert source.count('id="table-groups"') == 1
     assert source.count('<svg class="main-svg"') == 4
     page.wait_for_function("() => window.__firstView !== null", timeout=60_000)
     seen = page.evaluate("() => window.__firstView")

@@ -67,7 +67,7 @@ class CoordinatorPage(Page):
         self.size = w.BoundedIntText(value=3, min=2, max=5)
         for widget, css in ((self.skill, "skill"), (self.mode, "mode"), (self.size, "size")):
             widget.add_class(f"parcours-groups-{css}")
-            widget.observe(lambda _change: self._render_groups(), names="value")
+            widget.observe(lambda _change: self._groups_changed(), names="value")
         self.groups_out = w.Output()
         # the CSV export is made on demand: a class's whole list would weigh on every visit
         self.export = w.Button(icon="download")
@@ -197,7 +197,12 @@ class CoordinatorPage(Page):
         flush()
         self._groups_controls(data)
         out.append(w.HBox([self.skill, self.mode, self.size, self.export, self.export_link]))
-        self._render_groups()
+        if self.live:
+            self._render_groups()
+        else:  # the first view has the table as HTML: a 1,000-learner class's weighs
+            # 75 KB, which the widgets' states would carry a second time
+            self.groups_out.outputs = ()
+            out.append(ui.Static.of(self._render_groups_table))
         out.append(self.groups_out)
         workload = vm.workload_alerts(data)
         alerts = workload[workload["alert"]] if len(workload) else workload
@@ -433,20 +438,31 @@ class CoordinatorPage(Page):
         mode = self.mode.value or "bands"
         return vm.groups(data, skill, mode, int(self.size.value)), mode, skill
 
-    def _render_groups(self) -> None:
-        from ..errors import ParcoursError
-
+    def _groups_changed(self) -> None:
+        """A grouping control changed: the groups anew (the page as widgets first, if it
+        still shows its first view, where the groups are HTML)."""
         if getattr(self, "_building", False):
             return
+        if self.live:
+            self._render_groups()
+        else:
+            self.refresh()
+
+    def _render_groups(self) -> None:
+        """The groups into their output widget."""
         self.export_link.value = ""  # an export made for other groups would mislead
+        ui.output_of(self._render_groups_table, self.groups_out)
+
+    def _render_groups_table(self) -> None:
+        """Show the groups' table (or why there is none)."""
+        from ..errors import ParcoursError
+
         try:
             made = self._groups()
         except ParcoursError as exc:
-            message = f"<p role='alert'>{ui.html.escape(str(exc))}</p>"
-            ui.output_of(lambda: ui.show_html(message), self.groups_out)
+            ui.show_html(f"<p role='alert'>{ui.html.escape(str(exc))}</p>")
             return
         if made is None:
-            self.groups_out.outputs = ()
             return
         frame, mode, _skill = made
         columns = {"learner": _("Learner"), "mean": _("Mastery"), "why": _("Why")}
@@ -458,8 +474,9 @@ class CoordinatorPage(Page):
             columns = {"team": _("Team"), "role_name": _("Role"), **columns}
         if frame["course"].nunique() > 1:  # groups are made within each course
             columns = {"course": _("Course"), **columns}
-        shown = ui.table_html(frame, columns, translate=("band", "role"), table_id="table-groups")
-        ui.output_of(lambda: ui.show_html(shown), self.groups_out)
+        ui.show_html(
+            ui.table_html(frame, columns, translate=("band", "role"), table_id="table-groups")
+        )
 
     def _export_groups(self) -> None:
         """The current groups as a CSV download link (every learner, the reasons in the

@@ -163,6 +163,8 @@ class Page:
         self.switch.add_class("parcours-lang")
         self.switch.observe(self._on_language, names="value")
         self.shown = False
+        #: whether the page is built as widgets (after a change); else as its first view
+        self.live = False
         #: the page's state as a URL query, for the browser's address bar (a view can
         #: be shared): static/parcours.js copies it there
         self.address = w.HTML()
@@ -228,6 +230,7 @@ class Page:
     def refresh(self) -> None:
         """Rebuild the page after a change of control or language; the widgets take over
         from the first view."""
+        self.live = self.root is not None
         self.render()
         if self.root is None:
             return
