@@ -131,6 +131,9 @@ def test_groups_export(voila_server, page, dashboard_data) -> None:
     open_dashboard(page, voila_server.url("coordinator"), server=voila_server)
     page.select_option(".parcours-groups-mode select", label="binômes")
     page.wait_for_selector("#table-groups th:has-text('Binôme')", timeout=60_000)
+    # the change made the page live (its first view had the groups as HTML): the
+    # controls show again in the widgets
+    page.wait_for_selector(".parcours-live .parcours-groups-skill select", timeout=60_000)
     shown = page.eval_on_selector(
         ".parcours-groups-skill select", "s => s.options[s.selectedIndex].text"
     )  # the skill's label, not its id
