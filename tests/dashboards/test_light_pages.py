@@ -139,6 +139,11 @@ def test_static_files_go_out_with_brotli_once_compressed(static_server) -> None:
     assert brotli.decompress(body) == script
     assert len(body) < len(gzip.compress(script, 6))
     assert int(headers["content-length"]) == len(body)
+    head = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    head.request("HEAD", "/static/big.js", headers={"Accept-Encoding": "br"})
+    answer = head.getresponse()
+    assert answer.status == 200 and answer.read() == b""  # no body, as HEAD asks
+    head.close()
     # a browser without brotli still gets gzip; a new version of the file is compressed anew
     assert _get(port, "/static/big.js", "gzip")[1]["content-encoding"] == "gzip"
     (folder / "big.js").write_bytes(script + b"// v2\n")

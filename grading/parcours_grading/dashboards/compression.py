@@ -41,7 +41,9 @@ class BrotliStatic(OutputTransform):
     _workers: ClassVar[ThreadPoolExecutor | None] = None
 
     def __init__(self, request: HTTPServerRequest) -> None:
-        self._accepts = "br" in request.headers.get("Accept-Encoding", "")
+        self._accepts = request.method == "GET" and "br" in request.headers.get(
+            "Accept-Encoding", ""
+        )
         self._path = request.path
         self._serving = False  # the answer comes from the cache
         self._copy: list[bytes] | None = None  # a copy of the answer, to compress
