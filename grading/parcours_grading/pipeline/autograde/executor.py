@@ -22,7 +22,7 @@ from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 
 from .channel import Channel
-from .checkpoint import Checkpoints
+from .reaper import Reaper
 
 
 class _Sink:
@@ -264,11 +264,10 @@ def serve(
     shell: GradingShell,
     output_kb: int,
     hello: dict[str, Any],
-    checkpoints: Checkpoints | None = None,
+    reaper: Reaper | None = None,
 ) -> None:
-    """Answer the supervisor's requests until told to stop (or killed). With
-    ``checkpoints``, each cell runs in a fork of the interpreter as it was before it (see
-    :mod:`.checkpoint`)."""
+    """Answer the supervisor's requests until told to stop (or killed); ``reaper``: the
+    sandbox's init, told when grading is over (see :mod:`.reaper`)."""
     global _SINK
     running = {"cell": False}
 
@@ -279,20 +278,14 @@ def serve(
     signal.signal(signal.SIGINT, on_sigint)
     builtins.input = _no_input
     shell.user_ns["input"] = _no_input
-    channel.send({"op": "hello", **hello, "checkpoints": checkpoints is not None})
+    channel.send({"op": "hello", **hello})
     stdout, stderr = _Stream("stdout"), _Stream("stderr")
     while True:
         request = channel.recv()
         if request.get("op") != "run":
-            if checkpoints is not None:
-                checkpoints.end()
+            if reaper is not None:
+                reaper.end()
             return
-        if (
-            checkpoints is not None
-            and request.get("checkpoint", True)
-            and not checkpoints.before_cell(str(request.get("nonce")))
-        ):
-            continue  # resumed from before a cell killed for its time limit: skip it
         me = os.getpid()
         _SINK = _Sink(output_kb * 1024)
         count = shell.execution_count
@@ -317,8 +310,6 @@ def serve(
                 os._exit(0)
             running["cell"] = False
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-        if checkpoints is not None:
-            checkpoints.after_cell()
         outputs = _SINK.outputs
         memory = any(o.get("ename") == "MemoryError" for o in outputs)
         channel.send(

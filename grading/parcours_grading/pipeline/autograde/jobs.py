@@ -108,16 +108,12 @@ def prepare(
     folder = base / secrets.token_hex(12)
     folder.mkdir(mode=0o711)
     work, out = folder / "work", folder / "out"
-    work.mkdir(mode=0o700)
     out.mkdir(mode=0o700)
-    if learner_dir is not None:
-        copy_tree(learner_dir, work)
-    if data_dir is not None:
-        copy_tree(data_dir, work, skip_notebooks=True)
-    ids = sandbox_ids(limits.sandbox_user)
-    if ids is not None:
-        for path in [work, *work.rglob("*")]:
-            os.chown(path, *ids, follow_symlinks=False)
+    sources = {
+        "learner_dir": str(learner_dir) if learner_dir is not None else None,
+        "data_dir": str(data_dir) if data_dir is not None else None,
+    }
+    fill_workdir(work, limits, **sources)
     fd = os.open(folder / "spec.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(spec_json or spec.to_json())
@@ -126,9 +122,35 @@ def prepare(
         "workdir": str(work),
         "submission": str(submission),
         "notebook": spec.name,
+        # to give a new sandbox the files as they were (supervisor._replay)
+        "sources": sources,
     }
     (folder / "sandbox.json").write_text(json.dumps(settings))
     return Job(job_id, folder, spec.name)
+
+
+def fill_workdir(
+    work: Path, limits: Limits, learner_dir: str | None = None, data_dir: str | None = None
+) -> None:
+    """(Re)fill the working directory ``work``: ``learner_dir``'s files and ``data_dir``'s
+    non-notebook files (the assignment's data), owned by the sandbox's user. The folder
+    itself is kept (a sandbox has it mounted); what it held is removed."""
+    if work.is_dir():
+        for entry in work.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+    else:
+        work.mkdir(mode=0o700)
+    if learner_dir is not None:
+        copy_tree(Path(learner_dir), work)
+    if data_dir is not None:
+        copy_tree(Path(data_dir), work, skip_notebooks=True)
+    ids = sandbox_ids(limits.sandbox_user)
+    if ids is not None:
+        for path in [work, *work.rglob("*")]:
+            os.chown(path, *ids, follow_symlinks=False)
 
 
 def collect(job: Job, exit_code: int | None) -> GradeResult:

@@ -17,6 +17,7 @@ import select
 import signal
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +99,8 @@ class _Runner:
     """The sandboxed child and its channel."""
 
     def __init__(self, limits: Limits, workdir: Path, shell: Any):
+        self.workdir = workdir
         parent_sock, child_sock = socket.socketpair()
-        # the supervisor's requests to the interpreter's checkpoint (see checkpoint.py)
-        control_parent, control_child = socket.socketpair()
         self.pid_namespace = sandbox.new_pid_namespace()
         self.cgroups, cgroups_refused = cgroups.create(
             int(limits.memory_mb * 1024 * 1024 * cgroups.MEMORY_FACTOR), limits.processes
@@ -110,44 +110,42 @@ class _Runner:
             code = 0
             try:
                 parent_sock.close()
-                control_parent.close()
                 cgroups.join(self.cgroups)  # before any student code
-                report = sandbox.enter(
-                    limits,
-                    workdir,
-                    [child_sock.fileno(), control_child.fileno()],
-                    self.pid_namespace,
-                )
+                report = sandbox.enter(limits, workdir, [child_sock.fileno()], self.pid_namespace)
                 # after the change of user, which would clear it: the sandbox (the runner is
                 # its PID namespace's init) dies with this supervisor, however it dies
                 sandbox.die_with_parent(lambda: sandbox.peer_open(child_sock.fileno()))
                 # an extra over the rlimits: its absence is noted, not a problem
                 report["cgroups"] = self.cgroups or cgroups_refused
                 from . import executor
-                from .checkpoint import Checkpoints
+                from .reaper import Reaper
 
-                checkpoints = None
-                if self.pid_namespace:  # killing "all but the checkpoint" needs one
-                    checkpoints = Checkpoints(Channel(child_sock), Channel(control_child))
-                    checkpoints.start()  # the runner stays there; the interpreter goes on
-                executor.serve(Channel(child_sock), shell, limits.output_kb, report, checkpoints)
+                reaper = None
+                if self.pid_namespace:  # init of its own namespace: reaps, reports deaths
+                    reaper = Reaper(Channel(child_sock))
+                    reaper.start()  # the runner stays there; the interpreter goes on
+                executor.serve(Channel(child_sock), shell, limits.output_kb, report, reaper)
             except BaseException:
                 code = 70
             os._exit(code)
         child_sock.close()
-        control_child.close()
         self.pid = pid
         self.channel = Channel(parent_sock)
-        self.control = Channel(control_parent)
         self.status: int | None = None
-        #: the interpreter's wait status as its checkpoint reported it ({"op": "died"})
+        #: the interpreter's wait status as the runner reported it ({"op": "died"})
         self.died: int | None = None
-        #: whether the runner takes a checkpoint before each cell (its hello says)
-        self.checkpoints = False
+
+    def hello(self) -> dict[str, Any]:
+        """The sandbox's report once it is ready (RuntimeError if it could not start)."""
+        try:
+            message = self.channel.recv(timeout=30.0)
+        except (ChannelClosed, ChannelTimeout, ChannelGarbage) as exc:
+            raise RuntimeError(f"the sandbox could not start ({type(exc).__name__})") from exc
+        return message if isinstance(message, dict) else {}
 
     def reply(self, timeout: float) -> Any:
-        """The runner's next message; ChannelClosed when the interpreter died (its
-        checkpoint's report keeps the wait status in :attr:`died`)."""
+        """The runner's next message; ChannelClosed when the interpreter died (the
+        runner's report keeps the wait status in :attr:`died`)."""
         message = self.channel.recv(timeout=timeout)
         if isinstance(message, dict) and message.get("op") == "died":
             status = message.get("status")
@@ -155,32 +153,35 @@ class _Runner:
             raise ChannelClosed()
         return message
 
-    def resume(self, cell: str, wait_s: float = 5.0) -> tuple[str, Any]:
-        """After the cell whose request carried the nonce ``cell`` ignored the interrupt:
-        have its checkpoint kill it and serve the next cells from the state before it.
+    def end(self) -> None:
+        """Stop the sandbox: asked to exit, killed if it does not within 0.5 s."""
+        with contextlib.suppress(OSError):
+            self.channel.send({"op": "exit"})
+        if self.reap(0.5) is None:
+            self.kill()
+            self.reap(5.0)
+        cgroups.remove(self.cgroups)
 
-        Returns ``("resumed", None)``; ``("late", reply)`` when the cell ended after all
-        (its reply came late and its checkpoint let it go on); ``("failed", None)`` when
-        neither could be had (no checkpoint, no answer within ``wait_s``): then the
-        sandbox must be killed."""
-        if not self.checkpoints:
-            return "failed", None
-        nonce = secrets.token_hex(16)
-        try:
-            self.control.send({"op": "resume", "cell": cell, "nonce": nonce})
-        except OSError:
-            return "failed", None
-        deadline = time.monotonic() + wait_s
-        while (left := deadline - time.monotonic()) > 0:
+    def start_anew(self, restore: Callable[[], None]) -> None:
+        """After a cell ignored the interrupt: have the runner end every process of the
+        sandbox and start a new interpreter (:mod:`.reaper`), put the working directory's
+        files back as they were given (``restore()``, once nothing else runs there);
+        returns when the new interpreter is ready. RuntimeError when it cannot be had."""
+        if not self.pid_namespace:
+            raise RuntimeError("no runner to start a new interpreter")
+        os.kill(self.pid, signal.SIGUSR1)
+        deadline = time.monotonic() + 30.0
+        while True:  # late answers of the interpreter ended come first
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError("no new interpreter within 30 s")
             try:
-                message = self.reply(timeout=left)
-            except (ChannelClosed, ChannelTimeout, ChannelGarbage):
-                return "failed", None
-            if isinstance(message, dict) and message == {"op": "resumed", "nonce": nonce}:
-                return "resumed", None
-            if isinstance(message, dict) and message.get("nonce") == cell:
-                return "late", message
-        return "failed", None
+                message = self.channel.recv(timeout=left)
+            except (ChannelClosed, ChannelTimeout, ChannelGarbage) as exc:
+                raise RuntimeError(f"no new interpreter ({type(exc).__name__})") from exc
+            if isinstance(message, dict) and message.get("op") == "hello":
+                break
+        restore()
 
     def kill(self) -> None:
         for kill in (os.killpg, os.kill):
@@ -216,17 +217,24 @@ class _Runner:
 
 
 def _grade_cells(
-    nb: Any, spec: NotebookSpec, limits: Limits, runner: _Runner, problems: list[Problem]
+    nb: Any,
+    limits: Limits,
+    runner: _Runner,
+    problems: list[Problem],
+    restore: Callable[[], None],
 ) -> float:
-    """Run every code cell through the runner; return the seconds spent."""
+    """Run every code cell through the runner; return the seconds spent. A cell that
+    ignores the interrupt is killed with its sandbox; the cells that ran before it run
+    again in a new one (:func:`_replay`), and the notebook goes on from there."""
     start = time.monotonic()
     deadline = start + limits.notebook_timeout_s
     stopped = ""
-    # no checkpoint before the last cell: nothing would run after it (a fork saved)
     last = max(
         (i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and c["source"].strip()),
         default=-1,
     )
+    #: the requests of the cells that ran to their end, to replay after a kill
+    ran: list[dict[str, Any]] = []
     for index, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code" or not cell["source"].strip():
             continue
@@ -242,16 +250,9 @@ def _grade_cells(
         meta = cell["metadata"].get("nbgrader") or {}
         test = bool(meta.get("grade")) and not meta.get("solution")
         source = guard_comparisons(cell["source"]) if test else cell["source"]
+        request = {"op": "run", "source": source, "nonce": nonce, "guard": test}
         try:
-            runner.channel.send(
-                {
-                    "op": "run",
-                    "source": source,
-                    "nonce": nonce,
-                    "guard": test,
-                    "checkpoint": index != last,
-                }
-            )
+            runner.channel.send(request)
             try:
                 reply = runner.reply(timeout=budget)
             except ChannelTimeout:
@@ -264,22 +265,22 @@ def _grade_cells(
                 try:
                     reply = runner.reply(timeout=limits.kill_grace_s)
                 except ChannelTimeout:
-                    outcome, reply = ("failed", None)
+                    reply = None
                     if not notebook_limit and index != last:
-                        outcome, reply = runner.resume(nonce)
-                    if outcome == "resumed":
-                        problems.append(
-                            Problem(
-                                "cell-timeout",
-                                f"cell {label} timed out after {limit} and "
-                                "ignored the interrupt: killed; the notebook went on from the "
-                                "state before this cell",
-                                name,
+                        replayed = _replay(runner, ran, limits, deadline, restore)
+                        if replayed:
+                            problems.append(
+                                Problem(
+                                    "cell-timeout",
+                                    f"cell {label} timed out after {limit} and "
+                                    "ignored the interrupt: killed; the notebook went on from "
+                                    "the state before this cell (the cells before it ran again)",
+                                    name,
+                                )
                             )
-                        )
-                        cell["outputs"] = [_error("CellTimeoutError", f"killed after {limit}")]
-                        continue
-                if reply is None:  # neither answered nor resumed: end the sandbox
+                            cell["outputs"] = [_error("CellTimeoutError", f"killed after {limit}")]
+                            continue
+                if reply is None:  # neither answered nor replayed: end the sandbox
                     runner.kill()
                     stopped = f"not run: cell {label} was stopped after {limit}"
                     code = "notebook-timeout" if notebook_limit else "cell-timeout"
@@ -300,6 +301,8 @@ def _grade_cells(
                 reply.setdefault("outputs", []).append(
                     _error("CellTimeoutError", f"interrupted after {limit}")
                 )
+            else:  # ran to its end: run again after a later cell's kill
+                ran.append(request)
             if not isinstance(reply, dict) or reply.get("nonce") != nonce:
                 raise ChannelGarbage("reply does not answer the request")
             cell["outputs"] = _clean_outputs(reply.get("outputs"))
@@ -376,6 +379,33 @@ def _grade_cells(
     return time.monotonic() - start
 
 
+def _replay(
+    runner: _Runner,
+    ran: list[dict[str, Any]],
+    limits: Limits,
+    deadline: float,
+    restore: Callable[[], None],
+) -> bool:
+    """Start a new interpreter in the sandbox, over the working directory as it was given,
+    and run again the cells that ran to their end (their outputs are the first run's; a
+    cell interrupted for its time limit is not run again); whether the interpreter is now
+    in the state before the cell that was killed."""
+    try:
+        runner.start_anew(restore)
+        for request in ran:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            again = {**request, "nonce": secrets.token_hex(16)}
+            runner.channel.send(again)
+            reply = runner.reply(timeout=min(limits.cell_timeout_s, left))
+            if not isinstance(reply, dict) or reply.get("nonce") != again["nonce"]:
+                return False
+    except (RuntimeError, OSError, ChannelClosed, ChannelTimeout, ChannelGarbage):
+        return False
+    return True
+
+
 def supervise(job: Path, shell: Any) -> int:
     """Grade the notebook described in ``job``; write ``job/out/result.json``."""
     t0 = time.monotonic()
@@ -399,29 +429,27 @@ def supervise(job: Path, shell: Any) -> int:
             assert nb is not None  # read_submission gives a notebook or a problem
             result.problems.extend(scoring.sanitize(nb, spec))
             t_setup = time.monotonic()
-            try:
-                hello = runner.channel.recv(timeout=30.0)
-            except (ChannelClosed, ChannelTimeout, ChannelGarbage) as exc:
-                raise RuntimeError(f"the sandbox could not start ({type(exc).__name__})") from exc
+            hello = runner.hello()
             result.sandbox = {k: v for k, v in hello.items() if k != "op"}
-            runner.checkpoints = hello.get("checkpoints") is True
             result.sandbox["ready_after_s"] = round(time.monotonic() - t0, 4)
             result.sandbox["waited_s"] = round(time.monotonic() - t_setup, 4)
             for refusal in result.sandbox.get("refused", []):
                 result.problems.append(Problem("sandbox", refusal))
-            result.run_s = _grade_cells(nb, spec, limits, runner, result.problems)
+            sources = settings.get("sources") or {}
+
+            def restore() -> None:  # the working directory's files as they were given
+                from .jobs import fill_workdir
+
+                fill_workdir(runner.workdir, limits, **sources)
+
+            result.run_s = _grade_cells(nb, limits, runner, result.problems, restore)
             scoring.limit_output(nb)
             result.cells, result.comments = scoring.grade(nb, spec)
             result.notebook_json = nb
     except Exception as exc:  # recorded as an internal problem with its type and message
         result.problems.append(Problem("internal", f"grading failed: {type(exc).__name__}: {exc}"))
     finally:
-        with contextlib.suppress(OSError):
-            runner.channel.send({"op": "exit"})
-        if runner.reap(0.5) is None:
-            runner.kill()
-            runner.reap(5.0)
-        cgroups.remove(runner.cgroups)
+        runner.end()
     blocking = [p for p in result.problems if p.code != "sandbox"]
     result.status = "problems" if blocking else "ok"
     result.wall_s = time.monotonic() - t0
