@@ -112,7 +112,7 @@
     }
   }
 
-  preloadScripts();  // a deferred script: the page is parsed, its first view painted
+  preloadScripts();  // at once (an async script): each with low priority, after the page's own
   ["pointerover", "focusin"].forEach(function (type) {
     document.addEventListener(type, function (event) {
       if (!upgrade && event.target.closest && event.target.closest(".parcours-plot")) liven();
