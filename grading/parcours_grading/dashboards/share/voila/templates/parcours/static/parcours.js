@@ -112,7 +112,7 @@
     }
   }
 
-  preloadScripts();  // at once (an async script): each with low priority, after the page's own
+  preloadScripts();  // at once (async script); low priority: the page's style comes first
   ["pointerover", "focusin"].forEach(function (type) {
     document.addEventListener(type, function (event) {
       if (!upgrade && event.target.closest && event.target.closest(".parcours-plot")) liven();
