@@ -94,3 +94,10 @@ c.VoilaConfiguration.extension_denylist = [
 c.VoilaConfiguration.show_tracebacks = False
 c.MappingKernelManager.cull_idle_timeout = 900
 c.MappingKernelManager.cull_interval = 60
+# seconds before Voila heats the next kernel of a dashboard whose preheated kernel a
+# visitor has just taken (Voila's default: 1): heating runs the notebook (data loaded,
+# default view computed, its outputs rendered by the server), which on a small server
+# takes the CPU from the visitor's page while it starts (1,000 learners, 2 cores: page
+# interactive in 1.95 s with 1, 1.66 s with 3; bench/dashboard.py). A second visitor
+# of the same page within these seconds waits for that kernel as before.
+c.VoilaKernelManager.fill_delay = 3

@@ -11,7 +11,10 @@ The preheated kernel has loaded the data and computed the default view before th
 visit (Voila's preheat; the kernel reports it, dashboards.server.ReadyWatcher),
 and the server and its kernels are idle, as on a server waiting for its users. For
 comparison the script also times a one-cell notebook on a Voila server set up the same
-way (Voila's own floor on this machine: its frontend's start).
+way (Voila's own floor on this machine: its frontend's start). Chromium runs as in the
+test suite, without the address bar's dropdown that headless chromium builds for every
+new page (a chrome:// page taking a core for ~1.5 s: a person's browser built it with
+its window, not with each page they open).
 
 The first visit is made with an empty browser cache (Voila's and plotly's scripts are
 downloaded and compiled) and printed apart; the figure on the last line is the median of
@@ -53,6 +56,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    # the address bar's dropdown, a chrome:// page headless chromium builds for every new
+    # page (~1.5 s of a core while the dashboard starts): see tests/conftest.py
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 #: the slow link of --throttle (Chrome's emulation takes bytes per second)

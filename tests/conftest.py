@@ -20,6 +20,10 @@ CHROMIUM_ARGS = [
     # this machine has no internet: fail every outside name at once instead of letting
     # a page wait on a CDN lookup (Voila pages ask for fonts from a CDN)
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    # headless chromium builds its address bar's dropdown (a chrome:// web page, some
+    # 130 requests and ~1.5 s of a core) for every new page: a browser a person uses
+    # built it once with its window; here it would take a core from the page under test
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup",
 ]  # fmt: skip
 
 

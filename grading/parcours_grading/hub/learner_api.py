@@ -74,11 +74,7 @@ class EventsHandler(ServiceHandler):
                 raise tornado.web.HTTPError(400, f"event {item.get('id', '?')}: {exc}") from None
 
         config = self.config
-        try:
-            recorded = await self.in_pool(EVENTS, lambda: _write_events(config, events))
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
+        recorded = await self.in_pool(EVENTS, lambda: _write_events(config, events))
         self.reply({"recorded": recorded, "received": len(events)})
 
     @tornado.web.authenticated
@@ -136,11 +132,7 @@ class AssignmentHandler(ServiceHandler):
                 )
                 return pack(assignment_folder(course, assignment, Path(tmp)))
 
-        try:
-            data = await self.in_pool(LEARNERS, work)
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
+        data = await self.in_pool(LEARNERS, work)
         history.record(config, course.id, learner, "fetched", assignment)
         self.set_header("Content-Type", "application/gzip")
         self.finish(data)
@@ -179,11 +171,7 @@ class AssignmentHandler(ServiceHandler):
             )
             return len(files), left, received, kept
 
-        try:
-            count, left, received, kept = await self.in_pool(LEARNERS, work)
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
+        count, left, received, kept = await self.in_pool(LEARNERS, work)
         history.record(config, course.id, learner, "submitted", assignment)
         if kept is not None and on_submit is not None:
             source = (course.folder / on_submit.source).resolve()
@@ -247,11 +235,7 @@ class FeedbackHandler(ServiceHandler):
                 )
                 return {f"{p.parent.name}/{p.name}": p.read_text(encoding="utf-8") for p in pages}
 
-        try:
-            found = await self.in_pipeline(work)
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
+        found = await self.in_pipeline(work)
         history.record(config, course.id, learner, "feedback fetched", assignment)
         self.reply({"course": course.id, "assignment": assignment, "pages": found})
 
@@ -288,11 +272,7 @@ class ExchangeHandler(ServiceHandler):
         from .exchange import exchange_listing
 
         course, learner, config = self.course(course_id), self.learner, self.config
-        try:
-            found = await self.in_pool(LEARNERS, lambda: exchange_listing(config, course, learner))
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
+        found = await self.in_pool(LEARNERS, lambda: exchange_listing(config, course, learner))
         self.reply(found)
 
 
@@ -309,13 +289,9 @@ class PanelHandler(ServiceHandler):
         mine = sorted(person.learns | person.teaches) if person else []
         found = [courses[c] for c in mine if c in courses]
         config, me = self.config, self.learner
-        try:
-            view = await self.in_pool(
-                LEARNERS, lambda: views.panel_view(config, found, me, config.language)
-            )
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
+        view = await self.in_pool(
+            LEARNERS, lambda: views.panel_view(config, found, me, config.language)
+        )
         self.reply(view)
 
 
@@ -329,9 +305,5 @@ class CoursePanelHandler(ServiceHandler):
 
         course, config, me = self.course(course_id), self.config, self.learner
         view = getattr(views, f"{part}_view")
-        try:
-            found = await self.in_pool(LEARNERS, lambda: view(config, course, me, course.language))
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
+        found = await self.in_pool(LEARNERS, lambda: view(config, course, me, course.language))
         self.reply(found)

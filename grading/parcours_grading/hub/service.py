@@ -308,9 +308,14 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
         return await self.in_pool(PIPELINE, work)
 
     async def in_pool(self, pool: ThreadPoolExecutor, work: Callable[[], Any]) -> Any:
-        """Run ``work`` in ``pool``, off the event loop."""
+        """Run ``work`` in ``pool``, off the event loop; its :class:`ParcoursError` is the
+        answer (:meth:`fail`) and ends the request (``tornado.web.Finish``)."""
         loop = tornado.ioloop.IOLoop.current()
-        return await loop.run_in_executor(pool, work)
+        try:
+            return await loop.run_in_executor(pool, work)
+        except ParcoursError as exc:
+            self.fail(exc)
+            raise tornado.web.Finish from exc
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)

@@ -9,7 +9,6 @@ from typing import Any
 
 import tornado.web
 
-from ..errors import ParcoursError
 from . import history
 from .service import ServiceHandler
 
@@ -56,11 +55,7 @@ class TeachHandler(ServiceHandler):
                 "corrections_published": fed.corrections_published,
             }
 
-        try:
-            result = await self.in_pipeline(work)
-        except ParcoursError as exc:
-            self.fail(exc)
-            return
+        result = await self.in_pipeline(work)
         from .accounts import hand_over_course
 
         hand_over_course(config, course.id)
