@@ -96,26 +96,25 @@ def wait_idle(server_pid: int, deadline: float, kernels: bool = False) -> None:
             return
 
 
-def voila_floor(base: Path, browser: object, port: int, config_folder: Path) -> float:
+def voila_floor(
+    base: Path, browser: object, port: int, config_folder: Path, watcher: object
+) -> float:
     """Seconds until a one-cell preheated notebook (an h1 rendered by Voila's frontend)
     shows, on a Voila server set up as the dashboards' (same template and voila.json),
     with Voila's scripts cached as in the page's own figure: the server is new (a new
     port, so a new origin for the browser's cache), hence one visit first, then the
-    median of two."""
+    median of two. ``watcher``: the coordinator's :class:`ReadyWatcher`, which the floor's
+    kernels report to as well."""
     import subprocess
 
     import nbformat
 
     folder = base / "floor"
-    heated = folder / "heated"  # one file per kernel heated, written by its first cell
-    import shutil
-
-    shutil.rmtree(heated, ignore_errors=True)
-    heated.mkdir(parents=True)
+    folder.mkdir(exist_ok=True)
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_code_cell(
-            f"import os, pathlib\npathlib.Path({str(heated)!r}, str(os.getpid())).touch()"
+        nbformat.v4.new_code_cell(  # heated: tell the watcher
+            "from parcours_grading.dashboards.server import report_ready\nreport_ready('floor')"
         ),
         nbformat.v4.new_code_cell("from voila.utils import wait_for_request\nwait_for_request()"),
         nbformat.v4.new_code_cell("from IPython.display import HTML\nHTML('<h1>floor</h1>')"),
@@ -150,10 +149,8 @@ def voila_floor(base: Path, browser: object, port: int, config_folder: Path) -> 
         context = browser.new_context(viewport=VIEWPORT)
         times = []
         for n in range(3):
-            deadline = time.monotonic() + 120
-            while len(list(heated.iterdir())) <= n and time.monotonic() < deadline:
-                time.sleep(0.1)  # the n-th kernel heated (Voila starts it fill_delay later)
-            wait_idle(proc.pid, deadline, kernels=True)
+            watcher.wait("floor", n + 1, 120, proc)  # Voila heats it fill_delay later
+            wait_idle(proc.pid, time.monotonic() + 120, kernels=True)
             page = context.new_page()
             t0 = time.perf_counter()
             page.goto(f"http://127.0.0.1:{port}/voila/render/floor.ipynb", wait_until="commit")
@@ -346,7 +343,7 @@ def measure(base: Path, learners: int, visits: int, throttle: bool) -> None:
                     + ", ".join(f"{k}={v / 1000:.2f} s" for k, v in phases.items() if v)
                 )
             if not throttle:
-                floor = voila_floor(base, browser, free_port(), write_voila_config(config))
+                floor = voila_floor(base, browser, free_port(), write_voila_config(config), watcher)
                 print(
                     "Voila floor (one-cell preheated notebook, same setup, scripts cached): "
                     f"{floor:.2f} s"

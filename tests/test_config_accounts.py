@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.accounts import as_nobody
 
 
 @pytest.fixture
@@ -23,22 +23,6 @@ def shared_tmp() -> Iterator[Path]:
         yield base
     finally:
         shutil.rmtree(base)
-
-
-def as_nobody(code: str, home: Path, search_path: list[Path]) -> subprocess.CompletedProcess:
-    """Run Python ``code`` as the ordinary account ``nobody``."""
-    return subprocess.run(
-        ["runuser", "-u", "nobody", "--", sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={
-            "PATH": os.environ["PATH"],
-            "HOME": str(home),
-            "JUPYTER_CONFIG_DIR": str(home / "config"),
-            "JUPYTER_CONFIG_PATH": os.pathsep.join(str(p) for p in search_path),
-        },
-        check=False,
-    )
 
 
 def closed_folder(path: Path, config_line: str) -> Path:
@@ -60,7 +44,7 @@ def test_another_accounts_folder_on_the_path_is_passed_over(shared_tmp: Path) ->
         f"merged = load_traitlets_config({str(project)!r})\n"
         "print(merged.ParcoursConfig.language)\n"
     )
-    run = as_nobody(code, shared_tmp, [other])
+    run = as_nobody(code, shared_tmp, JUPYTER_CONFIG_PATH=str(other))
     assert run.returncode == 0, run.stderr
     # the project's own file was read, the closed one passed over (it would raise)
     assert run.stdout.strip() == "en", run.stdout
@@ -72,7 +56,7 @@ def test_a_project_the_account_cannot_read_is_named(shared_tmp: Path) -> None:
         "from parcours_grading.config import load_traitlets_config\n"
         f"load_traitlets_config({str(project)!r})\n"
     )
-    run = as_nobody(code, shared_tmp, [])
+    run = as_nobody(code, shared_tmp)
     assert run.returncode != 0
     assert f"{project / 'jupyter_config.py'}: this process's account cannot read" in run.stderr
     assert "docs/deployment.md" in run.stderr

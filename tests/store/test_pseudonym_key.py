@@ -7,13 +7,13 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from parcours_grading.config import load_config
 from parcours_grading.store.ids import own_actor, pseudonymize
+
+from tests.accounts import as_nobody
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,17 +53,7 @@ def test_without_the_key_no_pseudonym_is_computed() -> None:
             f"config = load_config(Path({str(REPO)!r}), data_dir={str(data)!r})\n"
             "pseudonymize('alice', config.pseudonym_salt)\n"
         )
-        run = subprocess.run(
-            ["runuser", "-u", "nobody", "--", sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            env={
-                "PATH": os.environ["PATH"],
-                "HOME": str(base),
-                "JUPYTER_CONFIG_DIR": str(base / "config"),
-            },
-            check=False,
-        )
+        run = as_nobody(code, base)
     finally:
         shutil.rmtree(base)
     assert run.returncode != 0
