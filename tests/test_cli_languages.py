@@ -143,3 +143,21 @@ def test_plain_output_in_the_language_asked(
 ) -> None:
     assert main([*PLAIN[command], *_common(project, lang)]) == ExitStatus.CLEAN
     assert_in_language(capsys.readouterr().out, lang, some=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "roles"),
+    [
+        ("fr", ["apprenant", "enseignant", "coordinateur"]),
+        ("en", ["learner", "teacher", "coordinator"]),
+    ],
+)
+def test_the_demo_names_its_accounts_roles_in_the_language(lang: str, roles: list[str]) -> None:
+    from parcours_grading.cli.demo import login_lines
+    from parcours_grading.i18n import language
+
+    passwords = {"learner:ana": "p1", "teacher:prof": "p2", "coordinator:coord": "p3"}
+    with language(lang):
+        lines = login_lines(passwords).splitlines()
+    assert [line.split()[0] for line in lines[1:]] == roles
+    assert [line.split()[1] for line in lines[1:]] == ["ana", "prof", "coord"]

@@ -13,10 +13,13 @@ import argparse
 from typing import TYPE_CHECKING
 
 from parcours_grading.errors import ExitStatus
-from parcours_grading.i18n import _
+from parcours_grading.i18n import N_, _
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
+
+#: the demo's accounts, by role, as printed (in the user's language)
+ROLE_NAMES = {"learner": N_("learner"), "teacher": N_("teacher"), "coordinator": N_("coordinator")}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,6 +106,20 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     return ExitStatus.CLEAN
 
 
+def login_lines(passwords: dict[str, str]) -> str:
+    """The demo's accounts as printed: ``passwords`` by ``"<role>:<name>"`` (role:
+    learner, teacher or coordinator), in the current language."""
+    lines = [_("Log in as:")]
+    for key, password in passwords.items():
+        role, name = key.split(":", 1)
+        lines.append(
+            _("  {role:<12} {name:<16} password {password}").format(
+                role=_(ROLE_NAMES[role]), name=name, password=password
+            )
+        )
+    return "\n".join(lines)
+
+
 def _serve_hub(config: ParcoursConfig, now: object) -> ExitStatus:
     import signal
 
@@ -119,14 +136,7 @@ def _serve_hub(config: ParcoursConfig, now: object) -> ExitStatus:
                 url=hub.url, file=hub.log_path
             )
         )
-        print(_("Log in as:"))
-        for key, password in passwords.items():
-            role, name = key.split(":", 1)
-            print(
-                _("  {role:<12} {name:<16} password {password}").format(
-                    role=role, name=name, password=password
-                )
-            )
+        print(login_lines(passwords))
         print(
             _("Every account's first password: {file}").format(
                 file=config.hub_dir / "passwords.csv"
