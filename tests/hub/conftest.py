@@ -66,6 +66,8 @@ class HubSite:
             f"{self.url}/hub/login?next=", data=data, timeout=60, allow_redirects=False
         )
         session.logged_in = answer.status_code == 302  # type: ignore[attr-defined]
+        # where the hub sends this person after the login
+        session.landing = answer.headers.get("Location", "")  # type: ignore[attr-defined]
         return session
 
     def start_server(self, session: Any, name: str) -> None:

@@ -218,6 +218,27 @@ def test_coordinator_reads_every_course(hub_site: HubSite) -> None:
         )
 
 
+def test_each_person_finds_the_dashboards_that_are_theirs(hub_site: HubSite) -> None:
+    """A coordinator who logs in lands on the dashboards' first page (the others on
+    their JupyterLab, as before); that page lists, for each person, only the dashboards
+    they may open, named in the course's language."""
+    first_page = f"{hub_site.url}/services/dashboards/"
+    expected = {
+        COORDINATOR: ["coordinator", "teacher"],
+        "pt-prof-a": ["teacher"],
+        "pt-alice": ["learner"],
+    }
+    for name, pages in expected.items():
+        session = hub_site.login(name)
+        lands_on_dashboards = session.landing.endswith("/services/dashboards/")
+        assert lands_on_dashboards == (name == COORDINATOR), (name, session.landing)
+        answer = session.get(first_page, timeout=120)
+        assert answer.status_code == 200, name
+        assert "Tableaux de bord de Parcours" in answer.text, name
+        listed = re.findall(r'href="[^"]*voila/render/(\w+)\.ipynb', answer.text)
+        assert listed == pages, (name, listed)
+
+
 def test_kernels_stop_when_pages_are_left(hub_site: HubSite) -> None:
     """Three visits, each left as Voila's page leaves (its unload beacon): each page's
     kernel stops (204, then 404), and no kernel is left over (the preheated pool refills)."""

@@ -8,24 +8,30 @@ beacon ("'_xsrf' argument missing") and every visited page left its kernel runni
 Responses are compressed (Tornado's ``compress_response``), and so are the kernels' websocket
 messages (permessage-deflate): light pages on a slow link. Each page names the scripts it
 will need, learned from earlier visits (:mod:`.assets`); Voila's
-labextension files whose name carries a hash are served as immutable.
+labextension files whose name carries a hash are served as immutable. The server's root
+lists the dashboards named for people (:mod:`.index`), not Voila's notebook files.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import tornado.web
 from jupyter_server.base.handlers import FileFindHandler
 from traitlets import Unicode
 from voila.app import Voila
 from voila.static_file_handler import MultiStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from .assets import PLACEHOLDER, PageAssets, hashed_name
 from .compression import install as install_brotli
+from .index import DASHBOARDS, index_html
 
 #: the application setting holding the server's :class:`.assets.PageAssets`
 ASSETS_SETTING = "parcours_assets"
+#: the application setting holding the configured language (jupyter_config.py)
+LANGUAGE_SETTING = "parcours_language"
 
 
 class PageHandler(TornadoVoilaHandler):
@@ -45,6 +51,29 @@ class PageHandler(TornadoVoilaHandler):
             chunk = chunk.replace(PLACEHOLDER, self._announce, 1)
             self._announce = ""
         super().write(chunk)
+
+
+class IndexHandler(TornadoVoilaTreeHandler):
+    """The server's root (and Voila's ``voila/tree``): the dashboards, named for people
+    (:func:`.index.index_html`), in the language asked (``?lang=``) or configured."""
+
+    def pages(self) -> list[str]:
+        """The dashboards listed: all of them (one machine, one person)."""
+        return list(DASHBOARDS)
+
+    @tornado.web.authenticated
+    async def get(self, path: str = "") -> None:
+        from ..i18n import choose_language
+
+        if LANGUAGE_SETTING not in self.settings:  # read once
+            from ..config import load_config
+
+            self.settings[LANGUAGE_SETTING] = load_config().language
+        lang = choose_language(
+            self.get_argument("lang", None), None, self.settings[LANGUAGE_SETTING]
+        )
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(index_html(self.pages(), lang, self.base_url))
 
 
 class _Learned:
@@ -82,6 +111,7 @@ class ParcoursVoila(Voila):
     handler."""
 
     page_handler: ClassVar[type] = PageHandler
+    index_handler: ClassVar[type] = IndexHandler
     assets_file = Unicode(
         "", help="where the scripts each page needs are kept (JSON; '': in memory only)"
     ).tag(config=True)
@@ -101,6 +131,7 @@ class ParcoursVoila(Voila):
         install_brotli(self.app)
         ours = {
             TornadoVoilaHandler: self.page_handler,
+            TornadoVoilaTreeHandler: self.index_handler,
             MultiStaticFileHandler: VoilaStaticHandler,
             FileFindHandler: ExtensionFileHandler,
         }

@@ -240,6 +240,21 @@ def may_view(
     return False, f"no dashboard '{page}'"
 
 
+def dashboards_for(user: dict[str, Any], courses: list[str]) -> list[str]:
+    """The dashboards listed on the first page for the hub user ``user`` (each one
+    :func:`may_view` lets them open): a coordinator's page and the teachers' for a
+    coordinator, the teachers' for a teacher, their own page for a learner."""
+    scopes = set(user.get("scopes") or [])
+    pages = []
+    if COORDINATE_SCOPE in scopes:
+        pages += ["coordinator", "teacher"]
+    elif any(teach_scope(c) in scopes for c in courses):
+        pages.append("teacher")
+    if any(learn_scope(c) in scopes for c in courses):
+        pages.append("learner")
+    return pages
+
+
 def visible_courses(user: dict[str, Any], courses: list[str]) -> list[str]:
     """The courses whose teacher pages ``user`` sees: all for a coordinator, else the
     ones they teach."""

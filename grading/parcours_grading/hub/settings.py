@@ -248,7 +248,7 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
     """Fill JupyterHub's config object ``c`` from ``ParcoursConfig``."""
     from ..config import load_config
     from .accounts import secure_folders
-    from .workspace import login_hook, spawn_hook
+    from .workspace import landing, login_hook, spawn_hook
 
     config = config or load_config()
     people = read_people(config)
@@ -302,6 +302,7 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
         c.Spawner.args.append(f"--ServerApp.shutdown_no_activity_timeout={idle}")
     c.Spawner.pre_spawn_hook = spawn_hook
     c.Authenticator.post_auth_hook = login_hook
+    c.JupyterHub.default_url = landing  # coordinators: the dashboards
     # a server's token (its kernels and terminals) reaches the Parcours service as its user
     c.Spawner.server_token_scopes = [
         "users:activity!user",

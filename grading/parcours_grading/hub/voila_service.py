@@ -16,9 +16,9 @@ from jupyter_server.utils import url_path_join
 from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
 
 from ..dashboards.served import ServedPages
-from ..dashboards.voila_pages import PageHandler, ParcoursVoila
+from ..dashboards.voila_pages import IndexHandler, PageHandler, ParcoursVoila
 from .dashboards import HUB_MODE_ENV
-from .people import COORDINATE_SCOPE, may_view, visible_courses
+from .people import COORDINATE_SCOPE, dashboards_for, may_view, visible_courses
 
 _ROSTER_SECONDS = 30.0
 
@@ -105,10 +105,20 @@ class HubPageHandler(PageHandler):
         await super().get(path)
 
 
+class HubIndexHandler(IndexHandler):
+    """The dashboards' first page for the hub user asking: only the pages they may open."""
+
+    def pages(self) -> list[str]:
+        _rosters.get()
+        return dashboards_for(self.current_user.hub_user, _rosters.courses)
+
+
 class HubVoila(ParcoursVoila):
-    """Voila whose pages go through :class:`HubPageHandler`."""
+    """Voila whose pages go through :class:`HubPageHandler`, its first page through
+    :class:`HubIndexHandler`."""
 
     page_handler = HubPageHandler
+    index_handler = HubIndexHandler
 
 
 def main(argv: list[str] | None = None) -> int:

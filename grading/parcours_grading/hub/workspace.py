@@ -87,6 +87,21 @@ def spawn_hook(spawner: object) -> None:
 LOGGED_IN = "logged-in"
 
 
+def landing(handler: Any) -> str:
+    """JupyterHub's ``default_url``: where the hub sends a person who logs in without
+    asking for a page. A coordinator goes to the dashboards' first page
+    (:mod:`..dashboards.index`); anyone else gets "", the hub's own default: their
+    JupyterLab."""
+    from jupyterhub.utils import url_path_join
+
+    from .people import COORDINATORS_GROUP, DASHBOARDS_SERVICE
+
+    user = handler.current_user
+    if user is not None and any(g.name == COORDINATORS_GROUP for g in user.groups):
+        return str(url_path_join(handler.base_url, f"services/{DASHBOARDS_SERVICE}/"))
+    return ""
+
+
 def login_hook(authenticator: object, handler: object, authentication: Any) -> Any:
     """JupyterHub's ``Authenticator.post_auth_hook``: a learner's login is written in the
     history of each course they learn in (the hub's clock), for the evidence pack's
