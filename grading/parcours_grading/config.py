@@ -231,6 +231,13 @@ class ParcoursConfig(Configurable):
         default_value=[],
         help="Accounts of the coordinators: they read every course's dashboards on the hub.",
     ).tag(config=True)
+    hub_unix_group = Unicode(
+        "parcours",
+        help="Unix group of the people of this installation: the hub's login accepts only "
+        "its members, and `parcours accounts sync` keeps it equal to the rosters (an account "
+        "no longer in them leaves the group). Two installations on one machine need two "
+        "groups.",
+    ).tag(config=True)
     hub_learner_pool = Int(
         4,
         help="Learner dashboards kept ready on the hub (preheated kernels, ~150 MB each): "

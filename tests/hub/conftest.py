@@ -30,6 +30,8 @@ COURSE_B = "cours-b"
 LEARNERS = {"pt-alice": COURSE_A, "pt-bob": COURSE_A, "pt-carol": COURSE_B}
 TEACHERS = {"pt-prof-a": COURSE_A, "pt-prof-b": COURSE_B}
 COORDINATOR = "pt-coord"
+#: the test hub's Unix group (c.ParcoursConfig.hub_unix_group), not a real installation's
+UNIX_GROUP = "parcours-test"
 #: a third course for the end-to-end day (tests/hub/test_e2e.py): 30 learners, the first
 #: assignment due yesterday and graded on submit, the second open for a week
 COURSE_E = "cours-e2e"
@@ -174,6 +176,8 @@ def hub_site() -> Iterator[HubSite]:
             f'\nc.ParcoursConfig.coordinators = ["{COORDINATOR}"]\n'
             "c.ParcoursConfig.hub_learner_pool = 1\n"
             "c.ParcoursConfig.service_token_cache_s = 5\n"
+            # a group of its own: the sync would take a real installation's people out
+            f'c.ParcoursConfig.hub_unix_group = "{UNIX_GROUP}"\n'
         )
     _course_copy(REPO / "courses" / COURSE_A, project / "courses" / COURSE_A, COURSE_A, "pt-prof-a")
     _course_copy(
@@ -256,6 +260,7 @@ def hub_site() -> Iterator[HubSite]:
                 shutil.copy(hub.log_path, kept / "jupyterhub.log")
         for name in [*ACCOUNTS, "grader-cours-b", f"grader-{COURSE_E}"]:
             subprocess.run(["userdel", "--remove", name], capture_output=True, check=False)
+        subprocess.run(["groupdel", UNIX_GROUP], capture_output=True, check=False)
         for course in (COURSE_B, COURSE_E):  # their data groups (the service was in them)
             for group in (f"grader-{course}", f"data-{course}"):
                 subprocess.run(["groupdel", group], capture_output=True, check=False)

@@ -9,7 +9,7 @@ import time
 
 import psutil
 
-from .conftest import COORDINATOR, COURSE_A, COURSE_B, HubSite
+from .conftest import ACCOUNTS, COORDINATOR, COURSE_A, COURSE_B, UNIX_GROUP, HubSite
 
 
 def _kernels() -> set[int]:
@@ -237,6 +237,23 @@ def test_each_person_finds_the_dashboards_that_are_theirs(hub_site: HubSite) -> 
         assert "Tableaux de bord de Parcours" in answer.text, name
         listed = re.findall(r'href="[^"]*voila/render/(\w+)\.ipynb', answer.text)
         assert listed == pages, (name, listed)
+
+
+def test_the_hub_lets_in_only_its_own_group(hub_site: HubSite) -> None:
+    """The hub's login accepts the members of its installation's Unix group
+    (c.ParcoursConfig.hub_unix_group) and nobody else, whatever their password: an
+    account of the machine outside the rosters cannot log in."""
+    from parcours_grading.hub.accounts import group_members, set_password
+
+    assert group_members(UNIX_GROUP) == set(ACCOUNTS)
+    outsider = "pt-outsider"
+    subprocess.run(["useradd", "--create-home", outsider], check=True)
+    try:
+        set_password(outsider, "a-good-password-1")
+        assert not hub_site.login(outsider, "a-good-password-1").logged_in
+    finally:
+        subprocess.run(["userdel", "--remove", outsider], capture_output=True, check=False)
+    assert hub_site.login("pt-alice").logged_in
 
 
 def test_kernels_stop_when_pages_are_left(hub_site: HubSite) -> None:

@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING
 from ..errors import ParcoursError
 from .people import (
     SERVICE_ACCOUNT,
-    UNIX_GROUP,
     People,
     data_group,
     grader_account,
@@ -146,8 +145,9 @@ def sync_accounts(config: ParcoursConfig, people: People | None = None) -> SyncR
     require_root("`parcours accounts sync`")
     people = people or read_people(config)
     report = SyncReport()
-    _run("groupadd", "--force", UNIX_GROUP)
-    members = group_members(UNIX_GROUP)
+    group = config.hub_unix_group
+    _run("groupadd", "--force", group)
+    members = group_members(group)
     for name in sorted(people.by_name):
         if not account_exists(name):
             _create(name)
@@ -155,12 +155,12 @@ def sync_accounts(config: ParcoursConfig, people: People | None = None) -> SyncR
             report.passwords[name] = new_password()
             set_password(name, report.passwords[name])
         if name not in members:
-            _run("usermod", "--append", "--groups", UNIX_GROUP, name)
+            _run("usermod", "--append", "--groups", group, name)
         home = Path(pwd.getpwnam(name).pw_dir)
         if home.is_dir():
             os.chmod(home, 0o700)  # learners cannot read each other's homes
     for name in sorted(members - set(people.by_name)):
-        _run("gpasswd", "--delete", name, UNIX_GROUP)
+        _run("gpasswd", "--delete", name, group)
         report.removed.append(name)
     for course in people.courses:
         grader = grader_account(course)
@@ -323,7 +323,7 @@ def hub_machine(config: ParcoursConfig) -> bool:
     if os.geteuid() != 0 or not (config.hub_dir / ACCOUNTS_TOKEN).is_file():
         return False
     try:
-        grp.getgrnam(UNIX_GROUP)
+        grp.getgrnam(config.hub_unix_group)
     except KeyError:
         return False
     return True

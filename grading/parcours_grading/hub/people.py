@@ -35,8 +35,6 @@ DASHBOARDS_SERVICE = "dashboards"
 PARCOURS_SERVICE = "parcours"
 #: the service whose token `parcours accounts sync` uses to manage users and groups
 ACCOUNTS_SERVICE = "parcours-accounts"
-#: Unix group of every Parcours account (the PAM authenticator's allowed group)
-UNIX_GROUP = "parcours"
 #: the Unix account the Parcours service runs as on the hub (a system account, no login):
 #: the data folder is its own, each course's nbgrader folder shared with that course's
 #: grader account through the course's data group (:func:`data_group`)

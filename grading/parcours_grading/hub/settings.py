@@ -34,7 +34,6 @@ from .people import (
     DASHBOARDS_SERVICE,
     PARCOURS_SERVICE,
     SERVICE_ACCOUNT,
-    UNIX_GROUP,
     People,
     formgrader_service,
     grader_account,
@@ -272,7 +271,7 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
     if config.hub_authenticator == "pam":
         c.JupyterHub.authenticator_class = "pam"
         c.PAMAuthenticator.open_sessions = False
-        c.PAMAuthenticator.allowed_groups = {UNIX_GROUP}
+        c.PAMAuthenticator.allowed_groups = {config.hub_unix_group}
     else:
         c.JupyterHub.authenticator_class = config.hub_authenticator
         c.Authenticator.allowed_users = set(people.by_name)
