@@ -52,14 +52,21 @@ def test_learner_works_in_her_own_jupyterlab(
     # the hub starts her server and opens her JupyterLab
     page.wait_for_url("**/user/pt-alice/lab**", timeout=180_000)
     page.locator(".jp-LabShell").wait_for(timeout=120_000)
+    # in her course's language (French), without nbgrader's teacher tools
+    menus = page.locator(".lm-MenuBar-item")
+    assert menus.first.inner_text() == "Fichier", menus.all_inner_texts()
     lesson = f"{COURSE_A}/lessons/01-decouvrir.ipynb"
     page.goto(f"{hub_site.url}/user/pt-alice/lab/tree/{lesson}", timeout=120_000)
     page.locator(".jp-Notebook").first.wait_for(timeout=120_000)
-    page.get_by_text("| Idle").first.wait_for(timeout=120_000)  # the kernel, in her name
+    page.get_by_text("| Inactif").first.wait_for(timeout=120_000)  # the kernel, in her name
+    assert page.get_by_text("Create Assignment").count() == 0
+    assert page.locator(".Toastify__toast").count() == 0  # no "Jupyter news?" question
     page.screenshot(path=str(output_dir / "learner-lesson.png"))
-    # Run > Run All Cells, then answer the first quiz by mouse
-    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-    page.locator(".lm-Menu-item", has_text=re.compile(r"^Run All Cells")).first.click()
+    # Exécution > Exécuter toutes les cellules, then answer the first quiz by mouse
+    page.locator(".lm-MenuBar-item", has_text="Exécution").first.click()
+    page.locator(
+        ".lm-Menu-item", has_text=re.compile(r"^Exécuter toutes les cellules")
+    ).first.click()
     radios = page.locator(".parcours-quiz input[type=radio]")
     radios.first.wait_for(timeout=180_000)
     quiz = page.locator(".parcours-quiz").first
@@ -89,6 +96,8 @@ def test_teacher_opens_formgrader_in_its_own_tab(
 ) -> None:
     page = _log_in(browser, hub_site, "pt-prof-a")
     page.wait_for_url("**/user/pt-prof-a/**", timeout=180_000)
+    # a teacher's JupyterLab keeps nbgrader's teacher tools (the learners' leaves them out)
+    page.get_by_text("Create Assignment").first.wait_for(timeout=120_000)
     page.goto(f"{hub_site.url}/hub/home", timeout=60_000)
     page.get_by_role("button", name="Services").click()
     link = page.get_by_role("link", name=f"formgrader-{COURSE_A}")

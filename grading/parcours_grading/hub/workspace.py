@@ -11,10 +11,17 @@ Before JupyterHub starts someone's JupyterLab, :func:`prepare_workspace` (the sp
 A notebook already there is never replaced (it holds the learner's answers); sealed banks
 are refreshed (a teacher's correction reaches the next lesson run). Never the YAML banks,
 never the nbgrader sources. Everything belongs to the person, in a home only they read.
+
+JupyterLab speaks the courses' language: for French courses, the person's JupyterLab
+setting ``locale`` is set to ``fr_FR`` (JupyterLab's French language pack comes with
+Parcours) unless they have chosen a language themselves. A learner's JupyterLab leaves
+out nbgrader's teacher tools ("Create Assignment", the formgrader and course list
+commands: :data:`TEACHER_TOOLS`), which a teacher's keeps.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -26,6 +33,13 @@ if TYPE_CHECKING:
 
 #: files of a course folder copied as they are (besides notebooks)
 PLAIN_FILES = ("course.toml", "README.md")
+#: JupyterLab's locale for a course language (its language pack installed with Parcours;
+#: English is JupyterLab's own)
+LAB_LOCALES = {"fr": "fr_FR"}
+#: the person's JupyterLab setting of its display language
+LAB_LANGUAGE_SETTING = Path(
+    ".jupyter/lab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings"
+)
 
 
 def _copy_course(content: Path, target: Path) -> list[Path]:
@@ -50,16 +64,23 @@ def _copy_course(content: Path, target: Path) -> list[Path]:
     return written
 
 
-def prepare_workspace(config: ParcoursConfig, account: str, courses: list[str]) -> list[Path]:
-    """Copy ``courses`` into ``account``'s home (see the module's text); returns the files
-    written. The copies belong to the account."""
+def prepare_workspace(
+    config: ParcoursConfig, account: str, courses: list[str], *, teaches: bool = False
+) -> list[Path]:
+    """Copy ``courses`` into ``account``'s home and set up their JupyterLab (see the
+    module's text; ``teaches``: they teach a course); returns the files written. Everything
+    belongs to the account."""
     user = pwd.getpwnam(account)
     home = Path(user.pw_dir)
     written: list[Path] = []
+    languages = set()
     for course in courses:
         content = Path(config.courses_dir) / course
         if (content / "course.toml").is_file():
             written += _copy_course(content, home / course)
+            languages.add(_course_language(content))
+    written += _lab_language(home, languages.pop() if len(languages) == 1 else config.language)
+    written += _teacher_tools(home, teaches)
     for folder, dirs, files in os.walk(home):
         for name in [*dirs, *files]:
             path = Path(folder) / name
@@ -68,6 +89,56 @@ def prepare_workspace(config: ParcoursConfig, account: str, courses: list[str]) 
     os.chown(home, user.pw_uid, user.pw_gid)
     os.chmod(home, 0o700)
     return written
+
+
+def _course_language(content: Path) -> str:
+    """The course's language, or "" when its manifest cannot be read (the person's
+    server still starts; `parcours check` names what is wrong)."""
+    from ..course import load_course
+    from ..errors import ParcoursError
+
+    try:
+        return str(load_course(content).language)
+    except ParcoursError:
+        return ""
+
+
+def _lab_language(home: Path, language: str) -> list[Path]:
+    """The person's JupyterLab in ``language`` (their courses'), unless they have set its
+    language already (their choice stays); returns the file written, if any."""
+    locale = LAB_LOCALES.get(language)
+    path = home / LAB_LANGUAGE_SETTING
+    if locale is None or path.exists():
+        return []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"locale": locale}), encoding="utf-8")
+    return [path]
+
+
+#: nbgrader's JupyterLab plugins for teachers, left out of a learner's JupyterLab
+TEACHER_TOOLS = (
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:course-list",
+)
+#: the person's JupyterLab page configuration (its disabled extensions)
+LAB_PAGE_CONFIG = Path(".jupyter/labconfig/page_config.json")
+
+
+def _teacher_tools(home: Path, teaches: bool) -> list[Path]:
+    """Leave nbgrader's teacher tools out of a learner's JupyterLab; give them back to
+    someone who teaches now. A page configuration the person wrote is left alone."""
+    path = home / LAB_PAGE_CONFIG
+    ours = json.dumps({"disabledExtensions": dict.fromkeys(TEACHER_TOOLS, True)}, indent=1)
+    if teaches:
+        if path.is_file() and path.read_text(encoding="utf-8") == ours:
+            path.unlink()
+        return []
+    if path.exists():
+        return []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ours, encoding="utf-8")
+    return [path]
 
 
 def spawn_hook(spawner: object) -> None:
@@ -80,7 +151,8 @@ def spawn_hook(spawner: object) -> None:
     config = load_config()
     person = read_people(config).by_name.get(name)
     if person is not None:
-        prepare_workspace(config, name, sorted(person.learns | person.teaches))
+        courses = sorted(person.learns | person.teaches)
+        prepare_workspace(config, name, courses, teaches=bool(person.teaches))
 
 
 #: the history entry of a login (``hub.history``), one per course the person learns in
