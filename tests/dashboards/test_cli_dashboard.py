@@ -71,7 +71,10 @@ def test_dashboard_serves_and_stops_on_ctrl_c(repo: Path) -> None:
         assert f"http://127.0.0.1:{port}/voila/render/coordinator.ipynb" in text, text
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             assert response.status == 200
-            assert "Voilà Home" in response.read().decode()
+            # the dashboards' first page (dashboards/index.py), not Voila's file list
+            first_page = response.read().decode()
+            assert "Tableaux de bord de Parcours" in first_page
+            assert "voila/render/coordinator.ipynb?lang=fr" in first_page
         process.send_signal(signal.SIGINT)
         assert process.wait(60) == 0
     finally:
