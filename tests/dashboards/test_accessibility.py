@@ -49,7 +49,7 @@ def test_the_first_page_names_the_dashboards(voila_server, page, output_dir) -> 
     found = axe_violations(page)
     assert found == [], json.dumps(found, indent=1, ensure_ascii=False)
 
-    coordinator = voila_server.url("coordinator", lang="fr")
+    coordinator = voila_server.url("coordinator")  # in its course's language
     await_preheated(voila_server, coordinator)
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")

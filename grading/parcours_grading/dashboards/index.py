@@ -29,15 +29,16 @@ DASHBOARDS: dict[str, tuple[str, str]] = {
 }
 
 
-def index_html(pages: list[str], lang: str, base_url: str) -> str:
+def index_html(pages: list[str], lang: str, base_url: str, *, asked: bool = False) -> str:
     """The page listing ``pages`` (keys of :data:`DASHBOARDS`) in ``lang``, each a link
-    to ``<base_url>voila/render/<page>.ipynb`` keeping the language."""
+    to ``<base_url>voila/render/<page>.ipynb``; ``asked``: the visitor asked for ``lang``
+    (``?lang=``), which the links then keep (else each page speaks its course's language)."""
     with language(lang):
         title = gettext_("Parcours dashboards")
         items = []
         for page in pages:
             name, what = DASHBOARDS[page]
-            href = f"{base_url}voila/render/{page}.ipynb?lang={lang}"
+            href = f"{base_url}voila/render/{page}.ipynb" + (f"?lang={lang}" if asked else "")
             items.append(
                 f'<li><a href="{escape(href)}">{escape(gettext_(name))}</a>'
                 f"<p>{escape(gettext_(what))}</p></li>"

@@ -69,11 +69,10 @@ class IndexHandler(TornadoVoilaTreeHandler):
             from ..config import load_config
 
             self.settings[LANGUAGE_SETTING] = load_config().language
-        lang = choose_language(
-            self.get_argument("lang", None), None, self.settings[LANGUAGE_SETTING]
-        )
+        asked = self.get_argument("lang", None)
+        lang = choose_language(asked, None, self.settings[LANGUAGE_SETTING])
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(index_html(self.pages(), lang, self.base_url))
+        self.finish(index_html(self.pages(), lang, self.base_url, asked=bool(asked)))
 
 
 class _Learned:
