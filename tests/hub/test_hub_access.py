@@ -3,13 +3,15 @@ dashboards service, 403s), and the dashboards' kernels stopping when a page is l
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
+from pathlib import Path
 
 import psutil
 
-from .conftest import ACCOUNTS, COORDINATOR, COURSE_A, COURSE_B, UNIX_GROUP, HubSite
+from .conftest import ACCOUNTS, COORDINATOR, COURSE_A, COURSE_B, COURSE_E, UNIX_GROUP, HubSite
 
 
 def _kernels() -> set[int]:
@@ -254,6 +256,39 @@ def test_the_hub_lets_in_only_its_own_group(hub_site: HubSite) -> None:
     finally:
         subprocess.run(["userdel", "--remove", outsider], capture_output=True, check=False)
     assert hub_site.login("pt-alice").logged_in
+
+
+def test_links_in_a_home_do_not_lead_the_hub_into_roots_folders(hub_site: HubSite) -> None:
+    """Before a learner's JupyterLab starts, the hub (root) copies her courses into her
+    home. Links she put there in place of her course's folders, to folders of root's,
+    receive nothing: the copy is written with her rights only. Her server starts."""
+    import pwd
+    import shutil
+    import tempfile
+
+    name = "pt-e30"  # a learner whose server no other test starts
+    user = pwd.getpwnam(name)
+    home = Path(user.pw_dir)
+    session = hub_site.login(name)
+    model = session.get(f"{hub_site.url}/hub/api/users/{name}", timeout=30).json()
+    assert not model.get("servers"), "her server must start in this test"
+    roots = [Path(tempfile.mkdtemp(prefix="parcours-root-")) for _ in range(2)]  # 0700
+    try:
+        course = home / COURSE_E
+        course.mkdir(exist_ok=True)  # what she may do in her home
+        os.chown(course, user.pw_uid, user.pw_gid)
+        for folder, target in zip(("quizzes", "lessons"), roots, strict=True):
+            shutil.rmtree(course / folder, ignore_errors=True)
+            (course / folder).symlink_to(target)
+            os.lchown(course / folder, user.pw_uid, user.pw_gid)
+        hub_site.start_server(session, name)
+        for target in roots:
+            assert list(target.iterdir()) == [], target
+        manifest = course / "course.toml"
+        assert manifest.is_file() and manifest.stat().st_uid == user.pw_uid
+    finally:
+        for target in roots:
+            shutil.rmtree(target, ignore_errors=True)
 
 
 def test_kernels_stop_when_pages_are_left(hub_site: HubSite) -> None:

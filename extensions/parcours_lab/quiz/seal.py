@@ -60,11 +60,9 @@ def unseal(document: dict[str, Any], course_key: str = "") -> dict[str, Any]:
     return {k: v for k, v in document.items() if k != "sealed"} | {"questions": questions}
 
 
-def seal_bank(
-    yaml_path: str | Path, out: str | Path | None = None, *, course_key: str = ""
-) -> Path:
-    """Write the sealed copy of a YAML bank (validated first); returns its path
-    (default: ``<lesson>.sealed.json`` next to the YAML file, or in folder ``out``)."""
+def sealed_text(yaml_path: str | Path, *, course_key: str = "") -> tuple[str, str]:
+    """The sealed copy of a YAML bank (validated first): its file name
+    (``<lesson>.sealed.json``) and its text."""
     import yaml
 
     from .model import load_bank
@@ -75,8 +73,17 @@ def seal_bank(
     sealed = {k: v for k, v in document.items() if k != "questions"}
     sealed["sealed"] = 1
     sealed["questions"] = [seal_question(q, bank.lesson, course_key) for q in document["questions"]]
-    folder = Path(out) if out else source.parent
+    return f"{bank.lesson}.sealed.json", json.dumps(sealed, ensure_ascii=False, indent=1) + "\n"
+
+
+def seal_bank(
+    yaml_path: str | Path, out: str | Path | None = None, *, course_key: str = ""
+) -> Path:
+    """Write the sealed copy of a YAML bank (validated first); returns its path
+    (default: ``<lesson>.sealed.json`` next to the YAML file, or in folder ``out``)."""
+    name, text = sealed_text(yaml_path, course_key=course_key)
+    folder = Path(out) if out else Path(yaml_path).parent
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{bank.lesson}.sealed.json"
-    target.write_text(json.dumps(sealed, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    target = folder / name
+    target.write_text(text, encoding="utf-8")
     return target

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,53 +42,149 @@ LAB_LANGUAGE_SETTING = Path(
 )
 
 
-def _copy_course(content: Path, target: Path) -> list[Path]:
-    from parcours_lab.quiz.seal import seal_bank
+#: nbgrader's JupyterLab plugins for teachers, left out of a learner's JupyterLab
+TEACHER_TOOLS = (
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:course-list",
+)
+#: the person's JupyterLab page configuration (its disabled extensions)
+LAB_PAGE_CONFIG = Path(".jupyter/labconfig/page_config.json")
+#: its content when Parcours wrote it
+LEARNER_PAGE_CONFIG = json.dumps({"disabledExtensions": dict.fromkeys(TEACHER_TOOLS, True)})
 
-    written: list[Path] = []
-    target.mkdir(parents=True, exist_ok=True)
+
+@dataclass
+class Workspace:
+    """What a person's home receives, relative paths to contents: ``always`` written
+    every time (manifest, README, sealed banks), ``once`` only where nothing is yet (the
+    lesson notebooks, holding the learner's work; the person's own JupyterLab settings),
+    ``unless_changed`` removed when it still holds exactly what Parcours wrote."""
+
+    always: dict[str, bytes] = field(default_factory=dict)
+    once: dict[str, bytes] = field(default_factory=dict)
+    unless_changed: dict[str, bytes] = field(default_factory=dict)
+
+
+def _course_files(content: Path, course: str, workspace: Workspace) -> None:
+    """A course's files for the person's copy, read here (as root: the course content is
+    closed to learners), sealed banks without readable answers."""
+    from parcours_lab.quiz.seal import sealed_text
+
     for name in PLAIN_FILES:
         if (content / name).is_file():
-            shutil.copyfile(content / name, target / name)
-            written.append(target / name)
-    notebooks = [*content.glob("*.ipynb"), *(content / "lessons").glob("*.ipynb")]
-    for notebook in sorted(notebooks):
-        copy = target / notebook.relative_to(content)
-        if not copy.exists():
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(notebook, copy)
-            written.append(copy)
+            workspace.always[f"{course}/{name}"] = (content / name).read_bytes()
+    for notebook in sorted([*content.glob("*.ipynb"), *(content / "lessons").glob("*.ipynb")]):
+        workspace.once[f"{course}/{notebook.relative_to(content)}"] = notebook.read_bytes()
     quizzes = content / "quizzes"
     for bank in sorted([*quizzes.glob("*.yaml"), *quizzes.glob("*.yml")]):
-        written.append(seal_bank(bank, target / "quizzes"))
-    return written
+        name, text = sealed_text(bank)
+        workspace.always[f"{course}/quizzes/{name}"] = text.encode("utf-8")
 
 
 def prepare_workspace(
     config: ParcoursConfig, account: str, courses: list[str], *, teaches: bool = False
 ) -> list[Path]:
     """Copy ``courses`` into ``account``'s home and set up their JupyterLab (see the
-    module's text; ``teaches``: they teach a course); returns the files written. Everything
-    belongs to the account."""
+    module's text; ``teaches``: they teach a course); returns the files written.
+
+    The files are read here and written by a child process running as the account
+    (:func:`_write_as`): whatever the person has put in their home (a symbolic link to a
+    folder of root's...), nothing is written, and no file's owner changed, beyond what
+    the account itself may do."""
     user = pwd.getpwnam(account)
     home = Path(user.pw_dir)
-    written: list[Path] = []
+    workspace = Workspace()
     languages = set()
     for course in courses:
         content = Path(config.courses_dir) / course
         if (content / "course.toml").is_file():
-            written += _copy_course(content, home / course)
+            _course_files(content, course, workspace)
             languages.add(_course_language(content))
-    written += _lab_language(home, languages.pop() if len(languages) == 1 else config.language)
-    written += _teacher_tools(home, teaches)
-    for folder, dirs, files in os.walk(home):
-        for name in [*dirs, *files]:
-            path = Path(folder) / name
-            if not path.is_symlink():
-                os.chown(path, user.pw_uid, user.pw_gid)
-    os.chown(home, user.pw_uid, user.pw_gid)
-    os.chmod(home, 0o700)
-    return written
+    language = languages.pop() if len(languages) == 1 else config.language
+    locale = LAB_LOCALES.get(language)
+    if locale is not None:  # unless they chose a language themselves
+        workspace.once[str(LAB_LANGUAGE_SETTING)] = json.dumps({"locale": locale}).encode()
+    pages = {str(LAB_PAGE_CONFIG): LEARNER_PAGE_CONFIG.encode()}
+    # a learner's JupyterLab without nbgrader's teacher tools; given back to a teacher
+    (workspace.unless_changed if teaches else workspace.once).update(pages)
+    if home.is_dir() and not home.is_symlink():
+        os.chown(home, user.pw_uid, user.pw_gid)
+        os.chmod(home, 0o700)
+    return [home / name for name in _write_as(user, home, workspace)]
+
+
+def _write(home: Path, workspace: Workspace) -> tuple[list[str], list[str]]:
+    """Write ``workspace`` into ``home`` with this process's rights: (written, refused)."""
+    written, refused = [], []
+    plan = [
+        *((name, data, True) for name, data in workspace.always.items()),
+        *((name, data, False) for name, data in workspace.once.items()),
+    ]
+    for name, data, replace in plan:
+        path = home / name
+        try:
+            if not replace and os.path.lexists(path):
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            written.append(name)
+        except OSError:
+            refused.append(name)
+    for name, data in workspace.unless_changed.items():
+        path = home / name
+        try:
+            if path.is_file() and not path.is_symlink() and path.read_bytes() == data:
+                path.unlink()
+        except OSError:
+            refused.append(name)
+    return written, refused
+
+
+def _write_as(user: pwd.struct_passwd, home: Path, workspace: Workspace) -> list[str]:
+    """:func:`_write` in a child process running as ``user`` (in this process when it is
+    that user already); the names written. What the account could not write is logged
+    (their JupyterLab starts anyway, without it)."""
+    import logging
+
+    if os.geteuid() == user.pw_uid:
+        written, refused = _write(home, workspace)
+    else:
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: the account's rights only, then the writes
+            code = 1
+            try:
+                os.close(reader)
+                os.setgroups([])
+                os.setgid(user.pw_gid)
+                os.setuid(user.pw_uid)
+                os.umask(0o077)
+                with os.fdopen(writer, "w", encoding="utf-8") as out:
+                    json.dump(_write(home, workspace), out)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(writer)
+        with os.fdopen(reader, encoding="utf-8") as answer:
+            text = answer.read()
+        _pid, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0 or not text:
+            from ..errors import ParcoursError
+
+            raise ParcoursError(
+                f"{home}: the copy of {user.pw_name}'s courses failed (a process writing as "
+                "that account stopped); see the hub's log"
+            )
+        written, refused = json.loads(text)
+    if refused:
+        logging.getLogger("JupyterHub").warning(
+            "%s: not written in %s's home (the account cannot write there): %s",
+            home,
+            user.pw_name,
+            ", ".join(refused),
+        )
+    return list(written)
 
 
 def _course_language(content: Path) -> str:
@@ -101,44 +197,6 @@ def _course_language(content: Path) -> str:
         return str(load_course(content).language)
     except ParcoursError:
         return ""
-
-
-def _lab_language(home: Path, language: str) -> list[Path]:
-    """The person's JupyterLab in ``language`` (their courses'), unless they have set its
-    language already (their choice stays); returns the file written, if any."""
-    locale = LAB_LOCALES.get(language)
-    path = home / LAB_LANGUAGE_SETTING
-    if locale is None or path.exists():
-        return []
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"locale": locale}), encoding="utf-8")
-    return [path]
-
-
-#: nbgrader's JupyterLab plugins for teachers, left out of a learner's JupyterLab
-TEACHER_TOOLS = (
-    "@jupyter/nbgrader:create-assignment",
-    "@jupyter/nbgrader:formgrader",
-    "@jupyter/nbgrader:course-list",
-)
-#: the person's JupyterLab page configuration (its disabled extensions)
-LAB_PAGE_CONFIG = Path(".jupyter/labconfig/page_config.json")
-
-
-def _teacher_tools(home: Path, teaches: bool) -> list[Path]:
-    """Leave nbgrader's teacher tools out of a learner's JupyterLab; give them back to
-    someone who teaches now. A page configuration the person wrote is left alone."""
-    path = home / LAB_PAGE_CONFIG
-    ours = json.dumps({"disabledExtensions": dict.fromkeys(TEACHER_TOOLS, True)}, indent=1)
-    if teaches:
-        if path.is_file() and path.read_text(encoding="utf-8") == ours:
-            path.unlink()
-        return []
-    if path.exists():
-        return []
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(ours, encoding="utf-8")
-    return [path]
 
 
 def spawn_hook(spawner: object) -> None:
