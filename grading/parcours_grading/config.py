@@ -143,6 +143,21 @@ class ParcoursConfig(Configurable):
     output_limit_kb = Int(
         256, help="Largest output a cell may keep, in KiB; beyond it the output is cut."
     ).tag(config=True)
+    disk_limit_mb = Int(
+        512,
+        help="Size of a submission's working folder while it is graded, in MiB (a private "
+        "in-memory file system holding the learner's files, the assignment's data files and "
+        "what the notebook writes there); going over it is recorded as that learner's problem.",
+    ).tag(config=True)
+    submission_max_mb = Int(
+        100,
+        help="Largest size of a submission once unpacked, in MiB (the hub's submit): a larger "
+        "one is refused, nothing of it kept.",
+    ).tag(config=True)
+    submission_max_files = Int(
+        1000,
+        help="Most files and folders a submission may hold (the hub's submit): more is refused.",
+    ).tag(config=True)
     sandbox_user = Unicode(
         "nobody",
         help="Unprivileged user student code runs as when Parcours is started as root.",

@@ -220,6 +220,8 @@ def test_walk_without_root_finds_only_the_submission(course: Course, markers, tm
     sandbox = result["sandbox"]
     assert sandbox["filesystem"] == "own root", sandbox
     assert sandbox["user"] != "root" and sandbox["refused"] == [], sandbox
+    # its working folder on a size-limited tmpfs of its own, without root too
+    assert sandbox["workdir"] == "private tmpfs, 512 MiB", sandbox
     cells = result["notebook_json"]["cells"]
     outputs = json.dumps([c.get("outputs", []) for c in cells])
     assert token not in outputs and "HIDDEN TESTS" not in outputs

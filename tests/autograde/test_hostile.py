@@ -154,9 +154,9 @@ CASES = [
         with_q1(
             "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
         ),
-        # killed, then resumed from the state before q1: q2 and q3 keep their points
+        # deaf to SIGINT, stopped by the watchdog's exception: q2 and q3 keep their points
         "cell-timeout",
-        "ignored the interrupt: killed; the notebook went on from the state before this cell",
+        "timed out after 3 s (interrupted)",
         5,
         {"q1_test": 0.0, "q2_test": 3.0, "q3_test": 2.0},
     ),
@@ -218,7 +218,7 @@ CASES = [
             "def moyenne(s):\n    return Egal()"
         ),
         "lying-object",
-        "class Egal (defined in the notebook) claims == 2",
+        "'Egal' (defined in the notebook) claims == a value of type 'int'",
         5,
         {"q1_test": 0.0},
     ),

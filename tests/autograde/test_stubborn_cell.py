@@ -34,7 +34,8 @@ def no_sandbox_processes_left(server) -> bool:
     return not alive and not sandboxed()
 
 
-#: q2's answer: defines a name, changes the data, then loops ignoring SIGINT
+#: q2's answer: defines a name, changes the data, then loops ignoring SIGINT and
+#: swallowing every exception (the watchdog's too): only a kill stops it
 STUBBORN = (
     "import signal\n"
     "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
@@ -42,7 +43,11 @@ STUBBORN = (
     "open('written_by_the_stubborn_cell.txt', 'w').write('x')\n"
     "ventes['montant'] = 0\n"
     "while True:\n"
-    "    pass"
+    "    try:\n"
+    "        while True:\n"
+    "            pass\n"
+    "    except BaseException:\n"
+    "        pass"
 )
 #: after q2: what the interpreter's state is once resumed
 PROBE = (

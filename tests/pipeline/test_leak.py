@@ -4,6 +4,8 @@ JSON-escaped, they passed a check that matched exact lines only."""
 
 from __future__ import annotations
 
+import base64
+import codecs
 import html
 import json
 
@@ -28,8 +30,26 @@ def page(body: str) -> str:
         html.escape(HIDDEN[:30] + "\n   " + HIDDEN[30:]),  # split across lines
         html.escape(repr(HIDDEN.encode("utf-8"))),  # a Python bytes repr
         html.escape(json.dumps(HIDDEN, ensure_ascii=True).replace("'", "\\u0027")),
+        html.escape(codecs.encode(HIDDEN, "rot13")),  # issue #23: the history, rot13
+        html.escape(base64.b64encode(HIDDEN.encode()).decode()),
+        html.escape(base64.urlsafe_b64encode(("x" + HIDDEN).encode()).decode()),
+        html.escape(HIDDEN[::-1]),
+        html.escape(codecs.encode(json.dumps({"In": ["", HIDDEN]}), "rot13")),
     ],
-    ids=["plain", "json", "json-twice", "html-twice", "split", "bytes-repr", "unicode-escapes"],
+    ids=[
+        "plain",
+        "json",
+        "json-twice",
+        "html-twice",
+        "split",
+        "bytes-repr",
+        "unicode-escapes",
+        "rot13",
+        "base64",
+        "base64-urlsafe-shifted",
+        "reversed",
+        "rot13-of-json",
+    ],
 )
 def test_a_hidden_line_is_found_in_any_form(carried: str) -> None:
     assert leaked(page(carried), {HIDDEN, OTHER}) == [HIDDEN]

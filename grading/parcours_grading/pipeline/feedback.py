@@ -98,11 +98,29 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(one, text)
 
 
+def _encodings(view: str) -> list[str]:
+    """The view as a learner's code could have encoded what it printed: rot13, reversed,
+    and each run of base64 (standard or URL-safe, 16 characters or more) decoded."""
+    import base64
+    import codecs
+
+    views = [codecs.decode(view, "rot13"), view[::-1]]
+    for run in re.findall(r"[A-Za-z0-9+/_-]{16,}={0,2}", view):
+        padded = run + "=" * (-len(run) % 4)
+        for decode in (base64.b64decode, base64.urlsafe_b64decode):
+            try:
+                views.append(decode(padded).decode("utf-8"))
+            except ValueError:  # not base64, or not text: nothing to look at
+                continue
+    return views
+
+
 def page_views(text: str) -> list[str]:
     """The forms in which a page can carry a line: its visible text (tags removed, HTML
     entities decoded, terminal colours removed), then the same with JSON/Python string
     escapes decoded and with entities decoded once more (double-escaped output), each
-    repeated until nothing changes (a line escaped twice is found too)."""
+    repeated until nothing changes (a line escaped twice is found too); and each of those
+    rot13-decoded, reversed and with its base64 runs decoded (:func:`_encodings`)."""
     first = html.unescape(re.sub(r"<[^>]+>", "", text))
     first = re.sub(r"\x1b\[[0-9;]*m", "", first)
     views, todo = [first], [first]
@@ -112,7 +130,7 @@ def page_views(text: str) -> list[str]:
             if decoded not in views:
                 views.append(decoded)
                 todo.append(decoded)
-    return views
+    return views + [encoded for view in views for encoded in _encodings(view)]
 
 
 def leaked(text: str, lines: set[str]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import select
 import socket
 import struct
@@ -34,6 +35,15 @@ class Channel:
     def send(self, message: Any) -> None:
         data = json.dumps(message, ensure_ascii=False).encode("utf-8", "surrogatepass")
         self.sock.sendall(struct.pack(">I", len(data)) + data)
+
+    def request(self, message: dict[str, Any]) -> None:
+        """Send a request to the runner (see :func:`encode_request`)."""
+        self.sock.sendall(encode_request(message))
+
+    def pending(self) -> bool:
+        """Whether bytes are waiting to be read (none should, between two requests)."""
+        ready, _, _ = select.select([self.sock], [], [], 0)
+        return bool(ready)
 
     def _read(self, count: int, deadline: float | None) -> bytes:
         chunks: list[bytes] = []
@@ -67,3 +77,11 @@ class Channel:
             return json.loads(body.decode("utf-8", "surrogatepass"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ChannelGarbage(str(exc)) from exc
+
+
+def encode_request(message: dict[str, Any]) -> bytes:
+    """A request of the supervisor's as the runner reads it (testproc.read_request): a
+    4-byte length and a marshal body (decoded there by a built-in function, which a
+    notebook cannot replace as it can replace ``json``)."""
+    data = marshal.dumps(message)
+    return struct.pack(">I", len(data)) + data

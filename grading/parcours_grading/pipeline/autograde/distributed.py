@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 from ...errors import GradingError, SchedulerError
 from . import jobs
 from .limits import Limits
-from .results import GradeResult, Problem
+from .results import GradeResult, Problem, excerpt
 from .source import NotebookSpec
 
 try:
@@ -267,10 +267,10 @@ class Cluster:
                 return GradeResult.from_dict(future.result()), False
             # the result lost with its worker (cancelled, killed, connection closed)
             except (CancelledError, distributed.KilledWorker, OSError, TimeoutError) as exc:
-                reason = f"its result could not be fetched ({type(exc).__name__}: {exc})"
+                reason = f"its result could not be fetched ({type(exc).__name__}: {excerpt(exc)})"
         elif future.status == "error":
             error = future.exception()
-            reason = f"{type(error).__name__}: {error}"
+            reason = f"{type(error).__name__}: {excerpt(error)}"  # may quote a file name
         elif self.client.status != "running":
             raise self._lost(results)
         else:

@@ -187,6 +187,14 @@ class GradingShell(InteractiveShell):
         pass
 
 
+def _refuse_audit_hooks(event: str, args: Any) -> None:
+    """The fork server's audit hook: a notebook may not add its own (one would see, and
+    could stop, every ``exec``/``compile``/``open`` of a test cell's process; audit hooks
+    cannot be removed)."""
+    if event == "sys.addaudithook":
+        raise RuntimeError("audit hooks are not available while grading")
+
+
 def make_shell() -> GradingShell:
     """Create the shell (in the warm fork server, before any fork: never runs code there)."""
     from traitlets.config import Config
@@ -200,55 +208,8 @@ def make_shell() -> GradingShell:
     cfg.InteractiveShell.colors = "NoColor"
     cfg.InteractiveShell.autocall = 0
     shell = GradingShell.instance(config=cfg)
+    sys.addaudithook(_refuse_audit_hooks)
     return shell
-
-
-_FLAGS: list[str] = []
-
-
-def _custom(cls: type) -> type | None:
-    """The first class of ``cls``'s MRO that the notebook defined with its own ==."""
-    for klass in cls.__mro__:
-        if klass.__module__ == "__main__" and ("__eq__" in vars(klass) or "__ne__" in vars(klass)):
-            return klass
-    return None
-
-
-def _true_eq(liar: Any, honest: Any) -> bool:
-    """== as the honest value's type, then the liar's first library base, see it."""
-    # Any: on a class held as type[...], mypy reads .__eq__ as type.__eq__ (bound)
-    honest_type: Any = type(honest)
-    result = honest_type.__eq__(honest, liar)
-    if result is NotImplemented:
-        base: Any = next(k for k in type(liar).__mro__ if k.__module__ != "__main__")
-        result = base.__eq__(liar, honest)
-    return liar is honest if result is NotImplemented else bool(result)
-
-
-def compare(a: Any, b: Any, equal: bool = True) -> Any:
-    """What ``assert a == b`` in a test cell evaluates (see supervisor.guard_comparisons).
-
-    Same result as ``a == b`` unless one side's class, defined in the notebook, overrides
-    ``==`` and claims something the other side's type denies: then the honest answer is
-    returned and the lie recorded."""
-    result = a == b if equal else a != b
-    for liar, honest in ((a, b), (b, a)):
-        klass = _custom(type(liar))
-        if klass is None or _custom(type(honest)) is not None:
-            continue
-        try:
-            claimed = bool(result)
-            truth = _true_eq(liar, honest)
-        except Exception:  # ambiguous truth values (arrays, frames): leave as is
-            return result
-        truth = truth if equal else not truth
-        if claimed != truth:
-            _FLAGS.append(
-                f"an object of class {klass.__qualname__} (defined in the notebook) "
-                f"claims {'==' if equal else '!='} {honest!r:.60}"
-            )
-            return truth
-    return result
 
 
 def _no_input(*args: Any, **kwargs: Any) -> str:
@@ -267,8 +228,40 @@ def serve(
     reaper: Reaper | None = None,
 ) -> None:
     """Answer the supervisor's requests until told to stop (or killed); ``reaper``: the
-    sandbox's init, told when grading is over (see :mod:`.reaper`)."""
+    sandbox's init, told when grading is over (see :mod:`.reaper`).
+
+    Requests come as marshal frames written by the supervisor only:
+
+    * ``{"op": "run", "source", "nonce", "watchdog_s"}``: one of the learner's cells, run
+      by IPython here, as a kernel would; a cell deaf to SIGINT is still stopped after
+      ``watchdog_s`` by an exception raised in it from a watchdog thread (its names and
+      files stay: the next questions keep what it had done);
+    * ``{"op": "test", "id"}``: a test cell: this process forks and waits; the fork runs
+      the test out of reach of the notebook (:mod:`.testproc`) and answers; then this
+      process says ``tested``. It never sees the test's source.
+
+    Between cells no learner code runs here: every signal blocked, the garbage collector
+    (its callbacks, finalisers of cycles) off, trace and profile functions cleared. The
+    request loop and the test's process use only what :func:`testproc.pristine` rebuilt
+    before the first cell, bound to this frame."""
     global _SINK
+    import ctypes
+    import gc
+    import threading
+
+    from . import testproc
+
+    # bound before any learner code: a notebook can rebind module attributes, not these
+    read_request, send, test_process = testproc.pristine()
+    fork, waitpid, sigmask = os.fork, os.waitpid, signal.pthread_sigmask
+    sigpending, sigtimedwait = signal.sigpending, signal.sigtimedwait
+    settrace, setprofile = sys.settrace, sys.setprofile
+    gc_enable, gc_disable, gc_isenabled = gc.enable, gc.disable, gc.isenabled
+    compare_code = testproc.compare.__code__
+    set_async = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    c_ulong, py_object = ctypes.c_ulong, ctypes.py_object
+    main_thread = threading.get_ident()
+    fd, own_namespace = channel.sock.fileno(), reaper is not None
     running = {"cell": False}
 
     def on_sigint(signum: int, frame: Any) -> None:
@@ -280,21 +273,76 @@ def serve(
     shell.user_ns["input"] = _no_input
     channel.send({"op": "hello", **hello})
     stdout, stderr = _Stream("stdout"), _Stream("stderr")
+    student_mask: Any = sigmask(signal.SIG_BLOCK, testproc.EVERY_SIGNAL)
+    student_gc = gc_isenabled()
+    gc_disable()
     while True:
-        request = channel.recv()
-        if request.get("op") != "run":
+        request = read_request(fd)
+        op = request.get("op") if isinstance(request, dict) else None
+        if op == "test":
+            fork_id = "".join(c for c in str(request.get("id")) if c in "0123456789abcdef")
+            while True:  # the notebook's dead children (ended by the supervisor) reaped
+                try:
+                    if waitpid(-1, os.WNOHANG)[0] == 0:
+                        break
+                except ChildProcessError:
+                    break
+            try:
+                child = fork()
+            except OSError as exc:  # the process limit: the test cannot run apart
+                why = "the test's process could not be started (" + str(exc.strerror) + ")"
+                send(
+                    fd,
+                    '{"op": "ready", "id": "' + fork_id + '", "refused": ' + json.dumps(why) + "}",
+                )
+                send(fd, '{"op": "tested", "id": "' + fork_id + '"}')
+                continue
+            if child == 0:
+                test_process(
+                    fd,
+                    shell.user_ns,
+                    shell.execution_count,
+                    fork_id,
+                    output_kb,
+                    own_namespace,
+                    compare_code,
+                )
+            while True:  # stopped by the fork meanwhile; resumed before it exits
+                try:
+                    waitpid(child, 0)
+                    break
+                except ChildProcessError:
+                    break
+                except InterruptedError:
+                    continue
+            shell.execution_count += 1  # the test had its number, as in a kernel
+            send(fd, '{"op": "tested", "id": "' + fork_id + '"}')
+            continue
+        if op != "run":
             if reaper is not None:
                 reaper.end()
             return
         me = os.getpid()
         _SINK = _Sink(output_kb * 1024)
         count = shell.execution_count
-        _FLAGS.clear()
-        if request.get("guard"):
-            shell.user_ns["__parcours_compare__"] = compare
         sys.stdout, sys.stderr = stdout, stderr
+        watch_s = float(request.get("watchdog_s") or 0.0)
+        over = threading.Event()
+
+        def watchdog(over: threading.Event = over, watch_s: float = watch_s) -> None:
+            if not over.wait(watch_s) and running["cell"]:
+                set_async(c_ulong(main_thread), py_object(KeyboardInterrupt))
+
+        watcher = threading.Thread(target=watchdog, daemon=True) if watch_s else None
+        while signal.SIGINT in sigpending():  # an interrupt meant for an earlier cell
+            sigtimedwait((signal.SIGINT,), 0)
         running["cell"] = True
+        if student_gc:
+            gc_enable()
         try:
+            sigmask(signal.SIG_SETMASK, student_mask)
+            if watcher is not None:
+                watcher.start()
             shell.run_cell(request["source"], store_history=True, silent=False)
         except KeyboardInterrupt:
             _SINK.add(
@@ -309,6 +357,15 @@ def serve(
             if os.getpid() != me:  # a process forked by student code: never answer
                 os._exit(0)
             running["cell"] = False
+            student_mask = sigmask(signal.SIG_BLOCK, testproc.EVERY_SIGNAL)
+            settrace(None)
+            setprofile(None)
+            student_gc = gc_isenabled()
+            gc_disable()
+            over.set()
+            if watcher is not None and watcher.is_alive():
+                watcher.join()
+            set_async(c_ulong(main_thread), None)  # one raised too late: dropped
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         outputs = _SINK.outputs
         memory = any(o.get("ename") == "MemoryError" for o in outputs)
@@ -320,6 +377,5 @@ def serve(
                 "execution_count": count,
                 "truncated": _SINK.truncated,
                 "memory_error": memory,
-                "flags": list(_FLAGS),
             }
         )

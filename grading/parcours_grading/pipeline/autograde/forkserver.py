@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def _serve(warm: list[str], max_running: int = 0) -> int:  # pragma: no cover
             importlib.import_module(name)
         except Exception as exc:  # a module that fails here is simply imported per submission
             print(f"parcours fork server: not pre-imported: {name} ({exc!r})", file=sys.stderr)
-    from . import cgroups, executor, sandbox, scoring, supervisor  # noqa: F401
+    from . import cgroups, executor, sandbox, scoring, supervisor, workdisk  # noqa: F401
 
     for module, warm_up in (("pandas", _warm_pandas), ("ipywidgets", _warm_widgets)):
         if module in sys.modules:
@@ -100,7 +101,11 @@ def _serve(warm: list[str], max_running: int = 0) -> int:  # pragma: no cover
                 os.dup2(null, 0)
                 os.dup2(null, 1)
                 os.close(null)
-                code = supervisor.supervise(Path(request["dir"]), shell)
+                job = Path(request["dir"])
+                # the working folder on a tmpfs of its own, size-limited (workdisk.py)
+                refused = workdisk.limit(job)
+                code = supervisor.supervise(job, shell)
+                workdisk.record(job, refused)
             finally:
                 os._exit(code)
         jobs[pid] = (request["job"], time.monotonic())
@@ -248,6 +253,61 @@ def _warm_widgets() -> None:  # pragma: no cover - runs in the server process
         widget.close()
 
 
+#: the only variables of the caller's environment the server is started with: the
+#: language, where the Python packages and IPython's and the translations' caches are.
+#: Nothing else passes (no token, no password, no setting of the caller's: whatever its
+#: environment holds, a sandbox forked from the server could read it back from its own
+#: memory, between ``env_start`` and ``env_end`` of /proc/self/stat)
+KEPT_VARIABLES = (
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "LC_MESSAGES",
+    "TZ",
+    "HOME",
+    "IPYTHONDIR",
+    "XDG_CACHE_HOME",
+    "PYTHONPATH",
+    "PYTHONPYCACHEPREFIX",
+    "PYTHONDONTWRITEBYTECODE",
+)
+
+
+#: the system's folders of programs, after the interpreter's own
+SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
+
+
+def server_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The whole environment the fork server is exec'd with: the few variables of
+    :data:`KEPT_VARIABLES` taken from ``environ`` (default ``os.environ``), a fixed
+    ``PATH`` (the interpreter's folder first) and the grading settings, nothing else.
+
+    Every process of a sandbox is forked from the server and keeps its initial
+    environment in memory: a hub token (``JUPYTERHUB_API_TOKEN`` of the service grading on
+    submit) or a teacher's shell variables passed here would be readable by student code."""
+    source = os.environ if environ is None else environ
+    env = {name: source[name] for name in KEPT_VARIABLES if name in source}
+    env.setdefault("LANG", "C.UTF-8")
+    env.update(
+        {
+            "PATH": os.pathsep.join(
+                dict.fromkeys([str(Path(sys.executable).parent), *SYSTEM_PATH])
+            ),
+            # Bytecode caches are used (and written) as by any Python process: without
+            # them the warm-up compiles numpy, pandas and IPython from source, seconds per
+            # run. Only the sandboxed runner stops writing them (sandbox.enter).
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PARCOURS_EVENTS": "off",
+            "MPLBACKEND": "Agg",
+            "NBGRADER_EXECUTION": "autograde",
+        }
+    )
+    return env
+
+
 class ForkServerError(RuntimeError):
     """The fork server could not start or died."""
 
@@ -269,20 +329,7 @@ class ForkServer:
         submit more, they start in order as soon as a running one ends (each start is
         reported as ``{"op": "started", "job": ...}``). 0: every request starts at once."""
         self.max_running = max_running
-        env = dict(os.environ)
-        # Bytecode caches are used (and written) as by any Python process: without them
-        # the warm-up compiles numpy, pandas and IPython from source, seconds per run. Only
-        # the sandboxed runner stops writing them (sandbox.enter).
-        env.update(
-            {
-                "OPENBLAS_NUM_THREADS": "1",
-                "OMP_NUM_THREADS": "1",
-                "MKL_NUM_THREADS": "1",
-                "PARCOURS_EVENTS": "off",
-                "MPLBACKEND": "Agg",
-                "NBGRADER_EXECUTION": "autograde",
-            }
-        )
+        env = server_environment()
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, json.dumps(list(warm_modules)), str(max_running)],
             stdin=subprocess.PIPE,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .limits import Limits
-from .results import GradeResult, Problem
+from .results import GradeResult, Problem, excerpt
 from .source import NotebookSpec
 
 #: nbgrader's CourseDirectory.ignore
@@ -164,7 +164,10 @@ def collect(job: Job, exit_code: int | None) -> GradeResult:
             notebook=job.notebook,
             status="problems",
             problems=[
-                Problem("internal", f"no result from the grading process (exit {exit_code}): {exc}")
+                Problem(
+                    "internal",
+                    f"no result from the grading process (exit {exit_code}): {excerpt(exc)}",
+                )
             ],
         )
     shutil.rmtree(job.dir, ignore_errors=True)

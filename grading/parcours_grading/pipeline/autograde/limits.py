@@ -30,6 +30,9 @@ class Limits:
     processes: int = _setting("process_limit")
     #: largest output one cell keeps, in KiB; the rest is cut and the cut recorded
     output_kb: int = _setting("output_limit_kb")
+    #: size of the working folder (a private tmpfs: the learner's files, the data files
+    #: and what the notebook writes there), in MiB; going over it is a "disk" problem
+    disk_mb: int = _setting("disk_limit_mb")
     #: let student code reach the network
     network: bool = _setting("allow_network")
     #: unprivileged user student code runs as when grading is started as root
@@ -56,6 +59,7 @@ class Limits:
             memory_mb=int(config.memory_limit_mb),
             processes=int(config.process_limit),
             output_kb=int(config.output_limit_kb),
+            disk_mb=int(config.disk_limit_mb),
             network=bool(config.allow_network),
             sandbox_user=str(config.sandbox_user),
             hidden_paths=tuple(sorted({p for p in hidden if p and "{course}" not in p})),

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ...safetext import excerpt as _excerpt
+
 #: the file written next to each autograded submission (:meth:`SubmissionResult.to_json`)
 RESULT_FILE = "parcours-result.json"
 #: version of the parcours-result.json layout; bump on any incompatible change
@@ -39,6 +41,8 @@ PROBLEM_CODES = (
     "cell-timeout",  # a cell ran longer than the cell limit
     "notebook-timeout",  # the notebook ran longer than the notebook limit
     "memory",  # the memory limit was hit
+    "disk",  # the working folder's size limit was hit (files written there)
+    "background",  # a test not run: threads or processes of the notebook still running
     "exit",  # a cell called sys.exit() (an error in that cell; grading goes on)
     "lying-object",  # a test compared an object whose == lies; checked the other way round
     "killed",  # the process running the notebook died or stopped itself
@@ -47,6 +51,15 @@ PROBLEM_CODES = (
     "sandbox",  # a sandbox measure could not be applied (OS refused)
     "internal",  # Parcours itself failed on this submission (a bug: report it)
 )
+
+
+def excerpt(text: object, limit: int = 80) -> str:
+    """What a :class:`Problem` message may quote of what a learner wrote (a cell name, an
+    exception's message, a file name): at most ``limit`` characters, on one line, every
+    control character escaped (``\\x1b``...: :func:`parcours_grading.safetext.excerpt`).
+    Every construction site quoting learner text goes through it, so a message never
+    carries more than this bounded, inert excerpt."""
+    return _excerpt(text, limit)
 
 
 @dataclass

@@ -20,7 +20,7 @@ import warnings
 from typing import Any
 
 from . import nbrules as rules
-from .results import CellGrade, Problem
+from .results import CellGrade, Problem, excerpt
 from .source import NotebookSpec
 
 #: nbgrader's ClearHiddenTests delimiters (defaults)
@@ -93,7 +93,9 @@ def read_submission(data: bytes) -> tuple[dict[str, Any] | None, Problem | None]
                 warnings.simplefilter("ignore")
                 raw = json.loads(nbformat.writes(nbformat.reads(text, as_version=4)))
         except Exception as exc:  # nbformat raises many types on malformed structures
-            return None, Problem("unreadable", f"not a valid notebook: {type(exc).__name__}: {exc}")
+            return None, Problem(
+                "unreadable", f"not a valid notebook: {type(exc).__name__}: {excerpt(exc)}"
+            )
     problem = _normalise(raw)
     return (None, problem) if problem else (raw, None)
 
@@ -133,7 +135,10 @@ def sanitize(nb: Any, spec: NotebookSpec) -> list[Problem]:
             _upgrade(cell)
         except Exception as exc:  # nbgrader's upgrade raises several types
             problems.append(
-                Problem("metadata", f"cell {i}: nbgrader metadata unreadable ({exc}); not graded")
+                Problem(
+                    "metadata",
+                    f"cell {i}: nbgrader metadata unreadable ({excerpt(exc)}); not graded",
+                )
             )
             cell["metadata"].pop("nbgrader", None)
             continue
@@ -151,8 +156,10 @@ def sanitize(nb: Any, spec: NotebookSpec) -> list[Problem]:
             problems.append(
                 Problem(
                     "duplicated-cell",
-                    f"cell '{grade_id}' appears more than once; only the last copy is graded",
-                    grade_id,  # type: ignore[arg-type]  # None for cells without an id (kept as is)
+                    f"cell '{excerpt(grade_id)}' appears more than once; only the last copy is "
+                    "graded",
+                    # None for cells without an id (kept as is)
+                    None if grade_id is None else excerpt(grade_id),  # type: ignore[arg-type]
                 )
             )
             del cell["metadata"]["nbgrader"]
@@ -173,7 +180,9 @@ def sanitize(nb: Any, spec: NotebookSpec) -> list[Problem]:
         if source is None:
             problems.append(
                 Problem(
-                    "metadata", f"cell '{grade_id}' is not in the assignment; not graded", grade_id
+                    "metadata",
+                    f"cell '{excerpt(grade_id)}' is not in the assignment; not graded",
+                    excerpt(grade_id),
                 )
             )
             del cell["metadata"]["nbgrader"]
@@ -213,7 +222,7 @@ def sanitize(nb: Any, spec: NotebookSpec) -> list[Problem]:
                     problems.append(
                         Problem(
                             "metadata",
-                            f"cell '{grade_id}': points changed to {meta.get('points')}; "
+                            f"cell '{grade_id}': points changed to {excerpt(meta.get('points'))}; "
                             f"restored to {source.max_score:g}",
                             grade_id,
                         )
@@ -242,7 +251,9 @@ def sanitize(nb: Any, spec: NotebookSpec) -> list[Problem]:
             name = cell["metadata"]["nbgrader"].get("grade_id", "")
             problems.append(
                 Problem(
-                    "metadata", f"cell {i}: nbgrader metadata invalid ({exc}); not graded", name
+                    "metadata",
+                    f"cell {i}: nbgrader metadata invalid ({excerpt(exc)}); not graded",
+                    excerpt(name),
                 )
             )
             cell["metadata"].pop("nbgrader", None)
