@@ -76,6 +76,14 @@ from parcours_grading.config import use_parcours_exchange  # noqa: E402
 use_parcours_exchange(c)
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
+# Learner content never runs in staff views: the feedback pages nbgrader generates (also
+# from formgrader's "Generate feedback" button) render learners' Markdown, HTML and
+# outputs sanitised, under a Content-Security-Policy with no script at all. The
+# formgrader's own pages get the same sanitiser and a CSP from `parcours formgrader` and
+# the hub's formgrader services (docs/assignment-loop.md, "Learner content in staff views").
+from parcours_grading.pipeline.coursedir import use_safe_html  # noqa: E402
+
+use_safe_html(c)
 
 # --- Voila --------------------------------------------------------------------------
 # JupyterLab extensions Voila must not load (by package name): nbgrader's and notebook's

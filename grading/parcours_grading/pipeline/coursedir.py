@@ -52,4 +52,32 @@ def nbgrader_config(config: ParcoursConfig, course: Course) -> Config:
     nb.CourseDirectory.db_url = config.gradebook_for(course.id)
     nb.Exchange.root = config.exchange_dir
     nb.ExecutePreprocessor.timeout = int(config.cell_timeout)
+    return use_safe_html(nb)
+
+
+def use_safe_html(nb: Config) -> Config:
+    """nbgrader's feedback pages render learner content sanitised, under a
+    Content-Security-Policy that runs no script (:mod:`.safehtml`, template
+    ``parcours_feedback``). Scoped to ``GenerateFeedback``'s exporter: Voila and
+    JupyterLab's own exports keep their scripts. Called by ``jupyter_config.py`` (the
+    formgrader's "Generate feedback" button) and by :func:`nbgrader_config` (``parcours
+    feedback``); the formgrader's pages get theirs from :mod:`.staffview`."""
+    from importlib.util import find_spec
+
+    spec = find_spec("nbgrader")  # where it is, without importing it (0.8 s)
+    package = Path(spec.origin if spec and spec.origin else ".").parent
+    templates = package / "server_extensions" / "formgrader" / "templates"
+    exporter = nb.GenerateFeedback.HTMLExporter
+    exporter.sanitize_html = True
+    exporter.filters = {
+        "markdown2html": "parcours_grading.pipeline.safehtml.markdown2html",
+        "clean_html": "parcours_grading.pipeline.safehtml.clean_html",
+    }
+    exporter.preprocessors = ["parcours_grading.pipeline.safehtml.LearnerNotebook"]
+    exporter.template_name = "parcours_feedback"
+    exporter.extra_template_basedirs = [str(templates), str(Path(__file__).with_name("templates"))]
+    # nbgrader's folder itself ({% extends 'feedback/index.html.j2' %}), then the
+    # Bootstrap CSS its feedback template inlines (what GenerateFeedback sets)
+    bootstrap = templates.parent / "static" / "node_modules" / "bootstrap" / "dist" / "css"
+    exporter.extra_template_paths = [str(templates), str(bootstrap)]
     return nb

@@ -1,7 +1,8 @@
 """nbgrader's formgrader for one course on one machine (``parcours formgrader COURSE``):
 a Jupyter server with nbgrader's formgrader extension, configured from
 :class:`~parcours_grading.config.ParcoursConfig` (:func:`.coursedir.nbgrader_config`),
-opening on the course's assignments. Manual grades and comments typed there go to the
+opening on the course's assignments, learner content shown sanitised under a
+Content-Security-Policy (:mod:`.staffview`). Manual grades and comments typed there go to the
 course's gradebook, which ``parcours feedback`` then reads.
 
 On the hub the same formgrader runs as the service ``formgrader-<course>``
@@ -41,6 +42,7 @@ def formgrader_command(config: ParcoursConfig, course: Course, port: int, token:
     """The Jupyter server command line: nbgrader's course folder, gradebook and exchange
     of ``course``, no browser, no port retries, opening on the formgrader."""
     from .coursedir import nbgrader_config
+    from .staffview import SERVER_ARGUMENT
 
     nb = nbgrader_config(config, course)
     return [
@@ -59,6 +61,7 @@ def formgrader_command(config: ParcoursConfig, course: Course, port: int, token:
         f"--CourseDirectory.db_url={nb.CourseDirectory.db_url}",
         f"--Exchange.root={nb.Exchange.root}",
         "--Exchange.path_includes_course=True",
+        SERVER_ARGUMENT,  # learner content sanitised, a CSP on every page (staffview.py)
         # a container or a test runs as root; on the hub a grader account runs it instead
         *(["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []),
     ]
