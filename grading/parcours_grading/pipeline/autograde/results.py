@@ -203,3 +203,13 @@ class SubmissionResult:
             "notebooks": [n.to_dict() for n in self.notebooks],
         }
         return json.dumps(data, indent=1, ensure_ascii=False)
+
+
+def error_output(ename: str, message: str) -> dict[str, Any]:
+    """An nbformat error output written by the grader (not by the notebook)."""
+    return {
+        "output_type": "error",
+        "ename": ename,
+        "evalue": message,
+        "traceback": [f"\x1b[0;31m{ename}\x1b[0m: {message}"],
+    }

@@ -273,7 +273,7 @@ def _resume(stopped: list[int]) -> None:
 
 
 def compare(a: Any, b: Any, equal: bool = True) -> Any:
-    """What ``assert a == b`` in a test cell evaluates (see supervisor.guard_comparisons).
+    """What ``assert a == b`` in a test cell evaluates (see testcell.compile_test).
 
     Same result as ``a == b`` unless one side's class, defined in the notebook, overrides
     ``==`` and claims something the other side's type denies: then the honest answer is
