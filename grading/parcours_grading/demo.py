@@ -10,11 +10,15 @@
    answers written into the real notebook (the source's solution where the learner gets
    a question right, the unanswered stub where they do not; a short text for written
    questions), ``submit``; then ``collect``, ``autograde`` on real kernels, ``feedback``.
+   Each learner's submissions are recorded in nbgrader's cache where the hub's Parcours
+   service keeps it (:func:`.hub.service.learner_cache`): the released feedback reaches
+   the learner on the hub as real feedback does (nbgrader finds it through that record).
 4. **Lessons** — quiz answers, lesson progress, reflections and satisfaction ratings over
    the simulated weeks, written to the event store.
 5. **Serve** — Parcours on JupyterHub (:func:`serve_hub`): the class's accounts (40
    learners, the course's teacher ``prof-demo``, the coordinator ``coord-demo``), each
-   logging in as themselves; the URL and three accounts with their passwords are printed.
+   logging in as themselves; the URL and three accounts with their passwords are printed
+   (every account gets a fresh password, all in ``<data_dir>/hub/passwords.csv``).
    With ``--single-user`` (or when not root), JupyterLab and the dashboards for one person
    on this machine instead (:func:`serve`). Ctrl-C stops it all.
 
@@ -224,6 +228,7 @@ def run_assignment(
     Returns (submissions, notebooks graded)."""
     import random
 
+    from .hub.service import learner_cache
     from .pipeline.autograde import autograde
     from .pipeline.collect import collect
     from .pipeline.exchange import fetch, submit
@@ -239,14 +244,11 @@ def run_assignment(
     rng = random.Random(f"{seed}:{assignment}")
     for row in mine.itertuples(index=False):
         home = homes / row.student_id
-        folder = fetch(
-            config,
-            course,
-            assignment,
-            learner=row.student_id,
-            into=home,
-            cache_dir=home / ".nbgrader-cache",
-        )
+        # nbgrader's record of the learner's submissions where the hub's service keeps it:
+        # the feedback is found through it (see the module's text)
+        cache = learner_cache(config, row.student_id)
+        folder = fetch(config, course, assignment, learner=row.student_id, into=home,
+                       cache_dir=cache)  # fmt: skip
 
         def right(_gid: str, p: float = float(row.fraction_correct)) -> bool:
             return rng.random() < p
@@ -254,14 +256,7 @@ def run_assignment(
         for notebook in sources:
             target = folder / notebook.name
             answer_notebook(target, answers[notebook.name], right)
-        submit(
-            config,
-            course,
-            assignment,
-            learner=row.student_id,
-            into=home,
-            cache_dir=home / ".nbgrader-cache",
-        )
+        submit(config, course, assignment, learner=row.student_id, into=home, cache_dir=cache)
         times[row.student_id] = row.submit_at.floor("us").to_pydatetime()
     _tell(
         progress,
@@ -361,25 +356,23 @@ class Servers:
                 self.lab.kill()
 
 
-#: the accounts the demo prints, one per role (their passwords are set anew on each run)
+#: the accounts the demo prints, one per role (every account's password is set anew on
+#: each run: :func:`demo_accounts`)
 DEMO_TEACHER = "prof-demo"
 DEMO_COORDINATOR = "coord-demo"
 
 
-def serve_hub(
-    config: ParcoursConfig,
-    now: dt.datetime,
-    *,
-    port: int = 0,
-    progress: Callable[[str], None] | None = print,
-) -> tuple[Any, dict[str, str]]:
-    """Parcours on JupyterHub over the demo's data, "as of" ``now``: accounts synced from
-    the roster, the manifest and the configuration; returns the running
-    :class:`~parcours_grading.hub.server.HubServer` and one account per role with a
-    fresh password (learner, teacher, coordinator)."""
-    from .hub.accounts import new_password, set_password, sync_accounts
+def demo_accounts(
+    config: ParcoursConfig, progress: Callable[[str], None] | None = print
+) -> tuple[dict[str, str], Path]:
+    """The demo's Unix accounts synced from its roster, manifest and configuration (as
+    root), each with a fresh password: every one of them is written in
+    ``<data_dir>/hub/passwords.csv`` (replaced, root's only), which therefore holds the
+    password that works now, whether the accounts were made by this run or an earlier
+    one. Returns one account per role (learner, teacher, coordinator) with its password,
+    by ``"<role>:<name>"``, and the file's path."""
+    from .hub.accounts import new_password, set_passwords, sync_accounts, write_passwords
     from .hub.people import read_people
-    from .hub.server import HubServer
 
     people = read_people(config)
     learner = sorted(n for n, p in people.by_name.items() if p.role == "learner")[0]
@@ -400,10 +393,27 @@ def serve_hub(
             n=len(people.by_name), created=len(report.created)
         ),
     )
-    passwords = {}
-    for role, name in shown.items():
-        passwords[f"{role}:{name}"] = new_password()
-        set_password(name, passwords[f"{role}:{name}"])
+    passwords = {name: new_password() for name in sorted(people.by_name)}
+    set_passwords(passwords)
+    path = write_passwords(config, passwords)
+    return {f"{role}:{name}": passwords[name] for role, name in shown.items()}, path
+
+
+def serve_hub(
+    config: ParcoursConfig,
+    now: dt.datetime,
+    *,
+    port: int = 0,
+    progress: Callable[[str], None] | None = print,
+) -> tuple[Any, dict[str, str]]:
+    """Parcours on JupyterHub over the demo's data, "as of" ``now``: accounts synced from
+    the roster, the manifest and the configuration, with fresh passwords
+    (:func:`demo_accounts`); returns the running
+    :class:`~parcours_grading.hub.server.HubServer` and one account per role with its
+    password (learner, teacher, coordinator)."""
+    from .hub.server import HubServer
+
+    passwords, _path = demo_accounts(config, progress)
     hub = HubServer(config, port=port or config.hub_port, env={"PARCOURS_NOW": now.isoformat()})
     _tell(progress, _("starting JupyterHub (proxy, dashboards, formgrader)…"))
     hub.start()

@@ -4,8 +4,8 @@ for real Unix accounts, the dashboards and formgrader services.
 One hub per session (it takes ~30 s to start). The project is a copy of the repository's
 (courses, notebooks, jupyter_config.py) in a folder every account may traverse, with two
 courses: ``analyse-de-donnees`` (teacher ``pt-prof-a``; learners ``pt-alice``, ``pt-bob``)
-and ``cours-b`` (teacher ``pt-prof-b``; learner ``pt-carol``), and a coordinator
-``pt-coord``. The accounts are removed at the end; so is the project.
+and ``cours-b`` (teacher ``pt-prof-b``; learner ``pt-carol``), ``pt-dora`` learning in
+both, and a coordinator ``pt-coord``. The accounts are removed at the end; so is the project.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ REPO = Path(__file__).resolve().parents[2]
 COURSE_A = "analyse-de-donnees"
 COURSE_B = "cours-b"
 LEARNERS = {"pt-alice": COURSE_A, "pt-bob": COURSE_A, "pt-carol": COURSE_B}
+#: a learner of both courses (each teacher sees her in their own course only)
+BOTH = "pt-dora"
 TEACHERS = {"pt-prof-a": COURSE_A, "pt-prof-b": COURSE_B}
 COORDINATOR = "pt-coord"
 #: the test hub's Unix group (c.ParcoursConfig.hub_unix_group), not a real installation's
@@ -37,7 +39,7 @@ UNIX_GROUP = "parcours-test"
 COURSE_E = "cours-e2e"
 E2E_LEARNERS = [f"pt-e{n:02d}" for n in range(1, 31)]
 E2E_GROUP = "groupe-a"  # the first 15: the second assignment is released to them only
-ACCOUNTS = [*LEARNERS, *TEACHERS, COORDINATOR, *E2E_LEARNERS]
+ACCOUNTS = [*LEARNERS, BOTH, *TEACHERS, COORDINATOR, *E2E_LEARNERS]
 
 
 @dataclass
@@ -160,10 +162,12 @@ def hub_site() -> Iterator[HubSite]:
     from parcours_grading.dashboards.server import free_port
     from parcours_grading.hub.accounts import account_exists, set_password, sync_accounts
     from parcours_grading.hub.server import HubServer
+    from parcours_grading.hub.shellpath import PROFILE
     from parcours_grading.pipeline.roster import Learner, write_roster
 
     assert os.geteuid() == 0, "the hub tests create Unix accounts: run them as root"
     saved_environ = dict(os.environ)
+    profile_there = PROFILE.exists()  # the hub writes it (login shells' PATH)
     base = Path(tempfile.mkdtemp(prefix="parcours-hub-", dir="/tmp"))
     os.chmod(base, 0o711)  # every account may pass through to the project (not list it)
     project, data = base / "project", base / "data"
@@ -213,7 +217,8 @@ def hub_site() -> Iterator[HubSite]:
     for course in (COURSE_A, COURSE_B):
         write_roster(
             config.course_root(course) / "roster.csv",
-            [Learner(id=n, first_name=n[3:].title()) for n, c in LEARNERS.items() if c == course],
+            [Learner(id=n, first_name=n[3:].title()) for n, c in LEARNERS.items() if c == course]
+            + [Learner(id=BOTH, first_name=BOTH[3:].title())],
         )
     write_roster(
         config.course_root(COURSE_E) / "roster.csv",
@@ -265,5 +270,7 @@ def hub_site() -> Iterator[HubSite]:
             for group in (f"grader-{course}", f"data-{course}"):
                 subprocess.run(["groupdel", group], capture_output=True, check=False)
         shutil.rmtree(base, ignore_errors=True)
+        if not profile_there:  # the machine as it was
+            PROFILE.unlink(missing_ok=True)
         os.environ.clear()
         os.environ.update(saved_environ)

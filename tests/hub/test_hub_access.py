@@ -11,7 +11,16 @@ from pathlib import Path
 
 import psutil
 
-from .conftest import ACCOUNTS, COORDINATOR, COURSE_A, COURSE_B, COURSE_E, UNIX_GROUP, HubSite
+from .conftest import (
+    ACCOUNTS,
+    BOTH,
+    COORDINATOR,
+    COURSE_A,
+    COURSE_B,
+    COURSE_E,
+    UNIX_GROUP,
+    HubSite,
+)
 
 
 def _kernels() -> set[int]:
@@ -203,6 +212,90 @@ def test_teacher_acts_on_their_own_course_only(hub_site: HubSite) -> None:
         ).status_code
         == 403
     )
+
+
+def _rows(page: str, table: str) -> int:
+    """The rows of the table ``table`` of a served dashboard page (0 when it is empty)."""
+    found = re.search(rf'id="{table}"[^>]*>.*?<tbody>(.*?)</tbody>', page, re.S)
+    return found.group(1).count("<tr>") if found else 0
+
+
+def test_the_formgrader_service_runs_no_learner_script(hub_site: HubSite) -> None:
+    """The hub's formgrader runs Parcours' staff-view extension (pipeline/staffview.py):
+    its pages carry a Content-Security-Policy allowing no inline script but its own."""
+    prof = hub_site.login("pt-prof-a")
+    grader = prof.get(f"{hub_site.url}/services/formgrader-{COURSE_A}/formgrader", timeout=120)
+    assert grader.status_code == 200
+    policy = grader.headers.get("Content-Security-Policy", "")
+    script_src = next((d for d in policy.split(";") if d.strip().startswith("script-src")), "")
+    assert "'self'" in script_src and "'unsafe-inline'" not in script_src
+    assert "frame-ancestors" in policy  # the hub's own directive kept
+
+
+def test_a_teacher_reads_a_learner_in_her_own_courses_only(hub_site: HubSite) -> None:
+    """A learner of two courses: each course's teacher, opening her page, reads her rows
+    of that course only (not what she does in a course they do not teach); the
+    coordinator and the learner herself read them all. (Her path's rows, counted per
+    course from the same data.)"""
+    from parcours_grading.dashboards import learner as vm
+    from parcours_grading.dashboards.data import load_dashboard_data
+
+    data = load_dashboard_data(hub_site.config)
+    path = vm.my_path(data, vm.pseudonym(data, BOTH))
+    per_course = {c: int((path["course"] == c).sum()) for c in (COURSE_A, COURSE_B)}
+    assert per_course[COURSE_A] > 0  # course A's rows: what course B's teacher must not read
+    expected = {
+        "pt-prof-a": per_course[COURSE_A],
+        "pt-prof-b": per_course[COURSE_B],
+        COORDINATOR: len(path),
+        BOTH: len(path),
+    }
+    shown = {}
+    for viewer in expected:
+        session = hub_site.login(viewer)
+        query = {} if viewer == BOTH else {"learner": BOTH}
+        page = session.get(hub_site.dashboard("learner"), params=query, timeout=180)
+        assert page.status_code == 200, (viewer, page.status_code)
+        assert BOTH in page.text, viewer
+        shown[viewer] = _rows(page.text, "table-path")
+    assert shown == expected
+
+
+def test_the_dashboards_do_not_run_as_root(hub_site: HubSite) -> None:
+    """The process answering on the dashboards service's port, and its kernels, run as
+    the service's account: never root."""
+    import pwd
+
+    from parcours_grading.hub.people import SERVICE_ACCOUNT
+
+    service = pwd.getpwnam(SERVICE_ACCOUNT)
+    assert hub_site.hub.process is not None
+    voila = [  # this hub's (another test run's hub may be running beside it)
+        proc
+        for proc in psutil.Process(hub_site.hub.process.pid).children(recursive=True)
+        if any("parcours_grading.hub.voila_service" in part for part in proc.cmdline())
+        and not proc.cmdline()[0].endswith("sh")
+    ]
+    assert voila, "the dashboards service is not running"
+    (port,) = {
+        int(part.split("=", 1)[1])
+        for proc in voila
+        for part in proc.cmdline()
+        if part.startswith("--port=")
+    }
+    listening = {
+        conn.pid
+        for conn in psutil.net_connections("tcp")
+        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port
+    }
+    assert listening, f"nothing listens on the dashboards' port {port}"
+    for pid in listening:
+        user = subprocess.run(
+            ["ps", "-o", "user:32=", "-p", str(pid)], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        assert user == SERVICE_ACCOUNT, (pid, user)
+        kernels = psutil.Process(pid).children(recursive=True)
+        assert {k.uids().real for k in kernels} <= {service.pw_uid}
 
 
 def test_coordinator_reads_every_course(hub_site: HubSite) -> None:

@@ -165,6 +165,44 @@ def _as_learner(
     )
 
 
+def _gzip_bomb(size: int = 2 * 2**30) -> bytes:
+    """A tar.gz of one file of 2 GiB of zeros in about 2 MiB (gzip members follow each
+    other: one compressed MiB of zeros, repeated)."""
+    import gzip
+
+    info = tarfile.TarInfo("devoir-1/donnees.bin")
+    info.size = size
+    zeros = gzip.compress(b"\0" * 2**20, compresslevel=9)
+    header, end = gzip.compress(info.tobuf(format=tarfile.GNU_FORMAT)), gzip.compress(b"\0" * 1024)
+    return b"".join([header, zeros * (size // 2**20), end])
+
+
+def test_a_gzip_bomb_is_refused_with_413(hub_site: HubSite) -> None:
+    """2 MiB sent, 2 GiB once unpacked: refused (413) with what, the limit and what to do,
+    in the course's language; nothing of it kept, nothing submitted."""
+    import tempfile
+
+    alice = _token(hub_site, "pt-alice")
+    inbound = Path(hub_site.config.exchange_dir) / COURSE_A / "inbound"
+    before = sorted(inbound.iterdir()) if inbound.is_dir() else []
+    bomb = _gzip_bomb()
+    assert len(bomb) < 3 * 2**20
+    answer = _call(
+        hub_site, alice, "POST", f"api/courses/{COURSE_A}/assignments/devoir-1", data=bomb
+    )
+    assert answer.status_code == 413, answer.text
+    message = answer.json()["error"]
+    assert "100 Mio" in message and "rendez-le à nouveau" in message, message
+    assert (sorted(inbound.iterdir()) if inbound.is_dir() else []) == before
+    left = [
+        p
+        for folder in Path(tempfile.gettempdir()).glob("parcours-submit-*")
+        for p in folder.rglob("*")
+        if p.is_file() and p.stat().st_size > 2**20
+    ]
+    assert left == []
+
+
 def test_submitting_as_someone_else_fails(hub_site: HubSite) -> None:
     alice = _token(hub_site, "pt-alice")
     fetched = _as_learner(hub_site, "pt-alice", alice, "fetch", COURSE_A, "devoir-1")
@@ -235,3 +273,64 @@ def test_a_removed_users_token_is_refused(hub_site: HubSite) -> None:
         assert time.monotonic() - removed < hub_site.config.service_token_cache_s + 10
     assert _call(hub_site, carol, "GET", f"api/courses/{COURSE_B}/deadlines").status_code == 403
     assert os.geteuid() == 0
+
+
+def _service_token(site: HubSite, name: str, scopes: list[str]) -> tuple[str, Any]:
+    """A hub service called ``name`` whose token has ``scopes`` (as an operator gives a
+    monitoring or backup service access to Parcours' services), written in the running
+    hub's database as JupyterHub keeps its services; (token, a function removing it)."""
+    from jupyterhub import orm
+
+    url = f"sqlite:///{site.config.hub_dir / 'jupyterhub.sqlite'}"
+    db = orm.new_session_factory(url)()
+    service = orm.Service(name=name, from_config=False)
+    role = orm.Role(name=f"test-service-{name}", scopes=scopes)
+    role.services.append(service)
+    db.add_all([service, role])
+    db.commit()
+    token = service.new_api_token(note="test", scopes=scopes)
+    db.commit()
+
+    def remove() -> None:
+        for orm_token in list(service.api_tokens):
+            db.delete(orm_token)
+        db.delete(role)
+        db.delete(service)
+        db.commit()
+        db.close()
+
+    return str(token), remove
+
+
+def test_a_services_token_is_not_taken_for_a_person(hub_site: HubSite) -> None:
+    """A service named like a learner, its token allowed to reach the Parcours service
+    and the dashboards: wherever a person is expected, it is refused (403, JupyterHub's
+    error shape), never taken for the learner of that name."""
+    scopes = ["access:services!service=parcours", "access:services!service=dashboards"]
+    alice = _token(hub_site, "pt-alice")
+    assert _call(hub_site, alice, "GET", f"api/courses/{COURSE_A}/deadlines").status_code == 200
+    token, remove = _service_token(hub_site, "pt-alice", scopes)
+    try:
+        for method, path in (
+            ("GET", "api/events"),
+            ("POST", "api/events"),
+            ("GET", "api/courses"),
+            ("GET", f"api/courses/{COURSE_A}/deadlines"),
+            ("GET", f"api/courses/{COURSE_A}/assignments/devoir-1"),
+            ("GET", "api/panel"),
+        ):
+            answer = _call(hub_site, token, method, path, json=[_event()])
+            assert answer.status_code == 403, (path, answer.status_code, answer.text[:200])
+            body = answer.json()
+            assert body["status"] == 403 and "service 'pt-alice'" in body["message"], body
+        # nor does the dashboards service show her page to it
+        page = requests.get(
+            hub_site.dashboard("learner"),
+            headers={"Authorization": f"token {token}"},
+            timeout=120,
+            allow_redirects=False,
+        )
+        assert page.status_code == 403, (page.status_code, page.text[:200])
+        assert "pt-alice" not in page.text or "not a person" in page.text
+    finally:
+        remove()

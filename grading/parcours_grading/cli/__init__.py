@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 
 from parcours_grading.errors import ExitStatus, ParcoursError
 from parcours_grading.i18n import N_, _, language
+from parcours_grading.safetext import printable
 
 #: command -> (module, role, one-line help). The order is the order of the help text.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -216,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with language(_asked_language(args_list, configured=known)):
             return _main(args_list)
     except ParcoursError as exc:  # a broken configuration, before any command ran
-        print(f"parcours: {exc}", file=sys.stderr)
+        print(f"parcours: {printable(exc)}", file=sys.stderr)
         return exc.exit_status
 
 
@@ -266,12 +267,34 @@ def _main(args_list: list[str]) -> int:
                 _hand_over(config, args.course)
     except ParcoursError as exc:
         option = _option(parser, exc.argument)
-        print(f"parcours {command}: {exc}" + (f" ({option})" if option else ""),
+        # an error may quote a learner's file or folder name: shown, never obeyed
+        print(f"parcours {command}: {printable(exc)}" + (f" ({option})" if option else ""),
               file=sys.stderr)  # fmt: skip
         return exc.exit_status
+    except PermissionError as exc:  # a file of the data or the course closed to this account
+        print(refused_message(command, exc), file=sys.stderr)
+        return ExitStatus.FAILURE
     except KeyboardInterrupt:
         print(_("parcours {command}: interrupted.").format(command=command), file=sys.stderr)
         return ExitStatus.INTERRUPTED
+
+
+def refused_message(command: str, exc: PermissionError) -> str:
+    """What a command refused a file by the system says (no traceback): the file, the
+    account, and what to do (on the hub, the courses' data is the Parcours service's)."""
+    import os
+    import pwd
+
+    try:
+        account = pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        account = str(os.geteuid())
+    return _(
+        "parcours {command}: {file}: the account '{account}' may not read or change it. "
+        "On the hub, the courses' data belongs to the Parcours service: release, collect, "
+        "autograde and feedback go through it from your JupyterLab on the hub; run the "
+        "other teacher commands as root on the hub's machine (sudo parcours {command} …)."
+    ).format(command=command, file=printable(exc.filename or exc), account=account)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -67,6 +67,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     from parcours_grading.errors import BadInputError
     from parcours_grading.i18n import ngettext, number
     from parcours_grading.pipeline.autograde.run import autograde
+    from parcours_grading.safetext import printable
 
     if args.workers is not None and args.workers < 1:
         raise BadInputError(_("--workers must be at least 1."))
@@ -110,10 +111,13 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
             problems=len(problems),
         )
     )
+    # learners' names and problems quote what learners wrote: shown, never obeyed
     for learner, items in sorted(problems.items()):
-        print(f"  {learner}:")
+        print(f"  {printable(learner, keep_lines=False)}:")
         for problem in items:
-            print(f"    - {problem.message}")
+            print(f"    - {printable(problem.message, keep_lines=False)}")
     for refusal in report.sandbox_refused:
-        print(_("  sandbox incomplete: {reason}").format(reason=refusal))
+        print(
+            _("  sandbox incomplete: {reason}").format(reason=printable(refusal, keep_lines=False))
+        )
     return report.exit_status

@@ -32,6 +32,10 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     from parcours_grading.i18n import _, ngettext
     from parcours_grading.pipeline.collect import collect
     from parcours_grading.pipeline.deadlines import lateness
+    from parcours_grading.safetext import printable
+
+    def names(learners: list[str]) -> str:  # folder names learners chose: shown, not obeyed
+        return ", ".join(printable(name, keep_lines=False) for name in learners)
 
     course = open_course(config, args.course)
     lang = course_language(args, config, course)
@@ -50,17 +54,19 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         late = lateness(item.days_late * 86400, lang)
         print(
             _("  late: {learner} ({received}, {late})").format(
-                learner=item.learner, received=shown(item.received, zone, lang), late=late
+                learner=printable(item.learner, keep_lines=False),
+                received=shown(item.received, zone, lang),
+                late=late,
             )
         )
     if result.missing:
-        print(_("  missing: {learners}").format(learners=", ".join(result.missing)))
+        print(_("  missing: {learners}").format(learners=names(result.missing)))
     if result.unknown:
-        print(_("  not on the roster: {learners}").format(learners=", ".join(result.unknown)))
+        print(_("  not on the roster: {learners}").format(learners=names(result.unknown)))
     if result.not_released:
         print(
             _("  submitted though not released to them: {learners}").format(
-                learners=", ".join(result.not_released)
+                learners=names(result.not_released)
             )
         )
     # collected all the same, but the teacher has to look at who should not have submitted

@@ -124,6 +124,7 @@ def _serve_hub(config: ParcoursConfig, now: object) -> ExitStatus:
     import signal
 
     from parcours_grading.demo import serve_hub
+    from parcours_grading.hub.accounts import PASSWORDS_FILE
 
     def interrupt(*_args: object) -> None:
         raise KeyboardInterrupt
@@ -137,11 +138,7 @@ def _serve_hub(config: ParcoursConfig, now: object) -> ExitStatus:
             )
         )
         print(login_lines(passwords))
-        print(
-            _("Every account's first password: {file}").format(
-                file=config.hub_dir / "passwords.csv"
-            )
-        )
+        print(_("Every account's password: {file}").format(file=config.hub_dir / PASSWORDS_FILE))
         hub.wait()
     except KeyboardInterrupt:
         print(_("stopping…"))

@@ -30,6 +30,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     from parcours_grading.cli._course import course_language, open_course, progress_shown
     from parcours_grading.i18n import _, ngettext
     from parcours_grading.pipeline.feedback import feedback
+    from parcours_grading.safetext import printable
 
     course = open_course(config, args.course)
     course_language(args, config, course)
@@ -46,5 +47,10 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         )
     )
     for learner, reason in sorted(result.withheld.items()):
-        print(_("  feedback withheld ({learner}): {reason}").format(learner=learner, reason=reason))
+        print(
+            _("  feedback withheld ({learner}): {reason}").format(
+                learner=printable(learner, keep_lines=False),
+                reason=printable(reason, keep_lines=False),
+            )
+        )
     return ExitStatus.PROBLEMS if result.withheld else ExitStatus.CLEAN

@@ -36,7 +36,10 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     client = hub_client(args, config)
     if client is not None:  # on the hub: through the Parcours service, as yourself
         if args.feedback:
-            for page in client.feedback(args.course, args.assignment, into or Path.cwd()):
+            found = client.feedback(args.course, args.assignment, into or Path.cwd())
+            if not found:
+                print(_("No feedback on this assignment yet."))
+            for page in found:
                 print(page)
             return ExitStatus.CLEAN
         folder, written = client.fetch(args.course, args.assignment, into or Path.cwd())

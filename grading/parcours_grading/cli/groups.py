@@ -66,6 +66,8 @@ def make_groups(
 
 
 def _print(frame: pd.DataFrame, mode: str, lang: str) -> None:
+    from parcours_grading.safetext import printable
+
     group = {"bands": "band", "pairs": "group", "teams": "team"}[mode]
     role = {"bands": None, "pairs": "role", "teams": "role_name"}
     why = "why"  # in the language in force
@@ -73,7 +75,8 @@ def _print(frame: pd.DataFrame, mode: str, lang: str) -> None:
         print(f"== {group} {key} ({len(rows)})")
         for _index, r in rows.iterrows():
             label = f" {r[role[mode]]:<17}" if role[mode] else ""
-            print(f"  {r['learner']}{label} {r['mean']:.2f}  {r[why]}")
+            learner = printable(r["learner"], keep_lines=False)  # shown, never obeyed
+            print(f"  {learner}{label} {r['mean']:.2f}  {r[why]}")
 
 
 def run(args: argparse.Namespace, config: ParcoursConfig) -> int:

@@ -33,6 +33,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     from parcours_grading.compliance import privacy
     from parcours_grading.errors import BadInputError
+    from parcours_grading.safetext import printable  # learners' file names: never obeyed
 
     if args.action == "purge":
         from parcours_grading.compliance.common import parse_moment
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         ).about("yes")
     done = privacy.erase_learner(config, args.learner)
     for path in done.retained:
-        print(_("retained") + f"\t{path}")
+        print(_("retained") + f"\t{printable(path, keep_lines=False)}")
     removed, rewritten = len(done.removed), len(done.rewritten)
     print(
         "; ".join(
@@ -79,5 +80,6 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         )
     )
     for place, what in done.problems:
+        place, what = (printable(text, keep_lines=False) for text in (place, what))
         print(_("problem") + f"\t{place}\t{what}")
     return ExitStatus.PROBLEMS if done.problems else ExitStatus.CLEAN

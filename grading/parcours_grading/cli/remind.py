@@ -29,6 +29,10 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     from parcours_grading.cli._course import open_course
     from parcours_grading.compliance import remind
     from parcours_grading.compliance.common import now_utc, parse_moment
+    from parcours_grading.safetext import printable
+
+    def shown(text: object) -> str:  # learners' ids and reasons: shown, never obeyed
+        return printable(text, keep_lines=False)
 
     course = open_course(config, args.course)
     if args.opt_out or args.opt_in:
@@ -37,13 +41,13 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     now = parse_moment(args.now, "now") if args.now else now_utc()
     if args.dry_run:
         for r in remind.due_reminders(config, course, now):
-            print(f"{r.learner}\t{r.kind}\t{r.key}")
+            print(f"{shown(r.learner)}\t{r.kind}\t{r.key}")
         return ExitStatus.CLEAN
     report = remind.send_reminders(config, course, now)
     for r in report.sent:
-        print(_("sent") + f"\t{r.learner}\t{r.kind}\t{r.about}")
+        print(_("sent") + f"\t{shown(r.learner)}\t{r.kind}\t{shown(r.about)}")
     for learner, reason in report.held:
-        print(_("held") + f"\t{learner}\t{reason}")
+        print(_("held") + f"\t{shown(learner)}\t{shown(reason)}")
     for learner, reason in report.failed:
-        print(_("failed") + f"\t{learner}\t{reason}")
+        print(_("failed") + f"\t{shown(learner)}\t{shown(reason)}")
     return ExitStatus.PROBLEMS if report.failed else ExitStatus.CLEAN

@@ -382,11 +382,16 @@ def load_course(folder: Path | str, *, root: Path | None = None) -> Course:
 
 
 def find_course(courses_dir: Path | str, course: str) -> Path:
-    """The folder of a course given its id or a path to it."""
+    """The folder of a course given its id or a path to it. An id (a name without a
+    folder) names the project's course (``courses_dir/<id>``) first: a copy of the course
+    in the working folder — the one in each person's home on the hub — is not the course
+    (``./<id>`` names that folder)."""
     candidate = Path(course)
+    under = Path(courses_dir) / course
+    if course == candidate.name and _readable_manifest(under):
+        return under
     if (candidate / MANIFEST).is_file():
         return candidate
-    under = Path(courses_dir) / course
     if (under / MANIFEST).is_file():
         return under
     known = sorted(p.parent.name for p in Path(courses_dir).glob(f"*/{MANIFEST}"))
@@ -401,6 +406,15 @@ def find_course(courses_dir: Path | str, course: str) -> Path:
             )
         ]
     )
+
+
+def _readable_manifest(folder: Path) -> bool:
+    """Whether ``folder`` holds a manifest this account may see (a course closed to it —
+    a learner on the hub — is not)."""
+    try:
+        return (folder / MANIFEST).is_file()
+    except PermissionError:
+        return False
 
 
 def list_courses(courses_dir: Path | str) -> list[Course]:

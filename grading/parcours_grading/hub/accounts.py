@@ -25,16 +25,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import grp
 import os
 import pwd
 import secrets
+import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ParcoursError
+from ..safefs import chmod_tree, own_tree
 from .people import (
     SERVICE_ACCOUNT,
     People,
@@ -101,7 +104,13 @@ def group_members(group: str) -> set[str]:
 
 def set_password(name: str, password: str) -> None:
     """Set the Unix password the hub's PAM login checks."""
-    _run("chpasswd", stdin=f"{name}:{password}\n")
+    set_passwords({name: password})
+
+
+def set_passwords(passwords: dict[str, str]) -> None:
+    """Set the Unix passwords of several accounts (account -> password) at once."""
+    if passwords:
+        _run("chpasswd", stdin="".join(f"{name}:{pw}\n" for name, pw in passwords.items()))
 
 
 def new_password() -> str:
@@ -123,13 +132,41 @@ def _create(name: str, *, system: bool = False) -> None:
     _run(*command, name)
 
 
-def _record_passwords(config: ParcoursConfig, passwords: dict[str, str]) -> None:
+def _passwords_folder(config: ParcoursConfig) -> Path:
+    """``<data_dir>/hub``, root's alone (0700), refused when it is a link."""
     folder = config.hub_dir
     folder.mkdir(parents=True, exist_ok=True)
+    if folder.is_symlink() or not folder.is_dir():
+        raise AccountsError(f"{folder}: not a folder (a link?); remove it, then run again.")
     os.chmod(folder, 0o700)
+    return folder
+
+
+def write_passwords(config: ParcoursConfig, passwords: dict[str, str]) -> Path:
+    """``passwords.csv`` replaced by ``passwords`` (account -> its password now), root's
+    only (0600): written to a new file, then renamed over the old one (a link put in its
+    place is replaced, never written through). Returns its path."""
+    folder = _passwords_folder(config)
     path = folder / PASSWORDS_FILE
+    part = folder / f".{PASSWORDS_FILE}.{secrets.token_hex(4)}"
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["account", "first_password", "created"])
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            writer.writerows([name, password, now] for name, password in passwords.items())
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _record_passwords(config: ParcoursConfig, passwords: dict[str, str]) -> None:
+    path = _passwords_folder(config) / PASSWORDS_FILE
     new = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         if new:
@@ -175,6 +212,9 @@ def sync_accounts(config: ParcoursConfig, people: People | None = None) -> SyncR
     if report.passwords:
         _record_passwords(config, report.passwords)
     secure_folders(config, people)
+    from .shellpath import install_login_path
+
+    install_login_path()  # `parcours` in everyone's terminal (a login shell resets PATH)
     return report
 
 
@@ -208,39 +248,27 @@ def service_ids() -> tuple[int, int] | None:
 
 
 def _own(path: Path, uid: int, gid: int) -> None:
-    for folder, dirs, files in os.walk(path):
-        os.chown(folder, uid, gid)
-        for name in dirs + files:
-            target = Path(folder) / name
-            if not target.is_symlink():
-                os.chown(target, uid, gid)
+    """``path``'s tree owned by ``uid``:``gid``, never through a link planted in it (nor
+    out of it by a folder swapped for a link meanwhile: :mod:`..safefs`)."""
+    own_tree(path, uid, gid)
 
 
 def _close(path: Path, mode_dirs: int, mode_files: int) -> None:
-    for folder, _dirs, files in os.walk(path):
-        os.chmod(folder, mode_dirs)
-        for name in files:
-            target = Path(folder) / name
-            if not target.is_symlink():
-                os.chmod(target, mode_files)
+    """Folders ``mode_dirs``, files ``mode_files`` in ``path``'s tree (links left alone)."""
+    chmod_tree(path, lambda _mode: mode_dirs, lambda _mode: mode_files)
 
 
 def _share_with_group(path: Path) -> None:
     """Folders 2770 (new entries take the folder's group); files: the group may do what
-    the owner does (``g=u``), others nothing."""
-    for folder, _dirs, files in os.walk(path):
-        os.chmod(folder, 0o2770)
-        for name in files:
-            target = Path(folder) / name
-            if not target.is_symlink():
-                owner = target.stat().st_mode & 0o700
-                os.chmod(target, owner | owner >> 3)
+    the owner does (``g=u``), others nothing (links left alone)."""
+    chmod_tree(path, lambda _mode: 0o2770, lambda mode: (mode & 0o700) | (mode & 0o700) >> 3)
 
 
 def secure_folders(config: ParcoursConfig, people: People) -> None:
     """Close the data folder and the course content to everyone but root, the service's
     account, each course's grader account (its nbgrader folder) and its teachers (its
-    content, read-only); as root."""
+    content, read-only), and the content's other copies in the project (its Git
+    repository, its builds: :mod:`.copies`) to everyone but their owner; as root."""
     ensure_service_account(people)
     _ = config.pseudonym_salt  # made now, if it is not yet, so that it is handed over with the rest
     close_data_folder(config)
@@ -258,6 +286,10 @@ def secure_folders(config: ParcoursConfig, people: People) -> None:
         if folder.is_dir():
             _own(folder, 0, grader.pw_gid)
             _close(folder, 0o750, 0o640)
+    from .copies import close_copies
+
+    closed = {(content / course).resolve() for course in people.courses}
+    close_copies(Path(config.root), {*closed, Path(config.data_dir).resolve()})
 
 
 def close_data_folder(config: ParcoursConfig) -> None:
@@ -278,9 +310,34 @@ def close_data_folder(config: ParcoursConfig) -> None:
     for entry in data.iterdir():
         if entry.name == "courses" or entry.is_symlink():
             continue
+        if not entry.is_dir():  # the event store, its snapshots, logs: the service's too
+            _give_file(entry, owner, 0o600)
+            continue
         if owner is not None and entry != config.hub_dir:
             _own(entry, *owner)
-        os.chmod(entry, 0o700 if entry.is_dir() else 0o600)
+        os.chmod(entry, 0o700)
+
+
+def _give_file(path: Path, owner: tuple[int, int] | None, mode: int) -> None:
+    """A regular file given to ``owner`` (unchanged when None) with ``mode``, through a
+    descriptor opened without following a link: a symbolic link, or a hard link to a file
+    elsewhere, put there in its place is left alone (never chowned through)."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOENT, errno.ENXIO):  # a link, gone, a socket
+            return
+        raise
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:
+            return
+        if owner is not None:
+            os.fchown(fd, *owner)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 def hand_over_course(config: ParcoursConfig, course: str) -> None:

@@ -76,18 +76,6 @@ class History(abc.ABC):
         return 0
 
 
-def hand_to_folder(path: Path) -> None:
-    """A file just made: writable by its folder's group too (the service and a course's
-    grader account share the course folder), and, when root made it (the hub's login
-    hook), owned like its folder, so that the service still appends to it."""
-    import os
-
-    os.chmod(path, 0o660)
-    if os.geteuid() == 0:
-        folder = path.parent.stat()
-        os.chown(path, folder.st_uid, folder.st_gid)
-
-
 class FileHistory(History):
     """One JSON-lines file per course, beside its nbgrader folders (one machine)."""
 
@@ -100,14 +88,18 @@ class FileHistory(History):
         return Path(self.config.course_root(course)) / HISTORY
 
     def append(self, course: str, entry: dict[str, str]) -> None:
+        from ..safefs import append_plain
+
         path = self.path(course)
         try:
             with self._lock:
-                new = not path.exists()
-                with path.open("a", encoding="utf-8") as handle:
-                    handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-                if new:
-                    hand_to_folder(path)
+                # writable by the folder's group too (the service and a course's grader
+                # account share the course folder) and, when root made it (the hub's
+                # login hook), owned like its folder, so that the service still appends
+                # to it; whatever the grader account put there in its place (a link to a
+                # file elsewhere, a FIFO) is refused, never written through or chowned
+                line = json.dumps(entry, ensure_ascii=False) + "\n"
+                append_plain(path, line.encode("utf-8"), 0o660, like_folder=True)
         except OSError as exc:
             raise HistoryError(
                 f"{path}: the course's history cannot be written ({exc}); check the folder's "
@@ -115,10 +107,28 @@ class FileHistory(History):
             ) from exc
 
     def entries(self, course: str) -> list[dict[str, str]]:
+        import os
+
+        from ..safefs import open_folder, open_in
+
         path = self.path(course)
-        if not path.is_file():
+        try:
+            folder = open_folder(path.parent)
+        except FileNotFoundError:
             return []
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        try:  # never through a link put in the course folder (see append)
+            with os.fdopen(open_in(folder, path.name, os.O_RDONLY), encoding="utf-8") as f:
+                text = f.read()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise HistoryError(
+                f"{path}: the course's history cannot be read ({exc}); it must be a plain "
+                "file of the course's data folder"
+            ) from exc
+        finally:
+            os.close(folder)
+        return [json.loads(line) for line in text.splitlines() if line]
 
 
 class PostgresHistory(History):

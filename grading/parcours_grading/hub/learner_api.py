@@ -150,7 +150,8 @@ class AssignmentHandler(ServiceHandler):
 
         def work() -> tuple[int, str, str, Path | None]:
             with tempfile.TemporaryDirectory(prefix="parcours-submit-") as tmp:
-                files = unpack(body, assignment_folder(course, assignment, Path(tmp)))
+                folder = assignment_folder(course, assignment, Path(tmp))
+                files = unpack(body, folder, config, course.language)
                 sent = submit(
                     config,
                     course,

@@ -207,6 +207,12 @@ def read_people(config: ParcoursConfig) -> People:
     return People(by_name, [course.id for course in courses])
 
 
+def is_person(user: dict[str, Any]) -> bool:
+    """Whether the hub's model ``user`` is a person's (``kind`` "user"), not a service's:
+    a service named like a learner must not be taken for her."""
+    return user.get("kind", "user") == "user"
+
+
 def may_view(
     user: dict[str, Any], page: str, query: dict[str, str], rosters: dict[str, set[str]]
 ) -> tuple[bool, str]:
@@ -217,6 +223,8 @@ def may_view(
     their learners' pages)."""
     scopes = set(user.get("scopes") or [])
     name = str(user.get("name") or "")
+    if not is_person(user):  # a service's token names a service, never a person
+        return False, f"{name} is a {user.get('kind')}, not a person"
     coordinator = COORDINATE_SCOPE in scopes
     taught = {c for c in rosters if teach_scope(c) in scopes}
     if page == "coordinator":
@@ -243,7 +251,9 @@ def dashboards_for(user: dict[str, Any], courses: list[str]) -> list[str]:
     :func:`may_view` lets them open): a coordinator's page and the teachers' for a
     coordinator, the teachers' for a teacher, their own page for a learner."""
     scopes = set(user.get("scopes") or [])
-    pages = []
+    pages: list[str] = []
+    if not is_person(user):
+        return pages
     if COORDINATE_SCOPE in scopes:
         pages += ["coordinator", "teacher"]
     elif any(teach_scope(c) in scopes for c in courses):

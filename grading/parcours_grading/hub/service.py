@@ -190,20 +190,14 @@ def pack(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
-def unpack(data: bytes, folder: Path) -> list[Path]:
+def unpack(data: bytes, folder: Path, config: Any, lang: str | None = None) -> list[Path]:
     """Extract tar.gz bytes into ``folder``: regular files only, inside it (the 'data'
-    filter refuses links, devices and paths leaving the folder)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]
-            tar.extractall(folder, members=members, filter="data")
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise BadInputError(
-            f"the files sent are not a readable tar.gz archive ({exc}); "
-            "send the folder again with `parcours submit`."
-        ) from None
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+    filter refuses links, devices and paths leaving the folder), within the configured
+    bounds (``submission_max_mb`` unpacked, ``submission_max_files`` members: beyond them
+    :class:`..pipeline.archive.ArchiveTooLarge`, answered 413, nothing kept)."""
+    from ..pipeline.archive import unpack_bounded
+
+    return unpack_bounded(data, folder, config.submission_max_mb, config.submission_max_files, lang)
 
 
 def learner_cache(config: Any, learner: str) -> Path:
@@ -254,7 +248,8 @@ class TokenCheck(HubAuth):
 
 
 class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
-    """Token-authenticated JSON API; errors as ``{"error": message}``."""
+    """Token-authenticated JSON API for people: a token must be a user's (a service's
+    is refused, 403); errors as ``{"status", "message", "error"}``."""
 
     config: Any = None
 
@@ -280,6 +275,14 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
                 except UserNotAllowed:
                     model = None
         self._hub_auth_user_cache = model
+        if model and model.get("kind", "user") != "user":
+            # a service's token (kind "service") names a service, not a person: were it
+            # taken for one, a service named like a learner or a teacher would act as them
+            raise tornado.web.HTTPError(
+                403,
+                f"the token of the {model.get('kind')} '{model.get('name')}' cannot act "
+                "for a person here: use a person's own JupyterHub token",
+            )
 
     def get_current_user(self) -> Any:
         return getattr(self, "_hub_auth_user_cache", None)
@@ -323,14 +326,21 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
         self.finish(json.dumps(data, ensure_ascii=False, default=str))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """JupyterHub's error shape (``status``, ``message``), with Parcours' ``error``
+        (the same message: what its clients read)."""
         exc = kwargs.get("exc_info", (None, None, None))[1]
         message = getattr(exc, "log_message", None) or self._reason
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.finish(json.dumps({"error": message}, ensure_ascii=False))
+        answer = {"status": status_code, "message": message, "error": message}
+        self.finish(json.dumps(answer, ensure_ascii=False))
 
     def fail(self, exc: ParcoursError) -> None:
-        """A pipeline refusal, as the pipeline words it (400), or a failure (500)."""
+        """A pipeline refusal, as the pipeline words it (400; 413 for a submission too large
+        once unpacked), or a failure (500)."""
+        from ..pipeline.archive import ArchiveTooLarge
+
         status = 400 if isinstance(exc, BadInputError) else 500
+        status = 413 if isinstance(exc, ArchiveTooLarge) else status
         self.reply({"error": str(exc)}, status)
 
 

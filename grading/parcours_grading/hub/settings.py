@@ -10,9 +10,12 @@ starts JupyterHub with it. What it sets:
   own Unix account, in their own home, with their courses copied in by
   :func:`.workspace.spawn_hook`; idle servers and kernels stopped);
 - groups, roles and custom scopes from :mod:`.people`;
+- as root, ``/etc/profile.d/parcours.sh``: Parcours' commands in the people's terminals,
+  whose login shells set ``PATH`` anew (:mod:`.shellpath`);
 - services: ``parcours`` (:mod:`.service`, the data: exchange, events, deadlines, grading
   on submit; as its own account ``parcours-service``, which owns the data folder),
-  ``dashboards`` (Voila behind the hub's OAuth, :mod:`.dashboards`), one
+  ``dashboards`` (Voila behind the hub's OAuth, :mod:`.dashboards`; as the same
+  account, never root), one
   ``formgrader-<course>`` per course (nbgrader's formgrader as the course's grader
   account, opened in its own tab), and ``parcours-accounts`` (a token for
   ``parcours accounts sync`` to keep the hub's groups in step).
@@ -143,17 +146,7 @@ def services(config: ParcoursConfig, people: People, parcours_port: int) -> list
     ]
     allowed = sorted(people.custom_scopes())
     found: list[dict[str, Any]] = [
-        {
-            "name": DASHBOARDS_SERVICE,
-            "display": True,
-            "timeout": SERVICE_START_S,
-            "url": f"http://{config.ip}:{port}",
-            "command": command,
-            "cwd": config.root,
-            "environment": {**_service_env(), "PARCOURS_HUB_DASHBOARDS": "1"},
-            "oauth_no_confirm": True,
-            "oauth_client_allowed_scopes": allowed,
-        },
+        dashboards_service(config, port, command, allowed),
         parcours_service(config, parcours_port),
         {
             "name": ACCOUNTS_SERVICE,
@@ -210,12 +203,50 @@ def parcours_service(config: ParcoursConfig, port: int) -> dict[str, Any]:
     return found
 
 
+def dashboards_service(
+    config: ParcoursConfig, port: int, command: list[str], allowed: list[str]
+) -> dict[str, Any]:
+    """The dashboards (Voila behind the hub's OAuth): never as root. As the service's
+    account (``parcours-service``) when the hub runs as root and the account exists: what
+    the pages read — the event store, the pseudonym key, the rosters and records, the
+    gradebooks, the manifests and quiz banks — is that account's or reached through its
+    groups (each course's ``data-<course>`` and ``grader-<course>``: see
+    :mod:`.accounts`); its caches in ``<data_dir>/dashboards`` are handed to it. Else as
+    the hub's user (a hub run without root)."""
+    from .accounts import service_ids
+
+    found: dict[str, Any] = {
+        "name": DASHBOARDS_SERVICE,
+        "display": True,
+        "timeout": SERVICE_START_S,
+        "url": f"http://{config.ip}:{port}",
+        "command": command,
+        "cwd": config.root,
+        "environment": {**_service_env(), "PARCOURS_HUB_DASHBOARDS": "1"},
+        "oauth_no_confirm": True,
+        "oauth_client_allowed_scopes": allowed,
+    }
+    ids = service_ids()
+    if os.geteuid() == 0 and ids is not None:
+        from ..safefs import own_tree
+
+        own_tree(Path(config.data_dir) / "dashboards", *ids)  # voila.json, figure cache
+        found["user"] = SERVICE_ACCOUNT
+        found["command"] = umask_007(command)  # a teacher's action writes course records
+        found["environment"] = {
+            **_account_env(config, SERVICE_ACCOUNT),
+            "PARCOURS_HUB_DASHBOARDS": "1",
+        }
+    return found
+
+
 def formgrader(config: ParcoursConfig, course: str, account: str, port: int) -> dict[str, Any]:
     """nbgrader's formgrader of one course as a hub service (nbgrader's multi-course
     setup): a Jupyter server as the course's grader account, rooted in the course's nbgrader
     folder, without terminals, opening on the formgrader."""
     from ..course.load import find_course, load_course
     from ..pipeline.coursedir import nbgrader_config
+    from ..pipeline.staffview import SERVER_ARGUMENT
 
     nb = nbgrader_config(config, load_course(find_course(config.courses_dir, course)))
     env = _account_env(config, account)
@@ -236,6 +267,7 @@ def formgrader(config: ParcoursConfig, course: str, account: str, port: int) -> 
                 f"--CourseDirectory.course_id={course}",
                 f"--CourseDirectory.db_url={nb.CourseDirectory.db_url}",
                 f"--Exchange.root={nb.Exchange.root}",
+                SERVER_ARGUMENT,  # learner content sanitised, a CSP on every page
             ]
         ),
         "environment": env,
@@ -255,8 +287,11 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
     hub_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(hub_dir, 0o700)
     if os.geteuid() == 0:
+        from .shellpath import install_login_path
+
         accounts_token(config)  # marks the data folder as a hub's
         secure_folders(config, people)  # the service's account made, the data its own
+        install_login_path()  # `parcours` in the people's terminals (login shells)
 
     c.JupyterHub.ip = config.ip
     c.JupyterHub.port = config.hub_port

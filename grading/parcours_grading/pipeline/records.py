@@ -60,10 +60,18 @@ def _empty() -> dict[str, Any]:
 
 def read_record(path: Path) -> dict[str, Any]:
     """A record file's content (an empty record when the file does not exist yet)."""
-    try:
-        text = path.read_text(encoding="utf-8")
+    from ..safefs import read_plain
+
+    try:  # never through a link put in the folder in its place
+        text = read_plain(path).decode("utf-8")
     except FileNotFoundError:
         return _empty()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"{path}: cannot be read ({exc}); it must be a plain UTF-8 file of the course's "
+            "data folder, not a link: restore it from a backup or delete it to start the "
+            "record again."
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -83,23 +91,59 @@ def read_record(path: Path) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def update_record(path: Path) -> Iterator[dict[str, Any]]:
-    """Read, let the caller change, then atomically write one record, under a lock."""
+def folder_lock(path: Path) -> Iterator[int]:
+    """An exclusive ``fcntl`` lock on ``<path>.lock`` for the block; yields a descriptor of
+    ``path``'s folder, to act in it with ``dir_fd`` (:func:`replace_in`).
+
+    The folder may be writable by other accounts (on the hub a course's data folder is
+    its grader account's): the lock file is opened without following a link planted
+    there (:mod:`..safefs`; refused with :class:`OSError`), relative to the folder opened
+    first."""
+    from ..safefs import create_in, open_folder, umask
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = path.with_name(path.name + ".lock")
-    with lock_path.open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    folder = open_folder(path.parent)
+    try:
+        lock, _made = create_in(folder, path.name + ".lock", os.O_WRONLY, 0o666 & ~umask())
         try:
-            data = read_record(path)
-            yield data
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(
-                json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-                encoding="utf-8",
-            )
-            os.replace(tmp, path)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield folder
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            os.close(lock)
+    finally:
+        os.close(folder)
+
+
+def replace_in(folder: int, name: str, data: bytes) -> None:
+    """Atomically make ``data`` the content of ``name`` in the folder ``folder`` (a
+    descriptor): written to a new temporary file of an unpredictable name (``O_EXCL``,
+    never a file someone put there), then renamed over ``name`` (a link there is
+    replaced, not followed). The new file gets the umask's mode."""
+    from ..safefs import new_temporary, umask
+
+    fd, temporary = new_temporary(folder, f".{name}.", 0o666 & ~umask())
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary, dir_fd=folder)
+        raise
+
+
+@contextlib.contextmanager
+def update_record(path: Path) -> Iterator[dict[str, Any]]:
+    """Read, let the caller change, then atomically write one record, under a lock
+    (:func:`folder_lock`, :func:`replace_in`: nothing planted in the folder is followed)."""
+    with folder_lock(path) as folder:
+        data = read_record(path)
+        yield data
+        text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        replace_in(folder, path.name, text.encode("utf-8"))
 
 
 def log_change(data: dict[str, Any], action: str, **details: Any) -> None:

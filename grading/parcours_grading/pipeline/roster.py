@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import fcntl
 import io
 import json
 import os
@@ -140,23 +139,30 @@ def load_roster(config: ParcoursConfig, course: Course) -> Roster:
     return Roster(learners, path)
 
 
+def roster_text(learners: list[Learner]) -> str:
+    """A roster file's content (CSV, :data:`COLUMNS`)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for learner in learners:
+        writer.writerow(
+            [
+                learner.id,
+                learner.first_name,
+                learner.last_name,
+                learner.email,
+                ";".join(learner.groups),
+                learner.employer,
+            ]
+        )
+    return buffer.getvalue()
+
+
 def write_roster(path: Path, learners: list[Learner]) -> Path:
     """Write a roster file (used by the demo and the tests)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for learner in learners:
-            writer.writerow(
-                [
-                    learner.id,
-                    learner.first_name,
-                    learner.last_name,
-                    learner.email,
-                    ";".join(learner.groups),
-                    learner.employer,
-                ]
-            )
+        handle.write(roster_text(learners))
     return path
 
 
@@ -335,13 +341,10 @@ def read_roster_file(path: Path) -> list[tuple[int, dict[str, str]]]:
 def _locked(config: ParcoursConfig, course: Course) -> Iterator[Roster]:
     """The roster under an exclusive lock (two teachers' commands never interleave)."""
     path = roster_path(config, course)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.with_name(path.name + ".lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield load_roster(config, course)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    from .records import folder_lock
+
+    with folder_lock(path):  # nothing planted in the folder followed (records.py)
+        yield load_roster(config, course)
 
 
 def _commit(
@@ -353,11 +356,10 @@ def _commit(
     **details: Any,
 ) -> RosterChange:
     """Write the new roster atomically and append its changes to the history."""
-    from .records import actor, now_utc
+    from ..safefs import append_plain, open_folder, umask
+    from .records import actor, now_utc, replace_in
 
     path = roster_path(config, course)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write_roster(tmp, after)
     new = {learner.id: learner for learner in after}
     change = RosterChange(
         added=[i for i in new if i not in before],
@@ -385,12 +387,14 @@ def _commit(
                 "after": _plain(new.get(ident)),
             }
         )
-    with history_path(config, course).open("a", encoding="utf-8") as log:
-        for entry in lines:
-            log.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
-        log.flush()
-        os.fsync(log.fileno())
-    os.replace(tmp, path)
+    text = "".join(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n" for entry in lines)
+    # in a folder other accounts may write (the hub): no link planted there followed
+    append_plain(history_path(config, course), text.encode("utf-8"), 0o666 & ~umask(), sync=True)
+    folder = open_folder(path.parent)
+    try:
+        replace_in(folder, path.name, roster_text(after).encode("utf-8"))
+    finally:
+        os.close(folder)
     return change
 
 
