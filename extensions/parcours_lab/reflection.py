@@ -126,10 +126,25 @@ class ReflectionWidget(Displayable):
             duration_s=float(values["minutes"] * 60),
             extra=values | self.extra,
         )
-        self.last_outcome, self.notice.value = record(event, self.lang, self.recorder)
-        self.feedback.value = live(
-            escape(_("✔ Thank you, it is recorded.", self.lang)), kind="correct"
-        )
+        self.last_outcome, notice = record(event, self.lang, self.recorder)
+        self.feedback.value, self.notice.value = self._said(self.last_outcome, notice)
+
+    def _said(self, outcome: Outcome | None, notice: str) -> tuple[str, str]:
+        """(feedback, notice) after a submission: one message, the true one: recorded;
+        kept in the learner's account to be sent later (the store was unreachable); or
+        not recorded (the notice :func:`.ui.record` wrote, naming why)."""
+        if outcome is None:  # neither stored nor kept: the notice says so
+            return "", notice
+        if outcome.status == "spooled":
+            deferred = _(
+                "✔ Thank you. Your answers are saved in your account; the answer store "
+                "cannot be reached now, they will be sent automatically later.",
+                self.lang,
+            )
+            return live(escape(deferred), kind="warning"), ""
+        if outcome.status == "disabled":  # recording is switched off (PARCOURS_EVENTS)
+            return live(escape(_("✔ Thank you.", self.lang)), kind="correct"), ""
+        return live(escape(_("✔ Thank you, it is recorded.", self.lang)), kind="correct"), ""
 
 
 class GradedReflection(Displayable):

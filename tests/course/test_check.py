@@ -272,3 +272,41 @@ def test_quizzes_come_from_the_course_checked(
     nbformat.write(lesson_notebook(LESSON_WITH_QUIZ), mini_course.folder / "lessons" / "l1.ipynb")
     result = mini_course.check()
     assert result.returncode == 0, result.stderr
+
+
+GOOD_QUIZ = QUIZ.replace('"Combien font 1 + 1 ?', '"Combien font 1 + 1 ?"')
+
+
+def test_quiz_bank_problems_in_the_courses_language(mini_course: MiniCourse) -> None:
+    """A French course's bank with an answer index past its options: the problem and
+    its fix in French (issue #24 item 11), then in English with --lang en."""
+    (mini_course.folder / "quizzes").mkdir()
+    bad = GOOD_QUIZ.replace('options: ["1", "2"]', 'options: ["1", "2", "3"]').replace(
+        "answer: 1", "answer: 3"
+    )
+    (mini_course.folder / "quizzes" / "l1.yaml").write_text(bad, encoding="utf-8")
+    result = mini_course.check("--no-execute")
+    assert_bad_input(
+        result,
+        "question 'l1-q1': l'indice de réponse 3 est hors limites (3 options)",
+        "utilisez 0 à 2 (la première option est 0)",
+    )
+    assert "(dans " not in result.stderr and "(in " not in result.stderr  # the file is named
+    assert_bad_input(
+        mini_course.check("--no-execute", "--lang", "en"),
+        "answer index 3 is out of range (3 options)",
+        "use 0 to 2",
+    )
+
+
+def test_missing_question_said_in_the_courses_language(mini_course: MiniCourse) -> None:
+    """A lesson asking for a question its bank does not have: the lesson's error says so
+    in the course's language."""
+    (mini_course.folder / "quizzes").mkdir()
+    (mini_course.folder / "quizzes" / "l1.yaml").write_text(GOOD_QUIZ, encoding="utf-8")
+    lesson = LESSON_WITH_QUIZ.replace("l1-q1", "l1-q4")
+    nbformat.write(lesson_notebook(lesson), mini_course.folder / "lessons" / "l1.ipynb")
+    result = mini_course.check()
+    assert result.returncode != 0, result.stdout
+    assert "aucune question « l1-q4 » dans la leçon « l1 »" in result.stderr, result.stderr
+    assert "no question" not in result.stderr

@@ -292,8 +292,8 @@ def test_learners_day_by_keyboard(world: World, lab: LabServer, output_dir: Path
                     me.press(letter)
                 me.tab_to(lambda f: f["tag"] == "BUTTON" and f["quiz"] == 4, "q5's Check")
 
-            order("nla")  # the last step right: partly
-            me.check(4, "◐ Presque")
+            order("nla")  # the last step right, two misplaced: wrong, not "nearly"
+            me.check(4, "✘ Incorrect")
             order("lna", again=True)
             me.check(4, "✔ Correct")
             me.shot("q2-q5")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from parcours_grading.i18n import language
 from parcours_grading.jsonschemas import load_schema
 from parcours_lab.quiz import QuizDefinitionError, load_bank
 
@@ -24,7 +25,7 @@ def expected_message(path: Path) -> str:
 
 @pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
 def test_bad_bank_is_refused_with_its_message(path: Path) -> None:
-    with pytest.raises(QuizDefinitionError) as caught:
+    with pytest.raises(QuizDefinitionError) as caught, language("en"):  # the code's English
         load_bank(path)
     message = str(caught.value)
     assert expected_message(path) in message

@@ -159,7 +159,10 @@ def test_malformed_bank_fails_when_the_author_runs_the_cell(
     with pytest.raises(KernelError) as caught:
         kernel.run('L.quiz("l01-q1")')
     message = str(caught.value)
-    assert message.startswith("QuizDefinitionError: question 'l01-q1': answer index 5 is out")
+    # in the course's language (French), as the author reads it
+    assert message.startswith(
+        "QuizDefinitionError: question 'l01-q1': l'indice de réponse 5 est hors limites"
+    )
     assert "(3 options)" in message and "l01.yaml" in message
     with pytest.raises(KernelError, match=r"has no lesson 'l09'.*its lessons are: l01, l02"):
         kernel.run('lesson.start("cours-test", "l09")')

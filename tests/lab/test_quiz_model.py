@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from parcours_grading.i18n import language
 from parcours_lab.quiz import (
     QuizDefinitionError,
     check_answer,
@@ -116,7 +117,7 @@ MALFORMED = {
 def test_malformed_question_names_question_and_problem(tmp_path: Path, case: str) -> None:
     questions, expected = MALFORMED[case]
     path = bank_file(tmp_path, questions)
-    with pytest.raises(QuizDefinitionError) as caught:
+    with pytest.raises(QuizDefinitionError) as caught, language("en"):  # the code's English
         load_bank(path)
     message = str(caught.value)
     for piece in expected:
@@ -151,7 +152,10 @@ def test_bank_for_another_lesson_is_refused(tmp_path: Path) -> None:
 def test_unknown_question_id_lists_the_known_ones(tmp_path: Path) -> None:
     path = tmp_path / "l01.yaml"
     path.write_text(BANK)
-    with pytest.raises(QuizDefinitionError, match=r"no question 'l01-q9'.*known: l01-q1, l01-q2"):
+    with (
+        pytest.raises(QuizDefinitionError, match=r"no question 'l01-q9'.*known: l01-q1, l01-q2"),
+        language("en"),
+    ):
         load_bank(path).question("l01-q9")
 
 
@@ -231,3 +235,83 @@ def test_the_brief_example_bank_parses(tmp_path: Path) -> None:
     assert [q["type"] for q in data["questions"]] == [
         "single", "multiple", "numeric", "text", "ordering", "code"
     ]  # fmt: skip
+
+
+def test_multiple_choice_with_a_false_statement_is_wrong_not_nearly(bank) -> None:
+    """'Nearly' is for a right but incomplete answer: some right options ticked, none
+    wrong. A false statement ticked, or an ordering with misplaced items, is wrong."""
+    q = bank.questions
+    incomplete = check_answer(q["l01-q2"], [0])
+    assert incomplete.incomplete and not incomplete.success
+    with_a_false_one = check_answer(q["l01-q2"], [0, 2, 3])  # right ones + 'lenght'
+    assert 0 < with_a_false_one.score < 1 and not with_a_false_one.incomplete
+    one_right_one_false = check_answer(q["l01-q2"], [0, 1])
+    assert 0 < one_right_one_false.score < 1 and not one_right_one_false.incomplete
+    assert not check_answer(q["l01-q2"], [0, 2]).incomplete  # right: not incomplete
+    misplaced = check_answer(q["l01-q5"], ["nettoyer", "lire", "analyser"])
+    assert 0 < misplaced.score < 1 and not misplaced.incomplete
+
+
+def test_nearly_is_shown_only_for_an_incomplete_answer(tmp_path: Path, bank) -> None:
+    """The widget's verdict: '◐ Presque' for the incomplete answer only, '✘ Incorrect'
+    when something wrong was chosen (a false statement, a misplaced step)."""
+    from parcours_lab.quiz.widgets import QuizWidget
+    from parcours_lab.recorder import Recorder
+
+    off = Recorder(enabled=False, spool_dir=tmp_path / "spool")
+
+    def verdict(question: str, answer: list) -> str:
+        quiz = QuizWidget(bank.questions[question], course="c", actor="a", lang="fr", recorder=off)
+        if question == "l01-q2":
+            for i, box in enumerate(quiz.inputs):
+                box.value = i in answer
+        else:
+            for choice, value in zip(quiz.inputs, answer, strict=True):
+                choice.value = value
+        quiz.check_button.click()
+        return quiz.feedback.value
+
+    assert "◐ Presque" in verdict("l01-q2", [0])
+    assert "✘ Incorrect" in verdict("l01-q2", [0, 2, 3])
+    assert "◐" not in verdict("l01-q2", [0, 2, 3])
+    assert "✘ Incorrect" in verdict("l01-q5", ["nettoyer", "lire", "analyser"])
+
+
+ORDERINGS = {
+    "l02-q4": ("l02-lire-csv.yaml", 4),
+    "l04-q5": ("l04-nettoyer.yaml", 4),
+    "l06-q5": ("l06-visualiser.yaml", 4),
+}
+
+
+@pytest.mark.parametrize("question_id", sorted(ORDERINGS))
+def test_ordering_items_are_offered_shuffled_never_in_the_right_order(question_id: str) -> None:
+    """The demo's ordering questions list their items in the right order: the lists offer
+    them shuffled, never in the right order, the same for a learner at every showing,
+    differently from one learner to another."""
+    from parcours_lab.quiz import shown_order
+
+    name, size = ORDERINGS[question_id]
+    demo = Path(__file__).resolve().parents[2] / "courses" / "analyse-de-donnees" / "quizzes"
+    question = load_bank(demo / name).question(question_id)
+    assert question.type == "ordering" and len(question.options) == size
+    orders = {}
+    for n in range(200):
+        who = f"apprenant-{n}"
+        offered = shown_order(question, who)
+        assert sorted(offered) == sorted(question.answer)
+        assert list(offered) != list(question.answer), who
+        assert shown_order(question, who) == offered  # a reload does not reshuffle
+        orders[who] = offered
+    assert len(set(orders.values())) > 10  # not one fixed wrong order for everyone
+
+
+def test_shown_order_of_two_items_and_of_other_types(bank) -> None:
+    from parcours_lab.quiz import parse_bank, shown_order
+
+    data = yaml.safe_load(HEADER + "questions:\n- {id: q1, type: ordering, prompt: '?', "
+                          "options: [a, b], answer: [a, b]}\n")  # fmt: skip
+    two = parse_bank(data, "l01.yaml").question("q1")
+    assert all(shown_order(two, f"x{n}") == ("b", "a") for n in range(50))
+    single = bank.questions["l01-q1"]
+    assert shown_order(single, "x") == single.options  # only orderings are shuffled

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .check import Result, check_answer, normalise_text, parse_number
-from .model import Bank, Question, QuizDefinitionError, load_bank, parse_bank
+from .model import Bank, Question, QuizDefinitionError, load_bank, parse_bank, shown_order
 from .seal import seal_bank
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ __all__ = [
     "parse_number",
     "seal_bank",
     "show",
+    "shown_order",
 ]
 
 

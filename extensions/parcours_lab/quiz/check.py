@@ -23,6 +23,10 @@ class Result:
     detail: str = ""
     #: True when the response was unusable (empty, not a number): no attempt is counted
     invalid: bool = False
+    #: True when the answer is right as far as it goes but incomplete: some right options
+    #: ticked, none wrong (a multiple choice). An answer with anything wrong in it (a
+    #: false statement ticked, an ordering with a misplaced item) is wrong, not "nearly"
+    incomplete: bool = False
 
 
 def normalise_text(value: str) -> str:
@@ -68,7 +72,7 @@ def check_answer(
     if kind == "multiple":
         chosen, right = set(response), set(question.answer)
         score = len(chosen & right) / len(chosen | right)
-        return Result(chosen == right, round(score, 4))
+        return Result(chosen == right, round(score, 4), incomplete=bool(chosen) and chosen < right)
     if kind == "numeric":
         try:
             number = (

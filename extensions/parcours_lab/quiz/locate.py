@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from parcours_grading.i18n import _, choose_language, get_language, language
+
 from ..context import CourseContext
 from .model import Bank, Question, QuizDefinitionError, bank_paths, load_bank
 
@@ -60,13 +62,22 @@ def all_banks(ctx: CourseContext) -> list[Bank]:
 
 
 def find_question(ctx: CourseContext, question_id: str, lesson: str | None = None) -> Question:
-    """A question by id, from its lesson's bank or, without a lesson, from any bank."""
-    if lesson:
-        return bank_for(ctx, lesson).question(question_id)
-    for bank in all_banks(ctx):
-        if question_id in bank.questions:
-            return bank.questions[question_id]
-    raise QuizDefinitionError(
-        f"no question '{question_id}' in the quiz banks of course '{ctx.id}' "
-        f"({', '.join(str(f) for f in quiz_folders(ctx))}) — check the id"
-    )
+    """A question by id, from its lesson's bank or, without a lesson, from any bank; a
+    bank's problems and a missing question are said in the course's language (a kernel
+    serves courses in either)."""
+    with language(choose_language(ctx.language, None, get_language())):
+        if lesson:
+            return bank_for(ctx, lesson).question(question_id)
+        for bank in all_banks(ctx):
+            if question_id in bank.questions:
+                return bank.questions[question_id]
+        raise QuizDefinitionError(
+            _(
+                "no question '{question}' in the quiz banks of course '{course}' ({folders}) "
+                "— check the id"
+            ).format(
+                question=question_id,
+                course=ctx.id,
+                folders=", ".join(str(f) for f in quiz_folders(ctx)),
+            )
+        )

@@ -10,13 +10,16 @@ and what to do, when the author runs the cell that shows the quiz.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import keyword
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from parcours_grading.errors import BadInputError
+from parcours_grading.i18n import _, ngettext
 from parcours_grading.jsonschemas import SchemaProblem, compiled, schema_problems
 
 #: the version of ``schemas/quiz-bank-v<n>.json`` banks are written in
@@ -69,16 +72,39 @@ class Bank:
             return self.questions[question_id]
         except KeyError:
             raise QuizDefinitionError(
-                f"{self.source}: no question '{question_id}' in lesson '{self.lesson}'; "
-                f"known: {', '.join(self.questions) or '(none)'} — fix the id in this cell "
-                "or add the question to the bank"
+                _(
+                    "{source}: no question '{question}' in lesson '{lesson}'; known: {known} "
+                    "— fix the id in this cell or add the question to the bank",
+                    lang=self.language or None,
+                ).format(
+                    source=self.source,
+                    question=question_id,
+                    lesson=self.lesson,
+                    known=", ".join(self.questions) or _("(none)", lang=self.language or None),
+                )
             ) from None
 
 
 def _fail(source: str, qid: str, message: str, fix: str = "") -> QuizDefinitionError:
-    where = f"question '{qid}'" if qid else "bank"
-    text = f"{where}: {message}" + (f" — {fix}" if fix else "") + f" (in {source})"
+    where = _("question '{question}'").format(question=qid) if qid else _("quiz bank")
+    text = f"{where}: {message}" + (f" — {fix}" if fix else "") + in_source(source)
     return QuizDefinitionError(text)
+
+
+def in_source(source: str) -> str:
+    """The end of a bank problem naming its file (``parcours check`` shows the file apart
+    and takes it off)."""
+    return " " + _("(in {source})").format(source=source)
+
+
+def _out_of_range(value: Any, options: int) -> tuple[str, str]:
+    """(message, fix) for an answer index outside the options."""
+    message = ngettext(
+        "answer index {value} is out of range ({n} option)",
+        "answer index {value} is out of range ({n} options)",
+        options,
+    ).format(value=value, n=options)
+    return message, _("use 0 to {last} (the first option is 0)").format(last=options - 1)
 
 
 def _question_label(data: dict[str, Any], position: int) -> str:
@@ -184,11 +210,7 @@ def _bank_message(problem: SchemaProblem, data: Any) -> tuple[str, str, str]:
         message, fix = _ANSWER.get(question.get("type"), (raw, ""))
         last = len(question.get("options") or []) - 1
         if question.get("type") in {"single", "multiple"} and rule == "minimum":
-            return (
-                label,
-                f"answer index {value} is out of range ({last + 1} options)",
-                f"use 0 to {last} (the first option is 0)",
-            )
+            return label, *_out_of_range(value, last + 1)
         if question.get("type") == "multiple" and len(path) > 3:
             message, fix = _ANSWER["single"]
             found = value
@@ -226,12 +248,7 @@ def _check_schema(data: Any, source: str) -> None:
 
 def _index(value: int, options: tuple[str, ...], source: str, qid: str) -> int:
     if not 0 <= value < len(options):
-        raise _fail(
-            source,
-            qid,
-            f"answer index {value} is out of range ({len(options)} options)",
-            f"use 0 to {len(options) - 1} (the first option is 0)",
-        )
+        raise _fail(source, qid, *_out_of_range(value, len(options)))
     return value
 
 
@@ -385,6 +402,21 @@ def load_bank(path: str | Path, *, lesson: str | None = None) -> Bank:
                 "check indentation and quotes",
             ) from None
     return parse_bank(data, path, lesson=lesson)
+
+
+def shown_order(question: Question, who: str) -> tuple[str, ...]:
+    """The order an ordering question offers its items in to learner ``who``: shuffled,
+    the same at every showing for the same learner and question (a reload does not
+    reshuffle), and never the right order when there are two items or more (the bank
+    lists them in the right order, often). Other types: the options as written."""
+    options = list(question.options)
+    if question.type != "ordering" or len(options) < 2:
+        return tuple(options)
+    seed = hashlib.sha256(f"{who}\0{question.lesson}\0{question.id}".encode()).digest()
+    random.Random(int.from_bytes(seed[:8], "big")).shuffle(options)
+    if options == list(question.answer):  # items are distinct: a rotation changes the order
+        options = options[1:] + options[:1]
+    return tuple(options)
 
 
 def bank_paths(quizzes: Path, lesson: str) -> list[Path]:

@@ -26,7 +26,7 @@ from ..recorder import Outcome, Recorder
 from ..ui import Displayable, escape, live, markdown, record
 from .check import Result, check_answer, describe_answer
 from .choices import STYLE, RadioGroup, inline_markdown, plain_text
-from .model import Question
+from .model import Question, shown_order
 
 #: what the learner reads for an answer that cannot be checked yet (the check's detail)
 NOT_CHECKED = {
@@ -153,15 +153,7 @@ class QuizWidget(Displayable):
         if q.type == "text":
             return [w.Text(description=label, tooltip=label, layout=w.Layout(width="30em"))]
         if q.type == "ordering":
-            return [
-                w.Dropdown(
-                    options=[(plain_text(opt), opt) for opt in q.options],
-                    value=None,
-                    description=_("Position {n}", lang).format(n=i + 1),
-                    style={"description_width": "initial"},
-                )
-                for i in range(len(q.options))
-            ]
+            return self._ordering_lists()
         return [
             w.HTML(
                 escape(
@@ -171,6 +163,24 @@ class QuizWidget(Displayable):
                 )
             )
         ]
+
+    def _ordering_lists(self) -> list[w.Widget]:
+        """One drop-down list per position, offering the items shuffled for this learner
+        (:func:`.model.shown_order`: never in the right order), as wide as the quiz (up
+        to 60em) so that a chosen item reads whole in the closed list."""
+        offered = [(plain_text(opt), opt) for opt in shown_order(self.question, self.actor)]
+        lists = []
+        for i in range(len(offered)):
+            choice = w.Dropdown(
+                options=offered,
+                value=None,
+                description=_("Position {n}", self.lang).format(n=i + 1),
+                style={"description_width": "initial"},
+                layout=w.Layout(width="100%", max_width="60em"),
+            )
+            choice.add_class("parcours-ordering")
+            lists.append(choice)
+        return lists
 
     def response(self) -> Any:
         """The learner's current answer, in the form :func:`check_answer` takes."""
@@ -258,7 +268,9 @@ class QuizWidget(Displayable):
         if result.success:
             parts.append(f"<strong>{escape(_('✔ Correct.', lang))}</strong>")
         else:
-            verdict = "partly" if 0 < result.score < 1 else "wrong"
+            # "nearly" only for a right but incomplete answer: a partial score with
+            # something wrong in it (a false statement ticked, misplaced steps) is wrong
+            verdict = "partly" if result.incomplete else "wrong"
             parts.append(f"<strong>{escape(_(VERDICTS[verdict], lang))}</strong>")
             detail = result.detail
             if detail.startswith("code_error:"):

@@ -152,12 +152,12 @@ def quiz_problems(course: Course, root: Path) -> tuple[list[Problem], set[str]]:
             )
             broken.add(lesson.id)
             continue
-        from parcours_lab.quiz.model import QuizDefinitionError, parse_bank
+        from parcours_lab.quiz.model import QuizDefinitionError, in_source, parse_bank
 
         try:
             parse_bank(data, shown, lesson=lesson.id)
         except QuizDefinitionError as exc:
-            problems.append(Problem(shown, str(exc).replace(f" (in {shown})", "")))
+            problems.append(Problem(shown, str(exc).replace(in_source(shown), "")))
             broken.add(lesson.id)
     return problems, broken
 
