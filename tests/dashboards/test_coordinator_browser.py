@@ -25,10 +25,12 @@ def test_coordinator_shows_the_class(voila_server, page, dashboard_data, output_
     assert [r[0] for r in rows] == list(overview["course"])
     assert [int(r[2]) for r in rows] == list(overview["learners"])
 
-    # learners at risk: the same learners, most at risk first
+    # learners at risk: the same learners, most at risk first, named by login as in the
+    # follow-ups (never by pseudonym)
     risk = vm.learners_at_risk(dashboard_data)
     shown = table_rows(page, "table-risk")
-    assert [r[0] for r in shown] == list(risk["learner"])
+    assert [r[0] for r in shown] == list(risk["name"])
+    assert all(r[0].startswith("apprenant") for r in shown)
     assert f"{len(risk)} apprenants signalés." in page.inner_text("#risk-count")
 
     # dropout funnel: the bars are the learners reaching each activity
@@ -144,7 +146,8 @@ def test_groups_export(voila_server, page, dashboard_data) -> None:
     )
     pairs = vm.groups(dashboard_data, skill, "pairs", 3)
     rows = table_rows(page, "table-groups")
-    assert [r[2] for r in rows] == list(pairs["learner"])
+    assert [r[2] for r in rows] == list(pairs["name"])  # logins, not pseudonyms
+    assert all(r[2].startswith("apprenant") and " p-" not in r[-1] for r in rows)
     # the export is made on demand (keyboard: the button, then the link it gives)
     assert page.locator("a.parcours-download").count() == 0
     page.locator(".parcours-groups-export").focus()
@@ -154,6 +157,7 @@ def test_groups_export(voila_server, page, dashboard_data) -> None:
     text = base64.b64decode(href.split(",", 1)[1]).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("course,group,learner,role")
     assert len(text.splitlines()) == len(pairs) + 1
+    assert "apprenant" not in text  # the export stays pseudonymous
 
 
 #: records, when the page's widgets first show, what the visitor could already see

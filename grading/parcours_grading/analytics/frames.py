@@ -25,7 +25,7 @@ Frames and their columns (the dashboards rely on these names):
 
 ``questions`` — quiz questions from ``courses/<id>/quizzes/<lesson>.yaml`` (answers are not read)
     ``course, lesson, question, type, skills`` (tuple; the lesson's skills when the
-    question names none)
+    question names none), ``prompt`` (the question's text, its author's markdown)
 
 ``events`` — the event store's ``events`` table (schema v1), ``actor`` renamed ``learner``
     ``id, timestamp, learner, verb, course, object_type, object_id, lesson, activity``

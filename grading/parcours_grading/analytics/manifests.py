@@ -29,7 +29,7 @@ ACTIVITY_COLUMNS = [
     "points",
     "skills",
 ]
-QUESTION_COLUMNS = ["course", "lesson", "question", "type", "skills"]
+QUESTION_COLUMNS = ["course", "lesson", "question", "type", "skills", "prompt"]
 
 
 def activities_frame(courses: Iterable[Course]) -> pd.DataFrame:
@@ -128,6 +128,7 @@ def questions_frame(courses: Iterable[Course]) -> pd.DataFrame:
                             question=str(q["id"]),
                             type=str(q.get("type", "")),
                             skills=tuple(q.get("skills") or lesson.skills),
+                            prompt=str(q.get("prompt") or ""),
                         )
                     )
     return pd.DataFrame(rows, columns=QUESTION_COLUMNS) if rows else empty(QUESTION_COLUMNS)

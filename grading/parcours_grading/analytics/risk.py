@@ -68,6 +68,13 @@ RISK_COLUMNS = [
 ]
 
 
+def whole_days(days: float) -> float:
+    """Days of inactivity as a person counts them: the whole days gone by (16.7 → 16);
+    never active stays infinite, unknown stays NaN. The reason's words (:func:`reason_text`)
+    and the dashboards' "days inactive" column both show this number, so they agree."""
+    return days if math.isinf(days) or math.isnan(days) else float(math.floor(days))
+
+
 def reason_text(rule: str, value: float) -> str:
     """One fired rule in words, in the language in force."""
     from ..i18n import display
@@ -75,7 +82,7 @@ def reason_text(rule: str, value: float) -> str:
     if rule == "days_inactive":
         if math.isinf(value):
             return _("never active")
-        n = int(value)
+        n = int(whole_days(value))
         return ngettext("inactive for {n} day", "inactive for {n} days", n).format(n=n)
     n = round(value)
     if rule == "missed_deadlines":

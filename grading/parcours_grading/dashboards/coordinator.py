@@ -136,15 +136,19 @@ def course_kpis(data: DashboardData, weeks: int = 6) -> list[Kpi]:
 @cached_view
 def learners_at_risk(data: DashboardData) -> pd.DataFrame:
     """Learners flagged by at least one rule (analytics ``at_risk``), with their cohort
-    and group and the reasons in both languages, most at risk first."""
-    from ..analytics.risk import at_risk
+    and group, their ``name`` as staff read it (:mod:`.names`), the reasons in both
+    languages and the whole days of inactivity the reasons say (``whole_days``), most at
+    risk first."""
+    from ..analytics.risk import at_risk, whole_days
+    from .names import with_names
 
     risk = at_risk(data.frames, data.risk_thresholds or None, data.now, status=status(data))
     # astype(bool): an empty class gives an object column, which would select columns
     risk = risk[risk["at_risk"].astype(bool)].merge(
         data.learner_labels(), on=["course", "learner"], how="left"
     )
-    return risk.reset_index(drop=True)
+    risk["days_inactive"] = [whole_days(float(d)) for d in risk["days_inactive"]]
+    return with_names(data, risk.reset_index(drop=True))
 
 
 @cached_view
@@ -218,10 +222,12 @@ def dropout_points(data: DashboardData) -> pd.DataFrame:
 def heatmap(
     data: DashboardData, course: str, limit: int = 80
 ) -> tuple[list[str], list[str], list[list[float]]]:
-    """(activity titles, learners, status codes) of one course for the learner × activity
-    heatmap. Learners are ordered least advanced first (dropouts at the top); beyond
-    ``limit`` only the least advanced are kept — the ones a tutor needs to see."""
+    """(activity titles, learners' names as staff read them, status codes) of one course
+    for the learner × activity heatmap. Learners are ordered least advanced first
+    (dropouts at the top); beyond ``limit`` only the least advanced are kept — the ones a
+    tutor needs to see."""
     from ..analytics.dropout import status_matrix
+    from .names import names_of
 
     matrix = status_matrix(status(data), course, codes=True)
     if matrix.empty:
@@ -230,7 +236,7 @@ def heatmap(
     matrix = matrix.loc[progress.sort_values(kind="stable").index[:limit]]
     return (
         [activity_title(data, course, a) for a in matrix.columns],
-        list(matrix.index),
+        names_of(data, matrix.index),
         matrix.astype(float).fillna(0).to_numpy().tolist(),
     )
 
@@ -264,30 +270,36 @@ def mastery_by_skill(data: DashboardData) -> pd.DataFrame:
 @cached_view
 def groups(data: DashboardData, skill: str, mode: str, size: int = 4) -> pd.DataFrame:
     """Level bands, complementary pairs or heterogeneous teams on ``skill`` (analytics
-    ``bands``, ``pairs``, ``teams``: seeded and explained in both languages)."""
+    ``bands``, ``pairs``, ``teams``: seeded and explained in both languages), each
+    learner's ``name`` as staff read it beside her pseudonym (:mod:`.names`)."""
     from ..analytics.groups import bands, pairs, teams
     from ..errors import BadInputError
+    from .names import with_names
 
     m = mastery(data)
     # the skill's label in the explanations (courses sharing a skill id name it alike)
     label = next((skill_label(data, c, skill) for c in data.courses), skill)
     if mode == "bands":
-        return bands(m, skill, data.band_thresholds or None, label=label)
-    if mode == "pairs":
-        return pairs(m, skill, seed=data.seed, label=label)
-    if mode == "teams":
-        return teams(m, skill, size=size, seed=data.seed, time_budget=2.0, label=label)
-    raise BadInputError(f"grouping mode {mode!r}: use bands, pairs or teams.")
+        made = bands(m, skill, data.band_thresholds or None, label=label)
+    elif mode == "pairs":
+        made = pairs(m, skill, seed=data.seed, label=label)
+    elif mode == "teams":
+        made = teams(m, skill, size=size, seed=data.seed, time_budget=2.0, label=label)
+    else:
+        raise BadInputError(f"grouping mode {mode!r}: use bands, pairs or teams.")
+    return with_names(data, made, "why")  # a pair's partner named in "why"
 
 
 @cached_view
 def workload_alerts(data: DashboardData, days: int = 7) -> pd.DataFrame:
     """Planned minutes of unfinished work per learner over the next ``days`` days (across
     all their courses; analytics ``daily_load``): busiest day, days over the daily
-    limit, week total against the weekly limit; learners with an alert first."""
+    limit, week total against the weekly limit, her ``name`` as staff read it; learners
+    with an alert first."""
     import pandas as pd
 
     from ..analytics.workload import daily_load
+    from .names import with_names
 
     daily = daily_load(data.frames, remaining_only=True, status=status(data))
     start = data.now.tz_convert(None).normalize()
@@ -299,6 +311,7 @@ def workload_alerts(data: DashboardData, days: int = 7) -> pd.DataFrame:
             week_limits[learner] = min(week_limits.get(learner, math.inf), limit)
     columns = [
         "learner",
+        "name",
         "week_minutes",
         "week_limit",
         "max_day_minutes",
@@ -321,6 +334,7 @@ def workload_alerts(data: DashboardData, days: int = 7) -> pd.DataFrame:
     out["week_limit"] = out["learner"].map(week_limits)
     out["alert"] = (out["days_over"] > 0) | (out["week_minutes"] > out["week_limit"])
     out[["week_minutes", "max_day_minutes"]] = out[["week_minutes", "max_day_minutes"]].round()
+    out = with_names(data, out)
     return out.sort_values(["alert", "week_minutes"], ascending=False, ignore_index=True)[columns]
 
 

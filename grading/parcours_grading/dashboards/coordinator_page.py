@@ -174,7 +174,7 @@ class CoordinatorPage(Page):
             + ui.table_html(
                 risk,
                 {
-                    "learner": _("Learner"),
+                    "name": _("Learner"),
                     "course": _("Course"),
                     "cohort": _("Cohort"),
                     "group": _("Group"),
@@ -218,7 +218,7 @@ class CoordinatorPage(Page):
             + ui.table_html(
                 alerts,
                 {
-                    "learner": _("Learner"),
+                    "name": _("Learner"),
                     "week_minutes": _("Minutes this week"),
                     "week_limit": _("Weekly limit"),
                     "max_day_minutes": _("Busiest day (min)"),
@@ -465,9 +465,9 @@ class CoordinatorPage(Page):
         if made is None:
             return
         frame, mode, _skill = made
-        columns = {"learner": _("Learner"), "mean": _("Mastery"), "why": _("Why")}
+        columns = {"name": _("Learner"), "mean": _("Mastery"), "why_named": _("Why")}
         if mode == "bands":
-            columns = {"learner": _("Learner"), "band": _("Band"), **columns}
+            columns = {"name": _("Learner"), "band": _("Band"), **columns}
         elif mode == "pairs":
             columns = {"group": _("Pair"), "role": _("Role"), **columns}
         else:
@@ -491,4 +491,7 @@ class CoordinatorPage(Page):
         if made is None:
             return
         frame, mode, skill = made
+        from .names import pseudonymous
+
+        frame = pseudonymous(frame)  # exports stay pseudonymous
         self.export_link.value = ui.csv_link(frame, f"{mode}-{skill}.csv", _("Download as CSV"))

@@ -14,7 +14,7 @@ Cohorts are roster groups whose name starts with ``cohort`` (``cohorte-2026-a``,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from ..config import ParcoursConfig
 
 COHORT_PREFIXES = ("cohort",)
-MEMBERSHIP_COLUMNS = ["course", "learner", "student_id", "group", "is_cohort"]
+#: ``name``: the roster's first and last name ("" when it has none; see :mod:`.names`)
+MEMBERSHIP_COLUMNS = ["course", "learner", "student_id", "group", "is_cohort", "name"]
 
 
 @dataclass
@@ -34,7 +35,7 @@ class DashboardData:
 
     frames: ClassData
     #: one row per learner and roster group (group '' for a learner in none): course,
-    #: learner, student_id, group, is_cohort
+    #: learner, student_id, group, is_cohort, name (the roster's; older frames lack it)
     memberships: pd.DataFrame
     now: pd.Timestamp
     band_thresholds: dict[str, float] = field(default_factory=dict)
@@ -174,6 +175,34 @@ class DashboardData:
         memberships = self.memberships[self.memberships["learner"].isin(who)]
         return replace(self, frames=frames, memberships=memberships, cache={})
 
+    def only_courses(self, courses: Iterable[str]) -> DashboardData:
+        """The same data restricted to ``courses``: every frame's rows of those courses
+        only (a teacher reading a learner's page sees her own courses' rows, not what the
+        learner does in another course). Kept with this data: a second visit reuses it."""
+        from ..analytics.frames import ClassData
+
+        keep = sorted(set(courses))
+
+        def restrict() -> DashboardData:
+            f = self.frames
+
+            def rows(frame: pd.DataFrame) -> pd.DataFrame:
+                return frame[frame["course"].isin(keep)].reset_index(drop=True)
+
+            frames = ClassData(
+                courses={c: course for c, course in f.courses.items() if c in keep},
+                learners=rows(f.learners),
+                activities=rows(f.activities),
+                questions=rows(f.questions),
+                events=rows(f.events),
+                grades=rows(f.grades),
+                submissions=rows(f.submissions),
+                extensions=rows(f.extensions),
+            )
+            return replace(self, frames=frames, memberships=rows(self.memberships), cache={})
+
+        return self.cached(f"only-courses:{','.join(keep)}", restrict)
+
 
 def cached_view(function: Callable[..., Any]) -> Callable[..., Any]:
     """Compute a view-model function once per (filtered) data and arguments: a page
@@ -222,6 +251,7 @@ def memberships_frame(config: ParcoursConfig, frames: ClassData) -> pd.DataFrame
         roster = load_roster(config, course)
         for learner in roster.learners.values():
             pseudo = pseudonymize(learner.id, config.pseudonym_salt)
+            name = f"{learner.first_name} {learner.last_name}".strip()
             for group in learner.groups or ("",):
                 rows.append(
                     (
@@ -230,6 +260,7 @@ def memberships_frame(config: ParcoursConfig, frames: ClassData) -> pd.DataFrame
                         learner.id,
                         group,
                         group.lower().startswith(COHORT_PREFIXES),
+                        name,
                     )
                 )
     frame = pd.DataFrame(rows, columns=MEMBERSHIP_COLUMNS)

@@ -21,18 +21,23 @@ if TYPE_CHECKING:
 
 
 def followups_table(config: ParcoursConfig, data: DashboardData) -> str:
-    """The follow-ups of the courses shown, newest contact first, as an HTML table."""
+    """The follow-ups of the courses shown, newest contact first, as an HTML table: each
+    learner named as in the learners-at-risk table (:mod:`.names`), each contact's time
+    in its course's zone, the zone named."""
     import pandas as pd
 
     from ..compliance.followups import CHANNELS, LABELS, list_followups
+    from ..i18n import get_language
+    from .names import name_of_login
     from .ui import table_html
 
     rows = []
     for course in data.courses.values():
         for f in list_followups(config, course):
             rows.append(
-                {"learner": f.learner, "course": f.course, "how": _(CHANNELS.get(f.how, f.how)),
-                 "when": f.contacted_at[:16].replace("T", " "), "by": f.by,
+                {"learner": name_of_login(data, f.learner), "course": f.course,
+                 "how": _(CHANNELS.get(f.how, f.how)),
+                 "at": pd.Timestamp(f.contacted_at).tz_convert("UTC"), "by": f.by,
                  "outcome": f.outcome, "status": _(LABELS.get(f.status, f.status))}
             )  # fmt: skip
     frame = pd.DataFrame(rows)
@@ -46,7 +51,8 @@ def followups_table(config: ParcoursConfig, data: DashboardData) -> str:
                                          "status")}  # fmt: skip
     if frame.empty:
         return head
-    frame = frame.sort_values("when", ascending=False)
+    frame = frame.sort_values("at", ascending=False, ignore_index=True)
+    frame["when"] = data.shown_times(frame["course"], frame["at"], get_language())
     return head + table_html(frame, columns, table_id="table-followups")
 
 
@@ -55,14 +61,14 @@ def followups_panel(config: ParcoursConfig, data: DashboardData, risk: pd.DataFr
     import ipywidgets as w
 
     from ..compliance.followups import CHANNELS, LABELS, record_followup
+    from .names import learner_names
 
-    ids = data.frames.learners.drop_duplicates(["course", "learner"])
-    student = {(r.course, r.learner): r.student_id for r in ids.itertuples()}
+    known = learner_names(data)
     choices = []
-    for row in risk.itertuples() if len(risk) else []:
-        sid = student.get((row.course, row.learner)) or ""
-        if sid:
-            choices.append((f"{sid} ({row.course})", f"{row.course}/{sid}"))
+    for course, pseudo in zip(risk["course"], risk["learner"], strict=True) if len(risk) else []:
+        sid, name = known.get(pseudo, ("", ""))
+        if sid:  # named as in the table above
+            choices.append((f"{name} ({course})", f"{course}/{sid}"))
     learner = w.Dropdown(options=choices, description=_(LABELS["learner"]))
     how = w.Dropdown(options=[(_(t), k) for k, t in CHANNELS.items()], description=_(LABELS["how"]))
     by = w.Text(description=_(LABELS["by"]))

@@ -1,14 +1,18 @@
 """View-model of the learner dashboard, and who the learner is.
 
-Scoping: :func:`resolve_learner` decides whose dashboard this is; every function below
-takes that learner's id and returns only that learner's rows.
+Scoping: :func:`resolve_learner` decides whose dashboard this is, and for a teacher on the
+hub which courses of theirs she sees (:attr:`Viewer.courses`: the page reads data
+restricted to them, :meth:`.data.DashboardData.only_courses`); every function below takes
+that learner's id and returns only that learner's rows.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from .coordinator import mastery as class_mastery
 from .coordinator import status as class_status
@@ -28,6 +32,9 @@ class Viewer:
     student_id: str
     #: True when the viewer may choose another learner (a teacher)
     may_choose: bool
+    #: the only courses whose rows the viewer sees (a hub teacher on a learner's page:
+    #: the courses she teaches); None: all of the learner's courses
+    courses: tuple[str, ...] | None = None
 
 
 def resolve_learner(
@@ -48,14 +55,15 @@ def resolve_learner(
 
     env = os.environ if environ is None else environ
     if hub_mode(env):  # the hub service checked who asks, and whether they may
-        user, role, _courses = hub_viewer(env)
+        user, role, courses = hub_viewer(env)
         if not user:
             raise BadInputError("no hub user for this page: open it through JupyterHub.")
         asked = (query.get("learner") or "").strip()
         if asked and asked != user:
             if role not in ("teacher", "coordinator"):
                 raise BadInputError(f"'{user}' may not open the dashboard of '{asked}'.")
-            return Viewer(user, asked, True)
+            # a teacher sees the learner in her own courses only; a coordinator, in all
+            return Viewer(user, asked, True, None if role == "coordinator" else tuple(courses))
         return Viewer(user, user, role != "learner")
     user = env.get("JUPYTERHUB_USER") or config.learner or _login(env)
     teacher = user in set(config.dashboard_teachers)
@@ -117,10 +125,16 @@ def my_deadlines(data: DashboardData, learner: str) -> pd.DataFrame:
     """My assignments: opens, due date, my own deadline (with an extension), days left;
     ``timezone`` (the assignment's, else its course's), ``due_local`` and
     ``deadline_local`` in that zone."""
+    import pandas as pd
+
     path = my_path(data, learner)
     a = path[path["kind"] == "assignment"].merge(
         data.frames.activities[["course", "activity", "opens", "due"]], on=["course", "activity"]
     )
+    # moments even when nothing is there (no learner in the courses yet: the frames'
+    # empty columns have no type)
+    for column in ("due", "deadline"):
+        a[column] = pd.to_datetime(a[column], utc=True)
     a["extended"] = a["deadline"] > a["due"]
     a["days_left"] = ((a["deadline"] - data.now).dt.total_seconds() / 86400).round(1)
     a["timezone"] = data.zones(a["course"], a["activity"])
@@ -239,29 +253,60 @@ def my_week(data: DashboardData, learner: str, days: int = 7) -> pd.DataFrame:
     )
 
 
+#: the longest question text the review list shows (characters; the rest is "…")
+QUESTION_TEXT_CHARS = 120
+_MARKUP = re.compile(r"`|\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
+
+
+def question_text(prompt: str, limit: int = QUESTION_TEXT_CHARS) -> str:
+    """A question's text as a reader reads it in a list: its author's markdown without
+    marks (backticks, stars), on one line, cut after a whole word at ``limit``
+    characters with "…"."""
+    text = " ".join(_MARKUP.sub("", prompt).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 def review_queue(config: ParcoursConfig, data: DashboardData, learner: str) -> pd.DataFrame:
     """Quiz questions to review today (the spaced-repetition scheduler of
-    :mod:`parcours_grading.review`, within the day's workload budget)."""
+    :mod:`parcours_grading.review`, within the day's workload budget), most overdue
+    first: ``question`` (its id), ``text`` (its text, :func:`question_text`), ``lesson``,
+    ``reviews``, ``last_rating``, ``due``, ``days_due`` (whole days it has waited in
+    its course's zone: 0 when due today) and ``minutes`` (the time it is planned to take)."""
     import pandas as pd
 
     from ..review import learner_queue
     from ..store import open_store
 
+    prompts = {
+        (str(c), str(q)): str(t)
+        for c, q, t in data.frames.questions[["course", "question", "prompt"]].itertuples(
+            index=False
+        )
+    }
+    today = data.now.date()
     rows = []
     with open_store(config.events_url) as store:
         for course in data.courses.values():
-            queue = learner_queue(store, course, learner, data.now.date())
+            queue = learner_queue(store, course, learner, today)
+            zone = ZoneInfo(course.timezone)
             for item in queue.items:
+                waited = (today - item.due.astimezone(zone).date()).days
                 rows.append(
                     {
                         "course": course.id,
                         "question": item.question,
+                        "text": question_text(prompts.get((course.id, item.question), ""))
+                        or item.question,
                         "lesson": item.lesson,
                         "reviews": item.reviews,
                         "last_rating": item.last_rating,
                         "due": pd.Timestamp(item.due),
+                        "days_due": max(0, waited),
+                        "minutes": queue.minutes_per_item,
                     }
                 )
-    return pd.DataFrame(
-        rows, columns=["course", "question", "lesson", "reviews", "last_rating", "due"]
-    )
+    columns = ["course", "question", "text", "lesson", "reviews", "last_rating", "due"]
+    return pd.DataFrame(rows, columns=[*columns, "days_due", "minutes"])

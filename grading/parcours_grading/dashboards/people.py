@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from .data import DashboardData
     from .learner import Viewer
 
+#: the review questions a learner's page lists (the most overdue; the rest are counted)
+REVIEW_ROWS = 10
+
 
 class TeacherPage(Page):
     """Per assignment: hand-ins, grading, scores, hard questions, reflections, feedback
@@ -306,13 +309,17 @@ class LearnerPage(Page):
             self.viewer = None
             self.error = str(exc)
         self.pseudo = pseudonym(state.data, self.viewer.student_id) if self.viewer else ""
+        #: what this viewer may see of the learner: her courses' rows only for a teacher
+        self.data = state.data
+        if self.viewer is not None and self.viewer.courses is not None:
+            self.data = state.data.only_courses(self.viewer.courses)
         super().__init__(state, query)
 
     def course_language(self, state: State, query: dict[str, str]) -> str | None:
         """The language of the learner's courses when they share one."""
         from .pages import shared_language
 
-        learners = state.data.frames.learners
+        learners = self.data.frames.learners
         if not self.pseudo or learners.empty:
             return shared_language(state.data, [])
         mine = learners[learners["learner"] == self.pseudo]["course"]
@@ -327,7 +334,7 @@ class LearnerPage(Page):
         from ..i18n import display
         from .coordinator import activity_title, skill_label
 
-        data, me = self.state.data, self.pseudo
+        data, me = self.data, self.pseudo
         out: list[Any] = [
             self.html(
                 f"<p id='learner-name'>{html.escape(_('Learner'))}: "
@@ -504,27 +511,54 @@ class LearnerPage(Page):
                 "parcours-section-mastery",
             )
         )
-        queue = vm.review_queue(self.state.config, data, me)
-        queue["lesson"] = [
-            activity_title(data, c, a)
-            for c, a in zip(queue["course"], queue["lesson"], strict=True)
-        ]
-        queue["due"] = [display.day(d) for d in queue["due"]]
-        out.append(
-            self.html(
-                ui.heading(_("To review today"))
-                + ui.table_html(
-                    queue,
-                    {
-                        "question": _("Question"),
-                        "lesson": _("Lesson"),
-                        "reviews": _("Reviews"),
-                        "due": _("Due"),
-                    },
-                    kinds={"reviews": "int"},
-                    table_id="table-review",
-                ),
-                "parcours-section-review",
-            )
-        )
+        out.append(self._review(data, me))
         return out
+
+    def _review(self, data: DashboardData, me: str) -> ui.Static:
+        """Today's review: how many questions and minutes, then the most overdue ones by
+        their text and lesson (not their ids), and how long each has waited."""
+        from ..i18n import display
+        from . import learner as vm
+        from .coordinator import activity_title
+
+        queue = vm.review_queue(self.state.config, data, me)
+        if queue.empty:
+            summary = _("Nothing to review today.")
+        else:
+            summary = ngettext(
+                "{n} question to review today (about {minutes} min).",
+                "{n} questions to review today (about {minutes} min).",
+                len(queue),
+            ).format(n=len(queue), minutes=display.number(queue["minutes"].sum(), 0))
+            if len(queue) > REVIEW_ROWS:
+                summary += " " + _(
+                    "The {shown} waiting longest are listed here; your review notebook "
+                    "has them all."
+                ).format(shown=REVIEW_ROWS)
+        shown = queue.head(REVIEW_ROWS).copy()
+        shown["lesson"] = [
+            activity_title(data, c, a)
+            for c, a in zip(shown["course"], shown["lesson"], strict=True)
+        ]
+        shown["since"] = [_("today") if n == 0 else display.days(n, 0) for n in shown["days_due"]]
+        table = (
+            ui.table_html(
+                shown,
+                {
+                    "text": _("Question"),
+                    "lesson": _("Lesson"),
+                    "since": _("Waiting for"),
+                    "reviews": _("Reviews"),
+                },
+                kinds={"reviews": "int"},
+                table_id="table-review",
+            )
+            if len(shown)
+            else ""
+        )
+        return self.html(
+            ui.heading(_("To review today"))
+            + f"<p id='review-summary' class='parcours-note'>{html.escape(summary)}</p>"
+            + table,
+            "parcours-section-review",
+        )

@@ -167,19 +167,10 @@ def band_members(data: DashboardData, course: str, skill: str, band: str) -> lis
     """Student ids of the learners of ``course`` in a level band on ``skill``."""
     from ..analytics.groups import bands
     from .coordinator import mastery
+    from .names import logins_of
 
     b = bands(mastery(data), skill, data.band_thresholds or None, course=course)
-    pseudo = set(b[b["band"] == band]["learner"])
-    ids = {
-        s
-        for s, p in zip(
-            data.frames.learners["student_id"], data.frames.learners["learner"], strict=True
-        )
-        if p in pseudo and s
-    }
-    m = data.memberships
-    ids |= set(m[m["learner"].isin(pseudo)]["student_id"])
-    return sorted(ids)
+    return sorted(logins_of(data, b[b["band"] == band]["learner"]))
 
 
 # -- actions ----------------------------------------------------------------------------

@@ -57,7 +57,12 @@ _SORT_JS = (
     "r.forEach(function(x){b.appendChild(x)});"
 )
 # doubled class: JupyterLab's rendered-HTML style right-aligns every cell with a
-# selector of two classes (":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td")
+# selector of two classes (":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td").
+# Every dashboard page carries this style: the Voila pages (coordinator, teacher,
+# learner) inside JupyterLab's own, and the pages a server renders without Voila (the
+# hub's learner page, served.py: <main class="parcours-served">), which get JupyterLab's
+# type from the .parcours-served rules (its theme's variables, else the light theme's
+# values), so that every page reads alike.
 STYLE = """<style>
 .parcours-table{border-collapse:collapse;font-size:13px;margin:4px 0}
 table.parcours-table.parcours-table tr th,table.parcours-table.parcours-table tr td{
@@ -74,6 +79,16 @@ table.parcours-table.parcours-table tr td.n,table.parcours-table.parcours-table 
 .parcours-root .widget-label,.parcours-root .widget-button{overflow:visible;white-space:nowrap}
 .parcours-root .widget-button{width:auto;min-width:fit-content}
 .parcours-note{max-width:60em;color:#333}
+.parcours-served{font-family:var(--jp-content-font-family,system-ui,-apple-system,
+ blinkmacsystemfont,"Segoe UI",helvetica,arial,sans-serif);
+ font-size:var(--jp-content-font-size1,14px);line-height:var(--jp-content-line-height,1.6);
+ color:var(--jp-content-font-color1,rgba(0,0,0,.87));max-width:1200px;margin:0 auto;
+ padding:8px 24px 32px}
+.parcours-served h1,.parcours-served h2,.parcours-served h3{line-height:1;font-weight:500;
+ margin:1.2em 0 .8em}
+.parcours-served h1{font-size:2.0736em}.parcours-served h2{font-size:1.728em}
+.parcours-served h3{font-size:1.44em}
+.parcours-served a{color:var(--jp-content-link-color,#0d47a1)}
 </style>"""
 
 
