@@ -267,6 +267,7 @@ def formgrader(config: ParcoursConfig, course: str, account: str, port: int) -> 
                 f"--CourseDirectory.course_id={course}",
                 f"--CourseDirectory.db_url={nb.CourseDirectory.db_url}",
                 f"--Exchange.root={nb.Exchange.root}",
+                f"--NbGraderAPI.timezone={nb.NbGraderAPI.timezone}",  # the course's zone
                 SERVER_ARGUMENT,  # learner content sanitised, a CSP on every page
             ]
         ),

@@ -52,6 +52,7 @@ def nbgrader_config(config: ParcoursConfig, course: Course) -> Config:
     nb.CourseDirectory.db_url = config.gradebook_for(course.id)
     nb.Exchange.root = config.exchange_dir
     nb.ExecutePreprocessor.timeout = int(config.cell_timeout)
+    nb.NbGraderAPI.timezone = course.timezone  # formgrader's dates in the course's zone
     return use_safe_html(nb)
 
 

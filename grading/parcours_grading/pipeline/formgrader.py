@@ -61,6 +61,7 @@ def formgrader_command(config: ParcoursConfig, course: Course, port: int, token:
         f"--CourseDirectory.db_url={nb.CourseDirectory.db_url}",
         f"--Exchange.root={nb.Exchange.root}",
         "--Exchange.path_includes_course=True",
+        f"--NbGraderAPI.timezone={nb.NbGraderAPI.timezone}",  # dates in the course's zone
         SERVER_ARGUMENT,  # learner content sanitised, a CSP on every page (staffview.py)
         # a container or a test runs as root; on the hub a grader account runs it instead
         *(["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []),

@@ -17,6 +17,8 @@ Loaded by the formgrader's server only (``parcours formgrader``, the hub's servi
   (formgrader renders math with it) is allowed from its CDN folder only; ``'unsafe-eval'``
   stays because formgrader's Backbone/underscore views and MathJax's configuration need
   it: it lets the server's own scripts evaluate strings, it never runs markup.
+
+It also gives the formgrader Parcours' view of releases (:mod:`.formgraderapi`).
 """
 
 from __future__ import annotations
@@ -169,6 +171,9 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     web_app = serverapp.web_app
     settings = web_app.settings
     make_safe(settings)
+    from .formgraderapi import use_parcours_api
+
+    use_parcours_api()  # releases as Parcours made them, no release/collect buttons
     # first: the page is read before any compression (tornado applies them in order)
     web_app.transforms.insert(0, lambda request: StaffPolicy(request, settings))
     serverapp.log.info("Parcours: learner content sanitised, Content-Security-Policy set")
