@@ -161,3 +161,67 @@ def test_the_demo_names_its_accounts_roles_in_the_language(lang: str, roles: lis
         lines = login_lines(passwords).splitlines()
     assert [line.split()[0] for line in lines[1:]] == roles
     assert [line.split()[1] for line in lines[1:]] == ["ana", "prof", "coord"]
+
+
+def _configured(project: Path, lang: str) -> list[str]:
+    """``--root`` of a project whose jupyter_config.py sets ``lang`` (no --lang given)."""
+    (project / "jupyter_config.py").write_text(
+        f"c.ParcoursConfig.language = {lang!r}\n", encoding="utf-8"
+    )
+    return ["--root", str(project)]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_parcours_help_follows_the_configured_language(
+    lang: str, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``parcours --help`` (the list of commands) in the configured language, as its
+    commands' own help is (issue #24 item 11)."""
+    assert main(["--help", *_configured(project, lang)]) == ExitStatus.CLEAN
+    out = capsys.readouterr().out
+    assert out.startswith("usage : " if lang == "fr" else "usage: ")
+    assert_in_language(out, lang, some=True)
+
+
+#: argparse's own errors: (argv, French, English)
+ARGPARSE_ERRORS = [
+    (["deadlines"], "arguments obligatoires manquants : course", "arguments are required: course"),
+    (
+        ["submit", "cours", "devoir-1", "--bogus"],
+        "arguments inconnus : --bogus",
+        "unrecognized arguments: --bogus",
+    ),
+    (
+        ["report", "cours", "--format", "docx"],
+        "argument --format : choix invalide : 'docx'",
+        "argument --format: invalid choice: 'docx'",
+    ),
+]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize(("argv", "french", "english"), ARGPARSE_ERRORS)
+def test_argparse_errors_in_the_configured_language(
+    argv: list[str],
+    french: str,
+    english: str,
+    lang: str,
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """argparse's "usage:", "error:", "the following arguments are required", "invalid
+    choice" are in the configured language, and in --lang's when given."""
+    with pytest.raises(SystemExit) as done:
+        main([*argv, *_configured(project, lang)])
+    assert done.value.code == ExitStatus.BAD_INPUT
+    err = capsys.readouterr().err
+    if lang == "fr":
+        assert f"parcours {argv[0]} : erreur : " in err and french in err, err
+        assert err.startswith("usage : ") and "error" not in err, err
+    else:
+        assert f"parcours {argv[0]}: error: " in err and english in err, err
+    other = "en" if lang == "fr" else "fr"
+    with pytest.raises(SystemExit):
+        main([*argv, *_configured(project, lang), "--lang", other])
+    err = capsys.readouterr().err
+    assert (english if other == "en" else french) in err, err

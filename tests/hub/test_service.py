@@ -224,6 +224,16 @@ def test_submitting_as_someone_else_fails(hub_site: HubSite) -> None:
     assert forged.returncode == 2 and "pt-bob" in forged.stderr
     sent = _as_learner(hub_site, "pt-alice", alice, "submit", COURSE_A, "devoir-1")
     assert sent.returncode == 0, sent.stderr
+    # the service's receipt, worded once (issue #24 item 5): local time, zone named,
+    # the plural of files, late with the course's penalty — never raw UTC
+    receipt = sent.stdout
+    assert receipt.startswith("Rendu de « ") and "(heure de Paris, UTC+1) (" in receipt, receipt
+    assert " fichiers)" in receipt or " (1 fichier)." in receipt, receipt
+    assert "Votre échéance est passée : ce rendu a " in receipt, receipt
+    assert "Pénalité de retard : 10 % des points par jour, au plus 50 %." in receipt, receipt
+    assert "+00:00" not in receipt
+    mine = _as_learner(hub_site, "pt-alice", alice, "deadlines", COURSE_A)
+    assert mine.returncode == 0 and mine.stdout.startswith("devoir "), mine.stdout + mine.stderr
     submitted = sorted(p.name.split("+")[0] for p in inbound.iterdir())
     assert "pt-alice" in submitted and bobs() == before  # nothing new in bob's name
     history = (hub_site.config.course_root(COURSE_A) / "history.jsonl").read_text()
@@ -251,8 +261,21 @@ def test_teachers_act_on_their_own_course_only(hub_site: HubSite) -> None:
     prof_a = _token(hub_site, "pt-prof-a")
     done = _as_learner(hub_site, "pt-prof-a", prof_a, "collect", COURSE_A, "devoir-1")
     assert done.returncode == 0, done.stderr
-    summary = json.loads(done.stdout)
-    assert summary["action"] == "collect" and summary["collected"] >= 0
+    # her deadlines: the class's progress, not a learner's "overdue" (issue #24 item 5)
+    table = _as_learner(hub_site, "pt-prof-a", prof_a, "deadlines", COURSE_A)
+    assert table.returncode == 0, table.stderr
+    assert "rendu par" in table.stdout and "en retard, non rendu" not in table.stdout
+    answer = _call(hub_site, prof_a, "GET", f"api/courses/{COURSE_A}/deadlines").json()
+    assert answer["teaching"] is True and "submitted" in answer["assignments"][0]
+    # the same sentence as on one machine, in the course's language (not the service's JSON)
+    assert done.stdout.startswith("« devoir-1 » : ") and "{" not in done.stdout, done.stdout
+    # her roster, read through the service (the file is the service's)
+    listed = _as_learner(hub_site, "pt-prof-a", prof_a, "roster", COURSE_A, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "pt-alice" in listed.stdout and "pt-carol" not in listed.stdout
+    roster = f"api/courses/{COURSE_A}/roster"
+    assert _call(hub_site, alice, "GET", roster).status_code == 403
+    assert _call(hub_site, prof_b, "GET", roster).status_code == 404
     history = _call(hub_site, prof_a, "GET", f"api/courses/{COURSE_A}/history").json()
     assert {"who": "pt-prof-a", "what": "collect"} in [
         {"who": x["who"], "what": x["what"]} for x in history

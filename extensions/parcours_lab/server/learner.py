@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from parcours_grading.i18n import _, language
+from parcours_grading.pipeline import receipts
 
 if TYPE_CHECKING:
     from parcours_grading.config import ParcoursConfig
@@ -177,29 +178,6 @@ def _status_text(status: str, lang: str) -> str:
         }.get(status, status)
 
 
-def late_warning(course: Course, assignment_id: str, own_due: dt.datetime, lang: str) -> str:
-    """What a submission now would mean: '' before the learner's own due date, else how
-    late it would be and the course's late policy."""
-    from parcours_grading.pipeline.deadlines import find_assignment, lateness
-    from parcours_grading.pipeline.records import now_utc
-
-    seconds = (now_utc() - own_due).total_seconds()
-    if seconds <= 0:
-        return ""
-    policy = find_assignment(course, assignment_id).late_policy
-    with language(lang):
-        warning = _("Your due date has passed: this submission is {late} late.").format(
-            late=lateness(seconds, lang)
-        )
-        if policy.kind == "zero":
-            warning += " " + _("A late submission gets no points in this course.")
-        elif policy.kind == "penalty":
-            warning += " " + _(
-                "Late penalty: {per_day} % of the points per day, at most {cap} %."
-            ).format(per_day=round(policy.per_day * 100), cap=round(policy.cap * 100))
-    return warning
-
-
 def deadlines_view(
     config: ParcoursConfig, course: Course, learner: str, lang: str
 ) -> dict[str, Any]:
@@ -217,7 +195,7 @@ def deadlines_view(
             row
             | {
                 "status_text": _status_text(row["status"], lang),
-                "late_warning": late_warning(course, row["assignment"], own_due, lang)
+                "late_warning": receipts.late_warning(course, row["assignment"], own_due, lang)
                 if released
                 else "",
                 "can_fetch": released and row["status"] != "not_open",
@@ -258,36 +236,8 @@ def fetch_view(
     return fetched(folder, into, lang)
 
 
-def receipt(
-    course: Course,
-    assignment: str,
-    received: dt.datetime,
-    own_due: dt.datetime,
-    left_out: str,
-    lang: str,
-) -> dict[str, Any]:
-    """A submission's receipt as the learner reads it: when it was received (in words, in
-    the assignment's zone), the lateness warning when their own due date had passed,
-    what was left out."""
-    from parcours_grading.course.zones import shown, zone_of
-    from parcours_grading.pipeline.deadlines import find_assignment
-
-    work = find_assignment(course, assignment)
-    with language(lang):
-        message = _("Submission of '{assignment}' received on {when}.").format(
-            assignment=work.title, when=shown(received, zone_of(course, work), lang)
-        )
-    late = late_warning(course, assignment, own_due, lang) if received > own_due else ""
-    return {
-        "message": message,
-        "received": received.isoformat(),
-        "late_warning": late,
-        "left_out": left_out,
-    }
-
-
-#: the fields of a receipt (:func:`receipt`)
-RECEIPT = ("message", "received", "late_warning", "left_out")
+#: the fields of a receipt (:func:`parcours_grading.pipeline.receipts.receipt`)
+RECEIPT = receipts.RECEIPT
 
 
 def own_due(config: ParcoursConfig, course: Course, assignment: str, learner: str) -> dt.datetime:
@@ -301,17 +251,13 @@ def own_due(config: ParcoursConfig, course: Course, assignment: str, learner: st
 def submit_view(
     config: ParcoursConfig, course: Course, assignment: str, learner: str, into: Path, lang: str
 ) -> dict[str, Any]:
-    """Submit ``<into>/<course>/<assignment>``: the :func:`receipt`."""
-    from parcours_grading.pipeline.deadlines import learner_deadlines
+    """Submit ``<into>/<course>/<assignment>``: its receipt (worded by
+    :mod:`parcours_grading.pipeline.receipts`)."""
     from parcours_grading.pipeline.exchange import submit
-    from parcours_grading.pipeline.records import now_utc
 
     sent = submit(config, course, assignment, learner=learner, into=into)
     left_out = sent.weighed.describe(lang) if sent.weighed and sent.weighed.left_out else ""
-    rows = {r.assignment: r for r in learner_deadlines(config, course, learner)}
-    seen = rows[assignment].submitted_at if assignment in rows else None
-    due = own_due(config, course, assignment, learner)
-    return receipt(course, assignment, seen or now_utc(), due, left_out, lang)
+    return receipts.submitted_receipt(config, course, assignment, learner, left_out, lang)
 
 
 def feedback_fetched(pages: list[Path], into: Path, lang: str) -> dict[str, Any]:

@@ -124,25 +124,32 @@ def _global_help() -> str:
     return "\n".join(lines)
 
 
-def _asked_language(argv: Sequence[str], configured: bool) -> str:
+def _asked_language(argv: Sequence[str]) -> str:
     """The language of what is printed before the command line is parsed (``--help``,
-    argument errors): ``--lang`` if given, else, with ``configured``, the configured one
-    (``--root``'s ``jupyter_config.py``), else English: ``parcours --help`` and an unknown
-    command answer without reading the configuration, in a few tens of milliseconds."""
+    ``parcours --help``, argument errors): ``--lang`` if given, else the configured one
+    (``--root``'s ``jupyter_config.py``, read without importing any command). A
+    configuration that cannot be read leaves ``parcours --help`` in English (the command
+    itself then says what is wrong with the file)."""
     from parcours_grading.i18n import choose_language
 
     early = argparse.ArgumentParser(add_help=False)
     early.add_argument("--lang")
     early.add_argument("--root")
     known, _rest = early.parse_known_args(list(argv))
-    if known.lang or not configured:
-        return choose_language(known.lang or "en")
+    if known.lang:
+        return choose_language(known.lang)
     from pathlib import Path
 
     from parcours_grading.config import load_config
 
     root = Path(known.root) if known.root else None
-    return choose_language(None, None, load_config(root).language)
+    in_a_command = bool(argv) and argv[0] in COMMANDS
+    try:
+        return choose_language(None, None, load_config(root).language)
+    except ParcoursError:
+        if in_a_command:
+            raise
+        return choose_language("en")
 
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
@@ -212,9 +219,10 @@ def _hand_over(config: object, course: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``parcours`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    known = bool(args_list) and args_list[0] in COMMANDS
+    from parcours_grading.cli._argparse import argparse_in_language
+
     try:
-        with language(_asked_language(args_list, configured=known)):
+        with language(_asked_language(args_list)), argparse_in_language():
             return _main(args_list)
     except ParcoursError as exc:  # a broken configuration, before any command ran
         print(f"parcours: {printable(exc)}", file=sys.stderr)

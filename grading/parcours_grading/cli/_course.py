@@ -90,15 +90,80 @@ def teach_on_hub(
     args: object, config: ParcoursConfig, action: str, options: dict[str, object] | None = None
 ) -> bool:
     """On the hub, run a teacher's command through the Parcours service (the data folder
-    is the service's) and print its summary; False elsewhere (the caller runs it here)."""
+    is the service's) and print its summary in the same words as on one machine; False
+    elsewhere (the caller runs it here)."""
     if not config.service_url:
         return False
-    import json
-
     from parcours_grading.hub.client import ServiceClient
 
     client = ServiceClient.from_environment(config.service_url)
     course, assignment = getattr(args, "course"), getattr(args, "assignment")  # noqa: B009
     done = client.teach(course, assignment, action, options)
-    print(json.dumps(done, ensure_ascii=False, indent=2, default=str))
+    lang = getattr(args, "lang", None) or config.language
+    for line in hub_summary(action, assignment, done, lang):
+        print(line)
     return True
+
+
+def hub_summary(action: str, assignment: str, done: dict[str, object], lang: str) -> list[str]:
+    """The lines a teacher reads for the service's summary of ``action``."""
+    import datetime as dt
+
+    from parcours_grading.course.zones import shown
+    from parcours_grading.i18n import ngettext
+    from parcours_grading.safetext import printable
+
+    def count(key: str) -> int:
+        value = done.get(key)
+        return len(value) if isinstance(value, list | dict) else int(value or 0)  # type: ignore[call-overload]
+
+    if action == "collect":
+        n = count("collected")
+        return [
+            ngettext("'{assignment}': {n} submission", "'{assignment}': {n} submissions", n).format(
+                assignment=assignment, n=n
+            )
+            + _(", {late} late; {missing} missing.").format(
+                late=count("late"), missing=count("missing")
+            )
+        ]
+    if action == "autograde":
+        n = count("graded")
+        return [
+            ngettext(
+                "'{assignment}': {n} submission graded, {problems} with problems.",
+                "'{assignment}': {n} submissions graded, {problems} with problems.",
+                n,
+            ).format(assignment=assignment, n=n, problems=count("problems"))
+        ]
+    if action == "feedback-release":
+        n = count("released")
+        lines = [
+            ngettext(
+                "'{assignment}': feedback released to {n} learner",
+                "'{assignment}': feedback released to {n} learners",
+                n,
+            ).format(assignment=assignment, n=n)
+            + _("; correction published to {published}; {pending} wait for their due date.").format(
+                published=count("corrections_published"), pending=count("corrections_pending")
+            )
+        ]
+        withheld = done.get("withheld")
+        for learner, reason in sorted(withheld.items() if isinstance(withheld, dict) else []):
+            lines.append(
+                _("  feedback withheld ({learner}): {reason}").format(
+                    learner=printable(learner, keep_lines=False),
+                    reason=printable(reason, keep_lines=False),
+                )
+            )
+        return lines
+    due = dt.datetime.fromisoformat(str(done.get("due")))  # release
+    zone = str(done.get("timezone") or "UTC")
+    n = count("learners")
+    return [
+        ngettext(
+            "'{assignment}' released to {n} learner, due {due}.",
+            "'{assignment}' released to {n} learners, due {due}.",
+            n,
+        ).format(assignment=assignment, n=n, due=shown(due, zone, lang))
+    ]

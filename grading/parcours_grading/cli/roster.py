@@ -55,6 +55,19 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
     from parcours_grading.i18n import ngettext
     from parcours_grading.pipeline import roster as api
 
+    if args.action == "list" and config.service_url:  # on the hub: the service's roster
+        from parcours_grading.hub.client import ServiceClient
+
+        client = ServiceClient.from_environment(config.service_url)
+        listed = client.roster(args.course)
+        if args.json:
+            print(json.dumps(listed, ensure_ascii=False, indent=1))
+            return 0
+        for entry in listed:
+            name = f"{entry['first_name']} {entry['last_name']}".strip()
+            print(f"{entry['id']}\t{name}\t{entry['email']}\t{';'.join(entry['groups'])}")
+        print(ngettext("{n} learner.", "{n} learners.", len(listed)).format(n=len(listed)))
+        return 0
     course = open_course(config, args.course)
     course_language(args, config, course)
     if args.action != "list" and not args.target:

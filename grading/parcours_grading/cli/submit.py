@@ -31,24 +31,20 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     from parcours_grading.cli._course import course_language, hub_client, open_course
     from parcours_grading.i18n import get_language
-    from parcours_grading.pipeline.exchange import submit
+    from parcours_grading.pipeline.receipts import receipt_lines, submitted_receipt
 
     client = hub_client(args, config)
     if client is not None:  # on the hub: through the Parcours service, as yourself
-        receipt = client.submit(
+        answer = client.submit(
             args.course, args.assignment, Path(args.into) if args.into else Path.cwd()
         )
-        print(
-            _("Submission received at {received} ({files} files)").format(
-                received=receipt["received"], files=receipt["files"]
-            )
-        )
-        if receipt.get("left_out"):
-            print("  " + receipt["left_out"])
-            return ExitStatus.PROBLEMS
-        return ExitStatus.CLEAN
+        print("\n".join(receipt_lines(answer)))  # worded by the service, in the course's
+        return ExitStatus.PROBLEMS if answer.get("left_out") else ExitStatus.CLEAN
+    from parcours_grading.pipeline.exchange import submit
+    from parcours_grading.pipeline.records import learner_id
+
     course = open_course(config, args.course)
-    course_language(args, config, course)
+    lang = course_language(args, config, course)
     sent = submit(
         config,
         course,
@@ -56,8 +52,11 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         learner=args.learner,
         into=Path(args.into) if args.into else None,
     )
+    left_out = (
+        sent.weighed.describe(get_language()) if sent.weighed and sent.weighed.left_out else ""
+    )
+    learner = learner_id(config, args.learner)
+    said = submitted_receipt(config, course, args.assignment, learner, left_out, lang)
+    print("\n".join(receipt_lines(said)))
     print(_("Submitted: {folder}").format(folder=sent.folder))
-    if sent.weighed is not None and sent.weighed.left_out:
-        print("  " + sent.weighed.describe(get_language()))
-        return ExitStatus.PROBLEMS
-    return ExitStatus.CLEAN
+    return ExitStatus.PROBLEMS if left_out else ExitStatus.CLEAN

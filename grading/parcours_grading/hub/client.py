@@ -83,6 +83,11 @@ class ServiceClient:
         data = None if body is None else json.dumps(body).encode("utf-8")
         return json.loads(self.call(method, path, what, data) or b"null")
 
+    def roster(self, course: str) -> list[dict[str, Any]]:
+        """A course's roster, for its teachers: ``id``, ``first_name``, ``last_name``,
+        ``email``, ``groups``."""
+        return list(self.json("GET", f"api/courses/{course}/roster", f"roster {course}"))
+
     def course(self, course: str) -> dict[str, Any]:
         """The service's entry of one of the asking person's courses (``id``, ``title``,
         ``role``, ``language``, ``timezone``)."""

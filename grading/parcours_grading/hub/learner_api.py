@@ -98,17 +98,31 @@ class EventsHandler(ServiceHandler):
 
 
 class DeadlinesHandler(ServiceHandler):
-    @tornado.web.authenticated
-    def get(self, course_id: str) -> None:
-        from ..pipeline.deadlines import learner_deadlines
+    """The asking learner's assignments (due dates, extension, status); for a teacher of
+    the course who does not learn it, each assignment's dates and how many of its
+    learners handed it in, late, or are overdue (``"teaching": true``)."""
 
-        course = self.course(course_id)
-        rows = learner_deadlines(self.config, course, self.learner)
+    @tornado.web.authenticated
+    async def get(self, course_id: str) -> None:
+        from ..pipeline.deadlines import course_progress, learner_deadlines
+
+        course, config, name = self.course(course_id), self.config, self.learner
+        person = CLASS.now(config)[0].by_name[name]
+        teaching = course.id in person.teaches and course.id not in person.learns
+
+        def work() -> list[dict[str, Any]]:
+            if teaching:
+                return [row.as_json() for row in course_progress(config, course)]
+            return [row.as_json() for row in learner_deadlines(config, course, name)]
+
+        assignments = await self.in_pool(LEARNERS, work)
         self.reply(
             {
                 "course": course.id,
                 "timezone": course.timezone,
-                "assignments": [row.as_json() for row in rows],
+                "language": course.language,
+                "teaching": teaching,
+                "assignments": assignments,
             }
         )
 
@@ -177,7 +191,9 @@ class AssignmentHandler(ServiceHandler):
         if kept is not None and on_submit is not None:
             source = (course.folder / on_submit.source).resolve()
             grader().enqueue(Job(course.id, assignment, learner, received, kept, source))
-        from parcours_lab.server.learner import own_due, receipt
+        from parcours_lab.server.learner import own_due
+
+        from ..pipeline.receipts import receipt
 
         due = own_due(config, course, assignment, learner)
         when = dt.datetime.fromisoformat(received)
@@ -187,7 +203,7 @@ class AssignmentHandler(ServiceHandler):
                 "assignment": assignment,
                 "files": count,
                 "graded_on_submit": on_submit is not None,
-                **receipt(course, assignment, when, due, left, course.language),
+                **receipt(course, assignment, when, due, left, course.language, files=count),
                 "received": received,
             },
             201,

@@ -371,7 +371,7 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
         PanelHandler,
         ResultHandler,
     )
-    from .teacher_api import HistoryHandler, TeachHandler
+    from .teacher_api import HistoryHandler, RosterHandler, TeachHandler
 
     ServiceHandler.config = config
     ServiceHandler.hub_auth = TokenCheck(max_age=config.service_token_cache_s)
@@ -391,6 +391,7 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
                 TeachHandler,
             ),
             (prefix + rf"api/courses/{name}/history", HistoryHandler),
+            (prefix + rf"api/courses/{name}/roster", RosterHandler),
             (prefix + r"api/panel", PanelHandler),
             (
                 prefix + rf"api/courses/{name}/panel/(deadlines|review|workload)",

@@ -10,7 +10,7 @@ from typing import Any
 import tornado.web
 
 from . import history
-from .service import ServiceHandler
+from .service import LEARNERS, ServiceHandler
 
 
 class TeachHandler(ServiceHandler):
@@ -29,8 +29,11 @@ class TeachHandler(ServiceHandler):
 
         def work() -> dict[str, Any]:
             if action == "release":
+                from ..course.zones import zone_of
+
                 done = release(config, course, assignment, to=list(body.get("to") or []))
-                return {"learners": done.learners, "due": done.due.isoformat()}
+                zone = zone_of(course, course.assignment(assignment))
+                return {"learners": done.learners, "due": done.due.isoformat(), "timezone": zone}
             if action == "collect":
                 from ..pipeline.collect import collect
 
@@ -45,7 +48,7 @@ class TeachHandler(ServiceHandler):
                 from ..pipeline.autograde import autograde
 
                 report = autograde(config, course, assignment, progress=False)
-                return {"graded": len(report.graded)}
+                return {"graded": len(report.graded), "problems": len(report.problems)}
             from ..pipeline.feedback import feedback  # action == "feedback-release"
 
             fed = feedback(config, course, assignment)
@@ -53,6 +56,7 @@ class TeachHandler(ServiceHandler):
                 "released": sorted(fed.released),
                 "withheld": fed.withheld,
                 "corrections_published": fed.corrections_published,
+                "corrections_pending": fed.corrections_pending,
             }
 
         result = await self.in_pipeline(work)
@@ -61,6 +65,30 @@ class TeachHandler(ServiceHandler):
         hand_over_course(config, course.id)
         history.record(config, course.id, self.learner, action, assignment)
         self.reply({"course": course.id, "assignment": assignment, "action": action, **result})
+
+
+class RosterHandler(ServiceHandler):
+    """A course's roster, for its teachers (``parcours roster COURSE list`` on the hub:
+    the roster is the service's file)."""
+
+    @tornado.web.authenticated
+    async def get(self, course_id: str) -> None:
+        from ..pipeline.roster import read_roster
+
+        course = self.course(course_id, teaching=True)
+        learners = await self.in_pool(LEARNERS, lambda: read_roster(self.config, course))
+        self.reply(
+            [
+                {
+                    "id": x.id,
+                    "first_name": x.first_name,
+                    "last_name": x.last_name,
+                    "email": x.email,
+                    "groups": list(x.groups),
+                }
+                for x in learners
+            ]
+        )
 
 
 class HistoryHandler(ServiceHandler):

@@ -238,6 +238,25 @@ class Deadline:
             "correction_available": self.correction_available,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Deadline:
+        """The row :meth:`as_json` wrote (the Parcours service's answer on the hub)."""
+
+        def moment(key: str) -> dt.datetime | None:
+            return dt.datetime.fromisoformat(data[key]) if data.get(key) else None
+
+        return cls(
+            assignment=data["assignment"],
+            title=data.get("title", data["assignment"]),
+            opens=dt.datetime.fromisoformat(data["opens"]),
+            due=dt.datetime.fromisoformat(data["due"]),
+            extension=moment("extension"),
+            status=data["status"],
+            submitted_at=moment("submitted_at"),
+            correction_available=bool(data.get("correction_available")),
+            zone=data.get("timezone") or "UTC",
+        )
+
 
 def learner_deadlines(
     config: ParcoursConfig, course: Course, learner: str, *, now: dt.datetime | None = None
@@ -332,12 +351,144 @@ def format_deadlines(rows: list[Deadline], lang: str, here: str = "") -> str:
                 )
             )
         empty = _("(no assignment)")
+    return _text_table(table, empty)
+
+
+def _text_table(table: list[tuple[str, ...]], empty: str) -> str:
+    """Rows of cells (the first one the headers) as aligned plain text, a rule under the
+    headers; ``empty`` under them when there is no other row."""
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         for line in table
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
-    if not rows:
+    if len(table) == 1:
         lines.append(empty)
     return "\n".join(lines)
+
+
+# -- what a teacher sees ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One assignment as its teachers see it: its dates and where its learners stand
+    (counted from each learner's own :func:`learner_deadlines` row)."""
+
+    assignment: str
+    title: str
+    opens: dt.datetime
+    due: dt.datetime
+    #: the IANA zone the assignment's dates were written in
+    zone: str
+    #: released (to everyone or to some): False while upcoming
+    released: bool
+    #: learners it is released to
+    learners: int = 0
+    #: learners who handed it in, on time or late
+    submitted: int = 0
+    #: of which after their own due date
+    late: int = 0
+    #: learners whose own due date has passed without a submission
+    overdue: int = 0
+    #: learners with an extension
+    extensions: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-ready form: ISO 8601 dates with the offset of the assignment's zone."""
+        from ..course.zones import iso
+
+        return {
+            "assignment": self.assignment,
+            "title": self.title,
+            "timezone": self.zone,
+            "opens": iso(self.opens, self.zone),
+            "due": iso(self.due, self.zone),
+            "released": self.released,
+            "learners": self.learners,
+            "submitted": self.submitted,
+            "late": self.late,
+            "overdue": self.overdue,
+            "extensions": self.extensions,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Progress:
+        """The row :meth:`as_json` wrote (the Parcours service's answer on the hub)."""
+        counts = ("learners", "submitted", "late", "overdue", "extensions")
+        return cls(
+            assignment=data["assignment"],
+            title=data.get("title", data["assignment"]),
+            opens=dt.datetime.fromisoformat(data["opens"]),
+            due=dt.datetime.fromisoformat(data["due"]),
+            zone=data.get("timezone") or "UTC",
+            released=bool(data.get("released")),
+            **{key: int(data.get(key) or 0) for key in counts},
+        )
+
+
+def course_progress(
+    config: ParcoursConfig, course: Course, *, now: dt.datetime | None = None
+) -> list[Progress]:
+    """Each assignment of ``course`` with its dates and, over the learners of its roster,
+    how many it is released to, have handed it in, late, are overdue, have an
+    extension — what ``parcours deadlines`` shows a teacher."""
+    from .roster import load_roster
+
+    now = now or _now()
+    tally: dict[str, dict[str, int]] = {a.id: {} for a in course.assignments}
+    for learner in load_roster(config, course).learners:
+        for row in learner_deadlines(config, course, learner, now=now):
+            if row.status == "upcoming":
+                continue
+            counts = tally[row.assignment]
+            counts["learners"] = counts.get("learners", 0) + 1
+            for key, counted in (
+                ("submitted", row.status in ("submitted", "late")),
+                ("late", row.status == "late"),
+                ("overdue", row.status == "overdue"),
+                ("extensions", row.extension is not None),
+            ):
+                counts[key] = counts.get(key, 0) + int(counted)
+    releases = read_record(config.course_root(course.id) / RELEASES)["entries"]
+    return [
+        Progress(
+            assignment=assignment.id,
+            title=assignment.title,
+            opens=course.opens(assignment),
+            due=course.due(assignment),
+            zone=zone_of(course, assignment),
+            released=assignment.id in releases,
+            **tally[assignment.id],
+        )
+        for assignment in course.assignments
+    ]
+
+
+def format_progress(rows: list[Progress], lang: str) -> str:
+    """A plain-text table of :func:`course_progress`, in French or English, each date in
+    its assignment's zone, the zone named."""
+    from ..course.zones import shown
+    from ..i18n import _, language
+
+    with language(lang):
+        table: list[tuple[str, ...]] = [
+            (
+                *(_("assignment"), _("opens"), _("due"), _("released to")),
+                *(_("handed in by"), _("of which late"), _("not handed in, overdue")),
+                _("with an extension"),
+            )
+        ]
+        for row in rows:
+            table.append(
+                (
+                    row.assignment,
+                    shown(row.opens, row.zone, lang),
+                    shown(row.due, row.zone, lang),
+                    str(row.learners) if row.released else _("not released"),
+                    *(str(n) for n in (row.submitted, row.late, row.overdue, row.extensions)),
+                )
+            )
+        empty = _("(no assignment)")
+    return _text_table(table, empty)
