@@ -41,9 +41,15 @@ def test_a_teachers_command_names_the_deployments_course(hub_site: HubSite) -> N
     teacher = "pt-prof-a"
     prepare_workspace(hub_site.config, teacher, [COURSE_A], teaches=True)  # her copy
     assert (Path(pwd.getpwnam(teacher).pw_dir) / COURSE_A / "course.toml").is_file()
-    listed = _as_learner(hub_site, teacher, _token(hub_site, teacher), "roster", COURSE_A, "list")
-    # the course is the deployment's (her copy has no sources); its roster is the service's
-    assert listed.returncode == 1, listed.stderr
-    assert "introuvable" not in listed.stderr and "Traceback" not in listed.stderr
-    roster = hub_site.config.course_root(COURSE_A) / "roster.csv"
-    assert str(roster) in listed.stderr and f"« {teacher} »" in listed.stderr, listed.stderr
+    token = _token(hub_site, teacher)
+    # her roster, the deployment's, read through the service
+    listed = _as_learner(hub_site, teacher, token, "roster", COURSE_A, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "pt-alice" in listed.stdout and "pt-carol" not in listed.stdout
+    # changing it is root's: the course is the deployment's (her copy has no sources), the
+    # file refused is named, no traceback
+    added = _as_learner(hub_site, teacher, token, "roster", COURSE_A, "add", "pt-zoe")
+    assert added.returncode == 1, added.stderr
+    assert "introuvable" not in added.stderr and "Traceback" not in added.stderr
+    folder = hub_site.config.course_root(COURSE_A)  # where the roster and its lock are
+    assert str(folder) in added.stderr and f"« {teacher} »" in added.stderr, added.stderr

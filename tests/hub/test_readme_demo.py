@@ -65,11 +65,16 @@ def demo() -> Iterator[Demo]:
     config_dir.mkdir()
     port = _free_port()
     (config_dir / "jupyter_config.py").write_text(f"c.ParcoursConfig.hub_port = {port}\n")
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config_dir), "LANG": "fr_FR.UTF-8"}
-    env.pop("PARCOURS_DATA_DIR", None)
+    # a newcomer's shell: nothing of the other tests' projects (PARCOURS_*, JUPYTER_*)
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PARCOURS_", "JUPYTER", "JPY_"))
+    }
+    env.update({"JUPYTER_CONFIG_DIR": str(config_dir), "LANG": "fr_FR.UTF-8"})
     command = [
         str(Path(sys.executable).parent / "parcours"),
         "demo",
+        "--root",
+        str(REPO),
         "--learners",
         str(LEARNERS),
         "--reset",

@@ -59,8 +59,10 @@ DANGEROUS = """root => {
 }"""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser() -> Iterator[Any]:
+    """A chromium for one test: Playwright's event loop lives and ends inside the test, so
+    pytest-jupyter's per-test loop (this folder's conftest) is never Playwright's."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: apt-get install -y chromium"

@@ -22,6 +22,7 @@ from nbgrader.api import MissingEntry
 from parcours_grading.config import ParcoursConfig
 from parcours_grading.course import load_course
 from parcours_grading.errors import BadInputError
+from parcours_grading.pipeline.autograde.results import RESULT_FILE as RESULT
 from parcours_grading.pipeline.collect import collect
 from parcours_grading.pipeline.deadlines import extend, learner_deadlines
 from parcours_grading.pipeline.exchange import assignment_folder, fetch, fetch_feedback, submit
@@ -157,7 +158,13 @@ def test_asynchronous_loop_on_the_demo_course(
                 continue
             notebook = gb.find_submission_notebook(NB1, A1, who)
             expected_auto = 0.0 if who in BLANK else 8.0
-            assert notebook.code_score == pytest.approx(expected_auto), who
+            graded = Path(config.course_root(course.id)) / "autograded" / who / A1 / RESULT
+            report = json.loads(graded.read_text(encoding="utf-8"))
+            assert notebook.code_score == pytest.approx(expected_auto), (
+                who,
+                report["problems"],
+                [c for n in report["notebooks"] for c in n["cells"] if c["failed"]],
+            )
             penalty = notebook.late_submission_penalty or 0.0
             assert penalty == pytest.approx(1.0 if who in LATE else 0.0), who  # 10 %/day
         assert gb.find_submission_notebook(NB1, A1, "l01").score == pytest.approx(9.5)

@@ -300,8 +300,9 @@ def refused_message(command: str, exc: PermissionError) -> str:
     return _(
         "parcours {command}: {file}: the account '{account}' may not read or change it. "
         "On the hub, the courses' data belongs to the Parcours service: release, collect, "
-        "autograde and feedback go through it from your JupyterLab on the hub; run the "
-        "other teacher commands as root on the hub's machine (sudo parcours {command} …)."
+        "autograde, feedback and roster list go through it from your JupyterLab on the hub; "
+        "run the other teacher commands as root on the hub's machine "
+        "(sudo parcours {command} …)."
     ).format(command=command, file=printable(exc.filename or exc), account=account)
 
 

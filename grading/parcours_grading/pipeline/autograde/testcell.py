@@ -8,6 +8,7 @@ import contextlib
 import os
 import secrets
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,11 +108,26 @@ def _sandbox_census(runner: _Runner) -> tuple[int, list[int]]:
             return 0, sorted(live)
         interpreter = min(children, key=lambda p: parents[p][2])
         live.discard(interpreter)
-    try:
-        threads = len(os.listdir(f"/proc/{interpreter}/task"))
-    except OSError:
-        threads = 1
-    return threads - 1, sorted(live)
+    return _extra_threads(interpreter), sorted(live)
+
+
+#: how long a thread that has ended in Python may still be listed by the kernel (a joined
+#: thread's OS thread exits just after ``join()`` returns: the cell's watchdog)
+THREAD_EXIT_S = 0.2
+
+
+def _extra_threads(pid: int) -> int:
+    """The interpreter's threads beyond its main one; a thread still listed because it is
+    exiting (the watchdog of the cell before, joined) is given :data:`THREAD_EXIT_S`."""
+    deadline = time.monotonic() + THREAD_EXIT_S
+    while True:
+        try:
+            extra = len(os.listdir(f"/proc/{pid}/task")) - 1
+        except OSError:
+            return 0
+        if extra <= 0 or time.monotonic() > deadline:
+            return max(extra, 0)
+        time.sleep(0.002)  # the kernel offers no event for a thread's exit
 
 
 def run_test(
