@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -160,6 +161,7 @@ while True:
         ],
         stdout=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # runuser and its Python in one group: killed together
     )
 
 
@@ -182,5 +184,5 @@ def test_owners_and_modes_are_never_changed_through_a_link_swapped_in(site) -> N
             seen = [_seen(secret), stat.S_IMODE(outside.stat().st_mode), outside.stat().st_uid]
             assert seen == before, f"changed through a link in round {_round}"
     finally:
-        swapper.kill()
+        os.killpg(swapper.pid, signal.SIGKILL)  # runuser does not pass SIGKILL on
         swapper.wait()
