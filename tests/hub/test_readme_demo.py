@@ -61,6 +61,14 @@ def demo() -> Iterator[Demo]:
         pytest.fail("README's command 1 serves the hub as root: run the tests as root")
     base = Path(tempfile.mkdtemp(prefix="parcours-readme-demo-", dir="/tmp"))
     os.chmod(base, 0o711)  # every account reaches the data folder (the demo closes its parts)
+    # the project as a newcomer's checkout holds it; a copy, since the demo closes its
+    # courses and every copy of their content to other accounts (hub/copies.py), which
+    # would change this checkout for the tests that run after this one
+    project = base / "project"
+    project.mkdir()
+    for part in ("courses", "notebooks"):
+        shutil.copytree(REPO / part, project / part)
+    shutil.copy(REPO / "jupyter_config.py", project / "jupyter_config.py")
     config_dir = base / "jupyter-config"
     config_dir.mkdir()
     port = _free_port()
@@ -74,7 +82,7 @@ def demo() -> Iterator[Demo]:
         str(Path(sys.executable).parent / "parcours"),
         "demo",
         "--root",
-        str(REPO),
+        str(project),
         "--learners",
         str(LEARNERS),
         "--reset",
@@ -85,7 +93,7 @@ def demo() -> Iterator[Demo]:
     ]
     process = subprocess.Popen(
         command,
-        cwd=REPO,
+        cwd=project,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -126,7 +134,7 @@ def demo() -> Iterator[Demo]:
     passwords_file = Path(re.findall(r"(/\S+passwords\.csv)", text)[-1])
     site = HubSite(
         url=url.group(0),
-        project=REPO,
+        project=project,
         data_dir=base / "data",
         env=env,
         passwords={name: password for name, password in accounts.values()},

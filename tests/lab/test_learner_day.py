@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from ..conftest import CHROMIUM, CHROMIUM_ARGS
 from .learner_day import COURSE, TOKEN, LabServer, World, write_world
@@ -246,7 +247,9 @@ def test_learners_day_by_keyboard(world: World, lab: LabServer, output_dir: Path
             assert "Vérifier" in after["text"]
             me.check(0, "✔ Correct")
             hint = me.quiz(0).locator("button").nth(1)
-            assert hint.is_disabled(), "hints end when the question is settled"
+            # hints end when the question is settled (the button's state comes in its own
+            # widget message, just after the verdict's: awaited, not sampled)
+            expect(hint).to_be_disabled(timeout=30_000)
             me.shot("q1")
 
             # q2 multiple choice: head only (partly), then head + describe
