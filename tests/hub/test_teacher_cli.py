@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,8 +66,14 @@ def test_a_closed_file_is_named_without_a_traceback(shared_tmp: Path) -> None:
     from parcours_grading.pipeline.roster import Learner, write_roster
 
     assert os.geteuid() == 0, "runs a command as another account"
+    # a project of its own, readable by all: the checkout's courses may have been closed
+    # to other accounts by README's command 1 (parcours demo) run in it
+    project = shared_tmp / "project"
+    shutil.copytree(REPO / "courses" / COURSE, project / "courses" / COURSE)
+    shutil.copy(REPO / "jupyter_config.py", project / "jupyter_config.py")
+    subprocess.run(["chmod", "-R", "a+rX", str(project)], check=True)
     data = shared_tmp / "data"
-    config = load_config(data_dir=str(data))
+    config = load_config(project, data_dir=str(data))
     roster = config.course_root(COURSE) / "roster.csv"
     write_roster(roster, [Learner(id="alice")])
     os.chmod(roster, 0o600)  # root's, as the service's files are closed to a teacher
@@ -74,7 +81,8 @@ def test_a_closed_file_is_named_without_a_traceback(shared_tmp: Path) -> None:
         os.chmod(folder, 0o755)
     code = (
         "import sys\nfrom parcours_grading.cli import main\n"
-        f"sys.exit(main(['roster', {COURSE!r}, 'list', '--data-dir', {str(data)!r}]))\n"
+        f"sys.exit(main(['roster', {COURSE!r}, 'list', '--root', {str(project)!r}, "
+        f"'--data-dir', {str(data)!r}]))\n"
     )
     run = as_nobody(code, shared_tmp)
     assert run.returncode == 1, run.stderr
