@@ -41,7 +41,7 @@ BIN = Path(sys.executable).parent
 
 def bench_course(n_modules: int = 10, lessons_per_module: int = 4):
     """A course of n_modules x (lessons + 1 assignment) activities (50 by default)."""
-    from parcours_grading.course.model import Course
+    from parcours.course.model import Course
 
     skills = [f"s{i}" for i in range(1, 6)]
     modules, assignments = [], []
@@ -99,8 +99,8 @@ def build(folder: Path, course, n_learners: int, n_events: int | None, seed: int
     import json
     import shutil
 
-    from parcours_grading.cohort import make_cohort, write_events, write_gradebook
-    from parcours_grading.config import ParcoursConfig
+    from parcours.cohort import make_cohort, write_events, write_gradebook
+    from parcours.config import ParcoursConfig
 
     config = ParcoursConfig(
         root=str(folder), data_dir=str(folder / "data"), courses_dir=str(folder / "courses")
@@ -188,9 +188,9 @@ def timed(fn, repeat: int = 3, name: str = ""):
 
 
 def parcours_report_1k(config, course, out: Path):
-    from parcours_grading.analytics import learner_report, question_report
-    from parcours_grading.analytics.frames import assemble, events_frame
-    from parcours_grading.analytics.gradebook import gradebook_frames, read_gradebook_tables
+    from parcours.analytics import learner_report, question_report
+    from parcours.analytics.frames import assemble, events_frame
+    from parcours.analytics.gradebook import gradebook_frames, read_gradebook_tables
 
     tables = read_gradebook_tables(config.gradebook_for(course.id))
     learners, grades, subs = gradebook_frames(tables, course, config.pseudonym_salt)
@@ -245,7 +245,7 @@ def main() -> int:
     parser.add_argument("--keep", help="keep the generated data in this folder")
     args = parser.parse_args()
 
-    from parcours_grading.analytics import class_report, load_frames
+    from parcours.analytics import class_report, load_frames
 
     course = bench_course()
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="parcours-bench-"))
@@ -258,8 +258,8 @@ def main() -> int:
         f"{n_subs} submissions ({time.perf_counter() - t0:.1f} s, not timed)"
     )
     import scipy.stats  # noqa: F401  (imported once by any long-lived process)
-    from parcours_grading.analytics.gradebook import FRAMES_CACHE_SUFFIX
-    from parcours_grading.analytics.snapshot import snapshot_path
+    from parcours.analytics.gradebook import FRAMES_CACHE_SUFFIX
+    from parcours.analytics.snapshot import snapshot_path
 
     store = Path(big.events_url.removeprefix("sqlite:///"))
     gradebook = Path(big.gradebook_for(course.id).removeprefix("sqlite:///"))

@@ -223,7 +223,7 @@ def dask_side_by_side(
     ):
 
         def warm() -> bool:  # runs on each worker: start its fork server now
-            from parcours_grading.pipeline.autograde.api import default_server
+            from parcours.pipeline.autograde.api import default_server
 
             return default_server().process.poll() is None
 

@@ -114,7 +114,7 @@ def voila_floor(
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(  # heated: tell the watcher
-            "from parcours_grading.dashboards.server import report_ready\nreport_ready('floor')"
+            "from parcours.dashboards.server import report_ready\nreport_ready('floor')"
         ),
         nbformat.v4.new_code_cell("from voila.utils import wait_for_request\nwait_for_request()"),
         nbformat.v4.new_code_cell("from IPython.display import HTML\nHTML('<h1>floor</h1>')"),
@@ -129,7 +129,7 @@ def voila_floor(
         [
             sys.executable,
             "-m",
-            "parcours_grading.dashboards.voila_app",
+            "parcours.dashboards.voila_app",
             str(folder),
             f"--port={port}",
             "--no-browser",
@@ -143,7 +143,7 @@ def voila_floor(
         stderr=subprocess.DEVNULL,
     )
     try:
-        from parcours_grading.dashboards.server import wait_until_answers
+        from parcours.dashboards.server import wait_until_answers
 
         wait_until_answers(f"http://127.0.0.1:{port}/", proc, 120, "Voila (floor)")
         context = browser.new_context(viewport=VIEWPORT)
@@ -174,9 +174,9 @@ PHASES_JS = """() => {
 def write_class(base: Path, learners: int) -> float:
     """Write the synthetic class under ``base`` (reused when already there); returns
     the seconds it took (0 when reused)."""
-    from parcours_grading.config import load_config
-    from parcours_grading.course import find_course, load_course
-    from parcours_grading.dashboards.sample import write_sample_class
+    from parcours.config import load_config
+    from parcours.course import find_course, load_course
+    from parcours.dashboards.sample import write_sample_class
 
     marker = base / f"class-{learners}.done"
     if marker.is_file():
@@ -283,8 +283,8 @@ def measure(base: Path, learners: int, visits: int, throttle: bool) -> None:
     shutil.rmtree(ready, ignore_errors=True)
     write_class(base, learners)
 
-    from parcours_grading.config import load_config
-    from parcours_grading.dashboards.server import (
+    from parcours.config import load_config
+    from parcours.dashboards.server import (
         DashboardServer,
         ReadyWatcher,
         free_port,

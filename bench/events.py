@@ -18,7 +18,7 @@ from pathlib import Path
 
 
 def _worker(url: str, spool: str, worker: int, count: int, batch: int, ready, go) -> None:  # type: ignore[no-untyped-def]
-    from parcours_grading.store import Event
+    from parcours.store import Event
     from parcours_lab.recorder import Recorder
 
     recorder = Recorder(
@@ -63,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", help="SQLite file (default: a new one in a temp folder)")
     args = parser.parse_args(argv)
 
-    from parcours_grading.store import open_store
-    from parcours_grading.store.spool import Spool
+    from parcours.store import open_store
+    from parcours.store.spool import Spool
 
     with tempfile.TemporaryDirectory(prefix="parcours-bench-") as tmp:
         path = Path(args.store) if args.store else Path(tmp) / "events.sqlite"

@@ -62,10 +62,10 @@ def quantile(values: list[float], q: float) -> float:
 
 def make_project(base: Path, learners: list[str], store_urls: dict[str, str]) -> Any:
     """The project: two demo course copies, rosters, the assignment released."""
-    from parcours_grading.config import load_config
-    from parcours_grading.course import find_course, load_course
-    from parcours_grading.pipeline.release import release
-    from parcours_grading.pipeline.roster import Learner, write_roster
+    from parcours.config import load_config
+    from parcours.course import find_course, load_course
+    from parcours.pipeline.release import release
+    from parcours.pipeline.roster import Learner, write_roster
 
     project = base / "project"
     (project / "courses").mkdir(parents=True)
@@ -119,7 +119,7 @@ def bodies(config: Any) -> tuple[bytes, bytes]:
 
 def events_for(learner: int) -> list[list[dict[str, Any]]]:
     """50 events of one learner's lesson, in 5 batches of 10."""
-    from parcours_grading.store.events import Event
+    from parcours.store.events import Event
 
     batch: list[dict[str, Any]] = []
     for n in range(50):
@@ -291,7 +291,7 @@ async def burst(client: Client, tokens: dict[str, str], body: bytes, span: float
 
 def lost_steady(config: Any, names: list[str]) -> tuple[int, int]:
     """(submissions, events) sent but not found where the service keeps them."""
-    from parcours_grading.store import open_store
+    from parcours.store import open_store
 
     inbound = Path(config.exchange_dir) / "bench-a" / "inbound"
     submitted = {p.name.split("+")[0] for p in inbound.iterdir()} if inbound.is_dir() else set()
@@ -315,9 +315,9 @@ def main() -> int:
             "bench/hub.py starts the hub and its services as root: run it as root.", file=sys.stderr
         )
         return 2
-    from parcours_grading.dashboards.server import free_port
-    from parcours_grading.hub.server import HubServer
-    from parcours_grading.hub.settings import accounts_token
+    from parcours.dashboards.server import free_port
+    from parcours.hub.server import HubServer
+    from parcours.hub.settings import accounts_token
 
     base = args.keep or Path(tempfile.mkdtemp(prefix="parcours-hub-bench-", dir="/tmp"))
     base.mkdir(parents=True, exist_ok=True)
@@ -325,7 +325,7 @@ def main() -> int:
     store_urls: dict[str, str] = {}
     database = None
     if args.store == "postgresql":
-        from parcours_grading.store.pgserver import PostgresServer
+        from parcours.store.pgserver import PostgresServer
 
         os.chmod(base, 0o711)  # the postgres account reaches its folder
         database = PostgresServer(base / "postgres").start()

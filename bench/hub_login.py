@@ -66,11 +66,11 @@ class MemoryWatch(threading.Thread):
 def make_project(base: Path, users: int) -> tuple[object, dict[str, str], list[str]]:
     """A project under ``base`` with a class of ``users`` learners and their accounts;
     returns the config, each learner's password, and the accounts created now."""
-    from parcours_grading.config import load_config
-    from parcours_grading.course import find_course, load_course
-    from parcours_grading.dashboards.sample import write_sample_class
-    from parcours_grading.hub.accounts import new_password, set_password, sync_accounts
-    from parcours_grading.hub.people import read_people
+    from parcours.config import load_config
+    from parcours.course import find_course, load_course
+    from parcours.dashboards.sample import write_sample_class
+    from parcours.hub.accounts import new_password, set_password, sync_accounts
+    from parcours.hub.people import read_people
 
     project = base / "project"
     (project / "courses").mkdir(parents=True)
@@ -157,8 +157,8 @@ def main() -> int:
     if os.geteuid() != 0:
         print("bench/hub_login.py makes Unix accounts: run it as root.", file=sys.stderr)
         return 2
-    from parcours_grading.dashboards.server import free_port
-    from parcours_grading.hub.server import HubServer
+    from parcours.dashboards.server import free_port
+    from parcours.hub.server import HubServer
 
     base = args.keep or Path(tempfile.mkdtemp(prefix="parcours-hubbench-", dir="/tmp"))
     base.mkdir(parents=True, exist_ok=True)

@@ -75,7 +75,7 @@ def two_courses_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[obje
 @pytest.fixture
 def two_courses(two_courses_world, monkeypatch: pytest.MonkeyPatch):
     """This test's environment pointed at the two-course class; its configuration."""
-    from parcours_grading.config import load_config
+    from parcours.config import load_config
 
     for key, value in two_courses_world.env().items():
         monkeypatch.setenv(key, value)

@@ -2,7 +2,7 @@
 
 ``postgres_server`` (session scope) runs ``initdb`` into a fresh folder and ``pg_ctl start``
 on a free loopback port, its unix socket in that folder
-(:class:`parcours_grading.store.pgserver.PostgresServer`: as root, the server runs as the
+(:class:`parcours.store.pgserver.PostgresServer`: as root, the server runs as the
 ``postgres`` account, which PostgreSQL requires); it is stopped at the end of the session.
 A test asking for ``postgres_db`` gets a database of its own (dropped afterwards); one
 asking for ``databases`` runs twice, its stores on SQLite then on PostgreSQL.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from parcours_grading.store.pgserver import PostgresServer
+from parcours.store.pgserver import PostgresServer
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from parcours_grading.cli import COMMANDS, main
-from parcours_grading.errors import ExitStatus
-from parcours_grading.i18n.extract import read_translations
+from parcours.cli import COMMANDS, main
+from parcours.errors import ExitStatus
+from parcours.i18n.extract import read_translations
 
 #: one cheap call per command that fails on bad input before anything heavy is started
 BAD_INPUT: dict[str, list[str]] = {
@@ -153,8 +153,8 @@ def test_plain_output_in_the_language_asked(
     ],
 )
 def test_the_demo_names_its_accounts_roles_in_the_language(lang: str, roles: list[str]) -> None:
-    from parcours_grading.cli.demo import login_lines
-    from parcours_grading.i18n import language
+    from parcours.cli.demo import login_lines
+    from parcours.i18n import language
 
     passwords = {"learner:ana": "p1", "teacher:prof": "p2", "coordinator:coord": "p3"}
     with language(lang):

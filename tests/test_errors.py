@@ -10,13 +10,13 @@ import pkgutil
 from collections.abc import Callable
 from pathlib import Path
 
-import parcours_grading
+import parcours
 import parcours_lab
 import pytest
-from parcours_grading.errors import CourseError, ParcoursError, Problem
+from parcours.errors import CourseError, ParcoursError, Problem
 
 #: modules that run something when imported
-NOT_IMPORTED = {"parcours_grading.cli.__main__"}
+NOT_IMPORTED = {"parcours.cli.__main__"}
 
 PROBLEMS = [
     Problem("courses/c1/course.toml", "unknown skill 'x'", "modules[0].skills[1]", "declare it"),
@@ -30,7 +30,7 @@ EXAMPLES: dict[type[ParcoursError], ParcoursError] = {CourseError: CourseError(P
 def every_subclass(cls: type[ParcoursError]) -> list[type[ParcoursError]]:
     """``cls`` and its subclasses, recursively, once imported every module of both packages
     (so that a new error is found wherever it is defined)."""
-    for package in (parcours_grading, parcours_lab):
+    for package in (parcours, parcours_lab):
         for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             if module.name not in NOT_IMPORTED:
                 importlib.import_module(module.name)
@@ -80,9 +80,9 @@ def test_course_error_keeps_its_problems() -> None:
 
 def _refusals() -> list[tuple[Callable[[Path], object], str]]:
     import pandas as pd
-    from parcours_grading.analytics.groups import teams
-    from parcours_grading.analytics.report import write_report
-    from parcours_grading.pipeline.deadlines import parse_until
+    from parcours.analytics.groups import teams
+    from parcours.analytics.report import write_report
+    from parcours.pipeline.deadlines import parse_until
 
     return [
         (lambda tmp: parse_until("demain"), "until"),

@@ -16,7 +16,7 @@ HEAVY = ["nbformat", "nbclient", "nbgrader", "pandas", "pydantic", "jupyter_core
 
 def parcours(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "parcours_grading.cli", *args],
+        [sys.executable, "-m", "parcours.cli", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -27,7 +27,7 @@ def parcours(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
 def test_help_lists_commands_by_role_without_heavy_imports() -> None:
     probe = (
         "import sys, io, contextlib\n"
-        "from parcours_grading.cli import main\n"
+        "from parcours.cli import main\n"
         "out = io.StringIO()\n"
         "with contextlib.redirect_stdout(out):\n"
         "    status = main(['--help'])\n"
@@ -58,7 +58,7 @@ def test_help_lists_commands_by_role_without_heavy_imports() -> None:
 
 
 def test_every_command_answers_help() -> None:
-    from parcours_grading.cli import COMMANDS, build_parser
+    from parcours.cli import COMMANDS, build_parser
 
     missing = []
     for command in COMMANDS:
@@ -101,7 +101,7 @@ def test_broken_user_config_is_reported_not_raised(isolated_jupyter: Path) -> No
 
 
 def test_jupyter_apps_started_by_parcours_read_the_project_config(isolated_jupyter: Path) -> None:
-    from parcours_grading.config import activate_project
+    from parcours.config import activate_project
 
     saved = dict(os.environ)
     try:
@@ -154,15 +154,15 @@ def test_built_wheel_installs_uniquely_named_packages(wheel_venv: Path, tmp_path
     env_dir = wheel_venv
     python = env_dir / "bin" / "python"
     probe = (
-        "import importlib.util, parcours_grading, parcours_lab, sys\n"
-        "print(parcours_grading.__file__); print(parcours_lab.__file__)\n"
+        "import importlib.util, parcours, parcours_lab, sys\n"
+        "print(parcours.__file__); print(parcours_lab.__file__)\n"
         "print(importlib.util.find_spec('grading'), importlib.util.find_spec('extensions'))\n"
     )
     out = subprocess.run(
         [str(python), "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     grading_file, lab_file, generic = out.stdout.strip().splitlines()
-    assert "site-packages/parcours_grading" in grading_file
+    assert "site-packages/parcours" in grading_file
     assert "site-packages/parcours_lab" in lab_file
     assert generic == "None None"
     assert (env_dir / "share" / "parcours" / "jupyter_config.py").is_file()
@@ -178,7 +178,7 @@ def test_built_wheel_serves_the_dashboards(wheel_venv: Path, tmp_path: Path, rep
     import sysconfig
     import urllib.request
 
-    from parcours_grading.dashboards.server import free_port
+    from parcours.dashboards.server import free_port
 
     # the wheel's dependencies: this venv's, as if installed with it (no package index here)
     purelib = subprocess.run(

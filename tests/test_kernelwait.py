@@ -1,4 +1,4 @@
-"""The kernel-wait guard (parcours_grading.kernelwait): a reply already in the socket is
+"""The kernel-wait guard (parcours.kernelwait): a reply already in the socket is
 taken even when one poll of the socket missed its wake-up; timeouts still hold."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _pair(context: zmq.asyncio.Context, name: str):
 
 def test_reply_already_in_the_socket_is_taken_after_a_missed_wakeup() -> None:
     from jupyter_client.channels import AsyncZMQSocketChannel
-    from parcours_grading import kernelwait
+    from parcours import kernelwait
 
     kernelwait.install()
     kernelwait.install()  # idempotent
@@ -75,7 +75,7 @@ def test_reply_already_in_the_socket_is_taken_after_a_missed_wakeup() -> None:
 
 def test_timeouts_still_hold_and_late_replies_arrive() -> None:
     from jupyter_client.channels import AsyncZMQSocketChannel
-    from parcours_grading import kernelwait
+    from parcours import kernelwait
 
     kernelwait.install()
 

@@ -1,5 +1,5 @@
 """One language mechanism: every text a person reads goes through the gettext catalogues
-(``parcours_grading.i18n``). The older ones must not come back: a ``say(fr, en)`` helper,
+(``parcours.i18n``). The older ones must not come back: a ``say(fr, en)`` helper,
 a table of texts (``TEXTS``, ``parcours_lab/i18n.py``), a ``{"fr": ..., "en": ...}`` dict
 or a ``lang == "fr"`` choice between two hard-coded sentences."""
 
@@ -8,12 +8,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import parcours_grading
+import parcours
 import parcours_lab
 import pytest
 
 PACKAGES = {
-    "parcours_grading": Path(parcours_grading.__file__).parent,
+    "parcours": Path(parcours.__file__).parent,
     "parcours_lab": Path(parcours_lab.__file__).parent,
 }
 LANGUAGES = {"fr", "en"}
@@ -90,7 +90,7 @@ def test_no_retired_language_mechanism(shown: str, path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = old_mechanisms(tree)
     assert not found, "\n".join(
-        f"{shown}:{line}: {what} — use _(), ngettext(), N_() from parcours_grading.i18n"
+        f"{shown}:{line}: {what} — use _(), ngettext(), N_() from parcours.i18n"
         for line, what in found
     )
 
@@ -119,7 +119,7 @@ def test_compiled_catalogue_is_cached_and_follows_edits(
     import gettext
     import io
 
-    from parcours_grading.i18n import LOCALE_DIR, _compiled
+    from parcours.i18n import LOCALE_DIR, _compiled
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     po = tmp_path / "parcours_lab.po"

@@ -77,9 +77,9 @@ def retarget(folder: Path, *, course_id: str, language: str, timezone: str) -> P
 def write_two_courses(base: Path) -> TwoCourses:
     """Write the two-course class under ``base``. The process environment must already
     point at ``base`` (see :func:`session_env`)."""
-    from parcours_grading.config import load_config
-    from parcours_grading.course import load_course
-    from parcours_grading.dashboards.sample import write_sample_class
+    from parcours.config import load_config
+    from parcours.course import load_course
+    from parcours.dashboards.sample import write_sample_class
 
     courses_dir = base / "courses"
     courses_dir.mkdir(parents=True, exist_ok=True)

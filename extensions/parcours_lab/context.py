@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from parcours_grading.errors import BadInputError
+from parcours.errors import BadInputError
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class CourseContext:
 
 @cache
 def _config() -> Any:
-    from parcours_grading.config import load_config
+    from parcours.config import load_config
 
     return load_config()
 
@@ -116,12 +116,12 @@ def learner_id() -> str:
 
 
 def actor() -> str:
-    """The actor this learner's events carry (:func:`~parcours_grading.store.ids.own_actor`:
+    """The actor this learner's events carry (:func:`~parcours.store.ids.own_actor`:
     their pseudonym; on the hub, where the service pseudonymises, ``p-self``). With events
     off (``PARCOURS_EVENTS=off``: grading, ``parcours check``) nothing is recorded, so no
     pseudonym is made: ``p-self`` — the grader's sandbox cannot read the pseudonym key,
     and a learner's reflection or quiz cell must not fail there."""
-    from parcours_grading.store.ids import SELF, own_actor
+    from parcours.store.ids import SELF, own_actor
 
     from .recorder import recording_enabled
 

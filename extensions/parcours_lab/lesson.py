@@ -24,8 +24,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from parcours_grading.errors import BadInputError
-from parcours_grading.store import Event
+from parcours.errors import BadInputError
+from parcours.store import Event
 
 from .context import CourseContext, actor, course_context
 from .recorder import Outcome, Recorder

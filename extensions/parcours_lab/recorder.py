@@ -5,7 +5,7 @@ posts to a JupyterHub service plugs in without touching the widgets. ``PARCOURS_
 (set by ``parcours check`` and the grading sandbox) turns recording off.
 
 Nothing is lost silently: when the store is missing, locked or corrupt, events go to the
-learner's local spool (:class:`~parcours_grading.store.spool.Spool`) and the outcome says
+learner's local spool (:class:`~parcours.store.spool.Spool`) and the outcome says
 so (the widgets show a notice); the spool is flushed on the next successful write.
 """
 
@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from parcours_grading.errors import EventStoreError
-from parcours_grading.store import Event, EventStore, open_store
-from parcours_grading.store.spool import Spool
+from parcours.errors import EventStoreError
+from parcours.store import Event, EventStore, open_store
+from parcours.store.spool import Spool
 
 #: environment switch; "off" disables recording (widgets still work)
 EVENTS_ENV = "PARCOURS_EVENTS"
@@ -85,7 +85,7 @@ class Recorder:
     @property
     def url(self) -> str:
         if self._url is None:
-            from parcours_grading.config import load_config
+            from parcours.config import load_config
 
             config = load_config()
             # on a hub, through the Parcours service even when events_url names the

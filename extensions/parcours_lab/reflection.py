@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from parcours_grading.errors import BadInputError
-from parcours_grading.i18n import N_, _
-from parcours_grading.store import Event
+from parcours.errors import BadInputError
+from parcours.i18n import N_, _
+from parcours.store import Event
 
 from .ui import Displayable, escape, live, record
 

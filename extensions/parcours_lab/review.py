@@ -14,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from parcours_grading.i18n import N_, _, ngettext
+from parcours.i18n import N_, _, ngettext
 
 from .ui import escape
 
 if TYPE_CHECKING:
-    from parcours_grading.review import ReviewQueue
+    from parcours.review import ReviewQueue
 
     from .quiz.widgets import QuizWidget
     from .recorder import Recorder
@@ -50,9 +50,9 @@ def show(
 
     import ipywidgets as w
     from IPython.display import display
-    from parcours_grading.course import read_manifest
-    from parcours_grading.errors import BadInputError
-    from parcours_grading.review import learner_queue
+    from parcours.course import read_manifest
+    from parcours.errors import BadInputError
+    from parcours.review import learner_queue
 
     from .context import actor, course_context
     from .quiz.locate import find_question

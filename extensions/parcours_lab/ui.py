@@ -6,9 +6,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from parcours_grading.errors import EventStoreError
-from parcours_grading.i18n import _
-from parcours_grading.store import Event
+from parcours.errors import EventStoreError
+from parcours.i18n import _
+from parcours.store import Event
 
 from .recorder import Outcome, Recorder, default_recorder
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from parcours_grading.analytics.frames import ClassData, assemble, events_frame
-from parcours_grading.course.model import Course
+from parcours.analytics.frames import ClassData, assemble, events_frame
+from parcours.course.model import Course
 
 NOW = pd.Timestamp("2026-09-22T00:00:00Z")
 

@@ -11,21 +11,21 @@ import sqlite3
 import numpy as np
 import pandas as pd
 import pytest
-from parcours_grading.analytics.frames import read_events
-from parcours_grading.analytics.gradebook import (
+from parcours.analytics.frames import read_events
+from parcours.analytics.gradebook import (
     FRAMES_CACHE_SUFFIX,
     cached_gradebook_frames,
     gradebook_fingerprint,
 )
-from parcours_grading.analytics.snapshot import (
+from parcours.analytics.snapshot import (
     load_snapshot,
     read_columns,
     snapshot_path,
     worth_writing,
 )
-from parcours_grading.store import open_store
-from parcours_grading.store.events import Event
-from parcours_grading.store.sqlite import SQLiteEventStore
+from parcours.store import open_store
+from parcours.store.events import Event
+from parcours.store.sqlite import SQLiteEventStore
 
 from tests.postgres import Databases, edit_table
 

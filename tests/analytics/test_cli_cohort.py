@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from parcours_grading.analytics import load_frames
-from parcours_grading.cli import main
-from parcours_grading.cohort import make_cohort, write_events, write_gradebook
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import load_course
+from parcours.analytics import load_frames
+from parcours.cli import main
+from parcours.cohort import make_cohort, write_events, write_gradebook
+from parcours.config import ParcoursConfig
+from parcours.course import load_course
 
 MANIFEST = """
 schema_version = 1
@@ -193,7 +193,7 @@ def test_groups_modes_and_csv(project, tmp_path, capsys):
 
 
 def test_groups_release_remediation_calls_the_pipeline(project, monkeypatch, capsys):
-    from parcours_grading.pipeline import release as release_module
+    from parcours.pipeline import release as release_module
 
     calls = []
 
@@ -224,9 +224,9 @@ def test_bad_input_exits_2_without_traceback(project, capsys):
 
 def test_demo_course_manifest_works_with_a_cohort(repo):
     """The demo course's manifest (written by the content helper) drives the generator."""
-    from parcours_grading.analytics import class_report
-    from parcours_grading.analytics.frames import assemble, events_frame
-    from parcours_grading.course import read_manifest
+    from parcours.analytics import class_report
+    from parcours.analytics.frames import assemble, events_frame
+    from parcours.course import read_manifest
 
     path = repo / "courses" / "analyse-de-donnees" / "course.toml"
     course = read_manifest(path).model_copy(update={"folder": path.parent})

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from parcours_grading.cohort import STORE_COLUMNS, write_events
-from parcours_grading.errors import InvalidEventError
-from parcours_grading.store.sqlite import SQLiteEventStore
+from parcours.cohort import STORE_COLUMNS, write_events
+from parcours.errors import InvalidEventError
+from parcours.store.sqlite import SQLiteEventStore
 
 
 def _event(**changes: object) -> dict[str, object]:

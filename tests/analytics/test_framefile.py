@@ -11,9 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-SCHEMA = (
-    Path(__file__).resolve().parents[2] / "grading/parcours_grading/store/schemas/framefile-v1.json"
-)
+SCHEMA = Path(__file__).resolve().parents[2] / "grading/parcours/store/schemas/framefile-v1.json"
 
 
 def _frames() -> dict[str, pd.DataFrame]:
@@ -36,7 +34,7 @@ def _frames() -> dict[str, pd.DataFrame]:
 
 def test_frames_come_back_identical_without_pickle(tmp_path: Path) -> None:
     import jsonschema
-    from parcours_grading.analytics.framefile import load_frames, save_frames
+    from parcours.analytics.framefile import load_frames, save_frames
 
     path = tmp_path / "frames.npz"
     frames = _frames()
@@ -54,7 +52,7 @@ def test_frames_come_back_identical_without_pickle(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", [b"", b"damaged", b"PK\x03\x04 truncated"])
 def test_a_damaged_or_missing_file_is_not_read(tmp_path: Path, damage: bytes) -> None:
-    from parcours_grading.analytics.framefile import load_frames
+    from parcours.analytics.framefile import load_frames
 
     path = tmp_path / "frames.npz"
     assert load_frames(path, "key") is None
@@ -63,7 +61,7 @@ def test_a_damaged_or_missing_file_is_not_read(tmp_path: Path, damage: bytes) ->
 
 
 def test_what_cannot_be_stored_is_not_written(tmp_path: Path) -> None:
-    from parcours_grading.analytics.framefile import save_frames
+    from parcours.analytics.framefile import save_frames
 
     path = tmp_path / "frames.npz"
     lists = pd.DataFrame({"skills": [["a", "b"], ["c"]]})

@@ -9,16 +9,16 @@ import os
 
 import pandas as pd
 import pytest
-from parcours_grading.analytics import load_frames
-from parcours_grading.analytics.frames import (
+from parcours.analytics import load_frames
+from parcours.analytics.frames import (
     EVENT_COLUMNS,
     GRADE_COLUMNS,
     SUBMISSION_COLUMNS,
 )
-from parcours_grading.cohort import write_events
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.errors import DataError
-from parcours_grading.store.ids import pseudonymize
+from parcours.cohort import write_events
+from parcours.config import ParcoursConfig
+from parcours.errors import DataError
+from parcours.store.ids import pseudonymize
 
 SALT = "test-salt"
 

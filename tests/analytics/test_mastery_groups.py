@@ -15,10 +15,10 @@ q4 -> L3 -> s1 s2, A1 cells -> s1, A2 cells -> s2):
 from __future__ import annotations
 
 import pytest
-from parcours_grading.analytics import bands, pairs, skill_mastery, teams
-from parcours_grading.analytics.groups import team_sizes
-from parcours_grading.errors import BadInputError
-from parcours_grading.i18n import language
+from parcours.analytics import bands, pairs, skill_mastery, teams
+from parcours.analytics.groups import team_sizes
+from parcours.errors import BadInputError
+from parcours.i18n import language
 from scipy.stats import beta
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from parcours_grading.analytics import (
+from parcours.analytics import (
     activity_status,
     dropout_points,
     funnel,

@@ -6,9 +6,9 @@ import math
 
 import pandas as pd
 import pytest
-from parcours_grading.analytics import actual_minutes, at_risk, kpi_trend, kpis, validation_times
-from parcours_grading.analytics.risk import explain
-from parcours_grading.i18n import language
+from parcours.analytics import actual_minutes, at_risk, kpi_trend, kpis, validation_times
+from parcours.analytics.risk import explain
+from parcours.i18n import language
 
 DAY = 86400.0
 
@@ -134,7 +134,7 @@ def test_kpi_trend_by_week(data, now):
 
 
 def test_a_class_without_events_still_gets_a_risk_table(data, now):
-    from parcours_grading.analytics.frames import assemble, events_frame
+    from parcours.analytics.frames import assemble, events_frame
 
     quiet = assemble(
         list(data.courses.values()),
@@ -149,8 +149,8 @@ def test_a_class_without_events_still_gets_a_risk_table(data, now):
 
 
 def test_an_empty_class_gives_empty_tables(course, now):
-    from parcours_grading.analytics import class_report
-    from parcours_grading.analytics.frames import assemble, events_frame
+    from parcours.analytics import class_report
+    from parcours.analytics.frames import assemble, events_frame
 
     report = class_report(assemble([course], events_frame([])), now)
     assert report.learners.empty and report.risk.empty and report.mastery.empty

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from parcours_grading.cli import main
+from parcours.cli import main
 
 from tests.twocourses import ENGLISH, ENGLISH_LEARNERS, FRENCH, FRENCH_LEARNERS
 

@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 import pytest
-from parcours_grading.analytics import (
+from parcours.analytics import (
     ab_compare,
     ab_version,
     compare_groups,
@@ -15,8 +15,8 @@ from parcours_grading.analytics import (
     overload_summary,
     weekly_load,
 )
-from parcours_grading.analytics.frames import assemble, events_frame
-from parcours_grading.i18n import language
+from parcours.analytics.frames import assemble, events_frame
+from parcours.i18n import language
 from scipy import stats
 
 

@@ -31,7 +31,7 @@ def course(template_course: Course, tmp_path: Path) -> Course:
 @pytest.fixture(scope="session")
 def server() -> Iterator[object]:
     """A warm fork server shared by the tests (starting one costs seconds)."""
-    from parcours_grading.pipeline.autograde.forkserver import ForkServer
+    from parcours.pipeline.autograde.forkserver import ForkServer
 
     with ForkServer() as srv:
         yield srv

@@ -10,8 +10,8 @@ import subprocess
 import sys
 import time
 
-from parcours_grading.config import load_config
-from parcours_grading.pipeline.autograde import Limits, autograde
+from parcours.config import load_config
+from parcours.pipeline.autograde import Limits, autograde
 
 from .kit import (
     ASSIGNMENT,
@@ -143,8 +143,8 @@ def test_same_scores_as_nbgrader_autograde(course, server, tmp_path):
 
 RESUME = """
 import sys
-from parcours_grading.config import load_config
-from parcours_grading.pipeline.autograde import Limits, autograde
+from parcours.config import load_config
+from parcours.pipeline.autograde import Limits, autograde
 autograde(load_config(data_dir=sys.argv[1]), sys.argv[2], sys.argv[3], workers=2,
           progress=False, batch_size=1, limits=Limits(cell_timeout_s=5, notebook_timeout_s=30))
 """
@@ -188,7 +188,7 @@ def test_resume_after_kill_9(course, server):
 
 
 def test_cli_exit_status_lists_problems(course, capsys):
-    from parcours_grading.cli import main
+    from parcours.cli import main
 
     from .kit import FIXTURES
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from parcours_grading.pipeline.autograde import cgroups, grade_notebook
+from parcours.pipeline.autograde import cgroups, grade_notebook
 
 from .kit import ASSIGNMENT, RIGHT, answered
 from .test_grade_notebook import limits_for, scores, spec_of

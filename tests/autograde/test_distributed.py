@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 from distributed.diagnostics.plugin import SchedulerPlugin
-from parcours_grading.errors import SchedulerError
-from parcours_grading.pipeline.autograde import Limits, autograde
+from parcours.errors import SchedulerError
+from parcours.pipeline.autograde import Limits, autograde
 
 from .kit import ASSIGNMENT, COURSE, RIGHT, Course, answered, gradebook_rows, sha256
 from .test_autograde import config_for, fill, limits_for
@@ -274,7 +274,7 @@ def free_port() -> int:
 
 
 def test_unreachable_scheduler_fails_fast_and_records_nothing(course, capsys):
-    from parcours_grading.cli import main
+    from parcours.cli import main
 
     from .kit import FIXTURES
 
@@ -311,7 +311,7 @@ def test_unreachable_scheduler_fails_fast_and_records_nothing(course, capsys):
 
 
 def test_cli_scheduler_option(course, cluster, capsys):
-    from parcours_grading.cli import main
+    from parcours.cli import main
 
     from .kit import FIXTURES
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from parcours_grading.pipeline.autograde import Limits, grade_notebook
-from parcours_grading.pipeline.autograde.rootfs import PYTHON_FOLDERS
+from parcours.pipeline.autograde import Limits, grade_notebook
+from parcours.pipeline.autograde.rootfs import PYTHON_FOLDERS
 
 from .kit import ASSIGNMENT, RIGHT, Course, answered
 from .test_grade_notebook import spec_of
@@ -103,9 +103,9 @@ def markers(course: Course, tmp_path: Path):
 
 def _walker(course: Course) -> bytes:
     read_only = ["/usr", "/proc/self", *map(str, PYTHON_FOLDERS)]
-    import parcours_grading
+    import parcours
 
-    package = Path(parcours_grading.__file__).parent
+    package = Path(parcours.__file__).parent
     code = (
         WALKER.replace("READ_ONLY_TREES", repr(read_only))
         .replace("PREFIX", sys.prefix)
@@ -198,7 +198,7 @@ def test_walk_of_the_whole_file_system_finds_only_the_submission(
 UNPRIVILEGED = """
 import json, sys
 from pathlib import Path
-from parcours_grading.pipeline.autograde import Limits, grade_notebook
+from parcours.pipeline.autograde import Limits, grade_notebook
 folder = Path(sys.argv[1])
 result = grade_notebook(
     folder / "source" / "devoir.ipynb",

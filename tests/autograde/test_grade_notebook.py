@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from parcours_grading.pipeline.autograde import Limits, grade_notebook
-from parcours_grading.pipeline.autograde.source import spec_from_gradebook, spec_from_notebook
+from parcours.pipeline.autograde import Limits, grade_notebook
+from parcours.pipeline.autograde.source import spec_from_gradebook, spec_from_notebook
 
 from .kit import ASSIGNMENT, PARTIAL, RIGHT, Course, answered
 

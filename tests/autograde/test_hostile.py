@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from parcours_grading.pipeline.autograde import Limits, grade_notebook
+from parcours.pipeline.autograde import Limits, grade_notebook
 
 from .kit import ASSIGNMENT, RIGHT, answered, sha256
 from .test_grade_notebook import spec_of

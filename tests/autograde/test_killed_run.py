@@ -17,9 +17,9 @@ from pathlib import Path
 
 import psutil
 import pytest
-from parcours_grading.pipeline.autograde import autograde
-from parcours_grading.pipeline.autograde.cgroups import ROOT as CGROUPS
-from parcours_grading.pipeline.autograde.run import AutogradeReport
+from parcours.pipeline.autograde import autograde
+from parcours.pipeline.autograde.cgroups import ROOT as CGROUPS
+from parcours.pipeline.autograde.run import AutogradeReport
 
 from .kit import ASSIGNMENT, COURSE, FIXTURES, Course, answered, gradebook_rows
 from .test_autograde import config_for, fill, limits_for
@@ -89,7 +89,7 @@ def test_nothing_outlives_a_run_killed_with_kill_9(
     )
     for learner in ("l00", "l01"):
         course.submit(learner, answered(course.release, {"q1": stubborn}))
-    command = [sys.executable, "-m", "parcours_grading.cli", "autograde",
+    command = [sys.executable, "-m", "parcours.cli", "autograde",
                str(FIXTURES / COURSE), ASSIGNMENT, "--workers", "2",
                "--data-dir", str(course.root.parent.parent)]  # fmt: skip
     run = subprocess.Popen(command, start_new_session=True,
@@ -120,8 +120,8 @@ def test_nothing_outlives_a_run_killed_with_kill_9(
 
 CRASH_AFTER_COMMIT = """
 import os, signal, sys
-from parcours_grading.config import load_config
-from parcours_grading.pipeline.autograde import Limits, autograde
+from parcours.config import load_config
+from parcours.pipeline.autograde import Limits, autograde
 
 def crash(learners):
     print(" ".join(learners), flush=True)

@@ -6,7 +6,7 @@ import copy
 import itertools
 
 import pytest
-from parcours_grading.pipeline.autograde import nbrules
+from parcours.pipeline.autograde import nbrules
 
 
 def cell(kind="code", source="x = 1", outputs=(), **meta):

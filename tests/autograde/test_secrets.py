@@ -13,7 +13,7 @@ import json
 import secrets
 
 import pytest
-from parcours_grading.pipeline.autograde import grade_notebook
+from parcours.pipeline.autograde import grade_notebook
 
 from .kit import RIGHT, Course, answered
 from .test_grade_notebook import limits_for, spec_of
@@ -47,7 +47,7 @@ print("MEMORY", ctypes.string_at(start, end - start))
 def test_no_token_of_the_grader_is_readable_in_the_sandbox(
     course: Course, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from parcours_grading.pipeline.autograde.forkserver import ForkServer
+    from parcours.pipeline.autograde.forkserver import ForkServer
 
     token = "tok-" + secrets.token_hex(16)
     password = "pw-" + secrets.token_hex(16)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 
-from parcours_grading.pipeline.autograde import autograde, grade_notebook
+from parcours.pipeline.autograde import autograde, grade_notebook
 
 from .kit import ASSIGNMENT, COURSE, RIGHT, answered, gradebook_rows
 from .test_autograde import config_for

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from parcours_grading.course.execution import release_version
-from parcours_grading.pipeline.autograde import Limits, grade_notebook
-from parcours_grading.pipeline.autograde.source import spec_from_notebook
+from parcours.course.execution import release_version
+from parcours.pipeline.autograde import Limits, grade_notebook
+from parcours.pipeline.autograde.source import spec_from_notebook
 
 DEVOIR = (
     Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ TAMPERING = {
     ),
     "grader-modules": (
         "import json, os, marshal\n"
-        "from parcours_grading.pipeline.autograde import channel, executor, testproc\n"
+        "from parcours.pipeline.autograde import channel, executor, testproc\n"
         "testproc.compare = lambda a, b, equal=True: True\n"
         "testproc.test_process = lambda *a, **k: None\n"
         "testproc.read_request = lambda fd: {'op': 'run', 'source': 'pass', 'nonce': ''}\n"
@@ -291,7 +291,7 @@ def test_the_teachers_autograde_gives_tampering_nothing(course, server):
     """``parcours autograde`` (the teacher's command) on tampered and honest copies of the
     test course: the gradebook rows of the tampered ones are 0, the honest one keeps its
     points."""
-    from parcours_grading.pipeline.autograde import autograde
+    from parcours.pipeline.autograde import autograde
 
     from .kit import ASSIGNMENT, COURSE, RIGHT, answered, gradebook_rows
     from .test_autograde import config_for

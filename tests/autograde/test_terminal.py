@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from parcours_grading.pipeline.autograde.results import excerpt
-from parcours_grading.safetext import printable
+from parcours.pipeline.autograde.results import excerpt
+from parcours.safetext import printable
 
 from .kit import ASSIGNMENT, FIXTURES, RIGHT, Course, answered
 
@@ -20,7 +20,7 @@ CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def test_cli_shows_learner_text_escaped(course: Course, capsys: pytest.CaptureFixture[str]):
-    from parcours_grading.cli import main
+    from parcours.cli import main
 
     # a learner folder whose name carries the sequence; a cell id carrying it, long
     nb = answered(course.release, RIGHT)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-from parcours_grading.pipeline.autograde import Limits, autograde
+from parcours.pipeline.autograde import Limits, autograde
 
 from .kit import ASSIGNMENT, COURSE, RIGHT, Course, answered, gradebook_rows
 from .test_autograde import config_for
@@ -71,7 +71,7 @@ def test_files_larger_than_the_folder_are_graded_on_the_disk(
 ) -> None:
     """The learner's files and the data do not fit in the limit: the folder stays on the
     machine's disk (per-file limit only), which the result says; grading goes on."""
-    from parcours_grading.pipeline.autograde import grade_notebook
+    from parcours.pipeline.autograde import grade_notebook
 
     from .test_grade_notebook import spec_of
 

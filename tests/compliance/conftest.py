@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import ParcoursConfig, load_config
-from parcours_grading.course import Course, load_course
-from parcours_grading.pipeline.roster import Learner, roster_path, write_roster
-from parcours_grading.store import Event, open_store, pseudonymize
+from parcours.config import ParcoursConfig, load_config
+from parcours.course import Course, load_course
+from parcours.pipeline.roster import Learner, roster_path, write_roster
+from parcours.store import Event, open_store, pseudonymize
 
 REPO = Path(__file__).resolve().parents[2]
 UTC = dt.UTC
@@ -171,7 +171,7 @@ def gradebook_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import sqlite3
 
     import pandas as pd
-    from parcours_grading.cohort.store import write_gradebook as fill
+    from parcours.cohort.store import write_gradebook as fill
 
     folder = tmp_path_factory.mktemp("gradebook")
     write_course(folder / "c1")

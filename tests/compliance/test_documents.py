@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from parcours_grading.cli import main
+from parcours.cli import main
 
 from tests.compliance.conftest import REPO, World, pdf_text
 

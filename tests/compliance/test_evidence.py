@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import zipfile
 
-from parcours_grading.cli import main
-from parcours_grading.compliance.evidence import collect
-from parcours_grading.compliance.pack import verify, write_pack
+from parcours.cli import main
+from parcours.compliance.evidence import collect
+from parcours.compliance.pack import verify, write_pack
 
 from tests.compliance.conftest import World, pdf_text
 
@@ -55,8 +55,8 @@ def test_pack_of_a_hand_built_learner(world: World) -> None:
 
 
 def test_archive_pdf_and_hash_check(world: World, tmp_path) -> None:
-    from parcours_grading.hub.history import record
-    from parcours_grading.hub.workspace import LOGGED_IN
+    from parcours.hub.history import record
+    from parcours.hub.workspace import LOGGED_IN
 
     for who in ("alice", "alice", "bob"):  # the hub's login hook, as on the hub
         record(world.config, "c1", who, LOGGED_IN, "")

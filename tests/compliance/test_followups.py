@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from parcours_grading.cli import main
-from parcours_grading.compliance.evidence import collect
+from parcours.cli import main
+from parcours.compliance.evidence import collect
 
 from tests.compliance.conftest import World
 

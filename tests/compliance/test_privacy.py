@@ -9,11 +9,11 @@ import os
 import zipfile
 from pathlib import Path
 
-from parcours_grading.cli import main
-from parcours_grading.compliance import followups
-from parcours_grading.compliance.certificate import write_certificate
-from parcours_grading.compliance.pack import write_pack
-from parcours_grading.store import open_store, pseudonymize
+from parcours.cli import main
+from parcours.compliance import followups
+from parcours.compliance.certificate import write_certificate
+from parcours.compliance.pack import write_pack
+from parcours.store import open_store, pseudonymize
 
 from tests.compliance.conftest import World
 
@@ -63,10 +63,10 @@ def spread(world: World) -> None:
     (figures / "0a1b.svg").write_text("<svg><text>Alice Martin</text></svg>", encoding="utf-8")
     followups.record_followup(config, course, "alice", how="phone", outcome="ok", by="tuteur")
     write_certificate(config, course, "alice")
-    from parcours_grading.pipeline.roster import remove_learner
+    from parcours.pipeline.roster import remove_learner
 
     remove_learner(config, course, "bob")  # the roster's history keeps bob's line...
-    from parcours_grading.pipeline.roster import Learner, add_learner
+    from parcours.pipeline.roster import Learner, add_learner
 
     add_learner(config, course, Learner("bob", "Bob", "Durand", "bob@example.org", ("g1",)))
 
@@ -178,7 +178,7 @@ def test_erase_and_purge_on_postgresql(world: World, postgres_server, capsys) ->
     for the class under a random actor, and no file of the events table still holds her
     pseudonym or her answers (the old row versions are rewritten, not only marked free)."""
     import psycopg
-    from parcours_grading.store.postgres import libpq_url
+    from parcours.store.postgres import libpq_url
 
     url = postgres_server.parcours_urls(f"t{os.getpid()}_privacy")["events_url"]
     config = world.configure(

@@ -10,9 +10,9 @@ from email.message import Message
 from email.policy import default
 
 import pytest
-from parcours_grading.cli import main
-from parcours_grading.compliance import remind
-from parcours_grading.compliance.evidence import collect
+from parcours.cli import main
+from parcours.compliance import remind
+from parcours.compliance.evidence import collect
 
 from tests.compliance.conftest import World
 

@@ -111,7 +111,7 @@ class MiniCourse:
     def check(self, *extra: str) -> subprocess.CompletedProcess[str]:
         """Run the real `parcours check` command on this course."""
         return subprocess.run(
-            [sys.executable, "-m", "parcours_grading.cli", "check", str(self.folder), *extra],
+            [sys.executable, "-m", "parcours.cli", "check", str(self.folder), *extra],
             capture_output=True,
             text=True,
             timeout=300,

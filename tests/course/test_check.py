@@ -174,7 +174,7 @@ def test_unknown_course_id_names_known_ones(mini_course: MiniCourse) -> None:
     import sys
 
     missing = subprocess.run(
-        [sys.executable, "-m", "parcours_grading.cli", "check", "cours-inexistant"],
+        [sys.executable, "-m", "parcours.cli", "check", "cours-inexistant"],
         capture_output=True,
         text=True,
         timeout=60,

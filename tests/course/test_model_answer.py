@@ -8,8 +8,8 @@ import json
 
 import nbformat
 from nbformat.v4 import new_markdown_cell
-from parcours_grading.course.answers import model_answer, stub_answer_cells
-from parcours_grading.pipeline.feedback import correction_notebook
+from parcours.course.answers import model_answer, stub_answer_cells
+from parcours.pipeline.feedback import correction_notebook
 
 from tests.course.conftest import MiniCourse, _meta, assignment_notebook
 

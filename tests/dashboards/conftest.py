@@ -43,9 +43,9 @@ def class_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClassWorld
     base = tmp_path_factory.mktemp("dashboards")
     env = session_env(base)
     with environ(env):
-        from parcours_grading.config import load_config
-        from parcours_grading.course import find_course, load_course
-        from parcours_grading.dashboards.sample import write_sample_class
+        from parcours.config import load_config
+        from parcours.course import find_course, load_course
+        from parcours.dashboards.sample import write_sample_class
 
         config = load_config(REPO)
         course = load_course(find_course(config.courses_dir, COURSE))
@@ -78,8 +78,8 @@ def world_env(class_world: ClassWorld, monkeypatch: pytest.MonkeyPatch) -> Class
 @pytest.fixture
 def dashboard_data(world_env: ClassWorld):
     """The session's class as the dashboards see it (same configuration as the server)."""
-    from parcours_grading.config import load_config
-    from parcours_grading.dashboards.data import load_dashboard_data
+    from parcours.config import load_config
+    from parcours.dashboards.data import load_dashboard_data
 
     config = load_config(REPO)
     assert config.dashboard_now == world_env.now
@@ -91,13 +91,13 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
     """A real Voila server (``parcours dashboard``'s code path) on a free loopback port,
     serving notebooks/ over the session's class; one per test module, so that every module
     also checks that later visits to the same server render (they used to hang now and
-    then: see parcours_grading.kernelwait)."""
-    from parcours_grading.dashboards.server import DashboardServer, ReadyWatcher
+    then: see parcours.kernelwait)."""
+    from parcours.dashboards.server import DashboardServer, ReadyWatcher
 
     base = class_world.data_dir.parent
     env = session_env(base)
     with environ(env):
-        from parcours_grading.config import load_config
+        from parcours.config import load_config
 
         config = load_config(REPO)
         log = tmp_path_factory.mktemp("voila-log") / "voila.log"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from parcours_grading.dashboards.assets import PLACEHOLDER, PageAssets, hashed_name
+from parcours.dashboards.assets import PLACEHOLDER, PageAssets, hashed_name
 
 PAGE = "http://127.0.0.1:8866/voila/render/coordinator.ipynb?lang=fr"
 

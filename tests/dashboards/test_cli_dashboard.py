@@ -11,16 +11,16 @@ import time
 import urllib.request
 from pathlib import Path
 
-from parcours_grading.cli import main
-from parcours_grading.config import load_config
-from parcours_grading.dashboards.server import free_port, voila_command
+from parcours.cli import main
+from parcours.config import load_config
+from parcours.dashboards.server import free_port, voila_command
 
 
 def test_voila_command_and_config(repo: Path) -> None:
     config = load_config(repo)
     command = voila_command(config, 8999, pool_size=2)
-    # Voila itself, started behind the kernel-wait guard (parcours_grading.kernelwait)
-    assert command[:3] == [sys.executable, "-m", "parcours_grading.dashboards.voila_app"]
+    # Voila itself, started behind the kernel-wait guard (parcours.kernelwait)
+    assert command[:3] == [sys.executable, "-m", "parcours.dashboards.voila_app"]
     assert str(repo / "notebooks") in command
     assert "--Voila.ip=127.0.0.1" in command and "--no-browser" in command
     assert "--preheat_kernel=True" in command and "--pool_size=2" in command
@@ -43,7 +43,7 @@ def test_dashboard_serves_and_stops_on_ctrl_c(repo: Path) -> None:
         [
             sys.executable,
             "-m",
-            "parcours_grading.cli",
+            "parcours.cli",
             "dashboard",
             "--no-browser",
             "--port",
@@ -93,7 +93,7 @@ def _cli(repo: Path, data_dir: Path, *args: str, **env: str) -> subprocess.Popen
         [
             sys.executable,
             "-m",
-            "parcours_grading.cli",
+            "parcours.cli",
             "dashboard",
             "--no-browser",
             "--lang",
@@ -126,7 +126,7 @@ def test_taken_port_is_refused_before_starting_anything(repo: Path, tmp_path: Pa
 
 def test_sigterm_stops_voila_and_its_kernels(repo: Path, tmp_path: Path) -> None:
     import psutil
-    from parcours_grading.dashboards.server import READY_ENV, ReadyWatcher
+    from parcours.dashboards.server import READY_ENV, ReadyWatcher
 
     ready = ReadyWatcher(tmp_path / "ready")
     port = free_port()
@@ -175,8 +175,8 @@ def test_demo_refuses_a_taken_port_before_starting_anything(
     import socket
 
     import pytest
-    from parcours_grading.dashboards.server import PortInUseError
-    from parcours_grading.demo import serve
+    from parcours.dashboards.server import PortInUseError
+    from parcours.demo import serve
 
     for name in ("PARCOURS_ROOT", "JUPYTER_CONFIG_PATH"):  # restored after the test
         monkeypatch.setenv(name, os.environ.get(name, ""))

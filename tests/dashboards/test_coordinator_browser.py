@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_coordinator_shows_the_class(voila_server, page, dashboard_data, output_dir) -> None:
-    from parcours_grading.dashboards import coordinator as vm
+    from parcours.dashboards import coordinator as vm
 
     seconds = open_dashboard(page, voila_server.url("coordinator"), server=voila_server)
     page.wait_for_selector("#table-risk, .parcours-section-risk")
@@ -68,7 +68,7 @@ def test_coordinator_shows_the_class(voila_server, page, dashboard_data, output_
 
 
 def test_filter_language_and_keyboard(voila_server, page, dashboard_data, output_dir) -> None:
-    from parcours_grading.dashboards import coordinator as vm
+    from parcours.dashboards import coordinator as vm
 
     open_dashboard(page, voila_server.url("coordinator", lang="en"), server=voila_server)
     assert page.inner_text("h1") == "Coordinator dashboard"
@@ -128,7 +128,7 @@ def test_filter_language_and_keyboard(voila_server, page, dashboard_data, output
 def test_groups_export(voila_server, page, dashboard_data) -> None:
     import base64
 
-    from parcours_grading.dashboards import coordinator as vm
+    from parcours.dashboards import coordinator as vm
 
     open_dashboard(page, voila_server.url("coordinator"), server=voila_server)
     page.select_option(".parcours-groups-mode select", label="binômes")
@@ -180,7 +180,7 @@ def test_first_view_comes_with_the_page(voila_server, page, dashboard_data) -> N
     """The default view is in the HTML page itself (KPI cards, tables, the figures drawn
     ahead as pictures), shown before the widgets; the first filter change rebuilds the
     page in widgets and the first view goes (nothing shown twice)."""
-    from parcours_grading.dashboards import coordinator as vm
+    from parcours.dashboards import coordinator as vm
 
     page.add_init_script(_FIRST_VIEW_PROBE)
     url = voila_server.url("coordinator")

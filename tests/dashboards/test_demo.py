@@ -8,8 +8,8 @@ import urllib.request
 
 import pandas as pd
 import pytest
-from parcours_grading.cli import main
-from parcours_grading.config import load_config
+from parcours.cli import main
+from parcours.config import load_config
 
 
 @pytest.mark.slow
@@ -24,9 +24,9 @@ def test_demo_builds_and_serves(tmp_path, capsys) -> None:
     assert main(["demo", "--learners", "4", "--no-serve", "--data-dir", str(data)]) == 2
     assert "--reset" in capsys.readouterr().err
 
-    from parcours_grading.dashboards import teacher
-    from parcours_grading.dashboards.data import load_dashboard_data
-    from parcours_grading.demo import serve
+    from parcours.dashboards import teacher
+    from parcours.dashboards.data import load_dashboard_data
+    from parcours.demo import serve
 
     config = load_config(data_dir=str(data))
     frames = load_dashboard_data(config).frames

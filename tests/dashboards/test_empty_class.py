@@ -13,14 +13,14 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def empty_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("PARCOURS_DATA_DIR", str(tmp_path / "fresh"))
-    from parcours_grading.dashboards import pages
+    from parcours.dashboards import pages
 
     return pages.prepare("coordinator")  # warms every coordinator number, as Voila does
 
 
 def test_coordinator_page_of_an_empty_class(empty_state) -> None:
-    from parcours_grading.dashboards import coordinator as vm
-    from parcours_grading.dashboards.coordinator_page import CoordinatorPage
+    from parcours.dashboards import coordinator as vm
+    from parcours.dashboards.coordinator_page import CoordinatorPage
 
     assert vm.learners_at_risk(empty_state.data).empty
     overview = vm.courses_overview(empty_state.data)
@@ -31,8 +31,8 @@ def test_coordinator_page_of_an_empty_class(empty_state) -> None:
 
 
 def test_teacher_and_learner_pages_of_an_empty_class(empty_state) -> None:
-    from parcours_grading.dashboards import teacher as vm
-    from parcours_grading.dashboards.people import LearnerPage, TeacherPage
+    from parcours.dashboards import teacher as vm
+    from parcours.dashboards.people import LearnerPage, TeacherPage
 
     status = vm.assignment_status(empty_state.data, "analyse-de-donnees", "devoir-1")
     assert (status.learners, status.on_time, status.late, status.missing) == (0, 0, 0, 0)

@@ -20,10 +20,10 @@ def test_follow_up_from_the_dashboard_lands_in_the_evidence_pack(
     page,
     dashboard_data,
 ) -> None:
-    from parcours_grading.compliance.pack import write_pack
-    from parcours_grading.config import load_config
-    from parcours_grading.course import find_course, load_course
-    from parcours_grading.dashboards import coordinator as vm
+    from parcours.compliance.pack import write_pack
+    from parcours.config import load_config
+    from parcours.course import find_course, load_course
+    from parcours.dashboards import coordinator as vm
 
     risk = vm.learners_at_risk(dashboard_data)
     assert len(risk), "the class has learners at risk"

@@ -19,7 +19,7 @@ ENGLISH_MONTHS = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec
 
 
 def test_french_coordinator_page(voila_server, page, dashboard_data) -> None:
-    from parcours_grading.dashboards import coordinator as vm
+    from parcours.dashboards import coordinator as vm
 
     open_dashboard(page, voila_server.url("coordinator"), server=voila_server)
     wait_live(page)
@@ -83,7 +83,7 @@ def test_french_coordinator_page(voila_server, page, dashboard_data) -> None:
 def test_teacher_question_difficulty_with_answers_to_grade(
     voila_server, page, dashboard_data
 ) -> None:
-    from parcours_grading.dashboards import teacher as vm
+    from parcours.dashboards import teacher as vm
 
     open_dashboard(
         page, voila_server.url("teacher", assignment=f"{COURSE}/devoir-1"), server=voila_server

@@ -7,8 +7,8 @@ import gettext
 import io
 
 import pytest
-from parcours_grading.errors import BadInputError
-from parcours_grading.i18n import (
+from parcours.errors import BadInputError
+from parcours.i18n import (
     _,
     choose_language,
     compile_po,
@@ -19,7 +19,7 @@ from parcours_grading.i18n import (
     set_language,
     translations,
 )
-from parcours_grading.i18n.extract import messages, missing, po_files
+from parcours.i18n.extract import messages, missing, po_files
 
 
 def test_every_message_is_translated() -> None:

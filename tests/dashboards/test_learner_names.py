@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from parcours_grading.dashboards import coordinator, teacher, ui
-from parcours_grading.i18n import language
+from parcours.dashboards import coordinator, teacher, ui
+from parcours.i18n import language
 
 from .conftest import COURSE
 
@@ -47,7 +47,7 @@ def test_coordinator_tables_name_learners_by_login(dashboard_data) -> None:
 
 
 def test_roster_names_are_shown_with_the_login(dashboard_data) -> None:
-    from parcours_grading.dashboards.names import label
+    from parcours.dashboards.names import label
 
     m = dashboard_data.memberships
     named = dataclasses.replace(
@@ -85,10 +85,10 @@ def test_days_inactive_reason_and_column_agree(dashboard_data) -> None:
 def test_followups_name_learners_as_the_risk_table_and_show_the_zone(
     dashboard_data, tmp_path: Path
 ) -> None:
-    from parcours_grading.compliance.followups import record_followup
-    from parcours_grading.config import load_config
-    from parcours_grading.dashboards.followups import followups_table
-    from parcours_grading.pipeline.roster import Learner, roster_path, write_roster
+    from parcours.compliance.followups import record_followup
+    from parcours.config import load_config
+    from parcours.dashboards.followups import followups_table
+    from parcours.pipeline.roster import Learner, roster_path, write_roster
 
     config = load_config()
     config.data_dir = str(tmp_path)  # the session's class keeps its follow-ups list

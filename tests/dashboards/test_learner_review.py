@@ -21,8 +21,8 @@ QUESTION_ID = re.compile(r"\bl\d\d(-[a-z]+)?-q\d+\b")
 
 @pytest.fixture
 def state(world_env: ClassWorld, dashboard_data: Any) -> Any:
-    from parcours_grading.config import load_config
-    from parcours_grading.dashboards.pages import State
+    from parcours.config import load_config
+    from parcours.dashboards.pages import State
 
     return State(load_config(REPO), dashboard_data, time.monotonic())
 
@@ -30,8 +30,8 @@ def state(world_env: ClassWorld, dashboard_data: Any) -> Any:
 def reviewer(state: Any, class_world: ClassWorld) -> tuple[str, Any]:
     """A learner of the class with more questions to review today than the page lists,
     and her queue."""
-    from parcours_grading.dashboards import learner as vm
-    from parcours_grading.dashboards.people import REVIEW_ROWS
+    from parcours.dashboards import learner as vm
+    from parcours.dashboards.people import REVIEW_ROWS
 
     for student in class_world.student_ids:
         queue = vm.review_queue(state.config, state.data, vm.pseudonym(state.data, student))
@@ -41,7 +41,7 @@ def reviewer(state: Any, class_world: ClassWorld) -> tuple[str, Any]:
 
 
 def test_review_queue_names_questions_by_their_text(state: Any, world_env: ClassWorld) -> None:
-    from parcours_grading.dashboards import learner as vm
+    from parcours.dashboards import learner as vm
 
     _student, queue = reviewer(state, world_env)
     questions = state.data.frames.questions.set_index(["course", "question"])
@@ -55,7 +55,7 @@ def test_review_queue_names_questions_by_their_text(state: Any, world_env: Class
 
 
 def test_question_text_is_bounded_whole_words() -> None:
-    from parcours_grading.dashboards.learner import question_text
+    from parcours.dashboards.learner import question_text
 
     assert question_text("Que renvoie `df.shape` pour un **DataFrame** ?") == (
         "Que renvoie df.shape pour un DataFrame ?"
@@ -72,8 +72,8 @@ def test_served_learner_page_lists_questions_and_is_styled(
     """In chromium: the served (hub) learner page's review list shows question texts and
     lesson titles, not ids; the page reads in the dashboards' sans-serif type, its tables
     bordered, as on the Voila pages."""
-    from parcours_grading.dashboards.people import REVIEW_ROWS, LearnerPage
-    from parcours_grading.dashboards.served import page_html
+    from parcours.dashboards.people import REVIEW_ROWS, LearnerPage
+    from parcours.dashboards.served import page_html
 
     student, queue = reviewer(state, world_env)
     query = {"learner": student, "lang": "fr"}

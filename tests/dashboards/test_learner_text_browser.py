@@ -48,12 +48,12 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A class of 8 learners, ten of whose devoir-1 reflections name the payload as their
     difficulty, and a follow-up carrying it; a Voila server over it."""
     import pandas as pd
-    from parcours_grading.cohort import write_events
-    from parcours_grading.compliance.followups import record_followup
-    from parcours_grading.config import load_config
-    from parcours_grading.course import find_course, load_course
-    from parcours_grading.dashboards.sample import write_sample_class
-    from parcours_grading.dashboards.server import DashboardServer
+    from parcours.cohort import write_events
+    from parcours.compliance.followups import record_followup
+    from parcours.config import load_config
+    from parcours.course import find_course, load_course
+    from parcours.dashboards.sample import write_sample_class
+    from parcours.dashboards.server import DashboardServer
 
     base = tmp_path_factory.mktemp("hostile")
     env = session_env(base)

@@ -81,8 +81,8 @@ def static_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     """A Tornado application serving ``tmp_path`` with Parcours' compression (brotli
     first, then Tornado's gzip), on a free loopback port, in a thread."""
     import tornado.web
-    from parcours_grading.dashboards.compression import install
-    from parcours_grading.dashboards.server import free_port
+    from parcours.dashboards.compression import install
+    from parcours.dashboards.server import free_port
 
     port = free_port()
     started = threading.Event()
@@ -123,7 +123,7 @@ def _get(port: int, path: str, accept: str) -> tuple[int, dict[str, str], bytes]
 
 def test_static_files_go_out_with_brotli_once_compressed(static_server) -> None:
     import brotli
-    from parcours_grading.dashboards.compression import BrotliStatic, drain
+    from parcours.dashboards.compression import BrotliStatic, drain
 
     port, folder = static_server
     script = ("var parcours = " + ", ".join(f'"ligne {n}"' for n in range(20_000)) + ";\n").encode()

@@ -13,7 +13,7 @@ COURSE = "analyse-de-donnees"
 
 
 def test_teacher_assignment_view(voila_server, page, dashboard_data, output_dir) -> None:
-    from parcours_grading.dashboards import teacher as vm
+    from parcours.dashboards import teacher as vm
 
     open_dashboard(
         page, voila_server.url("teacher", assignment=f"{COURSE}/devoir-1"), server=voila_server
@@ -70,7 +70,7 @@ def test_teacher_assignment_view(voila_server, page, dashboard_data, output_dir)
 def test_learner_sees_only_their_own_data(
     voila_server, page, dashboard_data, world_env, output_dir
 ) -> None:
-    from parcours_grading.dashboards import learner as vm
+    from parcours.dashboards import learner as vm
 
     student = world_env.student_ids[3]
     me = vm.pseudonym(dashboard_data, student)
@@ -125,6 +125,6 @@ def test_teacher_extends_a_learner(voila_server, page, world_env) -> None:
 
 def vm_titles(data, assignment: str) -> str:
     """An assignment's title, as the pages show it."""
-    from parcours_grading.dashboards.coordinator import activity_title
+    from parcours.dashboards.coordinator import activity_title
 
     return activity_title(data, COURSE, assignment)

@@ -6,9 +6,9 @@ is the last value of its weekly series."""
 from __future__ import annotations
 
 import pandas as pd
-from parcours_grading.analytics import at_risk, kpi_trend, kpis
-from parcours_grading.analytics.risk import SUPPORTING
-from parcours_grading.i18n import language
+from parcours.analytics import at_risk, kpi_trend, kpis
+from parcours.analytics.risk import SUPPORTING
+from parcours.i18n import language
 
 
 def test_weekly_activity_moves_smoothly(dashboard_data) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 
 def _block():
-    from parcours_grading.dashboards import ui
+    from parcours.dashboards import ui
 
     fig = ui.figure(
         "bar",
@@ -24,7 +24,7 @@ def _block():
 
 
 def test_figures_drawn_ahead_as_svg() -> None:
-    from parcours_grading.dashboards.prerender import draw_ahead
+    from parcours.dashboards.prerender import draw_ahead
 
     block = _block()
     widget = object()
@@ -44,7 +44,7 @@ def test_pictures_come_from_the_cache_the_next_time(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The next preheated kernel shows the same figure's picture without a browser."""
-    from parcours_grading.dashboards.prerender import draw_ahead
+    from parcours.dashboards.prerender import draw_ahead
 
     first = draw_ahead([_block()], cache=tmp_path / "figures")
     assert len(list((tmp_path / "figures").glob("*.svg"))) == 1
@@ -57,11 +57,11 @@ def test_pictures_come_from_the_cache_the_next_time(
 def test_without_a_browser_the_figures_are_left_to_plotly_js(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from parcours_grading.dashboards.prerender import draw_ahead
+    from parcours.dashboards.prerender import draw_ahead
 
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
     block = _block()
-    with caplog.at_level(logging.WARNING, logger="parcours_grading.dashboards.prerender"):
+    with caplog.at_level(logging.WARNING, logger="parcours.dashboards.prerender"):
         drawn = draw_ahead([block])
     assert drawn == [block]
     assert "<svg" not in drawn[0].outputs[1]["data"]["text/html"]
@@ -72,14 +72,14 @@ def test_a_browser_that_hangs_is_killed(
     tmp_path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     import psutil
-    from parcours_grading.dashboards.prerender import draw_ahead
+    from parcours.dashboards.prerender import draw_ahead
 
     hang = tmp_path / "chromium"
     hang.write_text(f"#!/bin/sh\necho $$ > {tmp_path / 'pid'}\nexec sleep 600\n")
     hang.chmod(0o755)
     monkeypatch.setenv("BROWSER_PATH", str(hang))
     block = _block()
-    with caplog.at_level(logging.WARNING, logger="parcours_grading.dashboards.prerender"):
+    with caplog.at_level(logging.WARNING, logger="parcours.dashboards.prerender"):
         drawn = draw_ahead([block], timeout=5)
     assert drawn == [block]
     assert "no answer in 5 s" in caplog.text

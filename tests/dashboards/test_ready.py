@@ -18,7 +18,7 @@ def _kernel_reports(folder: Path, page: str) -> None:
         [
             sys.executable,
             "-c",
-            f"from parcours_grading.dashboards.server import report_ready; report_ready({page!r})",
+            f"from parcours.dashboards.server import report_ready; report_ready({page!r})",
         ],
         env={"PARCOURS_DASHBOARD_READY_DIR": str(folder), "PATH": ""},
         check=True,
@@ -26,7 +26,7 @@ def _kernel_reports(folder: Path, page: str) -> None:
 
 
 def test_the_watcher_counts_reports_per_page(tmp_path: Path) -> None:
-    from parcours_grading.dashboards.server import ReadyWatcher
+    from parcours.dashboards.server import ReadyWatcher
 
     watcher = ReadyWatcher(tmp_path)
     try:
@@ -43,7 +43,7 @@ def test_the_watcher_counts_reports_per_page(tmp_path: Path) -> None:
 
 
 def test_a_stopped_server_or_no_report_is_said(tmp_path: Path) -> None:
-    from parcours_grading.dashboards.server import DashboardServerError, ReadyWatcher
+    from parcours.dashboards.server import DashboardServerError, ReadyWatcher
 
     watcher = ReadyWatcher(tmp_path)
     try:

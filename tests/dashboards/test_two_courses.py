@@ -13,14 +13,14 @@ from tests.twocourses import ENGLISH, ENGLISH_LEARNERS, FRENCH, FRENCH_LEARNERS
 @pytest.fixture
 def state(two_courses):
     """A dashboard kernel's state over the two courses (as Voila prepares it)."""
-    from parcours_grading.dashboards import pages
+    from parcours.dashboards import pages
 
     return pages.prepare("coordinator")  # warms every coordinator number, as Voila does
 
 
 def test_coordinator_page_renders_both_courses(state) -> None:
-    from parcours_grading.dashboards import coordinator as vm
-    from parcours_grading.dashboards.coordinator_page import CoordinatorPage
+    from parcours.dashboards import coordinator as vm
+    from parcours.dashboards.coordinator_page import CoordinatorPage
 
     data = state.data
     overview = vm.courses_overview(data)
@@ -34,7 +34,7 @@ def test_coordinator_page_renders_both_courses(state) -> None:
     # each KPI card is named with its course: two courses' cards are told apart
     import re
 
-    from parcours_grading.dashboards import ui
+    from parcours.dashboards import ui
 
     labels = re.findall(r'aria-label="([^"]+)"', ui.kpi_cards(vm.course_kpis(data)))
     assert len(labels) == 2 * len(vm.KPI_KEYS) and len(set(labels)) == len(labels)
@@ -52,7 +52,7 @@ def test_coordinator_page_renders_both_courses(state) -> None:
 
 
 def test_funnel_labels_name_the_course(state) -> None:
-    from parcours_grading.dashboards import coordinator as vm
+    from parcours.dashboards import coordinator as vm
 
     labels, reached = vm.funnel_chart(state.data)
     funnel = vm.funnel(state.data)
@@ -72,7 +72,7 @@ def test_funnel_labels_name_the_course(state) -> None:
 
 
 def test_mastery_and_groups_per_course(state) -> None:
-    from parcours_grading.dashboards import coordinator as vm
+    from parcours.dashboards import coordinator as vm
 
     data = state.data
     mastery = vm.mastery_by_skill(data)
@@ -96,7 +96,7 @@ def test_mastery_and_groups_per_course(state) -> None:
 
 
 def test_page_language_follows_the_course(state) -> None:
-    from parcours_grading.dashboards.coordinator_page import CoordinatorPage
+    from parcours.dashboards.coordinator_page import CoordinatorPage
 
     assert CoordinatorPage(state, {"course": ENGLISH}).lang == "en"
     assert CoordinatorPage(state, {"course": FRENCH}).lang == "fr"
@@ -106,8 +106,8 @@ def test_page_language_follows_the_course(state) -> None:
 
 
 def test_teacher_views_of_each_course(state) -> None:
-    from parcours_grading.dashboards import teacher as vm
-    from parcours_grading.dashboards.people import TeacherPage
+    from parcours.dashboards import teacher as vm
+    from parcours.dashboards.people import TeacherPage
 
     data = state.data
     listed = vm.assignments(data)
@@ -122,8 +122,8 @@ def test_teacher_views_of_each_course(state) -> None:
 
 
 def test_learner_of_both_courses_sees_both(state, two_courses) -> None:
-    from parcours_grading.dashboards import learner as vm
-    from parcours_grading.dashboards.people import LearnerPage
+    from parcours.dashboards import learner as vm
+    from parcours.dashboards.people import LearnerPage
 
     world, _config = two_courses
     student = world.students[ENGLISH][0]
@@ -151,9 +151,9 @@ def test_learner_dashboard_names_each_assignments_zone(
 ) -> None:
     """The browser's zone is unknown to the server: each due date is shown in the zone it
     was written in, named — an assignment's own zone before its course's."""
-    from parcours_grading.course.zones import MINUS
-    from parcours_grading.dashboards import learner as vm
-    from parcours_grading.dashboards.people import LearnerPage
+    from parcours.course.zones import MINUS
+    from parcours.dashboards import learner as vm
+    from parcours.dashboards.people import LearnerPage
 
     world, _config = two_courses
     student = world.students[ENGLISH][0]

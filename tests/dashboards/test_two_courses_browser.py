@@ -20,8 +20,8 @@ pytestmark = pytest.mark.browser
 def two_courses_server(two_courses_world, tmp_path_factory) -> Iterator[Any]:
     """A Voila server (``parcours dashboard``'s code path, no preheated kernel) over the
     two-course class."""
-    from parcours_grading.config import load_config
-    from parcours_grading.dashboards.server import DashboardServer
+    from parcours.config import load_config
+    from parcours.dashboards.server import DashboardServer
 
     from tests.sessionenv import environ
     from tests.twocourses import REPO
@@ -38,8 +38,8 @@ def two_courses_server(two_courses_world, tmp_path_factory) -> Iterator[Any]:
 
 
 def test_coordinator_renders_both_courses(two_courses_server, two_courses, page) -> None:
-    from parcours_grading.dashboards import coordinator as vm
-    from parcours_grading.dashboards.data import load_dashboard_data
+    from parcours.dashboards import coordinator as vm
+    from parcours.dashboards.data import load_dashboard_data
 
     _world, config = two_courses
     data = load_dashboard_data(config)

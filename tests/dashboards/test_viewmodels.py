@@ -7,15 +7,15 @@ import base64
 
 import pandas as pd
 import pytest
-from parcours_grading.dashboards import coordinator, learner, teacher, ui
-from parcours_grading.errors import BadInputError
-from parcours_grading.i18n import language
+from parcours.dashboards import coordinator, learner, teacher, ui
+from parcours.errors import BadInputError
+from parcours.i18n import language
 
 COURSE = "analyse-de-donnees"
 
 
 def test_overview_and_kpis_come_from_analytics(dashboard_data) -> None:
-    from parcours_grading.analytics import kpis
+    from parcours.analytics import kpis
 
     overview = coordinator.courses_overview(dashboard_data)
     assert list(overview["course"]) == [COURSE]
@@ -47,7 +47,7 @@ def test_filters_restrict_every_frame(dashboard_data) -> None:
 
 
 def test_risk_funnel_heatmap_and_groups(dashboard_data) -> None:
-    from parcours_grading.analytics import at_risk
+    from parcours.analytics import at_risk
 
     risk = coordinator.learners_at_risk(dashboard_data)
     every = at_risk(dashboard_data.frames, dashboard_data.risk_thresholds, dashboard_data.now)
@@ -101,7 +101,7 @@ def test_teacher_view(dashboard_data) -> None:
 
 
 def test_learner_is_scoped(dashboard_data, world_env) -> None:
-    from parcours_grading.config import load_config
+    from parcours.config import load_config
 
     config = load_config()
     student = world_env.student_ids[0]

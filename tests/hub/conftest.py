@@ -158,12 +158,12 @@ def _tree_digest(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def hub_site() -> Iterator[HubSite]:
-    from parcours_grading.config import load_config
-    from parcours_grading.dashboards.server import free_port
-    from parcours_grading.hub.accounts import account_exists, set_password, sync_accounts
-    from parcours_grading.hub.server import HubServer
-    from parcours_grading.hub.shellpath import PROFILE
-    from parcours_grading.pipeline.roster import Learner, write_roster
+    from parcours.config import load_config
+    from parcours.dashboards.server import free_port
+    from parcours.hub.accounts import account_exists, set_password, sync_accounts
+    from parcours.hub.server import HubServer
+    from parcours.hub.shellpath import PROFILE
+    from parcours.pipeline.roster import Learner, write_roster
 
     assert os.geteuid() == 0, "the hub tests create Unix accounts: run them as root"
     saved_environ = dict(os.environ)

@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.hub.accounts import sync_accounts
-from parcours_grading.hub.people import People, data_group, grader_account
+from parcours.config import ParcoursConfig
+from parcours.hub.accounts import sync_accounts
+from parcours.hub.people import People, data_group, grader_account
 
 from tests.accounts import as_nobody
 

@@ -22,8 +22,8 @@ from .test_service import _event
 #: as the service's account: one event written into the store, then every event read back
 AS_SERVICE = """
 import sys, uuid
-from parcours_grading.store import open_store
-from parcours_grading.store.events import Event
+from parcours.store import open_store
+from parcours.store.events import Event
 with open_store(sys.argv[1]) as store:
     store.record(Event(**{**store.read()[0].to_dict(), "id": uuid.uuid4().hex}))
     print(len(store.read()))
@@ -43,11 +43,11 @@ def shared_data() -> Iterator[Path]:
 
 
 def test_the_data_folders_files_become_the_services(shared_data: Path) -> None:
-    from parcours_grading.config import load_config
-    from parcours_grading.hub.accounts import close_data_folder, ensure_service_account
-    from parcours_grading.hub.people import SERVICE_ACCOUNT, People
-    from parcours_grading.store import open_store
-    from parcours_grading.store.events import Event
+    from parcours.config import load_config
+    from parcours.hub.accounts import close_data_folder, ensure_service_account
+    from parcours.hub.people import SERVICE_ACCOUNT, People
+    from parcours.store import open_store
+    from parcours.store.events import Event
 
     data = shared_data / "data"
     config = load_config(data_dir=str(data))

@@ -28,8 +28,8 @@ UNIX_GROUP = "parcours-test-demo"
 def demo_project(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A copy of the demo's project (its course taught by :data:`TEACHER`, coordinated by
     :data:`COORDINATOR`, two learners on the roster), its data folder empty."""
-    from parcours_grading import demo
-    from parcours_grading.config import load_config
+    from parcours import demo
+    from parcours.config import load_config
 
     assert os.geteuid() == 0, "the demo's accounts are Unix accounts: run as root"
     saved = dict(os.environ)
@@ -64,7 +64,7 @@ def demo_project(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 def _roster(config: Any) -> None:
     """The demo's roster: :data:`LEARNERS`."""
-    from parcours_grading.pipeline.roster import Learner, write_roster
+    from parcours.pipeline.roster import Learner, write_roster
 
     write_roster(config.course_root(COURSE) / "roster.csv", [Learner(id=n) for n in LEARNERS])
 
@@ -83,7 +83,7 @@ def _working(path: Path) -> dict[str, str]:
 
 
 def test_passwords_csv_holds_every_working_password(demo_project: Any, tmp_path: Path) -> None:
-    from parcours_grading.demo import demo_accounts
+    from parcours.demo import demo_accounts
 
     config = demo_project
     everyone = {*LEARNERS, TEACHER, COORDINATOR}
@@ -137,8 +137,8 @@ def test_a_login_shell_finds_parcours(demo_project: Any) -> None:
     JupyterLab on the hub (JUPYTERHUB_USER set), Parcours' environment comes first."""
     import sys
 
-    from parcours_grading.demo import demo_accounts
-    from parcours_grading.hub.shellpath import PROFILE
+    from parcours.demo import demo_accounts
+    from parcours.hub.shellpath import PROFILE
 
     venv = Path(sys.executable).parent
     kept = PROFILE.read_bytes() if PROFILE.is_file() else None

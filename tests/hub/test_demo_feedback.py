@@ -16,8 +16,8 @@ import pytest
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The demo's data for two learners (the real pipeline)."""
-    from parcours_grading.config import load_config
-    from parcours_grading.demo import build_demo
+    from parcours.config import load_config
+    from parcours.demo import build_demo
 
     config = load_config(data_dir=str(tmp_path_factory.mktemp("demo") / "data"))
     build_demo(config, 2, progress=None)
@@ -28,11 +28,11 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_the_demos_feedback_is_found_as_the_service_finds_it(
     demo_data: Any, tmp_path: Path
 ) -> None:
-    from parcours_grading.course import find_course, load_course
-    from parcours_grading.demo import DEMO_COURSE
-    from parcours_grading.hub.service import learner_cache
-    from parcours_grading.pipeline.exchange import fetch_feedback
-    from parcours_grading.pipeline.records import SUBMISSIONS, read_record
+    from parcours.course import find_course, load_course
+    from parcours.demo import DEMO_COURSE
+    from parcours.hub.service import learner_cache
+    from parcours.pipeline.exchange import fetch_feedback
+    from parcours.pipeline.records import SUBMISSIONS, read_record
 
     config = demo_data
     course = load_course(find_course(config.courses_dir, DEMO_COURSE))
@@ -58,8 +58,8 @@ def test_root_releases_feedback_into_the_services_exchange(
 ) -> None:
     import pwd
 
-    from parcours_grading.cli import main
-    from parcours_grading.demo import DEMO_COURSE
+    from parcours.cli import main
+    from parcours.demo import DEMO_COURSE
 
     assert os.geteuid() == 0, "root's teacher command on the hub"
     config = demo_data

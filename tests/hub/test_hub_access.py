@@ -28,7 +28,7 @@ def _kernels() -> set[int]:
     found: set[int] = set()
     for proc in psutil.process_iter(["cmdline"]):
         cmd = proc.info["cmdline"] or []
-        if any("parcours_grading.hub.voila_service" in part for part in cmd):
+        if any("parcours.hub.voila_service" in part for part in cmd):
             found |= {
                 c.pid
                 for c in proc.children(recursive=True)
@@ -73,8 +73,8 @@ def test_learner_sees_only_her_own_page(hub_site: HubSite) -> None:
 def test_logins_are_recorded_for_the_evidence(hub_site: HubSite) -> None:
     """Each login of a learner lands in her course's history (the hub's clock), read by
     the evidence pack; a teacher's login is nobody's learning activity."""
-    from parcours_grading.compliance.evidence import logins
-    from parcours_grading.course import find_course, load_course
+    from parcours.compliance.evidence import logins
+    from parcours.course import find_course, load_course
 
     course = load_course(find_course(hub_site.config.courses_dir, COURSE_A))
     before = len(logins(hub_site.config, course, "pt-alice"))
@@ -143,13 +143,13 @@ def test_the_service_runs_as_its_own_account_which_alone_holds_the_data(
     import pwd
     import stat
 
-    from parcours_grading.hub.people import SERVICE_ACCOUNT, data_group, grader_account
+    from parcours.hub.people import SERVICE_ACCOUNT, data_group, grader_account
 
     service = pwd.getpwnam(SERVICE_ACCOUNT)
     running = [
         proc
         for proc in psutil.process_iter(["cmdline", "uids"])
-        if "parcours_grading.hub.service" in " ".join(proc.info["cmdline"] or [])
+        if "parcours.hub.service" in " ".join(proc.info["cmdline"] or [])
     ]
     assert running, "the Parcours service is not running"
     assert {p.info["uids"].real for p in running} == {service.pw_uid}
@@ -237,8 +237,8 @@ def test_a_teacher_reads_a_learner_in_her_own_courses_only(hub_site: HubSite) ->
     of that course only (not what she does in a course they do not teach); the
     coordinator and the learner herself read them all. (Her path's rows, counted per
     course from the same data.)"""
-    from parcours_grading.dashboards import learner as vm
-    from parcours_grading.dashboards.data import load_dashboard_data
+    from parcours.dashboards import learner as vm
+    from parcours.dashboards.data import load_dashboard_data
 
     data = load_dashboard_data(hub_site.config)
     path = vm.my_path(data, vm.pseudonym(data, BOTH))
@@ -266,14 +266,14 @@ def test_the_dashboards_do_not_run_as_root(hub_site: HubSite) -> None:
     the service's account: never root."""
     import pwd
 
-    from parcours_grading.hub.people import SERVICE_ACCOUNT
+    from parcours.hub.people import SERVICE_ACCOUNT
 
     service = pwd.getpwnam(SERVICE_ACCOUNT)
     assert hub_site.hub.process is not None
     voila = [  # this hub's (another test run's hub may be running beside it)
         proc
         for proc in psutil.Process(hub_site.hub.process.pid).children(recursive=True)
-        if any("parcours_grading.hub.voila_service" in part for part in proc.cmdline())
+        if any("parcours.hub.voila_service" in part for part in proc.cmdline())
         and not proc.cmdline()[0].endswith("sh")
     ]
     assert voila, "the dashboards service is not running"
@@ -338,7 +338,7 @@ def test_the_hub_lets_in_only_its_own_group(hub_site: HubSite) -> None:
     """The hub's login accepts the members of its installation's Unix group
     (c.ParcoursConfig.hub_unix_group) and nobody else, whatever their password: an
     account of the machine outside the rosters cannot log in."""
-    from parcours_grading.hub.accounts import group_members, set_password
+    from parcours.hub.accounts import group_members, set_password
 
     assert group_members(UNIX_GROUP) == set(ACCOUNTS)
     outsider = "pt-outsider"

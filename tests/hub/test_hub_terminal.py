@@ -36,7 +36,7 @@ def test_a_feedback_fetch_that_finds_nothing_says_so(hub_site: HubSite) -> None:
 def test_a_teachers_command_names_the_deployments_course(hub_site: HubSite) -> None:
     import pwd
 
-    from parcours_grading.hub.workspace import prepare_workspace
+    from parcours.hub.workspace import prepare_workspace
 
     teacher = "pt-prof-a"
     prepare_workspace(hub_site.config, teacher, [COURSE_A], teaches=True)  # her copy

@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.hub import accounts, history
-from parcours_grading.pipeline.records import RELEASES, read_record, update_record
+from parcours.config import ParcoursConfig
+from parcours.hub import accounts, history
+from parcours.pipeline.records import RELEASES, read_record, update_record
 
 
 @pytest.fixture(autouse=True)
@@ -126,7 +126,7 @@ def test_a_link_in_place_of_a_record_is_not_read_through(site) -> None:
     leaked.write_text('{"schema_version": 1, "entries": {"root": "secret"}}')
     os.chmod(leaked, 0o600)
     _plant(folder / RELEASES, leaked)
-    from parcours_grading.errors import DataError
+    from parcours.errors import DataError
 
     with pytest.raises(DataError):
         read_record(folder / RELEASES)

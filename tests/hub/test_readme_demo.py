@@ -50,7 +50,7 @@ class Demo:
 
 
 def _free_port() -> int:
-    from parcours_grading.dashboards.server import free_port
+    from parcours.dashboards.server import free_port
 
     return free_port("127.0.0.1")
 

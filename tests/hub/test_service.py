@@ -26,7 +26,7 @@ from .conftest import COURSE_A, COURSE_B, HubSite
 
 def _event(**fields: Any) -> dict[str, Any]:
     """A whole schema-v1 event, as a learner's kernel sends it (HubEventStore)."""
-    from parcours_grading.store.events import Event
+    from parcours.store.events import Event
 
     base = {
         "actor": "p-0000000000000000",
@@ -45,7 +45,7 @@ def _event(**fields: Any) -> dict[str, Any]:
 
 def _token(site: HubSite, name: str) -> str:
     """A token of ``name`` for the Parcours service, made through the hub's API."""
-    from parcours_grading.hub.server import HubClient
+    from parcours.hub.server import HubClient
 
     client = HubClient(f"{site.url}/hub/api", _accounts_token(site))
     made = client.call(
@@ -57,7 +57,7 @@ def _token(site: HubSite, name: str) -> str:
 
 
 def _accounts_token(site: HubSite) -> str:
-    from parcours_grading.hub.settings import accounts_token
+    from parcours.hub.settings import accounts_token
 
     return accounts_token(site.config)
 
@@ -78,7 +78,7 @@ def _call(site: HubSite, token: str | None, method: str, path: str, **kwargs: An
 
 
 def _pseudonym(site: HubSite, name: str) -> str:
-    from parcours_grading.store.ids import pseudonymize
+    from parcours.store.ids import pseudonymize
 
     return pseudonymize(name, site.config.pseudonym_salt)
 
@@ -92,7 +92,7 @@ def test_no_token_no_service(hub_site: HubSite) -> None:
 
 
 def test_events_carry_the_tokens_user_whatever_they_say(hub_site: HubSite) -> None:
-    from parcours_grading.store import open_store
+    from parcours.store import open_store
 
     alice, bob = _token(hub_site, "pt-alice"), _token(hub_site, "pt-bob")
     forged = _event(
@@ -283,7 +283,7 @@ def test_teachers_act_on_their_own_course_only(hub_site: HubSite) -> None:
 
 
 def test_a_removed_users_token_is_refused(hub_site: HubSite) -> None:
-    from parcours_grading.hub.server import HubClient
+    from parcours.hub.server import HubClient
 
     carol = _token(hub_site, "pt-carol")
     assert _call(hub_site, carol, "GET", "api/events").status_code == 200

@@ -32,9 +32,9 @@ def _copy_in_home(home: Path) -> None:
 def test_a_course_id_names_the_projects_course_not_the_copy_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from parcours_grading.cli import main
-    from parcours_grading.config import load_config
-    from parcours_grading.pipeline.roster import Learner, write_roster
+    from parcours.cli import main
+    from parcours.config import load_config
+    from parcours.pipeline.roster import Learner, write_roster
 
     data = tmp_path / "data"
     config = load_config(data_dir=str(data))
@@ -62,8 +62,8 @@ def shared_tmp() -> Iterator[Path]:
 
 
 def test_a_closed_file_is_named_without_a_traceback(shared_tmp: Path) -> None:
-    from parcours_grading.config import load_config
-    from parcours_grading.pipeline.roster import Learner, write_roster
+    from parcours.config import load_config
+    from parcours.pipeline.roster import Learner, write_roster
 
     assert os.geteuid() == 0, "runs a command as another account"
     # a project of its own, readable by all: the checkout's courses may have been closed
@@ -80,7 +80,7 @@ def test_a_closed_file_is_named_without_a_traceback(shared_tmp: Path) -> None:
     for folder in (data, data / "courses", roster.parent):
         os.chmod(folder, 0o755)
     code = (
-        "import sys\nfrom parcours_grading.cli import main\n"
+        "import sys\nfrom parcours.cli import main\n"
         f"sys.exit(main(['roster', {COURSE!r}, 'list', '--root', {str(project)!r}, "
         f"'--data-dir', {str(data)!r}]))\n"
     )

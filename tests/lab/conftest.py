@@ -115,12 +115,12 @@ class Project:
         return self.course / "lessons"
 
     def store(self):  # -> EventStore
-        from parcours_grading.store import open_store
+        from parcours.store import open_store
 
         return open_store(f"sqlite:///{self.store_path}")
 
     def actor(self) -> str:
-        from parcours_grading.store.ids import pseudonymize
+        from parcours.store.ids import pseudonymize
 
         return pseudonymize(LEARNER, SALT)
 

@@ -106,17 +106,17 @@ class World:
         return self.courses / COURSE
 
     def course(self):  # -> Course
-        from parcours_grading.course import load_course
+        from parcours.course import load_course
 
         return load_course(self.course_folder)
 
     def actor(self) -> str:
-        from parcours_grading.store.ids import pseudonymize
+        from parcours.store.ids import pseudonymize
 
         return pseudonymize(LEARNER, SALT)
 
     def events(self) -> list:
-        from parcours_grading.store import open_store
+        from parcours.store import open_store
 
         with open_store(f"sqlite:///{self.data / 'events.sqlite'}") as store:
             return list(store.read(actor=self.actor()))
@@ -125,9 +125,9 @@ class World:
 def write_world(base: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     """The course (devoir-a due five days ago, released), the roster, the configuration
     and the learner's home with the lesson notebook."""
-    from parcours_grading.config import activate_project, load_config
-    from parcours_grading.pipeline.release import release
-    from parcours_grading.pipeline.roster import Learner, roster_path, write_roster
+    from parcours.config import activate_project, load_config
+    from parcours.pipeline.release import release
+    from parcours.pipeline.roster import Learner, roster_path, write_roster
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     root, data, home = base / "projet", base / "data", base / "home"
@@ -182,7 +182,7 @@ class LabServer:
     """JupyterLab on a free loopback port, the learner's home as its root."""
 
     def __init__(self, world: World, log: Path):
-        from parcours_grading.dashboards.server import free_port
+        from parcours.dashboards.server import free_port
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"

@@ -388,9 +388,9 @@ def test_learners_day_by_keyboard(world: World, lab: LabServer, output_dir: Path
             me.shot("handed-in")
 
             # -- the teacher collects, grades and publishes the feedback (not the learner)
-            from parcours_grading.pipeline.autograde import autograde
-            from parcours_grading.pipeline.collect import collect
-            from parcours_grading.pipeline.feedback import feedback
+            from parcours.pipeline.autograde import autograde
+            from parcours.pipeline.collect import collect
+            from parcours.pipeline.feedback import feedback
 
             collect(world.config, course, "devoir-a")
             autograde(world.config, course, "devoir-a", workers=1, progress=False)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from parcours_grading.i18n import language
-from parcours_grading.jsonschemas import load_schema
+from parcours.i18n import language
+from parcours.jsonschemas import load_schema
 from parcours_lab.quiz import QuizDefinitionError, load_bank
 
 ROOT = Path(__file__).resolve().parents[2]

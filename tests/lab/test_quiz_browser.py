@@ -44,8 +44,8 @@ def notebook_cell() -> str:
 def voila(project: Project, tmp_path: Path, notebook_cell: str) -> Iterator[str]:
     """A Voila server on a free loopback port serving a one-quiz notebook; yields its URL."""
     import nbformat
-    from parcours_grading.config import activate_project
-    from parcours_grading.dashboards.server import free_port
+    from parcours.config import activate_project
+    from parcours.dashboards.server import free_port
 
     notebook = project.lessons / "quiz-clavier.ipynb"
     nb = nbformat.v4.new_notebook()
@@ -56,7 +56,7 @@ def voila(project: Project, tmp_path: Path, notebook_cell: str) -> Iterator[str]
     port = free_port()
     log = open(tmp_path / "voila.log", "wb")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "parcours_grading.dashboards.voila_app", "--no-browser",
+        [sys.executable, "-m", "parcours.dashboards.voila_app", "--no-browser",
          f"--port={port}", "--Voila.ip=127.0.0.1", str(notebook)],
         cwd=project.lessons, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from parcours_grading.store.spool import Spool
+from parcours.store.spool import Spool
 
 from .conftest import Kernel, KernelError, Project
 

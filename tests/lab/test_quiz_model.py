@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from parcours_grading.i18n import language
+from parcours.i18n import language
 from parcours_lab.quiz import (
     QuizDefinitionError,
     check_answer,

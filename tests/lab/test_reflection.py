@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from parcours_grading.errors import EventStoreError
+from parcours.errors import EventStoreError
 from parcours_lab.recorder import Recorder
 from parcours_lab.reflection import ReflectionWidget
 

@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from parcours_grading.course import read_manifest
-from parcours_grading.review import review_queue, runs_from_events, schedule
-from parcours_grading.store import Event
+from parcours.course import read_manifest
+from parcours.review import review_queue, runs_from_events, schedule
+from parcours.store import Event
 
 from .conftest import COURSE_TOML, Kernel, Project
 
@@ -94,7 +94,7 @@ minutes = 110
 def test_cli_prints_the_queue_in_french_and_english(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from parcours_grading.cli import main
+    from parcours.cli import main
 
     store = project.store()
     store.record_many([answered(e.object_id, e.attempt, bool(e.success), "2026-09-01",

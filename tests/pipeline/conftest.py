@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import ParcoursConfig, load_config
-from parcours_grading.course import Course, load_course
-from parcours_grading.pipeline.roster import Learner, roster_path, write_roster
+from parcours.config import ParcoursConfig, load_config
+from parcours.course import Course, load_course
+from parcours.pipeline.roster import Learner, roster_path, write_roster
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini-cours"
 UTC = dt.UTC

@@ -10,9 +10,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.errors import BadInputError
-from parcours_grading.pipeline.archive import ArchiveTooLarge, unpack_bounded
+from parcours.config import ParcoursConfig
+from parcours.errors import BadInputError
+from parcours.pipeline.archive import ArchiveTooLarge, unpack_bounded
 
 MIB = 2**20
 

@@ -7,11 +7,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from parcours_grading.cli import main
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course
-from parcours_grading.errors import ExitStatus
-from parcours_grading.pipeline.roster import load_roster, roster_path, write_roster
+from parcours.cli import main
+from parcours.config import ParcoursConfig
+from parcours.course import Course
+from parcours.errors import ExitStatus
+from parcours.pipeline.roster import load_roster, roster_path, write_roster
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -105,7 +105,7 @@ def test_teacher_commands_speak_the_courses_language(
     assert config.language == "fr"
     import shutil
 
-    from parcours_grading.course import load_course
+    from parcours.course import load_course
 
     folder = str(
         retarget(course.folder, course_id="mini-course", language="en", timezone="America/Cayenne")

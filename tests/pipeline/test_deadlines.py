@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course
-from parcours_grading.course.model import LatePolicy
-from parcours_grading.errors import BadInputError
-from parcours_grading.pipeline.collect import collect
-from parcours_grading.pipeline.deadlines import (
+from parcours.config import ParcoursConfig
+from parcours.course import Course
+from parcours.course.model import LatePolicy
+from parcours.errors import BadInputError
+from parcours.pipeline.collect import collect
+from parcours.pipeline.deadlines import (
     correction_time,
     days_late,
     due_for,
@@ -22,10 +22,10 @@ from parcours_grading.pipeline.deadlines import (
     load_extensions,
     parse_until,
 )
-from parcours_grading.pipeline.exchange import fetch, submit
-from parcours_grading.pipeline.feedback import feedback
-from parcours_grading.pipeline.gradebook import open_gradebook
-from parcours_grading.pipeline.release import release
+from parcours.pipeline.exchange import fetch, submit
+from parcours.pipeline.feedback import feedback
+from parcours.pipeline.gradebook import open_gradebook
+from parcours.pipeline.release import release
 
 
 def _hand_in(config: ParcoursConfig, course: Course, aid: str, who: str, homes: Path) -> None:
@@ -95,7 +95,7 @@ def test_collect_uses_teacher_side_time_and_the_extension(
     due_line = next(line for line in text.splitlines() if line.startswith("due = "))
     past_due = now - dt.timedelta(hours=1)
     manifest.write_text(text.replace(due_line, f"due = {past_due.isoformat()}", 1))
-    from parcours_grading.course import load_course
+    from parcours.course import load_course
 
     course = load_course(course.folder)
     extend(config, course, "devoir-a", "bob", now + dt.timedelta(days=2))

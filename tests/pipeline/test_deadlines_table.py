@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from parcours_grading.cli import main
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course, load_course
-from parcours_grading.errors import ExitStatus
-from parcours_grading.pipeline.deadlines import course_progress, extend, learner_deadlines
-from parcours_grading.pipeline.exchange import fetch, submit
-from parcours_grading.pipeline.release import release
-from parcours_grading.pipeline.roster import Learner, roster_path, write_roster
+from parcours.cli import main
+from parcours.config import ParcoursConfig
+from parcours.course import Course, load_course
+from parcours.errors import ExitStatus
+from parcours.pipeline.deadlines import course_progress, extend, learner_deadlines
+from parcours.pipeline.exchange import fetch, submit
+from parcours.pipeline.release import release
+from parcours.pipeline.roster import Learner, roster_path, write_roster
 
 from .conftest import FIXTURE, copy_course
 
@@ -103,7 +103,7 @@ def _on_the_hub(monkeypatch: pytest.MonkeyPatch, answer: dict[str, Any]) -> None
         def deadlines(self, course: str) -> dict[str, Any]:
             return answer
 
-    monkeypatch.setattr("parcours_grading.cli._course.hub_client", lambda args, config: Service())
+    monkeypatch.setattr("parcours.cli._course.hub_client", lambda args, config: Service())
 
 
 def test_on_the_hub_the_services_answer_is_a_table(

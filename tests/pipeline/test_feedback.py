@@ -12,20 +12,20 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course
-from parcours_grading.errors import ExitStatus
-from parcours_grading.pipeline.collect import collect
-from parcours_grading.pipeline.exchange import assignment_folder, fetch, fetch_feedback, submit
-from parcours_grading.pipeline.feedback import (
+from parcours.config import ParcoursConfig
+from parcours.course import Course
+from parcours.errors import ExitStatus
+from parcours.pipeline.collect import collect
+from parcours.pipeline.exchange import assignment_folder, fetch, fetch_feedback, submit
+from parcours.pipeline.feedback import (
     MASK,
     HideHiddenTests,
     feedback,
     hidden_test_lines,
     leaked,
 )
-from parcours_grading.pipeline.gradebook import open_gradebook
-from parcours_grading.pipeline.release import release
+from parcours.pipeline.gradebook import open_gradebook
+from parcours.pipeline.release import release
 
 SECRET = "assert moyenne([4, 8, 12]) == 8  # CONTROLE-CACHE-A"
 SOLUTION = "def moyenne(valeurs):\n    return sum(valeurs) / len(valeurs)"
@@ -106,7 +106,7 @@ def test_preprocessor_masks_source_tracebacks_and_printed_copies() -> None:
 def test_feedback_released_without_hidden_tests_with_comments_and_problems(
     config: ParcoursConfig, course: Course, homes: Path
 ) -> None:
-    from parcours_grading.pipeline.autograde import autograde
+    from parcours.pipeline.autograde import autograde
 
     release(config, course, "devoir-a")
     for who, code in (("alice", SOLUTION), ("bob", HOSTILE)):
@@ -163,7 +163,7 @@ def test_feedback_released_without_hidden_tests_with_comments_and_problems(
 
 def _parcours(*argv: str) -> subprocess.CompletedProcess[str]:
     """The real ``parcours`` command, its stdout and stderr piped (not a terminal)."""
-    command = [sys.executable, "-m", "parcours_grading.cli", *argv]
+    command = [sys.executable, "-m", "parcours.cli", *argv]
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 
@@ -203,7 +203,7 @@ def test_cli_usage_statuses(argv: list[str], status: ExitStatus) -> None:
 def test_unreadable_submissions_get_a_feedback_page_saying_why_they_scored_0(
     config: ParcoursConfig, course: Course, homes: Path
 ) -> None:
-    from parcours_grading.pipeline.autograde import autograde
+    from parcours.pipeline.autograde import autograde
 
     release(config, course, "devoir-a")
     broken = {"bob": b'{"cells": [{"cell_type": "code", "sour', "chloe": b"\x89PNG\r\n\x1a\n\x00"}

@@ -13,13 +13,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any, cast
 
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course
-from parcours_grading.dashboards.server import free_port
+from parcours.config import ParcoursConfig
+from parcours.course import Course
+from parcours.dashboards.server import free_port
 
 
 def _cli(*argv: str) -> list[str]:
-    return [sys.executable, "-m", "parcours_grading.cli", *argv]
+    return [sys.executable, "-m", "parcours.cli", *argv]
 
 
 def api(url: str, path: str) -> object:
@@ -84,9 +84,9 @@ def test_formgrader_shows_releases_and_dates_as_parcours_made_them(
     import shutil
     from zoneinfo import ZoneInfo
 
-    from parcours_grading.pipeline.deadlines import find_assignment
-    from parcours_grading.pipeline.formgrader import FormgraderServer
-    from parcours_grading.pipeline.release import release
+    from parcours.pipeline.deadlines import find_assignment
+    from parcours.pipeline.formgrader import FormgraderServer
+    from parcours.pipeline.release import release
     from playwright.sync_api import sync_playwright
 
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS

@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course
-from parcours_grading.dashboards.server import free_port
-from parcours_grading.pipeline.collect import collect
-from parcours_grading.pipeline.exchange import assignment_folder, fetch, submit
-from parcours_grading.pipeline.feedback import feedback
-from parcours_grading.pipeline.formgrader import FormgraderServer
-from parcours_grading.pipeline.gradebook import open_gradebook
-from parcours_grading.pipeline.release import release
-from parcours_grading.pipeline.staffview import inline_hashes, policy
+from parcours.config import ParcoursConfig
+from parcours.course import Course
+from parcours.dashboards.server import free_port
+from parcours.pipeline.collect import collect
+from parcours.pipeline.exchange import assignment_folder, fetch, submit
+from parcours.pipeline.feedback import feedback
+from parcours.pipeline.formgrader import FormgraderServer
+from parcours.pipeline.gradebook import open_gradebook
+from parcours.pipeline.release import release
+from parcours.pipeline.staffview import inline_hashes, policy
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.pipeline.test_feedback import SOLUTION, _work
@@ -73,7 +73,7 @@ def browser() -> Iterator[Any]:
 
 
 def _hostile_submission(config: ParcoursConfig, course: Course, homes: Path) -> None:
-    from parcours_grading.pipeline.autograde import autograde
+    from parcours.pipeline.autograde import autograde
 
     release(config, course, "devoir-a")
     home = homes / "alice"

@@ -19,17 +19,17 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.api import MissingEntry
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import load_course
-from parcours_grading.errors import BadInputError
-from parcours_grading.pipeline.autograde.results import RESULT_FILE as RESULT
-from parcours_grading.pipeline.collect import collect
-from parcours_grading.pipeline.deadlines import extend, learner_deadlines
-from parcours_grading.pipeline.exchange import assignment_folder, fetch, fetch_feedback, submit
-from parcours_grading.pipeline.feedback import feedback, hidden_test_lines, leaked
-from parcours_grading.pipeline.gradebook import open_gradebook
-from parcours_grading.pipeline.release import release
-from parcours_grading.pipeline.roster import Learner, roster_path, write_roster
+from parcours.config import ParcoursConfig
+from parcours.course import load_course
+from parcours.errors import BadInputError
+from parcours.pipeline.autograde.results import RESULT_FILE as RESULT
+from parcours.pipeline.collect import collect
+from parcours.pipeline.deadlines import extend, learner_deadlines
+from parcours.pipeline.exchange import assignment_folder, fetch, fetch_feedback, submit
+from parcours.pipeline.feedback import feedback, hidden_test_lines, leaked
+from parcours.pipeline.gradebook import open_gradebook
+from parcours.pipeline.release import release
+from parcours.pipeline.roster import Learner, roster_path, write_roster
 
 from .conftest import copy_course
 
@@ -125,7 +125,7 @@ def test_asynchronous_loop_on_the_demo_course(
     assert second.missing == [GROUP_MISSING]
 
     # autograde
-    from parcours_grading.pipeline.autograde import autograde
+    from parcours.pipeline.autograde import autograde
 
     for assignment in (A1, A2):
         autograde(config, course, assignment, workers=2, progress=False)

@@ -12,8 +12,8 @@ import re
 
 import pandas as pd
 import pytest
-from parcours_grading.analytics.gradebook import _GRADEBOOK_SQL, read_gradebook_tables
-from parcours_grading.pipeline.gradebook import (
+from parcours.analytics.gradebook import _GRADEBOOK_SQL, read_gradebook_tables
+from parcours.pipeline.gradebook import (
     failed_learners,
     nbgrader_log,
     quiet_sqlalchemy,
@@ -61,8 +61,8 @@ def test_gradebook_built_by_nbgrader_has_the_columns_read(databases: Databases) 
     import datetime as dt
 
     from nbgrader.api import Gradebook
-    from parcours_grading.analytics.gradebook import _interval
-    from parcours_grading.pipeline.gradebook import ensure_gradebook_database
+    from parcours.analytics.gradebook import _interval
+    from parcours.pipeline.gradebook import ensure_gradebook_database
     from sqlalchemy import create_engine, inspect
 
     url = databases.gradebook_url.replace("{course}", "internals")

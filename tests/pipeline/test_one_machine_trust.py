@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course
-from parcours_grading.pipeline.exchange import fetch, submit
-from parcours_grading.pipeline.release import release
+from parcours.config import ParcoursConfig
+from parcours.course import Course
+from parcours.pipeline.exchange import fetch, submit
+from parcours.pipeline.release import release
 
 
 def test_one_machine_takes_the_learners_word_for_who_submits(
@@ -28,9 +28,9 @@ def test_one_machine_takes_the_learners_word_for_who_submits(
 
 
 def test_one_machine_event_store_takes_any_actor(config: ParcoursConfig, course: Course) -> None:
-    from parcours_grading.store import open_store
-    from parcours_grading.store.events import Event
-    from parcours_grading.store.ids import pseudonymize
+    from parcours.store import open_store
+    from parcours.store.events import Event
+    from parcours.store.ids import pseudonymize
 
     # the salt and the store are in the configuration every kernel reads
     bob = pseudonymize("bob", config.pseudonym_salt)

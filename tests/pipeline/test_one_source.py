@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import ParcoursConfig, load_config
-from parcours_grading.course import Course
-from parcours_grading.pipeline.autograde.limits import Limits
+from parcours.config import ParcoursConfig, load_config
+from parcours.course import Course
+from parcours.pipeline.autograde.limits import Limits
 
 
 @pytest.fixture

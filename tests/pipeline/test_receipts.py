@@ -1,5 +1,5 @@
 """One receipt for a submission (issue #24 item 5), worded by
-:func:`parcours_grading.pipeline.receipts.receipt` for the panel, the service's answer and
+:func:`parcours.pipeline.receipts.receipt` for the panel, the service's answer and
 ``parcours submit``: the local date and time in the assignment's zone, the zone named,
 the files counted with gettext's plural, and a late submission said late, with the
 penalty when the course has one."""
@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from parcours_grading.cli import main
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course, load_course
-from parcours_grading.errors import ExitStatus
-from parcours_grading.pipeline.deadlines import find_assignment
-from parcours_grading.pipeline.receipts import receipt, receipt_lines
+from parcours.cli import main
+from parcours.config import ParcoursConfig
+from parcours.course import Course, load_course
+from parcours.errors import ExitStatus
+from parcours.pipeline.deadlines import find_assignment
+from parcours.pipeline.receipts import receipt, receipt_lines
 
 from .conftest import FIXTURE, copy_course
 
@@ -83,7 +83,7 @@ def test_parcours_submit_prints_the_receipt_on_one_machine(
 ) -> None:
     """A learner submitting two days after the due date: the receipt says when in the
     course's zone, named, and that it is late — through the real entry point."""
-    from parcours_grading.pipeline.roster import Learner, roster_path, write_roster
+    from parcours.pipeline.roster import Learner, roster_path, write_roster
 
     now = dt.datetime.now(dt.UTC)
     folder = copy_course(
@@ -118,7 +118,7 @@ def test_parcours_submit_on_the_hub_prints_the_services_receipt(
         def submit(self, course: str, assignment: str, into: Path) -> dict[str, Any]:
             return answer
 
-    monkeypatch.setattr("parcours_grading.cli._course.hub_client", lambda args, config: Service())
+    monkeypatch.setattr("parcours.cli._course.hub_client", lambda args, config: Service())
     status = main(["submit", demo.id, "devoir-3"])
     out = capsys.readouterr().out
     assert status == ExitStatus.CLEAN

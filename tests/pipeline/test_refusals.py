@@ -8,16 +8,16 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course
-from parcours_grading.errors import BadInputError
-from parcours_grading.pipeline.exchange import (
+from parcours.config import ParcoursConfig
+from parcours.course import Course
+from parcours.errors import BadInputError
+from parcours.pipeline.exchange import (
     assignment_folder,
     fetch,
     fetch_feedback,
     submit,
 )
-from parcours_grading.pipeline.release import release
+from parcours.pipeline.release import release
 
 from .test_feedback import SOLUTION, _work
 
@@ -25,7 +25,7 @@ from .test_feedback import SOLUTION, _work
 def test_correction_before_it_is_published_says_when(
     config: ParcoursConfig, course: Course, homes: Path, capsys
 ) -> None:
-    from parcours_grading.cli import main
+    from parcours.cli import main
 
     release(config, course, "devoir-a")
     due = course.due(course.assignment("devoir-a")).astimezone(dt.UTC)
@@ -40,7 +40,7 @@ def test_correction_before_it_is_published_says_when(
             cache_dir=home / ".cache",
         )
     said = str(caught.value)
-    from parcours_grading.course.zones import offset_text
+    from parcours.course.zones import offset_text
 
     local = due.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris"))
     assert said == (
@@ -83,9 +83,9 @@ def test_unreleased_assignment_says_when_it_opens(
 def test_shared_account_fetches_only_the_asked_learners_feedback(
     config: ParcoursConfig, course: Course, homes: Path
 ) -> None:
-    from parcours_grading.pipeline.autograde import autograde
-    from parcours_grading.pipeline.collect import collect
-    from parcours_grading.pipeline.feedback import feedback
+    from parcours.pipeline.autograde import autograde
+    from parcours.pipeline.collect import collect
+    from parcours.pipeline.feedback import feedback
 
     release(config, course, "devoir-a")
     shared = homes / "lab-machine" / ".cache"  # one OS account, one nbgrader cache

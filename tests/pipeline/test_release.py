@@ -8,13 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course
-from parcours_grading.errors import BadInputError
-from parcours_grading.pipeline.deadlines import learner_deadlines
-from parcours_grading.pipeline.exchange import assignment_folder, fetch, submit
-from parcours_grading.pipeline.gradebook import nbgrader_course, open_gradebook
-from parcours_grading.pipeline.release import release
+from parcours.config import ParcoursConfig
+from parcours.course import Course
+from parcours.errors import BadInputError
+from parcours.pipeline.deadlines import learner_deadlines
+from parcours.pipeline.exchange import assignment_folder, fetch, submit
+from parcours.pipeline.gradebook import nbgrader_course, open_gradebook
+from parcours.pipeline.release import release
 
 
 def _listed(config: ParcoursConfig, course: Course, learner: str, home: Path) -> list[str]:
@@ -60,7 +60,7 @@ def test_group_release_is_seen_fetched_and_submitted_by_its_members_only(
 
     # bob copies alice's folder and tries to submit it anyway: refused
     shutil.copytree(folder, assignment_folder(course, "devoir-b", homes / "bob"))
-    from parcours_grading.i18n import language
+    from parcours.i18n import language
 
     with language("en"), pytest.raises(BadInputError, match="cannot be submitted"):
         submit(
@@ -111,7 +111,7 @@ def test_release_before_opening_is_hidden_until_it_opens(
 ) -> None:
     import datetime as dt
 
-    from parcours_grading.pipeline.records import RELEASES, update_record
+    from parcours.pipeline.records import RELEASES, update_record
 
     release(config, course, "devoir-a")
     with update_record(config.course_root(course.id) / RELEASES) as data:
@@ -147,7 +147,7 @@ def test_jupyterlab_assignment_list_backend_respects_group_release(
         return sorted(a["assignment_id"] for a in answer["value"])
 
     assert listed() == ["devoir-a"]
-    from parcours_grading.pipeline.roster import Learner, roster_path, write_roster
+    from parcours.pipeline.roster import Learner, roster_path, write_roster
 
     write_roster(roster_path(config, course), [Learner(me)])
     release(config, course, "devoir-b", to=[me])

@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from parcours_grading.cli import main
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course
-from parcours_grading.errors import BadInputError
-from parcours_grading.pipeline.roster import (
+from parcours.cli import main
+from parcours.config import ParcoursConfig
+from parcours.course import Course
+from parcours.errors import BadInputError
+from parcours.pipeline.roster import (
     Learner,
     add_learner,
     history_path,
@@ -133,7 +133,7 @@ def test_roster_off_the_hub_leaves_accounts_alone(
 ) -> None:
     """Not root, or root without a hub serving this data folder (no hub API token; this
     machine may well have a ``parcours`` group): the roster changes, no account does."""
-    from parcours_grading.hub import accounts
+    from parcours.hub import accounts
 
     def refused(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("accounts synced off the hub")

@@ -9,9 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import load_config
-from parcours_grading.course import load_course
-from parcours_grading.pipeline.deadlines import lateness
+from parcours.config import load_config
+from parcours.course import load_course
+from parcours.pipeline.deadlines import lateness
 
 from tests.postgres import Databases
 
@@ -39,19 +39,19 @@ def test_a_late_learner_sees_one_score_everywhere(
 ) -> None:
     """On SQLite and on PostgreSQL (gradebook and events): release, collect, the autograde
     writer, feedback, the report and the dashboard all read and write the same gradebook."""
-    from parcours_grading.analytics.frames import load_frames
-    from parcours_grading.cli import main
-    from parcours_grading.cli.report import build_tables
-    from parcours_grading.dashboards import learner as vm
-    from parcours_grading.dashboards.data import DashboardData
-    from parcours_grading.dashboards.pages import State
-    from parcours_grading.dashboards.people import LearnerPage
-    from parcours_grading.pipeline.autograde import autograde
-    from parcours_grading.pipeline.exchange import assignment_folder, fetch, submit
-    from parcours_grading.pipeline.feedback import feedback
-    from parcours_grading.pipeline.gradebook import open_gradebook
-    from parcours_grading.pipeline.release import release
-    from parcours_grading.pipeline.roster import Learner, roster_path, write_roster
+    from parcours.analytics.frames import load_frames
+    from parcours.cli import main
+    from parcours.cli.report import build_tables
+    from parcours.dashboards import learner as vm
+    from parcours.dashboards.data import DashboardData
+    from parcours.dashboards.pages import State
+    from parcours.dashboards.people import LearnerPage
+    from parcours.pipeline.autograde import autograde
+    from parcours.pipeline.exchange import assignment_folder, fetch, submit
+    from parcours.pipeline.feedback import feedback
+    from parcours.pipeline.gradebook import open_gradebook
+    from parcours.pipeline.release import release
+    from parcours.pipeline.roster import Learner, roster_path, write_roster
 
     databases.write_config(isolated_jupyter / "config")  # every command below uses them
     config = load_config(repo)

@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course
-from parcours_grading.pipeline.deadlines import extend
-from parcours_grading.pipeline.release import release
+from parcours.config import ParcoursConfig
+from parcours.course import Course
+from parcours.pipeline.deadlines import extend
+from parcours.pipeline.release import release
 from tornado.httpclient import HTTPClientError
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]

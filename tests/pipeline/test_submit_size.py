@@ -8,18 +8,18 @@ import json
 from pathlib import Path
 
 import pytest
-from parcours_grading.cli import main
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course
-from parcours_grading.errors import ExitStatus
-from parcours_grading.pipeline.collect import collect
-from parcours_grading.pipeline.exchange import (
+from parcours.cli import main
+from parcours.config import ParcoursConfig
+from parcours.course import Course
+from parcours.errors import ExitStatus
+from parcours.pipeline.collect import collect
+from parcours.pipeline.exchange import (
     LEFT_OUT_FILE,
     assignment_folder,
     fetch,
     weigh_submission,
 )
-from parcours_grading.pipeline.release import release
+from parcours.pipeline.release import release
 
 MB = 1_000_000
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course, load_course
+from parcours.config import ParcoursConfig
+from parcours.course import Course, load_course
 
 from tests.twocourses import retarget
 
@@ -46,14 +46,14 @@ def _api(base: str, token: str, method: str, path: str, body: object = None) -> 
 
 def _grade_by_hand(config: ParcoursConfig, course: Course, tmp_path: Path) -> None:
     """Start ``parcours formgrader`` and type the manual scores through its API."""
-    from parcours_grading.dashboards.server import free_port
+    from parcours.dashboards.server import free_port
 
     port = free_port(config.ip)
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "parcours_grading.cli",
+            "parcours.cli",
             "formgrader",
             str(course.folder),
             "--port",
@@ -99,16 +99,16 @@ def _grade_by_hand(config: ParcoursConfig, course: Course, tmp_path: Path) -> No
 def test_a_teachers_day_with_two_courses(
     config: ParcoursConfig, tmp_path: Path, homes: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from parcours_grading.analytics.frames import load_frames
-    from parcours_grading.cli import main
-    from parcours_grading.cli.report import build_tables
-    from parcours_grading.dashboards import learner as learner_vm
-    from parcours_grading.dashboards import teacher as teacher_vm
-    from parcours_grading.dashboards.data import DashboardData
-    from parcours_grading.pipeline.autograde import autograde
-    from parcours_grading.pipeline.exchange import assignment_folder, fetch, submit
-    from parcours_grading.pipeline.gradebook import open_gradebook
-    from parcours_grading.pipeline.roster import Learner, roster_path, write_roster
+    from parcours.analytics.frames import load_frames
+    from parcours.cli import main
+    from parcours.cli.report import build_tables
+    from parcours.dashboards import learner as learner_vm
+    from parcours.dashboards import teacher as teacher_vm
+    from parcours.dashboards.data import DashboardData
+    from parcours.pipeline.autograde import autograde
+    from parcours.pipeline.exchange import assignment_folder, fetch, submit
+    from parcours.pipeline.gradebook import open_gradebook
+    from parcours.pipeline.roster import Learner, roster_path, write_roster
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     past = (now - dt.timedelta(days=2), now - dt.timedelta(seconds=2))
@@ -208,7 +208,7 @@ def test_a_teachers_day_with_two_courses(
             assert said in page  # French numbers: a decimal comma
 
     # the report (the coordinator's file: pseudonymous ids) and the dashboards' view models
-    from parcours_grading.store.ids import pseudonymize
+    from parcours.store.ids import pseudonymize
 
     known = {pseudonymize(x, config.pseudonym_salt): x for x in ("alice", "bob", "dan")}
     for course in (french, english):

@@ -11,11 +11,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from parcours_grading.cli import main
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.course import Course, load_course
-from parcours_grading.course.zones import MINUS, offset_text, shown, zone_of
-from parcours_grading.pipeline.deadlines import format_deadlines, learner_deadlines
+from parcours.cli import main
+from parcours.config import ParcoursConfig
+from parcours.course import Course, load_course
+from parcours.course.zones import MINUS, offset_text, shown, zone_of
+from parcours.pipeline.deadlines import format_deadlines, learner_deadlines
 
 CAYENNE = ZoneInfo("America/Cayenne")
 

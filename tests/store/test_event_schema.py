@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from parcours_grading.errors import InvalidEventError
-from parcours_grading.store import Event, pseudonymize
-from parcours_grading.store.events import COLUMNS, problems, schema, validate
-from parcours_grading.store.ids import is_pseudonym
+from parcours.errors import InvalidEventError
+from parcours.store import Event, pseudonymize
+from parcours.store.events import COLUMNS, problems, schema, validate
+from parcours.store.ids import is_pseudonym
 
 EXAMPLES = Path(__file__).parent / "events"
 GOOD = sorted((EXAMPLES / "good").glob("*.json"))

@@ -9,8 +9,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from parcours_grading.errors import EventStoreError, InvalidEventError
-from parcours_grading.store import Event, open_store
+from parcours.errors import EventStoreError, InvalidEventError
+from parcours.store import Event, open_store
 
 from tests.postgres import Databases, edit_table
 
@@ -52,7 +52,7 @@ def test_table_indices_and_wal(tmp_path: Path) -> None:
 def test_opening_a_made_store_writes_nothing(tmp_path: Path) -> None:
     """A kernel's first event must not wait for the write lock just to open the store: once
     the table, indexes and change counter exist, opening only reads."""
-    from parcours_grading.store.sqlite import SQLiteEventStore
+    from parcours.store.sqlite import SQLiteEventStore
 
     path = tmp_path / "events.sqlite"
     open_store(f"sqlite:///{path}").count()

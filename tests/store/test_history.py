@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import ParcoursConfig
-from parcours_grading.hub import history
+from parcours.config import ParcoursConfig
+from parcours.hub import history
 
 from tests.postgres import Databases
 

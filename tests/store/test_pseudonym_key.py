@@ -10,8 +10,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from parcours_grading.config import load_config
-from parcours_grading.store.ids import own_actor, pseudonymize
+from parcours.config import load_config
+from parcours.store.ids import own_actor, pseudonymize
 
 from tests.accounts import as_nobody
 
@@ -48,8 +48,8 @@ def test_without_the_key_no_pseudonym_is_computed() -> None:
         os.chmod(data, 0o755)  # the data folder open: only the key's folder stays closed
         code = (
             "from pathlib import Path\n"
-            "from parcours_grading.config import load_config\n"
-            "from parcours_grading.store.ids import pseudonymize\n"
+            "from parcours.config import load_config\n"
+            "from parcours.store.ids import pseudonymize\n"
             f"config = load_config(Path({str(REPO)!r}), data_dir={str(data)!r})\n"
             "pseudonymize('alice', config.pseudonym_salt)\n"
         )
@@ -71,7 +71,7 @@ def test_on_the_hub_a_learner_writes_as_self(tmp_path: Path) -> None:
 def test_parcours_config_does_not_print_secrets(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from parcours_grading.cli import main
+    from parcours.cli import main
 
     monkeypatch.setenv("PARCOURS_DATA_DIR", str(tmp_path / "data"))
     (tmp_path / "config").mkdir()

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from parcours_grading.errors import EventStoreError
-from parcours_grading.store import Event, open_store
-from parcours_grading.store.spool import Spool
+from parcours.errors import EventStoreError
+from parcours.store import Event, open_store
+from parcours.store.spool import Spool
 from parcours_lab.recorder import Recorder
 
 
@@ -102,9 +102,9 @@ def test_batched_recorder_writes_on_flush_and_close(tmp_path: Path) -> None:
 # waits (for ever) for its stdin: the test kills it there.
 DYING_FLUSHER = """
 import sys
-from parcours_grading.store import open_store
-from parcours_grading.store.base import EventStore
-from parcours_grading.store.spool import Spool
+from parcours.store import open_store
+from parcours.store.base import EventStore
+from parcours.store.spool import Spool
 
 class HalfThenHang(EventStore):
     def __init__(self, url):

@@ -9,18 +9,18 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from parcours_grading.jsonschemas import DRAFT, compiled
+from parcours.jsonschemas import DRAFT, compiled
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(
     [
-        *ROOT.glob("grading/parcours_grading/**/schemas/*.json"),
+        *ROOT.glob("grading/parcours/**/schemas/*.json"),
         *ROOT.glob("extensions/parcours_lab/**/schemas/*.json"),
     ]
 )
 #: (package, file) of the schemas validated on every write or load
 VALIDATED = [
-    ("parcours_grading.store", "event-v1.json"),
+    ("parcours.store", "event-v1.json"),
     ("parcours_lab.quiz", "quiz-bank-v1.json"),
 ]
 

@@ -118,7 +118,7 @@ def describe_answer(question: Question, lang: str = "fr") -> str:
     if question.type == "multiple":
         return " ; ".join(question.options[i] for i in question.answer)
     if question.type == "numeric":
-        from parcours_grading.i18n import number
+        from parcours.i18n import number
 
         shown = number(question.answer, lang, decimals=6)
         if question.tolerance:

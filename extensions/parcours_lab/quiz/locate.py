@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parcours_grading.i18n import _, choose_language, get_language, language
+from parcours.i18n import _, choose_language, get_language, language
 
 from ..context import CourseContext
 from .model import Bank, Question, QuizDefinitionError, bank_paths, load_bank

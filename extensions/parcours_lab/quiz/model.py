@@ -2,7 +2,7 @@
 (learner-side copy), parsed into :class:`Question` s with precise errors.
 
 A bank is validated against the JSON Schema ``schemas/quiz-bank-v1.json`` (shipped in the
-package, compiled once by :mod:`parcours_grading.jsonschemas`); what a schema cannot say
+package, compiled once by :mod:`parcours.jsonschemas`); what a schema cannot say
 (an index within the options, distinct ids, a ``check`` that compiles) is checked after.
 Each problem raises :class:`QuizDefinitionError` naming the bank file, the question id
 and what to do, when the author runs the cell that shows the quiz.
@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parcours_grading.errors import BadInputError
-from parcours_grading.i18n import _, ngettext
-from parcours_grading.jsonschemas import SchemaProblem, compiled, schema_problems
+from parcours.errors import BadInputError
+from parcours.i18n import _, ngettext
+from parcours.jsonschemas import SchemaProblem, compiled, schema_problems
 
 #: the version of ``schemas/quiz-bank-v<n>.json`` banks are written in
 SCHEMA_VERSION = 1

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
-from parcours_grading.i18n import N_, _, ngettext
-from parcours_grading.store import Event
+from parcours.i18n import N_, _, ngettext
+from parcours.store import Event
 
 from ..recorder import Outcome, Recorder
 from ..ui import Displayable, escape, live, markdown, record

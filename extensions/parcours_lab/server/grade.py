@@ -4,7 +4,7 @@ For the teacher's own Jupyter server (formgrader side): a tool, a notebook or a 
 posts a learner's notebook and gets back what ``parcours autograde`` would give it —
 scores per grade cell, nbgrader's automatic comments, problems with their reasons, total —
 as JSON. Nothing is recorded: no gradebook is opened, no file of the course is written;
-the notebook is graded by :func:`~parcours_grading.pipeline.autograde.grade_notebook` in
+the notebook is graded by :func:`~parcours.pipeline.autograde.grade_notebook` in
 the same sandbox, with the limits configured in ``jupyter_config.py``
 (``c.ParcoursConfig.cell_timeout``, ``notebook_timeout``, ``memory_limit_mb``...).
 
@@ -55,7 +55,7 @@ _specs: dict[tuple[str, int, int], Any] = {}
 def parcours_config(handler: APIHandler) -> Any:
     """The ParcoursConfig in force: the server's own config when it sets ParcoursConfig,
     else the project's jupyter_config.py."""
-    from parcours_grading.config import ParcoursConfig, load_config
+    from parcours.config import ParcoursConfig, load_config
 
     server_config = handler.config or {}
     if "ParcoursConfig" in server_config:
@@ -117,8 +117,8 @@ def _submission_bytes(value: Any) -> bytes:
 def _spec(path: Path, nbconfig: Any) -> Any:
     """The source notebook's spec (computed as generate_assignment does; cached until the
     file changes)."""
-    from parcours_grading.config import load_traitlets_config
-    from parcours_grading.pipeline.autograde.source import spec_from_notebook
+    from parcours.config import load_traitlets_config
+    from parcours.pipeline.autograde.source import spec_from_notebook
 
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size)
@@ -131,9 +131,9 @@ def grade_request(config: Any, nbconfig: Any, body: dict[str, Any]) -> dict[str,
     """Check the request, grade the notebook, return the answer (runs in the pool).
 
     Raises ``tornado.web.HTTPError`` (4xx) naming what is wrong and what to send."""
-    from parcours_grading.course.load import find_course, load_course
-    from parcours_grading.errors import ParcoursError
-    from parcours_grading.pipeline.autograde import Limits, grade_notebook
+    from parcours.course.load import find_course, load_course
+    from parcours.errors import ParcoursError
+    from parcours.pipeline.autograde import Limits, grade_notebook
 
     name = body.get("course")
     if not isinstance(name, str) or not _ID.match(name):

@@ -20,12 +20,12 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from parcours_grading.i18n import _, language
-from parcours_grading.pipeline import receipts
+from parcours.i18n import _, language
+from parcours.pipeline import receipts
 
 if TYPE_CHECKING:
-    from parcours_grading.config import ParcoursConfig
-    from parcours_grading.course.model import Course
+    from parcours.config import ParcoursConfig
+    from parcours.course.model import Course
 
 
 def texts(lang: str) -> dict[str, str]:
@@ -74,8 +74,8 @@ def texts(lang: str) -> dict[str, str]:
 def my_courses(config: ParcoursConfig, learner: str) -> list[Course]:
     """The courses whose roster lists ``learner`` (a course without a roster is open to
     everyone), by id."""
-    from parcours_grading.course.load import list_courses
-    from parcours_grading.pipeline.roster import load_roster
+    from parcours.course.load import list_courses
+    from parcours.pipeline.roster import load_roster
 
     found = []
     for course in list_courses(config.courses_dir):
@@ -87,7 +87,7 @@ def my_courses(config: ParcoursConfig, learner: str) -> list[Course]:
 
 def find(config: ParcoursConfig, learner: str, course_id: str) -> Course:
     """One of the learner's courses, or a bad-input error naming theirs."""
-    from parcours_grading.errors import BadInputError
+    from parcours.errors import BadInputError
 
     courses = my_courses(config, learner)
     for course in courses:
@@ -112,7 +112,7 @@ def panel_view(
 
 
 def _my_events(config: ParcoursConfig, course: Course, actor: str) -> list[Any]:
-    from parcours_grading.store import open_store
+    from parcours.store import open_store
 
     with open_store(config.events_url) as store:
         return list(store.read(course=course.id, actor=actor))
@@ -121,7 +121,7 @@ def _my_events(config: ParcoursConfig, course: Course, actor: str) -> list[Any]:
 def path_view(config: ParcoursConfig, course: Course, learner: str, lang: str) -> dict[str, Any]:
     """The course's lessons in order: done (completed), the next one, the A/B version the
     learner was shown (from their own 'opened' events)."""
-    from parcours_grading.store.ids import own_actor
+    from parcours.store.ids import own_actor
 
     events = _my_events(config, course, own_actor(learner, config))
     done = {e.object_id for e in events if e.verb == "completed" and e.object_type == "lesson"}
@@ -183,7 +183,7 @@ def deadlines_view(
 ) -> dict[str, Any]:
     """The learner's assignments: dates (ISO, with the assignment's zone), extension,
     status in words, what they may do now, and the lateness a submission now would have."""
-    from parcours_grading.pipeline.deadlines import learner_deadlines
+    from parcours.pipeline.deadlines import learner_deadlines
 
     rows = [row.as_json() for row in learner_deadlines(config, course, learner)]
     shown = []
@@ -230,19 +230,19 @@ def fetch_view(
 ) -> dict[str, Any]:
     """Fetch an assignment or its correction (``<id>-correction``) into
     ``<into>/<course>/<assignment>``; the notebooks to open, relative to ``into``."""
-    from parcours_grading.pipeline.exchange import fetch
+    from parcours.pipeline.exchange import fetch
 
     folder = fetch(config, course, assignment, learner=learner, into=into)
     return fetched(folder, into, lang)
 
 
-#: the fields of a receipt (:func:`parcours_grading.pipeline.receipts.receipt`)
+#: the fields of a receipt (:func:`parcours.pipeline.receipts.receipt`)
 RECEIPT = receipts.RECEIPT
 
 
 def own_due(config: ParcoursConfig, course: Course, assignment: str, learner: str) -> dt.datetime:
     """The learner's own due date of ``assignment``: their extension, else the course's."""
-    from parcours_grading.pipeline.deadlines import find_assignment, load_extensions
+    from parcours.pipeline.deadlines import find_assignment, load_extensions
 
     extended = load_extensions(config, course).get((assignment, learner))
     return extended or course.due(find_assignment(course, assignment))
@@ -252,8 +252,8 @@ def submit_view(
     config: ParcoursConfig, course: Course, assignment: str, learner: str, into: Path, lang: str
 ) -> dict[str, Any]:
     """Submit ``<into>/<course>/<assignment>``: its receipt (worded by
-    :mod:`parcours_grading.pipeline.receipts`)."""
-    from parcours_grading.pipeline.exchange import submit
+    :mod:`parcours.pipeline.receipts`)."""
+    from parcours.pipeline.exchange import submit
 
     sent = submit(config, course, assignment, learner=learner, into=into)
     left_out = sent.weighed.describe(lang) if sent.weighed and sent.weighed.left_out else ""
@@ -271,7 +271,7 @@ def feedback_view(
     config: ParcoursConfig, course: Course, assignment: str, learner: str, into: Path, lang: str
 ) -> dict[str, Any]:
     """Fetch the feedback on the learner's submission; the pages to open."""
-    from parcours_grading.pipeline.exchange import fetch_feedback
+    from parcours.pipeline.exchange import fetch_feedback
 
     pages = fetch_feedback(config, course, assignment, learner=learner, into=into)
     return feedback_fetched(pages, into, lang)
@@ -282,9 +282,9 @@ def record_reflection(
 ) -> None:
     """Record the reflection written before submitting, as the widgets' ``reflected``
     event on the assignment."""
-    from parcours_grading.errors import BadInputError
-    from parcours_grading.store import Event
-    from parcours_grading.store.ids import own_actor
+    from parcours.errors import BadInputError
+    from parcours.store import Event
+    from parcours.store.ids import own_actor
 
     from ..recorder import default_recorder
 
@@ -322,10 +322,10 @@ def review_view(
     """Today's spaced-repetition queue (FSRS, within the day's workload)."""
     from zoneinfo import ZoneInfo
 
-    from parcours_grading.pipeline.records import now_utc
-    from parcours_grading.review import learner_queue
-    from parcours_grading.store import open_store
-    from parcours_grading.store.ids import own_actor
+    from parcours.pipeline.records import now_utc
+    from parcours.review import learner_queue
+    from parcours.store import open_store
+    from parcours.store.ids import own_actor
 
     day = day or now_utc().astimezone(ZoneInfo(course.timezone)).date()
     actor = own_actor(learner, config)
@@ -365,14 +365,14 @@ def workload_view(
     config: ParcoursConfig, course: Course, learner: str, lang: str, day: dt.date | None = None
 ) -> dict[str, Any]:
     """The learner's planned minutes for each day of this week (Monday to Sunday) in the
-    course (the rule of :func:`parcours_grading.review.planned_minutes`: each
+    course (the rule of :func:`parcours.review.planned_minutes`: each
     assignment's minutes spread from the day it opens to the day it is due), against the
     course's weekly limit."""
     from zoneinfo import ZoneInfo
 
     from babel.dates import format_date
-    from parcours_grading.pipeline.records import now_utc
-    from parcours_grading.review import planned_minutes
+    from parcours.pipeline.records import now_utc
+    from parcours.review import planned_minutes
 
     day = day or now_utc().astimezone(ZoneInfo(course.timezone)).date()
     monday = day - dt.timedelta(days=day.weekday())

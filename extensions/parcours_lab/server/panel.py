@@ -16,7 +16,7 @@ JupyterLab opens them. A refusal (not released, unknown assignment...) is a 400 
 One machine: the views of :mod:`.learner` run here. On the hub (``service_url`` set) this
 server reads no course data: every view comes from the Parcours service, asked with the
 server's own token (``GET api/panel``, ``GET api/courses/<id>/panel/<part>``, fetch,
-submit and feedback as :class:`~parcours_grading.hub.client.ServiceClient` does them);
+submit and feedback as :class:`~parcours.hub.client.ServiceClient` does them);
 only the files are written here, in the learner's folder.
 """
 
@@ -49,7 +49,7 @@ class PanelHandler(APIHandler):
     def course(self, config: Any, me: str, course_id: Any) -> Any:
         """One machine: the learner's course (404 if it is not theirs). On the hub: the
         service's entry of it (``id``, ``language``…), or 404."""
-        from parcours_grading.errors import ParcoursError
+        from parcours.errors import ParcoursError
 
         if not isinstance(course_id, str) or not course_id:
             raise web.HTTPError(400, "Give the course id as 'course'.")
@@ -65,7 +65,7 @@ class PanelHandler(APIHandler):
         """The Parcours service client on the hub, else None."""
         if not config.service_url:
             return None
-        from parcours_grading.hub.client import ServiceClient
+        from parcours.hub.client import ServiceClient
 
         return ServiceClient.from_environment(config.service_url)
 
@@ -85,7 +85,7 @@ class PanelHandler(APIHandler):
     async def answer(self, work: Callable[[], dict[str, Any]]) -> None:
         """Run ``work`` off the event loop; reply with its JSON, or a ParcoursError's
         message (400 for bad input, 502 for the service, 500 otherwise)."""
-        from parcours_grading.errors import BadInputError, ParcoursError
+        from parcours.errors import BadInputError, ParcoursError
 
         try:
             data = await asyncio.to_thread(work)

@@ -1,0 +1,428 @@
+"""The Parcours hub service: the one process that holds the course data on a hub.
+
+Learners' servers cannot read the data folder (gradebooks, exchange, event store); they
+reach what is theirs through this service, authenticated by their JupyterHub token
+(JupyterHub's ``HubAuth``: the ``Authorization: token …`` header, checked with the hub).
+Who asks is always the token's user — never a parameter, a header or a file:
+
+``POST api/events``
+    events from a learner's kernel (:class:`..store.hub.HubEventStore`); the service sets
+    ``actor`` from the token (pseudonymised with the salt only it reads) and
+    ``self_reported = 1``, so nothing a kernel sends changes another learner's record.
+``GET api/events``
+    the asking learner's own events.
+``GET api/courses``
+    the courses they learn or teach.
+``GET api/courses/<course>/exchange``
+    nbgrader's own list of the exchange as they see it (released to them; their
+    submissions and whether feedback was released): JupyterLab's Assignments panel on
+    the hub (:mod:`.exchange`).
+``GET api/courses/<course>/deadlines``
+    their assignments, due dates (theirs, with extensions) and status.
+``GET api/courses/<course>/assignments/<assignment>``
+    fetch: the released files (or the correction, ``<id>-correction``) as a tar.gz,
+    through the pipeline's own ``fetch`` (released to them? published yet?).
+``POST api/courses/<course>/assignments/<assignment>``
+    submit: a tar.gz of their folder, handed to the pipeline's ``submit`` under their name;
+    the receipt time is the service's clock (nbgrader's exchange timestamp).
+``GET api/courses/<course>/assignments/<assignment>/feedback``
+    their released feedback pages.
+``GET api/courses/<course>/assignments/<assignment>/result[?wait=S]``
+    for an assignment graded on submit (``grade_on_submit`` in the manifest), their latest
+    submission's early result: which graded cells passed, never the hidden tests
+    (:mod:`.ongrade`); ``wait`` holds the answer up to S seconds while it is pending.
+``POST api/courses/<course>/assignments/<assignment>/<action>``
+    a teacher of that course only (the manifest's ``teachers``): ``release`` (body
+    ``{"to": [groups or learners]}``), ``collect``, ``autograde``, ``feedback-release``; the
+    pipeline's own functions, one at a time, off the service's event loop.
+``GET api/courses/<course>/history``
+    the course's history, for its teachers.
+``GET api/panel``, ``GET api/courses/<course>/panel/(deadlines|review|workload)``
+    the "Mon parcours" panel's views of the asking learner (their path, assignments with
+    lateness warnings, review queue, planned workload), computed here by
+    :mod:`parcours_lab.server.learner`: the learner's server only relays them.
+
+The handlers live by who asks: :mod:`.learner_api` (events, exchange, deadlines, fetch,
+submit — whose receipt is worded for the learner —, results, feedback, panel) and
+:mod:`.teacher_api` (pipeline commands, history); this module holds what they share (the
+token check, the thread pools, the class list) and the application.
+
+Every fetch, submission and feedback fetch is appended to the course's history
+(:mod:`.history`: who, what, when), never rewritten.
+``python -m parcours.hub.service`` runs it: a managed hub service, as its own
+account ``parcours-service`` (:func:`.settings.parcours_service`), with umask 007 (what it
+writes in a course's nbgrader folder stays writable by the course's grader account).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import tarfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import tornado.ioloop
+import tornado.web
+from jupyterhub.services.auth import HubAuth, HubAuthenticated
+
+from ..errors import BadInputError, ParcoursError
+
+#: the service's name on the hub
+SERVICE = "parcours"
+#: largest request body accepted (a submission's tar.gz, a batch of events)
+MAX_BODY = 128 * 2**20
+#: events per request
+MAX_EVENTS = 5000
+#: the pipeline (nbgrader's apps, the gradebook) runs one operation at a time, in this
+#: thread, so that events keep flowing while a teacher's autograde runs
+PIPELINE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-pipeline")
+#: learners' fetches and submissions: each writes only its own learner's files, so several
+#: run at once (a deadline brings hundreds within minutes)
+LEARNERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="parcours-learner")
+#: events are written by one thread (the store serialises writes anyway)
+EVENTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-events")
+#: longest ``?wait=`` accepted on a result
+MAX_WAIT_S = 120.0
+
+
+class Waiters:
+    """Requests waiting for a learner's on-submit result, woken from the grading threads."""
+
+    def __init__(self) -> None:
+        self.loop: Any = None
+        self.waiting: dict[tuple[str, str, str], list[Any]] = {}
+
+    async def wait(self, key: tuple[str, str, str], timeout: float) -> None:
+        import asyncio
+
+        self.loop = asyncio.get_running_loop()
+        future = self.loop.create_future()
+        self.waiting.setdefault(key, []).append(future)
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            futures = self.waiting.get(key, [])
+            if future in futures:
+                futures.remove(future)
+            if not futures:
+                self.waiting.pop(key, None)
+
+    def wake(self, course: str, assignment: str, learner: str) -> None:
+        """Thread-safe: wake whoever waits for this result."""
+        if self.loop is None:
+            return
+
+        def done() -> None:
+            for future in self.waiting.pop((course, assignment, learner), []):
+                if not future.done():
+                    future.set_result(None)
+
+        self.loop.call_soon_threadsafe(done)
+
+
+WAITERS = Waiters()
+
+
+class Class:
+    """The courses and who learns or teaches them, read again only when a manifest or a
+    roster changed (every request needs them; a deadline brings hundreds a second)."""
+
+    def __init__(self) -> None:
+        self.stamp: tuple[tuple[str, int], ...] | None = None
+        self.value: tuple[Any, dict[str, Any]] = (None, {})
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def _stamp(config: Any) -> tuple[tuple[str, int], ...]:
+        files = sorted(Path(config.courses_dir).glob("*/course.toml"))
+        files += sorted(Path(config.data_dir, "courses").glob("*/roster.csv"))
+        return tuple((str(p), p.stat().st_mtime_ns) for p in files)
+
+    def now(self, config: Any) -> tuple[Any, dict[str, Any]]:
+        """(people, courses by id) as the files say now."""
+        from ..course.load import list_courses
+        from .people import read_people
+
+        stamp = self._stamp(config)
+        with self.lock:
+            if stamp != self.stamp:
+                self.value = (
+                    read_people(config),
+                    {c.id: c for c in list_courses(config.courses_dir)},
+                )
+                self.stamp = stamp
+            return self.value
+
+
+CLASS = Class()
+
+
+def warm_up(config: Any) -> None:
+    """Load what every request needs before the first one arrives (the courses, the
+    people, the event schema, nbgrader's exchange), so that the first learners of a
+    deadline do not wait for imports."""
+    from nbgrader.exchange import default  # noqa: F401
+
+    from ..pipeline import exchange  # noqa: F401
+    from ..store import open_store
+    from ..store.events import Event  # noqa: F401
+
+    CLASS.now(config)
+    with open_store(config.events_url) as store:
+        store.count(verb="none")
+
+
+def pack(folder: Path) -> bytes:
+    """A folder's files as tar.gz bytes (paths relative to the folder)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
+    return buffer.getvalue()
+
+
+def unpack(data: bytes, folder: Path, config: Any, lang: str | None = None) -> list[Path]:
+    """Extract tar.gz bytes into ``folder``: regular files only, inside it (the 'data'
+    filter refuses links, devices and paths leaving the folder), within the configured
+    bounds (``submission_max_mb`` unpacked, ``submission_max_files`` members: beyond them
+    :class:`..pipeline.archive.ArchiveTooLarge`, answered 413, nothing kept)."""
+    from ..pipeline.archive import unpack_bounded
+
+    return unpack_bounded(data, folder, config.submission_max_mb, config.submission_max_files, lang)
+
+
+def learner_cache(config: Any, learner: str) -> Path:
+    """nbgrader's record of one learner's submissions (its ``Exchange.cache``), kept by the
+    service: their feedback is found through it (``fetch_feedback``)."""
+    caches = Path(config.data_dir) / "learner-cache"
+    caches.mkdir(exist_ok=True, mode=0o700)
+    folder = caches / learner
+    folder.mkdir(exist_ok=True, mode=0o700)
+    return folder
+
+
+class TokenCheck(HubAuth):
+    """JupyterHub's HubAuth with Parcours' own short cache of the hub's answers
+    (``ParcoursConfig.service_token_cache_s``): only tokens the hub accepted are kept,
+    so a new token works at once and a removed person's token stops working within that
+    many seconds."""
+
+    def __init__(self, max_age: float = 30.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_age = max_age
+        self.known: dict[str, tuple[float, Any]] = {}
+
+    def user_for_token(
+        self, token: str, use_cache: bool = True, session_id: str = "", *, sync: bool = True
+    ) -> Any:
+        if sync:
+            return super().user_for_token(token, use_cache=False, session_id=session_id)
+        return self._cached_user(token, session_id)
+
+    async def _cached_user(self, token: str, session_id: str) -> Any:
+        import time
+
+        now = time.monotonic()
+        kept = self.known.get(token)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        model = await super().user_for_token(
+            token, use_cache=False, session_id=session_id, sync=False
+        )
+        if model and self.max_age > 0:
+            if len(self.known) > 100_000:  # old entries out, never unbounded
+                self.known = {t: v for t, v in self.known.items() if v[0] > now}
+            self.known[token] = (now + self.max_age, model)
+        else:
+            self.known.pop(token, None)
+        return model
+
+
+class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
+    """Token-authenticated JSON API for people: a token must be a user's (a service's
+    is refused, 403); errors as ``{"status", "message", "error"}``."""
+
+    config: Any = None
+
+    def check_xsrf_cookie(self) -> None:
+        """Tokens only (no cookies are accepted), so there is no cross-site request."""
+
+    def get_login_url(self) -> str:
+        """An API: no login page to send anyone to."""
+        raise tornado.web.HTTPError(403, "a JupyterHub token is needed (Authorization: token …)")
+
+    async def prepare(self) -> None:
+        """Ask the hub who the token belongs to, without blocking the event loop (many
+        learners' requests are checked at once); only a token in the Authorization
+        header counts."""
+        from jupyterhub.services.auth import UserNotAllowed
+
+        model = None
+        if self.request.headers.get("Authorization", "").lower().startswith("token "):
+            found = await self.hub_auth.get_user(self, sync=False)
+            if found:
+                try:
+                    model = self.check_hub_user(found)
+                except UserNotAllowed:
+                    model = None
+        self._hub_auth_user_cache = model
+        if model and model.get("kind", "user") != "user":
+            # a service's token (kind "service") names a service, not a person: were it
+            # taken for one, a service named like a learner or a teacher would act as them
+            raise tornado.web.HTTPError(
+                403,
+                f"the token of the {model.get('kind')} '{model.get('name')}' cannot act "
+                "for a person here: use a person's own JupyterHub token",
+            )
+
+    def get_current_user(self) -> Any:
+        return getattr(self, "_hub_auth_user_cache", None)
+
+    @property
+    def learner(self) -> str:
+        user = self.current_user
+        if not user:
+            raise tornado.web.HTTPError(403, "a JupyterHub token is needed")
+        return str(user["name"])
+
+    def course(self, course_id: str, *, teaching: bool = False) -> Any:
+        """The course, if the asking user learns or teaches it (else 404: a learner does
+        not learn which other courses exist); with ``teaching``, only for its teachers
+        (403 for its learners)."""
+        people, courses = CLASS.now(self.config)
+        person = people.by_name.get(self.learner)
+        if person is None or course_id not in person.learns | person.teaches:
+            raise tornado.web.HTTPError(404, f"no course '{course_id}' for {self.learner}")
+        if teaching and course_id not in person.teaches:
+            raise tornado.web.HTTPError(403, f"{self.learner} does not teach '{course_id}'")
+        return courses[course_id]
+
+    async def in_pipeline(self, work: Callable[[], Any]) -> Any:
+        """Run ``work`` in the pipeline's thread (one operation at a time)."""
+        return await self.in_pool(PIPELINE, work)
+
+    async def in_pool(self, pool: ThreadPoolExecutor, work: Callable[[], Any]) -> Any:
+        """Run ``work`` in ``pool``, off the event loop; its :class:`ParcoursError` is the
+        answer (:meth:`fail`) and ends the request (``tornado.web.Finish``)."""
+        loop = tornado.ioloop.IOLoop.current()
+        try:
+            return await loop.run_in_executor(pool, work)
+        except ParcoursError as exc:
+            self.fail(exc)
+            raise tornado.web.Finish from exc
+
+    def reply(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(data, ensure_ascii=False, default=str))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """JupyterHub's error shape (``status``, ``message``), with Parcours' ``error``
+        (the same message: what its clients read)."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        message = getattr(exc, "log_message", None) or self._reason
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        answer = {"status": status_code, "message": message, "error": message}
+        self.finish(json.dumps(answer, ensure_ascii=False))
+
+    def fail(self, exc: ParcoursError) -> None:
+        """A pipeline refusal, as the pipeline words it (400; 413 for a submission too large
+        once unpacked), or a failure (500)."""
+        from ..pipeline.archive import ArchiveTooLarge
+
+        status = 400 if isinstance(exc, BadInputError) else 500
+        status = 413 if isinstance(exc, ArchiveTooLarge) else status
+        self.reply({"error": str(exc)}, status)
+
+
+_grader: Any = None
+
+
+def grader() -> Any:
+    """The service's grade-on-submit queue (started on first use)."""
+    global _grader
+    if _grader is None:
+        from .ongrade import SubmitGrader
+
+        config = ServiceHandler.config
+        _grader = SubmitGrader(config, config.workers, notify=WAITERS.wake)
+    return _grader
+
+
+def make_app(config: Any, prefix: str) -> tornado.web.Application:
+    """The service's application under ``prefix`` (``/services/parcours/``)."""
+    from .learner_api import (
+        AssignmentHandler,
+        CoursePanelHandler,
+        CoursesHandler,
+        DeadlinesHandler,
+        EventsHandler,
+        ExchangeHandler,
+        FeedbackHandler,
+        PanelHandler,
+        ResultHandler,
+    )
+    from .teacher_api import HistoryHandler, RosterHandler, TeachHandler
+
+    ServiceHandler.config = config
+    ServiceHandler.hub_auth = TokenCheck(max_age=config.service_token_cache_s)
+    name = r"([A-Za-z0-9][A-Za-z0-9_.-]*)"
+    return tornado.web.Application(
+        [
+            (prefix + r"api/events", EventsHandler),
+            (prefix + r"api/courses", CoursesHandler),
+            (prefix + rf"api/courses/{name}/exchange", ExchangeHandler),
+            (prefix + rf"api/courses/{name}/deadlines", DeadlinesHandler),
+            (prefix + rf"api/courses/{name}/assignments/{name}", AssignmentHandler),
+            (prefix + rf"api/courses/{name}/assignments/{name}/feedback", FeedbackHandler),
+            (prefix + rf"api/courses/{name}/assignments/{name}/result", ResultHandler),
+            (
+                prefix + rf"api/courses/{name}/assignments/{name}/(release|collect|autograde|"
+                r"feedback-release)",
+                TeachHandler,
+            ),
+            (prefix + rf"api/courses/{name}/history", HistoryHandler),
+            (prefix + rf"api/courses/{name}/roster", RosterHandler),
+            (prefix + r"api/panel", PanelHandler),
+            (
+                prefix + rf"api/courses/{name}/panel/(deadlines|review|workload)",
+                CoursePanelHandler,
+            ),
+        ],
+        max_body_size=MAX_BODY,
+    )
+
+
+def main() -> int:
+    """Run the service where the hub says (``JUPYTERHUB_SERVICE_URL``)."""
+    from urllib.parse import urlparse
+
+    from ..config import load_config
+
+    os.umask(0o007)
+    url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE}/")
+    config = load_config()
+    app = make_app(config, prefix)
+    app.listen(url.port or 80, url.hostname or "127.0.0.1", max_body_size=MAX_BODY)
+    # answer the hub's start check at once; load the rest beside the event loop
+    threading.Thread(target=warm_up, args=(config,), name="warm-up", daemon=True).start()
+    tornado.ioloop.IOLoop.current().start()
+    return 0
+
+
+if __name__ == "__main__":
+    # the importable module's main, not this ``__main__`` copy's: the handlers of
+    # learner_api and teacher_api share that module's state (configuration, pools, queue)
+    from parcours.hub import service as importable
+
+    sys.exit(importable.main())

@@ -1,0 +1,139 @@
+"""The dashboards' hub service process: Voila behind JupyterHub's OAuth, every page
+checked against the asking user (see :mod:`.dashboards`). Imports Voila and JupyterHub:
+only the service process loads this module."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import tornado.web
+from jupyter_server.utils import url_path_join
+from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
+
+from ..dashboards.served import ServedPages
+from ..dashboards.voila_pages import IndexHandler, PageHandler, ParcoursVoila
+from .dashboards import HUB_MODE_ENV
+from .people import COORDINATE_SCOPE, dashboards_for, may_view, visible_courses
+
+_ROSTER_SECONDS = 30.0
+
+
+class _Rosters:
+    """Each course's learners, re-read at most every 30 s (a teacher opening a learner's
+    page must teach them)."""
+
+    def __init__(self) -> None:
+        self.read_at = -_ROSTER_SECONDS
+        self.by_course: dict[str, set[str]] = {}
+        self.courses: list[str] = []
+
+    def get(self) -> dict[str, set[str]]:
+        if time.monotonic() - self.read_at >= _ROSTER_SECONDS:
+            from ..config import load_config
+            from .people import read_people
+
+            people = read_people(load_config())
+            self.courses = people.courses
+            self.by_course = {c: set() for c in people.courses}
+            for person in people.by_name.values():
+                for course in person.learns:
+                    self.by_course[course].add(person.name)
+            self.read_at = time.monotonic()
+        return self.by_course
+
+
+_rosters = _Rosters()
+_served = ServedPages()
+
+
+class HubIdentityProvider(JupyterHubIdentityProvider):
+    """JupyterHub's identity provider, its OAuth callback under the service prefix
+    (Voila's standalone app does not prefix an identity provider's handlers)."""
+
+    def get_handlers(self) -> list[tuple[Any, ...]]:
+        prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
+        return [(url_path_join(prefix, path), *rest) for path, *rest in super().get_handlers()]
+
+
+class HubPageHandler(PageHandler):
+    """A dashboard page for the hub user asking, or 403."""
+
+    @tornado.web.authenticated
+    async def get(self, path: str | None = None) -> None:  # type: ignore[override]
+        user: dict[str, Any] = self.current_user.hub_user
+        page = Path(path or "").stem
+        query = {k: self.get_argument(k) for k in self.request.arguments}
+        by_course = _rosters.get()
+        allowed, why = may_view(user, page, query, by_course)
+        if not allowed:
+            self.log.warning("dashboards: 403 %s for %s: %s", page, user.get("name"), why)
+            raise tornado.web.HTTPError(403, why)
+
+        courses = visible_courses(user, _rosters.courses)
+        role = (
+            "coordinator"
+            if COORDINATE_SCOPE in set(user.get("scopes") or [])
+            else "teacher"
+            if courses
+            else "learner"
+        )
+        headers = self.request.headers
+        headers["X-Parcours-User"] = str(user["name"])
+        headers["X-Parcours-Role"] = role
+        headers["X-Parcours-Courses"] = ",".join(courses)
+        if page == "learner" and not query.get("voila"):
+            # read, not played with: built here from the data this process keeps, without
+            # a kernel per visit (?voila=1 serves the Voila page)
+            self.finish(
+                _served.learner(
+                    query,
+                    {
+                        HUB_MODE_ENV: "1",
+                        "HTTP_X_PARCOURS_USER": str(user["name"]),
+                        "HTTP_X_PARCOURS_ROLE": role,
+                        "HTTP_X_PARCOURS_COURSES": ",".join(courses),
+                    },
+                    self.base_url + "voila/templates/parcours/static/",
+                )
+            )
+            return
+        await super().get(path)
+
+
+class HubIndexHandler(IndexHandler):
+    """The dashboards' first page for the hub user asking: only the pages they may open."""
+
+    def pages(self) -> list[str]:
+        _rosters.get()
+        return dashboards_for(self.current_user.hub_user, _rosters.courses)
+
+
+class HubVoila(ParcoursVoila):
+    """Voila whose pages go through :class:`HubPageHandler`, its first page through
+    :class:`HubIndexHandler`."""
+
+    page_handler = HubPageHandler
+    index_handler = HubIndexHandler
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the dashboards as a hub service (the kernel-wait guard first, as
+    :mod:`..dashboards.voila_app`)."""
+    from ..dashboards.voila_app import prepare
+
+    prepare()
+    os.environ[HUB_MODE_ENV] = "1"
+    threading.Thread(target=_served.state, daemon=True).start()  # data ready early
+    args = list(sys.argv[1:] if argv is None else argv)
+    args.append("--Voila.identity_provider_class=parcours.hub.voila_service.HubIdentityProvider")
+    HubVoila.launch_instance(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

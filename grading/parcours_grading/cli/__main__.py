@@ -1,7 +1,0 @@
-"""``python -m parcours_grading.cli`` is the ``parcours`` command."""
-
-import sys
-
-from . import main
-
-sys.exit(main())
