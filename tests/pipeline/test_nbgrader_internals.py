@@ -62,7 +62,7 @@ def test_gradebook_built_by_nbgrader_has_the_columns_read(databases: Databases) 
 
     from nbgrader.api import Gradebook
     from parcours.analytics.gradebook import _interval
-    from parcours.pipeline.gradebook import ensure_gradebook_database
+    from parcours.pipeline.coursedir import ensure_gradebook_database
     from sqlalchemy import create_engine, inspect
 
     url = databases.gradebook_url.replace("{course}", "internals")
@@ -137,3 +137,32 @@ def test_failed_learners_reads_nbgrader_feedback_log(graded_course) -> None:
     assert re.search(r"(Error|Exception)\b", failed["casse"]), failed
     assert (course.root / "feedback" / "sage" / ASSIGNMENT / "devoir.html").is_file()
     json.loads((course.root / "autograded" / "sage" / ASSIGNMENT / "devoir.ipynb").read_text())
+
+
+def test_gradebook_models_without_nbgraders_server_extensions() -> None:
+    """``parcours autograde`` opens the gradebook through ``nbgrader_api()``: nbgrader's
+    models without its package ``__init__`` (its server extensions: tornado,
+    jupyter_server, the exchange), and the package whole again as soon as anything asks
+    it for more — checked in a fresh interpreter, where import state is clean."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from parcours.pipeline.nbgradermodels import nbgrader_api\n"
+        "api = nbgrader_api()\n"
+        "assert hasattr(api, 'Gradebook') and hasattr(api, 'SubmittedNotebook')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('nbgrader.server_extensions',"
+        " 'nbgrader.exchange', 'jupyter_server'))))\n"
+        "import nbgrader, nbgrader.api\n"
+        "print(nbgrader.__version__, nbgrader._jupyter_server_extension_points(),"
+        " nbgrader.api is api, 'nbgrader.server_extensions.formgrader' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    light, whole = done.stdout.splitlines()
+    assert light == "[]", light
+    version, *rest = whole.split(" ", 1)
+    assert re.fullmatch(r"0\.9\.\d+", version)
+    assert rest == ["[{'module': 'nbgrader'}] True True"], whole

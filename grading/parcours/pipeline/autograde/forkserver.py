@@ -104,8 +104,7 @@ def _serve(warm: list[str], max_running: int = 0) -> int:  # pragma: no cover
                 job = Path(request["dir"])
                 # the working folder on a tmpfs of its own, size-limited (workdisk.py)
                 refused = workdisk.limit(job)
-                code = supervisor.supervise(job, shell)
-                workdisk.record(job, refused)
+                code = supervisor.supervise(job, shell, refused)
             finally:
                 os._exit(code)
         jobs[pid] = (request["job"], time.monotonic())
@@ -213,7 +212,6 @@ def _warm_lab() -> None:  # pragma: no cover - runs in the server process
         "parcours_lab.quiz",
         "parcours_lab.context",
         "parcours.config",
-        "parcours.analytics.thresholds",
         "jupyter_core.paths",
         "tomllib",
     ):

@@ -102,9 +102,11 @@ def prepare(
     data_dir: Path | None,
     spec_json: str | None = None,
 ) -> Job:
-    """Create a job folder; ``learner_dir``'s files and ``data_dir``'s non-notebook files
-    (the assignment's data) are copied into the working directory. ``spec_json`` is
-    ``spec.to_json()`` when the caller already has it (one per notebook, not per job)."""
+    """Create a job folder with an empty working directory; ``learner_dir``'s files and
+    ``data_dir``'s non-notebook files (the assignment's data) are recorded as its sources
+    and copied in once, by the supervisor, on the size-limited file system it mounts
+    there (:func:`.workdisk.limit`). ``spec_json`` is ``spec.to_json()`` when the caller
+    already has it (one per notebook, not per job)."""
     folder = base / secrets.token_hex(12)
     folder.mkdir(mode=0o711)
     work, out = folder / "work", folder / "out"
@@ -113,7 +115,7 @@ def prepare(
         "learner_dir": str(learner_dir) if learner_dir is not None else None,
         "data_dir": str(data_dir) if data_dir is not None else None,
     }
-    fill_workdir(work, limits, **sources)
+    work.mkdir(mode=0o700)
     fd = os.open(folder / "spec.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(spec_json or spec.to_json())

@@ -373,8 +373,9 @@ def _replay(
     return True
 
 
-def supervise(job: Path, shell: Any) -> int:
-    """Grade the notebook described in ``job``; write ``job/out/result.json``."""
+def supervise(job: Path, shell: Any, disk_refused: str | None = None) -> int:
+    """Grade the notebook described in ``job``; write ``job/out/result.json``.
+    ``disk_refused`` is why its working folder is not size-limited (:mod:`.workdisk`)."""
     t0 = time.monotonic()
     settings = json.loads((job / "sandbox.json").read_text())
     limits = Limits.from_dict(settings["limits"])
@@ -417,6 +418,9 @@ def supervise(job: Path, shell: Any) -> int:
         result.problems.append(Problem("internal", f"grading failed: {type(exc).__name__}: {exc}"))
     finally:
         runner.end()
+    from .workdisk import assess
+
+    assess(result, limits, runner.workdir, disk_refused)
     blocking = [p for p in result.problems if p.code != "sandbox"]
     result.status = "problems" if blocking else "ok"
     result.wall_s = time.monotonic() - t0

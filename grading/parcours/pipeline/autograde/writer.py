@@ -24,7 +24,10 @@ class GradebookWriter:
     """Writes :class:`SubmissionResult` batches for one assignment."""
 
     def __init__(self, db_url: str, course_id: str, assignment_id: str):
-        from nbgrader.api import Gradebook, MissingEntry
+        from ..nbgradermodels import nbgrader_api
+
+        api = nbgrader_api()  # not nbgrader's server extensions: a second before grading
+        Gradebook, MissingEntry = api.Gradebook, api.MissingEntry
 
         from ..gradebook import ensure_alembic_on_path, ensure_gradebook_database
 
