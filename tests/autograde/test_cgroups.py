@@ -77,3 +77,80 @@ def test_missing_controller_means_rlimits_only(tmp_path: Path) -> None:
     (tmp_path / "memory" / "cgroup.procs").write_text("")
     made, why = cgroups.create(2**20, 8, root=tmp_path)
     assert made == [] and "rlimits only" in why and "pids" in why
+
+
+#: the first answer, then every process the sandbox may have, held for a while
+HOLD_PROCESSES = RIGHT["q1"] + (
+    "\nimport os, time\n"
+    "while True:\n"
+    "    try:\n"
+    "        if os.fork() == 0:\n"
+    "            time.sleep(60)\n"
+    "            os._exit(0)\n"
+    "    except OSError:\n"
+    "        break\n"
+    "time.sleep(4)"
+)
+
+
+def _nobody_processes() -> int:
+    import pwd
+
+    uid = pwd.getpwnam("nobody").pw_uid
+    count = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid == uid:
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
+def test_a_learner_holding_her_processes_costs_another_learner_nothing(
+    template_course, server
+) -> None:
+    """Two notebooks graded at once, both sandboxes as ``nobody``: while one holds every
+    process its sandbox may have, the other's cells and test cells still run (on
+    session 10's code the second lost every test: ``RLIMIT_NPROC`` counted both sandboxes'
+    processes together, so her forks failed)."""
+    import threading
+    import time
+
+    probe, _why = cgroups.create(2**26, 8)
+    cgroups.remove(probe)
+    assert probe, "this test needs the control groups root makes on this machine"
+    course = template_course
+    limits = limits_for(course, processes=16)
+    held: dict[str, object] = {}
+
+    def greedy() -> None:
+        nb = answered(course.release, {**RIGHT, "q1": HOLD_PROCESSES})
+        held["result"] = grade_notebook(
+            spec_of(course),
+            json.dumps(nb).encode(),
+            limits,
+            files=course.root / "source" / ASSIGNMENT,
+            server=server,
+        )
+
+    before = _nobody_processes()
+    thread = threading.Thread(target=greedy)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while _nobody_processes() < before + limits.processes - 2:  # no event for a fork
+        assert time.monotonic() < deadline, "the greedy notebook never held its processes"
+        assert thread.is_alive(), held
+        time.sleep(0.05)
+    honest = grade_notebook(
+        spec_of(course),
+        json.dumps(answered(course.release, RIGHT)).encode(),
+        limits,
+        files=course.root / "source" / ASSIGNMENT,
+        server=server,
+    )
+    thread.join()
+    assert scores(honest) == {"q1_test": 2.0, "q2_test": 3.0, "q3_test": 2.0, "q4": None}, [
+        (p.code, p.message) for p in honest.problems
+    ]
+    assert scores(held["result"])["q2_test"] == 3.0  # hers too, once her cell has ended

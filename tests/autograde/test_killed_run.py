@@ -19,7 +19,7 @@ import psutil
 import pytest
 from parcours.pipeline.autograde import autograde
 from parcours.pipeline.autograde.cgroups import ROOT as CGROUPS
-from parcours.pipeline.autograde.run import AutogradeReport
+from parcours.pipeline.autograde.collector import AutogradeReport
 
 from .kit import ASSIGNMENT, COURSE, FIXTURES, Course, answered, gradebook_rows
 from .test_autograde import config_for, fill, limits_for

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .api import grade_notebook
+    from .collector import AutogradeReport
     from .limits import Limits
     from .results import CellGrade, GradeResult, Problem, SubmissionResult
-    from .run import AutogradeReport, autograde
+    from .run import autograde
 
 _EXPORTS = {
     "grade_notebook": "api",
@@ -28,7 +29,7 @@ _EXPORTS = {
     "GradeResult": "results",
     "Problem": "results",
     "SubmissionResult": "results",
-    "AutogradeReport": "run",
+    "AutogradeReport": "collector",
     "autograde": "run",
 }
 

@@ -9,7 +9,7 @@ submitted files and the assignment's data files as ``{relative path: bytes}``, t
 as a dict, and the result as :meth:`GradeResult.to_dict`.
 
 The calling process (``autograde``) stays the only gradebook writer and keeps the
-journal: results go through the same :class:`~.run.ResultCollector` as the local
+journal: results go through the same :class:`~.collector.ResultCollector` as the local
 backend's, so resuming, ``--force``, skipped learners, the ``autograded/`` folders, late
 penalties and nbgrader's gradebook rows are the same.
 
@@ -58,7 +58,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from .run import ResultCollector
+    from .collector import ResultCollector
 
 #: retries of a task that raised (worker deaths are retried by the scheduler itself)
 RETRIES = 2

@@ -26,7 +26,7 @@ class Limits:
     notebook_timeout_s: float = _setting("notebook_timeout")
     #: address-space limit of the process running student code, in MiB
     memory_mb: int = _setting("memory_limit_mb")
-    #: processes the sandbox user may own (RLIMIT_NPROC)
+    #: processes the sandbox may hold (its pids control group, else RLIMIT_NPROC)
     processes: int = _setting("process_limit")
     #: largest output one cell keeps, in KiB; the rest is cut and the cut recorded
     output_kb: int = _setting("output_limit_kb")

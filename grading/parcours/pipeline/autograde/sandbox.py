@@ -20,9 +20,10 @@ Applied in the runner, in this order, each measure recorded (never silently skip
    empty (the machine's would lead back to its files). When the OS refuses a step,
    the refusal is recorded and the configured folders (``Limits.hidden_paths``) are
    covered by empty read-only tmpfs instead, as far as the OS allows;
-4. resource limits: address space (memory), processes (RLIMIT_NPROC, effective because we
-   then drop root), CPU seconds (a backstop to the wall-clock limits), file size, no core
-   dumps, open files;
+4. resource limits: address space (memory), processes (the sandbox's own ``pids`` control
+   group where there is one; else RLIMIT_NPROC, effective because we then drop root, but
+   shared by every sandbox of the same user), CPU seconds (a backstop to the wall-clock
+   limits), file size, no core dumps, open files;
 5. working directory: a private copy of this submission's files;
 6. root drops to ``Limits.sandbox_user`` (``nobody``), no new privileges, not dumpable
    (other sandboxes of the same user cannot read this one's memory or /proc entries);
@@ -255,9 +256,19 @@ def expose_interpreter(scratch: Path) -> list[str]:
 
 
 def enter(
-    limits: Limits, workdir: Path, keep_fds: list[int], pid_namespace: bool
+    limits: Limits,
+    workdir: Path,
+    keep_fds: list[int],
+    pid_namespace: bool,
+    process_group: bool = False,
 ) -> dict[str, Any]:
-    """Confine this process (the runner); return what was applied and what was refused."""
+    """Confine this process (the runner); return what was applied and what was refused.
+
+    ``process_group``: the runner is in a ``pids`` control group of its own
+    (:mod:`.cgroups`), which bounds this sandbox's processes. ``RLIMIT_NPROC`` is then
+    left alone: it counts every process of the sandbox user on the machine, so that one
+    learner holding her sandbox's whole budget would make another sandbox's forks fail
+    (its test cells then fail: one learner's notebook costing another her points)."""
     report: dict[str, Any] = {"pid_namespace": pid_namespace, "refused": []}
     refused: list[str] = report["refused"]
     root = os.geteuid() == 0
@@ -293,7 +304,7 @@ def enter(
     cpu = int(limits.notebook_timeout_s) + 10
     for name, value in (
         ("RLIMIT_AS", limits.memory_mb * mib),
-        ("RLIMIT_NPROC", limits.processes),
+        *(() if process_group else (("RLIMIT_NPROC", limits.processes),)),
         ("RLIMIT_CPU", cpu),
         ("RLIMIT_FSIZE", 256 * mib),
         ("RLIMIT_CORE", 0),

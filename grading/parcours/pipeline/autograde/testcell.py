@@ -18,7 +18,7 @@ from .limits import Limits
 from .results import Problem, error_output, excerpt
 
 if TYPE_CHECKING:
-    from .supervisor import _Runner
+    from .runner import Runner
 
 
 def compile_test(source: str) -> Any:
@@ -73,7 +73,7 @@ def _hidden_lines(source: str) -> set[int]:
     return hidden
 
 
-def _sandbox_census(runner: _Runner) -> tuple[int, list[int]]:
+def _sandbox_census(runner: Runner) -> tuple[int, list[int]]:
     """What runs in the sandbox besides its init and the interpreter, read from outside:
     the interpreter's extra threads, and the other processes (zombies left out: they run
     nothing). The sandbox's processes are its ``pids`` group's when it has one, else the
@@ -131,7 +131,7 @@ def _extra_threads(pid: int) -> int:
 
 
 def run_test(
-    runner: _Runner,
+    runner: Runner,
     cell: dict[str, Any],
     label: str,
     name: str,
@@ -240,7 +240,7 @@ def run_test(
     return ""
 
 
-def _tested(runner: _Runner, fork_id: str) -> None:
+def _tested(runner: Runner, fork_id: str) -> None:
     """The interpreter's word that the test's process is gone (it resumes then)."""
     message = runner.reply(timeout=10.0)
     if not isinstance(message, dict) or message.get("op") != "tested":
