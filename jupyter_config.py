@@ -71,7 +71,7 @@ c.ParcoursConfig.retention_events_days = 730
 # under ParcoursConfig.data_dir (or exchange_dir), wherever that is set, and let learners
 # see only the releases meant for them (group / named-learner releases, corrections after
 # their own due date) in nbgrader's JupyterLab assignment list and `parcours fetch` alike.
-from parcours.config import use_parcours_exchange  # noqa: E402
+from parcours.pipeline.coursedir import use_parcours_exchange, use_safe_html  # noqa: E402
 
 use_parcours_exchange(c)
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
@@ -81,8 +81,6 @@ c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
 # outputs sanitised, under a Content-Security-Policy with no script at all. The
 # formgrader's own pages get the same sanitiser and a CSP from `parcours formgrader` and
 # the hub's formgrader services (docs/assignment-loop.md, "Learner content in staff views").
-from parcours.pipeline.coursedir import use_safe_html  # noqa: E402
-
 use_safe_html(c)
 
 # --- Voila --------------------------------------------------------------------------

@@ -161,8 +161,10 @@ def rows(db_url: str, assignment: str) -> dict[tuple, tuple]:
 
 def grading_seconds(stdout: str, default: float) -> float:
     """``grading_s`` as printed by ``parcours autograde``."""
-    found = re.search(r"(?:start-up|démarrage) [\d.]+ s, (?:grading|correction) ([\d.]+) s", stdout)
-    return float(found.group(1)) if found else default
+    found = re.search(
+        r"(?:start-up|démarrage) [\d.,]+ s, (?:grading|correction) ([\d.,]+) s", stdout
+    )
+    return float(found.group(1).replace(",", ".")) if found else default
 
 
 def timed_autograde(

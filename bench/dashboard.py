@@ -143,7 +143,7 @@ def voila_floor(
         stderr=subprocess.DEVNULL,
     )
     try:
-        from parcours.dashboards.server import wait_until_answers
+        from parcours.servers import wait_until_answers
 
         wait_until_answers(f"http://127.0.0.1:{port}/", proc, 120, "Voila (floor)")
         context = browser.new_context(viewport=VIEWPORT)
@@ -284,12 +284,8 @@ def measure(base: Path, learners: int, visits: int, throttle: bool) -> None:
     write_class(base, learners)
 
     from parcours.config import load_config
-    from parcours.dashboards.server import (
-        DashboardServer,
-        ReadyWatcher,
-        free_port,
-        write_voila_config,
-    )
+    from parcours.dashboards.server import DashboardServer, ReadyWatcher, write_voila_config
+    from parcours.servers import free_port
 
     config = load_config(REPO)
     from playwright.sync_api import sync_playwright

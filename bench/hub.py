@@ -43,6 +43,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,13 @@ def quantile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
 
 
-def make_project(base: Path, learners: list[str], store_urls: dict[str, str]) -> Any:
-    """The project: two demo course copies, rosters, the assignment released."""
+def make_project(
+    base: Path, learners: list[str], store_urls: dict[str, str], repo: Path = REPO
+) -> Any:
+    """The project: two copies of ``repo``'s demo course, rosters, the assignment
+    released. The copies keep the modes of ``repo``'s files: a checkout an earlier hub
+    closed (course folders 750, files 640, root's) gives content only root reads, which
+    the hub must hand to the service's account when it starts."""
     from parcours.config import load_config
     from parcours.course import find_course, load_course
     from parcours.pipeline.release import release
@@ -69,8 +75,8 @@ def make_project(base: Path, learners: list[str], store_urls: dict[str, str]) ->
 
     project = base / "project"
     (project / "courses").mkdir(parents=True)
-    shutil.copytree(REPO / "notebooks", project / "notebooks")
-    shutil.copy(REPO / "jupyter_config.py", project / "jupyter_config.py")
+    shutil.copytree(repo / "notebooks", project / "notebooks")
+    shutil.copy(repo / "jupyter_config.py", project / "jupyter_config.py")
     with (project / "jupyter_config.py").open("a", encoding="utf-8") as handle:
         # tokens only: no login page, no Unix accounts (as with an institutional login)
         handle.write("\nc.ParcoursConfig.hub_learner_pool = 0\n")
@@ -79,7 +85,7 @@ def make_project(base: Path, learners: list[str], store_urls: dict[str, str]) ->
             handle.write(f"c.ParcoursConfig.{name} = {url!r}\n")
     for course_id, on_submit in COURSES.items():
         folder = project / "courses" / course_id
-        shutil.copytree(REPO / "courses" / DEMO, folder)
+        shutil.copytree(repo / "courses" / DEMO, folder)
         manifest = folder / "course.toml"
         text = manifest.read_text(encoding="utf-8")
         text = re.sub(r'^id = ".*"$', f'id = "{course_id}"', text, count=1, flags=re.M)
@@ -300,6 +306,118 @@ def lost_steady(config: Any, names: list[str]) -> tuple[int, int]:
     return len(set(names) - submitted), len(names) * 50 - stored
 
 
+@dataclass
+class Figures:
+    """What a run measured (the last lines it prints)."""
+
+    learners: int
+    store: str
+    #: 95th percentile of a submission's answer time in the steady phase (s)
+    submit_p95_s: float
+    events_per_s: float
+    #: submissions and events of the steady phase not found where the service keeps them
+    lost: int
+    #: burst: results received, their 50th and 95th percentiles (s), submissions without one
+    burst_results: int = 0
+    feedback_p50_s: float = float("nan")
+    feedback_p95_s: float = float("nan")
+    burst_lost: int = 0
+    #: one failure message per operation that had any
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+def run(
+    learners: int = 1000,
+    window: float = 60.0,
+    burst_s: float = 600.0,
+    store: str = "sqlite",
+    keep: Path | None = None,
+    repo: Path = REPO,
+) -> Figures:
+    """One run (see the module's text), as root; prints its progress and figures."""
+    from parcours.hub.server import HubServer
+    from parcours.hub.settings import accounts_token
+    from parcours.servers import free_port
+
+    base = keep or Path(tempfile.mkdtemp(prefix="parcours-hub-bench-", dir="/tmp"))
+    base.mkdir(parents=True, exist_ok=True)
+    names = [f"lrn{n:04d}" for n in range(1, learners + 1)]
+    store_urls: dict[str, str] = {}
+    database = None
+    if store == "postgresql":
+        from parcours.store.pgserver import PostgresServer
+
+        os.chmod(base, 0o711)  # the postgres account reaches its folder
+        database = PostgresServer(base / "postgres").start()
+        store_urls = database.parcours_urls()
+    started = time.perf_counter()
+    config = make_project(base, names, store_urls, repo)
+    released_body, answered_body = bodies(config)
+    print(f"project ready in {time.perf_counter() - started:.1f} s ({learners} learners)")
+    hub = HubServer(config, port=free_port())
+    try:
+        started = time.perf_counter()
+        hub.start(timeout=600)
+        print(f"hub up in {time.perf_counter() - started:.1f} s at {hub.url}", flush=True)
+        client = Client(hub.url)
+
+        async def phases() -> tuple[float, list[float]]:
+            t0 = time.perf_counter()
+            tokens = await make_tokens(hub.url, accounts_token(config), names)
+            print(f"{len(tokens)} tokens in {time.perf_counter() - t0:.1f} s", flush=True)
+            await client.ready(next(iter(tokens.values())))
+            wall = await steady(client, tokens, released_body, window)
+            print(f"steady phase done in {wall:.1f} s", flush=True)
+            waits = await burst(client, tokens, answered_body, burst_s) if burst_s else []
+            return wall, waits
+
+        wall, waits = asyncio.run(phases())
+        lost_submissions, lost_events = lost_steady(config, names)
+    finally:
+        hub.stop()
+        if database is not None:
+            database.stop()
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+    for op, values in sorted(client.timings.items()):
+        print(
+            f"  {op:>13}: {len(values)} ok, {len(client.failures[op])} failed, "
+            f"p50 {quantile(values, 0.5):.3f} s, p95 {quantile(values, 0.95):.3f} s, "
+            f"max {max(values):.3f} s"
+        )
+    for op, errors in client.failures.items():
+        if errors:
+            print(f"  {op} failures, e.g.: {errors[0]}")
+    events_ok = len(client.timings["events"]) * 10
+    figures = Figures(
+        learners=learners,
+        store=store,
+        submit_p95_s=quantile(client.timings["submit"], 0.95),
+        events_per_s=events_ok / wall,
+        lost=lost_submissions + max(lost_events, 0),
+        burst_results=len(waits),
+        feedback_p50_s=quantile(waits, 0.5),
+        feedback_p95_s=quantile(waits, 0.95),
+        burst_lost=learners - len(waits) if burst_s else 0,
+        failures={op: errors[0] for op, errors in client.failures.items() if errors},
+    )
+    print(
+        f"steady: {wall:.1f} s, {len(client.timings['submit'])} submissions, "
+        f"{events_ok} events ({events_ok / wall:.0f}/s); lost: {lost_submissions} submissions, "
+        f"{lost_events} events"
+    )
+    print(
+        f"hub: learners={learners} store={store} submit_p95_s={figures.submit_p95_s:.2f} "
+        f"events_per_s={figures.events_per_s:.0f} lost={figures.lost}"
+    )
+    if burst_s:
+        print(
+            f"burst: submissions={len(waits)} feedback_p50_s={figures.feedback_p50_s:.1f} "
+            f"feedback_p95_s={figures.feedback_p95_s:.1f} lost={figures.burst_lost}"
+        )
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=1000)
@@ -315,77 +433,7 @@ def main() -> int:
             "bench/hub.py starts the hub and its services as root: run it as root.", file=sys.stderr
         )
         return 2
-    from parcours.dashboards.server import free_port
-    from parcours.hub.server import HubServer
-    from parcours.hub.settings import accounts_token
-
-    base = args.keep or Path(tempfile.mkdtemp(prefix="parcours-hub-bench-", dir="/tmp"))
-    base.mkdir(parents=True, exist_ok=True)
-    names = [f"lrn{n:04d}" for n in range(1, args.learners + 1)]
-    store_urls: dict[str, str] = {}
-    database = None
-    if args.store == "postgresql":
-        from parcours.store.pgserver import PostgresServer
-
-        os.chmod(base, 0o711)  # the postgres account reaches its folder
-        database = PostgresServer(base / "postgres").start()
-        store_urls = database.parcours_urls()
-    started = time.perf_counter()
-    config = make_project(base, names, store_urls)
-    released_body, answered_body = bodies(config)
-    print(f"project ready in {time.perf_counter() - started:.1f} s ({args.learners} learners)")
-    hub = HubServer(config, port=free_port())  # type: ignore[arg-type]
-    try:
-        started = time.perf_counter()
-        hub.start(timeout=600)
-        print(f"hub up in {time.perf_counter() - started:.1f} s at {hub.url}", flush=True)
-        client = Client(hub.url)
-
-        async def run() -> tuple[dict[str, str], float, list[float]]:
-            t0 = time.perf_counter()
-            tokens = await make_tokens(hub.url, accounts_token(config), names)
-            print(f"{len(tokens)} tokens in {time.perf_counter() - t0:.1f} s", flush=True)
-            await client.ready(next(iter(tokens.values())))
-            wall = await steady(client, tokens, released_body, args.window)
-            print(f"steady phase done in {wall:.1f} s", flush=True)
-            waits = await burst(client, tokens, answered_body, args.burst) if args.burst else []
-            return tokens, wall, waits
-
-        _tokens, wall, waits = asyncio.run(run())
-        lost_submissions, lost_events = lost_steady(config, names)
-    finally:
-        hub.stop()
-        if database is not None:
-            database.stop()
-        if not args.keep:
-            shutil.rmtree(base, ignore_errors=True)
-    for op, values in sorted(client.timings.items()):
-        print(
-            f"  {op:>13}: {len(values)} ok, {len(client.failures[op])} failed, "
-            f"p50 {quantile(values, 0.5):.3f} s, p95 {quantile(values, 0.95):.3f} s, "
-            f"max {max(values):.3f} s"
-        )
-    for op, errors in client.failures.items():
-        if errors:
-            print(f"  {op} failures, e.g.: {errors[0]}")
-    events_ok = len(client.timings["events"]) * 10
-    lost = lost_submissions + max(lost_events, 0)
-    burst_lost = args.learners - len(waits)
-    print(
-        f"steady: {wall:.1f} s, {len(client.timings['submit'])} submissions, "
-        f"{events_ok} events ({events_ok / wall:.0f}/s); lost: {lost_submissions} submissions, "
-        f"{lost_events} events"
-    )
-    print(
-        f"hub: learners={args.learners} store={args.store} "
-        f"submit_p95_s={quantile(client.timings['submit'], 0.95):.2f} "
-        f"events_per_s={events_ok / wall:.0f} lost={lost}"
-    )
-    if args.burst:
-        print(
-            f"burst: submissions={len(waits)} feedback_p50_s={quantile(waits, 0.5):.1f} "
-            f"feedback_p95_s={quantile(waits, 0.95):.1f} lost={burst_lost}"
-        )
+    run(args.learners, args.window, args.burst, args.store, args.keep)
     return 0
 
 

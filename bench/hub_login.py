@@ -157,8 +157,8 @@ def main() -> int:
     if os.geteuid() != 0:
         print("bench/hub_login.py makes Unix accounts: run it as root.", file=sys.stderr)
         return 2
-    from parcours.dashboards.server import free_port
     from parcours.hub.server import HubServer
+    from parcours.servers import free_port
 
     base = args.keep or Path(tempfile.mkdtemp(prefix="parcours-hubbench-", dir="/tmp"))
     base.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,7 @@ def test_another_accounts_folder_on_the_path_is_passed_over(shared_tmp: Path) ->
     (project / "jupyter_config.py").write_text("c.ParcoursConfig.language = 'en'\n")
     os.chmod(project, 0o755)
     code = (
-        "from parcours.config import load_traitlets_config\n"
+        "from parcours.project import load_traitlets_config\n"
         f"merged = load_traitlets_config({str(project)!r})\n"
         "print(merged.ParcoursConfig.language)\n"
     )
@@ -53,10 +53,12 @@ def test_another_accounts_folder_on_the_path_is_passed_over(shared_tmp: Path) ->
 def test_a_project_the_account_cannot_read_is_named(shared_tmp: Path) -> None:
     project = closed_folder(shared_tmp / "project", "c.ParcoursConfig.language = 'fr'")
     code = (
-        "from parcours.config import load_traitlets_config\n"
+        "from parcours.project import load_traitlets_config\n"
         f"load_traitlets_config({str(project)!r})\n"
     )
     run = as_nobody(code, shared_tmp)
     assert run.returncode != 0
-    assert f"{project / 'jupyter_config.py'}: this process's account cannot read" in run.stderr
+    assert f"{project / 'jupyter_config.py'} : le compte de ce processus ne peut pas lire" in (
+        run.stderr
+    )
     assert "docs/deployment.md" in run.stderr

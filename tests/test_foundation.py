@@ -96,12 +96,12 @@ def test_broken_user_config_is_reported_not_raised(isolated_jupyter: Path) -> No
     user.write_text("c.ParcoursConfig.language = \n")
     result = parcours("config")
     assert result.returncode == 2
-    assert str(user) in result.stderr and "could not be loaded" in result.stderr
+    assert str(user) in result.stderr and "impossible de charger" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_jupyter_apps_started_by_parcours_read_the_project_config(isolated_jupyter: Path) -> None:
-    from parcours.config import activate_project
+    from parcours.project import activate_project
 
     saved = dict(os.environ)
     try:
@@ -178,7 +178,7 @@ def test_built_wheel_serves_the_dashboards(wheel_venv: Path, tmp_path: Path, rep
     import sysconfig
     import urllib.request
 
-    from parcours.dashboards.server import free_port
+    from parcours.servers import free_port
 
     # the wheel's dependencies: this venv's, as if installed with it (no package index here)
     purelib = subprocess.run(

@@ -6,7 +6,6 @@ Read straight from ``course.toml`` with ``tomllib`` (no pydantic in the kernel's
 
 from __future__ import annotations
 
-import getpass
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from parcours.errors import BadInputError
+from parcours.i18n import _
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,16 @@ class CourseContext:
         """Raise a clear error when the manifest is known and has no such lesson."""
         if self.lesson_module and lesson not in self.lesson_module:
             raise BadInputError(
-                f"course '{self.id}' ({self.folder}/course.toml) has no lesson '{lesson}'; "
-                f"its lessons are: {', '.join(self.lesson_module)} — fix the id in this cell"
+                _(
+                    "course '{course}' ({manifest}) has no lesson '{lesson}'; its lessons "
+                    "are: {known} — fix the id in this cell",
+                    lang=self.language,
+                ).format(
+                    course=self.id,
+                    manifest=f"{self.folder}/course.toml",
+                    lesson=lesson,
+                    known=", ".join(self.lesson_module),
+                )
             )
 
 
@@ -87,7 +95,10 @@ def course_context(course: str) -> CourseContext:
             data = tomllib.loads(manifest.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise BadInputError(
-                f"{manifest}: not valid TOML ({exc}) — run `parcours check`"
+                _(
+                    "{manifest}: not valid TOML ({error}) — run `parcours check`",
+                    lang=config().language,
+                ).format(manifest=manifest, error=exc)
             ) from exc
         if folder != as_path and data.get("id") not in (None, course):
             continue
@@ -111,8 +122,10 @@ def course_context(course: str) -> CourseContext:
 
 
 def learner_id() -> str:
-    """The learner: ``JUPYTERHUB_USER``, else ``ParcoursConfig.learner``, else the OS user."""
-    return os.environ.get("JUPYTERHUB_USER") or config().learner or getpass.getuser()
+    """The learner (:func:`parcours.identity.person`)."""
+    from parcours.identity import person
+
+    return person(config().learner)
 
 
 def actor() -> str:

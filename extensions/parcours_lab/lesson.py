@@ -25,6 +25,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from parcours.errors import BadInputError
+from parcours.i18n import _
 from parcours.store import Event
 
 from .context import CourseContext, actor, course_context
@@ -153,7 +154,11 @@ class LessonSession:
         """Record that the learner reached the end of section ``slug`` (time since the
         previous section, or since the lesson was opened)."""
         if not slug or "#" in slug:
-            raise BadInputError(f"lesson.section: {slug!r} is not a section name (no '#')")
+            raise BadInputError(
+                _("lesson.section: {slug!r} is not a section name (no '#')", lang=self.lang).format(
+                    slug=slug
+                )
+            )
         waiting = self._unanswered()
         if waiting or self._waiting:
             self._waiting.append((slug, waiting))

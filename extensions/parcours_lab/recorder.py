@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from parcours.errors import EventStoreError
+from parcours.i18n import _
 from parcours.store import Event, EventStore, open_store
 from parcours.store.spool import Spool
 
@@ -151,8 +152,12 @@ class Recorder:
             path = self.spool.append(batch)
         except OSError as exc:
             raise EventStoreError(
-                f"{reason}; and the local spool {self.spool.folder} cannot be written either "
-                f"({exc.strerror}). {len(batch)} event(s) were NOT recorded — tell your tutor."
+                _(
+                    "{reason}; and the local spool {folder} cannot be written either "
+                    "({error}). {count} event(s) were NOT recorded — tell your tutor."
+                ).format(
+                    reason=reason, folder=self.spool.folder, error=exc.strerror, count=len(batch)
+                )
             ) from exc
         self._check_spool = True
         return Outcome(

@@ -170,16 +170,22 @@ def show(
 
     if bool(lesson) == bool(assignment):
         raise BadInputError(
-            "reflection.show: name either lesson=... or assignment=..., e.g. "
-            f"reflection.show({course!r}, assignment='devoir-1')"
+            _(
+                "reflection.show: name either lesson=... or assignment=..., e.g. "
+                "reflection.show({course!r}, assignment='devoir-1')",
+                lang=options.get("lang") or course_context(course).language,
+            ).format(course=course)
         )
     ctx = course_context(course)
     if lesson:
         ctx.require_lesson(lesson)
     elif ctx.assignment_module and assignment not in ctx.assignment_module:
         raise BadInputError(
-            f"course '{ctx.id}' has no assignment '{assignment}'; its assignments are: "
-            f"{', '.join(ctx.assignment_module)} — fix the id in this cell"
+            _(
+                "course '{course}' has no assignment '{assignment}'; its assignments "
+                "are: {known} — fix the id in this cell",
+                lang=options.get("lang") or ctx.language,
+            ).format(course=ctx.id, assignment=assignment, known=", ".join(ctx.assignment_module))
         )
     lang = options.pop("lang", None) or ctx.language
     if os.environ.get("NBGRADER_EXECUTION"):

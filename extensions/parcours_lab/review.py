@@ -62,8 +62,11 @@ def show(
     ctx = course_context(course)
     if ctx.folder is None:
         raise BadInputError(
-            f"course '{course}' not found (looked in ParcoursConfig.courses_dir and around "
-            "this notebook) — check the course id"
+            _(
+                "course '{course}' not found (looked in ParcoursConfig.courses_dir and "
+                "around this notebook) — check the course id",
+                lang=lang or ctx.language,
+            ).format(course=course)
         )
     manifest = read_manifest(ctx.folder / "course.toml")
     lang = lang or ctx.language

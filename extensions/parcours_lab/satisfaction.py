@@ -109,8 +109,11 @@ def show(
     if module is None:
         if lesson is None:
             raise BadInputError(
-                "satisfaction.show: name module=... or lesson=..., e.g. "
-                f"satisfaction.show({course!r}, module='m1')"
+                _(
+                    "satisfaction.show: name module=... or lesson=..., e.g. "
+                    "satisfaction.show({course!r}, module='m1')",
+                    lang=options.get("lang") or ctx.language,
+                ).format(course=course)
             )
         ctx.require_lesson(lesson)
         module = ctx.lesson_module.get(lesson, lesson)

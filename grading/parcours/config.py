@@ -1,4 +1,5 @@
-"""The one Parcours configuration class, and how it is found.
+"""The one Parcours configuration class, and :func:`load_config` (where the project and its
+configuration files are, and how they are merged: :mod:`.project`).
 
 ``ParcoursConfig`` is read by the CLI, the server extension, the learner's kernel and the
 dashboards. Its values come from ``jupyter_config.py`` files, loaded the way Jupyter
@@ -8,7 +9,7 @@ applications load them (``jupyter_core.paths.jupyter_config_path``):
 2. the project's ``jupyter_config.py`` (the folder holding ``courses/``);
 3. the usual environment and system folders.
 
-:func:`activate_project` puts the user's folder and the project folder at the head of
+:func:`.project.activate_project` puts the user's folder and the project folder at the head of
 ``JUPYTER_CONFIG_PATH`` for this process and every server or kernel it starts, so that
 ``jupyter lab``, ``voila`` and ``nbgrader`` started by ``parcours`` read the same file
 without the user exporting anything.
@@ -24,26 +25,26 @@ from pathlib import Path
 from typing import Any
 
 from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default
-from traitlets.config import Config, Configurable
+from traitlets.config import Configurable
 
-from .analytics.thresholds import RISK_THRESHOLDS
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES
+from .project import find_root, load_traitlets_config
 
-#: Environment variable naming the project folder (the one holding ``jupyter_config.py``
-#: and ``courses/``). Set by :func:`activate_project` for child processes.
-ROOT_ENV = "PARCOURS_ROOT"
-CONFIG_FILE = "jupyter_config.py"
-
-#: Parcours' nbgrader exchange classes (:mod:`.pipeline.exchange`), by ``ExchangeFactory``
-#: trait: release-record checks for learners, and every exchange's root from
-#: ``ParcoursConfig.exchange_dir``. Written into a configuration by :func:`use_parcours_exchange`.
-EXCHANGE_CLASSES = {
-    "list": "parcours.pipeline.exchange.ParcoursExchangeList",
-    "fetch_assignment": "parcours.pipeline.exchange.ParcoursFetchAssignment",
-    "submit": "parcours.pipeline.exchange.ParcoursSubmit",
-    "fetch_feedback": "parcours.pipeline.exchange.ParcoursFetchFeedback",
-    "release_assignment": "parcours.pipeline.exchange.ParcoursReleaseAssignment",
-    "release_feedback": "parcours.pipeline.exchange.ParcoursReleaseFeedback",
-    "collect": "parcours.pipeline.exchange.ParcoursCollect",
+#: default thresholds of the risk rules (:mod:`.analytics.risk`), ``ParcoursConfig.
+#: risk_thresholds``' default: rule -> threshold (fires when its measure is at least that)
+RISK_THRESHOLDS: dict[str, float] = {
+    # no trace for a week and a half: a learner of an asynchronous course may skip a
+    # week, not two
+    "days_inactive": 10,
+    "missed_deadlines": 1,
+    "late_submissions": 2,
+    # the last two scores at least 20 points under the earlier ones...
+    "score_drop": 0.2,
+    # ... and under this share: a drop from 100 % to 80 % is no worry
+    "score_drop_below": 0.6,
+    "unanswered_quizzes": 0.5,
+    # a supporting reason only: said with another reason, never flags a learner alone
+    "reflections_missing": 3,
 }
 
 
@@ -88,12 +89,61 @@ class ParcoursConfig(Configurable):
         "hub, learners' events, fetch, submit and deadlines go through it with their token. "
         "Set by the hub in each person's server (env PARCOURS_SERVICE_URL); empty elsewhere.",
     ).tag(config=True)
+    exchange_transport = Unicode(
+        "",
+        help="What carries nbgrader's exchange operations instead of nbgrader itself: the "
+        "import name of a function (exchange, local_start) -> result. On the hub, set in "
+        "each person's server (env PARCOURS_EXCHANGE_TRANSPORT) to the Parcours service's "
+        "(parcours.hub.exchange.through_service); empty elsewhere: nbgrader's own.",
+    ).tag(config=True)
     service_token_cache_s = Float(
         30.0,
         help="How long the Parcours service trusts the hub's answer about a token before "
         "asking again. Each answer costs the hub a database lookup; a deadline brings "
         "hundreds of requests a second. A person removed from the hub is refused at most "
         "this long after; 0 asks the hub at every request.",
+    ).tag(config=True)
+    service_learner_threads = Int(
+        8,
+        help="Threads of the Parcours service serving learners' fetches, submissions, "
+        "feedback and reads (each writes only its own learner's files, so several run at "
+        "once); never shared with the teachers' pipeline commands, which run one at a time "
+        "in a thread of their own.",
+    ).tag(config=True)
+    service_max_body_mb = Int(
+        128,
+        help="Largest request body the Parcours service accepts, in MiB (a submission's "
+        "tar.gz, a batch of events).",
+    ).tag(config=True)
+    service_max_events = Int(
+        5000, help="Most events the Parcours service accepts in one request."
+    ).tag(config=True)
+    service_result_wait_s = Float(
+        120.0,
+        help="Longest wait the Parcours service grants a learner asking for an on-submit "
+        "result still pending (``…/result?wait=S``), in seconds.",
+    ).tag(config=True)
+    history_attempts = Int(
+        5,
+        help="Attempts at writing one entry of a course's history after the action it "
+        "records landed (the action's answer never waits for them); when all fail, the "
+        "entry is kept among the course's service problems, which its teachers read.",
+    ).tag(config=True)
+    history_retry_s = Float(
+        2.0,
+        help="Seconds before the first new attempt at writing a history entry; doubled "
+        "after each failure.",
+    ).tag(config=True)
+    history_connect_timeout_s = Float(
+        10.0,
+        help="Seconds the history waits for PostgreSQL to accept a connection (then the "
+        "attempt fails and is retried: history_attempts).",
+    ).tag(config=True)
+    spawn_hook_timeout_s = Float(
+        60.0,
+        help="Seconds the hub waits for a person's workspace to be prepared before their "
+        "server starts (the spawn hook's child process); beyond, the child is stopped and "
+        "the start fails with a message.",
     ).tag(config=True)
 
     exchange_dir = Unicode(
@@ -103,8 +153,8 @@ class ParcoursConfig(Configurable):
 
     # -- people and language ----------------------------------------------------------
     language = Enum(
-        ["fr", "en"],
-        default_value="fr",
+        list(LANGUAGES),
+        default_value=DEFAULT_LANGUAGE,
         help="Language of messages, widgets and dashboards when a course does not say.",
     ).tag(config=True)
 
@@ -124,6 +174,8 @@ class ParcoursConfig(Configurable):
 
     @default("pseudonym_salt")
     def _secret_key(self) -> str:
+        from .safefs import secret_key
+
         return secret_key(Path(self.data_dir) / "secrets" / "pseudonyms.key")
 
     # -- grading ----------------------------------------------------------------------
@@ -138,7 +190,9 @@ class ParcoursConfig(Configurable):
         config=True
     )
     process_limit = Int(
-        64, help="Processes a submission may create (RLIMIT_NPROC for the sandbox user)."
+        64,
+        help="Processes a submission may create (its sandbox's pids control group; "
+        "RLIMIT_NPROC of the sandbox user where no group can be made).",
     ).tag(config=True)
     output_limit_kb = Int(
         256, help="Largest output a cell may keep, in KiB; beyond it the output is cut."
@@ -177,7 +231,7 @@ class ParcoursConfig(Configurable):
     risk_thresholds = Dict(
         default_value=RISK_THRESHOLDS,
         help="Rules that flag a learner at risk; each a threshold a tutor can edit "
-        "(analytics/thresholds.py lists them; reflections_missing is said only with "
+        "(config.py: RISK_THRESHOLDS lists them; reflections_missing is said only with "
         "another reason).",
     ).tag(config=True)
     band_thresholds = Dict(
@@ -254,9 +308,11 @@ class ParcoursConfig(Configurable):
         "groups.",
     ).tag(config=True)
     hub_learner_pool = Int(
-        4,
-        help="Learner dashboards kept ready on the hub (preheated kernels, ~150 MB each): "
-        "that many learners opening their page at once get it without a kernel start.",
+        1,
+        help="Voila learner dashboards kept ready on the hub (preheated kernels, ~150 MB "
+        "each) for the learner page's Voila form (?voila=1): that many opening it at once "
+        "get it without a kernel start. The learner page itself is built by the dashboards "
+        "service without a kernel.",
     ).tag(config=True)
     hub_idle_minutes = Int(
         60,
@@ -349,6 +405,10 @@ class ParcoursConfig(Configurable):
     def _default_service_url(self) -> str:
         return os.environ.get("PARCOURS_SERVICE_URL", "")
 
+    @default("exchange_transport")
+    def _default_exchange_transport(self) -> str:
+        return os.environ.get("PARCOURS_EXCHANGE_TRANSPORT", "")
+
     @default("events_url")
     def _default_events_url(self) -> str:
         if self.service_url:
@@ -380,130 +440,6 @@ class ParcoursConfig(Configurable):
     def workers(self) -> int:
         """Grading workers actually used."""
         return self.grading_workers or (os.cpu_count() or 1)
-
-
-def secret_key(path: Path) -> str:
-    """The secret in ``path``, made at random (0600, in a 0700 folder) the first time.
-    "" when this process may not read it (a learner's server on the hub: there the
-    Parcours service pseudonymises, never the learner's kernel)."""
-    import secrets
-
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return ""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # made meanwhile by another process
-        return path.read_text(encoding="utf-8").strip()
-    except OSError:
-        return ""
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(secrets.token_hex(32))
-    return path.read_text(encoding="utf-8").strip()
-
-
-def use_parcours_exchange(config: Config) -> Config:
-    """Make nbgrader use Parcours' exchange classes (:data:`EXCHANGE_CLASSES`) in ``config``.
-
-    Called by the project's ``jupyter_config.py`` (so that nbgrader's JupyterLab assignment
-    list and every nbgrader application use them) and by the pipeline's own nbgrader
-    configuration. The exchange's folder is not written here: each class takes it from
-    ``ParcoursConfig.exchange_dir`` when it is used, after the user's file has been read.
-    """
-    for trait, klass in EXCHANGE_CLASSES.items():
-        setattr(config.ExchangeFactory, trait, klass)
-    config.Exchange.path_includes_course = True
-    return config
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The project folder: ``$PARCOURS_ROOT``, else the nearest folder upwards from ``start``
-    (default: the working directory) that holds both ``jupyter_config.py`` and ``courses/``,
-    else the source checkout this package was installed from (editable install), else the
-    copy a wheel installs in ``<prefix>/share/parcours`` (its configuration file and the
-    dashboard notebooks)."""
-    env = os.environ.get(ROOT_ENV)
-    if env:
-        return Path(env).resolve()
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_FILE).is_file() and (folder / "courses").is_dir():
-            return folder
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / CONFIG_FILE).is_file():
-        return checkout
-    import sys
-
-    installed = Path(sys.prefix) / "share" / "parcours"
-    if (installed / CONFIG_FILE).is_file():
-        return installed
-    return here
-
-
-def config_paths(root: Path) -> list[str]:
-    """Folders searched for ``jupyter_config.py``, highest priority first."""
-    from jupyter_core.paths import jupyter_config_dir
-
-    user = jupyter_config_dir()
-    paths = [user, str(root)]
-    for extra in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep):
-        if extra and extra not in paths:
-            paths.append(extra)
-    return paths
-
-
-def activate_project(root: Path | str | None = None) -> Path:
-    """Make this process and its children use the project's configuration.
-
-    Sets ``PARCOURS_ROOT`` and puts the user's Jupyter config folder, then the project
-    folder, at the head of ``JUPYTER_CONFIG_PATH`` (where the user's file keeps priority).
-    Idempotent. Returns the project folder.
-    """
-    root = (Path(root) if root else find_root()).resolve()
-    os.environ[ROOT_ENV] = str(root)
-    os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(config_paths(root))
-    return root
-
-
-def load_traitlets_config(root: Path | str | None = None) -> Config:
-    """Merge every ``jupyter_config.py`` on the search path, user's file last (it wins)."""
-    from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
-
-    folder_root = activate_project(root)
-    merged = Config()
-    for folder in reversed(config_paths(folder_root)):
-        path = Path(folder) / CONFIG_FILE
-        try:
-            if not path.is_file():
-                continue
-        except PermissionError:
-            if Path(folder) == folder_root:
-                from .errors import ConfigurationError
-
-                raise ConfigurationError(
-                    f"{path}: this process's account cannot read the project's "
-                    "configuration; make the project folder readable by it (the hub's "
-                    "services run as their own accounts: docs/deployment.md)."
-                ) from None
-            continue  # another account's folder left on the search path: not ours
-
-        try:
-            loaded = PyFileConfigLoader(CONFIG_FILE, path=folder).load_config()
-        except ConfigFileNotFound:
-            continue
-        except Exception as exc:  # a user's config file may raise anything
-            from .errors import ConfigurationError
-
-            raise ConfigurationError(
-                f"{path}: this configuration file could not be loaded ({exc}). "
-                "Fix the line it names, or move the file away to use the defaults."
-            ) from exc
-        merged.merge(loaded)
-    return merged
 
 
 def load_config(root: Path | str | None = None, **overrides: Any) -> ParcoursConfig:

@@ -9,10 +9,11 @@
    everyone; for each learner who hands it in, ``fetch`` into the learner's own folder,
    answers written into the real notebook (the source's solution where the learner gets
    a question right, the unanswered stub where they do not; a short text for written
-   questions), ``submit``; then ``collect``, ``autograde`` on real kernels, ``feedback``.
-   Each learner's submissions are recorded in nbgrader's cache where the hub's Parcours
-   service keeps it (:func:`.hub.service.learner_cache`): the released feedback reaches
-   the learner on the hub as real feedback does (nbgrader finds it through that record).
+   questions), ``submit``; then ``collect`` and ``autograde`` on real kernels; the
+   teacher grades the written answers by hand and releases the feedback of what she has
+   graded (:mod:`.demo_teacher`). Each learner's submissions are recorded in nbgrader's
+   cache where the hub's Parcours service keeps it (:func:`.hub.service.learner_cache`):
+   the released feedback reaches the learner on the hub as real feedback does.
 4. **Lessons** — quiz answers, lesson progress, reflections and satisfaction ratings over
    the simulated weeks, written to the event store.
 5. **Serve** — Parcours on JupyterHub (:func:`serve_hub`): the class's accounts (40
@@ -22,13 +23,32 @@
    With ``--single-user`` (or when not root), JupyterLab and the dashboards for one person
    on this machine instead (:func:`serve`). Ctrl-C stops it all.
 
-The simulation clock: the class lives the first ``weeks`` weeks of the course (September
-to October for the demo course), but the pipeline runs today. After ``collect`` the demo
-sets each submission's time (gradebook row and ``timestamp.txt``, the pipeline's own
-metadata, never the learner's files) and each feedback file's time to the simulated
-moments, and the dashboards are served "as of" the end of the simulated weeks
-(``ParcoursConfig.dashboard_now``), so that lateness, feedback delays and weekly activity
-read as they would have on that day.
+**One clock, the class's.** The class starts on the course's first morning (its
+``starts``, :func:`first_day`) and is seen "as of" :data:`WEEKS` weeks later, the
+Thursday evening of its fifth week (15 Oct 2026 for the demo course): a few learners
+behind, devoir-1 graded and fed back, devoir-2 being graded, devoir-3 released and
+opening on Monday. Everything the demo writes is dated on that calendar and none of it
+after that moment: lesson events, releases, hand-ins (collect record, gradebook row and
+``timestamp.txt``: the pipeline's own metadata, never the learner's files), grades given
+by hand and feedback pages, a few days after the due date and only for the hand-ins
+graded by then (the others wait, "needs manual grading", with no feedback). The
+dashboards are served as of that moment (``ParcoursConfig.dashboard_now``, env
+``PARCOURS_NOW``), which ``parcours demo`` prints.
+
+Why not "as of now", the class moved so that its fifth week is this week: a class lives
+in its course's calendar, and that calendar is the manifest's (``course.toml``'s opens
+and due dates, in the course's zone), read by every process of the hub: the learner's
+panel, the teacher's ``parcours`` commands, nbgrader's gradebook, the instructions in
+the released notebooks. Moving the class would mean moving the course: a second, dated
+copy of it that all of them read instead of the project's, kept in step by hand — a
+drift a demo should not teach. So the demo lives the class in the course's own dates.
+What people do live on the hub afterwards (a hand-in, ``parcours feedback``, a
+follow-up) is dated by the real clock, after the class's "as of", and the panel counts
+lateness by that clock: on the demo course, past its dates, devoir-3 handed in today is
+late; ``parcours feedback`` run again keeps each unchanged page's first release time
+(only a regraded page is dated today). To play the class on this term's calendar, move the course's
+``starts``, ``opens`` and ``due`` in ``course.toml`` so that its fifth week is this
+week, and run ``parcours demo --reset``.
 """
 
 from __future__ import annotations
@@ -45,6 +65,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .demo_learner import answer_notebook, solutions
 from .errors import BadInputError, ParcoursError
 from .i18n import _, number
 
@@ -55,10 +76,10 @@ if TYPE_CHECKING:
     from .course.model import Course
 
 DEMO_COURSE = "analyse-de-donnees"
-WEEKS = 5.0
-WRITTEN_ANSWER = (
-    "Le jeu de données est complet à quelques valeurs près ; la tendance principale est nette."
-)
+#: how far into its calendar the class is seen: Thursday evening of its fifth week
+WEEKS = 4.5
+#: the hour the class's first day starts (the course's ``starts``, in its zone)
+FIRST_MORNING = dt.time(8, 0)
 
 
 class DemoError(ParcoursError):
@@ -72,7 +93,10 @@ class DemoResult:
     course: str
     learners: int
     data_dir: Path
+    #: the moment the class is seen at (the dashboards' "as of")
     now: dt.datetime
+    #: the course's time zone, in which that moment is shown
+    zone: str = "UTC"
     submissions: int = 0
     graded: int = 0
     events: int = 0
@@ -115,45 +139,14 @@ def check_demo_course(config: ParcoursConfig, execute: bool) -> Course:
     return load_course(folder)
 
 
-def solutions(source: Path) -> dict[str, str]:
-    """grade_id -> the solution cell's full source (solution markers removed)."""
-    import nbformat
+def first_day(course: Course) -> dt.datetime | None:
+    """The class's first morning: the course's ``starts`` at :data:`FIRST_MORNING` in its
+    zone (None without ``starts``: the cohort then starts at the first opening)."""
+    from zoneinfo import ZoneInfo
 
-    found = {}
-    for cell in nbformat.read(source, as_version=4).cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and cell.cell_type == "code":
-            lines = [
-                ln
-                for ln in cell.source.splitlines()
-                if ln.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
-            ]
-            found[meta["grade_id"]] = "\n".join(lines)
-    return found
-
-
-def answer_notebook(path: Path, answers: dict[str, str], right: Callable[[str], bool]) -> int:
-    """Write a learner's answers into a fetched notebook: the solution where ``right``
-    says the learner gets that question, the stub left as released otherwise, a short
-    text in written answers. Returns how many questions were answered right."""
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
-    count = 0
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if not meta.get("solution"):
-            continue
-        grade_id = meta.get("grade_id", "")
-        if cell.cell_type == "markdown":
-            if right(grade_id):
-                cell.source = WRITTEN_ANSWER
-            continue
-        if grade_id in answers and right(grade_id):
-            cell.source = answers[grade_id]
-            count += 1
-    nbformat.write(nb, path)
-    return count
+    if course.starts is None:
+        return None
+    return dt.datetime.combine(course.starts, FIRST_MORNING, tzinfo=ZoneInfo(course.timezone))
 
 
 def _planned_roster(config: ParcoursConfig, course: Course, cohort_learners: pd.DataFrame) -> None:
@@ -169,51 +162,6 @@ def _planned_roster(config: ParcoursConfig, course: Course, cohort_learners: pd.
     )
 
 
-def _set_times(
-    config: ParcoursConfig, course: Course, assignment: str, times: dict[str, dt.datetime]
-) -> None:
-    """The simulation clock (see the module doc): submission times in the collect record
-    (``submissions.json``, logged as a ``demo-clock`` change), the gradebook and the
-    teacher copy's ``timestamp.txt``."""
-    from .pipeline.gradebook import open_gradebook
-    from .pipeline.records import SUBMISSIONS, log_change, update_record
-
-    root = config.course_root(course.id)
-    with update_record(root / SUBMISSIONS) as data:
-        seen = data["entries"].get(assignment, {})
-        for learner, when in times.items():
-            if learner in seen:
-                seen[learner]["received"] = when.astimezone(dt.UTC).isoformat()
-                seen[learner]["claimed"] = seen[learner]["received"]
-        log_change(data, "demo-clock", assignment=assignment, learners=len(times))
-    with open_gradebook(config, course) as gb:
-        for learner, when in times.items():
-            sub = gb.find_submission(assignment, learner)
-            sub.timestamp = when.astimezone(dt.UTC).replace(tzinfo=None)
-            stamp = root / "submitted" / learner / assignment / "timestamp.txt"
-            if stamp.parent.is_dir():
-                stamp.write_text(when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
-        gb.db.commit()
-
-
-def _date_feedback(
-    config: ParcoursConfig,
-    course: Course,
-    assignment: str,
-    times: dict[str, dt.datetime],
-    now: dt.datetime,
-    seed: int,
-) -> None:
-    import random
-
-    rng = random.Random(seed)
-    base = config.course_root(course.id) / "feedback"
-    for learner, when in times.items():
-        released = min(now - dt.timedelta(hours=1), when + dt.timedelta(days=rng.uniform(1.0, 5.0)))
-        for html in (base / learner / assignment).glob("*.html"):
-            os.utime(html, (released.timestamp(), released.timestamp()))
-
-
 def run_assignment(
     config: ParcoursConfig,
     course: Course,
@@ -224,23 +172,28 @@ def run_assignment(
     seed: int,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[int, int]:
-    """Release, fetch, answer, submit, collect, autograde and feed back one assignment.
-    Returns (submissions, notebooks graded)."""
+    """Release, fetch, answer, submit, collect and autograde one assignment; then the
+    teacher grades by hand and releases the feedback of what she has graded by ``now``
+    (:mod:`.demo_teacher`). Returns (submissions, notebooks graded)."""
     import random
 
+    from . import demo_teacher as teacher
     from .hub.service import learner_cache
     from .pipeline.autograde import autograde
     from .pipeline.collect import collect
     from .pipeline.exchange import fetch, submit
-    from .pipeline.feedback import feedback
     from .pipeline.release import release
 
     a = course.assignment(assignment)
     sources = sorted(course.path(a.source).glob("*.ipynb"))
     answers = {nb.name: solutions(nb) for nb in sources}
     release(config, course, assignment)
+    teacher.date_release(config, course, assignment, now)
     mine = plans[plans["assignment"] == assignment]
+    if mine.empty:  # not handed in yet by anyone
+        return 0, 0
     times: dict[str, dt.datetime] = {}
+    answered: dict[str, set[str]] = {}  # learner -> questions answered (not the stub)
     rng = random.Random(f"{seed}:{assignment}")
     for row in mine.itertuples(index=False):
         home = homes / row.student_id
@@ -250,8 +203,15 @@ def run_assignment(
         folder = fetch(config, course, assignment, learner=row.student_id, into=home,
                        cache_dir=cache)  # fmt: skip
 
-        def right(_gid: str, p: float = float(row.fraction_correct)) -> bool:
-            return rng.random() < p
+        mine_answered = answered.setdefault(row.student_id, set())
+
+        def right(
+            gid: str, p: float = float(row.fraction_correct), got: set[str] = mine_answered
+        ) -> bool:
+            if rng.random() < p:
+                got.add(gid)
+                return True
+            return False
 
         for notebook in sources:
             target = folder / notebook.name
@@ -265,10 +225,13 @@ def run_assignment(
         ),
     )
     collect(config, course, assignment)
-    _set_times(config, course, assignment, times)
+    teacher.set_submission_times(config, course, assignment, times)
     report = autograde(config, course, assignment, progress=False)
-    feedback(config, course, assignment, now=now)
-    _date_feedback(config, course, assignment, times, now, seed)
+    due = course.due(a)
+    graded = teacher.hand_grading_times(due, times, now, f"{seed}:{assignment}:grading")
+    teacher.grade_by_hand(config, course, assignment, answered, sorted(graded))
+    waiting = sorted(set(times) - set(graded))
+    teacher.release_feedback(config, course, assignment, graded, waiting, now)
     return len(times), len(report.graded)
 
 
@@ -305,7 +268,13 @@ def build_demo(
         ),
     )
     cohort = make_cohort(
-        course, learners, seed=seed, weeks=weeks, salt=config.pseudonym_salt, id_prefix="apprenant"
+        course,
+        learners,
+        seed=seed,
+        weeks=weeks,
+        salt=config.pseudonym_salt,
+        start=first_day(course),
+        id_prefix="apprenant",
     )
     _planned_roster(config, course, cohort.learners)
     stamps = pd.to_datetime(cohort.events["timestamp"], utc=True, format="ISO8601")
@@ -314,7 +283,7 @@ def build_demo(
     now = (end + pd.Timedelta(hours=2)).floor("s").to_pydatetime()
     plans = cohort.plans.assign(submit_at=plan_times)
     plans = plans[plans["submit_at"] < now]
-    result = DemoResult(course.id, learners, data_dir, now)
+    result = DemoResult(course.id, learners, data_dir, now, zone=course.timezone)
     _tell(
         progress,
         _(
@@ -323,9 +292,7 @@ def build_demo(
         ),
     )
     homes = data_dir / "demo-learners"
-    for a in course.assignments:
-        if not (plans["assignment"] == a.id).any():
-            continue
+    for a in course.assignments:  # each released: the teacher releases ahead of its opening
         started = time.perf_counter()
         subs, graded = run_assignment(config, course, a.id, plans, homes, now, seed, progress)
         result.submissions += subs
@@ -431,23 +398,17 @@ def serve(
     """Start JupyterLab (project config, random token) and the dashboards "as of" ``now``.
 
     Ports already taken (``c.ParcoursConfig.lab_port``, ``dashboard_port``) are refused
-    before anything starts (:class:`~.dashboards.server.PortInUseError`, exit status 2).
+    before anything starts (:class:`~.servers.PortInUseError`, exit status 2).
     JupyterLab's log: ``<data_dir>/jupyterlab.log``; Voila's:
     ``<data_dir>/dashboards/voila.log``."""
-    import getpass
-
-    from .config import activate_project
-    from .dashboards.server import (
-        DashboardServer,
-        DashboardServerError,
-        ensure_port_free,
-        free_port,
-        wait_until_answers,
-    )
+    from .dashboards.server import DashboardServer
+    from .identity import os_login
+    from .project import activate_project
+    from .servers import ServerError, ensure_port_free, free_port, wait_until_answers
 
     root = activate_project(Path(config.root))
     # the person running the demo plays the teacher: they may open any learner's page
-    demo_env = {"PARCOURS_NOW": now.isoformat(), "PARCOURS_DASHBOARD_TEACHERS": getpass.getuser()}
+    demo_env = {"PARCOURS_NOW": now.isoformat(), "PARCOURS_DASHBOARD_TEACHERS": os_login()}
     env = {**os.environ, "PARCOURS_DATA_DIR": str(config.data_dir), **demo_env}
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     for taken, what, setting in (
@@ -490,7 +451,7 @@ def serve(
                 "JupyterLab",
                 Path(log.name),
             )
-        except DashboardServerError as exc:
+        except ServerError as exc:
             raise DemoError(str(exc)) from None
     except BaseException:
         dashboards.stop()

@@ -1,7 +1,7 @@
 """Versioned JSON Schemas shipped in the packages, one validator style for all of them.
 
 Event records (``store/schemas/event-v1.json``) and quiz banks
-(``parcours_lab/quiz/schemas/quiz-bank-v1.json``) are declared as JSON Schema draft-07 and
+(``quizbank/schemas/quiz-bank-v1.json``) are declared as JSON Schema draft-07 and
 validated with ``fastjsonschema``: each schema is compiled once per process into a Python
 function (cached), which costs a few milliseconds and imports fast in a learner's kernel.
 

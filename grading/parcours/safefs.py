@@ -188,3 +188,25 @@ def chmod_tree(path: Path, folders: Callable[[int], int], files: Callable[[int],
             _on_entry(
                 fd, name, lambda proc, info: os.chmod(proc, files(stat.S_IMODE(info.st_mode)))
             )
+
+
+def secret_key(path: Path) -> str:
+    """The secret in ``path``, made at random (0600, in a 0700 folder) the first time.
+    "" when this process may not read it (a learner's server on the hub: there the
+    Parcours service pseudonymises, never the learner's kernel)."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return ""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made meanwhile by another process
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip()

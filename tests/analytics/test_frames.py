@@ -210,7 +210,9 @@ def test_a_broken_gradebook_is_a_clear_error(config, course):
     path = config.course_root(course.id) / "gradebook.db"
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not a database at all" * 100)
-    with pytest.raises(DataError, match=r"gradebook\.db: the nbgrader gradebook cannot be read"):
+    with pytest.raises(
+        DataError, match=r"gradebook\.db : impossible de lire le carnet de notes nbgrader"
+    ):
         load_frames(config, [course])
 
 

@@ -124,7 +124,7 @@ def test_team_sizes_never_leave_anyone_alone():
 
 
 def test_bad_skill_or_size_is_a_clear_error(data):
-    with pytest.raises(BadInputError, match="skill 'nope'"):
+    with pytest.raises(BadInputError, match="compétence « nope »"):
         bands(skill_mastery(data), "nope")
-    with pytest.raises(BadInputError, match="2 to 5"):
+    with pytest.raises(BadInputError, match="de 2 à 5"):
         teams(skill_mastery(data), "s1", size=6)

@@ -288,7 +288,7 @@ def test_quiz_bank_problems_in_the_courses_language(mini_course: MiniCourse) -> 
     result = mini_course.check("--no-execute")
     assert_bad_input(
         result,
-        "question 'l1-q1': l'indice de réponse 3 est hors limites (3 options)",
+        "question 'l1-q1' : l'indice de réponse 3 est hors limites (3 options)",
         "utilisez 0 à 2 (la première option est 0)",
     )
     assert "(dans " not in result.stderr and "(in " not in result.stderr  # the file is named

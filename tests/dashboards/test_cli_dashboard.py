@@ -13,7 +13,8 @@ from pathlib import Path
 
 from parcours.cli import main
 from parcours.config import load_config
-from parcours.dashboards.server import free_port, voila_command
+from parcours.dashboards.server import voila_command
+from parcours.servers import free_port
 
 
 def test_voila_command_and_config(repo: Path) -> None:
@@ -175,8 +176,8 @@ def test_demo_refuses_a_taken_port_before_starting_anything(
     import socket
 
     import pytest
-    from parcours.dashboards.server import PortInUseError
     from parcours.demo import serve
+    from parcours.servers import PortInUseError
 
     for name in ("PARCOURS_ROOT", "JUPYTER_CONFIG_PATH"):  # restored after the test
         monkeypatch.setenv(name, os.environ.get(name, ""))
@@ -185,6 +186,6 @@ def test_demo_refuses_a_taken_port_before_starting_anything(
         other.bind(("127.0.0.1", 0))
         other.listen()
         port = other.getsockname()[1]
-        with pytest.raises(PortInUseError, match=f"port {port} on 127.0.0.1 is already in use"):
+        with pytest.raises(PortInUseError, match=f"le port {port} sur 127.0.0.1 est déjà utilisé"):
             serve(config, dt.datetime.now(dt.UTC), lab_port=port)
     assert not (tmp_path / "jupyterlab.log").exists()  # JupyterLab never started

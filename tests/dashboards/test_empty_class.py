@@ -32,7 +32,8 @@ def test_coordinator_page_of_an_empty_class(empty_state) -> None:
 
 def test_teacher_and_learner_pages_of_an_empty_class(empty_state) -> None:
     from parcours.dashboards import teacher as vm
-    from parcours.dashboards.people import LearnerPage, TeacherPage
+    from parcours.dashboards.learner_page import LearnerPage
+    from parcours.dashboards.teacher_page import TeacherPage
 
     status = vm.assignment_status(empty_state.data, "analyse-de-donnees", "devoir-1")
     assert (status.learners, status.on_time, status.late, status.missing) == (0, 0, 0, 0)
@@ -42,3 +43,20 @@ def test_teacher_and_learner_pages_of_an_empty_class(empty_state) -> None:
     learner = LearnerPage(empty_state, {"lang": "en", "learner": "nobody-yet"})
     learner.render()
     assert learner.title and learner.blocks
+
+
+def test_a_learner_with_nothing_planned_is_told_why_her_week_is_empty(empty_state) -> None:
+    """An empty "My planned work this week" chart says why, in her language (#24)."""
+    from parcours.dashboards.blocks import Static
+    from parcours.dashboards.learner_page import LearnerPage
+
+    empty_state.config.learner = "nobody-yet"  # her own page, as she opens it
+    learner = LearnerPage(empty_state, {"lang": "fr"})
+    learner.render()
+    html = " ".join(
+        str(output["data"].get("text/html", ""))
+        for block in learner.blocks
+        if isinstance(block, Static)
+        for output in block.outputs
+    )
+    assert "Rien de prévu pour les sept prochains jours" in html

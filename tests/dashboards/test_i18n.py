@@ -52,5 +52,7 @@ def test_language_choice_and_bad_language() -> None:
     assert choose_language(None, "en", "fr") == "en"
     assert choose_language("", None, "fr") == "fr"
     assert choose_language("de", None, None) == "fr"
-    with pytest.raises(BadInputError, match="use one of fr, en"):
+    with language("en"), pytest.raises(BadInputError, match="use one of fr, en"):
+        set_language("de")
+    with language("fr"), pytest.raises(BadInputError, match="utilisez l'une de fr, en"):
         set_language("de")

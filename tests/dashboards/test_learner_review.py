@@ -31,7 +31,7 @@ def reviewer(state: Any, class_world: ClassWorld) -> tuple[str, Any]:
     """A learner of the class with more questions to review today than the page lists,
     and her queue."""
     from parcours.dashboards import learner as vm
-    from parcours.dashboards.people import REVIEW_ROWS
+    from parcours.dashboards.learner_page import REVIEW_ROWS
 
     for student in class_world.student_ids:
         queue = vm.review_queue(state.config, state.data, vm.pseudonym(state.data, student))
@@ -72,7 +72,7 @@ def test_served_learner_page_lists_questions_and_is_styled(
     """In chromium: the served (hub) learner page's review list shows question texts and
     lesson titles, not ids; the page reads in the dashboards' sans-serif type, its tables
     bordered, as on the Voila pages."""
-    from parcours.dashboards.people import REVIEW_ROWS, LearnerPage
+    from parcours.dashboards.learner_page import REVIEW_ROWS, LearnerPage
     from parcours.dashboards.served import page_html
 
     student, queue = reviewer(state, world_env)

@@ -82,7 +82,7 @@ def static_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     first, then Tornado's gzip), on a free loopback port, in a thread."""
     import tornado.web
     from parcours.dashboards.compression import install
-    from parcours.dashboards.server import free_port
+    from parcours.servers import free_port
 
     port = free_port()
     started = threading.Event()

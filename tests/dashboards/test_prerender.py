@@ -10,7 +10,7 @@ import pytest
 
 
 def _block():
-    from parcours.dashboards import ui
+    from parcours.dashboards import blocks, ui
 
     fig = ui.figure(
         "bar",
@@ -20,7 +20,9 @@ def _block():
         x=["lesson-1", "quiz-2"],
         y=[40, 31],
     )
-    return ui.Static.of(lambda: [ui.show_html("<h2>Dropout</h2>"), ui.show_figure(fig, "funnel")])
+    return blocks.Static.of(
+        lambda: [blocks.show_html("<h2>Dropout</h2>"), blocks.show_figure(fig, "funnel")]
+    )
 
 
 def test_figures_drawn_ahead_as_svg() -> None:

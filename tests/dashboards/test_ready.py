@@ -44,14 +44,15 @@ def test_the_watcher_counts_reports_per_page(tmp_path: Path) -> None:
 
 def test_a_stopped_server_or_no_report_is_said(tmp_path: Path) -> None:
     from parcours.dashboards.server import DashboardServerError, ReadyWatcher
+    from parcours.i18n import language
 
     watcher = ReadyWatcher(tmp_path)
     try:
-        with pytest.raises(DashboardServerError, match="in 1 s"):
+        with language("en"), pytest.raises(DashboardServerError, match="in 1 s"):
             watcher.wait("teacher", 1, timeout=1)
         stopped = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
         stopped.wait()
-        with pytest.raises(DashboardServerError, match="exit 3"):
+        with language("en"), pytest.raises(DashboardServerError, match="exit 3"):
             watcher.wait("teacher", 1, timeout=60, process=stopped)
     finally:
         watcher.close()

@@ -107,7 +107,7 @@ def test_page_language_follows_the_course(state) -> None:
 
 def test_teacher_views_of_each_course(state) -> None:
     from parcours.dashboards import teacher as vm
-    from parcours.dashboards.people import TeacherPage
+    from parcours.dashboards.teacher_page import TeacherPage
 
     data = state.data
     listed = vm.assignments(data)
@@ -123,7 +123,7 @@ def test_teacher_views_of_each_course(state) -> None:
 
 def test_learner_of_both_courses_sees_both(state, two_courses) -> None:
     from parcours.dashboards import learner as vm
-    from parcours.dashboards.people import LearnerPage
+    from parcours.dashboards.learner_page import LearnerPage
 
     world, _config = two_courses
     student = world.students[ENGLISH][0]
@@ -151,9 +151,9 @@ def test_learner_dashboard_names_each_assignments_zone(
 ) -> None:
     """The browser's zone is unknown to the server: each due date is shown in the zone it
     was written in, named — an assignment's own zone before its course's."""
-    from parcours.course.zones import MINUS
     from parcours.dashboards import learner as vm
-    from parcours.dashboards.people import LearnerPage
+    from parcours.dashboards.learner_page import LearnerPage
+    from parcours.i18n.display import MINUS
 
     world, _config = two_courses
     student = world.students[ENGLISH][0]

@@ -120,7 +120,9 @@ def test_learner_is_scoped(dashboard_data, world_env) -> None:
     config.dashboard_teachers = ["prof-martin"]
     config.learner = "alice"
     assert learner.resolve_learner(config, {}, {}).student_id == "alice"
-    with pytest.raises(BadInputError, match="may not open the dashboard of learner 'bob'"):
+    with pytest.raises(
+        BadInputError, match="ne peut pas ouvrir le tableau de bord de l'apprenant « bob »"
+    ):
         learner.resolve_learner(config, {"learner": "bob"}, {})
     hub = learner.resolve_learner(config, {}, {"JUPYTERHUB_USER": "carla"})
     assert hub.student_id == "carla" and not hub.may_choose
@@ -129,7 +131,7 @@ def test_learner_is_scoped(dashboard_data, world_env) -> None:
     )
     assert teacher_view.student_id == "bob" and teacher_view.may_choose
     config.learner = ""
-    with pytest.raises(BadInputError, match="no learner known"):
+    with pytest.raises(BadInputError, match="aucun apprenant connu"):
         learner.resolve_learner(config, {}, {})
 
 

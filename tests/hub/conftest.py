@@ -159,11 +159,11 @@ def _tree_digest(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def hub_site() -> Iterator[HubSite]:
     from parcours.config import load_config
-    from parcours.dashboards.server import free_port
     from parcours.hub.accounts import account_exists, set_password, sync_accounts
     from parcours.hub.server import HubServer
     from parcours.hub.shellpath import PROFILE
     from parcours.pipeline.roster import Learner, write_roster
+    from parcours.servers import free_port
 
     assert os.geteuid() == 0, "the hub tests create Unix accounts: run them as root"
     saved_environ = dict(os.environ)

@@ -100,9 +100,10 @@ def test_teacher_opens_formgrader_in_its_own_tab(
     page.get_by_text("Create Assignment").first.wait_for(timeout=120_000)
     page.goto(f"{hub_site.url}/hub/home", timeout=60_000)
     page.get_by_role("button", name="Services").click()
-    link = page.get_by_role("link", name=f"formgrader-{COURSE_A}")
-    link.wait_for(timeout=30_000)  # the hub's Services menu lists the course's formgrader
-    assert page.get_by_role("link", name="formgrader-cours-b").count() == 0
+    # the hub's Services menu lists the course's formgrader, named in French by its title
+    link = page.get_by_role("link", name="Correction : Analyse de données avec pandas", exact=True)
+    link.wait_for(timeout=30_000)
+    assert page.get_by_role("link", name="Correction : Cours B", exact=True).count() == 0
     with page.context.expect_page(timeout=60_000) as opened:
         link.click(modifiers=["Control"])  # in its own tab (JupyterHub blocks the iframe)
     grader = opened.value

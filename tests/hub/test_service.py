@@ -345,7 +345,7 @@ def test_a_services_token_is_not_taken_for_a_person(hub_site: HubSite) -> None:
             answer = _call(hub_site, token, method, path, json=[_event()])
             assert answer.status_code == 403, (path, answer.status_code, answer.text[:200])
             body = answer.json()
-            assert body["status"] == 403 and "service 'pt-alice'" in body["message"], body
+            assert body["status"] == 403 and "service « pt-alice »" in body["message"], body
         # nor does the dashboards service show her page to it
         page = requests.get(
             hub_site.dashboard("learner"),

@@ -125,9 +125,10 @@ class World:
 def write_world(base: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     """The course (devoir-a due five days ago, released), the roster, the configuration
     and the learner's home with the lesson notebook."""
-    from parcours.config import activate_project, load_config
+    from parcours.config import load_config
     from parcours.pipeline.release import release
     from parcours.pipeline.roster import Learner, roster_path, write_roster
+    from parcours.project import activate_project
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     root, data, home = base / "projet", base / "data", base / "home"
@@ -182,7 +183,7 @@ class LabServer:
     """JupyterLab on a free loopback port, the learner's home as its root."""
 
     def __init__(self, world: World, log: Path):
-        from parcours.dashboards.server import free_port
+        from parcours.servers import free_port
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from parcours.i18n import language
 from parcours.jsonschemas import load_schema
-from parcours_lab.quiz import QuizDefinitionError, load_bank
+from parcours.quizbank import QuizDefinitionError, load_bank
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = sorted((Path(__file__).parent / "banks" / "bad").glob("*.yaml"))
@@ -39,7 +39,7 @@ def test_course_banks_follow_the_schema(path: Path) -> None:
     assert load_bank(path).questions
     jsonschema.validate(
         yaml.safe_load(path.read_text(encoding="utf-8")),
-        load_schema("parcours_lab.quiz", "quiz-bank-v1.json"),
+        load_schema("parcours.quizbank", "quiz-bank-v1.json"),
     )
 
 

@@ -44,8 +44,8 @@ def notebook_cell() -> str:
 def voila(project: Project, tmp_path: Path, notebook_cell: str) -> Iterator[str]:
     """A Voila server on a free loopback port serving a one-quiz notebook; yields its URL."""
     import nbformat
-    from parcours.config import activate_project
-    from parcours.dashboards.server import free_port
+    from parcours.project import activate_project
+    from parcours.servers import free_port
 
     notebook = project.lessons / "quiz-clavier.ipynb"
     nb = nbformat.v4.new_notebook()
@@ -186,7 +186,7 @@ def test_ordering_lists_are_shuffled_and_show_whole_items(
     learner's order, never the right one), every item readable whole in the closed lists,
     the right order chosen by keyboard alone."""
     import yaml
-    from parcours_lab.quiz import load_bank, shown_order
+    from parcours.quizbank import load_bank, shown_order
     from playwright.sync_api import sync_playwright
 
     bank = project.course / "quizzes" / "l02.yaml"

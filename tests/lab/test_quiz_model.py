@@ -10,14 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 from parcours.i18n import language
-from parcours_lab.quiz import (
-    QuizDefinitionError,
-    check_answer,
-    load_bank,
-    normalise_text,
-    parse_number,
-    seal_bank,
-)
+from parcours.quizbank import QuizDefinitionError, load_bank, seal_bank
+from parcours_lab.quiz import check_answer, normalise_text, parse_number
 
 from .conftest import BANK
 
@@ -138,14 +132,16 @@ def test_malformed_question_names_question_and_problem(tmp_path: Path, case: str
 def test_malformed_bank_file(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "l01.yaml"
     path.write_text(text)
-    with pytest.raises(QuizDefinitionError, match=expected.replace("[", r"\[")):
+    with language("en"), pytest.raises(QuizDefinitionError, match=expected.replace("[", r"\[")):
         load_bank(path)
 
 
 def test_bank_for_another_lesson_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "l01.yaml"
     path.write_text(BANK)
-    with pytest.raises(QuizDefinitionError, match="this bank is for lesson 'l01', not 'l02'"):
+    with language("en"), pytest.raises(QuizDefinitionError, match="this bank is for lesson 'l01'"):
+        load_bank(path, lesson="l02")
+    with language("fr"), pytest.raises(QuizDefinitionError, match="celle de la leçon « l01 »"):
         load_bank(path, lesson="l02")
 
 
@@ -226,7 +222,7 @@ def test_damaged_sealed_bank(tmp_path: Path, bank) -> None:
     document = json.loads(sealed.read_text())
     document["questions"][0]["sealed"] = "AAAA" + document["questions"][0]["sealed"][4:]
     sealed.write_text(json.dumps(document))
-    with pytest.raises(QuizDefinitionError, match="damaged sealed bank"):
+    with language("en"), pytest.raises(QuizDefinitionError, match="damaged sealed bank"):
         load_bank(sealed)
 
 
@@ -289,7 +285,7 @@ def test_ordering_items_are_offered_shuffled_never_in_the_right_order(question_i
     """The demo's ordering questions list their items in the right order: the lists offer
     them shuffled, never in the right order, the same for a learner at every showing,
     differently from one learner to another."""
-    from parcours_lab.quiz import shown_order
+    from parcours.quizbank import shown_order
 
     name, size = ORDERINGS[question_id]
     demo = Path(__file__).resolve().parents[2] / "courses" / "analyse-de-donnees" / "quizzes"
@@ -307,7 +303,7 @@ def test_ordering_items_are_offered_shuffled_never_in_the_right_order(question_i
 
 
 def test_shown_order_of_two_items_and_of_other_types(bank) -> None:
-    from parcours_lab.quiz import parse_bank, shown_order
+    from parcours.quizbank import parse_bank, shown_order
 
     data = yaml.safe_load(HEADER + "questions:\n- {id: q1, type: ordering, prompt: '?', "
                           "options: [a, b], answer: [a, b]}\n")  # fmt: skip

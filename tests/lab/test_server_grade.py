@@ -9,10 +9,12 @@ import asyncio
 import json
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from parcours.i18n import language
 from tornado.httpclient import HTTPClientError
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -132,8 +134,15 @@ async def test_hostile_notebook_gets_a_reason_and_the_server_keeps_answering(
     assert any(o.get("ename") == "KeyboardInterrupt" for o in graded["q1-lire"]["outputs"])
 
 
+@pytest.fixture
+def english() -> Iterator[None]:
+    """The server's answers in English (the configured language is French)."""
+    with language("en"):
+        yield
+
+
 async def test_learners_server_refuses_to_grade(
-    jp_fetch: Any, monkeypatch: pytest.MonkeyPatch
+    jp_fetch: Any, monkeypatch: pytest.MonkeyPatch, english: None
 ) -> None:
     monkeypatch.setenv("JUPYTERHUB_USER", "alice")
     code, message = await refused(
@@ -141,10 +150,16 @@ async def test_learners_server_refuses_to_grade(
     )
     assert code == 403
     assert "'alice'" in message and "dashboard_teachers" in message
+    with language("fr"):
+        code, message = await refused(
+            jp_fetch,
+            {"course": COURSE, "assignment": ASSIGNMENT, "submission": learner_notebook()},
+        )
+    assert code == 403 and "« alice » n'en est pas" in message
 
 
 async def test_bad_requests_say_what_and_what_to_send(
-    jp_fetch: Any, monkeypatch: pytest.MonkeyPatch
+    jp_fetch: Any, monkeypatch: pytest.MonkeyPatch, english: None
 ) -> None:
     monkeypatch.setenv("JUPYTERHUB_USER", TEACHER)
     good = learner_notebook()

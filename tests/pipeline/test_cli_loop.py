@@ -23,30 +23,30 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["release", "{course}", "devoir-z"], "assignment 'devoir-z' is not in"),
+        (["release", "{course}", "devoir-z"], "le devoir « devoir-z » n'est pas dans"),
         (
             ["release", "{course}", "devoir-b", "--to", "groupe-z"],
-            "'groupe-z' is neither a group nor a learner",
+            "« groupe-z » n'est ni un groupe ni un apprenant",
         ),
         (
             ["extend", "{course}", "devoir-a", "zoe", "--until", "2030-01-01T00:00Z"],
-            "learner 'zoe' is not in the roster",
+            "l'apprenant « zoe » n'est pas dans la liste de classe",
         ),
         (
             ["extend", "{course}", "devoir-a", "bob", "--until", "2030-01-01T00:00"],
-            "no time zone",
+            "n'a pas de fuseau horaire",
         ),
         (
             ["extend", "{course}", "devoir-a", "bob", "--until", "2000-01-01T00:00Z"],
-            "is not after the due date",
+            "n'est pas après la date limite",
         ),
-        (["collect", "{course}", "devoir-z"], "known assignments: devoir-a, devoir-b"),
+        (["collect", "{course}", "devoir-z"], "devoirs connus : devoir-a, devoir-b"),
         (["feedback", "nowhere-course", "devoir-a"], "aucun cours ici"),
-        (["fetch", "{course}", "devoir-z", "--learner", "bob"], "assignment 'devoir-z'"),
+        (["fetch", "{course}", "devoir-z", "--learner", "bob"], "le devoir « devoir-z »"),
         (["deadlines", "{course}", "--learner", "zoe"], "--learner zoe : absent de la liste"),
         (
             ["submit", "{course}", "devoir-a", "--learner", "bob", "--into", "{tmp}"],
-            "nothing to submit",
+            "rien à rendre",
         ),
     ],
 )

@@ -173,8 +173,8 @@ def test_correction_waits_for_each_learners_own_date(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("2026-10-05T23:59", "no time zone"),
-        ("demain", "not a date"),
+        ("2026-10-05T23:59", "n'a pas de fuseau horaire"),
+        ("demain", "n'est pas une date"),
     ],
 )
 def test_until_needs_a_date_with_a_time_zone(text: str, message: str) -> None:

@@ -17,14 +17,9 @@ from parcours.course import Course
 from parcours.errors import ExitStatus
 from parcours.pipeline.collect import collect
 from parcours.pipeline.exchange import assignment_folder, fetch, fetch_feedback, submit
-from parcours.pipeline.feedback import (
-    MASK,
-    HideHiddenTests,
-    feedback,
-    hidden_test_lines,
-    leaked,
-)
+from parcours.pipeline.feedback import feedback
 from parcours.pipeline.gradebook import open_gradebook
+from parcours.pipeline.hiddentests import MASK, HideHiddenTests, hidden_test_lines, leaked
 from parcours.pipeline.release import release
 
 SECRET = "assert moyenne([4, 8, 12]) == 8  # CONTROLE-CACHE-A"
@@ -48,6 +43,20 @@ def _work(folder: Path, code: str, answer: str = "") -> None:
         elif grade_id == "explication" and answer:
             cell.source = answer
     nbformat.write(notebook, path)
+
+
+def _hand_in(
+    config: ParcoursConfig, course: Course, homes: Path, work: dict[str, tuple[str, str]]
+) -> None:
+    """Release devoir-a; each learner fetches it, answers ``(code, explanation)`` and hands
+    it in; the teacher collects."""
+    release(config, course, "devoir-a")
+    for who, (code, answer) in work.items():
+        home = homes / who
+        fetch(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
+        _work(assignment_folder(course, "devoir-a", home), code, answer)
+        submit(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
+    collect(config, course, "devoir-a")
 
 
 def test_hidden_test_lines_and_leak_check(course: Course) -> None:
@@ -108,13 +117,8 @@ def test_feedback_released_without_hidden_tests_with_comments_and_problems(
 ) -> None:
     from parcours.pipeline.autograde import autograde
 
-    release(config, course, "devoir-a")
-    for who, code in (("alice", SOLUTION), ("bob", HOSTILE)):
-        home = homes / who
-        fetch(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
-        _work(assignment_folder(course, "devoir-a", home), code, "La somme divisée par le nombre.")
-        submit(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
-    collect(config, course, "devoir-a")
+    explained = "La somme divisée par le nombre."
+    _hand_in(config, course, homes, {"alice": (SOLUTION, explained), "bob": (HOSTILE, explained)})
     autograde(config, course, "devoir-a", workers=2, progress=False)
 
     root = config.course_root(course.id)
@@ -170,13 +174,7 @@ def _parcours(*argv: str) -> subprocess.CompletedProcess[str]:
 def test_cli_feedback_with_a_page_withheld_exits_3_and_draws_no_bar_off_a_terminal(
     config: ParcoursConfig, course: Course, homes: Path
 ) -> None:
-    release(config, course, "devoir-a")
-    for who in ("alice", "bob"):
-        home = homes / who
-        fetch(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
-        _work(assignment_folder(course, "devoir-a", home), SOLUTION, "La moyenne.")
-        submit(config, course, "devoir-a", learner=who, into=home, cache_dir=home / ".cache")
-    collect(config, course, "devoir-a")
+    _hand_in(config, course, homes, dict.fromkeys(("alice", "bob"), (SOLUTION, "La moyenne.")))
     graded = _parcours("autograde", str(course.folder), "devoir-a", "--workers", "2")
     assert graded.returncode == ExitStatus.CLEAN, graded.stderr
     assert "2 submissions graded" in graded.stdout or "2 copies corrigées" in graded.stdout
@@ -230,3 +228,35 @@ def test_unreadable_submissions_get_a_feedback_page_saying_why_they_scored_0(
         assert "n'a pas pu être lu" in text and "0 à chaque question" in text, who
         assert reason in text, who
         assert "CONTROLE-CACHE-A" not in text
+
+
+def test_feedback_run_again_keeps_each_unchanged_pages_release_time(
+    config: ParcoursConfig, course: Course, homes: Path
+) -> None:
+    """The feedback delays on the dashboards are read from the pages' times: running
+    ``parcours feedback`` again (a teacher releasing a late learner's page, the demo's
+    teacher on the hub) must not make every earlier page look released today — only a
+    page whose content changed (a regrade) gets a new time. On session 10's code the
+    demo's median delay went from days to 74 days this way."""
+    import os
+
+    from parcours.analytics.gradebook import feedback_times
+    from parcours.pipeline.autograde import autograde
+
+    _hand_in(config, course, homes, dict.fromkeys(("alice", "bob"), (SOLUTION, "La moyenne.")))
+    autograde(config, course, "devoir-a", workers=2, progress=False)
+    assert sorted(feedback(config, course, "devoir-a").released) == ["alice", "bob"]
+    root = config.course_root(course.id)
+    week_ago = (root / "feedback").stat().st_mtime - 7 * 86400
+    for page in (root / "feedback").glob("*/devoir-a/*.html"):
+        os.utime(page, (week_ago, week_ago))  # as if released a week ago
+
+    with open_gradebook(config, course) as gb:  # bob's answer graded again, with a comment
+        comment = gb.find_comment("explication", "devoir-a", "devoir-a", "bob")
+        comment.manual_comment = "Précisez la formule, Bob."
+        gb.db.commit()
+    feedback(config, course, "devoir-a")
+
+    times = feedback_times(root).set_index("student_id")["feedback_at"]
+    assert times["alice"].timestamp() == pytest.approx(week_ago, abs=0.01)  # released then
+    assert times["bob"].timestamp() > week_ago + 6 * 86400  # changed: released again now

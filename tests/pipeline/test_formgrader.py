@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from parcours.config import ParcoursConfig
 from parcours.course import Course
-from parcours.dashboards.server import free_port
+from parcours.servers import free_port
 
 
 def _cli(*argv: str) -> list[str]:
@@ -62,7 +62,7 @@ def test_formgrader_serves_the_course_and_stops_on_sigterm(
             timeout=120,
         )
         assert taken.returncode == 2, taken
-        assert f"port {port}" in taken.stderr and "taken" in taken.stderr
+        assert f"port {port}" in taken.stderr and "est pris" in taken.stderr
         assert "Traceback" not in taken.stderr
     finally:
         server.send_signal(signal.SIGTERM)

@@ -10,7 +10,7 @@ import html
 import json
 
 import pytest
-from parcours.pipeline.feedback import leaked
+from parcours.pipeline.hiddentests import leaked
 
 HIDDEN = 'assert abs(moyenne_ventes(df) - 202.3) < 0.05, "la moyenne n\'est pas bonne"'
 OTHER = "assert list(df.columns) == ['jour', 'ventes']"

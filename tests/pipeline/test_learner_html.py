@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from parcours.config import ParcoursConfig
 from parcours.course import Course
-from parcours.dashboards.server import free_port
 from parcours.pipeline.collect import collect
 from parcours.pipeline.exchange import assignment_folder, fetch, submit
 from parcours.pipeline.feedback import feedback
@@ -22,6 +21,7 @@ from parcours.pipeline.formgrader import FormgraderServer
 from parcours.pipeline.gradebook import open_gradebook
 from parcours.pipeline.release import release
 from parcours.pipeline.staffview import inline_hashes, policy
+from parcours.servers import free_port
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.pipeline.test_feedback import SOLUTION, _work

@@ -26,8 +26,9 @@ from parcours.pipeline.autograde.results import RESULT_FILE as RESULT
 from parcours.pipeline.collect import collect
 from parcours.pipeline.deadlines import extend, learner_deadlines
 from parcours.pipeline.exchange import assignment_folder, fetch, fetch_feedback, submit
-from parcours.pipeline.feedback import feedback, hidden_test_lines, leaked
+from parcours.pipeline.feedback import feedback
 from parcours.pipeline.gradebook import open_gradebook
+from parcours.pipeline.hiddentests import hidden_test_lines, leaked
 from parcours.pipeline.release import release
 from parcours.pipeline.roster import Learner, roster_path, write_roster
 

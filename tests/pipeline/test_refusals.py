@@ -40,7 +40,7 @@ def test_correction_before_it_is_published_says_when(
             cache_dir=home / ".cache",
         )
     said = str(caught.value)
-    from parcours.course.zones import offset_text
+    from parcours.i18n.display import offset_text
 
     local = due.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris"))
     assert said == (

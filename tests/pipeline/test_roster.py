@@ -134,6 +134,7 @@ def test_roster_off_the_hub_leaves_accounts_alone(
     """Not root, or root without a hub serving this data folder (no hub API token; this
     machine may well have a ``parcours`` group): the roster changes, no account does."""
     from parcours.hub import accounts
+    from parcours.hub.server import sync_everything
 
     def refused(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("accounts synced off the hub")
@@ -141,7 +142,7 @@ def test_roster_off_the_hub_leaves_accounts_alone(
     monkeypatch.setattr(accounts, "sync_accounts", refused)
     monkeypatch.setattr(accounts.os, "geteuid", lambda: 0 if root else 1000)
     assert not accounts.hub_machine(config)
-    assert accounts.sync_everything(config) == ""
+    assert sync_everything(config) == ""
     assert main(["roster", str(course.folder), "add", "hugo"]) == 0
     out = capsys.readouterr().out
     assert "1 added" in out or "1 ajouté" in out

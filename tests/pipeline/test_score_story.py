@@ -44,8 +44,8 @@ def test_a_late_learner_sees_one_score_everywhere(
     from parcours.cli.report import build_tables
     from parcours.dashboards import learner as vm
     from parcours.dashboards.data import DashboardData
+    from parcours.dashboards.learner_page import LearnerPage
     from parcours.dashboards.pages import State
-    from parcours.dashboards.people import LearnerPage
     from parcours.pipeline.autograde import autograde
     from parcours.pipeline.exchange import assignment_folder, fetch, submit
     from parcours.pipeline.feedback import feedback

@@ -13,13 +13,9 @@ from parcours.config import ParcoursConfig
 from parcours.course import Course
 from parcours.errors import ExitStatus
 from parcours.pipeline.collect import collect
-from parcours.pipeline.exchange import (
-    LEFT_OUT_FILE,
-    assignment_folder,
-    fetch,
-    weigh_submission,
-)
+from parcours.pipeline.exchange import assignment_folder, fetch
 from parcours.pipeline.release import release
+from parcours.pipeline.submitsize import LEFT_OUT_FILE, weigh_submission
 
 MB = 1_000_000
 

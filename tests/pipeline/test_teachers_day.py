@@ -46,7 +46,7 @@ def _api(base: str, token: str, method: str, path: str, body: object = None) -> 
 
 def _grade_by_hand(config: ParcoursConfig, course: Course, tmp_path: Path) -> None:
     """Start ``parcours formgrader`` and type the manual scores through its API."""
-    from parcours.dashboards.server import free_port
+    from parcours.servers import free_port
 
     port = free_port(config.ip)
     server = subprocess.Popen(

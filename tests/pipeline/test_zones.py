@@ -14,7 +14,8 @@ import pytest
 from parcours.cli import main
 from parcours.config import ParcoursConfig
 from parcours.course import Course, load_course
-from parcours.course.zones import MINUS, offset_text, shown, zone_of
+from parcours.course.zones import shown, zone_of
+from parcours.i18n.display import MINUS, offset_text
 from parcours.pipeline.deadlines import format_deadlines, learner_deadlines
 
 CAYENNE = ZoneInfo("America/Cayenne")

@@ -141,7 +141,7 @@ def test_invalid_event_is_refused_before_writing(databases: Databases) -> None:
 
 
 def test_unknown_store_kind_is_a_clear_error() -> None:
-    with pytest.raises(EventStoreError, match=r"unknown kind of store 'ftp'.*events_url"):
+    with pytest.raises(EventStoreError, match=r"type de magasin inconnu 'ftp'.*events_url"):
         open_store("ftp://example/events")
 
 

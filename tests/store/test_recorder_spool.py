@@ -52,7 +52,7 @@ def test_corrupt_store_spools_until_replaced(tmp_path: Path, spool_dir: Path) ->
     recorder = Recorder(f"sqlite:///{path}", spool_dir=spool_dir, enabled=True)
     outcome = recorder.record(answer("q1"))
     assert outcome.status == "spooled"
-    assert "damaged" in outcome.reason and str(path) in outcome.reason
+    assert "endommagé" in outcome.reason and str(path) in outcome.reason
     assert recorder.record(answer("q2")).status == "spooled"
     path.rename(tmp_path / "events.sqlite.damaged")  # what the message tells the admin to do
     outcome = recorder.record(answer("q3"))
@@ -77,7 +77,7 @@ def test_store_and_spool_both_unwritable_raise_loudly(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     recorder = Recorder(f"sqlite:///{blocker}/e.sqlite", spool_dir=blocker / "spool", enabled=True)
-    with pytest.raises(EventStoreError, match="NOT recorded"):
+    with pytest.raises(EventStoreError, match="PAS été enregistrés"):
         recorder.record(answer("q1"))
 
 

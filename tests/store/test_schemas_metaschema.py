@@ -21,7 +21,7 @@ SHIPPED = sorted(
 #: (package, file) of the schemas validated on every write or load
 VALIDATED = [
     ("parcours.store", "event-v1.json"),
-    ("parcours_lab.quiz", "quiz-bank-v1.json"),
+    ("parcours.quizbank", "quiz-bank-v1.json"),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Formative quizzes: question banks (YAML or sealed), answer checking, and widgets.
+"""Formative quizzes in a lesson: answer checking and widgets, over the course's question
+banks (:mod:`parcours.quizbank`).
 
 Widgets (and ipywidgets) are imported only when a quiz is shown.
 """
@@ -8,25 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .check import Result, check_answer, normalise_text, parse_number
-from .model import Bank, Question, QuizDefinitionError, load_bank, parse_bank, shown_order
-from .seal import seal_bank
 
 if TYPE_CHECKING:
     from .widgets import QuizWidget
 
 __all__ = [
-    "Bank",
-    "Question",
-    "QuizDefinitionError",
     "Result",
     "check_answer",
-    "load_bank",
     "normalise_text",
-    "parse_bank",
     "parse_number",
-    "seal_bank",
     "show",
-    "shown_order",
 ]
 
 

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Question
+from parcours.quizbank.model import Question
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from parcours.i18n import _, choose_language, get_language, language
+from parcours.quizbank.model import Bank, Question, QuizDefinitionError, bank_paths, load_bank
 
 from ..context import CourseContext
-from .model import Bank, Question, QuizDefinitionError, bank_paths, load_bank
 
 _cache: dict[tuple[str, float], Bank] = {}
 
@@ -39,9 +39,12 @@ def bank_for(ctx: CourseContext, lesson: str) -> Bank:
                     _cache[key] = load_bank(path, lesson=lesson)
                 return _cache[key]
     raise QuizDefinitionError(
-        f"no quiz bank for lesson '{lesson}' of course '{ctx.id}'; looked for: "
-        + ", ".join(tried)
-        + f" — create quizzes/{lesson}.yaml in the course folder (see docs/quiz-authoring.md)"
+        _(
+            "no quiz bank for lesson '{lesson}' of course '{course}'; looked for: "
+            "{tried} — create quizzes/{lesson}.yaml in the course folder (see "
+            "docs/quiz-authoring.md)",
+            lang=ctx.language,
+        ).format(lesson=lesson, course=ctx.id, tried=", ".join(tried))
     )
 
 

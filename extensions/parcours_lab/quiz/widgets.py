@@ -20,13 +20,13 @@ from typing import Any
 
 import ipywidgets as w
 from parcours.i18n import N_, _, ngettext
+from parcours.quizbank.model import Question, shown_order
 from parcours.store import Event
 
 from ..recorder import Outcome, Recorder
 from ..ui import Displayable, escape, live, markdown, record
 from .check import Result, check_answer, describe_answer
 from .choices import STYLE, RadioGroup, inline_markdown, plain_text
-from .model import Question, shown_order
 
 #: what the learner reads for an answer that cannot be checked yet (the check's detail)
 NOT_CHECKED = {

@@ -36,7 +36,6 @@ and say what is wrong and what to send instead.
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.base.handlers import APIHandler
+from parcours.i18n import _
 from tornado import web
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -64,15 +64,12 @@ def parcours_config(handler: APIHandler) -> Any:
 
 
 def server_user(handler: APIHandler, config: Any) -> str:
-    """Whose server this is: ``JUPYTERHUB_USER``, else ``ParcoursConfig.learner``, else the
-    authenticated user's name."""
+    """Whose server this is (:func:`parcours.identity.person`), else the authenticated
+    user's name."""
+    from parcours.identity import person
+
     user = handler.current_user
-    return (
-        os.environ.get("JUPYTERHUB_USER")
-        or config.learner
-        or getattr(user, "username", None)
-        or str(user)
-    )
+    return person(config.learner) or getattr(user, "username", None) or str(user)
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
@@ -91,25 +88,32 @@ def _bad(status: int, message: str) -> web.HTTPError:
 
 def _submission_bytes(value: Any) -> bytes:
     """The posted notebook as bytes, after checking it is a notebook (400 otherwise)."""
-    how = (
+    how = _(
         "Send the .ipynb file's content (nbformat 4 JSON) as 'submission', as an object or as text."
     )
     if value is None:
-        raise _bad(400, f"No 'submission' in the request. {how}")
+        raise _bad(400, _("No 'submission' in the request. {how}").format(how=how))
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError as exc:
             raise _bad(
-                400, f"'submission' is not a notebook: its text is not JSON ({exc}). {how}"
+                400,
+                _("'submission' is not a notebook: its text is not JSON ({error}). {how}").format(
+                    error=exc, how=how
+                ),
             ) from None
     if not isinstance(value, dict) or not isinstance(value.get("cells"), list):
-        raise _bad(400, f"'submission' is not a notebook: no list of 'cells'. {how}")
+        raise _bad(
+            400, _("'submission' is not a notebook: no list of 'cells'. {how}").format(how=how)
+        )
     if value.get("nbformat") != 4:
         raise _bad(
             400,
-            f"'submission' is not a version 4 notebook (nbformat "
-            f"{value.get('nbformat')!r}); open and save it in Jupyter first. {how}",
+            _(
+                "'submission' is not a version 4 notebook (nbformat {version!r}); open "
+                "and save it in Jupyter first. {how}"
+            ).format(version=value.get("nbformat"), how=how),
         )
     return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
@@ -117,8 +121,8 @@ def _submission_bytes(value: Any) -> bytes:
 def _spec(path: Path, nbconfig: Any) -> Any:
     """The source notebook's spec (computed as generate_assignment does; cached until the
     file changes)."""
-    from parcours.config import load_traitlets_config
     from parcours.pipeline.autograde.source import spec_from_notebook
+    from parcours.project import load_traitlets_config
 
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size)
@@ -137,21 +141,33 @@ def grade_request(config: Any, nbconfig: Any, body: dict[str, Any]) -> dict[str,
 
     name = body.get("course")
     if not isinstance(name, str) or not _ID.match(name):
-        raise _bad(400, "Give the course id as 'course' (e.g. \"analyse-de-donnees\").")
+        raise _bad(400, _("Give the course id as 'course' (e.g. \"analyse-de-donnees\")."))
     try:
         course = load_course(find_course(config.courses_dir, name))
     except ParcoursError as exc:
-        raise _bad(404, f"Unknown course '{name}' in {config.courses_dir}: {exc}") from None
+        raise _bad(
+            404,
+            _("Unknown course '{course}' in {folder}: {error}").format(
+                course=name, folder=config.courses_dir, error=exc
+            ),
+        ) from None
     assignment_id = body.get("assignment")
     known = ", ".join(a.id for a in course.assignments) or "none"
     if not isinstance(assignment_id, str):
-        raise _bad(400, f"Give the assignment id as 'assignment' (those of {course.id}: {known}).")
+        raise _bad(
+            400,
+            _("Give the assignment id as 'assignment' (those of {course}: {known}).").format(
+                course=course.id, known=known
+            ),
+        )
     try:
         assignment = course.assignment(assignment_id)
     except KeyError:
         raise _bad(
             404,
-            f"'{assignment_id}' is not an assignment of {course.id} (its assignments: {known}).",
+            _("'{assignment}' is not an assignment of {course} (its assignments: {known}).").format(
+                assignment=assignment_id, course=course.id, known=known
+            ),
         ) from None
     source_dir = (course.folder / assignment.source).resolve()
     notebooks = sorted(p.stem for p in source_dir.glob("*.ipynb"))
@@ -161,14 +177,19 @@ def grade_request(config: Any, nbconfig: Any, body: dict[str, Any]) -> dict[str,
     if notebook is None:
         raise _bad(
             400,
-            f"{assignment_id} has several notebooks ({', '.join(notebooks)}): "
-            "say which one as 'notebook'.",
+            _(
+                "{assignment} has several notebooks ({notebooks}): say which one as 'notebook'."
+            ).format(assignment=assignment_id, notebooks=", ".join(notebooks)),
         )
     if not isinstance(notebook, str) or notebook.removesuffix(".ipynb") not in notebooks:
         raise _bad(
             404,
-            f"'{notebook}' is not a notebook of {assignment_id} (in "
-            f"{source_dir}: {', '.join(notebooks) or 'none'}).",
+            _("'{notebook}' is not a notebook of {assignment} (in {folder}: {notebooks}).").format(
+                notebook=notebook,
+                assignment=assignment_id,
+                folder=source_dir,
+                notebooks=", ".join(notebooks) or _("none"),
+            ),
         )
     notebook = notebook.removesuffix(".ipynb")
     submission = _submission_bytes(body.get("submission"))
@@ -191,23 +212,28 @@ class GradeHandler(APIHandler):
         if user not in set(config.dashboard_teachers):
             raise _bad(
                 403,
-                f"Only a course's teachers may grade here, and '{user}' is not "
-                "one: add them to c.ParcoursConfig.dashboard_teachers in "
-                "jupyter_config.py.",
+                _(
+                    "Only a course's teachers may grade here, and '{user}' is not one: add "
+                    "them to c.ParcoursConfig.dashboard_teachers in jupyter_config.py."
+                ).format(user=user),
             )
         try:
             body = json.loads(self.request.body or b"{}")
         except ValueError as exc:
             raise _bad(
                 400,
-                f'The request body is not JSON ({exc}). Send {{"course", '
-                '"assignment", "notebook", "submission"}.',
+                _(
+                    'The request body is not JSON ({error}). Send {{"course", "assignment", '
+                    '"notebook", "submission"}}.'
+                ).format(error=exc),
             ) from None
         if not isinstance(body, dict):
             raise _bad(
                 400,
-                "The request body must be a JSON object with 'course', "
-                "'assignment', 'notebook' and 'submission'.",
+                _(
+                    "The request body must be a JSON object with 'course', 'assignment', "
+                    "'notebook' and 'submission'."
+                ),
             )
         nbconfig = self.config if "ParcoursConfig" in (self.config or {}) else None
         loop = asyncio.get_running_loop()

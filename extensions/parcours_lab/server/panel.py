@@ -1,7 +1,8 @@
 """The "Mon parcours" panel's endpoints (JSON; the learner is always the server's user).
 
 ``GET parcours/api/path``                      the panel's texts and, per course, the lessons
-``GET parcours/api/deadlines?course=<id>``     the assignments (see :mod:`.learner`)
+``GET parcours/api/deadlines?course=<id>``     the assignments
+                                               (:mod:`parcours.pipeline.learnerpanel`)
 ``POST parcours/api/fetch``     ``{"course", "assignment", "correction": false}``
 ``POST parcours/api/submit``    ``{"course", "assignment", "reflection": {...}}`` (minutes,
                                 difficulties, confidence: recorded as 'reflected')
@@ -13,11 +14,12 @@ Files land in the server's root folder (``<root>/<course>/<assignment>``), where
 JupyterLab opens them. A refusal (not released, unknown assignment...) is a 400 whose
 ``message`` is the pipeline's sentence in the learner's language.
 
-One machine: the views of :mod:`.learner` run here. On the hub (``service_url`` set) this
-server reads no course data: every view comes from the Parcours service, asked with the
-server's own token (``GET api/panel``, ``GET api/courses/<id>/panel/<part>``, fetch,
-submit and feedback as :class:`~parcours.hub.client.ServiceClient` does them);
-only the files are written here, in the learner's folder.
+One machine: the views of :mod:`parcours.pipeline.learnerpanel` run here. On the hub
+(``service_url`` set) this server reads no course data: every view comes from the
+Parcours service, asked with the server's own token (``GET api/panel``, ``GET
+api/courses/<id>/panel/<part>``, fetch, submit and feedback as
+:class:`~parcours.hub.client.ServiceClient` does them); only the files are written here,
+in the learner's folder.
 """
 
 from __future__ import annotations
@@ -26,13 +28,17 @@ import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.base.handlers import APIHandler
+from parcours.i18n import _
+from parcours.pipeline import learnerpanel as views
 from tornado import web
 
-from . import learner as views
 from .grade import parcours_config, server_user
+
+if TYPE_CHECKING:
+    from parcours.config import ParcoursConfig
 
 
 class PanelHandler(APIHandler):
@@ -43,7 +49,7 @@ class PanelHandler(APIHandler):
         me = server_user(self, config)
         asked = self.get_argument("learner", None)
         if asked is not None and asked != me:
-            raise web.HTTPError(403, "You can only see your own path.")
+            raise web.HTTPError(403, _("You can only see your own path."))
         return config, me
 
     def course(self, config: Any, me: str, course_id: Any) -> Any:
@@ -52,7 +58,7 @@ class PanelHandler(APIHandler):
         from parcours.errors import ParcoursError
 
         if not isinstance(course_id, str) or not course_id:
-            raise web.HTTPError(400, "Give the course id as 'course'.")
+            raise web.HTTPError(400, _("Give the course id as 'course'."))
         client = self.client(config)
         try:
             if client is not None:
@@ -75,7 +81,7 @@ class PanelHandler(APIHandler):
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            raise web.HTTPError(400, "Send a JSON object.")
+            raise web.HTTPError(400, _("Send a JSON object."))
         return data
 
     @property
@@ -185,11 +191,11 @@ class SubmitHandler(PanelHandler):
         def work() -> dict[str, Any]:
             if client is not None:
                 if isinstance(reflection, dict):
-                    views.record_reflection(config, course["id"], assignment, me, reflection)
+                    record_reflection(config, course["id"], assignment, me, reflection)
                 sent = client.submit(course["id"], assignment, root)
                 return {k: sent.get(k, "") for k in views.RECEIPT}
             if isinstance(reflection, dict):
-                views.record_reflection(config, course.id, assignment, me, reflection)
+                record_reflection(config, course.id, assignment, me, reflection)
             return views.submit_view(config, course, assignment, me, root, course.language)
 
         await self.answer(work)
@@ -223,3 +229,41 @@ HANDLERS = {
     "parcours/api/review": ReviewHandler,
     "parcours/api/workload": WorkloadHandler,
 }
+
+
+def record_reflection(
+    config: ParcoursConfig, course: str, assignment: str, learner: str, values: dict[str, Any]
+) -> None:
+    """Record the reflection written before submitting, as the widgets' ``reflected``
+    event on the assignment."""
+    from parcours.errors import BadInputError
+    from parcours.store import Event
+    from parcours.store.ids import own_actor
+
+    from ..recorder import default_recorder
+
+    try:
+        minutes = int(values.get("minutes") or 0)
+        confidence = int(values["confidence"])
+    except (KeyError, TypeError, ValueError):
+        raise BadInputError(
+            _("the reflection needs 'minutes' and 'confidence' (1 to 5).")
+        ) from None
+    if not 1 <= confidence <= 5 or not 0 <= minutes <= 1440:
+        raise BadInputError(_("the reflection's confidence is 1 to 5, its minutes 0 to 1440."))
+    event = Event.make(
+        actor=own_actor(learner, config),
+        verb="reflected",
+        course=course,
+        object_type="assignment",
+        object_id=assignment,
+        lesson=assignment,
+        duration_s=float(minutes * 60),
+        extra={
+            "minutes": minutes,
+            "difficulties": str(values.get("difficulties") or "").strip(),
+            "help": [],
+            "confidence": confidence,
+        },
+    )
+    default_recorder().record(event)

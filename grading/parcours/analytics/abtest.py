@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import BadInputError
+from ..i18n import _
 
 if TYPE_CHECKING:  # ab_version is called from learners' kernels: keep this import light
     import pandas as pd
@@ -40,7 +41,9 @@ def ab_version(learner: str, lesson_id: str, versions: Sequence[str], seed: int)
     so their order does not matter), stable for a given ``seed``."""
     choices = sorted(versions)
     if not choices:
-        raise BadInputError(f"lesson '{lesson_id}': no versions to choose from.")
+        raise BadInputError(
+            _("lesson '{lesson}': no versions to choose from.").format(lesson=lesson_id)
+        )
     digest = hashlib.sha256(f"{seed}:{lesson_id}:{learner}".encode()).digest()
     return choices[int.from_bytes(digest[:8], "big") % len(choices)]
 
@@ -145,8 +148,10 @@ def compare_groups(
     nx, ny = len(x), len(y)
     if nx < 2 or ny < 2:
         raise BadInputError(
-            f"lesson '{lesson}': each version needs at least two learners with an outcome "
-            f"(found {labels[0]}: {nx}, {labels[1]}: {ny}). Wait for more learners."
+            _(
+                "lesson '{lesson}': each version needs at least two learners with an "
+                "outcome (found {first}: {nx}, {second}: {ny}). Wait for more learners."
+            ).format(lesson=lesson, first=labels[0], nx=nx, second=labels[1], ny=ny)
         )
     z = float(stats.norm.ppf(0.5 + level / 2))
     mx, my = float(x.mean()), float(y.mean())
@@ -182,7 +187,6 @@ def compare_groups(
             test, statistic, p = "mann-whitney", float(res.statistic), float(res.pvalue)
             effect = 2 * statistic / (nx * ny) - 1
             effect_name = "rank_biserial"
-    from ..i18n import _
 
     warning = ""
     if min(nx, ny) < min_group:
@@ -220,13 +224,17 @@ def ab_compare(
 ) -> ABResult:
     """Compare the two versions of ``lesson`` on ``outcome`` ('score' | 'completed')."""
     if outcome not in ("score", "completed"):
-        raise BadInputError(f"outcome '{outcome}': use 'score' or 'completed'.")
+        raise BadInputError(
+            _("outcome '{outcome}': use 'score' or 'completed'.").format(outcome=outcome)
+        )
     table = outcomes(data, course, lesson, seed)
     names = sorted(data.courses[course].lesson(lesson).versions)
     if len(names) != 2:
         raise BadInputError(
-            f"lesson '{lesson}': an A/B comparison needs exactly two versions "
-            f"(found {names}). Declare versions = {{A = ..., B = ...}} in course.toml."
+            _(
+                "lesson '{lesson}': an A/B comparison needs exactly two versions (found "
+                "{names}). Declare versions = {{A = ..., B = ...}} in course.toml."
+            ).format(lesson=lesson, names=names)
         )
     values = table[outcome].astype(float) if outcome == "completed" else table[outcome]
     a = values[table["version"] == names[0]].tolist()

@@ -5,6 +5,7 @@ see :mod:`.frames`)."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import _
 from .tidy import empty, utc
 
 EVENT_COLUMNS = [
@@ -106,7 +108,7 @@ def read_events(
         params = tuple(courses)
     sql += " ORDER BY rowid"
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             cursor = conn.execute(sql, params)
             frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
             millis = pd.to_numeric(frame["timestamp"], errors="coerce")
@@ -115,8 +117,10 @@ def read_events(
             )
     except sqlite3.Error as exc:
         raise DataError(
-            f"{path}: the event store cannot be read ({exc}). Check that it is an event "
-            "store (table 'events') and that it is not being replaced."
+            _(
+                "{path}: the event store cannot be read ({error}). Check that it is an "
+                "event store (table 'events') and that it is not being replaced."
+            ).format(path=path, error=exc)
         ) from exc
     return events_frame(frame)
 

@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import _
 from .eventframes import (
     EVENT_COLUMNS,
     EVENT_KEYS,
@@ -72,48 +73,23 @@ from .eventframes import (
     read_events,
     sqlite_path,
 )
+from .gradebook import (
+    EXTENSION_COLUMNS,
+    EXTENSION_FILES,
+    GRADE_COLUMNS,
+    LEARNER_COLUMNS,
+    SUBMISSION_COLUMNS,
+    cached_gradebook_frames,
+    feedback_times,
+    read_extensions,
+    read_received,
+)
 from .manifests import ACTIVITY_COLUMNS, QUESTION_COLUMNS, activities_frame, questions_frame
 from .tidy import empty, utc
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
     from ..course.model import Course
-
-LEARNER_COLUMNS = ["course", "learner", "student_id"]
-GRADE_COLUMNS = [
-    "course",
-    "learner",
-    "assignment",
-    "notebook",
-    "cell",
-    "cell_type",
-    "max_score",
-    "auto_score",
-    "manual_score",
-    "extra_credit",
-    "score",
-    "needs_manual_grade",
-    "comment",
-]
-SUBMISSION_COLUMNS = [
-    "course",
-    "learner",
-    "assignment",
-    "timestamp",
-    "due",
-    "extension",
-    "deadline",
-    "late",
-    "days_late",
-    "score",
-    "raw_score",
-    "max_score",
-    "late_penalty",
-    "feedback_at",
-]
-EXTENSION_COLUMNS = ["course", "learner", "assignment", "until"]
-#: files the pipeline may write under ``<data_dir>/courses/<id>/`` (all optional)
-EXTENSION_FILES = ("extensions.json", "extensions.csv")
 
 
 @dataclass
@@ -147,7 +123,6 @@ def load_frames(config: ParcoursConfig, courses: Sequence[str | Course] | None =
     """Read manifests, events and gradebooks of ``courses`` (ids or Course objects; all the
     courses of ``config.courses_dir`` when None) into a :class:`ClassData`."""
     from ..course import find_course, list_courses, load_course
-    from .gradebook import cached_gradebook_frames, feedback_times, read_extensions, read_received
 
     if courses is None:
         loaded = list_courses(config.courses_dir)
@@ -158,8 +133,11 @@ def load_frames(config: ParcoursConfig, courses: Sequence[str | Course] | None =
         ]
     if not loaded:
         raise DataError(
-            f"{config.courses_dir}: no course found. Create courses/<id>/course.toml, or "
-            "work from the project folder (the one holding courses/ and jupyter_config.py)."
+            _(
+                "{folder}: no course found. Create courses/<id>/course.toml, or work "
+                "from the project folder (the one holding courses/ and "
+                "jupyter_config.py)."
+            ).format(folder=config.courses_dir)
         ).about("root")
     salt = config.pseudonym_salt
     ids = [c.id for c in loaded]
@@ -307,6 +285,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "EVENT_KEYS",
     "EXTENSION_COLUMNS",
+    "EXTENSION_FILES",
     "GRADE_COLUMNS",
     "LEARNER_COLUMNS",
     "QUESTION_COLUMNS",

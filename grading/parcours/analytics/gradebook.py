@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -14,20 +15,49 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import _
 from ..store.ids import is_pseudonym, pseudonymize
-from .frames import (
-    EXTENSION_COLUMNS,
-    EXTENSION_FILES,
-    GRADE_COLUMNS,
-    LEARNER_COLUMNS,
-    SUBMISSION_COLUMNS,
-    empty,
-    sqlite_path,
-    utc,
-)
+from .eventframes import sqlite_path
+from .tidy import empty, utc
 
 if TYPE_CHECKING:
     from ..course.model import Course
+
+LEARNER_COLUMNS = ["course", "learner", "student_id"]
+GRADE_COLUMNS = [
+    "course",
+    "learner",
+    "assignment",
+    "notebook",
+    "cell",
+    "cell_type",
+    "max_score",
+    "auto_score",
+    "manual_score",
+    "extra_credit",
+    "score",
+    "needs_manual_grade",
+    "comment",
+]
+SUBMISSION_COLUMNS = [
+    "course",
+    "learner",
+    "assignment",
+    "timestamp",
+    "due",
+    "extension",
+    "deadline",
+    "late",
+    "days_late",
+    "score",
+    "raw_score",
+    "max_score",
+    "late_penalty",
+    "feedback_at",
+]
+EXTENSION_COLUMNS = ["course", "learner", "assignment", "until"]
+#: files the pipeline may write under ``<data_dir>/courses/<id>/`` (all optional)
+EXTENSION_FILES = ("extensions.json", "extensions.csv")
 
 # -- nbgrader gradebook ------------------------------------------------------------------
 _GRADEBOOK_SQL = {
@@ -60,15 +90,18 @@ def read_gradebook_tables(url: str) -> dict[str, pd.DataFrame]:
         if not path.is_file():
             return {}
         try:
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
                 for name, sql in _GRADEBOOK_SQL.items():
                     cursor = conn.execute(sql)
                     cols = [d[0] for d in cursor.description]
                     tables[name] = pd.DataFrame.from_records(cursor.fetchall(), columns=cols)
         except sqlite3.Error as exc:
             raise DataError(
-                f"{path}: the nbgrader gradebook cannot be read ({exc}). Is it a gradebook "
-                "made by nbgrader 0.9 ('nbgrader db upgrade' migrates an older one)?"
+                _(
+                    "{path}: the nbgrader gradebook cannot be read ({error}). Is it a "
+                    "gradebook made by nbgrader 0.9 ('nbgrader db upgrade' migrates an older "
+                    "one)?"
+                ).format(path=path, error=exc)
             ) from exc
         return tables
     from sqlalchemy import create_engine
@@ -81,7 +114,9 @@ def read_gradebook_tables(url: str) -> dict[str, pd.DataFrame]:
                 tables[name] = pd.read_sql_query(sql, conn)
         engine.dispose()
     except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
-        raise DataError(f"gradebook {url!r} cannot be read ({exc}).") from exc
+        raise DataError(
+            _("gradebook {url!r} cannot be read ({error}).").format(url=url, error=exc)
+        ) from exc
     return tables
 
 
@@ -334,8 +369,10 @@ def read_received(course_root: Path) -> pd.DataFrame:
                     rows.append((student, assignment, entry["received"]))
         except (OSError, ValueError, AttributeError, KeyError, TypeError) as exc:
             raise DataError(
-                f"{path}: the submissions record cannot be read ({exc}). It is written by "
-                "'parcours collect'; do not edit it by hand."
+                _(
+                    "{path}: the submissions record cannot be read ({error}). It is written "
+                    "by 'parcours collect'; do not edit it by hand."
+                ).format(path=path, error=exc)
             ) from exc
     frame = pd.DataFrame(rows, columns=["student_id", "assignment", "received"])
     frame["received"] = utc(frame["received"]) if rows else utc([])
@@ -370,15 +407,19 @@ def read_extensions(course_root: Path, course_id: str, salt: str) -> pd.DataFram
                     rows += [dict(r) for r in data]
         except (OSError, ValueError, AttributeError, TypeError) as exc:
             raise DataError(
-                f"{path}: the extensions record cannot be read ({exc}). Record extensions "
-                "with 'parcours extend' rather than by hand."
+                _(
+                    "{path}: the extensions record cannot be read ({error}). Record "
+                    "extensions with 'parcours extend' rather than by hand."
+                ).format(path=path, error=exc)
             ) from exc
     if not rows:
         return empty(EXTENSION_COLUMNS)
     frame = pd.DataFrame(rows)
     who = frame.get("learner", frame.get("student", frame.get("student_id")))
     if who is None or "assignment" not in frame or "until" not in frame:
-        raise DataError(f"{course_root}: extensions need learner, assignment and until.")
+        raise DataError(
+            _("{folder}: extensions need learner, assignment and until.").format(folder=course_root)
+        )
     frame["learner"] = [w if is_pseudonym(str(w)) else pseudonymize(str(w), salt) for w in who]
     frame["course"] = course_id
     frame["until"] = utc(frame["until"])

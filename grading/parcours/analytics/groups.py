@@ -66,14 +66,19 @@ def _skill_rows(mastery: pd.DataFrame, skill: str, course: str | None) -> pd.Dat
         rows = rows[rows["course"] == course]
     if mastery.empty:
         raise BadInputError(
-            "no learner yet: groups are made from quiz answers and graded work; run "
-            "'parcours collect' and 'parcours autograde' first, or wait for learners' answers."
+            _(
+                "no learner yet: groups are made from quiz answers and graded work; run "
+                "'parcours collect' and 'parcours autograde' first, or wait for "
+                "learners' answers."
+            )
         )
     if rows.empty:
         known = ", ".join(sorted(mastery["skill"].astype(str).unique())) or "none"
         raise BadInputError(
-            f"skill '{skill}': no learner has this skill in the mastery data "
-            f"(skills known: {known}). Use a skill id from the course's course.toml."
+            _(
+                "skill '{skill}': no learner has this skill in the mastery data (skills "
+                "known: {known}). Use a skill id from the course's course.toml."
+            ).format(skill=skill, known=known)
         )
     return rows
 
@@ -86,7 +91,11 @@ def _ranked_by_course(
     for cid, one in _skill_rows(mastery, skill, course).groupby("course", sort=True):
         ranked = _ranked(one, seed)
         if len(ranked) < 2:
-            raise BadInputError(f"course '{cid}': {what} need at least two learners on '{skill}'.")
+            raise BadInputError(
+                _("course '{course}': {what} need at least two learners on '{skill}'.").format(
+                    course=cid, what=_(what), skill=skill
+                )
+            )
         yield str(cid), ranked
 
 
@@ -251,7 +260,9 @@ def teams(
 
     if not 2 <= size <= 5:
         raise BadInputError(
-            f"a team size of {size}: teams have 2 to 5 members; choose a size in 2..5."
+            _("a team size of {size}: teams have 2 to 5 members; choose a size in 2..5.").format(
+                size=size
+            )
         ).about("size")
     out = []
     for cid, ranked in _ranked_by_course(mastery, skill, course, seed, "teams"):
@@ -334,7 +345,9 @@ def _solve_teams(means: np.ndarray, sizes: list[int], seed: int, time_budget: fl
     result = solver.solve(model)
     if result not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise BadInputError(
-            f"no team split of {n} learners into sizes {sizes} was found; try another team size."
+            _(
+                "no team split of {n} learners into sizes {sizes} was found; try another team size."
+            ).format(n=n, sizes=sizes)
         ).about("size")
     team_of = np.empty(n, dtype=int)
     for i in range(n):

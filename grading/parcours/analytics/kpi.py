@@ -22,6 +22,7 @@ Definitions (per course; weeks start on Monday, UTC):
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ VALIDATED_AT = 0.7
 KPI_COLUMNS = ["course", "kpi", "value", "target", "met", "unit"]
 
 DAY_NS = 86_400 * 10**9
+EVIDENCE_KEY = ["course", "learner", "skill"]
 
 
 def week_of(stamps: pd.Series) -> pd.Series:
@@ -149,49 +151,75 @@ def validation_times(
     ).copy()
 
 
+@dataclass
+class _Running:
+    """The evidence in time order (NaT left out), grouped by (course, learner, skill) on
+    integer codes (see :mod:`.codes`), with each piece's running posterior mean."""
+
+    #: each piece's group and time (int64 ns), in time order (stable)
+    at: np.ndarray
+    stamps: np.ndarray
+    #: the posterior mean after each piece of evidence of its group
+    running: np.ndarray
+    #: the groups' combined codes (sorted), and the (codes, number of codes) parts and
+    #: categorical dtypes of course, learner, skill they combine
+    uniq: np.ndarray
+    parts: list[tuple[np.ndarray, int]]
+    dtypes: list[pd.CategoricalDtype]
+
+
+def _running(data: ClassData, prior: tuple[float, float]) -> _Running | None:
+    """:class:`_Running` of the evidence (None without evidence), computed once."""
+    return data.memo(("running_mean", tuple(prior)), lambda: _running_means(data, prior))
+
+
+def _running_means(data: ClassData, prior: tuple[float, float]) -> _Running | None:
+    ev = evidence(data)
+    stamps = _ns(ev["timestamp"]) if len(ev) else np.array([], dtype=np.int64)
+    rows = np.flatnonzero(stamps != NAT)
+    if not len(rows):
+        return None
+    rows = rows[np.argsort(stamps[rows], kind="stable")]
+    dtypes = [dtype_of(ev[k]) for k in EVIDENCE_KEY]
+    parts = [
+        (codes_in(ev[k], d)[rows], len(d.categories))
+        for k, d in zip(EVIDENCE_KEY, dtypes, strict=True)
+    ]
+    group, size = combine(*parts)
+    uniq, at = compact(group, size)
+    ok = at >= 0
+    if not ok.any():
+        return None
+    rows, at, stamps = rows[ok], at[ok], stamps[rows[ok]]
+    # running count and (compensated, as pandas') sum of successes per group, in time order
+    codes = pd.Categorical.from_codes(at, categories=pd.RangeIndex(len(uniq)), validate=False)
+    grouped = pd.Series(ev["success"].to_numpy(dtype=float)[rows]).groupby(codes, observed=False)
+    n = grouped.cumcount().to_numpy() + 1
+    running = (prior[0] + grouped.cumsum().to_numpy()) / (prior[0] + prior[1] + n)
+    return _Running(at, stamps, running, uniq, parts, dtypes)
+
+
 def _validation_times(
     data: ClassData, validated_at: float, prior: tuple[float, float]
 ) -> pd.DataFrame:
     """See :func:`validation_times`; on the integer codes of (course, learner, skill), in
     time order, groups in the order they first appear."""
-    ev = evidence(data)
-    key = ["course", "learner", "skill"]
-    stamps = _ns(ev["timestamp"]) if len(ev) else np.array([], dtype=np.int64)
-    rows = np.flatnonzero(stamps != NAT)
-    if not len(rows):
-        return pd.DataFrame(columns=[*key, "first_at", "validated_at", "days"])
-    rows = rows[np.argsort(stamps[rows], kind="stable")]
-    dtypes = [dtype_of(ev[k]) for k in key]
-    parts = [
-        (codes_in(ev[k], d)[rows], len(d.categories)) for k, d in zip(key, dtypes, strict=True)
-    ]
-    group, size = combine(*parts)
-    uniq, at = compact(group, size)
-    n_groups = len(uniq)
-    ok = at >= 0
-    rows, at, stamps = rows[ok], at[ok], stamps[rows[ok]]
-    # running count and (compensated, as pandas') sum of successes per group, in time order
-    codes = pd.Categorical.from_codes(at, categories=pd.RangeIndex(n_groups), validate=False)
-    grouped = pd.Series(ev["success"].to_numpy(dtype=float)[rows]).groupby(codes, observed=False)
-    n = grouped.cumcount().to_numpy() + 1
-    running = (prior[0] + grouped.cumsum().to_numpy()) / (prior[0] + prior[1] + n)
+    run = _running(data, prior)
+    if run is None:
+        return pd.DataFrame(columns=[*EVIDENCE_KEY, "first_at", "validated_at", "days"])
+    at, stamps, n_groups = run.at, run.stamps, len(run.uniq)
     big = np.iinfo(np.int64).max
     first = np.full(n_groups, big, dtype=np.int64)
     np.minimum.at(first, at, stamps)
     reached = np.full(n_groups, big, dtype=np.int64)
-    hit = running >= validated_at
+    hit = run.running >= validated_at
     np.minimum.at(reached, at[hit], stamps[hit])
     reached[reached == big] = NAT
     seen = np.full(n_groups, len(at), dtype=np.int64)  # groups by first appearance
     np.minimum.at(seen, at, np.arange(len(at)))
     order = np.argsort(seen, kind="stable")
-    out: dict[str, object] = {}
-    rest = uniq[order]
-    for (_, width), dtype, name in zip(parts[::-1], dtypes[::-1], key[::-1], strict=True):
-        rest, mine = np.divmod(rest, width)
-        out[name] = pd.Categorical.from_codes(mine, dtype=dtype)
-    frame = pd.DataFrame({name: out[name] for name in key})
-    tz = ev["timestamp"].dtype
+    frame = pd.DataFrame(_decoded(run, run.uniq[order]))
+    tz = evidence(data)["timestamp"].dtype
     frame["first_at"] = (
         pd.Series(first[order].view("datetime64[ns]")).dt.tz_localize("UTC").astype(tz)
     )
@@ -200,6 +228,18 @@ def _validation_times(
     )
     frame["days"] = (frame["validated_at"] - frame["first_at"]).dt.total_seconds() / 86400.0
     return frame
+
+
+def _decoded(run: _Running, groups: np.ndarray) -> dict[str, pd.Categorical]:
+    """The course, learner and skill of each of the combined ``groups``."""
+    out: dict[str, pd.Categorical] = {}
+    rest = groups
+    for (_, width), dtype, name in zip(
+        run.parts[::-1], run.dtypes[::-1], EVIDENCE_KEY[::-1], strict=True
+    ):
+        rest, mine = np.divmod(rest, width)
+        out[name] = pd.Categorical.from_codes(mine, dtype=dtype)
+    return {name: out[name] for name in EVIDENCE_KEY}
 
 
 def _field(extras: pd.Series, name: str) -> pd.Series:
@@ -227,19 +267,18 @@ def actual_minutes(data: ClassData) -> pd.DataFrame:
     cdtype, adtype = dtype_of(acts["course"]), dtype_of(acts["activity"])
     n_a = len(adtype.categories)
     size = len(cdtype.categories) * n_a
+    # codes of the whole columns, then rows picked from them (a mask per Series costs more)
+    course, activity = codes_in(ev["course"], cdtype), codes_in(ev["activity"], adtype)
     refl = (ev["verb"] == "reflected").to_numpy()
     minutes = _field(ev["extra"][refl], "minutes").to_numpy()
-    which, _ = combine(
-        (codes_in(ev["course"][refl], cdtype), len(cdtype.categories)),
-        (codes_in(ev["activity"][refl], adtype), n_a),
-    )
+    which, _ = combine((course[refl], len(cdtype.categories)), (activity[refl], n_a))
     by_refl = reduce(minutes, np.where(np.isnan(minutes), -1, which), size, "median")
     timed = ev["duration_s"].notna().to_numpy()
     ldtype = dtype_of(ev["learner"])
     cell, cells = combine(
-        (codes_in(ev["course"][timed], cdtype), len(cdtype.categories)),
-        (codes_in(ev["activity"][timed], adtype), n_a),
-        (codes_in(ev["learner"][timed], ldtype), len(ldtype.categories)),
+        (course[timed], len(cdtype.categories)),
+        (activity[timed], n_a),
+        (codes_in(ev["learner"], ldtype)[timed], len(ldtype.categories)),
     )
     uniq, at = compact(cell, cells)
     per_learner = reduce(ev["duration_s"].to_numpy()[timed], at, len(uniq), "sum") / 60.0
@@ -324,34 +363,42 @@ def _validated_by_week(data: ClassData, validated_at: float) -> pd.DataFrame:
     """``course, week, kpi, value``: the share of (learner, skill) pairs whose posterior
     mean on the evidence up to the end of each week is at least ``validated_at`` — the
     same measure as the ``skills_validated`` KPI, week by week (a skill validated then
-    failed again counts no more)."""
-    ev = evidence(data)
-    ev = ev[ev["timestamp"].notna()]
-    if not len(ev):
+    failed again counts no more). On the integer codes of :func:`_running`."""
+    run = _running(data, PRIOR)
+    if run is None:
         return pd.DataFrame(columns=["course", "week", "kpi", "value"])
-    key = ["course", "learner", "skill"]
-    ev = ev.sort_values("timestamp", kind="stable")
-    grouped = ev.groupby(key, observed=True, sort=False)
-    n = grouped.cumcount().to_numpy() + 1
-    running = (PRIOR[0] + grouped["success"].cumsum().to_numpy()) / (PRIOR[0] + PRIOR[1] + n)
-    ev = ev[key].assign(week=week_of(ev["timestamp"]), ok=(running >= validated_at).astype(int))
-    last = ev.groupby([*key, "week"], observed=True, sort=True)["ok"].last().reset_index()
-    # +1 when a pair becomes validated, -1 when it stops being so
-    before = last.groupby(key, observed=True)["ok"].shift(fill_value=0)
-    last["change"] = last["ok"] - before
-    change = last.groupby(["course", "week"], observed=True)["change"].sum()
+    ok = (run.running >= validated_at).astype(np.int64)
+    week = (run.stamps // DAY_NS + 3) // 7  # Monday-based (1970-01-01 was a Thursday)
+    w0 = int(week.min())
+    n_w = int(week.max()) - w0 + 1
+    # each group's last piece of evidence of each week (rows are in time order)
+    weekly, at = compact(run.at * n_w + (week - w0), len(run.uniq) * n_w)
+    last = np.full(len(weekly), -1, dtype=np.int64)
+    np.maximum.at(last, at, np.arange(len(at)))
+    pair, ok = weekly // n_w, ok[last]
+    # +1 when a pair becomes validated, -1 when it stops being so (weeks in order)
+    same = np.r_[False, pair[1:] == pair[:-1]]
+    change = ok - np.where(same, np.r_[0, ok[:-1]], 0)
+    n_c = run.parts[0][1]
+    course = run.uniq[pair] // (run.parts[1][1] * run.parts[2][1])
+    cells, where = compact(course * n_w + weekly % n_w, n_c * n_w)
+    sums = np.bincount(where, weights=change, minlength=len(cells)).astype(np.int64)
     pairs = {
         cid: data.learners[data.learners["course"] == cid]["learner"].nunique() * len(c.skills)
         for cid, c in data.courses.items()
     }
+    courses = run.dtypes[0].categories
     rows = []
-    for cid in change.index.get_level_values("course").unique():
-        mine = change.xs(cid, level="course").sort_index()
-        weeks = pd.date_range(mine.index.min(), mine.index.max(), freq="7D")
-        counts = mine.reindex(weeks, fill_value=0).cumsum()
+    for code in np.unique(cells // n_w):
+        cid = courses[code]
+        mine = cells // n_w == code
+        stamps = ((cells[mine] % n_w + w0) * 7 - 3) * DAY_NS
+        counts = pd.Series(sums[mine], index=pd.to_datetime(stamps, utc=True))
+        weeks = pd.date_range(counts.index.min(), counts.index.max(), freq="7D")
+        counts = counts.reindex(weeks, fill_value=0).cumsum()
         total = pairs.get(str(cid)) or 0
-        for week, count in counts.items():
-            rows.append((cid, week, "skills_validated", count / total if total else np.nan))
+        for when, count in counts.items():
+            rows.append((cid, when, "skills_validated", count / total if total else np.nan))
     return pd.DataFrame(rows, columns=["course", "week", "kpi", "value"])
 
 

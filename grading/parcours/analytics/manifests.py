@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import _
 from .tidy import empty, utc
 
 if TYPE_CHECKING:
@@ -116,8 +117,10 @@ def questions_frame(courses: Iterable[Course]) -> pd.DataFrame:
                 bank = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             except (OSError, yaml.YAMLError) as exc:
                 raise DataError(
-                    f"{path}: the quiz bank cannot be read ({exc}). Run 'parcours check "
-                    f"{course.id}' to find the problem."
+                    _(
+                        "{path}: the quiz bank cannot be read ({error}). Run 'parcours check "
+                        "{course}' to find the problem."
+                    ).format(path=path, error=exc, course=course.id)
                 ) from exc
             for q in bank.get("questions") or []:
                 if isinstance(q, dict) and q.get("id"):

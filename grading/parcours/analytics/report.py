@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -145,12 +146,9 @@ def assignment_report(data: ClassData) -> pd.DataFrame:
         known = {a.id: a for a in course.assignments}
         return zone_of(course, known.get(assignment_id))
 
-    out["timezone"] = [zone(c, a) for c, a in zip(out["course"], out["assignment"], strict=True)]
+    out["timezone"] = _per_activity(out["course"], out["assignment"], zone)
     out["title"] = titles(data, out["course"], out["assignment"])
-    order = data.activities.set_index(["course", "activity"])["order"]
-    out["_o"] = [
-        order.get((c, a), 10**6) for c, a in zip(out["course"], out["assignment"], strict=True)
-    ]
+    out["_o"] = _orders(data, out["course"], out["assignment"])
     return (
         out.sort_values(["course", "learner", "_o"])
         .drop(columns="_o")
@@ -174,10 +172,7 @@ def question_report(data: ClassData) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     out["title"] = titles(data, out["course"], out["activity"])
     out = out[QUESTION_COLUMNS]
-    order = data.activities.set_index(["course", "activity"])["order"]
-    out["_o"] = [
-        order.get((c, a), 10**6) for c, a in zip(out["course"], out["activity"], strict=True)
-    ]
+    out["_o"] = _orders(data, out["course"], out["activity"])
     return out.sort_values(["course", "_o", "question"]).drop(columns="_o").reset_index(drop=True)
 
 
@@ -193,7 +188,27 @@ def titles(data: ClassData, courses: pd.Series, activities: pd.Series) -> list[s
             strict=True,
         )
     }
-    return [known.get((str(c), str(a)), "") for c, a in zip(courses, activities, strict=True)]
+    return _per_activity(courses, activities, lambda c, a: known.get((str(c), str(a)), ""))
+
+
+def _orders(data: ClassData, courses: pd.Series, activities: pd.Series) -> list[Any]:
+    """Each (course, activity)'s place in its course (10**6 when the manifest does not
+    know it: last)."""
+    order = data.activities.set_index(["course", "activity"])["order"]
+    return _per_activity(courses, activities, lambda c, a: order.get((c, a), 10**6))
+
+
+def _per_activity(
+    courses: pd.Series, activities: pd.Series, value: Callable[[Any, Any], Any]
+) -> list[Any]:
+    """``value(course, activity)`` of each row, worked out once per distinct pair (a
+    class has thousands of rows per activity; missing labels are passed as they are)."""
+    course, course_labels = pd.factorize(courses, use_na_sentinel=False)
+    activity, activity_labels = pd.factorize(activities, use_na_sentinel=False)
+    width = max(len(activity_labels), 1)
+    pair, pairs = pd.factorize(course.astype(np.int64) * width + activity)
+    values = [value(course_labels[k // width], activity_labels[k % width]) for k in pairs]
+    return [values[i] for i in pair.tolist()]
 
 
 def _groups(
@@ -392,7 +407,8 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
         col = out[name]
         if isinstance(col.dtype, pd.DatetimeTZDtype):
             out[name] = [
-                None if pd.isna(v) else iso(v.floor("us").to_pydatetime(), z)
+                # rounded in UTC: a zoned wall clock may repeat an hour (display._local)
+                None if pd.isna(v) else iso(v.tz_convert("UTC").floor("us").to_pydatetime(), z)
                 for v, z in zip(col, zones, strict=True)
             ]
         elif col.dtype == object and col.map(lambda v: isinstance(v, list | tuple)).any():
@@ -405,9 +421,13 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 def write_report(tables: dict[str, pd.DataFrame], fmt: str, out: Path) -> list[Path]:
     """Write ``tables`` as ``fmt``; csv writes one file per table (``<stem>-<name>.csv``),
     json one object of lists, xlsx one sheet per table. Returns the files written."""
+    from ..i18n import _
+
     if fmt not in FORMATS:
         raise BadInputError(
-            f"the report format '{fmt}' is not known: use one of {', '.join(FORMATS)}."
+            _("the report format '{format}' is not known: use one of {known}.").format(
+                format=fmt, known=", ".join(FORMATS)
+            )
         ).about("format")
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":

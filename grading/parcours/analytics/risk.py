@@ -1,8 +1,8 @@
 """Learners at risk, with reasons a tutor can act on.
 
 Each rule compares one measure with a threshold of ``ParcoursConfig.risk_thresholds``
-(defaults in :mod:`.thresholds`; a rule fires when the measure is **at least** the
-threshold):
+(defaults: :data:`parcours.config.RISK_THRESHOLDS`; a rule fires when the measure is
+**at least** the threshold):
 
 ==================== ==================================================================
 ``days_inactive``     days since the learner's last event or submission (never active:
@@ -11,7 +11,8 @@ threshold):
 ``late_submissions``  assignments submitted after the learner's deadline
 ``score_drop``        mean of earlier scores minus mean of the last two (needs three
                       scored activities; a lesson's score is its first-attempt quiz mean,
-                      an assignment's is score / max score), in chronological order;
+                      an assignment's is score / max score, once nothing in it waits
+                      for a grade by hand), in chronological order;
                       fires only when the last two are also under ``score_drop_below``
                       (a fall from 100 % to 80 % is no worry)
 ``unanswered_quizzes`` share of the questions of the lessons the learner opened that they
@@ -33,12 +34,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..config import RISK_THRESHOLDS
 from ..i18n import _, ngettext
 from .codes import codes_in, combine, compact, dtype_of, reduce
 from .frames import ClassData
 from .mastery import quiz_first
 from .progress import NAT, _ns, activity_status, now_or_default
-from .thresholds import RISK_THRESHOLDS
 
 DEFAULT_THRESHOLDS: dict[str, float] = dict(RISK_THRESHOLDS)
 RULES = {  # rule -> measure column
@@ -100,12 +101,37 @@ def reason_text(rule: str, value: float) -> str:
     raise ValueError(f"unknown risk rule {rule!r}")
 
 
+def _shown(rule: str, value: float) -> float | int:
+    """The part of a measure :func:`reason_text` puts in words (whole days, whole points,
+    a count): measures that show the same are said the same."""
+    if rule == "days_inactive":
+        return whole_days(value)
+    if rule == "score_drop":
+        return value if math.isnan(value) else round(abs(value) * 100)
+    if rule == "unanswered_quizzes":
+        return value
+    return round(value)
+
+
 def explain(risk: pd.DataFrame) -> list[str]:
     """Each row's reasons in words, in the language in force (``; `` between them): the
     ``why`` column again, for a page switched to another language."""
+    measures: dict[str, list[float]] = {}
+    # a class of thousands says the same few sentences: each worked out once
+    words: dict[tuple[str, float | int], str] = {}
+    between = _("; ")
     out = []
-    for reasons, row in zip(risk["reasons"], risk.to_dict("records"), strict=True):
-        out.append(_("; ").join(reason_text(r, float(row[RULES[r]])) for r in reasons))
+    for i, reasons in enumerate(risk["reasons"]):
+        texts = []
+        for rule in reasons:
+            if rule not in measures:
+                measures[rule] = risk[RULES[rule]].to_numpy(dtype=float).tolist()
+            value = measures[rule][i]
+            key = (rule, _shown(rule, value))
+            if key not in words:
+                words[key] = reason_text(rule, value)
+            texts.append(words[key])
+        out.append(between.join(texts))
     return out
 
 
@@ -140,6 +166,25 @@ class Pairs:
         return pd.Series(values[at], index=index, name=name)
 
 
+def _waiting_for_hand_grading(data: ClassData) -> np.ndarray:
+    """Per submission: a grade still waits for the teacher (its score is no result yet:
+    the written answer counts 0 until she grades it)."""
+    g = data.grades
+    pending = g[g["needs_manual_grade"].astype(bool)]
+    if pending.empty:
+        return np.zeros(len(data.submissions), dtype=bool)
+    key = ["course", "learner", "assignment"]
+    dtypes = [dtype_of(pending[k]) for k in key]
+
+    def keys(frame: pd.DataFrame) -> np.ndarray:
+        return combine(
+            *[(codes_in(frame[k], d), len(d.categories)) for k, d in zip(key, dtypes, strict=True)]
+        )[0]
+
+    waiting, mine = keys(pending), keys(data.submissions)
+    return (mine >= 0) & np.isin(mine, waiting[waiting >= 0])
+
+
 def _score_drops(data: ClassData, pairs: Pairs, last: int) -> tuple[np.ndarray, np.ndarray]:
     """Per pair: mean of earlier scores minus mean of the ``last`` ones, in time order,
     and the mean of the ``last`` ones (NaN without ``last + 1`` scored activities)."""
@@ -160,7 +205,7 @@ def _score_drops(data: ClassData, pairs: Pairs, last: int) -> tuple[np.ndarray, 
         scores.append(reduce(first["value"].to_numpy(dtype=float), at, len(uniq), "mean"))
     subs = data.submissions
     if len(subs):
-        s = subs[subs["max_score"] > 0]
+        s = subs[(subs["max_score"] > 0) & ~_waiting_for_hand_grading(data)]
         keys.append(pairs.of(s))
         stamps.append(_ns(s["timestamp"]))
         scores.append((s["score"] / s["max_score"]).to_numpy(dtype=float))
@@ -355,7 +400,7 @@ def at_risk(
     starts.index = starts.index.astype(object)
     since = out["last_at"].fillna(
         pd.Series(
-            starts.reindex(out.index.get_level_values("course").astype(object)).to_numpy(),
+            starts.reindex(out.index.get_level_values("course").astype(object)).array,
             index=out.index,
         )
     )
@@ -404,7 +449,8 @@ def at_risk(
     for rule in SUPPORTING:  # said only beside a reason of its own
         fired[rule] &= flagged
     names = list(RULES)
-    out["reasons"] = [[rule for rule in names if fired[rule][i]] for i in range(len(out))]
+    hits = zip(*[fired[rule].tolist() for rule in names], strict=True)
+    out["reasons"] = [[rule for rule, hit in zip(names, row, strict=True) if hit] for row in hits]
     out["n_reasons"] = np.add.reduce(
         [fired[r].astype(np.int64) for r in names if r not in SUPPORTING], dtype=np.int64
     )

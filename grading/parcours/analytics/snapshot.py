@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from ..i18n import _
 
 #: version of the snapshot's layout (bump it when the layout changes: old files are rebuilt)
 SNAPSHOT_VERSION = 1
@@ -209,13 +210,17 @@ def read_columns(store: Path, *, write: bool = True, use_snapshot: bool = True) 
             conn.close()
     except sqlite3.Error as exc:
         raise DataError(
-            f"{store}: the event store cannot be read ({exc}). Check that it is an event "
-            "store (table 'events') and that it is not being replaced."
+            _(
+                "{path}: the event store cannot be read ({error}). Check that it is an "
+                "event store (table 'events') and that it is not being replaced."
+            ).format(path=store, error=exc)
         ) from exc
     columns = base.extend(tail)
     if total != columns.rows:  # rows vanished under the snapshot: read everything again
         if held is None:
-            raise DataError(f"{store}: the event store changed while it was read; retry.")
+            raise DataError(
+                _("{path}: the event store changed while it was read; retry.").format(path=store)
+            )
         return read_columns(store, write=write, use_snapshot=False)
     if write and changes is not None and worth_writing(base.rows, tail.rows):
         save_snapshot(cache, columns, store.stat().st_mode)

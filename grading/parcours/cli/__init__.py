@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterable, Sequence
 
 from parcours.errors import ExitStatus, ParcoursError
-from parcours.i18n import N_, _, language
+from parcours.i18n import LANGUAGES, N_, _, language
 from parcours.safetext import printable
 
 #: command -> (module, role, one-line help). The order is the order of the help text.
@@ -160,7 +160,7 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--data-dir", help=_("runtime data folder (default: from jupyter_config.py)")
     )
-    group.add_argument("--lang", choices=["fr", "en"], help=_("language of messages"))
+    group.add_argument("--lang", choices=list(LANGUAGES), help=_("language of messages"))
 
 
 def build_parser(command: str) -> argparse.ArgumentParser:

@@ -71,17 +71,18 @@ def hub_client(args: object, config: ParcoursConfig) -> ServiceClient | None:
     on the hub you are who you logged in as."""
     if not config.service_url:
         return None
-    import os
 
     from parcours.errors import BadInputError
     from parcours.hub.client import ServiceClient
+    from parcours.identity import person
 
-    me = os.environ.get("JUPYTERHUB_USER", "")
+    me = person()
     asked = getattr(args, "learner", None)
     if asked and asked != me:
         raise BadInputError(
-            f"--learner {asked}: on the hub you act as yourself ({me or 'your account'}); "
-            "leave --learner out."
+            _(
+                "--learner {asked}: on the hub you act as yourself ({me}); leave --learner out."
+            ).format(asked=asked, me=me or _("your account"))
         )
     return ServiceClient.from_environment(config.service_url)
 

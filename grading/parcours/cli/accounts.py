@@ -57,5 +57,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         accounts.set_password(args.name, password)
         print(f"{args.name}: {password}")
         return ExitStatus.CLEAN
-    print(accounts.sync_everything(config, port=args.port or 0, required=True))
+    from parcours.hub.server import sync_everything
+
+    print(sync_everything(config, port=args.port or 0, required=True))
     return ExitStatus.CLEAN

@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from parcours.config import CONFIG_FILE, ParcoursConfig, config_paths
+from parcours.config import ParcoursConfig
 from parcours.errors import ExitStatus
 from parcours.i18n import _
+from parcours.project import CONFIG_FILE, config_paths
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     from parcours.demo import build_demo, serve
-    from parcours.i18n import number
+    from parcours.i18n import display, number
 
     result = build_demo(
         config,
@@ -67,13 +67,13 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
     print(
         _(
             "5/5 done in {seconds} s: {learners} learners, {submissions} submissions graded "
-            "on real kernels, {events} events; class seen as of {now} UTC."
+            "on real kernels, {events} events; class seen as of {now}."
         ).format(
             seconds=number(result.seconds.get("total", 0), decimals=0),
             learners=result.learners,
             submissions=result.submissions,
             events=result.events,
-            now=f"{result.now:%Y-%m-%d %H:%M}",
+            now=display.moment(result.now, result.zone),
         )
     )
     if args.no_serve:

@@ -114,7 +114,7 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
         )
     )
     # on a hub machine (as root), the hub's accounts and groups follow the roster
-    from parcours.hub.accounts import sync_everything
+    from parcours.hub.server import sync_everything
 
     hub = sync_everything(config)
     if hub:

@@ -100,8 +100,9 @@ def make_cohort(
 
     Lessons without a quiz bank get ``questions_per_lesson`` synthetic questions
     (``<lesson>-q1`` ...). Activities without dates are spread a week apart from
-    ``start`` (default: the course's ``starts``, else its first opening). With ``weeks``,
-    only what happens in the first ``weeks`` weeks is kept.
+    ``start`` (default: the first opening of an assignment, else the course's ``starts``;
+    the demo gives the course's first morning). With ``weeks``, only what happens in the
+    first ``weeks`` weeks after ``start`` is kept.
     """
     rng = np.random.default_rng(seed)
     n = int(n_learners)

@@ -10,6 +10,7 @@ formgrader read it like any other gradebook.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import sys
@@ -109,7 +110,10 @@ def write_gradebook(
             )
             for i in range(cells_per_assignment)
         ]
-    dues = _naive_utc(pd.Series([pd.Timestamp(course.due(a)) for a in assignments]))
+    # in UTC first: assignments in zones of their own make no one datetime dtype
+    dues = _naive_utc(
+        pd.Series([pd.Timestamp(course.due(a)).tz_convert("UTC") for a in assignments])
+    )
     p = plans[plans["assignment"].isin(a_ids)].reset_index(drop=True)
     sa_ids, sn_ids = _uid(rng, len(p)), _uid(rng, len(p))
     stamps = _naive_utc(p["submit_at"])
@@ -131,7 +135,7 @@ def write_gradebook(
                 grade_rows.append((ids[j], sn_ids[j], cid, None, score or maxs / 2, None, 0))
             else:  # waiting for the teacher
                 grade_rows.append((ids[j], sn_ids[j], cid, None, None, None, 1))
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         conn.executemany(
             "INSERT INTO student (id, first_name, last_name, email) VALUES (?, ?, ?, ?)",
             [(s, "", s, "") for s in everyone],

@@ -41,7 +41,10 @@ def certificate_document(
     with language(lang):
         doc = Document(
             title=_("Certificate of completion"),
-            subtitle=_("Certificat de réalisation"),
+            subtitle=_(
+                "Training action — certificate issued under article L6353-1 of the French "
+                "Labour Code"
+            ),
             lang=lang,
             header=config.organisation_name,
             author=config.organisation_name,

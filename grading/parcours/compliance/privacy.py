@@ -23,6 +23,7 @@ link them back). :func:`purge` removes what is past its retention period.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -142,7 +143,7 @@ def _json_scrub(value: Any, who: Person) -> Any:
 # -- the stores ---------------------------------------------------------------------------
 def _vacuum(path: Path) -> None:
     """Rewrite a SQLite file so that deleted data leaves no trace in free pages or WAL."""
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("VACUUM")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 

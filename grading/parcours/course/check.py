@@ -152,7 +152,7 @@ def quiz_problems(course: Course, root: Path) -> tuple[list[Problem], set[str]]:
             )
             broken.add(lesson.id)
             continue
-        from parcours_lab.quiz.model import QuizDefinitionError, in_source, parse_bank
+        from ..quizbank.model import QuizDefinitionError, in_source, parse_bank
 
         try:
             parse_bank(data, shown, lesson=lesson.id)

@@ -52,7 +52,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..i18n import N_, _
+from ..i18n import N_, Language, _
 
 SCHEMA_VERSION = 1
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
@@ -176,7 +176,7 @@ class Course(_Strict):
     schema_version: Literal[1]
     id: Identifier
     title: str
-    language: Literal["fr", "en"] = "fr"
+    language: Language = "fr"
     description: str = ""
     timezone: str = "Europe/Paris"
     starts: dt.date | None = None

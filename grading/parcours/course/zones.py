@@ -15,35 +15,15 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..i18n import _, language
+from ..i18n.display import zone_label
 
 if TYPE_CHECKING:
     from .model import Assignment, Course
-
-#: the minus sign of an offset as typeset (U+2212), not a hyphen
-MINUS = "\N{MINUS SIGN}"
 
 
 def zone_of(course: Course, assignment: Assignment | None = None) -> str:
     """The IANA zone an assignment's dates were written in (its own, else the course's)."""
     return (assignment.timezone if assignment else "") or course.timezone
-
-
-def offset_text(moment: dt.datetime) -> str:
-    """The moment's UTC offset as people write it: ``UTC+2``, ``UTC−3``, ``UTC+5:30``,
-    ``UTC``."""
-    offset = moment.utcoffset() or dt.timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    if minutes == 0:
-        return "UTC"
-    sign = "+" if minutes > 0 else MINUS
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
-
-
-def city(zone: str) -> str:
-    """The place an IANA zone is named after (``America/Argentina/Buenos_Aires`` → Buenos
-    Aires); ``UTC`` stays ``UTC``."""
-    return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def local_zone() -> str:
@@ -66,15 +46,6 @@ def local_zone() -> str:
     except (ValueError, KeyError, OSError):
         return ""
     return name
-
-
-def zone_label(moment: dt.datetime, zone: str, lang: str) -> str:
-    """The zone named for a reader: ``Cayenne time, UTC−3`` / ``heure de Cayenne, UTC−3``."""
-    local = moment.astimezone(ZoneInfo(zone))
-    if city(zone) == "UTC":
-        return "UTC"
-    with language(lang):
-        return _("{city} time, {offset}").format(city=city(zone), offset=offset_text(local))
 
 
 def shown(moment: dt.datetime | None, zone: str, lang: str) -> str:

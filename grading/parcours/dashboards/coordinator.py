@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..i18n import _
 from .data import cached_view
 
 if TYPE_CHECKING:
@@ -286,7 +287,9 @@ def groups(data: DashboardData, skill: str, mode: str, size: int = 4) -> pd.Data
     elif mode == "teams":
         made = teams(m, skill, size=size, seed=data.seed, time_budget=2.0, label=label)
     else:
-        raise BadInputError(f"grouping mode {mode!r}: use bands, pairs or teams.")
+        raise BadInputError(
+            _("grouping mode {mode!r}: use bands, pairs or teams.").format(mode=mode)
+        )
     return with_names(data, made, "why")  # a pair's partner named in "why"
 
 

@@ -1,21 +1,15 @@
 """The coordinator's page (``notebooks/coordinator.ipynb``): courses, KPIs, learners at risk,
 dropout, mastery, groups, workload, A/B — laid out from :mod:`.coordinator`'s numbers
-over :class:`.pages.Page`, like the teacher's and the learner's in :mod:`.people`."""
+over :class:`.pages.Page`, like :mod:`.teacher_page` and
+:mod:`.learner_page`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import N_, _, ngettext
-from . import ui
-from .pages import (
-    HEATMAP_LABELS_MAX,
-    HEATMAP_MAX_PX,
-    PERIODS,
-    STATUS_NAMES,
-    Page,
-    State,
-)
+from . import blocks, ui
+from .pages import HEATMAP_LABELS_MAX, HEATMAP_MAX_PX, PERIODS, STATUS_NAMES, Page, State
 
 if TYPE_CHECKING:
     from .data import DashboardData
@@ -26,6 +20,14 @@ class CoordinatorPage(Page):
 
     title_id = N_("Coordinator dashboard")
     query_keys = ("lang", "course", "cohort", "group", "period")
+
+    @classmethod
+    def build_ahead(cls, state: State, pictures: bool) -> Page:
+        """The default page, its numbers computed first (:func:`.coordinator.warm`)."""
+        from .coordinator import warm
+
+        warm(state.data)
+        return super().build_ahead(state, pictures)
 
     def __init__(self, state: State, query: dict[str, str]):
         import ipywidgets as w
@@ -114,13 +116,13 @@ class CoordinatorPage(Page):
         out: list[Any] = []
 
         def add(text: str, css: str = "") -> None:
-            batch.append(lambda: ui.show_html(f"<div class='{css}'>{text}</div>"))
+            batch.append(lambda: blocks.show_html(f"<div class='{css}'>{text}</div>"))
 
         def flush() -> None:
             parts = list(batch)
             batch.clear()
             if parts:
-                out.append(ui.Static.of(lambda: [part() for part in parts]))
+                out.append(blocks.Static.of(lambda: [part() for part in parts]))
 
         from ..i18n import display
 
@@ -202,7 +204,7 @@ class CoordinatorPage(Page):
         else:  # the first view has the table as HTML: a 1,000-learner class's weighs
             # 75 KB, which the widgets' states would carry a second time
             self.groups_out.outputs = ()
-            out.append(ui.Static.of(self._render_groups_table))
+            out.append(blocks.Static.of(self._render_groups_table))
         out.append(self.groups_out)
         workload = vm.workload_alerts(data)
         alerts = workload[workload["alert"]] if len(workload) else workload
@@ -290,7 +292,7 @@ class CoordinatorPage(Page):
             for k in kpis
             if k.key in ("weekly_active", "quiz_mean") and k.trend
         ]
-        ui.show_figure(
+        blocks.show_figure(
             ui.figure(
                 "line",
                 title=_("KPI trend per week"),
@@ -309,8 +311,8 @@ class CoordinatorPage(Page):
         from .coordinator import funnel_chart, heatmap
 
         labels, reached = funnel_chart(data)
-        ui.show_html(ui.heading(_("Dropout points")))
-        ui.show_figure(
+        blocks.show_html(ui.heading(_("Dropout points")))
+        blocks.show_figure(
             ui.figure(
                 "bar",
                 title=_("Learners reaching each activity"),
@@ -333,7 +335,7 @@ class CoordinatorPage(Page):
             x, y, z = heatmap(data, cid)
             if not y:
                 continue
-            ui.show_figure(
+            blocks.show_figure(
                 ui.figure(
                     "heatmap",
                     title=_("Learner × activity status ({course})").format(
@@ -356,8 +358,8 @@ class CoordinatorPage(Page):
         from .coordinator import mastery_by_skill, mastery_labels, skill_label
 
         m = mastery_by_skill(data)
-        ui.show_html(ui.heading(_("Skill mastery")))
-        ui.show_figure(
+        blocks.show_html(ui.heading(_("Skill mastery")))
+        blocks.show_figure(
             ui.figure(
                 "bar",
                 title=_("Mean mastery per skill"),
@@ -370,7 +372,7 @@ class CoordinatorPage(Page):
             ),
             "mastery",
         )
-        ui.show_html(
+        blocks.show_html(
             ui.table_html(
                 m.assign(
                     skill=[
@@ -451,7 +453,7 @@ class CoordinatorPage(Page):
     def _render_groups(self) -> None:
         """The groups into their output widget."""
         self.export_link.value = ""  # an export made for other groups would mislead
-        ui.output_of(self._render_groups_table, self.groups_out)
+        blocks.output_of(self._render_groups_table, self.groups_out)
 
     def _render_groups_table(self) -> None:
         """Show the groups' table (or why there is none)."""
@@ -460,7 +462,7 @@ class CoordinatorPage(Page):
         try:
             made = self._groups()
         except ParcoursError as exc:
-            ui.show_html(f"<p role='alert'>{ui.html.escape(str(exc))}</p>")
+            blocks.show_html(f"<p role='alert'>{ui.html.escape(str(exc))}</p>")
             return
         if made is None:
             return
@@ -474,7 +476,7 @@ class CoordinatorPage(Page):
             columns = {"team": _("Team"), "role_name": _("Role"), **columns}
         if frame["course"].nunique() > 1:  # groups are made within each course
             columns = {"course": _("Course"), **columns}
-        ui.show_html(
+        blocks.show_html(
             ui.table_html(frame, columns, translate=("band", "role"), table_id="table-groups")
         )
 

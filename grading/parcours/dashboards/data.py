@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import _
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -233,8 +235,10 @@ def parse_now(text: str) -> pd.Timestamp:
         stamp = pd.Timestamp(text)
     except ValueError as exc:
         raise ConfigurationError(
-            f"c.ParcoursConfig.dashboard_now = {text!r}: not a date and time; write e.g. "
-            "2026-10-20T12:00:00+02:00, or leave it empty for the current time."
+            _(
+                "c.ParcoursConfig.dashboard_now = {text!r}: not a date and time; write "
+                "e.g. 2026-10-20T12:00:00+02:00, or leave it empty for the current time."
+            ).format(text=text)
         ) from exc
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 

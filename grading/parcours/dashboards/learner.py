@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from ..i18n import _
 from .coordinator import mastery as class_mastery
 from .coordinator import status as class_status
 
@@ -43,7 +44,7 @@ def resolve_learner(
     """The learner shown, from who is asking.
 
     On the hub's dashboards service the user is the one the service authenticated
-    (:func:`parcours.hub.dashboards.hub_viewer`), and nothing else counts.
+    (:func:`parcours.dashboards.viewer.hub_viewer`), and nothing else counts.
     Elsewhere the user is ``JUPYTERHUB_USER`` (set by JupyterHub for the user's server), else
     ``ParcoursConfig.learner`` (single-machine mode), else the system login. Only users
     listed in ``ParcoursConfig.dashboard_teachers`` may pick another learner with
@@ -51,51 +52,46 @@ def resolve_learner(
     :class:`~parcours.errors.BadInputError` (the page says so, shows nothing).
     """
     from ..errors import BadInputError
-    from ..hub.dashboards import hub_mode, hub_viewer
+    from ..identity import person
+    from .viewer import hub_mode, hub_viewer
 
     env = os.environ if environ is None else environ
     if hub_mode(env):  # the hub service checked who asks, and whether they may
         user, role, courses = hub_viewer(env)
         if not user:
-            raise BadInputError("no hub user for this page: open it through JupyterHub.")
+            raise BadInputError(_("no hub user for this page: open it through JupyterHub."))
         asked = (query.get("learner") or "").strip()
         if asked and asked != user:
             if role not in ("teacher", "coordinator"):
-                raise BadInputError(f"'{user}' may not open the dashboard of '{asked}'.")
+                raise BadInputError(
+                    _("'{user}' may not open the dashboard of '{asked}'.").format(
+                        user=user, asked=asked
+                    )
+                )
             # a teacher sees the learner in her own courses only; a coordinator, in all
             return Viewer(user, asked, True, None if role == "coordinator" else tuple(courses))
         return Viewer(user, user, role != "learner")
-    user = env.get("JUPYTERHUB_USER") or config.learner or _login(env)
+    user = person(config.learner, env)
     teacher = user in set(config.dashboard_teachers)
     asked = (query.get("learner") or "").strip()
     if asked and asked != user:
         if not teacher:
             raise BadInputError(
-                f"'{user or '?'}' may not open the dashboard of learner '{asked}'. Only the "
-                "teachers listed in c.ParcoursConfig.dashboard_teachers may choose a learner."
+                _(
+                    "'{user}' may not open the dashboard of learner '{asked}'. Only the "
+                    "teachers listed in c.ParcoursConfig.dashboard_teachers may choose a "
+                    "learner."
+                ).format(user=user or "?", asked=asked)
             )
         return Viewer(user, asked, True)
     if not user:
         raise BadInputError(
-            "no learner known: set c.ParcoursConfig.learner in jupyter_config.py, or open the "
-            "dashboard from JupyterHub."
+            _(
+                "no learner known: set c.ParcoursConfig.learner in jupyter_config.py, or "
+                "open the dashboard from JupyterHub."
+            )
         )
     return Viewer(user, user, teacher)
-
-
-def _login(env: dict[str, str] | os._Environ[str]) -> str:
-    """The system login (as nbgrader's ``get_username``), '' when unknown."""
-    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
-        if env.get(name):
-            return env[name]
-    if env is not os.environ:
-        return ""
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
 
 
 def pseudonym(data: DashboardData, student_id: str) -> str:
@@ -109,7 +105,9 @@ def my_path(data: DashboardData, learner: str) -> pd.DataFrame:
     """My activities in course order with their status, my deadline, and which is next
     (the first not completed, per course)."""
     st = class_status(data)
-    mine = st[st["learner"] == learner].merge(
+    # each learner's rows, found once for this data (every learner's page reads its own)
+    by_learner = data.cached("status_by_learner", lambda: st.groupby("learner", sort=False).indices)
+    mine = st.iloc[by_learner.get(learner, [])].merge(
         data.frames.activities[["course", "activity", "title", "minutes"]],
         on=["course", "activity"],
     )
@@ -122,9 +120,9 @@ def my_path(data: DashboardData, learner: str) -> pd.DataFrame:
 
 
 def my_deadlines(data: DashboardData, learner: str) -> pd.DataFrame:
-    """My assignments: opens, due date, my own deadline (with an extension), days left;
-    ``timezone`` (the assignment's, else its course's), ``due_local`` and
-    ``deadline_local`` in that zone."""
+    """My assignments: opens, due date, my own deadline (with an extension), days left
+    (missing once handed in or past the deadline); ``timezone`` (the assignment's, else
+    its course's), ``due_local`` and ``deadline_local`` in that zone."""
     import pandas as pd
 
     path = my_path(data, learner)
@@ -136,7 +134,10 @@ def my_deadlines(data: DashboardData, learner: str) -> pd.DataFrame:
     for column in ("due", "deadline"):
         a[column] = pd.to_datetime(a[column], utc=True)
     a["extended"] = a["deadline"] > a["due"]
-    a["days_left"] = ((a["deadline"] - data.now).dt.total_seconds() / 86400).round(1)
+    # days left only while there are some and the work is still to hand in: finished or
+    # missed work has none (its status says which), never a negative count
+    left = ((a["deadline"] - data.now).dt.total_seconds() / 86400).round(1)
+    a["days_left"] = left.where((left >= 0) & ~a["status"].isin(["done", "late"]))
     a["timezone"] = data.zones(a["course"], a["activity"])
     a["due_local"] = data.local_times(a["course"], a["due"], a["activity"])
     a["deadline_local"] = data.local_times(a["course"], a["deadline"], a["activity"])
@@ -161,26 +162,23 @@ def my_deadlines(data: DashboardData, learner: str) -> pd.DataFrame:
 def my_results(data: DashboardData, learner: str, feedback_url: str = "") -> pd.DataFrame:
     """My submitted assignments: when, how late (``late_seconds``), score after the late
     penalty (as in my feedback), ``raw_score`` and ``penalty``, points, share, and my
-    feedback: the day it
-    was released (fetch it with ``parcours fetch <course> <assignment> --feedback`` or
+    feedback: when it was released, in the language in force and the assignment's zone,
+    the zone named (fetch it with ``parcours fetch <course> <assignment> --feedback`` or
     JupyterLab's assignment list), or a link ``feedback_url`` + ``<course>/<assignment>/``
     when a feedback server is configured; '' while not released."""
+    from ..i18n import get_language
+
     sub = data.frames.submissions
     sub = sub[sub["learner"] == learner].copy()
     sub["fraction"] = sub["score"] / sub["max_score"].where(sub["max_score"] > 0)
     sub["late_seconds"] = sub["days_late"].astype(float) * 86400
     sub["penalty"] = sub["late_penalty"]
+    released = data.shown_times(
+        sub["course"], sub["feedback_at"], get_language(), sub["assignment"]
+    )
     sub["feedback"] = [
-        (f"{feedback_url}{c}/{a}/" if feedback_url else when.strftime("%Y-%m-%d"))
-        if released
-        else ""
-        for c, a, when, released in zip(
-            sub["course"],
-            sub["assignment"],
-            sub["feedback_at"],
-            sub["feedback_at"].notna(),
-            strict=True,
-        )
+        (f"{feedback_url}{c}/{a}/" if feedback_url else when) if when else ""
+        for c, a, when in zip(sub["course"], sub["assignment"], released, strict=True)
     ]
     return sub[
         [
@@ -201,27 +199,35 @@ def my_results(data: DashboardData, learner: str, feedback_url: str = "") -> pd.
 
 def my_mastery(data: DashboardData, learner: str) -> pd.DataFrame:
     """My mastery per skill: posterior mean, credible interval, evidence, band."""
-    from ..analytics.groups import bands
-
-    m = class_mastery(data)
-    mine = m[m["learner"] == learner]
-    from .coordinator import skill_label
-
-    parts = [
-        bands(
-            mine,
-            skill,
-            data.band_thresholds or None,
-            course=course,
-            label=skill_label(data, course, skill),
-        )
-        for course, skill in zip(mine["course"], mine["skill"], strict=True)
-    ]
-    if not parts:
-        return mine.assign(band=[])
     import pandas as pd
 
-    return pd.concat(parts, ignore_index=True)[
+    from ..analytics.groups import bands
+    from ..i18n import get_language
+    from .coordinator import skill_label
+
+    m = class_mastery(data)
+
+    def every_band() -> pd.DataFrame:
+        skills = m[["course", "skill"]].drop_duplicates()
+        parts = [
+            bands(
+                m,
+                skill,
+                data.band_thresholds or None,
+                course=course,
+                label=skill_label(data, course, skill),
+            )
+            for course, skill in skills.itertuples(index=False)
+        ]
+        return pd.concat(parts, ignore_index=True) if parts else m.assign(band=[], why=[])
+
+    # the class's bands, worded once for this data in each language: every learner's
+    # page reads its own rows
+    banded = data.cached(f"bands:{get_language()}", every_band)
+    mine = m.loc[m["learner"] == learner, ["course", "skill"]]
+    if mine.empty:
+        return m[m["learner"] == learner].assign(band=[])
+    return mine.merge(banded[banded["learner"] == learner], on=["course", "skill"])[
         ["course", "skill", "n", "mean", "low", "high", "band", "why"]
     ]
 
@@ -233,7 +239,11 @@ def my_week(data: DashboardData, learner: str, days: int = 7) -> pd.DataFrame:
 
     from ..analytics.workload import daily_load
 
-    daily = daily_load(data.frames, remaining_only=True, status=class_status(data))
+    # the class's load, computed once for this data: every learner's page reads it
+    daily = data.cached(
+        "daily_load_remaining",
+        lambda: daily_load(data.frames, remaining_only=True, status=class_status(data)),
+    )
     mine = daily[daily["learner"] == learner].set_index("day")
     start = data.now.tz_convert(None).normalize()
     dates = [start + pd.Timedelta(days=d) for d in range(days)]

@@ -2,9 +2,11 @@
 
 A notebook does three things (see ``notebooks/*.ipynb``)::
 
-    state = pages.prepare()            # preheated kernel: imports, configuration, data
+    state = pages.prepare("coordinator", ahead=CoordinatorPage)  # preheated: data, page
     query = pages.request_query()      # waits for the visitor's request (Voila preheat)
-    CoordinatorPage.for_request(state, query).show()   # .coordinator_page (.people: the others)
+    CoordinatorPage.for_request(state, query).show()
+
+(:mod:`.coordinator_page`; the others: :mod:`.teacher_page`, :mod:`.learner_page`)
 
 Everything shown comes from :mod:`.coordinator`, :mod:`.teacher` and :mod:`.learner`;
 this module only lays it out, translates labels and wires filters and buttons.
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from ..i18n import N_, _, choose_language, set_language
-from . import ui
+from . import blocks, ui
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -46,6 +48,8 @@ class State:
     data: DashboardData
     loaded_at: float
     warm: str = ""
+    #: the kind of page to build ahead of the request (the notebook names it)
+    ahead: type[Page] | None = None
     #: the page for a visitor who asks for nothing special, built ahead of the request
     prebuilt: Page | None = None
 
@@ -61,38 +65,26 @@ class State:
             self.warm_up(pictures=False)  # a visitor is waiting: no pictures drawn ahead
 
     def warm_up(self, pictures: bool = True) -> None:
-        """Compute the numbers of the page named by ``warm`` ahead of the request, and
-        for the coordinator build the default page itself (widgets, tables, figures, and
-        with ``pictures`` the figures drawn as SVG, see :mod:`.prerender`), so that a
-        visit only displays it."""
-        if self.warm == "coordinator":
-            from .coordinator import warm
-
-            warm(self.data)
-            from .coordinator_page import CoordinatorPage
-
-            self.prebuilt = CoordinatorPage(self, {})
-            self.prebuilt.render()
-            if pictures:
-                from .prerender import draw_ahead
-
-                cache = Path(self.config.data_dir) / "dashboards" / "figures"
-                self.prebuilt.blocks = draw_ahead(self.prebuilt.blocks, cache=cache)
+        """Build the page ``ahead`` names (the coordinator's) for a visitor who asks for
+        nothing special, ahead of the request (:meth:`Page.build_ahead`), then report the
+        kernel ready."""
+        if self.ahead is not None:
+            self.prebuilt = self.ahead.build_ahead(self, pictures)
         from .server import report_ready
 
         report_ready(self.warm or "page")  # readiness probe (health checks, benchmarks)
 
 
-def prepare(warm: str = "") -> State:
-    """Load the configuration and the class data, and with ``warm="coordinator"`` compute
-    that page's numbers (runs in a preheated kernel, before the request arrives). ``warm``
-    names the page; with env ``PARCOURS_DASHBOARD_READY_DIR`` set, the kernel reports it
-    is ready there (``<warm>-<pid>.ready``)."""
+def prepare(warm: str = "", ahead: type[Page] | None = None) -> State:
+    """Load the configuration and the class data, and build the page of kind ``ahead``
+    for the default view (runs in a preheated kernel, before the request arrives).
+    ``warm`` names the page; with env ``PARCOURS_DASHBOARD_READY_DIR`` set, the kernel
+    reports it is ready there (``<warm>-<pid>.ready``)."""
     from ..config import load_config
     from .data import load_dashboard_data
 
     config = load_config()
-    state = State(config, load_dashboard_data(config), time.monotonic(), warm)
+    state = State(config, load_dashboard_data(config), time.monotonic(), warm, ahead)
     state.warm_up()
     return state
 
@@ -118,7 +110,7 @@ def request_query() -> dict[str, str]:
 class Page:
     """A page with a title, a language switch, controls and a body of blocks.
 
-    The first view (:meth:`show`) is written into the HTML page: :class:`.ui.Static`
+    The first view (:meth:`show`) is written into the HTML page: :class:`.blocks.Static`
     blocks as plain HTML, shown before any script runs, the controls as widgets. A
     change of control or language rebuilds the page (:meth:`refresh`) into widgets: the
     root widget then carries the ``parcours-live`` class and the first view is removed
@@ -137,6 +129,19 @@ class Page:
             state.prebuilt = None  # one visitor per kernel: never shown twice
             return ready
         return cls(state, query)
+
+    @classmethod
+    def build_ahead(cls, state: State, pictures: bool) -> Page:
+        """The page for a visitor who asks for nothing special, built before the request;
+        with ``pictures`` its figures drawn as SVG (:mod:`.prerender`)."""
+        page = cls(state, {})
+        page.render()
+        if pictures:
+            from .prerender import draw_ahead
+
+            cache = Path(state.config.data_dir) / "dashboards" / "figures"
+            page.blocks = draw_ahead(page.blocks, cache=cache)
+        return page
 
     def matches(self, query: dict[str, str]) -> bool:
         """Whether this page (built for the default view) answers ``query``."""
@@ -198,14 +203,14 @@ class Page:
         self.shown = True
         self.root = w.VBox([self.header, self.address, *self.controls, self.body])
         self.root.add_class("parcours-root")
-        ui.Static.html(ui.STYLE).display_first_view(first_view_only=False)
-        ui.Static.html(self.title).display_first_view()
+        blocks.Static.html(ui.STYLE).display_first_view(first_view_only=False)
+        blocks.Static.html(self.title).display_first_view()
         # its place kept until it shows (a row per control, see the Voila template)
         display(
             self.root, metadata={"parcours": {"min_height": CONTROL_ROW_PX * len(self.controls)}}
         )
         for block in self.blocks:
-            ui.display_first_view(block)
+            blocks.display_first_view(block)
 
     def render(self) -> None:
         """Compute the title and the blocks in the language in force."""
@@ -234,16 +239,16 @@ class Page:
         self.render()
         if self.root is None:
             return
-        self.root.add_class(ui.LIVE)
-        self.body.children = [ui.live_widget(block) for block in self.blocks]
+        self.root.add_class(blocks.LIVE)
+        self.body.children = [blocks.live_widget(block) for block in self.blocks]
         # the title changes last: when it reads in the new language, the page does too
         self.header.value = self.title
 
     def sections(self) -> list[Any]:  # pragma: no cover - overridden
-        """The page's blocks: :class:`.ui.Static` content and widgets."""
+        """The page's blocks: :class:`.blocks.Static` content and widgets."""
         raise NotImplementedError
 
     @staticmethod
-    def html(text: str, css: str = "") -> ui.Static:
+    def html(text: str, css: str = "") -> blocks.Static:
         """A static block of HTML (in a ``div`` of class ``css``)."""
-        return ui.Static.html(f"<div class='{css}'>{text}</div>" if css else text)
+        return blocks.Static.html(f"<div class='{css}'>{text}</div>" if css else text)

@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .ui import Static
+from .blocks import Static
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def find_browser() -> str | None:
 def draw_ahead(
     blocks: list[Any], timeout: float = TIMEOUT_S, cache: Path | None = None
 ) -> list[Any]:
-    """``blocks`` with every figure of their :class:`.ui.Static` blocks drawn as SVG
+    """``blocks`` with every figure of their :class:`.blocks.Static` blocks drawn as SVG
     (pictures already in ``cache`` taken from there, new ones kept there); the blocks
     unchanged (and the reason logged) when the pictures cannot be drawn."""
     wanted = [

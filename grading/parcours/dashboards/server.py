@@ -6,7 +6,8 @@ it, waits until it answers, and stops it.
 
 Every server started here keeps its log in ``<data_dir>/dashboards/voila.log`` (unless
 told another file), named in every error; a port already taken is refused before anything
-starts (:func:`ensure_port_free`); stopping ends Voila and every kernel it started.
+starts (:func:`..servers.ensure_port_free`); stopping ends Voila and every kernel it
+started.
 
 Voila's standalone app reads ``voila.json``/``voila.py`` files only, not
 ``jupyter_config.py``; so the ``VoilaConfiguration``, ``VoilaKernelManager`` and
@@ -18,20 +19,27 @@ kernels' transport set to Unix sockets: see :func:`write_voila_config`).
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..errors import BadInputError, ParcoursError
+from ..i18n import _
+from ..servers import (
+    PortInUseError,
+    ServerError,
+    ensure_port_free,
+    free_port,
+    holder,
+    listens,
+    stop_server,
+    wait_until_answers,
+)
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -42,12 +50,8 @@ DASHBOARDS = ("coordinator", "teacher", "learner")
 VOILA_SECTIONS = ("VoilaConfiguration", "VoilaKernelManager", "MappingKernelManager")
 
 
-class DashboardServerError(ParcoursError):
-    """The Voila server could not be started or did not answer."""
-
-
-class PortInUseError(BadInputError):
-    """The port a server was asked to listen on is taken by another program."""
+class DashboardServerError(ServerError):
+    """The Voila server could not be started, or its kernels did not get ready."""
 
 
 #: env: the folder where preheated dashboard kernels report that they are ready
@@ -97,14 +101,22 @@ class ReadyWatcher:
         made; raise :class:`DashboardServerError` after ``timeout`` seconds, or as soon
         as ``process`` (the server) has stopped. ``log``: the server's log, named in
         the error."""
-        see = f"see {log}" if log else "see the Voila log"
+        see = _("see {log}").format(log=log) if log else _("see the Voila log")
         deadline = time.monotonic() + timeout
         while self.ready.get(page, 0) < count:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise DashboardServerError(
-                    f"no preheated '{page}' kernel got ready in {timeout:.0f} s "
-                    f"({self.ready.get(page, 0)} of {count}); {see}"
+                    _(
+                        "no preheated '{page}' kernel got ready in {timeout} s ({ready} of "
+                        "{count}); {see}"
+                    ).format(
+                        page=page,
+                        timeout=f"{timeout:.0f}",
+                        ready=self.ready.get(page, 0),
+                        count=count,
+                        see=see,
+                    )
                 )
             self.sock.settimeout(min(left, 1.0))  # wakes to notice a server that stopped
             try:
@@ -112,145 +124,16 @@ class ReadyWatcher:
             except TimeoutError:
                 if process is not None and process.poll() is not None:
                     raise DashboardServerError(
-                        f"the Voila server stopped (exit {process.returncode}) before a "
-                        f"'{page}' kernel got ready; {see}"
+                        _(
+                            "the Voila server stopped (exit {status}) before a '{page}' kernel got "
+                            "ready; {see}"
+                        ).format(status=process.returncode, page=page, see=see)
                     ) from None
                 continue
             self.ready[name] = self.ready.get(name, 0) + 1
 
     def close(self) -> None:
         self.sock.close()
-
-
-def free_port(ip: str = "127.0.0.1") -> int:
-    """A TCP port free on ``ip`` right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((ip, 0))
-        return int(sock.getsockname()[1])
-
-
-def _holder(port: int) -> str:
-    """`` (pid 123, python3)`` for the process listening on ``port``, if it can be seen."""
-    import psutil
-
-    with contextlib.suppress(psutil.Error, OSError):
-        for conn in psutil.net_connections(kind="tcp"):
-            if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN:
-                if conn.pid is None:
-                    return ""
-                with contextlib.suppress(psutil.Error):
-                    return f" (pid {conn.pid}, {psutil.Process(conn.pid).name()})"
-                return f" (pid {conn.pid})"
-    return ""
-
-
-def ensure_port_free(
-    ip: str, port: int, what: str = "the dashboards", option: str = "--port"
-) -> None:
-    """Raise :class:`PortInUseError` (exit status 2) when ``ip:port`` cannot be listened
-    on, naming the port, the program holding it when it can be seen, and what to do.
-
-    Checked before starting a server: a server that cannot listen would otherwise exit
-    while another program's pages answer on its URLs. Binds as Tornado does
-    (``SO_REUSEADDR``), so a port left in TIME_WAIT by an earlier run counts as free."""
-    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((ip, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                problem = f"port {port} on {ip} is already in use{_holder(port)}"
-            else:
-                problem = f"cannot listen on port {port} on {ip} ({exc.strerror})"
-            raise PortInUseError(
-                f"{problem}: {what} cannot be served there, nothing was started. Stop that "
-                f"program, or choose a free port: {option} {free_port(ip)}."
-            ) from None
-
-
-def listens(pid: int, port: int) -> bool:
-    """Whether process ``pid`` (or one of its children) listens on TCP ``port``."""
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        for proc in [process, *process.children(recursive=True)]:
-            for conn in proc.net_connections(kind="tcp"):
-                if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN:
-                    return True
-    except psutil.AccessDenied:
-        return True  # cannot be told here: trust that what answered is ours
-    except psutil.Error:
-        return False
-    return False
-
-
-def wait_until_answers(
-    url: str,
-    process: subprocess.Popen[bytes],
-    timeout: float,
-    name: str,
-    log: Path | None = None,
-) -> None:
-    """Return once ``url`` answers 200; raise :class:`DashboardServerError` when
-    ``process`` exits first or ``timeout`` seconds pass.
-
-    Between two attempts it waits for the process's exit (at most 0.2 s), so a server
-    that dies is reported at once. Used for every server Parcours starts (Voila,
-    JupyterLab in the demo) and by the tests and benchmarks."""
-    see = f"; see {log}" if log else ""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise DashboardServerError(
-                f"{name} did not answer on {url.split('?')[0]} within {timeout:.0f} s{see}."
-            )
-        try:
-            process.wait(min(0.2, left))
-        except subprocess.TimeoutExpired:
-            continue
-        raise DashboardServerError(
-            f"{name} exited with status {process.returncode} before answering on "
-            f"{url.split('?')[0]}{see}. Is the port free? Try another one."
-        )
-
-
-def stop_server(
-    process: subprocess.Popen[bytes], *, grace: float = 20.0, leftovers: list[Any] | None = None
-) -> None:
-    """Stop a server Parcours started: SIGTERM (it stops its own kernels or servers),
-    SIGKILL after ``grace`` seconds; then whatever of its children, and of
-    ``leftovers`` (psutil processes seen earlier), still runs: SIGTERM, SIGKILL after 5 s.
-    Used for Voila, the formgrader and the hub."""
-    import psutil
-
-    children = list(leftovers or [])
-    if process.poll() is None:
-        with contextlib.suppress(psutil.Error):
-            children += psutil.Process(process.pid).children(recursive=True)
-        process.terminate()
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-    alive = [child for child in children if child.is_running()]
-    for child in alive:
-        with contextlib.suppress(psutil.Error):
-            child.terminate()
-    _gone, stubborn = psutil.wait_procs(alive, timeout=5)
-    for child in stubborn:
-        with contextlib.suppress(psutil.Error):
-            child.kill()
-    psutil.wait_procs(stubborn, timeout=5)
 
 
 def notebooks_dir(config: ParcoursConfig) -> Path:
@@ -264,15 +147,17 @@ def notebooks_dir(config: ParcoursConfig) -> Path:
         if (candidate / "coordinator.ipynb").is_file():
             return candidate
     raise DashboardServerError(
-        f"{folder}: the dashboard notebooks are missing (coordinator.ipynb not found), and "
-        f"Parcours' installed copy too ({installed}). Run Parcours from its project folder, "
-        "or set c.ParcoursConfig.root."
+        _(
+            "{folder}: the dashboard notebooks are missing (coordinator.ipynb not "
+            "found), and Parcours' installed copy too ({installed}). Run Parcours "
+            "from its project folder, or set c.ParcoursConfig.root."
+        ).format(folder=folder, installed=installed)
     )
 
 
 def write_voila_config(config: ParcoursConfig) -> Path:
     """Write ``<data_dir>/dashboards/voila.json`` from jupyter_config.py; return its folder."""
-    from ..config import load_traitlets_config
+    from ..project import load_traitlets_config
 
     merged = load_traitlets_config(Path(config.root))
     sections = {name: dict(merged[name]) for name in VOILA_SECTIONS if merged.get(name)}
@@ -302,7 +187,7 @@ def voila_command(
     import and load data before a request arrives, then wait for it (Voila's
     ``wait_for_request``) to read the query string (language, filters, learner).
     ``base_url`` and ``module`` serve them as a JupyterHub service
-    (``parcours.hub.dashboards``). ``debug``: tracebacks on the error pages
+    (``parcours.dashboards.viewer``). ``debug``: tracebacks on the error pages
     (what Voila's error page advises) and Voila's debug log.
     """
     folder = notebooks_dir(config)
@@ -369,7 +254,7 @@ class DashboardServer:
         """Start Voila and return once it answers HTTP (raises if it does not in time).
 
         A port already taken raises :class:`PortInUseError` before anything starts."""
-        from ..config import activate_project
+        from ..project import activate_project
 
         activate_project(Path(self.config.root))
         if self.port:
@@ -405,11 +290,19 @@ class DashboardServer:
             wait_until_answers(self.base_url + "/", self.process, timeout, "Voila", self.log_path)
             if not listens(self.process.pid, self.port):
                 raise PortInUseError(
-                    f"port {self.port} on {self.config.ip} was taken by another program"
-                    f"{_holder(self.port)} while Voila started; see {self.log_path}. Stop "
-                    f"that program, or choose a free port: --port {free_port(self.config.ip)}."
+                    _(
+                        "port {port} on {ip} was taken by another program{holder} while Voila "
+                        "started; see {log}. Stop that program, or choose a free port: --port "
+                        "{free}."
+                    ).format(
+                        port=self.port,
+                        ip=self.config.ip,
+                        holder=holder(self.port),
+                        log=self.log_path,
+                        free=free_port(self.config.ip),
+                    )
                 )
-        except (DashboardServerError, PortInUseError):
+        except (ServerError, PortInUseError):
             self.stop()
             raise
 

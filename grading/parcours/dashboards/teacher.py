@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from ..i18n import _
 from .coordinator import status as class_status
 
 if TYPE_CHECKING:
@@ -189,7 +190,9 @@ def extend_learner(
     from ..pipeline.deadlines import extend
 
     if not days or days <= 0:
-        raise BadInputError(f"extension of {days} days: give a positive number of days.")
+        raise BadInputError(
+            _("extension of {days} days: give a positive number of days.").format(days=days)
+        )
     c = data.courses[course]
     until = c.due(c.assignment(assignment)) + dt.timedelta(days=float(days))
     done = extend(config, c, assignment, student_id, until)
@@ -214,7 +217,7 @@ def release_remediation(
     from ..pipeline.release import release
 
     if not students:
-        raise BadInputError("this band is empty: no learner to release the remediation to.")
+        raise BadInputError(_("this band is empty: no learner to release the remediation to."))
     from ..i18n import ngettext
     from .coordinator import activity_title
 

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ParcoursError
+from ..i18n import _
 from ..safefs import chmod_tree, own_tree
 from .people import (
     SERVICE_ACCOUNT,
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
     from ..config import ParcoursConfig
 
 PASSWORDS_FILE = "passwords.csv"
+#: under <data_dir>/hub: the ``parcours-accounts`` service's API token
+ACCOUNTS_TOKEN = "accounts.token"
 
 
 class AccountsError(ParcoursError):
@@ -71,9 +74,14 @@ def _run(*command: str, stdin: str | None = None) -> None:
     done = subprocess.run(command, input=stdin, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise AccountsError(
-            f"`{' '.join(command[:2])} …` failed (exit {done.returncode}): "
-            f"{done.stderr.strip() or done.stdout.strip()}. Run Parcours as root on the hub's "
-            "machine, or create the account by hand (docs/deployment.md)."
+            _(
+                "`{command} …` failed (exit {status}): {output}. Run Parcours as root on "
+                "the hub's machine, or create the account by hand (docs/deployment.md)."
+            ).format(
+                command=" ".join(command[:2]),
+                status=done.returncode,
+                output=done.stderr.strip() or done.stdout.strip(),
+            )
         )
 
 
@@ -81,9 +89,11 @@ def require_root(what: str) -> None:
     """Raise :class:`AccountsError` unless this process is root."""
     if os.geteuid() != 0:
         raise AccountsError(
-            f"{what} needs root: JupyterHub starts each person's JupyterLab as their own "
-            "Unix account. Run it with sudo, or see docs/deployment.md for container "
-            "spawners."
+            _(
+                "{what} needs root: JupyterHub starts each person's JupyterLab as their "
+                "own Unix account. Run it with sudo, or see docs/deployment.md for "
+                "container spawners."
+            ).format(what=what)
         )
 
 
@@ -137,7 +147,9 @@ def _passwords_folder(config: ParcoursConfig) -> Path:
     folder = config.hub_dir
     folder.mkdir(parents=True, exist_ok=True)
     if folder.is_symlink() or not folder.is_dir():
-        raise AccountsError(f"{folder}: not a folder (a link?); remove it, then run again.")
+        raise AccountsError(
+            _("{folder}: not a folder (a link?); remove it, then run again.").format(folder=folder)
+        )
     os.chmod(folder, 0o700)
     return folder
 
@@ -279,13 +291,20 @@ def secure_folders(config: ParcoursConfig, people: People) -> None:
     os.chmod(content, 0o751 if ids is not None else 0o711)
     for course in people.courses:
         hand_over_course(config, course)
-        if not account_exists(grader_account(course)):
-            continue
-        grader = pwd.getpwnam(grader_account(course))
         folder = content / course
-        if folder.is_dir():
-            _own(folder, 0, grader.pw_gid)
-            _close(folder, 0o750, 0o640)
+        if not folder.is_dir():
+            continue
+        if account_exists(grader_account(course)):  # the service is in its group
+            group = pwd.getpwnam(grader_account(course)).pw_gid
+        elif ids is not None:
+            # no grader account yet: the service's own group, whatever modes the content
+            # came with (a copy of a checkout an earlier hub closed is root's alone: the
+            # service, not root, would then see no course and answer 404 to every learner)
+            group = ids[1]
+        else:
+            continue
+        _own(folder, 0, group)
+        _close(folder, 0o750, 0o640)
     from .copies import close_copies
 
     closed = {(content / course).resolve() for course in people.courses}
@@ -346,8 +365,6 @@ def hand_over_course(config: ParcoursConfig, course: str) -> None:
     data group, shared between them (see the module's text), closed to everyone else. Called
     after each teacher command run as root; does nothing unless root, with the service's
     account, on a data folder a hub serves (one machine, tests)."""
-    from .settings import ACCOUNTS_TOKEN
-
     ids = service_ids()
     if os.geteuid() != 0 or ids is None or not (config.hub_dir / ACCOUNTS_TOKEN).is_file():
         return
@@ -375,8 +392,6 @@ def hub_machine(config: ParcoursConfig) -> bool:
     machine where the hub's Unix group exists (``parcours accounts sync`` made it), for
     the data folder the hub serves (its API token is there: made when the hub started).
     Anything less — a teacher's laptop, a test's data folder — leaves accounts alone."""
-    from .settings import ACCOUNTS_TOKEN
-
     if os.geteuid() != 0 or not (config.hub_dir / ACCOUNTS_TOKEN).is_file():
         return False
     try:
@@ -384,36 +399,3 @@ def hub_machine(config: ParcoursConfig) -> bool:
     except KeyError:
         return False
     return True
-
-
-def sync_everything(config: ParcoursConfig, *, port: int = 0, required: bool = False) -> str:
-    """Bring the hub in step with the rosters, manifests and configuration: the Unix
-    accounts (on a hub machine, see :func:`hub_machine`; always with ``required``, which
-    refuses a run that is not root), then the running hub's users and groups. What
-    changed, one line per part; '' when there is no hub here (nothing done).
-
-    Called by ``parcours accounts sync`` (``required``) and after every change of a
-    roster (``parcours roster COURSE import|add|remove``)."""
-    from .server import HubClient
-    from .settings import ACCOUNTS_TOKEN
-
-    if not (required or hub_machine(config)):
-        return ""
-    people = read_people(config)
-    report = sync_accounts(config, people)
-    lines = [
-        f"{len(people.by_name)} accounts: {len(report.created)} created, "
-        f"{len(report.removed)} removed, {len(report.graders)} grader accounts created."
-    ]
-    if report.passwords:
-        lines.append(f"first passwords of the new accounts: {config.hub_dir / PASSWORDS_FILE}")
-    if required or (config.hub_dir / ACCOUNTS_TOKEN).is_file():
-        client = HubClient.for_config(config, port)
-        if client.running():
-            changed = client.sync(people)
-            lines.append(
-                f"hub: {len(changed['added'])} users added, "
-                f"{len(changed['deleted'])} deleted, {len(changed['groups'])} "
-                "groups changed."
-            )
-    return "\n".join(lines)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInputError, ParcoursError
+from ..i18n import _
 
 
 class ServiceError(ParcoursError):
@@ -29,7 +30,11 @@ def refused(code: int, message: str, what: str) -> ParcoursError:
     """The service's answer as the error a learner reads (400/403/404: bad input)."""
     if code in (400, 403, 404, 413):
         return BadInputError(f"{what}: {message}")
-    return ServiceError(f"{what}: the Parcours service answered {code}: {message}")
+    return ServiceError(
+        _("{what}: the Parcours service answered {code}: {message}").format(
+            what=what, code=code, message=message
+        )
+    )
 
 
 @dataclass
@@ -44,8 +49,10 @@ class ServiceClient:
         token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
         if not token:
             raise BadInputError(
-                "no JupyterHub token in this session: run this from your JupyterLab on the "
-                "hub (its terminal), where JupyterHub gives you one."
+                _(
+                    "no JupyterHub token in this session: run this from your JupyterLab on "
+                    "the hub (its terminal), where JupyterHub gives you one."
+                )
             )
         return cls(service_url.rstrip("/") + "/", token)
 
@@ -75,8 +82,10 @@ class ServiceClient:
             raise refused(exc.code, message.strip(), what) from None
         except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
             raise ServiceError(
-                f"{what}: the Parcours service does not answer at {self.url} "
-                f"({exc}); try again in a minute, or tell your teacher."
+                _(
+                    "{what}: the Parcours service does not answer at {url} ({error}); try "
+                    "again in a minute, or tell your teacher."
+                ).format(what=what, url=self.url, error=exc)
             ) from None
 
     def json(self, method: str, path: str, what: str, body: Any = None) -> Any:
@@ -96,7 +105,9 @@ class ServiceClient:
             if entry["id"] == course:
                 return dict(entry)
         known = ", ".join(e["id"] for e in mine) or "-"
-        raise BadInputError(f"'{course}' is not one of your courses ({known}).")
+        raise BadInputError(
+            _("'{course}' is not one of your courses ({known}).").format(course=course, known=known)
+        )
 
     def panel(self, part: str = "", course: str = "") -> dict[str, Any]:
         """A view of the "Mon parcours" panel computed by the service: the first answer
@@ -133,8 +144,10 @@ class ServiceClient:
         folder = into.resolve() / course / assignment
         if not folder.is_dir():
             raise BadInputError(
-                f"nothing to submit: {folder} does not exist. Fetch the assignment first "
-                f"('parcours fetch {course} {assignment}') and work in that folder."
+                _(
+                    "nothing to submit: {folder} does not exist. Fetch the assignment first "
+                    "('parcours fetch {course} {assignment}') and work in that folder."
+                ).format(folder=folder, course=course, assignment=assignment)
             )
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w:gz") as tar:

@@ -1,13 +1,14 @@
 """nbgrader's exchange in a learner's server on the hub: through the Parcours service.
 
 On the hub the exchange folder belongs to the Parcours service (learners cannot read it),
-so Parcours' exchange classes (``pipeline/exchange.py``, named in ``jupyter_config.py``
-for every nbgrader application, JupyterLab's *Assignments* panel included) send a
-learner's list, fetch, submit and feedback fetch to the service with the learner's own
-token (:class:`.client.ServiceClient`) when they run in a learner's server — that is, when
-``ParcoursConfig.service_url`` and ``JUPYTERHUB_API_TOKEN`` are set and the process is not
-a hub service itself. Elsewhere (one machine, the service, the formgrader) nbgrader's own
-filesystem exchange runs.
+so the hub names :func:`through_service` as the exchange's transport in every person's
+server (``ParcoursConfig.exchange_transport``, env ``PARCOURS_EXCHANGE_TRANSPORT``): there
+Parcours' exchange classes (``pipeline/exchange.py``, named in ``jupyter_config.py`` for
+every nbgrader application, JupyterLab's *Assignments* panel included) send a learner's
+list, fetch, submit and feedback fetch to the service with the learner's own token
+(:class:`.client.ServiceClient`) — when ``ParcoursConfig.service_url`` and
+``JUPYTERHUB_API_TOKEN`` are set and the process is not a hub service itself. Elsewhere
+(one machine, the service, the formgrader) nbgrader's own filesystem exchange runs.
 
 What the panel shows is what nbgrader's own ``ExchangeList`` gives: the service runs it on
 its exchange for the asking learner (:func:`exchange_listing`) and this side adds what only
@@ -18,10 +19,22 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .client import ServiceClient
+
+#: the value of ``ParcoursConfig.exchange_transport`` in people's servers on the hub
+EXCHANGE_TRANSPORT = "parcours.hub.exchange.through_service"
+
+
+def through_service(exchange: Any, local: Callable[[], Any]) -> Any:
+    """The exchange's transport on the hub: a learner's operation through the service,
+    anything else (a teacher's release or collect, a service's own exchange) nbgrader's
+    own (``local``)."""
+    client = client_for(exchange)
+    return local() if client is None else run(exchange, client)
 
 
 def client_for(exchange: Any) -> ServiceClient | None:

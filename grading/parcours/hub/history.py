@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ParcoursError
+from ..i18n import _
 
 if TYPE_CHECKING:
     import psycopg
@@ -76,12 +77,24 @@ class History(abc.ABC):
         return 0
 
 
+_path_locks: dict[str, threading.Lock] = {}
+_path_locks_lock = threading.Lock()
+
+
+def path_lock(path: Path) -> threading.Lock:
+    """The one lock of the file ``path`` in this process, whoever appends to it (every
+    :class:`FileHistory` made for the same configuration, the service's problems): two
+    appends never interleave their lines."""
+    key = str(path)
+    with _path_locks_lock:
+        return _path_locks.setdefault(key, threading.Lock())
+
+
 class FileHistory(History):
     """One JSON-lines file per course, beside its nbgrader folders (one machine)."""
 
     def __init__(self, config: ParcoursConfig):
         self.config = config
-        self._lock = threading.Lock()
 
     def path(self, course: str) -> Path:
         """The history file of ``course``."""
@@ -92,7 +105,7 @@ class FileHistory(History):
 
         path = self.path(course)
         try:
-            with self._lock:
+            with path_lock(path):
                 # writable by the folder's group too (the service and a course's grader
                 # account share the course folder) and, when root made it (the hub's
                 # login hook), owned like its folder, so that the service still appends
@@ -102,8 +115,10 @@ class FileHistory(History):
                 append_plain(path, line.encode("utf-8"), 0o660, like_folder=True)
         except OSError as exc:
             raise HistoryError(
-                f"{path}: the course's history cannot be written ({exc}); check the folder's "
-                "owner and free space"
+                _(
+                    "{path}: the course's history cannot be written ({error}); check the "
+                    "folder's owner and free space"
+                ).format(path=path, error=exc)
             ) from exc
 
     def entries(self, course: str) -> list[dict[str, str]]:
@@ -123,8 +138,10 @@ class FileHistory(History):
             return []
         except OSError as exc:
             raise HistoryError(
-                f"{path}: the course's history cannot be read ({exc}); it must be a plain "
-                "file of the course's data folder"
+                _(
+                    "{path}: the course's history cannot be read ({error}); it must be a "
+                    "plain file of the course's data folder"
+                ).format(path=path, error=exc)
             ) from exc
         finally:
             os.close(folder)
@@ -134,10 +151,11 @@ class FileHistory(History):
 class PostgresHistory(History):
     """The ``history`` table of the PostgreSQL events database (hub deployment)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, connect_timeout: float = 10.0):
         from ..store.postgres import libpq_url
 
         self.url = url
+        self.connect_timeout = connect_timeout
         self.conninfo = libpq_url(url)
         self._local = threading.local()
         self._ready = False
@@ -154,7 +172,11 @@ class PostgresHistory(History):
         with self._lock:
             if not self._ready:
                 ensure_database(self.url, error=HistoryError)
-            conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10)
+            conn = psycopg.connect(
+                self.conninfo,
+                autocommit=True,
+                connect_timeout=max(1, round(self.connect_timeout)),
+            )
             if not self._ready:
                 exists = conn.execute(
                     "SELECT 1 FROM pg_trigger WHERE tgname = 'history_append_only'"
@@ -178,8 +200,10 @@ class PostgresHistory(History):
             if conn is not None:
                 conn.close()
             raise HistoryError(
-                f"the history in PostgreSQL ({self.url.rsplit('@', 1)[-1]}) cannot be used: "
-                f"{str(exc).strip()} — check that the server runs and the role may write"
+                _(
+                    "the history in PostgreSQL ({server}) cannot be used: {error} — check "
+                    "that the server runs and the role may write"
+                ).format(server=self.url.rsplit("@", 1)[-1], error=str(exc).strip())
             ) from None
 
     def append(self, course: str, entry: dict[str, str]) -> None:
@@ -209,7 +233,9 @@ class PostgresHistory(History):
             return max(int(changed), 0)
         except psycopg.Error as exc:
             raise HistoryError(
-                f"the history in PostgreSQL cannot be erased: {str(exc).strip()}"
+                _("the history in PostgreSQL cannot be erased: {error}").format(
+                    error=str(exc).strip()
+                )
             ) from None
 
 
@@ -228,19 +254,24 @@ def open_history(config: ParcoursConfig) -> History:
         return FileHistory(config)
     with _opened_lock:
         if url not in _opened:
-            _opened[url] = PostgresHistory(url)
+            _opened[url] = PostgresHistory(url, float(config.history_connect_timeout_s))
         return _opened[url]
 
 
-def record(config: ParcoursConfig, course: str, who: str, what: str, assignment: str) -> None:
-    """Append one entry to ``course``'s history (who, what, when: the service's clock)."""
-    entry = {
+def entry(who: str, what: str, assignment: str) -> dict[str, str]:
+    """One history entry, stamped now (the service's clock)."""
+    return {
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "who": who,
         "what": what,
         "assignment": assignment,
     }
-    open_history(config).append(course, entry)
+
+
+def record(config: ParcoursConfig, course: str, who: str, what: str, assignment: str) -> None:
+    """Append one entry to ``course``'s history (who, what, when: the service's clock),
+    now, in this thread (the service writes through :class:`.histwriter.HistoryWriter`)."""
+    open_history(config).append(course, entry(who, what, assignment))
 
 
 def read(config: ParcoursConfig, course: str) -> list[dict[str, str]]:

@@ -1,11 +1,15 @@
 """The learner's side of the Parcours service (:mod:`.service`): events, deadlines,
 fetch, submit, the on-submit result, feedback, the exchange listing of nbgrader's
-Assignments panel, and the "Mon parcours" panel's views — always for the token's user."""
+Assignments panel, and the "Mon parcours" panel's views — always for the token's user.
+
+Every file and database access runs in the service's pools (learners' work in the
+learners' pool, never behind a teacher's command); the history of a fetch or a submission
+is written after it landed (:meth:`.service.ServiceHandler.remember`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -14,20 +18,10 @@ from typing import Any
 import tornado.web
 
 from ..errors import ParcoursError
-from . import history
-from .service import (
-    CLASS,
-    EVENTS,
-    LEARNERS,
-    MAX_EVENTS,
-    MAX_WAIT_S,
-    WAITERS,
-    ServiceHandler,
-    grader,
-    learner_cache,
-    pack,
-    unpack,
-)
+from ..i18n import _
+from .service import WAITERS, ServiceHandler, grader, learner_cache, pack, unpack
+
+log = logging.getLogger("parcours.service")
 
 #: the event store the events thread writes to, kept open between requests (opening one
 #: per request — a connection, its settings, the schema check — capped the service at
@@ -56,45 +50,51 @@ class EventsHandler(ServiceHandler):
         from ..store.events import Event
         from ..store.ids import pseudonymize
 
-        try:
-            batch = json.loads(self.request.body or b"[]")
-        except ValueError:
-            raise tornado.web.HTTPError(400, "the body must be a JSON list of events") from None
-        if not isinstance(batch, list) or len(batch) > MAX_EVENTS:
-            raise tornado.web.HTTPError(400, f"send a JSON list of at most {MAX_EVENTS} events")
+        most = int(self.config.service_max_events)
+        batch = self.json_body(list, b"[]", f"of at most {most} events")
+        if len(batch) > most:
+            raise tornado.web.HTTPError(
+                400, _("send a JSON array of at most {most} events").format(most=most)
+            )
         actor = pseudonymize(self.learner, self.config.pseudonym_salt)
         events = []
         for item in batch:
             if not isinstance(item, dict):
-                raise tornado.web.HTTPError(400, "each event must be a JSON object")
+                raise tornado.web.HTTPError(400, _("each event must be a JSON object"))
             item = {**item, "actor": actor, "self_reported": 1}  # the token says who
             try:
                 events.append(Event.from_dict(item))
             except (ParcoursError, TypeError, ValueError) as exc:
-                raise tornado.web.HTTPError(400, f"event {item.get('id', '?')}: {exc}") from None
+                raise tornado.web.HTTPError(
+                    400, _("event {event}: {error}").format(event=item.get("id", "?"), error=exc)
+                ) from None
 
         config = self.config
-        recorded = await self.in_pool(EVENTS, lambda: _write_events(config, events))
+        recorded = await self.in_pool(self.pools.events, lambda: _write_events(config, events))
         self.reply({"recorded": recorded, "received": len(events)})
 
     @tornado.web.authenticated
-    def get(self) -> None:
-        from ..store import open_store
+    async def get(self) -> None:
+        from ..store.base import EventFilter
         from ..store.ids import SELF, pseudonymize
 
-        actor = pseudonymize(self.learner, self.config.pseudonym_salt)
-        from ..store.base import EventFilter
-
+        config = self.config
         wanted = EventFilter(
-            actor=actor,
+            actor=pseudonymize(self.learner, config.pseudonym_salt),
             verb=self.get_argument("verb", None),
             course=self.get_argument("course", None),
             lesson=self.get_argument("lesson", None),
         )
-        with open_store(self.config.events_url) as store:
-            events = store.read(wanted)
-        # the learner's own events, under the actor their kernel knows (never the pseudonym)
-        self.reply([{**e.to_dict(), "actor": SELF} for e in events])
+
+        def work() -> list[dict[str, Any]]:
+            from ..store import open_store
+
+            with open_store(config.events_url) as store:
+                # the learner's own events, under the actor their kernel knows (never
+                # the pseudonym)
+                return [{**e.to_dict(), "actor": SELF} for e in store.read(wanted)]
+
+        self.reply(await self.in_learners(work))
 
 
 class DeadlinesHandler(ServiceHandler):
@@ -106,16 +106,16 @@ class DeadlinesHandler(ServiceHandler):
     async def get(self, course_id: str) -> None:
         from ..pipeline.deadlines import course_progress, learner_deadlines
 
-        course, config, name = self.course(course_id), self.config, self.learner
-        person = CLASS.now(config)[0].by_name[name]
-        teaching = course.id in person.teaches and course.id not in person.learns
+        course, config, name = await self.course(course_id), self.config, self.learner
+        person = await self.person()  # None only if a roster changed meanwhile
+        teaching = person is not None and course.id in person.teaches - person.learns
 
         def work() -> list[dict[str, Any]]:
             if teaching:
                 return [row.as_json() for row in course_progress(config, course)]
             return [row.as_json() for row in learner_deadlines(config, course, name)]
 
-        assignments = await self.in_pool(LEARNERS, work)
+        assignments = await self.in_learners(work)
         self.reply(
             {
                 "course": course.id,
@@ -132,7 +132,7 @@ class AssignmentHandler(ServiceHandler):
     async def get(self, course_id: str, assignment: str) -> None:
         from ..pipeline.exchange import assignment_folder, fetch
 
-        course, learner, config = self.course(course_id), self.learner, self.config
+        course, learner, config = await self.course(course_id), self.learner, self.config
 
         def work() -> bytes:
             with tempfile.TemporaryDirectory(prefix="parcours-fetch-") as tmp:
@@ -146,23 +146,25 @@ class AssignmentHandler(ServiceHandler):
                 )
                 return pack(assignment_folder(course, assignment, Path(tmp)))
 
-        data = await self.in_pool(LEARNERS, work)
-        history.record(config, course.id, learner, "fetched", assignment)
+        data = await self.in_learners(work)
+        self.remember(course.id, "fetched", assignment)
         self.set_header("Content-Type", "application/gzip")
         self.finish(data)
 
     @tornado.web.authenticated
     async def post(self, course_id: str, assignment: str) -> None:
         from ..pipeline.exchange import assignment_folder, submit
-        from .ongrade import Job
+        from ..pipeline.learnerpanel import own_due
+        from ..pipeline.receipts import receipt
 
-        course, learner, config = self.course(course_id), self.learner, self.config
+        course, learner, config = await self.course(course_id), self.learner, self.config
         body = self.request.body
         on_submit = next(
             (a for a in course.assignments if a.id == assignment and a.grade_on_submit), None
         )
 
-        def work() -> tuple[int, str, str, Path | None]:
+        def work() -> dict[str, Any]:
+            due = own_due(config, course, assignment, learner)  # refused before it lands
             with tempfile.TemporaryDirectory(prefix="parcours-submit-") as tmp:
                 folder = assignment_folder(course, assignment, Path(tmp))
                 files = unpack(body, folder, config, course.language)
@@ -174,40 +176,56 @@ class AssignmentHandler(ServiceHandler):
                     into=Path(tmp),
                     cache_dir=learner_cache(config, learner),
                 )
+                # landed: nothing below may turn it into an error
                 received = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-                kept = None
-                if on_submit is not None:  # the grader's own copy of what was submitted
-                    kept = Path(tempfile.mkdtemp(prefix="parcours-on-submit-"))
-                    shutil.copytree(sent.folder, kept, dirs_exist_ok=True)
+                if on_submit is not None:
+                    source = (course.folder / on_submit.source).resolve()
+                    _grade_on_submit(config, course.id, assignment, learner, received, sent, source)
             left = (
                 sent.weighed.describe(course.language)
                 if (sent.weighed is not None and sent.weighed.left_out)
                 else ""
             )
-            return len(files), left, received, kept
-
-        count, left, received, kept = await self.in_pool(LEARNERS, work)
-        history.record(config, course.id, learner, "submitted", assignment)
-        if kept is not None and on_submit is not None:
-            source = (course.folder / on_submit.source).resolve()
-            grader().enqueue(Job(course.id, assignment, learner, received, kept, source))
-        from parcours_lab.server.learner import own_due
-
-        from ..pipeline.receipts import receipt
-
-        due = own_due(config, course, assignment, learner)
-        when = dt.datetime.fromisoformat(received)
-        self.reply(
-            {
+            when = dt.datetime.fromisoformat(received)
+            return {
                 "course": course.id,
                 "assignment": assignment,
-                "files": count,
+                "files": len(files),
                 "graded_on_submit": on_submit is not None,
-                **receipt(course, assignment, when, due, left, course.language, files=count),
+                **receipt(course, assignment, when, due, left, course.language, files=len(files)),
                 "received": received,
-            },
-            201,
+            }
+
+        answer = await self.in_learners(work)
+        self.remember(course.id, "submitted", assignment)
+        self.reply(answer, 201)
+
+
+def _grade_on_submit(
+    config: Any, course: str, assignment: str, learner: str, received: str, sent: Any, source: Path
+) -> None:
+    """Queue a submission that landed for grading on submit, from the grader's own copy
+    of it; what stops that is kept for the teachers (:mod:`.problems`), never an error
+    for the learner, whose submission is in the exchange."""
+    from . import problems
+    from .ongrade import Job
+
+    try:
+        kept = Path(tempfile.mkdtemp(prefix="parcours-on-submit-"))
+        shutil.copytree(sent.folder, kept, dirs_exist_ok=True)
+    except OSError as exc:
+        problems.note(
+            config,
+            course,
+            problems.NOT_GRADED,
+            f"{learner}'s submission of {assignment} ({received}) could not be copied for "
+            f"grading on submit ({exc}); it is in the exchange: collect and autograde it",
+            learner=learner,
+            assignment=assignment,
+            received=received,
         )
+        return
+    grader().enqueue(Job(course, assignment, learner, received, kept, source))
 
 
 class ResultHandler(ServiceHandler):
@@ -217,18 +235,25 @@ class ResultHandler(ServiceHandler):
     async def get(self, course_id: str, assignment: str) -> None:
         from .ongrade import read_result
 
-        course, learner = self.course(course_id), self.learner
+        course, learner, config = await self.course(course_id), self.learner, self.config
         try:
-            wait = min(float(self.get_argument("wait", "0")), MAX_WAIT_S)
+            wait = min(float(self.get_argument("wait", "0")), config.service_result_wait_s)
         except ValueError:
-            raise tornado.web.HTTPError(400, "wait: a number of seconds") from None
-        found = read_result(self.config, course.id, assignment, learner)
+            raise tornado.web.HTTPError(400, _("wait: a number of seconds")) from None
+
+        def look() -> Any:
+            return read_result(config, course.id, assignment, learner)
+
+        found = await self.in_pool(self.pools.lookups, look)
         if found is not None and found.get("status") == "pending" and wait > 0:
             await WAITERS.wait((course.id, assignment, learner), wait)
-            found = read_result(self.config, course.id, assignment, learner)
+            found = await self.in_pool(self.pools.lookups, look)
         if found is None:
             raise tornado.web.HTTPError(
-                404, f"no result for {assignment}: it is not graded on submit, or not submitted"
+                404,
+                _(
+                    "no result for {assignment}: it is not graded on submit, or not submitted"
+                ).format(assignment=assignment),
             )
         self.reply(found)
 
@@ -238,7 +263,7 @@ class FeedbackHandler(ServiceHandler):
     async def get(self, course_id: str, assignment: str) -> None:
         from ..pipeline.exchange import fetch_feedback
 
-        course, learner, config = self.course(course_id), self.learner, self.config
+        course, learner, config = await self.course(course_id), self.learner, self.config
 
         def work() -> dict[str, str]:
             with tempfile.TemporaryDirectory(prefix="parcours-feedback-") as tmp:
@@ -252,8 +277,8 @@ class FeedbackHandler(ServiceHandler):
                 )
                 return {f"{p.parent.name}/{p.name}": p.read_text(encoding="utf-8") for p in pages}
 
-        found = await self.in_pipeline(work)
-        history.record(config, course.id, learner, "feedback fetched", assignment)
+        found = await self.in_learners(work)  # never behind a teacher's autograde
+        self.remember(course.id, "feedback fetched", assignment)
         self.reply({"course": course.id, "assignment": assignment, "pages": found})
 
 
@@ -261,8 +286,8 @@ class CoursesHandler(ServiceHandler):
     """The courses the asking person learns or teaches."""
 
     @tornado.web.authenticated
-    def get(self) -> None:
-        people, courses = CLASS.now(self.config)
+    async def get(self) -> None:
+        people, courses = await self.the_class()
         person = people.by_name.get(self.learner)
         mine = sorted(person.learns | person.teaches) if person else []
         self.reply(
@@ -288,39 +313,37 @@ class ExchangeHandler(ServiceHandler):
     async def get(self, course_id: str) -> None:
         from .exchange import exchange_listing
 
-        course, learner, config = self.course(course_id), self.learner, self.config
-        found = await self.in_pool(LEARNERS, lambda: exchange_listing(config, course, learner))
+        course, learner, config = await self.course(course_id), self.learner, self.config
+        found = await self.in_learners(lambda: exchange_listing(config, course, learner))
         self.reply(found)
 
 
 class PanelHandler(ServiceHandler):
     """The panel's first answer for the asking person: its texts and the path of each
-    course they learn or teach (:func:`parcours_lab.server.learner.panel_view`)."""
+    course they learn or teach (:func:`..pipeline.learnerpanel.panel_view`)."""
 
     @tornado.web.authenticated
     async def get(self) -> None:
-        from parcours_lab.server import learner as views
+        from ..pipeline import learnerpanel as views
 
-        people, courses = CLASS.now(self.config)
+        people, courses = await self.the_class()
         person = people.by_name.get(self.learner)
         mine = sorted(person.learns | person.teaches) if person else []
         found = [courses[c] for c in mine if c in courses]
         config, me = self.config, self.learner
-        view = await self.in_pool(
-            LEARNERS, lambda: views.panel_view(config, found, me, config.language)
-        )
+        view = await self.in_learners(lambda: views.panel_view(config, found, me, config.language))
         self.reply(view)
 
 
 class CoursePanelHandler(ServiceHandler):
     """One course's view of the panel for the asking learner: ``deadlines``, ``review``
-    or ``workload`` (:mod:`parcours_lab.server.learner`)."""
+    or ``workload`` (:mod:`..pipeline.learnerpanel`)."""
 
     @tornado.web.authenticated
     async def get(self, course_id: str, part: str) -> None:
-        from parcours_lab.server import learner as views
+        from ..pipeline import learnerpanel as views
 
-        course, config, me = self.course(course_id), self.config, self.learner
+        course, config, me = await self.course(course_id), self.config, self.learner
         view = getattr(views, f"{part}_view")
-        found = await self.in_pool(LEARNERS, lambda: view(config, course, me, course.language))
+        found = await self.in_learners(lambda: view(config, course, me, course.language))
         self.reply(found)

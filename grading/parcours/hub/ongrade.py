@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,9 @@ class SubmitGrader:
     """The queue of submissions to grade, served by ``workers`` threads.
 
     ``notify(course, assignment, learner)`` is called (from a worker thread) each time a
-    result is written: the service wakes whoever waits for it."""
+    result is written: the service wakes whoever waits for it. Every job's future is
+    observed: a failure that escaped it is logged and kept among the course's problems
+    (:mod:`.problems`), which its teachers read, and the learner's result says it."""
 
     def __init__(
         self, config: Any, workers: int, notify: Callable[[str, str, str], None] | None = None
@@ -118,24 +120,74 @@ class SubmitGrader:
         self.pending = 0
 
     def enqueue(self, job: Job) -> None:
-        """Record the submission as pending, then queue it."""
-        _write(
-            result_path(self.config, job.course, job.assignment, job.learner),
-            {
-                "schema_version": SCHEMA_VERSION,
-                "course": job.course,
-                "assignment": job.assignment,
-                "received": job.received,
-                "status": "pending",
-            },
-        )
+        """Record the submission as pending, then queue it (never raises: the submission
+        landed already; what stops it is kept for the teachers)."""
+        try:
+            _write(
+                result_path(self.config, job.course, job.assignment, job.learner),
+                {
+                    "schema_version": SCHEMA_VERSION,
+                    "course": job.course,
+                    "assignment": job.assignment,
+                    "received": job.received,
+                    "status": "pending",
+                },
+            )
+        except OSError as exc:  # graded all the same: the result, once known, is written
+            self._problem(job, f"its pending result could not be written ({exc})")
         with self._lock:
             self.pending += 1
-        self.pool.submit(self._run, job)
+        try:
+            future = self.pool.submit(self._run, job)
+        except RuntimeError as exc:  # the pool was shut down: the service is stopping
+            with self._lock:
+                self.pending -= 1
+            self._problem(job, f"not queued ({exc}); run `parcours autograde` for it")
+            return
+        future.add_done_callback(lambda done: self._observe(job, done))
+
+    def _observe(self, job: Job, done: Future[None]) -> None:
+        """A job's end: what escaped it is logged, kept for the teachers, told the learner."""
+        if done.cancelled():
+            self._problem(job, "its grading was cancelled (the service stopped)")
+            return
+        exc = done.exception()
+        if exc is None:
+            return
+        self._problem(job, f"{type(exc).__name__}: {exc}")
+        try:  # the learner is told too, rather than left waiting on "pending"
+            _write(
+                result_path(self.config, job.course, job.assignment, job.learner),
+                {
+                    "schema_version": SCHEMA_VERSION,
+                    "course": job.course,
+                    "assignment": job.assignment,
+                    "received": job.received,
+                    "status": "problems",
+                    "notebooks": [],
+                    "error": f"{type(exc).__name__}: {exc}",
+                },
+            )
+            self.notify(job.course, job.assignment, job.learner)
+        except OSError:
+            pass  # kept for the teachers above
+
+    def _problem(self, job: Job, message: str) -> None:
+        from . import problems
+
+        problems.note(
+            self.config,
+            job.course,
+            problems.NOT_GRADED,
+            f"{job.learner}'s submission of {job.assignment} ({job.received}): {message}",
+            learner=job.learner,
+            assignment=job.assignment,
+            received=job.received,
+        )
 
     def _spec(self, path: Path) -> Any:
-        from ..config import load_traitlets_config
         from ..pipeline.autograde.source import spec_from_notebook
+        from ..project import load_traitlets_config
 
         stat = path.stat()
         key = (str(path), stat.st_mtime_ns, stat.st_size)

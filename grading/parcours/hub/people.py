@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInputError
+from ..i18n import _
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -171,9 +172,11 @@ def check_account(name: str, where: str) -> str:
     """``name`` if it can be a Unix and hub account, else a :class:`BadInputError`."""
     if not _ACCOUNT.match(name):
         raise BadInputError(
-            f"{where}: '{name}' cannot be an account name on the hub: use at most 32 "
-            "lowercase letters, digits, '-', '_' or '.', starting with a letter. "
-            "Rename it there, then run `parcours accounts sync` again."
+            _(
+                "{where}: '{name}' cannot be an account name on the hub: use at most 32 "
+                "lowercase letters, digits, '-', '_' or '.', starting with a letter. "
+                "Rename it there, then run `parcours accounts sync` again."
+            ).format(where=where, name=name)
         )
     return name
 

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ParcoursError
+from ..i18n import _
+from .accounts import ACCOUNTS_TOKEN
 from .people import DASHBOARDS_SERVICE, People
 
 if TYPE_CHECKING:
@@ -84,15 +86,17 @@ class HubServer:
 
     def start(self, timeout: float = 120.0) -> HubServer:
         """Start the hub; return once it and the dashboards service answer."""
-        from ..config import activate_project
-        from ..dashboards.server import free_port
+        from ..project import activate_project
+        from ..servers import free_port
 
         activate_project(Path(self.config.root))
         self.port = self.port or self.config.hub_port
         if _status(self.url + "/hub/health", timeout=1) != 0:
             raise HubError(
-                f"{self.url}: something already answers on port {self.port}. Stop it, or "
-                "choose another port with --port (or c.ParcoursConfig.hub_port)."
+                _(
+                    "{url}: something already answers on port {port}. Stop it, or choose "
+                    "another port with --port (or c.ParcoursConfig.hub_port)."
+                ).format(url=self.url, port=self.port)
             )
         hub_dir = self.config.hub_dir
         hub_dir.mkdir(parents=True, exist_ok=True)
@@ -141,21 +145,24 @@ class HubServer:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise HubError(
-                    f"{name} did not answer on {url} within {timeout:.0f} s; see {self.log_path}."
+                    _("{name} did not answer on {url} within {timeout} s; see {log}.").format(
+                        name=name, url=url, timeout=f"{timeout:.0f}", log=self.log_path
+                    )
                 )
             try:
                 self.process.wait(min(0.2, left))
             except subprocess.TimeoutExpired:
                 continue
             raise HubError(
-                f"JupyterHub exited with status {self.process.returncode} before "
-                f"{name} answered; see {self.log_path}."
+                _(
+                    "JupyterHub exited with status {status} before {name} answered; see {log}."
+                ).format(status=self.process.returncode, name=name, log=self.log_path)
             )
 
     def stop(self) -> None:
         """Stop the hub (SIGTERM: it stops its proxy, services and every person's server),
         then anything of it still running (SIGTERM, SIGKILL after 10 s)."""
-        from ..dashboards.server import stop_server
+        from ..servers import stop_server
 
         if self.process is None:
             return
@@ -207,12 +214,18 @@ class HubClient:
                 text = response.read()
         except urllib.error.HTTPError as exc:
             raise HubError(
-                f"the hub answered {exc.code} to {method} {path}: "
-                f"{exc.read()[:300].decode('utf-8', 'replace')}"
+                _("the hub answered {code} to {method} {path}: {answer}").format(
+                    code=exc.code,
+                    method=method,
+                    path=path,
+                    answer=exc.read()[:300].decode("utf-8", "replace"),
+                )
             ) from None
         except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
             raise HubError(
-                f"the hub does not answer at {self.api_url} ({exc}); is `parcours hub` running?"
+                _("the hub does not answer at {url} ({error}); is `parcours hub` running?").format(
+                    url=self.api_url, error=exc
+                )
             ) from None
         return json.loads(text) if text else None
 
@@ -250,3 +263,35 @@ class HubClient:
             self.call("DELETE", f"/users/{name}")
         changed["deleted"] = gone
         return changed
+
+
+def sync_everything(config: ParcoursConfig, *, port: int = 0, required: bool = False) -> str:
+    """Bring the hub in step with the rosters, manifests and configuration: the Unix
+    accounts (on a hub machine, see :func:`.accounts.hub_machine`; always with ``required``, which
+    refuses a run that is not root), then the running hub's users and groups. What
+    changed, one line per part; '' when there is no hub here (nothing done).
+
+    Called by ``parcours accounts sync`` (``required``) and after every change of a
+    roster (``parcours roster COURSE import|add|remove``)."""
+    from .accounts import PASSWORDS_FILE, hub_machine, read_people, sync_accounts
+
+    if not (required or hub_machine(config)):
+        return ""
+    people = read_people(config)
+    report = sync_accounts(config, people)
+    lines = [
+        f"{len(people.by_name)} accounts: {len(report.created)} created, "
+        f"{len(report.removed)} removed, {len(report.graders)} grader accounts created."
+    ]
+    if report.passwords:
+        lines.append(f"first passwords of the new accounts: {config.hub_dir / PASSWORDS_FILE}")
+    if required or (config.hub_dir / ACCOUNTS_TOKEN).is_file():
+        client = HubClient.for_config(config, port)
+        if client.running():
+            changed = client.sync(people)
+            lines.append(
+                f"hub: {len(changed['added'])} users added, "
+                f"{len(changed['deleted'])} deleted, {len(changed['groups'])} "
+                "groups changed."
+            )
+    return "\n".join(lines)

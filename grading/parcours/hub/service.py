@@ -37,18 +37,30 @@ Who asks is always the token's user — never a parameter, a header or a file:
     pipeline's own functions, one at a time, off the service's event loop.
 ``GET api/courses/<course>/history``
     the course's history, for its teachers.
+``GET api/courses/<course>/problems``
+    what failed in the service's background work for the course (a history entry not
+    written, a submission not graded on submit), for its teachers (:mod:`.problems`).
 ``GET api/panel``, ``GET api/courses/<course>/panel/(deadlines|review|workload)``
     the "Mon parcours" panel's views of the asking learner (their path, assignments with
     lateness warnings, review queue, planned workload), computed here by
-    :mod:`parcours_lab.server.learner`: the learner's server only relays them.
+    :mod:`parcours.pipeline.learnerpanel`: the learner's server only relays them.
 
 The handlers live by who asks: :mod:`.learner_api` (events, exchange, deadlines, fetch,
 submit — whose receipt is worded for the learner —, results, feedback, panel) and
 :mod:`.teacher_api` (pipeline commands, history); this module holds what they share (the
 token check, the thread pools, the class list) and the application.
 
-Every fetch, submission and feedback fetch is appended to the course's history
-(:mod:`.history`: who, what, when), never rewritten.
+Every fetch, submission, feedback fetch and teacher's command is appended to the course's
+history (:mod:`.history`: who, what, when), never rewritten — after the action landed and
+was answered, by the history's own thread, retried (:mod:`.histwriter`): a history that
+fails never turns work that was done into an error. What fails in the background (the
+history, grading on submit) is logged and kept for the course's teachers
+(``GET api/courses/<course>/problems``, :mod:`.problems`).
+
+Nothing blocks the event loop: every file, roster and database read or write runs in a
+thread pool (:class:`Pools`): the teachers' pipeline commands one at a time in a thread
+of their own, learners' work in another pool, so that a learner's feedback never waits
+for a teacher's autograde; each wait and limit is a ``ParcoursConfig`` setting.
 ``python -m parcours.hub.service`` runs it: a managed hub service, as its own
 account ``parcours-service`` (:func:`.settings.parcours_service`), with umask 007 (what it
 writes in a course's nbgrader folder stays writable by the course's grader account).
@@ -58,6 +70,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import sys
 import tarfile
@@ -72,97 +85,36 @@ import tornado.web
 from jupyterhub.services.auth import HubAuth, HubAuthenticated
 
 from ..errors import BadInputError, ParcoursError
+from ..i18n import _
+from .classlist import CLASS
+from .waiters import WAITERS
 
 #: the service's name on the hub
 SERVICE = "parcours"
-#: largest request body accepted (a submission's tar.gz, a batch of events)
-MAX_BODY = 128 * 2**20
-#: events per request
-MAX_EVENTS = 5000
-#: the pipeline (nbgrader's apps, the gradebook) runs one operation at a time, in this
-#: thread, so that events keep flowing while a teacher's autograde runs
-PIPELINE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-pipeline")
-#: learners' fetches and submissions: each writes only its own learner's files, so several
-#: run at once (a deadline brings hundreds within minutes)
-LEARNERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="parcours-learner")
-#: events are written by one thread (the store serialises writes anyway)
-EVENTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-events")
-#: longest ``?wait=`` accepted on a result
-MAX_WAIT_S = 120.0
+
+log = logging.getLogger("parcours.service")
 
 
-class Waiters:
-    """Requests waiting for a learner's on-submit result, woken from the grading threads."""
+class Pools:
+    """The service's threads: the event loop only answers; the work is done here."""
 
-    def __init__(self) -> None:
-        self.loop: Any = None
-        self.waiting: dict[tuple[str, str, str], list[Any]] = {}
-
-    async def wait(self, key: tuple[str, str, str], timeout: float) -> None:
-        import asyncio
-
-        self.loop = asyncio.get_running_loop()
-        future = self.loop.create_future()
-        self.waiting.setdefault(key, []).append(future)
-        try:
-            await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            pass
-        finally:
-            futures = self.waiting.get(key, [])
-            if future in futures:
-                futures.remove(future)
-            if not futures:
-                self.waiting.pop(key, None)
-
-    def wake(self, course: str, assignment: str, learner: str) -> None:
-        """Thread-safe: wake whoever waits for this result."""
-        if self.loop is None:
-            return
-
-        def done() -> None:
-            for future in self.waiting.pop((course, assignment, learner), []):
-                if not future.done():
-                    future.set_result(None)
-
-        self.loop.call_soon_threadsafe(done)
+    def __init__(self, config: Any) -> None:
+        #: the teachers' pipeline commands (nbgrader's apps, the gradebook): one at a time
+        self.pipeline = ThreadPoolExecutor(1, thread_name_prefix="parcours-pipeline")
+        #: learners' fetches, submissions, feedback and reads: each writes only its own
+        #: learner's files, so several run at once (a deadline brings hundreds in minutes);
+        #: never behind a teacher's command
+        self.learners = ThreadPoolExecutor(
+            max(1, int(config.service_learner_threads)), thread_name_prefix="parcours-learner"
+        )
+        #: events are written by one thread (the store serialises writes anyway)
+        self.events = ThreadPoolExecutor(1, thread_name_prefix="parcours-events")
+        #: short reads every request needs (the class list, a result file): never queued
+        #: behind a submission or a slow database
+        self.lookups = ThreadPoolExecutor(2, thread_name_prefix="parcours-lookup")
 
 
-WAITERS = Waiters()
-
-
-class Class:
-    """The courses and who learns or teaches them, read again only when a manifest or a
-    roster changed (every request needs them; a deadline brings hundreds a second)."""
-
-    def __init__(self) -> None:
-        self.stamp: tuple[tuple[str, int], ...] | None = None
-        self.value: tuple[Any, dict[str, Any]] = (None, {})
-        self.lock = threading.Lock()
-
-    @staticmethod
-    def _stamp(config: Any) -> tuple[tuple[str, int], ...]:
-        files = sorted(Path(config.courses_dir).glob("*/course.toml"))
-        files += sorted(Path(config.data_dir, "courses").glob("*/roster.csv"))
-        return tuple((str(p), p.stat().st_mtime_ns) for p in files)
-
-    def now(self, config: Any) -> tuple[Any, dict[str, Any]]:
-        """(people, courses by id) as the files say now."""
-        from ..course.load import list_courses
-        from .people import read_people
-
-        stamp = self._stamp(config)
-        with self.lock:
-            if stamp != self.stamp:
-                self.value = (
-                    read_people(config),
-                    {c.id: c for c in list_courses(config.courses_dir)},
-                )
-                self.stamp = stamp
-            return self.value
-
-
-CLASS = Class()
+POOLS: Pools | None = None
 
 
 def warm_up(config: Any) -> None:
@@ -258,7 +210,7 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
 
     def get_login_url(self) -> str:
         """An API: no login page to send anyone to."""
-        raise tornado.web.HTTPError(403, "a JupyterHub token is needed (Authorization: token …)")
+        raise tornado.web.HTTPError(403, _("a JupyterHub token is needed (Authorization: token …)"))
 
     async def prepare(self) -> None:
         """Ask the hub who the token belongs to, without blocking the event loop (many
@@ -280,8 +232,10 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
             # taken for one, a service named like a learner or a teacher would act as them
             raise tornado.web.HTTPError(
                 403,
-                f"the token of the {model.get('kind')} '{model.get('name')}' cannot act "
-                "for a person here: use a person's own JupyterHub token",
+                _(
+                    "the token of the {kind} '{name}' cannot act for a person here: use a "
+                    "person's own JupyterHub token"
+                ).format(kind=model.get("kind"), name=model.get("name")),
             )
 
     def get_current_user(self) -> Any:
@@ -291,24 +245,76 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
     def learner(self) -> str:
         user = self.current_user
         if not user:
-            raise tornado.web.HTTPError(403, "a JupyterHub token is needed")
+            raise tornado.web.HTTPError(403, _("a JupyterHub token is needed"))
         return str(user["name"])
 
-    def course(self, course_id: str, *, teaching: bool = False) -> Any:
+    @property
+    def pools(self) -> Pools:
+        assert POOLS is not None, "make_app() makes the pools"
+        return POOLS
+
+    async def the_class(self) -> tuple[Any, dict[str, Any]]:
+        """(people, courses by id) as the files say now (:data:`CLASS`), read off the loop."""
+        config = self.config
+        return await self.in_pool(self.pools.lookups, lambda: CLASS.now(config))
+
+    async def person(self) -> Any:
+        """The asking person (:class:`.people.Person`), or None when no roster or manifest
+        names them."""
+        people, _courses = await self.the_class()
+        return people.by_name.get(self.learner)
+
+    async def course(self, course_id: str, *, teaching: bool = False) -> Any:
         """The course, if the asking user learns or teaches it (else 404: a learner does
         not learn which other courses exist); with ``teaching``, only for its teachers
         (403 for its learners)."""
-        people, courses = CLASS.now(self.config)
+        people, courses = await self.the_class()
         person = people.by_name.get(self.learner)
         if person is None or course_id not in person.learns | person.teaches:
-            raise tornado.web.HTTPError(404, f"no course '{course_id}' for {self.learner}")
+            raise tornado.web.HTTPError(
+                404,
+                _("no course '{course}' for {user}").format(course=course_id, user=self.learner),
+            )
         if teaching and course_id not in person.teaches:
-            raise tornado.web.HTTPError(403, f"{self.learner} does not teach '{course_id}'")
+            raise tornado.web.HTTPError(
+                403,
+                _("{user} does not teach '{course}'").format(user=self.learner, course=course_id),
+            )
         return courses[course_id]
 
+    def json_body(self, kind: type, default: bytes, what: str) -> Any:
+        """The request's JSON body, which must be a ``kind`` (``dict``: an object,
+        ``list``: an array); else 400 saying what to send (``what``)."""
+        names: dict[type, str] = {dict: _("a JSON object"), list: _("a JSON array")}
+        try:
+            body = json.loads(self.request.body or default)
+        except ValueError:
+            raise tornado.web.HTTPError(
+                400,
+                _("the body is not JSON: send {kind} ({what})").format(kind=names[kind], what=what),
+            ) from None
+        if not isinstance(body, kind):
+            raise tornado.web.HTTPError(
+                400,
+                _("the body must be {kind} ({what}), not {type}").format(
+                    kind=names[kind], what=what, type=type(body).__name__
+                ),
+            )
+        return body
+
+    def remember(self, course: str, what: str, assignment: str) -> None:
+        """Add the asking person's action to ``course``'s history, after it landed: queued
+        to the history's own thread (:mod:`.histwriter`), never waited for, never an
+        error for the action."""
+        history_writer(self.config).add(course, self.learner, what, assignment)
+
     async def in_pipeline(self, work: Callable[[], Any]) -> Any:
-        """Run ``work`` in the pipeline's thread (one operation at a time)."""
-        return await self.in_pool(PIPELINE, work)
+        """Run ``work`` in the pipeline's thread (teachers' commands, one at a time)."""
+        return await self.in_pool(self.pools.pipeline, work)
+
+    async def in_learners(self, work: Callable[[], Any]) -> Any:
+        """Run ``work`` in the learners' pool (never behind a teacher's command)."""
+        return await self.in_pool(self.pools.learners, work)
 
     async def in_pool(self, pool: ThreadPoolExecutor, work: Callable[[], Any]) -> Any:
         """Run ``work`` in ``pool``, off the event loop; its :class:`ParcoursError` is the
@@ -345,6 +351,20 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
 
 
 _grader: Any = None
+_history_writer: Any = None
+_history_lock = threading.Lock()
+
+
+def history_writer(config: Any) -> Any:
+    """The service's history writer (:class:`.histwriter.HistoryWriter`, started on first
+    use)."""
+    global _history_writer
+    with _history_lock:
+        if _history_writer is None:
+            from .histwriter import HistoryWriter
+
+            _history_writer = HistoryWriter(config)
+        return _history_writer
 
 
 def grader() -> Any:
@@ -356,6 +376,27 @@ def grader() -> Any:
         config = ServiceHandler.config
         _grader = SubmitGrader(config, config.workers, notify=WAITERS.wake)
     return _grader
+
+
+#: a request answered later than this is logged (seconds, the service's own time)
+SLOW_REQUEST_S = 1.0
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """Tornado's per-request log: failures, and answers slower than ``SLOW_REQUEST_S``
+    (where a deadline's time goes: the hub's token check is part of it)."""
+    took, status = handler.request.request_time(), handler.get_status()
+    if status >= 500:
+        log.error("%d %s %s %.3f s", status, handler.request.method, handler.request.uri, took)
+    elif took >= SLOW_REQUEST_S:
+        log.warning(
+            "slow: %d %s %s %.3f s", status, handler.request.method, handler.request.uri, took
+        )
+
+
+def max_body(config: Any) -> int:
+    """Largest request body accepted, in bytes (``service_max_body_mb``)."""
+    return int(config.service_max_body_mb) * 2**20
 
 
 def make_app(config: Any, prefix: str) -> tornado.web.Application:
@@ -371,8 +412,10 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
         PanelHandler,
         ResultHandler,
     )
-    from .teacher_api import HistoryHandler, RosterHandler, TeachHandler
+    from .teacher_api import HistoryHandler, ProblemsHandler, RosterHandler, TeachHandler
 
+    global POOLS
+    POOLS = POOLS or Pools(config)
     ServiceHandler.config = config
     ServiceHandler.hub_auth = TokenCheck(max_age=config.service_token_cache_s)
     name = r"([A-Za-z0-9][A-Za-z0-9_.-]*)"
@@ -391,6 +434,7 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
                 TeachHandler,
             ),
             (prefix + rf"api/courses/{name}/history", HistoryHandler),
+            (prefix + rf"api/courses/{name}/problems", ProblemsHandler),
             (prefix + rf"api/courses/{name}/roster", RosterHandler),
             (prefix + r"api/panel", PanelHandler),
             (
@@ -398,7 +442,8 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
                 CoursePanelHandler,
             ),
         ],
-        max_body_size=MAX_BODY,
+        max_body_size=max_body(config),
+        log_function=log_request,
     )
 
 
@@ -408,12 +453,16 @@ def main() -> int:
 
     from ..config import load_config
 
+    # what the hub's log must show: problems (a request's own answer says the rest)
+    logging.basicConfig(
+        level=logging.WARNING, format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"
+    )
     os.umask(0o007)
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE}/")
     config = load_config()
     app = make_app(config, prefix)
-    app.listen(url.port or 80, url.hostname or "127.0.0.1", max_body_size=MAX_BODY)
+    app.listen(url.port or 80, url.hostname or "127.0.0.1", max_body_size=max_body(config))
     # answer the hub's start check at once; load the rest beside the event loop
     threading.Thread(target=warm_up, args=(config,), name="warm-up", daemon=True).start()
     tornado.ioloop.IOLoop.current().start()

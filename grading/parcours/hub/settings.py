@@ -12,8 +12,11 @@ starts JupyterHub with it. What it sets:
 - groups, roles and custom scopes from :mod:`.people`;
 - as root, ``/etc/profile.d/parcours.sh``: Parcours' commands in the people's terminals,
   whose login shells set ``PATH`` anew (:mod:`.shellpath`);
+- the hub's own pages (login, home, errors, the Services menu) in the course language
+  (:mod:`.pages`: JupyterHub's ``template_paths`` and ``template_vars``);
 - services: ``parcours`` (:mod:`.service`, the data: exchange, events, deadlines, grading
-  on submit; as its own account ``parcours-service``, which owns the data folder),
+  on submit; as its own account ``parcours-service``, which owns the data folder; no page
+  of its own, so not listed in the Services menu),
   ``dashboards`` (Voila behind the hub's OAuth, :mod:`.dashboards`; as the same
   account, never root), one
   ``formgrader-<course>`` per course (nbgrader's formgrader as the course's grader
@@ -32,6 +35,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import _
+from .exchange import EXCHANGE_TRANSPORT
 from .people import (
     ACCOUNTS_SERVICE,
     DASHBOARDS_SERVICE,
@@ -42,6 +47,7 @@ from .people import (
     grader_account,
     read_people,
 )
+from .shellpath import venv_bin
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -49,7 +55,6 @@ if TYPE_CHECKING:
 #: the hub's own files under <data_dir>/hub
 HUB_DB = "jupyterhub.sqlite"
 COOKIE_SECRET = "jupyterhub_cookie_secret"
-ACCOUNTS_TOKEN = "accounts.token"
 #: the dashboards' preheated kernels per page on the hub (learner page:
 #: ParcoursConfig.hub_learner_pool)
 DASHBOARD_POOL = 1
@@ -71,11 +76,6 @@ SERVICE_ENV = (
 )
 
 
-def venv_bin() -> Path:
-    """The folder of this Python's scripts (jupyterhub-singleuser, parcours)."""
-    return Path(sys.executable).parent
-
-
 def proxy_command(config: ParcoursConfig) -> list[str]:
     """configurable-http-proxy: as configured, else README's setup's copy (in the project or
     the checkout Parcours runs from), else PATH."""
@@ -92,13 +92,18 @@ def proxy_command(config: ParcoursConfig) -> list[str]:
     from .accounts import AccountsError
 
     raise AccountsError(
-        "configurable-http-proxy is not installed: run `bash .ci/setup` (it installs it "
-        "with npm into extensions/node_modules), or set c.ParcoursConfig.hub_proxy_command."
+        _(
+            "configurable-http-proxy is not installed: run `bash .ci/setup` (it "
+            "installs it with npm into extensions/node_modules), or set "
+            "c.ParcoursConfig.hub_proxy_command."
+        )
     )
 
 
 def accounts_token(config: ParcoursConfig) -> str:
     """The ``parcours-accounts`` service's API token (made once, root only)."""
+    from .accounts import ACCOUNTS_TOKEN
+
     folder = config.hub_dir
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
@@ -124,8 +129,9 @@ def service_url(config: ParcoursConfig, port: int) -> str:
 def services(config: ParcoursConfig, people: People, parcours_port: int) -> list[dict[str, Any]]:
     """The hub services: Parcours' (the data), dashboards, a formgrader per course, the
     accounts token."""
-    from ..dashboards.server import free_port, voila_command
-    from .dashboards import HUB_HEADERS
+    from ..dashboards.server import voila_command
+    from ..dashboards.viewer import HUB_HEADERS
+    from ..servers import free_port
 
     port = free_port(config.ip)
     prefix = f"/services/{DASHBOARDS_SERVICE}/"
@@ -191,6 +197,7 @@ def parcours_service(config: ParcoursConfig, port: int) -> dict[str, Any]:
 
     found: dict[str, Any] = {
         "name": PARCOURS_SERVICE,
+        "display": False,  # an API, no page: not in the hub's Services menu
         "timeout": SERVICE_START_S,
         "url": f"http://{config.ip}:{port}",
         "command": [sys.executable, "-m", "parcours.hub.service"],
@@ -280,6 +287,7 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
     """Fill JupyterHub's config object ``c`` from ``ParcoursConfig``."""
     from ..config import load_config
     from .accounts import secure_folders
+    from .pages import configure_pages
     from .workspace import landing, login_hook, spawn_hook
 
     config = config or load_config()
@@ -303,6 +311,7 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
     c.ConfigurableHTTPProxy.command = proxy_command(config)
     c.ConfigurableHTTPProxy.pid_file = str(hub_dir / "proxy.pid")
     c.JupyterHub.cleanup_servers = True
+    configure_pages(c, config, people)  # login, home, errors, Services: the course language
 
     if config.hub_authenticator == "pam":
         c.JupyterHub.authenticator_class = "pam"
@@ -318,11 +327,12 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
     c.Spawner.notebook_dir = "~"
     c.Spawner.http_timeout = 60
     c.Spawner.start_timeout = 90
-    from ..dashboards.server import free_port
+    from ..servers import free_port
 
     parcours_port = free_port(config.ip)
     c.Spawner.environment = {
         "PARCOURS_SERVICE_URL": service_url(config, parcours_port),
+        "PARCOURS_EXCHANGE_TRANSPORT": EXCHANGE_TRANSPORT,
         "PARCOURS_ROOT": str(config.root),
         "PARCOURS_DATA_DIR": str(config.data_dir),
         "JUPYTER_CONFIG_PATH": str(config.root),

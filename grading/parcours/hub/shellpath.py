@@ -17,10 +17,16 @@ import os
 import secrets
 import shlex
 import stat
+import sys
 from pathlib import Path
 
 #: the script every login shell reads
 PROFILE = Path("/etc/profile.d/parcours.sh")
+
+
+def venv_bin() -> Path:
+    """The folder of this Python's scripts (jupyterhub-singleuser, parcours)."""
+    return Path(sys.executable).parent
 
 
 def login_path_script(folder: Path) -> str:
@@ -45,8 +51,6 @@ def install_login_path(folder: Path | None = None, profile: Path = PROFILE) -> b
     file (0644) renamed over the old one, so that a link found in its place is replaced,
     never written through. Does nothing unless root, or when ``profile``'s folder is
     missing or not root's own; True when the file was (re)written."""
-    from .settings import venv_bin
-
     text = login_path_script(folder or venv_bin())
     place = profile.parent
     try:

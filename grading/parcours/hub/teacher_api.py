@@ -4,13 +4,12 @@ teachers only."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import tornado.web
 
-from . import history
-from .service import LEARNERS, ServiceHandler
+from ..i18n import _
+from .service import ServiceHandler
 
 
 class TeachHandler(ServiceHandler):
@@ -20,18 +19,18 @@ class TeachHandler(ServiceHandler):
     async def post(self, course_id: str, assignment: str, action: str) -> None:
         from ..pipeline.release import release
 
-        course = self.course(course_id, teaching=True)
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise tornado.web.HTTPError(400, "the body must be a JSON object") from None
+        course = await self.course(course_id, teaching=True)
+        body = self.json_body(dict, b"{}", 'for release: {"to": [groups or learners]}')
+        to = body.get("to") or []
+        if not isinstance(to, list) or not all(isinstance(x, str) for x in to):
+            raise tornado.web.HTTPError(400, _('"to": a JSON array of groups or learners'))
         config = self.config
 
         def work() -> dict[str, Any]:
             if action == "release":
                 from ..course.zones import zone_of
 
-                done = release(config, course, assignment, to=list(body.get("to") or []))
+                done = release(config, course, assignment, to=list(to))
                 zone = zone_of(course, course.assignment(assignment))
                 return {"learners": done.learners, "due": done.due.isoformat(), "timezone": zone}
             if action == "collect":
@@ -59,11 +58,24 @@ class TeachHandler(ServiceHandler):
                 "corrections_pending": fed.corrections_pending,
             }
 
-        result = await self.in_pipeline(work)
-        from .accounts import hand_over_course
+        def then() -> dict[str, Any]:
+            from . import problems
+            from .accounts import hand_over_course
 
-        hand_over_course(config, course.id)
-        history.record(config, course.id, self.learner, action, assignment)
+            done = work()
+            try:  # what it wrote, to the course's accounts; the command itself is done
+                hand_over_course(config, course.id)
+            except OSError as exc:
+                problems.note(
+                    config,
+                    course.id,
+                    problems.NOT_HANDED_OVER,
+                    f"after {action} of {assignment}: {exc}; run `parcours accounts sync`",
+                )
+            return done
+
+        result = await self.in_pipeline(then)
+        self.remember(course.id, action, assignment)
         self.reply({"course": course.id, "assignment": assignment, "action": action, **result})
 
 
@@ -75,8 +87,8 @@ class RosterHandler(ServiceHandler):
     async def get(self, course_id: str) -> None:
         from ..pipeline.roster import read_roster
 
-        course = self.course(course_id, teaching=True)
-        learners = await self.in_pool(LEARNERS, lambda: read_roster(self.config, course))
+        course, config = await self.course(course_id, teaching=True), self.config
+        learners = await self.in_learners(lambda: read_roster(config, course))
         self.reply(
             [
                 {
@@ -92,7 +104,23 @@ class RosterHandler(ServiceHandler):
 
 
 class HistoryHandler(ServiceHandler):
+    """A course's history (:mod:`.history`), for its teachers."""
+
     @tornado.web.authenticated
-    def get(self, course_id: str) -> None:
-        course = self.course(course_id, teaching=True)
-        self.reply(history.read(self.config, course.id))
+    async def get(self, course_id: str) -> None:
+        from . import history
+
+        course, config = await self.course(course_id, teaching=True), self.config
+        self.reply(await self.in_learners(lambda: history.read(config, course.id)))
+
+
+class ProblemsHandler(ServiceHandler):
+    """What failed in the service's background work for a course (:mod:`.problems`), for
+    its teachers."""
+
+    @tornado.web.authenticated
+    async def get(self, course_id: str) -> None:
+        from . import problems
+
+        course, config = await self.course(course_id, teaching=True), self.config
+        self.reply(await self.in_learners(lambda: problems.read(config, course.id)))

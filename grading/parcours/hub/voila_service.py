@@ -4,6 +4,7 @@ only the service process loads this module."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import threading
@@ -16,8 +17,8 @@ from jupyter_server.utils import url_path_join
 from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
 
 from ..dashboards.served import ServedPages
+from ..dashboards.viewer import HUB_MODE_ENV
 from ..dashboards.voila_pages import IndexHandler, PageHandler, ParcoursVoila
-from .dashboards import HUB_MODE_ENV
 from .people import COORDINATE_SCOPE, dashboards_for, may_view, visible_courses
 
 _ROSTER_SECONDS = 30.0
@@ -38,11 +39,12 @@ class _Rosters:
             from .people import read_people
 
             people = read_people(load_config())
-            self.courses = people.courses
-            self.by_course = {c: set() for c in people.courses}
+            by_course: dict[str, set[str]] = {c: set() for c in people.courses}
             for person in people.by_name.values():
                 for course in person.learns:
-                    self.by_course[course].add(person.name)
+                    by_course[course].add(person.name)
+            # whole values replaced at once: pages read them from other threads meanwhile
+            self.courses, self.by_course = people.courses, by_course
             self.read_at = time.monotonic()
         return self.by_course
 
@@ -68,7 +70,7 @@ class HubPageHandler(PageHandler):
         user: dict[str, Any] = self.current_user.hub_user
         page = Path(path or "").stem
         query = {k: self.get_argument(k) for k in self.request.arguments}
-        by_course = _rosters.get()
+        by_course = await asyncio.to_thread(_rosters.get)  # the rosters: files, off the loop
         allowed, why = may_view(user, page, query, by_course)
         if not allowed:
             self.log.warning("dashboards: 403 %s for %s: %s", page, user.get("name"), why)
@@ -88,9 +90,9 @@ class HubPageHandler(PageHandler):
         headers["X-Parcours-Courses"] = ",".join(courses)
         if page == "learner" and not query.get("voila"):
             # read, not played with: built here from the data this process keeps, without
-            # a kernel per visit (?voila=1 serves the Voila page)
+            # a kernel per visit (?voila=1 serves the Voila page), beside the event loop
             self.finish(
-                _served.learner(
+                await _served.learner_async(
                     query,
                     {
                         HUB_MODE_ENV: "1",

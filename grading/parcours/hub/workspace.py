@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import _
+
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
 
@@ -69,7 +71,7 @@ class Workspace:
 def _course_files(content: Path, course: str, workspace: Workspace) -> None:
     """A course's files for the person's copy, read here (as root: the course content is
     closed to learners), sealed banks without readable answers."""
-    from parcours_lab.quiz.seal import sealed_text
+    from ..quizbank import sealed_text
 
     for name in PLAIN_FILES:
         if (content / name).is_file():
@@ -111,7 +113,8 @@ def prepare_workspace(
     if home.is_dir() and not home.is_symlink():
         os.chown(home, user.pw_uid, user.pw_gid)
         os.chmod(home, 0o700)
-    return [home / name for name in _write_as(user, home, workspace)]
+    timeout = float(config.spawn_hook_timeout_s)
+    return [home / name for name in _write_as(user, home, workspace, timeout)]
 
 
 def _write(home: Path, workspace: Workspace) -> tuple[list[str], list[str]]:
@@ -141,10 +144,12 @@ def _write(home: Path, workspace: Workspace) -> tuple[list[str], list[str]]:
     return written, refused
 
 
-def _write_as(user: pwd.struct_passwd, home: Path, workspace: Workspace) -> list[str]:
+def _write_as(
+    user: pwd.struct_passwd, home: Path, workspace: Workspace, timeout: float = 60.0
+) -> list[str]:
     """:func:`_write` in a child process running as ``user`` (in this process when it is
-    that user already); the names written. What the account could not write is logged
-    (their JupyterLab starts anyway, without it)."""
+    that user already), stopped after ``timeout`` seconds; the names written. What the
+    account could not write is logged (their JupyterLab starts anyway, without it)."""
     import logging
 
     if os.geteuid() == user.pw_uid:
@@ -166,15 +171,24 @@ def _write_as(user: pwd.struct_passwd, home: Path, workspace: Workspace) -> list
             finally:
                 os._exit(code)
         os.close(writer)
-        with os.fdopen(reader, encoding="utf-8") as answer:
-            text = answer.read()
-        _pid, status = os.waitpid(pid, 0)
+        text, status = _child_answer(pid, reader, timeout)
+        if status is None:
+            from ..errors import ParcoursError
+
+            raise ParcoursError(
+                _(
+                    "{home}: the copy of {user}'s courses took over {timeout} s and was "
+                    "stopped (c.ParcoursConfig.spawn_hook_timeout_s); see the hub's log"
+                ).format(home=home, user=user.pw_name, timeout=f"{timeout:.0f}")
+            )
         if os.waitstatus_to_exitcode(status) != 0 or not text:
             from ..errors import ParcoursError
 
             raise ParcoursError(
-                f"{home}: the copy of {user.pw_name}'s courses failed (a process writing as "
-                "that account stopped); see the hub's log"
+                _(
+                    "{home}: the copy of {user}'s courses failed (a process writing as that "
+                    "account stopped); see the hub's log"
+                ).format(home=home, user=user.pw_name)
             )
         written, refused = json.loads(text)
     if refused:
@@ -185,6 +199,37 @@ def _write_as(user: pwd.struct_passwd, home: Path, workspace: Workspace) -> list
             ", ".join(refused),
         )
     return list(written)
+
+
+def _child_answer(pid: int, reader: int, timeout: float) -> tuple[str, int | None]:
+    """What the child ``pid`` wrote to ``reader`` and its wait status, within ``timeout``
+    seconds; past it the child is killed and the status is None."""
+    import select
+    import signal
+    import time
+
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    try:
+        while True:  # the answer, until the child closes its end or the time is up
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([reader], [], [], left)[0]:
+                break
+            chunk = os.read(reader, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return b"".join(chunks).decode("utf-8"), status
+            if time.monotonic() >= deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)  # reaped at once: SIGKILL cannot be ignored
+                return "", None
+            time.sleep(0.05)  # a child that closed its pipe is exiting: polled briefly
+    finally:
+        os.close(reader)
 
 
 def _course_language(content: Path) -> str:
@@ -199,13 +244,19 @@ def _course_language(content: Path) -> str:
         return ""
 
 
-def spawn_hook(spawner: object) -> None:
+async def spawn_hook(spawner: object) -> None:
     """JupyterHub's ``Spawner.pre_spawn_hook``: the person's courses copied into their
-    home (as learner or teacher) before their JupyterLab starts."""
+    home (as learner or teacher) before their JupyterLab starts — in a thread, never on
+    the hub's event loop (the copy runs as the person, within ``spawn_hook_timeout_s``)."""
+    import asyncio
+
+    await asyncio.to_thread(_prepare_for, spawner.user.name)  # type: ignore[attr-defined]
+
+
+def _prepare_for(name: str) -> None:
     from ..config import load_config
     from .people import read_people
 
-    name = spawner.user.name  # type: ignore[attr-defined]
     config = load_config()
     person = read_people(config).by_name.get(name)
     if person is not None:
@@ -232,10 +283,18 @@ def landing(handler: Any) -> str:
     return ""
 
 
-def login_hook(authenticator: object, handler: object, authentication: Any) -> Any:
+async def login_hook(authenticator: object, handler: object, authentication: Any) -> Any:
     """JupyterHub's ``Authenticator.post_auth_hook``: a learner's login is written in the
     history of each course they learn in (the hub's clock), for the evidence pack's
-    activity log. A failure to write is logged and never refuses the login."""
+    activity log, in a thread (the history may be a database far away: never on the hub's
+    event loop). A failure to write is logged and never refuses the login."""
+    import asyncio
+
+    await asyncio.to_thread(_record_login, authentication)
+    return authentication
+
+
+def _record_login(authentication: Any) -> Any:
     import logging
 
     from ..config import load_config

@@ -34,10 +34,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Literal, get_args
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "parcours"
-LANGUAGES = ("fr", "en")
+#: the languages Parcours speaks: the one list (settings, manifests, the CLI's --lang)
+Language = Literal["fr", "en"]
+LANGUAGES: tuple[str, ...] = get_args(Language)
 DEFAULT_LANGUAGE = "fr"
 
 # A plain module global, not a ContextVar: a Jupyter kernel may run each cell and each
@@ -51,7 +54,9 @@ def _check(lang: str) -> str:
         from ..errors import BadInputError
 
         raise BadInputError(
-            f"language '{lang}' is not available; use one of {', '.join(LANGUAGES)}."
+            _("language '{lang}' is not available; use one of {known}.").format(
+                lang=lang, known=", ".join(LANGUAGES)
+            )
         )
     return lang
 

@@ -14,11 +14,13 @@ import math
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import get_language
+from . import _, get_language, language
 
 #: babel's locale of each language
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 MISSING = "–"
+#: the minus sign of an offset as typeset (U+2212), not a hyphen
+MINUS = "\N{MINUS SIGN}"
 
 
 def locale() -> str:
@@ -99,9 +101,10 @@ def _local(moment: Any, zone: str) -> dt.datetime:
     import pandas as pd
 
     stamp = pd.Timestamp(moment)
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    return stamp.tz_convert(ZoneInfo(zone)).floor("us").to_pydatetime()
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    # rounded in UTC: pandas rounds a zoned time on its wall clock, which it cannot place
+    # back in the hour a clock change repeats (25 Oct 2026, 02:17 in Paris happens twice)
+    return stamp.floor("us").tz_convert(ZoneInfo(zone)).to_pydatetime()
 
 
 def day(moment: Any, zone: str = "UTC") -> str:
@@ -124,8 +127,6 @@ def short_day(moment: Any, zone: str = "UTC") -> str:
 
 def zone_name(moment: Any, zone: str) -> str:
     """The zone as a person reads it: ``heure de Paris, UTC+2`` / ``Paris time, UTC+2``."""
-    from ..course.zones import zone_label
-
     return zone_label(_local(moment, zone), zone, get_language())
 
 
@@ -176,3 +177,30 @@ __all__ = [
     "short_day",
     "zone_name",
 ]
+
+
+def offset_text(moment: dt.datetime) -> str:
+    """The moment's UTC offset as people write it: ``UTC+2``, ``UTC−3``, ``UTC+5:30``,
+    ``UTC``."""
+    offset = moment.utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else MINUS
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def city(zone: str) -> str:
+    """The place an IANA zone is named after (``America/Argentina/Buenos_Aires`` → Buenos
+    Aires); ``UTC`` stays ``UTC``."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def zone_label(moment: dt.datetime, zone: str, lang: str) -> str:
+    """The zone named for a reader: ``Cayenne time, UTC−3`` / ``heure de Cayenne, UTC−3``."""
+    local = moment.astimezone(ZoneInfo(zone))
+    if city(zone) == "UTC":
+        return "UTC"
+    with language(lang):
+        return _("{city} time, {offset}").format(city=city(zone), offset=offset_text(local))

@@ -3,7 +3,9 @@
 Finds every ``_("...")``, ``N_("...")`` and ``ngettext("...", "...", n)`` with literal
 texts (through :mod:`ast`), and the docstring of each ``parcours`` command's module (its
 ``--help`` description), in the Python files of the folders listed in :data:`SOURCES`
-(the back office's areas and the widgets' package ``parcours_lab``), and updates
+(the back office's areas and the widgets' package ``parcours_lab``) and, through Jinja's
+own extractor, every ``{{ _("...") }}`` of the Jinja templates in :data:`TEMPLATES` (the
+hub's pages), and updates
 ``locale/{fr,en}/LC_MESSAGES/<area>.po``, one file per area (the first folder of the file
 that first uses the message: ``dashboards.po``, ``cli.po``, ``parcours_lab.po``..., so that
 work on different areas touches different files): new messages are added with an
@@ -38,6 +40,7 @@ SOURCES = (
     PACKAGE / "dashboards",
     PACKAGE / "pipeline",
     PACKAGE / "course",
+    PACKAGE / "quizbank",
     PACKAGE / "cli",
     PACKAGE / "compliance",
     PACKAGE / "analytics",
@@ -45,8 +48,14 @@ SOURCES = (
     PACKAGE / "store",
     PACKAGE / "demo.py",
     PACKAGE / "review.py",
+    PACKAGE / "hub",
     _package_folder("parcours_lab"),
+    # the errors of the project's and the servers' start (``misc.po``)
+    PACKAGE / "project.py",
+    PACKAGE / "servers.py",
 )
+#: folders of Jinja templates whose texts are translated (JupyterHub's pages)
+TEMPLATES = (PACKAGE / "hub" / "templates",)
 KEYWORDS = {"_", "N_", "gettext_"}
 PLURAL_KEYWORDS = {"ngettext"}
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -93,7 +102,30 @@ def _where(path: Path) -> str:
     return str(path.relative_to(_package_folder("parcours_lab").parent))
 
 
-def messages(sources: tuple[Path, ...] = SOURCES) -> dict[MessageId, str]:
+def template_messages(folder: Path) -> dict[MessageId, str]:
+    """msgid -> first place (``file:line``) of the texts of the Jinja templates in
+    ``folder``, found by Jinja's own extractor (``_()``, ``gettext()``, ``ngettext()``)."""
+    from jinja2.ext import GETTEXT_FUNCTIONS, babel_extract
+
+    found: dict[MessageId, str] = {}
+    for path in sorted(folder.rglob("*.html")):
+        with path.open("rb") as handle:
+            for line, function, message, _comments in babel_extract(
+                handle, GETTEXT_FUNCTIONS, [], {}
+            ):
+                msgid: MessageId | None = None
+                if isinstance(message, str):
+                    msgid = message
+                elif function == "ngettext" and message and all(message[:2]):
+                    msgid = (str(message[0]), str(message[1]))
+                if msgid is not None:
+                    found.setdefault(msgid, f"{_where(path)}:{line}")
+    return found
+
+
+def messages(
+    sources: tuple[Path, ...] = SOURCES, templates: tuple[Path, ...] = TEMPLATES
+) -> dict[MessageId, str]:
     """msgid -> first place it is used (``file:line``), in order of appearance."""
     found: dict[MessageId, str] = {}
     for source in sources:
@@ -106,6 +138,9 @@ def messages(sources: tuple[Path, ...] = SOURCES) -> dict[MessageId, str]:
                 msgid = _message_id(node)
                 if msgid is not None:
                     found.setdefault(msgid, f"{_where(path)}:{getattr(node, 'lineno', 0)}")
+    for folder in templates:
+        for msgid, where in template_messages(folder).items():
+            found.setdefault(msgid, where)
     return dict(sorted(found.items(), key=lambda kv: kv[1]))
 
 

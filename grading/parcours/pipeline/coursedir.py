@@ -23,6 +23,34 @@ if TYPE_CHECKING:  # keep traitlets' Config import cheap and nbgrader out of sta
     from ..course.model import Course
 
 
+#: Parcours' nbgrader exchange classes (:mod:`.exchange`), by ``ExchangeFactory``
+#: trait: release-record checks for learners, and every exchange's root from
+#: ``ParcoursConfig.exchange_dir``. Written into a configuration by :func:`use_parcours_exchange`.
+EXCHANGE_CLASSES = {
+    "list": "parcours.pipeline.exchange.ParcoursExchangeList",
+    "fetch_assignment": "parcours.pipeline.exchange.ParcoursFetchAssignment",
+    "submit": "parcours.pipeline.exchange.ParcoursSubmit",
+    "fetch_feedback": "parcours.pipeline.exchange.ParcoursFetchFeedback",
+    "release_assignment": "parcours.pipeline.exchange.ParcoursReleaseAssignment",
+    "release_feedback": "parcours.pipeline.exchange.ParcoursReleaseFeedback",
+    "collect": "parcours.pipeline.exchange.ParcoursCollect",
+}
+
+
+def use_parcours_exchange(config: Config) -> Config:
+    """Make nbgrader use Parcours' exchange classes (:data:`EXCHANGE_CLASSES`) in ``config``.
+
+    Called by the project's ``jupyter_config.py`` (so that nbgrader's JupyterLab assignment
+    list and every nbgrader application use them) and by the pipeline's own nbgrader
+    configuration. The exchange's folder is not written here: each class takes it from
+    ``ParcoursConfig.exchange_dir`` when it is used, after the user's file has been read.
+    """
+    for trait, klass in EXCHANGE_CLASSES.items():
+        setattr(config.ExchangeFactory, trait, klass)
+    config.Exchange.path_includes_course = True
+    return config
+
+
 def prepare_course_root(config: ParcoursConfig, course: Course) -> Path:
     """Create the course's runtime folder and link its nbgrader sources; return the folder."""
     root = config.course_root(course.id)
@@ -34,8 +62,6 @@ def prepare_course_root(config: ParcoursConfig, course: Course) -> Path:
     if not link.exists():
         link.symlink_to(target, target_is_directory=True)
     Path(config.exchange_dir).mkdir(parents=True, exist_ok=True)
-    from .gradebook import ensure_gradebook_database
-
     ensure_gradebook_database(config.gradebook_for(course.id))  # PostgreSQL: its database
     return root
 
@@ -43,8 +69,6 @@ def prepare_course_root(config: ParcoursConfig, course: Course) -> Path:
 def nbgrader_config(config: ParcoursConfig, course: Course) -> Config:
     """nbgrader settings for one course, layered over what jupyter_config.py says."""
     from traitlets.config import Config
-
-    from ..config import use_parcours_exchange
 
     nb = use_parcours_exchange(Config())
     nb.CourseDirectory.root = str(config.course_root(course.id))
@@ -82,3 +106,16 @@ def use_safe_html(nb: Config) -> Config:
     bootstrap = templates.parent / "static" / "node_modules" / "bootstrap" / "dist" / "css"
     exporter.extra_template_paths = [str(templates), str(bootstrap)]
     return nb
+
+
+def ensure_gradebook_database(url: str) -> None:
+    """Make room for a course's gradebook before nbgrader opens it (nbgrader then makes its
+    tables): a PostgreSQL gradebook's database is created when missing (``gradebook_url =
+    postgresql+psycopg://…/parcours_{course}``), a SQLite gradebook's folder too."""
+    from ..errors import GradingError
+    from ..store.postgres import POSTGRES_SCHEMES, ensure_database
+
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    elif url.split("://", 1)[0] in POSTGRES_SCHEMES:
+        ensure_database(url, error=GradingError)

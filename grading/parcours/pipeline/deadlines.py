@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..course.zones import zone_of
 from ..errors import BadInputError
-from ..i18n import N_
+from ..i18n import N_, _
 from .records import (
     EXTENSIONS,
     RELEASES,
@@ -39,21 +39,20 @@ if TYPE_CHECKING:
 Extensions = dict[tuple[str, str], dt.datetime]
 
 
-def parse_until(text: str, what: str = "the extension's end") -> dt.datetime:
-    """An ISO 8601 date and time *with* a time zone; anything else is bad input (its
-    message names the value as ``what``, its :attr:`~.ParcoursError.argument` is
-    ``until``)."""
+def parse_until(text: str, what: str = N_("the extension's end")) -> dt.datetime:
+    """An ISO 8601 date and time *with* a time zone; anything else is bad input naming the
+    value as ``what`` (its :attr:`~.ParcoursError.argument`: ``until``)."""
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise BadInputError(
-            f"{what} {text!r} is not a date and time; write it like 2026-10-05T23:59+02:00."
-        ).about("until") from None
+        wrong = _("{what} {text!r} is not a date and time; write e.g. 2026-10-05T23:59+02:00.")
+        raise BadInputError(wrong.format(what=_(what), text=text)).about("until") from None
     if moment.tzinfo is None:
-        raise BadInputError(
-            f"{what} {text!r}: the date has no time zone, so it is ambiguous; add one, "
-            "e.g. 2026-10-05T23:59+02:00 (Paris, summer) or 2026-10-05T21:59Z (UTC)."
-        ).about("until")
+        ambiguous = _(
+            "{what} {text!r}: the date has no time zone, so it is ambiguous; add one, e.g. "
+            "2026-10-05T23:59+02:00 (Paris, summer) or 2026-10-05T21:59Z (UTC)."
+        )
+        raise BadInputError(ambiguous.format(what=_(what), text=text)).about("until")
     return moment
 
 
@@ -64,8 +63,9 @@ def find_assignment(course: Course, assignment_id: str) -> Assignment:
     except KeyError:
         known = ", ".join(a.id for a in course.assignments) or "(none)"
         raise BadInputError(
-            f"assignment '{assignment_id}' is not in {course.folder / 'course.toml'}; "
-            f"known assignments: {known}."
+            _("assignment '{assignment}' is not in {manifest}; known assignments: {known}.").format(
+                assignment=assignment_id, manifest=course.folder / "course.toml", known=known
+            )
         ) from None
 
 
@@ -160,15 +160,19 @@ def extend(
     roster = load_roster(config, course)
     if learner not in roster.learners:
         raise BadInputError(
-            f"learner '{learner}' is not in the roster {roster.path}; check the spelling "
-            f"('parcours roster {course.id} list') or add them ('parcours roster "
-            f"{course.id} add {learner}')."
+            _(
+                "learner '{learner}' is not in the roster {roster}; check the spelling "
+                "('parcours roster {course} list') or add them ('parcours roster "
+                "{course} add {learner}')."
+            ).format(learner=learner, roster=roster.path, course=course.id)
         )
     due = course.due(assignment)
     if moment <= due:
         raise BadInputError(
-            f"the extension's end {moment.isoformat()} is not after the due date of "
-            f"'{assignment.id}' ({due.isoformat()}); an extension must give more time."
+            _(
+                "the extension's end {end} is not after the due date of '{assignment}' "
+                "({due}); an extension must give more time."
+            ).format(end=moment.isoformat(), assignment=assignment.id, due=due.isoformat())
         ).about("until")
     granted = _now()
     with update_record(config.course_root(course.id) / EXTENSIONS) as data:

@@ -34,7 +34,6 @@ way, under ``<assignment>-correction``, to the learners whose own due date has p
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import json
 import os
 import shutil
@@ -57,6 +56,7 @@ from traitlets import default
 from ..errors import BadInputError
 from ..i18n import _, get_language
 from .records import RELEASES, in_audience, learner_id, parse_time, read_record, released_to
+from .submitsize import LEFT_OUT_FILE, SubmissionSize, megabytes, weigh_submission
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -92,12 +92,27 @@ class ParcoursExchange(Exchange):
         super().ensure_directory(path, mode)
 
     def start(self) -> Any:
-        """nbgrader's operation; in a learner's server on the hub, through the Parcours
-        service instead (the exchange is the service's: :mod:`..hub.exchange`)."""
-        from ..hub.exchange import client_for, run
+        """nbgrader's operation, or what ``ParcoursConfig.exchange_transport`` names does
+        it (on the hub, set by the hub in learners' servers: through the Parcours service,
+        whose exchange it is), given this exchange and nbgrader's own operation."""
+        name = self.parcours().exchange_transport
+        if not name:
+            return super().start()
+        from traitlets.utils.importstring import import_item
 
-        client = client_for(self)
-        return super().start() if client is None else run(self, client)
+        try:
+            transport = import_item(name)
+        except (ImportError, ValueError) as exc:
+            from ..errors import ConfigurationError
+
+            raise ConfigurationError(
+                _(
+                    "c.ParcoursConfig.exchange_transport = '{name}' cannot be imported "
+                    "({error}); name a function (exchange, local_start) -> result, or leave "
+                    "it empty for nbgrader's own exchange."
+                ).format(name=name, error=exc)
+            ) from None
+        return transport(self, super().start)
 
 
 class ParcoursReleaseAssignment(ParcoursExchange, ExchangeReleaseAssignment):
@@ -116,10 +131,10 @@ class _ReleaseRecordCheck(ParcoursExchange):
     """nbgrader exchange classes that read Parcours' release record."""
 
     def _learner(self) -> str:
-        from nbgrader.utils import get_username
+        from ..identity import person
 
         student = self.coursedir.student_id
-        return student if student and student != "*" else get_username()
+        return student if student and student != "*" else person()
 
     def _record(self, course_id: str) -> dict[str, Any]:
         return read_record(self.parcours().course_root(course_id) / RELEASES)["entries"]
@@ -160,88 +175,6 @@ class ParcoursFetchAssignment(_ReleaseRecordCheck, ExchangeFetchAssignment):
             )
 
 
-#: in a submission that was too big: what was left out of it, and why (JSON)
-LEFT_OUT_FILE = "parcours-left-out.json"
-
-
-@dataclass(frozen=True)
-class SubmissionSize:
-    """A submission folder weighed against nbgrader's limits (``CourseDirectory``'s
-    ``max_dir_size`` and ``max_file_size``, in bytes here)."""
-
-    #: bytes of what is sent (nbgrader's ignore and include patterns applied)
-    size: int
-    #: bytes of the folder before anything was left out (ignore patterns applied)
-    total: int
-    #: the limit on a submission, and on each file
-    limit: int
-    file_limit: int
-    #: (path relative to the folder, bytes) of each file left out, largest first
-    left_out: tuple[tuple[str, int], ...] = ()
-
-    def describe(self, language: str) -> str:
-        """What a learner is told when files were left out, in ``language``."""
-        from ..i18n import _
-
-        def mb(size: int) -> str:
-            return _mb(size, language)
-
-        files = ", ".join(f"{name} ({mb(size)})" for name, size in self.left_out)
-        return _(
-            "your folder weighs {total}, over the limit of {limit} per submission ({file_limit} "
-            "per file): left out: {files}. The notebook and the other files were submitted; "
-            "keep large data out of the assignment folder.",
-            language,
-        ).format(
-            total=mb(self.total), limit=mb(self.limit), file_limit=mb(self.file_limit), files=files
-        )
-
-
-def _mb(size: int, language: str = "en") -> str:
-    from ..i18n import _, number
-
-    return _("{size} MB", language).format(size=number(size / 1e6, language, decimals=1))
-
-
-def weigh_submission(
-    folder: Path,
-    limit: int,
-    file_limit: int,
-    exclude: list[str] | None = None,
-    include: list[str] | None = None,
-) -> SubmissionSize:
-    """Weigh ``folder`` as nbgrader's exchange copies it and choose what to leave out so
-    that the rest fits ``limit`` (bytes): files over ``file_limit`` first (nbgrader's own
-    per-file rule, which it applies silently), then the largest files that are not
-    notebooks. Notebooks are never left out (see :class:`ParcoursSubmit`)."""
-    sizes: dict[str, int] = {}
-    total = 0
-    for directory, dirs, names in os.walk(folder):
-        dirs[:] = [d for d in dirs if not _matches(d, exclude)]
-        for name in names:
-            path = Path(directory) / name
-            if path.is_symlink() or not path.is_file():
-                continue
-            total += path.stat().st_size
-            if _matches(name, exclude) or (include and not _matches(name, include)):
-                continue
-            sizes[str(path.relative_to(folder))] = path.stat().st_size
-    left = [name for name, size in sizes.items() if size > file_limit]
-    kept = sum(size for name, size in sizes.items() if name not in left)
-    for name, size in sorted(sizes.items(), key=lambda item: -item[1]):
-        if kept <= limit:
-            break
-        if name not in left and not name.endswith(".ipynb"):
-            left.append(name)
-            kept -= size
-    left_out = tuple(sorted(((n, sizes[n]) for n in left), key=lambda item: -item[1]))
-    return SubmissionSize(kept, total, limit, file_limit, left_out)
-
-
-def _matches(name: str, globs: list[str] | None) -> bool:
-    return any(fnmatch.fnmatch(name, glob) for glob in globs or [])
-
-
 class ParcoursSubmit(_ReleaseRecordCheck, ExchangeSubmit):
     """nbgrader's submit, refused for a release not meant for this learner.
 
@@ -271,7 +204,7 @@ class ParcoursSubmit(_ReleaseRecordCheck, ExchangeSubmit):
                 _(
                     "Directory size is too big: the notebooks alone weigh {size}, over the "
                     "limit of {limit}."
-                ).format(size=_mb(weighed.size, lang), limit=_mb(weighed.limit, lang))
+                ).format(size=megabytes(weighed.size, lang), limit=megabytes(weighed.limit, lang))
             )
         self.log.warning("%s", weighed.describe(get_language()))
         left = {os.path.join(src, name) for name, _size in weighed.left_out}
@@ -489,8 +422,10 @@ def submit(
     who, folder, nbc = _learner_course(config, course, assignment_id, place)
     if not folder.is_dir():
         raise BadInputError(
-            f"nothing to submit: {folder} does not exist. Fetch the assignment first "
-            f"('parcours fetch {course.id} {assignment_id}') and work in that folder."
+            _(
+                "nothing to submit: {folder} does not exist. Fetch the assignment first "
+                "('parcours fetch {course} {assignment}') and work in that folder."
+            ).format(folder=folder, course=course.id, assignment=assignment_id)
         )
     app = nbc.exchange.Submit(coursedir=nbc.coursedir, authenticator=nbc.authenticator,
                               config=nbc.config, log=nbgrader_log())  # fmt: skip

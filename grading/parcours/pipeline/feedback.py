@@ -11,7 +11,8 @@ Hidden tests (nbgrader #1363)
 -----------------------------
 nbgrader's autograde puts the hidden tests back into each submission, so its feedback shows
 their source, and the traceback of a failed hidden test shows it again. Before the HTML is
-written, :class:`HideHiddenTests` (a preprocessor added to nbgrader's feedback pipeline)
+written, :class:`.hiddentests.HideHiddenTests` (a preprocessor added to nbgrader's feedback
+pipeline)
 removes the hidden-test region from every cell, reduces the outputs of those cells to the
 exception's name and message, and masks any line of a hidden test that a submission
 printed anywhere. Each HTML file is then checked for every hidden-test line; a file that
@@ -33,19 +34,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import html
+import hashlib
 import logging
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
-from traitlets import Dict, Unicode
+from nbgrader.preprocessors import ClearHiddenTests
 
-from ..i18n import N_, _, language, ngettext, number
+from ..i18n import _, language, ngettext, number
 from .autograde.results import RESULT_FILE, read_result_file
+from .hiddentests import HIDDEN, HideHiddenTests, hidden_test_lines, leaked
 from .records import RELEASES, log_change, now_utc, update_record
 
 if TYPE_CHECKING:
@@ -54,156 +56,8 @@ if TYPE_CHECKING:
     from ..config import ParcoursConfig
     from ..course.model import Assignment, Course
 
-#: what a hidden test's line becomes in a learner's feedback (in the course's language)
-MASK = N_("[hidden test]")
+#: a solution's marker line, dropped from the correction
 _SOLUTION_MARK = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
-#: what stands where hidden tests were, in a feedback page or a correction
-HIDDEN = N_("# (hidden tests not published)")
-
-
-def hidden_test_lines(source_folder: Path) -> set[str]:
-    """Every line inside a hidden-test region of the source notebooks, stripped (lines
-    shorter than 8 characters are too common to search for)."""
-    import nbformat
-
-    begin, end = ClearHiddenTests().begin_test_delimeter, ClearHiddenTests().end_test_delimeter
-    lines: set[str] = set()
-    for path in sorted(source_folder.glob("*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
-        for cell in notebook.cells:
-            inside = False
-            for line in cell.source.splitlines():
-                if begin in line:
-                    inside = True
-                elif end in line:
-                    inside = False
-                elif inside and len(line.strip()) >= 8:
-                    lines.add(line.strip())
-    return lines
-
-
-_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\([nrt\"'\\/])")
-_SIMPLE = {"n": "\n", "r": "\r", "t": "\t"}
-
-
-def _unescape(text: str) -> str:
-    """JSON and Python string escapes decoded (\\n, \\", \\u00e9, \\x41)."""
-
-    def one(match: re.Match[str]) -> str:
-        hex4, hex2, simple = match.groups()
-        if hex4 or hex2:
-            return chr(int(hex4 or hex2, 16))
-        return _SIMPLE.get(simple, simple)
-
-    return _ESCAPE.sub(one, text)
-
-
-def _encodings(view: str) -> list[str]:
-    """The view as a learner's code could have encoded what it printed: rot13, reversed,
-    and each run of base64 (standard or URL-safe, 16 characters or more) decoded."""
-    import base64
-    import codecs
-
-    views = [codecs.decode(view, "rot13"), view[::-1]]
-    for run in re.findall(r"[A-Za-z0-9+/_-]{16,}={0,2}", view):
-        padded = run + "=" * (-len(run) % 4)
-        for decode in (base64.b64decode, base64.urlsafe_b64decode):
-            try:
-                views.append(decode(padded).decode("utf-8"))
-            except ValueError:  # not base64, or not text: nothing to look at
-                continue
-    return views
-
-
-def page_views(text: str) -> list[str]:
-    """The forms in which a page can carry a line: its visible text (tags removed, HTML
-    entities decoded, terminal colours removed), then the same with JSON/Python string
-    escapes decoded and with entities decoded once more (double-escaped output), each
-    repeated until nothing changes (a line escaped twice is found too); and each of those
-    rot13-decoded, reversed and with its base64 runs decoded (:func:`_encodings`)."""
-    first = html.unescape(re.sub(r"<[^>]+>", "", text))
-    first = re.sub(r"\x1b\[[0-9;]*m", "", first)
-    views, todo = [first], [first]
-    while todo and len(views) < 8:
-        view = todo.pop()
-        for decoded in (_unescape(view), html.unescape(view)):
-            if decoded not in views:
-                views.append(decoded)
-                todo.append(decoded)
-    return views + [encoded for view in views for encoded in _encodings(view)]
-
-
-def leaked(text: str, lines: set[str]) -> list[str]:
-    """Hidden-test lines found in an HTML page, in any form the page can carry them:
-    visible text, HTML-escaped (once or twice), JSON- or Python-escaped inside an output,
-    or split across lines (compared without any white space)."""
-    compact = [re.sub(r"\s+", "", view) for view in page_views(text)]
-    return sorted(
-        line for line in lines if any(re.sub(r"\s+", "", line) in view for view in compact)
-    )
-
-
-class HideHiddenTests(NbGraderPreprocessor):
-    """nbgrader feedback preprocessor: no hidden test's source in what a learner reads,
-    plus Parcours' notes (grading problem, lateness) at the top of the notebook."""
-
-    hidden_lines = Dict(help="Hidden-test lines to mask: {line: true}.").tag(config=True)
-    notes = Dict(help="learner id -> markdown shown at the top of their feedback.").tag(config=True)
-    language = Unicode("fr", help="Language of the notes.").tag(config=True)
-
-    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[Any, Any]:
-        from nbformat.v4 import new_markdown_cell
-
-        self._clear = ClearHiddenTests(parent=self)
-        nb, resources = super().preprocess(nb, resources)
-        learner = resources.get("nbgrader", {}).get("student", "")
-        note = self.notes.get(learner)
-        if note:
-            nb.cells.insert(0, new_markdown_cell(note))
-        return nb, resources
-
-    def _mask(self, text: str) -> str:
-        for line in self.hidden_lines:
-            text = text.replace(line, _(MASK, self.language))
-        return text
-
-    def _mask_any(self, value: Any, text: bool = False) -> Any:
-        """Mask hidden-test lines in an output value, keeping its shape: text outputs are
-        a string or a list of lines (joined), JSON outputs (widgets...) any structure."""
-        if isinstance(value, str):
-            return self._mask(value)
-        if text and isinstance(value, list):
-            return self._mask(_joined(value))
-        if isinstance(value, list):
-            return [self._mask_any(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self._mask_any(v) for k, v in value.items()}
-        return value
-
-    def preprocess_cell(self, cell: Any, resources: Any, index: int) -> tuple[Any, Any]:
-        had_hidden = self._clear.begin_test_delimeter in cell.source
-        if had_hidden:
-            self._clear._remove_hidden_test_region(cell)
-            cell.source = cell.source.rstrip() + "\n" + _(HIDDEN, self.language)
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                message = self._mask(f"{output.get('ename', '')}: {output.get('evalue', '')}")
-                output["traceback"] = (
-                    [message[:2000]]
-                    if had_hidden
-                    else [self._mask(line) for line in output.get("traceback", [])]
-                )
-                output["evalue"] = self._mask(str(output.get("evalue", "")))
-            elif "text" in output:
-                output["text"] = self._mask(_joined(output["text"]))
-            for mime, value in output.get("data", {}).items():
-                textual = mime.startswith("text/") or mime.endswith(("+xml", "javascript"))
-                output["data"][mime] = self._mask_any(value, text=textual)
-        return cell, resources
-
-
-def _joined(value: Any) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
 
 
 @dataclass
@@ -386,10 +240,12 @@ def feedback(
         )
         generator = GenerateFeedback(coursedir=nbc.coursedir, config=nbc.config, log=nbgrader_log())
         generator.force = True
+        pages_before = _page_stamps(root / "feedback", assignment.id)
         with _progress_bar(len(autograded), f"feedback {assignment.id}", progress):
             log = run_app(
                 generator, f"generate the feedback on '{assignment.id}'", per_learner=True
             )
+        _keep_release_times(pages_before)
         for learner, reason in failed_learners(log).items():
             result.withheld[learner] = (
                 f"nbgrader could not build the feedback page ({reason or 'see its log'}); "
@@ -410,6 +266,25 @@ def feedback(
             run_exchange("ReleaseFeedback", nbc, f"release the feedback on '{assignment.id}'")
     publish_corrections(config, course, assignment, result, now=now)
     return result
+
+
+def _page_stamps(feedback_dir: Path, assignment_id: str) -> dict[Path, tuple[bytes, float]]:
+    """Each feedback page of the assignment: its content's digest and its file time."""
+    stamps = {}
+    for page in feedback_dir.glob(f"*/{assignment_id}/*.html"):
+        with contextlib.suppress(OSError):
+            stamps[page] = (hashlib.sha256(page.read_bytes()).digest(), page.stat().st_mtime)
+    return stamps
+
+
+def _keep_release_times(before: dict[Path, tuple[bytes, float]]) -> None:
+    """nbgrader writes every page again: a page whose content did not change keeps the
+    time it was first released (the feedback delays on the dashboards are read from it,
+    ``analytics.gradebook.feedback_times``); a changed page (a regrade) has its new time."""
+    for page, (digest, mtime) in before.items():
+        with contextlib.suppress(OSError):
+            if hashlib.sha256(page.read_bytes()).digest() == digest:
+                os.utime(page, (mtime, mtime))
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import BadInputError
+from ..i18n import _
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -92,17 +93,20 @@ class FormgraderServer:
     def start(self, timeout: float = 90.0) -> FormgraderServer:
         """Start the server and return once the formgrader answers; a taken port is bad
         input (nothing started)."""
-        from ..config import activate_project
-        from ..dashboards.server import DashboardServerError, wait_until_answers
+        from ..project import activate_project
+        from ..servers import ServerError, wait_until_answers
         from .coursedir import prepare_course_root
 
         if not 0 < self.port < 65536:
-            raise BadInputError(f"--port {self.port}: not a TCP port; use 1 to 65535.")
+            raise BadInputError(
+                _("--port {port}: not a TCP port; use 1 to 65535.").format(port=self.port)
+            )
         if port_taken(self.config.ip, self.port):
             raise BadInputError(
-                f"port {self.port} on {self.config.ip} is taken (another server runs "
-                "there); choose another with --port, or set c.ParcoursConfig."
-                "formgrader_port."
+                _(
+                    "port {port} on {ip} is taken (another server runs there); choose "
+                    "another with --port, or set c.ParcoursConfig.formgrader_port."
+                ).format(port=self.port, ip=self.config.ip)
             )
         prepare_course_root(self.config, self.course)
         activate_project(Path(self.config.root))
@@ -124,14 +128,14 @@ class FormgraderServer:
                 "the formgrader",
                 self.log_path,
             )
-        except DashboardServerError:
+        except ServerError:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
         """SIGTERM (the server shuts its kernels down), SIGKILL after 20 s."""
-        from ..dashboards.server import stop_server
+        from ..servers import stop_server
 
         if self.process is not None:
             stop_server(self.process, grace=20.0)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInputError, GradingError
+from ..i18n import _
 
 if TYPE_CHECKING:
     from nbgrader.api import Gradebook
@@ -40,7 +41,9 @@ def naive_utc(moment: dt.datetime) -> dt.datetime:
     """An aware datetime as nbgrader stores it: naive, in UTC."""
     if moment.tzinfo is None:
         raise BadInputError(
-            f"the date {moment.isoformat()} has no time zone; add one such as +02:00 or Z."
+            _("the date {moment} has no time zone; add one such as +02:00 or Z.").format(
+                moment=moment.isoformat()
+            )
         )
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
@@ -65,23 +68,10 @@ def ensure_alembic_on_path() -> None:
         nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
 
 
-def ensure_gradebook_database(url: str) -> None:
-    """Make room for a course's gradebook before nbgrader opens it (nbgrader then makes its
-    tables): a PostgreSQL gradebook's database is created when missing (``gradebook_url =
-    postgresql+psycopg://…/parcours_{course}``), a SQLite gradebook's folder too."""
-    from ..errors import GradingError
-    from ..store.postgres import POSTGRES_SCHEMES, ensure_database
-
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    elif url.split("://", 1)[0] in POSTGRES_SCHEMES:
-        ensure_database(url, error=GradingError)
-
-
 def loop_config(config: ParcoursConfig, course: Course, **extra: Any) -> Config:
     """nbgrader configuration for the loop: :func:`nbgrader_config` with Parcours' exchange
     classes and ``extra`` settings given as ``Section__name=value``."""
-    from ..config import load_traitlets_config
+    from ..project import load_traitlets_config
     from .coursedir import nbgrader_config
 
     # jupyter_config.py's nbgrader settings (stubs in French...), then the course's own
@@ -196,6 +186,8 @@ def open_gradebook(config: ParcoursConfig, course: Course) -> Iterator[Gradebook
     """nbgrader's gradebook of a course (created on first use)."""
     from nbgrader.api import Gradebook
 
+    from .coursedir import ensure_gradebook_database
+
     ensure_alembic_on_path()
     ensure_gradebook_database(config.gradebook_for(course.id))
     with Gradebook(config.gradebook_for(course.id), course.id) as gb:
@@ -270,8 +262,10 @@ def apply_late_penalties(
             submissions = gb.find_assignment(assignment.id).submissions
         except MissingEntry as exc:
             raise GradingError(
-                f"assignment '{assignment.id}' is not in the gradebook of '{course.id}'; "
-                "run 'parcours release' then 'parcours collect' first."
+                _(
+                    "assignment '{assignment}' is not in the gradebook of '{course}'; run "
+                    "'parcours release' then 'parcours collect' first."
+                ).format(assignment=assignment.id, course=course.id)
             ) from exc
         for submission in submissions:
             learner = submission.student.id

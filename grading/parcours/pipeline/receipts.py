@@ -1,5 +1,5 @@
 """A submission's receipt, worded once for every place a learner reads it: the "Mon
-parcours" panel (:mod:`parcours_lab.server.learner`), the Parcours service's answer on
+parcours" panel (:mod:`.learnerpanel`), the Parcours service's answer on
 the hub (:mod:`parcours.hub.learner_api`) and ``parcours submit``.
 
 When it was received is written on the wall clock of the assignment's zone, the zone

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import getpass
 import json
 import os
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError
+from ..i18n import _
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -44,14 +44,18 @@ def now_utc() -> dt.datetime:
 
 
 def actor() -> str:
-    """Who is running this command: the JupyterHub user, else the OS user."""
-    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+    """Who is running this command (:func:`parcours.identity.person`, no configured
+    learner: a teacher's command is hers)."""
+    from ..identity import person
+
+    return person()
 
 
 def learner_id(config: ParcoursConfig, learner: str | None = None) -> str:
-    """Who the learner is: given, else the JupyterHub user, else ``ParcoursConfig.learner``,
-    else the operating-system user (as nbgrader's ``get_username`` does)."""
-    return learner or os.environ.get("JUPYTERHUB_USER") or config.learner or getpass.getuser()
+    """Who the learner is: given, else :func:`parcours.identity.person`."""
+    from ..identity import person
+
+    return learner or person(config.learner)
 
 
 def _empty() -> dict[str, Any]:
@@ -68,22 +72,28 @@ def read_record(path: Path) -> dict[str, Any]:
         return _empty()
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(
-            f"{path}: cannot be read ({exc}); it must be a plain UTF-8 file of the course's "
-            "data folder, not a link: restore it from a backup or delete it to start the "
-            "record again."
+            _(
+                "{path}: cannot be read ({error}); it must be a plain UTF-8 file of the "
+                "course's data folder, not a link: restore it from a backup or delete it "
+                "to start the record again."
+            ).format(path=path, error=exc)
         ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(
-            f"{path}: not valid JSON (line {exc.lineno}); restore it from a backup or "
-            "delete it to start the record again."
+            _(
+                "{path}: not valid JSON (line {line}); restore it from a backup or "
+                "delete it to start the record again."
+            ).format(path=path, line=exc.lineno)
         ) from None
     version = data.get("schema_version") if isinstance(data, dict) else None
     if version != SCHEMA_VERSION:
         raise DataError(
-            f"{path}: schema_version is {version!r}; this Parcours reads version "
-            f"{SCHEMA_VERSION}. Upgrade Parcours or restore the file."
+            _(
+                "{path}: schema_version is {version!r}; this Parcours reads version "
+                "{supported}. Upgrade Parcours or restore the file."
+            ).format(path=path, version=version, supported=SCHEMA_VERSION)
         )
     data.setdefault("entries", {})
     data.setdefault("history", [])

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import BadInputError
+from ..i18n import _
 from .records import RELEASES, actor, log_change, now_utc, update_record
 
 if TYPE_CHECKING:
@@ -65,7 +66,9 @@ def release(
     learners = roster.resolve(to) if to else None
     if to and not learners:
         raise BadInputError(
-            f"the release's audience ({', '.join(to)}) has no member in {roster.path}."
+            _("the release's audience ({audience}) has no member in {roster}.").format(
+                audience=", ".join(to), roster=roster.path
+            )
         ).about("to")
     from nbgrader.converters import GenerateAssignment  # after the checks: it is slow
 

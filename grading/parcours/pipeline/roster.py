@@ -93,9 +93,10 @@ class Roster:
                 chosen.add(name)
             else:
                 raise BadInputError(
-                    f"'{name}' is neither a group nor a learner of {self.path}. "
-                    f"Groups: {', '.join(groups) or '(none)'}; or give a learner id "
-                    "listed in the roster's 'id' column."
+                    _(
+                        "'{name}' is neither a group nor a learner of {roster}. Groups: "
+                        "{groups}; or give a learner id listed in the roster's 'id' column."
+                    ).format(name=name, roster=self.path, groups=", ".join(groups) or _("(none)"))
                 ).about("to")
         return sorted(chosen)
 
@@ -115,18 +116,26 @@ def load_roster(config: ParcoursConfig, course: Course) -> Roster:
         reader = csv.DictReader(handle)
         if not reader.fieldnames or "id" not in reader.fieldnames:
             raise BadInputError(
-                f"{path}: the first line must be a header with an 'id' column "
-                f"(expected: {','.join(COLUMNS)})."
+                _(
+                    "{path}: the first line must be a header with an 'id' column (expected: "
+                    "{columns})."
+                ).format(path=path, columns=",".join(COLUMNS))
             )
         for line, row in enumerate(reader, start=2):
             ident = (row.get("id") or "").strip()
             if not _ID.match(ident) or "+" in ident:
                 raise BadInputError(
-                    f"{path}: line {line}: learner id {ident!r} is not valid; use letters, "
-                    "digits, '.', '_', '-' or '@' (no spaces, no '+')."
+                    _(
+                        "{path}: line {line}: learner id {ident!r} is not valid; use letters, "
+                        "digits, '.', '_', '-' or '@' (no spaces, no '+')."
+                    ).format(path=path, line=line, ident=ident)
                 )
             if ident in learners:
-                raise BadInputError(f"{path}: line {line}: learner id '{ident}' appears twice.")
+                raise BadInputError(
+                    _("{path}: line {line}: learner id '{ident}' appears twice.").format(
+                        path=path, line=line, ident=ident
+                    )
+                )
             groups = tuple(g.strip() for g in (row.get("groups") or "").split(";") if g.strip())
             learners[ident] = Learner(
                 id=ident,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import EventStoreError
+from ..i18n import _
 from .base import EventFilter, EventStore
 from .events import Event
 from .ids import pseudonymize
@@ -32,7 +33,9 @@ def _open_sqlite(url: str) -> EventStore:
     path = url.removeprefix("sqlite:///")
     if not path or path == ":memory:":
         raise EventStoreError(
-            f"events_url {url!r}: name a file, e.g. sqlite:////srv/parcours/events.sqlite"
+            _("events_url {url!r}: name a file, e.g. sqlite:////srv/parcours/events.sqlite").format(
+                url=url
+            )
         )
     return SQLiteEventStore(Path(path).expanduser())
 
@@ -78,8 +81,10 @@ def open_store(url: str) -> EventStore:
                 break
     if factory is None:
         raise EventStoreError(
-            f"events_url {url!r}: unknown kind of store {scheme!r} "
-            f"(known: {', '.join(sorted(SCHEMES))}); set c.ParcoursConfig.events_url in "
-            "jupyter_config.py to sqlite:///<path> or postgresql://<role>@<host>/<database>"
+            _(
+                "events_url {url!r}: unknown kind of store {scheme!r} (known: {known}); "
+                "set c.ParcoursConfig.events_url in jupyter_config.py to "
+                "sqlite:///<path> or postgresql://<role>@<host>/<database>"
+            ).format(url=url, scheme=scheme, known=", ".join(sorted(SCHEMES)))
         )
     return factory(url)

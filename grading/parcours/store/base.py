@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EventStoreError
+from ..i18n import _
 from .events import Event
 
 if TYPE_CHECKING:  # pandas is imported only when a frame is asked for
@@ -82,13 +83,13 @@ class EventStore(abc.ABC):
         answers (``response``, ``extra``), leaving no trace of the old values in the
         store's files (GDPR erasure; the class's counts stay true). Returns the events
         changed."""
-        statement, _remove = self._erasure("erase events")
+        statement, _remove = self._erasure(_("erase events"))
         return self._rewrite(statement, (replacement, actor), "refused the erasure")
 
     def remove_before(self, timestamp: str, *, dry_run: bool = False) -> int:
         """Delete the events recorded before ``timestamp`` (ISO 8601, UTC), leaving no trace
         in the store's files; with ``dry_run`` only count them. Returns how many."""
-        _forget, statement = self._erasure("remove events")
+        _forget, statement = self._erasure(_("remove events"))
         if dry_run:
             return self.count(until=timestamp)
         return self._rewrite(statement, (timestamp,), "refused the purge")
@@ -101,7 +102,9 @@ class EventStore(abc.ABC):
 
         if self.dialect is None:
             raise EventStoreError(
-                f"{type(self).__name__} ({self.url}) cannot {what}: do it in the store itself"
+                _("{store} ({url}) cannot {what}: do it in the store itself").format(
+                    store=type(self).__name__, url=self.url, what=what
+                )
             )
         return erasure(self.dialect)
 

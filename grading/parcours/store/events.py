@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from ..errors import InvalidEventError
+from ..i18n import _
 from ..jsonschemas import SchemaProblem, compiled, load_schema, schema_problems
 
 SCHEMA_VERSION = 1
@@ -124,8 +125,10 @@ def schema(version: int = SCHEMA_VERSION) -> dict[str, Any]:
         return load_schema(__package__, f"event-v{version}.json")
     except FileNotFoundError:
         raise InvalidEventError(
-            f"no schema for event version {version} (known: {SCHEMA_VERSION}); "
-            "upgrade Parcours or write version 1 events"
+            _(
+                "no schema for event version {version} (known: {known}); upgrade "
+                "Parcours or write version 1 events"
+            ).format(version=version, known=SCHEMA_VERSION)
         ) from None
 
 
@@ -191,7 +194,8 @@ def validate(data: Any) -> None:
     if found:
         ident = data.get("id", "?") if isinstance(data, dict) else "?"
         raise InvalidEventError(
-            f"event {ident} does not follow event schema v{SCHEMA_VERSION}: "
-            + "; ".join(found)
-            + " — fix the writer, see docs/events.md"
+            _(
+                "event {event} does not follow event schema v{version}: {problems} — fix "
+                "the writer, see docs/events.md"
+            ).format(event=ident, version=SCHEMA_VERSION, problems="; ".join(found))
         )

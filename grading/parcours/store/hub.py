@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import EventStoreError
+from ..i18n import _
 from .base import EventFilter, EventStore, as_filter
 from .events import Event
 
@@ -33,8 +34,10 @@ class HubEventStore(EventStore):
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         if not self.token:
             raise EventStoreError(
-                "no JupyterHub token (JUPYTERHUB_API_TOKEN) in this kernel: "
-                "events are kept in your spool."
+                _(
+                    "no JupyterHub token (JUPYTERHUB_API_TOKEN) in this kernel: events are "
+                    "kept in your spool."
+                )
             )
         data = None if body is None else json.dumps(body).encode("utf-8")
         request = urllib.request.Request(
@@ -48,12 +51,15 @@ class HubEventStore(EventStore):
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             raise EventStoreError(
-                f"the Parcours service refused the events ({exc.code}: "
-                f"{exc.read()[:200].decode('utf-8', 'replace')})"
+                _("the Parcours service refused the events ({code}: {answer})").format(
+                    code=exc.code, answer=exc.read()[:200].decode("utf-8", "replace")
+                )
             ) from None
         except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError) as exc:
             raise EventStoreError(
-                f"the Parcours service at {self.url} does not answer ({exc})"
+                _("the Parcours service at {url} does not answer ({error})").format(
+                    url=self.url, error=exc
+                )
             ) from None
 
     def record_many(self, events: Iterable[Event]) -> int:

@@ -23,6 +23,7 @@ from glob import glob
 from pathlib import Path
 
 from ..errors import ParcoursError
+from ..i18n import _
 
 #: the superuser initdb creates, and the role Parcours connects as
 SUPERUSER = "parcours"
@@ -38,8 +39,11 @@ def bindir() -> Path:
     found = sorted(glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
     if not found:
         raise ParcoursError(
-            "PostgreSQL's server binaries are missing (/usr/lib/postgresql/*/bin/pg_ctl): "
-            "run `bash .ci/setup` (it installs Debian's postgresql package)."
+            _(
+                "PostgreSQL's server binaries are missing "
+                "(/usr/lib/postgresql/*/bin/pg_ctl): run `bash .ci/setup` (it installs "
+                "Debian's postgresql package)."
+            )
         )
     return Path(found[-1]).parent
 
@@ -79,8 +83,10 @@ class PostgresServer:
             reach = subprocess.run(_as_server_account(["test", "-w", str(self.folder)]))
             if reach.returncode != 0:
                 raise ParcoursError(
-                    f"the postgres account cannot reach {self.folder}: let it through the "
-                    "folders above (chmod o+x), or start the server in a folder under /tmp"
+                    _(
+                        "the postgres account cannot reach {folder}: let it through the folders "
+                        "above (chmod o+x), or start the server in a folder under /tmp"
+                    ).format(folder=self.folder)
                 )
         if not (self.data / "PG_VERSION").is_file():
             made = subprocess.run(
@@ -91,7 +97,11 @@ class PostgresServer:
                 capture_output=True, text=True,
             )  # fmt: skip
             if made.returncode != 0:
-                raise ParcoursError(f"initdb failed in {self.data}: {made.stderr.strip()}")
+                raise ParcoursError(
+                    _("initdb failed in {folder}: {error}").format(
+                        folder=self.data, error=made.stderr.strip()
+                    )
+                )
         self.port = self.port or _free_port()
         options = f"{SETTINGS} -c port={self.port} -c unix_socket_directories={self.folder}"
         # -w: pg_ctl returns once the server accepts connections (or has failed)
@@ -104,7 +114,11 @@ class PostgresServer:
         )
         if started.returncode != 0:
             log = (self.folder / "log").read_text(errors="replace")[-3000:]
-            raise ParcoursError(f"PostgreSQL did not start in {self.folder}: {started.stderr}{log}")
+            raise ParcoursError(
+                _("PostgreSQL did not start in {folder}: {error}{log}").format(
+                    folder=self.folder, error=started.stderr, log=log
+                )
+            )
         self._wait_ready(timeout)
         return self
 
@@ -114,7 +128,9 @@ class PostgresServer:
         command = [str(bindir() / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)]
         while subprocess.run(command, timeout=timeout).returncode != 0:
             if time.monotonic() > deadline:
-                raise ParcoursError(f"PostgreSQL on port {self.port} does not answer")
+                raise ParcoursError(
+                    _("PostgreSQL on port {port} does not answer").format(port=self.port)
+                )
 
     def stop(self) -> None:
         """Stop the server (fast shutdown: clients are disconnected)."""

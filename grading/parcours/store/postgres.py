@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EventStoreError, ParcoursError
+from ..i18n import _
 from .base import EventFilter, EventStore, as_filter
 from .events import COLUMNS, Event
 from .table import CHANGES, ddl
@@ -42,7 +43,9 @@ def libpq_url(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep or scheme not in POSTGRES_SCHEMES:
         raise EventStoreError(
-            f"{url!r} is not a PostgreSQL URL: write postgresql://user@host[:port]/database"
+            _(
+                "{url!r} is not a PostgreSQL URL: write postgresql://user@host[:port]/database"
+            ).format(url=url)
         )
     return "postgresql://" + rest
 
@@ -54,7 +57,9 @@ def database_name(url: str) -> str:
     name = unquote(urlsplit(libpq_url(url)).path.lstrip("/"))
     if not name:
         raise EventStoreError(
-            f"{url!r} names no database: write postgresql://user@host[:port]/database"
+            _("{url!r} names no database: write postgresql://user@host[:port]/database").format(
+                url=url
+            )
         )
     return name
 
@@ -163,8 +168,10 @@ class PostgresEventStore(EventStore):
 
     def _error(self, what: str, exc: BaseException) -> EventStoreError:
         return EventStoreError(
-            f"event store {database_name(self.url)!r} (PostgreSQL) {what}: "
-            f"{str(exc).strip()} — check the server's log; the events stay in the spool"
+            _(
+                "event store {database!r} (PostgreSQL) {what}: {error} — check the "
+                "server's log; the events stay in the spool"
+            ).format(database=database_name(self.url), what=what, error=str(exc).strip())
         )
 
     def close(self) -> None:
@@ -191,7 +198,7 @@ class PostgresEventStore(EventStore):
                 return max(cursor.rowcount, 0)
         except psycopg.Error as exc:
             self.close()  # a broken connection is reopened on the next call
-            raise self._error("refused a write", exc) from None
+            raise self._error(_("refused a write"), exc) from None
 
     def _rewrite(self, sql: str, params: tuple[Any, ...], what: str) -> int:
         """Run ``sql``, then ``VACUUM FULL`` the table: the old row versions are gone from
@@ -233,7 +240,7 @@ class PostgresEventStore(EventStore):
             return self._connect().execute(sql, params).fetchall()
         except psycopg.Error as exc:
             self.close()
-            raise self._error("cannot be read", exc) from None
+            raise self._error(_("cannot be read"), exc) from None
 
     def read(self, where: EventFilter | None = None, **filters: Any) -> list[Event]:
         sql, params = self._where(as_filter(where, filters))

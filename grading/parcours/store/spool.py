@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import EventStoreError, InvalidEventError
+from ..i18n import _
 from .base import EventStore
 from .events import Event
 
@@ -147,7 +148,9 @@ def _read(path: Path) -> list[Event]:
             if number == len(lines):
                 continue
             raise EventStoreError(
-                f"spool file {path}, line {number}: unreadable event ({exc}) — "
-                "move the file aside and report it"
+                _(
+                    "spool file {path}, line {line}: unreadable event ({error}) — move the "
+                    "file aside and report it"
+                ).format(path=path, line=number, error=exc)
             ) from exc
     return events

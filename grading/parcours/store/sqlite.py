@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EventStoreError
+from ..i18n import _
 from .base import EventFilter, EventStore, as_filter
 from .events import COLUMNS, Event
 from .table import CHANGES, OBJECTS, ddl
@@ -70,18 +71,24 @@ class SQLiteEventStore(EventStore):
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
                 conn.close()
-            raise self._error("cannot be opened", exc) from exc
+            raise self._error(_("cannot be opened"), exc) from exc
         self._local.conn = conn
         return conn
 
     def _error(self, what: str, exc: BaseException) -> EventStoreError:
-        hint = "check that the folder exists and is writable"
+        hint = _("check that the folder exists and is writable")
         text = str(exc)
         if "not a database" in text or "malformed" in text:
-            hint = "the file is damaged: move it aside (keep it for recovery) and a new one is made"
+            hint = _(
+                "the file is damaged: move it aside (keep it for recovery) and a new one is made"
+            )
         elif "locked" in text or "busy" in text:
-            hint = "another process holds a long write lock; retry later"
-        return EventStoreError(f"event store {self.path} {what}: {text} — {hint}")
+            hint = _("another process holds a long write lock; retry later")
+        return EventStoreError(
+            _("event store {path} {what}: {error} — {hint}").format(
+                path=self.path, what=what, error=text, hint=hint
+            )
+        )
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -112,7 +119,7 @@ class SQLiteEventStore(EventStore):
         except sqlite3.Error as exc:
             # a connection that failed may be unusable (file replaced, corrupt): reopen later
             self.close()
-            raise self._error("refused a write", exc) from exc
+            raise self._error(_("refused a write"), exc) from exc
 
     def _rewrite(self, sql: str, params: tuple[Any, ...], what: str) -> int:
         """Run ``sql``, then rewrite the file (VACUUM, WAL truncated) so that the old
@@ -153,7 +160,7 @@ class SQLiteEventStore(EventStore):
             return [Event(**dict(zip(COLUMNS, row, strict=True))) for row in cursor]
         except sqlite3.Error as exc:
             self.close()
-            raise self._error("cannot be read", exc) from exc
+            raise self._error(_("cannot be read"), exc) from exc
 
     def count(self, where: EventFilter | None = None, **filters: Any) -> int:
         sql, params = self._where(as_filter(where, filters))
@@ -162,7 +169,7 @@ class SQLiteEventStore(EventStore):
             return int(cursor.fetchone()[0])
         except sqlite3.Error as exc:
             self.close()
-            raise self._error("cannot be read", exc) from exc
+            raise self._error(_("cannot be read"), exc) from exc
 
     def changes(self) -> int | None:
         try:
@@ -170,4 +177,4 @@ class SQLiteEventStore(EventStore):
             return None if row is None else int(row[0])
         except sqlite3.Error as exc:
             self.close()
-            raise self._error("cannot be read", exc) from exc
+            raise self._error(_("cannot be read"), exc) from exc

@@ -167,6 +167,7 @@ class ResultCollector:
 
         self.writer, self.journal, self.root, self.report = writer, journal, root, report
         self.source_dir = root / "source" / assignment_id
+        self.specs, self.todo = specs, todo
         self.batch_size, self.t0 = batch_size, t0
         self.on_committed = on_committed
         #: (learner, submitted notebook, its spec) still to hand over, in order

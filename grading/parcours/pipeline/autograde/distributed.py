@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ...errors import GradingError, SchedulerError
+from ...i18n import _
 from . import jobs
 from .limits import Limits
 from .results import GradeResult, Problem, excerpt
@@ -49,10 +50,13 @@ try:
     from distributed import WorkerPlugin
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
     raise SchedulerError(
-        "grading on a Dask scheduler needs dask.distributed, which is not installed "
-        f"({exc}). Install Parcours' 'distributed' extra (dask[distributed]), or grade on "
-        "this machine: leave the grading scheduler unset (c.ParcoursConfig.grading_scheduler "
-        "and the command's own)."
+        _(
+            "grading on a Dask scheduler needs dask.distributed, which is not "
+            "installed ({error}). Install Parcours' 'distributed' extra "
+            "(dask[distributed]), or grade on this machine: leave the grading "
+            "scheduler unset (c.ParcoursConfig.grading_scheduler and the command's "
+            "own)."
+        ).format(error=exc)
     ).about("scheduler") from exc
 
 log = logging.getLogger(__name__)
@@ -152,11 +156,14 @@ class WarmForkServer(WorkerPlugin):
 
 def _unreachable(address: str, why: str) -> SchedulerError:
     return SchedulerError(
-        f"no Dask scheduler could be used at {address}: {why}. Start one there "
-        "('dask scheduler --port PORT') with workers run as root, one thread each "
-        "('dask worker ADDRESS --nthreads 1 --nworkers N'), fix the address "
-        "(c.ParcoursConfig.grading_scheduler, or the one given to the command), or leave "
-        "both unset to grade on this machine. Nothing was graded or recorded."
+        _(
+            "no Dask scheduler could be used at {address}: {why}. Start one there "
+            "('dask scheduler --port PORT') with workers run as root, one thread "
+            "each ('dask worker ADDRESS --nthreads 1 --nworkers N'), fix the address "
+            "(c.ParcoursConfig.grading_scheduler, or the one given to the command), "
+            "or leave both unset to grade on this machine. Nothing was graded or "
+            "recorded."
+        ).format(address=address, why=why)
     ).about("scheduler")
 
 
@@ -186,9 +193,9 @@ class Cluster:
             try:
                 host, port = parts.hostname, parts.port
             except ValueError as exc:
-                raise _unreachable(address, f"invalid port ({exc})") from exc
+                raise _unreachable(address, _("invalid port ({error})").format(error=exc)) from exc
             if not host or not port:
-                raise _unreachable(address, "expected tcp://HOST:PORT")
+                raise _unreachable(address, _("expected tcp://HOST:PORT"))
             try:  # fail fast: distributed itself retries until its timeout
                 socket.create_connection((host, port), timeout=timeout).close()
             except OSError as exc:
@@ -203,7 +210,10 @@ class Cluster:
         except (OSError, TimeoutError) as exc:
             client.close()
             raise _unreachable(
-                address, f"the scheduler has no worker after {workers_timeout:.0f} s"
+                address,
+                _("the scheduler has no worker after {timeout} s").format(
+                    timeout=f"{workers_timeout:.0f}"
+                ),
             ) from exc
         return cls(address, client)
 
@@ -292,9 +302,11 @@ class Cluster:
 
     def _lost(self, results: ResultCollector) -> GradingError:
         return GradingError(
-            f"the connection to the Dask scheduler at {self.address} was lost; "
-            f"{len(results.report.graded)} submission(s) were recorded before it happened. "
-            "Run 'parcours autograde' again: it resumes where it stopped."
+            _(
+                "the connection to the Dask scheduler at {address} was lost; {count} "
+                "submission(s) were recorded before it happened. Run 'parcours "
+                "autograde' again: it resumes where it stopped."
+            ).format(address=self.address, count=len(results.report.graded))
         )
 
 

@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...errors import BadInputError, GradingError
+from ...i18n import _
 from . import jobs
 from .collector import AutogradeReport, Journal, ResultCollector, grade_local
 from .limits import Limits
-from .source import NotebookSpec, spec_from_gradebook
+from .source import spec_from_gradebook
 
 if TYPE_CHECKING:
     from ...config import ParcoursConfig
@@ -92,8 +93,10 @@ def autograde(
         unknown = sorted(set(learners) - {f.name for f in folders})
         if unknown:
             raise BadInputError(
-                f"no submission of '{assignment_id}' in {submitted} for: {', '.join(unknown)}. "
-                "Run 'parcours collect' first, or check the learner ids."
+                _(
+                    "no submission of '{assignment}' in {folder} for: {learners}. Run "
+                    "'parcours collect' first, or check the learner ids."
+                ).format(assignment=assignment_id, folder=submitted, learners=", ".join(unknown))
             )
         folders = [f for f in folders if f.name in learners]
     workers = max(1, workers or config.workers)
@@ -140,27 +143,26 @@ def autograde(
                 todo.append((learner, folder / assignment_id, checksum))
         if todo:
             try:
-                _grade_all(
-                    server,
+                results = ResultCollector(
                     writer,
                     journal,
                     root,
                     assignment_id,
                     specs,
                     todo,
-                    limits,
-                    workers,
                     progress,
                     batch_size,
                     report,
                     t0,
-                    cluster,
                     on_committed,
                 )
+                _grade_all(server, results, limits, workers, cluster)
             except ForkServerError as exc:
                 raise GradingError(
-                    f"{exc}; {len(report.graded)} submission(s) were recorded before it "
-                    "happened. Run 'parcours autograde' again: it resumes where it stopped."
+                    _(
+                        "{error}; {count} submission(s) were recorded before it happened. Run "
+                        "'parcours autograde' again: it resumes where it stopped."
+                    ).format(error=exc, count=len(report.graded))
                 ) from exc
     finally:
         writer.close()
@@ -213,43 +215,18 @@ def _open_writer(config: ParcoursConfig, course_id: str, assignment_id: str) -> 
 
 
 def _grade_all(
-    server: Any,
-    writer: Any,
-    journal: Journal,
-    root: Path,
-    assignment_id: str,
-    specs: dict[str, NotebookSpec],
-    todo: list[tuple[str, Path, str]],
-    limits: Limits,
-    workers: int,
-    progress: bool,
-    batch_size: int,
-    report: AutogradeReport,
-    t0: float,
-    cluster: Any = None,
-    on_committed: Callable[[list[str]], None] | None = None,
+    server: Any, results: ResultCollector, limits: Limits, workers: int, cluster: Any = None
 ) -> None:
-    """Grade ``todo`` on the fork server ``server``, or on the Dask ``cluster`` (a
-    :class:`~.distributed.Cluster`) when given; results are handled the same way."""
-    source_dir = root / "source" / assignment_id
-    results = ResultCollector(
-        writer,
-        journal,
-        root,
-        assignment_id,
-        specs,
-        todo,
-        progress,
-        batch_size,
-        report,
-        t0,
-        on_committed,
-    )
+    """Grade what ``results`` holds on the fork server ``server``, or on the Dask
+    ``cluster`` (a :class:`~.distributed.Cluster`) when given; results are handled the
+    same way."""
+    report, todo = results.report, results.todo
+    source_dir = results.source_dir
     try:
         if cluster is not None:
             cluster.grade(results, limits, source_dir)
         else:
-            grade_local(server, results, limits, workers, source_dir, specs)
+            grade_local(server, results, limits, workers, source_dir, results.specs)
         results.finish()
     finally:
         results.close()
@@ -259,4 +236,4 @@ def _grade_all(
             if message not in report.sandbox_refused:
                 report.sandbox_refused.append(message)
     if not report.graded and todo:
-        raise GradingError("no submission could be graded")
+        raise GradingError(_("no submission could be graded"))

@@ -17,6 +17,7 @@ import warnings
 from typing import Any
 
 from ...errors import GradingError
+from ...i18n import _
 from .results import SubmissionResult
 
 
@@ -29,7 +30,8 @@ class GradebookWriter:
         api = nbgrader_api()  # not nbgrader's server extensions: a second before grading
         Gradebook, MissingEntry = api.Gradebook, api.MissingEntry
 
-        from ..gradebook import ensure_alembic_on_path, ensure_gradebook_database
+        from ..coursedir import ensure_gradebook_database
+        from ..gradebook import ensure_alembic_on_path
 
         ensure_alembic_on_path()
         ensure_gradebook_database(db_url)
@@ -39,8 +41,10 @@ class GradebookWriter:
         except MissingEntry as exc:
             self.gb.close()
             raise GradingError(
-                f"assignment '{assignment_id}' is not in the gradebook of '{course_id}' "
-                f"({db_url}); run 'parcours release' then 'parcours collect' first."
+                _(
+                    "assignment '{assignment}' is not in the gradebook of '{course}' "
+                    "({url}); run 'parcours release' then 'parcours collect' first."
+                ).format(assignment=assignment_id, course=course_id, url=db_url)
             ) from exc
         self.notebooks = {nb.name: nb for nb in self.assignment.notebooks}
         #: the session itself, not nbgrader's thread-local proxy: batches are written from
@@ -121,9 +125,13 @@ class GradebookWriter:
         except SQLAlchemyError as exc:  # locked, full, corrupt, constraint: say which batch
             db.rollback()
             raise GradingError(
-                f"the gradebook could not be written for {', '.join(r.learner for r in results)}"
-                f": {type(exc).__name__}: {exc}. Nothing of this batch was recorded; run "
-                "'parcours autograde' again to retry."
+                _(
+                    "the gradebook could not be written for {learners}: {error}. Nothing of "
+                    "this batch was recorded; run 'parcours autograde' again to retry."
+                ).format(
+                    learners=", ".join(r.learner for r in results),
+                    error=f"{type(exc).__name__}: {exc}",
+                )
             ) from exc
         except BaseException:
             db.rollback()  # anything else (Ctrl-C, a bug): no half-written batch, then raise

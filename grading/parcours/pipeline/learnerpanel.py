@@ -9,7 +9,7 @@ These functions run where the data is: in the learner's own server on one machin
 pipeline's functions called directly), and in the Parcours service on the hub, for the
 token's user (``GET api/panel``, ``…/panel/<part>``, the submission's receipt), since a
 learner's server there reads neither the courses, the exchange nor the event store
-(:mod:`.panel` sends each request to one or the other). :func:`fetched` and
+(:mod:`parcours_lab.server.panel` sends each request to one or the other). :func:`fetched` and
 :func:`feedback_fetched` word what was written into the learner's folder, wherever it
 came from.
 """
@@ -20,12 +20,12 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from parcours.i18n import _, language
-from parcours.pipeline import receipts
+from ..i18n import _, language
+from . import receipts
 
 if TYPE_CHECKING:
-    from parcours.config import ParcoursConfig
-    from parcours.course.model import Course
+    from ..config import ParcoursConfig
+    from ..course.model import Course
 
 
 def texts(lang: str) -> dict[str, str]:
@@ -74,8 +74,8 @@ def texts(lang: str) -> dict[str, str]:
 def my_courses(config: ParcoursConfig, learner: str) -> list[Course]:
     """The courses whose roster lists ``learner`` (a course without a roster is open to
     everyone), by id."""
-    from parcours.course.load import list_courses
-    from parcours.pipeline.roster import load_roster
+    from ..course.load import list_courses
+    from .roster import load_roster
 
     found = []
     for course in list_courses(config.courses_dir):
@@ -87,14 +87,16 @@ def my_courses(config: ParcoursConfig, learner: str) -> list[Course]:
 
 def find(config: ParcoursConfig, learner: str, course_id: str) -> Course:
     """One of the learner's courses, or a bad-input error naming theirs."""
-    from parcours.errors import BadInputError
+    from ..errors import BadInputError
 
     courses = my_courses(config, learner)
     for course in courses:
         if course.id == course_id:
             return course
     known = ", ".join(c.id for c in courses) or "-"
-    raise BadInputError(f"'{course_id}' is not one of your courses ({known}).")
+    raise BadInputError(
+        _("'{course}' is not one of your courses ({known}).").format(course=course_id, known=known)
+    )
 
 
 def panel_view(
@@ -112,7 +114,7 @@ def panel_view(
 
 
 def _my_events(config: ParcoursConfig, course: Course, actor: str) -> list[Any]:
-    from parcours.store import open_store
+    from ..store import open_store
 
     with open_store(config.events_url) as store:
         return list(store.read(course=course.id, actor=actor))
@@ -121,7 +123,7 @@ def _my_events(config: ParcoursConfig, course: Course, actor: str) -> list[Any]:
 def path_view(config: ParcoursConfig, course: Course, learner: str, lang: str) -> dict[str, Any]:
     """The course's lessons in order: done (completed), the next one, the A/B version the
     learner was shown (from their own 'opened' events)."""
-    from parcours.store.ids import own_actor
+    from ..store.ids import own_actor
 
     events = _my_events(config, course, own_actor(learner, config))
     done = {e.object_id for e in events if e.verb == "completed" and e.object_type == "lesson"}
@@ -183,7 +185,7 @@ def deadlines_view(
 ) -> dict[str, Any]:
     """The learner's assignments: dates (ISO, with the assignment's zone), extension,
     status in words, what they may do now, and the lateness a submission now would have."""
-    from parcours.pipeline.deadlines import learner_deadlines
+    from .deadlines import learner_deadlines
 
     rows = [row.as_json() for row in learner_deadlines(config, course, learner)]
     shown = []
@@ -230,7 +232,7 @@ def fetch_view(
 ) -> dict[str, Any]:
     """Fetch an assignment or its correction (``<id>-correction``) into
     ``<into>/<course>/<assignment>``; the notebooks to open, relative to ``into``."""
-    from parcours.pipeline.exchange import fetch
+    from .exchange import fetch
 
     folder = fetch(config, course, assignment, learner=learner, into=into)
     return fetched(folder, into, lang)
@@ -242,7 +244,7 @@ RECEIPT = receipts.RECEIPT
 
 def own_due(config: ParcoursConfig, course: Course, assignment: str, learner: str) -> dt.datetime:
     """The learner's own due date of ``assignment``: their extension, else the course's."""
-    from parcours.pipeline.deadlines import find_assignment, load_extensions
+    from .deadlines import find_assignment, load_extensions
 
     extended = load_extensions(config, course).get((assignment, learner))
     return extended or course.due(find_assignment(course, assignment))
@@ -253,7 +255,7 @@ def submit_view(
 ) -> dict[str, Any]:
     """Submit ``<into>/<course>/<assignment>``: its receipt (worded by
     :mod:`parcours.pipeline.receipts`)."""
-    from parcours.pipeline.exchange import submit
+    from .exchange import submit
 
     sent = submit(config, course, assignment, learner=learner, into=into)
     left_out = sent.weighed.describe(lang) if sent.weighed and sent.weighed.left_out else ""
@@ -271,46 +273,10 @@ def feedback_view(
     config: ParcoursConfig, course: Course, assignment: str, learner: str, into: Path, lang: str
 ) -> dict[str, Any]:
     """Fetch the feedback on the learner's submission; the pages to open."""
-    from parcours.pipeline.exchange import fetch_feedback
+    from .exchange import fetch_feedback
 
     pages = fetch_feedback(config, course, assignment, learner=learner, into=into)
     return feedback_fetched(pages, into, lang)
-
-
-def record_reflection(
-    config: ParcoursConfig, course: str, assignment: str, learner: str, values: dict[str, Any]
-) -> None:
-    """Record the reflection written before submitting, as the widgets' ``reflected``
-    event on the assignment."""
-    from parcours.errors import BadInputError
-    from parcours.store import Event
-    from parcours.store.ids import own_actor
-
-    from ..recorder import default_recorder
-
-    try:
-        minutes = int(values.get("minutes") or 0)
-        confidence = int(values["confidence"])
-    except (KeyError, TypeError, ValueError):
-        raise BadInputError("the reflection needs 'minutes' and 'confidence' (1 to 5).") from None
-    if not 1 <= confidence <= 5 or not 0 <= minutes <= 1440:
-        raise BadInputError("the reflection's confidence is 1 to 5, its minutes 0 to 1440.")
-    event = Event.make(
-        actor=own_actor(learner, config),
-        verb="reflected",
-        course=course,
-        object_type="assignment",
-        object_id=assignment,
-        lesson=assignment,
-        duration_s=float(minutes * 60),
-        extra={
-            "minutes": minutes,
-            "difficulties": str(values.get("difficulties") or "").strip(),
-            "help": [],
-            "confidence": confidence,
-        },
-    )
-    default_recorder().record(event)
 
 
 # -- review and workload --------------------------------------------------------------
@@ -322,10 +288,10 @@ def review_view(
     """Today's spaced-repetition queue (FSRS, within the day's workload)."""
     from zoneinfo import ZoneInfo
 
-    from parcours.pipeline.records import now_utc
-    from parcours.review import learner_queue
-    from parcours.store import open_store
-    from parcours.store.ids import own_actor
+    from ..review import learner_queue
+    from ..store import open_store
+    from ..store.ids import own_actor
+    from .records import now_utc
 
     day = day or now_utc().astimezone(ZoneInfo(course.timezone)).date()
     actor = own_actor(learner, config)
@@ -371,8 +337,9 @@ def workload_view(
     from zoneinfo import ZoneInfo
 
     from babel.dates import format_date
-    from parcours.pipeline.records import now_utc
-    from parcours.review import planned_minutes
+
+    from ..review import planned_minutes
+    from .records import now_utc
 
     day = day or now_utc().astimezone(ZoneInfo(course.timezone)).date()
     monday = day - dt.timedelta(days=day.weekday())

@@ -2,7 +2,7 @@
 (learner-side copy), parsed into :class:`Question` s with precise errors.
 
 A bank is validated against the JSON Schema ``schemas/quiz-bank-v1.json`` (shipped in the
-package, compiled once by :mod:`parcours.jsonschemas`); what a schema cannot say
+package, compiled once by :mod:`..jsonschemas`); what a schema cannot say
 (an index within the options, distinct ids, a ``check`` that compiles) is checked after.
 Each problem raises :class:`QuizDefinitionError` naming the bank file, the question id
 and what to do, when the author runs the cell that shows the quiz.
@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parcours.errors import BadInputError
-from parcours.i18n import _, ngettext
-from parcours.jsonschemas import SchemaProblem, compiled, schema_problems
+from ..errors import BadInputError
+from ..i18n import _, ngettext
+from ..jsonschemas import SchemaProblem, compiled, schema_problems
+from .seal import unseal
 
 #: the version of ``schemas/quiz-bank-v<n>.json`` banks are written in
 SCHEMA_VERSION = 1
@@ -87,7 +88,8 @@ class Bank:
 
 def _fail(source: str, qid: str, message: str, fix: str = "") -> QuizDefinitionError:
     where = _("question '{question}'").format(question=qid) if qid else _("quiz bank")
-    text = f"{where}: {message}" + (f" — {fix}" if fix else "") + in_source(source)
+    text = _("{where}: {message}").format(where=where, message=message)
+    text += (f" — {fix}" if fix else "") + in_source(source)
     return QuizDefinitionError(text)
 
 
@@ -241,7 +243,11 @@ def _check_schema(data: Any, source: str) -> None:
         return
     label, message, fix = _bank_message(found[0], data)
     if len(found) > 1:
-        more = f"then fix {len(found) - 1} more problem(s) in this file"
+        more = ngettext(
+            "then fix {n} more problem in this file",
+            "then fix {n} more problems in this file",
+            len(found) - 1,
+        ).format(n=len(found) - 1)
         fix = f"{fix}; {more}" if fix else more
     raise _fail(source, label, message, fix)
 
@@ -260,7 +266,9 @@ def _texts(value: Any) -> tuple[str, ...]:
 def _options(raw: dict[str, Any], source: str, qid: str) -> tuple[str, ...]:
     options = _texts(raw["options"])
     if len(set(options)) != len(options):
-        raise _fail(source, qid, "two options have the same text", "make every option distinct")
+        raise _fail(
+            source, qid, _("two options have the same text"), _("make every option distinct")
+        )
     return options
 
 
@@ -291,7 +299,7 @@ def parse_question(raw: dict[str, Any], lesson: str, source: str) -> Question:
     elif kind == "text":
         variants = _texts(answer)
         if not all(v.strip() for v in variants):
-            raise _fail(source, qid, "an accepted answer is empty", "remove it")
+            raise _fail(source, qid, _("an accepted answer is empty"), _("remove it"))
         values |= {"answer": variants}
     elif kind == "ordering":
         options = _options(raw, source, qid)
@@ -300,8 +308,8 @@ def parse_question(raw: dict[str, Any], lesson: str, source: str) -> Question:
             raise _fail(
                 source,
                 qid,
-                "answer must list every option once, in the right order",
-                f"reorder exactly these options: {list(options)}",
+                _("answer must list every option once, in the right order"),
+                _("reorder exactly these options: {options}").format(options=list(options)),
             )
         values |= {"options": options, "answer": order}
     else:
@@ -315,8 +323,8 @@ def _code_fields(raw: dict[str, Any], source: str, qid: str) -> dict[str, Any]:
         raise _fail(
             source,
             qid,
-            f"'target' must be a Python name, found {target!r} (a keyword)",
-            "write target: the name the learner defines, e.g. moyenne",
+            _("'target' must be a Python name, found {target!r} (a keyword)").format(target=target),
+            _("write target: the name the learner defines, e.g. moyenne"),
         )
     try:
         tree = compile(code, f"<check of {qid}>", "exec", dont_inherit=True)
@@ -324,15 +332,17 @@ def _code_fields(raw: dict[str, Any], source: str, qid: str) -> dict[str, Any]:
         raise _fail(
             source,
             qid,
-            f"'check' has a syntax error at line {exc.lineno}: {exc.msg}",
-            "fix the check function's code",
+            _("'check' has a syntax error at line {line}: {error}").format(
+                line=exc.lineno, error=exc.msg
+            ),
+            _("fix the check function's code"),
         ) from None
     if "check" not in tree.co_names:
         raise _fail(
             source,
             qid,
-            "'check' must define a function named check",
-            f"write def check({target}): ...",
+            _("'check' must define a function named check"),
+            _("write def check({target}): ...").format(target=target),
         )
     return {"target": target, "check": code}
 
@@ -347,15 +357,17 @@ def parse_bank(data: Any, source: str | Path, *, lesson: str | None = None) -> B
         raise _fail(
             shown,
             "",
-            f"this bank is for lesson '{bank_lesson}', not '{lesson}'",
-            "fix 'lesson' in the file or the lesson id in the notebook",
+            _("this bank is for lesson '{bank}', not '{lesson}'").format(
+                bank=bank_lesson, lesson=lesson
+            ),
+            _("fix 'lesson' in the file or the lesson id in the notebook"),
         )
     questions: dict[str, Question] = {}
     for raw in data["questions"]:
         question = parse_question(raw, bank_lesson, shown)
         if question.id in questions:
             raise _fail(
-                shown, question.id, "this id is used twice", "give each question its own id"
+                shown, question.id, _("this id is used twice"), _("give each question its own id")
             )
         questions[question.id] = question
     return Bank(
@@ -372,20 +384,25 @@ def load_bank(path: str | Path, *, lesson: str | None = None) -> Bank:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise _fail(str(path), "", "file not found", "create it or check the lesson id") from None
+        raise _fail(
+            str(path), "", _("file not found"), _("create it or check the lesson id")
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(str(path), "", f"cannot be read ({exc})", "save it as UTF-8 text") from None
+        raise _fail(
+            str(path),
+            "",
+            _("cannot be read ({error})").format(error=exc),
+            _("save it as UTF-8 text"),
+        ) from None
     if path.name.endswith(".sealed.json"):
-        from .seal import unseal
-
         try:
             data = unseal(json.loads(text))
         except ValueError as exc:
             raise _fail(
                 str(path),
                 "",
-                f"damaged sealed bank ({exc})",
-                "seal the YAML bank again with seal_bank()",
+                _("damaged sealed bank ({error})").format(error=exc),
+                _("seal the YAML bank again with seal_bank()"),
             ) from None
     else:
         import yaml
@@ -394,12 +411,20 @@ def load_bank(path: str | Path, *, lesson: str | None = None) -> Bank:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            place = (
+                _(" at line {line}, column {column}").format(
+                    line=mark.line + 1, column=mark.column + 1
+                )
+                if mark
+                else ""
+            )
             raise _fail(
                 str(path),
                 "",
-                f"not valid YAML{place}: {getattr(exc, 'problem', exc)}",
-                "check indentation and quotes",
+                _("not valid YAML{place}: {error}").format(
+                    place=place, error=getattr(exc, "problem", exc)
+                ),
+                _("check indentation and quotes"),
             ) from None
     return parse_bank(data, path, lesson=lesson)
 
@@ -422,3 +447,32 @@ def shown_order(question: Question, who: str) -> tuple[str, ...]:
 def bank_paths(quizzes: Path, lesson: str) -> list[Path]:
     """Where a lesson's bank may be, in order: the teacher's YAML, then the sealed copy."""
     return [quizzes / f"{lesson}{suffix}" for suffix in (".yaml", ".yml", ".sealed.json")]
+
+
+def sealed_text(yaml_path: str | Path, *, course_key: str = "") -> tuple[str, str]:
+    """The sealed copy of a YAML bank (validated first): its file name
+    (``<lesson>.sealed.json``) and its text."""
+    import yaml
+
+    from .seal import seal_question
+
+    source = Path(yaml_path)
+    bank = load_bank(source)  # refuses a malformed bank before anything is written
+    document = yaml.safe_load(source.read_text(encoding="utf-8"))
+    sealed = {k: v for k, v in document.items() if k != "questions"}
+    sealed["sealed"] = 1
+    sealed["questions"] = [seal_question(q, bank.lesson, course_key) for q in document["questions"]]
+    return f"{bank.lesson}.sealed.json", json.dumps(sealed, ensure_ascii=False, indent=1) + "\n"
+
+
+def seal_bank(
+    yaml_path: str | Path, out: str | Path | None = None, *, course_key: str = ""
+) -> Path:
+    """Write the sealed copy of a YAML bank (validated first); returns its path
+    (default: ``<lesson>.sealed.json`` next to the YAML file, or in folder ``out``)."""
+    name, text = sealed_text(yaml_path, course_key=course_key)
+    folder = Path(out) if out else Path(yaml_path).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    target.write_text(text, encoding="utf-8")
+    return target

@@ -1,9 +1,11 @@
-"""The Voila dashboards as a JupyterHub service (``python -m parcours.hub.voila_service``
-takes Voila's command line, built by :func:`..dashboards.server.voila_command`).
+"""Who views a dashboard kernel on the hub: the Voila dashboards run as a JupyterHub
+service (``python -m parcours.hub.voila_service`` takes Voila's command line, built by
+:func:`.server.voila_command`).
 
 Who asks comes from the hub: JupyterHub's own identity provider for Jupyter servers
 (OAuth with the hub, the user's model with Parcours' custom scopes). Before a page runs,
-:class:`HubPageHandler` checks :func:`.people.may_view` (the coordinator page for
+:class:`parcours.hub.voila_service.HubPageHandler` checks
+:func:`parcours.hub.people.may_view` (the coordinator page for
 coordinators, teacher pages for that course's teachers, a learner page for that learner,
 their teachers and coordinators) and answers 403 otherwise; then it hands the kernel the
 viewer in request headers it sets itself (any such header sent by the browser is

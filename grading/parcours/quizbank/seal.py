@@ -1,10 +1,11 @@
 """Sealed banks: the learner-side copy of a quiz bank, answers not readable as plain text.
 
-``seal_bank("quizzes/l01.yaml")`` writes ``quizzes/l01.sealed.json``: prompts, options and
-hints stay readable; each question's answer, tolerance, explanation and check function are
-packed as ``base64(xor(zlib(json), key))``, the key derived from the lesson and question
-ids (and an optional course key). This is obfuscation, not security: the learner's own
-kernel must unseal the answer to give feedback. See docs/quiz-authoring.md.
+``seal_bank("quizzes/l01.yaml")`` (:func:`.model.seal_bank`, the bank validated first)
+writes ``quizzes/l01.sealed.json``: prompts, options and hints stay readable; each
+question's answer, tolerance, explanation and check function are packed as
+``base64(xor(zlib(json), key))``, the key derived from the lesson and question ids (and
+an optional course key). This is obfuscation, not security: the learner's own kernel
+must unseal the answer to give feedback. See docs/quiz-authoring.md.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import hashlib
 import json
 import zlib
 from itertools import cycle
-from pathlib import Path
 from typing import Any
 
 SEALED_FIELDS = ("answer", "tolerance", "unit", "explanation", "check")
@@ -58,32 +58,3 @@ def unseal(document: dict[str, Any], course_key: str = "") -> dict[str, Any]:
                 raise ValueError(f"question {raw.get('id')!r} cannot be unsealed: {exc}") from exc
         questions.append(raw)
     return {k: v for k, v in document.items() if k != "sealed"} | {"questions": questions}
-
-
-def sealed_text(yaml_path: str | Path, *, course_key: str = "") -> tuple[str, str]:
-    """The sealed copy of a YAML bank (validated first): its file name
-    (``<lesson>.sealed.json``) and its text."""
-    import yaml
-
-    from .model import load_bank
-
-    source = Path(yaml_path)
-    bank = load_bank(source)  # refuses a malformed bank before anything is written
-    document = yaml.safe_load(source.read_text(encoding="utf-8"))
-    sealed = {k: v for k, v in document.items() if k != "questions"}
-    sealed["sealed"] = 1
-    sealed["questions"] = [seal_question(q, bank.lesson, course_key) for q in document["questions"]]
-    return f"{bank.lesson}.sealed.json", json.dumps(sealed, ensure_ascii=False, indent=1) + "\n"
-
-
-def seal_bank(
-    yaml_path: str | Path, out: str | Path | None = None, *, course_key: str = ""
-) -> Path:
-    """Write the sealed copy of a YAML bank (validated first); returns its path
-    (default: ``<lesson>.sealed.json`` next to the YAML file, or in folder ``out``)."""
-    name, text = sealed_text(yaml_path, course_key=course_key)
-    folder = Path(out) if out else Path(yaml_path).parent
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    target.write_text(text, encoding="utf-8")
-    return target
