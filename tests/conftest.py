@@ -28,6 +28,17 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
+def default_language() -> Iterator[str]:
+    """Each test starts in the default language (French) and leaves it so: a command run
+    in-process with ``--lang en`` sets the process's language (``set_language``)."""
+    from parcours.i18n import DEFAULT_LANGUAGE, set_language
+
+    set_language(DEFAULT_LANGUAGE)
+    yield DEFAULT_LANGUAGE
+    set_language(DEFAULT_LANGUAGE)
+
+
+@pytest.fixture(autouse=True)
 def isolated_jupyter(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:

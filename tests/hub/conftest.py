@@ -265,6 +265,8 @@ def hub_site() -> Iterator[HubSite]:
                 shutil.copy(hub.log_path, kept / "jupyterhub.log")
         for name in [*ACCOUNTS, "grader-cours-b", f"grader-{COURSE_E}"]:
             subprocess.run(["userdel", "--remove", name], capture_output=True, check=False)
+            for left in Path("/home").glob(f".{name}.left-*"):  # homes of a killed run
+                shutil.rmtree(left, ignore_errors=True)
         subprocess.run(["groupdel", UNIX_GROUP], capture_output=True, check=False)
         for course in (COURSE_B, COURSE_E):  # their data groups (the service was in them)
             for group in (f"grader-{course}", f"data-{course}"):

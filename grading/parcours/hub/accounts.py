@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import errno
 import grp
+import logging
 import os
 import pwd
 import secrets
@@ -46,6 +47,8 @@ from .people import (
     grader_account,
     read_people,
 )
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -129,7 +132,33 @@ def new_password() -> str:
     return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
 
 
+def _set_aside_stale_home(home: Path) -> Path | None:
+    """A home folder left by an earlier account of this name (deleted without its home,
+    its number perhaps given to someone else since): moved aside, root's alone, so that
+    the new account gets a fresh home of its own — never another person's files, nor a
+    folder another account owns. Returns where it went (None: there was none)."""
+    try:
+        os.lstat(home)
+    except FileNotFoundError:
+        return None
+    aside = home.with_name(f".{home.name}.left-{secrets.token_hex(4)}")
+    os.rename(home, aside)  # the entry itself: a link there is moved, never followed
+    os.chown(aside, 0, 0, follow_symlinks=False)
+    if not aside.is_symlink():
+        os.chmod(aside, 0o700)
+    return aside
+
+
 def _create(name: str, *, system: bool = False) -> None:
+    if not system:
+        aside = _set_aside_stale_home(Path("/home") / name)
+        if aside is not None:
+            log.warning(
+                "%s: a home left by an earlier account of that name was moved to %s "
+                "(root's only); the new account gets a fresh home",
+                name,
+                aside,
+            )
     command = ["useradd", "--create-home", "--shell", "/bin/bash", "-K", "HOME_MODE=0700"]
     try:  # a group left by an earlier account of that name (others were in it): reused
         grp.getgrnam(name)
