@@ -123,16 +123,7 @@ class SubmitGrader:
         """Record the submission as pending, then queue it (never raises: the submission
         landed already; what stops it is kept for the teachers)."""
         try:
-            _write(
-                result_path(self.config, job.course, job.assignment, job.learner),
-                {
-                    "schema_version": SCHEMA_VERSION,
-                    "course": job.course,
-                    "assignment": job.assignment,
-                    "received": job.received,
-                    "status": "pending",
-                },
-            )
+            self._write_result(job, status="pending")
         except OSError as exc:  # graded all the same: the result, once known, is written
             self._problem(job, f"its pending result could not be written ({exc})")
         with self._lock:
@@ -146,6 +137,19 @@ class SubmitGrader:
             return
         future.add_done_callback(lambda done: self._observe(job, done))
 
+    def _write_result(self, job: Job, **fields: Any) -> None:
+        """The learner's on-submit result file for ``job``, with ``fields`` (status...)."""
+        _write(
+            result_path(self.config, job.course, job.assignment, job.learner),
+            {
+                "schema_version": SCHEMA_VERSION,
+                "course": job.course,
+                "assignment": job.assignment,
+                "received": job.received,
+                **fields,
+            },
+        )
+
     def _observe(self, job: Job, done: Future[None]) -> None:
         """A job's end: what escaped it is logged, kept for the teachers, told the learner."""
         if done.cancelled():
@@ -156,17 +160,8 @@ class SubmitGrader:
             return
         self._problem(job, f"{type(exc).__name__}: {exc}")
         try:  # the learner is told too, rather than left waiting on "pending"
-            _write(
-                result_path(self.config, job.course, job.assignment, job.learner),
-                {
-                    "schema_version": SCHEMA_VERSION,
-                    "course": job.course,
-                    "assignment": job.assignment,
-                    "received": job.received,
-                    "status": "problems",
-                    "notebooks": [],
-                    "error": f"{type(exc).__name__}: {exc}",
-                },
+            self._write_result(
+                job, status="problems", notebooks=[], error=f"{type(exc).__name__}: {exc}"
             )
             self.notify(job.course, job.assignment, job.learner)
         except OSError:
@@ -209,21 +204,10 @@ class SubmitGrader:
             shutil.rmtree(job.folder, ignore_errors=True)
             with self._lock:
                 self.pending -= 1
-        path = result_path(self.config, job.course, job.assignment, job.learner)
         current = read_result(self.config, job.course, job.assignment, job.learner) or {}
         if current.get("received", "") > job.received:
             return  # a later submission arrived meanwhile: its result is the one to show
-        _write(
-            path,
-            {
-                "schema_version": SCHEMA_VERSION,
-                "course": job.course,
-                "assignment": job.assignment,
-                "received": job.received,
-                "graded": _now(),
-                **record,
-            },
-        )
+        self._write_result(job, graded=_now(), **record)
         self.notify(job.course, job.assignment, job.learner)
 
     def _grade(self, job: Job) -> dict[str, Any]:
