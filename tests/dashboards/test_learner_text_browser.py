@@ -53,7 +53,7 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from parcours.config import load_config
     from parcours.course import find_course, load_course
     from parcours.dashboards.sample import write_sample_class
-    from parcours.dashboards.server import DashboardServer
+    from parcours.dashboards.server import DashboardServer, ReadyWatcher
 
     base = tmp_path_factory.mktemp("hostile")
     env = session_env(base)
@@ -73,11 +73,22 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         (base / "config" / "jupyter_config.py").write_text(
             f"c.ParcoursConfig.dashboard_now = {sample.now.isoformat()!r}\n", encoding="utf-8"
         )
+        # preheated kernels, as `parcours dashboard` serves them (a kernel started at the
+        # visit draws the coordinator's figures ahead while the visitor waits)
+        ready = base / "ready"
+        ready.mkdir()
+        watcher = ReadyWatcher(ready)
         server = DashboardServer(
-            load_config(REPO), pool_size=0, log_path=base / "voila.log", env=env
+            load_config(REPO),
+            pool_size=1,
+            log_path=base / "voila.log",
+            env={**env, "PARCOURS_DASHBOARD_READY_DIR": str(ready)},
         )
         server.start(timeout=120)
+        server.ready = watcher  # type: ignore[attr-defined]
+        server.visits = {}  # type: ignore[attr-defined]
     yield server
+    watcher.close()
     server.stop()
 
 
@@ -96,7 +107,10 @@ def _assert_inert(page: Any) -> None:
 
 def test_reflections_show_learner_text_as_text(hostile_server: Any, tab: Any) -> None:
     open_dashboard(
-        tab, hostile_server.url("teacher", assignment=f"{COURSE}/devoir-1"), figure=False
+        tab,
+        hostile_server.url("teacher", assignment=f"{COURSE}/devoir-1"),
+        figure=False,
+        server=hostile_server,
     )
     tab.wait_for_selector(".parcours-section-reflections li", timeout=120_000)
     named = tab.inner_text(".parcours-section-reflections")
@@ -105,7 +119,7 @@ def test_reflections_show_learner_text_as_text(hostile_server: Any, tab: Any) ->
 
 
 def test_followups_show_tutor_text_as_text(hostile_server: Any, tab: Any) -> None:
-    open_dashboard(tab, hostile_server.url("coordinator"), figure=False)
+    open_dashboard(tab, hostile_server.url("coordinator"), figure=False, server=hostile_server)
     tab.wait_for_selector("#table-followups", timeout=120_000)
     (row,) = table_rows(tab, "table-followups")
     assert row[4] == PAYLOAD and row[5] == PAYLOAD  # by, outcome: as text
