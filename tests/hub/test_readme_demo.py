@@ -256,7 +256,8 @@ def test_the_learner_lives_her_day_in_the_browser(
         before = _service_events(demo, name, QUESTION)
         lesson = f"{COURSE}/lessons/01-decouvrir.ipynb"
         page.goto(f"{url}/user/{name}/lab/tree/{lesson}", timeout=120_000)
-        page.locator(".jp-Notebook").first.wait_for(timeout=120_000)
+        # her lesson, not a tab JupyterLab restored from an earlier visit (kept hidden)
+        page.locator(".jp-Notebook:visible").first.wait_for(timeout=120_000)
         page.get_by_text("| Inactif").first.wait_for(timeout=180_000)
         page.locator(".lm-MenuBar-item", has_text="Exécution").first.click()
         page.locator(
