@@ -136,16 +136,20 @@ class SlowHistory:
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
         self.written: list[tuple[str, dict[str, str]]] = []
+        #: released each time a slow call (history or store) begins
+        self.entered = threading.Semaphore(0)
 
     def append(self, course: str, entry: dict[str, str]) -> None:
         from parcours.hub.history import HistoryError
 
+        self.entered.release()
         time.sleep(SLOW_S)
         if self.fail:
             raise HistoryError("the history's database does not answer (test)")
         self.written.append((course, entry))
 
     def entries(self, course: str) -> list[dict[str, str]]:
+        self.entered.release()
         time.sleep(SLOW_S)
         return [e for c, e in self.written if c == course]
 
@@ -175,10 +179,12 @@ def slow_world(monkeypatch: pytest.MonkeyPatch) -> SlowHistory:
             self.store.close()
 
         def read(self, *args: Any, **kwargs: Any) -> Any:
+            slow.entered.release()
             time.sleep(SLOW_S)
             return self.store.read(*args, **kwargs)
 
         def record_many(self, events: Any) -> int:
+            slow.entered.release()
             time.sleep(SLOW_S)
             return int(self.store.record_many(events))
 
@@ -210,7 +216,8 @@ def test_slow_store_and_history_never_hold_up_other_learners(
             ),
         ]
         started = [asyncio.ensure_future(call) for call in slow]
-        await asyncio.sleep(0.5)  # the slow calls are in their store and history now
+        for _ in slow:  # the slow calls are in their store and history now
+            assert await asyncio.to_thread(slow_world.entered.acquire, True, 30)
         meanwhile = []
         for path in ("api/courses", "api/courses/bench-a/deadlines", "api/courses"):
             status, _data, took = await service.call(LEARNERS[3], "GET", path)

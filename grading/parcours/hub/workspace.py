@@ -219,15 +219,18 @@ def _child_answer(pid: int, reader: int, timeout: float) -> tuple[str, int | Non
             if not chunk:
                 break
             chunks.append(chunk)
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
+        # its end: a pidfd becomes readable when the child exits (no polling)
+        exited = os.pidfd_open(pid)
+        try:
+            left = max(deadline - time.monotonic(), 0.0)
+            if select.select([exited], [], [], left)[0]:
+                status = os.waitpid(pid, 0)[1]
                 return b"".join(chunks).decode("utf-8"), status
-            if time.monotonic() >= deadline:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)  # reaped at once: SIGKILL cannot be ignored
-                return "", None
-            time.sleep(0.05)  # a child that closed its pipe is exiting: polled briefly
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)  # reaped at once: SIGKILL cannot be ignored
+            return "", None
+        finally:
+            os.close(exited)
     finally:
         os.close(reader)
 
