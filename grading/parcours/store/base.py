@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import EventStoreError
 from ..i18n import _
-from .events import Event
+from .events import COLUMNS, Event
 
 if TYPE_CHECKING:  # pandas is imported only when a frame is asked for
     import pandas as pd
@@ -112,6 +112,18 @@ class EventStore(abc.ABC):
         """Run ``sql`` on the events table, then rewrite the store's files so that the old
         values leave no trace (each SQL store)."""
         raise NotImplementedError
+
+    #: whether writes check each event against its schema first
+    validate: bool = True
+
+    def _rows(self, events: Iterable[Event]) -> list[tuple[Any, ...]]:
+        """The events to write as rows in :data:`COLUMNS` order, each checked first when
+        :attr:`validate` (one bad event: nothing written)."""
+        batch = list(events)
+        if self.validate:
+            for event in batch:
+                event.check()
+        return [tuple(getattr(e, c) for c in COLUMNS) for e in batch]
 
     def close(self) -> None:  # noqa: B027 (optional hook)
         """Release connections."""

@@ -98,13 +98,9 @@ class SQLiteEventStore(EventStore):
 
     # -- writing ------------------------------------------------------------------------
     def record_many(self, events: Iterable[Event]) -> int:
-        batch = list(events)
-        if not batch:
+        rows = self._rows(events)
+        if not rows:
             return 0
-        if self.validate:
-            for event in batch:
-                event.check()
-        rows = [tuple(getattr(e, c) for c in COLUMNS) for e in batch]
         conn = self._connect()
         try:
             before = conn.total_changes
