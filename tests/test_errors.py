@@ -75,7 +75,16 @@ def test_course_error_keeps_its_problems() -> None:
     copy = round_trip(CourseError(PROBLEMS))
     assert isinstance(copy, CourseError)
     assert copy.problems == PROBLEMS
-    assert str(copy).startswith("2 problems found:")
+    assert str(copy).startswith("2 problèmes trouvés :")  # the tests' language: French
+
+
+def test_course_error_heading_in_the_users_language() -> None:
+    from parcours.i18n import language
+
+    with language("en"):
+        assert str(CourseError(PROBLEMS[:1])).startswith("1 problem found:")
+    with language("fr"):
+        assert str(CourseError(PROBLEMS[:1])).startswith("1 problème trouvé :")
 
 
 def _refusals() -> list[tuple[Callable[[Path], object], str]]:

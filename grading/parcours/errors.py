@@ -96,7 +96,11 @@ class CourseError(BadInputError):
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
         count = len(self.problems)
-        lines = [f"{count} problem{'s' if count != 1 else ''} found:"]
+        from .i18n import ngettext
+
+        lines = [
+            ngettext("{count} problem found:", "{count} problems found:", count).format(count=count)
+        ]
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 

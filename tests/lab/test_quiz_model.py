@@ -212,7 +212,9 @@ def test_sealed_bank_round_trips_without_plain_answers(tmp_path: Path, bank) -> 
 
 def test_sealing_refuses_a_malformed_bank(tmp_path: Path) -> None:
     path = bank_file(tmp_path, "- {id: q1, type: single, prompt: '?', options: [a], answer: 3}\n")
-    with pytest.raises(QuizDefinitionError, match="'options' needs at least 2"):
+    with pytest.raises(QuizDefinitionError, match="'options' demande au moins 2 entrées"):
+        seal_bank(path)
+    with language("en"), pytest.raises(QuizDefinitionError, match="'options' needs at least 2"):
         seal_bank(path)
     assert not (tmp_path / "l01.sealed.json").exists()
 

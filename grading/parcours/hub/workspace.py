@@ -16,7 +16,9 @@ JupyterLab speaks the courses' language: for French courses, the person's Jupyte
 setting ``locale`` is set to ``fr_FR`` (JupyterLab's French language pack comes with
 Parcours) unless they have chosen a language themselves. A learner's JupyterLab leaves
 out nbgrader's teacher tools ("Create Assignment", the formgrader and course list
-commands: :data:`TEACHER_TOOLS`), which a teacher's keeps.
+commands: :data:`TEACHER_TOOLS`) and, in a course not taught in English, nbgrader's
+English-only learner tools (:data:`ENGLISH_ONLY_LEARNER_TOOLS`: she fetches, hands in and
+reads her feedback in the "Mon parcours" panel); a teacher's keeps them all.
 """
 
 from __future__ import annotations
@@ -50,10 +52,33 @@ TEACHER_TOOLS = (
     "@jupyter/nbgrader:formgrader",
     "@jupyter/nbgrader:course-list",
 )
+#: nbgrader's JupyterLab plugins for learners that speak English only (nbgrader ships no
+#: translation): its assignment list, its "Validate" button and its "Nbgrader" menu. In a
+#: course taught in another language, the learner fetches, hands in and reads her
+#: feedback in the "Mon parcours" panel instead, in her language
+ENGLISH_ONLY_LEARNER_TOOLS = (
+    "@jupyter/nbgrader:assignment-list",
+    "@jupyter/nbgrader:validate-assignment",
+    "@jupyter/nbgrader:menu",
+)
 #: the person's JupyterLab page configuration (its disabled extensions)
 LAB_PAGE_CONFIG = Path(".jupyter/labconfig/page_config.json")
-#: its content when Parcours wrote it
-LEARNER_PAGE_CONFIG = json.dumps({"disabledExtensions": dict.fromkeys(TEACHER_TOOLS, True)})
+
+
+def learner_page_config(language: str) -> bytes:
+    """A learner's JupyterLab page configuration as Parcours writes it for a course in
+    ``language``: nbgrader's teacher tools left out, and its English-only learner tools
+    too unless the course is in English."""
+    tools = TEACHER_TOOLS + (ENGLISH_ONLY_LEARNER_TOOLS if language != "en" else ())
+    return json.dumps({"disabledExtensions": dict.fromkeys(tools, True)}).encode()
+
+
+#: every page configuration Parcours has written for a learner (this version's and the
+#: earlier ones): a file still holding one of them is Parcours' own, renewed or removed
+OUR_PAGE_CONFIGS = (
+    learner_page_config("en"),
+    learner_page_config("fr"),
+)
 
 
 @dataclass
@@ -61,11 +86,16 @@ class Workspace:
     """What a person's home receives, relative paths to contents: ``always`` written
     every time (manifest, README, sealed banks), ``once`` only where nothing is yet (the
     lesson notebooks, holding the learner's work; the person's own JupyterLab settings),
-    ``unless_changed`` removed when it still holds exactly what Parcours wrote."""
+    ``unless_changed`` removed when it still holds exactly what Parcours wrote (one of
+    the contents given), ``renewed`` written where nothing is or where the file still
+    holds what Parcours wrote."""
 
     always: dict[str, bytes] = field(default_factory=dict)
     once: dict[str, bytes] = field(default_factory=dict)
-    unless_changed: dict[str, bytes] = field(default_factory=dict)
+    unless_changed: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
+    #: written where nothing is yet, or where the file still holds one of the contents
+    #: given (Parcours' own, from an earlier version or for another language)
+    renewed: dict[str, tuple[bytes, tuple[bytes, ...]]] = field(default_factory=dict)
 
 
 def _course_files(content: Path, course: str, workspace: Workspace) -> None:
@@ -107,9 +137,13 @@ def prepare_workspace(
     locale = LAB_LOCALES.get(language)
     if locale is not None:  # unless they chose a language themselves
         workspace.once[str(LAB_LANGUAGE_SETTING)] = json.dumps({"locale": locale}).encode()
-    pages = {str(LAB_PAGE_CONFIG): LEARNER_PAGE_CONFIG.encode()}
-    # a learner's JupyterLab without nbgrader's teacher tools; given back to a teacher
-    (workspace.unless_changed if teaches else workspace.once).update(pages)
+    # a learner's JupyterLab without nbgrader's teacher tools (nor, in a course not in
+    # English, its English-only learner tools); a teacher's keeps them all
+    if teaches:
+        workspace.unless_changed[str(LAB_PAGE_CONFIG)] = OUR_PAGE_CONFIGS
+    else:
+        ours = learner_page_config(language)
+        workspace.renewed[str(LAB_PAGE_CONFIG)] = (ours, OUR_PAGE_CONFIGS)
     if home.is_dir() and not home.is_symlink():
         os.chown(home, user.pw_uid, user.pw_gid)
         os.chmod(home, 0o700)
@@ -121,27 +155,39 @@ def _write(home: Path, workspace: Workspace) -> tuple[list[str], list[str]]:
     """Write ``workspace`` into ``home`` with this process's rights: (written, refused)."""
     written, refused = [], []
     plan = [
-        *((name, data, True) for name, data in workspace.always.items()),
-        *((name, data, False) for name, data in workspace.once.items()),
+        *((name, data, None) for name, data in workspace.always.items()),
+        *((name, data, ()) for name, data in workspace.once.items()),
+        *((name, data, earlier) for name, (data, earlier) in workspace.renewed.items()),
     ]
-    for name, data, replace in plan:
+    for name, data, replaces in plan:
         path = home / name
         try:
-            if not replace and os.path.lexists(path):
+            if replaces is not None and os.path.lexists(path) and _kept(path, data, replaces):
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             written.append(name)
         except OSError:
             refused.append(name)
-    for name, data in workspace.unless_changed.items():
+    for name, contents in workspace.unless_changed.items():
         path = home / name
         try:
-            if path.is_file() and not path.is_symlink() and path.read_bytes() == data:
+            if _holds(path, contents):
                 path.unlink()
         except OSError:
             refused.append(name)
     return written, refused
+
+
+def _kept(path: Path, data: bytes, replaces: tuple[bytes, ...]) -> bool:
+    """Whether the file at ``path`` stays as it is: ``replaces`` none (written once), the
+    file not one of them (the person's own), or already ``data``."""
+    return not replaces or not _holds(path, replaces) or path.read_bytes() == data
+
+
+def _holds(path: Path, contents: tuple[bytes, ...]) -> bool:
+    """Whether ``path`` is a plain file holding exactly one of ``contents``."""
+    return path.is_file() and not path.is_symlink() and path.read_bytes() in contents
 
 
 def _write_as(

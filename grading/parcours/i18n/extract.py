@@ -49,10 +49,13 @@ SOURCES = (
     PACKAGE / "demo.py",
     PACKAGE / "review.py",
     PACKAGE / "hub",
+    PACKAGE / "tutoring",
+    PACKAGE / "peer",
     _package_folder("parcours_lab"),
     # the errors of the project's and the servers' start (``misc.po``)
     PACKAGE / "project.py",
     PACKAGE / "servers.py",
+    PACKAGE / "errors.py",
 )
 #: folders of Jinja templates whose texts are translated (JupyterHub's pages)
 TEMPLATES = (PACKAGE / "hub" / "templates",)

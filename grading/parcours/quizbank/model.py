@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInputError
-from ..i18n import _, ngettext
+from ..i18n import N_, _, ngettext
 from ..jsonschemas import SchemaProblem, compiled, schema_problems
 from .seal import unseal
 
@@ -116,62 +116,72 @@ def _question_label(data: dict[str, Any], position: int) -> str:
     return qid if isinstance(qid, str) and qid.strip() else f"#{position + 1}"
 
 
-_TEXTS_FIX = 'write {key}: ["...", "..."]'
+_TEXTS_FIX = N_('write {key}: ["...", "..."]')
 _ANSWER = {
     "single": (
-        "answer {value!r} is not an option index",
-        "give the position of the right option, 0 to {last} (the first option is 0)",
+        N_("answer {value!r} is not an option index"),
+        N_("give the position of the right option, 0 to {last} (the first option is 0)"),
     ),
     "multiple": (
-        "answer must be a list of option indices, found {value!r}",
-        "write answer: [0, 2]",
+        N_("answer must be a list of option indices, found {value!r}"),
+        N_("write answer: [0, 2]"),
     ),
     "numeric": (
-        "answer must be a number, found {value!r}",
-        "write answer: 3.5 (no quotes, no unit: put the unit in 'unit')",
+        N_("answer must be a number, found {value!r}"),
+        N_("write answer: 3.5 (no quotes, no unit: put the unit in 'unit')"),
     ),
     "text": (
-        "an accepted answer is empty or not a text, found {value!r}",
-        'write answer: ["...", "..."] and remove empty ones',
+        N_("an accepted answer is empty or not a text, found {value!r}"),
+        N_('write answer: ["...", "..."] and remove empty ones'),
     ),
     "ordering": (
-        "'answer' must be a list of texts, found {value!r}",
-        "list the options in the right order",
+        N_("'answer' must be a list of texts, found {value!r}"),
+        N_("list the options in the right order"),
     ),
 }
 #: the message and the fix for a question field that breaks the schema, by field
 _FIELD = {
-    "id": ("the question has no 'id'", "add id: <lesson>-q<n>, unique in the course"),
-    "type": ("unknown type {value!r}", f"use one of {', '.join(TYPES)}"),
-    "prompt": ("the 'prompt' is missing or empty", "write the question text"),
-    "attempts": ("'attempts' must be a whole number ≥ 1, found {value!r}", ""),
-    "minutes": ("'minutes' must be a positive number, found {value!r}", ""),
-    "explanation": ("'explanation' must be a text", ""),
-    "hints": ("'hints' must be a list of texts, found {value!r}", _TEXTS_FIX),
-    "skills": ("'skills' must be a list of texts, found {value!r}", _TEXTS_FIX),
-    "options": ("'options' must be a list of texts, found {value!r}", _TEXTS_FIX),
-    "tolerance": ("tolerance must be a number ≥ 0, found {value!r}", ""),
-    "unit": ("unit must be a text, found {value!r}", ""),
+    "id": (N_("the question has no 'id'"), N_("add id: <lesson>-q<n>, unique in the course")),
+    "type": (N_("unknown type {value!r}"), N_("use one of {types}")),
+    "prompt": (N_("the 'prompt' is missing or empty"), N_("write the question text")),
+    "attempts": (N_("'attempts' must be a whole number ≥ 1, found {value!r}"), ""),
+    "minutes": (N_("'minutes' must be a positive number, found {value!r}"), ""),
+    "explanation": (N_("'explanation' must be a text"), ""),
+    "hints": (N_("'hints' must be a list of texts, found {value!r}"), _TEXTS_FIX),
+    "skills": (N_("'skills' must be a list of texts, found {value!r}"), _TEXTS_FIX),
+    "options": (N_("'options' must be a list of texts, found {value!r}"), _TEXTS_FIX),
+    "tolerance": (N_("tolerance must be a number ≥ 0, found {value!r}"), ""),
+    "unit": (N_("unit must be a text, found {value!r}"), ""),
     "target": (
-        "'target' must be a Python name, found {value!r}",
-        "write target: the name the learner defines, e.g. moyenne",
+        N_("'target' must be a Python name, found {value!r}"),
+        N_("write target: the name the learner defines, e.g. moyenne"),
     ),
     "check": (
-        "a code question needs 'check' (a function `check`)",
-        "write check: | def check(<target>): assert ...",
+        N_("a code question needs 'check' (a function `check`)"),
+        N_("write check: | def check(<target>): assert ..."),
     ),
 }
 #: the message and the fix for a bank key that breaks the schema, by key
 _BANK = {
-    "": ("the file must hold a mapping with schema_version, lesson, questions", ""),
+    "": (N_("the file must hold a mapping with schema_version, lesson, questions"), ""),
     "schema_version": (
-        f"schema_version must be {SCHEMA_VERSION}, found {{value!r}}",
-        "add schema_version: 1",
+        N_("schema_version must be {version}, found {value!r}"),
+        N_("add schema_version: 1"),
     ),
-    "lesson": ("'lesson' is missing", "add lesson: <lesson id>"),
-    "questions": ("'questions' must be a non-empty list", "add questions: (a list of questions)"),
-    "language": ("language must be fr or en, found {value!r}", "write language: fr or en"),
+    "lesson": (N_("'lesson' is missing"), N_("add lesson: <lesson id>")),
+    "questions": (
+        N_("'questions' must be a non-empty list"),
+        N_("add questions: (a list of questions)"),
+    ),
+    "language": (N_("language must be fr or en, found {value!r}"), N_("write language: fr or en")),
 }
+
+
+def _say(template: str, **values: Any) -> str:
+    """``template`` (a message of the tables above) in the user's language, filled in."""
+    if not template:
+        return ""
+    return _(template).format(types=", ".join(TYPES), version=SCHEMA_VERSION, **values)
 
 
 def _bank_message(problem: SchemaProblem, data: Any) -> tuple[str, str, str]:
@@ -182,27 +192,29 @@ def _bank_message(problem: SchemaProblem, data: Any) -> tuple[str, str, str]:
     if rule == "additionalProperties" and not path:
         return (
             "",
-            f"unknown key(s): {', '.join(problem.unknown())}",
-            f"allowed: {', '.join(sorted(_BANK_KEYS))}",
+            _("unknown key(s): {keys}").format(keys=", ".join(problem.unknown())),
+            _("allowed: {keys}").format(keys=", ".join(sorted(_BANK_KEYS))),
         )
     if len(path) < 2:  # the bank itself or one of its keys
         key = problem.missing()[0] if rule == "required" else problem.field
         message, fix = _BANK.get(key, (raw, ""))
         found = data.get(key) if rule == "required" and isinstance(data, dict) else value
-        return "", message.format(value=found), fix
+        return "", _say(message, value=found), _say(fix)
     label = _question_label(data, int(path[1]))
     question = data["questions"][int(path[1])]
     if len(path) == 2:  # the question itself
         if rule == "type":
-            return label, "each question must be a mapping (id, type, ...)", ""
+            return label, _("each question must be a mapping (id, type, ...)"), ""
         kind = question.get("type")
         if rule == "propertyNames":
             allowed = problem.argument.get("enum", [])
             unknown = sorted(set(question) - set(allowed))
             return (
                 label,
-                f"unknown key(s) for a '{kind}' question: {', '.join(unknown)}",
-                f"allowed: {', '.join(sorted(allowed))}",
+                _("unknown key(s) for a '{kind}' question: {keys}").format(
+                    kind=kind, keys=", ".join(unknown)
+                ),
+                _("allowed: {keys}").format(keys=", ".join(sorted(allowed))),
             )
         if rule == "required":
             return label, *_missing(problem.missing()[0], kind)
@@ -216,23 +228,25 @@ def _bank_message(problem: SchemaProblem, data: Any) -> tuple[str, str, str]:
         if question.get("type") == "multiple" and len(path) > 3:
             message, fix = _ANSWER["single"]
             found = value
-        return label, message.format(value=found), fix.format(last=last)
+        return label, _say(message, value=found), _say(fix, last=last)
     if field == "options" and rule == "minItems":
-        return label, f"'options' needs at least 2 entries, found {len(value)}", ""
+        return label, _("'options' needs at least 2 entries, found {n}").format(n=len(value)), ""
     message, fix = _FIELD.get(field, (raw, ""))
-    return label, message.format(value=found), fix.format(key=field)
+    return label, _say(message, value=found), _say(fix, key=field)
 
 
 def _missing(key: str, kind: Any) -> tuple[str, str]:
     """(message, fix) for a question key that must be there and is not."""
     if key == "answer":
-        return "the 'answer' is missing", "add answer: (see docs/quiz-authoring.md)"
+        return _("the 'answer' is missing"), _("add answer: (see docs/quiz-authoring.md)")
     if key == "options":
-        return f"a '{kind}' question needs 'options'", 'add options: ["...", "..."]'
+        return _("a '{kind}' question needs 'options'").format(kind=kind), _(
+            'add options: ["...", "..."]'
+        )
     if key == "type":
-        return "the question has no 'type'", f"add type: one of {', '.join(TYPES)}"
+        return _("the question has no 'type'"), _say(N_("add type: one of {types}"))
     message, fix = _FIELD[key]
-    return message.format(value=None), fix
+    return _say(message, value=None), _say(fix)
 
 
 def _check_schema(data: Any, source: str) -> None:
