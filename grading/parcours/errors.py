@@ -7,7 +7,7 @@ exits with one of the :class:`ExitStatus` values (README, "Exit statuses").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Self
@@ -90,17 +90,22 @@ class Problem:
         return f"{text} — {self.fix}" if self.fix else text
 
 
+def _english_heading(count: int) -> str:
+    return f"{count} problem{'s' if count != 1 else ''} found:"
+
+
+#: the first line of a :class:`CourseError`, "N problems found:", in the user's language:
+#: :mod:`.i18n` (a layer above, which raises these errors) puts its own here when imported
+problems_heading: Callable[[int], str] = _english_heading
+
+
 class CourseError(BadInputError):
     """A course's manifest or notebooks are invalid; carries every problem found."""
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
         count = len(self.problems)
-        from .i18n import ngettext
-
-        lines = [
-            ngettext("{count} problem found:", "{count} problems found:", count).format(count=count)
-        ]
+        lines = [problems_heading(count)]
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 

@@ -36,6 +36,8 @@ from functools import cache
 from pathlib import Path
 from typing import Literal, get_args
 
+from .. import errors as _errors
+
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "parcours"
 #: the languages Parcours speaks: the one list (settings, manifests, the CLI's --lang)
@@ -51,9 +53,7 @@ _current = {"lang": DEFAULT_LANGUAGE}
 def _check(lang: str) -> str:
     lang = (lang or "").strip().lower()[:2]
     if lang not in LANGUAGES:
-        from ..errors import BadInputError
-
-        raise BadInputError(
+        raise _errors.BadInputError(
             _("language '{lang}' is not available; use one of {known}.").format(
                 lang=lang, known=", ".join(LANGUAGES)
             )
@@ -195,6 +195,14 @@ def N_(message: str) -> str:
 
 
 _ = gettext_
+
+
+def problems_heading(count: int) -> str:
+    """The first line of a :class:`~parcours.errors.CourseError` in the user's language."""
+    return ngettext("{count} problem found:", "{count} problems found:", count).format(count=count)
+
+
+_errors.problems_heading = problems_heading  # the errors' layer is below: given from here
 
 __all__ = [
     "LANGUAGES",

@@ -46,6 +46,7 @@ SOURCES = (
     PACKAGE / "analytics",
     PACKAGE / "i18n",
     PACKAGE / "store",
+    PACKAGE / "lti",
     PACKAGE / "demo.py",
     PACKAGE / "review.py",
     PACKAGE / "hub",
@@ -55,7 +56,6 @@ SOURCES = (
     # the errors of the project's and the servers' start (``misc.po``)
     PACKAGE / "project.py",
     PACKAGE / "servers.py",
-    PACKAGE / "errors.py",
 )
 #: folders of Jinja templates whose texts are translated (JupyterHub's pages)
 TEMPLATES = (PACKAGE / "hub" / "templates",)
