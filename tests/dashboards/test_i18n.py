@@ -47,6 +47,20 @@ def test_catalogues_compile_and_switch() -> None:
     assert translations("en") is translations("en")  # compiled once
 
 
+def test_an_empty_entry_in_one_catalogue_never_hides_anothers(tmp_path) -> None:
+    """Two areas' catalogues may hold the same message while the extraction moves it: the
+    learner reads the translation whichever file comes first."""
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    first, second = tmp_path / "a.po", tmp_path / "b.po"
+    first.write_text(header + 'msgid "Ask a question"\nmsgstr ""\n', encoding="utf-8")
+    second.write_text(
+        header + 'msgid "Ask a question"\nmsgstr "Poser une question"\n', encoding="utf-8"
+    )
+    for files in ([first, second], [second, first]):
+        mo = gettext.GNUTranslations(io.BytesIO(compile_po(files, "fr")))
+        assert mo.gettext("Ask a question") == "Poser une question"
+
+
 def test_language_choice_and_bad_language() -> None:
     assert choose_language("en", "fr", "fr") == "en"
     assert choose_language(None, "en", "fr") == "en"

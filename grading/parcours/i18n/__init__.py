@@ -116,7 +116,8 @@ def _cache_file(files: list[Path], lang: str) -> Path:
 
 def compile_po(files: list[Path], lang: str) -> bytes:
     """Compile ``.po`` files into one ``.mo`` (bytes) with babel; fuzzy entries are left
-    out; a message in several files keeps its first translation."""
+    out; a message in several files keeps its first translation (an empty one never hides
+    another file's)."""
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
@@ -129,11 +130,19 @@ def compile_po(files: list[Path], lang: str) -> bytes:
             merged = catalog
             continue
         for message in catalog:
-            if message.id and message.id not in merged:
+            if message.id and (message.id not in merged or not _translated(merged[message.id])):
+                if message.id in merged:  # babel's catalogue would merge, keeping the empty
+                    del merged[message.id]
                 merged[message.id] = message
     buffer = io.BytesIO()
     write_mo(buffer, merged if merged is not None else Catalog(locale=lang, domain=DOMAIN))
     return buffer.getvalue()
+
+
+def _translated(message: object) -> bool:
+    """Whether a catalogue entry has its translation (every form of a plural)."""
+    text = getattr(message, "string", "")
+    return all(text) if isinstance(text, tuple | list) else bool(text)
 
 
 def set_language(lang: str) -> str:
