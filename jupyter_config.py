@@ -36,10 +36,8 @@ c.ParcoursConfig.coordinators = ["coord-demo"]
 c.ParcoursConfig.hub_port = 8000
 # c.ParcoursConfig.hub_authenticator = "oauthenticator.generic.GenericOAuthenticator"
 # c.ParcoursConfig.hub_spawner = "dockerspawner.DockerSpawner"
-# Single-machine mode: teachers (they may open another learner's dashboard with
-# ?learner=<id>; others see only their own), and their Jupyter servers may grade one
-# notebook via POST /parcours/api/grade. On the hub, the manifests' `teachers` count.
-# c.ParcoursConfig.dashboard_teachers = ["prof-dupont"]
+# Who teaches a course: its course.toml's `teachers`, on the hub and on one machine
+# (c.ParcoursConfig.dashboard_teachers is deprecated).
 # View the dashboards as of a moment (demos, audits); default: now (or env PARCOURS_NOW).
 # c.ParcoursConfig.dashboard_now = "2026-10-20T12:00:00+02:00"
 

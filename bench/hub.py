@@ -51,6 +51,8 @@ REPO = Path(__file__).resolve().parents[1]
 DEMO = "analyse-de-donnees"
 ASSIGNMENT = "devoir-1"
 COURSES = {"bench-a": False, "bench-b": True}  # course -> first assignment graded on submit
+#: a bench learner's token: the Parcours service, both courses (every learner learns both)
+SCOPES = ["access:services!service=parcours", *(f"custom:parcours:learn:{c}" for c in COURSES)]
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -213,7 +215,8 @@ async def make_tokens(hub_url: str, admin: str, names: list[str]) -> dict[str, s
                 f"{hub_url}/hub/api/users/{name}/tokens",
                 method="POST",
                 headers={"Authorization": f"token {admin}"},
-                body=json.dumps({"scopes": ["access:services!service=parcours"], "note": "bench"}),
+                # as her server's token: the service, and her courses' scopes (#25)
+                body=json.dumps({"scopes": SCOPES, "note": "bench"}),
                 request_timeout=300,
             )
             return name, json.loads(answer.body)["token"]

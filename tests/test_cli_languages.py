@@ -41,6 +41,10 @@ BAD_INPUT: dict[str, list[str]] = {
     "followup": ["followup", "no-such-course", "list"],
     "remind": ["remind", "no-such-course"],
     "privacy": ["privacy", "erase"],
+    "lti": ["lti", "no-such-course", "status"],
+    "lrs": ["lrs", "sync"],  # no LRS configured
+    "peer": ["peer", "no-such-course", "devoir-1", "status"],
+    "questions": ["questions", "no-such-course", "list"],
 }
 #: commands with no bad input to give: their plain output is checked instead
 PLAIN = {"config": ["config"]}
@@ -53,7 +57,7 @@ def _chunks(text: str) -> set[str]:
     (two words or more, ten letters or more), spaces normalised."""
     found = set()
     for part in PLACEHOLDER.split(text):
-        part = " ".join(part.split()).strip(" :;,.()«»'\"-—")
+        part = " ".join(part.split()).strip(" :;,.()«»'\"-—`")
         if len(part.split()) >= 2 and sum(c.isalpha() for c in part) >= 10:
             found.add(part)
     return found

@@ -265,11 +265,9 @@ class ParcoursConfig(Configurable):
     dashboard_teachers = List(
         Unicode(),
         default_value=[],
-        help="The courses' teachers (JupyterHub user names, or the single-machine learner id): "
-        "they may open another learner's dashboard with ?learner=<id> (everyone else sees only "
-        "their own), and their Jupyter servers may grade a notebook through POST "
-        "/parcours/api/grade. Default: env PARCOURS_DASHBOARD_TEACHERS (comma-separated), else "
-        "nobody.",
+        help="Deprecated: name each course's teachers in its course.toml (teachers = [...]), "
+        "the one place that says who teaches (parcours.course.teachers). Still read, with a "
+        "warning, as teachers of every course added to the manifests'.",
     ).tag(config=True)
 
     # -- JupyterHub (docs/deployment.md) ------------------------------------------
@@ -359,6 +357,12 @@ class ParcoursConfig(Configurable):
         help="Local hours (course time zone) when no reminder is sent, 'HH:MM-HH:MM'; "
         "empty: any hour.",
     ).tag(config=True)
+    tutoring_near_hours = Float(
+        4.0,
+        help="Working hours before a question's due time (the course's [tutoring] "
+        "response_hours) from which it is near the delay: listed first for the tutors and "
+        "in their e-mail reminder.",
+    ).tag(config=True)
     satisfaction_relance_days = Int(
         7,
         help="Days between two relances of the satisfaction survey, sent until answered "
@@ -375,12 +379,34 @@ class ParcoursConfig(Configurable):
         help="Days learners' analytics events are kept; 0: kept until the learner is erased.",
     ).tag(config=True)
 
-    # -- derived paths ----------------------------------------------------------------
-    @default("dashboard_teachers")
-    def _default_dashboard_teachers(self) -> list[str]:
-        names = os.environ.get("PARCOURS_DASHBOARD_TEACHERS", "")
-        return [n.strip() for n in names.split(",") if n.strip()]
+    lti_platforms = List(
+        Dict(),
+        default_value=[],
+        help="LMS platforms Parcours is an LTI 1.3 tool of, one dict each (docs/lti.md): "
+        "issuer, client_ids, auth_login_url, token_url, jwks_url, deployment_ids, courses "
+        "(LMS context id -> course id), default_course; checked by parcours.lti.platforms.",
+    ).tag(config=True)
+    lti_key_file = Unicode(
+        "",
+        help="The LTI tool's RSA private key (PEM), made on first use. Default: "
+        "<data_dir>/secrets/lti-tool.pem.",
+    ).tag(config=True)
+    lrs_url = Unicode(
+        "",
+        help="Learning record store the learners' events go to as xAPI 1.0.3 statements "
+        "(`parcours lrs sync`): its xAPI endpoint (https://lrs.example.org/xAPI/); empty: none.",
+    ).tag(config=True)
+    lrs_user = Unicode("", help="HTTP Basic login at the LRS (lrs_url).").tag(config=True)
+    lrs_password = Unicode("", help="HTTP Basic password at the LRS (lrs_url).").tag(
+        config=True, secret=True
+    )
+    lrs_home_page = Unicode(
+        "",
+        help="Public address of Parcours in xAPI statements: the actor's account homePage "
+        "(her pseudonym as name) and the base of activity ids. Default: http://<ip>:<hub_port>.",
+    ).tag(config=True)
 
+    # -- derived paths ----------------------------------------------------------------
     @default("dashboard_now")
     def _default_dashboard_now(self) -> str:
         return os.environ.get("PARCOURS_NOW", "")

@@ -402,13 +402,12 @@ def serve(
     JupyterLab's log: ``<data_dir>/jupyterlab.log``; Voila's:
     ``<data_dir>/dashboards/voila.log``."""
     from .dashboards.server import DashboardServer
-    from .identity import os_login
     from .project import activate_project
     from .servers import ServerError, ensure_port_free, free_port, wait_until_answers
 
     root = activate_project(Path(config.root))
-    # the person running the demo plays the teacher: they may open any learner's page
-    demo_env = {"PARCOURS_NOW": now.isoformat(), "PARCOURS_DASHBOARD_TEACHERS": os_login()}
+    # who teaches is the course's course.toml, never an environment variable
+    demo_env = {"PARCOURS_NOW": now.isoformat()}
     env = {**os.environ, "PARCOURS_DATA_DIR": str(config.data_dir), **demo_env}
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     for taken, what, setting in (

@@ -100,7 +100,7 @@ def test_teacher_view(dashboard_data) -> None:
     assert all(s.startswith("apprenant") for s in band)
 
 
-def test_learner_is_scoped(dashboard_data, world_env) -> None:
+def test_learner_is_scoped(dashboard_data, world_env, monkeypatch) -> None:
     from parcours.config import load_config
 
     config = load_config()
@@ -116,8 +116,8 @@ def test_learner_is_scoped(dashboard_data, world_env) -> None:
         s.id for s in dashboard_data.courses[COURSE].skills
     )
 
-    # who may see whom
-    config.dashboard_teachers = ["prof-martin"]
+    # who may see whom: a course's teachers are its course.toml's (prof-demo here)
+    config.dashboard_teachers = []
     config.learner = "alice"
     assert learner.resolve_learner(config, {}, {}).student_id == "alice"
     with pytest.raises(
@@ -127,9 +127,16 @@ def test_learner_is_scoped(dashboard_data, world_env) -> None:
     hub = learner.resolve_learner(config, {}, {"JUPYTERHUB_USER": "carla"})
     assert hub.student_id == "carla" and not hub.may_choose
     teacher_view = learner.resolve_learner(
-        config, {"learner": "bob"}, {"JUPYTERHUB_USER": "prof-martin"}
+        config, {"learner": "bob"}, {"JUPYTERHUB_USER": "prof-demo"}
     )
     assert teacher_view.student_id == "bob" and teacher_view.may_choose
+    assert teacher_view.courses == (COURSE,)  # her rows of the teacher's own courses
+    # no environment variable makes anyone a teacher (it used to: #25)
+    before = load_config().dashboard_teachers
+    monkeypatch.setenv("PARCOURS_DASHBOARD_TEACHERS", "someone-else")
+    assert load_config().dashboard_teachers == before
+    with pytest.raises(BadInputError, match=r"course\.toml"):
+        learner.resolve_learner(config, {"learner": "bob"}, {"JUPYTERHUB_USER": "someone-else"})
     config.learner = ""
     with pytest.raises(BadInputError, match="aucun apprenant connu"):
         learner.resolve_learner(config, {}, {})

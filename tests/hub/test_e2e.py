@@ -81,7 +81,7 @@ def test_a_whole_assignment_through_the_service(hub_site: HubSite) -> None:
     path2 = f"api/courses/{COURSE_E}/assignments/devoir-2"
     assert _call(site, tokens[with_group[0]], "GET", path2).status_code == 200
     refused = _call(site, tokens[E2E_LEARNERS[-1]], "GET", path2)
-    assert refused.status_code == 400 and "devoir-2" in refused.json()["error"]
+    assert refused.status_code == 400 and "devoir-2" in refused.json()["message"]
 
     # 30 learners fetch and submit: half answer everything, half hand in the blank copy
     source = sorted((site.project / "courses" / COURSE_E / "source" / "devoir-1").glob("*.ipynb"))
@@ -157,7 +157,7 @@ def test_a_whole_assignment_through_the_service(hub_site: HubSite) -> None:
     correction = f"api/courses/{COURSE_E}/assignments/devoir-1-correction"
     assert _call(site, tokens[late], "GET", correction).status_code == 200
     early = _call(site, tokens[EXTENDED], "GET", correction)
-    assert early.status_code == 400 and re.search(r"\b20\d\d\b", early.json()["error"])
+    assert early.status_code == 400 and re.search(r"\b20\d\d\b", early.json()["message"])
     own = _call(site, tokens[EXTENDED], "GET", path1 + "/feedback").json()["pages"]
     assert own  # her feedback is hers to read, before her correction
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from .conftest import COURSE_A, COURSE_B, HubSite
+from .conftest import BOTH, COURSE_A, COURSE_B, HubSite
 
 
 def _event(**fields: Any) -> dict[str, Any]:
@@ -44,15 +44,14 @@ def _event(**fields: Any) -> dict[str, Any]:
 
 
 def _token(site: HubSite, name: str) -> str:
-    """A token of ``name`` for the Parcours service, made through the hub's API."""
+    """A token of ``name`` for the Parcours service, made through the hub's API, with the
+    Parcours scopes she holds (as her server's token has them)."""
+    from parcours.hub.people import read_people
     from parcours.hub.server import HubClient
 
     client = HubClient(f"{site.url}/hub/api", _accounts_token(site))
-    made = client.call(
-        "POST",
-        f"/users/{name}/tokens",
-        {"scopes": ["access:services!service=parcours"], "note": "test"},
-    )
+    scopes = read_people(site.config).by_name[name].scopes
+    made = client.call("POST", f"/users/{name}/tokens", {"scopes": scopes, "note": "test"})
     return str(made["token"])
 
 
@@ -191,7 +190,7 @@ def test_a_gzip_bomb_is_refused_with_413(hub_site: HubSite) -> None:
         hub_site, alice, "POST", f"api/courses/{COURSE_A}/assignments/devoir-1", data=bomb
     )
     assert answer.status_code == 413, answer.text
-    message = answer.json()["error"]
+    message = answer.json()["message"]
     assert "100 Mio" in message and "rendez-le à nouveau" in message, message
     assert (sorted(inbound.iterdir()) if inbound.is_dir() else []) == before
     left = [
@@ -296,6 +295,38 @@ def test_a_removed_users_token_is_refused(hub_site: HubSite) -> None:
         assert time.monotonic() - removed < hub_site.config.service_token_cache_s + 10
     assert _call(hub_site, carol, "GET", f"api/courses/{COURSE_B}/deadlines").status_code == 403
     assert os.geteuid() == 0
+
+
+def test_a_learner_taken_out_of_a_course_is_refused_at_once(hub_site: HubSite) -> None:
+    """`parcours roster COURSE remove NAME` on the hub's machine: the hub's groups follow,
+    her token loses the course's scope, and the service — which keeps the hub's answers
+    about tokens for service_token_cache_s — refuses her very next request for it (404:
+    the course is not hers), while her other course still answers; added back, she is
+    served again."""
+    from parcours.hub.server import sync_everything
+
+    dora = _token(hub_site, BOTH)
+    deadlines = f"api/courses/{COURSE_B}/deadlines"
+    for _ in range(3):  # the hub's answer now kept by the service
+        assert _call(hub_site, dora, "GET", deadlines).status_code == 200
+    try:
+        removed = hub_site.run("roster", COURSE_B, "remove", BOTH)
+        assert removed.returncode == 0, removed.stderr
+        sync_everything(hub_site.config, port=hub_site.hub.port)  # the test hub's port
+        answer = _call(hub_site, dora, "GET", deadlines)
+        assert answer.status_code == 404, answer.text
+        body = answer.json()  # JupyterHub's error shape, nothing else
+        assert set(body) == {"status", "message"} and body["status"] == 404, body
+        assert COURSE_B in body["message"] and BOTH in body["message"], body
+        assert _call(hub_site, dora, "GET", f"api/courses/{COURSE_A}/deadlines").status_code == 200
+        courses = [c["id"] for c in _call(hub_site, dora, "GET", "api/courses").json()]
+        assert courses == [COURSE_A]
+    finally:
+        added = hub_site.run("roster", COURSE_B, "add", BOTH, "--first-name", "Dora")
+        assert added.returncode == 0, added.stderr
+        sync_everything(hub_site.config, port=hub_site.hub.port)
+    # back in the course's group: the same token holds its scope again
+    assert _call(hub_site, dora, "GET", deadlines).status_code == 200
 
 
 def _service_token(site: HubSite, name: str, scopes: list[str]) -> tuple[str, Any]:

@@ -22,7 +22,8 @@ pytest_plugins = ["pytest_jupyter.jupyter_server"]
 REPO = Path(__file__).resolve().parents[2]
 COURSE, ASSIGNMENT, NOTEBOOK = "analyse-de-donnees", "devoir-1", "frequentation-mediatheque"
 SOURCE = REPO / "courses" / COURSE / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-TEACHER = "prof-martin"
+#: the course's teacher (its course.toml's teachers): the one who may grade here
+TEACHER = "prof-demo"
 _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", re.M)
 
 
@@ -33,7 +34,6 @@ def jp_server_config(tmp_path: Path) -> dict[str, Any]:
         "ParcoursConfig": {
             "data_dir": str(tmp_path / "parcours-data"),
             "courses_dir": str(REPO / "courses"),
-            "dashboard_teachers": [TEACHER],
             "cell_timeout": 2.0,
             "notebook_timeout": 60.0,
             "grading_workers": 2,
@@ -149,7 +149,7 @@ async def test_learners_server_refuses_to_grade(
         jp_fetch, {"course": COURSE, "assignment": ASSIGNMENT, "submission": learner_notebook()}
     )
     assert code == 403
-    assert "'alice'" in message and "dashboard_teachers" in message
+    assert "'alice'" in message and "course.toml" in message and COURSE in message
     with language("fr"):
         code, message = await refused(
             jp_fetch,

@@ -140,6 +140,26 @@ def test_invalid_event_is_refused_before_writing(databases: Databases) -> None:
     store.close()
 
 
+def test_batches_written_together_each_get_their_own_count(databases: Databases) -> None:
+    """The service writes the batches queued meanwhile in one transaction: each poster is
+    still told how many of its own events were new, and one bad event writes nothing."""
+    store = open_store(databases.events_url)
+    a, b = "p-000000000000000a", "p-000000000000000b"
+    stored = answer(b, "q9")
+    assert store.record(stored) == 1
+    first = [answer(a, "q1"), answer(a, "q2")]
+    replayed = [stored, answer(b, "q4")]
+    overlapping = [first[0], answer(b, "q3")]  # an id of an earlier batch of the same call
+    assert store.record_batches([first, replayed, overlapping, []]) == [2, 1, 1, 0]
+    assert store.count() == 5
+    assert {e.object_id for e in store.read(actor=b)} == {"q9", "q4", "q3"}
+    with pytest.raises(InvalidEventError, match="score"):
+        store.record_batches([[answer(a, "q5")], [answer(a, "q6", score=2.0)]])
+    assert store.count() == 5, "the batches of one call are all or nothing"
+    assert store.record_batches([]) == []
+    store.close()
+
+
 def test_unknown_store_kind_is_a_clear_error() -> None:
     with pytest.raises(EventStoreError, match=r"type de magasin inconnu 'ftp'.*events_url"):
         open_store("ftp://example/events")

@@ -274,7 +274,154 @@ class PathPanel extends Widget {
       days.append(el('li', { class: day.today ? 'parcours-today' : '', text: day.text }));
     }
     section.append(days);
+    try {
+      section.append(await this.questions(id, path));
+    } catch (error) {
+      // the rest of her path stays usable when the questions cannot be read
+      section.append(el('p', { class: 'parcours-panel-late', text: String((error as Error).message || error) }));
+    }
     return section;
+  }
+
+  /** Where she is: the notebook open in the main area and its active cell. */
+  private here(): { notebook: string; cell: string } {
+    const widget: any = this.app.shell.currentWidget;
+    const notebook = widget?.context?.path ?? '';
+    const cell = widget?.content?.activeCell?.model?.id ?? '';
+    return { notebook: String(notebook), cell: String(cell) };
+  }
+
+  /** "Une question ?": the commitment, her unread answers, the form with suggestions
+   * while she types, her questions and the course's public ones. */
+  private async questions(course: string, path: Json): Promise<HTMLElement> {
+    const data = await api(`questions?course=${encodeURIComponent(course)}`);
+    const q = data.texts as Texts;
+    const box = el('div', { class: 'parcours-panel-questions' });
+    const headingId = uid('parcours-questions');
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-labelledby', headingId);
+    const unread = el('span', { class: 'parcours-panel-unread', text: String(data.unread) });
+    box.append(
+      el('h4', { id: headingId }, q.heading, ' ', unread),
+      el('p', { class: 'parcours-panel-commitment', text: data.commitment })
+    );
+    const form = el('form', { class: 'parcours-panel-ask' });
+    const titleId = uid('parcours-q-title');
+    const bodyId = uid('parcours-q-body');
+    const codeId = uid('parcours-q-code');
+    const publicId = uid('parcours-q-public');
+    const title = el('input', { id: titleId, type: 'text', maxlength: '200' });
+    const body = el('textarea', { id: bodyId, rows: '3' });
+    const code = el('textarea', { id: codeId, rows: '2', class: 'parcours-panel-code' });
+    const visible = el('input', { id: publicId, type: 'checkbox' });
+    visible.checked = true;
+    const similar = el('div', { class: 'parcours-panel-similar', 'aria-live': 'polite' });
+    const send = el('button', { type: 'submit', class: 'jp-Button', text: q.send });
+    form.append(
+      el('label', { for: titleId, text: q.title }), title, similar,
+      el('label', { for: bodyId, text: q.body }), body,
+      el('label', { for: codeId, text: q.code }), code,
+      el('div', {}, visible, el('label', { for: publicId, text: q.public })),
+      send
+    );
+    let typed = 0;
+    title.addEventListener('input', () => {
+      const mine = ++typed;
+      window.setTimeout(async () => {
+        if (mine !== typed || title.value.trim().length < 3) {
+          return;
+        }
+        const found = await api(
+          `questions/suggest?course=${encodeURIComponent(course)}&q=${encodeURIComponent(title.value)}`
+        );
+        if (mine !== typed) {
+          return;
+        }
+        similar.replaceChildren();
+        if (found.suggestions.length) {
+          const list = el('ul');
+          for (const s of found.suggestions) {
+            const itemId = uid('parcours-similar');
+            list.append(
+              el('li', {}, el('span', { id: itemId, text: s.title }), ' ',
+                this.button(q.follow, async () => {
+                  await post('questions/follow', { course, id: s.id });
+                  this.say(q.following);
+                }, itemId))
+            );
+          }
+          similar.append(el('p', { text: q.similar }), list);
+        }
+      }, 250);
+    });
+    form.addEventListener('submit', async event => {
+      event.preventDefault();
+      if (send.getAttribute('aria-disabled') === 'true') {
+        return;
+      }
+      send.setAttribute('aria-disabled', 'true');
+      const where = this.here();
+      const lesson = (path.lessons || []).find(
+        (l: Json) => l.notebook && where.notebook.endsWith(l.notebook)
+      );
+      try {
+        await post('questions/ask', {
+          course,
+          title: title.value,
+          body: body.value,
+          code: code.value,
+          public: visible.checked,
+          activity: lesson ? lesson.id : '',
+          notebook: where.notebook,
+          cell: where.cell
+        });
+        this.say(q.asked);
+        await this.load();
+      } catch (error) {
+        this.say(String((error as Error).message || error));
+      } finally {
+        send.removeAttribute('aria-disabled');
+      }
+    });
+    box.append(form, el('h5', { text: q.mine }));
+    const list = el('ul', { class: 'parcours-panel-question-list' });
+    for (const item of data.questions) {
+      const itemId = uid('parcours-question');
+      const entry = el(
+        'li',
+        { class: `parcours-question-${item.state}` },
+        el('span', { id: itemId, text: item.title }),
+        ' ',
+        el('span', { class: 'parcours-panel-state', text: q[`state_${item.state}`] || item.state }),
+        ...(item.unread ? [' ', el('strong', { class: 'parcours-panel-unread', text: String(item.unread) })] : [])
+      );
+      entry.append(' ', this.button(q.open, async () => this.showQuestion(entry, course, item.id, q), itemId));
+      list.append(entry);
+    }
+    if (!data.questions.length) {
+      list.append(el('li', { text: q.no_question }));
+    }
+    box.append(list);
+    return box;
+  }
+
+  /** One question's answers under its entry (their HTML is sanitised by the server). */
+  private async showQuestion(entry: HTMLElement, course: string, id: string, q: Texts): Promise<void> {
+    const shown = await api(`questions/show?course=${encodeURIComponent(course)}&id=${encodeURIComponent(id)}`);
+    entry.querySelector('.parcours-panel-answers')?.remove();
+    const answers = el('div', { class: 'parcours-panel-answers' }, el('h6', { text: q.answers }));
+    for (const answer of shown.answers) {
+      const item = el('article', { class: 'parcours-panel-answer' });
+      const html = el('div');
+      html.innerHTML = answer.body_html; // sanitised by nh3 on the server
+      item.append(
+        el('p', { class: 'parcours-panel-answer-by', text: `${answer.author}${answer.endorsed ? ` (${q.endorsed})` : ''}` }),
+        html
+      );
+      answers.append(item);
+    }
+    entry.append(answers);
+    entry.querySelector('.parcours-panel-unread')?.remove();
   }
 
   private assignment(course: string, row: Json): HTMLElement {

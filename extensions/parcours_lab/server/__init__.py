@@ -25,6 +25,7 @@ from jupyter_server.utils import url_path_join
 
 from .grade import GradeHandler
 from .panel import HANDLERS
+from .questions import HANDLERS as QUESTIONS
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
@@ -37,6 +38,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         ".*$",
         [
             *((url_path_join(base, path), handler) for path, handler in HANDLERS.items()),
+            *((url_path_join(base, path), handler) for path, handler in QUESTIONS.items()),
             (url_path_join(base, "parcours/api/grade"), GradeHandler),
         ],
     )

@@ -23,14 +23,14 @@ Answer: ``{"course", "assignment", "notebook", "status": "ok"|"problems", "score
 Who may call it: the request goes through jupyter_server's authentication (token, or
 JupyterHub's OAuth for a single-user server), and the server's user — ``JUPYTERHUB_USER``
 on a hub, else ``ParcoursConfig.learner``, else the authenticated user's name — must be
-one of the course's teachers, listed in ``c.ParcoursConfig.dashboard_teachers`` (the
-people who may already see every learner's work). A learner's server answers 403: grading
+one of the course's teachers (its ``course.toml``'s ``teachers``:
+:func:`parcours.course.teachers.teaches`). A learner's server answers 403: grading
 runs code and reveals how hidden tests judge an answer.
 
 Grading runs in a thread pool (one thread per grading worker, ``grading_workers``) over
 the process-wide warm fork server, never on the event loop: the server keeps answering
-while notebooks are graded. Errors are JSON (jupyter_server's ``{"message", "reason"}``)
-and say what is wrong and what to send instead.
+while notebooks are graded. Errors are JSON in JupyterHub's shape (``{"status", "message"}``,
+:mod:`parcours.hub.errorbody`) and say what is wrong and what to send instead.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.base.handlers import APIHandler
+from parcours.hub.errorbody import JupyterHubErrors
 from parcours.i18n import _
 from tornado import web
 
@@ -200,8 +201,35 @@ def grade_request(config: Any, nbconfig: Any, body: dict[str, Any]) -> dict[str,
     return answer
 
 
-class GradeHandler(APIHandler):
+class GradeHandler(JupyterHubErrors, APIHandler):
     """Grade one posted notebook against an assignment's source; nothing is recorded."""
+
+    async def check_teacher(self, config: Any, user: str, course_id: Any) -> None:
+        """403 unless ``user`` teaches the course asked for (its manifest's ``teachers``:
+        :func:`parcours.course.teachers.teaches`); an unknown course is left to
+        :func:`grade_request` (400)."""
+        import asyncio
+
+        from parcours.course.load import find_course, load_course
+        from parcours.course.teachers import teaches
+        from parcours.errors import ParcoursError
+
+        if not isinstance(course_id, str) or not _ID.match(course_id):
+            return
+        try:
+            course = await asyncio.to_thread(
+                lambda: load_course(find_course(config.courses_dir, course_id))
+            )
+        except ParcoursError:
+            return
+        if not teaches(config, user, course):
+            raise _bad(
+                403,
+                _(
+                    "Only a course's teachers may grade here, and '{user}' does not teach "
+                    "'{course}': add them to the course's teachers in its course.toml."
+                ).format(user=user, course=course_id),
+            )
 
     @web.authenticated
     async def post(self) -> None:
@@ -209,14 +237,6 @@ class GradeHandler(APIHandler):
 
         config = parcours_config(self)
         user = server_user(self, config)
-        if user not in set(config.dashboard_teachers):
-            raise _bad(
-                403,
-                _(
-                    "Only a course's teachers may grade here, and '{user}' is not one: add "
-                    "them to c.ParcoursConfig.dashboard_teachers in jupyter_config.py."
-                ).format(user=user),
-            )
         try:
             body = json.loads(self.request.body or b"{}")
         except ValueError as exc:
@@ -235,6 +255,7 @@ class GradeHandler(APIHandler):
                     "'notebook' and 'submission'."
                 ),
             )
+        await self.check_teacher(config, user, body.get("course"))
         nbconfig = self.config if "ParcoursConfig" in (self.config or {}) else None
         loop = asyncio.get_running_loop()
         answer = await loop.run_in_executor(

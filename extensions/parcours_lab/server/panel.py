@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.base.handlers import APIHandler
+from parcours.hub.errorbody import JupyterHubErrors, error_body
 from parcours.i18n import _
 from parcours.pipeline import learnerpanel as views
 from tornado import web
@@ -41,8 +42,9 @@ if TYPE_CHECKING:
     from parcours.config import ParcoursConfig
 
 
-class PanelHandler(APIHandler):
-    """Common ground: the configuration, the learner, the course, the hub client."""
+class PanelHandler(JupyterHubErrors, APIHandler):
+    """Common ground: the configuration, the learner, the course, the hub client; errors
+    in JupyterHub's shape, ``{"status", "message"}``."""
 
     def setup(self) -> tuple[Any, str]:
         config = parcours_config(self)
@@ -103,11 +105,11 @@ class PanelHandler(APIHandler):
         self.finish(json.dumps(data, ensure_ascii=False))
 
     def refuse(self, status: int, message: str) -> None:
-        """Answer ``{"message": ...}`` with ``status`` (the pipeline's sentence as it is:
-        it may hold a '%', which tornado's HTTPError would take for a format)."""
+        """Answer ``{"status", "message"}`` with ``status`` (the pipeline's sentence as it
+        is: it may hold a '%', which tornado's HTTPError would take for a format)."""
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"message": message, "reason": None}, ensure_ascii=False))
+        self.finish(json.dumps(error_body(status, message), ensure_ascii=False))
 
 
 class PathHandler(PanelHandler):

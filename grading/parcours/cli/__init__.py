@@ -48,6 +48,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         N_("autograde collected submissions in parallel, sandboxed"),
     ),
     "formgrader": ("formgrader", "teacher", N_("grade by hand: nbgrader's formgrader of a course")),
+    "peer": ("peer", "teacher", N_("peer review: allocate reviews, follow them, grades from them")),
+    "questions": (
+        "questions",
+        "teacher",
+        N_("tutoring: list, show and answer a course's questions; figures; reminder"),
+    ),
     "feedback": (
         "feedback",
         "teacher",
@@ -94,6 +100,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "followup": ("followup", "coordinator", N_("record and list tutors' follow-ups of learners")),
     "remind": ("remind", "coordinator", N_("send due e-mail reminders (safe from cron)")),
     "privacy": ("privacy", "administrator", N_("GDPR: export or erase a learner, purge old data")),
+    "lti": ("lti", "teacher", N_("the LMS (LTI 1.3): pass scores back, sync the roster")),
+    "lrs": ("lrs", "administrator", N_("send learners' events to a learning record store (xAPI)")),
 }
 
 #: the heading of each role's commands in ``parcours --help``

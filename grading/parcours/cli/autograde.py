@@ -120,4 +120,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         print(
             _("  sandbox incomplete: {reason}").format(reason=printable(refusal, keep_lines=False))
         )
+    from parcours.cli._passback import pass_back  # scores to the LMS, if the course has one
+
+    if passed := pass_back(config, course.id, report.assignment):
+        print(passed)
     return report.exit_status

@@ -2,7 +2,7 @@
 
 Voila runs the notebooks of notebooks/ with preheated kernels; open the printed URLs in a
 browser. Add ?lang=en or ?lang=fr to switch language; the learner dashboard takes
-?learner=<id> for teachers listed in c.ParcoursConfig.dashboard_teachers. Ctrl-C or
+?learner=<id> for a course's teachers (its course.toml's teachers). Ctrl-C or
 SIGTERM (``kill PID``) stops it, Voila and its kernels. Voila's log:
 <data_dir>/dashboards/voila.log. A port already taken is refused (exit status 2) before
 anything starts. --debug shows tracebacks on error pages and logs Voila's debug messages.

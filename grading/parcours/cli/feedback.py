@@ -53,4 +53,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
                 reason=printable(reason, keep_lines=False),
             )
         )
+    from parcours.cli._passback import pass_back  # scores to the LMS, if the course has one
+
+    if passed := pass_back(config, course.id, result.assignment):
+        print(passed)
     return ExitStatus.PROBLEMS if result.withheld else ExitStatus.CLEAN

@@ -138,6 +138,7 @@ def collect(
 ) -> dict[str, Any]:
     """Everything the pack holds for one learner, as plain JSON-ready data."""
     from ..store import open_store, pseudonymize
+    from ..tutoring.evidence import learner_exchanges
     from . import followups, remind
 
     learner = learner_of(config, course, learner_id)
@@ -277,5 +278,6 @@ def collect(
         "logins": logins(config, course, learner.id),
         "followups": [f.as_json() for f in followups.list_followups(config, course, learner.id)],
         "reminders": remind.sent_to(config, course, learner.id),
+        "tutoring": learner_exchanges(config, course, learner.id),
         "events": events,
     }

@@ -149,6 +149,13 @@ def pack_document(
             [_("Sent"), _("Kind"), _("About")],
             [[when(r["sent_at"]), r["kind"], r.get("about", "")] for r in data["reminders"]],
         )
+        doc.heading(_("Questions to the tutors"))
+        doc.table(
+            [_("Asked"), _("Question"), _("First staff answer"), _("Working hours"), _("Closed")],
+            [[when(q["asked_at"]), q["title"], when(q["first_staff_at"]),
+              "-" if q["first_response_hours"] is None else str(q["first_response_hours"]),
+              when(q["resolved_at"])] for q in data.get("tutoring", [])],
+        )  # fmt: skip
     return doc
 
 

@@ -180,6 +180,7 @@ def export_learner(config: ParcoursConfig, learner_id: str, out: Path | None = N
         with open_store(config.events_url) as store:
             events = [e.to_dict() for e in store.read(actor=who.pseudonym)]
         zf.writestr("events.json", json.dumps(events, ensure_ascii=False, indent=1))
+        zf.writestr("tutoring.json", json.dumps(_tutoring(config, who.id), indent=1, default=str))
         for course in courses:
             rows = _gradebook_rows(config, course, who)
             if rows:
@@ -210,6 +211,17 @@ def export_learner(config: ParcoursConfig, learner_id: str, out: Path | None = N
             else:
                 zf.write(path, name)
     return target
+
+
+def _tutoring(config: ParcoursConfig, learner: str) -> dict[str, Any]:
+    """Her questions and answers (docs/tutoring.md), as stored."""
+    from dataclasses import asdict
+
+    from ..tutoring import open_tutoring
+
+    with open_tutoring(config.events_url) as store:
+        asked = [asdict(q) for q in store.questions(author=learner, merged=True)]
+        return {"questions": asked, "answers": [asdict(a) for a in store.answers_by(learner)]}
 
 
 # -- erasure --------------------------------------------------------------------------------
@@ -306,7 +318,10 @@ def _scrub_file(path: Path, who: Person, done: Erasure) -> None:
 def _erase_events(config: ParcoursConfig, who: Person, done: Erasure) -> None:
     from ..hub.history import open_history
     from ..store import open_store
+    from ..tutoring import open_tutoring
 
+    with open_tutoring(config.events_url) as tutoring:  # before the events' rewrite of the file
+        tutoring.forget(who.id)  # her questions stay, from "a former learner" (#26)
     with open_store(config.events_url) as store:
         done.events = store.forget(who.pseudonym, done.tombstone)
     done.rewritten.append(_without_password(config.events_url))

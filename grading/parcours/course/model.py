@@ -53,6 +53,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..i18n import N_, Language, _
+from .peer import PeerReview
+from .tutoring import Tutoring
 
 SCHEMA_VERSION = 1
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
@@ -142,6 +144,9 @@ class Assignment(_Strict):
         "which tests passed (never the hidden tests' code); the teacher's own autograde, "
         "manual grading and feedback still follow.",
     )
+    peer_review: PeerReview | None = Field(
+        None, description="Peer review of the submissions (see course/peer.py)."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -183,11 +188,14 @@ class Course(_Strict):
     #: the teachers' accounts (JupyterHub user names): they release, collect and grade
     #: this course, open its formgrader and its teacher dashboard
     teachers: list[Identifier] = Field(default_factory=list)
+    #: the tutors' accounts: they answer the course's questions (docs/tutoring.md)
+    tutors: list[Identifier] = Field(default_factory=list)
     skills: list[Skill] = Field(default_factory=list)
     modules: list[Module] = Field(min_length=1)
     assignments: list[Assignment] = Field(default_factory=list)
     kpi: KpiTargets = KpiTargets()
     workload: Workload = Workload()
+    tutoring: Tutoring = Tutoring()
     # -- the public course sheet (Qualiopi indicator 1; `parcours sheet`) -------------
     #: what a learner must know or have before starting
     prerequisites: list[str] = Field(default_factory=list)

@@ -47,10 +47,12 @@ def resolve_learner(
     (:func:`parcours.dashboards.viewer.hub_viewer`), and nothing else counts.
     Elsewhere the user is ``JUPYTERHUB_USER`` (set by JupyterHub for the user's server), else
     ``ParcoursConfig.learner`` (single-machine mode), else the system login. Only users
-    listed in ``ParcoursConfig.dashboard_teachers`` may pick another learner with
-    ``?learner=<id>``; anyone else asking for someone else gets a
+    who teach a course (:func:`parcours.course.teachers.teaches`: its manifest's
+    ``teachers``) may pick another learner with ``?learner=<id>``, seeing her rows of
+    their own courses; anyone else asking for someone else gets a
     :class:`~parcours.errors.BadInputError` (the page says so, shows nothing).
     """
+    from ..course.teachers import courses_taught
     from ..errors import BadInputError
     from ..identity import person
     from .viewer import hub_mode, hub_viewer
@@ -72,18 +74,19 @@ def resolve_learner(
             return Viewer(user, asked, True, None if role == "coordinator" else tuple(courses))
         return Viewer(user, user, role != "learner")
     user = person(config.learner, env)
-    teacher = user in set(config.dashboard_teachers)
+    taught = courses_taught(config, user) if user else []
+    teacher = bool(taught)
     asked = (query.get("learner") or "").strip()
     if asked and asked != user:
         if not teacher:
             raise BadInputError(
                 _(
-                    "'{user}' may not open the dashboard of learner '{asked}'. Only the "
-                    "teachers listed in c.ParcoursConfig.dashboard_teachers may choose a "
-                    "learner."
+                    "'{user}' may not open the dashboard of learner '{asked}'. Only a "
+                    "course's teachers (its course.toml's teachers) may choose a learner."
                 ).format(user=user or "?", asked=asked)
             )
-        return Viewer(user, asked, True)
+        # a teacher sees the learner in her own courses only, as on the hub
+        return Viewer(user, asked, True, tuple(taught))
     if not user:
         raise BadInputError(
             _(

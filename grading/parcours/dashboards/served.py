@@ -10,12 +10,15 @@ does not queue for kernels.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import html
 import logging
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -26,6 +29,18 @@ log = logging.getLogger(__name__)
 
 #: seconds the class data is kept before it is read again (in the background)
 REFRESH_S = 60.0
+#: Parcours' script in the pages, as the server serves it
+SCRIPT = (
+    Path(__file__).parent / "share" / "voila" / "templates" / "parcours" / "static" / "parcours.js"
+)
+
+
+@functools.lru_cache(maxsize=1)
+def script_version() -> str:
+    """The version of :data:`SCRIPT` in its address (a digest of its content): asked for
+    with it, the server lets browsers keep the script for long, so that a learner's next
+    visits do not ask for it again; a new script has a new address."""
+    return hashlib.sha256(SCRIPT.read_bytes()).hexdigest()[:12]
 
 
 def page_html(page: Page, static_url: str, query: dict[str, str]) -> str:
@@ -48,7 +63,11 @@ def page_html(page: Page, static_url: str, query: dict[str, str]) -> str:
         f'<!DOCTYPE html><html lang="{page.lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(_title_text(page.title))}</title>{ui.STYLE}"
-        f'<script src="{static_url}parcours.js" data-plotly="{plotly}" defer></script>'
+        # no icon: without this, a visitor's browser asks for /favicon.ico, which the
+        # proxy hands to the hub, which renders its 404 page for it
+        '<link rel="icon" href="data:,">'
+        f'<script src="{static_url}parcours.js?v={script_version()}" data-plotly="{plotly}" '
+        "defer></script>"
         f'</head><body><main class="parcours-served">{page.title}'
         f'<nav class="parcours-lang" aria-label="Langue / Language">{" · ".join(links)}</nav>'
         f"{''.join(parts)}</main></body></html>"

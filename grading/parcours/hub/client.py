@@ -76,7 +76,7 @@ class ServiceClient:
         except urllib.error.HTTPError as exc:
             text = exc.read().decode("utf-8", "replace")
             try:
-                message = json.loads(text).get("error") or text
+                message = json.loads(text).get("message") or text
             except ValueError:
                 message = text
             raise refused(exc.code, message.strip(), what) from None

@@ -19,33 +19,34 @@ import tornado.web
 
 from ..errors import ParcoursError
 from ..i18n import _
+from .scopes import needs_scope
 from .service import WAITERS, ServiceHandler, grader, learner_cache, pack, unpack
 
 log = logging.getLogger("parcours.service")
 
-#: the event store the events thread writes to, kept open between requests (opening one
-#: per request — a connection, its settings, the schema check — capped the service at
-#: ~80 batches a second: 1,000 learners posting at once waited 7 s a batch)
-_events_store: Any = None
+#: the events' writer (:mod:`.eventwriter`), made on the first batch: one thread, the
+#: batches posted meanwhile written together (one transaction per batch kept 1,000
+#: learners' batches waiting up to 8 s at a deadline, and their connections the others')
+_events_writer: Any = None
 
 
-def _write_events(config: Any, events: list[Any]) -> int:
-    """Record ``events`` (in the events thread, the store's only writer here)."""
-    global _events_store
-    from ..store import open_store
+def events_writer(config: Any, pool: Any) -> Any:
+    """The service's events writer, writing in ``pool`` (the events thread)."""
+    global _events_writer
+    if _events_writer is None:
+        from .eventwriter import EventsWriter
 
-    if _events_store is None:
-        _events_store = open_store(config.events_url)
-    try:
-        return int(_events_store.record_many(events))
-    except ParcoursError:
-        _events_store.close()  # opened again, afresh, by the next batch
-        _events_store = None
-        raise
+        def opened() -> Any:
+            from ..store import open_store
+
+            return open_store(config.events_url)
+
+        _events_writer = EventsWriter(opened, pool)
+    return _events_writer
 
 
 class EventsHandler(ServiceHandler):
-    @tornado.web.authenticated
+    @needs_scope("person")
     async def post(self) -> None:
         from ..store.events import Event
         from ..store.ids import pseudonymize
@@ -69,11 +70,14 @@ class EventsHandler(ServiceHandler):
                     400, _("event {event}: {error}").format(event=item.get("id", "?"), error=exc)
                 ) from None
 
-        config = self.config
-        recorded = await self.in_pool(self.pools.events, lambda: _write_events(config, events))
+        try:
+            recorded = await events_writer(self.config, self.pools.events).record(events)
+        except ParcoursError as exc:
+            self.fail(exc)
+            return
         self.reply({"recorded": recorded, "received": len(events)})
 
-    @tornado.web.authenticated
+    @needs_scope("person")
     async def get(self) -> None:
         from ..store.base import EventFilter
         from ..store.ids import SELF, pseudonymize
@@ -102,13 +106,12 @@ class DeadlinesHandler(ServiceHandler):
     the course who does not learn it, each assignment's dates and how many of its
     learners handed it in, late, or are overdue (``"teaching": true``)."""
 
-    @tornado.web.authenticated
+    @needs_scope("learn")
     async def get(self, course_id: str) -> None:
         from ..pipeline.deadlines import course_progress, learner_deadlines
 
         course, config, name = await self.course(course_id), self.config, self.learner
-        person = await self.person()  # None only if a roster changed meanwhile
-        teaching = person is not None and course.id in person.teaches - person.learns
+        teaching = course.id in self.access.teaches - self.access.learns
 
         def work() -> list[dict[str, Any]]:
             if teaching:
@@ -128,7 +131,7 @@ class DeadlinesHandler(ServiceHandler):
 
 
 class AssignmentHandler(ServiceHandler):
-    @tornado.web.authenticated
+    @needs_scope("learn")
     async def get(self, course_id: str, assignment: str) -> None:
         from ..pipeline.exchange import assignment_folder, fetch
 
@@ -151,7 +154,7 @@ class AssignmentHandler(ServiceHandler):
         self.set_header("Content-Type", "application/gzip")
         self.finish(data)
 
-    @tornado.web.authenticated
+    @needs_scope("learn")
     async def post(self, course_id: str, assignment: str) -> None:
         from ..pipeline.exchange import assignment_folder, submit
         from ..pipeline.learnerpanel import own_due
@@ -231,7 +234,7 @@ def _grade_on_submit(
 class ResultHandler(ServiceHandler):
     """The asking learner's on-submit result (see :mod:`.ongrade`)."""
 
-    @tornado.web.authenticated
+    @needs_scope("learn")
     async def get(self, course_id: str, assignment: str) -> None:
         from .ongrade import read_result
 
@@ -259,7 +262,7 @@ class ResultHandler(ServiceHandler):
 
 
 class FeedbackHandler(ServiceHandler):
-    @tornado.web.authenticated
+    @needs_scope("learn")
     async def get(self, course_id: str, assignment: str) -> None:
         from ..pipeline.exchange import fetch_feedback
 
@@ -285,17 +288,16 @@ class FeedbackHandler(ServiceHandler):
 class CoursesHandler(ServiceHandler):
     """The courses the asking person learns or teaches."""
 
-    @tornado.web.authenticated
+    @needs_scope("person")
     async def get(self) -> None:
-        people, courses = await self.the_class()
-        person = people.by_name.get(self.learner)
-        mine = sorted(person.learns | person.teaches) if person else []
+        _people, courses = await self.the_class()
+        mine = sorted(self.access.courses)
         self.reply(
             [
                 {
                     "id": c,
                     "title": courses[c].title,
-                    "role": "teacher" if c in person.teaches else "learner",
+                    "role": "teacher" if c in self.access.teaches else "learner",
                     "language": courses[c].language,
                     "timezone": courses[c].timezone,
                 }
@@ -309,7 +311,7 @@ class ExchangeHandler(ServiceHandler):
     """nbgrader's list of a course's exchange as the asking learner sees it (the
     Assignments panel of their JupyterLab: :mod:`.exchange`)."""
 
-    @tornado.web.authenticated
+    @needs_scope("learn")
     async def get(self, course_id: str) -> None:
         from .exchange import exchange_listing
 
@@ -322,14 +324,12 @@ class PanelHandler(ServiceHandler):
     """The panel's first answer for the asking person: its texts and the path of each
     course they learn or teach (:func:`..pipeline.learnerpanel.panel_view`)."""
 
-    @tornado.web.authenticated
+    @needs_scope("person")
     async def get(self) -> None:
         from ..pipeline import learnerpanel as views
 
-        people, courses = await self.the_class()
-        person = people.by_name.get(self.learner)
-        mine = sorted(person.learns | person.teaches) if person else []
-        found = [courses[c] for c in mine if c in courses]
+        _people, courses = await self.the_class()
+        found = [courses[c] for c in sorted(self.access.courses) if c in courses]
         config, me = self.config, self.learner
         view = await self.in_learners(lambda: views.panel_view(config, found, me, config.language))
         self.reply(view)
@@ -339,7 +339,7 @@ class CoursePanelHandler(ServiceHandler):
     """One course's view of the panel for the asking learner: ``deadlines``, ``review``
     or ``workload`` (:mod:`..pipeline.learnerpanel`)."""
 
-    @tornado.web.authenticated
+    @needs_scope("learn")
     async def get(self, course_id: str, part: str) -> None:
         from ..pipeline import learnerpanel as views
 

@@ -5,17 +5,11 @@ know of them: groups, roles and Parcours' custom scopes.
 Group names follow nbgrader's multi-course convention so that nbgrader's own JupyterLab
 extensions find the courses: ``nbgrader-<course>`` (the course's learners),
 ``formgrade-<course>`` (its teachers); plus ``coordinators``. Each group gets a role with
-Parcours' custom scopes, which the hub puts in the OAuth tokens of Parcours' services:
-
-``custom:parcours:learn:<course>``
-    follow the course (lessons, own dashboard, own assignments)
-``custom:parcours:teach:<course>``
-    teach it (its teacher dashboard, its formgrader, its learners' pages)
-``custom:parcours:coordinate``
-    read every course's dashboards
-
-A teacher acts on their own courses only; a coordinator reads every course; a learner
-reaches only their own things. Plain functions over plain data: no hub needed to test.
+Parcours' custom scopes (:mod:`.scopes`), which the hub puts in the tokens its members
+use with Parcours' services; the services authorise from those scopes only. A roster
+change reaches the hub's groups through ``parcours accounts sync`` (run by every
+``parcours roster`` change on a hub machine: :func:`.server.sync_everything`).
+Plain functions over plain data: no hub needed to test.
 """
 
 from __future__ import annotations
@@ -26,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInputError
 from ..i18n import _
+from .scopes import COORDINATE_SCOPE, learn_scope, person_scopes, teach_scope
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -41,7 +36,6 @@ ACCOUNTS_SERVICE = "parcours-accounts"
 #: grader account through the course's data group (:func:`data_group`)
 SERVICE_ACCOUNT = "parcours-service"
 COORDINATORS_GROUP = "coordinators"
-COORDINATE_SCOPE = "custom:parcours:coordinate"
 #: a Unix and hub account name: lowercase letters, digits, '-', '_', '.'; 32 at most
 _ACCOUNT = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 
@@ -54,14 +48,6 @@ def learners_group(course: str) -> str:
 def teachers_group(course: str) -> str:
     """The hub group of a course's teachers (nbgrader's name)."""
     return f"formgrade-{course}"
-
-
-def learn_scope(course: str) -> str:
-    return f"custom:parcours:learn:{course}"
-
-
-def teach_scope(course: str) -> str:
-    return f"custom:parcours:teach:{course}"
 
 
 def formgrader_service(course: str) -> str:
@@ -99,6 +85,12 @@ class Person:
         if self.coordinator:
             return "coordinator"
         return "teacher" if self.teaches else "learner"
+
+    @property
+    def scopes(self) -> list[str]:
+        """The scopes a token of theirs needs for the Parcours service (what the hub
+        grants them through their groups' roles)."""
+        return person_scopes(self.learns, self.teaches, self.coordinator)
 
 
 @dataclass
@@ -184,6 +176,7 @@ def check_account(name: str, where: str) -> str:
 def read_people(config: ParcoursConfig) -> People:
     """Everyone, from the courses' manifests and rosters and the configuration."""
     from ..course.load import list_courses
+    from ..course.teachers import teachers
     from ..pipeline.roster import load_roster
 
     courses = list_courses(config.courses_dir)
@@ -195,7 +188,7 @@ def read_people(config: ParcoursConfig) -> People:
 
     for course in courses:
         check_account(grader_account(course.id), f"{course.folder}/course.toml: id")
-        for teacher in course.teachers:
+        for teacher in sorted(teachers(config, course)):  # who teaches: one place
             person(teacher, f"{course.folder}/course.toml: teachers").teaches.add(course.id)
         roster = load_roster(config, course)
         for learner in roster.learners.values():
@@ -208,68 +201,3 @@ def read_people(config: ParcoursConfig) -> People:
     for name in config.coordinators:
         person(name, "c.ParcoursConfig.coordinators").coordinator = True
     return People(by_name, [course.id for course in courses])
-
-
-def is_person(user: dict[str, Any]) -> bool:
-    """Whether the hub's model ``user`` is a person's (``kind`` "user"), not a service's:
-    a service named like a learner must not be taken for her."""
-    return user.get("kind", "user") == "user"
-
-
-def may_view(
-    user: dict[str, Any], page: str, query: dict[str, str], rosters: dict[str, set[str]]
-) -> tuple[bool, str]:
-    """Whether the hub user ``user`` (the model the hub's OAuth gives: ``name``,
-    ``scopes``) may open the dashboard ``page`` with ``query``; the reason when not.
-
-    ``rosters`` maps each course to its learners' names (for a teacher opening one of
-    their learners' pages)."""
-    scopes = set(user.get("scopes") or [])
-    name = str(user.get("name") or "")
-    if not is_person(user):  # a service's token names a service, never a person
-        return False, f"{name} is a {user.get('kind')}, not a person"
-    coordinator = COORDINATE_SCOPE in scopes
-    taught = {c for c in rosters if teach_scope(c) in scopes}
-    if page == "coordinator":
-        return (True, "") if coordinator else (False, f"{name} is not a coordinator")
-    if page == "teacher":
-        if not (coordinator or taught):
-            return False, f"{name} teaches no course"
-        course = query.get("assignment", "").split("/", 1)[0] or query.get("course", "")
-        if course and not coordinator and course not in taught:
-            return False, f"{name} does not teach the course '{course}'"
-        return True, ""
-    if page == "learner":
-        asked = query.get("learner", "").strip()
-        if not asked or asked == name or coordinator:
-            return True, ""
-        if any(asked in rosters.get(course, set()) for course in taught):
-            return True, ""
-        return False, f"{name} may not open the page of learner '{asked}'"
-    return False, f"no dashboard '{page}'"
-
-
-def dashboards_for(user: dict[str, Any], courses: list[str]) -> list[str]:
-    """The dashboards listed on the first page for the hub user ``user`` (each one
-    :func:`may_view` lets them open): a coordinator's page and the teachers' for a
-    coordinator, the teachers' for a teacher, their own page for a learner."""
-    scopes = set(user.get("scopes") or [])
-    pages: list[str] = []
-    if not is_person(user):
-        return pages
-    if COORDINATE_SCOPE in scopes:
-        pages += ["coordinator", "teacher"]
-    elif any(teach_scope(c) in scopes for c in courses):
-        pages.append("teacher")
-    if any(learn_scope(c) in scopes for c in courses):
-        pages.append("learner")
-    return pages
-
-
-def visible_courses(user: dict[str, Any], courses: list[str]) -> list[str]:
-    """The courses whose teacher pages ``user`` sees: all for a coordinator, else the
-    ones they teach."""
-    scopes = set(user.get("scopes") or [])
-    if COORDINATE_SCOPE in scopes:
-        return list(courses)
-    return [c for c in courses if teach_scope(c) in scopes]

@@ -289,6 +289,9 @@ def sync_everything(config: ParcoursConfig, *, port: int = 0, required: bool = F
         client = HubClient.for_config(config, port)
         if client.running():
             changed = client.sync(people)
+            from .classlist import mark_synced
+
+            mark_synced(config)  # services drop what the hub said of tokens before
             lines.append(
                 f"hub: {len(changed['added'])} users added, "
                 f"{len(changed['deleted'])} deleted, {len(changed['groups'])} "

@@ -87,6 +87,7 @@ from jupyterhub.services.auth import HubAuth, HubAuthenticated
 from ..errors import BadInputError, ParcoursError
 from ..i18n import _
 from .classlist import CLASS
+from .errorbody import JupyterHubErrors, error_body
 from .waiters import WAITERS
 
 #: the service's name on the hub
@@ -120,7 +121,11 @@ POOLS: Pools | None = None
 def warm_up(config: Any) -> None:
     """Load what every request needs before the first one arrives (the courses, the
     people, the event schema, nbgrader's exchange), so that the first learners of a
-    deadline do not wait for imports."""
+    deadline do not wait for imports. What is loaded then is kept out of the garbage
+    collector's full passes (``gc.freeze``): each walked all of it, holding every request
+    for 80 ms (quiet machine) to several hundred at a deadline."""
+    import gc
+
     from nbgrader.exchange import default  # noqa: F401
 
     from ..pipeline import exchange  # noqa: F401
@@ -130,6 +135,7 @@ def warm_up(config: Any) -> None:
     CLASS.now(config)
     with open_store(config.events_url) as store:
         store.count(verb="none")
+    gc.freeze()
 
 
 def pack(folder: Path) -> bytes:
@@ -162,48 +168,25 @@ def learner_cache(config: Any, learner: str) -> Path:
     return folder
 
 
-class TokenCheck(HubAuth):
-    """JupyterHub's HubAuth with Parcours' own short cache of the hub's answers
-    (``ParcoursConfig.service_token_cache_s``): only tokens the hub accepted are kept,
-    so a new token works at once and a removed person's token stops working within that
-    many seconds."""
-
-    def __init__(self, max_age: float = 30.0, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.max_age = max_age
-        self.known: dict[str, tuple[float, Any]] = {}
-
-    def user_for_token(
-        self, token: str, use_cache: bool = True, session_id: str = "", *, sync: bool = True
-    ) -> Any:
-        if sync:
-            return super().user_for_token(token, use_cache=False, session_id=session_id)
-        return self._cached_user(token, session_id)
-
-    async def _cached_user(self, token: str, session_id: str) -> Any:
-        import time
-
-        now = time.monotonic()
-        kept = self.known.get(token)
-        if kept is not None and kept[0] > now:
-            return kept[1]
-        model = await super().user_for_token(
-            token, use_cache=False, session_id=session_id, sync=False
-        )
-        if model and self.max_age > 0:
-            if len(self.known) > 100_000:  # old entries out, never unbounded
-                self.known = {t: v for t, v in self.known.items() if v[0] > now}
-            self.known[token] = (now + self.max_age, model)
-        else:
-            self.known.pop(token, None)
-        return model
+def token_check(config: Any) -> HubAuth:
+    """JupyterHub's own token check and its cache (``cache_max_age``:
+    ``ParcoursConfig.service_token_cache_s``); the cache is dropped whenever the class
+    changes (:attr:`.classlist.Class.version`: a roster, a manifest, the hub's groups
+    synced), so the token of a learner taken out of a course is refused at once. 0 keeps
+    nothing (HubAuth's own 0 would keep answers for ever: the handler clears it)."""
+    return HubAuth(cache_max_age=max(1, round(config.service_token_cache_s)))
 
 
-class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
+class ServiceHandler(JupyterHubErrors, HubAuthenticated, tornado.web.RequestHandler):
     """Token-authenticated JSON API for people: a token must be a user's (a service's
-    is refused, 403); errors as ``{"status", "message", "error"}``."""
+    is refused, 403); what each handler needs is declared on it (:func:`.scopes.needs_scope`,
+    the token's scopes); errors in JupyterHub's shape, ``{"status", "message"}``."""
 
     config: Any = None
+    #: the class version whose hub answers :attr:`hub_auth` keeps
+    seen_version = -1
+    #: what the token lets its owner do (set by :func:`.scopes.needs_scope`)
+    access: Any = None
 
     def check_xsrf_cookie(self) -> None:
         """Tokens only (no cookies are accepted), so there is no cross-site request."""
@@ -218,6 +201,15 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
         header counts."""
         from jupyterhub.services.auth import UserNotAllowed
 
+        # the class as the files say now; when it moved (a roster changed, the hub's
+        # groups synced), the hub's earlier answers about tokens may be stale: dropped
+        self.class_now = await self.the_class()
+        keep = self.config.service_token_cache_s > 0
+        if CLASS.version != ServiceHandler.seen_version or not keep:
+            ServiceHandler.seen_version = CLASS.version
+            cache = getattr(self.hub_auth, "cache", None)
+            if cache is not None:
+                cache.clear()
         model = None
         if self.request.headers.get("Authorization", "").lower().startswith("token "):
             found = await self.hub_auth.get_user(self, sync=False)
@@ -258,27 +250,14 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
         config = self.config
         return await self.in_pool(self.pools.lookups, lambda: CLASS.now(config))
 
-    async def person(self) -> Any:
-        """The asking person (:class:`.people.Person`), or None when no roster or manifest
-        names them."""
-        people, _courses = await self.the_class()
-        return people.by_name.get(self.learner)
-
-    async def course(self, course_id: str, *, teaching: bool = False) -> Any:
-        """The course, if the asking user learns or teaches it (else 404: a learner does
-        not learn which other courses exist); with ``teaching``, only for its teachers
-        (403 for its learners)."""
-        people, courses = await self.the_class()
-        person = people.by_name.get(self.learner)
-        if person is None or course_id not in person.learns | person.teaches:
+    async def course(self, course_id: str) -> Any:
+        """The course ``course_id`` (the handler's :func:`.scopes.needs_scope` said the
+        asking person may reach it); 404 when no manifest holds it any more."""
+        _people, courses = getattr(self, "class_now", None) or await self.the_class()
+        if course_id not in courses:
             raise tornado.web.HTTPError(
                 404,
                 _("no course '{course}' for {user}").format(course=course_id, user=self.learner),
-            )
-        if teaching and course_id not in person.teaches:
-            raise tornado.web.HTTPError(
-                403,
-                _("{user} does not teach '{course}'").format(user=self.learner, course=course_id),
             )
         return courses[course_id]
 
@@ -331,23 +310,14 @@ class ServiceHandler(HubAuthenticated, tornado.web.RequestHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(json.dumps(data, ensure_ascii=False, default=str))
 
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """JupyterHub's error shape (``status``, ``message``), with Parcours' ``error``
-        (the same message: what its clients read)."""
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        message = getattr(exc, "log_message", None) or self._reason
-        self.set_header("Content-Type", "application/json; charset=utf-8")
-        answer = {"status": status_code, "message": message, "error": message}
-        self.finish(json.dumps(answer, ensure_ascii=False))
-
     def fail(self, exc: ParcoursError) -> None:
         """A pipeline refusal, as the pipeline words it (400; 413 for a submission too large
-        once unpacked), or a failure (500)."""
+        once unpacked), or a failure (500), in JupyterHub's error shape."""
         from ..pipeline.archive import ArchiveTooLarge
 
         status = 400 if isinstance(exc, BadInputError) else 500
         status = 413 if isinstance(exc, ArchiveTooLarge) else status
-        self.reply({"error": str(exc)}, status)
+        self.reply(error_body(status, str(exc)), status)
 
 
 _grader: Any = None
@@ -412,12 +382,14 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
         PanelHandler,
         ResultHandler,
     )
+    from .peer_api import routes as peer_routes  # peer review (#27)
     from .teacher_api import HistoryHandler, ProblemsHandler, RosterHandler, TeachHandler
+    from .tutoring_api import routes as tutoring_routes
 
     global POOLS
     POOLS = POOLS or Pools(config)
     ServiceHandler.config = config
-    ServiceHandler.hub_auth = TokenCheck(max_age=config.service_token_cache_s)
+    ServiceHandler.hub_auth = token_check(config)
     name = r"([A-Za-z0-9][A-Za-z0-9_.-]*)"
     return tornado.web.Application(
         [
@@ -436,6 +408,8 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
             (prefix + rf"api/courses/{name}/history", HistoryHandler),
             (prefix + rf"api/courses/{name}/problems", ProblemsHandler),
             (prefix + rf"api/courses/{name}/roster", RosterHandler),
+            *tutoring_routes(prefix, name),
+            *peer_routes(prefix, name),
             (prefix + r"api/panel", PanelHandler),
             (
                 prefix + rf"api/courses/{name}/panel/(deadlines|review|workload)",

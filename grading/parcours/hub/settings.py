@@ -283,6 +283,18 @@ def formgrader(config: ParcoursConfig, course: str, account: str, port: int) -> 
     }
 
 
+def server_token_scopes(people: People) -> list[str]:
+    """The scopes asked for each person's server token (``JUPYTERHUB_API_TOKEN``): its
+    activity, its own server, the Parcours service, and every Parcours scope (the hub
+    gives the token those its owner holds: a learner gets her courses' only)."""
+    return [
+        "users:activity!user",
+        "access:servers!server",
+        f"access:services!service={PARCOURS_SERVICE}",
+        *sorted(people.custom_scopes()),
+    ]
+
+
 def configure(c: Any, config: ParcoursConfig | None = None) -> None:
     """Fill JupyterHub's config object ``c`` from ``ParcoursConfig``."""
     from ..config import load_config
@@ -348,12 +360,10 @@ def configure(c: Any, config: ParcoursConfig | None = None) -> None:
     c.Spawner.pre_spawn_hook = spawn_hook
     c.Authenticator.post_auth_hook = login_hook
     c.JupyterHub.default_url = landing  # coordinators: the dashboards
-    # a server's token (its kernels and terminals) reaches the Parcours service as its user
-    c.Spawner.server_token_scopes = [
-        "users:activity!user",
-        "access:servers!server",
-        f"access:services!service={PARCOURS_SERVICE}",
-    ]
+    # a server's token (its kernels and terminals) reaches the Parcours service as its
+    # user, with the Parcours scopes she holds (the hub keeps those of the list she has
+    # when her server starts, and drops at once those she loses)
+    c.Spawner.server_token_scopes = server_token_scopes(people)
 
     c.JupyterHub.custom_scopes = people.custom_scopes()
     c.JupyterHub.load_groups = {

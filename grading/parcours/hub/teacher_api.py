@@ -1,6 +1,6 @@
 """The teachers' side of the Parcours service (:mod:`.service`): a course's pipeline
-commands (release, collect, autograde, feedback-release) and its history, for its
-teachers only."""
+commands (release, collect, autograde, feedback-release), its roster, history and
+problems, for its teachers only (``custom:parcours:teach:<course>`` in the token)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ from typing import Any
 import tornado.web
 
 from ..i18n import _
+from .scopes import needs_scope
 from .service import ServiceHandler
 
 
 class TeachHandler(ServiceHandler):
     """A teacher's pipeline command on their own course."""
 
-    @tornado.web.authenticated
+    @needs_scope("teach")
     async def post(self, course_id: str, assignment: str, action: str) -> None:
         from ..pipeline.release import release
 
-        course = await self.course(course_id, teaching=True)
+        course = await self.course(course_id)
         body = self.json_body(dict, b"{}", 'for release: {"to": [groups or learners]}')
         to = body.get("to") or []
         if not isinstance(to, list) or not all(isinstance(x, str) for x in to):
@@ -83,11 +84,11 @@ class RosterHandler(ServiceHandler):
     """A course's roster, for its teachers (``parcours roster COURSE list`` on the hub:
     the roster is the service's file)."""
 
-    @tornado.web.authenticated
+    @needs_scope("teach")
     async def get(self, course_id: str) -> None:
         from ..pipeline.roster import read_roster
 
-        course, config = await self.course(course_id, teaching=True), self.config
+        course, config = await self.course(course_id), self.config
         learners = await self.in_learners(lambda: read_roster(config, course))
         self.reply(
             [
@@ -106,11 +107,11 @@ class RosterHandler(ServiceHandler):
 class HistoryHandler(ServiceHandler):
     """A course's history (:mod:`.history`), for its teachers."""
 
-    @tornado.web.authenticated
+    @needs_scope("teach")
     async def get(self, course_id: str) -> None:
         from . import history
 
-        course, config = await self.course(course_id, teaching=True), self.config
+        course, config = await self.course(course_id), self.config
         self.reply(await self.in_learners(lambda: history.read(config, course.id)))
 
 
@@ -118,9 +119,9 @@ class ProblemsHandler(ServiceHandler):
     """What failed in the service's background work for a course (:mod:`.problems`), for
     its teachers."""
 
-    @tornado.web.authenticated
+    @needs_scope("teach")
     async def get(self, course_id: str) -> None:
         from . import problems
 
-        course, config = await self.course(course_id, teaching=True), self.config
+        course, config = await self.course(course_id), self.config
         self.reply(await self.in_learners(lambda: problems.read(config, course.id)))

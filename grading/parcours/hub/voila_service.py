@@ -8,7 +8,6 @@ import asyncio
 import os
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,37 +18,25 @@ from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
 from ..dashboards.served import ServedPages
 from ..dashboards.viewer import HUB_MODE_ENV
 from ..dashboards.voila_pages import IndexHandler, PageHandler, ParcoursVoila
-from .people import COORDINATE_SCOPE, dashboards_for, may_view, visible_courses
+from .classlist import CLASS
+from .scopes import Access, dashboards_for, may_view, visible_courses
 
-_ROSTER_SECONDS = 30.0
-
-
-class _Rosters:
-    """Each course's learners, re-read at most every 30 s (a teacher opening a learner's
-    page must teach them)."""
-
-    def __init__(self) -> None:
-        self.read_at = -_ROSTER_SECONDS
-        self.by_course: dict[str, set[str]] = {}
-        self.courses: list[str] = []
-
-    def get(self) -> dict[str, set[str]]:
-        if time.monotonic() - self.read_at >= _ROSTER_SECONDS:
-            from ..config import load_config
-            from .people import read_people
-
-            people = read_people(load_config())
-            by_course: dict[str, set[str]] = {c: set() for c in people.courses}
-            for person in people.by_name.values():
-                for course in person.learns:
-                    by_course[course].add(person.name)
-            # whole values replaced at once: pages read them from other threads meanwhile
-            self.courses, self.by_course = people.courses, by_course
-            self.read_at = time.monotonic()
-        return self.by_course
+_config: Any = None
 
 
-_rosters = _Rosters()
+def _class() -> tuple[list[str], dict[str, set[str]]]:
+    """(the courses, each one's learners) as the files say now: the service's one roster
+    cache (:data:`.classlist.CLASS`, read again when a roster or manifest changed; a
+    teacher opening a learner's page must teach her)."""
+    global _config
+    if _config is None:
+        from ..config import load_config
+
+        _config = load_config()
+    by_course = CLASS.learners_by_course(_config)
+    return list(by_course), by_course
+
+
 _served = ServedPages()
 
 
@@ -70,20 +57,14 @@ class HubPageHandler(PageHandler):
         user: dict[str, Any] = self.current_user.hub_user
         page = Path(path or "").stem
         query = {k: self.get_argument(k) for k in self.request.arguments}
-        by_course = await asyncio.to_thread(_rosters.get)  # the rosters: files, off the loop
+        known, by_course = await asyncio.to_thread(_class)  # the rosters: files, off the loop
         allowed, why = may_view(user, page, query, by_course)
         if not allowed:
             self.log.warning("dashboards: 403 %s for %s: %s", page, user.get("name"), why)
             raise tornado.web.HTTPError(403, why)
 
-        courses = visible_courses(user, _rosters.courses)
-        role = (
-            "coordinator"
-            if COORDINATE_SCOPE in set(user.get("scopes") or [])
-            else "teacher"
-            if courses
-            else "learner"
-        )
+        courses = visible_courses(user, known)
+        role = "coordinator" if Access.of(user).coordinates else "teacher" if courses else "learner"
         headers = self.request.headers
         headers["X-Parcours-User"] = str(user["name"])
         headers["X-Parcours-Role"] = role
@@ -111,8 +92,8 @@ class HubIndexHandler(IndexHandler):
     """The dashboards' first page for the hub user asking: only the pages they may open."""
 
     def pages(self) -> list[str]:
-        _rosters.get()
-        return dashboards_for(self.current_user.hub_user, _rosters.courses)
+        known, _by_course = _class()
+        return dashboards_for(self.current_user.hub_user, known)
 
 
 class HubVoila(ParcoursVoila):

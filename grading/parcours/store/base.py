@@ -9,7 +9,7 @@ chosen by :func:`~parcours.store.open_store`'s scheme table; see docs/events.md.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,15 @@ class EventStore(abc.ABC):
     def record(self, event: Event) -> int:
         """Store one event."""
         return self.record_many([event])
+
+    def record_batches(self, batches: Sequence[Iterable[Event]]) -> list[int]:
+        """Store several batches (posted by different writers) in one transaction where the
+        store can, so that a queue of small batches costs one commit; returns how many
+        events of each batch were new, in order (an id in two batches is new for the first
+        only). On SQLite and PostgreSQL all or nothing, as :meth:`record_many`: one invalid
+        event, nothing written; stores that cannot do better write one transaction per
+        batch, in order."""
+        return [self.record_many(batch) for batch in batches]
 
     @abc.abstractmethod
     def read(self, where: EventFilter | None = None, **filters: Any) -> list[Event]:

@@ -196,6 +196,32 @@ class PostgresEventStore(EventStore):
             self.close()  # a broken connection is reopened on the next call
             raise self._error(_("refused a write"), exc) from None
 
+    def record_batches(self, batches: Sequence[Iterable[Event]]) -> list[int]:
+        """One transaction, one pipelined ``INSERT … RETURNING id`` per row: the rows each
+        returned (1: new, 0: already stored) say how many of each batch were new."""
+        import psycopg
+
+        rows = [self._rows(batch) for batch in batches]  # every event checked first
+        if not any(rows):
+            return [0] * len(rows)
+        conn = self._connect()
+        try:
+            with conn.transaction(), conn.cursor() as cursor:
+                cursor.executemany(
+                    INSERT + " RETURNING id", [r for batch in rows for r in batch], returning=True
+                )
+                new = [cursor.rowcount > 0]
+                while cursor.nextset():
+                    new.append(cursor.rowcount > 0)
+        except psycopg.Error as exc:
+            self.close()  # a broken connection is reopened on the next call
+            raise self._error(_("refused a write"), exc) from None
+        counts, start = [], 0
+        for batch in rows:
+            counts.append(sum(new[start : start + len(batch)]))
+            start += len(batch)
+        return counts
+
     def _rewrite(self, sql: str, params: tuple[Any, ...], what: str) -> int:
         """Run ``sql``, then ``VACUUM FULL`` the table: the old row versions are gone from
         its files (not only marked free). Backups and WAL archives keep theirs for their

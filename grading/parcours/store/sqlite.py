@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +112,29 @@ class SQLiteEventStore(EventStore):
                 conn.execute("ROLLBACK")
                 raise
             return conn.total_changes - before
+        except sqlite3.Error as exc:
+            # a connection that failed may be unusable (file replaced, corrupt): reopen later
+            self.close()
+            raise self._error(_("refused a write"), exc) from exc
+
+    def record_batches(self, batches: Sequence[Iterable[Event]]) -> list[int]:
+        rows = [self._rows(batch) for batch in batches]  # every event checked first
+        if not any(rows):
+            return [0] * len(rows)
+        conn = self._connect()
+        try:
+            counts = []
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for batch in rows:
+                    before = conn.total_changes
+                    conn.executemany(INSERT, batch)
+                    counts.append(conn.total_changes - before)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return counts
         except sqlite3.Error as exc:
             # a connection that failed may be unusable (file replaced, corrupt): reopen later
             self.close()

@@ -1,0 +1,194 @@
+"""The panel's "Une question ?" endpoints (JSON; the learner is always the server's user).
+
+``GET parcours/api/questions?course=<id>``
+    the form's texts, the course's commitment, her unread answers, her questions and the
+    course's public ones (never who asked);
+``GET parcours/api/questions/suggest?course=<id>&q=<text>``
+    similar questions while she types;
+``GET parcours/api/questions/show?course=<id>&id=<question>``
+    one question with its answers (read from now);
+``POST parcours/api/questions/ask``
+    ``{"course", "title", "body", "code", "activity", "notebook", "cell", "public"}``;
+``POST parcours/api/questions/follow``  ``{"course", "id"}``.
+
+One machine: the course's desk (:mod:`parcours.tutoring.desk`) runs here over the store
+of ``events_url``. On the hub this server reads no course data: each call goes to the
+Parcours service (``api/courses/<id>/questions…``) with the server's own token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from parcours.i18n import _, language
+from tornado import web
+
+from .panel import PanelHandler
+
+
+def texts(lang: str) -> dict[str, str]:
+    """The form's labels in ``lang`` (the panel holds no text)."""
+    with language(lang):
+        return {
+            "heading": _("A question?"),
+            "title": _("Your question"),
+            "body": _("Details (Markdown)"),
+            "code": _("Code excerpt (optional)"),
+            "public": _("Show it to my classmates (without my name)"),
+            "send": _("Ask"),
+            "similar": _("Similar questions already asked:"),
+            "follow": _("Follow this one"),
+            "following": _("You follow this question: its answers will count as unread."),
+            "asked": _("Your question is sent."),
+            "mine": _("My questions"),
+            "open": _("Read"),
+            "no_question": _("No question yet."),
+            "answers": _("Answers"),
+            "endorsed": _("endorsed by the tutors"),
+            "state_asked": _("waiting for an answer"),
+            "state_answered": _("answered"),
+            "state_resolved": _("resolved"),
+        }
+
+
+def commitment_text(commitment: dict[str, Any], lang: str) -> str:
+    """ "A tutor answers within 24 working hours (Monday to Friday, 09:00-18:00)"."""
+    from babel.dates import get_day_names
+    from parcours.course.tutoring import WEEKDAYS
+    from parcours.i18n import number
+
+    names = get_day_names("wide", locale=lang)
+    days = [names[WEEKDAYS.index(day)] for day in commitment["working_days"]]
+    with language(lang):
+        return _(
+            "A tutor or teacher answers within {hours} working hours ({days}, {starts}-{ends})."
+        ).format(
+            hours=number(commitment["response_hours"], lang, decimals=1),
+            days=", ".join(days),
+            starts=commitment["day_starts"],
+            ends=commitment["day_ends"],
+        )
+
+
+class QuestionsRelay(PanelHandler):
+    """What the endpoints share: the learner's course and where the desk is."""
+
+    def where(self, course_id: Any) -> tuple[Any, str, Any, Any]:
+        """(config, me, the hub client or None, the course: the service's entry or the
+        manifest)."""
+        config, me = self.setup()
+        course = self.course(config, me, course_id)
+        return config, me, self.client(config), course
+
+    @staticmethod
+    def desk(config: Any, me: str, course: Any) -> tuple[Any, Any]:
+        from parcours.tutoring import open_tutoring
+        from parcours.tutoring.desk import Desk, Reader, is_staff
+
+        store = open_tutoring(config.events_url)
+        desk = Desk(store, course, near_hours=config.tutoring_near_hours)
+        return desk, Reader(me, is_staff(course, me), course.language)
+
+
+class OverviewHandler(QuestionsRelay):
+    @web.authenticated
+    async def get(self) -> None:
+        course_id = self.get_argument("course", "")
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            base = f"api/courses/{quote(course_id)}/questions"
+            if client is not None:
+                listed = client.json("GET", base, "questions")
+                unread = client.json("GET", base + "/unread", "questions")
+                lang = course["language"]
+            else:
+                desk, reader = self.desk(config, me, course)
+                listed = {"questions": desk.questions(reader), "commitment": desk.commitment()}
+                unread = desk.unread(reader)
+                lang = course.language
+            return {
+                "texts": texts(lang),
+                "commitment": commitment_text(listed["commitment"], lang),
+                "unread": unread["unread"],
+                "questions": listed["questions"],
+            }
+
+        await self.answer(work)
+
+
+class SuggestHandler(QuestionsRelay):
+    @web.authenticated
+    async def get(self) -> None:
+        course_id, text = self.get_argument("course", ""), self.get_argument("q", "")
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                path = f"api/courses/{quote(course_id)}/questions/suggest?q={quote(text)}"
+                return dict(client.json("GET", path, "suggestions"))
+            desk, reader = self.desk(config, me, course)
+            return {"suggestions": desk.suggest(reader, text)}
+
+        await self.answer(work)
+
+
+class ShowHandler(QuestionsRelay):
+    @web.authenticated
+    async def get(self) -> None:
+        course_id, ident = self.get_argument("course", ""), self.get_argument("id", "")
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                path = f"api/courses/{quote(course_id)}/questions/{quote(ident)}"
+                return dict(client.json("GET", path, "question"))
+            desk, reader = self.desk(config, me, course)
+            return desk.show(reader, ident)
+
+        await self.answer(work)
+
+
+class AskHandler(QuestionsRelay):
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        course_id = body.pop("course", "")
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                path = f"api/courses/{quote(str(course_id))}/questions"
+                return dict(client.json("POST", path, "question", body))
+            desk, reader = self.desk(config, me, course)
+            return desk.ask(reader, body)
+
+        await self.answer(work)
+
+
+class FollowHandler(QuestionsRelay):
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        course_id, ident = body.get("course", ""), str(body.get("id", ""))
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                path = f"api/courses/{quote(str(course_id))}/questions/{quote(ident)}/follow"
+                return dict(client.json("POST", path, "follow", {}))
+            desk, reader = self.desk(config, me, course)
+            return desk.follow(reader, ident)
+
+        await self.answer(work)
+
+
+#: path under the server's base URL -> handler
+HANDLERS = {
+    "parcours/api/questions": OverviewHandler,
+    "parcours/api/questions/suggest": SuggestHandler,
+    "parcours/api/questions/show": ShowHandler,
+    "parcours/api/questions/ask": AskHandler,
+    "parcours/api/questions/follow": FollowHandler,
+}

@@ -1,0 +1,148 @@
+"""Peer review of an assignment declared with a peer_review table in course.toml.
+
+  allocate  give each collected submission whose author's own due date has passed to k
+            reviewers (never herself nor a team-mate; earlier allocations never move)
+  status    reviews allocated and done per submission, and who has not reviewed yet
+  grades    per submission the median and the bias-corrected grade, flagged when the
+            reviewers disagree; per reviewer her bias and grade for assessing.
+            --to-gradebook writes each task's grade to nbgrader's gradebook as a manual
+            grade, its source in the cell's comment; a teacher's own grade there is kept.
+
+See docs/peer-review.md."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from parcours.cli._course import ASSIGNMENT_HELP, add_course_arguments
+from parcours.errors import ExitStatus
+from parcours.i18n import _
+
+if TYPE_CHECKING:
+    from parcours.config import ParcoursConfig
+    from parcours.peer.flow import AssignmentGrades
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_course_arguments(parser, ASSIGNMENT_HELP)
+    parser.add_argument(
+        "action",
+        choices=["allocate", "status", "grades"],
+        help=_("allocate reviews, show their progress, or compute the grades"),
+    )
+    parser.add_argument(
+        "--teams",
+        metavar="CSV",
+        help=_("allocate: a CSV with learner and team columns; team-mates never review each other"),
+    )
+    parser.add_argument(
+        "--to-gradebook",
+        action="store_true",
+        help=_(
+            "grades: write each task's peer grade to nbgrader's gradebook (teachers' grades kept)"
+        ),
+    )
+
+
+def _teams(path: str | None) -> dict[str, str]:
+    if not path:
+        return {}
+    import csv
+    from pathlib import Path
+
+    from parcours.errors import BadInputError
+    from parcours.peer.allocate import teams_from_rows
+
+    try:
+        with Path(path).open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise BadInputError(
+            _("{file}: cannot be read ({error}).").format(file=path, error=exc.strerror)
+        ).about("teams") from None
+    if rows and not {"learner", "team"} <= set(rows[0]):
+        raise BadInputError(
+            _("{file}: needs the columns 'learner' and 'team'.").format(file=path)
+        ).about("teams")
+    return teams_from_rows(rows)
+
+
+def _print_grades(grades: AssignmentGrades) -> None:
+    from parcours.peer.flow import METHODS
+    from parcours.safetext import printable
+
+    print(_("Submissions (out of {points:g}):").format(points=grades.points))
+    for label, grade in grades.total.submissions.items():
+        author = printable(grades.authors.get(label, label), keep_lines=False)
+        flag = "  " + _("DISAGREEMENT") if grade.flagged else ""
+        print(
+            f"  {author:<16} {label:<15} n={grade.reviews} "
+            + _("median {median:g}  grade {estimate:g} ({method})").format(
+                median=grade.median, estimate=grade.estimate, method=_(METHODS[grade.method])
+            )
+            + flag
+        )
+    print(_("Reviewers:"))
+    for reviewer, r in grades.total.reviewers.items():
+        calibration = (
+            "" if r.calibration_error is None else f"  calibration {r.calibration_error:.0%}"
+        )
+        print(
+            f"  {printable(reviewer, keep_lines=False):<16} n={r.reviews} "
+            + _("bias {bias:+.2f}  error {error:.0%}  assessing {assessing:.0%}").format(
+                bias=r.bias, error=r.error, assessing=r.assessing
+            )
+            + calibration
+        )
+
+
+def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
+    from parcours.cli._course import course_language, open_course
+    from parcours.peer import flow
+    from parcours.pipeline.deadlines import find_assignment
+
+    course = open_course(config, args.course)
+    course_language(args, config, course)
+    assignment = find_assignment(course, args.assignment)
+    if args.action == "allocate":
+        done = flow.allocate_reviews(config, course, assignment, team_of=_teams(args.teams))
+        print(
+            _("{added} reviews allocated; {n} submissions under review.").format(
+                added=done.added, n=done.submissions
+            )
+        )
+        if done.waiting:
+            print(
+                _("Waiting for their own due date: {learners}.").format(
+                    learners=", ".join(done.waiting)
+                )
+            )
+        return ExitStatus.CLEAN
+    if args.action == "status":
+        rows = flow.review_status(config, course, assignment)
+        for row in rows:
+            missing = ", ".join(row.missing) or "-"
+            print(f"  {row.author:<16} {row.label:<15} {row.done}/{row.allocated}  {missing}")
+        done_count = sum(r.done for r in rows)
+        allocated = sum(r.allocated for r in rows)
+        print(_("{done} of {allocated} reviews done.").format(done=done_count, allocated=allocated))
+        return ExitStatus.CLEAN
+    grades = flow.compute_grades(config, course, assignment)
+    _print_grades(grades)
+    if args.to_gradebook:
+        result = flow.write_to_gradebook(config, course, assignment, grades)
+        print(_("{n} grades written to the gradebook.").format(n=result.written))
+        for learner, grade_id in result.kept:
+            print(
+                _("  kept the teacher's grade of {learner} ({cell}).").format(
+                    learner=learner, cell=grade_id
+                )
+            )
+        for learner, grade_id in result.missing:
+            print(
+                _("  no cell {cell} in the submission of {learner}.").format(
+                    learner=learner, cell=grade_id
+                )
+            )
+    return ExitStatus.CLEAN

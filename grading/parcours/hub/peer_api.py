@@ -1,0 +1,119 @@
+"""Peer review through the Parcours service (:mod:`.service`), for a learner of the
+course, always as the token's user (:mod:`parcours.peer.reviewer` decides what she may
+see; nothing returned names an author or a reviewer):
+
+``GET api/courses/<course>/assignments/<assignment>/peer``
+    her review queue (calibration examples first, then the submissions allocated to her,
+    each with whether she reviewed it), how far she was from the teacher on each example
+    and, once there are grades, her bias and grade for assessing.
+``GET api/courses/<course>/assignments/<assignment>/peer/received``
+    the reviews of her own submission, anonymous.
+``GET api/courses/<course>/assignments/<assignment>/peer/<label>``
+    the anonymised, inert page of a submission allocated to her (or an example):
+    ``{"label", "html"}``; the page's own Content-Security-Policy runs no script.
+``POST api/courses/<course>/assignments/<assignment>/peer/<label>``
+    her review: ``{"scores": {"task.criterion": points}, "comments": {task: text}}``;
+    201 with what was recorded.
+
+A submission not allocated to her — her own included — is refused (400, one message
+whether it exists or not); a course she does not learn is 404, as elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..i18n import _
+from .scopes import needs_scope
+from .service import ServiceHandler
+
+
+class PeerHandler(ServiceHandler):
+    """What the peer-review routes share: the course and assignment as the manifest says."""
+
+    async def assignment_of(self, course_id: str, assignment_id: str) -> tuple[Any, Any]:
+        """(course, assignment) for the asking learner; 404 when the assignment has no
+        peer review."""
+        import tornado.web
+
+        course = await self.course(course_id)
+        found = next((a for a in course.assignments if a.id == assignment_id), None)
+        if found is None or found.peer_review is None:
+            raise tornado.web.HTTPError(
+                404,
+                _("no peer review of '{assignment}' in '{course}'", course.language).format(
+                    assignment=assignment_id, course=course_id
+                ),
+            )
+        return course, found
+
+
+class QueueHandler(PeerHandler):
+    @needs_scope("learn")
+    async def get(self, course_id: str, assignment_id: str) -> None:
+        from ..peer import reviewer
+
+        course, assignment = await self.assignment_of(course_id, assignment_id)
+        config, me = self.config, self.learner
+
+        def work() -> dict[str, Any]:
+            return {
+                **reviewer.queue(config, course, assignment, me),
+                "told": reviewer.told(config, course, assignment, me),
+            }
+
+        self.reply(await self.in_learners(work))
+
+
+class ReceivedHandler(PeerHandler):
+    @needs_scope("learn")
+    async def get(self, course_id: str, assignment_id: str) -> None:
+        from ..peer import reviewer
+
+        course, assignment = await self.assignment_of(course_id, assignment_id)
+        config, me = self.config, self.learner
+        found = await self.in_learners(lambda: reviewer.reviews_of(config, course, assignment, me))
+        self.reply({"reviews": found})
+
+
+class ReviewHandler(PeerHandler):
+    @needs_scope("learn")
+    async def get(self, course_id: str, assignment_id: str, label: str) -> None:
+        from ..peer import reviewer
+
+        course, assignment = await self.assignment_of(course_id, assignment_id)
+        config, me = self.config, self.learner
+        page = await self.in_learners(lambda: reviewer.page(config, course, assignment, me, label))
+        self.reply({"label": label, "html": page})
+
+    @needs_scope("learn")
+    async def post(self, course_id: str, assignment_id: str, label: str) -> None:
+        from ..peer.records import record_review
+
+        course, assignment = await self.assignment_of(course_id, assignment_id)
+        lang = course.language
+        body = self.json_body(dict, b"{}", _('{"scores": {…}, "comments": {…}}', lang))
+        scores, comments = body.get("scores"), body.get("comments") or {}
+        if not isinstance(scores, dict) or not isinstance(comments, dict):
+            import tornado.web
+
+            raise tornado.web.HTTPError(
+                400, _("'scores' and 'comments' must be JSON objects", lang)
+            )
+        config, me = self.config, self.learner
+        recorded = await self.in_learners(
+            lambda: record_review(config, course, assignment, me, label, scores, comments)
+        )
+        self.remember(course.id, "peer review", assignment.id)
+        self.reply({"label": label, **recorded}, 201)
+
+
+def routes(prefix: str, name: str) -> list[tuple[str, type]]:
+    """The peer-review routes under ``prefix`` (``name``: the id pattern), for
+    :func:`.service.make_app`."""
+    base = prefix + rf"api/courses/{name}/assignments/{name}/peer"
+    return [
+        (base, QueueHandler),
+        (base + "/received", ReceivedHandler),
+        (base + r"/((?:copie|exemple)-[A-Za-z0-9]+)", ReviewHandler),
+    ]

@@ -1,0 +1,290 @@
+"""Peer review of one assignment, step by step: allocate, follow, grade, write the grades
+to nbgrader's gradebook. The Python API of ``parcours peer`` (docs/peer-review.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..i18n import N_, _
+from .allocate import allocate
+from .grades import PeerGrades, Score, Settings, peer_grades
+from .records import (
+    GRADEBOOK,
+    add_allocations,
+    calibration_examples,
+    load_rubric,
+    peer_folder,
+    peer_review_of,
+    read_allocation,
+    read_reviews,
+)
+
+if TYPE_CHECKING:
+    from ..config import ParcoursConfig
+    from ..course.model import Assignment, Course
+    from ..course.peer import Rubric
+
+
+@dataclass(frozen=True)
+class Allocated:
+    """What an allocation run did."""
+
+    added: int
+    submissions: int
+    #: learners who handed in but whose own due date has not passed yet
+    waiting: list[str]
+
+
+def submitters(
+    config: ParcoursConfig, course: Course, assignment: Assignment
+) -> dict[str, dt.datetime]:
+    """learner -> her own due date, for every collected submission (``submissions.json``)."""
+    from ..pipeline.deadlines import due_for, load_extensions
+    from ..pipeline.records import SUBMISSIONS
+
+    entries = read_record_entries(config, course, SUBMISSIONS).get(assignment.id, {})
+    extensions = load_extensions(config, course)
+    return {
+        learner: due_for(course, assignment, learner, extensions) for learner in sorted(entries)
+    }
+
+
+def read_record_entries(config: ParcoursConfig, course: Course, name: str) -> dict[str, Any]:
+    from ..pipeline.records import read_record
+
+    return dict(read_record(config.course_root(course.id) / name)["entries"])
+
+
+def allocate_reviews(
+    config: ParcoursConfig,
+    course: Course,
+    assignment: Assignment,
+    *,
+    team_of: dict[str, str] | None = None,
+    now: dt.datetime | None = None,
+) -> Allocated:
+    """Allocate the submissions whose author's own due date has passed (extensions
+    count) to ``k`` reviewers among those authors; earlier allocations stay as they are."""
+    from ..pipeline.records import now_utc
+
+    review = peer_review_of(course, assignment)
+    load_rubric(course, assignment)  # a broken rubric is said before anything is recorded
+    moment = now or now_utc()
+    due = submitters(config, course, assignment)
+    ready = [learner for learner, until in due.items() if until <= moment]
+    existing = [
+        (author, reviewer)
+        for author, entry in read_allocation(config, course, assignment.id).items()
+        for reviewer in entry["reviewers"]
+    ]
+    pairs = allocate(
+        ready,
+        ready,
+        review.reviewers,
+        existing=existing,
+        team_of=team_of,
+        seed=f"{course.id}/{assignment.id}",
+    )
+    add_allocations(config, course, assignment.id, pairs)
+    return Allocated(
+        added=len(pairs),
+        submissions=len({a for a, _r in existing} | {a for a, _r in pairs}),
+        waiting=sorted(set(due) - set(ready)),
+    )
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One submission's review progress (for the teacher)."""
+
+    author: str
+    label: str
+    allocated: int
+    done: int
+    #: reviewers who have not reviewed yet
+    missing: list[str]
+
+
+def review_status(
+    config: ParcoursConfig, course: Course, assignment: Assignment
+) -> list[StatusRow]:
+    """Every allocated submission: how many reviews allocated, done, and by whom missing."""
+    reviews = read_reviews(config, course, assignment.id)
+    rows = []
+    for author, entry in sorted(read_allocation(config, course, assignment.id).items()):
+        done = reviews.get(entry["label"], {})
+        rows.append(
+            StatusRow(
+                author=author,
+                label=entry["label"],
+                allocated=len(entry["reviewers"]),
+                done=sum(r in done for r in entry["reviewers"]),
+                missing=sorted(r for r in entry["reviewers"] if r not in done),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class AssignmentGrades:
+    """Peer grades of an assignment: on the whole rubric and per task."""
+
+    points: float
+    total: PeerGrades
+    tasks: dict[str, PeerGrades]
+    #: label -> author
+    authors: dict[str, str]
+
+
+def _task_points(rubric: Rubric, scores: dict[str, float]) -> dict[str, float]:
+    return {
+        task.id: sum(scores.get(f"{task.id}.{c.id}", 0.0) for c in task.criteria)
+        for task in rubric.tasks
+    }
+
+
+def compute_grades(
+    config: ParcoursConfig,
+    course: Course,
+    assignment: Assignment,
+    settings: Settings | None = None,
+) -> AssignmentGrades:
+    """Grades from the recorded reviews, calibration examples as known grades."""
+    settings = settings or Settings()
+    rubric = load_rubric(course, assignment)
+    examples = {e.label: e for e in calibration_examples(course, assignment)}
+    authors = {e["label"]: a for a, e in read_allocation(config, course, assignment.id).items()}
+    totals: list[Score] = []
+    per_task: dict[str, list[Score]] = {t.id: [] for t in rubric.tasks}
+    for label, by_reviewer in read_reviews(config, course, assignment.id).items():
+        if label not in authors and label not in examples:
+            continue
+        for reviewer, review in by_reviewer.items():
+            tasks = _task_points(rubric, review["scores"])
+            totals.append(Score(label, reviewer, sum(tasks.values())))
+            for task_id, value in tasks.items():
+                per_task[task_id].append(Score(label, reviewer, value))
+    known_tasks = {label: _task_points(rubric, e.scores) for label, e in examples.items()}
+    return AssignmentGrades(
+        points=rubric.max_points,
+        total=peer_grades(
+            totals, rubric.max_points, {k: e.total for k, e in examples.items()}, settings
+        ),
+        tasks={
+            task.id: peer_grades(
+                per_task[task.id],
+                task.max_points,
+                {label: known[task.id] for label, known in known_tasks.items()},
+                settings,
+            )
+            for task in rubric.tasks
+        },
+        authors=authors,
+    )
+
+
+#: how a grade was computed, as the comment says it
+METHODS = {
+    "corrected": N_("corrected for each reviewer's bias"),
+    "median": N_("the median of the reviews"),
+}
+
+
+@dataclass(frozen=True)
+class GradebookWrite:
+    """What ``--to-gradebook`` did."""
+
+    written: int
+    #: (learner, grade id): a teacher's own grade there, kept
+    kept: list[tuple[str, str]]
+    #: (learner, grade id): no such graded cell in her submission
+    missing: list[tuple[str, str]]
+
+
+def write_to_gradebook(
+    config: ParcoursConfig, course: Course, assignment: Assignment, grades: AssignmentGrades
+) -> GradebookWrite:
+    """Each task's peer grade as the manual score of its nbgrader cell (``grade_id``),
+    scaled to the cell's points, its source in the cell's comment and in
+    ``gradebook.json``. A score there that Parcours did not write is a teacher's: kept."""
+    from ..pipeline.gradebook import open_gradebook
+    from ..pipeline.records import now_utc, update_record
+
+    rubric = load_rubric(course, assignment)
+    written, kept, missing = 0, [], []
+    with (
+        update_record(peer_folder(config, course, assignment.id) / GRADEBOOK) as record,
+        open_gradebook(config, course) as gb,
+    ):
+        for task in rubric.tasks:
+            if not task.grade_id:
+                continue
+            for label, grade in grades.tasks[task.id].submissions.items():
+                learner = grades.authors[label]
+                cell = _find_grade(gb, assignment.id, learner, task.grade_id)
+                if cell is None:
+                    missing.append((learner, task.grade_id))
+                    continue
+                mine = record["entries"].setdefault(learner, {}).get(task.grade_id)
+                if cell.manual_score is not None and (
+                    mine is None or abs(cell.manual_score - mine["score"]) > 1e-9
+                ):
+                    kept.append((learner, task.grade_id))
+                    continue
+                score = round(grade.estimate / task.max_points * cell.max_score, 2)
+                cell.manual_score = score
+                cell.needs_manual_grade = False
+                source = _(
+                    "Peer review: {n} reviews, median {median:g}/{points:g}, "
+                    "grade {estimate:g}/{points:g} ({method})."
+                ).format(
+                    n=grade.reviews,
+                    median=grade.median,
+                    estimate=grade.estimate,
+                    points=task.max_points,
+                    method=_(METHODS[grade.method]),
+                )
+                comment = _find_comment(gb, assignment.id, learner, task.grade_id)
+                if comment is not None and (
+                    not comment.manual_comment
+                    or (mine and comment.manual_comment == mine.get("comment"))
+                ):
+                    comment.manual_comment = source
+                record["entries"][learner][task.grade_id] = {
+                    "score": score,
+                    "comment": source,
+                    "at": now_utc().isoformat(),
+                }
+                written += 1
+        gb.db.commit()
+    return GradebookWrite(written, kept, missing)
+
+
+def _find_grade(gb: Any, assignment_id: str, learner: str, grade_id: str) -> Any:
+    from nbgrader.api import MissingEntry
+
+    try:
+        submission = gb.find_submission(assignment_id, learner)
+    except MissingEntry:
+        return None
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            if grade.name == grade_id:
+                return grade
+    return None
+
+
+def _find_comment(gb: Any, assignment_id: str, learner: str, grade_id: str) -> Any:
+    from nbgrader.api import MissingEntry
+
+    try:
+        submission = gb.find_submission(assignment_id, learner)
+    except MissingEntry:
+        return None
+    for notebook in submission.notebooks:
+        for comment in notebook.comments:
+            if comment.name == grade_id:
+                return comment
+    return None

@@ -1,0 +1,146 @@
+"""The tutors' reminder: the open questions of a course near or over its commitment, by
+e-mail to the course's ``[tutoring] notify`` addresses, through the SMTP settings the
+learners' reminders use (``ParcoursConfig.smtp_*``). Safe from cron: each question is
+reminded once when near (``tutoring_near_hours`` working hours before it is due) and once
+when over; what was sent is kept in ``<data_dir>/courses/<course>/tutoring-reminders.jsonl``
+(locked while a run works, so two runs at once cannot both send).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import smtplib
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigurationError, ParcoursError
+from ..i18n import _, language, ngettext, number
+from ..safetext import excerpt
+from .desk import Desk, Reader
+
+if TYPE_CHECKING:
+    from ..config import ParcoursConfig
+
+LEDGER = "tutoring-reminders.jsonl"
+
+
+@dataclass
+class Report:
+    """What a run did: the reminder keys sent, and to whom; what failed."""
+
+    sent: list[str] = field(default_factory=list)
+    to: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def ledger_path(config: ParcoursConfig, course: str) -> Path:
+    """The course's ledger of tutors' reminders."""
+    return Path(config.data_dir) / "courses" / course / LEDGER
+
+
+def _sent(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {json.loads(line)["key"] for line in lines if line.strip()}
+
+
+def due(desk: Desk, sent: set[str] | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """(key, question as the staff read it) for each open question near or over the delay
+    and not reminded of yet at this stage; the latest first."""
+    found = []
+    for view in desk.questions(Reader("parcours-reminder", True)):
+        if view["state"] != "asked" or not view["near"]:
+            continue
+        key = f"{view['id']}:{'over' if view['late'] else 'near'}"
+        if key not in (sent or set()):
+            found.append((key, view))
+    return found
+
+
+def _body(desk: Desk, items: list[tuple[str, dict[str, Any]]]) -> str:
+    lines = [
+        _(
+            "Questions of the course '{course}' near or over the committed delay "
+            "({hours} working hours to a first answer):"
+        ).format(course=desk.course.title, hours=number(desk.response_hours, decimals=1)),
+        "",
+    ]
+    for _key, view in items:
+        left = view["remaining_hours"]
+        when = (
+            _("over the delay by {hours} working hours").format(hours=number(-left, decimals=1))
+            if left < 0
+            else _("due in {hours} working hours").format(hours=number(left, decimals=1))
+        )
+        place = view["activity"] or _("the panel")
+        lines.append(
+            f"- {excerpt(view['title'], 120)} ({excerpt(place, 64)}; {when}) [{view['id']}]"
+        )
+    lines += [
+        "",
+        _("Answer them with: parcours questions {course} list").format(course=desk.course.id),
+    ]
+    return "\n".join(lines)
+
+
+def send_tutor_reminders(config: ParcoursConfig, desk: Desk) -> Report:
+    """E-mail the course's ``notify`` addresses the questions near or over the delay not
+    reminded of yet (one message listing them); record what was sent."""
+    report = Report()
+    course = desk.course
+    addresses = list(course.tutoring.notify)
+    if not addresses:
+        return report
+    path = ledger_path(config, course.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        items = due(desk, _sent(path))
+        if not items:
+            return report
+        with language(course.language):
+            message = EmailMessage()
+            message["Subject"] = ngettext(
+                "[{course}] {n} question near or over the delay",
+                "[{course}] {n} questions near or over the delay",
+                len(items),
+            ).format(course=course.id, n=len(items))
+            message["From"] = config.smtp_sender
+            message["To"] = ", ".join(addresses)
+            message.set_content(_body(desk, items))
+        try:
+            with _smtp(config) as server:
+                server.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            report.failed = [key for key, _view in items]
+            raise ParcoursError(
+                _("the tutors' reminder was not sent ({error}); it is tried again next run").format(
+                    error=exc
+                )
+            ) from None
+        now = desk.now().isoformat()
+        for key, _view in items:
+            handle.write(json.dumps({"key": key, "at": now, "to": addresses}) + "\n")
+            report.sent.append(key)
+        report.to = addresses
+    return report
+
+
+def _smtp(config: ParcoursConfig) -> smtplib.SMTP:
+    if not config.smtp_host or not config.smtp_sender:
+        raise ConfigurationError(
+            _(
+                "the tutors' reminder needs an SMTP server: set c.ParcoursConfig.smtp_host "
+                "and c.ParcoursConfig.smtp_sender in jupyter_config.py"
+            )
+        ).about("smtp_host")
+    server = smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=30)
+    if config.smtp_starttls:
+        server.starttls()
+    if config.smtp_user:
+        server.login(config.smtp_user, config.smtp_password)
+    return server
