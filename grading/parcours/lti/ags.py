@@ -25,15 +25,13 @@ import contextlib
 import hashlib
 import time
 import urllib.parse
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import _
 from .client import TOKENS, ServiceError, request
-from .db import connect, transaction
+from .db import connect, one_at_a_time, transaction
 from .platforms import platform_for
 
 if TYPE_CHECKING:
@@ -217,20 +215,10 @@ def _send(db: sqlite3.Connection, config: ParcoursConfig, row: sqlite3.Row) -> s
     return "sent"
 
 
-@contextlib.contextmanager
-def _one_sync(config: ParcoursConfig) -> Iterator[None]:
+def _one_sync(config: ParcoursConfig) -> contextlib.AbstractContextManager[None]:
     """One :func:`sync_grades` at a time on this machine (cron and a teacher's command
     never send the same row twice at once): an exclusive lock on ``lti-sync.lock``."""
-    import fcntl
-
-    path = Path(config.data_dir) / "lti-sync.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return one_at_a_time(config, "lti-sync.lock")
 
 
 def sync_grades(

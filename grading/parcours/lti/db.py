@@ -70,7 +70,14 @@ def connect(config: ParcoursConfig) -> Iterator[sqlite3.Connection]:
     """A connection to the tool's database (made the first time, 0600), closed after the
     block. Autocommit: each statement is its own transaction, and :func:`transaction`
     groups several."""
-    path = db_path(config)
+    with sqlite_file(db_path(config), SCHEMA) as connection:
+        yield connection
+
+
+@contextlib.contextmanager
+def sqlite_file(path: Path, schema: str) -> Iterator[sqlite3.Connection]:
+    """A connection to one of the LMS side's SQLite files (the tool's, the LRS outbox),
+    made 0600 the first time with ``schema``; autocommit, WAL, each commit on the disk."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.touch(mode=0o600)
@@ -79,10 +86,26 @@ def connect(config: ParcoursConfig) -> Iterator[sqlite3.Connection]:
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
-        connection.executescript(SCHEMA)
+        connection.executescript(schema)
         yield connection
     finally:
         connection.close()
+
+
+@contextlib.contextmanager
+def one_at_a_time(config: ParcoursConfig, lock: str) -> Iterator[None]:
+    """One holder at a time on this machine of the lock file ``lock`` in the data folder
+    (cron and a teacher's command never send the same scores or statements at once)."""
+    import fcntl
+
+    path = Path(config.data_dir) / lock
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager

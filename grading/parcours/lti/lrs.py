@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import fcntl
 import json
 import sqlite3
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +37,7 @@ from ..errors import ConfigurationError
 from ..i18n import _
 from . import LtiError
 from .client import ServiceError
-from .db import transaction
+from .db import one_at_a_time, sqlite_file, transaction
 from .xapi import VERSION, home_page, statement, statement_id
 
 if TYPE_CHECKING:
@@ -90,36 +89,15 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@contextlib.contextmanager
-def _outbox(config: ParcoursConfig) -> Iterator[sqlite3.Connection]:
+def _outbox(config: ParcoursConfig) -> contextlib.AbstractContextManager[sqlite3.Connection]:
     """The outbox database (made 0600 the first time), autocommit, WAL."""
-    path = Path(config.data_dir) / "lrs.sqlite"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.touch(mode=0o600)
-    db = sqlite3.connect(path, timeout=30, isolation_level=None)
-    try:
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        db.executescript(SCHEMA)
-        yield db
-    finally:
-        db.close()
+    return sqlite_file(Path(config.data_dir) / "lrs.sqlite", SCHEMA)
 
 
-@contextlib.contextmanager
-def _one_sync(config: ParcoursConfig) -> Iterator[None]:
+def _one_sync(config: ParcoursConfig) -> contextlib.AbstractContextManager[None]:
     """One sync at a time on this machine (cron and a teacher's command never post the
     same batch at once)."""
-    path = Path(config.data_dir) / "lrs-sync.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return one_at_a_time(config, "lrs-sync.lock")
 
 
 def statements_url(config: ParcoursConfig) -> str:
