@@ -45,26 +45,9 @@ LAYERS: list[tuple[str, set[str]]] = [
 
 #: upward imports still waiting for their owner's change, each with why; the test fails
 #: when one is gone, so that the list only shrinks
-PENDING_UPWARD = {
-    # hub/history.py is a store (a file or PostgreSQL): it moves to store/ with the
-    # service's work on it (#25)
-    ("parcours.compliance.evidence", "parcours.hub.history"),
-    ("parcours.compliance.evidence", "parcours.hub.workspace"),
-    ("parcours.compliance.privacy", "parcours.hub.history"),
-}
+PENDING_UPWARD: set[tuple[str, str]] = set()
 #: cycles still waiting for their owner's change (as sorted tuples of modules)
-PENDING_CYCLES = {
-    # the service's handlers and their service (#25, hub/service.py's owner)
-    # (and the tutoring handlers, #26, and peer review's, #27, registered by make_app the
-    # same way)
-    (
-        "parcours.hub.learner_api",
-        "parcours.hub.peer_api",
-        "parcours.hub.service",
-        "parcours.hub.teacher_api",
-        "parcours.hub.tutoring_api",
-    ),
-}
+PENDING_CYCLES: set[tuple[str, ...]] = set()
 MAX_LINES = 500
 #: modules still over MAX_LINES, being split by their owner (the test fails once one is
 #: not, so that the list only shrinks)

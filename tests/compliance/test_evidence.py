@@ -55,8 +55,7 @@ def test_pack_of_a_hand_built_learner(world: World) -> None:
 
 
 def test_archive_pdf_and_hash_check(world: World, tmp_path) -> None:
-    from parcours.hub.history import record
-    from parcours.hub.workspace import LOGGED_IN
+    from parcours.store.history import LOGGED_IN, record
 
     for who in ("alice", "alice", "bob"):  # the hub's login hook, as on the hub
         record(world.config, "c1", who, LOGGED_IN, "")

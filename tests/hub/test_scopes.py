@@ -77,7 +77,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def run(config: Any, hub: FakeHub, test: Callable[[Any], Coroutine[Any, Any, None]]) -> None:
     """``test(fetch)`` against the service's application with JupyterHub's own HubAuth,
     whose calls to the hub ``hub`` answers."""
-    from parcours.hub import service
+    from parcours.hub import service, service_app
     from tornado.httpclient import AsyncHTTPClient
     from tornado.httpserver import HTTPServer
     from tornado.testing import bind_unused_port
@@ -85,7 +85,7 @@ def run(config: Any, hub: FakeHub, test: Callable[[Any], Coroutine[Any, Any, Non
     ready, held = threading.Event(), dict[str, Any]()
 
     async def serve() -> None:
-        app = service.make_app(config, "/services/parcours/")
+        app = service_app.make_app(config, "/services/parcours/")
         auth = service.ServiceHandler.hub_auth
         auth.access_scopes = {PARCOURS}
         auth._api_request = hub.answer

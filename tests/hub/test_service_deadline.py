@@ -110,7 +110,7 @@ class Service:
 def run_service(config: Any, test: Callable[[Service], Awaitable[None]]) -> None:
     """Run ``test`` against the service's application, served by an event loop in a thread
     of its own (as the service's process: a blocked loop there shows here as a wait)."""
-    from parcours.hub import service
+    from parcours.hub import service, service_app
     from tornado.httpserver import HTTPServer
     from tornado.testing import bind_unused_port
 
@@ -118,7 +118,7 @@ def run_service(config: Any, test: Callable[[Service], Awaitable[None]]) -> None
     held: dict[str, Any] = {}
 
     async def serve() -> None:
-        app = service.make_app(config, "/services/parcours/")
+        app = service_app.make_app(config, "/services/parcours/")
         service.ServiceHandler.hub_auth = HubStandIn()  # type: ignore[assignment]
         sock, held["port"] = bind_unused_port()
         server = HTTPServer(app)
@@ -153,7 +153,7 @@ class SlowHistory:
         self.entered = threading.Semaphore(0)
 
     def append(self, course: str, entry: dict[str, str]) -> None:
-        from parcours.hub.history import HistoryError
+        from parcours.store.history import HistoryError
 
         self.entered.release()
         time.sleep(SLOW_S)
@@ -171,7 +171,8 @@ class SlowHistory:
 def slow_world(monkeypatch: pytest.MonkeyPatch) -> SlowHistory:
     """A slow history, and an event store whose reads and writes each take ``SLOW_S``."""
     import parcours.store
-    from parcours.hub import history, service
+    from parcours.hub import service
+    from parcours.store import history
 
     slow = SlowHistory()
     monkeypatch.setattr(history, "open_history", lambda config: slow)
@@ -256,7 +257,8 @@ def test_slow_store_and_history_never_hold_up_other_learners(
 def test_a_failed_history_never_undoes_a_submission(
     project: tuple[Any, bytes, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from parcours.hub import history, problems, service
+    from parcours.hub import problems, service
+    from parcours.store import history
 
     config, _released, answered = project
     failing = SlowHistory(fail=True)
@@ -358,7 +360,7 @@ def test_every_file_history_of_a_course_shares_one_lock(tmp_path: Path) -> None:
     """Two FileHistory objects (one per request, as the hub's login hook makes them) append
     to the same file under the same lock."""
     from parcours.config import ParcoursConfig
-    from parcours.hub import history
+    from parcours.store import history
 
     config = ParcoursConfig(data_dir=str(tmp_path), events_url=f"sqlite:///{tmp_path}/e.db")
     one, two = history.FileHistory(config), history.FileHistory(config)
@@ -370,8 +372,8 @@ def test_a_history_write_that_fails_is_tried_again(tmp_path: Path) -> None:
     """Two failures, then the entry is written, in its place, stamped at the action's time."""
     from parcours.config import ParcoursConfig
     from parcours.hub import problems
-    from parcours.hub.history import HistoryError
     from parcours.hub.histwriter import HistoryWriter
+    from parcours.store.history import HistoryError
 
     config = ParcoursConfig(data_dir=str(tmp_path), history_retry_s=0.05, history_attempts=3)
     config.course_root("c1").mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""The Parcours service's history (hub/history.py) on one machine (JSON lines per course)
+"""The Parcours service's history (store/history.py) on one machine (JSON lines per course)
 and on PostgreSQL (a table of the events database): the same entries, in order, per
 course, from several threads at once, and never rewritten."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from parcours.config import ParcoursConfig
-from parcours.hub import history
+from parcours.store import history
 
 from tests.postgres import Databases
 

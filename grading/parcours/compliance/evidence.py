@@ -126,8 +126,7 @@ def _submissions(config: ParcoursConfig, course: Course, pseudonym: str) -> list
 def logins(config: ParcoursConfig, course: Course, learner_id: str) -> list[dict[str, str]]:
     """The learner's logins to the hub (the service's history of ``course``; none on one
     machine)."""
-    from ..hub.history import read
-    from ..hub.workspace import LOGGED_IN
+    from ..store.history import LOGGED_IN, read
 
     return [{"at": e["at"]} for e in read(config, course.id)
             if e["who"] == learner_id and e["what"] == LOGGED_IN]  # fmt: skip

@@ -316,8 +316,8 @@ def _scrub_file(path: Path, who: Person, done: Erasure) -> None:
 
 
 def _erase_events(config: ParcoursConfig, who: Person, done: Erasure) -> None:
-    from ..hub.history import open_history
     from ..store import open_store
+    from ..store.history import open_history
     from ..tutoring import open_tutoring
 
     with open_tutoring(config.events_url) as tutoring:  # before the events' rewrite of the file

@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import history, problems
+from ..store import history
+from . import problems
 
 
 @dataclass

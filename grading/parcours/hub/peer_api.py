@@ -110,7 +110,7 @@ class ReviewHandler(PeerHandler):
 
 def routes(prefix: str, name: str) -> list[tuple[str, type]]:
     """The peer-review routes under ``prefix`` (``name``: the id pattern), for
-    :func:`.service.make_app`."""
+    :func:`.service_app.make_app`."""
     base = prefix + rf"api/courses/{name}/assignments/{name}/peer"
     return [
         (base, QueueHandler),

@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInputError
 from ..i18n import _
-from .scopes import COORDINATE_SCOPE, learn_scope, person_scopes, teach_scope
+from .scopes import (
+    COORDINATE_SCOPE,
+    PARCOURS_SERVICE,
+    SERVICE_ACCESS,
+    learn_scope,
+    person_scopes,
+    teach_scope,
+)
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
@@ -28,7 +35,6 @@ if TYPE_CHECKING:
 #: the hub service serving the dashboards
 DASHBOARDS_SERVICE = "dashboards"
 #: the hub service holding the data: events, fetch, submit, deadlines, feedback
-PARCOURS_SERVICE = "parcours"
 #: the service whose token `parcours accounts sync` uses to manage users and groups
 ACCOUNTS_SERVICE = "parcours-accounts"
 #: the Unix account the Parcours service runs as on the hub (a system account, no login):
@@ -118,7 +124,7 @@ class People:
     def roles(self) -> list[dict[str, Any]]:
         """JupyterHub roles granting Parcours' scopes to the groups (``load_roles``)."""
         dashboards = f"access:services!service={DASHBOARDS_SERVICE}"
-        service = f"access:services!service={PARCOURS_SERVICE}"
+        service = SERVICE_ACCESS
         roles: list[dict[str, Any]] = [
             {
                 "name": "parcours-coordinator",

@@ -41,7 +41,7 @@ def note(config: ParcoursConfig, course: str, what: str, message: str, **details
     """Log a problem and keep it for ``course``'s teachers; never raises (when even this
     file cannot be written, the log has it all)."""
     from ..safefs import append_plain
-    from .history import path_lock
+    from ..store.history import path_lock
 
     problem = {
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

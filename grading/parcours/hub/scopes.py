@@ -31,7 +31,9 @@ from ..i18n import _
 PREFIX = "custom:parcours:"
 COORDINATE_SCOPE = PREFIX + "coordinate"
 #: the scope letting a token reach the Parcours service at all (JupyterHub's own)
-SERVICE_ACCESS = "access:services!service=parcours"
+#: the Parcours service's name on the hub (its URL: ``/services/parcours/``)
+PARCOURS_SERVICE = "parcours"
+SERVICE_ACCESS = f"access:services!service={PARCOURS_SERVICE}"
 
 
 def learn_scope(course: str) -> str:

@@ -71,8 +71,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import sys
 import tarfile
 import threading
 from collections.abc import Callable
@@ -89,9 +87,6 @@ from ..i18n import _
 from .classlist import CLASS
 from .errorbody import JupyterHubErrors, error_body
 from .waiters import WAITERS
-
-#: the service's name on the hub
-SERVICE = "parcours"
 
 log = logging.getLogger("parcours.service")
 
@@ -346,106 +341,3 @@ def grader() -> Any:
         config = ServiceHandler.config
         _grader = SubmitGrader(config, config.workers, notify=WAITERS.wake)
     return _grader
-
-
-#: a request answered later than this is logged (seconds, the service's own time)
-SLOW_REQUEST_S = 1.0
-
-
-def log_request(handler: tornado.web.RequestHandler) -> None:
-    """Tornado's per-request log: failures, and answers slower than ``SLOW_REQUEST_S``
-    (where a deadline's time goes: the hub's token check is part of it)."""
-    took, status = handler.request.request_time(), handler.get_status()
-    if status >= 500:
-        log.error("%d %s %s %.3f s", status, handler.request.method, handler.request.uri, took)
-    elif took >= SLOW_REQUEST_S:
-        log.warning(
-            "slow: %d %s %s %.3f s", status, handler.request.method, handler.request.uri, took
-        )
-
-
-def max_body(config: Any) -> int:
-    """Largest request body accepted, in bytes (``service_max_body_mb``)."""
-    return int(config.service_max_body_mb) * 2**20
-
-
-def make_app(config: Any, prefix: str) -> tornado.web.Application:
-    """The service's application under ``prefix`` (``/services/parcours/``)."""
-    from .learner_api import (
-        AssignmentHandler,
-        CoursePanelHandler,
-        CoursesHandler,
-        DeadlinesHandler,
-        EventsHandler,
-        ExchangeHandler,
-        FeedbackHandler,
-        PanelHandler,
-        ResultHandler,
-    )
-    from .peer_api import routes as peer_routes  # peer review (#27)
-    from .teacher_api import HistoryHandler, ProblemsHandler, RosterHandler, TeachHandler
-    from .tutoring_api import routes as tutoring_routes
-
-    global POOLS
-    POOLS = POOLS or Pools(config)
-    ServiceHandler.config = config
-    ServiceHandler.hub_auth = token_check(config)
-    name = r"([A-Za-z0-9][A-Za-z0-9_.-]*)"
-    return tornado.web.Application(
-        [
-            (prefix + r"api/events", EventsHandler),
-            (prefix + r"api/courses", CoursesHandler),
-            (prefix + rf"api/courses/{name}/exchange", ExchangeHandler),
-            (prefix + rf"api/courses/{name}/deadlines", DeadlinesHandler),
-            (prefix + rf"api/courses/{name}/assignments/{name}", AssignmentHandler),
-            (prefix + rf"api/courses/{name}/assignments/{name}/feedback", FeedbackHandler),
-            (prefix + rf"api/courses/{name}/assignments/{name}/result", ResultHandler),
-            (
-                prefix + rf"api/courses/{name}/assignments/{name}/(release|collect|autograde|"
-                r"feedback-release)",
-                TeachHandler,
-            ),
-            (prefix + rf"api/courses/{name}/history", HistoryHandler),
-            (prefix + rf"api/courses/{name}/problems", ProblemsHandler),
-            (prefix + rf"api/courses/{name}/roster", RosterHandler),
-            *tutoring_routes(prefix, name),
-            *peer_routes(prefix, name),
-            (prefix + r"api/panel", PanelHandler),
-            (
-                prefix + rf"api/courses/{name}/panel/(deadlines|review|workload)",
-                CoursePanelHandler,
-            ),
-        ],
-        max_body_size=max_body(config),
-        log_function=log_request,
-    )
-
-
-def main() -> int:
-    """Run the service where the hub says (``JUPYTERHUB_SERVICE_URL``)."""
-    from urllib.parse import urlparse
-
-    from ..config import load_config
-
-    # what the hub's log must show: problems (a request's own answer says the rest)
-    logging.basicConfig(
-        level=logging.WARNING, format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"
-    )
-    os.umask(0o007)
-    url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE}/")
-    config = load_config()
-    app = make_app(config, prefix)
-    app.listen(url.port or 80, url.hostname or "127.0.0.1", max_body_size=max_body(config))
-    # answer the hub's start check at once; load the rest beside the event loop
-    threading.Thread(target=warm_up, args=(config,), name="warm-up", daemon=True).start()
-    tornado.ioloop.IOLoop.current().start()
-    return 0
-
-
-if __name__ == "__main__":
-    # the importable module's main, not this ``__main__`` copy's: the handlers of
-    # learner_api and teacher_api share that module's state (configuration, pools, queue)
-    from parcours.hub import service as importable
-
-    sys.exit(importable.main())

@@ -47,6 +47,7 @@ from .people import (
     grader_account,
     read_people,
 )
+from .scopes import SERVICE_ACCESS
 from .shellpath import venv_bin
 
 if TYPE_CHECKING:
@@ -200,7 +201,7 @@ def parcours_service(config: ParcoursConfig, port: int) -> dict[str, Any]:
         "display": False,  # an API, no page: not in the hub's Services menu
         "timeout": SERVICE_START_S,
         "url": f"http://{config.ip}:{port}",
-        "command": [sys.executable, "-m", "parcours.hub.service"],
+        "command": [sys.executable, "-m", "parcours.hub.service_app"],
         "cwd": config.root,
         "environment": _service_env(),
     }
@@ -290,7 +291,7 @@ def server_token_scopes(people: People) -> list[str]:
     return [
         "users:activity!user",
         "access:servers!server",
-        f"access:services!service={PARCOURS_SERVICE}",
+        SERVICE_ACCESS,
         *sorted(people.custom_scopes()),
     ]
 

@@ -109,7 +109,7 @@ class HistoryHandler(ServiceHandler):
 
     @needs_scope("teach")
     async def get(self, course_id: str) -> None:
-        from . import history
+        from ..store import history
 
         course, config = await self.course(course_id), self.config
         self.reply(await self.in_learners(lambda: history.read(config, course.id)))

@@ -313,10 +313,6 @@ def _prepare_for(name: str) -> None:
         prepare_workspace(config, name, courses, teaches=bool(person.teaches))
 
 
-#: the history entry of a login (``hub.history``), one per course the person learns in
-LOGGED_IN = "logged-in"
-
-
 def landing(handler: Any) -> str:
     """JupyterHub's ``default_url``: where the hub sends a person who logs in without
     asking for a page. A coordinator goes to the dashboards' first page
@@ -348,7 +344,7 @@ def _record_login(authentication: Any) -> Any:
 
     from ..config import load_config
     from ..errors import ParcoursError
-    from .history import record
+    from ..store.history import LOGGED_IN, record
     from .people import read_people
 
     if not authentication:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 HISTORY = "history.jsonl"
 #: the fields of an entry, in order
 FIELDS = ("at", "who", "what", "assignment")
+#: the entry of a login (``hub/workspace.py``), one per course the person learns in
+LOGGED_IN = "logged-in"
 
 _POSTGRESQL_DDL = """
 CREATE TABLE IF NOT EXISTS history (
