@@ -22,7 +22,6 @@ from ..errors import BadInputError
 from ..i18n import _
 from .scopes import (
     COORDINATE_SCOPE,
-    PARCOURS_SERVICE,
     SERVICE_ACCESS,
     learn_scope,
     person_scopes,

@@ -40,14 +40,13 @@ from .exchange import EXCHANGE_TRANSPORT
 from .people import (
     ACCOUNTS_SERVICE,
     DASHBOARDS_SERVICE,
-    PARCOURS_SERVICE,
     SERVICE_ACCOUNT,
     People,
     formgrader_service,
     grader_account,
     read_people,
 )
-from .scopes import SERVICE_ACCESS
+from .scopes import PARCOURS_SERVICE, SERVICE_ACCESS
 from .shellpath import venv_bin
 
 if TYPE_CHECKING:
