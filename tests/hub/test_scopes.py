@@ -195,3 +195,17 @@ def test_a_servers_token_asks_for_every_parcours_scope(project: Any) -> None:
         "custom:parcours:teach:bench-a",
         "custom:parcours:teach:bench-b",
     ]
+
+
+def test_no_setting_opens_the_hub_to_an_account_no_course_names(project: Any) -> None:
+    """The deprecated ``dashboard_teachers`` (one machine's teachers) makes no one a
+    person of the hub: there, only the manifests make teachers."""
+    from parcours.hub.people import read_people
+
+    project.dashboard_teachers = ["prof-hors-cours"]
+    try:
+        people = read_people(project)
+    finally:
+        project.dashboard_teachers = []
+    assert "prof-hors-cours" not in people.by_name
+    assert TEACHER in people.by_name

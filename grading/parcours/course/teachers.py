@@ -5,8 +5,11 @@ become the ``formgrade-<course>`` group and its ``custom:parcours:teach:<course>
 (:mod:`parcours.hub.people`); on one machine the dashboards and the grading endpoint ask
 :func:`teaches`. Never an environment variable: a role is granted by the course's own file.
 
-``c.ParcoursConfig.dashboard_teachers`` is deprecated: still read, as teachers of every
-course added to the manifests' (a warning says so), until it is moved into the manifests.
+``c.ParcoursConfig.dashboard_teachers`` is deprecated: on one machine still read, as
+teachers of every course added to the manifests' (a warning says so), until it is moved
+into the manifests. Never on the hub (:mod:`parcours.hub.people`): there, as before, only
+the manifests make teachers — a setting must not open the hub to an account no course
+names.
 """
 
 from __future__ import annotations
@@ -32,10 +35,11 @@ def _deprecated(config: Any) -> frozenset[str]:
     return frozenset(names)
 
 
-def teachers(config: Any, course: Any) -> frozenset[str]:
+def teachers(config: Any, course: Any, *, hub: bool = False) -> frozenset[str]:
     """The people who teach ``course`` (a :class:`.model.Course`): its manifest's
-    ``teachers``, and the deprecated ``dashboard_teachers``."""
-    return frozenset(course.teachers) | _deprecated(config)
+    ``teachers``, and on one machine (not ``hub``) the deprecated ``dashboard_teachers``."""
+    named = frozenset(course.teachers)
+    return named if hub else named | _deprecated(config)
 
 
 def teaches(config: Any, user: str, course: Any) -> bool:

@@ -193,7 +193,7 @@ def read_people(config: ParcoursConfig) -> People:
 
     for course in courses:
         check_account(grader_account(course.id), f"{course.folder}/course.toml: id")
-        for teacher in sorted(teachers(config, course)):  # who teaches: one place
+        for teacher in sorted(teachers(config, course, hub=True)):  # who teaches: one place
             person(teacher, f"{course.folder}/course.toml: teachers").teaches.add(course.id)
         roster = load_roster(config, course)
         for learner in roster.learners.values():
