@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pytest
 from parcours.config import ParcoursConfig
-from parcours.hub import accounts, history
+from parcours.hub import accounts
 from parcours.pipeline.records import RELEASES, read_record, update_record
+from parcours.store import history
 
 
 @pytest.fixture(autouse=True)
