@@ -18,6 +18,7 @@ Parcours service (``api/courses/<id>/questions…``) with the server's own token
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -57,17 +58,21 @@ def commitment_text(commitment: dict[str, Any], lang: str) -> str:
     from babel.dates import get_day_names
     from parcours.course.tutoring import WEEKDAYS
     from parcours.i18n import number
+    from parcours.i18n.display import zone_label
 
     names = get_day_names("wide", locale=lang)
     days = [names[WEEKDAYS.index(day)] for day in commitment["working_days"]]
+    zone = commitment.get("timezone") or "UTC"  # the hours are the course's: its zone named
     with language(lang):
         return _(
-            "A tutor or teacher answers within {hours} working hours ({days}, {starts}-{ends})."
+            "A tutor or teacher answers within {hours} working hours ({days}, "
+            "{starts}-{ends}, {zone})."
         ).format(
             hours=number(commitment["response_hours"], lang, decimals=1),
             days=", ".join(days),
             starts=commitment["day_starts"],
             ends=commitment["day_ends"],
+            zone=zone_label(datetime.now(UTC), zone, lang),
         )
 
 
