@@ -60,6 +60,9 @@ def peer_site(hub_site: HubSite) -> Iterator[dict[str, Any]]:
     manifest.write_text(before[:cut] + peer + "\n" + before[cut:], encoding="utf-8")
     course = load_course(folder)
     root = hub_site.config.course_root(COURSE_A)
+    # folders made here are owned as the course's data folder is (the service writes in
+    # them afterwards: a "submitted" folder left to root would refuse its next hand-in)
+    owned = [root / "submitted"] if not (root / "submitted").exists() else []
     made: list[Path] = []
     for login in AUTHORS:
         where = root / "submitted" / login / ASSIGNMENT
@@ -83,7 +86,7 @@ def peer_site(hub_site: HubSite) -> Iterator[dict[str, Any]]:
         nbformat.write(nb, where / "frequentation-mediatheque.ipynb")
     pairs = [(a, r) for a in AUTHORS for r in AUTHORS if a != r]
     add_allocations(hub_site.config, course, ASSIGNMENT, pairs)
-    for path in [*made, peer_folder(hub_site.config, course, ASSIGNMENT)]:
+    for path in [*owned, *made, peer_folder(hub_site.config, course, ASSIGNMENT)]:
         _own_like(path, root)
     names = ("pt-alice", "pt-bob", "pt-carol", "pt-dora")
     try:

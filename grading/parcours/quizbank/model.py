@@ -177,7 +177,7 @@ _BANK = {
 }
 
 
-def _say(template: str, **values: Any) -> str:
+def _filled(template: str, **values: Any) -> str:
     """``template`` (a message of the tables above) in the user's language, filled in."""
     if not template:
         return ""
@@ -199,7 +199,7 @@ def _bank_message(problem: SchemaProblem, data: Any) -> tuple[str, str, str]:
         key = problem.missing()[0] if rule == "required" else problem.field
         message, fix = _BANK.get(key, (raw, ""))
         found = data.get(key) if rule == "required" and isinstance(data, dict) else value
-        return "", _say(message, value=found), _say(fix)
+        return "", _filled(message, value=found), _filled(fix)
     label = _question_label(data, int(path[1]))
     question = data["questions"][int(path[1])]
     if len(path) == 2:  # the question itself
@@ -228,11 +228,11 @@ def _bank_message(problem: SchemaProblem, data: Any) -> tuple[str, str, str]:
         if question.get("type") == "multiple" and len(path) > 3:
             message, fix = _ANSWER["single"]
             found = value
-        return label, _say(message, value=found), _say(fix, last=last)
+        return label, _filled(message, value=found), _filled(fix, last=last)
     if field == "options" and rule == "minItems":
         return label, _("'options' needs at least 2 entries, found {n}").format(n=len(value)), ""
     message, fix = _FIELD.get(field, (raw, ""))
-    return label, _say(message, value=found), _say(fix, key=field)
+    return label, _filled(message, value=found), _filled(fix, key=field)
 
 
 def _missing(key: str, kind: Any) -> tuple[str, str]:
@@ -244,9 +244,9 @@ def _missing(key: str, kind: Any) -> tuple[str, str]:
             'add options: ["...", "..."]'
         )
     if key == "type":
-        return _("the question has no 'type'"), _say(N_("add type: one of {types}"))
+        return _("the question has no 'type'"), _filled(N_("add type: one of {types}"))
     message, fix = _FIELD[key]
-    return _say(message, value=None), _say(fix)
+    return _filled(message, value=None), _filled(fix)
 
 
 def _check_schema(data: Any, source: str) -> None:
