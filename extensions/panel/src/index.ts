@@ -95,6 +95,8 @@ class PathPanel extends Widget {
   private live: HTMLElement;
   private body: HTMLElement;
   private loading: Promise<void> = Promise.resolve();
+  /** The questions whose answers she opened: still open after the panel is loaded again. */
+  private opened = new Set<string>();
 
   constructor(private app: JupyterFrontEnd) {
     super();
@@ -397,6 +399,9 @@ class PathPanel extends Widget {
       );
       entry.append(' ', this.button(q.open, async () => this.showQuestion(entry, course, item.id, q), itemId));
       list.append(entry);
+      if (this.opened.has(item.id)) {
+        await this.showQuestion(entry, course, item.id, q);
+      }
     }
     if (!data.questions.length) {
       list.append(el('li', { text: q.no_question }));
@@ -422,6 +427,7 @@ class PathPanel extends Widget {
     }
     entry.append(answers);
     entry.querySelector('.parcours-panel-unread')?.remove();
+    this.opened.add(id);
   }
 
   private assignment(course: string, row: Json): HTMLElement {
