@@ -76,6 +76,9 @@ def test_asking_from_a_lesson_in_the_panel(
     )
     entry.locator(".parcours-panel-unread", has_text="1").wait_for(timeout=60_000)
     entry.get_by_role("button", name="Lire").first.click()
-    entry.locator(".parcours-panel-answer strong", has_text="leçon 1").wait_for(timeout=30_000)
+    # the answer, in her panel (sanitised Markdown)
+    panel.locator(".parcours-panel-answer strong", has_text="leçon 1").first.wait_for(
+        timeout=60_000
+    )
     page.screenshot(path=str(output_dir / "tutoring-answer.png"))
     page.context.close()
