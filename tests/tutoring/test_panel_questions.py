@@ -5,6 +5,7 @@ suggestions while typing; a classmate's question shown without her name."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +54,11 @@ async def test_ask_from_the_panel_with_suggestions(world: World, jp_fetch: Any) 
         Desk(store, course).ask(Reader("bob"), {"title": "Comment lire un fichier CSV ?"})
     overview = await call(jp_fetch, "questions", course=COURSE)
     assert overview["texts"]["heading"] == "Une question ?"
-    assert overview["commitment"] == (
-        "Un tuteur ou un enseignant répond sous 24 heures ouvrées (lundi, mardi, mercredi, "
-        "jeudi, vendredi, 09:00-18:00)."
-    )
+    assert re.fullmatch(  # the course's hours, its zone named (UTC+1 or +2 by season)
+        r"Un tuteur ou un enseignant répond sous 24 heures ouvrées \(lundi, mardi, mercredi, "
+        r"jeudi, vendredi, 09:00-18:00, heure de Paris, UTC\+[12]\)\.",
+        overview["commitment"],
+    ), overview["commitment"]
     assert overview["unread"] == 0
     assert [q["author"] for q in overview["questions"]] == ["un·e camarade"]
     found = await call(jp_fetch, "questions/suggest", course=COURSE, q="lire un csv")

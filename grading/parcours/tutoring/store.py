@@ -132,6 +132,15 @@ class TutoringStore:
             raise EventStoreError(_unreachable(self.url, exc)) from None
         return conn
 
+    @property
+    def _db_errors(self) -> tuple[type[BaseException], ...]:
+        """What the database driver raises (psycopg imported only for PostgreSQL)."""
+        if self.dialect == "sqlite":
+            return (sqlite3.Error,)
+        import psycopg
+
+        return (psycopg.Error,)
+
     def _error(self, what: str, exc: BaseException) -> EventStoreError:
         return EventStoreError(
             _("tutoring store {url} {what}: {error} — check the store (events_url)").format(
@@ -173,19 +182,18 @@ class TutoringStore:
                 with conn.transaction():
                     for sql, params in statements:
                         changed += max(conn.execute(self._sql(sql), params).rowcount, 0)
-        except Exception as exc:
+        except EventStoreError:
             self.close()
-            if isinstance(exc, EventStoreError):
-                raise
+            raise
+        except self._db_errors as exc:
+            self.close()
             raise self._error(_("refused a write"), exc) from None
         return changed
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:
             return list(self._connect().execute(self._sql(sql), params).fetchall())
-        except EventStoreError:
-            raise
-        except Exception as exc:
+        except self._db_errors as exc:
             self.close()
             raise self._error(_("cannot be read"), exc) from None
 
@@ -346,7 +354,7 @@ class TutoringStore:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             else:
                 conn.execute("VACUUM FULL tutoring_questions, tutoring_answers, tutoring_follows")
-        except Exception as exc:
+        except self._db_errors as exc:
             self.close()
             raise self._error(_("refused a write"), exc) from None
         return changed
