@@ -154,3 +154,29 @@ def test_a_learner_holding_her_processes_costs_another_learner_nothing(
         (p.code, p.message) for p in honest.problems
     ]
     assert scores(held["result"])["q2_test"] == 3.0  # hers too, once her cell has ended
+
+
+def test_the_runner_joins_every_group_it_was_given() -> None:
+    """``join`` moves a single-threaded process through v1's ``tasks`` file (no RCU grace
+    period): it must still land in every group, memory and pids alike."""
+    import os
+
+    made, _why = cgroups.create(2**26, 8)
+    if not made:
+        return  # no groups on this host: the report says why (test above)
+    try:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # a fresh fork, single-threaded like the runner
+            cgroups.join(made)
+            os.write(write, Path("/proc/self/cgroup").read_bytes())
+            os._exit(0)
+        os.close(write)
+        os.waitpid(pid, 0)
+        lines = os.read(read, 65536).decode().splitlines()
+        os.close(read)
+        for group in made:  # .../<hierarchy>/parcours/sandbox-...: "N:<hierarchy>:/parcours/..."
+            rel = "/" + "/".join(Path(group).parts[-2:])
+            assert any(line.endswith(":" + rel) for line in lines), (group, lines)
+    finally:
+        cgroups.remove(made)

@@ -74,9 +74,22 @@ def _enable(folder: Path, controllers: str) -> None:
 
 
 def join(groups: list[str]) -> None:
-    """Move the calling process into ``groups`` (in the runner, before student code)."""
+    """Move the calling process into ``groups`` (in the runner, before student code).
+
+    A single-threaded process (the runner, just forked) joins a v1 group through its
+    ``tasks`` file, writing ``0`` (the calling thread): the kernel then skips the global
+    thread-group lock that a write to ``cgroup.procs`` takes, whose RCU grace period kept
+    every notebook's runner off the CPU 6-30 ms, its worker's core idle meanwhile
+    (``perf record -e sched:sched_switch``: ``synchronize_rcu`` under
+    ``cgroup_procs_write_start``). Threads and processes started later are born in the
+    group either way; v2 groups have no ``tasks`` file and keep ``cgroup.procs``."""
+    alone = len(os.listdir("/proc/self/task")) == 1
     for group in groups:
-        (Path(group) / "cgroup.procs").write_text(str(os.getpid()))
+        tasks = Path(group) / "tasks"
+        if alone and tasks.is_file():
+            tasks.write_text("0")
+        else:
+            (Path(group) / "cgroup.procs").write_text(str(os.getpid()))
 
 
 def remove(groups: list[str]) -> None:
