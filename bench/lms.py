@@ -5,10 +5,17 @@ platform of the tests (tests/lti/mockplatform.py, real HTTP on loopback).
 Each learner launches once (OIDC login, signed id token: not timed), one score each is
 queued, then ``sync_grades`` runs until the outbox is empty (no backoff wait: the
 retries' timing is the tests' business). Lost: a learner without a result in the LMS;
-duplicated: a learner whose result was written more than once. xAPI statements are not
-forwarded yet (statements=0).
+duplicated: a learner whose result was written more than once.
 
-Usage: .venv/bin/python bench/lms.py [--scores N] [--failure-rate R]
+Then ``--statements`` recorded events (varied kinds, 700 learners) are forwarded as xAPI
+statements to a real Ralph LRS (its own venv, file backend, HTTP Basic:
+tests/lti/ralphlrs.py) by ``sync_statements`` in batches of ``--batch``; timed from the
+first read of the outbox to the last batch recorded as sent (Ralph's start and the
+events' recording not timed). Lost and duplicated then also count statements: an event
+whose statement Ralph's file lacks, or holds more than once.
+
+Usage: .venv/bin/python bench/lms.py [--scores N] [--failure-rate R] [--statements N]
+[--batch N]
 Last line: `lms: scores=<n> passback_s=<x> lost=<n> duplicated=<n> statements=<n>
 statements_per_s=<x>`.
 """
@@ -31,6 +38,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scores", type=int, default=1000)
     parser.add_argument("--failure-rate", type=float, default=0.01)
+    parser.add_argument("--statements", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=5000)
     args = parser.parse_args()
 
     from parcours.config import load_config
@@ -90,13 +99,58 @@ def main() -> None:
             f"{args.scores} launches in {launch_s:.1f} s; {failures} injected failures, "
             f"{rounds} sync rounds"
         )
+        statements, per_s, s_lost, s_duplicated = forward(folder, args.statements, args.batch)
         print(
-            f"lms: scores={args.scores} passback_s={passback_s:.2f} lost={lost} "
-            f"duplicated={duplicated} statements=0 statements_per_s=0"
+            f"lms: scores={args.scores} passback_s={passback_s:.2f} lost={lost + s_lost} "
+            f"duplicated={duplicated + s_duplicated} statements={statements} "
+            f"statements_per_s={per_s:.0f}"
         )
     finally:
         platform.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def forward(folder: Path, count: int, batch: int) -> tuple[int, float, int, int]:
+    """``count`` recorded events sent to a real Ralph: (statements Ralph holds,
+    statements per second, lost, duplicated)."""
+    from collections import Counter
+
+    from parcours.config import load_config
+    from parcours.lti.lrs import sync_statements
+    from parcours.lti.xapi import statement_id
+
+    from tests.lti.ralphlrs import PASSWORD, USER, Ralph
+    from tests.lti.test_lrs import record
+
+    if count <= 0:
+        return 0, 0.0, 0, 0
+    ralph = Ralph(folder / "ralph")
+    ralph.start()
+    try:
+        (folder / "xapi" / "courses").mkdir(parents=True)
+        config = load_config(
+            folder / "xapi",
+            data_dir=str(folder / "xapi" / "data"),
+            lrs_url=ralph.url,
+            lrs_user=USER,
+            lrs_password=PASSWORD,
+            lrs_home_page="https://parcours.example.org",
+        )
+        events = record(config, count, course="bench")
+        started = time.perf_counter()
+        report = sync_statements(config, batch=batch)
+        took = time.perf_counter() - started
+        held = Counter(str(s["id"]) for s in ralph.stored())
+    finally:
+        ralph.stop()
+    wanted = {statement_id(e.id) for e in events}
+    print(
+        f"{count} statements: {report.stored} stored, {report.known} known, "
+        f"{report.retries} retries, {took:.1f} s, error: {report.error or 'none'}"
+    )
+    lost = len(wanted - set(held))
+    duplicated = sum(1 for i, n in held.items() if i in wanted and n > 1)
+    return sum(1 for i in held if i in wanted), count / took, lost, duplicated
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ BAD_INPUT: dict[str, list[str]] = {
     "lrs": ["lrs", "sync"],  # no LRS configured
     "peer": ["peer", "no-such-course", "devoir-1", "status"],
     "questions": ["questions", "no-such-course", "list"],
+    "badges": ["badges", "issue", "no-such-course"],
 }
 #: commands with no bad input to give: their plain output is checked instead
 PLAIN = {"config": ["config"]}

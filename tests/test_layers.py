@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("course and stores", {"course", "quizbank", "store"}),
     (
         "pipeline and analytics",
-        {"pipeline", "analytics", "cohort", "review", "lti", "tutoring", "peer"},
+        {"pipeline", "analytics", "cohort", "review", "lti", "tutoring", "peer", "badges"},
     ),
     # the service layer, in order: the dashboards show compliance's follow-ups, the hub
     # serves the dashboards (and the learner side reaches the hub through its client)

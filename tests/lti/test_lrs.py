@@ -55,17 +55,9 @@ def config(tmp_path: Path, lrs: MockLrs) -> ParcoursConfig:
 
 
 def record(config: ParcoursConfig, count: int, course: str = "c1", start: int = 0) -> list[Event]:
-    """``count`` events of varied kinds, recorded in the project's event store."""
-    kinds: list[dict[str, Any]] = [
-        dict(verb="answered", object_type="question", object_id="q1", lesson="l01",
-             score=1.0, success=True, response={"choice": "b"}, duration_s=12.5, attempt=1),
-        dict(verb="opened", object_type="lesson", object_id="l01", lesson="l01"),
-        dict(verb="completed", object_type="lesson", object_id="l01", lesson="l01",
-             duration_s=600.0),
-        dict(verb="submitted", object_type="assignment", object_id="devoir-a"),
-        dict(verb="reflected", object_type="assignment", object_id="devoir-a",
-             extra={"difficulties": "Ma voisine <b>Jeanne</b> m'a aidée"}),
-    ]  # fmt: skip
+    """``count`` events of varied kinds (:data:`KINDS`), recorded in the project's event
+    store."""
+    kinds = KINDS
     events = [
         Event.make(actor=f"p-{(start + i) % 7:016x}", course=course, **kinds[i % len(kinds)])
         for i in range(count)
@@ -73,6 +65,19 @@ def record(config: ParcoursConfig, count: int, course: str = "c1", start: int = 
     with open_store(config.events_url) as store:
         store.record_many(events)
     return events
+
+
+#: one event of each kind Parcours records and forwards
+KINDS: list[dict[str, Any]] = [
+    dict(verb="answered", object_type="question", object_id="q1", lesson="l01",
+         score=1.0, success=True, response={"choice": "b"}, duration_s=12.5, attempt=1),
+    dict(verb="opened", object_type="lesson", object_id="l01", lesson="l01"),
+    dict(verb="completed", object_type="lesson", object_id="l01", lesson="l01",
+         duration_s=600.0),
+    dict(verb="submitted", object_type="assignment", object_id="devoir-a"),
+    dict(verb="reflected", object_type="assignment", object_id="devoir-a",
+         extra={"difficulties": "Ma voisine <b>Jeanne</b> m'a aidée"}),
+]  # fmt: skip
 
 
 def test_statements_follow_the_profile() -> None:

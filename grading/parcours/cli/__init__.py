@@ -102,6 +102,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "privacy": ("privacy", "administrator", N_("GDPR: export or erase a learner, purge old data")),
     "lti": ("lti", "teacher", N_("the LMS (LTI 1.3): pass scores back, sync the roster")),
     "lrs": ("lrs", "administrator", N_("send learners' events to a learning record store (xAPI)")),
+    "badges": ("badges", "teacher", N_("Open Badges 3.0: issue, revoke and list badges")),
 }
 
 #: the heading of each role's commands in ``parcours --help``

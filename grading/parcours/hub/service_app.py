@@ -48,6 +48,7 @@ def max_body(config: Any) -> int:
 
 def make_app(config: Any, prefix: str) -> tornado.web.Application:
     """The service's application under ``prefix`` (``/services/parcours/``)."""
+    from .badges_api import routes as badge_routes  # public badge pages (#28)
     from .learner_api import (
         AssignmentHandler,
         CoursePanelHandler,
@@ -86,6 +87,7 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
             (prefix + rf"api/courses/{name}/roster", RosterHandler),
             *tutoring_routes(prefix, name),
             *peer_routes(prefix, name),
+            *badge_routes(prefix),
             (prefix + r"api/panel", PanelHandler),
             (
                 prefix + rf"api/courses/{name}/panel/(deadlines|review|workload)",

@@ -52,6 +52,7 @@ SOURCES = (
     PACKAGE / "hub",
     PACKAGE / "tutoring",
     PACKAGE / "peer",
+    PACKAGE / "badges",
     _package_folder("parcours_lab"),
     # the errors of the project's and the servers' start (``misc.po``)
     PACKAGE / "project.py",

@@ -7,7 +7,9 @@ crash, a kill, the LRS down) resumes with what is left, and nothing is sent twic
 recorded. The one window left, a batch the LRS stored but whose answer never came back,
 is closed by the statements' stable ids: sent again, the LRS recognises them (xAPI
 1.0.3 §2.2: it keeps the statement it has and answers 200 without those ids, 204, or
-409 for a conflicting one), and Parcours records them as sent.
+409 for a conflicting one), and Parcours records them as sent. Ralph (tested against
+in tests/lti/test_lrs_ralph.py) answers 204 for a batch it holds whole, 200 with the
+new ids only for a batch it holds in part, 409 when one id is held with other content.
 
 :func:`sync_statements` posts the events not yet sent, oldest first, in batches
 (``POST <lrs_url>/statements``, header ``X-Experience-API-Version: 1.0.3``, HTTP Basic
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import http.client
 import json
 import sqlite3
 import time
@@ -139,7 +142,9 @@ def post_statements(config: ParcoursConfig, statements: list[dict[str, Any]]) ->
             ),
             error.code,
         ) from None
-    except (urllib.error.URLError, OSError) as error:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        # unreachable, a connection reset or closed mid-answer: the LRS may have stored
+        # the batch, so it is sent again and its statements' ids make that harmless
         raise ServiceError(
             _("POST {url} could not be reached: {reason}").format(url=url, reason=str(error)[:200])
         ) from None
