@@ -9,9 +9,14 @@ a real HTTP server (tornado, loopback, its own thread and event loop):
   public key, tokens carrying the scopes granted;
 - AGS 2.0: line items per context (``GET``/``POST``), results (``user_id`` filter),
   scores (a score not newer than the one held is ignored, §3.4.8), failures injected;
-- NRPS 2.0: memberships in pages of ``page_size`` with ``Link: rel="next"``.
+- NRPS 2.0: memberships in pages of ``page_size`` with ``Link: rel="next"``;
+- the page a person opens in the LMS to use the tool (``/launch/<login hint>``, its
+  ``?message=deep-linking`` for a teacher adding an activity): an auto-posting form to
+  the tool's login initiation URL (LTI Core 1.3 §5.1.1, third-party initiated login);
+- Deep Linking 2.0's return URL, keeping the content items (and their line items).
 
-What an instructor does in the LMS is a method (:meth:`MockPlatform.instructor_sets`).
+What an instructor does in the LMS is a method (:meth:`MockPlatform.instructor_sets`);
+:meth:`MockPlatform.wait_until` waits for what the tool sends (no polling).
 """
 
 from __future__ import annotations
@@ -77,10 +82,35 @@ class MockPlatform:
     links: list[dict[str, Any]] = field(default_factory=list)
     #: id token claims overridden in the next launch (to test refusals)
     tamper: dict[str, Any] = field(default_factory=dict)
+    #: the tool's OIDC login initiation URL (where the LMS's launch page posts)
+    tool_login_url: str = ""
     port: int = 0
 
     def __post_init__(self) -> None:
         self.key = JWK.generate(kty="RSA", size=2048, kid="platform-1", use="sig", alg="RS256")
+        #: notified each time the tool changes something held here (scores, links)
+        self.changed = threading.Condition()
+
+    def wait_until(self, holds: Any, timeout: float = 120.0) -> Any:
+        """Wait until ``holds()`` is true (checked at each change the tool makes); its
+        value. An AssertionError after ``timeout`` seconds."""
+        with self.changed:
+            found = self.changed.wait_for(holds, timeout)
+        assert found, f"the LMS did not get what was expected in {timeout} s"
+        return found
+
+    def touched(self) -> None:
+        with self.changed:
+            self.changed.notify_all()
+
+    def progress(self, lineitem: str, sub: str) -> tuple[Any, Any, Any]:
+        """(score, activityProgress, gradingProgress) the LMS holds for a learner."""
+        held = self.results.get((lineitem, sub), {})
+        return (
+            held.get("resultScore"),
+            held.get("activityProgress"),
+            held.get("gradingProgress"),
+        )
 
     @property
     def url(self) -> str:
@@ -168,6 +198,8 @@ class MockPlatform:
 
     # -- serving ----------------------------------------------------------------------
     def start(self) -> None:
+        from tests.lti.mockregistration import OpenIdConfiguration, Register
+
         ready = threading.Event()
 
         def serve() -> None:
@@ -184,6 +216,7 @@ class MockPlatform:
                     (r"/contexts/([^/]+)/memberships", Memberships, {"platform": self}),
                     (r"/deeplink/return", DeepLinkReturn, {"platform": self}),
                     (r"/.well-known/openid-configuration", OpenIdConfiguration, {"platform": self}),
+                    (r"/launch/([^/]+)", LaunchPage, {"platform": self}),
                     (r"/register", Register, {"platform": self}),
                 ]
             )
@@ -242,7 +275,10 @@ class Auth(Handler):
         ]
         if not all(checks) or arg("login_hint") not in p.users:
             raise tornado.web.HTTPError(400)
-        token = p.id_token(p.users[arg("login_hint")], arg("nonce"), p.tamper)
+        claims = dict(p.tamper)
+        if arg("lti_message_hint", "") == "deep-linking":  # what the launch page asked
+            claims = p.deep_linking_request() | claims
+        token = p.id_token(p.users[arg("login_hint")], arg("nonce"), claims)
         fields = {"id_token": token, "state": arg("state")}
         inputs = "".join(
             f'<input type="hidden" name="{k}" value="{html.escape(v)}">' for k, v in fields.items()
@@ -338,6 +374,7 @@ class Scores(Handler):
         )
         self.set_status(204)
         self.finish()
+        p.touched()
 
 
 class Memberships(Handler):
@@ -397,63 +434,35 @@ class DeepLinkReturn(Handler):
             if "lineItem" in item:
                 ident = f"li{len(p.lineitems) + 1}"
                 p.lineitems[ident] = {**item["lineItem"], "id": f"{p.url}/lineitems/{ident}"}
-        self.finish("ok")
-
-
-class OpenIdConfiguration(Handler):
-    """The platform's OpenID configuration (Dynamic Registration 1.0, §3.4)."""
-
-    def get(self) -> None:
-        p = self.platform
-        if self.request.headers.get("Authorization") != f"Bearer {p.registration_token}":
-            raise tornado.web.HTTPError(401)
-        self.answer(
-            {
-                "issuer": p.issuer,
-                "authorization_endpoint": p.url + "/auth",
-                "token_endpoint": p.url + "/token",
-                "jwks_uri": p.url + "/jwks",
-                "registration_endpoint": p.url + "/register",
-                "scopes_supported": ["openid"],
-                "response_types_supported": ["id_token"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "https://purl.imsglobal.org/spec/lti-platform-configuration": {
-                    "product_family_code": "mock",
-                    "messages_supported": [{"type": "LtiResourceLinkRequest"}],
-                },
-            }
+        titles = "".join(
+            f"<li>{html.escape(str(i.get('title', '')))}</li>"
+            for i in claims.get(dl + "content_items", [])
         )
+        self.finish(f"<!doctype html><title>LMS</title><h1>Activities added</h1><ul>{titles}</ul>")
+        p.touched()
 
 
-class Register(Handler):
-    """The platform's registration endpoint: the tool's configuration checked, a client
-    id and a deployment given (Dynamic Registration 1.0, §3.5-3.6)."""
+class LaunchPage(Handler):
+    """What the LMS shows a person opening the tool's activity: a form posting the
+    third-party login initiation to the tool, sent at once by the page's script."""
 
-    def post(self) -> None:
+    def get(self, login_hint: str) -> None:
         p = self.platform
-        if self.request.headers.get("Authorization") != f"Bearer {p.registration_token}":
-            raise tornado.web.HTTPError(401)
-        tool = json.loads(self.request.body)
-        config = tool.get("https://purl.imsglobal.org/spec/lti-tool-configuration", {})
-        if (
-            tool.get("token_endpoint_auth_method") != "private_key_jwt"
-            or "id_token" not in tool.get("response_types", [])
-            or not tool.get("initiate_login_uri")
-            or not tool.get("jwks_uri")
-            or not config.get("target_link_uri")
-        ):
-            raise tornado.web.HTTPError(400)
-        p.registrations.append(tool)
-        p.client_id = "dyn-client"
-        p.deployment_id = "dyn-dep"
-        p.redirect_uris = list(tool["redirect_uris"])
-        self.answer(
-            {
-                **tool,
-                "client_id": p.client_id,
-                "https://purl.imsglobal.org/spec/lti-tool-configuration": {
-                    **config,
-                    "deployment_id": p.deployment_id,
-                },
-            }
+        if login_hint not in p.users or not p.tool_login_url:
+            raise tornado.web.HTTPError(404)
+        fields = {
+            "iss": p.issuer,
+            "login_hint": login_hint,
+            "target_link_uri": p.redirect_uris[0] if p.redirect_uris else "",
+            "lti_message_hint": self.get_query_argument("message", "resource-link"),
+            "client_id": p.client_id,
+            "lti_deployment_id": p.deployment_id,
+        }
+        inputs = "".join(
+            f'<input type="hidden" name="{k}" value="{html.escape(v)}">' for k, v in fields.items()
+        )
+        self.finish(
+            f'<!doctype html><title>LMS</title><form method="post" '
+            f'action="{html.escape(p.tool_login_url)}">{inputs}</form>'
+            "<script>document.forms[0].submit()</script>"
         )

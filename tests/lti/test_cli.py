@@ -39,3 +39,12 @@ def test_sync_grades_status_and_roster(
 
     assert main(["lti", "mini-cours", "sync-roster", *args]) == 0
     assert "3 arrived" in capsys.readouterr().out
+
+    # the nightly run: the roster (a learner made inactive in the LMS leaves), then the
+    # scores waiting (none new: the conflict stays reported by `status`, not resent)
+    platform.users["u-ben"].status = "Inactive"
+    posts = len(platform.score_posts)
+    assert main(["lti", "mini-cours", "sync", *args]) == 0
+    out = capsys.readouterr().out
+    assert "0 arrived, 1 left" in out and "0 queued, 0 sent" in out, out
+    assert len(platform.score_posts) == posts

@@ -19,22 +19,22 @@ def linked_to_lms(config: ParcoursConfig, course: str) -> bool:
     """Whether a platform (configured or registered) sends launches to ``course``."""
     if not config.lti_platforms and not (Path(config.data_dir) / "lti.sqlite").exists():
         return False
-    from parcours.lti.platforms import platforms
+    from parcours.lti.platforms import linked
 
-    return any(
-        course in p.courses.values() or p.default_course == course for p in platforms(config)
-    )
+    return linked(config, course)
 
 
 def pass_back(config: ParcoursConfig, course: str, assignment: str) -> str:
     """Queue the gradebook's scores of ``assignment`` in the LTI outbox and send them at
-    once; the line to print ('' when the course is on no platform). A score the LMS
-    could not take stays queued for ``parcours lti COURSE sync-grades``."""
+    once; the lines to print ('' when the course is on no platform). A score the LMS
+    could not take stays queued for ``parcours lti COURSE sync-grades``; a score an
+    instructor changed in the LMS is named, left as the LMS holds it."""
     if not linked_to_lms(config, course):
         return ""
     from parcours.errors import ParcoursError
     from parcours.lti.ags import sync_grades
     from parcours.lti.gradebook import queue_from_gradebook
+    from parcours.safetext import printable
 
     queued = queue_from_gradebook(config, course, [assignment])
     try:
@@ -44,15 +44,22 @@ def pass_back(config: ParcoursConfig, course: str, assignment: str) -> str:
             "LMS: {queued} scores queued, not sent ({error}); `parcours lti {course} "
             "sync-grades` sends them."
         ).format(queued=queued, error=error, course=course)
-    return _(
-        "LMS: {queued} scores queued, {sent} sent, {waiting} waiting (`parcours lti {course} "
-        "status`)."
-    ).format(
-        queued=queued,
-        sent=len(report.sent),
-        waiting=len(report.retrying)
-        + len(report.unlinked)
-        + len(report.conflicts)
-        + len(report.failed),
-        course=course,
-    )
+    lines = [
+        _(
+            "LMS: {queued} scores queued, {sent} sent, {waiting} waiting (`parcours lti {course} "
+            "status`)."
+        ).format(
+            queued=queued,
+            sent=len(report.sent),
+            waiting=len(report.retrying) + len(report.unlinked) + len(report.failed),
+            course=course,
+        )
+    ]
+    for account, work in report.conflicts:
+        lines.append(
+            _(
+                "LMS: {learner}'s score of {assignment} was changed by an instructor in the "
+                "LMS: not overwritten (`parcours lti {course} status` shows both)."
+            ).format(learner=printable(account), assignment=printable(work), course=course)
+        )
+    return "\n".join(lines)

@@ -3,6 +3,7 @@
   parcours lti COURSE sync-grades [--assignment A ...]   queue the gradebook's scores, send them
   parcours lti COURSE status [--json]                    the score outbox: sent, waiting, conflicts
   parcours lti COURSE sync-roster                        the roster from the LMS's members
+  parcours lti COURSE sync                               both: the nightly run (cron, systemd)
   parcours lti COURSE register-url [--hub-url URL]       a one-use URL to register in the LMS
 
 Scores wait in a durable outbox until the LMS has them; a score an instructor changed in
@@ -19,7 +20,7 @@ from parcours.i18n import _
 if TYPE_CHECKING:
     from parcours.config import ParcoursConfig
 
-ACTIONS = ("sync-grades", "status", "sync-roster", "register-url")
+ACTIONS = ("sync-grades", "status", "sync-roster", "sync", "register-url")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,30 +78,45 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> int:
             ).format(minutes=TICKET_LIFETIME // 60)
         )
         return ExitStatus.CLEAN
+    if args.action in ("sync-roster", "sync"):
+        _sync_roster(config, course)
     if args.action == "sync-roster":
-        from parcours.hub.server import sync_everything
-        from parcours.lti.nrps import sync_roster
-
-        change = sync_roster(config, course)
-        print(
-            _(
-                "Roster of '{course}' from the LMS: {arrived} arrived, {departed} left, "
-                "{roles} changed role."
-            ).format(
-                course=course,
-                arrived=len(change.arrived),
-                departed=len(change.departed),
-                roles=len(change.role_changes),
-            )
-        )
-        hub = sync_everything(config)  # the hub's accounts follow, as `parcours roster`
-        if hub:
-            print(hub)
         return ExitStatus.CLEAN
+    return _sync_grades(config, course, args.assignments or None)
+
+
+def _sync_roster(config: ParcoursConfig, course: str) -> None:
+    """The roster from the LMS's members, then the hub's accounts (those who left the
+    LMS course lose their hub access)."""
+    from parcours.hub.server import sync_everything
+    from parcours.lti.nrps import sync_roster
+
+    change = sync_roster(config, course)
+    print(
+        _(
+            "Roster of '{course}' from the LMS: {arrived} arrived, {departed} left, "
+            "{roles} changed role."
+        ).format(
+            course=course,
+            arrived=len(change.arrived),
+            departed=len(change.departed),
+            roles=len(change.role_changes),
+        )
+    )
+    hub = sync_everything(config)  # the hub's accounts follow, as `parcours roster`
+    if hub:
+        print(hub)
+
+
+def _sync_grades(config: ParcoursConfig, course: str, assignments: list[str] | None) -> int:
+    """The gradebook's scores queued and the outbox sent; exit 3 on a conflict or a
+    failure."""
+    from parcours.errors import ExitStatus
     from parcours.lti.ags import sync_grades
     from parcours.lti.gradebook import queue_from_gradebook
+    from parcours.safetext import printable
 
-    queued = queue_from_gradebook(config, course, args.assignments or None)
+    queued = queue_from_gradebook(config, course, assignments)
     report = sync_grades(config, course)
     print(
         _(

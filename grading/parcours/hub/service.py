@@ -336,8 +336,11 @@ def grader() -> Any:
     """The service's grade-on-submit queue (started on first use)."""
     global _grader
     if _grader is None:
-        from .ongrade import SubmitGrader
+        from ..lti.onsubmit import passing_back
+        from .ongrade import SubmitGrader, read_result
 
         config = ServiceHandler.config
-        _grader = SubmitGrader(config, config.workers, notify=WAITERS.wake)
+        # the learners waiting are woken, then the score goes to the LMS if it has one
+        notify = passing_back(config, WAITERS.wake, read_result)
+        _grader = SubmitGrader(config, config.workers, notify=notify)
     return _grader

@@ -64,6 +64,10 @@ class TeachHandler(ServiceHandler):
             from .accounts import hand_over_course
 
             done = work()
+            if action in ("autograde", "feedback-release"):  # to the LMS, if it has one
+                from ..lti.onsubmit import after_grading
+
+                done["lms_queued"] = after_grading(config, course.id, assignment)
             try:  # what it wrote, to the course's accounts; the command itself is done
                 hand_over_course(config, course.id)
             except OSError as exc:

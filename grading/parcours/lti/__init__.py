@@ -11,7 +11,8 @@
 - :mod:`.ags`: scores passed back through a durable outbox (Assignment and Grade
   Services 2.0);
 - :mod:`.nrps`: the course roster synchronised from the LMS (Names and Role
-  Provisioning Services 2.0).
+  Provisioning Services 2.0);
+- :mod:`.onsubmit`: the early scores of the service's grading on submit, passed back.
 
 The hub's side (login handlers, the authenticator) is :mod:`parcours.hub.lti_login`.
 """

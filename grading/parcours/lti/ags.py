@@ -47,8 +47,10 @@ LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
-#: Parcours' grading state -> (activityProgress, gradingProgress)
+#: Parcours' grading state -> (activityProgress, gradingProgress): ``Pending`` is the
+#: early score of grading on submit (the teacher's grading still to come)
 PROGRESS = {
+    "Pending": ("Submitted", "Pending"),
     "PendingManual": ("Submitted", "PendingManual"),
     "FullyGraded": ("Completed", "FullyGraded"),
 }

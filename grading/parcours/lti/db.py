@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,6 +82,7 @@ def sqlite_file(path: Path, schema: str) -> Iterator[sqlite3.Connection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.touch(mode=0o600)
+        like_parent(path)
     connection = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
         connection.row_factory = sqlite3.Row
@@ -100,12 +102,28 @@ def one_at_a_time(config: ParcoursConfig, lock: str) -> Iterator[None]:
 
     path = Path(config.data_dir) / lock
     path.parent.mkdir(parents=True, exist_ok=True)
+    made = not path.exists()
     with open(path, "a") as handle:
+        if made:
+            like_parent(path)
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def like_parent(path: Path) -> None:
+    """A file or folder root just made, given to the owner of its folder: on a hub the
+    data folder is the Parcours service's account's, and the service sends the scores of
+    grading on submit through the same database, lock and key as the hub's launches and
+    the teachers' commands (run as root). Nothing is done for anyone else."""
+    if os.geteuid() != 0:
+        return
+    folder = path.parent.stat()
+    found = path.lstat()
+    if (found.st_uid, found.st_gid) != (folder.st_uid, folder.st_gid):
+        os.chown(path, folder.st_uid, folder.st_gid, follow_symlinks=False)
 
 
 @contextlib.contextmanager

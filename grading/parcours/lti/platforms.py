@@ -101,6 +101,15 @@ def platform_for(config: ParcoursConfig, issuer: str, client_id: str = "") -> Pl
     )
 
 
+def linked(config: ParcoursConfig, course: str) -> bool:
+    """Whether a platform (configured or registered) sends launches to ``course``."""
+    if not config.lti_platforms and not (Path(config.data_dir) / "lti.sqlite").exists():
+        return False
+    return any(
+        course in p.courses.values() or p.default_course == course for p in platforms(config)
+    )
+
+
 def key_path(config: ParcoursConfig) -> Path:
     """Where the tool's private key is."""
     return Path(config.lti_key_file or Path(config.data_dir) / "secrets" / "lti-tool.pem")
@@ -117,7 +126,14 @@ def tool_key(config: ParcoursConfig) -> JWK:
         return _with_kid(JWK.from_pem(read_plain(path)))
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from .db import like_parent
+
+    try:
+        path.parent.mkdir(parents=True, mode=0o700)
+    except FileExistsError:
+        pass
+    else:
+        like_parent(path.parent)  # on a hub: the service's, as the data folder
     key = JWK.generate(kty="RSA", size=2048)
     folder = open_folder(path.parent)
     try:
@@ -128,6 +144,7 @@ def tool_key(config: ParcoursConfig) -> JWK:
         os.close(folder)
     with os.fdopen(fd, "wb") as handle:
         handle.write(key.export_to_pem(private_key=True, password=None))
+    like_parent(path)
     return _with_kid(key)
 
 
