@@ -124,3 +124,18 @@ def test_asking_reading_answering_through_the_service(
     assert qid not in _ok(_call(hub_site, alice, "GET", f"{base}/unread"))["questions"]
     # no token, no tutoring
     assert _call(hub_site, None, "GET", base).status_code in (401, 403)
+
+
+def test_the_courses_whose_questions_each_person_answers(
+    hub_site: HubSite, tutored: dict[str, str]
+) -> None:
+    alice, tutor, teacher = tutored["pt-alice"], tutored[TUTOR], tutored["pt-prof-a"]
+    staff = "api/questions/staff"
+    assert _ok(_call(hub_site, alice, "GET", staff))["courses"] == []  # a learner: none
+    roles = {c["id"]: c["role"] for c in _ok(_call(hub_site, tutor, "GET", staff))["courses"]}
+    assert roles == {COURSE_A: "tutor", COURSE_B: "teacher"}  # the manifest's tutors
+    assert _ok(_call(hub_site, teacher, "GET", staff))["courses"][0]["role"] == "teacher"
+    assert _call(hub_site, None, "GET", staff).status_code in (401, 403)
+    base = f"api/courses/{COURSE_A}/questions"
+    assert _ok(_call(hub_site, tutor, "GET", base))["staff"] is True
+    assert _ok(_call(hub_site, alice, "GET", base))["staff"] is False

@@ -74,3 +74,54 @@ async def test_ask_from_the_panel_with_suggestions(world: World, jp_fetch: Any) 
     with pytest.raises(HTTPClientError) as refused:
         await call(jp_fetch, "questions", course="pas-un-cours")
     assert refused.value.code == 404
+
+
+async def test_a_classmate_answers_and_a_tutor_endorses_from_the_panel(
+    world: World, jp_fetch: Any
+) -> None:
+    from parcours.config import load_config
+    from parcours.course.load import find_course, load_course
+    from parcours.tutoring import open_tutoring
+    from parcours.tutoring.desk import Desk, Reader
+
+    from tests.lab.learner_day import LEARNER
+
+    config = load_config()
+    course = load_course(find_course(config.courses_dir, COURSE))
+    with open_tutoring(config.events_url) as store:
+        asked = Desk(store, course).ask(Reader("bob"), {"title": "Pourquoi loc et iloc ?"})
+    # she answers a classmate's question: anonymous to him, in her panel her own
+    mine = await call(
+        jp_fetch, "questions/answer", {"course": COURSE, "id": asked["id"], "body": "**loc**"}
+    )
+    assert (
+        mine["author"] == "vous"
+        and not mine["staff"]
+        and "<strong>loc</strong>" in mine["body_html"]
+    )
+    with open_tutoring(config.events_url) as store:
+        seen = Desk(store, course).show(Reader("bob"), asked["id"])
+    assert [a["author"] for a in seen["answers"]] == ["un·e camarade"]
+    assert LEARNER not in json.dumps(seen)
+    # a learner endorses nothing; she answers no course she does not tutor
+    with pytest.raises(HTTPClientError) as refused:
+        await call(jp_fetch, "questions/endorse", {"course": COURSE, "answer": mine["id"]})
+    assert refused.value.code == 400
+    assert (await call(jp_fetch, "questions/staff"))["courses"] == []
+    assert (await call(jp_fetch, "questions", course=COURSE))["staff"] is False
+    # once the manifest names her a tutor: the course in her list of courses to answer,
+    # every question with who asked, and she endorses
+    manifest = world.course_folder / "course.toml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(
+        re.sub(r"^(id = .*)$", rf'\1\ntutors = ["{LEARNER}"]', text, count=1, flags=re.M),
+        encoding="utf-8",
+    )
+    staffed = await call(jp_fetch, "questions/staff")
+    assert [c["id"] for c in staffed["courses"]] == [COURSE]
+    overview = await call(jp_fetch, "questions", course=COURSE)
+    assert overview["staff"] is True
+    assert overview["texts"]["staff_heading"] == "Questions à traiter"
+    assert {q["author"] for q in overview["questions"]} == {"bob"}
+    endorsed = await call(jp_fetch, "questions/endorse", {"course": COURSE, "answer": mine["id"]})
+    assert endorsed["state"] == "answered" and endorsed["answers"][0]["endorsed"]

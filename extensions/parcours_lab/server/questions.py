@@ -8,8 +8,15 @@
 ``GET parcours/api/questions/show?course=<id>&id=<question>``
     one question with its answers (read from now);
 ``POST parcours/api/questions/ask``
-    ``{"course", "title", "body", "code", "activity", "notebook", "cell", "public"}``;
-``POST parcours/api/questions/follow``  ``{"course", "id"}``.
+    ``{"course", "title", "body", "code", "activity", "notebook", "cell", "public",
+    "mail"}``;
+``POST parcours/api/questions/follow``  ``{"course", "id"}``;
+``POST parcours/api/questions/answer``  ``{"course", "id", "body"}``: a classmate answers
+    (anonymously to the others), the staff in their name;
+``POST parcours/api/questions/endorse``  ``{"course", "answer"}``: the staff endorse;
+``GET parcours/api/questions/staff``
+    the courses whose questions she answers as staff (she teaches or tutors them): the
+    panel lists their questions, the most urgent first.
 
 One machine: the course's desk (:mod:`parcours.tutoring.desk`) runs here over the store
 of ``events_url``. On the hub this server reads no course data: each call goes to the
@@ -37,6 +44,7 @@ def texts(lang: str) -> dict[str, str]:
             "body": _("Details (Markdown)"),
             "code": _("Code excerpt (optional)"),
             "public": _("Show it to my classmates (without my name)"),
+            "mail": _("E-mail me when a tutor or teacher answers"),
             "send": _("Ask"),
             "similar": _("Similar questions already asked:"),
             "follow": _("Follow this one"),
@@ -50,6 +58,16 @@ def texts(lang: str) -> dict[str, str]:
             "state_asked": _("waiting for an answer"),
             "state_answered": _("answered"),
             "state_resolved": _("resolved"),
+            "your_answer": _("Your answer (Markdown)"),
+            "send_answer": _("Send my answer"),
+            "answer_sent": _("Your answer is sent."),
+            "endorse": _("Endorse this answer"),
+            "endorsed_now": _("Answer endorsed."),
+            "staff_heading": _("Questions to answer"),
+            "course_questions": _("Questions of the course"),
+            "asked_by": _("asked by"),
+            "late": _("over the delay"),
+            "near": _("due soon"),
         }
 
 
@@ -80,11 +98,18 @@ class QuestionsRelay(PanelHandler):
     """What the endpoints share: the learner's course and where the desk is."""
 
     def where(self, course_id: Any) -> tuple[Any, str, Any, Any]:
-        """(config, me, the hub client or None, the course: the service's entry or the
-        manifest)."""
+        """(config, me, the hub client or None, the course: None on the hub — the service
+        says who may read its questions: learners, teachers and the manifest's tutors —
+        else the manifest of one of her courses, or of one she teaches or tutors)."""
         config, me = self.setup()
-        course = self.course(config, me, course_id)
-        return config, me, self.client(config), course
+        client = self.client(config)
+        if client is not None:
+            if not isinstance(course_id, str) or not course_id:
+                raise web.HTTPError(400, _("Give the course id as 'course'."))
+            return config, me, client, None
+        staffed = {c.id: c for c in staff_courses(config, me)}
+        course = staffed.get(course_id) or self.course(config, me, course_id)
+        return config, me, None, course
 
     @staticmethod
     def desk(config: Any, me: str, course: Any) -> tuple[Any, Any]:
@@ -107,17 +132,18 @@ class OverviewHandler(QuestionsRelay):
             if client is not None:
                 listed = client.json("GET", base, "questions")
                 unread = client.json("GET", base + "/unread", "questions")
-                lang = course["language"]
+                lang, staff = listed["lang"], listed["staff"]
             else:
                 desk, reader = self.desk(config, me, course)
                 listed = {"questions": desk.questions(reader), "commitment": desk.commitment()}
                 unread = desk.unread(reader)
-                lang = course.language
+                lang, staff = course.language, reader.staff
             return {
                 "texts": texts(lang),
                 "commitment": commitment_text(listed["commitment"], lang),
                 "unread": unread["unread"],
                 "questions": listed["questions"],
+                "staff": staff,
             }
 
         await self.answer(work)
@@ -189,6 +215,68 @@ class FollowHandler(QuestionsRelay):
         await self.answer(work)
 
 
+class AnswerHandler(QuestionsRelay):
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        course_id, ident = body.get("course", ""), str(body.get("id", ""))
+        config, me, client, course = self.where(course_id)
+        text = {"body": body.get("body")}
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                path = f"api/courses/{quote(str(course_id))}/questions/{quote(ident)}/answers"
+                return dict(client.json("POST", path, "answer", text))
+            desk, reader = self.desk(config, me, course)
+            return desk.answer(reader, ident, text["body"])
+
+        await self.answer(work)
+
+
+class EndorseHandler(QuestionsRelay):
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        course_id, ident = body.get("course", ""), str(body.get("answer", ""))
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                path = f"api/courses/{quote(str(course_id))}/answers/{quote(ident)}/endorse"
+                return dict(client.json("POST", path, "endorse", {}))
+            desk, reader = self.desk(config, me, course)
+            return desk.endorse(reader, ident)
+
+        await self.answer(work)
+
+
+def staff_courses(config: Any, me: str) -> list[Any]:
+    """One machine: the courses whose manifest names ``me`` a teacher or a tutor."""
+    from parcours.course.load import list_courses
+    from parcours.tutoring.desk import is_staff
+
+    return [c for c in list_courses(config.courses_dir) if is_staff(c, me)]
+
+
+class StaffHandler(PanelHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        config, me = self.setup()
+        client = self.client(config)
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                return dict(client.json("GET", "api/questions/staff", "questions to answer"))
+            return {
+                "courses": [
+                    {"id": c.id, "title": c.title, "language": c.language}
+                    for c in staff_courses(config, me)
+                ]
+            }
+
+        await self.answer(work)
+
+
 #: path under the server's base URL -> handler
 HANDLERS = {
     "parcours/api/questions": OverviewHandler,
@@ -196,4 +284,7 @@ HANDLERS = {
     "parcours/api/questions/show": ShowHandler,
     "parcours/api/questions/ask": AskHandler,
     "parcours/api/questions/follow": FollowHandler,
+    "parcours/api/questions/answer": AnswerHandler,
+    "parcours/api/questions/endorse": EndorseHandler,
+    "parcours/api/questions/staff": StaffHandler,
 }

@@ -85,7 +85,9 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
             return ExitStatus.CLEAN
         if args.action == "answer":
             text = sys.stdin.read() if args.text == "-" else args.text
-            desk.answer(reader, args.id, text)
+            from parcours.tutoring.remind import send_answer_mail
+
+            send_answer_mail(config, desk, desk.answer(reader, args.id, text))
             shown = desk.show(reader, args.id)
         elif args.action == "endorse":
             shown = desk.endorse(reader, args.id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import N_, _, ngettext
-from . import blocks, ui
+from . import blocks, tutoring, ui
 from .pages import HEATMAP_LABELS_MAX, HEATMAP_MAX_PX, PERIODS, STATUS_NAMES, Page, State
 
 if TYPE_CHECKING:
@@ -193,6 +193,7 @@ class CoordinatorPage(Page):
         from .followups import followups_panel
 
         out.append(followups_panel(self.state.config, data, risk))
+        batch.append(lambda: tutoring.show(self.state.config, data))  # #26
         batch.append(lambda: self._dropout(data))
         batch.append(lambda: self._mastery(data))
         add(ui.heading(_("Differentiation groups")))

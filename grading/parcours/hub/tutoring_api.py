@@ -3,19 +3,23 @@ answers, for its learners and its staff (the manifest's ``teachers`` and ``tutor
 always as the token's user (:mod:`parcours.tutoring.desk` decides what each may do).
 
 ``GET api/courses/<course>/questions[?mine=1]``
-    the questions the asker may read: for the staff, every question, open ones nearest to
-    or over the delay first, with the asker's name; for a learner, the course's public
-    questions (never who asked) and her own, newest first, with her unread answers.
+    the questions the asker may read (and ``staff``: whether she answers as staff): for
+    the staff, every question, open ones nearest to or over the delay first, with the
+    asker's name; for a learner, the course's public questions (never who asked) and her
+    own, newest first, with her unread answers.
 ``POST api/courses/<course>/questions``
     ask: ``{"title", "body", "code", "activity", "notebook", "cell", "public"}``.
 ``GET api/courses/<course>/questions/suggest?q=<text>``
     similar questions she may read, while she types.
 ``GET api/courses/<course>/questions/unread``, ``GET api/questions/unread``
     her unread answers in one course, in all of hers.
+``GET api/questions/staff``
+    the courses whose questions she answers as staff (teaches, or tutors: ``tutors``).
 ``GET api/courses/<course>/questions/<id>``
     one question with its answers (read by her from now).
 ``POST api/courses/<course>/questions/<id>/answers``
-    answer: ``{"body"}`` (the staff in their name, a classmate anonymously).
+    answer: ``{"body"}`` (the staff in their name, a classmate anonymously); a staff
+    answer is e-mailed to who asked for it (``"mail": true`` when asking).
 ``POST api/courses/<course>/questions/<id>/(resolve|follow|answered|public|private|merge)``
     the asker or the staff resolve; a learner follows; the staff mark answered, make
     public or private, merge into ``{"into": <id>}``.
@@ -134,7 +138,14 @@ class QuestionsHandler(TutoringHandler):
         desk, reader = await self.desk(course_id)
         mine = self.get_argument("mine", "") in ("1", "true")
         found = await self.work(lambda: desk.questions(reader, mine=mine))
-        self.reply({"questions": found, "commitment": desk.commitment()})
+        self.reply(
+            {
+                "questions": found,
+                "commitment": desk.commitment(),
+                "staff": reader.staff,
+                "lang": reader.lang,
+            }
+        )
 
     @tornado.web.authenticated
     async def post(self, course_id: str) -> None:
@@ -158,6 +169,31 @@ class CourseUnreadHandler(TutoringHandler):
         self.reply(await self.work(lambda: desk.unread(reader)))
 
 
+class StaffCoursesHandler(TutoringHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        from .scopes import Access
+
+        access = Access.of(self.current_user)
+        if not access.is_person:
+            raise tornado.web.HTTPError(403, _("a JupyterHub token is needed"))
+        _people, courses = await self.the_class()
+        self.reply(
+            {
+                "courses": [
+                    {
+                        "id": c.id,
+                        "title": c.title,
+                        "language": c.language,
+                        "role": "teacher" if access.may("teach", c.id) else "tutor",
+                    }
+                    for c in sorted(courses.values(), key=lambda c: c.id)
+                    if access.may("teach", c.id) or access.name in c.tutors
+                ]
+            }
+        )
+
+
 class UnreadHandler(TutoringHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
@@ -178,7 +214,26 @@ class AnswersHandler(TutoringHandler):
     async def post(self, course_id: str, question: str) -> None:
         desk, reader = await self.desk(course_id)
         body = self.json_body(dict, b"{}", _("the answer: body")).get("body")
-        self.reply(await self.work(lambda: desk.answer(reader, question, body)), 201)
+        answer = await self.work(lambda: desk.answer(reader, question, body))
+        self.reply(answer, 201)
+        if answer.get("staff"):  # e-mailed to who asked for it, after the reply
+            self._mail(desk, answer)
+
+    def _mail(self, desk: Any, answer: dict[str, Any]) -> None:
+        from ..tutoring.remind import send_answer_mail
+
+        config, log = self.config, self.log
+
+        def send() -> None:
+            try:
+                sent = send_answer_mail(config, desk, answer)
+            except ParcoursError as exc:  # the answer is kept; the mail is not retried
+                log.warning("tutoring: %s", exc)
+                return
+            if sent:
+                log.info("tutoring: answer %s e-mailed to %s", answer["id"], ", ".join(sent))
+
+        tornado.ioloop.IOLoop.current().run_in_executor(self.pools.learners, send)
 
 
 class QuestionActionHandler(TutoringHandler):
@@ -212,6 +267,7 @@ def routes(prefix: str, name: str) -> list[tuple[str, type]]:
     course = prefix + rf"api/courses/{name}"
     return [
         (prefix + r"api/questions/unread", UnreadHandler),
+        (prefix + r"api/questions/staff", StaffCoursesHandler),
         (course + r"/questions", QuestionsHandler),
         (course + r"/questions/suggest", SuggestHandler),
         (course + r"/questions/unread", CourseUnreadHandler),

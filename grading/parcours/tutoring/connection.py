@@ -12,7 +12,7 @@ from typing import Any, Self
 
 from ..errors import EventStoreError
 from ..i18n import _
-from .tables import DDL, DDL_LOCK, PG_DDL
+from .tables import DDL, DDL_LOCK, LAST_MADE, PG_DDL
 
 
 class TutoringDatabase:
@@ -46,7 +46,7 @@ class TutoringDatabase:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         made = conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'tutoring_follows_person'"
+            "SELECT count(*) FROM sqlite_master WHERE name = ?", (LAST_MADE,)
         ).fetchone()[0]
         if not made:
             conn.executescript(DDL)
@@ -61,7 +61,7 @@ class TutoringDatabase:
             ensure_database(self.url)
             conn = psycopg.connect(libpq_url(self.url), autocommit=True, connect_timeout=10)
             made = conn.execute(
-                "SELECT 1 FROM pg_indexes WHERE indexname = 'tutoring_questions_search'"
+                "SELECT 1 FROM pg_tables WHERE tablename = %s", (LAST_MADE,)
             ).fetchone()
             if made is None:
                 with conn.transaction():

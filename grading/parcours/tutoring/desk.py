@@ -171,7 +171,8 @@ class Desk:
         """``reader`` asks a question: ``title``, optional ``body``, ``code``, and where
         from (``activity``: a lesson or an assignment of the course, ``notebook``,
         ``cell``); ``public`` (default true) shows it to her classmates, without her
-        name."""
+        name; ``mail`` (default false): she is e-mailed when the staff answer it
+        (:func:`.remind.send_answer_mail`)."""
         activity = self._text(fields.get("activity"), "activity", 64)
         known = {lesson.id for lesson in self.course.lessons}
         known |= {a.id for a in self.course.assignments}
@@ -194,7 +195,7 @@ class Desk:
             public=bool(fields.get("public", True)),
             asked_at=self.now(),
         )
-        self.store.ask(question)
+        self.store.ask(question, mail=bool(fields.get("mail", False)))
         return self.show(reader, question.id)
 
     def suggest(self, reader: Reader, text: str, limit: int = 5) -> list[dict[str, Any]]:

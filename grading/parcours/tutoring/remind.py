@@ -4,6 +4,9 @@ learners' reminders use (``ParcoursConfig.smtp_*``). Safe from cron: each questi
 reminded once when near (``tutoring_near_hours`` working hours before it is due) and once
 when over; what was sent is kept in ``<data_dir>/courses/<course>/tutoring-reminders.jsonl``
 (locked while a run works, so two runs at once cannot both send).
+
+And the learners' e-mail when the staff answer a question they asked to be told of
+(:func:`send_answer_mail`), through the same settings.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError, ParcoursError
 from ..i18n import _, language, ngettext, number
-from ..safetext import excerpt
+from ..safetext import excerpt, printable
 from .desk import Desk, Reader
 
 if TYPE_CHECKING:
@@ -128,6 +131,58 @@ def send_tutor_reminders(config: ParcoursConfig, desk: Desk) -> Report:
             report.sent.append(key)
         report.to = addresses
     return report
+
+
+def send_answer_mail(config: ParcoursConfig, desk: Desk, answer: dict[str, Any]) -> list[str]:
+    """E-mail those who asked to be told (``mail`` when asking: the asker, and who asked a
+    duplicate merged into it) that the staff answered their question: the answer's
+    text, who gave it, where to read it. Sent to the roster's address of each; nothing
+    for a classmate's answer, nor to the one who wrote it. Returns the learners e-mailed;
+    a ParcoursError when the SMTP server refuses (the answer itself is kept)."""
+    from ..pipeline.roster import load_roster
+
+    if not answer.get("staff") or not (config.smtp_host and config.smtp_sender):
+        return []  # a classmate's answer; or no SMTP server: e-mail is off
+    question = desk.store.question(desk.course.id, str(answer["question"]))
+    if question is None:
+        return []
+    wanted = [p for p in desk.store.mailed(question.id) if p != answer["author"]]
+    roster = load_roster(config, desk.course).learners
+    to = [(p, roster[p].email) for p in wanted if p in roster and roster[p].email]
+    if not to:
+        return []
+    course = desk.course
+    with language(course.language):
+        message = EmailMessage()
+        message["Subject"] = _("[{course}] Your question has an answer").format(course=course.id)
+        message["From"] = config.smtp_sender
+        message["To"] = ", ".join(address for _p, address in to)
+        message.set_content(
+            "\n".join(
+                [
+                    _('{by} answered your question "{title}":').format(
+                        by=answer["author"], title=excerpt(question.title, 200)
+                    ),
+                    "",
+                    printable(str(answer["body"])[:4000]),
+                    "",
+                    _(
+                        'Read it, and the other answers, in the "Mon parcours" panel of your '
+                        "JupyterLab (course '{course}')."
+                    ).format(course=course.title),
+                ]
+            )
+        )
+    try:
+        with _smtp(config) as server:
+            server.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise ParcoursError(
+            _("the e-mail telling {learners} of the answer was not sent ({error})").format(
+                learners=", ".join(p for p, _a in to), error=exc
+            )
+        ) from None
+    return [p for p, _address in to]
 
 
 def _smtp(config: ParcoursConfig) -> smtplib.SMTP:

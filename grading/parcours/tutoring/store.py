@@ -80,8 +80,9 @@ class TutoringStore(TutoringDatabase):
         self._texts: dict[str, str] = {}
 
     # -- writing ------------------------------------------------------------------------
-    def ask(self, question: Question) -> Question:
-        """Store a new question; its author follows it."""
+    def ask(self, question: Question, *, mail: bool = False) -> Question:
+        """Store a new question; its author follows it (and, with ``mail``, is e-mailed
+        when the staff answer it)."""
         values = [getattr(question, c) for c in QUESTION_COLUMNS]
         row = [
             stamp(v) if isinstance(v, dt.datetime) else (int(v) if isinstance(v, bool) else v)
@@ -96,9 +97,25 @@ class TutoringStore(TutoringDatabase):
                     row,
                 ),
                 self._follow_sql(question.id, question.author, question.asked_at),
+                *([self._mail_sql(question.id, question.author)] if mail else []),
             ]
         )
         return question
+
+    @staticmethod
+    def _mail_sql(question: str, person: str) -> tuple[str, list[Any]]:
+        return (
+            "INSERT INTO tutoring_mail (question, person) VALUES (?, ?) "
+            "ON CONFLICT (question, person) DO NOTHING",
+            [question, person],
+        )
+
+    def mailed(self, question: str) -> list[str]:
+        """Who asked to be e-mailed when the staff answer ``question``."""
+        rows = self._rows(
+            "SELECT person FROM tutoring_mail WHERE question = ? ORDER BY person", [question]
+        )
+        return [str(row[0]) for row in rows]
 
     def _follow_sql(self, question: str, person: str, at: dt.datetime) -> tuple[str, list[Any]]:
         return (
@@ -197,6 +214,12 @@ class TutoringStore(TutoringDatabase):
                     "ON CONFLICT (question, person) DO NOTHING",
                     [into, duplicate],
                 ),
+                (
+                    "INSERT INTO tutoring_mail (question, person) "
+                    "SELECT ?, person FROM tutoring_mail WHERE question = ? "
+                    "ON CONFLICT (question, person) DO NOTHING",
+                    [into, duplicate],
+                ),
             ]
         )
 
@@ -227,6 +250,7 @@ class TutoringStore(TutoringDatabase):
                 ("UPDATE tutoring_answers SET author = ? WHERE author = ?", names),
                 ("UPDATE tutoring_answers SET endorsed_by = ? WHERE endorsed_by = ?", names),
                 ("DELETE FROM tutoring_follows WHERE person = ?", [author]),
+                ("DELETE FROM tutoring_mail WHERE person = ?", [author]),
             ]
         )
         conn = self._connect()

@@ -1,6 +1,6 @@
 """The tutoring tables, the same on SQLite and PostgreSQL (plus, on PostgreSQL, the French
-full-text index of the suggestions): questions, answers, and who follows which question
-up to when she read it."""
+full-text index of the suggestions): questions, answers, who follows which question up
+to when she read it, and who asked to be e-mailed when the staff answer one."""
 
 from __future__ import annotations
 
@@ -48,7 +48,12 @@ CREATE TABLE IF NOT EXISTS tutoring_follows (
     question TEXT NOT NULL, person TEXT NOT NULL, read_at TEXT NOT NULL,
     PRIMARY KEY (question, person));
 CREATE INDEX IF NOT EXISTS tutoring_follows_person ON tutoring_follows (person);
+CREATE TABLE IF NOT EXISTS tutoring_mail (
+    question TEXT NOT NULL, person TEXT NOT NULL, PRIMARY KEY (question, person));
 """
+#: the table made last: when it is there, so is everything else (stores made before it
+#: was added get it, and whatever else is missing, at their next opening)
+LAST_MADE = "tutoring_mail"
 #: PostgreSQL only: the French full-text index of the suggestions
 FTS = "search"
 PG_DDL = """
