@@ -109,6 +109,6 @@ def test_a_careful_reviewer_grades_higher_for_assessing() -> None:
     careful = [Score(a, "careful", truth[a]) for a in list(truth)[:3]]
     sloppy = [Score(a, "sloppy", 10 - truth[a]) for a in list(truth)[3:6]]
     grades = peer_grades(scores + careful + sloppy, 10.0, settings=Settings())
-    careful, sloppy_one = grades.reviewers["careful"], grades.reviewers["sloppy"]
-    assert careful.assessing > 0.5 and sloppy_one.assessing < 0.1, (careful, sloppy_one)
-    assert careful.error < sloppy_one.error / 3
+    careful_one, sloppy_one = grades.reviewers["careful"], grades.reviewers["sloppy"]
+    assert careful_one.assessing > 0.5 and sloppy_one.assessing < 0.1, (careful_one, sloppy_one)
+    assert careful_one.error < sloppy_one.error / 3

@@ -19,6 +19,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 
 import { installQuizKeys } from './quizkeys';
+import { peerSection } from './peer';
 
 type Texts = Record<string, string>;
 type Json = Record<string, any>;
@@ -97,6 +98,8 @@ class PathPanel extends Widget {
   private loading: Promise<void> = Promise.resolve();
   /** The questions whose answers she opened: still open after the panel is loaded again. */
   private opened = new Set<string>();
+  /** Loads asked for and not done yet (see :meth:`load`). */
+  private pending = 0;
 
   constructor(private app: JupyterFrontEnd) {
     super();
@@ -189,6 +192,7 @@ class PathPanel extends Widget {
     for (const course of data.courses) {
       parts.push(await this.course(course));
     }
+    parts.push(...(await this.staffed(data.courses.map((c: Json) => c.course))));
     const hadFocus = this.body.contains(document.activeElement);
     this.body.replaceChildren(...parts);
     if (hadFocus) {
@@ -196,8 +200,12 @@ class PathPanel extends Widget {
     }
   }
 
-  /** :meth:`refresh`, a failure said in the live region. */
+  /** :meth:`refresh`, a failure said in the live region. The panel is ``aria-busy``
+   * from the call until every load asked for is done (assistive technologies wait for
+   * it; so do the tests, rather than for a focus the page may take back). */
   async load(): Promise<void> {
+    this.pending += 1;
+    this.node.setAttribute('aria-busy', 'true');
     // one refresh at a time: a second one waits for the first (the start-up load and the
     // shortcut's must not overwrite each other's focus)
     this.loading = this.loading.then(async () => {
@@ -205,6 +213,11 @@ class PathPanel extends Widget {
         await this.refresh();
       } catch (error) {
         this.say(String((error as Error).message || error));
+      } finally {
+        this.pending -= 1;
+        if (!this.pending) {
+          this.node.removeAttribute('aria-busy');
+        }
       }
     });
     await this.loading;
@@ -282,6 +295,14 @@ class PathPanel extends Widget {
       // the rest of her path stays usable when the questions cannot be read
       section.append(el('p', { class: 'parcours-panel-late', text: String((error as Error).message || error) }));
     }
+    try {
+      const peer = await peerSection(id, { app: this.app, say: m => this.say(m), reload: () => this.load() });
+      if (peer) {
+        section.append(peer);
+      }
+    } catch (error) {
+      section.append(el('p', { class: 'parcours-panel-late', text: String((error as Error).message || error) }));
+    }
     return section;
   }
 
@@ -293,18 +314,48 @@ class PathPanel extends Widget {
     return { notebook: String(notebook), cell: String(cell) };
   }
 
+  /** The courses whose questions she answers (she tutors or teaches them) and that her
+   * path does not show already: their questions, the most urgent first. */
+  private async staffed(shown: string[]): Promise<HTMLElement[]> {
+    let found: Json;
+    try {
+      found = await api('questions/staff');
+    } catch {
+      return []; // a learner's panel stays whole when this cannot be read
+    }
+    const sections: HTMLElement[] = [];
+    for (const course of found.courses) {
+      if (shown.includes(course.id)) {
+        continue;
+      }
+      const section = el('section', { class: 'parcours-panel-course parcours-panel-staffed' });
+      const titleId = uid('parcours-course');
+      section.setAttribute('aria-labelledby', titleId);
+      section.append(el('h3', { id: titleId, text: course.title }));
+      try {
+        section.append(await this.questions(course.id, {}));
+      } catch (error) {
+        section.append(el('p', { class: 'parcours-panel-late', text: String((error as Error).message || error) }));
+      }
+      sections.push(section);
+    }
+    return sections;
+  }
+
   /** "Une question ?": the commitment, her unread answers, the form with suggestions
-   * while she types, her questions and the course's public ones. */
+   * while she types, her questions and the course's public ones; for the course's staff
+   * every question, the most urgent first, with who asked. */
   private async questions(course: string, path: Json): Promise<HTMLElement> {
     const data = await api(`questions?course=${encodeURIComponent(course)}`);
     const q = data.texts as Texts;
+    const staff = Boolean(data.staff);
     const box = el('div', { class: 'parcours-panel-questions' });
     const headingId = uid('parcours-questions');
     box.setAttribute('role', 'group');
     box.setAttribute('aria-labelledby', headingId);
     const unread = el('span', { class: 'parcours-panel-unread', text: String(data.unread) });
     box.append(
-      el('h4', { id: headingId }, q.heading, ' ', unread),
+      el('h4', { id: headingId }, staff ? q.staff_heading : q.heading, ' ', unread),
       el('p', { class: 'parcours-panel-commitment', text: data.commitment })
     );
     const form = el('form', { class: 'parcours-panel-ask' });
@@ -317,6 +368,8 @@ class PathPanel extends Widget {
     const code = el('textarea', { id: codeId, rows: '2', class: 'parcours-panel-code' });
     const visible = el('input', { id: publicId, type: 'checkbox' });
     visible.checked = true;
+    const mailId = uid('parcours-q-mail');
+    const mailMe = el('input', { id: mailId, type: 'checkbox' });
     const similar = el('div', { class: 'parcours-panel-similar', 'aria-live': 'polite' });
     const send = el('button', { type: 'submit', class: 'jp-Button', text: q.send });
     form.append(
@@ -324,6 +377,7 @@ class PathPanel extends Widget {
       el('label', { for: bodyId, text: q.body }), body,
       el('label', { for: codeId, text: q.code }), code,
       el('div', {}, visible, el('label', { for: publicId, text: q.public })),
+      el('div', {}, mailMe, el('label', { for: mailId, text: q.mail })),
       send
     );
     let typed = 0;
@@ -373,6 +427,7 @@ class PathPanel extends Widget {
           body: body.value,
           code: code.value,
           public: visible.checked,
+          mail: mailMe.checked,
           activity: lesson ? lesson.id : '',
           notebook: where.notebook,
           cell: where.cell
@@ -385,22 +440,29 @@ class PathPanel extends Widget {
         send.removeAttribute('aria-disabled');
       }
     });
-    box.append(form, el('h5', { text: q.mine }));
+    if (staff) {
+      box.append(el('h5', { text: q.course_questions }));
+    } else {
+      box.append(form, el('h5', { text: q.mine }));
+    }
     const list = el('ul', { class: 'parcours-panel-question-list' });
     for (const item of data.questions) {
       const itemId = uid('parcours-question');
+      const urgency = item.late ? q.late : item.near ? q.near : '';
       const entry = el(
         'li',
-        { class: `parcours-question-${item.state}` },
+        { class: `parcours-question-${item.state}`, 'data-question': item.id },
         el('span', { id: itemId, text: item.title }),
         ' ',
         el('span', { class: 'parcours-panel-state', text: q[`state_${item.state}`] || item.state }),
+        ...(staff ? [' ', el('span', { class: 'parcours-panel-asker', text: `(${q.asked_by} ${item.author})` })] : []),
+        ...(urgency ? [' ', el('strong', { class: 'parcours-panel-late', text: urgency })] : []),
         ...(item.unread ? [' ', el('strong', { class: 'parcours-panel-unread', text: String(item.unread) })] : [])
       );
-      entry.append(' ', this.button(q.open, async () => this.showQuestion(entry, course, item.id, q), itemId));
+      entry.append(' ', this.button(q.open, async () => this.showQuestion(entry, course, item.id, q, staff), itemId));
       list.append(entry);
       if (this.opened.has(item.id)) {
-        await this.showQuestion(entry, course, item.id, q);
+        await this.showQuestion(entry, course, item.id, q, staff);
       }
     }
     if (!data.questions.length) {
@@ -410,24 +472,66 @@ class PathPanel extends Widget {
     return box;
   }
 
-  /** One question's answers under its entry (their HTML is sanitised by the server). */
-  private async showQuestion(entry: HTMLElement, course: string, id: string, q: Texts): Promise<void> {
+  /** One question's answers under its entry (their HTML is sanitised by the server),
+   * a form to answer it, and for the staff a button to endorse each learner's answer.
+   *
+   * The question counts as opened from the click: a reload of the panel that runs while
+   * its answers are on their way (the one after her question was sent, "Actualiser")
+   * opens it again in the list it builds, and the answers go to the entry on the page
+   * at their arrival, not to one a reload has taken away. */
+  private async showQuestion(entry: HTMLElement, course: string, id: string, q: Texts, staff = false): Promise<void> {
+    this.opened.add(id);
     const shown = await api(`questions/show?course=${encodeURIComponent(course)}&id=${encodeURIComponent(id)}`);
-    entry.querySelector('.parcours-panel-answers')?.remove();
+    const target = entry.isConnected
+      ? entry
+      : this.body.querySelector<HTMLElement>(`li[data-question="${CSS.escape(id)}"]`) ?? entry;
+    target.querySelector('.parcours-panel-answers')?.remove();
+    const again = () => this.showQuestion(target, course, id, q, staff);
     const answers = el('div', { class: 'parcours-panel-answers' }, el('h6', { text: q.answers }));
     for (const answer of shown.answers) {
       const item = el('article', { class: 'parcours-panel-answer' });
       const html = el('div');
       html.innerHTML = answer.body_html; // sanitised by nh3 on the server
+      const byId = uid('parcours-answer-by');
       item.append(
-        el('p', { class: 'parcours-panel-answer-by', text: `${answer.author}${answer.endorsed ? ` (${q.endorsed})` : ''}` }),
+        el('p', { id: byId, class: 'parcours-panel-answer-by', text: `${answer.author}${answer.endorsed ? ` (${q.endorsed})` : ''}` }),
         html
       );
+      if (staff && !answer.staff && !answer.endorsed) {
+        item.append(
+          this.button(q.endorse, async () => {
+            await post('questions/endorse', { course, answer: answer.id });
+            this.say(q.endorsed_now);
+            await again();
+          }, byId)
+        );
+      }
       answers.append(item);
     }
-    entry.append(answers);
-    entry.querySelector('.parcours-panel-unread')?.remove();
-    this.opened.add(id);
+    const form = el('form', { class: 'parcours-panel-reply' });
+    const replyId = uid('parcours-reply');
+    const reply = el('textarea', { id: replyId, rows: '3' });
+    const send = el('button', { type: 'submit', class: 'jp-Button', text: q.send_answer });
+    form.append(el('label', { for: replyId, text: q.your_answer }), reply, send);
+    form.addEventListener('submit', async event => {
+      event.preventDefault();
+      if (send.getAttribute('aria-disabled') === 'true' || !reply.value.trim()) {
+        return;
+      }
+      send.setAttribute('aria-disabled', 'true');
+      try {
+        await post('questions/answer', { course, id, body: reply.value });
+        this.say(q.answer_sent);
+        await again();
+      } catch (error) {
+        this.say(String((error as Error).message || error));
+      } finally {
+        send.removeAttribute('aria-disabled');
+      }
+    });
+    answers.append(form);
+    target.append(answers);
+    target.querySelector('.parcours-panel-unread')?.remove();
   }
 
   private assignment(course: string, row: Json): HTMLElement {

@@ -25,6 +25,7 @@ from jupyter_server.utils import url_path_join
 
 from .grade import GradeHandler
 from .panel import HANDLERS
+from .peer import HANDLERS as PEER
 from .questions import HANDLERS as QUESTIONS
 
 
@@ -39,6 +40,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         [
             *((url_path_join(base, path), handler) for path, handler in HANDLERS.items()),
             *((url_path_join(base, path), handler) for path, handler in QUESTIONS.items()),
+            *((url_path_join(base, path), handler) for path, handler in PEER.items()),
             (url_path_join(base, "parcours/api/grade"), GradeHandler),
         ],
     )

@@ -7,6 +7,8 @@
             reviewers disagree; per reviewer her bias and grade for assessing.
             --to-gradebook writes each task's grade to nbgrader's gradebook as a manual
             grade, its source in the cell's comment; a teacher's own grade there is kept.
+  override  the teacher's grade of one task of one learner (--learner, --task, --score in
+            the cell's points, --comment), kept by later --to-gradebook runs.
 
 See docs/peer-review.md."""
 
@@ -28,8 +30,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_arguments(parser, ASSIGNMENT_HELP)
     parser.add_argument(
         "action",
-        choices=["allocate", "status", "grades"],
-        help=_("allocate reviews, show their progress, or compute the grades"),
+        choices=["allocate", "status", "grades", "override"],
+        help=_("allocate reviews, show their progress, compute the grades, or override one"),
+    )
+    parser.add_argument("--learner", help=_("override: the learner (nbgrader id)"))
+    parser.add_argument("--task", help=_("override: the rubric task (its id)"))
+    parser.add_argument(
+        "--score", type=float, help=_("override: the grade, in the nbgrader cell's points")
+    )
+    parser.add_argument(
+        "--comment", default="", help=_("override: the comment the learner reads with it")
     )
     parser.add_argument(
         "--teams",
@@ -127,6 +137,22 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
         done_count = sum(r.done for r in rows)
         allocated = sum(r.allocated for r in rows)
         print(_("{done} of {allocated} reviews done.").format(done=done_count, allocated=allocated))
+        return ExitStatus.CLEAN
+    if args.action == "override":
+        from parcours.errors import BadInputError
+
+        if not args.learner or not args.task or args.score is None:
+            raise BadInputError(_("override needs --learner, --task and --score.")).about(
+                "override"
+            )
+        score = flow.override_grade(
+            config, course, assignment, args.learner, args.task, args.score, args.comment
+        )
+        print(
+            _("{learner}: {task} set to {score:g} in the gradebook.").format(
+                learner=args.learner, task=args.task, score=score
+            )
+        )
         return ExitStatus.CLEAN
     grades = flow.compute_grades(config, course, assignment)
     _print_grades(grades)

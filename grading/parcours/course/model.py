@@ -53,7 +53,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..i18n import N_, Language, _
-from .peer import PeerReview
+from .peer import PeerReview, Team
 from .tutoring import Tutoring
 
 SCHEMA_VERSION = 1
@@ -147,6 +147,7 @@ class Assignment(_Strict):
     peer_review: PeerReview | None = Field(
         None, description="Peer review of the submissions (see course/peer.py)."
     )
+    team: Team | None = Field(None, description="Handed in by teams (see course/peer.py).")
 
     @field_validator("timezone")
     @classmethod

@@ -145,3 +145,23 @@ class PeerReview(_Strict):
         description="Teacher-graded example notebooks (course folder paths) each reviewer "
         "assesses first; the teacher's scores in '<notebook>.scores.toml'.",
     )
+
+
+class Team(_Strict):
+    """A team assignment: one hand-in per team, grade and feedback for every member.
+
+    In ``course.toml``, on an assignment::
+
+        [assignments.team]
+        size = 3                     # the intended size (2 to 5), checked on the file
+        file = "equipes/devoir-2.csv"
+
+    The file (course folder) has a ``learner`` and a ``team`` column (nbgrader ids), an
+    optional ``role`` column: what ``parcours groups --mode teams --csv`` writes, or a
+    teacher's own spreadsheet saved as CSV."""
+
+    size: int = Field(3, ge=2, le=5, description="The intended team size (2 to 5).")
+    file: str = Field(
+        description="A CSV of the course folder with 'learner' and 'team' columns (and "
+        "'role', optional): one row per learner."
+    )

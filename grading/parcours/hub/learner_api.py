@@ -156,6 +156,7 @@ class AssignmentHandler(ServiceHandler):
 
     @needs_scope("learn")
     async def post(self, course_id: str, assignment: str) -> None:
+        from ..peer.teams import hand_in_for, record_hand_in
         from ..pipeline.exchange import assignment_folder, submit
         from ..pipeline.learnerpanel import own_due
         from ..pipeline.receipts import receipt
@@ -168,22 +169,26 @@ class AssignmentHandler(ServiceHandler):
 
         def work() -> dict[str, Any]:
             due = own_due(config, course, assignment, learner)  # refused before it lands
+            team = hand_in_for(course, assignment, learner)  # her, then her team-mates (#27)
             with tempfile.TemporaryDirectory(prefix="parcours-submit-") as tmp:
                 folder = assignment_folder(course, assignment, Path(tmp))
                 files = unpack(body, folder, config, course.language)
-                sent = submit(
-                    config,
-                    course,
-                    assignment,
-                    learner=learner,
-                    into=Path(tmp),
-                    cache_dir=learner_cache(config, learner),
-                )
+                for who in team:
+                    sent = submit(
+                        config,
+                        course,
+                        assignment,
+                        learner=who,
+                        into=Path(tmp),
+                        cache_dir=learner_cache(config, who),
+                    )
                 # landed: nothing below may turn it into an error
                 received = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+                record_hand_in(config, course, assignment, learner, received)
                 if on_submit is not None:
                     source = (course.folder / on_submit.source).resolve()
-                    _grade_on_submit(config, course.id, assignment, learner, received, sent, source)
+                    for who in team:
+                        _grade_on_submit(config, course.id, assignment, who, received, sent, source)
             left = (
                 sent.weighed.describe(course.language)
                 if (sent.weighed is not None and sent.weighed.left_out)

@@ -2,6 +2,10 @@
 course, always as the token's user (:mod:`parcours.peer.reviewer` decides what she may
 see; nothing returned names an author or a reviewer):
 
+``GET api/courses/<course>/peer``
+    every assignment of the course with a peer review as her panel shows it
+    (:func:`parcours.peer.view.overview`: rubric, queue, what she is told, the reviews of
+    her work, her grade in the gradebook).
 ``GET api/courses/<course>/assignments/<assignment>/peer``
     her review queue (calibration examples first, then the submissions allocated to her,
     each with whether she reviewed it), how far she was from the teacher on each example
@@ -46,6 +50,16 @@ class PeerHandler(ServiceHandler):
                 ),
             )
         return course, found
+
+
+class OverviewHandler(PeerHandler):
+    @needs_scope("learn")
+    async def get(self, course_id: str) -> None:
+        from ..peer import view
+
+        course = await self.course(course_id)
+        config, me = self.config, self.learner
+        self.reply(await self.in_learners(lambda: view.overview(config, course, me)))
 
 
 class QueueHandler(PeerHandler):
@@ -113,6 +127,7 @@ def routes(prefix: str, name: str) -> list[tuple[str, type]]:
     :func:`.service_app.make_app`."""
     base = prefix + rf"api/courses/{name}/assignments/{name}/peer"
     return [
+        (prefix + rf"api/courses/{name}/peer", OverviewHandler),
         (base, QueueHandler),
         (base + "/received", ReceivedHandler),
         (base + r"/((?:copie|exemple)-[A-Za-z0-9]+)", ReviewHandler),

@@ -71,6 +71,10 @@ def allocate_reviews(
 
     review = peer_review_of(course, assignment)
     load_rubric(course, assignment)  # a broken rubric is said before anything is recorded
+    if team_of is None:  # a team assignment: team-mates never review each other
+        from .teams import allocation_teams
+
+        team_of = allocation_teams(course, assignment)
     moment = now or now_utc()
     due = submitters(config, course, assignment)
     ready = [learner for learner, until in due.items() if until <= moment]
@@ -223,7 +227,7 @@ def write_to_gradebook(
                 continue
             for label, grade in grades.tasks[task.id].submissions.items():
                 learner = grades.authors[label]
-                cell = _find_grade(gb, assignment.id, learner, task.grade_id)
+                cell, comment = find_grade_cells(gb, assignment.id, learner, task.grade_id)
                 if cell is None:
                     missing.append((learner, task.grade_id))
                     continue
@@ -246,7 +250,6 @@ def write_to_gradebook(
                     points=task.max_points,
                     method=_(METHODS[grade.method]),
                 )
-                comment = _find_comment(gb, assignment.id, learner, task.grade_id)
                 if comment is not None and (
                     not comment.manual_comment
                     or (mine and comment.manual_comment == mine.get("comment"))
@@ -262,29 +265,63 @@ def write_to_gradebook(
     return GradebookWrite(written, kept, missing)
 
 
-def _find_grade(gb: Any, assignment_id: str, learner: str, grade_id: str) -> Any:
+def find_grade_cells(gb: Any, assignment_id: str, learner: str, grade_id: str) -> tuple[Any, Any]:
+    """(grade, comment) of the cell ``grade_id`` in her submission; None for what is
+    missing."""
     from nbgrader.api import MissingEntry
 
     try:
         submission = gb.find_submission(assignment_id, learner)
     except MissingEntry:
-        return None
+        return None, None
+    grade = comment = None
     for notebook in submission.notebooks:
-        for grade in notebook.grades:
-            if grade.name == grade_id:
-                return grade
-    return None
+        grade = grade or next((g for g in notebook.grades if g.name == grade_id), None)
+        comment = comment or next((c for c in notebook.comments if c.name == grade_id), None)
+    return grade, comment
 
 
-def _find_comment(gb: Any, assignment_id: str, learner: str, grade_id: str) -> Any:
-    from nbgrader.api import MissingEntry
+def override_grade(
+    config: ParcoursConfig,
+    course: Course,
+    assignment: Assignment,
+    learner: str,
+    task_id: str,
+    score: float,
+    comment: str = "",
+) -> float:
+    """The teacher's grade of one task of ``learner``'s submission, in nbgrader's
+    gradebook (the cell's points): a later ``--to-gradebook`` keeps it, as it keeps a
+    grade given in the formgrader. Returns the score written."""
+    from ..errors import BadInputError
+    from ..pipeline.gradebook import open_gradebook
 
-    try:
-        submission = gb.find_submission(assignment_id, learner)
-    except MissingEntry:
-        return None
-    for notebook in submission.notebooks:
-        for comment in notebook.comments:
-            if comment.name == grade_id:
-                return comment
-    return None
+    rubric = load_rubric(course, assignment)
+    task = next((t for t in rubric.tasks if t.id == task_id), None)
+    if task is None or not task.grade_id:
+        known = ", ".join(t.id for t in rubric.tasks if t.grade_id) or "-"
+        raise BadInputError(
+            _("'{task}' is not a task of the rubric with a grade_id; known: {known}.").format(
+                task=task_id, known=known
+            )
+        )
+    with open_gradebook(config, course) as gb:
+        cell, note = find_grade_cells(gb, assignment.id, learner, task.grade_id)
+        if cell is None:
+            raise BadInputError(
+                _("no cell {cell} in the submission of {learner}.").format(
+                    cell=task.grade_id, learner=learner
+                )
+            )
+        if not 0 <= score <= cell.max_score:
+            raise BadInputError(
+                _("the score of {cell} is 0 to {points:g}.").format(
+                    cell=task.grade_id, points=cell.max_score
+                )
+            )
+        cell.manual_score = score
+        cell.needs_manual_grade = False
+        if note is not None:
+            note.manual_comment = comment or _("Grade set by the teacher.")
+        gb.db.commit()
+    return float(score)

@@ -1,0 +1,364 @@
+/**
+ * Peer review in the "Mon parcours" panel (issue #27): per assignment with a peer
+ * review, she calibrates on the teacher's examples (told how far she was), reviews the
+ * anonymous submissions allocated to her (read-only page in a sandboxed frame that runs
+ * no script, rubric form beside it, in the main area), reads the reviews of her own work
+ * and her grade.
+ *
+ * Text-free like the rest of the panel: labels and sentences come translated from the
+ * server (GET parcours/api/peer). Everything a classmate wrote (comments, the submitted
+ * notebook) is shown as text, or inside the sandboxed frame (HTML sanitised and
+ * anonymised by the server, under a Content-Security-Policy that runs nothing).
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+import { Widget } from '@lumino/widgets';
+
+type Json = Record<string, any>;
+
+/** What the panel lends to the peer-review views. */
+export interface IPeerHost {
+  app: JupyterFrontEnd;
+  /** say something in the panel's live region */
+  say(message: string): void;
+  /** load the panel again (after a review is sent) */
+  reload(): Promise<void>;
+}
+
+async function api(path: string, init: RequestInit = {}): Promise<Json> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'parcours/api', path);
+  const response = await ServerConnection.makeRequest(url, init, settings);
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : {};
+  if (!response.ok) {
+    throw new Error(data.message || response.statusText);
+  }
+  return data;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<Record<string, string>> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined) {
+      continue;
+    }
+    if (key === 'text') {
+      node.textContent = value;
+    } else {
+      node.setAttribute(key, value);
+    }
+  }
+  node.append(...children);
+  return node;
+}
+
+let unique = 0;
+function uid(prefix: string): string {
+  unique += 1;
+  return `${prefix}-${unique}`;
+}
+
+function num(value: number, lang: string): string {
+  return new Intl.NumberFormat(lang, { maximumFractionDigits: 2 }).format(value);
+}
+
+function when(iso: string, lang: string): string {
+  const format = new Intl.DateTimeFormat(lang, {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short'
+  });
+  return format.format(new Date(iso));
+}
+
+function failure(error: unknown): string {
+  return String((error as Error).message || error);
+}
+
+/** A button whose action's failure is said in the panel's live region. */
+function button(host: IPeerHost, label: string, action: () => Promise<void>, of = ''): HTMLButtonElement {
+  const id = uid('parcours-peer-button');
+  const node = el('button', {
+    id,
+    type: 'button',
+    class: 'jp-Button parcours-panel-button',
+    text: label,
+    ...(of ? { 'aria-labelledby': `${id} ${of}` } : {})
+  });
+  node.addEventListener('click', async () => {
+    if (node.getAttribute('aria-disabled') === 'true') {
+      return;
+    }
+    node.setAttribute('aria-disabled', 'true');
+    try {
+      await action();
+    } catch (error) {
+      host.say(failure(error));
+    } finally {
+      node.removeAttribute('aria-disabled');
+    }
+  });
+  return node;
+}
+
+/** The course's peer reviews, or null when none of its assignments has one. */
+export async function peerSection(course: string, host: IPeerHost): Promise<HTMLElement | null> {
+  const data = await api(`peer?course=${encodeURIComponent(course)}`);
+  if (!data.assignments.length && !data.teams.length) {
+    return null;
+  }
+  const t = data.texts;
+  const box = el('div', { class: 'parcours-panel-peer' });
+  const headingId = uid('parcours-peer');
+  box.setAttribute('role', 'group');
+  box.setAttribute('aria-labelledby', headingId);
+  box.append(el('h4', { id: headingId, text: t.heading }));
+  for (const assignment of data.assignments) {
+    box.append(assignmentPart(course, assignment, t, data.lang, host));
+  }
+  for (const team of data.teams) {
+    box.append(teamPart(team, t, data.lang));
+  }
+  return box;
+}
+
+/** Her team for a team assignment: members, roles, the latest hand-in and who made it. */
+function teamPart(team: Json, t: Json, lang: string): HTMLElement {
+  const titleId = uid('parcours-team');
+  const part = el('article', { class: 'parcours-team', 'aria-labelledby': titleId });
+  part.append(el('h5', { id: titleId, text: `${t.team} — ${team.title}` }));
+  if (team.problem) {
+    part.append(el('p', { class: 'parcours-panel-late', text: team.problem }));
+    return part;
+  }
+  const members = el('ul', { class: 'parcours-team-members' });
+  for (const member of team.members) {
+    members.append(el('li', { text: member.role ? `${member.learner} (${member.role})` : member.learner }));
+  }
+  part.append(el('p', { text: team.team }), members);
+  const last = team.hand_ins.length ? team.hand_ins[team.hand_ins.length - 1] : null;
+  part.append(
+    el('p', {
+      class: 'parcours-team-hand-in',
+      text: last ? t.last_hand_in.replace('{who}', last.by).replace('{when}', when(last.at, lang)) : t.no_hand_in
+    })
+  );
+  return part;
+}
+
+function assignmentPart(course: string, a: Json, t: Json, lang: string, host: IPeerHost): HTMLElement {
+  const titleId = uid('parcours-peer-assignment');
+  const part = el('article', { class: 'parcours-peer-assignment', 'aria-labelledby': titleId });
+  part.append(el('h5', { id: titleId, text: a.title }), el('p', { text: `${t.due} : ${when(a.due, lang)}` }));
+  const row = (item: Json, list: HTMLElement) => {
+    const labelId = uid('parcours-peer-label');
+    list.append(
+      el(
+        'li',
+        { class: item.done ? 'parcours-peer-done' : 'parcours-peer-todo' },
+        el('span', { id: labelId, text: item.label }),
+        ' ',
+        el('span', { class: 'parcours-panel-state', text: item.done ? t.done : t.not_done }),
+        ' ',
+        button(host, t.review, () => openReview(course, a, item.label, t, lang, host), labelId)
+      )
+    );
+  };
+  if (a.calibration.length) {
+    const list = el('ul', { class: 'parcours-peer-calibration' });
+    a.calibration.forEach((item: Json) => row(item, list));
+    part.append(el('h6', { text: t.calibrate }), el('p', { text: t.calibrate_intro }), list);
+  }
+  part.append(el('h6', { text: t.to_review }));
+  if (a.submissions.length) {
+    const list = el('ul', { class: 'parcours-peer-queue' });
+    a.submissions.forEach((item: Json) => row(item, list));
+    part.append(list);
+  } else {
+    part.append(el('p', { text: t.nothing_yet }));
+  }
+  if (a.told_text.length) {
+    part.append(el('h6', { text: t.told }), told(a.told_text));
+  }
+  part.append(received(a, t, lang));
+  return part;
+}
+
+function told(sentences: string[]): HTMLElement {
+  const list = el('ul', { class: 'parcours-peer-told' });
+  for (const sentence of sentences) {
+    list.append(el('li', { text: sentence }));
+  }
+  return list;
+}
+
+/** Her grade and the anonymous reviews of her work (comments as text only). */
+function received(a: Json, t: Json, lang: string): HTMLElement {
+  const box = el('div', { class: 'parcours-peer-received' }, el('h6', { text: t.received }));
+  const criteria = new Map<string, Json>();
+  for (const task of a.rubric) {
+    for (const criterion of task.criteria) {
+      criteria.set(criterion.key, criterion);
+    }
+  }
+  for (const grade of a.grade) {
+    box.append(
+      el(
+        'p',
+        { class: 'parcours-peer-grade' },
+        el('strong', { text: `${t.grade} — ${grade.title} : ${num(grade.score, lang)}/${num(grade.points, lang)}` }),
+        ...(grade.comment ? [' ', el('span', { text: grade.comment })] : [])
+      )
+    );
+  }
+  if (!a.received.length) {
+    box.append(el('p', { text: t.no_received }));
+  }
+  for (const review of a.received) {
+    const item = el('article', { class: 'parcours-peer-review-received' });
+    item.append(el('p', {}, el('strong', { text: t.review_number.replace('{n}', String(review.number)) })));
+    const facts = el('ul', { class: 'parcours-peer-scores' });
+    for (const [key, points] of Object.entries(review.scores)) {
+      const criterion = criteria.get(key);
+      const level = criterion?.levels.find((l: Json) => l.points === points);
+      facts.append(
+        el(
+          'li',
+          {},
+          `${criterion ? criterion.title : key} : `,
+          el('strong', { text: `${level ? level.description : ''} (${num(Number(points), lang)})` })
+        )
+      );
+    }
+    item.append(facts);
+    for (const task of a.rubric) {
+      const text = review.comments[task.id];
+      if (text) {
+        item.append(el('p', { class: 'parcours-peer-comment' }, el('em', { text: `${task.title} : ` }), text));
+      }
+    }
+    box.append(item);
+  }
+  return box;
+}
+
+/** The anonymous page of ``label`` and the rubric form, in the main area. */
+async function openReview(course: string, a: Json, label: string, t: Json, lang: string, host: IPeerHost): Promise<void> {
+  const query = `course=${encodeURIComponent(course)}&assignment=${encodeURIComponent(a.assignment)}&label=${encodeURIComponent(label)}`;
+  const shown = await api(`peer/page?${query}`);
+  const widget = new Widget();
+  widget.id = uid('parcours-peer-review');
+  widget.addClass('parcours-peer-review');
+  widget.title.label = label;
+  widget.title.closable = true;
+  widget.node.setAttribute('lang', lang);
+  widget.node.style.overflow = 'auto';
+  widget.node.style.padding = '1rem';
+  const headingId = uid('parcours-peer-heading');
+  widget.node.setAttribute('role', 'region');
+  widget.node.setAttribute('aria-labelledby', headingId);
+  const frame = el('iframe', {
+    // no allow-scripts, no allow-same-origin: nothing in it runs or reaches the page
+    sandbox: '',
+    title: `${t.page_title} ${label}`,
+    class: 'parcours-peer-page',
+    style: 'width:100%;height:55vh;border:1px solid var(--jp-border-color1)'
+  });
+  frame.srcdoc = shown.html;
+  const status = el('div', { class: 'parcours-peer-status', role: 'status', 'aria-live': 'polite' });
+  widget.node.append(
+    el('h2', { id: headingId, text: `${t.page_title} ${label}` }),
+    frame,
+    reviewForm(course, a, label, t, status, host),
+    status
+  );
+  host.app.shell.add(widget, 'main');
+  host.app.shell.activateById(widget.id);
+}
+
+function reviewForm(course: string, a: Json, label: string, t: Json, status: HTMLElement, host: IPeerHost): HTMLElement {
+  const form = el('form', { class: 'parcours-peer-form' });
+  const choices: Array<{ key: string; group: HTMLElement }> = [];
+  const comments: Array<{ task: string; box: HTMLTextAreaElement }> = [];
+  for (const task of a.rubric) {
+    const fieldset = el('fieldset', {}, el('legend', { text: task.title }));
+    for (const criterion of task.criteria) {
+      const groupId = uid('parcours-peer-criterion');
+      const group = el('div', { role: 'radiogroup', 'aria-labelledby': groupId, class: 'parcours-peer-criterion' });
+      group.append(el('p', { id: groupId, text: criterion.title }));
+      const name = uid('parcours-peer-level');
+      for (const level of criterion.levels) {
+        const id = uid('parcours-peer-choice');
+        group.append(
+          el('div', {}, el('input', { type: 'radio', name, id, value: String(level.points) }),
+            el('label', { for: id, text: `${level.description} (${level.points})` }))
+        );
+      }
+      choices.push({ key: criterion.key, group });
+      fieldset.append(group);
+    }
+    if (task.comment) {
+      const id = uid('parcours-peer-comment');
+      const box = el('textarea', { id, rows: '3', maxlength: '5000' });
+      fieldset.append(el('label', { for: id, text: t.comment }), box);
+      comments.push({ task: task.id, box });
+    }
+    form.append(fieldset);
+  }
+  const send = el('button', { type: 'submit', class: 'jp-Button', text: t.send });
+  form.append(send);
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    if (send.getAttribute('aria-disabled') === 'true') {
+      return;
+    }
+    const scores: Record<string, number> = {};
+    for (const { key, group } of choices) {
+      const chosen = group.querySelector<HTMLInputElement>('input:checked');
+      if (!chosen) {
+        status.replaceChildren(el('p', { text: t.choose_all }));
+        return;
+      }
+      scores[key] = Number(chosen.value);
+    }
+    const written: Record<string, string> = {};
+    for (const { task, box } of comments) {
+      if (box.value.trim()) {
+        written[task] = box.value;
+      }
+    }
+    send.setAttribute('aria-disabled', 'true');
+    try {
+      await api('peer/review', {
+        method: 'POST',
+        body: JSON.stringify({ course, assignment: a.assignment, label, scores, comments: written })
+      });
+      const said: Node[] = [el('p', { text: t.sent })];
+      if (label.startsWith('exemple-')) {
+        // told at once how far she was from the teacher
+        const now = await api(`peer?course=${encodeURIComponent(course)}`);
+        const mine = now.assignments.find((x: Json) => x.assignment === a.assignment);
+        if (mine) {
+          said.push(told(mine.told_text));
+        }
+      }
+      status.replaceChildren(...said);
+      host.say(t.sent);
+      await host.reload();
+    } catch (error) {
+      status.replaceChildren(el('p', { text: failure(error) }));
+    } finally {
+      send.removeAttribute('aria-disabled');
+    }
+  });
+  return form;
+}

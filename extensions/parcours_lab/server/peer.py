@@ -1,0 +1,168 @@
+"""The panel's peer-review endpoints (JSON; the learner is always the server's user).
+
+``GET parcours/api/peer?course=<id>``
+    the views' labels and every assignment of the course with a peer review: its rubric,
+    her queue (calibration examples first), what she is told of her assessing, the
+    anonymous reviews of her work, her grade (:func:`parcours.peer.view.overview`);
+``GET parcours/api/peer/page?course=<id>&assignment=<id>&label=<label>``
+    the anonymised, inert page of a submission allocated to her, or an example;
+``POST parcours/api/peer/review``
+    ``{"course", "assignment", "label", "scores", "comments"}``: her review.
+
+One machine: :mod:`parcours.peer` runs here. On the hub this server reads no course
+data: each call goes to the Parcours service (``api/courses/<id>/peer…``) with the
+server's own token; the service decides what she may see.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+from parcours.i18n import _, language
+from tornado import web
+
+from .panel import PanelHandler
+
+LABEL = re.compile(r"^(?:copie|exemple)-[A-Za-z0-9]+$")
+IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def texts(lang: str) -> dict[str, str]:
+    """The views' labels in ``lang`` (the panel holds no text)."""
+    with language(lang):
+        return {
+            "heading": _("Peer review"),
+            "due": _("Reviews due"),
+            "calibrate": _("Calibrate first"),
+            "calibrate_intro": _(
+                "Assess this example as the teacher would: you will be told how far you were."
+            ),
+            "to_review": _("Submissions to review"),
+            "nothing_yet": _(
+                "Nothing to review yet: submissions are allocated after the due date."
+            ),
+            "review": _("Review"),
+            "done": _("already reviewed"),
+            "not_done": _("to do"),
+            "page_title": _("Anonymous submission"),
+            "comment": _("Comment (optional)"),
+            "send": _("Send my review"),
+            "sent": _("Your review is recorded."),
+            "choose_all": _("Choose a level for every criterion."),
+            "told": _("Your assessing"),
+            "received": _("Reviews of my work"),
+            "no_received": _("No review of your work yet."),
+            "review_number": _("Review {n}"),
+            "grade": _("My grade"),
+            "team": _("My team"),
+            "last_hand_in": _("Last hand-in by {who}, {when}."),
+            "no_hand_in": _("Not handed in yet: any member hands in for the whole team, once."),
+        }
+
+
+class PeerRelay(PanelHandler):
+    """What the endpoints share: the learner's course, the service client or None."""
+
+    def where(self, course_id: Any) -> tuple[Any, str, Any, Any]:
+        """(config, me, the hub client or None, the course: the service's entry or the
+        manifest)."""
+        config, me = self.setup()
+        course = self.course(config, me, course_id)
+        return config, me, self.client(config), course
+
+    @staticmethod
+    def checked(value: Any, pattern: re.Pattern[str], what: str) -> str:
+        """``value`` when it has the shape of an id, else a 400 (nothing else goes into a
+        service URL)."""
+        if not isinstance(value, str) or not pattern.match(value):
+            raise web.HTTPError(400, _("Give a valid '{what}'.").format(what=what))
+        return value
+
+    @staticmethod
+    def assignment(course: Any, assignment_id: str) -> Any:
+        from parcours.errors import BadInputError
+
+        found = next((a for a in course.assignments if a.id == assignment_id), None)
+        if found is None or found.peer_review is None:
+            raise BadInputError(
+                _("no peer review of '{assignment}' in '{course}'").format(
+                    assignment=assignment_id, course=course.id
+                )
+            )
+        return found
+
+
+class OverviewHandler(PeerRelay):
+    @web.authenticated
+    async def get(self) -> None:
+        course_id = self.get_argument("course", "")
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                data = client.json("GET", f"api/courses/{quote(course_id)}/peer", "peer review")
+                lang = course["language"]
+            else:
+                from parcours.peer.view import overview
+
+                data, lang = overview(config, course, me), course.language
+            return {"texts": texts(lang), "lang": lang, **data}
+
+        await self.answer(work)
+
+
+class PageHandler(PeerRelay):
+    @web.authenticated
+    async def get(self) -> None:
+        course_id = self.get_argument("course", "")
+        assignment_id = self.checked(self.get_argument("assignment", ""), IDENTIFIER, "assignment")
+        label = self.checked(self.get_argument("label", ""), LABEL, "label")
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                path = f"api/courses/{quote(course_id)}/assignments/{assignment_id}/peer/{label}"
+                return dict(client.json("GET", path, label))
+            from parcours.peer.reviewer import page
+
+            assignment = self.assignment(course, assignment_id)
+            return {"label": label, "html": page(config, course, assignment, me, label)}
+
+        await self.answer(work)
+
+
+class ReviewHandler(PeerRelay):
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        course_id = body.get("course", "")
+        assignment_id = self.checked(body.get("assignment"), IDENTIFIER, "assignment")
+        label = self.checked(body.get("label"), LABEL, "label")
+        scores, comments = body.get("scores"), body.get("comments") or {}
+        if not isinstance(scores, dict) or not isinstance(comments, dict):
+            raise web.HTTPError(400, _("'scores' and 'comments' must be JSON objects"))
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            sent = {"scores": scores, "comments": comments}
+            if client is not None:
+                course_path = f"api/courses/{quote(str(course_id))}"
+                path = f"{course_path}/assignments/{assignment_id}/peer/{label}"
+                return dict(client.json("POST", path, label, sent))
+            from parcours.peer.records import record_review
+
+            assignment = self.assignment(course, assignment_id)
+            recorded = record_review(config, course, assignment, me, label, scores, comments)
+            return {"label": label, **recorded}
+
+        await self.answer(work)
+
+
+#: path under the server's base URL -> handler
+HANDLERS = {
+    "parcours/api/peer": OverviewHandler,
+    "parcours/api/peer/page": PageHandler,
+    "parcours/api/peer/review": ReviewHandler,
+}
