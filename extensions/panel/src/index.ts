@@ -14,60 +14,17 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { URLExt } from '@jupyterlab/coreutils';
-import { ServerConnection } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 
+import { api, el, Json, post, uid } from './dom';
 import { installQuizKeys } from './quizkeys';
 import { peerSection } from './peer';
 
 type Texts = Record<string, string>;
-type Json = Record<string, any>;
 
 const PANEL_ID = 'parcours-panel';
 const OPEN_COMMAND = 'parcours:open-panel';
 
-async function api(path: string, init: RequestInit = {}): Promise<Json> {
-  const settings = ServerConnection.makeSettings();
-  const url = URLExt.join(settings.baseUrl, 'parcours/api', path);
-  const response = await ServerConnection.makeRequest(url, init, settings);
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : {};
-  if (!response.ok) {
-    throw new Error(data.message || response.statusText);
-  }
-  return data;
-}
-
-function post(path: string, body: Json): Promise<Json> {
-  return api(path, { method: 'POST', body: JSON.stringify(body) });
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<Record<string, string>> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined) {
-      continue;
-    }
-    if (key === 'text') {
-      node.textContent = value;
-    } else {
-      node.setAttribute(key, value);
-    }
-  }
-  node.append(...children);
-  return node;
-}
-
-let unique = 0;
-function uid(prefix: string): string {
-  unique += 1;
-  return `${prefix}-${unique}`;
-}
 
 /** The learner's own zone, as the browser knows it (IANA name). */
 function myZone(): string {

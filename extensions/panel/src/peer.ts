@@ -11,11 +11,10 @@
  * anonymised by the server, under a Content-Security-Policy that runs nothing).
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { URLExt } from '@jupyterlab/coreutils';
-import { ServerConnection } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 
-type Json = Record<string, any>;
+import { api, el, Json, uid } from './dom';
+
 
 /** What the panel lends to the peer-review views. */
 export interface IPeerHost {
@@ -26,43 +25,6 @@ export interface IPeerHost {
   reload(): Promise<void>;
 }
 
-async function api(path: string, init: RequestInit = {}): Promise<Json> {
-  const settings = ServerConnection.makeSettings();
-  const url = URLExt.join(settings.baseUrl, 'parcours/api', path);
-  const response = await ServerConnection.makeRequest(url, init, settings);
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : {};
-  if (!response.ok) {
-    throw new Error(data.message || response.statusText);
-  }
-  return data;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<Record<string, string>> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined) {
-      continue;
-    }
-    if (key === 'text') {
-      node.textContent = value;
-    } else {
-      node.setAttribute(key, value);
-    }
-  }
-  node.append(...children);
-  return node;
-}
-
-let unique = 0;
-function uid(prefix: string): string {
-  unique += 1;
-  return `${prefix}-${unique}`;
-}
 
 function num(value: number, lang: string): string {
   return new Intl.NumberFormat(lang, { maximumFractionDigits: 2 }).format(value);
