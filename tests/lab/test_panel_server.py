@@ -4,30 +4,14 @@ learner is the server's user, texts come translated, refusals are the pipeline's
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from .learner_day import COURSE, World, write_world
+from .learner_day import COURSE, World
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
-
-
-@pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    return write_world(tmp_path / "monde", monkeypatch)
-
-
-@pytest.fixture
-def jp_server_config(world: World) -> dict[str, Any]:
-    return {"ServerApp": {"jpserver_extensions": {"parcours_lab": True}}}
-
-
-@pytest.fixture
-def jp_root_dir(world: World) -> Path:
-    return world.home
+pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.lab.panelserver"]
 
 
 async def get(jp_fetch: Any, path: str, **params: str) -> dict[str, Any]:
