@@ -210,3 +210,44 @@ def secret_key(path: Path) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(secrets.token_hex(32))
     return path.read_text(encoding="utf-8").strip()
+
+
+def plain_file(path: Path) -> int:
+    """A read-write descriptor of the regular file ``path``, made 0600 when missing and
+    then given to its folder's owner (:func:`like_parent`), never opened through a link
+    (root writes in the data folder, whose owner may plant one);
+    :class:`~parcours.errors.BadInputError` when a link or anything but a file is there."""
+    import errno
+
+    from .errors import BadInputError
+    from .i18n import _
+
+    folder = open_folder(path.parent)
+    try:
+        fd, made = create_in(folder, path.name, os.O_RDWR, 0o600)
+    except OSError as exc:
+        if exc.errno not in (errno.ELOOP, errno.EINVAL):
+            raise
+        raise BadInputError(
+            _("{path} is not a plain file (a link?): remove it, then run the command again").format(
+                path=path
+            )
+        ) from None
+    finally:
+        os.close(folder)
+    if made:
+        like_parent(path)
+    return fd
+
+
+def like_parent(path: Path) -> None:
+    """A file or folder root just made, given to the owner of its folder: on a hub the
+    data folder is the Parcours service's account's, and the service reads and writes
+    what root's commands made there (the LMS side's database, locks and key; the badges'
+    registry). Nothing is done for anyone else (the link itself, never what it names)."""
+    if os.geteuid() != 0:
+        return
+    folder = path.parent.stat()
+    found = path.lstat()
+    if (found.st_uid, found.st_gid) != (folder.st_uid, folder.st_gid):
+        os.chown(path, folder.st_uid, folder.st_gid, follow_symlinks=False)

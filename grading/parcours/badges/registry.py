@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import _
+from ..safefs import plain_file
 from . import BadgeError
 from .declared import Badge, course_badges, find_badge
 from .signing import Recipient, credential, sign, verified_claims
@@ -61,8 +62,9 @@ class Issued:
 def _database(config: ParcoursConfig) -> Iterator[sqlite3.Connection]:
     path = Path(config.data_dir) / "badges.sqlite"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    # made by root on a hub, read by the service's public page: given to the data
+    # folder's owner; a link planted in its place is refused, not followed
+    os.close(plain_file(path))
     db = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
         db.row_factory = sqlite3.Row

@@ -54,9 +54,10 @@ SOURCES = (
     PACKAGE / "peer",
     PACKAGE / "badges",
     _package_folder("parcours_lab"),
-    # the errors of the project's and the servers' start (``misc.po``)
+    # the errors of the project's and the servers' start, of files refused (``misc.po``)
     PACKAGE / "project.py",
     PACKAGE / "servers.py",
+    PACKAGE / "safefs.py",
 )
 #: folders of Jinja templates whose texts are translated (JupyterHub's pages)
 TEMPLATES = (PACKAGE / "hub" / "templates",)

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..safefs import plain_file
+
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
 
@@ -80,7 +82,7 @@ def sqlite_file(path: Path, schema: str) -> Iterator[sqlite3.Connection]:
     """A connection to one of the LMS side's SQLite files (the tool's, the LRS outbox),
     made 0600 the first time with ``schema``; autocommit, WAL, each commit on the disk."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(_plain_file(path))  # a link planted in its place is refused, not followed
+    os.close(plain_file(path))  # a link planted in its place is refused, not followed
     connection = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
         connection.row_factory = sqlite3.Row
@@ -100,54 +102,12 @@ def one_at_a_time(config: ParcoursConfig, lock: str) -> Iterator[None]:
 
     path = Path(config.data_dir) / lock
     path.parent.mkdir(parents=True, exist_ok=True)
-    with os.fdopen(_plain_file(path), "r+b") as handle:
+    with os.fdopen(plain_file(path), "r+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _plain_file(path: Path) -> int:
-    """A read-write descriptor of the regular file ``path``, made 0600 when missing and
-    then given to its folder's owner (:func:`like_parent`), never opened through a link
-    (:mod:`parcours.safefs`: root writes in the data folder, whose owner may plant one);
-    :class:`~parcours.errors.BadInputError` when a link or anything but a file is there."""
-    import errno
-
-    from ..errors import BadInputError
-    from ..i18n import _
-    from ..safefs import create_in, open_folder
-
-    folder = open_folder(path.parent)
-    try:
-        fd, made = create_in(folder, path.name, os.O_RDWR, 0o600)
-    except OSError as exc:
-        if exc.errno not in (errno.ELOOP, errno.EINVAL):
-            raise
-        raise BadInputError(
-            _("{path} is not a plain file (a link?): remove it, then run the command again").format(
-                path=path
-            )
-        ) from None
-    finally:
-        os.close(folder)
-    if made:
-        like_parent(path)
-    return fd
-
-
-def like_parent(path: Path) -> None:
-    """A file or folder root just made, given to the owner of its folder: on a hub the
-    data folder is the Parcours service's account's, and the service sends the scores of
-    grading on submit through the same database, lock and key as the hub's launches and
-    the teachers' commands (run as root). Nothing is done for anyone else."""
-    if os.geteuid() != 0:
-        return
-    folder = path.parent.stat()
-    found = path.lstat()
-    if (found.st_uid, found.st_gid) != (folder.st_uid, folder.st_gid):
-        os.chown(path, folder.st_uid, folder.st_gid, follow_symlinks=False)
 
 
 @contextlib.contextmanager

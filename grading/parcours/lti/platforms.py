@@ -126,7 +126,7 @@ def tool_key(config: ParcoursConfig) -> JWK:
         return _with_kid(JWK.from_pem(read_plain(path)))
     except FileNotFoundError:
         pass
-    from .db import like_parent
+    from ..safefs import like_parent
 
     try:
         path.parent.mkdir(parents=True, mode=0o700)
