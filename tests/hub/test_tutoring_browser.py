@@ -33,6 +33,15 @@ def _lab(browser: Any, site: HubSite, name: str, path: str = "") -> Any:  # noqa
     """``name``'s JupyterLab (at ``path``, a notebook), her panel open, its heading
     focused once loaded."""
     page = _log_in(browser, site, name)
+    asked: dict[str, int] = {}  # the panel's requests still unanswered (said on a failure)
+
+    def _counted(request: Any, step: int) -> None:
+        if "/parcours/api/" in request.url:
+            asked[request.url] = asked.get(request.url, 0) + step
+
+    page.on("request", lambda r: _counted(r, 1))
+    page.on("requestfinished", lambda r: _counted(r, -1))
+    page.on("requestfailed", lambda r: _counted(r, -1))
     page.wait_for_url(f"**/user/{name}/**", timeout=180_000)
     page.goto(f"{site.url}/user/{name}/lab" + (f"/tree/{path}" if path else ""), timeout=120_000)
     page.locator(".jp-LabShell").wait_for(timeout=120_000)
@@ -47,7 +56,8 @@ def _lab(browser: Any, site: HubSite, name: str, path: str = "") -> Any:  # noqa
     except PlaywrightTimeout:  # what her JupyterLab showed instead
         page.screenshot(path=f"/tmp/h1-lab-{name}.png")
         shown = panel.inner_text() if panel.count() else "(no panel)"
-        raise AssertionError(f"{page.url}: {shown}") from None
+        waiting = sorted(url for url, n in asked.items() if n > 0)
+        raise AssertionError(f"{page.url}: unanswered {waiting}; shown: {shown}") from None
     return page
 
 

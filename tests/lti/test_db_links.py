@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from parcours.config import ParcoursConfig
 from parcours.errors import BadInputError
 from parcours.lti.db import connect, one_at_a_time
@@ -23,9 +22,8 @@ def test_a_link_in_place_of_the_database_is_not_followed(
     planted.parent.mkdir(parents=True, exist_ok=True)
     planted.unlink(missing_ok=True)
     planted.symlink_to(outside)  # dangling: following it would make the file there
-    with pytest.raises(BadInputError, match="lti.sqlite is not a plain file"):
-        with connect(config):
-            pass
+    with pytest.raises(BadInputError, match=r"lti\.sqlite is not a plain file"), connect(config):
+        pass
     assert not outside.exists()
 
 
@@ -35,9 +33,11 @@ def test_a_link_in_place_of_a_lock_is_not_followed(config: ParcoursConfig, tmp_p
     planted = Path(config.data_dir) / "lti-sync.lock"
     planted.parent.mkdir(parents=True, exist_ok=True)
     planted.symlink_to(outside)
-    with pytest.raises(BadInputError, match="lti-sync.lock is not a plain file"):
-        with one_at_a_time(config, "lti-sync.lock"):
-            pass
+    with (
+        pytest.raises(BadInputError, match=r"lti-sync\.lock is not a plain file"),
+        one_at_a_time(config, "lti-sync.lock"),
+    ):
+        pass
     assert outside.read_text() == "intact"
 
 

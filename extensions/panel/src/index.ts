@@ -16,7 +16,7 @@ import {
 } from '@jupyterlab/application';
 import { Widget } from '@lumino/widgets';
 
-import { api, el, Json, post, uid } from './dom';
+import { api, el, Json, post, said, uid } from './dom';
 import { installQuizKeys } from './quizkeys';
 import { peerSection } from './peer';
 
@@ -132,6 +132,7 @@ class PathPanel extends Widget {
   async refresh(): Promise<void> {
     const data = await api('path');
     this.texts = data.texts;
+    said.timeout = this.texts.timeout;
     this.lang = data.lang;
     this.title.caption = this.texts.title;
     const headingId = uid('parcours-title');

@@ -65,6 +65,10 @@ def texts(lang: str) -> dict[str, str]:
             "workload": _("My planned work this week"),
             "working": _("Working…"),
             "no_course": _("No course found for you."),
+            "timeout": _(
+                "The server took too long to answer: what is shown may be out of date. "
+                "Try again with the Refresh button."
+            ),
         }
 
 
