@@ -219,7 +219,8 @@ def test_learners_day_by_keyboard(world: World, lab: LabServer, output_dir: Path
                 ".lm-CommandPalette-item.lm-mod-active .lm-CommandPalette-itemLabel"
             )
             wait_until(
-                lambda: chosen.count() and chosen.first.inner_text() == "Run All Cells",
+                # all_inner_texts does not wait: the palette redraws its list as it filters
+                lambda: chosen.all_inner_texts()[:1] == ["Run All Cells"],
                 10,
                 lambda: f"the palette's choice 'Run All Cells' ({chosen.all_inner_texts()})",
             )
