@@ -46,22 +46,29 @@ def issuer_key(config: ParcoursConfig) -> jwk.JWK:
     """The issuer's private key, made the first time (only its owner may read it)."""
     from jwcrypto import jwk
 
+    from ..safefs import like_parent, read_plain
+
     path = key_path(config)
-    if path.exists():
-        return jwk.JWK.from_json(path.read_text(encoding="utf-8"))
+    try:  # never read through a link planted in its place (root reads it on a hub)
+        return jwk.JWK.from_json(read_plain(path).decode("utf-8"))
+    except FileNotFoundError:
+        pass
     key = jwk.JWK.generate(kty="RSA", size=2048, alg=ALGORITHM, use="sig")
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        like_parent(path.parent)  # on a hub: the service's, which serves the public key
     made = path.with_suffix(f".{os.getpid()}.tmp")
     descriptor = os.open(made, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
         out.write(key.export_private())
+    like_parent(made)
     try:
         os.link(made, path)  # the first writer wins; a concurrent one reads its key
     except FileExistsError:
         pass
     finally:
         made.unlink()
-    return jwk.JWK.from_json(path.read_text(encoding="utf-8"))
+    return jwk.JWK.from_json(read_plain(path).decode("utf-8"))
 
 
 def public_jwk(config: ParcoursConfig) -> dict[str, Any]:
