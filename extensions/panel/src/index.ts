@@ -638,6 +638,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(OPEN_COMMAND, {
       label: 'Parcours',
       execute: async () => {
+        // a press while her JupyterLab is still starting would be undone when her saved
+        // layout is put back (its left area's tab, often the file browser, made current)
+        await app.restored;
         app.shell.activateById(PANEL_ID);
         await panel.load();
         panel.focusHeading();
