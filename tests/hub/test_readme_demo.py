@@ -119,6 +119,9 @@ def demo() -> Iterator[Demo]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        # Ctrl-C as in a terminal: a test run started in the background of a shell ignores
+        # SIGINT, which the demo would inherit (then never stop, its hub left running)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines: queue.Queue[str | None] = queue.Queue()
 
@@ -248,6 +251,7 @@ def test_the_learner_lives_her_day_in_the_browser(
         assert f"Dates et heures dans mon fuseau horaire : {HER_ZONE}" in text, text
         for title in TITLES.values():
             assert title in text, (title, text)
+        expect(panel.locator(".parcours-panel-badges h4")).to_have_text("Mes badges")
         # devoir-1 is due on 28 Sept at 23:59 in Paris: 18:59 in Cayenne, the zone named
         assert re.search(r"28 septembre 2026\D{0,5}18:59 UTC.3", text), text
         page.screenshot(path=str(output_dir / "learner-panel.png"))
@@ -353,6 +357,8 @@ def _panel(demo: Demo, session: Any, name: str, method: str, path: str, body: An
 
 
 def test_the_learners_panel_deadlines_feedback_and_late_work(demo: Demo) -> None:
+    import requests
+
     name, password = demo.accounts["apprenant"]
     session = demo.site.login(name, password)
     demo.site.start_server(session, name)
@@ -368,6 +374,19 @@ def test_the_learners_panel_deadlines_feedback_and_late_work(demo: Demo) -> None
     )
     assert given["open"], given
     french_mode(given["message"], "feedback")
+    # her badges (the demo course declares three): those she earned are issued as she
+    # looks, each linked to its public page, which says it is valid; the rest to earn
+    badges = _panel(demo, session, name, "GET", f"badges?course={COURSE}")
+    assert badges["badges"] and badges["texts"]["heading"] == "Mes badges", badges
+    held = [b["badge"] for b in badges["earned"]]
+    left = [b["badge"] for b in badges["to_earn"]]
+    assert held, badges  # the demo shows a newcomer what a badge is
+    assert sorted(held + left) == ["explorateur", "module-1", "premiers-pas"], badges
+    for badge in badges["earned"]:
+        path = badge["url"][badge["url"].index("/services/") :]
+        public = requests.get(f"{demo.site.url}{path}?lang=fr", timeout=60)  # no login
+        assert public.status_code == 200 and 'data-status="valid"' in public.text, path
+        french_mode(public.text, f"badge page {badge['badge']}")
     # late work, handed in from the panel: a French receipt in her local time, lateness said
     _panel(demo, session, name, "POST", "fetch", {"course": COURSE, "assignment": "devoir-3"})
     sent = _panel(
@@ -378,14 +397,18 @@ def test_the_learners_panel_deadlines_feedback_and_late_work(demo: Demo) -> None
     french_mode(sent["message"] + " " + sent["late_warning"], "receipt")
 
 
-def _terminal(name: str) -> dict[str, str]:
-    """The environment of ``name``'s JupyterLab server, which her terminals inherit."""
+def _terminal(demo: Demo, name: str) -> dict[str, str]:
+    """The environment of ``name``'s JupyterLab server on this demo's hub, which her
+    terminals inherit."""
     found = subprocess.run(
         ["pgrep", "-u", name, "-f", "jupyterhub-singleuser"], capture_output=True, text=True
     ).stdout.split()
-    assert found, f"no JupyterLab server of {name}"
-    items = Path(f"/proc/{found[0]}/environ").read_bytes().split(b"\0")
-    return dict(i.decode().split("=", 1) for i in items if b"=" in i)
+    for pid in found:
+        items = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        env = dict(i.decode().split("=", 1) for i in items if b"=" in i)
+        if env.get("PARCOURS_DATA_DIR") == str(demo.site.data_dir):
+            return env
+    raise AssertionError(f"no JupyterLab server of {name} on {demo.site.url} ({found})")
 
 
 def _in_terminal(name: str, env: dict[str, str], command: str) -> Any:
@@ -415,7 +438,7 @@ def test_the_teacher_grades_from_her_own_terminal(demo: Demo) -> None:
     teacher, password = demo.accounts["enseignant"]
     session = demo.site.login(teacher, password)
     demo.site.start_server(session, teacher)
-    env = _terminal(teacher)
+    env = _terminal(demo, teacher)
     assert _in_terminal(teacher, env, "command -v parcours").returncode == 0
     for command in (
         f"parcours roster {COURSE} list",
@@ -492,3 +515,91 @@ def test_the_coordinator_records_a_follow_up(demo: Demo, browser: Any, output_di
         raise
     finally:
         context.close()
+
+
+def _in_lab(demo: Demo, browser: Any, role: str) -> Any:
+    """The printed ``role``'s JupyterLab in chromium (logged in on the French login page),
+    her "Mon parcours" panel in front and loaded."""
+    from playwright.sync_api import expect
+
+    name, password = demo.accounts[role]
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, timezone_id="Europe/Paris", locale="fr-FR"
+    )
+    page = context.new_page()
+    page.goto(f"{demo.site.url}/hub/login", timeout=60_000)
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    page.wait_for_url(f"**/user/{name}/lab**", timeout=240_000)
+    page.locator(".jp-LabShell").wait_for(timeout=180_000)
+    page.keyboard.press("Alt+Shift+P")
+    panel = page.locator("#parcours-panel")
+    expect(panel.locator("h2")).to_be_visible(timeout=120_000)
+    # every load asked for is done (the focus may be taken back by a tab she left open)
+    page.locator("#parcours-panel[aria-busy]").wait_for(state="detached", timeout=120_000)
+    return page
+
+
+def test_a_question_from_her_panel_answered_by_her_teacher(
+    demo: Demo, browser: Any, output_dir: Path
+) -> None:
+    """Tutoring as the demo serves it: the printed learner asks in her panel; the printed
+    teacher finds it in her own panel's "Questions à traiter", with who asked, and
+    answers; the learner's panel then shows the answer and who gave it."""
+    from playwright.sync_api import expect
+
+    title = "Pourquoi read_csv lit-il mes nombres comme du texte ?"
+    learner, _ = demo.accounts["apprenant"]
+    teacher, _ = demo.accounts["enseignant"]
+    page = _in_lab(demo, browser, "apprenant")
+    try:
+        panel = page.locator("#parcours-panel")
+        form = panel.locator(".parcours-panel-ask").first
+        form.get_by_label("Votre question").fill(title)
+        form.get_by_label("Détails (Markdown)").fill("<img src=x onerror=alert(1)> `sep=';'` ?")
+        form.get_by_role("button", name="Poser la question").click()
+        expect(panel.get_by_text("Votre question est envoyée.")).to_be_visible(timeout=60_000)
+        read_page(page, "her question sent", "#parcours-panel")
+
+        desk = _in_lab(demo, browser, "enseignant")
+        dialogs: list[str] = []
+        desk.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        try:
+            hers = desk.locator("#parcours-panel")
+            asked = hers.locator(".parcours-panel-question-list > li").filter(has_text=title)
+            expect(asked.first).to_be_visible(timeout=120_000)
+            assert f"(posée par {learner})" in asked.first.inner_text()
+            asked.first.get_by_role("button", name="Lire").first.click()
+            details = asked.first.locator(".parcours-panel-question-body")
+            expect(details).to_contain_text("sep=';'", timeout=60_000)
+            # her Markdown as sanitised HTML: nothing of hers runs in the teacher's page
+            assert details.locator("[onerror]").count() == 0
+            assert not dialogs, dialogs
+            asked.first.get_by_label("Votre réponse (Markdown)").fill(
+                "Ajoutez `decimal=','` : les nombres français ont une virgule."
+            )
+            asked.first.get_by_role("button", name="Envoyer ma réponse").click()
+            expect(asked.first.locator(".parcours-panel-answer-by")).to_contain_text(
+                teacher, timeout=60_000
+            )
+            read_page(desk, "the teacher's questions", "#parcours-panel")
+            desk.screenshot(path=str(output_dir / "readme-demo-tutor.png"))
+        finally:
+            desk.context.close()
+
+        panel.get_by_role("button", name="Actualiser").first.click()
+        mine = panel.locator(".parcours-panel-question-list > li").filter(has_text=title)
+        expect(mine.locator(".parcours-panel-unread")).to_have_text(re.compile("1"), timeout=60_000)
+        mine.get_by_role("button", name="Lire").first.click()
+        expect(mine.locator(".parcours-panel-answer code")).to_have_text(
+            "decimal=','", timeout=60_000
+        )
+        expect(mine.locator(".parcours-panel-answer-by")).to_contain_text(teacher)
+        read_page(page, "the answer in her panel", "#parcours-panel")
+        page.screenshot(path=str(output_dir / "readme-demo-answer.png"))
+    except BaseException:
+        page.screenshot(path=str(output_dir / "failed.png"))
+        raise
+    finally:
+        page.context.close()

@@ -18,6 +18,7 @@ import { Widget } from '@lumino/widgets';
 
 import { api, el, Json, post, said, uid } from './dom';
 import { installQuizKeys } from './quizkeys';
+import { badgesSection } from './badges';
 import { peerSection } from './peer';
 
 type Texts = Record<string, string>;
@@ -261,6 +262,14 @@ class PathPanel extends Widget {
     } catch (error) {
       section.append(el('p', { class: 'parcours-panel-late', text: String((error as Error).message || error) }));
     }
+    try {
+      const badges = await api(`badges?course=${encodeURIComponent(id)}`);
+      if (badges.badges) {
+        section.append(badgesSection(badges, this.lang));
+      }
+    } catch (error) {
+      section.append(el('p', { class: 'parcours-panel-late', text: String((error as Error).message || error) }));
+    }
     return section;
   }
 
@@ -443,8 +452,18 @@ class PathPanel extends Widget {
     const target = entry.isConnected
       ? entry
       : this.body.querySelector<HTMLElement>(`li[data-question="${CSS.escape(id)}"]`) ?? entry;
+    target.querySelector('.parcours-panel-question-body')?.remove();
     target.querySelector('.parcours-panel-answers')?.remove();
     const again = () => this.showQuestion(target, course, id, q, staff);
+    // what she asked: her details (HTML sanitised by nh3 on the server), her code as text
+    const asked = el('div', { class: 'parcours-panel-question-body' });
+    asked.innerHTML = shown.body_html || '';
+    if (shown.code) {
+      asked.append(el('pre', {}, el('code', { text: shown.code })));
+    }
+    if (asked.childNodes.length) {
+      target.append(asked);
+    }
     const answers = el('div', { class: 'parcours-panel-answers' }, el('h6', { text: q.answers }));
     for (const answer of shown.answers) {
       const item = el('article', { class: 'parcours-panel-answer' });

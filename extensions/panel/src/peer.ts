@@ -3,7 +3,8 @@
  * review, she calibrates on the teacher's examples (told how far she was), reviews the
  * anonymous submissions allocated to her (read-only page in a sandboxed frame that runs
  * no script, rubric form beside it, in the main area), reads the reviews of her own work
- * and her grade.
+ * and her grade; rates how helpful each review of her work was (1 to 5) and may appeal
+ * her grade to the teacher, whose answer she reads here.
  *
  * Text-free like the rest of the panel: labels and sentences come translated from the
  * server (GET parcours/api/peer). Everything a classmate wrote (comments, the submitted
@@ -151,7 +152,7 @@ function assignmentPart(course: string, a: Json, t: Json, lang: string, host: IP
   if (a.told_text.length) {
     part.append(el('h6', { text: t.told }), told(a.told_text));
   }
-  part.append(received(a, t, lang));
+  part.append(received(course, a, t, lang, host));
   return part;
 }
 
@@ -164,7 +165,7 @@ function told(sentences: string[]): HTMLElement {
 }
 
 /** Her grade and the anonymous reviews of her work (comments as text only). */
-function received(a: Json, t: Json, lang: string): HTMLElement {
+function received(course: string, a: Json, t: Json, lang: string, host: IPeerHost): HTMLElement {
   const box = el('div', { class: 'parcours-peer-received' }, el('h6', { text: t.received }));
   const criteria = new Map<string, Json>();
   for (const task of a.rubric) {
@@ -208,9 +209,100 @@ function received(a: Json, t: Json, lang: string): HTMLElement {
         item.append(el('p', { class: 'parcours-peer-comment' }, el('em', { text: `${task.title} : ` }), text));
       }
     }
+    item.append(rating(course, a, review, t, host));
     box.append(item);
   }
+  box.append(appealPart(course, a, t, lang, host));
   return box;
+}
+
+/** How helpful review ``review`` was, 1 to 5: a radio group (arrow keys move and choose),
+ * each choice sent at once and said in the panel's live region. */
+function rating(course: string, a: Json, review: Json, t: Json, host: IPeerHost): HTMLElement {
+  const legendId = uid('parcours-peer-rating');
+  const group = el('fieldset', { class: 'parcours-peer-rating', role: 'radiogroup', 'aria-labelledby': legendId });
+  group.append(el('legend', { id: legendId, text: `${t.helpful} (${t.review_number.replace('{n}', String(review.number))})` }));
+  const name = uid('parcours-peer-helpful');
+  for (let value = 1; value <= 5; value++) {
+    const id = uid('parcours-peer-helpful-choice');
+    const input = el('input', { type: 'radio', name, id, value: String(value) });
+    input.checked = review.helpful === value;
+    input.addEventListener('change', async () => {
+      if (!input.checked) {
+        return;
+      }
+      try {
+        await api('peer/rating', {
+          method: 'POST',
+          body: JSON.stringify({ course, assignment: a.assignment, number: review.number, helpful: value })
+        });
+        review.helpful = value;
+        host.say(t.rated);
+      } catch (error) {
+        host.say(failure(error));
+      }
+    });
+    group.append(el('div', { class: 'parcours-peer-helpful' }, input, el('label', { for: id, text: t[`helpful_${value}`] })));
+  }
+  return group;
+}
+
+/** Her appeals and the teacher's answers (as text), and the form to appeal when she may. */
+function appealPart(course: string, a: Json, t: Json, lang: string, host: IPeerHost): HTMLElement {
+  const part = el('div', { class: 'parcours-peer-appeal' });
+  const headingId = uid('parcours-peer-appeal');
+  part.setAttribute('role', 'group');
+  part.setAttribute('aria-labelledby', headingId);
+  part.append(el('h6', { id: headingId, text: t.appeal }));
+  for (const made of a.appeals || []) {
+    const settled = made.state === 'settled';
+    const item = el('div', { class: settled ? 'parcours-peer-appeal-settled' : 'parcours-peer-appeal-open' });
+    item.append(
+      el('p', {
+        class: 'parcours-peer-appeal-state',
+        text: (settled ? t.appeal_settled : t.appeal_open).replace('{when}', when(made.at, lang))
+      })
+    );
+    if (settled) {
+      item.append(el('blockquote', { class: 'parcours-peer-appeal-answer', text: made.answer }));
+    }
+    item.append(el('p', { class: 'parcours-peer-appeal-text' }, el('em', { text: `${t.appeal_yours} ` }), made.text));
+    part.append(item);
+  }
+  if (!a.can_appeal) {
+    return part;
+  }
+  const form = el('form', { class: 'parcours-peer-appeal-form' });
+  const id = uid('parcours-peer-appeal-text');
+  const box = el('textarea', { id, rows: '4', maxlength: '2000' });
+  const send = el('button', { type: 'submit', class: 'jp-Button', text: t.appeal_send });
+  const status = el('div', { class: 'parcours-peer-status', role: 'status', 'aria-live': 'polite' });
+  form.append(el('p', { text: t.appeal_intro }), el('label', { for: id, text: t.appeal_text }), box, send, status);
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    if (send.getAttribute('aria-disabled') === 'true') {
+      return;
+    }
+    if (!box.value.trim()) {
+      status.replaceChildren(el('p', { text: t.appeal_empty }));
+      return;
+    }
+    send.setAttribute('aria-disabled', 'true');
+    try {
+      await api('peer/appeal', {
+        method: 'POST',
+        body: JSON.stringify({ course, assignment: a.assignment, text: box.value })
+      });
+      host.say(t.appeal_sent);
+      await host.reload();
+    } catch (error) {
+      status.replaceChildren(el('p', { text: failure(error) }));
+    } finally {
+      send.removeAttribute('aria-disabled');
+    }
+  });
+  part.append(form);
+  return part;
 }
 
 /** The anonymous page of ``label`` and the rubric form, in the main area. */

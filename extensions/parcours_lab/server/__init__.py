@@ -1,7 +1,7 @@
 """Parcours' Jupyter server extension: what a Jupyter server can ask the back office.
 
 The "Mon parcours" panel's endpoints (:mod:`.panel`): ``GET parcours/api/path``,
-``deadlines``, ``review``, ``workload``; ``POST parcours/api/fetch``, ``submit``,
+``deadlines``, ``review``, ``workload``, ``badges``; ``POST parcours/api/fetch``, ``submit``,
 ``feedback``. ``GET /parcours/api/deadlines?course=<id>`` returns the assignments of the
 server's user — opens, due, their extension, status, whether the correction is available,
 what they may do now — as JSON. Each request goes through jupyter_server's

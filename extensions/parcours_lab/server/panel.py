@@ -9,6 +9,7 @@
 ``POST parcours/api/feedback``  ``{"course", "assignment"}``
 ``GET parcours/api/review?course=<id>``        today's review queue
 ``GET parcours/api/workload?course=<id>``      this week's planned minutes
+``GET parcours/api/badges?course=<id>``        her badges, held and to earn
 
 Files land in the server's root folder (``<root>/<course>/<assignment>``), where
 JupyterLab opens them. A refusal (not released, unknown assignment...) is a 400 whose
@@ -160,6 +161,12 @@ class WorkloadHandler(CoursePartHandler):
     part = "workload"
 
 
+class BadgesHandler(CoursePartHandler):
+    """Her badges: held (each with its public page) and still to earn."""
+
+    part = "badges"
+
+
 class FetchHandler(PanelHandler):
     @web.authenticated
     async def post(self) -> None:
@@ -230,6 +237,7 @@ HANDLERS = {
     "parcours/api/feedback": FeedbackHandler,
     "parcours/api/review": ReviewHandler,
     "parcours/api/workload": WorkloadHandler,
+    "parcours/api/badges": BadgesHandler,
 }
 
 

@@ -7,7 +7,14 @@
 ``GET parcours/api/peer/page?course=<id>&assignment=<id>&label=<label>``
     the anonymised, inert page of a submission allocated to her, or an example;
 ``POST parcours/api/peer/review``
-    ``{"course", "assignment", "label", "scores", "comments"}``: her review.
+    ``{"course", "assignment", "label", "scores", "comments"}``: her review;
+``POST parcours/api/peer/rating``
+    ``{"course", "assignment", "number", "helpful"}``: her rating (1 to 5) of review
+    ``number`` of her own work (:func:`parcours.peer.appeals.rate_review`);
+``GET parcours/api/peer/appeal?course=<id>&assignment=<id>``
+    her appeals of her peer grade and the teacher's answers;
+``POST parcours/api/peer/appeal``
+    ``{"course", "assignment", "text"}``: her appeal to the teacher.
 
 One machine: :mod:`parcours.peer` runs here. On the hub this server reads no course
 data: each call goes to the Parcours service (``api/courses/<id>/peer…``) with the
@@ -59,6 +66,25 @@ def texts(lang: str) -> dict[str, str]:
             "team": _("My team"),
             "last_hand_in": _("Last hand-in by {who}, {when}."),
             "no_hand_in": _("Not handed in yet: any member hands in for the whole team, once."),
+            "helpful": _("How helpful was this review?"),
+            "helpful_1": _("1 – not helpful"),
+            "helpful_2": _("2 – a little helpful"),
+            "helpful_3": _("3 – helpful"),
+            "helpful_4": _("4 – quite helpful"),
+            "helpful_5": _("5 – very helpful"),
+            "rated": _("Your rating is recorded."),
+            "appeal": _("Appeal to the teacher"),
+            "appeal_intro": _(
+                "If you think your grade is not fair, explain why to your teacher "
+                "(at most 2,000 characters). One appeal at a time."
+            ),
+            "appeal_text": _("Your appeal"),
+            "appeal_send": _("Send my appeal"),
+            "appeal_sent": _("Your appeal is sent to the teacher."),
+            "appeal_empty": _("Write your appeal before sending it."),
+            "appeal_open": _("Your appeal of {when} is waiting for the teacher's answer."),
+            "appeal_settled": _("The teacher answered your appeal of {when}:"),
+            "appeal_yours": _("You wrote:"),
         }
 
 
@@ -105,9 +131,11 @@ class OverviewHandler(PeerRelay):
                 data = client.json("GET", f"api/courses/{quote(course_id)}/peer", "peer review")
                 lang = course["language"]
             else:
+                from parcours.peer.appeals import with_feedback
                 from parcours.peer.view import overview
 
-                data, lang = overview(config, course, me), course.language
+                data = with_feedback(config, course, overview(config, course, me), me)
+                lang = course.language
             return {"texts": texts(lang), "lang": lang, **data}
 
         await self.answer(work)
@@ -160,9 +188,75 @@ class ReviewHandler(PeerRelay):
         await self.answer(work)
 
 
+class RatingHandler(PeerRelay):
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        course_id = body.get("course", "")
+        assignment_id = self.checked(body.get("assignment"), IDENTIFIER, "assignment")
+        number, helpful = body.get("number"), body.get("helpful")
+        if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 10000:
+            raise web.HTTPError(400, _("Give the review's number as 'number'."))
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                path = (
+                    f"api/courses/{quote(str(course_id))}/assignments/{assignment_id}"
+                    f"/peer/received/{number}/rating"
+                )
+                return dict(client.json("POST", path, "rating", {"helpful": helpful}))
+            from parcours.peer.appeals import rate_review
+
+            assignment = self.assignment(course, assignment_id)
+            return rate_review(config, course, assignment, me, number, helpful)
+
+        await self.answer(work)
+
+
+class AppealHandler(PeerRelay):
+    def _path(self, course_id: Any, assignment_id: str) -> str:
+        return f"api/courses/{quote(str(course_id))}/assignments/{assignment_id}/peer/appeal"
+
+    @web.authenticated
+    async def get(self) -> None:
+        course_id = self.get_argument("course", "")
+        assignment_id = self.checked(self.get_argument("assignment", ""), IDENTIFIER, "assignment")
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                return dict(client.json("GET", self._path(course_id, assignment_id), "appeal"))
+            from parcours.peer.appeals import my_appeals
+
+            return my_appeals(config, course, self.assignment(course, assignment_id), me)
+
+        await self.answer(work)
+
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        course_id = body.get("course", "")
+        assignment_id = self.checked(body.get("assignment"), IDENTIFIER, "assignment")
+        text = body.get("text")
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                path = self._path(course_id, assignment_id)
+                return dict(client.json("POST", path, "appeal", {"text": text}))
+            from parcours.peer.appeals import appeal
+
+            return appeal(config, course, self.assignment(course, assignment_id), me, text)
+
+        await self.answer(work)
+
+
 #: path under the server's base URL -> handler
 HANDLERS = {
     "parcours/api/peer": OverviewHandler,
     "parcours/api/peer/page": PageHandler,
     "parcours/api/peer/review": ReviewHandler,
+    "parcours/api/peer/rating": RatingHandler,
+    "parcours/api/peer/appeal": AppealHandler,
 }

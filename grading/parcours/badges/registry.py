@@ -161,7 +161,7 @@ def award(
 
     badges = [find_badge(course, badge_id)] if badge_id else course_badges(course)
     learners = [learner] if learner else [p.id for p in read_roster(config, course)]
-    held = {(i.badge, i.learner) for i in issued(config, course.id) if not i.revoked}
+    held = {(i.badge, i.learner) for i in issued(config, course.id, learner) if not i.revoked}
     made = []
     for badge in badges:
         for person in learners:
@@ -170,12 +170,33 @@ def award(
     return made
 
 
-def issued(config: ParcoursConfig, course: str | None = None) -> list[Issued]:
-    """The credentials issued (of ``course``), oldest first."""
-    where, args = ("WHERE course = ?", (course,)) if course else ("", ())
+def issued(
+    config: ParcoursConfig, course: str | None = None, learner: str | None = None
+) -> list[Issued]:
+    """The credentials issued (of ``course``, to ``learner``), oldest first."""
+    asked = {"course": course, "learner": learner}
+    wanted = {k: v for k, v in asked.items() if v is not None}
+    where = " AND ".join(f"{k} = ?" for k in wanted)
     with _database(config) as db:
-        rows = db.execute(f"SELECT * FROM issued {where} ORDER BY issued_at, id", args)
+        rows = db.execute(
+            f"SELECT * FROM issued {'WHERE ' + where if where else ''} ORDER BY issued_at, id",
+            tuple(wanted.values()),
+        )
         return [_row(r) for r in rows]
+
+
+def forget(config: ParcoursConfig, learner: str) -> int:
+    """Remove every credential issued to ``learner`` (a GDPR erasure): her name and
+    account go from the database, its free pages and its WAL; their public pages then
+    answer "never issued here". Returns how many were removed."""
+    path = Path(config.data_dir) / "badges.sqlite"
+    if not path.is_file():
+        return 0
+    with _database(config) as db:
+        removed = db.execute("DELETE FROM issued WHERE learner = ?", (learner,)).rowcount
+        db.execute("VACUUM")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return max(removed, 0)
 
 
 def find(config: ParcoursConfig, ident: str) -> Issued | None:

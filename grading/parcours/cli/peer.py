@@ -9,6 +9,17 @@
             grade, its source in the cell's comment; a teacher's own grade there is kept.
   override  the teacher's grade of one task of one learner (--learner, --task, --score in
             the cell's points, --comment), kept by later --to-gradebook runs.
+  reviewers per reviewer: reviews written, how many the authors rated, and the mean
+            helpfulness they gave (1 not helpful to 5 very helpful).
+  appeals   the learners' appeals of their peer grade, open ones first: text, peer grade,
+            whether the reviewers disagreed, the answer once settled.
+  settle    answer one learner's open appeal (--learner, --answer); with --score (and
+            --task when the rubric grades several tasks) her grade is overridden in the
+            gradebook, the answer as its comment.
+
+Exit status: 0 done; 2 bad input (a course, assignment, learner or option that is wrong,
+an appeal that is not open: the message says which and what to do); 1 a failure (a
+record or the gradebook unreadable or unwritable).
 
 See docs/peer-review.md."""
 
@@ -23,6 +34,7 @@ from parcours.i18n import _
 
 if TYPE_CHECKING:
     from parcours.config import ParcoursConfig
+    from parcours.course.model import Assignment, Course
     from parcours.peer.flow import AssignmentGrades
 
 
@@ -30,13 +42,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_arguments(parser, ASSIGNMENT_HELP)
     parser.add_argument(
         "action",
-        choices=["allocate", "status", "grades", "override"],
-        help=_("allocate reviews, show their progress, compute the grades, or override one"),
+        choices=["allocate", "status", "grades", "override", "reviewers", "appeals", "settle"],
+        help=_(
+            "allocate reviews, show their progress, compute the grades, override one, show "
+            "the reviewers' helpfulness, list the appeals or settle one"
+        ),
     )
-    parser.add_argument("--learner", help=_("override: the learner (nbgrader id)"))
-    parser.add_argument("--task", help=_("override: the rubric task (its id)"))
+    parser.add_argument("--learner", help=_("override, settle: the learner (nbgrader id)"))
+    parser.add_argument("--task", help=_("override, settle: the rubric task (its id)"))
     parser.add_argument(
-        "--score", type=float, help=_("override: the grade, in the nbgrader cell's points")
+        "--score",
+        type=float,
+        help=_("override, settle: the grade, in the nbgrader cell's points"),
+    )
+    parser.add_argument(
+        "--answer", help=_("settle: the teacher's answer to the appeal, which the learner reads")
     )
     parser.add_argument(
         "--comment", default="", help=_("override: the comment the learner reads with it")
@@ -154,6 +174,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
             )
         )
         return ExitStatus.CLEAN
+    if args.action in ("reviewers", "appeals", "settle"):
+        return _appeals(args, config, course, assignment)
     grades = flow.compute_grades(config, course, assignment)
     _print_grades(grades)
     if args.to_gradebook:
@@ -171,4 +193,68 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
                     learner=learner, cell=grade_id
                 )
             )
+    return ExitStatus.CLEAN
+
+
+def _appeals(
+    args: argparse.Namespace, config: ParcoursConfig, course: Course, assignment: Assignment
+) -> ExitStatus:
+    """``reviewers``, ``appeals`` and ``settle`` (:mod:`parcours.peer.appeals`)."""
+    from parcours.i18n import number
+    from parcours.peer import appeals
+    from parcours.safetext import printable
+
+    lang = course.language
+    if args.action == "reviewers":
+        rows = appeals.helpfulness(config, course, assignment)
+        for row in rows:
+            mean = "-" if row.mean is None else number(row.mean, lang) + "/5"
+            print(
+                f"  {printable(row.reviewer, keep_lines=False):<16} "
+                + _("{reviews} reviews, {ratings} rated, helpfulness {mean}").format(
+                    reviews=row.reviews, ratings=row.ratings, mean=mean
+                )
+            )
+        print(_("{n} reviewers.").format(n=len(rows)))
+        return ExitStatus.CLEAN
+    if args.action == "appeals":
+        found = appeals.appeals(config, course, assignment)
+        for made in found:
+            grade = (
+                "-"
+                if made.grade is None
+                else f"{number(made.grade, lang)}/{number(made.points, lang)}"
+            )
+            state = _("waiting for your answer") if made.state == appeals.OPEN else _("answered")
+            flag = "  " + _("DISAGREEMENT") if made.flagged else ""
+            print(
+                f"{printable(made.learner, keep_lines=False)}  {made.at[:16]}  {state}  "
+                + _("peer grade {grade}").format(grade=grade)
+                + flag
+            )
+            # what a learner wrote, made printable: no terminal escape reaches the teacher
+            print("    " + printable(made.text).replace("\n", "\n    "))
+            if made.answer:
+                print("    > " + printable(made.answer).replace("\n", "\n    > "))
+        print(
+            _("{n} appeals, {open} open.").format(
+                n=len(found), open=sum(r.state == appeals.OPEN for r in found)
+            )
+        )
+        return ExitStatus.CLEAN
+    from parcours.errors import BadInputError
+
+    if not args.learner or not args.answer:
+        raise BadInputError(_("settle needs --learner and --answer.")).about("settle")
+    settled = appeals.settle(
+        config, course, assignment, args.learner, args.answer, args.score, args.task
+    )
+    if settled.get("score") is not None:
+        print(
+            _("{learner}: appeal settled; {task} set to {score:g} in the gradebook.").format(
+                learner=args.learner, task=settled["task"], score=settled["score"]
+            )
+        )
+    else:
+        print(_("{learner}: appeal settled.").format(learner=args.learner))
     return ExitStatus.CLEAN

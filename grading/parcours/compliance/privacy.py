@@ -181,6 +181,7 @@ def export_learner(config: ParcoursConfig, learner_id: str, out: Path | None = N
             events = [e.to_dict() for e in store.read(actor=who.pseudonym)]
         zf.writestr("events.json", json.dumps(events, ensure_ascii=False, indent=1))
         zf.writestr("tutoring.json", json.dumps(_tutoring(config, who.id), indent=1, default=str))
+        zf.writestr("badges.json", json.dumps(_badges(config, who.id), indent=1))
         for course in courses:
             rows = _gradebook_rows(config, course, who)
             if rows:
@@ -222,6 +223,15 @@ def _tutoring(config: ParcoursConfig, learner: str) -> dict[str, Any]:
     with open_tutoring(config.events_url) as store:
         asked = [asdict(q) for q in store.questions(author=learner, merged=True)]
         return {"questions": asked, "answers": [asdict(a) for a in store.answers_by(learner)]}
+
+
+def _badges(config: ParcoursConfig, learner: str) -> list[dict[str, Any]]:
+    """Her credentials (docs/badges.md), each as issued (its signed VC-JWT included)."""
+    from dataclasses import asdict
+
+    from ..badges.registry import issued
+
+    return [asdict(i) for i in issued(config, learner=learner)]
 
 
 # -- erasure --------------------------------------------------------------------------------
@@ -316,6 +326,7 @@ def _scrub_file(path: Path, who: Person, done: Erasure) -> None:
 
 
 def _erase_events(config: ParcoursConfig, who: Person, done: Erasure) -> None:
+    from ..badges.registry import forget
     from ..store import open_store
     from ..store.history import open_history
     from ..tutoring import open_tutoring
@@ -326,6 +337,8 @@ def _erase_events(config: ParcoursConfig, who: Person, done: Erasure) -> None:
         done.events = store.forget(who.pseudonym, done.tombstone)
     done.rewritten.append(_without_password(config.events_url))
     open_history(config).forget(who.id, done.tombstone)  # the service's history (logins…)
+    if forget(config, who.id):
+        done.rewritten.append(str(Path(config.data_dir) / "badges.sqlite"))
 
 
 def _erase_gradebook(config: ParcoursConfig, course: Course, who: Person, done: Erasure) -> None:

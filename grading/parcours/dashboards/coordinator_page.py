@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import N_, _, ngettext
-from . import blocks, tutoring, ui
+from . import blocks, peer, tutoring, ui
 from .pages import HEATMAP_LABELS_MAX, HEATMAP_MAX_PX, PERIODS, STATUS_NAMES, Page, State
 
 if TYPE_CHECKING:
@@ -202,11 +202,11 @@ class CoordinatorPage(Page):
         out.append(w.HBox([self.skill, self.mode, self.size, self.export, self.export_link]))
         if self.live:
             self._render_groups()
-        else:  # the first view has the table as HTML: a 1,000-learner class's weighs
-            # 75 KB, which the widgets' states would carry a second time
+        else:  # first view: the table as HTML (75 KB for 1,000 learners; not twice in widgets)
             self.groups_out.outputs = ()
             out.append(blocks.Static.of(self._render_groups_table))
         out.append(self.groups_out)
+        batch.append(lambda: peer.show_formed(self.state.config, data))  # #27: teams formed
         workload = vm.workload_alerts(data)
         alerts = workload[workload["alert"]] if len(workload) else workload
         add(

@@ -177,6 +177,10 @@ class TeacherPage(Page):
                 "parcours-section-reflections",
             )
         )
+        from .peer import sections as peer_sections  # #27: only a course that has such work
+
+        peer = peer_sections(self.state.config, data, course, name)
+        out.extend(self.html(text, css) for text, css in peer)
         out.extend(self._actions(data, course, name))
         return out
 

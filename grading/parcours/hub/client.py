@@ -111,8 +111,8 @@ class ServiceClient:
 
     def panel(self, part: str = "", course: str = "") -> dict[str, Any]:
         """A view of the "Mon parcours" panel computed by the service: the first answer
-        (no ``part``: texts and each course's path), else ``deadlines``, ``review`` or
-        ``workload`` of ``course``."""
+        (no ``part``: texts and each course's path), else ``deadlines``, ``review``,
+        ``workload`` or ``badges`` of ``course``."""
         if not part:
             return dict(self.json("GET", "api/panel", "my path"))
         return dict(self.json("GET", f"api/courses/{course}/panel/{part}", f"{part} of {course}"))

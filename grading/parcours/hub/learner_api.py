@@ -341,8 +341,8 @@ class PanelHandler(ServiceHandler):
 
 
 class CoursePanelHandler(ServiceHandler):
-    """One course's view of the panel for the asking learner: ``deadlines``, ``review``
-    or ``workload`` (:mod:`..pipeline.learnerpanel`)."""
+    """One course's view of the panel for the asking learner: ``deadlines``, ``review``,
+    ``workload`` or ``badges`` (:mod:`..pipeline.learnerpanel`)."""
 
     @needs_scope("learn")
     async def get(self, course_id: str, part: str) -> None:

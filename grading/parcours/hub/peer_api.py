@@ -18,6 +18,14 @@ see; nothing returned names an author or a reviewer):
 ``POST api/courses/<course>/assignments/<assignment>/peer/<label>``
     her review: ``{"scores": {"task.criterion": points}, "comments": {task: text}}``;
     201 with what was recorded.
+``POST api/courses/<course>/assignments/<assignment>/peer/received/<n>/rating``
+    her rating of review ``n`` of her own work: ``{"helpful": 1..5}``
+    (:func:`parcours.peer.appeals.rate_review`); 201 with what was recorded.
+``POST api/courses/<course>/assignments/<assignment>/peer/appeal``
+    her appeal of her peer grade to the teacher: ``{"text": "…"}`` (at most 2,000
+    characters, one open at a time); 201 with the appeal.
+``GET api/courses/<course>/assignments/<assignment>/peer/appeal``
+    her appeals and the teacher's answers, and whether she may appeal now.
 
 A submission not allocated to her — her own included — is refused (400, one message
 whether it exists or not); a course she does not learn is 404, as elsewhere.
@@ -59,7 +67,13 @@ class OverviewHandler(PeerHandler):
 
         course = await self.course(course_id)
         config, me = self.config, self.learner
-        self.reply(await self.in_learners(lambda: view.overview(config, course, me)))
+
+        def work() -> dict[str, Any]:
+            from ..peer.appeals import with_feedback
+
+            return with_feedback(config, course, view.overview(config, course, me), me)
+
+        self.reply(await self.in_learners(work))
 
 
 class QueueHandler(PeerHandler):
@@ -122,6 +136,42 @@ class ReviewHandler(PeerHandler):
         self.reply({"label": label, **recorded}, 201)
 
 
+class RatingHandler(PeerHandler):
+    @needs_scope("learn")
+    async def post(self, course_id: str, assignment_id: str, number: str) -> None:
+        from ..peer.appeals import rate_review
+
+        course, assignment = await self.assignment_of(course_id, assignment_id)
+        body = self.json_body(dict, b"{}", _('{"helpful": 1 to 5}', course.language))
+        helpful, config, me = body.get("helpful"), self.config, self.learner
+        rated = await self.in_learners(
+            lambda: rate_review(config, course, assignment, me, int(number), helpful)
+        )
+        self.remember(course.id, "peer rating", assignment.id)
+        self.reply(rated, 201)
+
+
+class AppealHandler(PeerHandler):
+    @needs_scope("learn")
+    async def get(self, course_id: str, assignment_id: str) -> None:
+        from ..peer.appeals import my_appeals
+
+        course, assignment = await self.assignment_of(course_id, assignment_id)
+        config, me = self.config, self.learner
+        self.reply(await self.in_learners(lambda: my_appeals(config, course, assignment, me)))
+
+    @needs_scope("learn")
+    async def post(self, course_id: str, assignment_id: str) -> None:
+        from ..peer.appeals import appeal
+
+        course, assignment = await self.assignment_of(course_id, assignment_id)
+        body = self.json_body(dict, b"{}", _('{"text": "…"}', course.language))
+        text, config, me = body.get("text"), self.config, self.learner
+        made = await self.in_learners(lambda: appeal(config, course, assignment, me, text))
+        self.remember(course.id, "peer appeal", assignment.id)
+        self.reply(made, 201)
+
+
 def routes(prefix: str, name: str) -> list[tuple[str, type]]:
     """The peer-review routes under ``prefix`` (``name``: the id pattern), for
     :func:`.service_app.make_app`."""
@@ -130,5 +180,7 @@ def routes(prefix: str, name: str) -> list[tuple[str, type]]:
         (prefix + rf"api/courses/{name}/peer", OverviewHandler),
         (base, QueueHandler),
         (base + "/received", ReceivedHandler),
+        (base + r"/received/([0-9]{1,4})/rating", RatingHandler),
+        (base + "/appeal", AppealHandler),
         (base + r"/((?:copie|exemple)-[A-Za-z0-9]+)", ReviewHandler),
     ]

@@ -40,7 +40,7 @@ Who asks is always the token's user — never a parameter, a header or a file:
 ``GET api/courses/<course>/problems``
     what failed in the service's background work for the course (a history entry not
     written, a submission not graded on submit), for its teachers (:mod:`.problems`).
-``GET api/panel``, ``GET api/courses/<course>/panel/(deadlines|review|workload)``
+``GET api/panel``, ``GET api/courses/<course>/panel/(deadlines|review|workload|badges)``
     the "Mon parcours" panel's views of the asking learner (their path, assignments with
     lateness warnings, review queue, planned workload), computed here by
     :mod:`parcours.pipeline.learnerpanel`: the learner's server only relays them.

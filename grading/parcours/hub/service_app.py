@@ -90,7 +90,7 @@ def make_app(config: Any, prefix: str) -> tornado.web.Application:
             *badge_routes(prefix),
             (prefix + r"api/panel", PanelHandler),
             (
-                prefix + rf"api/courses/{name}/panel/(deadlines|review|workload)",
+                prefix + rf"api/courses/{name}/panel/(deadlines|review|workload|badges)",
                 CoursePanelHandler,
             ),
         ],

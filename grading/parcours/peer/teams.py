@@ -119,7 +119,7 @@ def record_hand_in(
         return
     try:
         team = team_mates(course, assignment, learner)[0].team
-        with update_record(_record(config, course, assignment)) as data:
+        with update_record(hand_ins_record(config, course, assignment)) as data:
             data["entries"].setdefault(team, []).append({"by": learner, "at": at})
             log_change(data, "team hand-in", team=team, learner=learner)
     except (OSError, ParcoursError) as exc:
@@ -138,7 +138,7 @@ def hand_ins(
 
     mates = team_mates(course, assignment, learner)
     team = mates[0].team
-    done = read_record(_record(config, course, assignment))["entries"].get(team, [])
+    done = read_record(hand_ins_record(config, course, assignment))["entries"].get(team, [])
     return {
         "team": team,
         "members": [{"learner": m.learner, "role": m.role} for m in mates],
@@ -146,5 +146,6 @@ def hand_ins(
     }
 
 
-def _record(config: ParcoursConfig, course: Course, assignment: Assignment) -> Path:
+def hand_ins_record(config: ParcoursConfig, course: Course, assignment: Assignment) -> Path:
+    """The record of a team assignment's hand-ins (team -> who handed in, when)."""
     return config.course_root(course.id) / "teams" / f"{assignment.id}.json"

@@ -372,3 +372,11 @@ def workload_view(
         if total > limit:
             summary += " " + _("This week is over the limit: tell your teacher.")
     return {"course": course.id, "summary": summary, "days": days, "limit_minutes": limit}
+
+
+def badges_view(config: ParcoursConfig, course: Course, learner: str, lang: str) -> dict[str, Any]:
+    """Her badges of ``course``: held (each with its public page) and still to earn;
+    those she has just earned are issued as she looks (:mod:`parcours.badges.mine`)."""
+    from ..badges.mine import badges_view as view
+
+    return view(config, course, learner, lang)
