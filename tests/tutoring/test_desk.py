@@ -56,7 +56,9 @@ def test_a_question_is_anonymous_to_classmates_and_named_to_the_staff(desk: Desk
         ALICE,
         {
             "title": "Comment créer un DataFrame à partir d'un dictionnaire ?",
-            "body": "J'essaie `pd.DataFrame(d)` <script>alert(1)</script>",
+            "body": "J'essaie `pd.DataFrame(d)` <script>alert(1)</script>"
+            " ![capture](https://traceur.example/pixel.png?lu=1)"
+            " ![graphique](data:image/png;base64,iVBORw0KGgo=)",
             "code": "pd.DataFrame(d)",
             "activity": "l01-decouvrir",
             "notebook": "lessons/01-decouvrir.ipynb",
@@ -70,6 +72,10 @@ def test_a_question_is_anonymous_to_classmates_and_named_to_the_staff(desk: Desk
     assert (
         "<script" not in seen["body_html"] and "<code>pd.DataFrame(d)</code>" in seen["body_html"]
     )
+    # no image loaded from elsewhere (it would report who read it, and when); her own
+    # embedded picture stays
+    assert "traceur.example" not in seen["body_html"]
+    assert 'src="data:image/png;base64,iVBORw0KGgo="' in seen["body_html"]
     staff = desk.show(TUTOR, asked["id"])
     assert staff["author"] == "alice"
     # asked Friday 22:00: due 24 working hours later, Wednesday 15:00

@@ -50,6 +50,14 @@ def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+def _keep_local_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """:func:`_keep_attribute`, and no image loaded from elsewhere: a remote image in
+    text a learner wrote would tell its server who read it, and when."""
+    if tag == "img" and attribute in ("src", "srcset") and not _IMAGE_DATA.match(value.strip()):
+        return None
+    return _keep_attribute(tag, attribute, value)
+
+
 @cache
 def _attributes() -> dict[str, set[str]]:
     import nh3
@@ -57,8 +65,10 @@ def _attributes() -> dict[str, set[str]]:
     return {**{k: set(v) for k, v in nh3.ALLOWED_ATTRIBUTES.items()}, "*": GENERIC_ATTRIBUTES}
 
 
-def clean(html: str | bytes) -> str:
-    """``html`` (a fragment) with everything that could run removed (see the module)."""
+def clean(html: str | bytes, *, remote_images: bool = True) -> str:
+    """``html`` (a fragment) with everything that could run removed (see the module);
+    without ``remote_images``, images only from ``data:`` URLs (text a person wrote for
+    others to read: a remote image would report each reading to its server)."""
     import nh3
 
     text = html.decode("utf-8", "replace") if isinstance(html, bytes) else str(html)
@@ -67,7 +77,7 @@ def clean(html: str | bytes) -> str:
         tags=set(nh3.ALLOWED_TAGS),
         clean_content_tags={"script", "style"},
         attributes=_attributes(),
-        attribute_filter=_keep_attribute,
+        attribute_filter=_keep_attribute if remote_images else _keep_local_attribute,
         url_schemes=URL_SCHEMES,
         id_prefix="learner-",
     )

@@ -82,12 +82,13 @@ def _iso(moment: dt.datetime | None) -> str | None:
 
 def render(text: str) -> str:
     """Learner Markdown as HTML safe to show to anyone (mistune, then nh3's allow-list:
-    :func:`parcours.pipeline.safehtml.clean`)."""
+    :func:`parcours.pipeline.safehtml.clean`), no image loaded from elsewhere (it would
+    tell its server who read the question, and when)."""
     import mistune
 
     from ..pipeline.safehtml import clean
 
-    return clean(str(mistune.html(text)))
+    return clean(str(mistune.html(text)), remote_images=False)
 
 
 def shown_author(author: str, reader: str, staff_reader: bool, lang: str | None = None) -> str:
