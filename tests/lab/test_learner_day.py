@@ -204,13 +204,20 @@ def test_learners_day_by_keyboard(world: World, lab: LabServer, output_dir: Path
             assert "Votre échéance est passée" in text and "Pénalité de retard : 10 %" in text
             assert "Mon travail prévu cette semaine" in text
             me.shot("panel")
-            me.tab_to(panel_button("Ouvrir", "Leçon 1"), "Open lesson 1")
-            me.press("Enter")
+            # every load of the panel done: none will rebuild it under her focus
+            page.locator("#parcours-panel[aria-busy]").wait_for(state="detached", timeout=60_000)
+            active = page.locator(".jp-NotebookPanel .jp-Notebook-cell.jp-mod-active").first
+            for _attempt in range(3):  # the focus may have been moved as she tabbed
+                me.tab_to(panel_button("Ouvrir", "Leçon 1"), "Open lesson 1")
+                me.press("Enter")
+                try:
+                    active.wait_for(timeout=30_000)
+                    break
+                except PlaywrightTimeout:
+                    continue
 
             # -- the lesson: Run All records nothing but 'opened' -----------------------
-            page.locator(".jp-NotebookPanel .jp-Notebook-cell.jp-mod-active").first.wait_for(
-                timeout=60_000
-            )
+            active.wait_for(timeout=60_000)
             wait_until(lab.kernel_idle, 120, "the lesson's kernel")
             palette = page.locator(".lm-CommandPalette-input")
             for _attempt in range(3):  # a shortcut pressed as the lesson settles may be lost
