@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +56,50 @@ def isolated_jupyter(
     monkeypatch.delenv("JUPYTER_CONFIG_PATH", raising=False)
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     yield base
+
+
+#: pytest-jupyter's own autouse fixtures, overridden below
+_JP_AUTOUSE = {"jp_asyncio_loop", "jp_server_cleanup"}
+
+
+def _serves_jupyter(request: pytest.FixtureRequest) -> bool:
+    """Whether the test uses pytest-jupyter's server fixtures (``jp_fetch``, …)."""
+    return any(n.startswith("jp_") and n not in _JP_AUTOUSE for n in request.fixturenames)
+
+
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEventLoop | None]:
+    """pytest-jupyter's event loop, for the tests of the lab extension's handlers only.
+
+    Its server plugin, registered by the modules that use it, makes this fixture autouse
+    for the whole session; a browser test then had its loop closed while Playwright's
+    was running ("Cannot close a running event loop"), depending on the order of the
+    modules. Same loop as the plugin's for the tests that use its server fixtures."""
+    if not _serves_jupyter(request):
+        yield None
+        return
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop(prefer_selector_loop=True)
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup(jp_asyncio_loop: asyncio.AbstractEventLoop | None) -> Iterator[None]:
+    """pytest-jupyter's clean-up of its ``ServerApp`` singleton, where one was started."""
+    yield
+    if jp_asyncio_loop is None:
+        return
+    from jupyter_server.serverapp import ServerApp
+
+    app = ServerApp.instance()
+    # the plugin's own clean-up ignores these too (a server already stopped)
+    with contextlib.suppress(RuntimeError, SystemExit):
+        jp_asyncio_loop.run_until_complete(app._cleanup())
+    if hasattr(app, "kernel_manager"):
+        app.kernel_manager.context.destroy()
+    ServerApp.clear_instance()
 
 
 @pytest.fixture

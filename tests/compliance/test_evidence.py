@@ -96,3 +96,57 @@ def test_class_packs_from_the_command_line(world: World, capsys) -> None:
     assert [r.split(",")[0] for r in rows[1:]] == ["alice", "bob"]
     assert rows[1].split(",")[5:8] == ["1920.0", "80", "120"]
     assert main(["evidence", "c1", "nobody"]) == 2
+
+
+BADGES = """[[badges]]
+id = "premiere-lecon"
+name = "Première leçon"
+description = "A terminé la leçon L1."
+criteria = "Terminer la leçon L1."
+lessons = ["L1"]
+
+[[badges]]
+id = "devoir-reussi"
+name = "Devoir réussi"
+description = "A obtenu 70 % au devoir A1."
+criteria = "Au moins 70 % des points au devoir A1."
+assignment = "A1"
+min_score = 0.7
+"""
+
+
+def test_the_badges_she_holds_are_in_her_evidence(world: World, tmp_path) -> None:
+    """Her credentials go into her pack (an auditor's proof of skills acquired): each
+    badge's name, date, public verification page, and a revoked one with when and why;
+    none of another learner's; collecting issues nothing."""
+    from parcours.badges.registry import award, issued, revoke
+    from parcours.course import load_course
+
+    (world.course.folder / "badges.toml").write_text(BADGES, encoding="utf-8")
+    course = load_course(world.course.folder)
+    assert collect(world.config, course, "alice")["badges"] == []
+    assert issued(world.config, "c1") == []  # looking issued nothing
+    held = award(world.config, course)  # alice earned both (L1 done, A1 8/10); bob none
+    assert sorted((i.learner, i.badge) for i in held) == [
+        ("alice", "devoir-reussi"),
+        ("alice", "premiere-lecon"),
+    ]
+    (work,) = [i for i in held if i.badge == "devoir-reussi"]
+    revoke(world.config, work.id, "note corrigée après réclamation")
+    badges = {b["badge"]: b for b in collect(world.config, course, "alice")["badges"]}
+    assert badges["premiere-lecon"]["name"] == "Première leçon"
+    assert not badges["premiere-lecon"]["revoked"]
+    assert badges["premiere-lecon"]["url"].endswith(
+        f"/{next(i.id for i in held if i.badge == 'premiere-lecon')}"
+    )
+    assert badges["devoir-reussi"]["revoked"]
+    assert badges["devoir-reussi"]["reason"] == "note corrigée après réclamation"
+    assert collect(world.config, course, "bob")["badges"] == []
+
+    pack = write_pack(world.config, course, "alice")
+    with zipfile.ZipFile(pack.archive) as zf:
+        assert len(json.loads(zf.read("evidence.json"))["badges"]) == 2
+        (tmp_path / "evidence.pdf").write_bytes(zf.read("evidence.pdf"))
+    text = " ".join(pdf_text(tmp_path / "evidence.pdf").split())
+    assert "Badges délivrés" in text and "Première leçon" in text, text
+    assert "Révoqué le" in text and "note corrigée après" in text, text

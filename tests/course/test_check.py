@@ -310,3 +310,17 @@ def test_missing_question_said_in_the_courses_language(mini_course: MiniCourse) 
     assert result.returncode != 0, result.stdout
     assert "aucune question « l1-q4 » dans la leçon « l1 »" in result.stderr, result.stderr
     assert "no question" not in result.stderr
+
+
+def test_a_french_course_checked_in_english_on_request(mini_course: MiniCourse) -> None:
+    """``--lang en`` on a French course: the manifest's schema and date problems, and
+    their fixes, in English (the person's choice wins over the course's language)."""
+    mini_course.edit_manifest("minutes = 10", "minutes = 10\nduree = 10")
+    result = mini_course.check("--no-execute", "--lang", "en")
+    assert_bad_input(result, "modules[0].lessons[0].duree", "unknown key")
+    assert "clé inconnue" not in result.stderr, result.stderr
+    mini_course.edit_manifest("minutes = 10\nduree = 10", "minutes = 10")
+    mini_course.edit_manifest("due = 2026-09-21T23:59:00", "due = 2026-09-10T23:59:00")
+    result = mini_course.check("--no-execute", "--lang", "en")
+    assert_bad_input(result, "assignments[0].due", "is not after opens")
+    assert "ouverture" not in result.stderr, result.stderr

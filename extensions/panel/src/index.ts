@@ -10,6 +10,7 @@
  * after a check the focus goes to the quiz's feedback (a live region).
  */
 import {
+  ILabShell,
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
@@ -20,11 +21,13 @@ import { api, el, Json, post, said, uid } from './dom';
 import { installQuizKeys } from './quizkeys';
 import { badgesSection } from './badges';
 import { peerSection } from './peer';
+import { QuestionsPart } from './questions';
 
 type Texts = Record<string, string>;
 
 const PANEL_ID = 'parcours-panel';
 const OPEN_COMMAND = 'parcours:open-panel';
+const LAUNCHER_COMMAND = 'launcher:create';
 
 
 /** The learner's own zone, as the browser knows it (IANA name). */
@@ -54,8 +57,8 @@ class PathPanel extends Widget {
   private live: HTMLElement;
   private body: HTMLElement;
   private loading: Promise<void> = Promise.resolve();
-  /** The questions whose answers she opened: still open after the panel is loaded again. */
-  private opened = new Set<string>();
+  /** "Une question ?" in each course, and the questions of the courses she tutors. */
+  private questions: QuestionsPart;
   /** Loads asked for and not done yet (see :meth:`load`). */
   private pending = 0;
 
@@ -75,6 +78,13 @@ class PathPanel extends Widget {
     });
     this.node.append(this.live, this.body);
     this.node.setAttribute('role', 'region');
+    this.questions = new QuestionsPart({
+      app,
+      body: this.body,
+      say: m => this.say(m),
+      reload: () => this.load(),
+      button: (label, action, of, describedBy) => this.button(label, action, of, describedBy)
+    });
   }
 
   /** Say something in the live region (screen readers announce it). */
@@ -151,7 +161,7 @@ class PathPanel extends Widget {
     for (const course of data.courses) {
       parts.push(await this.course(course));
     }
-    parts.push(...(await this.staffed(data.courses.map((c: Json) => c.course))));
+    parts.push(...(await this.questions.staffed(data.courses.map((c: Json) => c.course))));
     const hadFocus = this.body.contains(document.activeElement);
     this.body.replaceChildren(...parts);
     if (hadFocus) {
@@ -249,7 +259,7 @@ class PathPanel extends Widget {
     }
     section.append(days);
     try {
-      section.append(await this.questions(id, path));
+      section.append(await this.questions.course(id, path));
     } catch (error) {
       // the rest of her path stays usable when the questions cannot be read
       section.append(el('p', { class: 'parcours-panel-late', text: String((error as Error).message || error) }));
@@ -271,244 +281,6 @@ class PathPanel extends Widget {
       section.append(el('p', { class: 'parcours-panel-late', text: String((error as Error).message || error) }));
     }
     return section;
-  }
-
-  /** Where she is: the notebook open in the main area and its active cell. */
-  private here(): { notebook: string; cell: string } {
-    const widget: any = this.app.shell.currentWidget;
-    const notebook = widget?.context?.path ?? '';
-    const cell = widget?.content?.activeCell?.model?.id ?? '';
-    return { notebook: String(notebook), cell: String(cell) };
-  }
-
-  /** The courses whose questions she answers (she tutors or teaches them) and that her
-   * path does not show already: their questions, the most urgent first. */
-  private async staffed(shown: string[]): Promise<HTMLElement[]> {
-    let found: Json;
-    try {
-      found = await api('questions/staff');
-    } catch {
-      return []; // a learner's panel stays whole when this cannot be read
-    }
-    const sections: HTMLElement[] = [];
-    for (const course of found.courses) {
-      if (shown.includes(course.id)) {
-        continue;
-      }
-      const section = el('section', { class: 'parcours-panel-course parcours-panel-staffed' });
-      const titleId = uid('parcours-course');
-      section.setAttribute('aria-labelledby', titleId);
-      section.append(el('h3', { id: titleId, text: course.title }));
-      try {
-        section.append(await this.questions(course.id, {}));
-      } catch (error) {
-        section.append(el('p', { class: 'parcours-panel-late', text: String((error as Error).message || error) }));
-      }
-      sections.push(section);
-    }
-    return sections;
-  }
-
-  /** "Une question ?": the commitment, her unread answers, the form with suggestions
-   * while she types, her questions and the course's public ones; for the course's staff
-   * every question, the most urgent first, with who asked. */
-  private async questions(course: string, path: Json): Promise<HTMLElement> {
-    const data = await api(`questions?course=${encodeURIComponent(course)}`);
-    const q = data.texts as Texts;
-    const staff = Boolean(data.staff);
-    const box = el('div', { class: 'parcours-panel-questions' });
-    const headingId = uid('parcours-questions');
-    box.setAttribute('role', 'group');
-    box.setAttribute('aria-labelledby', headingId);
-    const unread = el('span', { class: 'parcours-panel-unread', text: String(data.unread) });
-    box.append(
-      el('h4', { id: headingId }, staff ? q.staff_heading : q.heading, ' ', unread),
-      el('p', { class: 'parcours-panel-commitment', text: data.commitment })
-    );
-    const form = el('form', { class: 'parcours-panel-ask' });
-    const titleId = uid('parcours-q-title');
-    const bodyId = uid('parcours-q-body');
-    const codeId = uid('parcours-q-code');
-    const publicId = uid('parcours-q-public');
-    const title = el('input', { id: titleId, type: 'text', maxlength: '200' });
-    const body = el('textarea', { id: bodyId, rows: '3' });
-    const code = el('textarea', { id: codeId, rows: '2', class: 'parcours-panel-code' });
-    const visible = el('input', { id: publicId, type: 'checkbox' });
-    visible.checked = true;
-    const mailId = uid('parcours-q-mail');
-    const mailMe = el('input', { id: mailId, type: 'checkbox' });
-    const similar = el('div', { class: 'parcours-panel-similar', 'aria-live': 'polite' });
-    const send = el('button', { type: 'submit', class: 'jp-Button', text: q.send });
-    form.append(
-      el('label', { for: titleId, text: q.title }), title, similar,
-      el('label', { for: bodyId, text: q.body }), body,
-      el('label', { for: codeId, text: q.code }), code,
-      el('div', {}, visible, el('label', { for: publicId, text: q.public })),
-      el('div', {}, mailMe, el('label', { for: mailId, text: q.mail })),
-      send
-    );
-    let typed = 0;
-    title.addEventListener('input', () => {
-      const mine = ++typed;
-      window.setTimeout(async () => {
-        if (mine !== typed || title.value.trim().length < 3) {
-          return;
-        }
-        const found = await api(
-          `questions/suggest?course=${encodeURIComponent(course)}&q=${encodeURIComponent(title.value)}`
-        );
-        if (mine !== typed) {
-          return;
-        }
-        similar.replaceChildren();
-        if (found.suggestions.length) {
-          const list = el('ul');
-          for (const s of found.suggestions) {
-            const itemId = uid('parcours-similar');
-            list.append(
-              el('li', {}, el('span', { id: itemId, text: s.title }), ' ',
-                this.button(q.follow, async () => {
-                  await post('questions/follow', { course, id: s.id });
-                  this.say(q.following);
-                }, itemId))
-            );
-          }
-          similar.append(el('p', { text: q.similar }), list);
-        }
-      }, 250);
-    });
-    form.addEventListener('submit', async event => {
-      event.preventDefault();
-      if (send.getAttribute('aria-disabled') === 'true') {
-        return;
-      }
-      send.setAttribute('aria-disabled', 'true');
-      const where = this.here();
-      const lesson = (path.lessons || []).find(
-        (l: Json) => l.notebook && where.notebook.endsWith(l.notebook)
-      );
-      try {
-        await post('questions/ask', {
-          course,
-          title: title.value,
-          body: body.value,
-          code: code.value,
-          public: visible.checked,
-          mail: mailMe.checked,
-          activity: lesson ? lesson.id : '',
-          notebook: where.notebook,
-          cell: where.cell
-        });
-        this.say(q.asked);
-        await this.load();
-      } catch (error) {
-        this.say(String((error as Error).message || error));
-      } finally {
-        send.removeAttribute('aria-disabled');
-      }
-    });
-    if (staff) {
-      box.append(el('h5', { text: q.course_questions }));
-    } else {
-      box.append(form, el('h5', { text: q.mine }));
-    }
-    const list = el('ul', { class: 'parcours-panel-question-list' });
-    for (const item of data.questions) {
-      const itemId = uid('parcours-question');
-      const urgency = item.late ? q.late : item.near ? q.near : '';
-      const entry = el(
-        'li',
-        { class: `parcours-question-${item.state}`, 'data-question': item.id },
-        el('span', { id: itemId, text: item.title }),
-        ' ',
-        el('span', { class: 'parcours-panel-state', text: q[`state_${item.state}`] || item.state }),
-        ...(staff ? [' ', el('span', { class: 'parcours-panel-asker', text: `(${q.asked_by} ${item.author})` })] : []),
-        ...(urgency ? [' ', el('strong', { class: 'parcours-panel-late', text: urgency })] : []),
-        ...(item.unread ? [' ', el('strong', { class: 'parcours-panel-unread', text: String(item.unread) })] : [])
-      );
-      entry.append(' ', this.button(q.open, async () => this.showQuestion(entry, course, item.id, q, staff), itemId));
-      list.append(entry);
-      if (this.opened.has(item.id)) {
-        await this.showQuestion(entry, course, item.id, q, staff);
-      }
-    }
-    if (!data.questions.length) {
-      list.append(el('li', { text: q.no_question }));
-    }
-    box.append(list);
-    return box;
-  }
-
-  /** One question's answers under its entry (their HTML is sanitised by the server),
-   * a form to answer it, and for the staff a button to endorse each learner's answer.
-   *
-   * The question counts as opened from the click: a reload of the panel that runs while
-   * its answers are on their way (the one after her question was sent, "Actualiser")
-   * opens it again in the list it builds, and the answers go to the entry on the page
-   * at their arrival, not to one a reload has taken away. */
-  private async showQuestion(entry: HTMLElement, course: string, id: string, q: Texts, staff = false): Promise<void> {
-    this.opened.add(id);
-    const shown = await api(`questions/show?course=${encodeURIComponent(course)}&id=${encodeURIComponent(id)}`);
-    const target = entry.isConnected
-      ? entry
-      : this.body.querySelector<HTMLElement>(`li[data-question="${CSS.escape(id)}"]`) ?? entry;
-    target.querySelector('.parcours-panel-question-body')?.remove();
-    target.querySelector('.parcours-panel-answers')?.remove();
-    const again = () => this.showQuestion(target, course, id, q, staff);
-    // what she asked: her details (HTML sanitised by nh3 on the server), her code as text
-    const asked = el('div', { class: 'parcours-panel-question-body' });
-    asked.innerHTML = shown.body_html || '';
-    if (shown.code) {
-      asked.append(el('pre', {}, el('code', { text: shown.code })));
-    }
-    if (asked.childNodes.length) {
-      target.append(asked);
-    }
-    const answers = el('div', { class: 'parcours-panel-answers' }, el('h6', { text: q.answers }));
-    for (const answer of shown.answers) {
-      const item = el('article', { class: 'parcours-panel-answer' });
-      const html = el('div');
-      html.innerHTML = answer.body_html; // sanitised by nh3 on the server
-      const byId = uid('parcours-answer-by');
-      item.append(
-        el('p', { id: byId, class: 'parcours-panel-answer-by', text: `${answer.author}${answer.endorsed ? ` (${q.endorsed})` : ''}` }),
-        html
-      );
-      if (staff && !answer.staff && !answer.endorsed) {
-        item.append(
-          this.button(q.endorse, async () => {
-            await post('questions/endorse', { course, answer: answer.id });
-            this.say(q.endorsed_now);
-            await again();
-          }, byId)
-        );
-      }
-      answers.append(item);
-    }
-    const form = el('form', { class: 'parcours-panel-reply' });
-    const replyId = uid('parcours-reply');
-    const reply = el('textarea', { id: replyId, rows: '3' });
-    const send = el('button', { type: 'submit', class: 'jp-Button', text: q.send_answer });
-    form.append(el('label', { for: replyId, text: q.your_answer }), reply, send);
-    form.addEventListener('submit', async event => {
-      event.preventDefault();
-      if (send.getAttribute('aria-disabled') === 'true' || !reply.value.trim()) {
-        return;
-      }
-      send.setAttribute('aria-disabled', 'true');
-      try {
-        await post('questions/answer', { course, id, body: reply.value });
-        this.say(q.answer_sent);
-        await again();
-      } catch (error) {
-        this.say(String((error as Error).message || error));
-      } finally {
-        send.removeAttribute('aria-disabled');
-      }
-    });
-    answers.append(form);
-    target.append(answers);
-    target.querySelector('.parcours-panel-unread')?.remove();
   }
 
   private assignment(course: string, row: Json): HTMLElement {
@@ -642,12 +414,23 @@ class PathPanel extends Widget {
   }
 }
 
+/** JupyterLab opens a launcher, and gives it the focus, whenever its main area is found
+ * empty (once her files are listed, and at each change of layout, the panel's own
+ * showing included): a moment after the panel's heading took the focus, her next key
+ * went to the launcher. The launcher JupyterLab would open is opened here, before the
+ * panel is shown, without the focus. */
+async function settleMainArea(app: JupyterFrontEnd, shell: ILabShell | null): Promise<void> {
+  if (shell && shell.isEmpty('main') && app.commands.hasCommand(LAUNCHER_COMMAND)) {
+    await app.commands.execute(LAUNCHER_COMMAND, { activate: false });
+  }
+}
+
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'parcours-panel:plugin',
   description: 'The learner\'s "Mon parcours" / "My path" panel.',
   autoStart: true,
-  optional: [ILayoutRestorer],
-  activate: (app: JupyterFrontEnd, restorer: ILayoutRestorer | null) => {
+  optional: [ILayoutRestorer, ILabShell],
+  activate: (app: JupyterFrontEnd, restorer: ILayoutRestorer | null, shell: ILabShell | null) => {
     installQuizKeys(document.body);
     const panel = new PathPanel(app);
     app.shell.add(panel, 'left', { rank: 50 });
@@ -660,6 +443,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         // a press while her JupyterLab is still starting would be undone when her saved
         // layout is put back (its left area's tab, often the file browser, made current)
         await app.restored;
+        await settleMainArea(app, shell);
         app.shell.activateById(PANEL_ID);
         await panel.load();
         panel.focusHeading();

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..i18n import _, language
 from ..pipeline.roster import read_roster
 from . import BadgeError
-from .declared import course_badges
+from .declared import Badge, course_badges
 from .registry import award, issued
 from .signing import base_url
 
@@ -48,21 +48,12 @@ def badges_view(config: ParcoursConfig, course: Course, learner: str, lang: str)
     if not declared or learner not in {p.id for p in read_roster(config, course)}:
         return {"badges": False}  # a teacher trying her panel holds none
     award(config, course, learner=learner)
-    held = issued(config, course.id, learner=learner)
-    valid = {i.badge for i in held if not i.revoked}
-    names = {b.id: b for b in declared}
-    base = base_url(config)
+    held = credentials(config, course, learner, declared)
+    valid = {c["badge"] for c in held if not c["revoked"]}
     earned = [
-        {
-            "badge": i.badge,
-            "name": names[i.badge].name if i.badge in names else i.badge,
-            "description": names[i.badge].description if i.badge in names else "",
-            "issued_at": i.issued_at,
-            "revoked": i.revoked,
-            "url": f"{base}/{i.id}",
-        }
-        for i in reversed(held)
-        if not i.revoked or i.badge not in valid
+        {key: c[key] for key in ("badge", "name", "description", "issued_at", "revoked", "url")}
+        for c in reversed(held)
+        if not c["revoked"] or c["badge"] not in valid
     ]
     to_earn = [
         {"badge": b.id, "name": b.name, "criteria": b.criteria}
@@ -70,3 +61,31 @@ def badges_view(config: ParcoursConfig, course: Course, learner: str, lang: str)
         if b.id not in valid
     ]
     return {"badges": True, "texts": texts(lang), "earned": earned, "to_earn": to_earn}
+
+
+def credentials(
+    config: ParcoursConfig, course: Course, learner: str, declared: list[Badge] | None = None
+) -> list[dict[str, Any]]:
+    """Every credential of ``course`` issued to ``learner``, oldest first, revoked ones
+    included (when and why): the badge's name and description as declared, the date and
+    the public verification page. Issues nothing (her panel does, when she looks)."""
+    if declared is None:
+        try:
+            declared = course_badges(course)
+        except BadgeError:
+            declared = []  # names unknown: the badge's id stands for it
+    names = {b.id: b for b in declared}
+    base = base_url(config)
+    return [
+        {
+            "badge": i.badge,
+            "name": names[i.badge].name if i.badge in names else i.badge,
+            "description": names[i.badge].description if i.badge in names else "",
+            "issued_at": i.issued_at,
+            "revoked": i.revoked,
+            "revoked_at": i.revoked_at or None,
+            "reason": i.reason,
+            "url": f"{base}/{i.id}",
+        }
+        for i in issued(config, course.id, learner=learner)
+    ]

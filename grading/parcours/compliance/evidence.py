@@ -9,7 +9,9 @@ tests". :func:`collect` gathers, for one learner of one course:
 * progress per module, quiz results per lesson (its objectives and skills), assignment
   results from the gradebook (receipt time, due date, lateness, score, feedback date and
   the delay before it), and a summary per skill;
-* reflections, satisfaction answers, tutors' follow-ups and the reminders sent.
+* reflections, satisfaction answers, tutors' follow-ups and the reminders sent;
+* the badges issued to them (each with its public verification page; revoked ones
+  with when and why).
 
 :mod:`.pack` writes it as an archive whose hash is recorded.
 """
@@ -136,6 +138,7 @@ def collect(
     config: ParcoursConfig, course: Course, learner_id: str, now: dt.datetime | None = None
 ) -> dict[str, Any]:
     """Everything the pack holds for one learner, as plain JSON-ready data."""
+    from ..badges.mine import credentials
     from ..store import open_store, pseudonymize
     from ..tutoring.evidence import learner_exchanges
     from . import followups, remind
@@ -278,5 +281,6 @@ def collect(
         "followups": [f.as_json() for f in followups.list_followups(config, course, learner.id)],
         "reminders": remind.sent_to(config, course, learner.id),
         "tutoring": learner_exchanges(config, course, learner.id),
+        "badges": credentials(config, course, learner.id),
         "events": events,
     }

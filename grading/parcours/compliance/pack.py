@@ -156,6 +156,21 @@ def pack_document(
               "-" if q["first_response_hours"] is None else str(q["first_response_hours"]),
               when(q["resolved_at"])] for q in data.get("tutoring", [])],
         )  # fmt: skip
+        doc.heading(_("Badges issued"))
+
+        def status(badge: dict[str, Any]) -> str:
+            if not badge["revoked"]:
+                return _("Valid")
+            revoked = _("Revoked on {when}: {reason}")
+            return revoked.format(when=when(badge["revoked_at"]), reason=badge["reason"])
+
+        doc.table(
+            [_("Badge"), _("Issued"), _("Status"), _("Verification page")],
+            [
+                [b["name"], when(b["issued_at"]), status(b), b["url"]]
+                for b in data.get("badges", [])
+            ],
+        )
     return doc
 
 

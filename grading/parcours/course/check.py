@@ -179,25 +179,25 @@ def check_course(
         text = ""
     lang = lang or manifest_language(text, config.language)
     with language(lang):
-        report = _check_course(folder, config, execute=execute, progress=progress)
+        report = _check_course(folder, config, execute=execute, progress=progress, lang=lang)
     report.language = lang
     return report
 
 
 def _check_course(
-    folder: Path, config: ParcoursConfig, *, execute: bool, progress: bool
+    folder: Path, config: ParcoursConfig, *, execute: bool, progress: bool, lang: str
 ) -> CheckReport:
     started = time.perf_counter()
     root = Path(config.root)
     shown = _display(folder / MANIFEST, root)
     report = CheckReport(course=None)
     try:
-        course = read_manifest(folder / MANIFEST, display=shown)
+        course = read_manifest(folder / MANIFEST, display=shown, lang=lang)
     except CourseError as exc:
         report.problems = exc.problems
         return report
     report.course = course
-    report.problems += semantic_problems(course, shown)
+    report.problems += semantic_problems(course, shown, lang)
     found, broken = quiz_problems(course, root)
     report.problems += found
 

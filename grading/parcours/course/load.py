@@ -146,9 +146,10 @@ def _toml_problem(shown: str, text: str, exc: tomllib.TOMLDecodeError) -> Proble
     )
 
 
-def read_manifest(path: Path, *, display: str | None = None) -> Course:
+def read_manifest(path: Path, *, display: str | None = None, lang: str | None = None) -> Course:
     """Read and validate one ``course.toml``. ``display`` is how the file is named in
-    messages (default: the path as given). Messages are in the course's language."""
+    messages (default: the path as given). Messages are in ``lang`` when given (a
+    language the person chose: ``parcours check --lang``), else the course's."""
     shown = display or str(path)
     try:
         raw = path.read_bytes()
@@ -169,7 +170,7 @@ def read_manifest(path: Path, *, display: str | None = None) -> Course:
     text = raw.decode("utf-8", errors="replace")
     from ..i18n import get_language
 
-    with language(manifest_language(text, get_language())):
+    with language(lang or manifest_language(text, get_language())):
         return _read_manifest(path, raw, shown)
 
 
@@ -216,11 +217,11 @@ def _read_manifest(path: Path, raw: bytes, shown: str) -> Course:
     return course
 
 
-def semantic_problems(course: Course, shown: str) -> list[Problem]:
+def semantic_problems(course: Course, shown: str, lang: str | None = None) -> list[Problem]:
     """Problems the schema alone cannot see: unknown skills or modules, dates out of order,
-    files that are missing, points that differ from the notebooks' total. In the course's
-    language."""
-    with language(course.language):
+    files that are missing, points that differ from the notebooks' total. In ``lang``
+    when given, else the course's language."""
+    with language(lang or course.language):
         return _semantic_problems(course, shown)
 
 
