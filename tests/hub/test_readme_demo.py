@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from parcours.badges.bake import baked
 
 from ..conftest import CHROMIUM, CHROMIUM_ARGS
 from .conftest import HubSite
@@ -252,6 +253,7 @@ def test_the_learner_lives_her_day_in_the_browser(
         for title in TITLES.values():
             assert title in text, (title, text)
         expect(panel.locator(".parcours-panel-badges h4")).to_have_text("Mes badges")
+        expect(panel.locator(".parcours-badge-held a[download]").first).to_have_text("Image (PNG)")
         # devoir-1 is due on 28 Sept at 23:59 in Paris: 18:59 in Cayenne, the zone named
         assert re.search(r"28 septembre 2026\D{0,5}18:59 UTC.3", text), text
         page.screenshot(path=str(output_dir / "learner-panel.png"))
@@ -387,6 +389,10 @@ def test_the_learners_panel_deadlines_feedback_and_late_work(demo: Demo) -> None
         public = requests.get(f"{demo.site.url}{path}?lang=fr", timeout=60)  # no login
         assert public.status_code == 200 and 'data-status="valid"' in public.text, path
         french_mode(public.text, f"badge page {badge['badge']}")
+        # its image, her credential baked in (Open Badges 3.0): the one the page gives
+        image = requests.get(f"{demo.site.url}{path}.png", timeout=60)
+        jwt = requests.get(f"{demo.site.url}{path}?format=jwt", timeout=60)
+        assert image.status_code == 200 and baked(image.content) == jwt.text, path
     # late work, handed in from the panel: a French receipt in her local time, lateness said
     _panel(demo, session, name, "POST", "fetch", {"course": COURSE, "assignment": "devoir-3"})
     sent = _panel(

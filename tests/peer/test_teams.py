@@ -78,3 +78,32 @@ def test_team_mates_never_review_each_other(
     learners = sorted(team_of)
     pairs = allocate(learners, learners, 2, team_of=team_of, seed="x")
     assert pairs and all(team_of[a] != team_of[r] for a, r in pairs)
+
+
+def test_an_extension_is_given_to_the_whole_team(
+    config: ParcoursConfig,  # noqa: F811
+    course: Course,  # noqa: F811
+) -> None:
+    """They hand in once, for all: an extension for one member is every member's (her
+    receipt's lateness and penalty, and when the correction opens, are the team's)."""
+    from parcours.pipeline.deadlines import due_for, load_extensions
+    from parcours.pipeline.extensions import extend
+
+    teamed = _with_teams(course.folder, CSV)
+    assignment = teamed.assignment("devoir-a")
+    until = teamed.due(assignment) + dt.timedelta(days=3)
+    done = extend(config, teamed, "devoir-a", "bob", until)
+    assert done.team == ("alice", "chloe")
+    given = load_extensions(config, teamed)
+    assert {who: due_for(teamed, assignment, who, given) for who in ("alice", "bob", "chloe")} == {
+        "alice": until,
+        "bob": until,
+        "chloe": until,
+    }
+    assert due_for(teamed, assignment, "david", given) == teamed.due(assignment)  # bleu
+    # a learner in no team gets hers alone; another assignment is not a team one
+    later = until + dt.timedelta(days=1)
+    assert extend(config, teamed, "devoir-b", "emma", later).team == ()
+    assert due_for(
+        teamed, teamed.assignment("devoir-b"), "david", load_extensions(config, teamed)
+    ) == teamed.due(teamed.assignment("devoir-b"))

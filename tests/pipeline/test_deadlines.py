@@ -16,13 +16,13 @@ from parcours.pipeline.deadlines import (
     correction_time,
     days_late,
     due_for,
-    extend,
     format_deadlines,
     learner_deadlines,
     load_extensions,
     parse_until,
 )
 from parcours.pipeline.exchange import fetch, submit
+from parcours.pipeline.extensions import extend
 from parcours.pipeline.feedback import feedback
 from parcours.pipeline.gradebook import open_gradebook
 from parcours.pipeline.release import release

@@ -15,8 +15,9 @@ from parcours.cli import main
 from parcours.config import ParcoursConfig
 from parcours.course import Course, load_course
 from parcours.errors import ExitStatus
-from parcours.pipeline.deadlines import course_progress, extend, learner_deadlines
+from parcours.pipeline.deadlines import course_progress, learner_deadlines
 from parcours.pipeline.exchange import fetch, submit
+from parcours.pipeline.extensions import extend
 from parcours.pipeline.release import release
 from parcours.pipeline.roster import Learner, roster_path, write_roster
 

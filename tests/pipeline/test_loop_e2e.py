@@ -24,8 +24,9 @@ from parcours.course import load_course
 from parcours.errors import BadInputError
 from parcours.pipeline.autograde.results import RESULT_FILE as RESULT
 from parcours.pipeline.collect import collect
-from parcours.pipeline.deadlines import extend, learner_deadlines
+from parcours.pipeline.deadlines import learner_deadlines
 from parcours.pipeline.exchange import assignment_folder, fetch, fetch_feedback, submit
+from parcours.pipeline.extensions import extend
 from parcours.pipeline.feedback import feedback
 from parcours.pipeline.gradebook import open_gradebook
 from parcours.pipeline.hiddentests import hidden_test_lines, leaked

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from parcours.config import ParcoursConfig
 from parcours.course import Course
-from parcours.pipeline.deadlines import extend
+from parcours.pipeline.extensions import extend
 from parcours.pipeline.release import release
 from tornado.httpclient import HTTPClientError
 

@@ -40,7 +40,19 @@ export function badgesSection(data: Json, lang: string): HTMLElement {
           rel: 'noopener noreferrer',
           'aria-labelledby': `${linkId} ${nameId}`,
           text: t.check
-        })
+        }),
+        ...(badge.revoked
+          ? []
+          : [
+              ' ',
+              el('a', {
+                id: `${linkId}-png`,
+                href: badge.image,
+                download: '',
+                'aria-labelledby': `${linkId}-png ${nameId}`,
+                text: t.download
+              })
+            ])
       )
     );
   }

@@ -8,7 +8,8 @@ page the Parcours service serves (``hub/badges_api.py``).
   credential built and signed, a signature checked;
 - :mod:`.registry`: the credentials issued (``<data_dir>/badges.sqlite``), criteria
   evaluated, revocation, verification;
-- :mod:`.page`: the verification page (French or English, every recorded text escaped).
+- :mod:`.page`: the verification page (French or English, every recorded text escaped);
+- :mod:`.bake`: the badge's PNG with its credential baked in, and such an image checked.
 
 See docs/badges.md.
 """

@@ -27,8 +27,13 @@ if TYPE_CHECKING:
     from ..course.model import Course
 
 FILE = "badges.toml"
+#: the first bytes of every PNG file
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-KEYS = {"id", "name", "description", "criteria", "modules", "lessons", "assignment", "min_score"}
+KEYS = {
+    "id", "name", "description", "criteria", "modules", "lessons", "assignment", "min_score",
+    "image",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class Badge:
     #: assignment to pass, and the share of its points needed
     assignment: str = ""
     min_score: float = 0.5
+    #: its PNG image, relative to the course folder ("": a medal typeset by Parcours)
+    image: str = ""
 
 
 def _problem(path: str, where: str, message: str) -> BadgeError:
@@ -94,6 +101,13 @@ def _badge(path: str, index: int, entry: Any, course: Course) -> Badge:
         raise _problem(path, where, _("'min_score' is a share of the points, 0 to 1"))
     if not lessons and not assignment:
         raise _problem(path, where, _("name lessons, modules or an assignment to earn it by"))
+    image = entry.get("image", "")
+    if not isinstance(image, str) or (image and not _is_png(course, image)):
+        raise _problem(
+            path,
+            where,
+            _("'image' must name a PNG file of the course folder ({image})").format(image=image),
+        )
     description = str(entry.get("description", "")).strip() or name
     return Badge(
         id=ident,
@@ -103,7 +117,18 @@ def _badge(path: str, index: int, entry: Any, course: Course) -> Badge:
         lessons=tuple(dict.fromkeys(lessons)),
         assignment=assignment,
         min_score=float(share),
+        image=image,
     )
+
+
+def _is_png(course: Course, image: str) -> bool:
+    """Whether ``image`` is a PNG file inside the course folder."""
+    folder = course.folder.resolve()
+    path = (folder / image).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        return False
+    with path.open("rb") as file:
+        return file.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE
 
 
 def course_badges(course: Course) -> list[Badge]:

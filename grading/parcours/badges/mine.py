@@ -31,6 +31,7 @@ def texts(lang: str) -> dict[str, str]:
             "heading": _("My badges"),
             "earned_on": _("earned on"),
             "check": _("Check it"),
+            "download": _("Image (PNG)"),
             "revoked": _("revoked"),
             "to_earn": _("To earn"),
             "none_yet": _("No badge yet: here is how to earn them."),
@@ -51,7 +52,10 @@ def badges_view(config: ParcoursConfig, course: Course, learner: str, lang: str)
     held = credentials(config, course, learner, declared)
     valid = {c["badge"] for c in held if not c["revoked"]}
     earned = [
-        {key: c[key] for key in ("badge", "name", "description", "issued_at", "revoked", "url")}
+        {
+            key: c[key]
+            for key in ("badge", "name", "description", "issued_at", "revoked", "url", "image")
+        }
         for c in reversed(held)
         if not c["revoked"] or c["badge"] not in valid
     ]
@@ -67,8 +71,9 @@ def credentials(
     config: ParcoursConfig, course: Course, learner: str, declared: list[Badge] | None = None
 ) -> list[dict[str, Any]]:
     """Every credential of ``course`` issued to ``learner``, oldest first, revoked ones
-    included (when and why): the badge's name and description as declared, the date and
-    the public verification page. Issues nothing (her panel does, when she looks)."""
+    included (when and why): the badge's name and description as declared, the date,
+    the public verification page and the baked image (served while the credential is
+    valid). Issues nothing (her panel does, when she looks)."""
     if declared is None:
         try:
             declared = course_badges(course)
@@ -86,6 +91,7 @@ def credentials(
             "revoked_at": i.revoked_at or None,
             "reason": i.reason,
             "url": f"{base}/{i.id}",
+            "image": f"{base}/{i.id}.png",
         }
         for i in issued(config, course.id, learner=learner)
     ]

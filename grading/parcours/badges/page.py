@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from .registry import Verification
 
 #: the page loads nothing and runs nothing
-CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;"
     "line-height:1.5;color:#1b1b1b}.status{font-size:1.4rem;font-weight:bold;padding:.6rem 1rem;"
@@ -74,6 +77,13 @@ def verification_page(check: Verification, lang: str, other_lang_url: str) -> st
     listed = "".join(
         f"<dt>{escape(label)}</dt><dd>{escape(str(value))}</dd>" for label, value in rows if value
     )
+    image = ""
+    if check.status == "valid":  # the image with the credential in it (bake.py)
+        png = f"{held.id}.png"
+        image = (
+            f'<p class="image"><img src="{png}" width="160" height="160" alt=""><br>'
+            f'<a href="{png}" download>{escape(_("Download the badge (PNG)", lang))}</a></p>'
+        )
     title = _("Badge verification", lang)
     switch = _("Version française", lang) if lang == "en" else _("English version", lang)
     return (
@@ -83,7 +93,7 @@ def verification_page(check: Verification, lang: str, other_lang_url: str) -> st
         f"<h1>{escape(title)}</h1>"
         f'<p class="status {escape(check.status)}" role="status" data-status="'
         f'{escape(check.status)}">{escape(status_text(check.status, lang))}</p>'
-        f"<dl>{listed}</dl>"
+        f"<dl>{listed}</dl>{image}"
         f'<p><a href="{escape(other_lang_url)}">{escape(switch)}</a></p>'
         f"</main></body></html>"
     )

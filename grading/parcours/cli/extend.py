@@ -30,7 +30,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
 
     from parcours.cli._course import course_language, open_course
     from parcours.course.zones import shown, zone_of
-    from parcours.pipeline.deadlines import extend, find_assignment
+    from parcours.pipeline.deadlines import find_assignment
+    from parcours.pipeline.extensions import extend
 
     course = open_course(config, args.course)
     ext = extend(config, course, args.assignment, args.learner, args.until)
@@ -41,4 +42,10 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
             learner=ext.learner, until=until, assignment=ext.assignment, by=ext.granted_by
         )
     )
+    if ext.team:
+        print(
+            _("The same date for the team-mates who hand in with them: {mates}.").format(
+                mates=", ".join(ext.team)
+            )
+        )
     return ExitStatus.CLEAN

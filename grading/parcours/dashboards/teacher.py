@@ -187,7 +187,7 @@ def extend_learner(
     pipeline's recorded extension); returns what was done, in the language in force."""
     from ..errors import BadInputError
     from ..i18n import _
-    from ..pipeline.deadlines import extend
+    from ..pipeline.extensions import extend
 
     if not days or days <= 0:
         raise BadInputError(
@@ -201,11 +201,16 @@ def extend_learner(
     from .coordinator import activity_title
 
     zone = zone_of(c, c.assignment(assignment))
-    return _("{learner} may hand in {assignment} until {until}.").format(
+    said = _("{learner} may hand in {assignment} until {until}.").format(
         learner=student_id,
         assignment=activity_title(data, course, assignment),
         until=display.moment(done.until, zone),
     )
+    if done.team:
+        said += " " + _("The same date for the team-mates who hand in with them: {mates}.").format(
+            mates=", ".join(done.team)
+        )
+    return said
 
 
 def release_remediation(

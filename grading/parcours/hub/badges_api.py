@@ -9,6 +9,9 @@ badge's link, an employer or a funder, checks it):
 ``GET badges/<uuid>?format=jwt``
     the credential as issued, a VC-JWT (``application/vc+jwt``): a verifier checks its
     signature with the issuer's key.
+``GET badges/<uuid>.png``
+    the badge's image with the credential baked in (Open Badges 3.0 baking,
+    :mod:`parcours.badges.bake`), while it is valid; 404 otherwise.
 ``GET badges/issuer``
     the issuer's OB 3.0 ``Profile`` with its public key (JWK).
 ``GET badges/revocations``
@@ -93,6 +96,22 @@ def _course_language(config: Any, course_id: str) -> str | None:
         return None
 
 
+class BakedHandler(PublicBadgeHandler):
+    async def get(self, ident: str) -> None:
+        from ..badges.bake import baked_badge
+
+        config = self.config
+        found = await self.work(lambda: baked_badge(config, ident))
+        self.set_header("Cache-Control", "no-store")  # a revoked badge is not served again
+        if found is None:
+            raise tornado.web.HTTPError(404, "no valid credential %s", ident)
+        name, image = found
+        self.set_header("Content-Type", "image/png")
+        self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.set_header("Access-Control-Allow-Origin", "*")
+        self.finish(image)
+
+
 class IssuerHandler(PublicBadgeHandler):
     async def get(self) -> None:
         from ..badges.signing import issuer_profile
@@ -116,4 +135,5 @@ def routes(prefix: str) -> list[tuple[str, type]]:
         (prefix + r"badges/issuer", IssuerHandler),
         (prefix + r"badges/revocations", RevocationsHandler),
         (prefix + rf"badges/{UUID}", VerifyHandler),
+        (prefix + rf"badges/{UUID}\.png", BakedHandler),
     ]

@@ -24,11 +24,9 @@ from .records import (
     RELEASES,
     SUBMISSIONS,
     in_audience,
-    log_change,
     parse_time,
     read_record,
     released_to,
-    update_record,
 )
 from .records import now_utc as _now
 
@@ -127,69 +125,6 @@ def correction_time(
     if assignment.correction == "after_due":
         return own_due
     return max(course.aware(assignment.correction, assignment.timezone), own_due)
-
-
-@dataclass(frozen=True)
-class Extension:
-    """An extension as recorded."""
-
-    course: str
-    assignment: str
-    learner: str
-    until: dt.datetime
-    granted_by: str
-    granted_at: dt.datetime
-
-
-def extend(
-    config: ParcoursConfig,
-    course: Course,
-    assignment_id: str,
-    learner: str,
-    until: dt.datetime | str,
-) -> Extension:
-    """Give ``learner`` until ``until`` (aware datetime or ISO text with a zone) to hand in
-    ``assignment_id``; recorded with who and when. The new date must be after the
-    manifest's due date."""
-    from .roster import load_roster
-
-    assignment = find_assignment(course, assignment_id)
-    moment = parse_until(until) if isinstance(until, str) else until
-    if moment.tzinfo is None:
-        parse_until(moment.isoformat())  # raises the same clear message
-    roster = load_roster(config, course)
-    if learner not in roster.learners:
-        raise BadInputError(
-            _(
-                "learner '{learner}' is not in the roster {roster}; check the spelling "
-                "('parcours roster {course} list') or add them ('parcours roster "
-                "{course} add {learner}')."
-            ).format(learner=learner, roster=roster.path, course=course.id)
-        )
-    due = course.due(assignment)
-    if moment <= due:
-        raise BadInputError(
-            _(
-                "the extension's end {end} is not after the due date of '{assignment}' "
-                "({due}); an extension must give more time."
-            ).format(end=moment.isoformat(), assignment=assignment.id, due=due.isoformat())
-        ).about("until")
-    granted = _now()
-    with update_record(config.course_root(course.id) / EXTENSIONS) as data:
-        entry = {
-            "until": moment.isoformat(),
-            "granted_by": _actor(),
-            "granted_at": granted.isoformat(),
-        }
-        data["entries"].setdefault(assignment.id, {})[learner] = entry
-        log_change(data, "extend", assignment=assignment.id, learner=learner, until=entry["until"])
-    return Extension(course.id, assignment.id, learner, moment, entry["granted_by"], granted)
-
-
-def _actor() -> str:
-    from .records import actor
-
-    return actor()
 
 
 # -- what a learner sees ---------------------------------------------------------------
