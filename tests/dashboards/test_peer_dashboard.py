@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from parcours.dashboards import peer as block
+from parcours.dashboards import teams as teams_block
 from parcours.i18n import language
 
 from .conftest import COURSE, REPO
@@ -84,6 +85,7 @@ def world(dashboard_data: Any, tmp_path: Path) -> dict[str, Any]:
     from parcours.config import load_config
     from parcours.course import load_course
     from parcours.peer.allocate import allocate
+    from parcours.peer.contributions import rate_contribution
     from parcours.peer.records import add_allocations, read_allocation, record_review
     from parcours.peer.teams import record_hand_in
 
@@ -132,6 +134,10 @@ def world(dashboard_data: Any, tmp_path: Path) -> dict[str, Any]:
     record_hand_in(config, course, "devoir-2", members[1], "2026-10-11T08:00:00+00:00")
     record_hand_in(config, course, "devoir-2", members[2], LAST_AT)
     record_hand_in(config, course, "devoir-2", members[4], "2026-10-12T09:15:00+00:00")
+    # team-mates rate members[1]'s contribution 4 and 5; nobody rates members[0]'s
+    teamed = course.assignment("devoir-2")
+    rate_contribution(config, course, teamed, members[0], members[1], 4)
+    rate_contribution(config, course, teamed, members[2], members[1], 5)
     world = {"config": config, "data": data, "course": course, "members": members}
     return {**world, "plain": dashboard_data}
 
@@ -191,18 +197,20 @@ def test_teams_their_hand_ins_and_grades(world: dict[str, Any]) -> None:
         for p, s, m in zip(subs["learner"], subs["score"], subs["max_score"], strict=True)
         if p not in set(waiting["learner"])
     }
-    teams = block.team_activity(config, data, COURSE, "devoir-2").set_index("team")
+    teams = teams_block.team_activity(config, data, COURSE, "devoir-2").set_index("team")
     assert list(teams.index) == sorted(["equipe-a", HOSTILE_TEAM, "equipe-c"])
     a = teams.loc["equipe-a"]
     assert a["hand_ins"] == 2 and a["last_by"] == members[2]
     assert a["last_at"] == pd.Timestamp(LAST_AT)
     assert a["members"].startswith(f"{members[0]} (expert); {members[1]} (")
+    assert f"{members[1]} (" in a["members"] and "contribution 4,5/5)" in a["members"]
+    assert a["members"].count("contribution") == 1  # members[0]'s: no rating yet
     for team, mates in (("equipe-a", members[:3]), ("equipe-c", members[6:9])):
         marks = [graded[m] for m in mates if m in graded]
         assert teams.loc[team, "graded"] == len(marks)
         assert teams.loc[team, "grade"] == pytest.approx(statistics.fmean(marks))
     assert teams.loc["equipe-c", "hand_ins"] == 0 and pd.isna(teams.loc["equipe-c", "last_at"])
-    assert block.class_mean(data, COURSE, "devoir-2") == pytest.approx(
+    assert teams_block.class_mean(data, COURSE, "devoir-2") == pytest.approx(
         statistics.fmean(graded.values())
     )
 
@@ -217,7 +225,7 @@ def test_teacher_page_in_french(world: dict[str, Any]) -> None:
     page.render()
     assert page.lang == "fr"
     shown = _html(page)
-    assert block.PEER_CSS in shown and block.TEAMS_CSS in shown
+    assert block.PEER_CSS in shown and teams_block.TEAMS_CSS in shown
     plain = _plain(shown)
     assert "Évaluation par les pairs" in plain and "Équipes" in plain
     assert (
@@ -230,7 +238,7 @@ def test_teacher_page_in_french(world: dict[str, Any]) -> None:
     assert "2 copies dont les notes s'écartent de plus de 30 % des 3 points" in plain
     # the last hand-in on the wall clock of Paris, the zone named; a decimal comma
     assert f"{members[2]} 12 oct. 2026, 23:30 (heure de Paris, UTC+2)" in plain
-    mean = block.class_mean(data, COURSE, "devoir-2")
+    mean = teams_block.class_mean(data, COURSE, "devoir-2")
     said = f"{mean * 100:.1f}".replace(".", ",")
     assert f"moyenne de la classe {said} %" in plain and "," in said
     assert "animateur" in plain.lower() or "facilitateur" in plain.lower()
@@ -256,9 +264,9 @@ def test_coordinator_groups_show_the_teams_formed(world: dict[str, Any]) -> None
     from parcours.dashboards.pages import State
 
     config, data = world["config"], world["data"]
-    frame = block.teams_formed(config, data)
-    teams = block.team_activity(config, data, COURSE, "devoir-2")
-    mean = block.class_mean(data, COURSE, "devoir-2")
+    frame = teams_block.teams_formed(config, data)
+    teams = teams_block.team_activity(config, data, COURSE, "devoir-2")
+    mean = teams_block.class_mean(data, COURSE, "devoir-2")
     assert sorted(frame["team"]) == sorted(teams["team"])
     for row in frame.to_dict("records"):
         grade = teams.set_index("team").loc[row["team"], "grade"]
@@ -267,7 +275,7 @@ def test_coordinator_groups_show_the_teams_formed(world: dict[str, Any]) -> None
     page = CoordinatorPage(State(config, data, time.monotonic()), {"lang": "fr"})
     page.render()
     shown = _html(page)
-    assert block.FORMED_CSS in shown
+    assert teams_block.FORMED_CSS in shown
     plain = _plain(shown)
     groups, formed = plain.index("Groupes de différenciation"), plain.index("Équipes formées")
     assert groups < formed < plain.index("Alertes de charge")
@@ -285,7 +293,7 @@ def test_coordinator_groups_show_the_teams_formed(world: dict[str, Any]) -> None
         ),
         cache={},
     )
-    assert block.teams_formed(config, alone).empty
+    assert teams_block.teams_formed(config, alone).empty
 
 
 def test_a_team_file_that_cannot_be_read_is_said(world: dict[str, Any]) -> None:
@@ -294,9 +302,9 @@ def test_a_team_file_that_cannot_be_read_is_said(world: dict[str, Any]) -> None:
         "learner,team\nx,a\nx,b\n", encoding="utf-8"
     )  # a learner in two teams
     with language("fr"):
-        text = block.teams_html(config, data, COURSE)
+        text = teams_block.teams_html(config, data, COURSE)
     assert "role='alert'" in text and "x est dans deux équipes" in _plain(text)
-    assert block.teams_formed(config, data).empty
+    assert teams_block.teams_formed(config, data).empty
     # the peer-review block stands on its own
     assert "table-peer" in block.peer_html(config, data, COURSE, "devoir-1")
 
@@ -314,7 +322,8 @@ def test_sections_pass_axe_in_chromium(world: dict[str, Any], page: Any, output_
     with language("fr"):
         shown = block.sections(config, data, COURSE, "devoir-1")
         parts = [f"<div class='{css}'>{text}</div>" for text, css in shown]
-        parts.append(f"<div class='{block.FORMED_CSS}'>{block.formed_html(config, data)}</div>")
+        formed = teams_block.formed_html(config, data)
+        parts.append(f"<div class='{teams_block.FORMED_CSS}'>{formed}</div>")
     document = (
         "<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>Enseignement</title>"
         f"{ui.STYLE}</head><body><main><h1>Tableau de bord</h1>{''.join(parts)}</main></body>"

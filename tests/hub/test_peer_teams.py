@@ -1,8 +1,10 @@
 """A team assignment on the real hub (issue #27): a team of three hands in once, one
 member from her "Mon parcours" panel in a real chromium; all three get the on-submit
 grade, then the teacher's feedback; the whole team sees who handed in (her panel says
-so); a member of another team (through the service's hand-in route, the one the panel
-calls) hands in for her own team only; a learner in no team is refused with the reason.
+so) and she rates her team-mates' contributions, which the teacher reads (every refusal
+through the service); a member of another team (through the service's hand-in route,
+the one the panel calls) hands in for her own team only; a learner in no team is
+refused with the reason.
 Screenshot in tests/_output/."""
 
 from __future__ import annotations
@@ -127,6 +129,18 @@ def test_a_team_hands_in_once(
         timeout=120_000
     )
     assert all(member in team_part.inner_text() for member in TEAM)
+    # handed in: she rates each team-mate's contribution, with the mouse then the keyboard
+    page.locator("#parcours-panel[aria-busy]").wait_for(state="detached", timeout=120_000)
+    rated = team_part.locator(".parcours-team-contribution")
+    assert rated.count() == 2  # her two team-mates, never herself
+    assert rated.first.get_attribute("role") == "radiogroup"
+    with page.expect_response(lambda r: "peer/contribution" in r.url) as sent:
+        rated.first.get_by_label("3 – comme convenu").check()
+    assert sent.value.ok, sent.value.text()
+    with page.expect_response(lambda r: "peer/contribution" in r.url) as sent:
+        page.keyboard.press("ArrowRight")
+    assert sent.value.ok, sent.value.text()
+    live.get_by_text(f"Votre avis sur {TEAM[0]} est enregistré").wait_for(timeout=30_000)
     team_part.scroll_into_view_if_needed()
     page.screenshot(path=str(output_dir / "team-hand-in.png"))
     page.context.close()
@@ -141,6 +155,32 @@ def test_a_team_hands_in_once(
         (team,) = view["teams"]
         assert team["team"] == "equipe-1" and [m["learner"] for m in team["members"]] == TEAM
         assert [h["by"] for h in team["hand_ins"]] == [TEAM[1]]
+
+    # contributions through the service: a team-mate only, once her team has handed in
+    rate = path + "/team/contribution"
+    for who, body in (
+        (TEAM[0], {"mate": TEAM[0], "rating": 3}),  # herself
+        (TEAM[0], {"mate": OTHER_TEAM[0], "rating": 1}),  # another team's member
+        (TEAM[0], {"mate": TEAM[2], "rating": 9}),  # off the scale
+        (NO_TEAM, {"mate": TEAM[0], "rating": 3}),  # in no team
+        (OTHER_TEAM[0], {"mate": OTHER_TEAM[1], "rating": 3}),  # not handed in yet
+    ):
+        refused = _call(hub_site, teams[who], "POST", rate, json=body)
+        assert refused.status_code == 400, (who, body, refused.text)
+    other_course = f"api/courses/{COURSE_E}/assignments/devoir-2/team/contribution"
+    assert _call(hub_site, teams[TEAM[0]], "POST", other_course, json={}).status_code == 404
+    given = _call(hub_site, teams[TEAM[2]], "POST", rate, json={"mate": TEAM[0], "rating": 5})
+    assert given.status_code == 201, given.text
+    # the teacher reads the mean each member received; a learner never does
+    shown = hub_site.run("peer", COURSE_E, ASSIGNMENT, "contributions")
+    assert shown.returncode == 0, shown.stderr
+    line = next(x for x in shown.stdout.splitlines() if f" {TEAM[0]} (" in x)
+    assert "contribution 4,5/5 (2 notes)" in line, shown.stdout
+    mine = _call(hub_site, teams[TEAM[0]], "GET", f"api/courses/{COURSE_E}/peer").json()
+    assert "4,5" not in str(mine) and [m["learner"] for m in mine["teams"][0]["mates"]] == [
+        TEAM[1],
+        TEAM[2],
+    ]
 
     # a member of another team hands in for her own team only: the first team's hand-in
     # and grade stay as they were; a learner in no team is refused, told why

@@ -89,13 +89,14 @@ export async function peerSection(course: string, host: IPeerHost): Promise<HTML
     box.append(assignmentPart(course, assignment, t, data.lang, host));
   }
   for (const team of data.teams) {
-    box.append(teamPart(team, t, data.lang));
+    box.append(teamPart(course, team, t, data.lang, host));
   }
   return box;
 }
 
-/** Her team for a team assignment: members, roles, the latest hand-in and who made it. */
-function teamPart(team: Json, t: Json, lang: string): HTMLElement {
+/** Her team for a team assignment: members, roles, the latest hand-in and who made it;
+ * once handed in, her rating of each team-mate's contribution. */
+function teamPart(course: string, team: Json, t: Json, lang: string, host: IPeerHost): HTMLElement {
   const titleId = uid('parcours-team');
   const part = el('article', { class: 'parcours-team', 'aria-labelledby': titleId });
   part.append(el('h5', { id: titleId, text: `${t.team} — ${team.title}` }));
@@ -115,6 +116,12 @@ function teamPart(team: Json, t: Json, lang: string): HTMLElement {
       text: last ? t.last_hand_in.replace('{who}', last.by).replace('{when}', when(last.at, lang)) : t.no_hand_in
     })
   );
+  if (last && team.mates.length) {
+    part.append(el('p', { text: t.contribution_intro }));
+    for (const mate of team.mates) {
+      part.append(contribution(course, team, mate, t, host));
+    }
+  }
   return part;
 }
 
@@ -216,35 +223,71 @@ function received(course: string, a: Json, t: Json, lang: string, host: IPeerHos
   return box;
 }
 
-/** How helpful review ``review`` was, 1 to 5: a radio group (arrow keys move and choose),
- * each choice sent at once and said in the panel's live region. */
-function rating(course: string, a: Json, review: Json, t: Json, host: IPeerHost): HTMLElement {
-  const legendId = uid('parcours-peer-rating');
-  const group = el('fieldset', { class: 'parcours-peer-rating', role: 'radiogroup', 'aria-labelledby': legendId });
-  group.append(el('legend', { id: legendId, text: `${t.helpful} (${t.review_number.replace('{n}', String(review.number))})` }));
-  const name = uid('parcours-peer-helpful');
-  for (let value = 1; value <= 5; value++) {
-    const id = uid('parcours-peer-helpful-choice');
+/** A scale of 1 to 5 as a radio group (arrow keys move and choose), each choice sent at
+ * once by ``send``. */
+function scale(
+  className: string,
+  legend: string,
+  labels: string[],
+  current: number | null,
+  send: (value: number) => Promise<void>
+): HTMLElement {
+  const legendId = uid('parcours-scale');
+  const group = el('fieldset', { class: className, role: 'radiogroup', 'aria-labelledby': legendId });
+  group.append(el('legend', { id: legendId, text: legend }));
+  const name = uid('parcours-scale-choice');
+  labels.forEach((label, index) => {
+    const value = index + 1;
+    const id = uid('parcours-scale-option');
     const input = el('input', { type: 'radio', name, id, value: String(value) });
-    input.checked = review.helpful === value;
+    input.checked = current === value;
     input.addEventListener('change', async () => {
-      if (!input.checked) {
-        return;
-      }
-      try {
-        await api('peer/rating', {
-          method: 'POST',
-          body: JSON.stringify({ course, assignment: a.assignment, number: review.number, helpful: value })
-        });
-        review.helpful = value;
-        host.say(t.rated);
-      } catch (error) {
-        host.say(failure(error));
+      if (input.checked) {
+        await send(value);
       }
     });
-    group.append(el('div', { class: 'parcours-peer-helpful' }, input, el('label', { for: id, text: t[`helpful_${value}`] })));
-  }
+    group.append(el('div', { class: 'parcours-peer-helpful' }, input, el('label', { for: id, text: label })));
+  });
   return group;
+}
+
+const LEVELS = [1, 2, 3, 4, 5];
+
+/** How helpful review ``review`` was, 1 to 5, said in the panel's live region. */
+function rating(course: string, a: Json, review: Json, t: Json, host: IPeerHost): HTMLElement {
+  const legend = `${t.helpful} (${t.review_number.replace('{n}', String(review.number))})`;
+  const labels = LEVELS.map(v => t[`helpful_${v}`]);
+  return scale('parcours-peer-rating', legend, labels, review.helpful ?? null, async value => {
+    try {
+      await api('peer/rating', {
+        method: 'POST',
+        body: JSON.stringify({ course, assignment: a.assignment, number: review.number, helpful: value })
+      });
+      review.helpful = value;
+      host.say(t.rated);
+    } catch (error) {
+      host.say(failure(error));
+    }
+  });
+}
+
+/** How much team-mate ``mate`` contributed to the team's hand-in, 1 to 5 (the teacher
+ * sees it, the team-mate does not). */
+function contribution(course: string, team: Json, mate: Json, t: Json, host: IPeerHost): HTMLElement {
+  const legend = t.contribution.replace('{who}', mate.learner);
+  const labels = LEVELS.map(v => t[`contribution_${v}`]);
+  return scale('parcours-team-contribution', legend, labels, mate.rating ?? null, async value => {
+    try {
+      await api('peer/contribution', {
+        method: 'POST',
+        body: JSON.stringify({ course, assignment: team.assignment, mate: mate.learner, rating: value })
+      });
+      mate.rating = value;
+      host.say(t.contributed.replace('{who}', mate.learner));
+    } catch (error) {
+      host.say(failure(error));
+    }
+  });
 }
 
 /** Her appeals and the teacher's answers (as text), and the form to appeal when she may. */

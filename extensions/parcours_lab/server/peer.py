@@ -11,6 +11,9 @@
 ``POST parcours/api/peer/rating``
     ``{"course", "assignment", "number", "helpful"}``: her rating (1 to 5) of review
     ``number`` of her own work (:func:`parcours.peer.appeals.rate_review`);
+``POST parcours/api/peer/contribution``
+    ``{"course", "assignment", "mate", "rating"}``: on a team assignment, her rating (1 to
+    5) of a team-mate's contribution (:func:`parcours.peer.contributions.rate_contribution`);
 ``GET parcours/api/peer/appeal?course=<id>&assignment=<id>``
     her appeals of her peer grade and the teacher's answers;
 ``POST parcours/api/peer/appeal``
@@ -85,6 +88,17 @@ def texts(lang: str) -> dict[str, str]:
             "appeal_open": _("Your appeal of {when} is waiting for the teacher's answer."),
             "appeal_settled": _("The teacher answered your appeal of {when}:"),
             "appeal_yours": _("You wrote:"),
+            "contribution_intro": _(
+                "Your team has handed in: say how each team-mate contributed (only your "
+                "teacher sees it)."
+            ),
+            "contribution": _("How much did {who} contribute?"),
+            "contribution_1": _("1 – far less than agreed"),
+            "contribution_2": _("2 – less than agreed"),
+            "contribution_3": _("3 – as agreed"),
+            "contribution_4": _("4 – more than agreed"),
+            "contribution_5": _("5 – far more than agreed"),
+            "contributed": _("Your rating of {who} is recorded."),
         }
 
 
@@ -107,11 +121,18 @@ class PeerRelay(PanelHandler):
         return value
 
     @staticmethod
-    def assignment(course: Any, assignment_id: str) -> Any:
+    def assignment(course: Any, assignment_id: str, team: bool = False) -> Any:
+        """The assignment with a peer review (``team``: a team assignment)."""
         from parcours.errors import BadInputError
 
         found = next((a for a in course.assignments if a.id == assignment_id), None)
-        if found is None or found.peer_review is None:
+        if team and (found is None or found.team is None):
+            raise BadInputError(
+                _("'{assignment}' of '{course}' is not handed in by teams").format(
+                    assignment=assignment_id, course=course.id
+                )
+            )
+        if not team and (found is None or found.peer_review is None):
             raise BadInputError(
                 _("no peer review of '{assignment}' in '{course}'").format(
                     assignment=assignment_id, course=course.id
@@ -252,6 +273,30 @@ class AppealHandler(PeerRelay):
         await self.answer(work)
 
 
+class ContributionHandler(PeerRelay):
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        course_id = body.get("course", "")
+        assignment_id = self.checked(body.get("assignment"), IDENTIFIER, "assignment")
+        sent = {"mate": body.get("mate"), "rating": body.get("rating")}
+        config, me, client, course = self.where(course_id)
+
+        def work() -> dict[str, Any]:
+            if client is not None:
+                path = (
+                    f"api/courses/{quote(str(course_id))}/assignments/{assignment_id}"
+                    "/team/contribution"
+                )
+                return dict(client.json("POST", path, "contribution", sent))
+            from parcours.peer.contributions import rate_contribution
+
+            assignment = self.assignment(course, assignment_id, team=True)
+            return rate_contribution(config, course, assignment, me, sent["mate"], sent["rating"])
+
+        await self.answer(work)
+
+
 #: path under the server's base URL -> handler
 HANDLERS = {
     "parcours/api/peer": OverviewHandler,
@@ -259,4 +304,5 @@ HANDLERS = {
     "parcours/api/peer/review": ReviewHandler,
     "parcours/api/peer/rating": RatingHandler,
     "parcours/api/peer/appeal": AppealHandler,
+    "parcours/api/peer/contribution": ContributionHandler,
 }

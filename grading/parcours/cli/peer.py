@@ -16,6 +16,8 @@
   settle    answer one learner's open appeal (--learner, --answer); with --score (and
             --task when the rubric grades several tasks) her grade is overridden in the
             gradebook, the answer as its comment.
+  contributions  (a team assignment) per member: the mean of the ratings of her
+            contribution her team-mates gave (1 far less to 5 far more than agreed).
 
 Exit status: 0 done; 2 bad input (a course, assignment, learner or option that is wrong,
 an appeal that is not open: the message says which and what to do); 1 a failure (a
@@ -42,10 +44,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_arguments(parser, ASSIGNMENT_HELP)
     parser.add_argument(
         "action",
-        choices=["allocate", "status", "grades", "override", "reviewers", "appeals", "settle"],
+        choices=[
+            "allocate",
+            "status",
+            "grades",
+            "override",
+            "reviewers",
+            "appeals",
+            "settle",
+            "contributions",
+        ],
         help=_(
             "allocate reviews, show their progress, compute the grades, override one, show "
-            "the reviewers' helpfulness, list the appeals or settle one"
+            "the reviewers' helpfulness, list the appeals or settle one, show the team "
+            "members' contributions"
         ),
     )
     parser.add_argument("--learner", help=_("override, settle: the learner (nbgrader id)"))
@@ -174,6 +186,8 @@ def run(args: argparse.Namespace, config: ParcoursConfig) -> ExitStatus:
             )
         )
         return ExitStatus.CLEAN
+    if args.action == "contributions":
+        return _contributions(config, course, assignment)
     if args.action in ("reviewers", "appeals", "settle"):
         return _appeals(args, config, course, assignment)
     grades = flow.compute_grades(config, course, assignment)
@@ -257,4 +271,32 @@ def _appeals(
         )
     else:
         print(_("{learner}: appeal settled.").format(learner=args.learner))
+    return ExitStatus.CLEAN
+
+
+def _contributions(config: ParcoursConfig, course: Course, assignment: Assignment) -> ExitStatus:
+    """``contributions`` (:mod:`parcours.peer.contributions`)."""
+    from parcours.errors import BadInputError
+    from parcours.i18n import number
+    from parcours.peer.contributions import contributions
+    from parcours.safetext import printable
+
+    if assignment.team is None:
+        raise BadInputError(
+            _("'{assignment}' is not handed in by teams.").format(assignment=assignment.id)
+        )
+    rows = contributions(config, course, assignment)
+    for row in rows:
+        who = printable(row["learner"], keep_lines=False)
+        role = f" ({printable(row['role'], keep_lines=False)})" if row["role"] else ""
+        mean = (
+            "-" if row["received_mean"] is None else number(row["received_mean"], course.language)
+        )
+        print(
+            f"  {printable(row['team'], keep_lines=False):<10} {who + role:<28} "
+            + _("contribution {mean}/5 ({n} ratings), {given} given").format(
+                mean=mean, n=row["received"], given=row["given"]
+            )
+        )
+    print(_("{n} team members.").format(n=len(rows)))
     return ExitStatus.CLEAN

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import N_, _, ngettext
-from . import blocks, peer, tutoring, ui
+from . import blocks, teams, tutoring, ui
 from .pages import HEATMAP_LABELS_MAX, HEATMAP_MAX_PX, PERIODS, STATUS_NAMES, Page, State
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ class CoordinatorPage(Page):
             self.groups_out.outputs = ()
             out.append(blocks.Static.of(self._render_groups_table))
         out.append(self.groups_out)
-        batch.append(lambda: peer.show_formed(self.state.config, data))  # #27: teams formed
+        batch.append(lambda: teams.show_formed(self.state.config, data))  # #27: teams formed
         workload = vm.workload_alerts(data)
         alerts = workload[workload["alert"]] if len(workload) else workload
         add(

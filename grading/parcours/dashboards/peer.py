@@ -1,15 +1,13 @@
-"""Peer review and team assignments on the staff's dashboards (#27, docs/peer-review.md).
+"""Peer review on the staff's dashboards (#27, docs/peer-review.md); team assignments
+are :mod:`.teams`'.
 
 For the teacher (:func:`sections`, drawn by :mod:`.teacher_page` when the course has
 such assignments): per peer-reviewed assignment, the reviews allocated, done and late
 (not done once the reviews' due date has passed), the submissions whose reviews disagree
-(flagged by :func:`parcours.peer.flow.compute_grades`) and each reviewer's progress; per
-team assignment, the teams, their members and roles, the last hand-in (who, when, in the
-assignment's zone, named) and each team's grade once graded. For the coordinator
-(:func:`formed_html`, under the differentiation groups): the teams formed for team
-assignments and how each did against its class.
+(flagged by :func:`parcours.peer.flow.compute_grades`) and each reviewer's progress;
+then the teams (:func:`.teams.teams_html`).
 
-The records are peer review's own (:mod:`parcours.peer.records`, :mod:`parcours.peer.teams`);
+The records are peer review's own (:mod:`parcours.peer.records`);
 grades come from the analytics frames, i.e. nbgrader's gradebooks read in bulk (one query
 per table, :func:`parcours.analytics.load_frames`), never per learner. Numbers and dates are
 shown in the language in force (decimal comma in French); every text from a course file
@@ -22,9 +20,10 @@ import datetime as dt
 import html
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..i18n import N_, _, ngettext
+from .ui import paragraph
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,12 +33,8 @@ if TYPE_CHECKING:
     from .data import DashboardData
 
 PEER_TITLE = N_("Peer review")
-TEAMS_TITLE = N_("Teams")
-FORMED_TITLE = N_("Teams formed for team assignments")
-#: the blocks' HTML classes (tests and the page's layout find them by these)
+#: the block's HTML class (tests and the page's layout find it by this)
 PEER_CSS = "parcours-section-peer"
-TEAMS_CSS = "parcours-section-teams"
-FORMED_CSS = "parcours-section-teams-formed"
 
 log = logging.getLogger("parcours")
 
@@ -79,11 +74,6 @@ class ReviewProgress:
 def peer_assignments(course: Course) -> list[Assignment]:
     """The course's assignments with a peer review, in manifest order."""
     return [a for a in course.assignments if a.peer_review is not None]
-
-
-def team_assignments(course: Course) -> list[Assignment]:
-    """The course's assignments handed in by teams, in manifest order."""
-    return [a for a in course.assignments if a.team is not None]
 
 
 def _assignment(course: Course, assignment_id: str) -> Assignment:
@@ -152,133 +142,6 @@ def review_progress(
     )
 
 
-def member_grades(data: DashboardData, course_id: str, assignment_id: str) -> dict[str, float]:
-    """login -> her grade on the assignment as a share of its points (what nbgrader's
-    feedback shows, the late penalty taken off), for every graded submission: one with
-    no cell still waiting for a manual grade. From the analytics frames (the gradebook
-    read in bulk)."""
-    f = data.frames
-    subs = f.submissions
-    subs = subs[(subs["course"] == course_id) & (subs["assignment"] == assignment_id)]
-    g = f.grades
-    g = g[(g["course"] == course_id) & (g["assignment"] == assignment_id)]
-    waiting = set(g[g["needs_manual_grade"].astype(bool)]["learner"])
-    graded = set(g["learner"]) - waiting
-    known = f.learners[f.learners["course"] == course_id]
-    logins = dict(zip(known["learner"], known["student_id"], strict=True))
-    out: dict[str, float] = {}
-    for pseudo, score, points in zip(
-        subs["learner"], subs["score"], subs["max_score"], strict=True
-    ):
-        login = logins.get(pseudo)
-        if pseudo in graded and isinstance(login, str) and login and points and points > 0:
-            out[login] = float(score) / float(points)
-    return out
-
-
-def _member(data: DashboardData, login: str, role: str) -> str:
-    """A member as staff read her, with her role: one of ``parcours groups``' named in
-    the language in force, else the file's text."""
-    from ..analytics.groups import ROLE_LABELS
-    from .names import name_of_login
-
-    role = _(ROLE_LABELS[role][0]) if role in ROLE_LABELS else role
-    return f"{name_of_login(data, login)} ({role})" if role else name_of_login(data, login)
-
-
-def team_activity(
-    config: ParcoursConfig, data: DashboardData, course_id: str, assignment_id: str
-) -> pd.DataFrame:
-    """One row per team of a team assignment: team, members (``who (role)`` as staff
-    read them), logins, size, hand_ins, last_by, last_at (UTC; NaT when none),
-    last_at_text (in the assignment's zone, named), grade (the members' mean grade as a
-    share; NaN until one is graded), graded (members graded). CourseError when the team
-    file cannot be read."""
-    import pandas as pd
-
-    from ..course.zones import zone_of
-    from ..i18n import display
-    from ..peer.teams import hand_ins_record, load_teams
-    from ..pipeline.records import read_record
-    from .names import name_of_login
-
-    course = data.courses[course_id]
-    assignment = _assignment(course, assignment_id)
-    zone = zone_of(course, assignment)
-    members = load_teams(course, assignment)
-    # team -> hand-ins (latest last, with who made each): the record teams.hand_ins reads
-    handed = read_record(hand_ins_record(config, course, assignment))["entries"]
-    grades = member_grades(data, course_id, assignment_id)
-    teams: dict[str, list[Any]] = {}
-    for member in sorted(members.values(), key=lambda m: (m.team, m.learner)):
-        teams.setdefault(member.team, []).append(member)
-    rows = []
-    for team, mates in sorted(teams.items()):
-        done = list(handed.get(team, []))
-        last = done[-1] if done else {}
-        at = pd.Timestamp(last["at"]).tz_convert("UTC") if last.get("at") else pd.NaT
-        marks = [grades[m.learner] for m in mates if m.learner in grades]
-        rows.append(
-            {
-                "team": team,
-                "members": "; ".join(_member(data, m.learner, m.role) for m in mates),
-                "logins": [m.learner for m in mates],
-                "size": len(mates),
-                "hand_ins": len(done),
-                "last_by": name_of_login(data, str(last["by"])) if last.get("by") else "",
-                "last_at": at,
-                "last_at_text": "" if pd.isna(at) else display.moment(at, zone),
-                "grade": sum(marks) / len(marks) if marks else float("nan"),
-                "graded": len(marks),
-            }
-        )
-    columns = ["team", "members", "logins", "size", "hand_ins", "last_by", "last_at"]
-    return pd.DataFrame(rows, columns=[*columns, "last_at_text", "grade", "graded"])
-
-
-def class_mean(data: DashboardData, course_id: str, assignment_id: str) -> float:
-    """The class's mean grade on an assignment (share of its points, graded submissions
-    only); NaN when none is graded."""
-    grades = list(member_grades(data, course_id, assignment_id).values())
-    return sum(grades) / len(grades) if grades else float("nan")
-
-
-def teams_formed(config: ParcoursConfig, data: DashboardData) -> pd.DataFrame:
-    """The coordinator's view: every team of every team assignment of the courses shown
-    that has a member among the learners shown (the filters apply), with its mean grade,
-    the class's and the difference (in percentage points): course, assignment (its
-    title), team, members, size, grade, class_mean, difference. Teams whose file cannot
-    be read are left out (logged)."""
-    import pandas as pd
-
-    from ..errors import ParcoursError
-
-    shown = data.frames.learners
-    rows = []
-    for course in data.courses.values():
-        logins = set(shown[shown["course"] == course.id]["student_id"].dropna())
-        for assignment in team_assignments(course):
-            try:
-                teams = team_activity(config, data, course.id, assignment.id)
-            except (OSError, ParcoursError) as exc:
-                log.warning("teams of %s/%s not shown: %s", course.id, assignment.id, exc)
-                continue
-            mean = class_mean(data, course.id, assignment.id)
-            keep = [bool(logins & set(m)) for m in teams["logins"]]
-            shown_teams = teams[pd.Series(keep, index=teams.index, dtype=bool)]
-            for t, who, size, grade in shown_teams[["team", "members", "size", "grade"]].values:
-                gap = round((grade - mean) * 100, 1)
-                rows.append((course.title, assignment.title, t, who, size, grade, mean, gap))
-    columns = ["course", "assignment", "team", "members", "size", "grade", "class_mean"]
-    return pd.DataFrame(rows, columns=[*columns, "difference"])
-
-
-def _p(text: str, ident: str = "", css: str = "") -> str:
-    """A paragraph of plain text (escaped), its id and class when given."""
-    ident = f" id='{html.escape(ident, quote=True)}'" if ident else ""
-    return f"<p{ident}{f' class={css!r}' if css else ''}>{html.escape(text)}</p>"
-
-
 def _progress_sentence(p: ReviewProgress) -> str:
     from ..i18n import display
 
@@ -321,10 +184,10 @@ def peer_html(
         try:
             p = review_progress(config, data, course_id, assignment.id)
         except (OSError, ParcoursError) as exc:
-            text += _p(f"{assignment.title}: {exc}", css="parcours-note")
+            text += paragraph(f"{assignment.title}: {exc}", css="parcours-note")
             continue
         chosen = p if assignment.id == selected else chosen
-        text += _p(_progress_sentence(p), f"peer-{assignment.id}")
+        text += paragraph(_progress_sentence(p), f"peer-{assignment.id}")
         due = display.moment(p.due, p.zone)
         rows.append((p.title, due, p.submissions, p.allocated, p.done, p.late, p.flagged))
     counts = ("submissions", "allocated", "done", "late", "flagged")
@@ -345,7 +208,7 @@ def peer_html(
         )
     if chosen is None:
         note = _("Choose a peer-reviewed assignment above to see each reviewer's progress.")
-        return text + _p(note, "peer-choose", "parcours-note")
+        return text + paragraph(note, "peer-choose", "parcours-note")
     text += heading(_("Each reviewer's progress: {assignment}").format(assignment=chosen.title), 3)
     text += table_html(
         chosen.reviewers,
@@ -363,8 +226,10 @@ def peer_html(
     if chosen.problem:
         return text + f"<p role='alert'>{html.escape(chosen.problem)}</p>"
     if chosen.disagreements.empty:
-        return text + _p(_("No submission has reviews that disagree."), "peer-no-disagreement")
-    text += _p(
+        return text + paragraph(
+            _("No submission has reviews that disagree."), "peer-no-disagreement"
+        )
+    text += paragraph(
         ngettext(
             "{n} submission's scores spread over more than {share} of the {points} points: "
             "read it and set its grade if needed.",
@@ -392,71 +257,13 @@ def peer_html(
     )
 
 
-def _team_table(frame: pd.DataFrame, table_id: str, *, coordinator: bool = False) -> str:
-    from .ui import table_html
-
-    if coordinator:
-        columns = {
-            "course": _("Course"),
-            "assignment": _("Assignment"),
-            "team": _("Team"),
-            "members": _("Members and roles"),
-            "grade": _("Team mean grade"),
-            "class_mean": _("Class mean"),
-            "difference": _("Difference (percentage points)"),
-        }
-        kinds = {"grade": "%", "class_mean": "%"}
-        return table_html(frame, columns, kinds=kinds, table_id=table_id)
-    columns = {
-        "team": _("Team"),
-        "members": _("Members and roles"),
-        "hand_ins": _("Hand-ins"),
-        "last_by": _("Last hand-in by"),
-        "last_at_text": _("Last hand-in"),
-        "grade": _("Team grade"),
-    }
-    return table_html(frame, columns, kinds={"hand_ins": "int", "grade": "%"}, table_id=table_id)
-
-
-def teams_html(config: ParcoursConfig, data: DashboardData, course_id: str) -> str:
-    """The teacher's teams block ('' when the course has no team assignment): per team
-    assignment, a sentence (teams, hand-ins, class mean) and the teams' table."""
-    from ..errors import ParcoursError
-    from ..i18n import display
-    from .ui import heading
-
-    course = data.courses[course_id]
-    found = team_assignments(course)
-    if not found:
-        return ""
-    text = heading(_(TEAMS_TITLE))
-    for assignment in found:
-        text += heading(assignment.title, 3)
-        try:
-            frame = team_activity(config, data, course_id, assignment.id)
-        except (OSError, ParcoursError) as exc:
-            text += f"<p role='alert'>{html.escape(str(exc))}</p>"
-            continue
-        mean = class_mean(data, course_id, assignment.id)
-        said = ngettext(
-            "{n} team, {handed} of which handed in; class mean {mean}.",
-            "{n} teams, {handed} of which handed in; class mean {mean}.",
-            len(frame),
-        ).format(
-            n=display.integer(len(frame)),
-            handed=display.integer(int((frame["hand_ins"] > 0).sum())),
-            mean=display.percent(mean, 1),
-        )
-        text += _p(said, f"teams-{assignment.id}")
-        text += _team_table(frame, f"table-teams-{assignment.id}")
-    return text
-
-
 def sections(
     config: ParcoursConfig, data: DashboardData, course_id: str, selected: str = ""
 ) -> list[tuple[str, str]]:
     """The teacher page's blocks for a course, as (HTML, CSS class): peer review and
     teams, each only when the course has such assignments."""
+    from .teams import TEAMS_CSS, teams_html
+
     out = []
     for text, css in (
         (peer_html(config, data, course_id, selected), PEER_CSS),
@@ -465,30 +272,3 @@ def sections(
         if text:
             out.append((text, css))
     return out
-
-
-def formed_html(config: ParcoursConfig, data: DashboardData) -> str:
-    """The coordinator's block ('' when no course shown has a team assignment): the
-    teams formed and how each did against its class."""
-    from .ui import heading
-
-    if not any(team_assignments(c) for c in data.courses.values()):
-        return ""
-    frame = teams_formed(config, data)
-    note = _(
-        "Each team's mean grade against its class's on the same assignment (graded hand-ins only)."
-    )
-    return (
-        heading(_(FORMED_TITLE), 3)
-        + _p(note, "teams-formed-note")
-        + _team_table(frame, "table-teams-formed", coordinator=True)
-    )
-
-
-def show_formed(config: ParcoursConfig, data: DashboardData) -> None:
-    """Show the coordinator's block (:func:`.blocks.show_html`), in its section."""
-    from .blocks import show_html
-
-    text = formed_html(config, data)
-    if text:
-        show_html(f"<div class='{FORMED_CSS}'>{text}</div>")

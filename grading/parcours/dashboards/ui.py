@@ -388,3 +388,9 @@ def figure(kind: str, *, title: str, x_title: str, y_title: str, **data: Any) ->
 
 def heading(text: str, level: int = 2) -> str:
     return f"<h{level}>{html.escape(text)}</h{level}>"
+
+
+def paragraph(text: str, ident: str = "", css: str = "") -> str:
+    """A paragraph of plain text (escaped), its id and class when given."""
+    ident = f" id='{html.escape(ident, quote=True)}'" if ident else ""
+    return f"<p{ident}{f' class={css!r}' if css else ''}>{html.escape(text)}</p>"

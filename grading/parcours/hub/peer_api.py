@@ -27,6 +27,11 @@ see; nothing returned names an author or a reviewer):
 ``GET api/courses/<course>/assignments/<assignment>/peer/appeal``
     her appeals and the teacher's answers, and whether she may appeal now.
 
+``POST api/courses/<course>/assignments/<assignment>/team/contribution``
+    on a team assignment, her rating of a team-mate's contribution, once her team has
+    handed in: ``{"mate": login, "rating": 1..5}``
+    (:func:`parcours.peer.contributions.rate_contribution`); 201 with what was recorded.
+
 A submission not allocated to her — her own included — is refused (400, one message
 whether it exists or not); a course she does not learn is 404, as elsewhere.
 """
@@ -172,6 +177,31 @@ class AppealHandler(PeerHandler):
         self.reply(made, 201)
 
 
+class ContributionHandler(ServiceHandler):
+    @needs_scope("learn")
+    async def post(self, course_id: str, assignment_id: str) -> None:
+        import tornado.web
+
+        from ..peer.contributions import rate_contribution
+
+        course = await self.course(course_id)
+        found = next((a for a in course.assignments if a.id == assignment_id), None)
+        if found is None or found.team is None:
+            raise tornado.web.HTTPError(
+                404,
+                _("'{assignment}' of '{course}' is not handed in by teams", course.language).format(
+                    assignment=assignment_id, course=course_id
+                ),
+            )
+        body = self.json_body(dict, b"{}", _('{"mate": "…", "rating": 1 to 5}', course.language))
+        mate, rating, config, me = body.get("mate"), body.get("rating"), self.config, self.learner
+        rated = await self.in_learners(
+            lambda: rate_contribution(config, course, found, me, mate, rating)
+        )
+        self.remember(course.id, "team contribution", found.id)
+        self.reply(rated, 201)
+
+
 def routes(prefix: str, name: str) -> list[tuple[str, type]]:
     """The peer-review routes under ``prefix`` (``name``: the id pattern), for
     :func:`.service_app.make_app`."""
@@ -182,5 +212,6 @@ def routes(prefix: str, name: str) -> list[tuple[str, type]]:
         (base + "/received", ReceivedHandler),
         (base + r"/received/([0-9]{1,4})/rating", RatingHandler),
         (base + "/appeal", AppealHandler),
+        (prefix + rf"api/courses/{name}/assignments/{name}/team/contribution", ContributionHandler),
         (base + r"/((?:copie|exemple)-[A-Za-z0-9]+)", ReviewHandler),
     ]

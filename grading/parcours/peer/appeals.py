@@ -29,16 +29,13 @@ receives from here names a reviewer.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import BadInputError, DataError
+from ..errors import BadInputError
 from ..i18n import _
-from ..pipeline.records import actor, log_change, now_utc, read_record, update_record
+from ..pipeline.records import actor, log_change, now_utc
+from .checked import WHEN, read_entries, register, updating
 from .records import CALIBRATION_PREFIX, peer_folder, read_allocation, read_reviews
 
 if TYPE_CHECKING:
@@ -53,97 +50,44 @@ LOWEST, HIGHEST = 1, 5
 MAX_APPEAL = 2000
 OPEN, SETTLED = "open", "settled"
 
-_WHEN = {"type": "string", "minLength": 1}
 _NULLABLE_TEXT = {"type": ["string", "null"]}
 
-
-def _record_schema(entry: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "$schema": "http://json-schema.org/draft-07/schema#",
+register(
+    RATINGS,
+    {
         "type": "object",
-        "required": ["schema_version", "entries", "history"],
-        "properties": {
-            "schema_version": {"const": 1},
-            "entries": {"type": "object", "additionalProperties": entry},
-            "history": {"type": "array", "items": {"type": "object"}},
-        },
-    }
-
-
-#: one JSON Schema per stored format
-SCHEMAS: dict[str, dict[str, Any]] = {
-    RATINGS: _record_schema(
-        {
+        "additionalProperties": {
             "type": "object",
-            "additionalProperties": {
-                "type": "object",
-                "required": ["helpful", "at"],
-                "additionalProperties": False,
-                "properties": {
-                    "helpful": {"type": "integer", "minimum": LOWEST, "maximum": HIGHEST},
-                    "at": _WHEN,
-                },
+            "required": ["helpful", "at"],
+            "additionalProperties": False,
+            "properties": {
+                "helpful": {"type": "integer", "minimum": LOWEST, "maximum": HIGHEST},
+                "at": WHEN,
             },
-        }
-    ),
-    APPEALS: _record_schema(
-        {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["text", "at", "state"],
-                "additionalProperties": False,
-                "properties": {
-                    "text": {"type": "string", "minLength": 1, "maxLength": MAX_APPEAL},
-                    "at": _WHEN,
-                    "state": {"enum": [OPEN, SETTLED]},
-                    "answer": {"type": ["string", "null"], "maxLength": MAX_APPEAL},
-                    "answered_at": _NULLABLE_TEXT,
-                    "answered_by": _NULLABLE_TEXT,
-                    "task": _NULLABLE_TEXT,
-                    "score": {"type": ["number", "null"]},
-                },
+        },
+    },
+)
+register(
+    APPEALS,
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["text", "at", "state"],
+            "additionalProperties": False,
+            "properties": {
+                "text": {"type": "string", "minLength": 1, "maxLength": MAX_APPEAL},
+                "at": WHEN,
+                "state": {"enum": [OPEN, SETTLED]},
+                "answer": {"type": ["string", "null"], "maxLength": MAX_APPEAL},
+                "answered_at": _NULLABLE_TEXT,
+                "answered_by": _NULLABLE_TEXT,
+                "task": _NULLABLE_TEXT,
+                "score": {"type": ["number", "null"]},
             },
-        }
-    ),
-}
-
-
-@cache
-def _validator(name: str) -> Callable[[Any], Any]:
-    import fastjsonschema
-
-    return fastjsonschema.compile(SCHEMAS[name], use_default=False)
-
-
-def _check(path: Path, data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` when it follows its file's schema, else the data error naming the file."""
-    import fastjsonschema
-
-    try:
-        _validator(path.name)(data)
-    except fastjsonschema.JsonSchemaValueException as exc:
-        raise DataError(
-            _(
-                "{path}: {problem}; restore it from a backup or delete it to start the "
-                "record again."
-            ).format(path=path, problem=exc.message)
-        ) from None
-    return data
-
-
-def _read(path: Path) -> dict[str, Any]:
-    return dict(_check(path, read_record(path))["entries"])
-
-
-@contextlib.contextmanager
-def _updating(path: Path) -> Iterator[dict[str, Any]]:
-    """:func:`parcours.pipeline.records.update_record`, the schema checked before and
-    after the change (a change breaking it is never written)."""
-    with update_record(path) as data:
-        _check(path, data)
-        yield data
-        _check(path, data)
+        },
+    },
+)
 
 
 def _numbered(
@@ -205,7 +149,7 @@ def rate_review(
         )
     reviewer = reviewers[review_number - 1]
     at = now_utc().isoformat()
-    with _updating(peer_folder(config, course, assignment.id) / RATINGS) as data:
+    with updating(peer_folder(config, course, assignment.id) / RATINGS) as data:
         data["entries"].setdefault(learner, {})[reviewer] = {"helpful": helpful, "at": at}
         log_change(data, "rate", learner=learner, number=review_number)
     return {"number": review_number, "helpful": helpful, "at": at}
@@ -215,7 +159,7 @@ def my_ratings(
     config: ParcoursConfig, course: Course, assignment: Assignment, learner: str
 ) -> dict[int, int]:
     """Her ratings: review number -> helpfulness (only the reviews she rated)."""
-    given = _read(peer_folder(config, course, assignment.id) / RATINGS).get(learner, {})
+    given = read_entries(peer_folder(config, course, assignment.id) / RATINGS).get(learner, {})
     return {
         n: given[name]["helpful"]
         for n, name in enumerate(_numbered(config, course, assignment, learner), start=1)
@@ -246,7 +190,7 @@ def helpfulness(
             for name in by_reviewer:
                 written[name] = written.get(name, 0) + 1
     received: dict[str, list[int]] = {}
-    for by_reviewer in _read(peer_folder(config, course, assignment.id) / RATINGS).values():
+    for by_reviewer in read_entries(peer_folder(config, course, assignment.id) / RATINGS).values():
         for name, rating in by_reviewer.items():
             received.setdefault(name, []).append(rating["helpful"])
     return [
@@ -298,7 +242,7 @@ def appeal(
                 lang,
             ).format(assignment=assignment.id)
         )
-    with _updating(peer_folder(config, course, assignment.id) / APPEALS) as data:
+    with updating(peer_folder(config, course, assignment.id) / APPEALS) as data:
         mine = data["entries"].setdefault(learner, [])
         if mine and mine[-1]["state"] == OPEN:
             raise BadInputError(
@@ -331,7 +275,7 @@ def my_appeals(
 ) -> dict[str, Any]:
     """Her appeals, oldest first, each with the teacher's answer once settled, and
     whether she may appeal now (``can_appeal``)."""
-    mine = _read(peer_folder(config, course, assignment.id) / APPEALS).get(learner, [])
+    mine = read_entries(peer_folder(config, course, assignment.id) / APPEALS).get(learner, [])
     reviewed = bool(_numbered(config, course, assignment, learner))
     return {
         "appeals": [_as_seen(row) for row in mine],
@@ -361,7 +305,7 @@ def appeals(config: ParcoursConfig, course: Course, assignment: Assignment) -> l
     of the learner's submission and its disagreement flag."""
     from .flow import compute_grades
 
-    found = _read(peer_folder(config, course, assignment.id) / APPEALS)
+    found = read_entries(peer_folder(config, course, assignment.id) / APPEALS)
     if not found:
         return []
     grades = compute_grades(config, course, assignment)
@@ -401,7 +345,7 @@ def settle(
     cell's comment) before the appeal is marked settled. Returns the settled appeal."""
     written = _text(answer, course.language, "answer")
     path = peer_folder(config, course, assignment.id) / APPEALS
-    mine = _read(path).get(learner, [])
+    mine = read_entries(path).get(learner, [])
     if not mine or mine[-1]["state"] != OPEN:
         raise BadInputError(
             _(
@@ -423,7 +367,7 @@ def settle(
                 )
             task = graded[0]
         score = override_grade(config, course, assignment, learner, task, score, written)
-    with _updating(path) as data:
+    with updating(path) as data:
         current = data["entries"].get(learner, [])
         if not current or current[-1]["state"] != OPEN:  # settled meanwhile by someone else
             raise BadInputError(

@@ -163,21 +163,30 @@ def team_view(
     config: ParcoursConfig, course: Course, assignment: Assignment, learner: str
 ) -> dict[str, Any]:
     """Her team for a team assignment: members and roles, the hand-ins and who made
-    each; a sentence saying so when she is in no team."""
+    each, her team-mates with her rating of each one's contribution (``mates``); a
+    sentence saying so when she is in no team."""
     from ..errors import BadInputError
+    from .contributions import my_ratings
     from .teams import hand_ins
 
     lang = course.language
     row: dict[str, Any] = {"assignment": assignment.id, "title": assignment.title}
     try:
-        return {**row, **hand_ins(config, course, assignment, learner), "problem": ""}
+        team = hand_ins(config, course, assignment, learner)
+        rated = my_ratings(config, course, assignment, learner)
+        mates = [
+            {**m, "rating": rated.get(m["learner"])}
+            for m in team["members"]
+            if m["learner"] != learner
+        ]
+        return {**row, **team, "mates": mates, "problem": ""}
     except BadInputError:
         problem = _(
             "'{assignment}' is handed in by teams and you are in none of them: ask your "
             "teacher to add you to a team.",
             lang,
         ).format(assignment=assignment.id)
-        return {**row, "team": "", "members": [], "hand_ins": [], "problem": problem}
+        return {**row, "team": "", "members": [], "hand_ins": [], "mates": [], "problem": problem}
 
 
 def overview(config: ParcoursConfig, course: Course, learner: str) -> dict[str, Any]:
