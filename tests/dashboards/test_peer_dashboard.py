@@ -55,6 +55,8 @@ HOSTILE_TEAM = "<img src=x onerror=alert(1)>"
 HOSTILE_ROLE = "<script>alert(2)</script>"
 #: the last hand-in of the first team: 23:30 in Paris (summer time, UTC+2)
 LAST_AT = "2026-10-12T21:30:00+00:00"
+#: when the reviews were written: before the reviews' due date (10 Oct, 23:59 in Paris)
+REVIEWED_AT = pd.Timestamp("2026-10-09T12:00:00+00:00").to_pydatetime()
 
 
 def _plain(text: str) -> str:
@@ -130,7 +132,9 @@ def world(dashboard_data: Any, tmp_path: Path) -> dict[str, Any]:
                 continue  # left undone
             low = author in disputed and m == 0
             scores = {"analyse.juste": 0 if low else 2, "analyse.claire": 0 if low else 1}
-            record_review(config, course, assignment, reviewer, entry["label"], scores)
+            record_review(
+                config, course, assignment, reviewer, entry["label"], scores, now=REVIEWED_AT
+            )
     record_hand_in(config, course, "devoir-2", members[1], "2026-10-11T08:00:00+00:00")
     record_hand_in(config, course, "devoir-2", members[2], LAST_AT)
     record_hand_in(config, course, "devoir-2", members[4], "2026-10-12T09:15:00+00:00")

@@ -163,6 +163,20 @@ def test_peer_review_of_a_real_assignment(
             label_of["alice"],
             {"explication.juste": 1.5, "code.lisible": 1},
         )
+    # once the reviews' due date has passed, no review is recorded (said, with the date)
+    due = course.aware(assignment.peer_review.due, assignment.timezone)
+    with pytest.raises(BadInputError, match="ont été closes le") as closed:
+        record_review(
+            config,
+            course,
+            assignment,
+            alices,
+            label_of["alice"],
+            {"explication.juste": 2, "code.lisible": 1},
+            now=due + dt.timedelta(seconds=1),
+        )
+    assert "heure de Paris" in str(closed.value) or "Paris time" in str(closed.value)
+    assert label_of["alice"] not in read_reviews(config, course, assignment.id)
     for author, entry in allocation.items():
         for reviewer in entry["reviewers"]:
             juste = 0 if (author, reviewer) == ("bob", sorted(entry["reviewers"])[0]) else 2

@@ -16,6 +16,7 @@ examples are labelled ``exemple-<n>``.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import tomllib
 from dataclasses import dataclass
@@ -198,10 +199,28 @@ def record_review(
     label: str,
     scores: dict[str, Any],
     comments: dict[str, str] | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Record ``reviewer``'s review of the submission (or calibration example) ``label``,
-    replacing her earlier one; refused when she is not allocated to it or when a score
-    is not one of the rubric's levels. Returns what was recorded."""
+    replacing her earlier one; refused once the reviews' due date (``peer_review.due``,
+    in the assignment's zone) has passed, when she is not allocated to it or when a
+    score is not one of the rubric's levels. Returns what was recorded."""
+    moment = now or now_utc()
+    if assignment.peer_review is not None:
+        due = course.aware(assignment.peer_review.due, assignment.timezone)
+        if moment > due:
+            from ..course.zones import shown, zone_of
+            from ..i18n import get_language
+
+            raise BadInputError(
+                _(
+                    "the reviews of '{assignment}' closed on {due}: no review is recorded "
+                    "after that; ask your teacher if one is missing."
+                ).format(
+                    assignment=assignment.id,
+                    due=shown(due, zone_of(course, assignment), get_language()),
+                )
+            )
     rubric = load_rubric(course, assignment)
     checked = check_scores(rubric, scores)
     examples = [e.label for e in calibration_examples(course, assignment)]
@@ -218,7 +237,7 @@ def record_review(
     kept = {
         task: str(text)[:MAX_COMMENT] for task, text in (comments or {}).items() if task in tasks
     }
-    review = {"scores": checked, "comments": kept, "at": now_utc().isoformat()}
+    review = {"scores": checked, "comments": kept, "at": moment.isoformat()}
     with update_record(peer_folder(config, course, assignment.id) / REVIEWS) as data:
         data["entries"].setdefault(label, {})[reviewer] = review
         log_change(data, "review", label=label, reviewer=reviewer)
