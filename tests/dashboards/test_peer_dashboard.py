@@ -55,6 +55,8 @@ HOSTILE_TEAM = "<img src=x onerror=alert(1)>"
 HOSTILE_ROLE = "<script>alert(2)</script>"
 #: the last hand-in of the first team: 23:30 in Paris (summer time, UTC+2)
 LAST_AT = "2026-10-12T21:30:00+00:00"
+#: an appeal as a learner may write it: shown as text
+APPEAL = "Ma copie vaut <b>3</b> : relisez <script>alert(1)</script>la question 2."
 #: when the reviews were written: before the reviews' due date (10 Oct, 23:59 in Paris)
 REVIEWED_AT = pd.Timestamp("2026-10-09T12:00:00+00:00").to_pydatetime()
 
@@ -87,6 +89,7 @@ def world(dashboard_data: Any, tmp_path: Path) -> dict[str, Any]:
     from parcours.config import load_config
     from parcours.course import load_course
     from parcours.peer.allocate import allocate
+    from parcours.peer.appeals import appeal, rate_review
     from parcours.peer.contributions import rate_contribution
     from parcours.peer.records import add_allocations, read_allocation, record_review
     from parcours.peer.teams import record_hand_in
@@ -138,6 +141,9 @@ def world(dashboard_data: Any, tmp_path: Path) -> dict[str, Any]:
     record_hand_in(config, course, "devoir-2", members[1], "2026-10-11T08:00:00+00:00")
     record_hand_in(config, course, "devoir-2", members[2], LAST_AT)
     record_hand_in(config, course, "devoir-2", members[4], "2026-10-12T09:15:00+00:00")
+    # the first disputed author rates her first review 2 and appeals (hostile text)
+    rate_review(config, course, assignment, disputed[0], 1, 2)
+    appeal(config, course, assignment, disputed[0], APPEAL)
     # team-mates rate members[1]'s contribution 4 and 5; nobody rates members[0]'s
     teamed = course.assignment("devoir-2")
     rate_contribution(config, course, teamed, members[0], members[1], 4)
@@ -180,6 +186,8 @@ def test_review_figures_are_the_records(world: dict[str, Any]) -> None:
         assert mine.loc[reviewer, "done"] == finished
         assert mine.loc[reviewer, "late"] == allocated - finished
     assert int(mine["late"].sum()) == p.late
+    # the one review rated (2 of 5): its reviewer's helpfulness; nobody else's yet
+    assert mine["helpful"].notna().sum() == 1 and mine["helpful"].max() == 2.0
 
 
 def test_late_is_nothing_before_the_due_date(world: dict[str, Any]) -> None:
@@ -240,6 +248,11 @@ def test_teacher_page_in_french(world: dict[str, Any]) -> None:
     assert "Avancement de chaque évaluateur" in plain
     assert "table-peer-reviewers" in shown and "table-peer-disagreements" in shown
     assert "2 copies dont les notes s'écartent de plus de 30 % des 3 points" in plain
+    # helpfulness per reviewer; the appeal waiting for her answer, its text as text
+    assert "Utilité (1 à 5)" in plain and "Contestations : " in plain
+    assert "1 contestation ; en attente de votre réponse : 1" in plain
+    assert APPEAL in plain and html.escape(APPEAL) in shown and "<b>3</b>" not in shown
+    assert "en attente de votre réponse" in plain
     # the last hand-in on the wall clock of Paris, the zone named; a decimal comma
     assert f"{members[2]} 12 oct. 2026, 23:30 (heure de Paris, UTC+2)" in plain
     mean = teams_block.class_mean(data, COURSE, "devoir-2")

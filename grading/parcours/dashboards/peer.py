@@ -58,7 +58,7 @@ class ReviewProgress:
     late: int
     #: the rubric's points (what ``disagreements``' medians and spreads are out of)
     points: float
-    #: reviewer (login), allocated, done, to_do, late
+    #: reviewer (login), allocated, done, to_do, late, helpful (mean rating, 1 to 5)
     reviewers: pd.DataFrame
     #: the flagged submissions: author (login), label, reviews, median, spread
     disagreements: pd.DataFrame
@@ -89,6 +89,7 @@ def review_progress(
 
     from ..course.zones import zone_of
     from ..errors import ParcoursError
+    from ..peer.appeals import helpfulness
     from ..peer.flow import compute_grades
     from ..peer.records import read_allocation, read_reviews
 
@@ -110,6 +111,9 @@ def review_progress(
     rows = [(r, n, d, n - d, n - d if past else 0) for r, (n, d) in per.items()]
     rows.sort(key=lambda row: (-row[4], -row[3], row[0]))  # the late first
     reviewers = pd.DataFrame(rows, columns=["reviewer", "allocated", "done", "to_do", "late"])
+    # how helpful the authors found each one's reviews (1 to 5; NaN when none was rated)
+    helped = {h.reviewer: h.mean for h in helpfulness(config, course, assignment)}
+    reviewers["helpful"] = [helped.get(r, float("nan")) for r in reviewers["reviewer"]]
     flagged: list[tuple[str, str, int, float, float]] = []
     problem, points = "", 0.0
     try:
@@ -218,10 +222,12 @@ def peer_html(
             "done": _("Done"),
             "to_do": _("To do"),
             "late": _("Late"),
+            "helpful": _("Helpfulness (1 to 5)"),
         },
         kinds=dict.fromkeys(("allocated", "done", "to_do", "late"), "int"),
         table_id="table-peer-reviewers",
     )
+    text += appeals_html(config, data, course_id, chosen)
     text += heading(_("Submissions whose reviews disagree"), 3)
     if chosen.problem:
         return text + f"<p role='alert'>{html.escape(chosen.problem)}</p>"
@@ -254,6 +260,65 @@ def peer_html(
         },
         kinds={"reviews": "int"},
         table_id="table-peer-disagreements",
+    )
+
+
+def appeals_html(
+    config: ParcoursConfig, data: DashboardData, course_id: str, chosen: ReviewProgress
+) -> str:
+    """The learners' appeals of their peer grade on the chosen assignment, open ones
+    first: who, when, the state, her peer grade, whether her reviewers disagreed, her
+    text and the answer (as text); settled with ``parcours peer … settle``."""
+    import pandas as pd
+
+    from ..errors import ParcoursError
+    from ..i18n import display
+    from ..peer.appeals import OPEN, appeals
+    from .names import name_of_login
+    from .ui import heading, table_html
+
+    course = data.courses[course_id]
+    text = heading(_("Appeals: {assignment}").format(assignment=chosen.title), 3)
+    try:
+        found = appeals(config, course, _assignment(course, chosen.assignment))
+    except (OSError, ParcoursError) as exc:
+        return text + f"<p role='alert'>{html.escape(str(exc))}</p>"
+    waiting = sum(a.state == OPEN for a in found)
+    said = ngettext(
+        "{n} appeal; waiting for your answer: {open} (parcours peer … settle).",
+        "{n} appeals; waiting for your answer: {open} (parcours peer … settle).",
+        len(found),
+    ).format(n=display.integer(len(found)), open=display.integer(waiting))
+    text += paragraph(said, "peer-appeals-count")
+    if not found:
+        return text
+    rows = [
+        (
+            name_of_login(data, a.learner),
+            display.moment(pd.Timestamp(a.at), chosen.zone),
+            _("waiting for your answer") if a.state == OPEN else _("answered"),
+            "-"
+            if a.grade is None
+            else f"{display.number(a.grade, 2)}/{display.number(a.points, 2)}",
+            a.flagged,
+            a.text,
+            a.answer or "",
+        )
+        for a in found
+    ]
+    columns = ["learner", "at", "state", "grade", "flagged", "text", "answer"]
+    return text + table_html(
+        pd.DataFrame(rows, columns=columns),
+        {
+            "learner": _("Learner"),
+            "at": _("Sent"),
+            "state": _("State"),
+            "grade": _("Peer grade (points)"),
+            "flagged": _("Reviewers disagree"),
+            "text": _("Appeal"),
+            "answer": _("Answer"),
+        },
+        table_id="table-peer-appeals",
     )
 
 
