@@ -129,6 +129,10 @@ def test_a_team_hands_in_once(
         timeout=120_000
     )
     assert all(member in team_part.inner_text() for member in TEAM)
+    # a group of its own, named (not under "Évaluation par les pairs")
+    teams_group = panel.locator(".parcours-panel-teams[role=group]")
+    assert teams_group.locator("h4").inner_text() == "Travail en équipe"
+    assert teams_group.locator(".parcours-team").count() == 1
     # handed in: she rates each team-mate's contribution, with the mouse then the keyboard
     page.locator("#parcours-panel[aria-busy]").wait_for(state="detached", timeout=120_000)
     rated = team_part.locator(".parcours-team-contribution")

@@ -265,10 +265,9 @@ class PathPanel extends Widget {
       section.append(el('p', { class: 'parcours-panel-late', text: String((error as Error).message || error) }));
     }
     try {
-      const peer = await peerSection(id, { app: this.app, say: m => this.say(m), reload: () => this.load() });
-      if (peer) {
-        section.append(peer);
-      }
+      section.append(
+        ...(await peerSection(id, { app: this.app, say: m => this.say(m), reload: () => this.load() }))
+      );
     } catch (error) {
       section.append(el('p', { class: 'parcours-panel-late', text: String((error as Error).message || error) }));
     }

@@ -73,25 +73,36 @@ function button(host: IPeerHost, label: string, action: () => Promise<void>, of 
   return node;
 }
 
-/** The course's peer reviews, or null when none of its assignments has one. */
-export async function peerSection(course: string, host: IPeerHost): Promise<HTMLElement | null> {
-  const data = await api(`peer?course=${encodeURIComponent(course)}`);
-  if (!data.assignments.length && !data.teams.length) {
-    return null;
-  }
-  const t = data.texts;
-  const box = el('div', { class: 'parcours-panel-peer' });
-  const headingId = uid('parcours-peer');
-  box.setAttribute('role', 'group');
+/** A group of the panel, labelled by its heading. */
+function group(className: string, title: string): HTMLElement {
+  const box = el('div', { class: className, role: 'group' });
+  const headingId = uid(className);
   box.setAttribute('aria-labelledby', headingId);
-  box.append(el('h4', { id: headingId, text: t.heading }));
-  for (const assignment of data.assignments) {
-    box.append(assignmentPart(course, assignment, t, data.lang, host));
-  }
-  for (const team of data.teams) {
-    box.append(teamPart(course, team, t, data.lang, host));
-  }
+  box.append(el('h4', { id: headingId, text: title }));
   return box;
+}
+
+/** The course's peer reviews (a group) and its team assignments (a group of their
+ * own): none when it has neither. */
+export async function peerSection(course: string, host: IPeerHost): Promise<HTMLElement[]> {
+  const data = await api(`peer?course=${encodeURIComponent(course)}`);
+  const t = data.texts;
+  const groups: HTMLElement[] = [];
+  if (data.assignments.length) {
+    const box = group('parcours-panel-peer', t.heading);
+    for (const assignment of data.assignments) {
+      box.append(assignmentPart(course, assignment, t, data.lang, host));
+    }
+    groups.push(box);
+  }
+  if (data.teams.length) {
+    const box = group('parcours-panel-teams', t.teams_heading);
+    for (const team of data.teams) {
+      box.append(teamPart(course, team, t, data.lang, host));
+    }
+    groups.push(box);
+  }
+  return groups;
 }
 
 /** Her team for a team assignment: members, roles, the latest hand-in and who made it;

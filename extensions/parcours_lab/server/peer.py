@@ -67,6 +67,7 @@ def texts(lang: str) -> dict[str, str]:
             "review_number": _("Review {n}"),
             "grade": _("My grade"),
             "team": _("My team"),
+            "teams_heading": _("Team work"),
             "last_hand_in": _("Last hand-in by {who}, {when}."),
             "no_hand_in": _("Not handed in yet: any member hands in for the whole team, once."),
             "helpful": _("How helpful was this review?"),
