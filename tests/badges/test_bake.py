@@ -64,6 +64,15 @@ def test_the_credential_is_baked_as_the_specification_says(project: Path) -> Non
         bake(b"GIF89a...", "x")
     with pytest.raises(BadgeError, match="tronquée"):
         baked(once[:-20])
+    # a hostile image: a credential chunk cut short, or compressed with garbage
+    for broken in (b"openbadgecredential\0", b"openbadgecredential\0\1\0\0\0not zlib"):
+        parts = chunks(image)
+        built = b"\x89PNG\r\n\x1a\n" + b"".join(
+            struct.pack(">I", len(d)) + k + d + struct.pack(">I", zlib.crc32(k + d))
+            for k, d in [*parts[:-1], (b"iTXt", broken), parts[-1]]
+        )
+        with pytest.raises(BadgeError, match="ne peut pas être lu"):
+            baked(built)
 
 
 def test_the_served_image_carries_her_credential_until_revoked(

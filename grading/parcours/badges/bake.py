@@ -72,10 +72,15 @@ def baked(image: bytes) -> str | None:
     """The credential baked in ``image``, None when there is none."""
     for kind, data in _chunks(image):
         if _is_credential(kind, data):
-            rest = data.split(b"\0", 1)[1]
-            compressed, _method, rest = rest[0], rest[1], rest[2:]
-            _language, _translated, text = rest.split(b"\0", 2)
-            return (zlib.decompress(text) if compressed else text).decode("utf-8")
+            try:
+                rest = data.split(b"\0", 1)[1]
+                compressed, rest = rest[0], rest[2:]
+                _language, _translated, text = rest.split(b"\0", 2)
+                return (zlib.decompress(text) if compressed else text).decode("utf-8")
+            except (IndexError, ValueError, zlib.error) as error:  # UnicodeDecodeError too
+                raise BadgeError(
+                    _("This image's badge chunk cannot be read ({error}).").format(error=error)
+                ) from None
     return None
 
 
