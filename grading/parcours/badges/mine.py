@@ -38,17 +38,22 @@ def texts(lang: str) -> dict[str, str]:
         }
 
 
-def badges_view(config: ParcoursConfig, course: Course, learner: str, lang: str) -> dict[str, Any]:
+def badges_view(
+    config: ParcoursConfig, course: Course, learner: str, lang: str, *, issue: bool = True
+) -> dict[str, Any]:
     """``{"badges": false}`` when the course declares none; else her credentials of the
     course (newest first) and the badges she may still earn. A declaration the teacher
-    got wrong is said (``problem``), never a failure of her panel."""
+    got wrong is said (``problem``), never a failure of her panel. ``issue``: first issue
+    the badges she now meets the criteria of (her panel does; a page that only reads,
+    the learner's dashboard, does not)."""
     try:
         declared = course_badges(course)
     except BadgeError as error:
         return {"badges": True, "texts": texts(lang), "problem": str(error)}
     if not declared or learner not in {p.id for p in read_roster(config, course)}:
         return {"badges": False}  # a teacher trying her panel holds none
-    award(config, course, learner=learner)
+    if issue:
+        award(config, course, learner=learner)
     held = credentials(config, course, learner, declared)
     valid = {c["badge"] for c in held if not c["revoked"]}
     earned = [
