@@ -27,6 +27,8 @@ from .test_manifest import INLINE, _course
 
 pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.lab.panelserver"]
 
+#: when the reviews of the inline course were written: before their due date (5 Oct)
+WRITTEN = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.UTC)
 HOSTILE = "<img src=x onerror=alert(1)>\n<script>alert('x')</script> c'est injuste ! \x1b[31m"
 
 
@@ -44,8 +46,9 @@ def small(tmp_path: Path, isolated_jupyter: Path, repo: Path) -> tuple[ParcoursC
     )
     label = read_allocation(config, course, "devoir-a")["alice"]["label"]
     assignment = course.assignment("devoir-a")
-    record_review(config, course, assignment, "bob", label, {"code.lisible": 2})
-    record_review(config, course, assignment, "chloe", label, {"code.lisible": 0})
+    record_review(config, course, assignment, "bob", label, {"code.lisible": 2}, now=WRITTEN)
+    later = WRITTEN + dt.timedelta(minutes=1)
+    record_review(config, course, assignment, "chloe", label, {"code.lisible": 0}, now=later)
     return config, course
 
 
@@ -73,7 +76,8 @@ def test_rating_the_reviews_of_her_work(small: tuple[ParcoursConfig, Course]) ->
     assert (by["chloe"].mean, by["chloe"].ratings) == (1, 1)
     # bob revises his review: it is now the second to have come; her rating follows it
     label = read_allocation(config, course, "devoir-a")["alice"]["label"]
-    record_review(config, course, assignment, "bob", label, {"code.lisible": 0})
+    revised = WRITTEN + dt.timedelta(minutes=2)
+    record_review(config, course, assignment, "bob", label, {"code.lisible": 0}, now=revised)
     assert appeals.my_ratings(config, course, assignment, "alice") == {1: 1, 2: 5}
     # what her panel receives: her ratings by number, never a reviewer's login
     data = appeals.with_feedback(config, course, view.overview(config, course, "alice"), "alice")

@@ -26,7 +26,7 @@ from typing import Any
 import tornado.ioloop
 import tornado.web
 
-from ..i18n import LANGUAGES, choose_language
+from ..i18n import LANGUAGES, _, choose_language
 from .errorbody import JupyterHubErrors
 from .service import ServiceHandler
 
@@ -104,7 +104,9 @@ class BakedHandler(PublicBadgeHandler):
         found = await self.work(lambda: baked_badge(config, ident))
         self.set_header("Cache-Control", "no-store")  # a revoked badge is not served again
         if found is None:
-            raise tornado.web.HTTPError(404, "no valid credential %s", ident)
+            raise tornado.web.HTTPError(
+                404, _("No valid credential {id} was issued here.").format(id=ident)
+            )
         name, image = found
         self.set_header("Content-Type", "image/png")
         self.set_header("Content-Disposition", f'attachment; filename="{name}"')
