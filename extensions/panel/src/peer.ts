@@ -268,18 +268,12 @@ const LEVELS = [1, 2, 3, 4, 5];
 function rating(course: string, a: Json, review: Json, t: Json, host: IPeerHost): HTMLElement {
   const legend = `${t.helpful} (${t.review_number.replace('{n}', String(review.number))})`;
   const labels = LEVELS.map(v => t[`helpful_${v}`]);
-  return scale('parcours-peer-rating', legend, labels, review.helpful ?? null, async value => {
-    try {
-      await api('peer/rating', {
-        method: 'POST',
-        body: JSON.stringify({ course, assignment: a.assignment, number: review.number, helpful: value })
-      });
+  return scale('parcours-peer-rating', legend, labels, review.helpful ?? null, value =>
+    send('peer/rating', { course, assignment: a.assignment, number: review.number, helpful: value }, host, () => {
       review.helpful = value;
       host.say(t.rated);
-    } catch (error) {
-      host.say(failure(error));
-    }
-  });
+    })
+  );
 }
 
 /** How much team-mate ``mate`` contributed to the team's hand-in, 1 to 5 (the teacher
@@ -287,18 +281,22 @@ function rating(course: string, a: Json, review: Json, t: Json, host: IPeerHost)
 function contribution(course: string, team: Json, mate: Json, t: Json, host: IPeerHost): HTMLElement {
   const legend = t.contribution.replace('{who}', mate.learner);
   const labels = LEVELS.map(v => t[`contribution_${v}`]);
-  return scale('parcours-team-contribution', legend, labels, mate.rating ?? null, async value => {
-    try {
-      await api('peer/contribution', {
-        method: 'POST',
-        body: JSON.stringify({ course, assignment: team.assignment, mate: mate.learner, rating: value })
-      });
+  return scale('parcours-team-contribution', legend, labels, mate.rating ?? null, value =>
+    send('peer/contribution', { course, assignment: team.assignment, mate: mate.learner, rating: value }, host, () => {
       mate.rating = value;
       host.say(t.contributed.replace('{who}', mate.learner));
-    } catch (error) {
-      host.say(failure(error));
-    }
-  });
+    })
+  );
+}
+
+/** POST ``body`` to the panel's ``path``: ``done`` once recorded, else the failure said. */
+async function send(path: string, body: Json, host: IPeerHost, done: () => void): Promise<void> {
+  try {
+    await api(path, { method: 'POST', body: JSON.stringify(body) });
+    done();
+  } catch (error) {
+    host.say(failure(error));
+  }
 }
 
 /** Her appeals and the teacher's answers (as text), and the form to appeal when she may. */

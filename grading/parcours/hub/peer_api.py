@@ -48,19 +48,23 @@ from .service import ServiceHandler
 class PeerHandler(ServiceHandler):
     """What the peer-review routes share: the course and assignment as the manifest says."""
 
-    async def assignment_of(self, course_id: str, assignment_id: str) -> tuple[Any, Any]:
+    async def assignment_of(
+        self, course_id: str, assignment_id: str, *, team: bool = False
+    ) -> tuple[Any, Any]:
         """(course, assignment) for the asking learner; 404 when the assignment has no
-        peer review."""
+        peer review (``team``: is not handed in by teams)."""
         import tornado.web
 
         course = await self.course(course_id)
         found = next((a for a in course.assignments if a.id == assignment_id), None)
-        if found is None or found.peer_review is None:
+        if found is None or (found.team if team else found.peer_review) is None:
+            said = (
+                _("'{assignment}' of '{course}' is not handed in by teams", course.language)
+                if team
+                else _("no peer review of '{assignment}' in '{course}'", course.language)
+            )
             raise tornado.web.HTTPError(
-                404,
-                _("no peer review of '{assignment}' in '{course}'", course.language).format(
-                    assignment=assignment_id, course=course_id
-                ),
+                404, said.format(assignment=assignment_id, course=course_id)
             )
         return course, found
 
@@ -177,22 +181,12 @@ class AppealHandler(PeerHandler):
         self.reply(made, 201)
 
 
-class ContributionHandler(ServiceHandler):
+class ContributionHandler(PeerHandler):
     @needs_scope("learn")
     async def post(self, course_id: str, assignment_id: str) -> None:
-        import tornado.web
-
         from ..peer.contributions import rate_contribution
 
-        course = await self.course(course_id)
-        found = next((a for a in course.assignments if a.id == assignment_id), None)
-        if found is None or found.team is None:
-            raise tornado.web.HTTPError(
-                404,
-                _("'{assignment}' of '{course}' is not handed in by teams", course.language).format(
-                    assignment=assignment_id, course=course_id
-                ),
-            )
+        course, found = await self.assignment_of(course_id, assignment_id, team=True)
         body = self.json_body(dict, b"{}", _('{"mate": "…", "rating": 1 to 5}', course.language))
         mate, rating, config, me = body.get("mate"), body.get("rating"), self.config, self.learner
         rated = await self.in_learners(
