@@ -58,9 +58,14 @@ class Issued:
         return bool(self.revoked_at)
 
 
+def database_path(config: ParcoursConfig) -> Path:
+    """Where the credentials issued are kept."""
+    return Path(config.data_dir) / "badges.sqlite"
+
+
 @contextlib.contextmanager
 def _database(config: ParcoursConfig) -> Iterator[sqlite3.Connection]:
-    path = Path(config.data_dir) / "badges.sqlite"
+    path = database_path(config)
     path.parent.mkdir(parents=True, exist_ok=True)
     # made by root on a hub, read by the service's public page: given to the data
     # folder's owner; a link planted in its place is refused, not followed
@@ -189,8 +194,7 @@ def forget(config: ParcoursConfig, learner: str) -> int:
     """Remove every credential issued to ``learner`` (a GDPR erasure): her name and
     account go from the database, its free pages and its WAL; their public pages then
     answer "never issued here". Returns how many were removed."""
-    path = Path(config.data_dir) / "badges.sqlite"
-    if not path.is_file():
+    if not database_path(config).is_file():
         return 0
     with _database(config) as db:
         removed = db.execute("DELETE FROM issued WHERE learner = ?", (learner,)).rowcount

@@ -326,7 +326,7 @@ def _scrub_file(path: Path, who: Person, done: Erasure) -> None:
 
 
 def _erase_events(config: ParcoursConfig, who: Person, done: Erasure) -> None:
-    from ..badges.registry import forget
+    from ..badges.registry import database_path, forget
     from ..store import open_store
     from ..store.history import open_history
     from ..tutoring import open_tutoring
@@ -338,7 +338,7 @@ def _erase_events(config: ParcoursConfig, who: Person, done: Erasure) -> None:
     done.rewritten.append(_without_password(config.events_url))
     open_history(config).forget(who.id, done.tombstone)  # the service's history (logins…)
     if forget(config, who.id):
-        done.rewritten.append(str(Path(config.data_dir) / "badges.sqlite"))
+        done.rewritten.append(str(database_path(config)))
 
 
 def _erase_gradebook(config: ParcoursConfig, course: Course, who: Person, done: Erasure) -> None:

@@ -256,63 +256,20 @@ class LearnerPage(Page):
         return out
 
     def _badges(self, data: DashboardData, me: str) -> blocks.Static | None:
-        """Her badges in the courses shown that declare some: those she holds (the day,
-        a link to each one's public page and its image) and those to earn, with their
-        criteria. Read only: her panel issues them (``badges.mine``); None when no
-        course shown declares badges."""
-        from ..badges.mine import badges_view
-        from ..i18n import display
+        """Her badges in the courses shown that declare some (:mod:`.badges`); None when
+        none does."""
+        from .badges import course_badges_html
 
         assert self.viewer is not None
         learners = data.frames.learners
         mine = sorted(set(learners[learners["learner"] == me]["course"]))
-        parts = []
-        for course_id in mine:
-            course = data.courses.get(str(course_id))
-            if course is None:
-                continue
-            view = badges_view(
-                self.state.config, course, self.viewer.student_id, self.lang, issue=False
-            )
-            if not view["badges"]:
-                continue
-            t = view["texts"]
-            title = f"<h3>{html.escape(course.title)}</h3>" if len(mine) > 1 else ""
-            if view.get("problem"):
-                parts.append(f"{title}<p role='alert'>{html.escape(view['problem'])}</p>")
-                continue
-            held = [
-                f"<li><strong>{html.escape(b['name'])}</strong> — "
-                + html.escape(
-                    t["revoked"]
-                    if b["revoked"]
-                    else f"{t['earned_on']} {display.day(b['issued_at'], course.timezone)}"
-                )
-                + f" · <a href='{html.escape(b['url'], quote=True)}'>{html.escape(t['check'])}</a>"
-                + (
-                    ""
-                    if b["revoked"]
-                    else f" · <a href='{html.escape(b['image'], quote=True)}' download>"
-                    f"{html.escape(t['download'])}</a>"
-                )
-                + "</li>"
-                for b in view["earned"]
-            ]
-            to_earn = [
-                f"<li><strong>{html.escape(b['name'])}</strong> — {html.escape(b['criteria'])}</li>"
-                for b in view["to_earn"]
-            ]
-            parts.append(
-                title
-                + (f"<ul class='parcours-badges-held'>{''.join(held)}</ul>" if held else "")
-                + (f"<p>{html.escape(t['none_yet'])}</p>" if not held else "")
-                + (
-                    f"<h4>{html.escape(t['to_earn'])}</h4><ul>{''.join(to_earn)}</ul>"
-                    if to_earn
-                    else ""
-                )
-            )
-        if not parts:
+        courses = [data.courses[c] for c in mine if c in data.courses]
+        titled = len(courses) > 1
+        parts = [
+            course_badges_html(self.state.config, c, self.viewer.student_id, self.lang, titled)
+            for c in courses
+        ]
+        if not any(parts):
             return None
         return self.html(ui.heading(_("My badges")) + "".join(parts), "parcours-section-badges")
 
