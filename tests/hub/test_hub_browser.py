@@ -45,6 +45,19 @@ def _log_in(browser: Any, site: HubSite, name: str) -> Any:
     return page
 
 
+def _show_panel(page: Any) -> Any:
+    """Her "Mon parcours" panel, shown by its shortcut and loaded; returns its locator.
+    The key is pressed once the panel's extension has started (its panel is in the page,
+    its shortcut bound), and the panel is read once every load asked for is done (the
+    start-up one, the shortcut's): none will draw it again from an older answer."""
+    panel = page.locator("#parcours-panel")
+    panel.wait_for(state="attached", timeout=120_000)
+    page.keyboard.press("Alt+Shift+P")
+    panel.locator("h2").wait_for(timeout=120_000)
+    page.locator("#parcours-panel[aria-busy]").wait_for(state="detached", timeout=120_000)
+    return panel
+
+
 def test_learner_works_in_her_own_jupyterlab(
     browser: Any, hub_site: HubSite, output_dir: Path
 ) -> None:

@@ -29,10 +29,9 @@ from typing import Any
 
 import nbformat
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .conftest import COURSE_A, HubSite
-from .test_hub_browser import _log_in, browser  # noqa: F401
+from .test_hub_browser import _log_in, _show_panel, browser  # noqa: F401
 from .test_service import _call, _token
 
 pytestmark = pytest.mark.browser
@@ -296,12 +295,7 @@ def test_a_class_of_40_reviews_each_other(
     page = _log_in(browser, hub_site, "pt-alice")
     page.wait_for_url("**/user/pt-alice/lab**", timeout=180_000)
     page.locator(".jp-LabShell").wait_for(timeout=120_000)
-    panel = page.locator("#parcours-panel")
-    page.keyboard.press("Alt+Shift+P")  # her panel, loaded again
-    try:  # the shortcut is there once the panel's extension has started
-        panel.wait_for(state="visible", timeout=30_000)
-    except PlaywrightTimeout:
-        page.keyboard.press("Alt+Shift+P")
+    panel = _show_panel(page)  # her panel, loaded again
     peer = panel.locator(".parcours-panel-peer")
     peer.wait_for(timeout=120_000)
     assert "Évaluation par les pairs" in peer.inner_text()

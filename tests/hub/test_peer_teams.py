@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .conftest import COURSE_E, E2E_LEARNERS, HubSite
-from .test_hub_browser import _log_in, browser  # noqa: F401
+from .test_hub_browser import _log_in, _show_panel, browser  # noqa: F401
 from .test_service import _call, _token
 
 pytestmark = pytest.mark.browser
@@ -99,18 +98,10 @@ def test_a_team_hands_in_once(
     page = _log_in(browser, hub_site, name)
     page.wait_for_url(f"**/user/{name}/lab**", timeout=180_000)
     page.locator(".jp-LabShell").wait_for(timeout=120_000)
-    panel = page.locator("#parcours-panel")
+    panel = _show_panel(page)
     live = panel.locator(".parcours-panel-live")
     work = panel.locator(".parcours-panel-assignment").filter(has_text="Explorer la fréquentation")
-    fetch = work.get_by_role("button", name=re.compile("^Récupérer"))
-    for _attempt in range(6):  # her panel, shown (a key pressed before Lab is ready is lost)
-        page.keyboard.press("Alt+Shift+P")
-        try:
-            fetch.wait_for(timeout=20_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    fetch.click()
+    work.get_by_role("button", name=re.compile("^Récupérer")).click()
     live.get_by_text(re.compile("Récupéré dans")).wait_for(timeout=120_000)
     account = pwd.getpwnam(name)
     mine = Path(account.pw_dir) / COURSE_E / ASSIGNMENT
@@ -120,6 +111,11 @@ def test_a_team_hands_in_once(
     work.get_by_role("button", name=re.compile("^Rendre")).click()
     form = work.locator(".parcours-panel-reflection")
     form.locator("input[type=number]").fill("50")
+    form.locator("textarea").fill("la jointure")
+    # her panel loaded again (the shortcut pressed) while she writes: what she wrote stays
+    _show_panel(page)
+    assert form.locator("input[type=number]").input_value() == "50"
+    assert form.locator("textarea").input_value() == "la jointure"
     form.get_by_label("4", exact=True).check()
     form.get_by_role("button", name="Envoyer et rendre").click()
     live.get_by_text(re.compile("reçu le")).wait_for(timeout=180_000)

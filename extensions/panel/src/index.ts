@@ -163,10 +163,38 @@ class PathPanel extends Widget {
     }
     parts.push(...(await this.questions.staffed(data.courses.map((c: Json) => c.course))));
     const hadFocus = this.body.contains(document.activeElement);
+    const kept = this.keepReflections(parts);
     this.body.replaceChildren(...parts);
-    if (hadFocus) {
+    if (kept) {
+      kept.focus();
+    } else if (hadFocus) {
       this.focusHeading();
     }
+  }
+
+  /** A reflection she is writing survives a reload of the panel: the same form, what
+   * she typed in it, moved into the new box of its assignment while she can still hand
+   * it in. Returns the field she was in, to be given the focus back. */
+  private keepReflections(parts: Node[]): HTMLElement | null {
+    const active = document.activeElement as HTMLElement | null;
+    let kept: HTMLElement | null = null;
+    for (const form of Array.from(this.body.querySelectorAll<HTMLElement>('form.parcours-panel-reflection'))) {
+      const key = form.dataset.assignment;
+      const box = parts
+        .flatMap(part =>
+          part instanceof HTMLElement
+            ? Array.from(part.querySelectorAll<HTMLElement>('.parcours-panel-assignment[data-assignment]'))
+            : []
+        )
+        .find(candidate => candidate.dataset.assignment === key);
+      if (box) {
+        box.append(form);
+        if (active && form.contains(active)) {
+          kept = active;
+        }
+      }
+    }
+    return kept;
   }
 
   /** :meth:`refresh`, a failure said in the live region. The panel is ``aria-busy``
@@ -302,6 +330,9 @@ class PathPanel extends Widget {
     }
     const actions = el('div', { class: 'parcours-panel-actions' });
     const target = { course, assignment: row.assignment };
+    if (row.can_submit) {
+      box.dataset.assignment = `${course}/${row.assignment}`;
+    }
     if (row.can_fetch) {
       actions.append(
         this.button(t.fetch, async () => {
@@ -343,7 +374,10 @@ class PathPanel extends Widget {
   private async reflect(box: HTMLElement, course: string, row: Json): Promise<void> {
     const t = this.texts;
     box.querySelector('.parcours-panel-reflection')?.remove();
-    const form = el('form', { class: 'parcours-panel-reflection' });
+    const form = el('form', {
+      class: 'parcours-panel-reflection',
+      'data-assignment': `${course}/${row.assignment}`
+    });
     const legendId = uid('parcours-reflection');
     const fieldset = el('fieldset', {}, el('legend', { id: legendId, text: t.reflection }));
     fieldset.append(el('p', { text: t.reflection_prompt }));
