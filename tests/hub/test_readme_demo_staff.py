@@ -54,10 +54,20 @@ def test_a_question_from_her_panel_answered_by_her_teacher(
     try:
         panel = page.locator("#parcours-panel")
         form = panel.locator(".parcours-panel-ask").first
+        details = "<img src=x onerror=alert(1)> `sep=';'` ?"
         form.get_by_label("Votre question").fill(title)
-        form.get_by_label("Détails (Markdown)").fill("<img src=x onerror=alert(1)> `sep=';'` ?")
+        form.get_by_label("Détails (Markdown)").fill(details)
+        # her panel loaded again while she writes (the shortcut): what she typed stays
+        page.keyboard.press("Alt+Shift+P")
+        expect(panel.locator("h2")).to_be_focused(timeout=60_000)
+        page.locator("#parcours-panel[aria-busy]").wait_for(state="detached", timeout=60_000)
+        expect(form.get_by_label("Votre question")).to_have_value(title)
+        expect(form.get_by_label("Détails (Markdown)")).to_have_value(details)
         form.get_by_role("button", name="Poser la question").click()
         expect(panel.get_by_text("Votre question est envoyée.")).to_be_visible(timeout=60_000)
+        # sent: the panel loaded again has an empty form, nothing of hers kept as a draft
+        page.locator("#parcours-panel[aria-busy]").wait_for(state="detached", timeout=60_000)
+        expect(form.get_by_label("Votre question")).to_have_value("")
         read_page(page, "her question sent", "#parcours-panel")
 
         desk = _in_lab(demo, browser, "enseignant")

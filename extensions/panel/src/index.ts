@@ -20,6 +20,7 @@ import { Widget } from '@lumino/widgets';
 import { api, el, Json, post, said, uid } from './dom';
 import { installQuizKeys } from './quizkeys';
 import { badgesSection } from './badges';
+import { keep, restore } from './drafts';
 import { peerSection } from './peer';
 import { QuestionsPart } from './questions';
 
@@ -163,38 +164,11 @@ class PathPanel extends Widget {
     }
     parts.push(...(await this.questions.staffed(data.courses.map((c: Json) => c.course))));
     const hadFocus = this.body.contains(document.activeElement);
-    const kept = this.keepReflections(parts);
+    const kept = keep(this.body);
     this.body.replaceChildren(...parts);
-    if (kept) {
-      kept.focus();
-    } else if (hadFocus) {
+    if (!restore(this.body, kept) && hadFocus) {
       this.focusHeading();
     }
-  }
-
-  /** A reflection she is writing survives a reload of the panel: the same form, what
-   * she typed in it, moved into the new box of its assignment while she can still hand
-   * it in. Returns the field she was in, to be given the focus back. */
-  private keepReflections(parts: Node[]): HTMLElement | null {
-    const active = document.activeElement as HTMLElement | null;
-    let kept: HTMLElement | null = null;
-    for (const form of Array.from(this.body.querySelectorAll<HTMLElement>('form.parcours-panel-reflection'))) {
-      const key = form.dataset.assignment;
-      const box = parts
-        .flatMap(part =>
-          part instanceof HTMLElement
-            ? Array.from(part.querySelectorAll<HTMLElement>('.parcours-panel-assignment[data-assignment]'))
-            : []
-        )
-        .find(candidate => candidate.dataset.assignment === key);
-      if (box) {
-        box.append(form);
-        if (active && form.contains(active)) {
-          kept = active;
-        }
-      }
-    }
-    return kept;
   }
 
   /** :meth:`refresh`, a failure said in the live region. The panel is ``aria-busy``
@@ -435,6 +409,7 @@ class PathPanel extends Widget {
           }
         });
         this.say(answer.message, [answer.late_warning, answer.left_out].filter(Boolean).join(' '));
+        form.remove(); // sent: not kept by the reload
         await this.load();
         this.live.focus();
       } catch (error) {

@@ -326,7 +326,12 @@ function appealPart(course: string, a: Json, t: Json, lang: string, host: IPeerH
   }
   const form = el('form', { class: 'parcours-peer-appeal-form' });
   const id = uid('parcours-peer-appeal-text');
-  const box = el('textarea', { id, rows: '4', maxlength: '2000' });
+  const box = el('textarea', {
+    id,
+    rows: '4',
+    maxlength: '2000',
+    'data-draft': `appeal/${course}/${a.assignment}`
+  });
   const send = el('button', { type: 'submit', class: 'jp-Button', text: t.appeal_send });
   const status = el('div', { class: 'parcours-peer-status', role: 'status', 'aria-live': 'polite' });
   form.append(el('p', { text: t.appeal_intro }), el('label', { for: id, text: t.appeal_text }), box, send, status);
@@ -346,6 +351,7 @@ function appealPart(course: string, a: Json, t: Json, lang: string, host: IPeerH
         body: JSON.stringify({ course, assignment: a.assignment, text: box.value })
       });
       host.say(t.appeal_sent);
+      box.value = ''; // sent: no draft left to keep
       await host.reload();
     } catch (error) {
       status.replaceChildren(el('p', { text: failure(error) }));

@@ -89,9 +89,14 @@ export class QuestionsPart {
     const bodyId = uid('parcours-q-body');
     const codeId = uid('parcours-q-code');
     const publicId = uid('parcours-q-public');
-    const title = el('input', { id: titleId, type: 'text', maxlength: '200' });
-    const body = el('textarea', { id: bodyId, rows: '3' });
-    const code = el('textarea', { id: codeId, rows: '2', class: 'parcours-panel-code' });
+    const title = el('input', { id: titleId, type: 'text', maxlength: '200', 'data-draft': `ask/${course}/title` });
+    const body = el('textarea', { id: bodyId, rows: '3', 'data-draft': `ask/${course}/body` });
+    const code = el('textarea', {
+      id: codeId,
+      rows: '2',
+      class: 'parcours-panel-code',
+      'data-draft': `ask/${course}/code`
+    });
     const visible = el('input', { id: publicId, type: 'checkbox' });
     visible.checked = true;
     const mailId = uid('parcours-q-mail');
@@ -159,6 +164,7 @@ export class QuestionsPart {
           cell: where.cell
         });
         this.host.say(q.asked);
+        title.value = body.value = code.value = ''; // sent: no draft left to keep
         await this.host.reload();
       } catch (error) {
         this.host.say(String((error as Error).message || error));
@@ -246,7 +252,7 @@ export class QuestionsPart {
     }
     const form = el('form', { class: 'parcours-panel-reply' });
     const replyId = uid('parcours-reply');
-    const reply = el('textarea', { id: replyId, rows: '3' });
+    const reply = el('textarea', { id: replyId, rows: '3', 'data-draft': `reply/${course}/${id}` });
     const send = el('button', { type: 'submit', class: 'jp-Button', text: q.send_answer });
     form.append(el('label', { for: replyId, text: q.your_answer }), reply, send);
     form.addEventListener('submit', async event => {
@@ -258,6 +264,7 @@ export class QuestionsPart {
       try {
         await post('questions/answer', { course, id, body: reply.value });
         this.host.say(q.answer_sent);
+        reply.value = '';
         await again();
       } catch (error) {
         this.host.say(String((error as Error).message || error));
