@@ -10,9 +10,11 @@ with the view-model functions on the same data (``dashboard_data``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,9 +94,15 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
     serving notebooks/ over the session's class; one per test module, so that every module
     also checks that later visits to the same server render (they used to hang now and
     then: see parcours.kernelwait)."""
+    with serve_dashboards(class_world.data_dir.parent, tmp_path_factory) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve_dashboards(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """:func:`voila_server` over the class whose session folders are under ``base``."""
     from parcours.dashboards.server import DashboardServer, ReadyWatcher
 
-    base = class_world.data_dir.parent
     env = session_env(base)
     with environ(env):
         from parcours.config import load_config
@@ -114,9 +122,11 @@ def voila_server(class_world: ClassWorld, tmp_path_factory: pytest.TempPathFacto
         server.start(timeout=120)
         server.ready = watcher  # type: ignore[attr-defined]
         server.visits = {}  # type: ignore[attr-defined]
-    yield server
-    server.stop()
-    watcher.close()
+    try:
+        yield server
+    finally:
+        server.stop()
+        watcher.close()
 
 
 @pytest.fixture(scope="package")

@@ -127,6 +127,42 @@ def test_teacher_opens_formgrader_in_its_own_tab(
     page.context.close()
 
 
+def test_an_extension_from_the_dashboard_is_given_by_the_teacher(
+    browser: Any, hub_site: HubSite, output_dir: Path
+) -> None:
+    """pt-prof-a extends pt-bob's devoir-3 from her teacher dashboard on the hub: the
+    record names her, as the hub's service checked her token, not the account the
+    dashboards run as."""
+    from ..dashboards.browser import wait_live
+
+    record = hub_site.config.course_root(COURSE_A) / "extensions.json"
+    before = record.read_bytes() if record.exists() else None
+    page = _log_in(browser, hub_site, "pt-prof-a")
+    try:
+        page.wait_for_url("**/user/pt-prof-a/**", timeout=180_000)
+        page.goto(
+            f"{hub_site.url}/services/dashboards/voila/render/teacher.ipynb"
+            f"?assignment={COURSE_A}/devoir-3",
+            timeout=120_000,
+        )
+        wait_live(page, timeout_s=240)
+        page.select_option(".parcours-extend-learner select", label="pt-bob")
+        page.get_by_role("button", name="Prolonger…").click()
+        page.get_by_role("button", name="Confirmer").click()
+        said = page.locator(".parcours-action-message [role=status]")
+        said.wait_for(timeout=60_000)
+        assert "pt-bob" in said.inner_text()
+        page.screenshot(path=str(output_dir / "teacher-extends-on-the-hub.png"))
+        granted = json.loads(record.read_text(encoding="utf-8"))["entries"]["devoir-3"]["pt-bob"]
+        assert granted["granted_by"] == "pt-prof-a", granted
+    finally:
+        page.context.close()
+        if before is None:
+            record.unlink(missing_ok=True)
+        else:
+            record.write_bytes(before)
+
+
 def test_coordinator_opens_the_coordinator_dashboard(
     browser: Any, hub_site: HubSite, output_dir: Path
 ) -> None:

@@ -227,7 +227,9 @@ def peer_html(
         kinds=dict.fromkeys(("allocated", "done", "to_do", "late"), "int"),
         table_id="table-peer-reviewers",
     )
-    text += appeals_html(config, data, course_id, chosen)
+    from .appeals import appeals_html
+
+    text += appeals_html(config, data, course_id, chosen.assignment)
     text += heading(_("Submissions whose reviews disagree"), 3)
     if chosen.problem:
         return text + f"<p role='alert'>{html.escape(chosen.problem)}</p>"
@@ -260,65 +262,6 @@ def peer_html(
         },
         kinds={"reviews": "int"},
         table_id="table-peer-disagreements",
-    )
-
-
-def appeals_html(
-    config: ParcoursConfig, data: DashboardData, course_id: str, chosen: ReviewProgress
-) -> str:
-    """The learners' appeals of their peer grade on the chosen assignment, open ones
-    first: who, when, the state, her peer grade, whether her reviewers disagreed, her
-    text and the answer (as text); settled with ``parcours peer … settle``."""
-    import pandas as pd
-
-    from ..errors import ParcoursError
-    from ..i18n import display
-    from ..peer.appeals import OPEN, appeals
-    from .names import name_of_login
-    from .ui import heading, table_html
-
-    course = data.courses[course_id]
-    text = heading(_("Appeals: {assignment}").format(assignment=chosen.title), 3)
-    try:
-        found = appeals(config, course, _assignment(course, chosen.assignment))
-    except (OSError, ParcoursError) as exc:
-        return text + f"<p role='alert'>{html.escape(str(exc))}</p>"
-    waiting = sum(a.state == OPEN for a in found)
-    said = ngettext(
-        "{n} appeal; waiting for your answer: {open} (parcours peer … settle).",
-        "{n} appeals; waiting for your answer: {open} (parcours peer … settle).",
-        len(found),
-    ).format(n=display.integer(len(found)), open=display.integer(waiting))
-    text += paragraph(said, "peer-appeals-count")
-    if not found:
-        return text
-    rows = [
-        (
-            name_of_login(data, a.learner),
-            display.moment(pd.Timestamp(a.at), chosen.zone),
-            _("waiting for your answer") if a.state == OPEN else _("answered"),
-            "-"
-            if a.grade is None
-            else f"{display.number(a.grade, 2)}/{display.number(a.points, 2)}",
-            a.flagged,
-            a.text,
-            a.answer or "",
-        )
-        for a in found
-    ]
-    columns = ["learner", "at", "state", "grade", "flagged", "text", "answer"]
-    return text + table_html(
-        pd.DataFrame(rows, columns=columns),
-        {
-            "learner": _("Learner"),
-            "at": _("Sent"),
-            "state": _("State"),
-            "grade": _("Peer grade (points)"),
-            "flagged": _("Reviewers disagree"),
-            "text": _("Appeal"),
-            "answer": _("Answer"),
-        },
-        table_id="table-peer-appeals",
     )
 
 

@@ -182,9 +182,11 @@ def extend_learner(
     assignment: str,
     student_id: str,
     days: float,
+    by: str = "",
 ) -> str:
     """Give ``student_id`` ``days`` days after the due date of ``assignment`` (the
-    pipeline's recorded extension); returns what was done, in the language in force."""
+    pipeline's recorded extension, granted ``by`` the page's user on the hub); returns
+    what was done, in the language in force."""
     from ..errors import BadInputError
     from ..i18n import _
     from ..pipeline.extensions import extend
@@ -195,7 +197,7 @@ def extend_learner(
         )
     c = data.courses[course]
     until = c.due(c.assignment(assignment)) + dt.timedelta(days=float(days))
-    done = extend(config, c, assignment, student_id, until)
+    done = extend(config, c, assignment, student_id, until, by=by)
     from ..course.zones import zone_of
     from ..i18n import display
     from .coordinator import activity_title

@@ -239,7 +239,7 @@ class TeacherPage(Page):
                     assignment=vm_title(assignment),
                 ),
                 lambda: vm.extend_learner(
-                    self.state.config, data, course, assignment, who.value, days.value
+                    self.state.config, data, course, assignment, who.value, days.value, _by()
                 ),
             )
 
@@ -265,6 +265,7 @@ class TeacherPage(Page):
             from ..errors import ParcoursError
 
             action = pending.pop("action", None)
+            redraw = pending.pop("redraw", False)
             box.children = []
             if action is None:
                 return
@@ -275,6 +276,8 @@ class TeacherPage(Page):
                 return
             said = f"{_('Done:')} {done}"
             self.message.value = f"<p role='status'>{html.escape(said)}</p>"
+            if redraw:  # the page's tables show what was just recorded
+                self.refresh()
 
         def on_cancel(_b: Any) -> None:
             pending.clear()
@@ -285,10 +288,79 @@ class TeacherPage(Page):
         release.on_click(on_release)
         confirm.on_click(on_confirm)
         cancel.on_click(on_cancel)
+
+        def ask_and_redraw(text: str, action: Any) -> None:
+            ask(text, action)
+            pending["redraw"] = True
+
         return [
             self.html(ui.heading(_("Actions"))),
             w.HBox([who, days, extend]),
             w.HBox([skill, band, release]),
+            *self._appeal(data, course, assignment, ask_and_redraw),
             self.message,
             box,
         ]
+
+    def _appeal(self, data: DashboardData, course: str, assignment: str, ask: Any) -> list[Any]:
+        """Answer a learner's open appeal of her peer grade (and change that grade):
+        nothing when the assignment has no appeal waiting for an answer."""
+        import ipywidgets as w
+
+        from . import appeals as vm
+        from .coordinator import activity_title
+
+        waiting = vm.open_appeals(self.state.config, data, course, assignment)
+        if not waiting:
+            return []
+        learner = w.Dropdown(options=waiting, description=_("Appeal of"))
+        answer = w.Textarea(description=_("Your answer"), rows=3)
+        tasks = vm.graded_tasks(data, course, assignment)
+        task = w.Dropdown(options=tasks, description=_("Task"))
+        grade = w.Text(description=_("New grade (points)"), placeholder=_("unchanged"))
+        send = w.Button(description=_("Answer the appeal…"))
+        send.layout.width = "auto"
+        for widget, css in (
+            (learner, "appeal-learner"),
+            (answer, "appeal-answer"),
+            (task, "appeal-task"),
+            (grade, "appeal-grade"),
+        ):
+            widget.add_class(f"parcours-{css}")
+            widget.style = {"description_width": "initial"}
+
+        def on_send(_b: Any) -> None:
+            name = next(shown for shown, login in waiting if login == learner.value)
+            question = _("Answer the appeal of {learner} on {assignment}?").format(
+                learner=name, assignment=activity_title(data, course, assignment)
+            )
+            if grade.value.strip():
+                question += " " + _("Her grade becomes {grade} points.").format(
+                    grade=grade.value.strip()
+                )
+            ask(
+                question,
+                lambda: vm.settle_appeal(
+                    self.state.config,
+                    data,
+                    course,
+                    assignment,
+                    learner.value,
+                    answer.value,
+                    grade.value,
+                    task.value if tasks else None,
+                    _by(),
+                ),
+            )
+
+        send.on_click(on_send)
+        grading = [task, grade] if len(tasks) > 1 else [grade] if tasks else []
+        return [w.HBox([learner, *grading]), w.HBox([answer, send])]
+
+
+def _by() -> str:
+    """Who acts from the page: on the hub, the user the hub's service named after
+    checking her token; on one machine, nobody named here (the records say who runs it)."""
+    from .viewer import hub_mode, hub_viewer
+
+    return hub_viewer()[0] if hub_mode() else ""

@@ -338,11 +338,14 @@ def settle(
     answer: Any,
     score: float | None = None,
     task: str | None = None,
+    by: str = "",
 ) -> dict[str, Any]:
     """The teacher's answer to ``learner``'s open appeal; with ``score``, her grade of
     ``task`` (needed when the rubric has more than one graded task) is overridden in
     nbgrader's gradebook (:func:`parcours.peer.flow.override_grade`, the answer as the
-    cell's comment) before the appeal is marked settled. Returns the settled appeal."""
+    cell's comment) before the appeal is marked settled. ``by``: who answers (the hub
+    user a dashboard serves, as the hub's service told it; else whoever runs this).
+    Returns the settled appeal."""
     written = _text(answer, course.language, "answer")
     path = peer_folder(config, course, assignment.id) / APPEALS
     mine = read_entries(path).get(learner, [])
@@ -379,7 +382,7 @@ def settle(
             state=SETTLED,
             answer=written,
             answered_at=now_utc().isoformat(),
-            answered_by=actor(),
+            answered_by=by or actor(),
             task=task if score is not None else None,
             score=score,
         )

@@ -41,11 +41,13 @@ def extend(
     assignment_id: str,
     learner: str,
     until: dt.datetime | str,
+    by: str = "",
 ) -> Extension:
     """Give ``learner`` until ``until`` (aware datetime or ISO text with a zone) to hand in
-    ``assignment_id``; recorded with who and when. The new date must be after the
-    manifest's due date. On a team assignment her whole team gets it: they hand in
-    once, for all, so they have one due date."""
+    ``assignment_id``; recorded with who and when (``by``: the hub user a dashboard
+    serves, as the hub's service told it; else whoever runs this). The new date must be
+    after the manifest's due date. On a team assignment her whole team gets it: they hand
+    in once, for all, so they have one due date."""
     from .roster import load_roster
 
     assignment = find_assignment(course, assignment_id)
@@ -74,7 +76,7 @@ def extend(
     with update_record(config.course_root(course.id) / EXTENSIONS) as data:
         entry = {
             "until": moment.isoformat(),
-            "granted_by": _actor(),
+            "granted_by": by or _actor(),
             "granted_at": granted.isoformat(),
         }
         for member in team:
