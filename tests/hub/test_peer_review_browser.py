@@ -8,7 +8,8 @@ without a Unix account (the test hub has fixed accounts): their submissions are 
 into the course's ``submitted`` folder and nbgrader's gradebook as a collect leaves them,
 and their reviews are recorded by the function the service's route calls
 (:func:`parcours.peer.records.record_review`). pt-bob and pt-dora review through the
-Parcours service with their own tokens; pt-alice in chromium through her "Mon parcours"
+Parcours service with their own tokens (the first request has the service allocate
+the reviews, k = 3, no command run); pt-alice in chromium through her "Mon parcours"
 panel: she calibrates on the example (told how far she was), reviews her three (an
 anonymised page that runs nothing: no author's login, name or home folder), reads the
 reviews of her own work. Then the teacher computes the grades into the gradebook
@@ -229,10 +230,13 @@ def test_a_class_of_40_reviews_each_other(
     config, course, assignment = hub_site.config, class_of_40["course"], class_of_40["assignment"]
     root = class_of_40["root"]
 
-    # the teacher allocates: k = 3, never oneself, 3 to review each
-    allocated = hub_site.run("peer", COURSE_A, ASSIGNMENT, "allocate")
-    assert allocated.returncode == 0, allocated.stderr
-    assert "120" in allocated.stdout and "40" in allocated.stdout, allocated.stdout
+    # the first learner to ask for her reviews has the service allocate them (no command,
+    # every author's due date passed): k = 3, never oneself, 3 to review each
+    assert read_allocation(config, course, ASSIGNMENT) == {}
+    path = f"api/courses/{COURSE_A}/assignments/{ASSIGNMENT}/peer"
+    queue = _call(hub_site, _token(hub_site, "pt-dora"), "GET", path)
+    assert queue.status_code == 200, queue.text
+    assert len(queue.json()["submissions"]) == 3, queue.text
     allocation = read_allocation(config, course, ASSIGNMENT)
     assert sorted(allocation) == sorted(CLASS)
     load = {login: 0 for login in CLASS}
@@ -241,6 +245,11 @@ def test_a_class_of_40_reviews_each_other(
         for reviewer in entry["reviewers"]:
             load[reviewer] += 1
     assert set(load.values()) == {3}
+    # the teacher's command finds nothing left to allocate, and changes nothing
+    allocated = hub_site.run("peer", COURSE_A, ASSIGNMENT, "allocate")
+    assert allocated.returncode == 0, allocated.stderr
+    assert "0 évaluations attribuées ; 40 copies" in allocated.stdout, allocated.stdout
+    assert read_allocation(config, course, ASSIGNMENT) == allocation
     _own_like(peer_folder(config, course, ASSIGNMENT), root)
     label_of = {author: entry["label"] for author, entry in allocation.items()}
     author_of = {label: author for author, label in label_of.items()}

@@ -6,6 +6,7 @@ written to the gradebook; a teacher's override there survives the next run."""
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -16,7 +17,7 @@ from parcours.course import Course, load_course
 from parcours.errors import BadInputError
 from parcours.peer import flow
 from parcours.peer.anonymise import Author, review_page
-from parcours.peer.records import read_allocation, read_reviews, record_review
+from parcours.peer.records import peer_folder, read_allocation, read_reviews, record_review
 from parcours.pipeline.autograde import autograde
 from parcours.pipeline.collect import collect
 from parcours.pipeline.exchange import assignment_folder, fetch, submit
@@ -124,10 +125,21 @@ def test_peer_review_of_a_real_assignment(
     # before the due date: nobody is allocated, everyone waits
     early = flow.allocate_reviews(config, course, assignment, now=now)
     assert early.added == 0 and early.waiting == sorted(PEOPLE)
+    assert flow.allocate_due(config, course, now=now) == {}  # what the service runs
     later = now + dt.timedelta(days=2)
-    done = flow.allocate_reviews(config, course, assignment, now=later)
-    assert done.added == 15 and done.submissions == 5
+    # two at once (two learners' panels): what is missing is added once
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(
+            pool.map(
+                lambda _n: flow.allocate_reviews(config, course, assignment, now=later), (1, 2)
+            )
+        )
+    assert sorted(r.added for r in runs) == [0, 15] and {r.submissions for r in runs} == {5}
+    record = peer_folder(config, course, "devoir-a") / "allocation.json"
+    written = record.stat().st_mtime_ns
     assert flow.allocate_reviews(config, course, assignment, now=later).added == 0
+    assert flow.allocate_due(config, course, now=later)["devoir-a"].added == 0
+    assert record.stat().st_mtime_ns == written  # nothing new: nothing written
     allocation = read_allocation(config, course, "devoir-a")
     for author, entry in allocation.items():
         assert len(entry["reviewers"]) == 3 and author not in entry["reviewers"]

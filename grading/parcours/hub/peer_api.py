@@ -32,17 +32,48 @@ see; nothing returned names an author or a reviewer):
     handed in: ``{"mate": login, "rating": 1..5}``
     (:func:`parcours.peer.contributions.rate_contribution`); 201 with what was recorded.
 
+Before her overview or her queue is read, the reviews due are allocated
+(:func:`allocated_first`): each submission whose author's own due date has passed goes
+to its reviewers without the teacher running ``parcours peer … allocate``.
+
 A submission not allocated to her — her own included — is refused (400, one message
 whether it exists or not); a course she does not learn is 404, as elsewhere.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ..i18n import _
 from .scopes import needs_scope
 from .service import ServiceHandler
+
+log = logging.getLogger("parcours")
+
+
+def allocated_first(config: Any, course: Any) -> None:
+    """The course's reviews due now allocated (:func:`parcours.peer.flow.allocate_due`:
+    only what is missing, nothing written when nothing is new), before a learner reads
+    her queue. A broken rubric is the teacher's to fix (``parcours check`` says where):
+    logged, and her panel shown all the same."""
+    from ..errors import ParcoursError
+    from ..peer.flow import allocate_due
+
+    try:
+        done = allocate_due(config, course)
+    except ParcoursError as exc:
+        log.warning("peer review of %s: no allocation: %s", course.id, exc)
+        return
+    for assignment, allocated in done.items():
+        if allocated.added:
+            log.info(
+                "peer review of %s/%s: %d reviews allocated, %d submissions under review",
+                course.id,
+                assignment,
+                allocated.added,
+                allocated.submissions,
+            )
 
 
 class PeerHandler(ServiceHandler):
@@ -80,6 +111,7 @@ class OverviewHandler(PeerHandler):
         def work() -> dict[str, Any]:
             from ..peer.appeals import with_feedback
 
+            allocated_first(config, course)
             return with_feedback(config, course, view.overview(config, course, me), me)
 
         self.reply(await self.in_learners(work))
@@ -94,6 +126,7 @@ class QueueHandler(PeerHandler):
         config, me = self.config, self.learner
 
         def work() -> dict[str, Any]:
+            allocated_first(config, course)
             return {
                 **reviewer.queue(config, course, assignment, me),
                 "told": reviewer.told(config, course, assignment, me),

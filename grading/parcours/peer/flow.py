@@ -78,25 +78,46 @@ def allocate_reviews(
     moment = now or now_utc()
     due = submitters(config, course, assignment)
     ready = [learner for learner, until in due.items() if until <= moment]
-    existing = [
-        (author, reviewer)
-        for author, entry in read_allocation(config, course, assignment.id).items()
-        for reviewer in entry["reviewers"]
-    ]
-    pairs = allocate(
-        ready,
-        ready,
-        review.reviewers,
-        existing=existing,
-        team_of=team_of,
-        seed=f"{course.id}/{assignment.id}",
-    )
-    add_allocations(config, course, assignment.id, pairs)
+
+    latest: list[tuple[str, str]] = []  # the pairs recorded when last looked at
+
+    def missing(existing: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        latest[:] = existing
+        return allocate(
+            ready,
+            ready,
+            review.reviewers,
+            existing=existing,
+            team_of=team_of,
+            seed=f"{course.id}/{assignment.id}",
+        )
+
+    recorded = read_allocation(config, course, assignment.id)
+    known = [(a, r) for a, entry in recorded.items() for r in entry["reviewers"]]
+    # nothing new: nothing written (the service asks at each visit of a learner's panel)
+    added = add_allocations(config, course, assignment.id, missing) if missing(known) else []
+    authors = {a for a, _r in latest} | {a for a, _r in added}
     return Allocated(
-        added=len(pairs),
-        submissions=len({a for a, _r in existing} | {a for a, _r in pairs}),
-        waiting=sorted(set(due) - set(ready)),
+        added=len(added), submissions=len(authors), waiting=sorted(set(due) - set(ready))
     )
+
+
+def allocate_due(
+    config: ParcoursConfig, course: Course, now: dt.datetime | None = None
+) -> dict[str, Allocated]:
+    """What the Parcours service runs when a learner asks for her peer reviews (her
+    panel): each peer-reviewed assignment whose due date has passed gets the submissions
+    of the authors whose own due date has passed (extensions count) allocated, as
+    ``parcours peer … allocate`` does (:func:`allocate_reviews`: only what is missing,
+    nothing written when nothing is new). Returns what was done, by assignment."""
+    from ..pipeline.records import now_utc
+
+    moment = now or now_utc()
+    done = {}
+    for assignment in course.assignments:
+        if assignment.peer_review is not None and course.due(assignment) <= moment:
+            done[assignment.id] = allocate_reviews(config, course, assignment, now=moment)
+    return done
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -164,15 +165,23 @@ def read_allocation(config: ParcoursConfig, course: Course, assignment_id: str) 
 
 
 def add_allocations(
-    config: ParcoursConfig, course: Course, assignment_id: str, pairs: list[tuple[str, str]]
-) -> None:
+    config: ParcoursConfig,
+    course: Course,
+    assignment_id: str,
+    pairs: list[tuple[str, str]] | Callable[[list[tuple[str, str]]], list[tuple[str, str]]],
+) -> list[tuple[str, str]]:
     """Record new (author, reviewer) pairs; an author's first pair gives her submission
-    its anonymous label. Nothing recorded before is changed."""
+    its anonymous label. Nothing recorded before is changed. ``pairs`` may be a function
+    of the pairs recorded, called under the record's lock (two allocations at once, from
+    two learners' panels, then add what is missing once). Returns the pairs added."""
     if not pairs:
-        return
-    at = now_utc().isoformat()
-    with update_record(peer_folder(config, course, assignment_id) / ALLOCATION) as data:
+        return []
+    path = peer_folder(config, course, assignment_id) / ALLOCATION
+    with update_record(path) as data:
         entries = data["entries"]
+        if callable(pairs):
+            pairs = pairs([(a, r) for a, e in entries.items() for r in e["reviewers"]])
+        at = now_utc().isoformat()
         labels = {e["label"] for e in entries.values()}
         for author, reviewer in pairs:
             if author not in entries:
@@ -182,7 +191,9 @@ def add_allocations(
                 labels.add(label)
                 entries[author] = {"label": label, "reviewers": {}}
             entries[author]["reviewers"].setdefault(reviewer, at)
-        log_change(data, "allocate", pairs=len(pairs))
+        if pairs:
+            log_change(data, "allocate", pairs=len(pairs))
+    return pairs
 
 
 def read_reviews(config: ParcoursConfig, course: Course, assignment_id: str) -> dict[str, Any]:
