@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import N_, _, ngettext
-from . import blocks, teams, tutoring, ui
+from . import badges, blocks, teams, tutoring, ui
+from .coordinator_tables import ab_html, workload_html
 from .pages import HEATMAP_LABELS_MAX, HEATMAP_MAX_PX, PERIODS, STATUS_NAMES, Page, State
 
 if TYPE_CHECKING:
@@ -207,71 +208,9 @@ class CoordinatorPage(Page):
             out.append(blocks.Static.of(self._render_groups_table))
         out.append(self.groups_out)
         batch.append(lambda: teams.show_formed(self.state.config, data))  # #27: teams formed
-        workload = vm.workload_alerts(data)
-        alerts = workload[workload["alert"]] if len(workload) else workload
-        add(
-            ui.heading(_("Workload alerts"))
-            + "<p id='workload-count'>"
-            + ngettext(
-                "{n} learner above the limits over the next 7 days.",
-                "{n} learners above the limits over the next 7 days.",
-                len(alerts),
-            ).format(n=display.integer(len(alerts)))
-            + "</p>"
-            + ui.table_html(
-                alerts,
-                {
-                    "name": _("Learner"),
-                    "week_minutes": _("Minutes this week"),
-                    "week_limit": _("Weekly limit"),
-                    "max_day_minutes": _("Busiest day (min)"),
-                    "day_limit": _("Daily limit"),
-                    "days_over": _("Days over"),
-                },
-                kinds={
-                    "week_minutes": "int",
-                    "week_limit": "int",
-                    "max_day_minutes": "int",
-                    "day_limit": "int",
-                    "days_over": "int",
-                },
-                table_id="table-workload",
-            ),
-            "parcours-section-workload",
-        )
-        ab = vm.ab_results(data)
-        add(
-            ui.heading(_("A/B comparisons"))
-            + ui.table_html(
-                ab.assign(
-                    lesson=[
-                        vm.activity_title(data, c, a)
-                        for c, a in zip(ab["course"], ab["lesson"], strict=True)
-                    ]
-                )
-                if len(ab)
-                else ab,
-                {
-                    **({"course": _("Course")} if len(data.courses) > 1 else {}),
-                    "lesson": _("Lesson"),
-                    "a": "A",
-                    "b": "B",
-                    "n_a": "n A",
-                    "n_b": "n B",
-                    "mean_a": _("Mean A"),
-                    "mean_b": _("Mean B"),
-                    "test": _("Test"),
-                    "p_value": "p",
-                    "effect": _("Effect size"),
-                    "ci_low": _("CI low"),
-                    "ci_high": _("CI high"),
-                    "warning": _("Warning"),
-                },
-                kinds={"n_a": "int", "n_b": "int", "mean_a": "%", "mean_b": "%"},
-                table_id="table-ab",
-            ),
-            "parcours-section-ab",
-        )
+        batch.append(lambda: badges.show_issued(self.state.config, data))  # #28
+        add(workload_html(data), "parcours-section-workload")
+        add(ab_html(data), "parcours-section-ab")
         flush()
         return out
 
