@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .french import read_page
-from .test_readme_demo import Demo, browser, demo  # noqa: F401
+from .test_readme_demo import COURSE, REPO, Demo, browser, demo  # noqa: F401
 
 
 def _in_lab(demo: Demo, browser: Any, role: str) -> Any:  # noqa: F811
@@ -139,6 +139,16 @@ def test_the_coordinator_records_a_follow_up(
         page.locator("h1").first.wait_for(timeout=240_000)
         page.locator(".parcours-followup-learner select").wait_for(timeout=240_000)
         read_page(page, "coordinator dashboard")
+        # the badges issued, one row per badge the demo course declares
+        from parcours.badges.declared import course_badges
+        from parcours.course import load_course
+
+        declared = course_badges(load_course(REPO / "courses" / COURSE))
+        issued = page.locator(".parcours-section-badges-issued")
+        expect(issued.locator("h2")).to_have_text("Badges délivrés")
+        expect(issued.locator("#table-badges-issued tbody tr")).to_have_count(len(declared))
+        for badge in declared:
+            expect(issued).to_contain_text(badge.name)
         page.select_option(".parcours-followup-how select", label="par téléphone")
         page.fill(".parcours-followup-by input", name)
         page.fill(".parcours-followup-outcome textarea", "Appelée : reprend la leçon 2")
