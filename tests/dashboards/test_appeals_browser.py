@@ -93,6 +93,7 @@ def appeal_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         appeal(config, course, assignment, appellant, APPEAL)
         world = {
             "config": config,
+            "manifest": manifest,
             "course": course,
             "appellant": appellant,
             "name": name_of_login(data, appellant),
@@ -162,3 +163,24 @@ def test_the_teacher_answers_an_appeal_from_her_page(
     with open_gradebook(config, course) as gb:
         cell, _comment = find_grade_cells(gb, "devoir-1", appellant, "q5-redaction")
         assert cell.manual_score == 0.5 and not cell.needs_manual_grade
+
+
+def test_a_changed_manifest_is_seen_on_the_next_visit(appeal_world: dict[str, Any]) -> None:
+    """A dashboard kernel waiting in the pool reloads its data on the next visit when a
+    course's manifest changed after it loaded them (not only after 10 minutes)."""
+    import os
+    import time
+
+    from parcours.dashboards.data import load_dashboard_data
+    from parcours.dashboards.pages import State
+
+    config = appeal_world["config"]
+    state = State(config, load_dashboard_data(config), time.monotonic())
+    loaded = state.data
+    state.refresh_if_older(600)
+    assert state.data is loaded  # nothing changed: the same data, no reload
+    later = time.time() + 2  # the teacher saves her course.toml a moment later
+    os.utime(appeal_world["manifest"], (later, later))
+    state.refresh_if_older(600)
+    assert state.data is not loaded
+    assert state.data.courses[COURSE].assignment("devoir-1").peer_review is not None

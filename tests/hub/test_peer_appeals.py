@@ -3,7 +3,8 @@ hub and the Parcours service (issue #27, item 3): identity from the token only; 
 refusal through HTTP with real tokens — a review of someone else's work, a rating off
 the scale, an appeal without a reviewed submission, a second open appeal, a text too
 long, a learner of another course, no token; the teacher settles by ``parcours peer …
-settle`` and her answer comes back as she reads it; no reviewer's login anywhere."""
+settle`` (the first appeal) and from her dashboard on the hub, in chromium (the second,
+recorded as hers); the answer comes back as he reads it; no reviewer's login anywhere."""
 
 from __future__ import annotations
 
@@ -141,9 +142,13 @@ def test_her_panel_rates_appeals_and_reads_the_answer(
 ) -> None:
     """In chromium, pt-bob (his work reviewed twice, his first appeal answered above)
     rates his second review with the mouse then the arrow keys, appeals from his panel;
-    the teacher settles by command; his panel shows the answer, his text as text."""
-    from parcours.peer.appeals import my_ratings
+    his teacher answers from her dashboard on the hub; his panel shows the answer, his
+    text as text."""
+    from parcours.peer.appeals import APPEALS, my_ratings
+    from parcours.peer.checked import read_entries
     from parcours.peer.records import peer_folder
+
+    from ..dashboards.browser import wait_live
 
     config, course = hub_site.config, peer_site["course"]
     assignment = course.assignment(ASSIGNMENT)
@@ -186,15 +191,42 @@ def test_her_panel_rates_appeals_and_reads_the_answer(
     assert "attend la réponse" in waiting.inner_text() and text in waiting.inner_text()
     assert received.locator(".parcours-peer-appeal-form").count() == 0  # one at a time
 
-    # the teacher settles it by command; his panel, loaded again, shows the answer
-    root = config.course_root(COURSE_A)
-    _own_like(peer_folder(config, course, ASSIGNMENT), root)
+    # his teacher answers from her dashboard on the hub; recorded as hers (the hub's
+    # service named her), his panel, loaded again, shows the answer
+    _own_like(peer_folder(config, course, ASSIGNMENT), config.course_root(COURSE_A))
     answer = "Relu : vous avez raison sur la question 2 <b>bravo</b>."
-    settled = hub_site.run(
-        "peer", COURSE_A, ASSIGNMENT, "settle", "--learner", "pt-bob", "--answer", answer
-    )
-    assert settled.returncode == 0, settled.stderr
-    _own_like(peer_folder(config, course, ASSIGNMENT), root)
+    desk = _log_in(browser, hub_site, "pt-prof-a")
+    try:
+        desk.wait_for_url("**/user/pt-prof-a/**", timeout=180_000)
+        desk.goto(
+            f"{hub_site.url}/services/dashboards/voila/render/teacher.ipynb"
+            f"?assignment={COURSE_A}/{ASSIGNMENT}",
+            timeout=120_000,
+        )
+        wait_live(desk, timeout_s=240)
+        appeals = desk.locator("#table-peer-appeals")
+        expect(appeals).to_contain_text(text)  # his text, as text
+        assert appeals.locator("b").count() == 0
+        # the appeals waiting, named as the roster says: his and pt-dora's (above)
+        waiting = desk.locator(".parcours-appeal-learner select option").all_inner_texts()
+        assert [w.split("(")[-1] for w in waiting] == ["pt-dora)", "pt-bob)"], waiting
+        his = next(w for w in waiting if w.endswith("(pt-bob)"))
+        desk.select_option(".parcours-appeal-learner select", label=his)
+        desk.fill(".parcours-appeal-answer textarea", answer)
+        desk.get_by_role("button", name="Répondre à la contestation…").click()
+        desk.get_by_role("button", name="Confirmer").click()
+        expect(desk.locator(".parcours-action-message [role=status]")).to_contain_text(
+            "réponse envoyée", timeout=60_000
+        )
+        # the page drawn again: his appeal answered, the answer shown as text
+        row = appeals.locator("tbody tr").filter(has_text="est juste : relisez-la")
+        expect(row).to_contain_text("répondue", timeout=60_000)
+        expect(row).to_contain_text(answer)
+        desk.screenshot(path=str(output_dir / "peer-appeal-answered.png"), full_page=True)
+    finally:
+        desk.context.close()
+    (settled,) = read_entries(peer_folder(config, course, ASSIGNMENT) / APPEALS)["pt-bob"][-1:]
+    assert settled["answer"] == answer and settled["answered_by"] == "pt-prof-a", settled
     panel.get_by_role("button", name="Actualiser").first.click()
     shown = received.locator(".parcours-peer-appeal-settled", has_text="bravo")
     shown.wait_for(timeout=60_000)

@@ -55,14 +55,26 @@ class State:
 
     def refresh_if_older(self, seconds: float) -> None:
         """Reload the data if it was loaded more than ``seconds`` ago (preheated kernels
-        may wait a while in the pool)."""
-        if time.monotonic() - self.loaded_at > seconds:
+        may wait a while in the pool), or before a course's manifest last changed (a
+        teacher who adds a peer review, a team or a date sees it on her next visit)."""
+        if time.monotonic() - self.loaded_at > seconds or self._manifest_changed():
             from .data import load_dashboard_data
 
             self.data = load_dashboard_data(self.config)
             self.loaded_at = time.monotonic()
             self.prebuilt = None
             self.warm_up(pictures=False)  # a visitor is waiting: no pictures drawn ahead
+
+    def _manifest_changed(self) -> bool:
+        """Whether a course's ``course.toml`` was written after the data was loaded."""
+        loaded = time.time() - (time.monotonic() - self.loaded_at)
+        for course in self.data.courses.values():
+            try:
+                if course.path("course.toml").stat().st_mtime > loaded:
+                    return True
+            except OSError:
+                return True  # gone or unreadable: what the pages show is out of date
+        return False
 
     def warm_up(self, pictures: bool = True) -> None:
         """Build the page ``ahead`` names (the coordinator's) for a visitor who asks for
