@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "foundation",
         {"", "config", "errors", "i18n", "safefs", "safetext", "jsonschemas", "kernelwait"}
-        | {"identity", "project", "servers"},
+        | {"identity", "project", "servers", "mail"},
     ),
     ("course and stores", {"course", "quizbank", "store"}),
     (

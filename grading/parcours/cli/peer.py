@@ -28,6 +28,7 @@ See docs/peer-review.md."""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from parcours.cli._course import ASSIGNMENT_HELP, add_course_arguments
@@ -271,6 +272,16 @@ def _appeals(
         )
     else:
         print(_("{learner}: appeal settled.").format(learner=args.learner))
+    from parcours.errors import ParcoursError
+    from parcours.peer.notify import tell_learner
+
+    try:  # the answer is recorded: a mail that fails is said, not retried
+        told = tell_learner(config, course, assignment, args.learner, settled)
+    except ParcoursError as exc:
+        print(str(exc), file=sys.stderr)
+        return ExitStatus.PROBLEMS
+    if told:
+        print(_("Told by e-mail: {to}.").format(to=", ".join(told)))
     return ExitStatus.CLEAN
 
 

@@ -30,13 +30,12 @@ import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from ..errors import ConfigurationError, ParcoursError
+from .. import mail
+from ..errors import ConfigurationError
 from ..i18n import _, language
 from .common import append_jsonl, full_name, now_utc, read_jsonl
 
@@ -259,32 +258,6 @@ def _locked(config: ParcoursConfig, course: Course) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _smtp(config: ParcoursConfig) -> smtplib.SMTP:
-    if not config.smtp_host or not config.smtp_sender:
-        raise ConfigurationError(
-            _(
-                "reminders need an SMTP server: set c.ParcoursConfig.smtp_host and "
-                "c.ParcoursConfig.smtp_sender (and smtp_port, smtp_user, smtp_password if "
-                "needed) in jupyter_config.py"
-            )
-        ).about("smtp_host")
-    try:
-        server = smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=30)
-        if config.smtp_starttls:
-            server.starttls()
-        if config.smtp_user:
-            server.login(config.smtp_user, config.smtp_password)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise ParcoursError(
-            _(
-                "the SMTP server {host}:{port} cannot be used ({error}); "
-                "check smtp_host, smtp_port, smtp_starttls, smtp_user and smtp_password in "
-                "jupyter_config.py. Nothing was sent; the next run sends what is due."
-            ).format(host=config.smtp_host, port=config.smtp_port, error=exc)
-        ) from exc
-    return server
-
-
 def send_reminders(
     config: ParcoursConfig, course: Course, now: dt.datetime | None = None
 ) -> RemindReport:
@@ -299,15 +272,9 @@ def send_reminders(
         if in_quiet_hours(config, course, now):
             report.held = [(r.learner, _("quiet hours")) for r in todo]
             return report
-        with _smtp(config) as server:
+        with mail.connect(config, _("the reminders")) as server:
             for reminder in todo:
-                message = EmailMessage()
-                message["From"] = config.smtp_sender
-                message["To"] = reminder.email
-                message["Subject"] = reminder.subject
-                message["Message-ID"] = make_msgid(domain="parcours")
-                message["Auto-Submitted"] = "auto-generated"
-                message.set_content(reminder.body)
+                message = mail.message(config, [reminder.email], reminder.subject, reminder.body)
                 try:
                     server.send_message(message)
                 except smtplib.SMTPException as exc:

@@ -151,4 +151,12 @@ def settle_appeal(
         said += " " + _("Her grade is now {score} points.").format(
             score=display.number(settled["score"], 2)
         )
+    from ..errors import ParcoursError
+    from ..peer.notify import tell_learner
+
+    try:  # the answer is recorded: a mail that fails is said, not retried
+        if tell_learner(config, course, course.assignment(assignment_id), learner, settled):
+            said += " " + _("She is told by e-mail.")
+    except ParcoursError as exc:
+        said += " " + str(exc)
     return said

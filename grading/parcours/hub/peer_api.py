@@ -212,6 +212,28 @@ class AppealHandler(PeerHandler):
         made = await self.in_learners(lambda: appeal(config, course, assignment, me, text))
         self.remember(course.id, "peer appeal", assignment.id)
         self.reply(made, 201)
+        self._tell_staff(course, assignment, made["text"])
+
+    def _tell_staff(self, course: Any, assignment: Any, text: str) -> None:
+        """E-mail the course's staff of her appeal, after the reply (the appeal is
+        recorded: a mail that fails is logged, not retried)."""
+        import tornado.ioloop
+
+        from ..errors import ParcoursError
+        from ..peer.notify import tell_staff
+
+        config, me = self.config, self.learner
+
+        def send() -> None:
+            try:
+                told = tell_staff(config, course, assignment, me, text)
+            except ParcoursError as exc:
+                log.warning("peer review: %s", exc)
+                return
+            if told:
+                log.info("peer review: appeal of %s e-mailed to %s", me, ", ".join(told))
+
+        tornado.ioloop.IOLoop.current().run_in_executor(self.pools.learners, send)
 
 
 class ContributionHandler(PeerHandler):

@@ -58,6 +58,7 @@ SOURCES = (
     PACKAGE / "project.py",
     PACKAGE / "servers.py",
     PACKAGE / "safefs.py",
+    PACKAGE / "mail.py",
 )
 #: folders of Jinja templates whose texts are translated (JupyterHub's pages)
 TEMPLATES = (PACKAGE / "hub" / "templates",)

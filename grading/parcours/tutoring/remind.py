@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import fcntl
 import json
-import smtplib
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError, ParcoursError
+from .. import mail
+from ..errors import ParcoursError
 from ..i18n import _, language, ngettext, number
 from ..safetext import excerpt, printable
 from .desk import Desk, Reader
@@ -106,25 +105,17 @@ def send_tutor_reminders(config: ParcoursConfig, desk: Desk) -> Report:
         if not items:
             return report
         with language(course.language):
-            message = EmailMessage()
-            message["Subject"] = ngettext(
+            subject = ngettext(
                 "[{course}] {n} question near or over the delay",
                 "[{course}] {n} questions near or over the delay",
                 len(items),
             ).format(course=course.id, n=len(items))
-            message["From"] = config.smtp_sender
-            message["To"] = ", ".join(addresses)
-            message.set_content(_body(desk, items))
+            message = mail.message(config, addresses, subject, _body(desk, items))
         try:
-            with _smtp(config) as server:
-                server.send_message(message)
-        except (OSError, smtplib.SMTPException) as exc:
+            mail.send(config, message, _("the tutors' reminder (tried again next run)"))
+        except ParcoursError:
             report.failed = [key for key, _view in items]
-            raise ParcoursError(
-                _("the tutors' reminder was not sent ({error}); it is tried again next run").format(
-                    error=exc
-                )
-            ) from None
+            raise
         now = desk.now().isoformat()
         for key, _view in items:
             handle.write(json.dumps({"key": key, "at": now, "to": addresses}) + "\n")
@@ -153,49 +144,23 @@ def send_answer_mail(config: ParcoursConfig, desk: Desk, answer: dict[str, Any])
         return []
     course = desk.course
     with language(course.language):
-        message = EmailMessage()
-        message["Subject"] = _("[{course}] Your question has an answer").format(course=course.id)
-        message["From"] = config.smtp_sender
-        message["To"] = ", ".join(address for _p, address in to)
-        message.set_content(
-            "\n".join(
-                [
-                    _('{by} answered your question "{title}":').format(
-                        by=answer["author"], title=excerpt(question.title, 200)
-                    ),
-                    "",
-                    printable(str(answer["body"])[:4000]),
-                    "",
-                    _(
-                        'Read it, and the other answers, in the "Mon parcours" panel of your '
-                        "JupyterLab (course '{course}')."
-                    ).format(course=course.title),
-                ]
-            )
+        subject = _("[{course}] Your question has an answer").format(course=course.id)
+        body = "\n".join(
+            [
+                _('{by} answered your question "{title}":').format(
+                    by=answer["author"], title=excerpt(question.title, 200)
+                ),
+                "",
+                printable(str(answer["body"])[:4000]),
+                "",
+                _(
+                    'Read it, and the other answers, in the "Mon parcours" panel of your '
+                    "JupyterLab (course '{course}')."
+                ).format(course=course.title),
+            ]
         )
-    try:
-        with _smtp(config) as server:
-            server.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise ParcoursError(
-            _("the e-mail telling {learners} of the answer was not sent ({error})").format(
-                learners=", ".join(p for p, _a in to), error=exc
-            )
-        ) from None
+        message = mail.message(config, [address for _p, address in to], subject, body)
+    told = ", ".join(p for p, _a in to)
+    what = _("the e-mail telling {learners} of the answer").format(learners=told)
+    mail.send(config, message, what)
     return [p for p, _address in to]
-
-
-def _smtp(config: ParcoursConfig) -> smtplib.SMTP:
-    if not config.smtp_host or not config.smtp_sender:
-        raise ConfigurationError(
-            _(
-                "the tutors' reminder needs an SMTP server: set c.ParcoursConfig.smtp_host "
-                "and c.ParcoursConfig.smtp_sender in jupyter_config.py"
-            )
-        ).about("smtp_host")
-    server = smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=30)
-    if config.smtp_starttls:
-        server.starttls()
-    if config.smtp_user:
-        server.login(config.smtp_user, config.smtp_password)
-    return server
