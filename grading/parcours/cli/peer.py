@@ -15,13 +15,15 @@
             whether the reviewers disagreed, the answer once settled.
   settle    answer one learner's open appeal (--learner, --answer); with --score (and
             --task when the rubric grades several tasks) her grade is overridden in the
-            gradebook, the answer as its comment.
+            gradebook, the answer as its comment; she is told by e-mail when an SMTP
+            server is configured (exit 3 when that mail fails: the answer is kept).
   contributions  (a team assignment) per member: the mean of the ratings of her
             contribution her team-mates gave (1 far less to 5 far more than agreed).
 
 Exit status: 0 done; 2 bad input (a course, assignment, learner or option that is wrong,
-an appeal that is not open: the message says which and what to do); 1 a failure (a
-record or the gradebook unreadable or unwritable).
+an appeal that is not open: the message says which and what to do); 3 an appeal answered
+whose e-mail could not be sent; 1 a failure (a record or the gradebook unreadable or
+unwritable).
 
 See docs/peer-review.md."""
 
