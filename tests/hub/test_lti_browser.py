@@ -46,6 +46,8 @@ pytestmark = pytest.mark.browser
 
 COURSE = "cours-lti"
 ASSIGNMENT = "devoir-1"
+#: the lesson a teacher adds by deep linking (lessons/01-decouvrir.ipynb)
+LESSON = "l01-decouvrir"
 #: the Unix group of this hub's people (not the other hub tests' group)
 UNIX_GROUP = "parcours-test-lti"
 #: the hand-graded answer of devoir-1, left out of this copy: graded automatically only
@@ -273,15 +275,27 @@ def test_a_course_taught_in_the_lms(
     teacher = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     teacher.goto(f"{lms.url}/launch/u-tina?message=deep-linking", timeout=60_000)
     teacher.locator(f'input[value="assignment:{ASSIGNMENT}"]').check(timeout=60_000)
+    teacher.locator(f'input[value="lesson:{LESSON}"]').check()
     teacher.screenshot(path=str(output_dir / "lti-deep-linking.png"))
     teacher.locator("form button").click()
     teacher.get_by_role("heading", name="Activities added").wait_for(timeout=60_000)
-    (link,) = lms.links
+    link, lesson = lms.links
     assert link["type"] == "ltiResourceLink" and link["custom"]["parcours_item"] == (
         f"assignment:{ASSIGNMENT}"
     )
-    ((column, item),) = lms.lineitems.items()
+    assert lesson["custom"]["parcours_item"] == f"lesson:{LESSON}" and "lineItem" not in lesson
+    ((column, item),) = lms.lineitems.items()  # a column for the assignment only
     assert (item["resourceId"], item["scoreMaximum"]) == (ASSIGNMENT, POINTS)
+
+    # the learner opens the lesson's activity in the LMS: that lesson, in her JupyterLab
+    learner.goto(f"{lms.url}/launch/u-ana?link=2", timeout=60_000)
+    learner.wait_for_url(
+        f"**/user/{ana}/lab/tree/{COURSE}/lessons/01-decouvrir.ipynb", timeout=180_000
+    )
+    learner.locator(".jp-Notebook:visible").first.wait_for(timeout=120_000)
+    tab = learner.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel").first
+    assert tab.inner_text() == "01-decouvrir.ipynb"
+    learner.screenshot(path=str(output_dir / "lti-learner-lesson.png"))
 
     # both learners hand in through the service (Ben launched too, his cookie kept):
     # graded on submit, the early score in the LMS, Submitted and Pending

@@ -11,7 +11,8 @@ a real HTTP server (tornado, loopback, its own thread and event loop):
   scores (a score not newer than the one held is ignored, §3.4.8), failures injected;
 - NRPS 2.0: memberships in pages of ``page_size`` with ``Link: rel="next"``;
 - the page a person opens in the LMS to use the tool (``/launch/<login hint>``, its
-  ``?message=deep-linking`` for a teacher adding an activity): an auto-posting form to
+  ``?message=deep-linking`` for a teacher adding an activity, ``?link=N`` for the N-th
+  activity made by deep linking, its custom parameters sent): an auto-posting form to
   the tool's login initiation URL (LTI Core 1.3 §5.1.1, third-party initiated login);
 - Deep Linking 2.0's return URL, keeping the content items (and their line items).
 
@@ -276,8 +277,19 @@ class Auth(Handler):
         if not all(checks) or arg("login_hint") not in p.users:
             raise tornado.web.HTTPError(400)
         claims = dict(p.tamper)
-        if arg("lti_message_hint", "") == "deep-linking":  # what the launch page asked
+        hint = arg("lti_message_hint", "")
+        if hint == "deep-linking":  # what the launch page asked
             claims = p.deep_linking_request() | claims
+        elif hint.startswith("link-"):  # an activity made by deep linking: its link, its
+            # custom parameters (LTI Core 1.3 §5.4.1, Deep Linking 2.0 §3.4.3.3)
+            number = int(hint.removeprefix("link-"))
+            if not 0 < number <= len(p.links):
+                raise tornado.web.HTTPError(404)
+            item = p.links[number - 1]
+            claims = {
+                CLAIM + "resource_link": {"id": hint, "title": str(item.get("title", ""))},
+                CLAIM + "custom": dict(item.get("custom") or {}),
+            } | claims
         token = p.id_token(p.users[arg("login_hint")], arg("nonce"), claims)
         fields = {"id_token": token, "state": arg("state")}
         inputs = "".join(
@@ -455,6 +467,12 @@ class LaunchPage(Handler):
             "login_hint": login_hint,
             "target_link_uri": p.redirect_uris[0] if p.redirect_uris else "",
             "lti_message_hint": self.get_query_argument("message", "resource-link"),
+            # ?link=N: the N-th activity made by deep linking
+            **(
+                {"lti_message_hint": f"link-{self.get_query_argument('link')}"}
+                if self.get_query_argument("link", "")
+                else {}
+            ),
             "client_id": p.client_id,
             "lti_deployment_id": p.deployment_id,
         }

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import urllib.parse
 import urllib.request
+from urllib.parse import quote
 
 import pytest
 from parcours.config import ParcoursConfig
+from parcours.course.load import find_course, load_course
 from parcours.lti import LtiLaunchError
 from parcours.lti.ags import queue_score, sync_grades
-from parcours.lti.deeplinking import choices, response
+from parcours.lti.deeplinking import choices, landing, response
 
 from tests.lti.conftest import LAUNCH_URL, launch
 from tests.lti.mockplatform import MockPlatform
@@ -44,6 +46,20 @@ def test_a_teacher_deep_links_an_assignment(config: ParcoursConfig, platform: Mo
     assert sync_grades(config, "mini-cours").sent
     assert list(platform.lineitems) == [ident]
     assert platform.results[(ident, "ana-7")]["resultScore"] == 3.5  # 7/10 of 5 points
+
+    # each launch of an activity carries the item picked: a lesson's lands in its notebook
+    custom = "https://purl.imsglobal.org/spec/lti/claim/custom"
+    course = load_course(find_course(config.courses_dir, "mini-cours"))
+    notebook = next(
+        x.notebook for m in course.modules for x in m.lessons if f"lesson:{x.id}" == lesson
+    )
+    for item, landed in (
+        (lesson, f"lab/tree/mini-cours/{quote(notebook)}"),
+        ("assignment:devoir-a", ""),  # her JupyterLab as it opens, her panel there
+        ("lesson:gone", ""),  # a lesson the course no longer has
+    ):
+        platform.tamper = {custom: {"parcours_item": item}}
+        assert landing(config, launch(config, platform, "u-ana")) == landed
 
 
 def test_only_a_teacher_deep_links_and_only_the_course_items(

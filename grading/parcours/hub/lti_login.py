@@ -33,11 +33,12 @@ from jupyterhub.auth import Authenticator
 from jupyterhub.handlers import BaseHandler
 from jupyterhub.utils import url_path_join
 from tornado import web
+from tornado.httputil import url_concat
 
 from ..config import ParcoursConfig, load_config
 from ..errors import ParcoursError
 from ..i18n import _
-from ..lti.deeplinking import Choice, choices, response
+from ..lti.deeplinking import Choice, choices, landing, response
 from ..lti.launch import Person, check_launch, login_redirect
 from ..lti.platforms import tool_jwks
 
@@ -136,7 +137,15 @@ class LaunchHandler(_LtiHandler):
             self.authenticator.roster_syncs.add(task)
             task.add_done_callback(self.authenticator.roster_syncs.discard)
         if person.role == "learner":
-            self.redirect(self.get_next_url(user))
+            # a lesson picked by deep linking opens in her JupyterLab (her server started
+            # first when it is not running: the hub's spawn page goes on to ``next``)
+            target = await asyncio.to_thread(landing, self.parcours, person)
+            if target:
+                place = url_path_join(user.url, target)
+                spawn = url_path_join(self.hub.base_url, "spawn", user.name)
+                self.redirect(url_concat(spawn, {"next": place}))
+            else:
+                self.redirect(self.get_next_url(user))
         else:
             from .people import DASHBOARDS_SERVICE
 

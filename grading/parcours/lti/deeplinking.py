@@ -1,6 +1,8 @@
 """Deep linking (LTI Deep Linking 2.0): a teacher in the LMS picks a Parcours lesson or
 assignment, and the LMS makes the activity (and, for an assignment, its gradebook
-column: ``resourceId`` = the assignment id, ``scoreMaximum`` = its points).
+column: ``resourceId`` = the assignment id, ``scoreMaximum`` = its points). Each launch
+of that activity carries the item picked (custom ``parcours_item``): a lesson's lands
+in that lesson (:func:`landing`).
 
 :func:`choices` lists what the teacher may pick from her course; :func:`response`
 signs the ``LtiDeepLinkingResponse`` (the tool's key) that her browser posts back to
@@ -106,3 +108,29 @@ def response(
     token = JWT(header={"alg": "RS256", "typ": "JWT", "kid": key.kid}, claims=claims)
     token.make_signed_token(key)
     return str(settings["deep_link_return_url"]), token.serialize()
+
+
+def landing(config: ParcoursConfig, person: Person) -> str:
+    """Where in her JupyterLab a learner's launch of a deep-linked activity lands,
+    relative to her server's URL: a lesson picked by the teacher opens that lesson's
+    notebook (``lab/tree/<course>/<notebook>``, her own copy of the course); '' for an
+    assignment, an activity made otherwise, or an item the course no longer has (her
+    JupyterLab as it opens, her panel there)."""
+    from urllib.parse import quote
+
+    from ..course.load import find_course, load_course
+    from ..errors import ParcoursError
+
+    custom = person.claims.get(CLAIM + "custom") or {}
+    item = str(custom.get("parcours_item", "")) if isinstance(custom, dict) else ""
+    kind, _sep, ident = item.partition(":")
+    if kind != "lesson" or not ident:
+        return ""
+    try:
+        course = load_course(find_course(config.courses_dir, person.course))
+    except ParcoursError:  # her JupyterLab all the same; `parcours check` says what is wrong
+        return ""
+    lessons = {lesson.id: lesson for module in course.modules for lesson in module.lessons}
+    if ident not in lessons:
+        return ""
+    return "lab/tree/" + quote(f"{course.id}/{lessons[ident].notebook}")
