@@ -293,8 +293,8 @@ def test_a_course_taught_in_the_lms(
         f"**/user/{ana}/lab/tree/{COURSE}/lessons/01-decouvrir.ipynb", timeout=180_000
     )
     learner.locator(".jp-Notebook:visible").first.wait_for(timeout=120_000)
-    tab = learner.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel").first
-    assert tab.inner_text() == "01-decouvrir.ipynb"
+    tab = learner.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").first
+    assert tab.inner_text().strip() == "01-decouvrir.ipynb"
     learner.screenshot(path=str(output_dir / "lti-learner-lesson.png"))
 
     # both learners hand in through the service (Ben launched too, his cookie kept):
