@@ -14,7 +14,32 @@ from .ui import paragraph
 
 if TYPE_CHECKING:
     from ..config import ParcoursConfig
+    from ..course.model import Assignment, Course
+    from ..peer.appeals import Appeal
     from .data import DashboardData
+
+
+def _appeals(
+    config: ParcoursConfig, data: DashboardData, course: Course, assignment: Assignment
+) -> list[Appeal]:
+    """The assignment's appeals (:func:`parcours.peer.appeals.appeals`, their peer grades
+    computed from the reviews), once per state of the records they come from: the table
+    and the form of one page share them; an answer changes the record, so the page drawn
+    again reads it anew."""
+    from ..peer.appeals import APPEALS, appeals
+    from ..peer.records import ALLOCATION, REVIEWS, peer_folder
+
+    folder = peer_folder(config, course, assignment.id)
+    stamps: list[tuple[int, int, int]] = []
+    for name in (APPEALS, REVIEWS, ALLOCATION):  # each written anew (a new file) when changed
+        try:
+            seen = (folder / name).stat()
+        except OSError:
+            stamps.append((0, 0, 0))
+            continue
+        stamps.append((seen.st_ino, seen.st_mtime_ns, seen.st_size))
+    key = f"peer-appeals:{course.id}/{assignment.id}:{stamps}"
+    return data.cached(key, lambda: appeals(config, course, assignment))
 
 
 def appeals_html(
@@ -29,7 +54,7 @@ def appeals_html(
     from ..course.zones import zone_of
     from ..errors import ParcoursError
     from ..i18n import display
-    from ..peer.appeals import OPEN, appeals
+    from ..peer.appeals import OPEN
     from .names import name_of_login
     from .ui import heading, table_html
 
@@ -38,7 +63,7 @@ def appeals_html(
     zone = zone_of(course, assignment)
     text = heading(_("Appeals: {assignment}").format(assignment=assignment.title), 3)
     try:
-        found = appeals(config, course, assignment)
+        found = _appeals(config, data, course, assignment)
     except (OSError, ParcoursError) as exc:
         return text + f"<p role='alert'>{html.escape(str(exc))}</p>"
     waiting = sum(a.state == OPEN for a in found)
@@ -85,14 +110,14 @@ def open_appeals(
 ) -> list[tuple[str, str]]:
     """The learners whose appeal of the assignment waits for an answer, as (name shown,
     nbgrader id), oldest appeal first; none when the assignment has no peer review."""
-    from ..peer.appeals import OPEN, appeals
+    from ..peer.appeals import OPEN
     from .names import name_of_login
 
     course = data.courses[course_id]
     assignment = course.assignment(assignment_id)
     if assignment.peer_review is None:
         return []
-    waiting = [a for a in appeals(config, course, assignment) if a.state == OPEN]
+    waiting = [a for a in _appeals(config, data, course, assignment) if a.state == OPEN]
     return [(name_of_login(data, a.learner), a.learner) for a in waiting]
 
 
