@@ -4,8 +4,11 @@ whose logins are LTI 1.3 launches from the mock platform (``tests/lti/mockplatfo
 - a learner opens the activity in the LMS: its launch page posts the login initiation to
   the hub, the LMS's authentication answer posts the id token back, and she lands in her
   own JupyterLab with her course, her account made on this first launch;
-- a teacher adds an assignment to her LMS course by deep linking: she picks it on the
-  hub's page, and the LMS receives the content item and makes its gradebook column;
+- a teacher adds an assignment and a lesson to her LMS course by deep linking: she
+  picks them on the hub's page, and the LMS receives the content items and makes the
+  assignment's gradebook column; a learner launching the lesson's activity lands in it;
+- an instructor of the LMS course whom the manifest does not name teaches it on the hub
+  from his launch (the teacher dashboard of the course);
 - the learners hand in through the Parcours service, which grades on submit and sends
   the early score (Submitted, Pending); after the teacher's ``parcours autograde`` and
   ``parcours feedback`` the LMS holds the gradebook's scores, Completed, FullyGraded;
@@ -46,6 +49,8 @@ pytestmark = pytest.mark.browser
 
 COURSE = "cours-lti"
 ASSIGNMENT = "devoir-1"
+#: its title, as the teacher dashboard lists it
+ASSIGNMENT_TITLE = "Explorer la fréquentation d'une médiathèque"
 #: the lesson a teacher adds by deep linking (lessons/01-decouvrir.ipynb)
 LESSON = "l01-decouvrir"
 #: the Unix group of this hub's people (not the other hub tests' group)
@@ -75,6 +80,8 @@ def lms() -> Iterator[MockPlatform]:
         "u-ana": User("ana-7", "learner", "Ana", "Lopes", "ana@example.org"),
         "u-ben": User("ben-8", "learner", "Ben", "Roux", "ben@example.org"),
         "u-tina": User("tina-1", "teacher", "Tina", "Prof", "tina@example.org"),
+        # an instructor of the LMS course the course's manifest does not name
+        "u-remi": User("remi-3", "teacher", "Rémi", "Second", "remi@example.org"),
     }
     platform.start()
     yield platform
@@ -296,6 +303,19 @@ def test_a_course_taught_in_the_lms(
     tab = learner.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").first
     assert tab.inner_text().strip() == "01-decouvrir.ipynb"
     learner.screenshot(path=str(output_dir / "lti-learner-lesson.png"))
+
+    # an instructor the manifest does not name: the LMS says he teaches, so he does (the
+    # hub's teachers' group): from his launch, the course's teacher dashboard is his
+    remi = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    remi.goto(f"{lms.url}/launch/u-remi", timeout=60_000)
+    remi.wait_for_url("**/services/dashboards/", timeout=180_000)
+    remi.get_by_role("link", name="Enseignement").click()
+    remi.wait_for_url("**/voila/render/teacher.ipynb**", timeout=60_000)
+    chosen = remi.locator(".parcours-assignment select")
+    chosen.wait_for(timeout=240_000)
+    assert ASSIGNMENT_TITLE in chosen.inner_text().replace("\xa0", " "), chosen.inner_text()
+    remi.screenshot(path=str(output_dir / "lti-lms-teacher-dashboard.png"))
+    remi.context.close()
 
     # both learners hand in through the service (Ben launched too, his cookie kept):
     # graded on submit, the early score in the LMS, Submitted and Pending

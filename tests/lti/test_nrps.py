@@ -46,3 +46,29 @@ def test_roster_follows_the_lms(config: ParcoursConfig, platform: MockPlatform) 
     assert ("arrival", accounts["u-ana"]) in changes
     removed = [h["learner"] for h in roster_changes(config, COURSE) if h["action"] == "remove"]
     assert sorted(removed) == sorted([accounts["u-ben"], accounts["u-cleo"]])
+
+
+def test_the_lms_teachers_teach_on_the_hub_until_they_leave(
+    config: ParcoursConfig, platform: MockPlatform
+) -> None:
+    """An instructor of the LMS course teaches it on the hub (its teachers' group) from
+    her launch, without being named in course.toml; when the LMS's roster no longer has
+    her, that ends (a departure, kept in the history); a learner never teaches."""
+    from parcours.hub.people import read_people
+    from parcours.lti.nrps import lms_teachers
+
+    assert lms_teachers(config, COURSE) == set()  # never launched: nothing asked, no file
+    tina = launch(config, platform, "u-tina")
+    launch(config, platform, "u-ana")
+    assert lms_teachers(config, COURSE) == {tina.account}
+    people = read_people(config).by_name
+    assert COURSE in people[tina.account].teaches
+    assert all(COURSE not in p.teaches for n, p in people.items() if n != tina.account)
+
+    platform.users["u-tina"].status = "Deleted"  # she leaves the LMS course
+    gone = sync_roster(config, COURSE)
+    assert tina.account in gone.departed
+    assert lms_teachers(config, COURSE) == set()
+    assert tina.account not in read_people(config).by_name
+    changes = [(h["change"], h["account"]) for h in roster_history(config, COURSE)]
+    assert ("departure", tina.account) in changes

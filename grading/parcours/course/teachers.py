@@ -3,7 +3,9 @@
 A course's teachers are its manifest's ``teachers`` (``course.toml``). On the hub they
 become the ``formgrade-<course>`` group and its ``custom:parcours:teach:<course>`` scope
 (:mod:`parcours.hub.people`); on one machine the dashboards and the grading endpoint ask
-:func:`teaches`. Never an environment variable: a role is granted by the course's own file.
+:func:`teaches`. Never an environment variable: a role is granted by the course's own file
+— and, on the hub, by the LMS the course is linked to, whose signed launches and roster
+say who teaches it there (:func:`parcours.lti.nrps.lms_teachers`, read by the hub).
 
 ``c.ParcoursConfig.dashboard_teachers`` is deprecated: on one machine still read, as
 teachers of every course added to the manifests' (a warning says so), until it is moved

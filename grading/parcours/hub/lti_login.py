@@ -240,10 +240,16 @@ class JwksHandler(BaseHandler):
 
 def join_course(config: ParcoursConfig, person: Person) -> None:
     """A learner's first launch adds her to the course roster (and, on a hub machine,
-    makes her account), as ``parcours roster add`` does."""
+    makes her account), as ``parcours roster add`` does. A teacher's launch makes her a
+    teacher of the course on the hub (its teachers' group: the dashboards, the
+    formgrader), as the LMS says: :func:`.people.read_people` reads the role her launch
+    recorded."""
     from ..pipeline.roster import Learner, add_learner, read_roster
     from .server import sync_everything
 
+    if person.role == "teacher":  # her account and the hub's groups, before she lands
+        sync_everything(config)
+        return
     if person.role != "learner":
         return
     if any(x.id == person.account for x in read_roster(config, person.course)):

@@ -1,6 +1,8 @@
 """Who is who on the hub: learners (the courses' rosters), teachers (each manifest's
-``teachers``) and coordinators (``ParcoursConfig.coordinators``), and what the hub must
-know of them: groups, roles and Parcours' custom scopes.
+``teachers``, and those the LMS a course is linked to says teach it: LTI 1.3 launches
+and its roster, :func:`parcours.lti.nrps.lms_teachers`) and coordinators
+(``ParcoursConfig.coordinators``), and what the hub must know of them: groups, roles
+and Parcours' custom scopes.
 
 Group names follow nbgrader's multi-course convention so that nbgrader's own JupyterLab
 extensions find the courses: ``nbgrader-<course>`` (the course's learners),
@@ -182,6 +184,7 @@ def read_people(config: ParcoursConfig) -> People:
     """Everyone, from the courses' manifests and rosters and the configuration."""
     from ..course.load import list_courses
     from ..course.teachers import teachers
+    from ..lti.nrps import lms_teachers
     from ..pipeline.roster import load_roster
 
     courses = list_courses(config.courses_dir)
@@ -195,6 +198,10 @@ def read_people(config: ParcoursConfig) -> People:
         check_account(grader_account(course.id), f"{course.folder}/course.toml: id")
         for teacher in sorted(teachers(config, course, hub=True)):  # who teaches: one place
             person(teacher, f"{course.folder}/course.toml: teachers").teaches.add(course.id)
+        # and who the LMS the course is linked to says teaches it (a signed launch or the
+        # roster it serves; gone again when the LMS's roster no longer has them)
+        for teacher in sorted(lms_teachers(config, course.id)):
+            person(teacher, "the LMS (lti.sqlite: people)").teaches.add(course.id)
         roster = load_roster(config, course)
         for learner in roster.learners.values():
             found = person(learner.id, str(roster.path))

@@ -112,15 +112,23 @@ def sync_roster(config: ParcoursConfig, course: str) -> RosterSync:
         elif role != "learner" and account in roster:
             remove_learner(config, course, account)
             result.departed.append(account)
+    gone = []  # teachers and tutors no longer members: their rights from the LMS end
     for account, person in sorted(known.items()):
-        if account in roster and account not in lms:
+        if account in lms or not (account in roster or person["role"] != "learner"):
+            continue
+        if account in roster:
             remove_learner(config, course, account)
-            result.departed.append(account)
-            history.append(
-                (person["issuer"], person["subject"], account, "departure", person["role"], "")
-            )
+        else:
+            gone.append(account)
+        result.departed.append(account)
+        history.append(
+            (person["issuer"], person["subject"], account, "departure", person["role"], "")
+        )
     stamp = datetime.now(UTC).isoformat()
     with connect(config) as db:
+        db.executemany(
+            "DELETE FROM people WHERE course = ? AND account = ?", [(course, a) for a in gone]
+        )
         for account, (member, role, issuer) in lms.items():
             db.execute(
                 "INSERT OR REPLACE INTO people VALUES (?, ?, ?, ?, ?, ?)",
@@ -146,3 +154,19 @@ def roster_history(config: ParcoursConfig, course: str) -> list[dict[str, Any]]:
             "SELECT * FROM people_history WHERE course = ? ORDER BY rowid", (course,)
         ).fetchall()
     return [dict(row) for row in rows]
+
+
+def lms_teachers(config: ParcoursConfig, course: str) -> set[str]:
+    """The accounts the LMS says teach ``course`` (their last launch or the last roster
+    sync: Instructor, ContentDeveloper, Administrator), for the hub's rights
+    (:func:`parcours.hub.people.read_people`). Empty when Parcours has never been
+    launched from an LMS (the tool's database is not made for asking)."""
+    from .db import db_path
+
+    if not db_path(config).is_file():
+        return set()
+    with connect(config) as db:
+        rows = db.execute(
+            "SELECT account FROM people WHERE course = ? AND role = 'teacher'", (course,)
+        )
+        return {row["account"] for row in rows}
