@@ -45,6 +45,21 @@ def _log_in(browser: Any, site: HubSite, name: str) -> Any:
     return page
 
 
+def _teacher_page(browser: Any, site: HubSite, teacher: str, assignment: str) -> Any:
+    """``teacher`` logged in through the hub's login page, on her teacher dashboard of
+    ``assignment`` ("<course>/<id>"), its widgets live; returns the page."""
+    from ..dashboards.browser import wait_live
+
+    page = _log_in(browser, site, teacher)
+    page.wait_for_url(f"**/user/{teacher}/**", timeout=180_000)
+    page.goto(
+        f"{site.url}/services/dashboards/voila/render/teacher.ipynb?assignment={assignment}",
+        timeout=120_000,
+    )
+    wait_live(page, timeout_s=240)
+    return page
+
+
 def _show_panel(page: Any) -> Any:
     """Her "Mon parcours" panel, shown by its shortcut and loaded; returns its locator.
     The key is pressed once the panel's extension has started (its panel is in the page,
@@ -133,19 +148,10 @@ def test_an_extension_from_the_dashboard_is_given_by_the_teacher(
     """pt-prof-a extends pt-bob's devoir-3 from her teacher dashboard on the hub: the
     record names her, as the hub's service checked her token, not the account the
     dashboards run as."""
-    from ..dashboards.browser import wait_live
-
     record = hub_site.config.course_root(COURSE_A) / "extensions.json"
     before = record.read_bytes() if record.exists() else None
-    page = _log_in(browser, hub_site, "pt-prof-a")
+    page = _teacher_page(browser, hub_site, "pt-prof-a", f"{COURSE_A}/devoir-3")
     try:
-        page.wait_for_url("**/user/pt-prof-a/**", timeout=180_000)
-        page.goto(
-            f"{hub_site.url}/services/dashboards/voila/render/teacher.ipynb"
-            f"?assignment={COURSE_A}/devoir-3",
-            timeout=120_000,
-        )
-        wait_live(page, timeout_s=240)
         page.select_option(".parcours-extend-learner select", label="pt-bob")
         page.get_by_role("button", name="Prolonger…").click()
         page.get_by_role("button", name="Confirmer").click()

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import COURSE_A, HubSite
-from .test_hub_browser import _log_in, browser  # noqa: F401
+from .test_hub_browser import _log_in, _teacher_page, browser  # noqa: F401
 from .test_peer_service import ASSIGNMENT, _ok, _own_like, peer_site  # noqa: F401
 from .test_service import _call
 
@@ -148,8 +148,6 @@ def test_her_panel_rates_appeals_and_reads_the_answer(
     from parcours.peer.checked import read_entries
     from parcours.peer.records import peer_folder
 
-    from ..dashboards.browser import wait_live
-
     config, course = hub_site.config, peer_site["course"]
     assignment = course.assignment(ASSIGNMENT)
     page = _log_in(browser, hub_site, "pt-bob")
@@ -195,15 +193,8 @@ def test_her_panel_rates_appeals_and_reads_the_answer(
     # service named her), his panel, loaded again, shows the answer
     _own_like(peer_folder(config, course, ASSIGNMENT), config.course_root(COURSE_A))
     answer = "Relu : vous avez raison sur la question 2 <b>bravo</b>."
-    desk = _log_in(browser, hub_site, "pt-prof-a")
+    desk = _teacher_page(browser, hub_site, "pt-prof-a", f"{COURSE_A}/{ASSIGNMENT}")
     try:
-        desk.wait_for_url("**/user/pt-prof-a/**", timeout=180_000)
-        desk.goto(
-            f"{hub_site.url}/services/dashboards/voila/render/teacher.ipynb"
-            f"?assignment={COURSE_A}/{ASSIGNMENT}",
-            timeout=120_000,
-        )
-        wait_live(desk, timeout_s=240)
         appeals = desk.locator("#table-peer-appeals")
         expect(appeals).to_contain_text(text)  # his text, as text
         assert appeals.locator("b").count() == 0
