@@ -159,8 +159,10 @@ def test_an_extension_from_the_dashboard_is_given_by_the_teacher(
         said.wait_for(timeout=60_000)
         assert "pt-bob" in said.inner_text()
         page.screenshot(path=str(output_dir / "teacher-extends-on-the-hub.png"))
-        granted = json.loads(record.read_text(encoding="utf-8"))["entries"]["devoir-3"]["pt-bob"]
+        written = json.loads(record.read_text(encoding="utf-8"))
+        granted = written["entries"]["devoir-3"]["pt-bob"]
         assert granted["granted_by"] == "pt-prof-a", granted
+        assert written["history"][-1]["by"] == "pt-prof-a", written["history"][-1]  # hers too
     finally:
         page.context.close()
         if before is None:

@@ -147,6 +147,7 @@ def test_her_panel_rates_appeals_and_reads_the_answer(
     from parcours.peer.appeals import APPEALS, my_ratings
     from parcours.peer.checked import read_entries
     from parcours.peer.records import peer_folder
+    from parcours.pipeline.records import read_record
 
     config, course = hub_site.config, peer_site["course"]
     assignment = course.assignment(ASSIGNMENT)
@@ -216,8 +217,10 @@ def test_her_panel_rates_appeals_and_reads_the_answer(
         desk.screenshot(path=str(output_dir / "peer-appeal-answered.png"), full_page=True)
     finally:
         desk.context.close()
-    (settled,) = read_entries(peer_folder(config, course, ASSIGNMENT) / APPEALS)["pt-bob"][-1:]
+    record = peer_folder(config, course, ASSIGNMENT) / APPEALS
+    (settled,) = read_entries(record)["pt-bob"][-1:]
     assert settled["answer"] == answer and settled["answered_by"] == "pt-prof-a", settled
+    assert read_record(record)["history"][-1]["by"] == "pt-prof-a"  # its history says so
     panel.get_by_role("button", name="Actualiser").first.click()
     shown = received.locator(".parcours-peer-appeal-settled", has_text="bravo")
     shown.wait_for(timeout=60_000)

@@ -16,40 +16,29 @@
 
 type Field = HTMLInputElement | HTMLTextAreaElement;
 
-interface IDraft {
-  value: string;
-  focused: boolean;
-  start: number | null;
-  end: number | null;
-}
-
-/** What is typed in the panel's body now, by draft key, and its open reflections. */
+/** What is typed in the panel's body now, by draft key, its open reflections, and
+ * where the focus was (in the body). */
 export interface IKept {
-  drafts: Map<string, IDraft>;
+  drafts: Map<string, { value: string; start: number | null; end: number | null }>;
   forms: HTMLElement[];
-  /** where the focus was, when in one of those forms */
   active: HTMLElement | null;
 }
 
 /** Read from the body about to be rebuilt. */
 export function keep(body: HTMLElement): IKept {
-  const drafts = new Map<string, IDraft>();
+  const drafts: IKept['drafts'] = new Map();
   for (const field of Array.from(body.querySelectorAll<Field>('[data-draft]'))) {
-    const key = field.dataset.draft;
-    if (key && field.value) {
-      drafts.set(key, {
-        value: field.value,
-        focused: document.activeElement === field,
-        start: field.selectionStart,
-        end: field.selectionEnd
-      });
+    if (field.dataset.draft && field.value) {
+      const { value, selectionStart: start, selectionEnd: end } = field;
+      drafts.set(field.dataset.draft, { value, start, end });
     }
   }
-  const forms = Array.from(body.querySelectorAll<HTMLElement>('form[data-assignment]'));
   const focused = document.activeElement;
-  const active =
-    focused instanceof HTMLElement && forms.some(form => form.contains(focused)) ? focused : null;
-  return { drafts, forms, active };
+  return {
+    drafts,
+    forms: Array.from(body.querySelectorAll<HTMLElement>('form[data-assignment]')),
+    active: focused instanceof HTMLElement && body.contains(focused) ? focused : null
+  };
 }
 
 /** Put what was kept into the rebuilt body (in the page already); returns the field she
@@ -57,10 +46,8 @@ export function keep(body: HTMLElement): IKept {
 export function restore(body: HTMLElement, kept: IKept): HTMLElement | null {
   let focus: HTMLElement | null = null;
   for (const form of kept.forms) {
-    const key = form.dataset.assignment;
-    const box = Array.from(
-      body.querySelectorAll<HTMLElement>('.parcours-panel-assignment[data-assignment]')
-    ).find(candidate => candidate.dataset.assignment === key);
+    const key = CSS.escape(form.dataset.assignment ?? '');
+    const box = body.querySelector(`.parcours-panel-assignment[data-assignment="${key}"]`);
     if (box) {
       box.append(form);
       if (kept.active && form.contains(kept.active)) {
@@ -69,19 +56,20 @@ export function restore(body: HTMLElement, kept: IKept): HTMLElement | null {
     }
   }
   for (const field of Array.from(body.querySelectorAll<Field>('[data-draft]'))) {
-    const draft = kept.drafts.get(field.dataset.draft ?? '');
+    const key = field.dataset.draft ?? '';
+    const draft = kept.drafts.get(key);
     if (!draft || field.value) {
       continue;
     }
     field.value = draft.value;
-    if (draft.focused) {
+    if (kept.active?.dataset.draft === key) {
       focus = field;
+      field.focus();
+      if (draft.start !== null && draft.end !== null) {
+        field.setSelectionRange(draft.start, draft.end);
+      }
     }
   }
   focus?.focus();
-  const draft = focus?.dataset.draft ? kept.drafts.get(focus.dataset.draft) : undefined;
-  if (draft && draft.start !== null && draft.end !== null) {
-    (focus as Field).setSelectionRange(draft.start, draft.end);
-  }
   return focus;
 }

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BadInputError
 from ..i18n import _
 from ..pipeline.records import actor, log_change, now_utc
-from .checked import WHEN, read_entries, register, updating
+from .checked import WHEN, ratings, read_entries, register, updating
 from .records import CALIBRATION_PREFIX, peer_folder, read_allocation, read_reviews
 
 if TYPE_CHECKING:
@@ -52,21 +52,7 @@ OPEN, SETTLED = "open", "settled"
 
 _NULLABLE_TEXT = {"type": ["string", "null"]}
 
-register(
-    RATINGS,
-    {
-        "type": "object",
-        "additionalProperties": {
-            "type": "object",
-            "required": ["helpful", "at"],
-            "additionalProperties": False,
-            "properties": {
-                "helpful": {"type": "integer", "minimum": LOWEST, "maximum": HIGHEST},
-                "at": WHEN,
-            },
-        },
-    },
-)
+register(RATINGS, ratings("helpful", LOWEST, HIGHEST))
 register(
     APPEALS,
     {
@@ -387,7 +373,7 @@ def settle(
             score=score,
         )
         settled = dict(current[-1])
-        log_change(data, "settle", learner=learner, score=score)
+        log_change(data, "settle", by=settled["answered_by"], learner=learner, score=score)
     return settled
 
 

@@ -24,6 +24,23 @@ SCHEMAS: dict[str, dict[str, Any]] = {}
 WHEN = {"type": "string", "minLength": 1}
 
 
+def ratings(field: str, lowest: int, highest: int) -> dict[str, Any]:
+    """The entry of a record of ratings: for each one rated (a review's number, a
+    team-mate), ``field`` (an integer ``lowest`` to ``highest``) and when."""
+    return {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "required": [field, "at"],
+            "additionalProperties": False,
+            "properties": {
+                field: {"type": "integer", "minimum": lowest, "maximum": highest},
+                "at": WHEN,
+            },
+        },
+    }
+
+
 def register(name: str, entry: dict[str, Any]) -> str:
     """Declare the record file ``name`` whose ``entries`` each follow ``entry``."""
     SCHEMAS[name] = {

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BadInputError
 from ..i18n import _
 from ..pipeline.records import log_change, now_utc
-from .checked import WHEN, read_entries, register, updating
+from .checked import ratings, read_entries, register, updating
 from .teams import hand_ins, hand_ins_record, load_teams, team_mates
 
 if TYPE_CHECKING:
@@ -30,21 +30,7 @@ if TYPE_CHECKING:
 
 #: the scale: 1 (far less than agreed) to 5 (far more than agreed)
 LOWEST, HIGHEST = 1, 5
-CONTRIBUTIONS = register(
-    "contributions",
-    {
-        "type": "object",
-        "additionalProperties": {
-            "type": "object",
-            "required": ["rating", "at"],
-            "additionalProperties": False,
-            "properties": {
-                "rating": {"type": "integer", "minimum": LOWEST, "maximum": HIGHEST},
-                "at": WHEN,
-            },
-        },
-    },
-)
+CONTRIBUTIONS = register("contributions", ratings("rating", LOWEST, HIGHEST))
 
 
 def record_path(config: ParcoursConfig, course: Course, assignment: Assignment) -> Path:

@@ -82,7 +82,12 @@ def extend(
         for member in team:
             data["entries"].setdefault(assignment.id, {})[member] = entry
             log_change(
-                data, "extend", assignment=assignment.id, learner=member, until=entry["until"]
+                data,
+                "extend",
+                by=entry["granted_by"],
+                assignment=assignment.id,
+                learner=member,
+                until=entry["until"],
             )
     return Extension(
         course.id, assignment.id, learner, moment, entry["granted_by"], granted, tuple(team[1:])

@@ -156,10 +156,11 @@ def update_record(path: Path) -> Iterator[dict[str, Any]]:
         replace_in(folder, path.name, text.encode("utf-8"))
 
 
-def log_change(data: dict[str, Any], action: str, **details: Any) -> None:
-    """Append one entry to a record's history: what, by whom, when."""
+def log_change(data: dict[str, Any], action: str, by: str = "", **details: Any) -> None:
+    """Append one entry to a record's history: what, by whom (``by``: who acts through a
+    page served for her, as the hub's service named her; else :func:`actor`), when."""
     data["history"].append(
-        {"action": action, "by": actor(), "at": now_utc().isoformat(), **details}
+        {"action": action, "by": by or actor(), "at": now_utc().isoformat(), **details}
     )
 
 
